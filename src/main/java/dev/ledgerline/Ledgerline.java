@@ -1,0 +1,24 @@
+package dev.ledgerline;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one Ledgerline binary: every capability is a subcommand. */
+@Command(name = "ledgerline", mixinStandardHelpOptions = true, version = "ledgerline 0.1.0",
+    description = "Clustered Vert.x event-bus monolith for financial platform services.",
+    subcommands = {})
+public final class Ledgerline implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new Ledgerline());
+  }
+
+  @Override
+  public void run() {
+    commandLine().usage(System.out);
+  }
+}
