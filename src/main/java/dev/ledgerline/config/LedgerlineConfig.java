@@ -1,0 +1,108 @@
+package dev.ledgerline.config;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The typed, validated configuration of one node. Built only from JSON that passed {@link ConfigSchema}. */
+public record LedgerlineConfig(
+    Node node,
+    Logging logging,
+    Reload config,
+    Cluster cluster,
+    Management management,
+    Gateway gateway,
+    Postgres postgres,
+    Redis redis,
+    JsonObject json) {
+
+  public enum Role {
+    GATEWAY, TRANSACTIONS, LEDGER, CACHE;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Role of(String id) {
+      return valueOf(id.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  public enum Mode { EMBEDDED, EXTERNAL }
+
+  public record Node(String id, List<Role> roles, Path dataDir, Duration shutdownTimeout) {
+    public boolean has(Role role) {
+      return roles.contains(role);
+    }
+  }
+
+  public record Logging(String level, String format) {}
+
+  public record Reload(Duration scanInterval) {}
+
+  public record Cluster(boolean enabled, String name, String host, int port, List<String> members, int eventBusPort,
+      String configFile) {}
+
+  public record Management(String host, int port) {}
+
+  public record Gateway(String host, int port) {}
+
+  public record Postgres(Mode mode, String url, int embeddedPort, Path dataDir, int poolSize) {}
+
+  public record Redis(Mode mode, String url, int embeddedPort, int poolSize) {}
+
+  static LedgerlineConfig from(JsonObject j) {
+    JsonObject n = j.getJsonObject("node");
+    JsonObject l = j.getJsonObject("logging");
+    JsonObject c = j.getJsonObject("cluster");
+    JsonObject m = j.getJsonObject("management");
+    JsonObject g = j.getJsonObject("gateway");
+    JsonObject p = j.getJsonObject("postgres");
+    JsonObject r = j.getJsonObject("redis");
+    return new LedgerlineConfig(
+        new Node(n.getString("id"),
+            n.getJsonArray("roles").stream().map(String::valueOf).map(Role::of).collect(Collectors.toUnmodifiableList()),
+            Path.of(n.getString("data-dir")), duration(n.getString("shutdown-timeout"))),
+        new Logging(l.getString("level"), l.getString("format")),
+        new Reload(duration(j.getJsonObject("config").getString("scan-interval"))),
+        new Cluster(c.getBoolean("enabled"), c.getString("name"), c.getString("host"), c.getInteger("port"),
+            c.getJsonArray("members").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),
+            c.getInteger("event-bus-port"), c.getString("config-file")),
+        new Management(m.getString("host"), m.getInteger("port")),
+        new Gateway(g.getString("host"), g.getInteger("port")),
+        new Postgres(mode(p.getString("mode")), p.getString("url"), p.getInteger("embedded-port"),
+            Path.of(p.getString("data-dir")), p.getInteger("pool-size")),
+        new Redis(mode(r.getString("mode")), r.getString("url"), r.getInteger("embedded-port"), r.getInteger("pool-size")),
+        j.copy());
+  }
+
+  private static Mode mode(String s) {
+    return Mode.valueOf(s.toUpperCase(Locale.ROOT));
+  }
+
+  /** Parses the schema's duration form: digits followed by ms, s, m or h. */
+  public static Duration duration(String s) {
+    if (s.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+    }
+    long v = Long.parseLong(s.substring(0, s.length() - 1));
+    switch (s.charAt(s.length() - 1)) {
+      case 's':
+        return Duration.ofSeconds(v);
+      case 'm':
+        return Duration.ofMinutes(v);
+      case 'h':
+        return Duration.ofHours(v);
+      default:
+        throw new IllegalArgumentException("not a duration: " + s);
+    }
+  }
+
+  /** The value of one dotted key, as validated JSON. */
+  public Object value(String key) {
+    return ConfigPaths.get(json, key);
+  }
+}

@@ -1,0 +1,168 @@
+package dev.ledgerline.node;
+
+import dev.ledgerline.cache.CacheVerticle;
+import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.config.LedgerlineConfig.Role;
+import dev.ledgerline.gateway.GatewayVerticle;
+import dev.ledgerline.ledger.LedgerVerticle;
+import dev.ledgerline.transactions.TransactionsVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Ledgerline node: builds Vert.x (local or clustered), starts the management server, deploys one verticle per
+ * configured role, and stops all of it in order.
+ */
+public final class Node {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final ConfigService configService;
+  private final String nodeId;
+  private final long startedAt = System.currentTimeMillis();
+  private NodeVertx.Built built;
+  private ManagementServer management;
+  private final List<RoleVerticle> verticles = new ArrayList<>();
+  private final Map<RoleVerticle, String> deployments = new java.util.LinkedHashMap<>();
+  private CompletableFuture<Void> stopping;
+
+  public Node(ConfigService configService) {
+    this.configService = configService;
+    String id = configService.current().node().id();
+    this.nodeId = id.isEmpty() ? "node-" + UUID.randomUUID().toString().substring(0, 8) : id;
+  }
+
+  public String id() {
+    return nodeId;
+  }
+
+  public Vertx vertx() {
+    return built.vertx();
+  }
+
+  public int members() {
+    return built.members();
+  }
+
+  /** Starts everything; on failure, what did start is stopped again and the failure is returned. */
+  public Future<Node> start() {
+    LedgerlineConfig config = configService.current();
+    return NodeVertx.build(config).compose(b -> {
+      built = b;
+      LOG.info("node {} starting: roles {}, cluster {}", nodeId,
+          config.node().roles().stream().map(Role::id).toList(),
+          config.cluster().enabled() ? "on (" + b.members() + " members)" : "off");
+      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.registry());
+      management = new ManagementServer(b.vertx());
+      management.check("cluster", () -> Future.succeededFuture(new JsonObject()
+          .put("enabled", config.cluster().enabled()).put("members", b.members())));
+      for (Role role : config.node().roles()) {
+        RoleVerticle v = create(role, ctx);
+        verticles.add(v);
+        management.check("role." + role.id(), v::health);
+      }
+      b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
+      configService.watch(b.vertx());
+      return deployAll();
+    }).compose(v -> management.listen(config.management().host(), config.management().port(), built.registry()))
+        .map(s -> {
+          LOG.info("node {} ready: management http://{}:{}", nodeId, config.management().host(),
+              config.management().port());
+          return this;
+        })
+        .recover(err -> {
+          LOG.error("node {} failed to start: {}", nodeId, err.getMessage());
+          return Future.fromCompletionStage(stop()).transform(ignored -> Future.<Node>failedFuture(err));
+        });
+  }
+
+  public NodeApi.NodeInfo info() {
+    return new NodeApi.NodeInfo(nodeId,
+        configService.current().node().roles().stream().map(Role::id).toList(), startedAt);
+  }
+
+  private static RoleVerticle create(Role role, NodeContext ctx) {
+    switch (role) {
+      case GATEWAY:
+        return new GatewayVerticle(ctx);
+      case TRANSACTIONS:
+        return new TransactionsVerticle(ctx);
+      case LEDGER:
+        return new LedgerVerticle(ctx);
+      case CACHE:
+        return new CacheVerticle(ctx);
+      default:
+        throw new IllegalArgumentException("unknown role " + role);
+    }
+  }
+
+  /** Deploys in configuration order; the ledger before the gateway so nothing is accepted before it can be served. */
+  private Future<Void> deployAll() {
+    Future<Void> chain = Future.succeededFuture();
+    List<RoleVerticle> ordered = new ArrayList<>(verticles);
+    ordered.sort((a, b) -> Boolean.compare(a.role() == Role.GATEWAY, b.role() == Role.GATEWAY));
+    for (RoleVerticle v : ordered) {
+      chain = chain.compose(x -> built.vertx().deployVerticle(v).map(id -> {
+        deployments.put(v, id);
+        LOG.info("role {} deployed", v.role().id());
+        return (Void) null;
+      }));
+    }
+    return chain;
+  }
+
+  /**
+   * Stops accepting (the gateway first), lets in-flight work finish within {@code node.shutdown-timeout}, then
+   * closes Vert.x, which leaves the cluster. Idempotent.
+   */
+  public synchronized CompletableFuture<Void> stop() {
+    if (stopping != null) {
+      return stopping;
+    }
+    stopping = new CompletableFuture<>();
+    if (built == null) {
+      stopping.complete(null);
+      return stopping;
+    }
+    Vertx vertx = built.vertx();
+    Duration budget = configService.current().node().shutdownTimeout();
+    LOG.info("node {} stopping (budget {})", nodeId, budget);
+    configService.close();
+    Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
+    List<Map.Entry<RoleVerticle, String>> order = new ArrayList<>(deployments.entrySet());
+    order.sort((a, b) -> Boolean.compare(b.getKey().role() == Role.GATEWAY, a.getKey().role() == Role.GATEWAY));
+    for (Map.Entry<RoleVerticle, String> d : order) {
+      chain = chain.eventually(() -> vertx.undeploy(d.getValue())
+          .onFailure(e -> LOG.warn("undeploying role {} failed: {}", d.getKey().role().id(), e.getMessage())));
+    }
+    Future<Void> bounded = chain.timeout(budget.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .recover(e -> {
+          LOG.warn("node {}: in-flight work did not finish within {}; closing anyway", nodeId, budget);
+          return Future.succeededFuture();
+        });
+    CompletableFuture<Void> done = stopping;
+    // Vert.x is closed from a thread of its own: a listener on one of its event loops would outlive the loop.
+    bounded.onComplete(ar -> new Thread(() -> closeVertx(vertx, done), "ledgerline-close").start());
+    return stopping;
+  }
+
+  private void closeVertx(Vertx vertx, CompletableFuture<Void> done) {
+    vertx.close().toCompletionStage().whenComplete((v, err) -> {
+      if (err != null) {
+        LOG.warn("closing Vert.x failed: {}", err.getMessage());
+      }
+      LOG.info("node {} stopped", nodeId);
+      done.complete(null);
+    });
+  }
+}

@@ -1,0 +1,70 @@
+package dev.ledgerline.node;
+
+import dev.ledgerline.config.ConfigService;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** Helpers for tests that start real nodes. */
+public final class TestNodes {
+  private TestNodes() {}
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A configuration from built-in defaults plus the given keys (no file, no environment). */
+  public static ConfigService config(Map<String, String> sets) {
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("management.port", String.valueOf(freePort()));
+    all.put("gateway.port", String.valueOf(freePort()));
+    all.putAll(sets);
+    return ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), all));
+  }
+
+  public static Node start(Map<String, String> sets) {
+    return new Node(config(sets)).start().await();
+  }
+
+  /** GET a management path of a node; returns status and JSON body. */
+  public static Map.Entry<Integer, JsonObject> get(Vertx vertx, int port, String path) {
+    var resp = WebClient.create(vertx).get(port, "127.0.0.1", path).send().await();
+    String body = resp.bodyAsString();
+    return Map.entry(resp.statusCode(), body == null || body.isEmpty() ? new JsonObject() : new JsonObject(body));
+  }
+
+  /** Polls a condition until it holds or the deadline passes. */
+  public static void await(Duration timeout, BooleanSupplier condition) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("condition not met within " + timeout);
+      }
+      try {
+        Thread.sleep(50); // polling interval only; the condition decides
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** The data of one named check in a /health/ready body. */
+  public static JsonObject check(JsonObject health, String id) {
+    return health.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> id.equals(c.getString("id"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no check " + id + " in " + health.encode()));
+  }
+}
