@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Starts N Ledgerline nodes on loopback and waits until every one is ready.
+#   node 1: all roles, the embedded PostgreSQL and Redis, Hazelcast 5701, gateway 8080, management 9090
+#   node i: gateway, transactions and cache roles, using node 1's PostgreSQL and Redis; ports +i-1
+# Logs and data go under data/cluster/node-i; stop everything with scripts/stop-cluster.sh.
+set -euo pipefail
+n="${1:-3}"
+[[ "$n" =~ ^[1-9]$ ]] || { echo "usage: $0 N   (1..9 nodes)" >&2; exit 2; }
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+base="data/cluster"
+mkdir -p "$base"
+if [[ -f "$base/pids" ]] && xargs -r kill -0 < "$base/pids" 2>/dev/null; then
+  echo "a cluster is already running (see $base/pids); run scripts/stop-cluster.sh first" >&2
+  exit 1
+fi
+: > "$base/pids"
+pg_port=15432
+redis_port=16379
+members=""
+for i in $(seq 1 "$n"); do members+="${members:+,}127.0.0.1:$((5700 + i))"; done
+
+wait_ready() { # port, pid, log
+  local deadline=$((SECONDS + 180))
+  until curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; do
+    if ! kill -0 "$2" 2>/dev/null; then echo "node on management port $1 exited; see $3" >&2; return 1; fi
+    if (( SECONDS > deadline )); then echo "node on management port $1 not ready after 180 s; see $3" >&2; return 1; fi
+    sleep 1
+  done
+}
+
+start_node() { # index
+  local i="$1" dir="$base/node-$1"
+  mkdir -p "$dir"
+  local args=(run --set "node.id=node-$i" --set "node.data-dir=$dir"
+    --set cluster.enabled=true --set "cluster.port=$((5700 + i))" --set "cluster.members=$members"
+    --set "management.port=$((9089 + i))" --set "gateway.port=$((8079 + i))")
+  if [[ "$i" == 1 ]]; then
+    args+=(--set "postgres.embedded-port=$pg_port" --set "postgres.data-dir=$dir/pg"
+      --set "redis.embedded-port=$redis_port")
+  else
+    args+=(--set "node.roles=gateway,transactions,cache"
+      --set postgres.mode=external --set "postgres.url=postgresql://ledgerline:ledgerline@127.0.0.1:$pg_port/ledgerline"
+      --set redis.mode=external --set "redis.url=redis://127.0.0.1:$redis_port")
+  fi
+  scripts/ledgerline "${args[@]}" > "$dir/node.log" 2>&1 &
+  echo $! >> "$base/pids"
+  echo "$!"
+}
+
+pid=$(start_node 1)
+wait_ready 9090 "$pid" "$base/node-1/node.log"
+for i in $(seq 2 "$n"); do
+  pids[$i]=$(start_node "$i")
+done
+for i in $(seq 2 "$n"); do
+  wait_ready $((9089 + i)) "${pids[$i]}" "$base/node-$i/node.log"
+done
+for i in $(seq 1 "$n"); do
+  members_seen=$(curl -fsS "http://127.0.0.1:$((9089 + i))/health/ready" | grep -o '"members":[0-9]*' | cut -d: -f2)
+  echo "node-$i  gateway http://127.0.0.1:$((8079 + i))  management http://127.0.0.1:$((9089 + i))  members ${members_seen}"
+done
