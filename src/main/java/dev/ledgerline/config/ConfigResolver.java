@@ -127,6 +127,13 @@ public final class ConfigResolver {
         }
         return new JsonArray(Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty())
             .collect(Collectors.toList()));
+      case "object":
+        // Map-valued keys (e.g. per-operation limits) are given as JSON text outside the file.
+        try {
+          return new JsonObject(raw);
+        } catch (DecodeException e) {
+          return raw;
+        }
       default:
         return raw;
     }
