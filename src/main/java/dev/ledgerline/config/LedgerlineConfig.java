@@ -48,7 +48,7 @@ public record LedgerlineConfig(
 
   public record Management(String host, int port) {}
 
-  public record Gateway(String host, int port) {}
+  public record Gateway(String host, int port, int instances) {}
 
   public record Postgres(Mode mode, String url, int embeddedPort, Path dataDir, int poolSize) {}
 
@@ -72,7 +72,8 @@ public record LedgerlineConfig(
             c.getJsonArray("members").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),
             c.getInteger("event-bus-port"), c.getString("config-file")),
         new Management(m.getString("host"), m.getInteger("port")),
-        new Gateway(g.getString("host"), g.getInteger("port")),
+        new Gateway(g.getString("host"), g.getInteger("port"),
+            g.getInteger("instances") == 0 ? Runtime.getRuntime().availableProcessors() : g.getInteger("instances")),
         new Postgres(mode(p.getString("mode")), p.getString("url"), p.getInteger("embedded-port"),
             Path.of(p.getString("data-dir")), p.getInteger("pool-size")),
         new Redis(mode(r.getString("mode")), r.getString("url"), r.getInteger("embedded-port"), r.getInteger("pool-size")),

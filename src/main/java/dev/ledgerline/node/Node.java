@@ -7,6 +7,7 @@ import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.ledger.LedgerVerticle;
 import dev.ledgerline.transactions.TransactionsVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -32,8 +33,10 @@ public final class Node {
   private final long startedAt = System.currentTimeMillis();
   private NodeVertx.Built built;
   private ManagementServer management;
-  private final List<RoleVerticle> verticles = new ArrayList<>();
-  private final Map<RoleVerticle, String> deployments = new java.util.LinkedHashMap<>();
+  /** Deployed roles in deployment order, each with the instances Vert.x created. */
+  private final Map<Role, RoleDeployment> deployments = new java.util.LinkedHashMap<>();
+
+  private record RoleDeployment(String id, List<RoleVerticle> instances) {}
   private CompletableFuture<Void> stopping;
 
   public Node(ConfigService configService) {
@@ -67,13 +70,11 @@ public final class Node {
       management.check("cluster", () -> Future.succeededFuture(new JsonObject()
           .put("enabled", config.cluster().enabled()).put("members", b.members())));
       for (Role role : config.node().roles()) {
-        RoleVerticle v = create(role, ctx);
-        verticles.add(v);
-        management.check("role." + role.id(), v::health);
+        management.check("role." + role.id(), () -> roleHealth(role));
       }
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
-      return deployAll();
+      return deployAll(ctx);
     }).compose(v -> management.listen(config.management().host(), config.management().port(), built.registry()))
         .map(s -> {
           LOG.info("node {} ready: management http://{}:{}", nodeId, config.management().host(),
@@ -106,19 +107,41 @@ public final class Node {
     }
   }
 
-  /** Deploys in configuration order; the ledger before the gateway so nothing is accepted before it can be served. */
-  private Future<Void> deployAll() {
+  /**
+   * Deploys in configuration order, the gateway last so nothing is accepted before it can be served. The gateway
+   * runs one instance per event loop (HTTP servers on one port share the load); the other roles one instance.
+   */
+  private Future<Void> deployAll(NodeContext ctx) {
     Future<Void> chain = Future.succeededFuture();
-    List<RoleVerticle> ordered = new ArrayList<>(verticles);
-    ordered.sort((a, b) -> Boolean.compare(a.role() == Role.GATEWAY, b.role() == Role.GATEWAY));
-    for (RoleVerticle v : ordered) {
-      chain = chain.compose(x -> built.vertx().deployVerticle(v).map(id -> {
-        deployments.put(v, id);
-        LOG.info("role {} deployed", v.role().id());
+    List<Role> ordered = new ArrayList<>(ctx.config().node().roles());
+    ordered.sort((a, b) -> Boolean.compare(a == Role.GATEWAY, b == Role.GATEWAY));
+    for (Role role : ordered) {
+      int instances = role == Role.GATEWAY ? ctx.config().gateway().instances() : 1;
+      List<RoleVerticle> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+      chain = chain.compose(x -> built.vertx().deployVerticle(() -> {
+        RoleVerticle v = create(role, ctx);
+        created.add(v);
+        return v;
+      }, new DeploymentOptions().setInstances(instances)).map(id -> {
+        deployments.put(role, new RoleDeployment(id, created));
+        LOG.info("role {} deployed ({} instance{})", role.id(), instances, instances == 1 ? "" : "s");
         return (Void) null;
       }));
     }
     return chain;
+  }
+
+  private Future<JsonObject> roleHealth(Role role) {
+    RoleDeployment d = deployments.get(role);
+    if (d == null) {
+      return Future.failedFuture("not deployed");
+    }
+    List<Future<JsonObject>> checks = d.instances().stream().map(RoleVerticle::health).toList();
+    return Future.all(checks).map(all -> {
+      JsonObject data = new JsonObject().put("deployment", d.id()).put("instances", d.instances().size());
+      checks.forEach(c -> data.mergeIn(c.result() == null ? new JsonObject() : c.result()));
+      return data;
+    });
   }
 
   /**
@@ -139,11 +162,11 @@ public final class Node {
     LOG.info("node {} stopping (budget {})", nodeId, budget);
     configService.close();
     Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
-    List<Map.Entry<RoleVerticle, String>> order = new ArrayList<>(deployments.entrySet());
-    order.sort((a, b) -> Boolean.compare(b.getKey().role() == Role.GATEWAY, a.getKey().role() == Role.GATEWAY));
-    for (Map.Entry<RoleVerticle, String> d : order) {
-      chain = chain.eventually(() -> vertx.undeploy(d.getValue())
-          .onFailure(e -> LOG.warn("undeploying role {} failed: {}", d.getKey().role().id(), e.getMessage())));
+    List<Map.Entry<Role, RoleDeployment>> order = new ArrayList<>(deployments.entrySet());
+    order.sort((a, b) -> Boolean.compare(b.getKey() == Role.GATEWAY, a.getKey() == Role.GATEWAY));
+    for (Map.Entry<Role, RoleDeployment> d : order) {
+      chain = chain.eventually(() -> vertx.undeploy(d.getValue().id())
+          .onFailure(e -> LOG.warn("undeploying role {} failed: {}", d.getKey().id(), e.getMessage())));
     }
     Future<Void> bounded = chain.timeout(budget.toMillis() + 1000, TimeUnit.MILLISECONDS)
         .recover(e -> {

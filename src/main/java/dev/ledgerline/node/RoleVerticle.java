@@ -37,7 +37,6 @@ public abstract class RoleVerticle extends VerticleBase {
 
   /** Health of this role: UP while deployed; roles with dependencies add their own checks. */
   public Future<JsonObject> health() {
-    return running ? Future.succeededFuture(new JsonObject().put("deployment", deploymentID()))
-        : Future.failedFuture("not running");
+    return running ? Future.succeededFuture(new JsonObject()) : Future.failedFuture("not running");
   }
 }
