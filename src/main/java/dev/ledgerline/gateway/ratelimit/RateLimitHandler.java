@@ -13,7 +13,9 @@ import java.util.function.Function;
  * A route handler that takes one token for (subject, operation) and either continues with the rate-limit headers set
  * or ends the request with {@code 429 application/problem+json}.
  *
- * <p>Mount it before {@code BodyHandler} so that a denied request is refused before its body is read.
+ * <p>Mount it like vertx-web's other user handlers: after {@code BodyHandler} (whose body limit bounds what a denied
+ * request costs) and after authentication, so that {@link #principalOrIp()} sees the user. Placed before
+ * {@code BodyHandler} the asynchronous check would let the body be consumed unread.
  */
 public final class RateLimitHandler implements Handler<RoutingContext> {
   /** Problem type for a denial, as registered by the rate-limit draft. */
