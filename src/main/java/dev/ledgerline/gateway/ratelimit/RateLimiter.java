@@ -125,9 +125,7 @@ public final class RateLimiter implements AutoCloseable {
   private final Counter scriptReloads;
   private final Counter busy;
   private volatile String sha;
-  private volatile Map<String, RateLimit> limits;
-  /** Policies by operation, rebuilt on reload; operations come from code, so this stays small. */
-  private volatile ConcurrentHashMap<String, Policy> policies = new ConcurrentHashMap<>();
+  private volatile Limits limits;
   private volatile long probeTimer = -1;
   private volatile boolean closed;
 
@@ -186,19 +184,26 @@ public final class RateLimiter implements AutoCloseable {
     if (!newLimits.containsKey(RateLimit.DEFAULT_OPERATION)) {
       throw new IllegalArgumentException("rate limits need a '" + RateLimit.DEFAULT_OPERATION + "' entry");
     }
-    this.limits = Map.copyOf(newLimits);
-    this.policies = new ConcurrentHashMap<>();
+    this.limits = new Limits(Map.copyOf(newLimits), new ConcurrentHashMap<>());
+  }
+
+  /**
+   * The configured limits with the policies derived from them so far. Swapped as one object on reload, so that a
+   * policy built from the old limits can never be cached next to the new ones.
+   */
+  private record Limits(Map<String, RateLimit> byOperation, ConcurrentHashMap<String, Policy> policies) {
+    Policy policy(String operation) {
+      // Operations come from code, so the cache stays small.
+      return policies.computeIfAbsent(operation, op -> {
+        RateLimit l = byOperation.get(op);
+        return Policy.of(op, l != null ? l : byOperation.get(RateLimit.DEFAULT_OPERATION));
+      });
+    }
   }
 
   /** The policy that applies to an operation (its own, or the default one under its name). */
   public Policy policy(String operation) {
-    Policy p = policies.get(operation);
-    if (p == null) {
-      RateLimit l = limits.get(operation);
-      p = Policy.of(operation, l != null ? l : limits.get(RateLimit.DEFAULT_OPERATION));
-      policies.put(operation, p);
-    }
-    return p;
+    return limits.policy(operation);
   }
 
   /** True while limits are enforced per node because Redis is unreachable: {@code /health/ready} shows degraded. */
