@@ -36,20 +36,33 @@ public final class RateLimitHandler implements Handler<RoutingContext> {
 
   /**
    * @param operation the route's name in {@code gateway.rate-limits}, e.g. {@code transfers.create}
-   * @param subject who is limited; see {@link #principalOrIp()} and {@link #clientIp()}
+   * @param subject who is limited; see {@link #subjectOrIp}, {@link #principalOrIp()} and {@link #clientIp()}
    */
   public static RateLimitHandler create(RateLimiter limiter, String operation,
       Function<RoutingContext, String> subject) {
     return new RateLimitHandler(limiter, operation, subject);
   }
 
-  /** {@code sub:<subject>} for an authenticated request, else {@code ip:<address>}. */
-  public static Function<RoutingContext, String> principalOrIp() {
+  /**
+   * {@code sub:<subject>} for an authenticated request, else {@code ip:<address>}.
+   *
+   * @param subjectOf the authenticated subject of a request, or null when it has none (e.g. read from wherever the
+   *     authentication handler put the principal)
+   */
+  public static Function<RoutingContext, String> subjectOrIp(Function<RoutingContext, String> subjectOf) {
+    Objects.requireNonNull(subjectOf);
     return rc -> {
-      User user = rc.user();
-      String sub = user == null ? null : user.subject();
+      String sub = subjectOf.apply(rc);
       return sub != null ? "sub:" + sub : ip(rc);
     };
+  }
+
+  /** {@link #subjectOrIp} with the subject of vertx-web's {@code rc.user()}. */
+  public static Function<RoutingContext, String> principalOrIp() {
+    return subjectOrIp(rc -> {
+      User user = rc.user();
+      return user == null ? null : user.subject();
+    });
   }
 
   /**

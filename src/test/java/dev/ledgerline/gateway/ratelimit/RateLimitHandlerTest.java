@@ -42,7 +42,8 @@ class RateLimitHandlerTest {
     // vertx-web's order on a route: body, then authentication, then user handlers such as the limiter.
     router.post("/transfers")
         .handler(BodyHandler.create(false).setBodyLimit(1024))
-        .handler(RateLimitHandler.create(limiter, "transfers.create", RateLimitHandler.principalOrIp()))
+        .handler(RateLimitHandler.create(limiter, "transfers.create",
+            RateLimitHandler.subjectOrIp(rc -> rc.request().getHeader("X-Test-Subject"))))
         .handler(rc -> rc.response().end(rc.body().asString()));
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
     port = server.actualPort();
@@ -94,5 +95,11 @@ class RateLimitHandlerTest {
     // The same bucket the handler used: subject ip:127.0.0.1.
     assertThat(limiter.check("ip:127.0.0.1", "transfers.create").await().allowed()).isFalse();
     assertThat(limiter.check("ip:127.0.0.2", "transfers.create").await().allowed()).isTrue();
+    // An authenticated caller from the same address has a bucket of its own.
+    HttpResponse<Buffer> alice = client.post(port, "127.0.0.1", "/transfers").putHeader("X-Test-Subject", "alice")
+        .sendBuffer(Buffer.buffer("a")).await(10, TimeUnit.SECONDS);
+    assertThat(alice.statusCode()).isEqualTo(200);
+    assertThat(alice.getHeader("RateLimit")).isEqualTo("\"transfers.create\";r=2;t=100");
+    assertThat(limiter.check("sub:alice", "transfers.create").await().remaining()).isEqualTo(1);
   }
 }
