@@ -182,12 +182,30 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // Already shutting down, or the hook was never registered.
       }
     }
-    LOG.info("Embedded PostgreSQL on port {} stopped", url == null ? "-" : url.port());
+    if (process != null) {
+      LOG.info("Embedded PostgreSQL (pid {}) stopped", process.pid());
+    }
   }
 
   @Override
   public void close() {
     stop();
+  }
+
+  /** Lets go of the data directory but leaves the server running, as a node that vanished would (for tests). */
+  synchronized void abandon() {
+    stopped = true;
+    try {
+      lock.release();
+    } catch (IOException e) {
+      LOG.debug("Releasing the data directory lock", e);
+    }
+    closeQuietly(lockChannel);
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // Never registered.
+    }
   }
 
   private void stopQuietly() {
