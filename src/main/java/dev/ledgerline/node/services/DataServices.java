@@ -40,7 +40,7 @@ public final class DataServices {
   private final Pool pool;
   private final Redis redis;
   private final RedisAPI redisApi;
-  private Future<Void> closing;
+  private volatile Future<Void> closing;
 
   private DataServices(Vertx vertx, Servers servers, Pool pool, Redis redis) {
     this.vertx = vertx;
@@ -66,7 +66,7 @@ public final class DataServices {
           try {
             if (servers.postgresUrl != null) {
               pool = PgBuilder.pool()
-                  .with(new PoolOptions().setMaxSize(postgres.poolSize()).setName("ledgerline-postgres"))
+                  .with(new PoolOptions().setMaxSize(postgres.poolSize()))
                   .connectingTo(servers.postgresUrl.connectOptions())
                   .using(vertx)
                   .build();

@@ -44,8 +44,26 @@ final class EmbeddedBinaries {
   private EmbeddedBinaries() {
   }
 
+  private static Path postgres;
+  private static Path redis;
+
   /** The PostgreSQL installation directory (with {@code bin/}, {@code lib/}, {@code share/}). */
   static synchronized Path postgres() throws IOException {
+    if (postgres == null || !Files.exists(postgres.resolve(COMPLETE_MARKER))) {
+      postgres = unpackPostgres();
+    }
+    return postgres;
+  }
+
+  /** The redis-server executable. */
+  static synchronized Path redis() throws IOException {
+    if (redis == null || !Files.isExecutable(redis)) {
+      redis = unpackRedis();
+    }
+    return redis;
+  }
+
+  private static Path unpackPostgres() throws IOException {
     String os = Processes.isLinux() ? "Linux" : Processes.isWindows() ? "Windows" : "Darwin";
     String arch = ArchUtils.normalize(System.getProperty("os.arch"));
     byte[] archive;
@@ -58,8 +76,7 @@ final class EmbeddedBinaries {
     return install("pg-" + shortHash(archive), dir -> extractTxz(archive, dir));
   }
 
-  /** The redis-server executable. */
-  static synchronized Path redis() throws IOException {
+  private static Path unpackRedis() throws IOException {
     String resource = ExecutableProvider.newProvidedVersionsMap().get(OsArchitecture.detectOSandArchitecture());
     if (resource == null) {
       throw new IOException("no embedded redis-server for " + OsArchitecture.detectOSandArchitecture());

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -380,10 +381,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
   }
 
-  /** Processes whose working directory is the cluster: the postmaster and all its children chdir there. */
+  /**
+   * Processes working on the cluster. On Linux: those whose working directory is the cluster (the postmaster and
+   * all its children chdir there). Elsewhere: the postmaster named in postmaster.pid, if it is a postgres.
+   */
   private static List<ProcessHandle> processesUsing(Path dir) {
     List<ProcessHandle> found = new ArrayList<>();
     if (!Processes.isLinux()) {
+      postmasterOf(dir.resolve("postmaster.pid"))
+          .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+          .ifPresent(found::add);
       return found;
     }
     long self = ProcessHandle.current().pid();
@@ -403,11 +410,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   }
 
   private static boolean pidAlive(Path pidFile) {
+    return postmasterOf(pidFile).isPresent();
+  }
+
+  private static Optional<ProcessHandle> postmasterOf(Path pidFile) {
     try {
       String first = Files.readAllLines(pidFile).get(0).trim();
-      return ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false);
+      return ProcessHandle.of(Long.parseLong(first)).filter(ProcessHandle::isAlive);
     } catch (IOException | RuntimeException e) {
-      return false;
+      return Optional.empty();
     }
   }
 
@@ -421,11 +432,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       logStart = Files.size(log);
       ProcessBuilder builder = new ProcessBuilder(runAs.wrap(command, "INT"))
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       builder.environment().put("TZ", "UTC");
       builder.environment().put("LC_ALL", "C");
       process = Processes.spawn(builder);
+      process.getOutputStream().close();
     } catch (IOException e) {
       throw new DataServiceException("Cannot start embedded PostgreSQL: " + e.getMessage(), e);
     }

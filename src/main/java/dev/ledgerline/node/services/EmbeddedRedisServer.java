@@ -153,7 +153,8 @@ public final class EmbeddedRedisServer implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      LOG.debug("redis-server output", e);
+      // The stream closes when the server is stopped.
+      LOG.trace("redis-server output", e);
     } finally {
       ready.completeExceptionally(new IOException("redis-server exited"));
     }

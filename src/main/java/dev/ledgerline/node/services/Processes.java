@@ -55,10 +55,10 @@ final class Processes {
     // Output goes to a file, not a pipe: a child that leaves a grandchild holding the pipe cannot block us.
     Path output = Files.createTempFile("ledgerline-cmd", ".log");
     try {
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
       builder.environment().putAll(environment);
       Process process = builder.start();
+      process.getOutputStream().close();
       boolean finished;
       try {
         finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
