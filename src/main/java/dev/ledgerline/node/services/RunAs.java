@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * process is not root there and root-owned files look like its own), or, where user namespaces are unavailable
  * (typical in containers), as the unprivileged {@code nobody} user via {@code setpriv} with the data chowned to it.
  *
- * <p>The system property {@code ledgerline.embedded.run-as} ({@code current-user}, {@code user-namespace},
+ * <p>The system property {@code embedded.run-as} ({@code current-user}, {@code user-namespace},
  * {@code unprivileged-user}) overrides the detection.
  */
 enum RunAs {
@@ -30,7 +30,7 @@ enum RunAs {
   UNPRIVILEGED_USER;
 
   private static final Logger LOG = LoggerFactory.getLogger(RunAs.class);
-  static final String PROPERTY = "ledgerline.embedded.run-as";
+  static final String PROPERTY = "embedded.run-as";
 
   private static volatile RunAs detectedForPostgres;
   private static volatile long[] nobody;

@@ -24,7 +24,7 @@
  *   <li>As root: PostgreSQL refuses to run as root, so it runs in a user namespace ({@code unshare -U}) when the
  *       kernel allows it, otherwise as {@code nobody} via {@code setpriv} with its cluster directory chowned to it;
  *       in that last case the data directory must be reachable by {@code nobody} (no private home directory on
- *       its path). System property {@code ledgerline.embedded.run-as} = {@code current-user},
+ *       its path). System property {@code embedded.run-as} = {@code current-user},
  *       {@code user-namespace} or {@code unprivileged-user} overrides the choice. redis-server runs as
  *       {@code nobody} when the node is root.</li>
  * </ul>

@@ -60,7 +60,10 @@ class EmbeddedPostgresServerTest {
     PostgresSettings settings = PostgresSettings.embedded(root.resolve("pg"));
 
     DataServices first = await(DataServices.startPostgres(vertx, settings));
+    long applied;
     try {
+      applied = await(first.pool().query("SELECT count(*) AS n FROM flyway_schema_history").execute())
+          .iterator().next().getLong("n");
       assertThat(await(first.pool().query(
           "SELECT version, success FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank")
           .execute()).iterator().next().toJson().getMap())
@@ -82,7 +85,7 @@ class EmbeddedPostgresServerTest {
       assertThat(row.getOffsetDateTime("updated_at")).isNotNull();
       Row history = await(second.pool().query("SELECT count(*) AS n FROM flyway_schema_history").execute())
           .iterator().next();
-      assertThat(history.getLong("n")).as("V1 is applied once, not again on restart").isEqualTo(1L);
+      assertThat(history.getLong("n")).as("migrations are applied once, not again on restart").isEqualTo(applied);
     } finally {
       await(second.close());
     }
