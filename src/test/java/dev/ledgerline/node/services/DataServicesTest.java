@@ -100,6 +100,14 @@ class DataServicesTest {
   }
 
   @Test
+  void wrongExternalRedisPasswordIsReported() throws Exception {
+    String url = embedded.redisUrl().orElseThrow().replaceFirst("redis://:[^@]+@", "redis://:not-the-password@");
+    Throwable failure = failureOf(DataServices.startRedis(vertx, RedisSettings.external(url)));
+    assertThat(failure).isInstanceOf(DataServiceException.class).hasMessageContaining("rejected the login")
+        .hasMessageNotContaining("not-the-password");
+  }
+
+  @Test
   void failedMigrationIsReportedAndRolledBack() throws Exception {
     PostgresUrl url = embedded.postgresUrl().orElseThrow();
     try (Connection c = EmbeddedPostgresServer.connect(url); Statement s = c.createStatement()) {

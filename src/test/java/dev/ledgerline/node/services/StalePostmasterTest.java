@@ -3,7 +3,6 @@ package dev.ledgerline.node.services;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +115,6 @@ class StalePostmasterTest {
     if (runAs != null) {
       command.add("-D" + RunAs.PROPERTY + "=" + runAs);
     }
-    command.add("-Dlogback.configurationFile=" + new File("does-not-exist.xml").getAbsolutePath());
     command.addAll(List.of(PostgresNodeMain.class.getName(), dataDir.toString()));
     return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
