@@ -28,7 +28,7 @@ class DataServicesTest {
   static void start() throws Throwable {
     vertx = Vertx.vertx();
     root = TestSupport.newDataRoot("ledgerline-services-test");
-    embedded = await(DataServices.start(vertx, PostgresSettings.embedded(root.resolve("pg")),
+    embedded = await(DataServices.start(vertx, TestSupport.copiedCluster(root.resolve("pg")),
         RedisSettings.embedded()));
   }
 

@@ -24,7 +24,7 @@ class StalePostmasterTest {
   @BeforeEach
   void dataRoot() throws Exception {
     root = TestSupport.newDataRoot("ledgerline-stale-test");
-    settings = PostgresSettings.embedded(root.resolve("pg"));
+    settings = TestSupport.copiedCluster(root.resolve("pg"));
   }
 
   @AfterEach
