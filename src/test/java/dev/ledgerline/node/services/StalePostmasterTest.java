@@ -46,7 +46,7 @@ class StalePostmasterTest {
       node.destroyForcibly(); // SIGKILL: no shutdown hooks run
       node.waitFor(30, TimeUnit.SECONDS);
     }
-    if (Processes.onPath("setpriv")) {
+    if (RunAs.pdeathsigSupported()) {
       // The parent-death signal makes the orphaned server shut itself down.
       assertThat(TestSupport.eventually(30_000, () -> ProcessHandle.of(postmaster).isEmpty()
           || !ProcessHandle.of(postmaster).get().isAlive())).as("orphaned postmaster exits").isTrue();
