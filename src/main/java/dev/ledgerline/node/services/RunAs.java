@@ -61,7 +61,12 @@ enum RunAs {
     if (value == null || value.isBlank()) {
       return null;
     }
-    return RunAs.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    try {
+      return RunAs.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new DataServiceException(PROPERTY + " must be current-user, user-namespace or unprivileged-user, got '"
+          + value + "'");
+    }
   }
 
   private static RunAs detectForPostgres() {
