@@ -210,8 +210,13 @@ public final class DataServices {
           "PostgreSQL at " + postgresUrl.redacted() + " does not answer the Vert.x client: " + e.getMessage(), e))));
     }
     if (redis != null) {
-      checks.add(pingRedis(START_PING_TIMEOUT).recover(e -> Future.failedFuture(new ServiceUnreachableException(
-          "Redis at " + RedisSettings.redact(redisUrl) + " is unreachable: " + e.getMessage(), e))));
+      checks.add(pingRedis(START_PING_TIMEOUT).recover(e -> {
+        String message = String.valueOf(e.getMessage());
+        String where = "Redis at " + RedisSettings.redact(redisUrl);
+        return Future.failedFuture(message.startsWith("NOAUTH") || message.startsWith("WRONGPASS")
+            ? new DataServiceException(where + " rejected the login: " + message, e)
+            : new ServiceUnreachableException(where + " is unreachable: " + message, e));
+      }));
     }
     return Future.all(checks).mapEmpty();
   }

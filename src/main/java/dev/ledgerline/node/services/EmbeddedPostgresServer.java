@@ -225,8 +225,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     if (!Files.exists(pgData.resolve("PG_VERSION"))) {
       initCluster(password);
     }
-    runAs.adopt(pgData);
     recoverLeftovers();
+    runAs.adopt(pgData);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     int fixedPort = settings.port();
     for (int attempt = 1; ; attempt++) {
@@ -356,7 +356,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     if (!leftovers.isEmpty()) {
       LOG.warn("Found {} PostgreSQL process(es) left running on {} by an earlier node; stopping them",
           leftovers.size(), pgData);
-      pgCtlStop("fast");
+      // SIGINT is PostgreSQL's fast shutdown. Signalled from here rather than with pg_ctl, which may lack the
+      // rights when the earlier node ran the server under another identity.
+      postmasterOf(pidFile).filter(leftovers::contains).ifPresent(p -> Processes.signal("INT", p.pid()));
       long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
       for (ProcessHandle p : leftovers) {
         awaitExit(p, deadline);

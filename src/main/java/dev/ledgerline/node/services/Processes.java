@@ -81,6 +81,15 @@ final class Processes {
     return run(command, Map.of(), timeout);
   }
 
+  /** Sends a signal ("INT", "STOP", ...) to a process; Java itself can only send TERM and KILL. */
+  static boolean signal(String signal, long pid) {
+    try {
+      return run(List.of("sh", "-c", "kill -" + signal + " " + pid), Duration.ofSeconds(10)).exitCode() == 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** True when an executable of that name is on the PATH. */
   static boolean onPath(String program) {
     String path = System.getenv("PATH");

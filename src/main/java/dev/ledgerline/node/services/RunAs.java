@@ -34,6 +34,7 @@ enum RunAs {
 
   private static volatile RunAs detectedForPostgres;
   private static volatile long[] nobody;
+  private static volatile Boolean pdeathsig;
 
   /** The way to run PostgreSQL here (detected once per JVM). */
   static RunAs forPostgres() {
@@ -60,7 +61,12 @@ enum RunAs {
     if (value == null || value.isBlank()) {
       return null;
     }
-    return RunAs.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    try {
+      return RunAs.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new DataServiceException(PROPERTY + " must be current-user, user-namespace or unprivileged-user, got '"
+          + value + "'");
+    }
   }
 
   private static RunAs detectForPostgres() {
@@ -93,14 +99,14 @@ enum RunAs {
    */
   List<String> wrap(List<String> command, String deathSignal) {
     List<String> full = new ArrayList<>();
-    boolean setpriv = Processes.onPath("setpriv");
+    boolean deathSignalled = deathSignal != null && pdeathsigSupported();
     if (this == UNPRIVILEGED_USER) {
       long[] ids = nobody();
       full.addAll(List.of("setpriv", "--reuid=" + ids[0], "--regid=" + ids[1], "--clear-groups"));
-    } else if (deathSignal != null && setpriv && Processes.isLinux()) {
+    } else if (deathSignalled) {
       full.add("setpriv");
     }
-    if (deathSignal != null && !full.isEmpty()) {
+    if (deathSignalled) {
       full.addAll(List.of("--pdeathsig", deathSignal));
     }
     if (this == USER_NAMESPACE) {
@@ -108,6 +114,24 @@ enum RunAs {
     }
     full.addAll(command);
     return full;
+  }
+
+  /** setpriv learned --pdeathsig in util-linux 2.33; older ones reject it. */
+  static boolean pdeathsigSupported() {
+    Boolean supported = pdeathsig;
+    if (supported == null) {
+      supported = false;
+      if (Processes.isLinux() && Processes.onPath("setpriv")) {
+        try {
+          supported = Processes.run(List.of("setpriv", "--pdeathsig", "TERM", "true"), Duration.ofSeconds(10))
+              .exitCode() == 0;
+        } catch (IOException e) {
+          LOG.debug("setpriv --pdeathsig unavailable", e);
+        }
+      }
+      pdeathsig = supported;
+    }
+    return supported;
   }
 
   /** Makes {@code tree} owned by the identity the server runs as (only root needs and can do this). */

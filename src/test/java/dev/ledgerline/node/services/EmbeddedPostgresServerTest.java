@@ -93,7 +93,7 @@ class EmbeddedPostgresServerTest {
 
   @Test
   void listensOnLoopbackOnlyWithPasswordAndNoSocket() throws Exception {
-    try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(PostgresSettings.embedded(root.resolve("pg")))) {
+    try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(TestSupport.copiedCluster(root.resolve("pg")))) {
       PostgresUrl url = server.url();
       assertThat(url.host()).isEqualTo("127.0.0.1");
       assertThat(url.password()).as("generated password").hasSizeGreaterThanOrEqualTo(32);
@@ -119,8 +119,8 @@ class EmbeddedPostgresServerTest {
   }
 
   @Test
-  void refusesASecondServerOnTheSameDataDirectory() {
-    PostgresSettings settings = PostgresSettings.embedded(root.resolve("pg"));
+  void refusesASecondServerOnTheSameDataDirectory() throws Exception {
+    PostgresSettings settings = TestSupport.copiedCluster(root.resolve("pg"));
     try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(settings)) {
       assertThatThrownBy(() -> EmbeddedPostgresServer.start(settings))
           .isInstanceOf(DataDirectoryException.class)
@@ -131,15 +131,16 @@ class EmbeddedPostgresServerTest {
 
   @Test
   void reportsAFixedPortThatIsTaken() throws Exception {
+    PostgresSettings copy = TestSupport.copiedCluster(root.resolve("pg"));
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      PostgresSettings settings = PostgresSettings.embedded(root.resolve("pg")).withPort(taken.getLocalPort());
+      PostgresSettings settings = copy.withPort(taken.getLocalPort());
       assertThatThrownBy(() -> EmbeddedPostgresServer.start(settings))
           .isInstanceOfSatisfying(PortInUseException.class,
               e -> assertThat(e.port()).isEqualTo(taken.getLocalPort()))
           .hasMessageContaining("already in use");
     }
     // The refused start released the directory: a start on a free port works.
-    try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(PostgresSettings.embedded(root.resolve("pg")))) {
+    try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(copy)) {
       assertThat(server.isRunning()).isTrue();
     }
   }

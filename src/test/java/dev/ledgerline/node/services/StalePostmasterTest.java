@@ -3,7 +3,6 @@ package dev.ledgerline.node.services;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +24,7 @@ class StalePostmasterTest {
   @BeforeEach
   void dataRoot() throws Exception {
     root = TestSupport.newDataRoot("ledgerline-stale-test");
-    settings = PostgresSettings.embedded(root.resolve("pg"));
+    settings = TestSupport.copiedCluster(root.resolve("pg"));
   }
 
   @AfterEach
@@ -47,7 +46,7 @@ class StalePostmasterTest {
       node.destroyForcibly(); // SIGKILL: no shutdown hooks run
       node.waitFor(30, TimeUnit.SECONDS);
     }
-    if (Processes.onPath("setpriv")) {
+    if (RunAs.pdeathsigSupported()) {
       // The parent-death signal makes the orphaned server shut itself down.
       assertThat(TestSupport.eventually(30_000, () -> ProcessHandle.of(postmaster).isEmpty()
           || !ProcessHandle.of(postmaster).get().isAlive())).as("orphaned postmaster exits").isTrue();
@@ -116,7 +115,6 @@ class StalePostmasterTest {
     if (runAs != null) {
       command.add("-D" + RunAs.PROPERTY + "=" + runAs);
     }
-    command.add("-Dlogback.configurationFile=" + new File("does-not-exist.xml").getAbsolutePath());
     command.addAll(List.of(PostgresNodeMain.class.getName(), dataDir.toString()));
     return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
