@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real node in its own JVM on embedded defaults: ready with PostgreSQL and Redis up, the gateway port open,
@@ -39,7 +38,10 @@ class NodeLifecycleTest {
   }
 
   @Test
-  void embeddedDefaultsStartStopAndKeepData(@TempDir Path dir) throws Exception {
+  void embeddedDefaultsStartStopAndKeepData() throws Exception {
+    // Not JUnit's private temp dir: where PostgreSQL must run as nobody, nobody has to reach the data directory.
+    Path dir = Files.createTempDirectory("lifecycle");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     int management = TestNodes.freePort();
     int gateway = TestNodes.freePort();
 
