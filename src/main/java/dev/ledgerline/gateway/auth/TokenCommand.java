@@ -53,6 +53,7 @@ public final class TokenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    logsToStderr();
     try {
       LedgerlineConfig cfg = ConfigService.load(ConfigService.Source.of(ConfigService.Source.defaultFile(config), sets))
           .current();
@@ -84,6 +85,21 @@ public final class TokenCommand implements Callable<Integer> {
         .put("iat", now.getEpochSecond())
         .put("exp", now.plus(ttl).getEpochSecond());
     return JwtSigner.sign(key.algorithm(), key.kid(), claims, key.key());
+  }
+
+  /** Standard output carries the token only (scripts capture it); log lines, e.g. about new dev keys, go to stderr. */
+  private static void logsToStderr() {
+    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      for (ch.qos.logback.classic.Logger logger : ctx.getLoggerList()) {
+        for (var it = logger.iteratorForAppenders(); it.hasNext();) {
+          if (it.next() instanceof ch.qos.logback.core.ConsoleAppender<?> console) {
+            console.stop();
+            console.setTarget("System.err");
+            console.start();
+          }
+        }
+      }
+    }
   }
 
   static Set<Role> parseRoles(List<String> names) {

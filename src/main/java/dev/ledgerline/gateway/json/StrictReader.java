@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.ledgerline.ledger.model.UInt128;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -24,6 +25,9 @@ final class StrictReader {
   /** More errors than this are not listed: the response stays small whatever the body. */
   static final int MAX_ERRORS = 100;
   private static final int MAX_NAME_IN_PATH = 64;
+  static final int MAX_DEPTH = 32;
+  static final int MAX_NUMBER_LENGTH = 64;
+  static final int MAX_STRING_LENGTH = 64 * 1024;
   private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
 
   /**
@@ -32,9 +36,9 @@ final class StrictReader {
    */
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder()
-          .maxNestingDepth(32)
-          .maxNumberLength(64)
-          .maxStringLength(64 * 1024)
+          .maxNestingDepth(MAX_DEPTH)
+          .maxNumberLength(MAX_NUMBER_LENGTH)
+          .maxStringLength(MAX_STRING_LENGTH)
           .build())
       .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
       .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
@@ -62,6 +66,10 @@ final class StrictReader {
       java.util.function.Function<StrictReader, T> build) {
     if (body == null || body.length == 0) {
       throw new InvalidRequestException(List.of(new FieldError(FieldError.ROOT, "request body is empty")));
+    }
+    if (!isUtf8(body)) {
+      // RFC 8259 §8.1: JSON text is UTF-8. Jackson does not check bytes inside strings it skips.
+      throw new InvalidRequestException(List.of(new FieldError(FieldError.ROOT, "malformed JSON: not valid UTF-8")));
     }
     StrictReader in;
     try {
@@ -94,8 +102,30 @@ final class StrictReader {
     return result;
   }
 
+  private static boolean isUtf8(byte[] body) {
+    for (byte b : body) {
+      if (b < 0) {
+        try {
+          java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+              .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+              .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+              .decode(java.nio.ByteBuffer.wrap(body));
+          return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+          return false;
+        }
+      }
+    }
+    return true; // plain ASCII, the usual case: no decoding needed
+  }
+
   private static String malformed(JsonProcessingException e) {
     JsonLocation at = e.getLocation();
+    if (e instanceof StreamConstraintsException) {
+      // Jackson's own text names its classes; the limits are said in our words.
+      return "JSON exceeds the input limits (nesting depth " + MAX_DEPTH + ", numbers of " + MAX_NUMBER_LENGTH
+          + " characters, strings of " + MAX_STRING_LENGTH + " characters)";
+    }
     String what = e.getOriginalMessage();
     if (what == null) {
       what = "syntax error";
@@ -104,6 +134,7 @@ final class StrictReader {
     if (nl >= 0) {
       what = what.substring(0, nl);
     }
+    what = what.replaceAll("`[^`]*`", "").replaceAll("\\s*\\(from [^)]*\\)", "");
     if (what.length() > 160) {
       what = what.substring(0, 160) + "...";
     }
