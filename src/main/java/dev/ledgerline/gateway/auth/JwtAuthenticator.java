@@ -63,6 +63,7 @@ public final class JwtAuthenticator implements AutoCloseable {
   private final Clock clock;
   private final Cache<TokenHash, Principal> cache;
   private final AtomicLong verifications = new AtomicLong();
+  private final List<java.util.function.Consumer<JwtKeys>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Verifier verifier;
   private long timer = -1;
 
@@ -361,7 +362,15 @@ public final class JwtAuthenticator implements AutoCloseable {
       cache.invalidateAll();
     }
     LOG.info("JWT: keys reloaded: {} key(s), kids by algorithm {}", next.size(), next);
+    for (java.util.function.Consumer<JwtKeys> l : listeners) {
+      l.accept(next);
+    }
     return true;
+  }
+
+  /** Called with the new keys after each applied reload (metrics, tests). */
+  public void onReload(java.util.function.Consumer<JwtKeys> listener) {
+    listeners.add(listener);
   }
 
   /** Reloads when the JWKS file's content changed since the keys in use were read. */
