@@ -1,0 +1,35 @@
+package dev.ledgerline.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ledgerline.gateway.auth.DevKeys;
+import dev.ledgerline.gateway.auth.NoVerificationKeysException;
+import dev.ledgerline.node.Node;
+import dev.ledgerline.node.TestNodes;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway role and its keys, on a real node. */
+class GatewayStartTest {
+
+  @Test
+  void gatewayNodeWithoutKeysRefusesToStart(@TempDir Path data) {
+    Node node = new Node(TestNodes.config(Map.of("node.roles", "gateway", "node.data-dir", data.toString(),
+        "auth.jwt.dev-keys", "false")));
+    assertThatThrownBy(() -> node.start().await()).isInstanceOf(NoVerificationKeysException.class);
+    assertThat(data.resolve("keys")).doesNotExist();
+  }
+
+  @Test
+  void gatewayNodeOnEmbeddedDefaultsStartsWithDevelopmentKeys(@TempDir Path data) {
+    Node node = TestNodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));
+    try {
+      assertThat(DevKeys.privateKeyFile(data)).exists();
+    } finally {
+      node.stop().toCompletableFuture().join();
+    }
+  }
+}
