@@ -24,6 +24,16 @@ class GatewayStartTest {
   }
 
   @Test
+  void runExits2NamingTheKeyWhenTheGatewayHasNoKeys(@TempDir Path data) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
+        "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "auth.jwt.dev-keys=false",
+        "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + TestNodes.freePort());
+    assertThat(code).isEqualTo(dev.ledgerline.node.RunCommand.EXIT_CONFIG);
+    assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.public-keys");
+  }
+
+  @Test
   void gatewayNodeOnEmbeddedDefaultsStartsWithDevelopmentKeys(@TempDir Path data) {
     Node node = TestNodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));
     try {

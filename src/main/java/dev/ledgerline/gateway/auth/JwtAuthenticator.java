@@ -70,14 +70,20 @@ public final class JwtAuthenticator implements AutoCloseable {
   private record Verifier(JwtKeys keys, JWTAuth provider) {}
 
   private record TokenHash(long a, long b, long c, long d) {
-    static TokenHash of(String token) {
+    /** One digest per thread: looking the algorithm up on every request costs more than hashing the token. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
       try {
-        ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256")
-            .digest(token.getBytes(StandardCharsets.US_ASCII)));
-        return new TokenHash(h.getLong(), h.getLong(), h.getLong(), h.getLong());
+        return MessageDigest.getInstance("SHA-256");
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
       }
+    });
+
+    static TokenHash of(String token) {
+      MessageDigest md = SHA256.get();
+      md.reset();
+      ByteBuffer h = ByteBuffer.wrap(md.digest(token.getBytes(StandardCharsets.US_ASCII)));
+      return new TokenHash(h.getLong(), h.getLong(), h.getLong(), h.getLong());
     }
   }
 
