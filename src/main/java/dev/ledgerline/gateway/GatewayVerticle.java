@@ -30,11 +30,10 @@ public final class GatewayVerticle extends RoleVerticle {
     try {
       // First, before listening: with no verification key the gateway must not start (vert.x-auth-jwt would then
       // accept unsigned tokens).
-      authenticator = JwtAuthenticator.create(vertx, node.config());
+      authenticator = JwtAuthenticator.shared(vertx, node.config());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    authenticator.watch();
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds("gateway"));
     router.route().handler(rc -> rc.response().setStatusCode(404)
@@ -53,9 +52,6 @@ public final class GatewayVerticle extends RoleVerticle {
   @Override
   protected Future<?> stopRole() {
     // Stop accepting, let in-flight requests finish within the node's shutdown budget.
-    if (authenticator != null) {
-      authenticator.close();
-    }
     long ms = node.config().node().shutdownTimeout().toMillis();
     return server == null ? Future.succeededFuture() : server.shutdown(ms, TimeUnit.MILLISECONDS);
   }

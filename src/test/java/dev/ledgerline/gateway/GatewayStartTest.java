@@ -38,6 +38,10 @@ class GatewayStartTest {
     Node node = TestNodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));
     try {
       assertThat(DevKeys.privateKeyFile(data)).exists();
+      // Every gateway instance of the node shares one authenticator (one cache, one JWKS watcher).
+      var vertx = node.vertx();
+      assertThat(dev.ledgerline.gateway.auth.JwtAuthenticator.shared(vertx, null)).isNotNull()
+          .isSameAs(dev.ledgerline.gateway.auth.JwtAuthenticator.shared(vertx, null));
     } finally {
       node.stop().toCompletableFuture().join();
     }

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * {@code exp}), so a signature is checked once per token rather than once per request. The JWKS file is re-read when
  * its content changes; a change clears the cache so removed keys stop working at once.
  */
-public final class JwtAuthenticator implements AutoCloseable {
+public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shareddata.Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
   /** Longer Authorization values are refused before any decoding. */
   public static final int MAX_TOKEN_LENGTH = 8192;
@@ -119,6 +119,19 @@ public final class JwtAuthenticator implements AutoCloseable {
    */
   public static JwtAuthenticator create(Vertx vertx, LedgerlineConfig config) {
     return create(vertx, JwtSettings.from(config), Clock.systemUTC());
+  }
+
+  /**
+   * The one authenticator of this Vert.x instance, created on first use and watching the JWKS file. Gateway verticle
+   * instances (one per event loop) share it, so its cache and its key reloads are shared too. Thread-safe.
+   */
+  public static JwtAuthenticator shared(Vertx vertx, LedgerlineConfig config) {
+    return (JwtAuthenticator) vertx.sharedData().<String, Object>getLocalMap("ledgerline.gateway.auth")
+        .computeIfAbsent("jwt", k -> {
+          JwtAuthenticator a = create(vertx, config);
+          a.watch();
+          return a;
+        });
   }
 
   public static JwtAuthenticator create(Vertx vertx, JwtSettings settings, Clock clock) {
