@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.ledgerline.ledger.model.UInt128;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,7 +27,6 @@ final class StrictReader {
   static final int MAX_DEPTH = 32;
   static final int MAX_NUMBER_LENGTH = 64;
   static final int MAX_STRING_LENGTH = 64 * 1024;
-  private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
 
   /**
    * Tight limits: request bodies are small, flat objects. The source is never echoed in error locations (it could
@@ -232,12 +230,13 @@ final class StrictReader {
 
   /** u128 as a decimal string of digits; null (with an error recorded) otherwise. */
   UInt128 u128(String path) throws IOException {
-    String s = digits(path, 39, "2^128");
+    String s = string(path);
     if (s == null) {
       return null;
     }
-    if (s.length() == 39 && new BigInteger(s).bitLength() > 128) {
-      error(path, "must be less than 2^128");
+    String reason = Decimals.u128Problem(s);
+    if (reason != null) {
+      error(path, reason);
       return null;
     }
     return UInt128.parse(s);
@@ -245,18 +244,19 @@ final class StrictReader {
 
   /** u64 as a decimal string of digits, returned as the unsigned bits of a long; null on error. */
   Long u64(String path) throws IOException {
-    String s = digits(path, 20, "2^64");
+    String s = string(path);
     if (s == null) {
       return null;
     }
-    if (s.length() == 20 && new BigInteger(s).compareTo(TWO_64) >= 0) {
-      error(path, "must be less than 2^64");
+    String reason = Decimals.u64Problem(s);
+    if (reason != null) {
+      error(path, reason);
       return null;
     }
     return Long.parseUnsignedLong(s);
   }
 
-  private String digits(String path, int maxLength, String bound) throws IOException {
+  private String string(String path) throws IOException {
     JsonToken t = p.currentToken();
     if (t != JsonToken.VALUE_STRING) {
       error(path, "must be a string of decimal digits, not " + describeToken(t)
@@ -265,27 +265,7 @@ final class StrictReader {
       skip();
       return null;
     }
-    String s = p.getText();
-    if (s.isEmpty()) {
-      error(path, "must not be empty");
-      return null;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        error(path, "must contain only the digits 0-9 (no sign, spaces, decimal point or exponent)");
-        return null;
-      }
-    }
-    if (s.length() > 1 && s.charAt(0) == '0') {
-      error(path, "must not have leading zeros");
-      return null;
-    }
-    if (s.length() > maxLength) {
-      error(path, "must be less than " + bound);
-      return null;
-    }
-    return s;
+    return p.getText();
   }
 
   /** An unsigned integer up to {@code max} written as a JSON integer; null on error. */

@@ -264,6 +264,18 @@ class RequestParserTest {
   }
 
   @Test
+  void pathAndQueryParametersUseTheSameRules() {
+    assertThat(Decimals.u128("id", MAX_128)).isEqualTo(UInt128.MAX);
+    assertThat(Decimals.u64("timestamp_min", "18446744073709551615")).isEqualTo(-1L);
+    for (String bad : new String[] {"", "-1", " 1", "01", "1e3", "0x10", TWO_128}) {
+      assertThat(errorsOf(() -> Decimals.u128("id", bad))).singleElement()
+          .satisfies(e -> assertThat(e.field()).isEqualTo("id"));
+    }
+    assertThat(errorsOf(() -> Decimals.u64("timestamp_min", "18446744073709551616"))).singleElement()
+        .satisfies(e -> assertThat(e.reason()).isEqualTo("must be less than 2^64"));
+  }
+
+  @Test
   void hugeUnknownFieldNameIsClippedInThePath() {
     String name = "x".repeat(500);
     List<FieldError> errors = errorsOf(() -> RequestParser.transfer(b(transferWith(name, "1"))));
