@@ -6,6 +6,8 @@ import dev.ledgerline.gateway.auth.BearerAuthHandler;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.JwtSigner;
 import dev.ledgerline.gateway.auth.Principal;
+import dev.ledgerline.gateway.auth.RequireRole;
+import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.json.RequestParser;
 import dev.ledgerline.node.RequestIds;
@@ -59,6 +61,10 @@ class ProblemHandlerTest {
     });
     router.get("/api/fail").handler(rc -> rc.fail(new NullPointerException("secret")));
     router.get("/open/only-get").handler(rc -> rc.end("ok"));
+    router.get("/open/conflict").handler(rc -> rc.fail(new ProblemException(Problem.of(409, "idempotency key in use")
+        .withType("urn:ledgerline:problem:idempotency-conflict"))));
+    router.get("/open/no-auth-admin").handler(RequireRole.anyOf(Role.ADMIN)).handler(rc -> rc.end("never"));
+    router.get("/api/admin").handler(RequireRole.anyOf(Role.ADMIN, Role.OPERATOR)).handler(rc -> rc.end("admin"));
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
     client = WebClient.create(vertx);
   }
@@ -159,6 +165,29 @@ class ProblemHandlerTest {
   void routerNotFoundAndMethodNotAllowed() {
     problem(send(HttpMethod.GET, "/nowhere", null, null, false), 404);
     problem(send(HttpMethod.DELETE, "/open/only-get", null, null, false), 405);
+  }
+
+  @Test
+  void unauthenticatedOversizeBodyIsRefusedBeforeItIsRead() {
+    String big = "{\"debit_account_id\":\"" + "1".repeat(5000) + "\"}";
+    problem(send(HttpMethod.POST, "/api/transfers", "application/json", Buffer.buffer(big), false), 401);
+  }
+
+  @Test
+  void problemExceptionIsSentAsGiven() {
+    JsonObject p = problem(send(HttpMethod.GET, "/open/conflict", null, null, false), 409);
+    assertThat(p.getString("type")).isEqualTo("urn:ledgerline:problem:idempotency-conflict");
+    assertThat(p.getString("detail")).isEqualTo("idempotency key in use");
+  }
+
+  @Test
+  void rolesAreEnforcedAndFailClosed() {
+    problem(send(HttpMethod.GET, "/api/admin", null, null, true), 403); // the test token has role user only
+    var admin = client.get(server.actualPort(), "127.0.0.1", "/api/admin").putHeader("Authorization", "Bearer "
+        + JwtSigner.sign("RS256", null, TestKeys.claims().put("roles", new io.vertx.core.json.JsonArray().add("operator")),
+            rsa.getPrivate())).send().await();
+    assertThat(admin.statusCode()).isEqualTo(200);
+    problem(send(HttpMethod.GET, "/open/no-auth-admin", null, null, false), 401);
   }
 
   @Test
