@@ -29,6 +29,10 @@ wait_ready() { # port, pid, log
   done
 }
 
+url_of() { # postgres|redis
+  sed -n "s/.*\"$1\" *: *\"\\([^\"]*\\)\".*/\\1/p" "$base/node-1/embedded-urls.json"
+}
+
 start_node() { # index
   local i="$1" dir="$base/node-$1"
   mkdir -p "$dir"
@@ -39,9 +43,10 @@ start_node() { # index
     args+=(--set "postgres.embedded-port=$pg_port" --set "postgres.data-dir=$dir/pg"
       --set "redis.embedded-port=$redis_port")
   else
+    # Node 1 publishes its servers' URLs (with their generated passwords) in a file only we can read.
     args+=(--set "node.roles=gateway,transactions,cache"
-      --set postgres.mode=external --set "postgres.url=postgresql://ledgerline:ledgerline@127.0.0.1:$pg_port/ledgerline"
-      --set redis.mode=external --set "redis.url=redis://127.0.0.1:$redis_port")
+      --set postgres.mode=external --set "postgres.url=$(url_of postgres)"
+      --set redis.mode=external --set "redis.url=$(url_of redis)")
   fi
   scripts/ledgerline "${args[@]}" > "$dir/node.log" 2>&1 &
   echo $! >> "$base/pids"

@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway;
 
 import dev.ledgerline.config.LedgerlineConfig.Role;
+import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.node.NodeContext;
 import dev.ledgerline.node.RequestIds;
 import dev.ledgerline.node.RoleVerticle;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** The public HTTP API. Until the API routes land it answers every path with a problem+json 404. */
 public final class GatewayVerticle extends RoleVerticle {
   private HttpServer server;
+  private JwtAuthenticator authenticator;
 
   public GatewayVerticle(NodeContext node) {
     super(node);
@@ -25,6 +27,13 @@ public final class GatewayVerticle extends RoleVerticle {
 
   @Override
   protected Future<?> startRole() {
+    try {
+      // First, before listening: with no verification key the gateway must not start (vert.x-auth-jwt would then
+      // accept unsigned tokens).
+      authenticator = JwtAuthenticator.shared(vertx, node.config());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds("gateway"));
     router.route().handler(rc -> rc.response().setStatusCode(404)
@@ -33,6 +42,11 @@ public final class GatewayVerticle extends RoleVerticle {
             .put("detail", "no such resource").put("request_id", RequestIds.of(rc)).encode()));
     var gw = node.config().gateway();
     return vertx.createHttpServer().requestHandler(router).listen(gw.port(), gw.host()).onSuccess(s -> server = s);
+  }
+
+  /** The token verifier of this gateway (null before start). */
+  public JwtAuthenticator authenticator() {
+    return authenticator;
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.GatewayVerticle;
+import dev.ledgerline.node.services.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
 import dev.ledgerline.transactions.TransactionsVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -32,6 +33,7 @@ public final class Node {
   private final String nodeId;
   private final long startedAt = System.currentTimeMillis();
   private NodeVertx.Built built;
+  private DataServices services;
   private ManagementServer management;
   /** Deployed roles in deployment order, each with the instances Vert.x created. */
   private final Map<Role, RoleDeployment> deployments = new java.util.LinkedHashMap<>();
@@ -65,8 +67,21 @@ public final class Node {
       LOG.info("node {} starting: roles {}, cluster {}", nodeId,
           config.node().roles().stream().map(Role::id).toList(),
           config.cluster().enabled() ? "on (" + b.members() + " members)" : "off");
-      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.registry());
+      return DataServices.start(b.vertx(), EmbeddedServices.postgres(config), EmbeddedServices.redis(config));
+    }).compose(s -> {
+      services = s;
+      EmbeddedServices.publishUrls(config, s);
+      NodeVertx.Built b = built;
+      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.registry(), s, b::members);
       management = new ManagementServer(b.vertx());
+      if (s.hasPostgres()) {
+        management.check("postgres", () -> s.pingPostgres().map(v -> new JsonObject()
+            .put("mode", config.postgres().mode().name().toLowerCase(java.util.Locale.ROOT))));
+      }
+      if (s.hasRedis()) {
+        management.check("redis", () -> s.pingRedis().map(v -> new JsonObject()
+            .put("mode", config.redis().mode().name().toLowerCase(java.util.Locale.ROOT))));
+      }
       management.check("cluster", () -> Future.succeededFuture(new JsonObject()
           .put("enabled", config.cluster().enabled()).put("members", b.members())));
       for (Role role : config.node().roles()) {
@@ -174,8 +189,14 @@ public final class Node {
           return Future.succeededFuture();
         });
     CompletableFuture<Void> done = stopping;
+    DataServices s = services;
+    Future<Void> servicesClosed = bounded.eventually(() -> {
+      EmbeddedServices.withdrawUrls(configService.current());
+      return s == null ? Future.succeededFuture() : s.close()
+          .onFailure(e -> LOG.warn("stopping data services failed: {}", e.getMessage()));
+    });
     // Vert.x is closed from a thread of its own: a listener on one of its event loops would outlive the loop.
-    bounded.onComplete(ar -> new Thread(() -> closeVertx(vertx, done), "ledgerline-close").start());
+    servicesClosed.onComplete(ar -> new Thread(() -> closeVertx(vertx, done), "ledgerline-close").start());
     return stopping;
   }
 

@@ -2,11 +2,16 @@ package dev.ledgerline.node;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.node.services.DataServices;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 
-/** What a node's verticles share: its identity, configuration, Vert.x and metrics registry. */
-public record NodeContext(String nodeId, ConfigService configService, Vertx vertx, MeterRegistry registry) {
+/**
+ * What a node's verticles share: its identity, configuration, Vert.x, metrics registry and data services (whose
+ * PostgreSQL and Redis parts are present when the node's roles need them).
+ */
+public record NodeContext(String nodeId, ConfigService configService, Vertx vertx, MeterRegistry registry,
+    DataServices services, java.util.function.IntSupplier members) {
   public LedgerlineConfig config() {
     return configService.current();
   }

@@ -60,6 +60,12 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
       node.start().toCompletionStage().toCompletableFuture().join();
     } catch (RuntimeException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof dev.ledgerline.gateway.auth.AuthConfigException) {
+        // Unusable or missing JWT keys are a configuration the node refuses, like a bad key in the file.
+        spec.commandLine().getErr().println(cause.getMessage());
+        spec.commandLine().getErr().flush();
+        return EXIT_CONFIG;
+      }
       // Node.start() has already stopped whatever did start.
       log.error("start failed: {}", cause.toString());
       return EXIT_START_FAILED;

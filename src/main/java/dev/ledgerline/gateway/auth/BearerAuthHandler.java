@@ -1,0 +1,56 @@
+package dev.ledgerline.gateway.auth;
+
+import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.node.RequestIds;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code Authorization: Bearer <JWT>} on a route: on success the {@link Principal} is in the context
+ * ({@link Principal#of}); on failure the request fails with 401 and a {@code WWW-Authenticate} challenge (RFC 6750),
+ * rendered by {@link ProblemHandler}. The reason is logged with the request id, never returned.
+ */
+public final class BearerAuthHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(BearerAuthHandler.class);
+  public static final String CHALLENGE = ProblemHandler.DEFAULT_CHALLENGE;
+  public static final String CHALLENGE_INVALID = CHALLENGE + ", error=\"invalid_token\"";
+  private static final String SCHEME = "Bearer ";
+
+  private final JwtAuthenticator authenticator;
+
+  public BearerAuthHandler(JwtAuthenticator authenticator) {
+    this.authenticator = authenticator;
+  }
+
+  @Override
+  public void handle(RoutingContext rc) {
+    String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null) {
+      refuse(rc, CHALLENGE, "no Authorization header");
+      return;
+    }
+    if (header.length() <= SCHEME.length() || !header.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+      refuse(rc, CHALLENGE_INVALID, "Authorization is not a Bearer token");
+      return;
+    }
+    authenticator.authenticate(header.substring(SCHEME.length()).trim()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rc.put(Principal.KEY, ar.result());
+        rc.next();
+      } else {
+        refuse(rc, CHALLENGE_INVALID, ar.cause().getMessage());
+      }
+    });
+  }
+
+  private static void refuse(RoutingContext rc, String challenge, String reason) {
+    String id = RequestIds.of(rc);
+    RequestIds.withId(id == null ? "-" : id, () -> LOG.info("401 {} {}: {}", rc.request().method(),
+        rc.request().path(), reason));
+    rc.response().putHeader(ProblemHandler.WWW_AUTHENTICATE, challenge);
+    rc.fail(401);
+  }
+}

@@ -1,0 +1,425 @@
+package dev.ledgerline.gateway.auth;
+
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.ledgerline.config.LedgerlineConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verifies bearer tokens: vert.x-auth-jwt checks the signature, this class enforces the rules vert.x leaves optional
+ * (RFC 8725): an allowed algorithm with a configured key (never {@code none}, never HS256 unless a secret is
+ * configured), a known {@code kid}, no embedded or remote keys, {@code exp} required, {@code iss} and {@code aud}
+ * equal to the configuration, {@code nbf}/{@code iat} not in the future beyond the leeway, {@code sub} present,
+ * {@code roles} a non-empty subset of user/operator/admin and, by default, a {@code jti}.
+ *
+ * <p>Verified tokens are cached (bounded, keyed by the token's SHA-256, each entry expiring at the token's
+ * {@code exp}), so a signature is checked once per token rather than once per request. The JWKS file is re-read when
+ * its content changes; a change clears the cache so removed keys stop working at once.
+ */
+public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shareddata.Shareable {
+  private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
+  /** Longer Authorization values are refused before any decoding. */
+  public static final int MAX_TOKEN_LENGTH = 8192;
+  private static final int MAX_CLAIM_LENGTH = 256;
+  private static final Set<String> TYPES = Set.of("jwt", "at+jwt", "application/at+jwt");
+  /** Header members that point at keys elsewhere; honouring them lets the token choose its own key (RFC 8725 §3.10). */
+  private static final List<String> KEY_POINTERS = List.of("jku", "x5u", "x5c", "jwk");
+  private static final java.util.regex.Pattern COMPACT =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+  /** Duplicate members in a JOSE header or claims set are refused (RFC 7515 §5.2): no parser differentials. */
+  private static final ObjectMapper STRICT = new ObjectMapper(JsonFactory.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).maxNumberLength(32).build())
+      .build());
+
+  private final Vertx vertx;
+  private final JwtSettings settings;
+  private final Clock clock;
+  private final Cache<TokenHash, Principal> cache;
+  private final AtomicLong verifications = new AtomicLong();
+  private final List<java.util.function.Consumer<JwtKeys>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile Verifier verifier;
+  private long timer = -1;
+
+  private record Verifier(JwtKeys keys, JWTAuth provider) {}
+
+  private record TokenHash(long a, long b, long c, long d) {
+    /** One digest per thread: looking the algorithm up on every request costs more than hashing the token. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+
+    static TokenHash of(String token) {
+      MessageDigest md = SHA256.get();
+      md.reset();
+      ByteBuffer h = ByteBuffer.wrap(md.digest(token.getBytes(StandardCharsets.US_ASCII)));
+      return new TokenHash(h.getLong(), h.getLong(), h.getLong(), h.getLong());
+    }
+  }
+
+  private JwtAuthenticator(Vertx vertx, JwtSettings settings, Clock clock, JwtKeys keys) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.clock = clock;
+    this.verifier = verifier(keys);
+    this.cache = settings.cacheSize() == 0 ? null : Caffeine.newBuilder()
+        .maximumSize(settings.cacheSize())
+        .expireAfter(new Expiry<TokenHash, Principal>() {
+          @Override
+          public long expireAfterCreate(TokenHash key, Principal p, long currentTime) {
+            return Math.max(0, java.time.Duration.between(clock.instant(), p.expiresAt()).toNanos());
+          }
+
+          @Override
+          public long expireAfterUpdate(TokenHash key, Principal p, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, p, currentTime);
+          }
+
+          @Override
+          public long expireAfterRead(TokenHash key, Principal p, long currentTime, long currentDuration) {
+            return currentDuration;
+          }
+        })
+        .build();
+  }
+
+  /**
+   * The authenticator of a node's configuration. Throws {@link NoVerificationKeysException} when there is no key
+   * (the node must not start) and {@link AuthConfigException} for unusable keys or settings.
+   */
+  public static JwtAuthenticator create(Vertx vertx, LedgerlineConfig config) {
+    return create(vertx, JwtSettings.from(config), Clock.systemUTC());
+  }
+
+  /**
+   * The one authenticator of this Vert.x instance, created on first use and watching the JWKS file. Gateway verticle
+   * instances (one per event loop) share it, so its cache and its key reloads are shared too. Thread-safe.
+   */
+  public static JwtAuthenticator shared(Vertx vertx, LedgerlineConfig config) {
+    return (JwtAuthenticator) vertx.sharedData().<String, Object>getLocalMap("ledgerline.gateway.auth")
+        .computeIfAbsent("jwt", k -> {
+          JwtAuthenticator a = create(vertx, config);
+          a.watch();
+          return a;
+        });
+  }
+
+  public static JwtAuthenticator create(Vertx vertx, JwtSettings settings, Clock clock) {
+    JwtKeys keys = JwtKeys.load(settings);
+    if (keys.isDevelopment()) {
+      LOG.warn("JWT: using the DEVELOPMENT key under {} (no auth.jwt keys configured, auth.jwt.dev-keys is true); "
+          + "do not use this node in production", settings.dataDir().resolve(DevKeys.DIR));
+    }
+    LOG.info("JWT: {} verification key(s), kids by algorithm {}", keys.size(), keys);
+    return new JwtAuthenticator(vertx, settings, clock, keys);
+  }
+
+  private Verifier verifier(JwtKeys keys) {
+    JWTOptions options = new JWTOptions().setIssuer(settings.issuer()).setAudience(List.of(settings.audience()))
+        .setLeeway((int) settings.leeway().toSeconds());
+    JWTAuthOptions auth = new JWTAuthOptions().setJWTOptions(options);
+    for (JsonObject jwk : keys.jwks()) {
+      auth.addJwk(jwk.copy());
+    }
+    return new Verifier(keys, JWTAuth.create(vertx, auth));
+  }
+
+  /** The keys in use. */
+  public JwtKeys keys() {
+    return verifier.keys();
+  }
+
+  /** Full verifications done so far (cache misses that reached signature checking). */
+  public long verifications() {
+    return verifications.get();
+  }
+
+  /**
+   * Verifies a token (the part after {@code Bearer }). Fails with {@link AuthenticationException} whose message is
+   * the reason (for the log, never for the client).
+   */
+  public Future<Principal> authenticate(String token) {
+    if (token == null || token.isEmpty()) {
+      return Future.failedFuture(new AuthenticationException("no token"));
+    }
+    if (token.length() > MAX_TOKEN_LENGTH) {
+      return Future.failedFuture(new AuthenticationException("token longer than " + MAX_TOKEN_LENGTH + " characters"));
+    }
+    TokenHash hash = cache == null ? null : TokenHash.of(token);
+    if (hash != null) {
+      Principal hit = cache.getIfPresent(hash);
+      if (hit != null) {
+        if (clock.instant().isBefore(hit.expiresAt().plus(settings.leeway()))) {
+          return Future.succeededFuture(hit);
+        }
+        cache.invalidate(hash);
+      }
+    }
+    Verifier v = verifier;
+    Principal p;
+    try {
+      // Header and claim rules first: they are cheap, and a token that breaks them needs no signature check.
+      // Nothing is trusted until the signature below is verified.
+      p = principal(precheck(token, v.keys()));
+    } catch (AuthenticationException e) {
+      return Future.failedFuture(e);
+    }
+    verifications.incrementAndGet();
+    Future<?> verified;
+    try {
+      verified = v.provider().authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // vert.x-auth-jwt throws on some malformed claims instead of failing the future.
+      verified = Future.failedFuture(e);
+    }
+    return verified
+        .recover(err -> Future.failedFuture(new AuthenticationException("rejected by the JWT verifier: "
+            + err.getMessage())))
+        .map(user -> {
+          // A reload between the check and now may have removed the key: cache only under the keys that verified it.
+          if (hash != null && verifier == v) {
+            cache.put(hash, p);
+          }
+          return p;
+        });
+  }
+
+  /** Checks the header before any signature work and returns the decoded claims. */
+  private JsonObject precheck(String token, JwtKeys keys) {
+    if (!COMPACT.matcher(token).matches()) {
+      throw new AuthenticationException("not a signed JWT in compact form (three base64url parts)");
+    }
+    int dot1 = token.indexOf('.');
+    int dot2 = token.indexOf('.', dot1 + 1);
+    JsonObject header = decodePart(token.substring(0, dot1), "header");
+    Object algValue = header.getValue("alg");
+    if (!(algValue instanceof String)) {
+      throw new AuthenticationException("header has no alg");
+    }
+    String alg = (String) algValue;
+    if (alg.equalsIgnoreCase("none")) {
+      throw new AuthenticationException("unsigned token (alg none)");
+    }
+    if (!settings.algorithms().contains(alg)) {
+      throw new AuthenticationException("algorithm " + clip(alg) + " is not allowed (auth.jwt.algorithms)");
+    }
+    if (!keys.algorithms().contains(alg)) {
+      throw new AuthenticationException("no key for algorithm " + alg);
+    }
+    Object typ = header.getValue("typ");
+    if (typ != null && !(typ instanceof String && TYPES.contains(((String) typ).toLowerCase(Locale.ROOT)))) {
+      throw new AuthenticationException("typ " + clip(String.valueOf(typ)) + " is not a JWT access token type");
+    }
+    if (header.containsKey("crit")) {
+      throw new AuthenticationException("crit header extensions are not supported");
+    }
+    for (String m : KEY_POINTERS) {
+      if (header.containsKey(m)) {
+        throw new AuthenticationException("header member " + m + " is not accepted (keys come from configuration)");
+      }
+    }
+    Object kid = header.getValue("kid");
+    if (kid != null && !(kid instanceof String && keys.knows(alg, (String) kid))) {
+      throw new AuthenticationException("unknown kid " + clip(String.valueOf(kid)) + " for " + alg);
+    }
+    return decodePart(token.substring(dot1 + 1, dot2), "claims");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JsonObject decodePart(String part, String what) {
+    try {
+      byte[] json = Base64.getUrlDecoder().decode(part);
+      Object value = STRICT.readValue(json, Object.class);
+      if (!(value instanceof Map)) {
+        throw new AuthenticationException(what + " is not a JSON object");
+      }
+      return new JsonObject((Map<String, Object>) value);
+    } catch (AuthenticationException e) {
+      throw e;
+    } catch (Exception e) {
+      // Bad base64, bad JSON, duplicate members: the detail stays out of the log line.
+      throw new AuthenticationException(what + " is not valid base64url JSON without duplicate members");
+    }
+  }
+
+  /** Applies the claim rules; vert.x has checked the signature and, where present, exp/nbf/iat/iss/aud. */
+  Principal principal(JsonObject claims) {
+    long now = clock.instant().getEpochSecond();
+    long leeway = settings.leeway().toSeconds();
+    Long exp = numericDate(claims, "exp");
+    if (exp == null) {
+      throw new AuthenticationException("no exp claim");
+    }
+    if (now - leeway >= exp) {
+      throw new AuthenticationException("expired at " + Instant.ofEpochSecond(exp));
+    }
+    Long nbf = numericDate(claims, "nbf");
+    if (nbf != null && nbf > now + leeway) {
+      throw new AuthenticationException("not valid before " + Instant.ofEpochSecond(nbf));
+    }
+    Long iat = numericDate(claims, "iat");
+    if (iat != null && iat > now + leeway) {
+      throw new AuthenticationException("issued in the future (" + Instant.ofEpochSecond(iat) + ")");
+    }
+    if (!settings.issuer().equals(claims.getValue("iss"))) {
+      throw new AuthenticationException("iss " + clip(String.valueOf(claims.getValue("iss"))) + " is not "
+          + settings.issuer());
+    }
+    Object aud = claims.getValue("aud");
+    boolean audOk = settings.audience().equals(aud)
+        || aud instanceof io.vertx.core.json.JsonArray && ((io.vertx.core.json.JsonArray) aud).contains(
+            settings.audience());
+    if (!audOk) {
+      throw new AuthenticationException("aud " + clip(String.valueOf(aud)) + " does not contain "
+          + settings.audience());
+    }
+    String sub = text(claims, "sub");
+    if (sub == null) {
+      throw new AuthenticationException("no sub claim");
+    }
+    String jti = text(claims, "jti");
+    if (jti == null && settings.requireJti()) {
+      throw new AuthenticationException("no jti claim");
+    }
+    return new Principal(sub, roles(claims.getValue("roles")), jti, Instant.ofEpochSecond(exp));
+  }
+
+  private static Set<Role> roles(Object value) {
+    if (!(value instanceof io.vertx.core.json.JsonArray) || ((io.vertx.core.json.JsonArray) value).isEmpty()) {
+      throw new AuthenticationException("roles claim missing or not a non-empty array");
+    }
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    for (Object o : (io.vertx.core.json.JsonArray) value) {
+      Role r = o instanceof String ? Role.fromClaim((String) o) : null;
+      if (r == null) {
+        throw new AuthenticationException("unknown role " + clip(String.valueOf(o)));
+      }
+      roles.add(r);
+    }
+    return roles;
+  }
+
+  private static String text(JsonObject claims, String name) {
+    Object v = claims.getValue(name);
+    if (v instanceof String && !((String) v).isEmpty() && ((String) v).length() <= MAX_CLAIM_LENGTH) {
+      return (String) v;
+    }
+    if (v != null) {
+      throw new AuthenticationException(name + " is not a string of 1 to " + MAX_CLAIM_LENGTH + " characters");
+    }
+    return null;
+  }
+
+  /** A NumericDate claim in whole seconds, null when absent. */
+  private static Long numericDate(JsonObject claims, String name) {
+    Object v = claims.getValue(name);
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof Integer || v instanceof Long) {
+      return ((Number) v).longValue();
+    }
+    if (v instanceof Double && Double.isFinite((Double) v) && Math.abs((Double) v) < 1e15) {
+      return (long) Math.floor((Double) v);
+    }
+    throw new AuthenticationException(name + " is not a NumericDate");
+  }
+
+  private static String clip(String s) {
+    String safe = s.replaceAll("[^\\x20-\\x7e]", "?");
+    return safe.length() > 64 ? safe.substring(0, 64) + "..." : safe;
+  }
+
+  /**
+   * Re-reads every key now (the JWKS file included). A broken new key set is refused: the running keys stay and the
+   * error is logged. Returns true when new keys were applied.
+   */
+  public boolean reloadKeys() {
+    JwtKeys next;
+    try {
+      next = JwtKeys.load(settings);
+    } catch (RuntimeException e) {
+      LOG.error("JWT: new keys refused, running keys kept: {}", e.getMessage());
+      return false;
+    }
+    Verifier old = verifier;
+    if (Arrays.equals(next.jwksDigest(), old.keys().jwksDigest()) && next.jwks().equals(old.keys().jwks())) {
+      return false;
+    }
+    verifier = verifier(next);
+    if (cache != null) {
+      cache.invalidateAll();
+    }
+    LOG.info("JWT: keys reloaded: {} key(s), kids by algorithm {}", next.size(), next);
+    for (java.util.function.Consumer<JwtKeys> l : listeners) {
+      l.accept(next);
+    }
+    return true;
+  }
+
+  /** Called with the new keys after each applied reload (metrics, tests). */
+  public void onReload(java.util.function.Consumer<JwtKeys> listener) {
+    listeners.add(listener);
+  }
+
+  /** Reloads when the JWKS file's content changed since the keys in use were read. */
+  public boolean checkJwksFile() {
+    if (settings.jwksFile() == null) {
+      return false;
+    }
+    byte[] digest;
+    try {
+      digest = KeyMaterial.sha256(JwtKeys.readJwks(settings.jwksFile()));
+    } catch (AuthConfigException e) {
+      LOG.error("JWT: {}; running keys kept", e.getMessage());
+      return false;
+    }
+    return !Arrays.equals(digest, verifier.keys().jwksDigest()) && reloadKeys();
+  }
+
+  /** Starts checking the JWKS file every {@code auth.jwt.jwks-scan-interval} (no-op without a file or at 0s). */
+  public synchronized void watch() {
+    long ms = settings.jwksScanInterval().toMillis();
+    if (settings.jwksFile() == null || ms <= 0 || timer >= 0) {
+      return;
+    }
+    timer = vertx.setPeriodic(ms, id -> vertx.executeBlocking(this::checkJwksFile, false));
+  }
+
+  @Override
+  public synchronized void close() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.ledgerline.gateway.auth;
+
+import dev.ledgerline.config.LedgerlineConfig;
+import io.vertx.core.json.JsonArray;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code auth.jwt.*} configuration, checked beyond what the schema can say (secret length, leeway bound,
+ * HS256 and its secret going together).
+ *
+ * @param dataDir the node's data directory; development keys live in its {@code keys/} folder
+ */
+public record JwtSettings(
+    List<Path> publicKeys,
+    Path jwksFile,
+    Duration jwksScanInterval,
+    Path privateKey,
+    Set<String> algorithms,
+    byte[] hs256Secret,
+    String issuer,
+    String audience,
+    Duration leeway,
+    boolean requireJti,
+    boolean devKeys,
+    int cacheSize,
+    Path dataDir) {
+
+  public static final Duration MAX_LEEWAY = Duration.ofMinutes(5);
+  public static final int MIN_SECRET_BYTES = 32;
+
+  public JwtSettings {
+    publicKeys = List.copyOf(publicKeys);
+    algorithms = Set.copyOf(algorithms);
+    if (leeway.compareTo(MAX_LEEWAY) > 0) {
+      throw new AuthConfigException("auth.jwt.leeway", "invalid configuration: auth.jwt.leeway = " + leeway.toSeconds()
+          + "s is not allowed; at most 5m (tokens would outlive their exp by that much)");
+    }
+    boolean hs = algorithms.contains(KeyMaterial.HS256);
+    if (hs256Secret != null && hs256Secret.length > 0 && hs256Secret.length < MIN_SECRET_BYTES) {
+      throw new AuthConfigException("auth.jwt.hs256-secret", "invalid configuration: auth.jwt.hs256-secret has "
+          + hs256Secret.length + " bytes; at least " + MIN_SECRET_BYTES + " random bytes are required");
+    }
+    boolean hasSecret = hs256Secret != null && hs256Secret.length > 0;
+    if (hs && !hasSecret) {
+      throw new AuthConfigException("auth.jwt.hs256-secret", "invalid configuration: auth.jwt.algorithms lists HS256 "
+          + "but auth.jwt.hs256-secret is empty");
+    }
+    if (hasSecret && !hs) {
+      throw new AuthConfigException("auth.jwt.algorithms", "invalid configuration: auth.jwt.hs256-secret is set but "
+          + "auth.jwt.algorithms does not list HS256");
+    }
+    hs256Secret = hasSecret ? hs256Secret.clone() : null;
+  }
+
+  /** Reads the section from a validated configuration. */
+  public static JwtSettings from(LedgerlineConfig config) {
+    List<Path> pems = new ArrayList<>();
+    for (Object o : (JsonArray) config.value("auth.jwt.public-keys")) {
+      pems.add(Path.of(o.toString()));
+    }
+    Set<String> algs = new LinkedHashSet<>();
+    for (Object o : (JsonArray) config.value("auth.jwt.algorithms")) {
+      algs.add(o.toString());
+    }
+    String secret = (String) config.value("auth.jwt.hs256-secret");
+    return new JwtSettings(pems, path((String) config.value("auth.jwt.jwks-file")),
+        LedgerlineConfig.duration((String) config.value("auth.jwt.jwks-scan-interval")),
+        path((String) config.value("auth.jwt.private-key")), algs,
+        secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
+        (String) config.value("auth.jwt.issuer"), (String) config.value("auth.jwt.audience"),
+        LedgerlineConfig.duration((String) config.value("auth.jwt.leeway")),
+        (Boolean) config.value("auth.jwt.require-jti"), (Boolean) config.value("auth.jwt.dev-keys"),
+        ((Number) config.value("auth.jwt.cache-size")).intValue(), config.node().dataDir());
+  }
+
+  private static Path path(String s) {
+    return s == null || s.isEmpty() ? null : Path.of(s);
+  }
+
+  /** True when any verification key is configured (development keys are used only when none is). */
+  public boolean hasConfiguredKeys() {
+    return !publicKeys.isEmpty() || jwksFile != null || hs256Secret != null;
+  }
+
+  @Override
+  public String toString() {
+    // The secret stays out of logs.
+    return "JwtSettings[publicKeys=" + publicKeys + ", jwksFile=" + jwksFile + ", privateKey=" + privateKey
+        + ", algorithms=" + algorithms + ", hs256Secret=" + (hs256Secret == null ? "none" : "set") + ", issuer="
+        + issuer + ", audience=" + audience + ", leeway=" + leeway + ", requireJti=" + requireJti + ", devKeys="
+        + devKeys + ", cacheSize=" + cacheSize + "]";
+  }
+}

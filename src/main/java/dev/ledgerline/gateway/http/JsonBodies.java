@@ -1,0 +1,76 @@
+package dev.ledgerline.gateway.http;
+
+import dev.ledgerline.config.LedgerlineConfig;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Locale;
+
+/**
+ * Body handling for a JSON API: a Content-Type check (415) and body handlers without file uploads and with small
+ * limits (413). vert.x-web's defaults (10 MiB, uploads written to disk) are not suitable for a public API.
+ *
+ * <p>Route order: request ids, {@link #requireJson()}, authentication, then {@link #handler(long)}, so that an
+ * unauthenticated or non-JSON request is refused before its body is buffered.
+ */
+public final class JsonBodies {
+  /** {@code gateway.body-limit} default: 64 KiB. */
+  public static final long DEFAULT_LIMIT = 64 * 1024;
+  /** {@code gateway.batch-body-limit} default: 1.1 MiB. */
+  public static final long DEFAULT_BATCH_LIMIT = 1_153_434;
+
+  private JsonBodies() {}
+
+  /** A body handler with uploads off and the given limit in bytes. */
+  public static BodyHandler handler(long limitBytes) {
+    return BodyHandler.create(false).setBodyLimit(limitBytes).setDeleteUploadedFilesOnEnd(true);
+  }
+
+  /** The body handler for single-object routes: {@code gateway.body-limit}. */
+  public static BodyHandler standard(LedgerlineConfig config) {
+    return handler(((Number) config.value("gateway.body-limit")).longValue());
+  }
+
+  /** The body handler for batch routes: {@code gateway.batch-body-limit}. */
+  public static BodyHandler batch(LedgerlineConfig config) {
+    return handler(((Number) config.value("gateway.batch-body-limit")).longValue());
+  }
+
+  /**
+   * Fails with 415 a POST, PUT or PATCH whose Content-Type is not {@code application/json} (optionally with
+   * {@code charset=utf-8}; JSON is UTF-8 by RFC 8259).
+   */
+  public static Handler<RoutingContext> requireJson() {
+    return rc -> {
+      HttpMethod m = rc.request().method();
+      if ((m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH)
+          && !isJson(rc.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
+        rc.fail(415);
+        return;
+      }
+      rc.next();
+    };
+  }
+
+  static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String param = parts[i].trim().toLowerCase(Locale.ROOT);
+      if (param.isEmpty()) {
+        continue;
+      }
+      if (!param.equals("charset=utf-8") && !param.equals("charset=\"utf-8\"")) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,108 @@
+package dev.ledgerline.gateway.http;
+
+import dev.ledgerline.gateway.json.InvalidRequestException;
+import dev.ledgerline.node.RequestIds;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns every failure into {@code application/problem+json}: {@link ProblemException} as given,
+ * {@link InvalidRequestException} as 400 with {@code errors}, a status set by vert.x-web (413 from the body handler,
+ * 404/405 from the router, {@link HttpException}) with a fixed text, and anything else as a generic 500. Exception
+ * messages, class names and stack traces never reach the client; unexpected failures are logged with the request id.
+ */
+public final class ProblemHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(ProblemHandler.class);
+  /** Sent with a 401 that carries no challenge of its own (RFC 9110 §11.6.1 requires one). */
+  public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+  public static final String DEFAULT_CHALLENGE = "Bearer realm=\"ledgerline\"";
+
+  /** Installs the handler as the router's failure handler and for the router's own 404, 405 and 500 answers. */
+  public static ProblemHandler install(Router router) {
+    ProblemHandler h = new ProblemHandler();
+    router.route().failureHandler(h);
+    router.errorHandler(404, h);
+    router.errorHandler(405, h);
+    router.errorHandler(500, h);
+    return h;
+  }
+
+  @Override
+  public void handle(RoutingContext rc) {
+    HttpServerResponse response = rc.response();
+    Problem problem = problemFor(rc);
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (response.headWritten()) {
+      // Part of another answer is already on the wire: a problem can no longer be sent cleanly.
+      response.reset();
+      return;
+    }
+    if (problem.status() == 401 && response.headers().get(WWW_AUTHENTICATE) == null) {
+      response.putHeader(WWW_AUTHENTICATE, DEFAULT_CHALLENGE);
+    }
+    // Headers a handler set for a success (content length, caching, ...) do not apply to the problem.
+    response.headers().remove(HttpHeaders.CONTENT_LENGTH);
+    problem.send(rc);
+  }
+
+  /** The problem a failed request answers with; public for tests and for handlers that answer directly. */
+  public static Problem problemFor(RoutingContext rc) {
+    Throwable failure = rc.failure();
+    if (failure instanceof ProblemException) {
+      return ((ProblemException) failure).problem();
+    }
+    if (failure instanceof InvalidRequestException) {
+      return Problem.validation(((InvalidRequestException) failure).errors());
+    }
+    int status = rc.statusCode();
+    if (failure instanceof HttpException) {
+      status = ((HttpException) failure).getStatusCode();
+    }
+    if (status >= 400 && status < 500) {
+      return standard(status);
+    }
+    if (failure != null || status >= 500) {
+      String id = RequestIds.of(rc);
+      if (failure != null) {
+        RequestIds.withId(id == null ? "-" : id, () -> LOG.error("request failed: {} {}", rc.request().method(),
+            rc.request().path(), failure));
+      }
+      return standard(status >= 500 && status != 500 ? status : 500);
+    }
+    return standard(500);
+  }
+
+  /** The fixed answer for a status: RFC 9457 about:blank with a short, non-revealing detail. */
+  public static Problem standard(int status) {
+    switch (status) {
+      case 400:
+        return Problem.of(400, "the request is malformed");
+      case 401:
+        return Problem.of(401, "a valid bearer token is required").withType(Problem.TYPE_UNAUTHORIZED);
+      case 403:
+        return Problem.of(403, "the token does not allow this operation");
+      case 404:
+        return Problem.of(404, "no such resource");
+      case 405:
+        return Problem.of(405, "this method is not allowed on this resource");
+      case 413:
+        return Problem.of(413, "the request body is larger than this route accepts");
+      case 415:
+        return Problem.of(415, "the request body must be JSON (Content-Type: application/json)");
+      case 500:
+        return Problem.of(500, "internal error; quote the request_id when reporting it");
+      case 503:
+        return Problem.of(503, "temporarily unavailable; retry later");
+      default:
+        return Problem.of(status);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.ledgerline.node;
+
+import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.config.LedgerlineConfig.Mode;
+import dev.ledgerline.config.LedgerlineConfig.Role;
+import dev.ledgerline.node.services.DataServices;
+import dev.ledgerline.node.services.PostgresSettings;
+import dev.ledgerline.node.services.RedisSettings;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Which data services a node's roles need, their settings from configuration, and where other nodes find them. */
+public final class EmbeddedServices {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServices.class);
+  /** Written next to the node's data while it runs embedded servers, so scripts can point other nodes at them. */
+  public static final String URLS_FILE = "embedded-urls.json";
+
+  private static final Set<Role> NEED_POSTGRES = EnumSet.of(Role.GATEWAY, Role.TRANSACTIONS);
+  private static final Set<Role> NEED_REDIS = EnumSet.of(Role.GATEWAY, Role.CACHE);
+
+  private EmbeddedServices() {}
+
+  /** PostgreSQL settings, or null when no role of this node uses PostgreSQL. */
+  public static PostgresSettings postgres(LedgerlineConfig config) {
+    if (config.node().roles().stream().noneMatch(NEED_POSTGRES::contains)) {
+      return null;
+    }
+    LedgerlineConfig.Postgres p = config.postgres();
+    PostgresSettings s = p.mode() == Mode.EXTERNAL ? PostgresSettings.external(p.url())
+        : PostgresSettings.embedded(p.dataDir()).withPort(p.embeddedPort());
+    return s.withPoolSize(p.poolSize());
+  }
+
+  /** Redis settings, or null when no role of this node uses Redis. */
+  public static RedisSettings redis(LedgerlineConfig config) {
+    if (config.node().roles().stream().noneMatch(NEED_REDIS::contains)) {
+      return null;
+    }
+    LedgerlineConfig.Redis r = config.redis();
+    RedisSettings s = r.mode() == Mode.EXTERNAL ? RedisSettings.external(r.url())
+        : RedisSettings.embedded().withPort(r.embeddedPort());
+    return s.withPoolSize(r.poolSize());
+  }
+
+  /** Writes the embedded servers' URLs (with their passwords) to a file only the node's user can read. */
+  static void publishUrls(LedgerlineConfig config, DataServices services) {
+    JsonObject urls = new JsonObject();
+    services.embeddedPostgres().ifPresent(pg -> services.postgresUrl()
+        .ifPresent(u -> urls.put("postgres", u.url())));
+    services.embeddedRedis().ifPresent(r -> services.redisUrl().ifPresent(u -> urls.put("redis", u)));
+    if (urls.isEmpty()) {
+      return;
+    }
+    Path file = config.node().dataDir().resolve(URLS_FILE);
+    try {
+      Files.createDirectories(file.getParent());
+      Files.deleteIfExists(file);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, urls.encodePrettily());
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.warn("cannot write {}: {}", file, e.getMessage());
+    }
+  }
+
+  static void withdrawUrls(LedgerlineConfig config) {
+    try {
+      Files.deleteIfExists(config.node().dataDir().resolve(URLS_FILE));
+    } catch (IOException e) {
+      LOG.warn("cannot remove {}: {}", URLS_FILE, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.ledgerline.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ledgerline.gateway.auth.DevKeys;
+import dev.ledgerline.gateway.auth.NoVerificationKeysException;
+import dev.ledgerline.node.Node;
+import dev.ledgerline.node.TestNodes;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway role and its keys, on a real node. */
+class GatewayStartTest {
+
+  @Test
+  void gatewayNodeWithoutKeysRefusesToStart(@TempDir Path data) {
+    Node node = new Node(TestNodes.config(Map.of("node.roles", "gateway", "node.data-dir", data.toString(),
+        "auth.jwt.dev-keys", "false")));
+    assertThatThrownBy(() -> node.start().await()).isInstanceOf(NoVerificationKeysException.class);
+    assertThat(data.resolve("keys")).doesNotExist();
+  }
+
+  @Test
+  void runExits2NamingTheKeyWhenTheGatewayHasNoKeys(@TempDir Path data) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
+        "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "auth.jwt.dev-keys=false",
+        "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + TestNodes.freePort());
+    assertThat(code).isEqualTo(dev.ledgerline.node.RunCommand.EXIT_CONFIG);
+    assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.public-keys");
+  }
+
+  @Test
+  void gatewayNodeOnEmbeddedDefaultsStartsWithDevelopmentKeys(@TempDir Path data) {
+    Node node = TestNodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));
+    try {
+      assertThat(DevKeys.privateKeyFile(data)).exists();
+      // Every gateway instance of the node shares one authenticator (one cache, one JWKS watcher).
+      var vertx = node.vertx();
+      assertThat(dev.ledgerline.gateway.auth.JwtAuthenticator.shared(vertx, null)).isNotNull()
+          .isSameAs(dev.ledgerline.gateway.auth.JwtAuthenticator.shared(vertx, null));
+    } finally {
+      node.stop().toCompletableFuture().join();
+    }
+  }
+}

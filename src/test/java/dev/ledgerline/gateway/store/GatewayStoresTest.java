@@ -1,0 +1,111 @@
+package dev.ledgerline.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.gateway.store.IdempotencyStore.Claim;
+import dev.ledgerline.node.services.DataServices;
+import dev.ledgerline.node.services.PostgresSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The gateway's PostgreSQL stores against a real embedded PostgreSQL with the real migrations. */
+class GatewayStoresTest {
+  private static Vertx vertx;
+  private static DataServices services;
+  private static IdempotencyStore store;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    Path dir = Files.createTempDirectory("stores");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    services = DataServices.startPostgres(vertx, PostgresSettings.embedded(dir.resolve("pg"))).await();
+    store = new IdempotencyStore(vertx, services.pool(), Duration.ofHours(24), Duration.ofMillis(1500));
+  }
+
+  @AfterAll
+  static void stop() {
+    services.close().await();
+    vertx.close().await();
+  }
+
+  private static byte[] hash(String body) {
+    return IdempotencyStore.fingerprint("transfers.create", Buffer.buffer(body));
+  }
+
+  @Test
+  void firstClaimsThenReplayThenMismatch() {
+    String key = UUID.randomUUID().toString();
+    assertThat(store.begin("alice", key, "transfers.create", hash("{a}")).await()).isInstanceOf(Claim.Proceed.class);
+    store.complete("alice", key, 201, "application/json", Buffer.buffer("{\"ok\":1}")).await();
+
+    Claim replay = store.begin("alice", key, "transfers.create", hash("{a}")).await();
+    assertThat(replay).isInstanceOf(Claim.Replay.class);
+    assertThat(((Claim.Replay) replay).status()).isEqualTo(201);
+    assertThat(((Claim.Replay) replay).body().toString()).isEqualTo("{\"ok\":1}");
+
+    assertThat(store.begin("alice", key, "transfers.create", hash("{b}")).await()).isInstanceOf(Claim.Mismatch.class);
+    assertThat(store.begin("alice", key, "transfers.batch", hash("{a}")).await()).isInstanceOf(Claim.Mismatch.class);
+    // Keys are scoped per subject: bob's identical key is his own.
+    assertThat(store.begin("bob", key, "transfers.create", hash("{b}")).await()).isInstanceOf(Claim.Proceed.class);
+  }
+
+  @Test
+  void concurrentDuplicatesGiveExactlyOneProceedAndTheWaiterGetsTheAnswer() {
+    String key = UUID.randomUUID().toString();
+    Future<Claim> a = store.begin("carol", key, "transfers.create", hash("{x}"));
+    Future<Claim> b = store.begin("carol", key, "transfers.create", hash("{x}"));
+    Claim first = Future.any(a, b).map(v -> a.isComplete() ? a.result() : b.result()).await();
+    assertThat(first).isInstanceOf(Claim.Proceed.class);
+    Future<Claim> waiting = a.isComplete() ? b : a;
+    assertThat(waiting.isComplete()).as("the duplicate waits for the first").isFalse();
+    store.complete("carol", key, 201, "application/json", Buffer.buffer("{\"id\":\"7\"}")).await();
+    Claim other = waiting.await();
+    assertThat(other).isInstanceOf(Claim.Replay.class);
+    assertThat(((Claim.Replay) other).body().toString()).isEqualTo("{\"id\":\"7\"}");
+  }
+
+  @Test
+  void aRequestStillRunningAfterTheWaitIsInProgressAndReleaseLetsARetryRun() {
+    String key = UUID.randomUUID().toString();
+    assertThat(store.begin("dave", key, "transfers.create", hash("{y}")).await()).isInstanceOf(Claim.Proceed.class);
+    assertThat(store.begin("dave", key, "transfers.create", hash("{y}")).await())
+        .isInstanceOf(Claim.InProgress.class);
+    store.release("dave", key).await();
+    assertThat(store.begin("dave", key, "transfers.create", hash("{y}")).await()).isInstanceOf(Claim.Proceed.class);
+  }
+
+  @Test
+  void expiredKeysArePurged() {
+    IdempotencyStore shortLived = new IdempotencyStore(vertx, services.pool(), Duration.ZERO, Duration.ofMillis(100));
+    String key = UUID.randomUUID().toString();
+    shortLived.begin("erin", key, "transfers.create", hash("{z}")).await();
+    shortLived.complete("erin", key, 201, "application/json", Buffer.buffer("{}")).await();
+    assertThat(shortLived.purgeExpired(1000).await()).isGreaterThanOrEqualTo(1);
+    // Gone: the same key starts afresh.
+    assertThat(shortLived.begin("erin", key, "transfers.create", hash("{other}")).await())
+        .isInstanceOf(Claim.Proceed.class);
+  }
+
+  @Test
+  void accountOwnersAreRecordedOnceAndNeverReassigned() {
+    AccountOwners owners = new AccountOwners(services.pool(), 1000);
+    String id = "340282366920938463463374607431768211455"; // 2^128 - 1: exact in numeric(39)
+    assertThat(owners.record(id, "alice").await()).isTrue();
+    assertThat(owners.record(id, "alice").await()).isTrue();
+    assertThat(owners.record(id, "mallory").await()).isFalse();
+    assertThat(owners.ownerOf(id).await()).contains("alice");
+    assertThat(new AccountOwners(services.pool(), 10).ownerOf(id).await()).contains("alice");
+    assertThat(owners.ownerOf("12345").await()).isEqualTo(Optional.empty());
+  }
+}

@@ -1,0 +1,120 @@
+package dev.ledgerline.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.Ledgerline;
+import dev.ledgerline.node.services.PostgresUrl;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real node in its own JVM on embedded defaults: ready with PostgreSQL and Redis up, the gateway port open,
+ * SIGTERM ends it with exit 0 in time, and what it wrote to PostgreSQL is still there after a restart.
+ */
+class NodeLifecycleTest {
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close().await();
+  }
+
+  @Test
+  void embeddedDefaultsStartStopAndKeepData() throws Exception {
+    // Not JUnit's private temp dir: where PostgreSQL must run as nobody, nobody has to reach the data directory.
+    Path dir = Files.createTempDirectory("lifecycle");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    int management = TestNodes.freePort();
+    int gateway = TestNodes.freePort();
+
+    Process first = startNode(dir, management, gateway);
+    try {
+      JsonObject health = awaitReady(first, management);
+      assertThat(TestNodes.check(health, "postgres").getString("status")).isEqualTo("UP");
+      assertThat(TestNodes.check(health, "redis").getString("status")).isEqualTo("UP");
+      try (Socket s = new Socket("127.0.0.1", gateway)) {
+        assertThat(s.isConnected()).isTrue();
+      }
+      try (Connection c = connect(dir)) {
+        c.createStatement().executeUpdate(
+            "INSERT INTO ledgerline_meta (key, value) VALUES ('lifecycle-test', 'kept')");
+      }
+      assertStopsCleanly(first);
+    } finally {
+      first.destroyForcibly();
+    }
+
+    Process second = startNode(dir, management, gateway);
+    try {
+      awaitReady(second, management);
+      try (Connection c = connect(dir);
+           ResultSet rs = c.createStatement().executeQuery(
+               "SELECT value FROM ledgerline_meta WHERE key = 'lifecycle-test'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("kept");
+      }
+      assertStopsCleanly(second);
+    } finally {
+      second.destroyForcibly();
+    }
+  }
+
+  private static Process startNode(Path dir, int management, int gateway) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path")));
+    String runAs = System.getProperty("embedded.run-as");
+    if (runAs != null) {
+      cmd.add("-Dembedded.run-as=" + runAs);
+    }
+    cmd.addAll(List.of(Ledgerline.class.getName(), "run", "--set", "management.port=" + management,
+        "--set", "gateway.port=" + gateway));
+    return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("node-" + System.nanoTime() + ".log").toFile()).start();
+  }
+
+  private static JsonObject awaitReady(Process node, int port) {
+    JsonObject[] last = {null};
+    TestNodes.await(Duration.ofSeconds(120), () -> {
+      assertThat(node.isAlive()).as("node process alive").isTrue();
+      try {
+        var r = TestNodes.get(vertx, port, "/health/ready");
+        last[0] = r.getValue();
+        return r.getKey() == 200;
+      } catch (Exception e) { // await() rethrows the connect failure as it came: not listening yet
+        return false;
+      }
+    });
+    return last[0];
+  }
+
+  private static void assertStopsCleanly(Process node) throws InterruptedException {
+    node.destroy(); // SIGTERM
+    assertThat(node.waitFor(15, TimeUnit.SECONDS)).as("exited within 15 s of SIGTERM").isTrue();
+    assertThat(node.exitValue()).isZero();
+  }
+
+  private static Connection connect(Path dir) throws Exception {
+    // The data/ directory is relative to the node's working directory; the node publishes its servers' URLs there.
+    JsonObject urls = new JsonObject(Files.readString(dir.resolve("data").resolve(EmbeddedServices.URLS_FILE)));
+    PostgresUrl url = PostgresUrl.parse(urls.getString("postgres"));
+    return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+  }
+}
