@@ -127,6 +127,8 @@ public final class RateLimiter implements AutoCloseable {
   private volatile String sha;
   private volatile Limits limits;
   private volatile long probeTimer = -1;
+  /** Cluster size while degraded (see {@link #refreshMembers()}). */
+  private volatile int memberCount = 1;
   private volatile boolean closed;
 
   /**
@@ -250,7 +252,7 @@ public final class RateLimiter implements AutoCloseable {
   }
 
   private Decision takeLocal(String key, Policy policy) {
-    Decision d = local.take(key, policy.divided(Math.max(1, members.getAsInt())), System.nanoTime());
+    Decision d = local.take(key, policy.divided(memberCount), System.nanoTime());
     (d.allowed() ? allowedLocal : deniedLocal).increment();
     return d;
   }
@@ -298,17 +300,32 @@ public final class RateLimiter implements AutoCloseable {
   }
 
   private void goDegraded(Throwable cause) {
-    if (closed || !degraded.compareAndSet(false, true)) {
+    if (closed || degraded.get()) {
+      return;
+    }
+    refreshMembers(); // before the switch, so that no local decision uses a stale count
+    if (!degraded.compareAndSet(false, true)) {
       return;
     }
     fallbacks.increment();
     LOG.warn("rate limiter: Redis unreachable ({}); enforcing local buckets at 1/{} of each limit until it is back",
-        describe(cause), Math.max(1, members.getAsInt()));
-    probeTimer = vertx.setPeriodic(options.probeInterval().toMillis(), id -> probe());
+        describe(cause), memberCount);
+    probeTimer = vertx.setPeriodic(options.probeInterval().toMillis(), this::probe);
   }
 
-  private void probe() {
+  /** Asking the cluster manager may not be cheap, so the count is refreshed per probe rather than per request. */
+  private void refreshMembers() {
+    try {
+      memberCount = Math.max(1, members.getAsInt());
+    } catch (RuntimeException e) {
+      LOG.debug("cluster size unknown, keeping {}", memberCount, e);
+    }
+  }
+
+  /** @param timerId this probe's own timer: a later outage may already have started another one */
+  private void probe(long timerId) {
     long now = System.nanoTime();
+    refreshMembers();
     local.sweep(now);
     if (closed || !probing.compareAndSet(false, true)) {
       return;
@@ -316,7 +333,7 @@ public final class RateLimiter implements AutoCloseable {
     loadScript().onComplete(ar -> {
       probing.set(false);
       if (ar.succeeded() && !closed && degraded.compareAndSet(true, false)) {
-        vertx.cancelTimer(probeTimer);
+        vertx.cancelTimer(timerId);
         local.clear();
         LOG.info("rate limiter: Redis reachable again; cluster-wide buckets restored");
       }
