@@ -58,6 +58,13 @@ public final class RevocationStore {
     public static final Options DEFAULTS = new Options(Duration.ofMillis(250), Duration.ofMillis(500),
         Duration.ofSeconds(60), 100_000, "ll:revoked:");
 
+    /** The defaults, with entries kept for {@code auth.jwt.leeway} after exp: as long as the validator accepts. */
+    public static Options from(LedgerlineConfig config) {
+      Duration leeway = LedgerlineConfig.duration(String.valueOf(config.value("auth.jwt.leeway")));
+      return new Options(DEFAULTS.commandTimeout(), DEFAULTS.notRevokedTtl(), leeway, DEFAULTS.maxCachedAnswers(),
+          DEFAULTS.keyPrefix());
+    }
+
     public Options {
       Objects.requireNonNull(keyPrefix);
       if (commandTimeout.isNegative() || commandTimeout.isZero()) {

@@ -137,6 +137,13 @@ class RevocationStoreTest {
   }
 
   @Test
+  void entriesOutliveExpiryByTheValidatorsLeeway() {
+    ConfigResolver resolver = new ConfigResolver();
+    assertThat(RevocationStore.Options.from(resolver.resolve(new JsonObject(), Map.of(), Map.of(),
+        Map.of("auth.jwt.leeway", "45s"))).retainAfterExpiry()).isEqualTo(Duration.ofSeconds(45));
+  }
+
+  @Test
   void readPolicyComesFromConfigurationAndDefaultsToDeny() {
     ConfigResolver resolver = new ConfigResolver();
     assertThat(ReadsWhenUnavailable.from(resolver.resolve(new JsonObject(), Map.of(), Map.of(), Map.of())))
