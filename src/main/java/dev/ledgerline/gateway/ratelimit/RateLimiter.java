@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * {@link Options#probeInterval()} it re-loads the script into Redis; once that succeeds it returns to Redis and logs
  * once. Local buckets are dropped on return: Redis is the truth again.
  *
- * <p>Thread-safe: one instance serves every event loop of the node.
+ * <p>Thread-safe: create one instance per node and share it between the gateway's verticle instances (its meters
+ * are registered once; a second instance on the same registry would not get its own degraded gauge).
  */
 public final class RateLimiter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
@@ -158,6 +159,7 @@ public final class RateLimiter implements AutoCloseable {
         .description("times the token-bucket script was (re)loaded into Redis").register(registry);
     busy = Counter.builder("ledgerline.ratelimit.pool.busy")
         .description("decisions taken locally because the Redis pool's wait queue was full").register(registry);
+    refreshMembers();
   }
 
   public RateLimiter(Vertx vertx, Redis redis, Map<String, RateLimit> limits, IntSupplier members,
