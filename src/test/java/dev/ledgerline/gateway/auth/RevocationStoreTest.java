@@ -59,17 +59,15 @@ class RevocationStoreTest {
     Instant exp = Instant.now().plusSeconds(300);
     // Node b has just answered "not revoked" and may reuse that answer for a short while.
     assertThat(get(b.isRevoked("jti-1"))).isFalse();
-    long revokedAt = System.nanoTime();
     get(a.revoke("jti-1", exp));
+    long revokedAt = System.nanoTime();
     assertThat(get(a.isRevoked("jti-1"))).as("immediately on the revoking node").isTrue();
-    Poll.until(Duration.ofSeconds(5), "node b sees the revocation", () -> {
-      try {
-        return get(b.isRevoked("jti-1"));
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
-    assertThat(Duration.ofNanos(System.nanoTime() - revokedAt)).isLessThan(Duration.ofSeconds(1));
+    // The bound is by construction: every check made once notRevokedTtl (< 1 s) has passed since the revocation
+    // sees it. Waiting for that time is the subject of the test, not a synchronisation.
+    assertThat(OPTIONS.notRevokedTtl()).isLessThan(Duration.ofSeconds(1));
+    Poll.until(Duration.ofSeconds(5), "notRevokedTtl elapsed since the revocation",
+        () -> System.nanoTime() - revokedAt >= OPTIONS.notRevokedTtl().toNanos());
+    assertThat(get(b.isRevoked("jti-1"))).as("on another node once the TTL has passed").isTrue();
     // A node that never asked before sees it at once, and other tokens are unaffected.
     RevocationStore c = node();
     assertThat(get(c.isRevoked("jti-1"))).isTrue();

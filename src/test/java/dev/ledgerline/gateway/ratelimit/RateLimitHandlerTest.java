@@ -34,7 +34,7 @@ class RateLimitHandlerTest {
     vertx = Vertx.vertx();
     limiter = new RateLimiter(vertx, redis.client(vertx),
         Map.of("default", new RateLimit(1000, 1000), "transfers.create", new RateLimit(3, 0.01)), () -> 1,
-        new SimpleMeterRegistry(), new RateLimiter.Options(Duration.ofSeconds(2), Duration.ofSeconds(1), "ll:rl:",
+        new SimpleMeterRegistry(), new RateLimiter.Options(Duration.ofSeconds(5), Duration.ofSeconds(1), "ll:rl:",
             1000));
     limiter.start().await();
     Router router = Router.router(vertx);
