@@ -184,8 +184,9 @@ class RateLimiterTest {
 
   @Test
   void aHangingRedisCountsAsUnreachableAfterTheCommandTimeout() throws Exception {
-    RateLimiter l = limiter(limits(6, 0.01), 1, new RateLimiter.Options(RateLimiter.Options.DEFAULTS.commandTimeout(),
-        Duration.ofMillis(50), "ll:rl:", 1000));
+    // A large bucket: the loop below may run many checks before the sleep begins, none of them may be denied.
+    RateLimiter l = limiter(limits(1_000_000, 0.01), 1, new RateLimiter.Options(
+        RateLimiter.Options.DEFAULTS.commandTimeout(), Duration.ofMillis(50), "ll:rl:", 1000));
     assertThat(take(l, "sub:x").allowed()).isTrue();
     // DEBUG SLEEP blocks the server without closing connections: commands hang instead of failing.
     var sleeping = admin().send(Request.cmd(Command.DEBUG).arg("SLEEP").arg("3"));
