@@ -139,6 +139,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     prepareTimestamp = sm.commitTimestamp;
     recovery = new RecoveryInfo(snapOp, replayed[0], opNumber, torn, torn ? scan.validEnd() : -1,
         (System.nanoTime() - started) / 1_000_000);
+    LOG.info("ledger engine opened {}: snapshot at op {}, {} log records replayed, {} ms", dir, snapOp, replayed[0],
+        recovery.millis());
     writer = new LogWriter(wal, walEnd, opNumber, config.fsync(), this::onFatal);
     engine = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ledger-engine");
