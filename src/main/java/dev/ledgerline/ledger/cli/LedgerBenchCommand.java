@@ -76,7 +76,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       createAccounts(engine);
       BlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(inFlight + 1);
       for (int i = 0; i <= inFlight; i++) {
-        pool.add(ByteBuffer.allocateDirect(batch * 128).order(ByteOrder.LITTLE_ENDIAN));
+        pool.add(ByteBuffer.allocate(batch * 128).order(ByteOrder.LITTLE_ENDIAN));
       }
       AtomicReference<Throwable> failure = new AtomicReference<>();
       AtomicLong done = new AtomicLong();

@@ -314,7 +314,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       long t = nextTimestamp(0);
       long expiry = sm.nextExpiry();
       T value = query.get();
-      writer.enqueue(new LogWriter.Item(null, null, 0, () -> f.complete(value), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
       afterRequest(expiry, t);
     });
     return f;
@@ -360,7 +360,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     submit(f, () -> {
       prepareTimestamp += nanoseconds;
       if (Long.compareUnsigned(sm.nextExpiry(), prepareTimestamp) <= 0) pulse();
-      writer.enqueue(new LogWriter.Item(null, null, 0, () -> f.complete(null), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), f::completeExceptionally));
     });
     return f;
   }
@@ -411,9 +411,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private void append(int operation, long timestamp, ByteBuffer body, Runnable onDurable, CompletableFuture<?> f) {
     opNumber++;
     ByteBuffer b = body == null ? null : body.duplicate();
-    ByteBuffer header = Wal.header(opNumber, timestamp, operation, b);
     walEnd += Wal.HEADER + (b == null ? 0 : b.remaining());
-    writer.enqueue(new LogWriter.Item(header, b, opNumber, onDurable, e -> f.completeExceptionally(
+    writer.enqueue(new LogWriter.Item(opNumber, timestamp, operation, b, onDurable, e -> f.completeExceptionally(
         new LedgerUnavailableException("write-ahead log failed; nothing in this batch was acknowledged", e))));
   }
 

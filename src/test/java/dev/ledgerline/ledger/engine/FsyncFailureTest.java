@@ -71,13 +71,13 @@ class FsyncFailureTest {
     LogWriter w = new LogWriter(ch, 0, 0, true, fatal::set);
     CompletableFuture<String> first = new CompletableFuture<>();
     ByteBuffer body = ByteBuffer.allocate(128);
-    w.enqueue(new LogWriter.Item(Wal.header(1, 10, Wal.OP_CREATE_TRANSFERS, body), body, 1,
+    w.enqueue(new LogWriter.Item(1, 10, Wal.OP_CREATE_TRANSFERS, body,
         () -> first.complete("durable"), first::completeExceptionally));
     assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("durable");
 
     ch.fail = true;
     CompletableFuture<String> second = new CompletableFuture<>();
-    w.enqueue(new LogWriter.Item(Wal.header(2, 11, Wal.OP_CREATE_TRANSFERS, body), body, 2,
+    w.enqueue(new LogWriter.Item(2, 11, Wal.OP_CREATE_TRANSFERS, body,
         () -> second.complete("durable"), second::completeExceptionally));
     assertThat(second).failsWithin(10, TimeUnit.SECONDS);
     assertThat(fatal.get()).hasMessageContaining("EIO");
@@ -86,7 +86,7 @@ class FsyncFailureTest {
     // Later requests fail at once; fsync is never tried again, even if the disk "recovers".
     ch.fail = false;
     CompletableFuture<String> third = new CompletableFuture<>();
-    w.enqueue(new LogWriter.Item(Wal.header(3, 12, Wal.OP_CREATE_TRANSFERS, body), body, 3,
+    w.enqueue(new LogWriter.Item(3, 12, Wal.OP_CREATE_TRANSFERS, body,
         () -> third.complete("durable"), third::completeExceptionally));
     assertThat(third).failsWithin(10, TimeUnit.SECONDS);
     assertThat(ch.forces.get()).isEqualTo(forcesAfterFailure);
