@@ -1,0 +1,70 @@
+package dev.ledgerline.ledger;
+
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.AccountBalance;
+import dev.ledgerline.ledger.model.AccountFilter;
+import dev.ledgerline.ledger.model.CreateAccountsResult;
+import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.QueryFilter;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.ledger.model.Wire;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A ledger with TigerBeetle 0.16.30's semantics: batch in, results out, asynchronously. Implemented by the embedded
+ * engine and by the TigerBeetle client backend.
+ *
+ * <p>Create operations return only the failed events with their index, in ascending index order (use
+ * {@link dev.ledgerline.ledger.model.Results} to expand). Lookups return the found records in request order. A
+ * batch of more than {@link #BATCH_MAX} events completes exceptionally with {@link BatchTooLargeException}; an empty
+ * batch is legal. A stage completes only once the batch is durable. Stages may complete on a backend thread: hop
+ * back to your own context and never block inside a dependent stage.
+ */
+public interface LedgerBackend extends AutoCloseable {
+
+  /** Events per request in TigerBeetle 0.16.30 (1 MiB message body / 128 bytes). */
+  int BATCH_MAX = 8190;
+
+  CompletionStage<List<CreateAccountsResult>> createAccounts(List<Account> accounts);
+
+  CompletionStage<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers);
+
+  CompletionStage<List<Account>> lookupAccounts(List<UInt128> ids);
+
+  CompletionStage<List<Transfer>> lookupTransfers(List<UInt128> ids);
+
+  CompletionStage<List<Transfer>> getAccountTransfers(AccountFilter filter);
+
+  CompletionStage<List<AccountBalance>> getAccountBalances(AccountFilter filter);
+
+  CompletionStage<List<Account>> queryAccounts(QueryFilter filter);
+
+  CompletionStage<List<Transfer>> queryTransfers(QueryFilter filter);
+
+  /**
+   * Creates accounts given in TigerBeetle's 128-byte layout ({@link Wire}), from {@code position} to {@code limit}.
+   * The buffer must not be modified until the stage completes.
+   */
+  default CompletionStage<List<CreateAccountsResult>> createAccountsEncoded(ByteBuffer events) {
+    return createAccounts(Wire.decodeAccounts(events));
+  }
+
+  /**
+   * Creates transfers given in TigerBeetle's 128-byte layout ({@link Wire}), from {@code position} to
+   * {@code limit}. The buffer must not be modified until the stage completes.
+   */
+  default CompletionStage<List<CreateTransfersResult>> createTransfersEncoded(ByteBuffer events) {
+    return createTransfers(Wire.decodeTransfers(events));
+  }
+
+  /** Test hooks, if this backend has them (the embedded engine in test mode); a real cluster has none. */
+  default java.util.Optional<LedgerTestHooks> testHooks() {
+    return java.util.Optional.empty();
+  }
+
+  @Override
+  void close();
+}
