@@ -1,0 +1,572 @@
+package dev.ledgerline.ledger.engine;
+
+import dev.ledgerline.ledger.BatchTooLargeException;
+import dev.ledgerline.ledger.LedgerBackend;
+import dev.ledgerline.ledger.LedgerException;
+import dev.ledgerline.ledger.LedgerTestHooks;
+import dev.ledgerline.ledger.LedgerUnavailableException;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.AccountBalance;
+import dev.ledgerline.ledger.model.AccountFilter;
+import dev.ledgerline.ledger.model.CreateAccountResult;
+import dev.ledgerline.ledger.model.CreateAccountsResult;
+import dev.ledgerline.ledger.model.CreateTransferResult;
+import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.QueryFilter;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.ledger.model.Wire;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded ledger: a {@link StateMachine} on one thread, a write-ahead log written and fsync'd on another
+ * (results complete only once their batch is durable), and snapshots written in the background.
+ *
+ * <p>Every state change (create batch, expiry pulse, test balance setup) is logged with its timestamp; replaying
+ * the log after the latest snapshot rebuilds exactly the same state. Futures complete on the log thread.
+ */
+public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
+  private static final Logger LOG = LoggerFactory.getLogger(LedgerEngine.class);
+  private static final String SNAPSHOT_PREFIX = "snapshot-";
+  private static final String SNAPSHOT_SUFFIX = ".snap";
+
+  private final EngineConfig config;
+  private final EngineClock clock;
+  private final boolean testHooks;
+  private final Path dir;
+  private final StateMachine sm;
+  private final FileChannel wal;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final LogWriter writer;
+  private final ScheduledExecutorService engine;
+  private final ExecutorService snapshotter;
+  private final StateMachine.Results results = new StateMachine.Results();
+  private final RecoveryInfo recovery;
+
+  // Engine-thread state.
+  private long prepareTimestamp;
+  private long opNumber;
+  private long walEnd;
+  private long lastSnapshotOp;
+  private long lastSnapshotNanos = System.nanoTime();
+  private volatile boolean snapshotRunning;
+
+  private volatile Throwable fatal;
+  private volatile boolean closed;
+
+  /** What start-up found: the snapshot used, the records replayed, and any torn tail truncated. */
+  public record RecoveryInfo(long snapshotOp, long replayedRecords, long lastOp, boolean truncatedTornTail,
+      long tornTailOffset, long millis) {}
+
+  private LedgerEngine(EngineConfig config, EngineClock clock, boolean testHooks) throws IOException {
+    long started = System.nanoTime();
+    this.config = config;
+    this.clock = clock;
+    this.testHooks = testHooks;
+    this.dir = config.dataDir();
+    Files.createDirectories(dir);
+    lockChannel = FileChannel.open(dir.resolve("ledger.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock l;
+    try {
+      l = lockChannel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      l = null;
+    }
+    if (l == null) {
+      lockChannel.close();
+      throw new LedgerException("ledger data directory " + dir + " is in use by another engine");
+    }
+    lock = l;
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
+    }
+    Path snapshot = latestSnapshot(dir);
+    StateMachine machine;
+    long snapOp = 0;
+    long snapOffset = 0;
+    if (snapshot != null) {
+      StateCodec.Loaded loaded = StateCodec.readSnapshot(snapshot);
+      machine = loaded.sm();
+      snapOp = loaded.opNumber();
+      snapOffset = loaded.logOffset();
+    } else {
+      machine = new StateMachine();
+    }
+    this.sm = machine;
+    Path walFile = dir.resolve(Wal.FILE);
+    wal = FileChannel.open(walFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    Replay replay = new Replay();
+    long[] replayed = {0};
+    Wal.ScanResult scan = Wal.scan(wal, walFile, snapOffset, snapOp + 1, r -> {
+      replay.apply(sm, r);
+      replayed[0]++;
+    });
+    boolean torn = scan.tornTail();
+    if (torn) {
+      LOG.warn("write-ahead log {}: torn record at byte offset {} ({}); truncating {} bytes (never acknowledged)",
+          walFile, scan.validEnd(), scan.tornReason(), wal.size() - scan.validEnd());
+      wal.truncate(scan.validEnd());
+      wal.force(true);
+    }
+    walEnd = scan.validEnd();
+    opNumber = scan.lastOpNumber();
+    lastSnapshotOp = snapOp;
+    prepareTimestamp = sm.commitTimestamp;
+    recovery = new RecoveryInfo(snapOp, replayed[0], opNumber, torn, torn ? scan.validEnd() : -1,
+        (System.nanoTime() - started) / 1_000_000);
+    writer = new LogWriter(wal, walEnd, opNumber, config.fsync(), this::onFatal);
+    engine = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ledger-engine");
+      t.setDaemon(true);
+      return t;
+    });
+    snapshotter = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "ledger-snapshot");
+      t.setDaemon(true);
+      return t;
+    });
+    engine.scheduleWithFixedDelay(this::timer, 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  /** Opens (recovering if needed) the engine on the real clock, without test hooks. */
+  public static LedgerEngine open(EngineConfig config) {
+    return open(config, EngineClock.SYSTEM, false);
+  }
+
+  /**
+   * Opens the engine. {@code testHooks} enables {@link #testHooks()} (setup_balances, tick): for tests and the
+   * conformance runner only.
+   */
+  public static LedgerEngine open(EngineConfig config, EngineClock clock, boolean testHooks) {
+    try {
+      return new LedgerEngine(config, clock, testHooks);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open ledger data directory " + config.dataDir(), e);
+    }
+  }
+
+  public RecoveryInfo recoveryInfo() {
+    return recovery;
+  }
+
+  static Path latestSnapshot(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(LedgerEngine::isSnapshot).max((a, b) -> Long.compare(snapshotOp(a), snapshotOp(b)))
+          .orElse(null);
+    }
+  }
+
+  static boolean isSnapshot(Path p) {
+    String n = p.getFileName().toString();
+    return n.startsWith(SNAPSHOT_PREFIX) && n.endsWith(SNAPSHOT_SUFFIX);
+  }
+
+  static long snapshotOp(Path p) {
+    String n = p.getFileName().toString();
+    return Long.parseLong(n.substring(SNAPSHOT_PREFIX.length(), n.length() - SNAPSHOT_SUFFIX.length()));
+  }
+
+  // =====================================================================================================
+  // LedgerBackend
+  // =====================================================================================================
+
+  @Override
+  public CompletionStage<List<CreateAccountsResult>> createAccounts(List<Account> accounts) {
+    if (accounts.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(accounts.size()));
+    return createAccountsEncoded(Wire.encodeAccounts(accounts));
+  }
+
+  @Override
+  public CompletionStage<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
+    if (transfers.size() > BATCH_MAX) {
+      return CompletableFuture.failedFuture(new BatchTooLargeException(transfers.size()));
+    }
+    return createTransfersEncoded(Wire.encodeTransfers(transfers));
+  }
+
+  @Override
+  public CompletionStage<List<CreateAccountsResult>> createAccountsEncoded(ByteBuffer events) {
+    CompletableFuture<List<CreateAccountsResult>> f = new CompletableFuture<>();
+    ByteBuffer ev = events.slice().order(ByteOrder.LITTLE_ENDIAN);
+    if (!checkBatch(ev, f)) return f;
+    submit(f, () -> {
+      int n = ev.remaining() / 128;
+      long t = nextTimestamp(n);
+      long expiry = sm.nextExpiry();
+      sm.createAccounts(ev, 0, n, t, results);
+      List<CreateAccountsResult> out = accountResults();
+      append(Wal.OP_CREATE_ACCOUNTS, t, ev, () -> f.complete(out), f);
+      afterRequest(expiry, t);
+    });
+    return f;
+  }
+
+  @Override
+  public CompletionStage<List<CreateTransfersResult>> createTransfersEncoded(ByteBuffer events) {
+    CompletableFuture<List<CreateTransfersResult>> f = new CompletableFuture<>();
+    ByteBuffer ev = events.slice().order(ByteOrder.LITTLE_ENDIAN);
+    if (!checkBatch(ev, f)) return f;
+    submit(f, () -> {
+      int n = ev.remaining() / 128;
+      long t = nextTimestamp(n);
+      long expiry = sm.nextExpiry();
+      sm.createTransfers(ev, 0, n, t, results);
+      List<CreateTransfersResult> out = transferResults();
+      append(Wal.OP_CREATE_TRANSFERS, t, ev, () -> f.complete(out), f);
+      afterRequest(expiry, t);
+    });
+    return f;
+  }
+
+  private static boolean checkBatch(ByteBuffer ev, CompletableFuture<?> f) {
+    if (ev.remaining() % 128 != 0) {
+      f.completeExceptionally(new IllegalArgumentException("batch is not a multiple of 128 bytes"));
+      return false;
+    }
+    if (ev.remaining() / 128 > BATCH_MAX) {
+      f.completeExceptionally(new BatchTooLargeException(ev.remaining() / 128));
+      return false;
+    }
+    return true;
+  }
+
+  private List<CreateAccountsResult> accountResults() {
+    if (results.count == 0) return List.of();
+    List<CreateAccountsResult> out = new ArrayList<>(results.count);
+    for (int i = 0; i < results.count; i++) {
+      out.add(new CreateAccountsResult(results.index[i], CreateAccountResult.fromCode(results.code[i])));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  private List<CreateTransfersResult> transferResults() {
+    if (results.count == 0) return List.of();
+    List<CreateTransfersResult> out = new ArrayList<>(results.count);
+    for (int i = 0; i < results.count; i++) {
+      out.add(new CreateTransfersResult(results.index[i], CreateTransferResult.fromCode(results.code[i])));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  @Override
+  public CompletionStage<List<Account>> lookupAccounts(List<UInt128> ids) {
+    if (ids.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(ids.size()));
+    return read(() -> sm.lookupAccounts(ids));
+  }
+
+  @Override
+  public CompletionStage<List<Transfer>> lookupTransfers(List<UInt128> ids) {
+    if (ids.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(ids.size()));
+    return read(() -> sm.lookupTransfers(ids));
+  }
+
+  @Override
+  public CompletionStage<List<Transfer>> getAccountTransfers(AccountFilter filter) {
+    return read(() -> sm.getAccountTransfers(filter));
+  }
+
+  @Override
+  public CompletionStage<List<AccountBalance>> getAccountBalances(AccountFilter filter) {
+    return read(() -> sm.getAccountBalances(filter));
+  }
+
+  @Override
+  public CompletionStage<List<Account>> queryAccounts(QueryFilter filter) {
+    return read(() -> sm.queryAccounts(filter));
+  }
+
+  @Override
+  public CompletionStage<List<Transfer>> queryTransfers(QueryFilter filter) {
+    return read(() -> sm.queryTransfers(filter));
+  }
+
+  /** A read is a request too: it takes a timestamp, may trigger a pulse, and replies behind earlier writes. */
+  private <T> CompletionStage<T> read(Supplier<T> query) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    submit(f, () -> {
+      long t = nextTimestamp(0);
+      long expiry = sm.nextExpiry();
+      T value = query.get();
+      writer.enqueue(new LogWriter.Item(null, null, 0, () -> f.complete(value), f::completeExceptionally));
+      afterRequest(expiry, t);
+    });
+    return f;
+  }
+
+  @Override
+  public Optional<LedgerTestHooks> testHooks() {
+    return testHooks ? Optional.of(this) : Optional.empty();
+  }
+
+  // =====================================================================================================
+  // Test hooks
+  // =====================================================================================================
+
+  @Override
+  public CompletionStage<Void> setupBalances(UInt128 accountId, UInt128 debitsPending, UInt128 debitsPosted,
+      UInt128 creditsPending, UInt128 creditsPosted) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    if (!testHooks) {
+      f.completeExceptionally(new UnsupportedOperationException("test hooks are disabled"));
+      return f;
+    }
+    submit(f, () -> {
+      if (!sm.setupBalances(accountId, debitsPending, debitsPosted, creditsPending, creditsPosted)) {
+        f.completeExceptionally(new IllegalArgumentException("no account " + accountId));
+        return;
+      }
+      ByteBuffer body = ByteBuffer.allocate(80).order(ByteOrder.LITTLE_ENDIAN);
+      UInt128[] v = {accountId, debitsPending, debitsPosted, creditsPending, creditsPosted};
+      for (int i = 0; i < 5; i++) body.putLong(i * 16, v[i].lo()).putLong(i * 16 + 8, v[i].hi());
+      append(Wal.OP_SETUP_BALANCES, sm.commitTimestamp, body, () -> f.complete(null), f);
+    });
+    return f;
+  }
+
+  @Override
+  public CompletionStage<Void> tick(long nanoseconds) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    if (!testHooks) {
+      f.completeExceptionally(new UnsupportedOperationException("test hooks are disabled"));
+      return f;
+    }
+    submit(f, () -> {
+      prepareTimestamp += nanoseconds;
+      if (Long.compareUnsigned(sm.nextExpiry(), prepareTimestamp) <= 0) pulse();
+      writer.enqueue(new LogWriter.Item(null, null, 0, () -> f.complete(null), f::completeExceptionally));
+    });
+    return f;
+  }
+
+  // =====================================================================================================
+  // Engine thread
+  // =====================================================================================================
+
+  private void submit(CompletableFuture<?> f, Runnable task) {
+    if (closed) {
+      f.completeExceptionally(new LedgerUnavailableException("ledger engine is closed"));
+      return;
+    }
+    try {
+      engine.execute(() -> {
+        Throwable fail = fatal;
+        if (fail != null) {
+          f.completeExceptionally(new LedgerUnavailableException("ledger engine stopped: " + fail, fail));
+          return;
+        }
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          // The state machine must never throw; if it does, state may be half-applied: stop for good.
+          LOG.error("ledger engine failed; stopping", e);
+          onFatal(e);
+          f.completeExceptionally(new LedgerUnavailableException("ledger engine failed: " + e, e));
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      f.completeExceptionally(new LedgerUnavailableException("ledger engine is closed"));
+    }
+  }
+
+  private void onFatal(Throwable t) {
+    if (fatal == null) fatal = t;
+  }
+
+  /** T = max(previous + 1, clock) + n. */
+  private long nextTimestamp(int n) {
+    long now = clock.nowNanos();
+    long t = Math.max(prepareTimestamp + 1, now) + n;
+    if (t < 0) throw new IllegalStateException("timestamp overflow");
+    prepareTimestamp = t;
+    return t;
+  }
+
+  private void append(int operation, long timestamp, ByteBuffer body, Runnable onDurable, CompletableFuture<?> f) {
+    opNumber++;
+    ByteBuffer b = body == null ? null : body.duplicate();
+    ByteBuffer header = Wal.header(opNumber, timestamp, operation, b);
+    walEnd += Wal.HEADER + (b == null ? 0 : b.remaining());
+    writer.enqueue(new LogWriter.Item(header, b, opNumber, onDurable, e -> f.completeExceptionally(
+        new LedgerUnavailableException("write-ahead log failed; nothing in this batch was acknowledged", e))));
+  }
+
+  private void afterRequest(long expiryBefore, long t) {
+    if (Long.compareUnsigned(expiryBefore, t) <= 0) pulse();
+    maybeSnapshot();
+  }
+
+  /** Expires due pending transfers as its own logged request. */
+  private void pulse() {
+    long t = nextTimestamp(BATCH_MAX);
+    sm.pulse(t);
+    append(Wal.OP_PULSE, t, null, () -> { }, new CompletableFuture<>());
+  }
+
+  private void timer() {
+    if (fatal != null || closed) return;
+    try {
+      if (Long.compareUnsigned(sm.nextExpiry(), clock.nowNanos()) <= 0) pulse();
+      maybeSnapshot();
+    } catch (RuntimeException e) {
+      LOG.error("ledger engine timer failed; stopping", e);
+      onFatal(e);
+    }
+  }
+
+  private void maybeSnapshot() {
+    if (config.snapshotInterval().isZero() || snapshotRunning || opNumber == lastSnapshotOp) return;
+    if (System.nanoTime() - lastSnapshotNanos < config.snapshotInterval().toNanos()) return;
+    startSnapshot();
+  }
+
+  private void startSnapshot() {
+    StateView view = sm.view(opNumber, walEnd);
+    snapshotRunning = true;
+    lastSnapshotNanos = System.nanoTime();
+    snapshotter.execute(() -> {
+      try {
+        writeSnapshot(view);
+      } finally {
+        snapshotRunning = false;
+      }
+    });
+  }
+
+  private void writeSnapshot(StateView view) {
+    Path tmp = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX + ".tmp");
+    Path target = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX);
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE)) {
+        StateCodec.writeSnapshot(view, ch);
+        // The snapshot may only become visible once the log it summarises is durable.
+        if (!writer.awaitDurable(view.opNumber)) return;
+        if (config.fsync()) ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      if (config.fsync()) fsyncDirectory(dir);
+      lastSnapshotOp = view.opNumber;
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : s.filter(LedgerEngine::isSnapshot).filter(p -> snapshotOp(p) < view.opNumber).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+      LOG.info("ledger snapshot at op {} written: {}", view.opNumber, target);
+    } catch (IOException e) {
+      // A failed fsync is never retried: stop the engine for good.
+      LOG.error("ledger snapshot failed; stopping the engine", e);
+      onFatal(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some platforms cannot open a directory for fsync; the rename itself is still atomic.
+      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return;
+      throw e;
+    }
+  }
+
+  // =====================================================================================================
+  // Introspection (tests, bench, verify)
+  // =====================================================================================================
+
+  /** SHA-256 of the canonical state, taken on the engine thread after everything submitted before it. */
+  public String stateDigest() {
+    return onEngine(sm::stateDigest);
+  }
+
+  /** Stored transfers and the bytes the state's arrays hold. */
+  public record Stats(int accounts, int transfers, long memoryBytes, long opNumber, long walBytes) {}
+
+  public Stats stats() {
+    return onEngine(() -> new Stats(sm.accountCount(), sm.transferCount(), sm.memoryBytes(), opNumber, walEnd));
+  }
+
+  /** Takes a snapshot now and waits for it (tests and bench). */
+  public void snapshotNow() {
+    StateView view = onEngine(() -> sm.view(opNumber, walEnd));
+    try {
+      while (snapshotRunning) Thread.onSpinWait();
+      writeSnapshot(view);
+    } finally {
+      snapshotRunning = false;
+    }
+    if (fatal != null) throw new LedgerUnavailableException("snapshot failed: " + fatal, fatal);
+  }
+
+  private <T> T onEngine(Supplier<T> s) {
+    try {
+      return engine.submit(s::get).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LedgerUnavailableException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new LedgerUnavailableException("engine task failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  public Path dataDir() {
+    return dir;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    StateView last = null;
+    try {
+      if (fatal == null && config.snapshotOnClose()) {
+        last = engine.submit(() -> opNumber > lastSnapshotOp ? sm.view(opNumber, walEnd) : null).get();
+      }
+    } catch (Exception e) {
+      LOG.warn("could not capture the closing snapshot", e);
+    }
+    closed = true;
+    engine.shutdown();
+    try {
+      engine.awaitTermination(1, TimeUnit.MINUTES);
+      snapshotter.shutdown();
+      snapshotter.awaitTermination(10, TimeUnit.MINUTES);
+      if (last != null && fatal == null) writeSnapshot(last);
+      writer.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      wal.close();
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      LOG.warn("closing the ledger data directory failed", e);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.ledgerline.ledger.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends records to the write-ahead log on its own thread and completes requests only after the fsync that covers
+ * them (group commit: everything queued since the last fsync shares one). Items without a record (reads) complete
+ * in order behind the writes before them. A failed write or fsync stops the log for good: fsync is never retried,
+ * because after a failed fsync the kernel may have dropped the dirty pages.
+ */
+final class LogWriter implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
+
+  record Item(ByteBuffer header, ByteBuffer body, long opNumber, Runnable onDurable, Consumer<Throwable> onFailure) {}
+
+  private static final Item STOP = new Item(null, null, 0, null, null);
+
+  private final FileChannel channel;
+  private final boolean fsync;
+  private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(64);
+  private final Thread thread;
+  private final Consumer<Throwable> onFatal;
+  private final Object durableLock = new Object();
+  private volatile long durableOp;
+  private volatile Throwable failure;
+  private long position;
+
+  LogWriter(FileChannel channel, long position, long durableOp, boolean fsync, Consumer<Throwable> onFatal) {
+    this.channel = channel;
+    this.position = position;
+    this.durableOp = durableOp;
+    this.fsync = fsync;
+    this.onFatal = onFatal;
+    this.thread = new Thread(this, "ledger-wal");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Queues an item; blocks while the queue is full (back-pressure on the engine thread). */
+  void enqueue(Item item) {
+    Throwable f = failure;
+    if (f != null) {
+      item.onFailure().accept(f);
+      return;
+    }
+    try {
+      queue.put(item);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      item.onFailure().accept(e);
+    }
+  }
+
+  long durableOp() {
+    return durableOp;
+  }
+
+  Throwable failure() {
+    return failure;
+  }
+
+  /** Waits until every record up to {@code op} is durable; false if the log failed first. */
+  boolean awaitDurable(long op) throws InterruptedException {
+    synchronized (durableLock) {
+      while (durableOp < op && failure == null) durableLock.wait(100);
+    }
+    return failure == null;
+  }
+
+  void stop() throws InterruptedException {
+    queue.put(STOP);
+    thread.join();
+  }
+
+  @Override
+  public void run() {
+    List<Item> batch = new ArrayList<>();
+    while (true) {
+      batch.clear();
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      queue.drainTo(batch);
+      boolean stop = false;
+      int n = 0;
+      for (Item it : batch) {
+        if (it == STOP) stop = true;
+        else if (it.header() != null) n += it.body() == null ? 1 : 2;
+      }
+      if (failure != null) {
+        for (Item it : batch) if (it != STOP) it.onFailure().accept(failure);
+        if (stop) return;
+        continue;
+      }
+      long lastOp = durableOp;
+      try {
+        if (n > 0) {
+          ByteBuffer[] bufs = new ByteBuffer[n];
+          int k = 0;
+          for (Item it : batch) {
+            if (it == STOP || it.header() == null) continue;
+            bufs[k++] = it.header();
+            if (it.body() != null) bufs[k++] = it.body();
+            lastOp = it.opNumber();
+          }
+          channel.position(position);
+          long total = 0;
+          for (ByteBuffer b : bufs) total += b.remaining();
+          long written = 0;
+          while (written < total) written += channel.write(bufs);
+          position += total;
+          if (fsync) channel.force(false);
+        }
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+        LOG.error("write-ahead log write/fsync failed; the ledger engine stops for good (no retry)", e);
+        synchronized (durableLock) {
+          durableLock.notifyAll();
+        }
+        for (Item it : batch) if (it != STOP) it.onFailure().accept(e);
+        onFatal.accept(e);
+        if (stop) return;
+        continue;
+      }
+      synchronized (durableLock) {
+        durableOp = lastOp;
+        durableLock.notifyAll();
+      }
+      for (Item it : batch) {
+        if (it == STOP) continue;
+        try {
+          it.onDurable().run();
+        } catch (RuntimeException e) {
+          LOG.warn("completion callback failed", e);
+        }
+      }
+      if (stop) return;
+    }
+  }
+}

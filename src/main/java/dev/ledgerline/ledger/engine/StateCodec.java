@@ -1,0 +1,303 @@
+package dev.ledgerline.ledger.engine;
+
+import dev.ledgerline.ledger.model.AccountFlags;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.zip.CRC32C;
+
+/**
+ * The canonical byte form of the ledger state, used for snapshots and for comparing states byte for byte.
+ *
+ * <pre>
+ * snapshot file = header (64 bytes) | state | u32 CRC32C of everything before | "LLSNEND1"
+ * header        = "LLSNAP01" | u32 version | u32 0 | u64 op number | u64 log offset | 32 zero bytes
+ * state         = u64 commit timestamp | u32 accounts | u32 transfers
+ *                 | accounts x 128 bytes | transfers x 128 bytes | transfers x u8 pending status
+ *                 | per history account (in account order): its balance history, 8 longs per transfer
+ *                 | u32 orphan ids | ids x 16 bytes (sorted) | u32 setup accounts | account indexes x u32
+ * </pre>
+ */
+final class StateCodec {
+  static final long MAGIC = 0x3130_5041_4E53_4C4CL; // "LLSNAP01" little-endian
+  static final long END_MAGIC = 0x3144_4E45_4E53_4C4CL; // "LLSNEND1"
+  static final int HEADER = 64;
+  static final int VERSION = 1;
+
+  private StateCodec() {}
+
+  /** Buffered little-endian output that feeds a CRC32C and either a file channel or a digest. */
+  static final class Out {
+    final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    final CRC32C crc = new CRC32C();
+    final FileChannel ch;
+    final MessageDigest digest;
+    long written;
+
+    Out(FileChannel ch, MessageDigest digest) {
+      this.ch = ch;
+      this.digest = digest;
+    }
+
+    void ensure(int n) throws IOException {
+      if (buf.remaining() < n) flush();
+    }
+
+    void putLong(long v) throws IOException {
+      ensure(8);
+      buf.putLong(v);
+    }
+
+    void putInt(int v) throws IOException {
+      ensure(4);
+      buf.putInt(v);
+    }
+
+    void putByte(byte v) throws IOException {
+      ensure(1);
+      buf.put(v);
+    }
+
+    void putLongs(long[] a, int from, int count) throws IOException {
+      while (count > 0) {
+        ensure(8);
+        int n = Math.min(count, buf.remaining() / 8);
+        buf.asLongBuffer().put(a, from, n);
+        buf.position(buf.position() + n * 8);
+        from += n;
+        count -= n;
+      }
+    }
+
+    void putBytes(byte[] a, int from, int count) throws IOException {
+      while (count > 0) {
+        ensure(1);
+        int n = Math.min(count, buf.remaining());
+        buf.put(a, from, n);
+        from += n;
+        count -= n;
+      }
+    }
+
+    void flush() throws IOException {
+      buf.flip();
+      crc.update(buf.duplicate());
+      if (digest != null) digest.update(buf.duplicate());
+      if (ch != null) {
+        while (buf.hasRemaining()) written += ch.write(buf);
+      } else {
+        written += buf.remaining();
+      }
+      buf.clear();
+    }
+  }
+
+  static void writeState(StateView v, Out out) throws IOException {
+    out.putLong(v.commitTimestamp);
+    out.putInt(v.accountCount);
+    out.putInt(v.transferCount);
+    out.putLongs(v.accounts, 0, v.accountCount * 16);
+    int remaining = v.transferCount;
+    for (int c = 0; remaining > 0; c++) {
+      int n = Math.min(remaining, 1 << 16);
+      out.putLongs(v.chunks[c], 0, n * 16);
+      remaining -= n;
+    }
+    remaining = v.transferCount;
+    for (int c = 0; remaining > 0; c++) {
+      int n = Math.min(remaining, 1 << 16);
+      out.putBytes(v.statuses[c], 0, n);
+      remaining -= n;
+    }
+    for (int a = 0; a < v.accountCount; a++) {
+      int flags = (int) (v.accounts[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
+      if ((flags & AccountFlags.HISTORY) == 0) continue;
+      if (v.history[a] != null) out.putLongs(v.history[a], 0, v.historyLen[a] * 8);
+    }
+    out.putInt(v.orphans.length / 2);
+    out.putLongs(v.orphans, 0, v.orphans.length);
+    out.putInt(v.setupTouched.length);
+    for (int a : v.setupTouched) out.putInt(a);
+  }
+
+  /** SHA-256 of the canonical state: equal digests mean byte-for-byte equal states. */
+  static String digest(StateView v) {
+    try {
+      Out out = new Out(null, MessageDigest.getInstance("SHA-256"));
+      writeState(v, out);
+      out.flush();
+      return HexFormat.of().formatHex(out.digest.digest());
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes a complete snapshot file (not yet forced). */
+  static void writeSnapshot(StateView v, FileChannel ch) throws IOException {
+    Out out = new Out(ch, null);
+    out.putLong(MAGIC);
+    out.putInt(VERSION);
+    out.putInt(0);
+    out.putLong(v.opNumber);
+    out.putLong(v.logOffset);
+    for (int i = 0; i < 4; i++) out.putLong(0);
+    writeState(v, out);
+    out.flush();
+    int crc = (int) out.crc.getValue();
+    ByteBuffer trailer = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    trailer.putInt(crc).putLong(END_MAGIC).flip();
+    while (trailer.hasRemaining()) ch.write(trailer);
+  }
+
+  /** A loaded snapshot. */
+  record Loaded(StateMachine sm, long opNumber, long logOffset) {}
+
+  /** Reads and verifies a snapshot file; any mismatch is a {@link LedgerCorruptionException}. */
+  static Loaded readSnapshot(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size < HEADER + 16 + 12) throw new LedgerCorruptionException(file, size, "snapshot too short");
+      // Verify the checksum over the whole file before trusting any count in it.
+      CRC32C crc = new CRC32C();
+      ByteBuffer b = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+      long pos = 0;
+      long crcEnd = size - 12;
+      while (pos < crcEnd) {
+        b.clear();
+        if (crcEnd - pos < b.capacity()) b.limit((int) (crcEnd - pos));
+        int n = ch.read(b, pos);
+        if (n < 0) throw new LedgerCorruptionException(file, pos, "unexpected end of snapshot");
+        b.flip();
+        crc.update(b);
+        pos += n;
+      }
+      ByteBuffer trailer = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+      Wal.readFully(ch, trailer, crcEnd);
+      if (trailer.getLong(4) != END_MAGIC) {
+        throw new LedgerCorruptionException(file, crcEnd + 4, "snapshot trailer missing (incomplete snapshot)");
+      }
+      if (trailer.getInt(0) != (int) crc.getValue()) {
+        throw new LedgerCorruptionException(file, crcEnd, "snapshot checksum mismatch");
+      }
+      In in = new In(ch, file);
+      if (in.getLong() != MAGIC) throw new LedgerCorruptionException(file, 0, "not a ledger snapshot");
+      int version = in.getInt();
+      if (version != VERSION) throw new LedgerCorruptionException(file, 8, "unsupported snapshot version " + version);
+      in.getInt();
+      long op = in.getLong();
+      long logOffset = in.getLong();
+      for (int i = 0; i < 4; i++) in.getLong();
+      StateMachine sm = readState(in, file);
+      if (in.pos != crcEnd) throw new LedgerCorruptionException(file, in.pos, "snapshot has trailing bytes");
+      return new Loaded(sm, op, logOffset);
+    }
+  }
+
+  static final class In {
+    final FileChannel ch;
+    final Path file;
+    final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    long pos; // file position of buf's next byte
+    long filePos;
+
+    In(FileChannel ch, Path file) {
+      this.ch = ch;
+      this.file = file;
+      buf.limit(0);
+    }
+
+    void need(int n) throws IOException {
+      if (buf.remaining() >= n) return;
+      buf.compact();
+      while (buf.position() < n) {
+        int r = ch.read(buf, filePos);
+        if (r < 0) throw new LedgerCorruptionException(file, filePos, "unexpected end of snapshot");
+        filePos += r;
+      }
+      buf.flip();
+    }
+
+    long getLong() throws IOException {
+      need(8);
+      pos += 8;
+      return buf.getLong();
+    }
+
+    int getInt() throws IOException {
+      need(4);
+      pos += 4;
+      return buf.getInt();
+    }
+
+    void getLongs(long[] a, int from, int count) throws IOException {
+      while (count > 0) {
+        need(8);
+        int n = Math.min(count, buf.remaining() / 8);
+        buf.asLongBuffer().get(a, from, n);
+        buf.position(buf.position() + n * 8);
+        pos += n * 8L;
+        from += n;
+        count -= n;
+      }
+    }
+
+    void getBytes(byte[] a, int from, int count) throws IOException {
+      while (count > 0) {
+        need(1);
+        int n = Math.min(count, buf.remaining());
+        buf.get(a, from, n);
+        pos += n;
+        from += n;
+        count -= n;
+      }
+    }
+  }
+
+  private static StateMachine readState(In in, Path file) throws IOException {
+    long commitTs = in.getLong();
+    int accounts = in.getInt();
+    int transfers = in.getInt();
+    if (accounts < 0 || transfers < 0) throw new LedgerCorruptionException(file, in.pos, "negative counts");
+    StateMachine sm = new StateMachine(transfers);
+    long[] acc = new long[Math.max(16 * 1024, accounts * 16)];
+    in.getLongs(acc, 0, accounts * 16);
+    long[][] records = new long[(transfers >>> 16) + 1][];
+    byte[][] statuses = new byte[records.length][];
+    int remaining = transfers;
+    for (int c = 0; remaining > 0; c++) {
+      int n = Math.min(remaining, 1 << 16);
+      records[c] = new long[(1 << 16) * 16];
+      in.getLongs(records[c], 0, n * 16);
+      remaining -= n;
+    }
+    remaining = transfers;
+    for (int c = 0; remaining > 0; c++) {
+      int n = Math.min(remaining, 1 << 16);
+      statuses[c] = new byte[1 << 16];
+      in.getBytes(statuses[c], 0, n);
+      remaining -= n;
+    }
+    sm.restore(commitTs, acc, accounts, records, statuses, transfers);
+    for (int a = 0; a < accounts; a++) {
+      int flags = (int) (acc[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
+      if ((flags & AccountFlags.HISTORY) == 0) continue;
+      int len = sm.accTransferLen[a];
+      if (len == 0) continue;
+      long[] h = new long[Math.max(8, sm.accTransfers[a].length * 8)];
+      in.getLongs(h, 0, len * 8);
+      sm.accHistory[a] = h;
+    }
+    int orphans = in.getInt();
+    for (int i = 0; i < orphans; i++) sm.orphans.add(in.getLong(), in.getLong());
+    int setup = in.getInt();
+    for (int i = 0; i < setup; i++) sm.setupTouched.set(in.getInt());
+    sm.rebuildExpiry();
+    return sm;
+  }
+}
