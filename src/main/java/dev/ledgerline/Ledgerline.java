@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The one Ledgerline binary: every capability is a subcommand. */
 @Command(name = "ledgerline", mixinStandardHelpOptions = true, version = "ledgerline 0.1.0",
     description = "Clustered Vert.x event-bus monolith for financial platform services.",
-    subcommands = {dev.ledgerline.node.RunCommand.class,
-        dev.ledgerline.ledger.cli.ConformanceCommand.class})
+    subcommands = {dev.ledgerline.node.RunCommand.class, dev.ledgerline.ledger.cli.ConformanceCommand.class,
+        dev.ledgerline.ledger.cli.BenchCommand.class, dev.ledgerline.ledger.cli.VerifyCommand.class})
 public final class Ledgerline implements Runnable {
 
   public static void main(String[] args) {

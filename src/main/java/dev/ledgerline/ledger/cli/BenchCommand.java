@@ -1,0 +1,14 @@
+package dev.ledgerline.ledger.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ledgerline bench ...}: benchmarks (never part of the test suite). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+    subcommands = {LedgerBenchCommand.class})
+public final class BenchCommand implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}
