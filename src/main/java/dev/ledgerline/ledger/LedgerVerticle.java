@@ -168,6 +168,11 @@ public final class LedgerVerticle extends RoleVerticle {
     }).mapEmpty();
   }
 
+  /** The batcher, for tests in this package. */
+  LedgerBatcher batcher() {
+    return batcher;
+  }
+
   @Override
   public Future<JsonObject> health() {
     LedgerBatcher b = batcher;
