@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TigerBeetleConformanceTest {
 
   private static Path casesDir() {
-    String shared = System.getProperty("ledgerline.shared.dir", System.getProperty("shared.dir"));
-    assertThat(shared).as("system property ledgerline.shared.dir").isNotNull();
+    // The surefire configuration names the shared folder (not under the ledgerline. prefix: that one is config).
+    String shared = System.getProperty("shared.dir");
+    assertThat(shared).as("system property shared.dir").isNotNull();
     return Path.of(shared, "conformance", "cases");
   }
 
