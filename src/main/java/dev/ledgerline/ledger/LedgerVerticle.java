@@ -21,6 +21,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -150,7 +151,13 @@ public final class LedgerVerticle extends RoleVerticle {
       if (batcher == null) return Future.<Void>succeededFuture();
       io.vertx.core.Promise<Void> idle = io.vertx.core.Promise.promise();
       batcher.close(idle::tryComplete);
-      return idle.future();
+      // Every waiting caller has had its answer once the deadline passed; a backend that never answers (a real
+      // TigerBeetle client retries forever) must not hold the node's shutdown.
+      return idle.future().timeout(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
+          .recover(e -> {
+            LOG.warn("ledger stopping with a batch still in flight (backend not answering)");
+            return Future.succeededFuture();
+          });
     }).eventually(this::cleanup);
   }
 

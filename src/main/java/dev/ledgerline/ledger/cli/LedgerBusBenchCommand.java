@@ -93,8 +93,9 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
     for (int max : runs) {
       Result r = run(max);
       results.add(r);
-      System.out.printf(Locale.ROOT, "batch-max %d: %,.0f transfers/s (%,d in %.1f s), latency p50 %.0f us, "
-          + "p99 %.0f us, p999 %.0f us, mean batch %.1f events, errors %d%n", max, r.tps(), r.transfers(),
+      System.out.printf(Locale.ROOT, "%s, fsync %s, batch-max %d: %,.0f transfers/s (%,d in %.1f s), latency p50 %.0f us, "
+          + "p99 %.0f us, p999 %.0f us, mean batch %.1f events, errors %d%n", cluster ? "clustered" : "one node",
+          noFsync ? "off" : "on", max, r.tps(), r.transfers(),
           r.seconds(), r.p50Us(), r.p99Us(), r.p999Us(), r.meanBatch(), r.errors());
       System.out.println(r.json(cluster, senders, !noFsync));
     }

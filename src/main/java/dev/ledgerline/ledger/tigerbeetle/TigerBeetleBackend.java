@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class TigerBeetleBackend implements LedgerBackend {
   private static final Logger LOG = LoggerFactory.getLogger(TigerBeetleBackend.class);
   private static final Map<String, Shared> SHARED = new HashMap<>();
+  private static final long CLOSE_WAIT_MS = 5_000;
 
   /** A process-wide client pair, counted by its users. */
   private static final class Shared {
@@ -212,10 +213,24 @@ public final class TigerBeetleBackend implements LedgerBackend {
       if (--shared.users > 0) return;
       SHARED.remove(shared.key);
     }
-    // Waits for the client's ongoing requests; callers close from a worker thread.
-    shared.client.close();
-    synchronized (shared) {
-      if (shared.importClient != null) shared.importClient.close();
+    // Client.close() waits for the client's ongoing requests, and against an unreachable cluster those never end:
+    // close on a daemon thread and give up waiting after a bound, so a node can always stop.
+    Thread closer = new Thread(() -> {
+      shared.client.close();
+      synchronized (shared) {
+        if (shared.importClient != null) shared.importClient.close();
+      }
+    }, "tigerbeetle-close");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(CLOSE_WAIT_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (closer.isAlive()) {
+      LOG.warn("TigerBeetle client did not close within {} ms (requests still pending); leaving it behind",
+          CLOSE_WAIT_MS);
     }
   }
 }
