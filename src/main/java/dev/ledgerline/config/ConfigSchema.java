@@ -116,6 +116,9 @@ public final class ConfigSchema {
           return "a string matching " + node.getString("pattern");
         }
         return "a non-empty string";
+      case "object":
+        // Map-valued keys describe their own shape; the generic schema text would be unreadable in one line.
+        return node.getString("x-allowed", "a map");
       default:
         return "a " + type;
     }

@@ -3,8 +3,11 @@ package dev.ledgerline.config;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /** The typed, validated configuration of one node. Built only from JSON that passed {@link ConfigSchema}. */
@@ -49,7 +52,37 @@ public record LedgerlineConfig(
 
   public record Management(String host, int port) {}
 
-  public record Gateway(String host, int port, int instances) {}
+  /**
+   * @param rateLimits operation name → bucket; always holds {@link RateLimit#DEFAULT_OPERATION}
+   */
+  public record Gateway(String host, int port, int instances, Map<String, RateLimit> rateLimits) {
+    /** The bucket of a named operation, or the default one for operations not configured. */
+    public RateLimit rateLimit(String operation) {
+      RateLimit r = rateLimits.get(operation);
+      return r != null ? r : rateLimits.get(RateLimit.DEFAULT_OPERATION);
+    }
+  }
+
+  /** One token bucket: {@code capacity} is the burst, {@code refillPerSecond} the sustained rate. */
+  public record RateLimit(long capacity, double refillPerSecond) {
+    public static final String DEFAULT_OPERATION = "default";
+
+    public RateLimit {
+      if (capacity < 1 || !(refillPerSecond > 0) || Double.isInfinite(refillPerSecond)) {
+        throw new IllegalArgumentException("capacity must be >= 1 and refill-per-second > 0 and finite");
+      }
+    }
+
+    /** Reads the {@code gateway.rate-limits} map (already validated by the schema). */
+    public static Map<String, RateLimit> mapOf(JsonObject limits) {
+      Map<String, RateLimit> out = new LinkedHashMap<>();
+      for (String op : limits.fieldNames()) {
+        JsonObject l = limits.getJsonObject(op);
+        out.put(op, new RateLimit(l.getLong("capacity"), l.getDouble("refill-per-second")));
+      }
+      return Collections.unmodifiableMap(out);
+    }
+  }
 
   public record Postgres(Mode mode, String url, int embeddedPort, Path dataDir, int poolSize) {}
 
@@ -92,7 +125,8 @@ public record LedgerlineConfig(
             c.getInteger("event-bus-port"), c.getString("config-file")),
         new Management(m.getString("host"), m.getInteger("port")),
         new Gateway(g.getString("host"), g.getInteger("port"),
-            g.getInteger("instances") == 0 ? Runtime.getRuntime().availableProcessors() : g.getInteger("instances")),
+            g.getInteger("instances") == 0 ? Runtime.getRuntime().availableProcessors() : g.getInteger("instances"),
+            RateLimit.mapOf(g.getJsonObject("rate-limits"))),
         new Postgres(mode(p.getString("mode")), p.getString("url"), p.getInteger("embedded-port"),
             Path.of(p.getString("data-dir")), p.getInteger("pool-size")),
         new Redis(mode(r.getString("mode")), r.getString("url"), r.getInteger("embedded-port"), r.getInteger("pool-size")),

@@ -38,7 +38,22 @@ class ConfigValidationTest {
         Arguments.of("unknown role", "node:\n  roles: [gateway, banking]\n", "node.roles"),
         Arguments.of("bad duration", "node:\n  shutdown-timeout: soon\n", "node.shutdown-timeout"),
         Arguments.of("boolean as text", "cluster:\n  enabled: \"yes\"\n", "cluster.enabled"),
-        Arguments.of("section as a value", "gateway: 8080\n", "gateway"));
+        Arguments.of("section as a value", "gateway: 8080\n", "gateway"),
+        Arguments.of("rate limits without default",
+            "gateway:\n  rate-limits:\n    transfers.create: {capacity: 5, refill-per-second: 1}\n",
+            "gateway.rate-limits"),
+        Arguments.of("rate limit capacity 0",
+            "gateway:\n  rate-limits:\n    default: {capacity: 0, refill-per-second: 1}\n", "gateway.rate-limits"),
+        Arguments.of("rate limit refill 0",
+            "gateway:\n  rate-limits:\n    default: {capacity: 1, refill-per-second: 0}\n", "gateway.rate-limits"),
+        Arguments.of("rate limit unknown field",
+            "gateway:\n  rate-limits:\n    default: {capacity: 1, refill-per-second: 1, burst: 2}\n",
+            "gateway.rate-limits"),
+        Arguments.of("rate limit bad operation name",
+            "gateway:\n  rate-limits:\n    default: {capacity: 1, refill-per-second: 1}\n"
+                + "    \"a b\": {capacity: 1, refill-per-second: 1}\n", "gateway.rate-limits"),
+        Arguments.of("bad revocation read policy", "auth:\n  revocation:\n    reads-when-unavailable: maybe\n",
+            "auth.revocation.reads-when-unavailable"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -106,6 +121,18 @@ class ConfigValidationTest {
             "LEDGERLINE_NODE_ROLES", "[\"gateway\"]"), Map.of());
     assertThat(c.cluster().members()).containsExactly("127.0.0.1:5701", "127.0.0.1:5702");
     assertThat(c.node().roles()).containsExactly(LedgerlineConfig.Role.GATEWAY);
+  }
+
+  @Test
+  void rateLimitsAreATypedMapWithADefaultForUnnamedOperations() {
+    LedgerlineConfig c = resolver.resolve(new JsonObject(), Map.of(), Map.of("LEDGERLINE_GATEWAY_RATE_LIMITS",
+        "{\"default\":{\"capacity\":7,\"refill-per-second\":0.5},"
+            + "\"transfers.create\":{\"capacity\":3,\"refill-per-second\":2}}"), Map.of());
+    assertThat(c.gateway().rateLimit("transfers.create")).isEqualTo(new LedgerlineConfig.RateLimit(3, 2.0));
+    assertThat(c.gateway().rateLimit("accounts.read")).isEqualTo(new LedgerlineConfig.RateLimit(7, 0.5));
+    assertThat(ConfigSchema.get().isReloadable("gateway.rate-limits")).isTrue();
+    assertThat(resolver.resolve(new JsonObject(), Map.of(), Map.of(), Map.of())
+        .value("auth.revocation.reads-when-unavailable")).isEqualTo("deny");
   }
 
   /** The documented file holds every key at exactly its default: the two stay in step. */

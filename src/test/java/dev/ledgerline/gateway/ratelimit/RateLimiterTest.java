@@ -1,0 +1,251 @@
+package dev.ledgerline.gateway.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.config.LedgerlineConfig.RateLimit;
+import dev.ledgerline.testing.Poll;
+import dev.ledgerline.testing.TestRedis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RateLimiterTest {
+  private static final String OP = "transfers.create";
+  /**
+   * Fast probing keeps the outage tests quick. The timeout is generous because the first commands of a cold JVM on a
+   * busy machine can be slow, and a spurious timeout would switch to local buckets; only the test about hanging
+   * commands uses the production default.
+   */
+  private static final RateLimiter.Options FAST = new RateLimiter.Options(Duration.ofSeconds(2),
+      Duration.ofMillis(50), "ll:rl:", 1000);
+
+  private TestRedis redis;
+  private final List<Vertx> vertxes = new ArrayList<>();
+  private final List<RateLimiter> limiters = new ArrayList<>();
+  private SimpleMeterRegistry registry;
+
+  @BeforeEach
+  void startRedis() {
+    redis = TestRedis.start();
+    registry = new SimpleMeterRegistry();
+  }
+
+  @AfterEach
+  void stopAll() {
+    limiters.forEach(RateLimiter::close);
+    vertxes.forEach(v -> v.close().await());
+    redis.close();
+  }
+
+  private static Map<String, RateLimit> limits(long capacity, double refill) {
+    return Map.of("default", new RateLimit(1000, 1000), OP, new RateLimit(capacity, refill));
+  }
+
+  private RateLimiter limiter(Map<String, RateLimit> limits, int members) {
+    return limiter(limits, members, FAST);
+  }
+
+  private RateLimiter limiter(Map<String, RateLimit> limits, int members, RateLimiter.Options options) {
+    Vertx vertx = Vertx.vertx();
+    vertxes.add(vertx);
+    RateLimiter l = new RateLimiter(vertx, redis.client(vertx), limits, () -> members, registry, options);
+    limiters.add(l);
+    l.start().await();
+    return l;
+  }
+
+  private static Decision take(RateLimiter l, String subject) throws Exception {
+    return l.check(subject, OP).await(10, TimeUnit.SECONDS);
+  }
+
+  private Redis admin() {
+    Vertx vertx = Vertx.vertx();
+    vertxes.add(vertx);
+    return redis.client(vertx);
+  }
+
+  @Test
+  void exactlyCapacityPassesInABurstThenTheNextIsDenied() throws Exception {
+    RateLimiter l = limiter(limits(5, 0.01), 1);
+    for (int i = 0; i < 5; i++) {
+      Decision d = take(l, "ip:10.0.0.1");
+      assertThat(d.allowed()).as("request %d", i + 1).isTrue();
+      assertThat(d.remaining()).isEqualTo(4 - i);
+      assertThat(d.limit()).isEqualTo(5);
+    }
+    Decision denied = take(l, "ip:10.0.0.1");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.remaining()).isZero();
+    // One token takes 100 s at 0.01/s: Retry-After never points earlier than that, jitter adds at most 20%.
+    assertThat(denied.retryAfterSeconds()).isBetween(100L, 120L);
+    assertThat(denied.policy().header()).isEqualTo("\"transfers.create\";q=5;w=500");
+    assertThat(RateLimitHeaders.rateLimit(denied)).isEqualTo("\"transfers.create\";r=0;t=100");
+    // Another subject has its own bucket.
+    assertThat(take(l, "ip:10.0.0.2").allowed()).isTrue();
+    assertThat(l.degraded()).isFalse();
+    assertThat(registry.get("ledgerline.ratelimit.decisions").tag("outcome", "denied").tag("backend", "redis")
+        .counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void refillRestoresTokens() throws Exception {
+    RateLimiter l = limiter(limits(2, 20), 1);
+    assertThat(take(l, "sub:alice").allowed()).isTrue();
+    assertThat(take(l, "sub:alice").allowed()).isTrue();
+    Decision denied = take(l, "sub:alice");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.resetSeconds()).isEqualTo(1); // 50 ms rounds up to whole seconds
+    long start = System.nanoTime();
+    Poll.until(Duration.ofSeconds(5), "a token is refilled", () -> {
+      try {
+        return take(l, "sub:alice").allowed();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    // 20/s: the next token cannot appear before ~50 ms after the denial.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(30));
+  }
+
+  @Test
+  void idleBucketKeysExpireWhenFullAndSubjectsAreHashed() throws Exception {
+    RateLimiter l = limiter(limits(3, 1), 1);
+    Redis admin = admin();
+    admin.send(Request.cmd(Command.PING)).await();
+    String hostile = "ip:1.2.3.4\r\nFLUSHALL\r\n*{}";
+    assertThat(take(l, hostile).allowed()).isTrue();
+    String key = l.key(OP, hostile);
+    assertThat(key).matches("ll:rl:transfers\\.create:[A-Za-z0-9_-]{22}");
+    long pttl = admin.send(Request.cmd(Command.PTTL).arg(key)).await().toLong();
+    assertThat(pttl).as("expires when full again: one token at 1/s").isBetween(1L, 1000L);
+    Poll.until(Duration.ofSeconds(5), "key expired", () ->
+        admin.send(Request.cmd(Command.EXISTS).arg(key)).await().toInteger() == 0);
+  }
+
+  @Test
+  void twoNodesShareOneBucket() throws Exception {
+    RateLimiter nodeA = limiter(limits(4, 0.01), 2);
+    RateLimiter nodeB = limiter(limits(4, 0.01), 2);
+    int allowed = 0;
+    for (int i = 0; i < 10; i++) {
+      if (take(i % 2 == 0 ? nodeA : nodeB, "sub:shared").allowed()) {
+        allowed++;
+      }
+    }
+    assertThat(allowed).isEqualTo(4);
+    assertThat(take(nodeB, "sub:shared").remaining()).isZero();
+  }
+
+  @Test
+  void redisDownFallsBackToLocalShareAndRedisBackRestoresIt() throws Exception {
+    RateLimiter l = limiter(limits(6, 0.01), 3);
+    assertThat(take(l, "sub:before").allowed()).isTrue();
+
+    redis.stop();
+    List<Boolean> local = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      local.add(take(l, "sub:during").allowed());
+    }
+    // Capacity 6 shared by 3 members: 2 per node while Redis is away.
+    assertThat(local).containsExactly(true, true, false, false);
+    assertThat(l.degraded()).isTrue();
+    Decision d = take(l, "sub:during");
+    assertThat(d.limit()).isEqualTo(2);
+    assertThat(registry.get("ledgerline.ratelimit.degraded").gauge().value()).isEqualTo(1.0);
+    assertThat(registry.get("ledgerline.ratelimit.fallbacks").counter().count()).isEqualTo(1.0);
+
+    redis.restart();
+    Poll.until(Duration.ofSeconds(10), "limiter returns to Redis", () -> !l.degraded());
+    assertThat(registry.get("ledgerline.ratelimit.degraded").gauge().value()).isZero();
+    int allowed = 0;
+    for (int i = 0; i < 8; i++) {
+      Decision r = take(l, "sub:after");
+      assertThat(r.limit()).isEqualTo(6);
+      allowed += r.allowed() ? 1 : 0;
+    }
+    assertThat(allowed).as("the full cluster-wide capacity again").isEqualTo(6);
+    assertThat(l.degraded()).isFalse();
+    assertThat(registry.get("ledgerline.ratelimit.fallbacks").counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aHangingRedisCountsAsUnreachableAfterTheCommandTimeout() throws Exception {
+    RateLimiter l = limiter(limits(6, 0.01), 1, new RateLimiter.Options(RateLimiter.Options.DEFAULTS.commandTimeout(),
+        Duration.ofMillis(50), "ll:rl:", 1000));
+    assertThat(take(l, "sub:x").allowed()).isTrue();
+    // DEBUG SLEEP blocks the server without closing connections: commands hang instead of failing.
+    var sleeping = admin().send(Request.cmd(Command.DEBUG).arg("SLEEP").arg("2"));
+    Poll.until(Duration.ofSeconds(5), "a check runs into the sleeping server", () -> {
+      long start = System.nanoTime();
+      try {
+        assertThat(take(l, "sub:x").allowed()).isTrue();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      // Whether or not this check met the sleep, it never waits much longer than the command timeout.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
+      return l.degraded();
+    });
+    sleeping.await(10, TimeUnit.SECONDS);
+    Poll.until(Duration.ofSeconds(10), "limiter returns to Redis", () -> !l.degraded());
+  }
+
+  @Test
+  void scriptFlushIsRecoveredTransparently() throws Exception {
+    RateLimiter l = limiter(limits(3, 0.01), 1);
+    assertThat(take(l, "sub:s").allowed()).isTrue();
+    admin().send(Request.cmd(Command.SCRIPT).arg("FLUSH")).await();
+    Decision d = take(l, "sub:s");
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.remaining()).as("the bucket in Redis survived, only the script was lost").isEqualTo(1);
+    assertThat(l.degraded()).isFalse();
+    assertThat(registry.get("ledgerline.ratelimit.script.loads").counter().count()).isEqualTo(2.0);
+    assertThat(registry.get("ledgerline.ratelimit.fallbacks").counter().count()).isZero();
+  }
+
+  @Test
+  void reloadingTheLimitsConfigurationChangesTheCapacity(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("ledgerline.yaml");
+    String template = "config:\n  scan-interval: 50ms\ngateway:\n  rate-limits:\n"
+        + "    default: {capacity: 1000, refill-per-second: 1000}\n"
+        + "    transfers.create: {capacity: %d, refill-per-second: 0.01}\n";
+    Files.writeString(file, String.format(template, 2));
+    ConfigService config = ConfigService.load(new ConfigService.Source(file, Map.of(), Map.of(), Map.of()));
+    RateLimiter l = limiter(config.current().gateway().rateLimits(), 1);
+    config.onReload(c -> l.updateLimits(c.gateway().rateLimits()));
+    config.watch(vertxes.get(0));
+    try {
+      assertThat(take(l, "sub:r").allowed()).isTrue();
+      assertThat(take(l, "sub:r").allowed()).isTrue();
+      assertThat(take(l, "sub:r").allowed()).isFalse();
+
+      Files.writeString(file, String.format(template, 5));
+      // The service counts a reload before it calls its listeners, so wait for the limiter itself.
+      Poll.until(Duration.ofSeconds(20), "reload reached the limiter", () -> l.policy(OP).capacity() == 5);
+      int allowed = 0;
+      for (int i = 0; i < 7; i++) {
+        allowed += take(l, "sub:r2").allowed() ? 1 : 0;
+      }
+      assertThat(allowed).isEqualTo(5);
+      assertThat(l.policy(OP).header()).isEqualTo("\"transfers.create\";q=5;w=500");
+      // Unnamed operations use the default policy under their own name.
+      assertThat(l.policy("accounts.read").header()).isEqualTo("\"accounts.read\";q=1000;w=1");
+    } finally {
+      config.close();
+    }
+  }
+}
