@@ -52,7 +52,7 @@ class LedgerBackpressureTest {
     vertx = Vertx.vertx();
     Codecs.registerAll(vertx.eventBus());
     AtomicReference<GatedBackend> ref = new AtomicReference<>();
-    verticle = new LedgerVerticle(new NodeContext("t", config, vertx, new SimpleMeterRegistry()), b -> {
+    verticle = new LedgerVerticle(new NodeContext("t", config, vertx, new SimpleMeterRegistry(), null, () -> 1), b -> {
       ref.set(new GatedBackend(b));
       return ref.get();
     });
