@@ -19,7 +19,10 @@ public final class Ledgerline implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    return new CommandLine(new Ledgerline());
+    CommandLine cl = new CommandLine(new Ledgerline());
+    // The ledger-bus benchmark lives with the ledger verticle; it joins the engine's `bench` command here.
+    cl.getSubcommands().get("bench").addSubcommand("ledger-bus", new dev.ledgerline.ledger.cli.LedgerBusBenchCommand());
+    return cl;
   }
 
   @Override

@@ -20,6 +20,7 @@ public record LedgerlineConfig(
     Gateway gateway,
     Postgres postgres,
     Redis redis,
+    Ledger ledger,
     JsonObject json) {
 
   public enum Role {
@@ -87,6 +88,21 @@ public record LedgerlineConfig(
 
   public record Redis(Mode mode, String url, int embeddedPort, int poolSize) {}
 
+  public enum LedgerBackendKind {
+    EMBEDDED, TIGERBEETLE;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** {@code ledger.*}: the batching ledger verticle and its backend. */
+  public record Ledger(LedgerBackendKind backend, int batchMaxEvents, Duration batchLinger, int queueMaxEvents,
+      Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine) {}
+
+  /** {@code ledger.engine.*}: the embedded engine's files. */
+  public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync) {}
+
   static LedgerlineConfig from(JsonObject j) {
     JsonObject n = j.getJsonObject("node");
     JsonObject l = j.getJsonObject("logging");
@@ -95,6 +111,9 @@ public record LedgerlineConfig(
     JsonObject g = j.getJsonObject("gateway");
     JsonObject p = j.getJsonObject("postgres");
     JsonObject r = j.getJsonObject("redis");
+    JsonObject lg = j.getJsonObject("ledger");
+    JsonObject tb = lg.getJsonObject("tigerbeetle");
+    JsonObject en = lg.getJsonObject("engine");
     return new LedgerlineConfig(
         new Node(n.getString("id"),
             n.getJsonArray("roles").stream().map(String::valueOf).map(Role::of).collect(Collectors.toUnmodifiableList()),
@@ -111,6 +130,13 @@ public record LedgerlineConfig(
         new Postgres(mode(p.getString("mode")), p.getString("url"), p.getInteger("embedded-port"),
             Path.of(p.getString("data-dir")), p.getInteger("pool-size")),
         new Redis(mode(r.getString("mode")), r.getString("url"), r.getInteger("embedded-port"), r.getInteger("pool-size")),
+        new Ledger(LedgerBackendKind.valueOf(lg.getString("backend").toUpperCase(Locale.ROOT)),
+            lg.getJsonObject("batch").getInteger("max-events"), duration(lg.getJsonObject("batch").getString("linger")),
+            lg.getJsonObject("queue").getInteger("max-events"), duration(lg.getString("request-timeout")),
+            tb.getString("cluster-id"),
+            tb.getJsonArray("addresses").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),
+            new Engine(Path.of(en.getString("data-dir")), duration(en.getString("snapshot-interval")),
+                en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync"))),
         j.copy());
   }
 

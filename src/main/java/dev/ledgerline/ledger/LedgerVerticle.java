@@ -1,17 +1,197 @@
 package dev.ledgerline.ledger;
 
+import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
+import dev.ledgerline.ledger.LedgerApi.AccountQuery;
+import dev.ledgerline.ledger.LedgerApi.Accounts;
+import dev.ledgerline.ledger.LedgerApi.Balances;
+import dev.ledgerline.ledger.LedgerApi.CreateAccounts;
+import dev.ledgerline.ledger.LedgerApi.CreateAccountsReply;
+import dev.ledgerline.ledger.LedgerApi.CreateTransfers;
+import dev.ledgerline.ledger.LedgerApi.CreateTransfersReply;
+import dev.ledgerline.ledger.LedgerApi.Lookup;
+import dev.ledgerline.ledger.LedgerApi.Query;
+import dev.ledgerline.ledger.LedgerApi.Transfers;
 import dev.ledgerline.node.NodeContext;
 import dev.ledgerline.node.RoleVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The ledger role: a room with its health check; the batching ledger verticle moves in with its own issue. */
+/**
+ * The {@code ledger} role: wires the event-bus addresses of {@link LedgerApi} to a {@link LedgerBatcher} over the
+ * configured {@link LedgerBackend}. With the embedded backend it first makes sure it is the only ledger node in the
+ * cluster ({@link LedgerOwnership}).
+ */
 public final class LedgerVerticle extends RoleVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
+
+  private final UnaryOperator<LedgerBackend> decorator;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private LedgerlineConfig.Ledger config;
+  private LedgerOwnership ownership;
+  private LedgerBackend backend;
+  private LedgerBatcher batcher;
+  private volatile boolean stopped;
+
   public LedgerVerticle(NodeContext node) {
+    this(node, UnaryOperator.identity());
+  }
+
+  /** With a wrapper around the opened backend (tests: fault injection over the real engine). */
+  public LedgerVerticle(NodeContext node, UnaryOperator<LedgerBackend> decorator) {
     super(node);
+    this.decorator = decorator;
   }
 
   @Override
   public Role role() {
     return Role.LEDGER;
+  }
+
+  @Override
+  protected Future<?> startRole() {
+    config = node.config().ledger();
+    ownership = new LedgerOwnership(vertx, node.nodeId(), config.backend());
+    return ownership.claim()
+        .compose(v -> vertx.executeBlocking(() -> decorator.apply(LedgerBackends.open(config))))
+        .compose(b -> {
+          backend = b;
+          batcher = new LedgerBatcher(b, new LedgerBatcher.Settings(config.batchMaxEvents(), config.batchLinger(),
+              config.queueMaxEvents(), config.requestTimeout()), r -> context.runOnContext(x -> r.run()),
+              timers(), System::nanoTime, node.registry());
+          node.configService().onReload(c -> context.runOnContext(x -> {
+            if (stopped) return;
+            LedgerlineConfig.Ledger l = c.ledger();
+            batcher.reconfigure(l.batchMaxEvents(), l.batchLinger(), l.queueMaxEvents());
+            LOG.info("ledger batching reconfigured: max-events {}, linger {}", l.batchMaxEvents(), l.batchLinger());
+          }));
+          return register();
+        })
+        .onSuccess(v -> LOG.info("ledger started on node {}: backend {}, max-events {}, linger {}, queue {} events, "
+            + "timeout {}", node.nodeId(), config.backend().id(), config.batchMaxEvents(), config.batchLinger(),
+            config.queueMaxEvents(), config.requestTimeout()))
+        .recover(err -> cleanup().transform(x -> Future.failedFuture(err)));
+  }
+
+  private Future<Void> register() {
+    EventBus bus = vertx.eventBus();
+    consumers.add(bus.<CreateTransfers>consumer(LedgerApi.CREATE_TRANSFERS,
+        m -> batcher.createTransfers(m.body().transfers(), reply(m, CreateTransfersReply::new))));
+    consumers.add(bus.<CreateAccounts>consumer(LedgerApi.CREATE_ACCOUNTS,
+        m -> batcher.createAccounts(m.body().accounts(), reply(m, CreateAccountsReply::new))));
+    consumers.add(bus.<Lookup>consumer(LedgerApi.LOOKUP_ACCOUNTS, m -> batcher.read(LedgerApi.LOOKUP_ACCOUNTS,
+        m.body().ids(), () -> backend.lookupAccounts(m.body().ids()), reply(m, Accounts::new))));
+    consumers.add(bus.<Lookup>consumer(LedgerApi.LOOKUP_TRANSFERS, m -> batcher.read(LedgerApi.LOOKUP_TRANSFERS,
+        m.body().ids(), () -> backend.lookupTransfers(m.body().ids()), reply(m, Transfers::new))));
+    consumers.add(bus.<AccountQuery>consumer(LedgerApi.ACCOUNT_TRANSFERS, m -> batcher.read(
+        LedgerApi.ACCOUNT_TRANSFERS, List.of(m.body().filter().accountId()),
+        () -> backend.getAccountTransfers(m.body().filter()), reply(m, Transfers::new))));
+    consumers.add(bus.<AccountQuery>consumer(LedgerApi.ACCOUNT_BALANCES, m -> batcher.read(
+        LedgerApi.ACCOUNT_BALANCES, List.of(m.body().filter().accountId()),
+        () -> backend.getAccountBalances(m.body().filter()), reply(m, Balances::new))));
+    consumers.add(bus.<Query>consumer(LedgerApi.QUERY_ACCOUNTS, m -> batcher.read(LedgerApi.QUERY_ACCOUNTS,
+        List.of(), () -> backend.queryAccounts(m.body().filter()), reply(m, Accounts::new))));
+    consumers.add(bus.<Query>consumer(LedgerApi.QUERY_TRANSFERS, m -> batcher.read(LedgerApi.QUERY_TRANSFERS,
+        List.of(), () -> backend.queryTransfers(m.body().filter()), reply(m, Transfers::new))));
+    consumers.add(bus.<String>consumer(LedgerApi.OWNER, m -> m.reply(ownership.info())));
+    // Registered only when they have reached the whole cluster: no NO_HANDLERS right after start.
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  private static <T> LedgerBatcher.Reply<T> reply(Message<?> m, Function<T, Object> wrap) {
+    return new LedgerBatcher.Reply<>() {
+      @Override
+      public void succeed(T value) {
+        m.reply(wrap.apply(value));
+      }
+
+      @Override
+      public void fail(int code, String message) {
+        m.fail(code, message);
+      }
+    };
+  }
+
+  private LedgerBatcher.Timers timers() {
+    return new LedgerBatcher.Timers() {
+      @Override
+      public long setTimer(long delayMillis, Runnable action) {
+        return vertx.setTimer(delayMillis, id -> action.run());
+      }
+
+      @Override
+      public long setPeriodic(long periodMillis, Runnable action) {
+        return vertx.setPeriodic(periodMillis, id -> action.run());
+      }
+
+      @Override
+      public void cancel(long id) {
+        vertx.cancelTimer(id);
+      }
+    };
+  }
+
+  /** Stops taking requests, lets queued and in-flight batches finish, then closes the backend. */
+  @Override
+  protected Future<?> stopRole() {
+    stopped = true;
+    Future<Void> unregistered = Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+    consumers.clear();
+    return unregistered.recover(e -> Future.succeededFuture()).compose(v -> {
+      if (batcher == null) return Future.<Void>succeededFuture();
+      io.vertx.core.Promise<Void> idle = io.vertx.core.Promise.promise();
+      batcher.close(idle::tryComplete);
+      // Every waiting caller has had its answer once the deadline passed; a backend that never answers (a real
+      // TigerBeetle client retries forever) must not hold the node's shutdown.
+      return idle.future().timeout(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
+          .recover(e -> {
+            LOG.warn("ledger stopping with a batch still in flight (backend not answering)");
+            return Future.succeededFuture();
+          });
+    }).eventually(this::cleanup);
+  }
+
+  private Future<Void> cleanup() {
+    LedgerBackend b = backend;
+    backend = null;
+    Future<Void> closed = b == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> {
+          b.close();
+          return null;
+        });
+    return closed.eventually(() -> {
+      if (ownership != null) ownership.release();
+      return Future.succeededFuture();
+    }).mapEmpty();
+  }
+
+  /** The batcher, for tests in this package. */
+  LedgerBatcher batcher() {
+    return batcher;
+  }
+
+  @Override
+  public Future<JsonObject> health() {
+    LedgerBatcher b = batcher;
+    LedgerlineConfig.Ledger c = config;
+    if (b == null || c == null) return super.health();
+    long inFlightMs = b.inFlightNanos() / 1_000_000;
+    JsonObject data = new JsonObject().put("backend", c.backend().id()).put("queuedEvents", b.queuedEvents())
+        .put("queuedRequests", b.queuedRequests()).put("inFlightMillis", inFlightMs).put("maxEvents", b.maxEvents());
+    // A batch older than the request deadline means the backend is not answering (TigerBeetle retries forever).
+    if (inFlightMs > c.requestTimeout().toMillis()) {
+      return Future.failedFuture("ledger backend has not answered for " + inFlightMs + " ms: " + data.encode());
+    }
+    return super.health().map(h -> h.mergeIn(data));
   }
 }

@@ -8,5 +8,6 @@ public final class Codecs {
 
   public static void registerAll(EventBus bus) {
     NodeApi.registerCodecs(bus);
+    dev.ledgerline.ledger.LedgerApi.registerCodecs(bus);
   }
 }

@@ -1,0 +1,303 @@
+package dev.ledgerline.ledger;
+
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.AccountBalance;
+import dev.ledgerline.ledger.model.AccountFilter;
+import dev.ledgerline.ledger.model.CreateAccountsResult;
+import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.QueryFilter;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.ledger.model.Wire;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageCodec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+
+/**
+ * The ledger's event-bus contract: addresses, request/reply records and their binary codecs. Other verticles use
+ * {@link LedgerClient}, never the addresses directly.
+ *
+ * <p>Create replies carry only the failed events, with indexes relative to the request's own events (TigerBeetle's
+ * shape; {@link dev.ledgerline.ledger.model.Results} expands them). Failures are {@code ReplyException}s with one of
+ * the {@code FAILURE_*} codes, which {@link LedgerClient} turns into typed {@link LedgerException}s.
+ */
+public final class LedgerApi {
+  public static final String CREATE_ACCOUNTS = "ledger.accounts.create";
+  public static final String CREATE_TRANSFERS = "ledger.transfers.create";
+  public static final String LOOKUP_ACCOUNTS = "ledger.accounts.lookup";
+  public static final String LOOKUP_TRANSFERS = "ledger.transfers.lookup";
+  public static final String ACCOUNT_TRANSFERS = "ledger.accounts.transfers";
+  public static final String ACCOUNT_BALANCES = "ledger.accounts.balances";
+  public static final String QUERY_ACCOUNTS = "ledger.accounts.query";
+  public static final String QUERY_TRANSFERS = "ledger.transfers.query";
+  /** Every ledger node answers with its {@link OwnerInfo}: how a second embedded ledger learns it is not alone. */
+  public static final String OWNER = "ledger.owner";
+
+  /** The queue is full; nothing was executed; retry later. */
+  public static final int FAILURE_OVERLOADED = 1;
+  /** The deadline passed; for creates the outcome is unknown. */
+  public static final int FAILURE_TIMEOUT = 2;
+  /** One request holds more events than a batch may. */
+  public static final int FAILURE_BATCH_TOO_LARGE = 3;
+  /** The backend is closed or stopped; nothing in the request was acknowledged. */
+  public static final int FAILURE_UNAVAILABLE = 4;
+  /** Anything else the backend reported. */
+  public static final int FAILURE_INTERNAL = 5;
+
+  private LedgerApi() {}
+
+  public static boolean isWrite(String address) {
+    return CREATE_ACCOUNTS.equals(address) || CREATE_TRANSFERS.equals(address);
+  }
+
+  // ---- requests and replies (immutable: local delivery shares them) ----
+
+  public record CreateAccounts(List<Account> accounts) {
+    public CreateAccounts {
+      accounts = List.copyOf(accounts);
+    }
+  }
+
+  public record CreateTransfers(List<Transfer> transfers) {
+    public CreateTransfers {
+      transfers = List.copyOf(transfers);
+    }
+  }
+
+  /** Failed events only, ascending index relative to the request. */
+  public record CreateAccountsReply(List<CreateAccountsResult> results) {
+    public CreateAccountsReply {
+      results = List.copyOf(results);
+    }
+  }
+
+  /** Failed events only, ascending index relative to the request. */
+  public record CreateTransfersReply(List<CreateTransfersResult> results) {
+    public CreateTransfersReply {
+      results = List.copyOf(results);
+    }
+  }
+
+  /** Ids to look up (accounts or transfers, by address). */
+  public record Lookup(List<UInt128> ids) {
+    public Lookup {
+      ids = List.copyOf(ids);
+    }
+  }
+
+  public record AccountQuery(AccountFilter filter) {
+    public AccountQuery {
+      Objects.requireNonNull(filter, "filter");
+    }
+  }
+
+  public record Query(QueryFilter filter) {
+    public Query {
+      Objects.requireNonNull(filter, "filter");
+    }
+  }
+
+  public record Accounts(List<Account> accounts) {
+    public Accounts {
+      accounts = List.copyOf(accounts);
+    }
+  }
+
+  public record Transfers(List<Transfer> transfers) {
+    public Transfers {
+      transfers = List.copyOf(transfers);
+    }
+  }
+
+  public record Balances(List<AccountBalance> balances) {
+    public Balances {
+      balances = List.copyOf(balances);
+    }
+  }
+
+  /** Who runs a ledger: its node and backend ({@code embedded} or {@code tigerbeetle}). */
+  public record OwnerInfo(String nodeId, String backend) {
+    public OwnerInfo {
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(backend, "backend");
+    }
+  }
+
+  // ---- codecs ----
+
+  /** Registers the ledger's codecs; {@link dev.ledgerline.node.Codecs#registerAll} calls it on every node. */
+  public static void registerCodecs(EventBus bus) {
+    bus.registerDefaultCodec(CreateAccounts.class, new BinaryCodec<>("ledger.create-accounts",
+        (b, r) -> putAccounts(b, r.accounts()), (p, b) -> new CreateAccounts(getAccounts(b, p))));
+    bus.registerDefaultCodec(CreateTransfers.class, new BinaryCodec<>("ledger.create-transfers",
+        (b, r) -> putTransfers(b, r.transfers()), (p, b) -> new CreateTransfers(getTransfers(b, p))));
+    bus.registerDefaultCodec(CreateAccountsReply.class, new BinaryCodec<>("ledger.create-accounts-reply",
+        (b, r) -> putAccountResults(b, r.results()), (p, b) -> new CreateAccountsReply(getAccountResults(b, p))));
+    bus.registerDefaultCodec(CreateTransfersReply.class, new BinaryCodec<>("ledger.create-transfers-reply",
+        (b, r) -> putTransferResults(b, r.results()), (p, b) -> new CreateTransfersReply(getTransferResults(b, p))));
+    bus.registerDefaultCodec(Lookup.class, new BinaryCodec<>("ledger.lookup",
+        (b, r) -> putIds(b, r.ids()), (p, b) -> new Lookup(getIds(b, p))));
+    bus.registerDefaultCodec(AccountQuery.class, new BinaryCodec<>("ledger.account-query",
+        (b, r) -> putAccountFilter(b, r.filter()), (p, b) -> new AccountQuery(getAccountFilter(b, p))));
+    bus.registerDefaultCodec(Query.class, new BinaryCodec<>("ledger.query",
+        (b, r) -> putQueryFilter(b, r.filter()), (p, b) -> new Query(getQueryFilter(b, p))));
+    bus.registerDefaultCodec(Accounts.class, new BinaryCodec<>("ledger.accounts",
+        (b, r) -> putAccounts(b, r.accounts()), (p, b) -> new Accounts(getAccounts(b, p))));
+    bus.registerDefaultCodec(Transfers.class, new BinaryCodec<>("ledger.transfers",
+        (b, r) -> putTransfers(b, r.transfers()), (p, b) -> new Transfers(getTransfers(b, p))));
+    bus.registerDefaultCodec(Balances.class, new BinaryCodec<>("ledger.balances",
+        (b, r) -> putBalances(b, r.balances()), (p, b) -> new Balances(getBalances(b, p))));
+    bus.registerDefaultCodec(OwnerInfo.class, new BinaryCodec<>("ledger.owner-info",
+        (b, r) -> {
+          putString(b, r.nodeId());
+          putString(b, r.backend());
+        },
+        (p, b) -> {
+          int len = b.getIntLE(p);
+          String node = b.getString(p + 4, p + 4 + len, "UTF-8");
+          int q = p + 4 + len;
+          return new OwnerInfo(node, b.getString(q + 4, q + 4 + b.getIntLE(q), "UTF-8"));
+        }));
+  }
+
+  /**
+   * Wire form: a little-endian u32 count followed by the records in TigerBeetle's layout ({@link Wire}). Records
+   * are immutable, so local delivery passes the same instance.
+   */
+  static final class BinaryCodec<T> implements MessageCodec<T, T> {
+    private final String name;
+    private final BiConsumer<Buffer, T> encode;
+    private final BiFunction<Integer, Buffer, T> decode;
+
+    BinaryCodec(String name, BiConsumer<Buffer, T> encode, BiFunction<Integer, Buffer, T> decode) {
+      this.name = name;
+      this.encode = encode;
+      this.decode = decode;
+    }
+
+    @Override
+    public void encodeToWire(Buffer buffer, T value) {
+      encode.accept(buffer, value);
+    }
+
+    @Override
+    public T decodeFromWire(int pos, Buffer buffer) {
+      return decode.apply(pos, buffer);
+    }
+
+    @Override
+    public T transform(T value) {
+      return value;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
+  }
+
+  private static void putString(Buffer b, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    b.appendIntLE(bytes.length).appendBytes(bytes);
+  }
+
+  /** The records after the count, as a little-endian buffer of {@code n * size} bytes. */
+  private static ByteBuffer body(Buffer b, int pos, int size) {
+    int n = b.getIntLE(pos);
+    if (n < 0 || n > LedgerBackend.BATCH_MAX) throw new IllegalArgumentException("bad record count " + n);
+    return ByteBuffer.wrap(b.getBytes(pos + 4, pos + 4 + n * size)).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static void append(Buffer b, int count, ByteBuffer records) {
+    b.appendIntLE(count).appendBytes(records.array(), 0, records.capacity());
+  }
+
+  static void putAccounts(Buffer b, List<Account> accounts) {
+    append(b, accounts.size(), Wire.encodeAccounts(accounts));
+  }
+
+  static List<Account> getAccounts(Buffer b, int pos) {
+    return Wire.decodeAccounts(body(b, pos, Wire.ACCOUNT_SIZE));
+  }
+
+  static void putTransfers(Buffer b, List<Transfer> transfers) {
+    append(b, transfers.size(), Wire.encodeTransfers(transfers));
+  }
+
+  static List<Transfer> getTransfers(Buffer b, int pos) {
+    return Wire.decodeTransfers(body(b, pos, Wire.TRANSFER_SIZE));
+  }
+
+  static void putIds(Buffer b, List<UInt128> ids) {
+    append(b, ids.size(), Wire.encodeIds(ids));
+  }
+
+  static List<UInt128> getIds(Buffer b, int pos) {
+    return Wire.decodeIds(body(b, pos, Wire.ID_SIZE));
+  }
+
+  static void putAccountResults(Buffer b, List<CreateAccountsResult> results) {
+    append(b, results.size(), Wire.encodeAccountResults(results));
+  }
+
+  static List<CreateAccountsResult> getAccountResults(Buffer b, int pos) {
+    return Wire.decodeAccountResults(body(b, pos, Wire.RESULT_SIZE));
+  }
+
+  static void putTransferResults(Buffer b, List<CreateTransfersResult> results) {
+    append(b, results.size(), Wire.encodeTransferResults(results));
+  }
+
+  static List<CreateTransfersResult> getTransferResults(Buffer b, int pos) {
+    return Wire.decodeTransferResults(body(b, pos, Wire.RESULT_SIZE));
+  }
+
+  static void putBalances(Buffer b, List<AccountBalance> balances) {
+    ByteBuffer bb = Wire.allocate(balances.size() * Wire.ACCOUNT_BALANCE_SIZE);
+    for (int i = 0; i < balances.size(); i++) {
+      Wire.putAccountBalance(bb, i * Wire.ACCOUNT_BALANCE_SIZE, balances.get(i));
+    }
+    append(b, balances.size(), bb);
+  }
+
+  static List<AccountBalance> getBalances(Buffer b, int pos) {
+    ByteBuffer bb = body(b, pos, Wire.ACCOUNT_BALANCE_SIZE);
+    int n = bb.capacity() / Wire.ACCOUNT_BALANCE_SIZE;
+    List<AccountBalance> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) out.add(Wire.getAccountBalance(bb, i * Wire.ACCOUNT_BALANCE_SIZE));
+    return out;
+  }
+
+  static void putAccountFilter(Buffer b, AccountFilter f) {
+    ByteBuffer bb = Wire.allocate(Wire.ACCOUNT_FILTER_SIZE);
+    Wire.putAccountFilter(bb, 0, f);
+    append(b, 1, bb);
+  }
+
+  static AccountFilter getAccountFilter(Buffer b, int pos) {
+    return Wire.getAccountFilter(body(b, pos, Wire.ACCOUNT_FILTER_SIZE), 0);
+  }
+
+  static void putQueryFilter(Buffer b, QueryFilter f) {
+    ByteBuffer bb = Wire.allocate(Wire.QUERY_FILTER_SIZE);
+    Wire.putQueryFilter(bb, 0, f);
+    append(b, 1, bb);
+  }
+
+  static QueryFilter getQueryFilter(Buffer b, int pos) {
+    return Wire.getQueryFilter(body(b, pos, Wire.QUERY_FILTER_SIZE), 0);
+  }
+}

@@ -1,0 +1,495 @@
+package dev.ledgerline.ledger;
+
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.AccountFlags;
+import dev.ledgerline.ledger.model.CreateAccountResult;
+import dev.ledgerline.ledger.model.CreateAccountsResult;
+import dev.ledgerline.ledger.model.CreateTransferResult;
+import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.TransferFlags;
+import dev.ledgerline.ledger.model.UInt128;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns many small create requests into few large backend batches, one batch in flight at a time.
+ *
+ * <p>Requests queue in arrival order. When no batch is in flight, everything queued is submitted at once, up to
+ * {@code maxEvents}, taking only consecutive requests of the same kind. A request is never split, so a linked chain
+ * never is either. Each request gets back exactly the results it would get alone:
+ * <ul>
+ *   <li>a request whose last event is {@code linked} (an open chain) ends its batch, so the chain cannot run into the
+ *       next request's events ({@code linked_event_chain_open} stays its own);</li>
+ *   <li>TigerBeetle decides {@code imported} by the first event of a batch, so a batch only holds requests whose
+ *       first events agree;</li>
+ *   <li>results (failures only, ascending index) are split by request and re-indexed to the request's own events.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: every method runs on one thread (the verticle's context); backend completions, which may
+ * arrive on any thread, are handed back through {@code context}. Reads do not queue behind writes: they go to the
+ * backend at once and only share its deadline handling.
+ */
+public final class LedgerBatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(LedgerBatcher.class);
+
+  /** Where an answer goes: the event-bus message in the verticle, a future in tests. */
+  public interface Reply<T> {
+    void succeed(T value);
+
+    /** {@code code} is one of {@code LedgerApi.FAILURE_*}. */
+    void fail(int code, String message);
+  }
+
+  /** Timers on the owning context. */
+  public interface Timers {
+    long setTimer(long delayMillis, Runnable action);
+
+    long setPeriodic(long periodMillis, Runnable action);
+
+    void cancel(long id);
+  }
+
+  /** The tunables; {@code maxEvents} and {@code linger} may change while running ({@link #reconfigure}). */
+  public record Settings(int maxEvents, Duration linger, int queueMaxEvents, Duration timeout) {
+    public Settings {
+      if (maxEvents < 1 || maxEvents > LedgerBackend.BATCH_MAX) {
+        throw new IllegalArgumentException("ledger.batch.max-events must be 1.." + LedgerBackend.BATCH_MAX);
+      }
+      if (queueMaxEvents < 1) throw new IllegalArgumentException("ledger.queue.max-events must be positive");
+      if (linger.isNegative() || timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("linger must be >= 0 and timeout > 0");
+      }
+    }
+  }
+
+  /** A queued or in-flight create request. */
+  private static final class Pending {
+    final boolean transfers;
+    final boolean imported;
+    final List<?> events;
+    final int size;
+    final long arrival;
+    final long deadline;
+    final boolean endsOpenChain;
+    final Reply<Object> reply;
+    int offset;
+    boolean answered;
+
+    @SuppressWarnings("unchecked")
+    Pending(boolean transfers, List<?> events, boolean imported, boolean endsOpenChain, long arrival, long deadline,
+        Reply<?> reply) {
+      this.transfers = transfers;
+      this.events = events;
+      this.size = events.size();
+      this.imported = imported;
+      this.endsOpenChain = endsOpenChain;
+      this.arrival = arrival;
+      this.deadline = deadline;
+      this.reply = (Reply<Object>) reply;
+    }
+  }
+
+  /** A read in flight, for its deadline. */
+  private static final class PendingRead {
+    final String operation;
+    final List<UInt128> ids;
+    final long deadline;
+    final Reply<Object> reply;
+    boolean answered;
+
+    @SuppressWarnings("unchecked")
+    PendingRead(String operation, List<UInt128> ids, long deadline, Reply<?> reply) {
+      this.operation = operation;
+      this.ids = ids;
+      this.deadline = deadline;
+      this.reply = (Reply<Object>) reply;
+    }
+  }
+
+  private final LedgerBackend backend;
+  private final Executor context;
+  private final Timers timers;
+  private final LongSupplier nanoClock;
+  private final LedgerMetrics metrics;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final ArrayDeque<PendingRead> reads = new ArrayDeque<>();
+  private final long sweepTimer;
+
+  private volatile int maxEvents;
+  private long lingerNanos;
+  private volatile int queueMaxEvents;
+  private final long timeoutNanos;
+  private final Duration timeout;
+
+  private volatile int queuedEvents;
+  private volatile int queuedRequests;
+  private List<Pending> inFlight;
+  private volatile long inFlightSince;
+  private long lingerTimer = -1;
+  private boolean closed;
+  private Runnable onIdle;
+  private long batches;
+
+  public LedgerBatcher(LedgerBackend backend, Settings settings, Executor context, Timers timers,
+      LongSupplier nanoClock, MeterRegistry registry) {
+    this.backend = backend;
+    this.context = context;
+    this.timers = timers;
+    this.nanoClock = nanoClock;
+    this.maxEvents = settings.maxEvents();
+    this.lingerNanos = settings.linger().toNanos();
+    this.queueMaxEvents = settings.queueMaxEvents();
+    this.timeout = settings.timeout();
+    this.timeoutNanos = settings.timeout().toNanos();
+    this.metrics = new LedgerMetrics(registry, () -> queuedEvents, () -> queuedRequests);
+    // One sweep timer instead of a timer per request: deadlines are checked a few times per timeout period.
+    long sweep = Math.max(1, Math.min(50, settings.timeout().toMillis() / 10));
+    this.sweepTimer = timers.setPeriodic(sweep, this::expire);
+  }
+
+  // =====================================================================================================
+  // Writes
+  // =====================================================================================================
+
+  public void createTransfers(List<Transfer> transfers, Reply<List<CreateTransfersResult>> reply) {
+    int n = transfers.size();
+    boolean imported = n > 0 && transfers.get(0).hasFlag(TransferFlags.IMPORTED);
+    boolean open = n > 0 && transfers.get(n - 1).hasFlag(TransferFlags.LINKED);
+    admit(true, transfers, imported, open, reply);
+  }
+
+  public void createAccounts(List<Account> accounts, Reply<List<CreateAccountsResult>> reply) {
+    int n = accounts.size();
+    boolean imported = n > 0 && accounts.get(0).hasFlag(AccountFlags.IMPORTED);
+    boolean open = n > 0 && accounts.get(n - 1).hasFlag(AccountFlags.LINKED);
+    admit(false, accounts, imported, open, reply);
+  }
+
+  private void admit(boolean transfers, List<?> events, boolean imported, boolean open, Reply<?> reply) {
+    String op = transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS;
+    int n = events.size();
+    if (closed) {
+      reply.fail(LedgerApi.FAILURE_UNAVAILABLE, op + ": the ledger is stopping; nothing was executed");
+      return;
+    }
+    if (n == 0) {
+      // An empty request is legal and has no effect.
+      ((Reply<Object>) cast(reply)).succeed(List.of());
+      return;
+    }
+    if (n > maxEvents) {
+      metrics.tooLarge();
+      reply.fail(LedgerApi.FAILURE_BATCH_TOO_LARGE, op + ": request of " + n + " events exceeds "
+          + "ledger.batch.max-events = " + maxEvents + "; requests are never split, send at most " + maxEvents);
+      return;
+    }
+    // A request always fits an empty queue; otherwise the queue bound holds.
+    if (queuedEvents > 0 && (long) queuedEvents + n > queueMaxEvents) {
+      metrics.overloaded();
+      reply.fail(LedgerApi.FAILURE_OVERLOADED, op + ": ledger overloaded (" + queuedEvents
+          + " events queued, ledger.queue.max-events = " + queueMaxEvents + "); nothing was executed, retry later");
+      return;
+    }
+    long now = nanoClock.getAsLong();
+    queue.addLast(new Pending(transfers, events, imported, open, now, now + timeoutNanos, reply));
+    queuedEvents += n;
+    queuedRequests++;
+    maybeFlush();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Reply<Object> cast(Reply<?> r) {
+    return (Reply<Object>) r;
+  }
+
+  private void maybeFlush() {
+    if (inFlight != null || queue.isEmpty()) return;
+    if (lingerNanos == 0 || queuedEvents >= maxEvents) {
+      flush();
+      return;
+    }
+    // Linger: the oldest queued request waits at most `linger` for company.
+    long wait = queue.peekFirst().arrival + lingerNanos - nanoClock.getAsLong();
+    if (wait <= 0) {
+      flush();
+    } else if (lingerTimer < 0) {
+      lingerTimer = timers.setTimer(Math.max(1, (wait + 999_999) / 1_000_000), () -> {
+        lingerTimer = -1;
+        if (inFlight == null && !queue.isEmpty()) flush();
+      });
+    }
+  }
+
+  private void flush() {
+    if (lingerTimer >= 0) {
+      timers.cancel(lingerTimer);
+      lingerTimer = -1;
+    }
+    Pending head = queue.peekFirst();
+    List<Pending> batch = new ArrayList<>();
+    int events = 0;
+    int limit = maxEvents;
+    while (!queue.isEmpty()) {
+      Pending p = queue.peekFirst();
+      if (p.transfers != head.transfers || p.imported != head.imported) break;
+      // The head always goes (max-events may have shrunk after it was admitted; it is within BATCH_MAX).
+      if (!batch.isEmpty() && events + p.size > limit) break;
+      queue.pollFirst();
+      p.offset = events;
+      batch.add(p);
+      events += p.size;
+      queuedEvents -= p.size;
+      queuedRequests--;
+      if (p.endsOpenChain) break;
+    }
+    inFlight = batch;
+    long started = nanoClock.getAsLong();
+    inFlightSince = started;
+    int total = events;
+    CompletionStage<? extends List<?>> stage;
+    try {
+      stage = head.transfers ? backend.createTransfers(concat(batch, total))
+          : backend.createAccounts(concat(batch, total));
+    } catch (RuntimeException e) {
+      stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    // The backend may complete on its own thread: hop back before touching any state.
+    stage.whenComplete((results, err) -> context.execute(() -> completed(batch, total, started, results, err)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> List<T> concat(List<Pending> batch, int total) {
+    if (batch.size() == 1) return (List<T>) batch.get(0).events;
+    List<T> all = new ArrayList<>(total);
+    for (Pending p : batch) all.addAll((List<T>) p.events);
+    return all;
+  }
+
+  private void completed(List<Pending> batch, int events, long started, List<?> results, Throwable err) {
+    long took = nanoClock.getAsLong() - started;
+    boolean transfers = batch.get(0).transfers;
+    inFlight = null;
+    inFlightSince = 0;
+    batches++;
+    metrics.batch(transfers, events, took);
+    if (err != null) {
+      failBatch(batch, err);
+    } else {
+      deliver(batch, events, results, transfers);
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("ledger batch {}: {} {} requests, {} events, {} failures, {} us, {} events still queued",
+          batches, transfers ? "create_transfers" : "create_accounts", batch.size(), events,
+          err != null ? "all (" + err + ")" : String.valueOf(results.size()), took / 1000, queuedEvents);
+    }
+    if (queue.isEmpty() && inFlight == null && onIdle != null) {
+      Runnable r = onIdle;
+      onIdle = null;
+      r.run();
+      return;
+    }
+    maybeFlush();
+  }
+
+  private void deliver(List<Pending> batch, int events, List<?> results, boolean transfers) {
+    int ri = 0;
+    int failures = results.size();
+    countResults(results, events, transfers);
+    for (Pending p : batch) {
+      int end = p.offset + p.size;
+      List<Object> mine = null;
+      while (ri < failures) {
+        Object r = results.get(ri);
+        int index = transfers ? ((CreateTransfersResult) r).index() : ((CreateAccountsResult) r).index();
+        if (index >= end) break;
+        ri++;
+        if (mine == null) mine = new ArrayList<>();
+        mine.add(transfers
+            ? new CreateTransfersResult(index - p.offset, ((CreateTransfersResult) r).result())
+            : new CreateAccountsResult(index - p.offset, ((CreateAccountsResult) r).result()));
+      }
+      if (p.answered) continue; // timed out earlier: the caller already has "outcome unknown"
+      p.answered = true;
+      p.reply.succeed(mine == null ? List.of() : mine);
+    }
+  }
+
+  private void countResults(List<?> results, int events, boolean transfers) {
+    metricsOk(transfers, events - results.size());
+    if (results.isEmpty()) return;
+    if (transfers) {
+      int[] counts = new int[CreateTransferResult.values().length];
+      for (Object r : results) counts[((CreateTransfersResult) r).result().ordinal()]++;
+      for (CreateTransferResult r : CreateTransferResult.values()) metrics.transferResult(r, counts[r.ordinal()]);
+    } else {
+      int[] counts = new int[CreateAccountResult.values().length];
+      for (Object r : results) counts[((CreateAccountsResult) r).result().ordinal()]++;
+      for (CreateAccountResult r : CreateAccountResult.values()) metrics.accountResult(r, counts[r.ordinal()]);
+    }
+  }
+
+  private void metricsOk(boolean transfers, int ok) {
+    if (transfers) {
+      metrics.transferResult(CreateTransferResult.OK, ok);
+    } else {
+      metrics.accountResult(CreateAccountResult.OK, ok);
+    }
+  }
+
+  private void failBatch(List<Pending> batch, Throwable err) {
+    Throwable cause = unwrap(err);
+    int code;
+    String what;
+    if (cause instanceof LedgerUnavailableException) {
+      code = LedgerApi.FAILURE_UNAVAILABLE;
+      what = "ledger unavailable, nothing in the request was acknowledged: " + cause.getMessage();
+    } else if (cause instanceof BatchTooLargeException) {
+      code = LedgerApi.FAILURE_BATCH_TOO_LARGE;
+      what = cause.getMessage();
+    } else {
+      // Anything else may have happened after the backend applied the batch: never report "failed".
+      code = LedgerApi.FAILURE_TIMEOUT;
+      what = "ledger backend failed (" + cause + "); outcome unknown, look the ids up";
+    }
+    LOG.warn("ledger batch of {} requests failed: {}", batch.size(), cause.toString());
+    for (Pending p : batch) {
+      if (p.answered) continue;
+      p.answered = true;
+      p.reply.fail(code, (p.transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS) + ": " + what);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
+  }
+
+  // =====================================================================================================
+  // Reads: straight to the backend, with the same deadline
+  // =====================================================================================================
+
+  /**
+   * Runs a lookup or query now. {@code ids} name what was asked (for the timeout error); {@code call} starts it.
+   */
+  public <T> void read(String operation, List<UInt128> ids, Supplier<CompletionStage<T>> call, Reply<T> reply) {
+    if (closed) {
+      reply.fail(LedgerApi.FAILURE_UNAVAILABLE, operation + ": the ledger is stopping");
+      return;
+    }
+    PendingRead r = new PendingRead(operation, ids, nanoClock.getAsLong() + timeoutNanos, reply);
+    reads.addLast(r);
+    CompletionStage<T> stage;
+    try {
+      stage = call.get();
+    } catch (RuntimeException e) {
+      stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    stage.whenComplete((value, err) -> context.execute(() -> {
+      if (r.answered) return;
+      r.answered = true;
+      if (err == null) {
+        r.reply.succeed(value);
+        return;
+      }
+      Throwable cause = unwrap(err);
+      int code = cause instanceof LedgerUnavailableException ? LedgerApi.FAILURE_UNAVAILABLE
+          : cause instanceof BatchTooLargeException ? LedgerApi.FAILURE_BATCH_TOO_LARGE : LedgerApi.FAILURE_INTERNAL;
+      r.reply.fail(code, operation + ": " + cause.getMessage());
+    }));
+  }
+
+  // =====================================================================================================
+  // Deadlines, settings, lifecycle
+  // =====================================================================================================
+
+  /** Answers every request whose deadline passed; runs on the sweep timer. */
+  void expire() {
+    long now = nanoClock.getAsLong();
+    // Deadlines grow in arrival order, so expired requests are at the head of the queue. They never reach the
+    // backend, but callers hear the same "outcome unknown" as for in-flight ones: one rule, look the ids up.
+    while (!queue.isEmpty() && queue.peekFirst().deadline - now <= 0) {
+      Pending p = queue.pollFirst();
+      queuedEvents -= p.size;
+      queuedRequests--;
+      timeOut(p);
+    }
+    if (inFlight != null) {
+      for (Pending p : inFlight) {
+        if (!p.answered && p.deadline - now <= 0) timeOut(p);
+      }
+    }
+    while (!reads.isEmpty() && (reads.peekFirst().answered || reads.peekFirst().deadline - now <= 0)) {
+      PendingRead r = reads.pollFirst();
+      if (r.answered) continue;
+      r.answered = true;
+      metrics.timedOut();
+      r.reply.fail(LedgerApi.FAILURE_TIMEOUT, r.operation + ": no answer from the ledger within " + timeout);
+    }
+    if (closed && queue.isEmpty() && inFlight == null && onIdle != null) {
+      Runnable r = onIdle;
+      onIdle = null;
+      r.run();
+    }
+  }
+
+  private void timeOut(Pending p) {
+    p.answered = true;
+    metrics.timedOut();
+    p.reply.fail(LedgerApi.FAILURE_TIMEOUT, (p.transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS)
+        + ": no result within " + timeout + "; outcome unknown, look the ids up");
+  }
+
+  /** Applies reloaded {@code ledger.batch.*} (and the queue bound); later batches use them. */
+  public void reconfigure(int maxEvents, Duration linger, int queueMaxEvents) {
+    if (maxEvents < 1 || maxEvents > LedgerBackend.BATCH_MAX) {
+      throw new IllegalArgumentException("max-events must be 1.." + LedgerBackend.BATCH_MAX);
+    }
+    this.maxEvents = maxEvents;
+    this.lingerNanos = linger.toNanos();
+    this.queueMaxEvents = queueMaxEvents;
+    maybeFlush();
+  }
+
+  /** Refuses new requests; {@code whenIdle} runs once the queue is drained and no batch is in flight. */
+  public void close(Runnable whenIdle) {
+    closed = true;
+    if (queue.isEmpty() && inFlight == null) {
+      timers.cancel(sweepTimer);
+      whenIdle.run();
+      return;
+    }
+    onIdle = () -> {
+      timers.cancel(sweepTimer);
+      whenIdle.run();
+    };
+  }
+
+  public int maxEvents() {
+    return maxEvents;
+  }
+
+  public int queuedEvents() {
+    return queuedEvents;
+  }
+
+  public int queuedRequests() {
+    return queuedRequests;
+  }
+
+  /** Nanoseconds the current batch has been in flight, or 0. */
+  public long inFlightNanos() {
+    long since = inFlightSince;
+    return since == 0 ? 0 : nanoClock.getAsLong() - since;
+  }
+}

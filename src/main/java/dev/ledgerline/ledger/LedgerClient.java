@@ -1,0 +1,138 @@
+package dev.ledgerline.ledger;
+
+import dev.ledgerline.ledger.LedgerApi.AccountQuery;
+import dev.ledgerline.ledger.LedgerApi.Accounts;
+import dev.ledgerline.ledger.LedgerApi.Balances;
+import dev.ledgerline.ledger.LedgerApi.CreateAccounts;
+import dev.ledgerline.ledger.LedgerApi.CreateAccountsReply;
+import dev.ledgerline.ledger.LedgerApi.CreateTransfers;
+import dev.ledgerline.ledger.LedgerApi.CreateTransfersReply;
+import dev.ledgerline.ledger.LedgerApi.Lookup;
+import dev.ledgerline.ledger.LedgerApi.Query;
+import dev.ledgerline.ledger.LedgerApi.Transfers;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.AccountBalance;
+import dev.ledgerline.ledger.model.AccountFilter;
+import dev.ledgerline.ledger.model.CreateAccountsResult;
+import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.QueryFilter;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.node.NodeContext;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The only way other verticles reach the ledger: typed Futures over the (clustered) event bus. Failures are typed:
+ * {@link LedgerOverloadedException} (retry later; nothing executed), {@link LedgerTimeoutException} (for creates:
+ * outcome unknown, look the ids up), {@link RequestTooLargeException}, {@link LedgerUnavailableException}, or
+ * {@link LedgerException} for anything else.
+ *
+ * <p>Create results carry only the failed events, indexes relative to the request ({@code Results.expand*}).
+ */
+public final class LedgerClient {
+  /** The event bus waits this much longer than the ledger's own deadline, so the ledger's answer arrives first. */
+  private static final Duration BUS_MARGIN = Duration.ofSeconds(2);
+
+  private final Vertx vertx;
+  private final DeliveryOptions options;
+
+  /** A client whose requests give up after {@code requestTimeout} (plus a margin for the ledger's own answer). */
+  public LedgerClient(Vertx vertx, Duration requestTimeout) {
+    this.vertx = vertx;
+    this.options = new DeliveryOptions().setSendTimeout(requestTimeout.plus(BUS_MARGIN).toMillis());
+  }
+
+  /** A client for a node's verticles, using the node's {@code ledger.request-timeout}. */
+  public static LedgerClient create(NodeContext node) {
+    return new LedgerClient(node.vertx(), node.config().ledger().requestTimeout());
+  }
+
+  public Future<List<CreateAccountsResult>> createAccounts(List<Account> accounts) {
+    if (accounts.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(accounts.size()));
+    return this.<CreateAccountsReply>request(LedgerApi.CREATE_ACCOUNTS, new CreateAccounts(accounts),
+        () -> accounts.stream().map(Account::id).toList()).map(CreateAccountsReply::results);
+  }
+
+  public Future<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
+    if (transfers.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(transfers.size()));
+    return this.<CreateTransfersReply>request(LedgerApi.CREATE_TRANSFERS, new CreateTransfers(transfers),
+        () -> transfers.stream().map(Transfer::id).toList()).map(CreateTransfersReply::results);
+  }
+
+  /** The accounts found, in request order; missing ids are left out. */
+  public Future<List<Account>> lookupAccounts(List<UInt128> ids) {
+    if (ids.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(ids.size()));
+    return this.<Accounts>request(LedgerApi.LOOKUP_ACCOUNTS, new Lookup(ids), () -> ids).map(Accounts::accounts);
+  }
+
+  /** The transfers found, in request order; missing ids are left out. */
+  public Future<List<Transfer>> lookupTransfers(List<UInt128> ids) {
+    if (ids.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(ids.size()));
+    return this.<Transfers>request(LedgerApi.LOOKUP_TRANSFERS, new Lookup(ids), () -> ids).map(Transfers::transfers);
+  }
+
+  public Future<List<Transfer>> getAccountTransfers(AccountFilter filter) {
+    return this.<Transfers>request(LedgerApi.ACCOUNT_TRANSFERS, new AccountQuery(filter),
+        () -> List.of(filter.accountId())).map(Transfers::transfers);
+  }
+
+  public Future<List<AccountBalance>> getAccountBalances(AccountFilter filter) {
+    return this.<Balances>request(LedgerApi.ACCOUNT_BALANCES, new AccountQuery(filter),
+        () -> List.of(filter.accountId())).map(Balances::balances);
+  }
+
+  public Future<List<Account>> queryAccounts(QueryFilter filter) {
+    return this.<Accounts>request(LedgerApi.QUERY_ACCOUNTS, new Query(filter), List::of).map(Accounts::accounts);
+  }
+
+  public Future<List<Transfer>> queryTransfers(QueryFilter filter) {
+    return this.<Transfers>request(LedgerApi.QUERY_TRANSFERS, new Query(filter), List::of)
+        .map(Transfers::transfers);
+  }
+
+  private static RequestTooLargeException tooLarge(int events) {
+    return new RequestTooLargeException(events, "request of " + events + " events exceeds the ledger's limit of "
+        + LedgerBackend.BATCH_MAX + " per request");
+  }
+
+  private <R> Future<R> request(String address, Object body, Supplier<List<UInt128>> ids) {
+    return vertx.eventBus().<R>request(address, body, options)
+        .transform(ar -> ar.succeeded() ? Future.succeededFuture(ar.result().body())
+            : Future.failedFuture(typed(address, ar.cause(), ids)));
+  }
+
+  /** Maps an event-bus failure to the ledger's typed errors; the ids come from the request, not the wire. */
+  static Throwable typed(String address, Throwable cause, Supplier<List<UInt128>> ids) {
+    if (!(cause instanceof ReplyException re)) return cause;
+    String message = re.getMessage() == null ? "" : re.getMessage();
+    switch (re.failureType()) {
+      case NO_HANDLERS:
+        return new LedgerUnavailableException("no ledger node is reachable for " + address);
+      case TIMEOUT:
+        // The request may have reached the ledger and committed: unknown, never failed.
+        return new LedgerTimeoutException(address, ids.get(), address + ": no answer from the ledger in time"
+            + (LedgerApi.isWrite(address) ? "; outcome unknown, look the ids up" : ""));
+      case RECIPIENT_FAILURE:
+        switch (re.failureCode()) {
+          case LedgerApi.FAILURE_OVERLOADED:
+            return new LedgerOverloadedException(message);
+          case LedgerApi.FAILURE_TIMEOUT:
+            return new LedgerTimeoutException(address, ids.get(), message);
+          case LedgerApi.FAILURE_BATCH_TOO_LARGE:
+            return new RequestTooLargeException(ids.get().size(), message);
+          case LedgerApi.FAILURE_UNAVAILABLE:
+            return new LedgerUnavailableException(message);
+          default:
+            return new LedgerException(message);
+        }
+      default:
+        return new LedgerException(address + ": " + message, re);
+    }
+  }
+}
