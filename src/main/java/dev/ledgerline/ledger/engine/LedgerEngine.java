@@ -72,7 +72,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private long prepareTimestamp;
   private long opNumber;
   private long walEnd;
-  private long lastSnapshotOp;
+  private volatile long lastSnapshotOp;
   private long lastSnapshotNanos = System.nanoTime();
   private volatile boolean snapshotRunning;
 
