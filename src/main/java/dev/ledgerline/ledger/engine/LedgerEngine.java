@@ -365,6 +365,29 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     return f;
   }
 
+  @Override
+  public CompletionStage<List<Transfer>> peekTransfers(List<UInt128> ids) {
+    return peek(() -> sm.lookupTransfers(ids));
+  }
+
+  @Override
+  public CompletionStage<List<Account>> peekAccounts(List<UInt128> ids) {
+    return peek(() -> sm.lookupAccounts(ids));
+  }
+
+  private <T> CompletionStage<T> peek(Supplier<T> query) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    if (!testHooks) {
+      f.completeExceptionally(new UnsupportedOperationException("test hooks are disabled"));
+      return f;
+    }
+    submit(f, () -> {
+      T value = query.get();
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
+    });
+    return f;
+  }
+
   // =====================================================================================================
   // Engine thread
   // =====================================================================================================
