@@ -59,6 +59,14 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--id-order must be sequential or random");
     };
     boolean temp = dataDir == null;
+    if (!temp && Files.isDirectory(dataDir)) {
+      try (var entries = Files.list(dataDir)) {
+        if (entries.findAny().isPresent()) {
+          System.err.println("bench ledger: --data-dir " + dataDir + " is not empty; the benchmark needs a fresh one");
+          return 2;
+        }
+      }
+    }
     Path dir = temp ? Files.createTempDirectory("ledgerline-bench-") : dataDir;
     EngineConfig config = EngineConfig.from(k -> switch (k) {
       case "ledger.engine.data-dir" -> dir.toString();
