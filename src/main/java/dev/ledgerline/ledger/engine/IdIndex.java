@@ -100,6 +100,44 @@ abstract class IdIndex {
     size++;
   }
 
+  /** Where {@link #insertAll} reads the ids of records 0..n-1. */
+  interface IdSource {
+    long lo(int index);
+
+    long hi(int index);
+  }
+
+  /**
+   * Inserts the distinct, absent ids of records 0..n-1 (loading a snapshot). The entries are first grouped by the
+   * region of the table they land in, then inserted region by region: the table is written through the cache
+   * instead of at random, which is several times faster for millions of ids. Any insertion order gives a valid
+   * table.
+   */
+  final void insertAll(int n, IdSource ids) {
+    missSlot = -1;
+    while ((long) size + n > growAt) grow();
+    int regionBits = Math.min(bits, 12);
+    int shift = 32 - regionBits;
+    int[] fps = new int[n];
+    int[] counts = new int[(1 << regionBits) + 1];
+    for (int i = 0; i < n; i++) {
+      int fp = fingerprint(ids.lo(i), ids.hi(i));
+      fps[i] = fp;
+      counts[(int) ((fp & 0xFFFF_FFFFL) >>> shift) + 1]++;
+    }
+    for (int r = 0; r < (1 << regionBits); r++) counts[r + 1] += counts[r];
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) order[counts[(int) ((fps[i] & 0xFFFF_FFFFL) >>> shift)]++] = i;
+    for (int k = 0; k < n; k++) {
+      int i = order[k];
+      int fp = fps[i];
+      int s = home(fp);
+      while (table[s] != 0) s = (s + 1) & mask;
+      table[s] = ((long) fp << 32) | ((i + 1) & 0xFFFF_FFFFL);
+    }
+    size += n;
+  }
+
   /** Removes the id that maps to {@code index} (used to roll back an insert). */
   final void remove(long lo, long hi, int index) {
     missSlot = -1;

@@ -25,6 +25,7 @@ import java.util.zip.CRC32C;
  * </pre>
  */
 final class StateCodec {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StateCodec.class);
   static final long MAGIC = 0x3130_5041_4E53_4C4CL; // "LLSNAP01" little-endian
   static final long END_MAGIC = 0x3144_4E45_4E53_4C4CL; // "LLSNEND1"
   static final int HEADER = 64;
@@ -291,6 +292,7 @@ final class StateCodec {
   }
 
   private static StateMachine readState(In in, Path file, long size) throws IOException {
+    long readStart = System.nanoTime();
     long commitTs = in.getLong();
     int accounts = in.getInt();
     int transfers = in.getInt();
@@ -316,7 +318,10 @@ final class StateCodec {
       in.getBytes(statuses[c], 0, n);
       remaining -= n;
     }
+    long restoreStart = System.nanoTime();
     sm.restore(commitTs, acc, accounts, records, statuses, transfers);
+    LOG.info("snapshot {}: {} accounts, {} transfers read in {} ms, indexes rebuilt in {} ms", file, accounts,
+        transfers, (restoreStart - readStart) / 1_000_000, (System.nanoTime() - restoreStart) / 1_000_000);
     for (int a = 0; a < accounts; a++) {
       int flags = (int) (acc[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
       if ((flags & AccountFlags.HISTORY) == 0) continue;

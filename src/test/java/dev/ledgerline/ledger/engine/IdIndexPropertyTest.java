@@ -14,6 +14,44 @@ import net.jqwik.api.constraints.Size;
 /** The id index agrees with a HashMap under inserts, LIFO removals (rollback) and growth. */
 class IdIndexPropertyTest {
 
+  @Property(tries = 50)
+  void bulkInsertFindsEveryId(@ForAll @IntRange(min = 0, max = 3000) int n, @ForAll long seed) {
+    java.util.Random rnd = new java.util.Random(seed);
+    List<long[]> keys = new ArrayList<>();
+    java.util.Set<List<Long>> seen = new java.util.HashSet<>();
+    while (keys.size() < n) {
+      long lo = rnd.nextInt(3) == 0 ? rnd.nextLong() : rnd.nextInt(10_000);
+      long hi = rnd.nextInt(4);
+      if (seen.add(List.of(lo, hi))) keys.add(new long[] {lo, hi});
+    }
+    IdIndex index = new IdIndex(16) {
+      @Override
+      boolean keyEquals(int i, long lo, long hi) {
+        return keys.get(i)[0] == lo && keys.get(i)[1] == hi;
+      }
+    };
+    index.insertAll(n, new IdIndex.IdSource() {
+      @Override
+      public long lo(int i) {
+        return keys.get(i)[0];
+      }
+
+      @Override
+      public long hi(int i) {
+        return keys.get(i)[1];
+      }
+    });
+    assertThat(index.size()).isEqualTo(n);
+    for (int i = 0; i < n; i++) assertThat(index.find(keys.get(i)[0], keys.get(i)[1])).isEqualTo(i);
+    assertThat(index.find(-7, -7)).isEqualTo(-1);
+    // Still a normal index afterwards: inserts and rollbacks keep working.
+    keys.add(new long[] {-1, -2});
+    index.insert(-1, -2, n);
+    assertThat(index.find(-1, -2)).isEqualTo(n);
+    index.remove(-1, -2, n);
+    assertThat(index.find(-1, -2)).isEqualTo(-1);
+  }
+
   @Property(tries = 200)
   void agreesWithAHashMap(@ForAll @Size(max = 400) List<@IntRange(min = 0, max = 3) Integer> ops,
       @ForAll long seed) {
