@@ -231,28 +231,30 @@ final class StateCodec {
     }
   }
 
+  /** Sequential little-endian reads through memory-mapped windows of the file (one copy into the arrays). */
   static final class In {
+    private static final long WINDOW = 64L << 20;
     final FileChannel ch;
     final Path file;
-    final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    final long size;
+    ByteBuffer buf;
     long pos; // file position of buf's next byte
-    long filePos;
 
-    In(FileChannel ch, Path file) {
+    In(FileChannel ch, Path file) throws IOException {
       this.ch = ch;
       this.file = file;
-      buf.limit(0);
+      this.size = ch.size();
+      map();
+    }
+
+    private void map() throws IOException {
+      buf = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(WINDOW, size - pos)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     void need(int n) throws IOException {
       if (buf.remaining() >= n) return;
-      buf.compact();
-      while (buf.position() < n) {
-        int r = ch.read(buf, filePos);
-        if (r < 0) throw new LedgerCorruptionException(file, filePos, "unexpected end of snapshot");
-        filePos += r;
-      }
-      buf.flip();
+      if (pos + n > size) throw new LedgerCorruptionException(file, pos, "unexpected end of snapshot");
+      map();
     }
 
     long getLong() throws IOException {
