@@ -59,6 +59,14 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--id-order must be sequential or random");
     };
     boolean temp = dataDir == null;
+    if (!temp && Files.isDirectory(dataDir)) {
+      try (var entries = Files.list(dataDir)) {
+        if (entries.findAny().isPresent()) {
+          System.err.println("bench ledger: --data-dir " + dataDir + " is not empty; the benchmark needs a fresh one");
+          return 2;
+        }
+      }
+    }
     Path dir = temp ? Files.createTempDirectory("ledgerline-bench-") : dataDir;
     EngineConfig config = EngineConfig.from(k -> switch (k) {
       case "ledger.engine.data-dir" -> dir.toString();
@@ -72,7 +80,8 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     long elapsedNs;
     LedgerEngine.Stats stats;
     long closeMs;
-    try (LedgerEngine engine = LedgerEngine.open(config)) {
+    LedgerEngine engine = LedgerEngine.open(config);
+    try {
       createAccounts(engine);
       BlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(inFlight + 1);
       for (int i = 0; i <= inFlight; i++) {
@@ -115,8 +124,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         return 1;
       }
       stats = engine.stats();
+    } finally {
       long closeStart = System.nanoTime();
-      engine.close();
+      engine.close(); // idempotent; timed because it writes the final snapshot
       closeMs = (System.nanoTime() - closeStart) / 1_000_000;
     }
     // A restart starts in a fresh process: drop the closed engine's state before timing the reopen.

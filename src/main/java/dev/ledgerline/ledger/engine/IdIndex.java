@@ -12,6 +12,11 @@ abstract class IdIndex {
   private static final double LOAD = 0.7;
 
   private long[] table;
+  // Where the last unsuccessful find ended: an insert of that id right after it starts there instead of probing
+  // again (the slot is re-checked, and the cache is dropped on grow and remove).
+  private long missLo;
+  private long missHi;
+  private int missSlot = -1;
   private int bits;
   private int mask;
   private int size;
@@ -70,7 +75,12 @@ abstract class IdIndex {
     int s = home(fp);
     while (true) {
       long e = t[s];
-      if (e == 0) return -1;
+      if (e == 0) {
+        missLo = lo;
+        missHi = hi;
+        missSlot = s;
+        return -1;
+      }
       if ((int) (e >>> 32) == fp) {
         int idx = (int) e - 1;
         if (keyEquals(idx, lo, hi)) return idx;
@@ -83,14 +93,54 @@ abstract class IdIndex {
   final void insert(long lo, long hi, int index) {
     if (size >= growAt) grow();
     int fp = fingerprint(lo, hi);
-    int s = home(fp);
+    int s = missSlot >= 0 && missLo == lo && missHi == hi ? missSlot : home(fp);
+    missSlot = -1;
     while (table[s] != 0) s = (s + 1) & mask;
     table[s] = ((long) fp << 32) | ((index + 1) & 0xFFFF_FFFFL);
     size++;
   }
 
+  /** Where {@link #insertAll} reads the ids of records 0..n-1. */
+  interface IdSource {
+    long lo(int index);
+
+    long hi(int index);
+  }
+
+  /**
+   * Inserts the distinct, absent ids of records 0..n-1 (loading a snapshot). The entries are first grouped by the
+   * region of the table they land in, then inserted region by region: the table is written through the cache
+   * instead of at random, which is several times faster for millions of ids. Any insertion order gives a valid
+   * table.
+   */
+  final void insertAll(int n, IdSource ids) {
+    missSlot = -1;
+    while ((long) size + n > growAt) grow();
+    int regionBits = Math.min(bits, 12);
+    int shift = 32 - regionBits;
+    int[] fps = new int[n];
+    int[] counts = new int[(1 << regionBits) + 1];
+    for (int i = 0; i < n; i++) {
+      int fp = fingerprint(ids.lo(i), ids.hi(i));
+      fps[i] = fp;
+      counts[(int) ((fp & 0xFFFF_FFFFL) >>> shift) + 1]++;
+    }
+    for (int r = 0; r < (1 << regionBits); r++) counts[r + 1] += counts[r];
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) order[counts[(int) ((fps[i] & 0xFFFF_FFFFL) >>> shift)]++] = i;
+    for (int k = 0; k < n; k++) {
+      int i = order[k];
+      int fp = fps[i];
+      int s = home(fp);
+      while (table[s] != 0) s = (s + 1) & mask;
+      table[s] = ((long) fp << 32) | ((i + 1) & 0xFFFF_FFFFL);
+    }
+    size += n;
+  }
+
   /** Removes the id that maps to {@code index} (used to roll back an insert). */
   final void remove(long lo, long hi, int index) {
+    missSlot = -1;
     int fp = fingerprint(lo, hi);
     int s = home(fp);
     long want = ((long) fp << 32) | ((index + 1) & 0xFFFF_FFFFL);
@@ -117,11 +167,13 @@ abstract class IdIndex {
   }
 
   void clear() {
+    missSlot = -1;
     Arrays.fill(table, 0);
     size = 0;
   }
 
   private void grow() {
+    missSlot = -1;
     long[] old = table;
     allocate(bits + 1);
     for (long e : old) {

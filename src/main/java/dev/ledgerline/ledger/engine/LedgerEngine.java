@@ -72,7 +72,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private long prepareTimestamp;
   private long opNumber;
   private long walEnd;
-  private long lastSnapshotOp;
+  private volatile long lastSnapshotOp;
   private long lastSnapshotNanos = System.nanoTime();
   private volatile boolean snapshotRunning;
 
@@ -361,6 +361,29 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       prepareTimestamp += nanoseconds;
       if (Long.compareUnsigned(sm.nextExpiry(), prepareTimestamp) <= 0) pulse();
       writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), f::completeExceptionally));
+    });
+    return f;
+  }
+
+  @Override
+  public CompletionStage<List<Transfer>> peekTransfers(List<UInt128> ids) {
+    return peek(() -> sm.lookupTransfers(ids));
+  }
+
+  @Override
+  public CompletionStage<List<Account>> peekAccounts(List<UInt128> ids) {
+    return peek(() -> sm.lookupAccounts(ids));
+  }
+
+  private <T> CompletionStage<T> peek(Supplier<T> query) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    if (!testHooks) {
+      f.completeExceptionally(new UnsupportedOperationException("test hooks are disabled"));
+      return f;
+    }
+    submit(f, () -> {
+      T value = query.get();
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
     });
     return f;
   }

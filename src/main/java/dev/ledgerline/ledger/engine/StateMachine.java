@@ -1357,13 +1357,17 @@ public final class StateMachine {
     transferIndex.clear();
     // The id index and the per-account lists are independent: build them on two threads.
     final long[][] recs = chunks;
-    Thread idThread = new Thread(() -> {
-      for (int t = 0; t < nTransfers; t++) {
-        long[] c = recs[t >>> CHUNK_SHIFT];
-        int b = (t & CHUNK_MASK) << 4;
-        transferIndex.insert(c[b], c[b + 1], t);
+    Thread idThread = new Thread(() -> transferIndex.insertAll(nTransfers, new IdIndex.IdSource() {
+      @Override
+      public long lo(int t) {
+        return recs[t >>> CHUNK_SHIFT][(t & CHUNK_MASK) << 4];
       }
-    }, "ledger-restore-index");
+
+      @Override
+      public long hi(int t) {
+        return recs[t >>> CHUNK_SHIFT][((t & CHUNK_MASK) << 4) + 1];
+      }
+    }), "ledger-restore-index");
     idThread.start();
     for (int t = 0; t < nTransfers; t++) {
       long[] c = recs[t >>> CHUNK_SHIFT];
