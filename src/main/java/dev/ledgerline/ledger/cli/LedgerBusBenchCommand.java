@@ -206,9 +206,15 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
 
   /** ledger_batch_events count and sum for create_transfers, from the ledger node's /metrics. */
   private static double[] batchStats(Vertx vertx, int port) {
-    String body = vertx.createHttpClient().request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
-        .compose(req -> req.send().compose(resp -> resp.body())).await().toString();
-    return new double[] {metric(body, "count"), metric(body, "sum")};
+    // Held and closed explicitly: an unreachable client may be closed by the garbage collector mid-request.
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    try {
+      String body = http.request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
+          .compose(req -> req.send().compose(resp -> resp.body())).await().toString();
+      return new double[] {metric(body, "count"), metric(body, "sum")};
+    } finally {
+      http.close();
+    }
   }
 
   private static double metric(String body, String suffix) {
