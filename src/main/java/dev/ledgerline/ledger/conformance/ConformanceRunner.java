@@ -323,7 +323,10 @@ public final class ConformanceRunner {
     if (v instanceof JsonObject ref) {
       if (ref.containsKey("of_transfer")) return transferTimestamp(b, ref.getString("of_transfer"));
       if (ref.containsKey("of_account")) {
-        List<Account> a = await(b.lookupAccounts(List.of(UInt128.parse(ref.getString("of_account")))));
+        List<UInt128> id = List.of(UInt128.parse(ref.getString("of_account")));
+        // With hooks, read without counting as a request, as the original harness reads its own records.
+        List<Account> a = await(b.testHooks().isPresent() ? b.testHooks().get().peekAccounts(id)
+            : b.lookupAccounts(id));
         if (a.isEmpty()) throw new Mismatch("timestamp reference: no account " + ref.getString("of_account"));
         return a.get(0).timestamp();
       }
@@ -333,7 +336,9 @@ public final class ConformanceRunner {
   }
 
   private long transferTimestamp(LedgerBackend b, String id) throws Exception {
-    List<Transfer> t = await(b.lookupTransfers(List.of(UInt128.parse(id))));
+    List<UInt128> ids = List.of(UInt128.parse(id));
+    List<Transfer> t = await(b.testHooks().isPresent() ? b.testHooks().get().peekTransfers(ids)
+        : b.lookupTransfers(ids));
     if (t.isEmpty()) throw new Mismatch("timestamp reference: no transfer " + id);
     return t.get(0).timestamp();
   }

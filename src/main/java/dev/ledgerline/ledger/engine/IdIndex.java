@@ -12,6 +12,11 @@ abstract class IdIndex {
   private static final double LOAD = 0.7;
 
   private long[] table;
+  // Where the last unsuccessful find ended: an insert of that id right after it starts there instead of probing
+  // again (the slot is re-checked, and the cache is dropped on grow and remove).
+  private long missLo;
+  private long missHi;
+  private int missSlot = -1;
   private int bits;
   private int mask;
   private int size;
@@ -54,6 +59,14 @@ abstract class IdIndex {
     return (long) table.length * 8;
   }
 
+  /**
+   * Touches the home slot of an id so that a later {@link #find} hits the cache. Called for a whole batch in a
+   * tight loop, the loads are independent and their cache misses overlap.
+   */
+  final long touch(long lo, long hi) {
+    return table[home(fingerprint(lo, hi))];
+  }
+
   /** The record index for the id, or -1. */
   final int find(long lo, long hi) {
     int fp = fingerprint(lo, hi);
@@ -62,7 +75,12 @@ abstract class IdIndex {
     int s = home(fp);
     while (true) {
       long e = t[s];
-      if (e == 0) return -1;
+      if (e == 0) {
+        missLo = lo;
+        missHi = hi;
+        missSlot = s;
+        return -1;
+      }
       if ((int) (e >>> 32) == fp) {
         int idx = (int) e - 1;
         if (keyEquals(idx, lo, hi)) return idx;
@@ -75,7 +93,8 @@ abstract class IdIndex {
   final void insert(long lo, long hi, int index) {
     if (size >= growAt) grow();
     int fp = fingerprint(lo, hi);
-    int s = home(fp);
+    int s = missSlot >= 0 && missLo == lo && missHi == hi ? missSlot : home(fp);
+    missSlot = -1;
     while (table[s] != 0) s = (s + 1) & mask;
     table[s] = ((long) fp << 32) | ((index + 1) & 0xFFFF_FFFFL);
     size++;
@@ -83,6 +102,7 @@ abstract class IdIndex {
 
   /** Removes the id that maps to {@code index} (used to roll back an insert). */
   final void remove(long lo, long hi, int index) {
+    missSlot = -1;
     int fp = fingerprint(lo, hi);
     int s = home(fp);
     long want = ((long) fp << 32) | ((index + 1) & 0xFFFF_FFFFL);
@@ -109,11 +129,13 @@ abstract class IdIndex {
   }
 
   void clear() {
+    missSlot = -1;
     Arrays.fill(table, 0);
     size = 0;
   }
 
   private void grow() {
+    missSlot = -1;
     long[] old = table;
     allocate(bits + 1);
     for (long e : old) {

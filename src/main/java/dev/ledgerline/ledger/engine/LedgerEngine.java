@@ -72,7 +72,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private long prepareTimestamp;
   private long opNumber;
   private long walEnd;
-  private long lastSnapshotOp;
+  private volatile long lastSnapshotOp;
   private long lastSnapshotNanos = System.nanoTime();
   private volatile boolean snapshotRunning;
 
@@ -139,6 +139,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     prepareTimestamp = sm.commitTimestamp;
     recovery = new RecoveryInfo(snapOp, replayed[0], opNumber, torn, torn ? scan.validEnd() : -1,
         (System.nanoTime() - started) / 1_000_000);
+    LOG.info("ledger engine opened {}: snapshot at op {}, {} log records replayed, {} ms", dir, snapOp, replayed[0],
+        recovery.millis());
     writer = new LogWriter(wal, walEnd, opNumber, config.fsync(), this::onFatal);
     engine = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ledger-engine");
@@ -312,7 +314,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       long t = nextTimestamp(0);
       long expiry = sm.nextExpiry();
       T value = query.get();
-      writer.enqueue(new LogWriter.Item(null, null, 0, () -> f.complete(value), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
       afterRequest(expiry, t);
     });
     return f;
@@ -358,7 +360,30 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     submit(f, () -> {
       prepareTimestamp += nanoseconds;
       if (Long.compareUnsigned(sm.nextExpiry(), prepareTimestamp) <= 0) pulse();
-      writer.enqueue(new LogWriter.Item(null, null, 0, () -> f.complete(null), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), f::completeExceptionally));
+    });
+    return f;
+  }
+
+  @Override
+  public CompletionStage<List<Transfer>> peekTransfers(List<UInt128> ids) {
+    return peek(() -> sm.lookupTransfers(ids));
+  }
+
+  @Override
+  public CompletionStage<List<Account>> peekAccounts(List<UInt128> ids) {
+    return peek(() -> sm.lookupAccounts(ids));
+  }
+
+  private <T> CompletionStage<T> peek(Supplier<T> query) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    if (!testHooks) {
+      f.completeExceptionally(new UnsupportedOperationException("test hooks are disabled"));
+      return f;
+    }
+    submit(f, () -> {
+      T value = query.get();
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
     });
     return f;
   }
@@ -409,9 +434,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private void append(int operation, long timestamp, ByteBuffer body, Runnable onDurable, CompletableFuture<?> f) {
     opNumber++;
     ByteBuffer b = body == null ? null : body.duplicate();
-    ByteBuffer header = Wal.header(opNumber, timestamp, operation, b);
     walEnd += Wal.HEADER + (b == null ? 0 : b.remaining());
-    writer.enqueue(new LogWriter.Item(header, b, opNumber, onDurable, e -> f.completeExceptionally(
+    writer.enqueue(new LogWriter.Item(opNumber, timestamp, operation, b, onDurable, e -> f.completeExceptionally(
         new LedgerUnavailableException("write-ahead log failed; nothing in this batch was acknowledged", e))));
   }
 

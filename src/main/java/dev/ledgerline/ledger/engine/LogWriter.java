@@ -20,9 +20,22 @@ import org.slf4j.LoggerFactory;
 final class LogWriter implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
 
-  record Item(ByteBuffer header, ByteBuffer body, long opNumber, Runnable onDurable, Consumer<Throwable> onFailure) {}
+  /**
+   * A record to append ({@code opNumber > 0}; its header and checksums are computed on the log thread, off the
+   * engine thread) or, with {@code opNumber == 0}, only a completion to run in order behind the writes before it.
+   */
+  record Item(long opNumber, long timestamp, int operation, ByteBuffer body, Runnable onDurable,
+      Consumer<Throwable> onFailure) {
+    boolean isRecord() {
+      return opNumber > 0;
+    }
 
-  private static final Item STOP = new Item(null, null, 0, null, null);
+    static Item completion(Runnable onDurable, Consumer<Throwable> onFailure) {
+      return new Item(0, 0, 0, null, onDurable, onFailure);
+    }
+  }
+
+  private static final Item STOP = new Item(0, 0, 0, null, null, null);
 
   private final FileChannel channel;
   private final boolean fsync;
@@ -96,7 +109,7 @@ final class LogWriter implements Runnable {
       int n = 0;
       for (Item it : batch) {
         if (it == STOP) stop = true;
-        else if (it.header() != null) n += it.body() == null ? 1 : 2;
+        else if (it.isRecord()) n += it.body() == null ? 1 : 2;
       }
       if (failure != null) {
         for (Item it : batch) if (it != STOP) it.onFailure().accept(failure);
@@ -109,8 +122,8 @@ final class LogWriter implements Runnable {
           ByteBuffer[] bufs = new ByteBuffer[n];
           int k = 0;
           for (Item it : batch) {
-            if (it == STOP || it.header() == null) continue;
-            bufs[k++] = it.header();
+            if (it == STOP || !it.isRecord()) continue;
+            bufs[k++] = Wal.header(it.opNumber(), it.timestamp(), it.operation(), it.body());
             if (it.body() != null) bufs[k++] = it.body();
             lastOp = it.opNumber();
           }
@@ -128,8 +141,8 @@ final class LogWriter implements Runnable {
         synchronized (durableLock) {
           durableLock.notifyAll();
         }
+        onFatal.accept(e); // the engine stops before anyone learns of the failure
         for (Item it : batch) if (it != STOP) it.onFailure().accept(e);
-        onFatal.accept(e);
         if (stop) return;
         continue;
       }

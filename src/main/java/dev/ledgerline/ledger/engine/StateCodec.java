@@ -163,38 +163,69 @@ final class StateCodec {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < HEADER + 16 + 12) throw new LedgerCorruptionException(file, size, "snapshot too short");
-      // Verify the checksum over the whole file before trusting any count in it.
-      CRC32C crc = new CRC32C();
-      ByteBuffer b = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-      long pos = 0;
-      long crcEnd = size - 12;
-      while (pos < crcEnd) {
-        b.clear();
-        if (crcEnd - pos < b.capacity()) b.limit((int) (crcEnd - pos));
-        int n = ch.read(b, pos);
-        if (n < 0) throw new LedgerCorruptionException(file, pos, "unexpected end of snapshot");
-        b.flip();
-        crc.update(b);
-        pos += n;
-      }
+      // The checksum over the whole file is computed on a second thread while the state is parsed (counts are
+      // bounds-checked against the file size first); nothing parsed is used unless the checksum matches.
+      final long crcEnd = size - 12;
+      java.util.concurrent.CompletableFuture<Integer> crcFuture = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> {
+            try (FileChannel cc = FileChannel.open(file, StandardOpenOption.READ)) {
+              CRC32C crc = new CRC32C();
+              ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+              long pos = 0;
+              while (pos < crcEnd) {
+                b.clear();
+                if (crcEnd - pos < b.capacity()) b.limit((int) (crcEnd - pos));
+                int n = cc.read(b, pos);
+                if (n < 0) break;
+                b.flip();
+                crc.update(b);
+                pos += n;
+              }
+              return (int) crc.getValue();
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }, r -> {
+            Thread t = new Thread(r, "ledger-snapshot-checksum");
+            t.setDaemon(true);
+            t.start();
+          });
       ByteBuffer trailer = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
       Wal.readFully(ch, trailer, crcEnd);
       if (trailer.getLong(4) != END_MAGIC) {
         throw new LedgerCorruptionException(file, crcEnd + 4, "snapshot trailer missing (incomplete snapshot)");
       }
-      if (trailer.getInt(0) != (int) crc.getValue()) {
-        throw new LedgerCorruptionException(file, crcEnd, "snapshot checksum mismatch");
-      }
+      StateMachine sm;
+      long op;
+      long logOffset;
+      RuntimeException parseError = null;
       In in = new In(ch, file);
-      if (in.getLong() != MAGIC) throw new LedgerCorruptionException(file, 0, "not a ledger snapshot");
-      int version = in.getInt();
-      if (version != VERSION) throw new LedgerCorruptionException(file, 8, "unsupported snapshot version " + version);
-      in.getInt();
-      long op = in.getLong();
-      long logOffset = in.getLong();
-      for (int i = 0; i < 4; i++) in.getLong();
-      StateMachine sm = readState(in, file);
-      if (in.pos != crcEnd) throw new LedgerCorruptionException(file, in.pos, "snapshot has trailing bytes");
+      try {
+        if (in.getLong() != MAGIC) throw new LedgerCorruptionException(file, 0, "not a ledger snapshot");
+        int version = in.getInt();
+        if (version != VERSION) {
+          throw new LedgerCorruptionException(file, 8, "unsupported snapshot version " + version);
+        }
+        in.getInt();
+        op = in.getLong();
+        logOffset = in.getLong();
+        for (int i = 0; i < 4; i++) in.getLong();
+        sm = readState(in, file, size);
+        if (in.pos != crcEnd) throw new LedgerCorruptionException(file, in.pos, "snapshot has trailing bytes");
+      } catch (RuntimeException e) {
+        parseError = e;
+        sm = null;
+        op = 0;
+        logOffset = 0;
+      }
+      int crc;
+      try {
+        crc = crcFuture.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : new IOException(e.getCause());
+      }
+      if (trailer.getInt(0) != crc) throw new LedgerCorruptionException(file, crcEnd, "snapshot checksum mismatch");
+      if (parseError != null) throw parseError;
       return new Loaded(sm, op, logOffset);
     }
   }
@@ -259,11 +290,13 @@ final class StateCodec {
     }
   }
 
-  private static StateMachine readState(In in, Path file) throws IOException {
+  private static StateMachine readState(In in, Path file, long size) throws IOException {
     long commitTs = in.getLong();
     int accounts = in.getInt();
     int transfers = in.getInt();
-    if (accounts < 0 || transfers < 0) throw new LedgerCorruptionException(file, in.pos, "negative counts");
+    if (accounts < 0 || transfers < 0 || accounts * 128L + transfers * 129L > size) {
+      throw new LedgerCorruptionException(file, in.pos, "impossible account/transfer counts");
+    }
     StateMachine sm = new StateMachine(transfers);
     long[] acc = new long[Math.max(16 * 1024, accounts * 16)];
     in.getLongs(acc, 0, accounts * 16);
@@ -287,9 +320,9 @@ final class StateCodec {
     for (int a = 0; a < accounts; a++) {
       int flags = (int) (acc[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
       if ((flags & AccountFlags.HISTORY) == 0) continue;
-      int len = sm.accTransferLen[a];
+      int len = sm.lists.length(a);
       if (len == 0) continue;
-      long[] h = new long[Math.max(8, sm.accTransfers[a].length * 8)];
+      long[] h = new long[8 * (len + 16)];
       in.getLongs(h, 0, len * 8);
       sm.accHistory[a] = h;
     }

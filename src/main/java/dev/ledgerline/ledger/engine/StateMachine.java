@@ -82,8 +82,7 @@ public final class StateMachine {
   // ---- accounts ----
   long[] acc = new long[16 * 1024];
   int accountCount;
-  int[][] accTransfers = new int[1024][];
-  int[] accTransferLen = new int[1024];
+  AccountLists lists = new AccountLists(1024);
   long[][] accHistory = new long[1024][]; // 8 longs per entry, parallel to accTransfers (history accounts only)
   final BitSet setupTouched = new BitSet();
 
@@ -188,6 +187,24 @@ public final class StateMachine {
     execute(true, events, base, n, prepareTimestamp, out);
   }
 
+  /** Keeps the prefetch loop from being optimised away. */
+  long prefetchSink;
+
+  private static final int PREFETCH = 256;
+
+  /**
+   * Touches the id-index slots of the next events before executing them: independent loads in a tight loop let
+   * their cache misses overlap, where the dependent lookups during execution would wait for each in turn.
+   */
+  private void prefetch(ByteBuffer ev, int off, int count) {
+    long sink = 0;
+    for (int k = 0; k < count; k++) {
+      int o = off + k * 128;
+      sink += transferIndex.touch(ev.getLong(o), ev.getLong(o + 8));
+    }
+    prefetchSink += sink;
+  }
+
   private void execute(boolean transfers, ByteBuffer ev, int base, int n, long t, Results out) {
     if (ev.order() != ByteOrder.LITTLE_ENDIAN) throw new IllegalArgumentException("events must be little-endian");
     if (n > LedgerBackend.BATCH_MAX) throw new IllegalArgumentException("batch too large: " + n);
@@ -208,6 +225,7 @@ public final class StateMachine {
     boolean chainBroken = false;
     for (int i = 0; i < n; i++) {
       final int off = base + i * 128;
+      if (transfers && (i & (PREFETCH - 1)) == 0) prefetch(ev, off, Math.min(PREFETCH, n - i));
       final int flags = flagsAt(ev, off);
       final boolean linked = (flags & 1) != 0;
       int r;
@@ -332,17 +350,12 @@ public final class StateMachine {
     if ((a + 1) << 4 > acc.length) {
       acc = Arrays.copyOf(acc, acc.length * 2);
     }
-    if (a >= accTransferLen.length) {
-      int cap = accTransferLen.length * 2;
-      accTransfers = Arrays.copyOf(accTransfers, cap);
-      accTransferLen = Arrays.copyOf(accTransferLen, cap);
-      accHistory = Arrays.copyOf(accHistory, cap);
-    }
+    lists.ensureAccounts(a + 1);
+    if (a >= accHistory.length) accHistory = Arrays.copyOf(accHistory, accHistory.length * 2);
     final int b = a << 4;
     for (int k = 0; k < 15; k++) acc[b + k] = ev.getLong(off + k * 8);
     acc[b + TS] = ts;
-    accTransfers[a] = null;
-    accTransferLen[a] = 0;
+    lists.reset(a);
     accHistory[a] = null;
     accountCount = a + 1;
     accountIndex.insert(acc[b], acc[b + 1], a);
@@ -912,22 +925,15 @@ public final class StateMachine {
   }
 
   private void appendAccountTransfer(int a, int idx) {
-    int len = accTransferLen[a];
-    int[] list = accTransfers[a];
-    if (list == null) {
-      list = accTransfers[a] = new int[8];
-    } else if (len == list.length) {
-      list = accTransfers[a] = Arrays.copyOf(list, len + (len >> 1) + 8);
-    }
-    list[len] = idx;
-    accTransferLen[a] = len + 1;
+    final int len = lists.length(a);
+    lists.append(a, idx);
     final int b = a << 4;
     if ((accountFlags(b) & AccountFlags.HISTORY) != 0) {
       long[] h = accHistory[a];
       if (h == null) {
-        h = accHistory[a] = new long[8 * list.length];
-      } else if (h.length < 8 * list.length) {
-        h = accHistory[a] = Arrays.copyOf(h, 8 * list.length);
+        h = accHistory[a] = new long[8 * 16];
+      } else if (h.length < 8 * (len + 1)) {
+        h = accHistory[a] = Arrays.copyOf(h, h.length + (h.length >> 1));
       }
       System.arraycopy(acc, b + DP, h, len * 8, 8);
     }
@@ -1072,8 +1078,7 @@ public final class StateMachine {
         int b = a << 4;
         accountIndex.remove(acc[b], acc[b + 1], a);
         Arrays.fill(acc, b, b + 16, 0);
-        accTransfers[a] = null;
-        accTransferLen[a] = 0;
+        lists.reset(a);
         accHistory[a] = null;
         accountCount--;
       } else {
@@ -1089,8 +1094,8 @@ public final class StateMachine {
     int b = (idx & CHUNK_MASK) << 4;
     int dra = accountIndex.find(c[b + T_DR], c[b + T_DR + 1]);
     int cra = accountIndex.find(c[b + T_CR], c[b + T_CR + 1]);
-    accTransferLen[dra]--;
-    accTransferLen[cra]--;
+    lists.pop(dra);
+    lists.pop(cra);
     transferIndex.remove(c[b], c[b + 1], idx);
     Arrays.fill(c, b, b + 16, 0);
     setStatus(idx, STATUS_NONE);
@@ -1177,8 +1182,7 @@ public final class StateMachine {
     final long min = f.timestampMin() == 0 ? 1 : f.timestampMin();
     final long max = f.timestampMax() == 0 ? TIMESTAMP_MAX : f.timestampMax();
     final int limit = effectiveLimit(f.limit());
-    final int[] list = accTransfers[a];
-    final int len = accTransferLen[a];
+    final int len = lists.length(a);
     final boolean debits = (f.flags() & AccountFilterFlags.DEBITS) != 0;
     final boolean credits = (f.flags() & AccountFilterFlags.CREDITS) != 0;
     final long idLo = acc[a << 4];
@@ -1187,9 +1191,9 @@ public final class StateMachine {
     int n = 0;
     if (len == 0 || Long.compareUnsigned(min, max) > 0) return out;
     final boolean rev = f.reversed();
-    int start = rev ? upperBound(list, len, max) - 1 : lowerBound(list, len, min);
+    int start = rev ? upperBound(a, len, max) - 1 : lowerBound(a, len, min);
     for (int i = start; n < limit && i >= 0 && i < len; i += rev ? -1 : 1) {
-      int t = list[i];
+      int t = lists.get(a, i);
       long[] c = chunks[t >>> CHUNK_SHIFT];
       int b = (t & CHUNK_MASK) << 4;
       long ts = c[b + TS];
@@ -1210,23 +1214,23 @@ public final class StateMachine {
     return code == 0 || ((int) (c[b + LCF] >>> 32) & 0xFFFF) == code;
   }
 
-  private int lowerBound(int[] list, int len, long ts) {
+  private int lowerBound(int a, int len, long ts) {
     int lo = 0;
     int hi = len;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(transferTimestamp(list[mid]), ts) < 0) lo = mid + 1;
+      if (Long.compareUnsigned(transferTimestamp(lists.get(a, mid)), ts) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  private int upperBound(int[] list, int len, long ts) {
+  private int upperBound(int a, int len, long ts) {
     int lo = 0;
     int hi = len;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(transferTimestamp(list[mid]), ts) <= 0) lo = mid + 1;
+      if (Long.compareUnsigned(transferTimestamp(lists.get(a, mid)), ts) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -1237,8 +1241,7 @@ public final class StateMachine {
     if (!accountFilterValid(f)) return out;
     int a = accountIndex.find(f.accountId().lo(), f.accountId().hi());
     if (a < 0) return out;
-    int[] list = accTransfers[a];
-    for (int pos : scanAccount(f, a)) out.add(transfer(list[pos]));
+    for (int pos : scanAccount(f, a)) out.add(transfer(lists.get(a, pos)));
     return out;
   }
 
@@ -1247,12 +1250,11 @@ public final class StateMachine {
     if (!accountFilterValid(f)) return out;
     int a = accountIndex.find(f.accountId().lo(), f.accountId().hi());
     if (a < 0 || (accountFlags(a << 4) & AccountFlags.HISTORY) == 0) return out;
-    int[] list = accTransfers[a];
     long[] h = accHistory[a];
     for (int pos : scanAccount(f, a)) {
       int e = pos * 8;
       out.add(new AccountBalance(UInt128.of(h[e], h[e + 1]), UInt128.of(h[e + 2], h[e + 3]),
-          UInt128.of(h[e + 4], h[e + 5]), UInt128.of(h[e + 6], h[e + 7]), transferTimestamp(list[pos])));
+          UInt128.of(h[e + 4], h[e + 5]), UInt128.of(h[e + 6], h[e + 7]), transferTimestamp(lists.get(a, pos))));
     }
     return out;
   }
@@ -1344,8 +1346,7 @@ public final class StateMachine {
     acc = accounts;
     accountCount = nAccounts;
     int cap = Math.max(1024, Integer.highestOneBit(Math.max(1, nAccounts)) * 2);
-    accTransfers = new int[cap][];
-    accTransferLen = new int[cap];
+    lists = new AccountLists(cap);
     accHistory = new long[cap][];
     accountIndex.clear();
     for (int a = 0; a < nAccounts; a++) accountIndex.insert(acc[a << 4], acc[(a << 4) + 1], a);
@@ -1354,23 +1355,27 @@ public final class StateMachine {
     statusChunks = Arrays.copyOf(statuses, nChunks);
     transferCount = nTransfers;
     transferIndex.clear();
-    // First pass: exact list sizes, so the lists are allocated once.
-    int[] dr = new int[nTransfers];
-    int[] cr = new int[nTransfers];
-    int[] counts = new int[cap];
+    // The id index and the per-account lists are independent: build them on two threads.
+    final long[][] recs = chunks;
+    Thread idThread = new Thread(() -> {
+      for (int t = 0; t < nTransfers; t++) {
+        long[] c = recs[t >>> CHUNK_SHIFT];
+        int b = (t & CHUNK_MASK) << 4;
+        transferIndex.insert(c[b], c[b + 1], t);
+      }
+    }, "ledger-restore-index");
+    idThread.start();
     for (int t = 0; t < nTransfers; t++) {
-      long[] c = chunks[t >>> CHUNK_SHIFT];
+      long[] c = recs[t >>> CHUNK_SHIFT];
       int b = (t & CHUNK_MASK) << 4;
-      transferIndex.insert(c[b], c[b + 1], t);
-      dr[t] = accountIndex.find(c[b + T_DR], c[b + T_DR + 1]);
-      cr[t] = accountIndex.find(c[b + T_CR], c[b + T_CR + 1]);
-      counts[dr[t]]++;
-      counts[cr[t]]++;
+      lists.append(accountIndex.find(c[b + T_DR], c[b + T_DR + 1]), t);
+      lists.append(accountIndex.find(c[b + T_CR], c[b + T_CR + 1]), t);
     }
-    for (int a = 0; a < nAccounts; a++) if (counts[a] > 0) accTransfers[a] = new int[counts[a]];
-    for (int t = 0; t < nTransfers; t++) {
-      accTransfers[dr[t]][accTransferLen[dr[t]]++] = t;
-      accTransfers[cr[t]][accTransferLen[cr[t]]++] = t;
+    try {
+      idThread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while restoring", e);
     }
   }
 
@@ -1379,10 +1384,8 @@ public final class StateMachine {
     long bytes = (long) acc.length * 8 + accountIndex.memoryBytes() + transferIndex.memoryBytes();
     for (long[] c : chunks) if (c != null) bytes += (long) c.length * 8;
     for (byte[] s : statusChunks) if (s != null) bytes += s.length;
-    for (int i = 0; i < accountCount; i++) {
-      if (accTransfers[i] != null) bytes += (long) accTransfers[i].length * 4;
-      if (accHistory[i] != null) bytes += (long) accHistory[i].length * 8;
-    }
+    bytes += lists.memoryBytes(accountCount);
+    for (int i = 0; i < accountCount; i++) if (accHistory[i] != null) bytes += (long) accHistory[i].length * 8;
     bytes += (long) heapAt.length * 20;
     return bytes;
   }

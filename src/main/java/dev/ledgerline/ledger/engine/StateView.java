@@ -37,7 +37,7 @@ final class StateView {
     for (int a = 0; a < accountCount; a++) {
       if (sm.accHistory[a] != null) {
         history[a] = sm.accHistory[a];
-        historyLen[a] = sm.accTransferLen[a];
+        historyLen[a] = sm.lists.length(a);
       }
     }
     this.orphans = sm.orphans.sorted();

@@ -247,6 +247,34 @@ class DurabilityTest {
     assertThat(UInt128.ONE).isNotNull();
   }
 
+  @Test
+  void pendingTransfersExpireOnTheRealClockAndTheExpiryIsReplayed() throws Exception {
+    String digest;
+    try (LedgerEngine e = LedgerEngine.open(config())) {
+      accounts(e);
+      Transfer pending = Transfer.of(u(1), u(1), u(2), u(7), 1, 1, TransferFlags.PENDING)
+          .withPending(UInt128.ZERO, 1);
+      assertThat(await(e.createTransfers(List.of(pending)))).isEmpty();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      UInt128 debitsPending = u(7);
+      while (!debitsPending.isZero() && System.nanoTime() < deadline) {
+        debitsPending = await(e.lookupAccounts(List.of(u(1)))).get(0).debitsPending();
+      }
+      assertThat(debitsPending).isEqualTo(UInt128.ZERO);
+      Transfer post = new Transfer(u(2), UInt128.ZERO, UInt128.ZERO, UInt128.MAX, u(1), UInt128.ZERO, 0, 0, 0, 0, 0,
+          TransferFlags.POST_PENDING_TRANSFER, 0);
+      assertThat(await(e.createTransfers(List.of(post)))).singleElement()
+          .extracting(CreateTransfersResult::result)
+          .isEqualTo(dev.ledgerline.ledger.model.CreateTransferResult.PENDING_TRANSFER_EXPIRED);
+      digest = e.stateDigest();
+    }
+    try (LedgerEngine e = LedgerEngine.open(config())) {
+      assertThat(e.stateDigest()).isEqualTo(digest);
+      assertThat(await(e.lookupAccounts(List.of(u(1)))).get(0).debitsPending()).isEqualTo(UInt128.ZERO);
+    }
+    assertThat(LedgerVerifier.verify(dir).violations()).isEmpty();
+  }
+
   private static void flip(Path file, long offset) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.seek(offset);
