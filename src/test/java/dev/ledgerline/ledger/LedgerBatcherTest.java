@@ -2,7 +2,6 @@ package dev.ledgerline.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-
 import dev.ledgerline.ledger.engine.EngineConfig;
 import dev.ledgerline.ledger.engine.LedgerEngine;
 import dev.ledgerline.ledger.model.Account;
