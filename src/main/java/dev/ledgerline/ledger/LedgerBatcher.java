@@ -67,8 +67,9 @@ public final class LedgerBatcher {
         throw new IllegalArgumentException("ledger.batch.max-events must be 1.." + LedgerBackend.BATCH_MAX);
       }
       if (queueMaxEvents < 1) throw new IllegalArgumentException("ledger.queue.max-events must be positive");
-      if (linger.isNegative() || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("linger must be >= 0 and timeout > 0");
+      if (linger.isNegative()) throw new IllegalArgumentException("ledger.batch.linger must not be negative");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("ledger.request-timeout must be positive");
       }
     }
   }

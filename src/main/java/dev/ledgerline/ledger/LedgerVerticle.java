@@ -80,7 +80,10 @@ public final class LedgerVerticle extends RoleVerticle {
         .onSuccess(v -> LOG.info("ledger started on node {}: backend {}, max-events {}, linger {}, queue {} events, "
             + "timeout {}", node.nodeId(), config.backend().id(), config.batchMaxEvents(), config.batchLinger(),
             config.queueMaxEvents(), config.requestTimeout()))
-        .recover(err -> cleanup().transform(x -> Future.failedFuture(err)));
+        .recover(err -> {
+          stopped = true; // a reload must not reach a ledger that never started
+          return cleanup().transform(x -> Future.failedFuture(err));
+        });
   }
 
   private Future<Void> register() {

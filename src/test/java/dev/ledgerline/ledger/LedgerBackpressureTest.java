@@ -1,7 +1,6 @@
 package dev.ledgerline.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.ledger.model.Account;

@@ -78,8 +78,9 @@ class LedgerBatchingTest {
       }
 
       // Requests did share batches: fewer batches than requests, and some batches held many requests' events.
-      String metrics = node.vertx().createHttpClient().request(io.vertx.core.http.HttpMethod.GET, mgmt,
-          "127.0.0.1", "/metrics").compose(req -> req.send().compose(resp -> resp.body())).await().toString();
+      io.vertx.ext.web.client.WebClient web = io.vertx.ext.web.client.WebClient.create(node.vertx());
+      String metrics = web.get(mgmt, "127.0.0.1", "/metrics").send().await().bodyAsString();
+      web.close();
       long requests = (long) REQUESTERS * Workload.requester(0).stream().filter(q -> !q.isAccounts()).count();
       double batches = metric(metrics, "ledger_batch_events_count\\{operation=\"create_transfers\",?\\}");
       double events = metric(metrics, "ledger_batch_events_sum\\{operation=\"create_transfers\",?\\}");

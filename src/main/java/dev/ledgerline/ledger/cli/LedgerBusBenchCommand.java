@@ -93,10 +93,10 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
     for (int max : runs) {
       Result r = run(max);
       results.add(r);
-      System.out.printf(Locale.ROOT, "%s, fsync %s, batch-max %d: %,.0f transfers/s (%,d in %.1f s), latency p50 %.0f us, "
-          + "p99 %.0f us, p999 %.0f us, mean batch %.1f events, errors %d%n", cluster ? "clustered" : "one node",
-          noFsync ? "off" : "on", max, r.tps(), r.transfers(),
-          r.seconds(), r.p50Us(), r.p99Us(), r.p999Us(), r.meanBatch(), r.errors());
+      System.out.printf(Locale.ROOT, "%s, fsync %s, batch-max %d: %,.0f transfers/s (%,d in %.1f s), "
+          + "latency p50 %.0f us, p99 %.0f us, p999 %.0f us, mean batch %.1f events, errors %d%n",
+          cluster ? "clustered" : "one node", noFsync ? "off" : "on", max, r.tps(), r.transfers(), r.seconds(),
+          r.p50Us(), r.p99Us(), r.p999Us(), r.meanBatch(), r.errors());
       System.out.println(r.json(cluster, senders, !noFsync));
     }
     if (results.size() == 2) {
@@ -132,13 +132,14 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
           "config.scan-interval", "0s"));
     }
     Node ledgerNode = start(ledger);
-    Node sendersNode = senderNode == null ? null : start(senderNode);
+    Node sendersNode = null;
+    List<Senders> groups = new ArrayList<>();
     try {
+      if (senderNode != null) sendersNode = start(senderNode);
       Vertx vertx = sendersNode == null ? ledgerNode.vertx() : sendersNode.vertx();
       LedgerClient client = new LedgerClient(vertx, Duration.ofSeconds(30));
       createAccounts(client, max);
       int loops = Math.max(1, Math.min(senderLoops, senders));
-      List<Senders> groups = new ArrayList<>();
       for (int i = 0; i < loops; i++) {
         Senders s = new Senders(client, senders / loops + (i < senders % loops ? 1 : 0), i);
         vertx.deployVerticle(s).await();
@@ -156,17 +157,23 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
       long completed = 0;
       long errors = 0;
       for (Future<Senders> f : stopped) {
-        Senders s = f.await();
+        Senders s = f.timeout(60, TimeUnit.SECONDS).await();
         latency.add(s.latency);
         completed += s.completed;
         errors += s.errors;
-        vertx.undeploy(s.deploymentID()).await();
+        if (s.firstError != null) System.err.println("bench: first failed request: " + s.firstError);
       }
+      groups.clear();
       double batches = after[0] - before[0];
       return new Result(max, completed, secs, completed / secs, latency.getValueAtPercentile(50) / 1000.0,
           latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
           batches == 0 ? 0 : (after[1] - before[1]) / batches, errors);
+    } catch (Exception | Error e) {
+      System.err.println("bench run with batch-max " + max + " failed: " + e);
+      throw e;
     } finally {
+      // Senders first: they must not keep sending into a ledger that is going away.
+      for (Senders s : groups) s.finish().timeout(60, TimeUnit.SECONDS).otherwiseEmpty().await();
       if (sendersNode != null) sendersNode.stop().join();
       ledgerNode.stop().join();
       if (dataDir == null) ConformanceRunnerSupport.deleteRecursively(dir);
@@ -199,9 +206,15 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
 
   /** ledger_batch_events count and sum for create_transfers, from the ledger node's /metrics. */
   private static double[] batchStats(Vertx vertx, int port) {
-    String body = vertx.createHttpClient().request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
-        .compose(req -> req.send().compose(resp -> resp.body())).await().toString();
-    return new double[] {metric(body, "count"), metric(body, "sum")};
+    // Held and closed explicitly: an unreachable client may be closed by the garbage collector mid-request.
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    try {
+      String body = http.request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
+          .compose(req -> req.send().compose(resp -> resp.body())).await().toString();
+      return new double[] {metric(body, "count"), metric(body, "sum")};
+    } finally {
+      http.close();
+    }
   }
 
   private static double metric(String body, String suffix) {
@@ -228,6 +241,7 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
     private boolean running = true;
     long completed;
     long errors;
+    Throwable firstError;
     private Promise<Senders> stopped;
     private int active;
 
@@ -261,7 +275,13 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
           completed++;
           if (ar.failed() || !ar.result().isEmpty()) errors++;
         }
-        send();
+        if (ar.failed()) {
+          // A failure may be reported synchronously (e.g. no ledger reachable): never recurse, back off a tick.
+          if (firstError == null) firstError = ar.cause();
+          vertx.setTimer(1, id -> send());
+        } else {
+          send();
+        }
       });
     }
 

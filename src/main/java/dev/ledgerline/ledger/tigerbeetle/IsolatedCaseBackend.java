@@ -25,6 +25,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class IsolatedCaseBackend implements LedgerBackend {
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Ledgers that did not answer once: later cases fail at once instead of waiting again. */
+  private static final java.util.Set<LedgerBackend> UNREACHABLE =
+      java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
   private final LedgerBackend shared;
   private final long salt;
@@ -38,6 +41,7 @@ public final class IsolatedCaseBackend implements LedgerBackend {
 
   /** Opens a case: records the ledger's current time through a marker account of the case's own namespace. */
   public static IsolatedCaseBackend open(LedgerBackend shared) throws InterruptedException {
+    if (UNREACHABLE.contains(shared)) throw new LedgerException("the ledger did not answer an earlier case");
     long salt = RANDOM.nextLong() | 1L << 40;
     UInt128 marker = UInt128.of(RANDOM.nextLong() | 1, salt ^ 0x5A5A5A5AL);
     try {
@@ -47,8 +51,11 @@ public final class IsolatedCaseBackend implements LedgerBackend {
       List<Account> found = shared.lookupAccounts(List.of(marker)).toCompletableFuture().get(60, TimeUnit.SECONDS);
       if (found.isEmpty()) throw new LedgerException("the case marker account was not found");
       return new IsolatedCaseBackend(shared, salt, found.get(0).timestamp() + 1);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new LedgerException("cannot open an isolated case: " + e, e);
+    } catch (TimeoutException e) {
+      UNREACHABLE.add(shared);
+      throw new LedgerException("the ledger did not answer within 60 s (is the cluster reachable?)", e);
+    } catch (ExecutionException e) {
+      throw new LedgerException("cannot open an isolated case: " + e.getCause(), e);
     }
   }
 

@@ -174,13 +174,13 @@ public final class TigerBeetleBackend implements LedgerBackend {
     try {
       cf = start.get();
     } catch (RuntimeException e) {
-      out.completeExceptionally(translate(e));
+      out.completeExceptionally(translate(e, false));
       return out;
     }
     cf.whenComplete((r, err) -> {
       try {
         if (err != null) {
-          out.completeExceptionally(translate(err));
+          out.completeExceptionally(translate(err, true));
         } else {
           out.complete(map.apply(r));
         }
@@ -191,8 +191,11 @@ public final class TigerBeetleBackend implements LedgerBackend {
     return out;
   }
 
-  /** The client's errors as the ledger's typed ones. */
-  static Throwable translate(Throwable t) {
+  /**
+   * The client's errors as the ledger's typed ones. Once a request was handed to the client ({@code submitted}), a
+   * closed or evicted client no longer proves that nothing was executed: only a refusal at submission does.
+   */
+  static Throwable translate(Throwable t, boolean submitted) {
     Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     if (e instanceof LedgerException) return e;
     if (e instanceof RequestException re) {
@@ -201,7 +204,8 @@ public final class TigerBeetleBackend implements LedgerBackend {
       return new LedgerException("TigerBeetle request failed: " + re.getMessage(), re);
     }
     if (e instanceof IllegalStateException) {
-      return new LedgerUnavailableException("TigerBeetle client is closed: " + e.getMessage(), e);
+      return submitted ? new LedgerException("TigerBeetle client closed with the request pending: " + e.getMessage(), e)
+          : new LedgerUnavailableException("TigerBeetle client is closed: " + e.getMessage(), e);
     }
     return e;
   }

@@ -1,6 +1,7 @@
 package dev.ledgerline.ledger.tigerbeetle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.LedgerTimeoutException;
@@ -8,11 +9,14 @@ import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The TigerBeetle backend selected by configuration alone, pointed at an address where no replica listens. The
@@ -48,5 +52,37 @@ class TigerBeetleBackendTest {
     } finally {
       node.stop().get(60, TimeUnit.SECONDS);
     }
+  }
+
+  /** Several TigerBeetle ledger nodes may share a cluster; an embedded one may not join them (two ledgers). */
+  @Test
+  void anyNumberOfTigerBeetleLedgerNodesMayRunButNotBesideAnEmbeddedOne(@TempDir Path dir) {
+    int[] hz = {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
+    String members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2];
+    String name = "tb-test-" + System.nanoTime();
+    String tb = "127.0.0.1:" + TestNodes.freePort();
+    List<Node> started = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        started.add(TestNodes.start(clustered(name, members, hz[i], "t" + i, Map.of("ledger.backend", "tigerbeetle",
+            "ledger.tigerbeetle.addresses", tb))));
+      }
+      assertThat(started).hasSize(2);
+      assertThatThrownBy(() -> TestNodes.start(clustered(name, members, hz[2], "e", Map.of(
+          "ledger.engine.data-dir", dir.toString()))))
+          .hasMessageContaining("exactly one ledger node per cluster")
+          .hasMessageContaining("ledger.backend=tigerbeetle");
+    } finally {
+      started.forEach(n -> n.stop().join());
+    }
+  }
+
+  private static Map<String, String> clustered(String name, String members, int port, String id,
+      Map<String, String> extra) {
+    Map<String, String> m = new HashMap<>(Map.of("cluster.enabled", "true", "cluster.name", name, "cluster.port",
+        String.valueOf(port), "cluster.members", members, "node.id", id, "node.roles", "ledger",
+        "node.shutdown-timeout", "1s"));
+    m.putAll(extra);
+    return m;
   }
 }
