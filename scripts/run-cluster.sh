@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts N Ledgerline nodes on loopback and waits until every one is ready.
 #   node 1: all roles, the embedded PostgreSQL and Redis, Hazelcast 5701, gateway 8080, management 9090
-#   node i: gateway, transactions and cache roles, using node 1's PostgreSQL and Redis; ports +i-1
+#   node i: gateway, transactions and cache roles, using node 1's PostgreSQL and Redis and its development JWT key;
+#           ports +i-1
 # Logs and data go under data/cluster/node-i; stop everything with scripts/stop-cluster.sh.
 set -euo pipefail
 n="${1:-3}"
@@ -46,7 +47,10 @@ start_node() { # index
     # Node 1 publishes its servers' URLs (with their generated passwords) in a file only we can read.
     args+=(--set "node.roles=gateway,transactions,cache"
       --set postgres.mode=external --set "postgres.url=$(url_of postgres)"
-      --set redis.mode=external --set "redis.url=$(url_of redis)")
+      --set redis.mode=external --set "redis.url=$(url_of redis)"
+      # One key pair for the whole cluster: node 1's development key, so a token works on every node.
+      --set "auth.jwt.public-keys=$base/node-1/keys/dev-jwt-public.pem"
+      --set "auth.jwt.private-key=$base/node-1/keys/dev-jwt-private.pem")
   fi
   scripts/ledgerline "${args[@]}" > "$dir/node.log" 2>&1 &
   echo $! >> "$base/pids"
