@@ -130,6 +130,9 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     if (torn) {
       LOG.warn("write-ahead log {}: torn record at byte offset {} ({}); truncating {} bytes (never acknowledged)",
           walFile, scan.validEnd(), scan.tornReason(), wal.size() - scan.validEnd());
+    }
+    if (scan.validEnd() < wal.size()) {
+      // A torn record, or zeros preallocated before a crash: the log restarts at its last whole record.
       wal.truncate(scan.validEnd());
       wal.force(true);
     }

@@ -46,10 +46,19 @@ final class LogWriter implements Runnable {
   private volatile long durableOp;
   private volatile Throwable failure;
   private long position;
+  /** End of the zero-filled space ahead of {@link #position}. */
+  private long allocated;
+  /**
+   * The log grows in zero-filled steps of this size, each made durable once. Appends then overwrite allocated blocks
+   * and the per-batch fdatasync has no file-size change to journal, which makes it markedly cheaper.
+   */
+  static final long PREALLOCATE = 16L << 20;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
 
   LogWriter(FileChannel channel, long position, long durableOp, boolean fsync, Consumer<Throwable> onFatal) {
     this.channel = channel;
     this.position = position;
+    this.allocated = position;
     this.durableOp = durableOp;
     this.fsync = fsync;
     this.onFatal = onFatal;
@@ -94,6 +103,31 @@ final class LogWriter implements Runnable {
     thread.join();
   }
 
+  /** Zero-fills the log up to past {@code end} and makes the new size durable. */
+  private void preallocate(long end) throws IOException {
+    long target = Math.max(end, allocated) + PREALLOCATE;
+    long pos = allocated;
+    while (pos < target) {
+      ByteBuffer z = ZEROS.duplicate();
+      z.limit((int) Math.min(z.capacity(), target - pos));
+      pos += channel.write(z, pos);
+    }
+    channel.force(true);
+    allocated = target;
+  }
+
+  /** Gives back the preallocated space after a clean stop, so a closed log ends at its last record. */
+  private void trimPreallocated() {
+    if (allocated > position && failure == null) {
+      try {
+        channel.truncate(position);
+        channel.force(true);
+      } catch (IOException e) {
+        LOG.warn("could not trim the write-ahead log's preallocated space (harmless: it is zeros)", e);
+      }
+    }
+  }
+
   @Override
   public void run() {
     List<Item> batch = new ArrayList<>();
@@ -127,9 +161,10 @@ final class LogWriter implements Runnable {
             if (it.body() != null) bufs[k++] = it.body();
             lastOp = it.opNumber();
           }
-          channel.position(position);
           long total = 0;
           for (ByteBuffer b : bufs) total += b.remaining();
+          if (fsync && position + total > allocated) preallocate(position + total);
+          channel.position(position);
           long written = 0;
           while (written < total) written += channel.write(bufs);
           position += total;
@@ -158,7 +193,10 @@ final class LogWriter implements Runnable {
           LOG.warn("completion callback failed", e);
         }
       }
-      if (stop) return;
+      if (stop) {
+        trimPreallocated();
+        return;
+      }
     }
   }
 }

@@ -87,7 +87,10 @@ final class Wal {
       crc.reset();
       crc.update(h.array(), 4, HEADER - 4);
       if ((int) crc.getValue() != h.getInt(0)) {
-        if (allZero(ch, pos, size)) return new ScanResult(pos, expectedOp - 1, true, "zero-filled tail");
+        // Zeros from here on: the log's preallocated space, not a record.
+        if (allZero(ch, pos, size)) return new ScanResult(pos, expectedOp - 1, false, null);
+        // A header cut short by a crash inside preallocated space: only zeros follow it.
+        if (allZero(ch, pos + HEADER, size)) return new ScanResult(pos, expectedOp - 1, true, "partial record header");
         throw new LedgerCorruptionException(file, pos, "record header checksum mismatch");
       }
       long op = h.getLong(8);
@@ -106,7 +109,9 @@ final class Wal {
       crc.reset();
       crc.update(body.duplicate());
       if ((int) crc.getValue() != h.getInt(4)) {
-        if (pos + HEADER + len == size) return new ScanResult(pos, expectedOp - 1, true, "last record checksum");
+        if (pos + HEADER + len == size || allZero(ch, pos + HEADER + len, size)) {
+          return new ScanResult(pos, expectedOp - 1, true, "last record checksum");
+        }
         throw new LedgerCorruptionException(file, pos, "record body checksum mismatch");
       }
       visitor.record(new Record(pos, op, h.getLong(16), operation, body.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN)));
