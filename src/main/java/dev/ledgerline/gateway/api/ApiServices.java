@@ -1,0 +1,76 @@
+package dev.ledgerline.gateway.api;
+
+import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.gateway.store.AccountOwners;
+import dev.ledgerline.gateway.store.IdempotencyStore;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.node.NodeContext;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.Shareable;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the API routes share on one node, made once for all gateway instances: the ledger client, the owner cache,
+ * the idempotency store on a pipelining PostgreSQL client (many small statements in flight per connection; a
+ * {@code Pool} would send one at a time) and the purge job of expired keys.
+ */
+public final class ApiServices implements Shareable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiServices.class);
+  private static final int PIPELINING_LIMIT = 256;
+  private static final int PURGE_BATCH = 10_000;
+
+  private final LedgerClient ledger;
+  private final Access access;
+  private final IdempotencyStore idempotency;
+  private final SqlClient sql;
+  private final long purgeTimer;
+
+  private ApiServices(NodeContext node) {
+    Vertx vertx = node.vertx();
+    LedgerlineConfig cfg = node.config();
+    this.ledger = LedgerClient.create(node);
+    PgConnectOptions connect = node.services().postgresUrl()
+        .orElseThrow(() -> new IllegalStateException("the gateway needs PostgreSQL")).connectOptions()
+        .setPipeliningLimit(PIPELINING_LIMIT);
+    this.sql = PgBuilder.client().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(vertx).build();
+    this.access = new Access(new AccountOwners(sql, ((Number) cfg.value("gateway.owner-cache-size")).longValue()));
+    this.idempotency = new IdempotencyStore(vertx, sql, duration(cfg, "gateway.idempotency.retention"),
+        duration(cfg, "gateway.idempotency.wait"));
+    long every = Math.max(1000, duration(cfg, "gateway.idempotency.purge-interval").toMillis());
+    this.purgeTimer = vertx.setPeriodic(every, t -> idempotency.purgeExpired(PURGE_BATCH).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("purging expired idempotency keys failed: {}", ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("purged {} expired idempotency keys", ar.result());
+      }
+    }));
+  }
+
+  private static Duration duration(LedgerlineConfig cfg, String key) {
+    return LedgerlineConfig.duration((String) cfg.value(key));
+  }
+
+  /** The node's instance, made on first use. */
+  public static ApiServices shared(NodeContext node) {
+    return (ApiServices) node.vertx().sharedData().<String, Object>getLocalMap("ledgerline.gateway.api")
+        .computeIfAbsent("services", k -> new ApiServices(node));
+  }
+
+  public LedgerClient ledger() {
+    return ledger;
+  }
+
+  public Access access() {
+    return access;
+  }
+
+  public IdempotencyStore idempotency() {
+    return idempotency;
+  }
+}
