@@ -37,9 +37,19 @@ public final class HttpBenchCommand implements Callable<Integer> {
   @Option(names = "--url", description = "Gateway base URL (default: ${DEFAULT-VALUE}).")
   String url = "http://127.0.0.1:8080";
 
-  @Option(names = "--token", required = true,
-      description = "Bearer token (e.g. from `ledgerline token --sub bench --roles user --ttl 1h`).")
+  @Option(names = "--token",
+      description = "Bearer token; by default one is signed for --sub with the node's configured or development key.")
   String token;
+
+  @Option(names = "--sub", description = "Subject of the signed token (default: ${DEFAULT-VALUE}).")
+  String subject = "bench";
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Configuration file used to sign the token (default: conf/ledgerline.yaml when present).")
+  java.nio.file.Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one configuration key; repeatable.")
+  Map<String, String> sets = new java.util.LinkedHashMap<>();
 
   @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
   int connections = 64;
@@ -76,6 +86,14 @@ public final class HttpBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (token == null) {
+      // A real RS256 (or configured) token of a plain user: the benchmark pays for verification and ownership checks.
+      var cfg = dev.ledgerline.config.ConfigService.load(dev.ledgerline.config.ConfigService.Source.of(
+          dev.ledgerline.config.ConfigService.Source.defaultFile(config), sets)).current();
+      token = dev.ledgerline.gateway.auth.TokenCommand.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
+          subject, java.util.Set.of(dev.ledgerline.gateway.auth.Role.USER), Duration.ofHours(2),
+          java.time.Instant.now());
+    }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     URI base = URI.create(url);
     WebClient client = WebClient.create(vertx, new WebClientOptions()
@@ -101,10 +119,10 @@ public final class HttpBenchCommand implements Callable<Integer> {
 
   private Future<String[]> createAccounts(WebClient client) {
     String[] ids = new String[accounts];
-    Future<Void> chain = Future.succeededFuture();
+    java.util.List<Future<Void>> all = new java.util.ArrayList<>();
     for (int i = 0; i < accounts; i++) {
       int idx = i;
-      chain = chain.compose(v -> client.post("/v1/accounts").bearerTokenAuthentication(token)
+      all.add(client.post("/v1/accounts").bearerTokenAuthentication(token)
           .putHeader("Idempotency-Key", UUID.randomUUID().toString())
           .putHeader("content-type", "application/json")
           .sendBuffer(Buffer.buffer(new JsonObject().put("ledger", ledger).put("code", 1).encode()))
@@ -114,10 +132,10 @@ public final class HttpBenchCommand implements Callable<Integer> {
                   + r.bodyAsString());
             }
             ids[idx] = r.bodyAsJsonObject().getString("id");
-            return Future.succeededFuture();
+            return Future.<Void>succeededFuture();
           }));
     }
-    return chain.map(v -> ids);
+    return Future.all(all).map(v -> ids);
   }
 
   private PhaseResult run(WebClient client, String[] ids, int perRequest) {

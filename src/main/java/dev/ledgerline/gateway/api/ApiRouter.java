@@ -63,13 +63,17 @@ public final class ApiRouter {
     return router;
   }
 
+  // Each step is its own route on the same method and path: vert.x-web refuses a body handler after a plain handler
+  // on one route, and authentication must run before the body is buffered.
   private static void post(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
       Handler<RoutingContext> body, Handler<RoutingContext> role, Handler<RoutingContext> handler) {
-    Route r = router.route(HttpMethod.POST, path).handler(JsonBodies.requireJson()).handler(auth);
+    router.route(HttpMethod.POST, path).handler(JsonBodies.requireJson());
+    router.route(HttpMethod.POST, path).handler(auth);
     if (limit != null) {
-      r.handler(limit);
+      router.route(HttpMethod.POST, path).handler(limit);
     }
-    r.handler(body).handler(role).handler(handler);
+    router.route(HttpMethod.POST, path).handler(body);
+    router.route(HttpMethod.POST, path).handler(role).handler(handler);
   }
 
   private static void get(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
