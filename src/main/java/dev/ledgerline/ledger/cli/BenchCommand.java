@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code ledgerline bench ...}: benchmarks (never part of the test suite). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {LedgerBenchCommand.class})
+    subcommands = {LedgerBenchCommand.class, dev.ledgerline.bench.HttpBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @Override
   public void run() {

@@ -1,0 +1,119 @@
+package dev.ledgerline.gateway.api;
+
+import dev.ledgerline.gateway.auth.Principal;
+import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.gateway.json.Decimals;
+import dev.ledgerline.gateway.json.RequestParser;
+import dev.ledgerline.gateway.json.ResponseJson;
+import dev.ledgerline.gateway.json.TransferRequest;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.CreateTransferResult;
+import dev.ledgerline.ledger.model.Results;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code /v1/transfers...}: create one, create a batch, read one. */
+public final class TransferRoutes {
+  public static final String CREATE = "POST /v1/transfers";
+  public static final String BATCH = "POST /v1/transfers/batch";
+
+  private final LedgerClient ledger;
+  private final Access access;
+
+  public TransferRoutes(LedgerClient ledger, Access access) {
+    this.ledger = ledger;
+    this.access = access;
+  }
+
+  /** POST /v1/transfers: 201 ok, 200 exists, 409/404/422 with the ledger's result name. */
+  public Future<Reply> create(RoutingContext rc, Principal p, String key) {
+    TransferRequest req = RequestParser.transfer(rc.body().buffer().getBytes());
+    UInt128 id = req.hasId() ? req.id() : DerivedIds.of(CREATE, p.subject(), key, 0);
+    Transfer t = req.toTransfer(() -> id);
+    return authorize(p, List.of(t)).compose(v -> ledger.createTransfers(List.of(t))).map(results -> {
+      CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
+      int status = LedgerReplies.status(r);
+      if (status >= 300) {
+        return LedgerReplies.resultProblem(status, r.toString(), id);
+      }
+      return Reply.json(status, result(id, r));
+    });
+  }
+
+  /** POST /v1/transfers/batch: 200 with one result per transfer, in request order. */
+  public Future<Reply> batch(RoutingContext rc, Principal p, String key) {
+    List<TransferRequest> reqs = RequestParser.transfers(rc.body().buffer().getBytes());
+    List<Transfer> transfers = new ArrayList<>(reqs.size());
+    List<UInt128> ids = new ArrayList<>(reqs.size());
+    for (int i = 0; i < reqs.size(); i++) {
+      TransferRequest req = reqs.get(i);
+      UInt128 id = req.hasId() ? req.id() : DerivedIds.of(BATCH, p.subject(), key, i);
+      ids.add(id);
+      transfers.add(req.toTransfer(() -> id));
+    }
+    return authorize(p, transfers).compose(v -> ledger.createTransfers(transfers)).map(results -> {
+      CreateTransferResult[] all = Results.expandTransfers(results, transfers.size());
+      return Reply.json(200, ResponseJson.transferResults(ids, Arrays.asList(all)));
+    });
+  }
+
+  /**
+   * A user may debit only its own accounts; posting or voiding acts on the pending transfer's debit account. A
+   * pending transfer that does not exist is left to the ledger (pending_transfer_not_found).
+   */
+  private Future<Void> authorize(Principal p, List<Transfer> transfers) {
+    if (Access.privileged(p)) {
+      return Future.succeededFuture();
+    }
+    List<UInt128> debits = new ArrayList<>();
+    List<UInt128> pendingIds = new ArrayList<>();
+    for (Transfer t : transfers) {
+      if (isPostOrVoid(t)) {
+        pendingIds.add(t.pendingId());
+      } else {
+        debits.add(t.debitAccountId());
+      }
+    }
+    if (pendingIds.isEmpty()) {
+      return access.requireDebit(p, debits);
+    }
+    return ledger.lookupTransfers(pendingIds).compose(pending -> {
+      for (Transfer t : pending) {
+        debits.add(t.debitAccountId());
+      }
+      return access.requireDebit(p, debits);
+    });
+  }
+
+  private static boolean isPostOrVoid(Transfer t) {
+    return t.hasFlag(dev.ledgerline.ledger.model.TransferFlags.POST_PENDING_TRANSFER)
+        || t.hasFlag(dev.ledgerline.ledger.model.TransferFlags.VOID_PENDING_TRANSFER);
+  }
+
+  /** GET /v1/transfers/{id}: visible to a user only when it touches an account the user owns. */
+  public Handler<RoutingContext> get() {
+    return rc -> {
+      Principal p = Principal.of(rc);
+      UInt128 id = Decimals.u128("id", rc.pathParam("id"));
+      ledger.lookupTransfers(List.of(id)).compose(found -> {
+        if (found.isEmpty()) {
+          return Future.succeededFuture(Reply.problem(ProblemHandler.standard(404)));
+        }
+        Transfer t = found.get(0);
+        return access.canReadAny(p, t.debitAccountId(), t.creditAccountId()).map(ok -> ok
+            ? Reply.json(200, ResponseJson.transfer(t)) : Reply.problem(ProblemHandler.standard(404)));
+      }).onComplete(ar -> (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false));
+    };
+  }
+
+  private static Buffer result(UInt128 id, CreateTransferResult r) {
+    return Buffer.buffer("{\"id\":\"" + id + "\",\"result\":\"" + r + "\"}");
+  }
+}
