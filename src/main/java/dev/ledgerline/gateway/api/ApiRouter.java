@@ -46,7 +46,7 @@ public final class ApiRouter {
     var batchBody = JsonBodies.batch(config);
     AccountRoutes accounts = new AccountRoutes(services.ledger(), services.access());
     TransferRoutes transfers = new TransferRoutes(services.ledger(), services.access());
-    var idem = services.idempotency();
+    var idem = services.idempotencyForInstance(vertx);
 
     // Batch first: it is a longer literal path than the templated reads below.
     post(router, "/v1/transfers/batch", auth, hooks.limit("transfers.batch"), batchBody, anyone,

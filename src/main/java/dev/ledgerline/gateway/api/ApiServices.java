@@ -29,19 +29,24 @@ public final class ApiServices implements Shareable {
   private final Access access;
   private final IdempotencyStore idempotency;
   private final SqlClient sql;
+  private final PgConnectOptions connect;
+  private final Duration retention;
+  private final Duration wait;
   private final long purgeTimer;
 
   private ApiServices(NodeContext node) {
     Vertx vertx = node.vertx();
     LedgerlineConfig cfg = node.config();
     this.ledger = LedgerClient.create(node);
-    PgConnectOptions connect = node.services().postgresUrl()
+    this.connect = node.services().postgresUrl()
         .orElseThrow(() -> new IllegalStateException("the gateway needs PostgreSQL")).connectOptions()
         .setPipeliningLimit(PIPELINING_LIMIT);
     this.sql = PgBuilder.client().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(vertx).build();
     this.access = new Access(new AccountOwners(sql, ((Number) cfg.value("gateway.owner-cache-size")).longValue()));
-    this.idempotency = new IdempotencyStore(vertx, sql, duration(cfg, "gateway.idempotency.retention"),
-        duration(cfg, "gateway.idempotency.wait"));
+    this.retention = duration(cfg, "gateway.idempotency.retention");
+    this.wait = duration(cfg, "gateway.idempotency.wait");
+    // Only for the purge job; requests use idempotencyForInstance.
+    this.idempotency = new IdempotencyStore(vertx, sql, retention, wait);
     long every = Math.max(1000, duration(cfg, "gateway.idempotency.purge-interval").toMillis());
     this.purgeTimer = vertx.setPeriodic(every, t -> idempotency.purgeExpired(PURGE_BATCH).onComplete(ar -> {
       if (ar.failed()) {
@@ -70,7 +75,13 @@ public final class ApiServices implements Shareable {
     return access;
   }
 
-  public IdempotencyStore idempotency() {
-    return idempotency;
+  /**
+   * An idempotency store for the calling gateway instance, on its own pipelining connection, so that its batches are
+   * collected and answered on that instance's event loop.
+   */
+  public IdempotencyStore idempotencyForInstance(Vertx vertx) {
+    SqlClient own = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(connect).using(vertx)
+        .build();
+    return new IdempotencyStore(vertx, own, retention, wait);
   }
 }

@@ -11,7 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Idempotency keys in PostgreSQL (the IETF idempotency-key draft's semantics). The first request with a key claims
@@ -45,11 +51,29 @@ public final class IdempotencyStore {
     record InProgress() implements Claim {}
   }
 
+  /** Statements of one flush; two in flight let one batch fill while the other commits. */
+  private static final int MAX_IN_FLIGHT = 2;
+  private static final int MAX_BATCH = 2048;
+
+  private final MicroBatcher<ClaimRow, Boolean> claims;
+  private final MicroBatcher<DoneRow, Void> completions;
+
+  private record ClaimRow(String subject, String key, String route, byte[] hash) {}
+
+  private record DoneRow(String subject, String key, int status, String contentType, Buffer body) {}
+
+  /**
+   * A store whose claims and completions are batched on the calling context (a verticle's, in the gateway): the
+   * claims of one event-loop tick become one multi-row INSERT, the completions one UPDATE.
+   */
   public IdempotencyStore(Vertx vertx, SqlClient sql, Duration retention, Duration wait) {
     this.vertx = vertx;
     this.sql = sql;
     this.retention = retention;
     this.wait = wait;
+    var context = vertx.getOrCreateContext();
+    this.claims = new MicroBatcher<>(context, MAX_IN_FLIGHT, MAX_BATCH, this::claimAll);
+    this.completions = new MicroBatcher<>(context, MAX_IN_FLIGHT, MAX_BATCH, this::completeAll);
   }
 
   /** A fingerprint of what the key promises: the route and the exact body bytes. */
@@ -73,20 +97,77 @@ public final class IdempotencyStore {
 
   /** Claims the key or reads its row; null means another request holds it in flight. */
   private Future<Claim> claim(String subject, String key, String route, byte[] hash) {
+    return claims.add(new ClaimRow(subject, key, route, hash))
+        .compose(won -> won ? Future.succeededFuture(new Claim.Proceed()) : read(subject, key, route, hash));
+  }
+
+  /** One INSERT for many claims; each answers whether it took the key. */
+  private Future<List<Boolean>> claimAll(List<ClaimRow> rows) {
+    // A key twice in one statement would make ON CONFLICT fail; the later copy loses and reads the row instead.
+    Map<List<String>, Integer> first = new HashMap<>();
+    List<ClaimRow> distinct = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      ClaimRow r = rows.get(i);
+      if (first.putIfAbsent(List.of(r.subject(), r.key()), i) == null) {
+        distinct.add(r);
+      }
+    }
+    String[] subjects = new String[distinct.size()];
+    String[] keys = new String[distinct.size()];
+    String[] routes = new String[distinct.size()];
+    Buffer[] hashes = new Buffer[distinct.size()];
+    for (int i = 0; i < distinct.size(); i++) {
+      ClaimRow r = distinct.get(i);
+      subjects[i] = r.subject();
+      keys[i] = r.key();
+      routes[i] = r.route();
+      hashes[i] = Buffer.buffer(r.hash());
+    }
     return sql.preparedQuery(
         "INSERT INTO idempotency_keys (subject, key, route, request_hash, state, lease_until, expires_at) "
-            + "VALUES ($1, $2, $3, $4, 'in_flight', now() + make_interval(secs => $5), "
-            + "now() + make_interval(secs => $6)) "
+            + "SELECT s, k, r, h, 'in_flight', now() + make_interval(secs => $5), now() + make_interval(secs => $6) "
+            + "FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS t(s, k, r, h) "
             + "ON CONFLICT (subject, key) DO UPDATE SET route = EXCLUDED.route, "
             + "lease_until = EXCLUDED.lease_until, expires_at = EXCLUDED.expires_at "
             // Take over only a key whose holder's lease ran out, and only for the same request.
             + "WHERE idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until < now() "
             + "AND idempotency_keys.request_hash = EXCLUDED.request_hash AND idempotency_keys.route = EXCLUDED.route "
-            + "RETURNING 1")
-        .execute(Tuple.of(subject, key, route, Buffer.buffer(hash), (double) LEASE.toSeconds(),
-            (double) retention.toSeconds()))
-        .compose(rows -> rows.rowCount() > 0 ? Future.succeededFuture(new Claim.Proceed())
-            : read(subject, key, route, hash));
+            + "RETURNING subject, key")
+        .execute(Tuple.of(subjects, keys, routes, hashes, (double) LEASE.toSeconds(), (double) retention.toSeconds()))
+        .map(result -> {
+          Set<List<String>> won = new HashSet<>();
+          for (Row row : result) {
+            won.add(List.of(row.getString(0), row.getString(1)));
+          }
+          List<Boolean> out = new ArrayList<>(rows.size());
+          for (int i = 0; i < rows.size(); i++) {
+            List<String> id = List.of(rows.get(i).subject(), rows.get(i).key());
+            out.add(first.get(id) == i && won.contains(id));
+          }
+          return out;
+        });
+  }
+
+  private Future<List<Void>> completeAll(List<DoneRow> rows) {
+    int n = rows.size();
+    String[] subjects = new String[n];
+    String[] keys = new String[n];
+    Integer[] statuses = new Integer[n];
+    String[] types = new String[n];
+    Buffer[] bodies = new Buffer[n];
+    for (int i = 0; i < n; i++) {
+      DoneRow r = rows.get(i);
+      subjects[i] = r.subject();
+      keys[i] = r.key();
+      statuses[i] = r.status();
+      types[i] = r.contentType();
+      bodies[i] = r.body();
+    }
+    return sql.preparedQuery("UPDATE idempotency_keys AS i SET state = 'done', status = v.st, content_type = v.ct, "
+            + "body = v.b FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bytea[]) AS v(s, k, st, ct, b) "
+            + "WHERE i.subject = v.s AND i.key = v.k AND i.state = 'in_flight'")
+        .execute(Tuple.of(subjects, keys, statuses, types, bodies))
+        .map(r -> java.util.Collections.nCopies(n, (Void) null));
   }
 
   private Future<Claim> read(String subject, String key, String route, byte[] hash) {
@@ -124,9 +205,7 @@ public final class IdempotencyStore {
 
   /** Stores the final answer of the request that holds the key. */
   public Future<Void> complete(String subject, String key, int status, String contentType, Buffer body) {
-    return sql.preparedQuery("UPDATE idempotency_keys SET state = 'done', status = $3, content_type = $4, body = $5 "
-            + "WHERE subject = $1 AND key = $2 AND state = 'in_flight'")
-        .execute(Tuple.of(subject, key, status, contentType, body)).mapEmpty();
+    return completions.add(new DoneRow(subject, key, status, contentType, body));
   }
 
   /** Forgets a key whose request ended without a final answer, so that a retry runs again. */
