@@ -84,7 +84,15 @@ public final class SecurityHooks implements RouteHooks {
         rate);
     return rc -> {
       HttpMethod m = rc.request().method();
-      (m == HttpMethod.GET || m == HttpMethod.HEAD ? reads : writes).handle(rc);
+      if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+        reads.handle(rc);
+      } else {
+        // The body handler runs after these asynchronous checks: hold the body until it does (it resumes).
+        rc.request().pause();
+        // Refused before the body handler: let the connection read (and drop) the rest of the body.
+        rc.addHeadersEndHandler(v -> rc.request().resume());
+        writes.handle(rc);
+      }
     };
   }
 }
