@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** Stream metrics of one node, made once and shared by its gateway instances. */
 public final class StreamMetrics implements io.vertx.core.shareddata.Shareable {
+  private static final String MAP = "ledgerline.gateway.stream";
   private final AtomicInteger open;
   private final Counter slow;
   private final Counter expired;
@@ -23,8 +24,18 @@ public final class StreamMetrics implements io.vertx.core.shareddata.Shareable {
 
   /** The node's instance. */
   public static StreamMetrics shared(dev.ledgerline.node.NodeContext node) {
-    return (StreamMetrics) node.vertx().sharedData().<String, Object>getLocalMap("ledgerline.gateway.stream")
+    return (StreamMetrics) node.vertx().sharedData().<String, Object>getLocalMap(MAP)
         .computeIfAbsent("metrics", k -> new StreamMetrics(node.registry()));
+  }
+
+  /** The node's instance once a gateway made it, else null. */
+  public static StreamMetrics shared(io.vertx.core.Vertx vertx) {
+    return (StreamMetrics) vertx.sharedData().<String, Object>getLocalMap(MAP).get("metrics");
+  }
+
+  /** Connections closed for not reading, since start. */
+  public long slowCloses() {
+    return (long) slow.count();
   }
 
   /** Open connections on this node. */
