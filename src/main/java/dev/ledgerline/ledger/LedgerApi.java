@@ -150,6 +150,18 @@ public final class LedgerApi {
 
   // ---- codecs ----
 
+  /** Transfers, then accounts, each as a count and records. */
+  static final BinaryCodec<TransfersCommitted> TRANSFERS_COMMITTED_CODEC = new BinaryCodec<>(
+      "ledger.transfers-committed",
+      (b, r) -> {
+        putTransfers(b, r.transfers());
+        putAccounts(b, r.accounts());
+      },
+      (p, b) -> {
+        List<Transfer> transfers = getTransfers(b, p);
+        return new TransfersCommitted(transfers, getAccounts(b, p + 4 + transfers.size() * Wire.TRANSFER_SIZE));
+      });
+
   /** Registers the ledger's codecs; {@link dev.ledgerline.node.Codecs#registerAll} calls it on every node. */
   public static void registerCodecs(EventBus bus) {
     bus.registerDefaultCodec(CreateAccounts.class, new BinaryCodec<>("ledger.create-accounts",
@@ -172,15 +184,7 @@ public final class LedgerApi {
         (b, r) -> putTransfers(b, r.transfers()), (p, b) -> new Transfers(getTransfers(b, p))));
     bus.registerDefaultCodec(Balances.class, new BinaryCodec<>("ledger.balances",
         (b, r) -> putBalances(b, r.balances()), (p, b) -> new Balances(getBalances(b, p))));
-    bus.registerDefaultCodec(TransfersCommitted.class, new BinaryCodec<>("ledger.transfers-committed",
-        (b, r) -> {
-          putTransfers(b, r.transfers());
-          putAccounts(b, r.accounts());
-        },
-        (p, b) -> {
-          List<Transfer> transfers = getTransfers(b, p);
-          return new TransfersCommitted(transfers, getAccounts(b, p + 4 + transfers.size() * Wire.TRANSFER_SIZE));
-        }));
+    bus.registerDefaultCodec(TransfersCommitted.class, TRANSFERS_COMMITTED_CODEC);
     bus.registerDefaultCodec(OwnerInfo.class, new BinaryCodec<>("ledger.owner-info",
         (b, r) -> {
           putString(b, r.nodeId());

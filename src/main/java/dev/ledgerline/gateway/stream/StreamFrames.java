@@ -19,12 +19,15 @@ final class StreamFrames {
     return ResponseJson.transfer(t).toString();
   }
 
-  /** The balance fields of an account, without braces: {@code "debits_pending":"0",...,"available":"5"}. */
+  /**
+   * The balance fields of an account, without braces: {@code "debits_pending":"0",...,"available":"5"}. The
+   * account's own timestamp (its creation) is left out: next to balances it would read as their time.
+   */
   static String balanceFields(Account a) {
     JsonObject full = new JsonObject(ResponseJson.account(a));
     JsonObject b = new JsonObject();
     for (String f : new String[] {"debits_pending", "debits_posted", "credits_pending", "credits_posted",
-        "available", "timestamp"}) {
+        "available"}) {
       b.put(f, full.getValue(f));
     }
     String s = b.encode();
