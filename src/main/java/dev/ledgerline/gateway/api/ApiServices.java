@@ -82,6 +82,10 @@ public final class ApiServices implements Shareable {
   public IdempotencyStore idempotencyForInstance(Vertx vertx) {
     SqlClient own = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(connect).using(vertx)
         .build();
-    return new IdempotencyStore(vertx, own, retention, wait);
+    PgConnectOptions asyncCommit = new PgConnectOptions(connect);
+    asyncCommit.addProperty("synchronous_commit", "off");
+    SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
+        .using(vertx).build();
+    return new IdempotencyStore(vertx, own, claims, retention, wait);
   }
 }

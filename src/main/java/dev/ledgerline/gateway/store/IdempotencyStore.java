@@ -33,6 +33,7 @@ public final class IdempotencyStore {
 
   private final Vertx vertx;
   private final SqlClient sql;
+  private final SqlClient claimSql;
   private final Duration retention;
   private final Duration wait;
 
@@ -67,8 +68,19 @@ public final class IdempotencyStore {
    * claims of one event-loop tick become one multi-row INSERT, the completions one UPDATE.
    */
   public IdempotencyStore(Vertx vertx, SqlClient sql, Duration retention, Duration wait) {
+    this(vertx, sql, sql, retention, wait);
+  }
+
+  /**
+   * As above, with claims written through {@code claimSql}, which may commit asynchronously
+   * ({@code synchronous_commit=off}): a claim only marks a request in flight. Losing it in a database crash loses
+   * nothing that was answered, because the completion that stores an answer commits synchronously and so also makes
+   * every earlier claim durable (WAL order); and a request whose claim was lost is still protected by its ledger id.
+   */
+  public IdempotencyStore(Vertx vertx, SqlClient sql, SqlClient claimSql, Duration retention, Duration wait) {
     this.vertx = vertx;
     this.sql = sql;
+    this.claimSql = claimSql;
     this.retention = retention;
     this.wait = wait;
     var context = vertx.getOrCreateContext();
@@ -123,7 +135,7 @@ public final class IdempotencyStore {
       routes[i] = r.route();
       hashes[i] = Buffer.buffer(r.hash());
     }
-    return sql.preparedQuery(
+    return claimSql.preparedQuery(
         "INSERT INTO idempotency_keys (subject, key, route, request_hash, state, lease_until, expires_at) "
             + "SELECT s, k, r, h, 'in_flight', now() + make_interval(secs => $5), now() + make_interval(secs => $6) "
             + "FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS t(s, k, r, h) "
