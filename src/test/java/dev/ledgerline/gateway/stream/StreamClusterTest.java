@@ -73,6 +73,8 @@ class StreamClusterTest {
         "gateway.stream.max-queued", "50",
         "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
             + "\"transfers.read\":{\"capacity\":5,\"refill-per-second\":0.01}}");
+    common = new HashMap<>(common);
+    common.put("gateway.stream.ping-interval", "500ms");
     Map<String, String> sa = new HashMap<>(common);
     sa.putAll(Map.of("node.id", "a", "node.roles", "gateway,ledger", "cluster.port", String.valueOf(hz[0]),
         "gateway.port", String.valueOf(portA), "node.data-dir", dir.resolve("a").toString(),
@@ -356,11 +358,19 @@ class StreamClusterTest {
   }
 
   @Test
-  void theStreamClosesWith1008WhenTheTokenExpires() throws Exception {
+  void theStreamIsPingedAndClosesWith1008WhenTheTokenExpires() throws Exception {
     Instant exp = Instant.now().plusSeconds(3);
     String shortLived = token("frank", Duration.ofSeconds(3), Role.USER);
     StreamClient c = open(portB, shortLived);
+    AtomicInteger pings = new AtomicInteger();
+    c.socket.frameHandler(f -> {
+      if (f.isPing()) {
+        pings.incrementAndGet();
+      }
+    });
     assertThat(c.awaitClose(Duration.ofSeconds(15))).isEqualTo((short) 1008);
+    // Pinged every 500 ms while it lasted (about 3 s).
+    assertThat(pings.get()).isGreaterThanOrEqualTo(2);
     // Not before the token's exp (which has whole seconds).
     assertThat(Instant.now()).isAfterOrEqualTo(exp.minusSeconds(1));
     assertThat(c.socket.closeReason()).contains("expired");
