@@ -108,8 +108,11 @@ public final class StreamHandshake implements Handler<ServerWebSocketHandshake> 
             return;
           }
           Principal p = ar.result();
+          // An unavailable store does not end an open stream: it was authorized, and exp still bounds it.
           h.accept().onSuccess(ws -> new StreamConnection(vertx, ws, p, access, ledger, hub, metrics,
-              settings.maxQueued()).start(settings.pingInterval(), clock))
+              settings.maxQueued(), () -> p.jti() == null ? Future.succeededFuture(false)
+                  : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false)))
+              .start(settings.pingInterval(), clock))
               .onFailure(e -> LOG.debug("stream handshake of {} failed: {}", p.subject(), e.toString()));
         });
   }

@@ -313,7 +313,8 @@ class StreamClusterTest {
   }
 
   @Test
-  void handshakeRefusesBadOriginMissingTokenCookieOnlyAndRevokedTokens() {
+  void handshakeRefusesBadOriginMissingTokenCookieOnlyAndRevokedTokensAndRevocationEndsOpenStreams()
+      throws Exception {
     String erin = token("erin", Role.USER);
     assertThat(rejection(connect(portB, "access_token=" + erin, Map.of("Origin", "https://evil.example"))))
         .isEqualTo(403);
@@ -322,10 +323,14 @@ class StreamClusterTest {
     // The cookie is not a token source on the handshake.
     assertThat(rejection(connect(portB, null, Map.of("Cookie", "ll_token=" + erin)))).isEqualTo(401);
     // No Origin: a non-browser client with its token in the header is accepted.
-    WebSocket ok = connect(portB, null, Map.of("Authorization", "Bearer " + erin)).await();
-    ok.close().await();
+    StreamClient open = new StreamClient(connect(portB, null, Map.of("Authorization", "Bearer " + erin)).await());
     assertThat(post(portA, "/v1/auth/revoke", erin, "{}").statusCode()).isEqualTo(200);
+    Instant revoked = Instant.now();
     assertThat(rejection(connect(portA, "access_token=" + erin, Map.of("Origin", APP)))).isEqualTo(401);
+    // The stream opened before the revocation ends too.
+    assertThat(open.awaitClose(Duration.ofSeconds(5))).isEqualTo((short) 1008);
+    assertThat(open.socket.closeReason()).isEqualTo("token revoked");
+    assertThat(Duration.between(revoked, Instant.now())).isLessThan(Duration.ofMillis(2500));
   }
 
   @Test
