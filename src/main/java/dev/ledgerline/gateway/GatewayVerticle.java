@@ -16,8 +16,8 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
-import java.time.Clock;
 import io.vertx.ext.web.Router;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /** The public HTTP API: wiring only; the routes are assembled by {@link ApiRouter}. */
