@@ -177,6 +177,10 @@ class RateLimitHttpTest {
           .putHeader("Authorization", "Bearer " + during).putHeader("Content-Type", "application/json")
           .sendBuffer(Buffer.buffer("{\"ledger\":1,\"code\":1}")).await();
       assertThat(write.statusCode()).isEqualTo(503);
+      assertThat(write.getHeader("Retry-After")).isEqualTo("1");
+      HttpResponse<Buffer> revoke = web.post(port, "127.0.0.1", "/v1/auth/revoke")
+          .putHeader("Authorization", "Bearer " + during).send().await();
+      assertThat(revoke.statusCode()).isEqualTo(503);
     } finally {
       redis.restart();
     }

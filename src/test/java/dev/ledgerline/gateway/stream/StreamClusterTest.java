@@ -446,6 +446,9 @@ class StreamClusterTest {
     assertThat(r.getHeader("Cache-Control")).isEqualTo("no-store");
     assertThat(r.getHeader("Strict-Transport-Security")).as("no HSTS without TLS").isNull();
     assertThat(r.getHeader("RateLimit")).startsWith("\"accounts.read\";r=");
+    HttpResponse<Buffer> plain = get(portB, "/v1/stream", kim);
+    assertThat(plain.statusCode()).as("a GET that is not an upgrade").isEqualTo(426);
+    assertThat(plain.getHeader("Upgrade")).isEqualTo("websocket");
     HttpResponse<Buffer> doc = get(portB, "/openapi.json", null);
     assertThat(doc.getHeader("Cache-Control")).doesNotContain("no-store");
     assertThat(doc.getHeader("RateLimit")).startsWith("\"unauthenticated\";r=");
