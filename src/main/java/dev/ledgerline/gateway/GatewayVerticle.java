@@ -5,11 +5,19 @@ import dev.ledgerline.gateway.api.ApiRouter;
 import dev.ledgerline.gateway.api.ApiServices;
 import dev.ledgerline.gateway.api.RouteHooks;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
+import dev.ledgerline.gateway.http.JsonBodies;
+import dev.ledgerline.gateway.security.GatewaySecurity;
+import dev.ledgerline.gateway.security.SecurityHooks;
+import dev.ledgerline.gateway.stream.StreamHandshake;
+import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.node.NodeContext;
 import dev.ledgerline.node.RoleVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /** The public HTTP API: wiring only; the routes are assembled by {@link ApiRouter}. */
@@ -29,21 +37,50 @@ public final class GatewayVerticle extends RoleVerticle {
   @Override
   protected Future<?> startRole() {
     Router router;
+    GatewaySecurity security;
+    StreamHandshake stream;
+    HttpServerOptions options;
     try {
       // First, before listening: with no verification key the gateway must not start (vert.x-auth-jwt would then
       // accept unsigned tokens).
       authenticator = JwtAuthenticator.shared(vertx, node.config());
-      router = ApiRouter.create(vertx, node.config(), authenticator, ApiServices.shared(node), hooks());
+      ApiServices services = ApiServices.shared(node);
+      security = GatewaySecurity.shared(node);
+      router = ApiRouter.create(vertx, node.config(), authenticator, services, hooks(security));
+      stream = streamHandshake(security, services);
+      options = serverOptions(security);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    var gw = node.config().gateway();
-    return vertx.createHttpServer().requestHandler(router).listen(gw.port(), gw.host()).onSuccess(s -> server = s);
+    // Upgrades never reach the router once a handshake handler is set: the stream authenticates by itself.
+    return security.started().compose(v -> vertx.createHttpServer(options).requestHandler(router)
+        .webSocketHandshakeHandler(stream).listen()).onSuccess(s -> server = s);
   }
 
-  /** Cross-cutting parts plugged into the router (rate limits, revocation, headers); none yet. */
-  private RouteHooks hooks() {
-    return RouteHooks.NONE;
+  /** Cross-cutting parts plugged into the router: headers, CORS, rate limits, revocation. */
+  private RouteHooks hooks(GatewaySecurity security) {
+    return new SecurityHooks(security, authenticator, JsonBodies.standard(node.config()));
+  }
+
+  private StreamHandshake streamHandshake(GatewaySecurity security, ApiServices services) {
+    return new StreamHandshake(vertx, authenticator, security.revocations(), security.readsWhenUnavailable(),
+        security.limiter(), services.access(), services.ledger(), StreamMetrics.shared(node),
+        new StreamHandshake.Settings(security.allowedOrigins(), security.pingInterval(), security.maxQueued()),
+        Clock.systemUTC());
+  }
+
+  private HttpServerOptions serverOptions(GatewaySecurity security) {
+    var gw = node.config().gateway();
+    HttpServerOptions options = new HttpServerOptions().setPort(gw.port()).setHost(gw.host());
+    if (security.tls()) {
+      String cert = String.valueOf(node.config().value("gateway.tls.cert"));
+      String key = String.valueOf(node.config().value("gateway.tls.key"));
+      if (cert.isEmpty() || key.isEmpty()) {
+        throw new IllegalStateException("gateway.tls.enabled needs gateway.tls.cert and gateway.tls.key (PEM files)");
+      }
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
+    }
+    return options;
   }
 
   /** The token verifier of this gateway (null before start). */

@@ -40,6 +40,12 @@ public final class LedgerApi {
   public static final String QUERY_TRANSFERS = "ledger.transfers.query";
   /** Every ledger node answers with its {@link OwnerInfo}: how a second embedded ledger learns it is not alone. */
   public static final String OWNER = "ledger.owner";
+  /**
+   * Published (not sent) after every durable batch of transfers with its {@link TransfersCommitted}: the transfers
+   * whose result was ok, as stored, and the accounts they touched as they were after the batch. Gateways on any node
+   * serve their live streams from it.
+   */
+  public static final String TRANSFERS_COMMITTED = "events.ledger.transfers";
 
   /** The queue is full; nothing was executed; retry later. */
   public static final int FAILURE_OVERLOADED = 1;
@@ -123,6 +129,17 @@ public final class LedgerApi {
     }
   }
 
+  /**
+   * Committed transfers of one batch in commit order, with the balances of every account they touched after the
+   * batch (one lookup per batch, not per transfer).
+   */
+  public record TransfersCommitted(List<Transfer> transfers, List<Account> accounts) {
+    public TransfersCommitted {
+      transfers = List.copyOf(transfers);
+      accounts = List.copyOf(accounts);
+    }
+  }
+
   /** Who runs a ledger: its node and backend ({@code embedded} or {@code tigerbeetle}). */
   public record OwnerInfo(String nodeId, String backend) {
     public OwnerInfo {
@@ -132,6 +149,18 @@ public final class LedgerApi {
   }
 
   // ---- codecs ----
+
+  /** Transfers, then accounts, each as a count and records. */
+  static final BinaryCodec<TransfersCommitted> TRANSFERS_COMMITTED_CODEC = new BinaryCodec<>(
+      "ledger.transfers-committed",
+      (b, r) -> {
+        putTransfers(b, r.transfers());
+        putAccounts(b, r.accounts());
+      },
+      (p, b) -> {
+        List<Transfer> transfers = getTransfers(b, p);
+        return new TransfersCommitted(transfers, getAccounts(b, p + 4 + transfers.size() * Wire.TRANSFER_SIZE));
+      });
 
   /** Registers the ledger's codecs; {@link dev.ledgerline.node.Codecs#registerAll} calls it on every node. */
   public static void registerCodecs(EventBus bus) {
@@ -155,6 +184,7 @@ public final class LedgerApi {
         (b, r) -> putTransfers(b, r.transfers()), (p, b) -> new Transfers(getTransfers(b, p))));
     bus.registerDefaultCodec(Balances.class, new BinaryCodec<>("ledger.balances",
         (b, r) -> putBalances(b, r.balances()), (p, b) -> new Balances(getBalances(b, p))));
+    bus.registerDefaultCodec(TransfersCommitted.class, TRANSFERS_COMMITTED_CODEC);
     bus.registerDefaultCodec(OwnerInfo.class, new BinaryCodec<>("ledger.owner-info",
         (b, r) -> {
           putString(b, r.nodeId());

@@ -141,6 +141,7 @@ public final class LedgerBatcher {
   private boolean closed;
   private Runnable onIdle;
   private long batches;
+  private java.util.function.Consumer<List<Transfer>> committed;
 
   public LedgerBatcher(LedgerBackend backend, Settings settings, Executor context, Timers timers,
       LongSupplier nanoClock, MeterRegistry registry) {
@@ -157,6 +158,14 @@ public final class LedgerBatcher {
     // One sweep timer instead of a timer per request: deadlines are checked a few times per timeout period.
     long sweep = Math.max(1, Math.min(50, settings.timeout().toMillis() / 10));
     this.sweepTimer = timers.setPeriodic(sweep, this::expire);
+  }
+
+  /**
+   * Called on the batcher's context after each durable transfer batch with the transfers whose result was ok, in
+   * batch order (including those whose caller already timed out: they are committed all the same).
+   */
+  public void onCommitted(java.util.function.Consumer<List<Transfer>> listener) {
+    this.committed = listener;
   }
 
   // =====================================================================================================
@@ -307,6 +316,9 @@ public final class LedgerBatcher {
     int ri = 0;
     int failures = results.size();
     countResults(results, events, transfers);
+    if (transfers && committed != null && results.size() < events) {
+      committed.accept(okTransfers(batch, results));
+    }
     for (Pending p : batch) {
       int end = p.offset + p.size;
       List<Object> mine = null;
@@ -324,6 +336,20 @@ public final class LedgerBatcher {
       p.answered = true;
       p.reply.succeed(mine == null ? List.of() : mine);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Transfer> okTransfers(List<Pending> batch, List<?> failures) {
+    java.util.BitSet failed = new java.util.BitSet();
+    for (Object r : failures) failed.set(((CreateTransfersResult) r).index());
+    List<Transfer> ok = new ArrayList<>();
+    int index = 0;
+    for (Pending p : batch) {
+      for (Transfer t : (List<Transfer>) p.events) {
+        if (!failed.get(index++)) ok.add(t);
+      }
+    }
+    return ok;
   }
 
   private void countResults(List<?> results, int events, boolean transfers) {

@@ -42,6 +42,7 @@ public final class LedgerVerticle extends RoleVerticle {
   private LedgerBackend backend;
   private LedgerBatcher batcher;
   private volatile boolean stopped;
+  private CommittedPublisher publisher;
 
   public LedgerVerticle(NodeContext node) {
     this(node, UnaryOperator.identity());
@@ -69,6 +70,10 @@ public final class LedgerVerticle extends RoleVerticle {
           batcher = new LedgerBatcher(b, new LedgerBatcher.Settings(config.batchMaxEvents(), config.batchLinger(),
               config.queueMaxEvents(), config.requestTimeout()), r -> context.runOnContext(x -> r.run()),
               timers(), System::nanoTime, node.registry());
+          if (!Boolean.FALSE.equals(node.config().value("ledger.publish-committed"))) {
+            publisher = new CommittedPublisher(vertx, b);
+            batcher.onCommitted(publisher::committed);
+          }
           node.configService().onReload(c -> context.runOnContext(x -> {
             if (stopped) return;
             LedgerlineConfig.Ledger l = c.ledger();

@@ -55,6 +55,11 @@ public final class Node {
     return built.vertx();
   }
 
+  /** The node's data services (null before start); tests point other nodes at embedded servers with it. */
+  public DataServices services() {
+    return services;
+  }
+
   public int members() {
     return built.members();
   }
@@ -79,11 +84,24 @@ public final class Node {
             .put("mode", config.postgres().mode().name().toLowerCase(java.util.Locale.ROOT))));
       }
       if (s.hasRedis()) {
-        management.check("redis", () -> s.pingRedis().map(v -> new JsonObject()
-            .put("mode", config.redis().mode().name().toLowerCase(java.util.Locale.ROOT))));
+        String mode = config.redis().mode().name().toLowerCase(java.util.Locale.ROOT);
+        // A gateway without the cache role keeps serving without Redis (local rate limits; revocation per
+        // auth.revocation.*), so for it an unreachable Redis is degraded, not down.
+        boolean gatewayOnly = !config.node().roles().contains(Role.CACHE);
+        management.check("redis", () -> s.pingRedis().map(v -> new JsonObject().put("mode", mode))
+            .recover(err -> gatewayOnly ? Future.succeededFuture(new JsonObject().put("mode", mode)
+                .put("degraded", true).put("error", String.valueOf(err.getMessage()))) : Future.failedFuture(err)));
       }
       management.check("cluster", () -> Future.succeededFuture(new JsonObject()
           .put("enabled", config.cluster().enabled()).put("members", b.members())));
+      if (config.node().roles().contains(Role.GATEWAY)) {
+        // Local buckets while Redis is away: the node still serves, so it is up, and says it is degraded.
+        management.check("ratelimit", () -> {
+          var security = dev.ledgerline.gateway.security.GatewaySecurity.existing(b.vertx());
+          return security == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(
+              security.health());
+        });
+      }
       for (Role role : config.node().roles()) {
         management.check("role." + role.id(), () -> roleHealth(role));
       }

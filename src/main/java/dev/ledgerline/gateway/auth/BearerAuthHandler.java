@@ -3,13 +3,13 @@ package dev.ledgerline.gateway.auth;
 import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.node.RequestIds;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code Authorization: Bearer <JWT>} on a route: on success the {@link Principal} is in the context
+ * Authentication on a route, with the token from {@link TokenSources#ofRequest} ({@code Authorization: Bearer}, else
+ * the {@code ll_token} cookie where allowed): on success the {@link Principal} is in the context
  * ({@link Principal#of}); on failure the request fails with 401 and a {@code WWW-Authenticate} challenge (RFC 6750),
  * rendered by {@link ProblemHandler}. The reason is logged with the request id, never returned.
  */
@@ -17,7 +17,6 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(BearerAuthHandler.class);
   public static final String CHALLENGE = ProblemHandler.DEFAULT_CHALLENGE;
   public static final String CHALLENGE_INVALID = CHALLENGE + ", error=\"invalid_token\"";
-  private static final String SCHEME = "Bearer ";
 
   private final JwtAuthenticator authenticator;
 
@@ -27,16 +26,16 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext rc) {
-    String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (header == null) {
-      refuse(rc, CHALLENGE, "no Authorization header");
+    TokenSources.Found found = TokenSources.ofRequest(rc.request());
+    if (found.source() == TokenSources.Source.NONE) {
+      refuse(rc, CHALLENGE, "no token (Authorization header, or ll_token cookie where allowed)");
       return;
     }
-    if (header.length() <= SCHEME.length() || !header.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+    if (!found.present()) {
       refuse(rc, CHALLENGE_INVALID, "Authorization is not a Bearer token");
       return;
     }
-    authenticator.authenticate(header.substring(SCHEME.length()).trim()).onComplete(ar -> {
+    authenticator.authenticate(found.token()).onComplete(ar -> {
       if (ar.succeeded()) {
         rc.put(Principal.KEY, ar.result());
         rc.next();

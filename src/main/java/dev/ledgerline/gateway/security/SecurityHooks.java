@@ -1,0 +1,98 @@
+package dev.ledgerline.gateway.security;
+
+import dev.ledgerline.gateway.api.RouteHooks;
+import dev.ledgerline.gateway.auth.BearerAuthHandler;
+import dev.ledgerline.gateway.auth.JwtAuthenticator;
+import dev.ledgerline.gateway.auth.Principal;
+import dev.ledgerline.gateway.auth.TokenSources;
+import dev.ledgerline.gateway.http.JsonBodies;
+import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
+import dev.ledgerline.gateway.stream.StreamHandshake;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.util.function.Function;
+
+/**
+ * The gateway's cross-cutting parts plugged into the API router: security headers and CORS on every request, a
+ * per-address rate limit for requests without a token, the revocation check and the per-subject rate limit on
+ * every authenticated route, and {@code POST /v1/auth/revoke}.
+ */
+public final class SecurityHooks implements RouteHooks {
+  /** Operation of requests that present no token; limited per client address. */
+  public static final String UNAUTHENTICATED = "unauthenticated";
+  public static final String REVOKE_PATH = "/v1/auth/revoke";
+  public static final String REVOKE_OPERATION = "auth.revoke";
+
+  private final GatewaySecurity security;
+  private final JwtAuthenticator authenticator;
+  private final BodyHandler body;
+  private final Function<RoutingContext, String> subject = RateLimitHandler.subjectOrIp(rc -> {
+    Principal p = Principal.of(rc);
+    return p == null ? null : p.subject();
+  });
+
+  public SecurityHooks(GatewaySecurity security, JwtAuthenticator authenticator, BodyHandler body) {
+    this.security = security;
+    this.authenticator = authenticator;
+    this.body = body;
+  }
+
+  @Override
+  public void beforeRoutes(Router router) {
+    router.route().handler(new SecurityHeaders(security.tls()));
+    CorsHandler cors = SecurityHeaders.cors(security.allowedOrigins());
+    if (cors != null) {
+      router.route().handler(cors);
+    }
+    RateLimitHandler anonymous = RateLimitHandler.create(security.limiter(), UNAUTHENTICATED,
+        RateLimitHandler.clientIp());
+    router.route().handler(rc -> {
+      if (TokenSources.presented(rc.request())) {
+        rc.next();
+      } else {
+        anonymous.handle(rc);
+      }
+    });
+  }
+
+  @Override
+  public void extraRoutes(Router router) {
+    router.route(HttpMethod.POST, REVOKE_PATH).handler(new BearerAuthHandler(authenticator));
+    router.route(HttpMethod.POST, REVOKE_PATH).handler(limit(REVOKE_OPERATION));
+    router.route(HttpMethod.POST, REVOKE_PATH).handler(body);
+    router.route(HttpMethod.POST, REVOKE_PATH).handler(new RevokeRoute(authenticator, security.revocations()));
+    // A plain GET (no upgrade) of the stream reaches the router: say how to use it.
+    router.get(StreamHandshake.PATH).handler(rc -> {
+      rc.response().putHeader("Upgrade", "websocket");
+      Problem.of(426, "open " + StreamHandshake.PATH + " as a WebSocket").withTitle("Upgrade Required")
+          .send(rc);
+    });
+  }
+
+  /** Revocation check (writes fail closed), then the subject's bucket for the operation. */
+  @Override
+  public Handler<RoutingContext> limit(String operation) {
+    RateLimitHandler rate = RateLimitHandler.create(security.limiter(), operation, subject);
+    RevocationCheck reads = new RevocationCheck(security.revocations(), security.readsWhenUnavailable(), false,
+        rate);
+    RevocationCheck writes = new RevocationCheck(security.revocations(), security.readsWhenUnavailable(), true,
+        rate);
+    return rc -> {
+      HttpMethod m = rc.request().method();
+      if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+        reads.handle(rc);
+      } else {
+        // The body handler runs after these asynchronous checks: hold the body until it does (it resumes).
+        rc.request().pause();
+        // Refused before the body handler: let the connection read (and drop) the rest of the body.
+        rc.addHeadersEndHandler(v -> rc.request().resume());
+        writes.handle(rc);
+      }
+    };
+  }
+}

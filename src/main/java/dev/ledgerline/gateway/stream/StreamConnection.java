@@ -1,0 +1,251 @@
+package dev.ledgerline.gateway.stream;
+
+import dev.ledgerline.gateway.api.Access;
+import dev.ledgerline.gateway.auth.Principal;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.UInt128;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client of {@code /v1/stream}: its subscriptions, its frame counter and its bounded outbound queue.
+ *
+ * <p>Frames go straight to the socket while its write queue has room; after that they wait in a queue of our own
+ * that the drain handler empties. More than {@code maxQueued} waiting frames close the connection with 1013 (try
+ * again later): the server never buffers without bound for a client that does not read. At the token's {@code exp}
+ * the connection is closed with 1008 (policy violation), since the stream would otherwise outlive its authorization;
+ * so it is when the token is revoked.
+ */
+final class StreamConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamConnection.class);
+  /** Subscriptions per connection; each costs an owner check and a set entry. */
+  static final int MAX_ACCOUNTS = 1000;
+  static final short CLOSE_TOO_SLOW = 1013;
+  static final short CLOSE_POLICY = 1008;
+  /** With the store's cache (under 1 s), a revoked token's streams close within about 1.5 s. */
+  static final Duration REVOCATION_CHECK = Duration.ofMillis(500);
+
+  private final Vertx vertx;
+  private final ServerWebSocket ws;
+  private final Principal principal;
+  private final Access access;
+  private final LedgerClient ledger;
+  private final StreamHub hub;
+  private final StreamMetrics metrics;
+  private final int maxQueued;
+  private final java.util.function.Supplier<Future<Boolean>> revoked;
+  private final Set<UInt128> accounts = new LinkedHashSet<>();
+  private final ArrayDeque<String> queued = new ArrayDeque<>();
+  private long seq;
+  private boolean closed;
+  private long pingTimer = -1;
+  private long expiryTimer = -1;
+  private long revocationTimer = -1;
+
+  StreamConnection(Vertx vertx, ServerWebSocket ws, Principal principal, Access access, LedgerClient ledger,
+      StreamHub hub, StreamMetrics metrics, int maxQueued, java.util.function.Supplier<Future<Boolean>> revoked) {
+    this.vertx = vertx;
+    this.ws = ws;
+    this.principal = principal;
+    this.access = access;
+    this.ledger = ledger;
+    this.hub = hub;
+    this.metrics = metrics;
+    this.maxQueued = maxQueued;
+    this.revoked = revoked;
+  }
+
+  void start(Duration pingInterval, Clock clock) {
+    metrics.opened();
+    ws.textMessageHandler(this::onMessage);
+    ws.binaryMessageHandler(b -> send(StreamFrames.error(++seq, "bad_message", "send JSON text frames", null)));
+    ws.drainHandler(v -> drain());
+    ws.exceptionHandler(e -> LOG.debug("stream of {}: {}", principal.subject(), e.toString()));
+    ws.closeHandler(v -> cleanup());
+    if (!pingInterval.isZero()) {
+      pingTimer = vertx.setPeriodic(pingInterval.toMillis(), t -> {
+        if (!closed && !ws.writeQueueFull()) {
+          ws.writePing(Buffer.buffer());
+        }
+      });
+    }
+    // Revocation applies to open streams too, within the same second as to requests (answers are cached per node,
+    // so many streams of one token cost one Redis read per cache period).
+    revocationTimer = vertx.setPeriodic(REVOCATION_CHECK.toMillis(), t -> revoked.get().onSuccess(r -> {
+      if (r) {
+        close(CLOSE_POLICY, "token revoked");
+      }
+    }));
+    long untilExpiry = principal.expiresAt().toEpochMilli() - clock.millis();
+    expiryTimer = vertx.setTimer(Math.max(1, untilExpiry), t -> {
+      metrics.expired();
+      close(CLOSE_POLICY, "token expired");
+    });
+  }
+
+  // ---- client messages ----
+
+  private void onMessage(String text) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(text);
+    } catch (RuntimeException e) {
+      send(StreamFrames.error(++seq, "bad_message", "not a JSON object", null));
+      return;
+    }
+    String type = msg.getValue("type") instanceof String s ? s : "";
+    List<String> ids = new ArrayList<>();
+    if (!(msg.getValue("accounts") instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_ACCOUNTS
+        || !arr.stream().allMatch(String.class::isInstance)) {
+      send(StreamFrames.error(++seq, "bad_message", "expected {\"type\":\"subscribe\"|\"unsubscribe\","
+          + "\"accounts\":[\"<id>\",...]} with 1 to " + MAX_ACCOUNTS + " account ids as strings", null));
+      return;
+    }
+    arr.forEach(o -> ids.add((String) o));
+    switch (type) {
+      case "subscribe" -> subscribe(ids);
+      case "unsubscribe" -> unsubscribe(ids);
+      default -> send(StreamFrames.error(++seq, "bad_message", "unknown type; expected subscribe or unsubscribe",
+          null));
+    }
+  }
+
+  private void subscribe(List<String> ids) {
+    List<Future<UInt128>> checks = new ArrayList<>();
+    for (String id : new LinkedHashSet<>(ids)) {
+      UInt128 account;
+      try {
+        account = UInt128.parse(id);
+      } catch (IllegalArgumentException e) {
+        send(StreamFrames.error(++seq, "bad_account", "not an account id", id));
+        continue;
+      }
+      checks.add(readable(account).map(ok -> {
+        if (!ok) {
+          // Unknown and foreign look the same, as on the HTTP API: existence is not revealed.
+          send(StreamFrames.error(++seq, "not_found", "no such account for this token", id));
+          return null;
+        }
+        return account;
+      }).recover(err -> {
+        send(StreamFrames.error(++seq, "unavailable", "the account could not be checked; try again", id));
+        return Future.succeededFuture(null);
+      }));
+    }
+    Future.join(checks).onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      List<String> added = new ArrayList<>();
+      for (Future<UInt128> f : checks) {
+        UInt128 a = f.result();
+        if (a == null) {
+          continue;
+        }
+        if (!accounts.contains(a) && accounts.size() >= MAX_ACCOUNTS) {
+          send(StreamFrames.error(++seq, "too_many", "at most " + MAX_ACCOUNTS + " accounts per stream",
+              a.toString()));
+          continue;
+        }
+        accounts.add(a);
+        hub.subscribe(this, a);
+        added.add(a.toString());
+      }
+      if (!added.isEmpty()) {
+        send(StreamFrames.subscribed(++seq, "subscribed", added));
+      }
+    });
+  }
+
+  /** Owners and operators only, and the account must exist (operators may name any id). */
+  private Future<Boolean> readable(UInt128 account) {
+    return access.canRead(principal, account).compose(ok -> !ok ? Future.succeededFuture(false)
+        : !Access.privileged(principal) ? Future.succeededFuture(true)
+        : ledger.lookupAccounts(List.of(account)).map(found -> !found.isEmpty()));
+  }
+
+  private void unsubscribe(List<String> ids) {
+    List<String> removed = new ArrayList<>();
+    for (String id : new LinkedHashSet<>(ids)) {
+      try {
+        UInt128 a = UInt128.parse(id);
+        if (accounts.remove(a)) {
+          hub.unsubscribe(this, a);
+        }
+        removed.add(id);
+      } catch (IllegalArgumentException e) {
+        send(StreamFrames.error(++seq, "bad_account", "not an account id", id));
+      }
+    }
+    send(StreamFrames.subscribed(++seq, "unsubscribed", removed));
+  }
+
+  // ---- server frames ----
+
+  /** A committed transfer touching a subscribed account, then the account's balance after it. */
+  void transfer(String account, String transferBody, String balanceFields) {
+    send(StreamFrames.transfer(++seq, account, transferBody));
+    if (balanceFields != null) {
+      send(StreamFrames.balance(++seq, account, balanceFields));
+    }
+  }
+
+  private void send(String frame) {
+    if (closed) {
+      return;
+    }
+    if (queued.isEmpty() && !ws.writeQueueFull()) {
+      ws.writeTextMessage(frame);
+      return;
+    }
+    queued.add(frame);
+    if (queued.size() > maxQueued) {
+      metrics.tooSlow();
+      LOG.info("stream of {} closed: more than {} frames queued", principal.subject(), maxQueued);
+      close(CLOSE_TOO_SLOW, "too slow: more than " + maxQueued + " frames queued");
+    }
+  }
+
+  private void drain() {
+    while (!queued.isEmpty() && !ws.writeQueueFull()) {
+      ws.writeTextMessage(queued.poll());
+    }
+  }
+
+  private void close(short code, String reason) {
+    if (closed) {
+      return;
+    }
+    cleanup();
+    ws.close(code, reason);
+  }
+
+  private void cleanup() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    queued.clear();
+    for (UInt128 a : accounts) {
+      hub.unsubscribe(this, a);
+    }
+    accounts.clear();
+    vertx.cancelTimer(pingTimer);
+    vertx.cancelTimer(expiryTimer);
+    vertx.cancelTimer(revocationTimer);
+    metrics.closed();
+  }
+}

@@ -1,0 +1,59 @@
+package dev.ledgerline.gateway.stream;
+
+import dev.ledgerline.gateway.json.ResponseJson;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.Transfer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Collection;
+
+/**
+ * The JSON text frames of {@code /v1/stream}. The body of a transfer or balance frame is encoded once per event and
+ * shared by every connection that receives it; only {@code seq} differs, so frames are assembled as strings.
+ */
+final class StreamFrames {
+  private StreamFrames() {}
+
+  /** {@code "transfer":{...}} as written by the HTTP API. */
+  static String transferBody(Transfer t) {
+    return ResponseJson.transfer(t).toString();
+  }
+
+  /**
+   * The balance fields of an account, without braces: {@code "debits_pending":"0",...,"available":"5"}. The
+   * account's own timestamp (its creation) is left out: next to balances it would read as their time.
+   */
+  static String balanceFields(Account a) {
+    JsonObject full = new JsonObject(ResponseJson.account(a));
+    JsonObject b = new JsonObject();
+    for (String f : new String[] {"debits_pending", "debits_posted", "credits_pending", "credits_posted",
+        "available"}) {
+      b.put(f, full.getValue(f));
+    }
+    String s = b.encode();
+    return s.substring(1, s.length() - 1);
+  }
+
+  static String transfer(long seq, String account, String transferBody) {
+    return "{\"type\":\"transfer\",\"seq\":" + seq + ",\"account\":\"" + account + "\",\"transfer\":" + transferBody
+        + "}";
+  }
+
+  static String balance(long seq, String account, String balanceFields) {
+    return "{\"type\":\"balance\",\"seq\":" + seq + ",\"account\":\"" + account + "\"," + balanceFields + "}";
+  }
+
+  static String subscribed(long seq, String type, Collection<String> accounts) {
+    return new JsonObject().put("type", type).put("seq", seq).put("accounts", new JsonArray(
+        java.util.List.copyOf(accounts))).encode();
+  }
+
+  /** An error about the client's message; {@code account} may be null. */
+  static String error(long seq, String code, String message, String account) {
+    JsonObject o = new JsonObject().put("type", "error").put("seq", seq).put("code", code).put("message", message);
+    if (account != null) {
+      o.put("account", account);
+    }
+    return o.encode();
+  }
+}

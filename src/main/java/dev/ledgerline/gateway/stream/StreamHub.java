@@ -1,0 +1,84 @@
+package dev.ledgerline.gateway.stream;
+
+import dev.ledgerline.ledger.LedgerApi;
+import dev.ledgerline.ledger.LedgerApi.TransfersCommitted;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The subscriptions of one gateway instance's stream connections, fed by {@link LedgerApi#TRANSFERS_COMMITTED}.
+ * Every gateway instance on every node receives every committed batch (a publish), so a client may connect to any
+ * node. Confined to the instance's event loop: the connections and the consumer share its context.
+ */
+public final class StreamHub {
+  private final Vertx vertx;
+  private final Map<UInt128, Set<StreamConnection>> byAccount = new HashMap<>();
+  private MessageConsumer<TransfersCommitted> consumer;
+
+  public StreamHub(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Registers the consumer (once, when the first connection opens: nodes without clients decode nothing). */
+  Future<Void> ensureListening() {
+    if (consumer == null) {
+      consumer = vertx.eventBus().consumer(LedgerApi.TRANSFERS_COMMITTED, m -> dispatch(m.body()));
+    }
+    return consumer.completion();
+  }
+
+  void subscribe(StreamConnection c, UInt128 account) {
+    byAccount.computeIfAbsent(account, a -> new LinkedHashSet<>()).add(c);
+  }
+
+  void unsubscribe(StreamConnection c, UInt128 account) {
+    Set<StreamConnection> s = byAccount.get(account);
+    if (s != null && s.remove(c) && s.isEmpty()) {
+      byAccount.remove(account);
+    }
+  }
+
+  /** Number of (connection, account) subscriptions, for tests and health. */
+  public int subscriptions() {
+    return byAccount.values().stream().mapToInt(Set::size).sum();
+  }
+
+  void dispatch(TransfersCommitted event) {
+    if (byAccount.isEmpty()) {
+      return;
+    }
+    Map<UInt128, Account> accounts = new HashMap<>();
+    for (Account a : event.accounts()) {
+      accounts.put(a.id(), a);
+    }
+    Map<UInt128, String> balances = new HashMap<>();
+    for (Transfer t : event.transfers()) {
+      String body = null;
+      for (UInt128 id : t.debitAccountId().equals(t.creditAccountId()) ? new UInt128[] {t.debitAccountId()}
+          : new UInt128[] {t.debitAccountId(), t.creditAccountId()}) {
+        Set<StreamConnection> subs = byAccount.get(id);
+        if (subs == null) {
+          continue;
+        }
+        if (body == null) {
+          body = StreamFrames.transferBody(t);
+        }
+        Account a = accounts.get(id);
+        String balance = a == null ? null : balances.computeIfAbsent(id, x -> StreamFrames.balanceFields(a));
+        String account = id.toString();
+        // Copy: a send may close a slow connection, which unsubscribes it from this very set.
+        for (StreamConnection c : Set.copyOf(subs)) {
+          c.transfer(account, body, balance);
+        }
+      }
+    }
+  }
+}
