@@ -79,20 +79,16 @@ public final class ResponseJson {
    * event in request order. The id is included because the gateway may have generated it.
    */
   public static Buffer transferResults(List<UInt128> ids, List<CreateTransferResult> results) {
-    requireSameSize(ids, results);
-    return render(g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("results");
-      for (int i = 0; i < ids.size(); i++) {
-        writeResult(g, i, ids.get(i), results.get(i).toString());
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return results(ids, results);
   }
 
   /** Results of a create_accounts batch, shaped like {@link #transferResults}. */
   public static Buffer accountResults(List<UInt128> ids, List<CreateAccountResult> results) {
+    return results(ids, results);
+  }
+
+  /** One {@code {"index","id","result"}} per event; a result renders as its TigerBeetle name. */
+  private static Buffer results(List<UInt128> ids, List<?> results) {
     requireSameSize(ids, results);
     return render(g -> {
       g.writeStartObject();
