@@ -164,7 +164,6 @@ public final class ConfigService implements AutoCloseable {
     }
     LedgerlineConfig updated = LedgerlineConfig.from(merged);
     current.set(updated);
-    applied.incrementAndGet();
     LOG.info("configuration reloaded: {}", String.join("; ", changes));
     for (Consumer<LedgerlineConfig> l : listeners) {
       try {
@@ -173,6 +172,8 @@ public final class ConfigService implements AutoCloseable {
         LOG.error("configuration listener failed", e);
       }
     }
+    // Counted only once every listener has run, so whoever waits on the count sees the reload fully applied.
+    applied.incrementAndGet();
   }
 
   @Override

@@ -34,6 +34,14 @@ class ConfigReloadTest {
     }
   }
 
+  /** Replaces the file in one step, so the watcher never reads a half-written file. */
+  private static void replace(Path file, String content) throws java.io.IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, content);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   @Test
   void reloadAppliesValidReloadableChangesAndRefusesInvalidOnes(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("ledgerline.yaml");
@@ -45,13 +53,13 @@ class ConfigReloadTest {
     service.watch(vertx);
 
     // An invalid value is refused: the running value stays and no listener hears of it.
-    Files.writeString(file, "logging:\n  level: LOUD\nconfig:\n  scan-interval: 50ms\n");
+    replace(file, "logging:\n  level: LOUD\nconfig:\n  scan-interval: 50ms\n");
     await(() -> service.refusedReloads() >= 1);
     assertThat(service.current().logging().level()).isEqualTo("INFO");
     assertThat(seen).isEmpty();
 
     // A valid change of a reloadable key is applied.
-    Files.writeString(file, "logging:\n  level: DEBUG\nconfig:\n  scan-interval: 50ms\n");
+    replace(file, "logging:\n  level: DEBUG\nconfig:\n  scan-interval: 50ms\n");
     await(() -> service.appliedReloads() >= 1);
     assertThat(service.current().logging().level()).isEqualTo("DEBUG");
     assertThat(seen).containsExactly("DEBUG");
