@@ -4,7 +4,9 @@ import dev.ledgerline.config.LedgerlineConfig.RateLimit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.redis.client.Command;
@@ -15,7 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +32,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cluster-wide token buckets, one per (subject, operation), kept in Redis and updated by one Lua script per request
- * (a single EVALSHA round trip on the pooled client, never blocking).
+ * Cluster-wide token buckets, one per (subject, operation), kept in Redis and updated by a Lua script (a single
+ * EVALSHA round trip on the pooled client, never blocking).
+ *
+ * <p><b>Coalescing.</b> On an event loop, while a script call for a bucket is in flight, further checks of that
+ * bucket wait and then go as one call asking for that many tokens; the script grants them in arrival order as far as
+ * the bucket allows, exactly as one call each would. A busy subject thus costs one round trip per batch, not per
+ * request, and an idle one waits for nothing.
  *
  * <p><b>Time.</b> The script reads Redis's own clock ({@code TIME}). All nodes share each bucket, so the refill must
  * be computed against a single clock; node clocks may drift apart or step, which would mint or destroy tokens.
@@ -52,14 +62,15 @@ public final class RateLimiter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
 
   /**
-   * Refill against Redis's clock (microseconds), take ARGV[3] tokens if there are enough, expire the key when it would
-   * be full. Numbers are handed to redis.call as Lua numbers, which Redis formats with 17 significant digits, so the
-   * microsecond timestamp survives the round trip (tostring would round it to 14).
+   * Refill against Redis's clock (microseconds), then serve ARGV[3] requests of one token each, in order, while
+   * tokens last; answer how many were granted. Expire the key when it would be full. Numbers are handed to redis.call
+   * as Lua numbers, which Redis formats with 17 significant digits, so the microsecond timestamp survives the round
+   * trip (tostring would round it to 14).
    */
   static final String SCRIPT = """
       local capacity = tonumber(ARGV[1])
       local rate = tonumber(ARGV[2])
-      local cost = tonumber(ARGV[3])
+      local wanted = tonumber(ARGV[3])
       local t = redis.call('TIME')
       local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
       local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -71,11 +82,9 @@ public final class RateLimiter implements AutoCloseable {
         tokens = tokens + (now - ts) * rate / 1000000
       end
       if tokens > capacity then tokens = capacity end
-      local allowed = 0
-      if tokens >= cost then
-        tokens = tokens - cost
-        allowed = 1
-      end
+      local granted = math.min(wanted, math.floor(tokens))
+      if granted < 0 then granted = 0 end
+      tokens = tokens - granted
       local remaining = math.floor(tokens)
       local next_ms = 0
       if tokens < capacity then
@@ -86,7 +95,7 @@ public final class RateLimiter implements AutoCloseable {
       else
         redis.call('DEL', KEYS[1])
       end
-      return {allowed, remaining, next_ms}
+      return {granted, remaining, next_ms}
       """;
 
   /**
@@ -229,28 +238,98 @@ public final class RateLimiter implements AutoCloseable {
     if (degraded.get()) {
       return Future.succeededFuture(takeLocal(key, policy));
     }
+    Context context = Vertx.currentContext();
+    if (context == null || !context.isEventLoopContext()) {
+      return take(key, policy, 1).map(all -> all.get(0));
+    }
+    // Per event loop, so that a batch is sent and answered on the thread of every request in it.
+    Map<String, Waiting> waiting = context.get(WAITING);
+    if (waiting == null) {
+      waiting = new HashMap<>();
+      context.put(WAITING, waiting);
+    }
+    Promise<Decision> promise = Promise.promise();
+    Waiting w = waiting.get(key);
+    if (w != null) {
+      w.promises.add(promise);
+      return promise.future();
+    }
+    w = new Waiting();
+    waiting.put(key, w);
+    send(context, waiting, key, policy, List.of(promise));
+    return promise.future();
+  }
+
+  /** Checks of one bucket that arrived while a call for it was in flight. */
+  private static final class Waiting {
+    final List<Promise<Decision>> promises = new ArrayList<>();
+  }
+
+  private static final Object WAITING = new Object();
+
+  private void send(Context context, Map<String, Waiting> waiting, String key, Policy policy,
+      List<Promise<Decision>> batch) {
+    // The answer may arrive on another thread (a script load shared with another event loop): hop back first.
+    take(key, policy, batch.size()).onComplete(ar -> context.runOnContext(v -> {
+      List<Decision> decisions = ar.result(); // take never fails
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).complete(decisions.get(i));
+      }
+      Waiting w = waiting.get(key);
+      if (w.promises.isEmpty()) {
+        waiting.remove(key);
+      } else {
+        List<Promise<Decision>> next = List.copyOf(w.promises);
+        w.promises.clear();
+        send(context, waiting, key, policy, next);
+      }
+    }));
+  }
+
+  /** Takes up to {@code n} tokens, one per request in order; never fails (the local buckets decide instead). */
+  private Future<List<Decision>> take(String key, Policy policy, int n) {
+    if (degraded.get()) {
+      return Future.succeededFuture(takeLocal(key, policy, n));
+    }
     String current = sha;
-    Future<Response> reply = current != null ? evalsha(current, key, policy)
-        : loadScript().compose(s -> evalsha(s, key, policy));
+    Future<Response> reply = current != null ? evalsha(current, key, policy, n)
+        : loadScript().compose(s -> evalsha(s, key, policy, n));
     return reply.recover(err -> {
       if (isNoScript(err)) {
         // Redis restarted or SCRIPT FLUSH: load again (once for all concurrent callers) and retry this call.
-        return reloadScript(current).compose(s -> evalsha(s, key, policy));
+        return reloadScript(current).compose(s -> evalsha(s, key, policy, n));
       }
       return Future.failedFuture(err);
     }).map(r -> {
-      Decision d = Decision.of(r.get(0).toInteger() == 1, policy, r.get(1).toLong(), r.get(2).toLong());
-      (d.allowed() ? allowedRedis : deniedRedis).increment();
-      return d;
+      long granted = r.get(0).toLong();
+      long remaining = r.get(1).toLong();
+      long nextMillis = r.get(2).toLong();
+      List<Decision> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        // As if served one by one: the i-th granted request saw the tokens the later ones then took.
+        boolean allowed = i < granted;
+        out.add(Decision.of(allowed, policy, allowed ? remaining + (granted - 1 - i) : remaining, nextMillis));
+      }
+      allowedRedis.increment(granted);
+      deniedRedis.increment(n - granted);
+      return out;
     }).recover(err -> {
       if (err instanceof ConnectionPoolTooBusyException) {
-        // Redis is fine, this node's pool is saturated: decide this one request locally without leaving Redis.
-        busy.increment();
+        // Redis is fine, this node's pool is saturated: decide these requests locally without leaving Redis.
+        busy.increment(n);
       } else {
         goDegraded(err);
       }
-      return Future.succeededFuture(takeLocal(key, policy));
+      return Future.succeededFuture(takeLocal(key, policy, n));
     });
+  }
+
+  private List<Decision> takeLocal(String key, Policy policy, int n) {
+    List<Decision> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(takeLocal(key, policy));
+    }
+    return out;
   }
 
   private Decision takeLocal(String key, Policy policy) {
@@ -259,9 +338,9 @@ public final class RateLimiter implements AutoCloseable {
     return d;
   }
 
-  private Future<Response> evalsha(String script, String key, Policy policy) {
+  private Future<Response> evalsha(String script, String key, Policy policy, int requests) {
     Request req = Request.cmd(Command.EVALSHA).arg(script).arg(1).arg(key).arg(policy.capacity())
-        .arg(Double.toString(policy.refillPerSecond())).arg(1);
+        .arg(Double.toString(policy.refillPerSecond())).arg(requests);
     return redis.send(req).timeout(options.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -84,9 +84,14 @@ public record PostgresUrl(String host, int port, String database, String user, S
     return "jdbc:postgresql://" + hostForUrl() + ":" + port + "/" + encode(database);
   }
 
-  /** The same address and database for the Vert.x reactive client. */
+  /**
+   * The same address and database for the Vert.x reactive client. Statements are prepared once per connection and
+   * reused: every statement here is a fixed text, and parsing each execution again costs both sides CPU. Plans stay
+   * per execution: a generic plan cannot see how many rows an array parameter holds and would scan whole tables.
+   */
   public PgConnectOptions connectOptions() {
     PgConnectOptions options = new PgConnectOptions()
+        .setCachePreparedStatements(true)
         .setHost(host)
         .setPort(port)
         .setDatabase(database)
@@ -94,6 +99,7 @@ public record PostgresUrl(String host, int port, String database, String user, S
     if (password != null) {
       options.setPassword(password);
     }
+    options.addProperty("plan_cache_mode", "force_custom_plan");
     return options;
   }
 
