@@ -57,7 +57,8 @@ class LedgerBackpressureTest {
     });
     vertx.deployVerticle(verticle).await();
     gated = ref.get();
-    client = new LedgerClient(vertx, Duration.ofSeconds(10));
+    // Replies are held for as long as a test keeps the gate shut: the client must not give up first.
+    client = new LedgerClient(vertx, Duration.ofSeconds(60));
     assertThat(client.createAccounts(List.of(Account.of(A1, 1, 1, 0), Account.of(A2, 1, 1, 0))).await()).isEmpty();
   }
 
@@ -82,7 +83,8 @@ class LedgerBackpressureTest {
 
   @Test
   void overloadIsRefusedAtOnceWithoutLosingOrDuplicatingAcceptedWork() {
-    start(Map.of("ledger.queue.max-events", "8", "ledger.batch.max-events", "4"));
+    // A deadline far away: the held work must still be waiting, not timed out, when the gate opens.
+    start(Map.of("ledger.queue.max-events", "8", "ledger.batch.max-events", "4", "ledger.request-timeout", "60s"));
     gated.shut();
     List<Transfer> accepted = new ArrayList<>();
     List<Future<List<CreateTransfersResult>>> acceptedReplies = new ArrayList<>();
@@ -154,7 +156,7 @@ class LedgerBackpressureTest {
 
   @Test
   void oversizedRequestsAreRefusedAndBatchesRespectOpenChainsAndImportedBoundaries() {
-    start(Map.of("ledger.batch.max-events", "4"));
+    start(Map.of("ledger.batch.max-events", "4", "ledger.request-timeout", "60s"));
     List<Transfer> five = new ArrayList<>();
     for (int i = 0; i < 5; i++) five.add(transfer(300 + i, 0));
     assertThat(failure(client.createTransfers(five))).isInstanceOf(RequestTooLargeException.class)
@@ -204,7 +206,11 @@ class LedgerBackpressureTest {
     try {
       LedgerClient c = new LedgerClient(node.vertx(), Duration.ofSeconds(10));
       assertThat(c.createAccounts(List.of(Account.of(A1, 1, 1, 0), Account.of(A2, 1, 1, 0))).await()).isEmpty();
-      Files.writeString(file, base + "    max-events: 3\n    linger: 2ms\n");
+      // In one step, so the watcher never reads a half-written file.
+      Path next = confDir.resolve("next.yaml");
+      Files.writeString(next, base + "    max-events: 3\n    linger: 2ms\n");
+      Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       TestNodes.await(Duration.ofSeconds(20), () -> maxEvents(node, mgmt) == 3);
       List<Transfer> four = List.of(transfer(1, 0), transfer(2, 0), transfer(3, 0), transfer(4, 0));
       assertThat(failure(c.createTransfers(four))).isInstanceOf(RequestTooLargeException.class)

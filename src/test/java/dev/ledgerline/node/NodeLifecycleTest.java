@@ -107,7 +107,8 @@ class NodeLifecycleTest {
 
   private static void assertStopsCleanly(Process node) throws InterruptedException {
     node.destroy(); // SIGTERM
-    assertThat(node.waitFor(15, TimeUnit.SECONDS)).as("exited within 15 s of SIGTERM").isTrue();
+    // A bound against hanging, not a speed check: stopping includes a PostgreSQL checkpoint, slow on a busy disk.
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
     assertThat(node.exitValue()).isZero();
   }
 

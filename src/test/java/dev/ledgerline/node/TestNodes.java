@@ -1,12 +1,10 @@
 package dev.ledgerline.node;
 
 import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.testing.FreePorts;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -18,11 +16,7 @@ public final class TestNodes {
   private TestNodes() {}
 
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return FreePorts.next();
   }
 
   /** A configuration from built-in defaults plus the given keys (no file, no environment). */

@@ -5,7 +5,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import redis.embedded.RedisServer;
 
 /** A real redis-server on 127.0.0.1 and a free port, without persistence, that tests can stop and restart. */
@@ -21,17 +20,11 @@ public final class TestRedis implements AutoCloseable {
 
   public static TestRedis start() {
     try {
-      TestRedis r = new TestRedis(freePort());
+      TestRedis r = new TestRedis(FreePorts.next());
       r.server.start();
       return r;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

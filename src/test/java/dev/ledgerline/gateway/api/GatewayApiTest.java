@@ -45,7 +45,8 @@ class GatewayApiTest {
     int port = TestNodes.freePort();
     ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
         "postgres.data-dir", dir.resolve("pg").toString(), "ledger.engine.data-dir", dir.resolve("ledger").toString(),
-        "gateway.port", String.valueOf(port), "gateway.instances", "2", "gateway.idempotency.wait", "5s"));
+        // The concurrent duplicate below must get the first request's answer, not the wait bound (409).
+        "gateway.port", String.valueOf(port), "gateway.instances", "2", "gateway.idempotency.wait", "60s"));
     node = new Node(config).start().await();
     jwt = JwtSettings.from(config.current());
     vertx = Vertx.vertx();

