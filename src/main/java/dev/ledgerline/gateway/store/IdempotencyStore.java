@@ -53,7 +53,7 @@ public final class IdempotencyStore {
   }
 
   /** Statements of one flush; two in flight let one batch fill while the other commits. */
-  private static final int MAX_IN_FLIGHT = 1;
+  private static final int MAX_IN_FLIGHT = 2;
   private static final int MAX_BATCH = 2048;
 
   private final MicroBatcher<ClaimRow, Boolean> claims;
