@@ -24,6 +24,9 @@ public final class TestNodes {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("management.port", String.valueOf(freePort()));
     all.put("gateway.port", String.valueOf(freePort()));
+    // A busy test machine can stall a Redis reply past the production default, which would turn a test request into
+    // a 503 or switch rate limits to local buckets; tests that exercise the timeout build their own limiter.
+    all.put("redis.command-timeout", "5s");
     all.putAll(sets);
     return ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), all));
   }

@@ -58,10 +58,14 @@ public final class RevocationStore {
     public static final Options DEFAULTS = new Options(Duration.ofMillis(250), Duration.ofMillis(500),
         Duration.ofSeconds(60), 100_000, "ll:revoked:");
 
-    /** The defaults, with entries kept for {@code auth.jwt.leeway} after exp: as long as the validator accepts. */
+    /**
+     * The defaults with {@code redis.command-timeout}, and entries kept for {@code auth.jwt.leeway} after exp: as long
+     * as the validator accepts.
+     */
     public static Options from(LedgerlineConfig config) {
       Duration leeway = LedgerlineConfig.duration(String.valueOf(config.value("auth.jwt.leeway")));
-      return new Options(DEFAULTS.commandTimeout(), DEFAULTS.notRevokedTtl(), leeway, DEFAULTS.maxCachedAnswers(),
+      Duration timeout = LedgerlineConfig.duration(String.valueOf(config.value("redis.command-timeout")));
+      return new Options(timeout, DEFAULTS.notRevokedTtl(), leeway, DEFAULTS.maxCachedAnswers(),
           DEFAULTS.keyPrefix());
     }
 

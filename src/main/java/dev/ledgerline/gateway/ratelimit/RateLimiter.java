@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.ratelimit;
 
+import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.RateLimit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -109,6 +110,12 @@ public final class RateLimiter implements AutoCloseable {
   public record Options(Duration commandTimeout, Duration probeInterval, String keyPrefix, int maxLocalBuckets) {
     public static final Options DEFAULTS = new Options(Duration.ofMillis(250), Duration.ofSeconds(1), "ll:rl:",
         100_000);
+
+    /** The defaults with {@code redis.command-timeout}. */
+    public static Options from(LedgerlineConfig config) {
+      Duration timeout = LedgerlineConfig.duration(String.valueOf(config.value("redis.command-timeout")));
+      return new Options(timeout, DEFAULTS.probeInterval(), DEFAULTS.keyPrefix(), DEFAULTS.maxLocalBuckets());
+    }
 
     public Options {
       Objects.requireNonNull(keyPrefix);

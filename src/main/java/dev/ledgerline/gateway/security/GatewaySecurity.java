@@ -37,7 +37,7 @@ public final class GatewaySecurity implements Shareable {
   private GatewaySecurity(NodeContext node) {
     LedgerlineConfig cfg = node.config();
     this.limiter = new RateLimiter(node.vertx(), node.services().redis(), cfg.gateway().rateLimits(),
-        node.members(), node.registry());
+        node.members(), node.registry(), RateLimiter.Options.from(cfg));
     this.revocations = new RevocationStore(node.services().redis(), RevocationStore.Options.from(cfg),
         Clock.systemUTC());
     this.readsWhenUnavailable = RevocationStore.ReadsWhenUnavailable.from(cfg);
