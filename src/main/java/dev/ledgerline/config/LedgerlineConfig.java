@@ -43,7 +43,7 @@ public record LedgerlineConfig(
     }
   }
 
-  public record Logging(String level, String format) {}
+  public record Logging(String level, String format, boolean access) {}
 
   public record Reload(Duration scanInterval) {}
 
@@ -118,7 +118,7 @@ public record LedgerlineConfig(
         new Node(n.getString("id"),
             n.getJsonArray("roles").stream().map(String::valueOf).map(Role::of).collect(Collectors.toUnmodifiableList()),
             Path.of(n.getString("data-dir")), duration(n.getString("shutdown-timeout"))),
-        new Logging(l.getString("level"), l.getString("format")),
+        new Logging(l.getString("level"), l.getString("format"), l.getBoolean("access")),
         new Reload(duration(j.getJsonObject("config").getString("scan-interval"))),
         new Cluster(c.getBoolean("enabled"), c.getString("name"), c.getString("host"), c.getInteger("port"),
             c.getJsonArray("members").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),

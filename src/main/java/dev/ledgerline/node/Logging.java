@@ -6,11 +6,14 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
 import org.slf4j.LoggerFactory;
 
-/** Switches Logback between plain and JSON lines and applies the (reloadable) root level. */
+/** Switches Logback between plain and JSON lines and applies the (reloadable) root level and access log switch. */
 public final class Logging {
   private Logging() {}
 
-  public static void apply(String format, String level) {
+  /** The logger of the per-request access lines. */
+  public static final String ACCESS_LOGGER = "ledgerline.access";
+
+  public static void apply(String format, String level, boolean access) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     if ("json".equals(format)) {
       ctx.reset();
@@ -22,7 +25,14 @@ public final class Logging {
         throw new IllegalStateException("cannot configure JSON logging", e);
       }
     }
+    setLevels(level, access);
+  }
+
+  /** The root level; access lines follow it when on and are off otherwise. */
+  public static void setLevels(String level, boolean access) {
     setLevel(level);
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ctx.getLogger(ACCESS_LOGGER).setLevel(access ? null : Level.OFF);
   }
 
   public static void setLevel(String level) {

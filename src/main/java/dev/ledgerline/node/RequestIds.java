@@ -16,7 +16,7 @@ public final class RequestIds implements Handler<RoutingContext> {
   public static final String HEADER = "X-Request-Id";
   public static final String KEY = "requestId";
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Logger ACCESS = LoggerFactory.getLogger("ledgerline.access");
+  private static final Logger ACCESS = LoggerFactory.getLogger(Logging.ACCESS_LOGGER);
 
   private final String server;
 
@@ -31,6 +31,10 @@ public final class RequestIds implements Handler<RoutingContext> {
     String id = given != null && SAFE.matcher(given).matches() ? given : UUID.randomUUID().toString();
     rc.put(KEY, id);
     rc.response().putHeader(HEADER, id);
+    if (!ACCESS.isInfoEnabled()) {
+      rc.next(); // logging.access is off (or the level is above INFO): nothing to do at the end
+      return;
+    }
     long start = System.nanoTime();
     rc.addEndHandler(v -> withId(id, () -> ACCESS.info("{} {} {} {} {}ms", server, rc.request().method(),
         rc.request().path(), rc.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000)));

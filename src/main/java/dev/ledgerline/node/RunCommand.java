@@ -46,8 +46,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
       return EXIT_CONFIG;
     }
     var cfg = configService.current();
-    Logging.apply(logJson ? "json" : cfg.logging().format(), cfg.logging().level());
-    configService.onReload(c -> Logging.setLevel(c.logging().level()));
+    Logging.apply(logJson ? "json" : cfg.logging().format(), cfg.logging().level(), cfg.logging().access());
+    configService.onReload(c -> Logging.setLevels(c.logging().level(), c.logging().access()));
     Logger log = LoggerFactory.getLogger(RunCommand.class);
 
     Node node = new Node(configService);

@@ -80,9 +80,13 @@ public final class ApiServices implements Shareable {
    * collected and answered on that instance's event loop.
    */
   public IdempotencyStore idempotencyForInstance(Vertx vertx) {
-    SqlClient own = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(connect).using(vertx)
+    // Every statement of the store keeps one plan whatever its batch holds (primary-key upserts and lookups), so
+    // PostgreSQL may reuse a generic plan instead of planning each batch again.
+    PgConnectOptions reusePlans = new PgConnectOptions(connect);
+    reusePlans.addProperty("plan_cache_mode", "auto");
+    SqlClient own = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(reusePlans).using(vertx)
         .build();
-    PgConnectOptions asyncCommit = new PgConnectOptions(connect);
+    PgConnectOptions asyncCommit = new PgConnectOptions(reusePlans);
     asyncCommit.addProperty("synchronous_commit", "off");
     SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
         .using(vertx).build();

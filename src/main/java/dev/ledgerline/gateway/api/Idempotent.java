@@ -82,7 +82,7 @@ public final class Idempotent implements Handler<RoutingContext> {
           Reply reply = done.succeeded() ? done.result() : null;
           if (reply != null && reply.keep()) {
             // Stored before it is sent: a client that saw the answer will find it on retry.
-            store.complete(p.subject(), key, reply.status(), reply.contentType(), reply.body())
+            store.complete(p.subject(), key, route, hash, reply.status(), reply.contentType(), reply.body())
                 .onComplete(c -> {
                   if (c.failed()) {
                     LOG.warn("could not store the answer of an idempotent request", c.cause());

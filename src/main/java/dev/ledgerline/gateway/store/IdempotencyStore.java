@@ -61,7 +61,8 @@ public final class IdempotencyStore {
 
   private record ClaimRow(String subject, String key, String route, byte[] hash) {}
 
-  private record DoneRow(String subject, String key, int status, String contentType, Buffer body) {}
+  private record DoneRow(String subject, String key, String route, byte[] hash, int status, String contentType,
+      Buffer body) {}
 
   /**
    * A store whose claims and completions are batched on the calling context (a verticle's, in the gateway): the
@@ -160,26 +161,49 @@ public final class IdempotencyStore {
         });
   }
 
+  /**
+   * One statement for many answers. An upsert on the primary key rather than an UPDATE joined to the batch: its plan
+   * does not depend on how many rows the arrays hold, so the prepared statement can keep one plan. Only a key still
+   * in flight for the same route and body takes the answer; a claim lost in a database crash (claims commit
+   * asynchronously) is written here whole.
+   */
   private Future<List<Void>> completeAll(List<DoneRow> rows) {
-    int n = rows.size();
+    // A key twice in one upsert would fail the statement; only one request can hold a key, so a repeat is dropped.
+    Set<List<String>> seen = new HashSet<>();
+    List<DoneRow> distinct = new ArrayList<>(rows.size());
+    for (DoneRow r : rows) {
+      if (seen.add(List.of(r.subject(), r.key()))) {
+        distinct.add(r);
+      }
+    }
+    int n = distinct.size();
     String[] subjects = new String[n];
     String[] keys = new String[n];
+    String[] routes = new String[n];
+    Buffer[] hashes = new Buffer[n];
     Integer[] statuses = new Integer[n];
     String[] types = new String[n];
     Buffer[] bodies = new Buffer[n];
     for (int i = 0; i < n; i++) {
-      DoneRow r = rows.get(i);
+      DoneRow r = distinct.get(i);
       subjects[i] = r.subject();
       keys[i] = r.key();
+      routes[i] = r.route();
+      hashes[i] = Buffer.buffer(r.hash());
       statuses[i] = r.status();
       types[i] = r.contentType();
       bodies[i] = r.body();
     }
-    return sql.preparedQuery("UPDATE idempotency_keys AS i SET state = 'done', status = v.st, content_type = v.ct, "
-            + "body = v.b FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bytea[]) AS v(s, k, st, ct, b) "
-            + "WHERE i.subject = v.s AND i.key = v.k AND i.state = 'in_flight'")
-        .execute(Tuple.of(subjects, keys, statuses, types, bodies))
-        .map(r -> java.util.Collections.nCopies(n, (Void) null));
+    return sql.preparedQuery("INSERT INTO idempotency_keys AS i (subject, key, route, request_hash, state, status, "
+            + "content_type, body, lease_until, expires_at) "
+            + "SELECT s, k, r, h, 'done', st, ct, b, now(), now() + make_interval(secs => $8) "
+            + "FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::int[], $6::text[], $7::bytea[]) "
+            + "AS v(s, k, r, h, st, ct, b) "
+            + "ON CONFLICT (subject, key) DO UPDATE SET state = 'done', status = EXCLUDED.status, "
+            + "content_type = EXCLUDED.content_type, body = EXCLUDED.body "
+            + "WHERE i.state = 'in_flight' AND i.route = EXCLUDED.route AND i.request_hash = EXCLUDED.request_hash")
+        .execute(Tuple.of(subjects, keys, routes, hashes, statuses, types, bodies, (double) retention.toSeconds()))
+        .map(r -> java.util.Collections.nCopies(rows.size(), (Void) null));
   }
 
   private Future<Claim> read(String subject, String key, String route, byte[] hash) {
@@ -215,9 +239,10 @@ public final class IdempotencyStore {
     return next.future();
   }
 
-  /** Stores the final answer of the request that holds the key. */
-  public Future<Void> complete(String subject, String key, int status, String contentType, Buffer body) {
-    return completions.add(new DoneRow(subject, key, status, contentType, body));
+  /** Stores the final answer of the request that holds the key (claimed with this route and fingerprint). */
+  public Future<Void> complete(String subject, String key, String route, byte[] hash, int status, String contentType,
+      Buffer body) {
+    return completions.add(new DoneRow(subject, key, route, hash, status, contentType, body));
   }
 
   /** Forgets a key whose request ended without a final answer, so that a retry runs again. */

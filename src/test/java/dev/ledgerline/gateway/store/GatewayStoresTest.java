@@ -50,7 +50,7 @@ class GatewayStoresTest {
   void firstClaimsThenReplayThenMismatch() {
     String key = UUID.randomUUID().toString();
     assertThat(store.begin("alice", key, "transfers.create", hash("{a}")).await()).isInstanceOf(Claim.Proceed.class);
-    store.complete("alice", key, 201, "application/json", Buffer.buffer("{\"ok\":1}")).await();
+    store.complete("alice", key, "transfers.create", hash("{a}"), 201, "application/json", Buffer.buffer("{\"ok\":1}")).await();
 
     Claim replay = store.begin("alice", key, "transfers.create", hash("{a}")).await();
     assertThat(replay).isInstanceOf(Claim.Replay.class);
@@ -64,6 +64,23 @@ class GatewayStoresTest {
   }
 
   @Test
+  void anAnswerForAnotherRequestDoesNotCompleteTheKeyAndALostClaimIsWrittenWhole() {
+    String key = UUID.randomUUID().toString();
+    assertThat(store.begin("fay", key, "transfers.create", hash("{p}")).await()).isInstanceOf(Claim.Proceed.class);
+    store.complete("fay", key, "transfers.create", hash("{q}"), 201, "application/json", Buffer.buffer("{}")).await();
+    assertThat(store.begin("fay", key, "transfers.create", hash("{p}")).await()).isInstanceOf(Claim.InProgress.class);
+
+    // No claim row (as after a database crash lost an asynchronous claim): the answer is stored and replayed.
+    String lost = UUID.randomUUID().toString();
+    store.complete("fay", lost, "transfers.create", hash("{r}"), 201, "application/json", Buffer.buffer("{\"r\":1}"))
+        .await();
+    Claim replay = store.begin("fay", lost, "transfers.create", hash("{r}")).await();
+    assertThat(replay).isInstanceOf(Claim.Replay.class);
+    assertThat(((Claim.Replay) replay).body().toString()).isEqualTo("{\"r\":1}");
+    assertThat(store.begin("fay", lost, "transfers.create", hash("{s}")).await()).isInstanceOf(Claim.Mismatch.class);
+  }
+
+  @Test
   void concurrentDuplicatesGiveExactlyOneProceedAndTheWaiterGetsTheAnswer() {
     String key = UUID.randomUUID().toString();
     Future<Claim> a = patient.begin("carol", key, "transfers.create", hash("{x}"));
@@ -72,7 +89,7 @@ class GatewayStoresTest {
     assertThat(first).isInstanceOf(Claim.Proceed.class);
     Future<Claim> waiting = a.isComplete() ? b : a;
     assertThat(waiting.isComplete()).as("the duplicate waits for the first").isFalse();
-    patient.complete("carol", key, 201, "application/json", Buffer.buffer("{\"id\":\"7\"}")).await();
+    patient.complete("carol", key, "transfers.create", hash("{x}"), 201, "application/json", Buffer.buffer("{\"id\":\"7\"}")).await();
     Claim other = waiting.await();
     assertThat(other).isInstanceOf(Claim.Replay.class);
     assertThat(((Claim.Replay) other).body().toString()).isEqualTo("{\"id\":\"7\"}");
@@ -93,7 +110,7 @@ class GatewayStoresTest {
     IdempotencyStore shortLived = new IdempotencyStore(vertx, services.pool(), Duration.ZERO, Duration.ofMillis(100));
     String key = UUID.randomUUID().toString();
     shortLived.begin("erin", key, "transfers.create", hash("{z}")).await();
-    shortLived.complete("erin", key, 201, "application/json", Buffer.buffer("{}")).await();
+    shortLived.complete("erin", key, "transfers.create", hash("{z}"), 201, "application/json", Buffer.buffer("{}")).await();
     assertThat(shortLived.purgeExpired(1000).await()).isGreaterThanOrEqualTo(1);
     // Gone: the same key starts afresh.
     assertThat(shortLived.begin("erin", key, "transfers.create", hash("{other}")).await())
