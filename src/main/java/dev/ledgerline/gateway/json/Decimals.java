@@ -34,8 +34,12 @@ public final class Decimals {
   /** Why {@code text} is not a u128, or null when it is one. */
   public static String u128Problem(String text) {
     String r = digitsProblem(text, 39, "2^128");
-    if (r == null && text.length() == 39 && new BigInteger(text).bitLength() > 128) {
-      return "must be less than 2^128";
+    if (r == null && text.length() == 39) {
+      try {
+        UInt128.parse(text);
+      } catch (IllegalArgumentException e) {
+        return "must be less than 2^128";
+      }
     }
     return r;
   }

@@ -60,8 +60,41 @@ public final class UInt128 implements Comparable<UInt128> {
       if (c < '0' || c > '9') throw new IllegalArgumentException("not an unsigned 128-bit decimal: " + decimal);
     }
     if (decimal.length() <= 19) return of(Long.parseUnsignedLong(decimal), 0);
-    return of(new BigInteger(decimal));
+    // value = value * 10^k + next k digits, in chunks of up to 9 digits on four 32-bit limbs (a most significant):
+    // every id and amount of the API passes here, and BigInteger would allocate several objects per value.
+    long a = 0;
+    long b = 0;
+    long c = 0;
+    long d = 0;
+    int len = decimal.length();
+    int i = 0;
+    int end = len % CHUNK_DIGITS == 0 ? CHUNK_DIGITS : len % CHUNK_DIGITS;
+    while (i < len) {
+      long chunk = 0;
+      long mul = 1;
+      for (; i < end; i++) {
+        chunk = chunk * 10 + (decimal.charAt(i) - '0');
+        mul *= 10;
+      }
+      long t = d * mul + chunk;
+      d = t & LIMB;
+      t = c * mul + (t >>> 32);
+      c = t & LIMB;
+      t = b * mul + (t >>> 32);
+      b = t & LIMB;
+      t = a * mul + (t >>> 32);
+      a = t & LIMB;
+      if ((t >>> 32) != 0) {
+        throw new IllegalArgumentException("out of range for u128: " + decimal);
+      }
+      end += CHUNK_DIGITS;
+    }
+    return of((c << 32) | d, (a << 32) | b);
   }
+
+  private static final int CHUNK_DIGITS = 9;
+  private static final long CHUNK = 1_000_000_000L;
+  private static final long LIMB = 0xFFFF_FFFFL;
 
   public static UInt128 of(BigInteger value) {
     if (value.signum() < 0 || value.compareTo(MAX_BIG) > 0) {
@@ -114,6 +147,31 @@ public final class UInt128 implements Comparable<UInt128> {
   @Override
   public String toString() {
     if (hi == 0) return Long.toUnsignedString(lo);
-    return toBigInteger().toString();
+    // Repeated division by 10^9 on four 32-bit limbs (see parse): each step yields the next nine digits.
+    long a = hi >>> 32;
+    long b = hi & LIMB;
+    long c = lo >>> 32;
+    long d = lo & LIMB;
+    char[] out = new char[39];
+    int pos = out.length;
+    while (true) {
+      long t = a;
+      a = t / CHUNK;
+      t = ((t % CHUNK) << 32) | b;
+      b = t / CHUNK;
+      t = ((t % CHUNK) << 32) | c;
+      c = t / CHUNK;
+      t = ((t % CHUNK) << 32) | d;
+      d = t / CHUNK;
+      long digits = t % CHUNK;
+      boolean last = (a | b | c | d) == 0;
+      for (int k = 0; k < CHUNK_DIGITS && (!last || digits != 0); k++) {
+        out[--pos] = (char) ('0' + digits % 10);
+        digits /= 10;
+      }
+      if (last) {
+        return new String(out, pos, out.length - pos);
+      }
+    }
   }
 }
