@@ -276,6 +276,19 @@ class RequestParserTest {
   }
 
   @Test
+  void thousandsOfDistinctFieldNamesAreRefusedAsUnknownAndTheParserStaysUsable() {
+    StringBuilder many = new StringBuilder("{\"transfers\":[]");
+    for (int i = 0; i < 20_000; i++) {
+      many.append(",\"f").append(i).append("\":1");
+    }
+    many.append('}');
+    assertThat(errorsOf(() -> RequestParser.transfers(b(many.toString())))).isNotEmpty()
+        .allSatisfy(e -> assertThat(e.reason()).isNotBlank());
+    // A flood of names must not disturb the next request.
+    assertThat(RequestParser.transfer(b(transferWith("code", "1"))).toTransfer(() -> UInt128.ONE).code()).isEqualTo(1);
+  }
+
+  @Test
   void hugeUnknownFieldNameIsClippedInThePath() {
     String name = "x".repeat(500);
     List<FieldError> errors = errorsOf(() -> RequestParser.transfer(b(transferWith(name, "1"))));
