@@ -166,4 +166,9 @@ public record LedgerlineConfig(
   public Object value(String key) {
     return ConfigPaths.get(json, key);
   }
+
+  /** The value of one dotted key whose schema type is a duration. */
+  public Duration durationValue(String key) {
+    return duration(String.valueOf(value(key)));
+  }
 }

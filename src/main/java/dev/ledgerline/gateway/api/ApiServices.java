@@ -43,11 +43,11 @@ public final class ApiServices implements Shareable {
         .setPipeliningLimit(PIPELINING_LIMIT);
     this.sql = PgBuilder.client().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(vertx).build();
     this.access = new Access(new AccountOwners(sql, ((Number) cfg.value("gateway.owner-cache-size")).longValue()));
-    this.retention = duration(cfg, "gateway.idempotency.retention");
-    this.wait = duration(cfg, "gateway.idempotency.wait");
+    this.retention = cfg.durationValue("gateway.idempotency.retention");
+    this.wait = cfg.durationValue("gateway.idempotency.wait");
     // Only for the purge job; requests use idempotencyForInstance.
     this.idempotency = new IdempotencyStore(vertx, sql, retention, wait);
-    long every = Math.max(1000, duration(cfg, "gateway.idempotency.purge-interval").toMillis());
+    long every = Math.max(1000, cfg.durationValue("gateway.idempotency.purge-interval").toMillis());
     this.purgeTimer = vertx.setPeriodic(every, t -> idempotency.purgeExpired(PURGE_BATCH).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("purging expired idempotency keys failed: {}", ar.cause().getMessage());
@@ -55,10 +55,6 @@ public final class ApiServices implements Shareable {
         LOG.info("purged {} expired idempotency keys", ar.result());
       }
     }));
-  }
-
-  private static Duration duration(LedgerlineConfig cfg, String key) {
-    return LedgerlineConfig.duration((String) cfg.value(key));
   }
 
   /** The node's instance, made on first use. */

@@ -70,11 +70,11 @@ public record JwtSettings(
     }
     String secret = (String) config.value("auth.jwt.hs256-secret");
     return new JwtSettings(pems, path((String) config.value("auth.jwt.jwks-file")),
-        LedgerlineConfig.duration((String) config.value("auth.jwt.jwks-scan-interval")),
+        config.durationValue("auth.jwt.jwks-scan-interval"),
         path((String) config.value("auth.jwt.private-key")), algs,
         secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
         (String) config.value("auth.jwt.issuer"), (String) config.value("auth.jwt.audience"),
-        LedgerlineConfig.duration((String) config.value("auth.jwt.leeway")),
+        config.durationValue("auth.jwt.leeway"),
         (Boolean) config.value("auth.jwt.require-jti"), (Boolean) config.value("auth.jwt.dev-keys"),
         ((Number) config.value("auth.jwt.cache-size")).intValue(), config.node().dataDir());
   }

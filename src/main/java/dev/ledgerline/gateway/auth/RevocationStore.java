@@ -63,9 +63,8 @@ public final class RevocationStore {
      * as the validator accepts.
      */
     public static Options from(LedgerlineConfig config) {
-      Duration leeway = LedgerlineConfig.duration(String.valueOf(config.value("auth.jwt.leeway")));
-      Duration timeout = LedgerlineConfig.duration(String.valueOf(config.value("redis.command-timeout")));
-      return new Options(timeout, DEFAULTS.notRevokedTtl(), leeway, DEFAULTS.maxCachedAnswers(),
+      return new Options(config.durationValue("redis.command-timeout"), DEFAULTS.notRevokedTtl(),
+          config.durationValue("auth.jwt.leeway"), DEFAULTS.maxCachedAnswers(),
           DEFAULTS.keyPrefix());
     }
 

@@ -43,7 +43,7 @@ public final class GatewaySecurity implements Shareable {
     this.readsWhenUnavailable = RevocationStore.ReadsWhenUnavailable.from(cfg);
     this.allowedOrigins = allowedOrigins(cfg);
     this.tls = Boolean.TRUE.equals(cfg.value("gateway.tls.enabled"));
-    this.pingInterval = LedgerlineConfig.duration(String.valueOf(cfg.value("gateway.stream.ping-interval")));
+    this.pingInterval = cfg.durationValue("gateway.stream.ping-interval");
     this.maxQueued = ((Number) cfg.value("gateway.stream.max-queued")).intValue();
     node.configService().onReload(c -> {
       limiter.updateLimits(c.gateway().rateLimits());
