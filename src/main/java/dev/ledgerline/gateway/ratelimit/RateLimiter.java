@@ -113,8 +113,7 @@ public final class RateLimiter implements AutoCloseable {
 
     /** The defaults with {@code redis.command-timeout}. */
     public static Options from(LedgerlineConfig config) {
-      Duration timeout = LedgerlineConfig.duration(String.valueOf(config.value("redis.command-timeout")));
-      return new Options(timeout, DEFAULTS.probeInterval(), DEFAULTS.keyPrefix(), DEFAULTS.maxLocalBuckets());
+      return new Options(config.durationValue("redis.command-timeout"), DEFAULTS.probeInterval(), DEFAULTS.keyPrefix(), DEFAULTS.maxLocalBuckets());
     }
 
     public Options {
@@ -249,32 +248,27 @@ public final class RateLimiter implements AutoCloseable {
     if (context == null || !context.isEventLoopContext()) {
       return take(key, policy, 1).map(all -> all.get(0));
     }
-    // Per event loop, so that a batch is sent and answered on the thread of every request in it.
-    Map<String, Waiting> waiting = context.get(WAITING);
+    // Per event loop, so that a batch is sent and answered on the thread of every request in it. A key is present
+    // while a call for its bucket is in flight; its list holds the checks that arrived since.
+    Map<String, List<Promise<Decision>>> waiting = context.get(WAITING);
     if (waiting == null) {
       waiting = new HashMap<>();
       context.put(WAITING, waiting);
     }
     Promise<Decision> promise = Promise.promise();
-    Waiting w = waiting.get(key);
-    if (w != null) {
-      w.promises.add(promise);
+    List<Promise<Decision>> queued = waiting.get(key);
+    if (queued != null) {
+      queued.add(promise);
       return promise.future();
     }
-    w = new Waiting();
-    waiting.put(key, w);
+    waiting.put(key, new ArrayList<>());
     send(context, waiting, key, policy, List.of(promise));
     return promise.future();
   }
 
-  /** Checks of one bucket that arrived while a call for it was in flight. */
-  private static final class Waiting {
-    final List<Promise<Decision>> promises = new ArrayList<>();
-  }
-
   private static final Object WAITING = new Object();
 
-  private void send(Context context, Map<String, Waiting> waiting, String key, Policy policy,
+  private void send(Context context, Map<String, List<Promise<Decision>>> waiting, String key, Policy policy,
       List<Promise<Decision>> batch) {
     // The answer may arrive on another thread (a script load shared with another event loop): hop back first.
     take(key, policy, batch.size()).onComplete(ar -> context.runOnContext(v -> {
@@ -282,13 +276,12 @@ public final class RateLimiter implements AutoCloseable {
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).complete(decisions.get(i));
       }
-      Waiting w = waiting.get(key);
-      if (w.promises.isEmpty()) {
+      List<Promise<Decision>> queued = waiting.get(key);
+      if (queued.isEmpty()) {
         waiting.remove(key);
       } else {
-        List<Promise<Decision>> next = List.copyOf(w.promises);
-        w.promises.clear();
-        send(context, waiting, key, policy, next);
+        waiting.put(key, new ArrayList<>());
+        send(context, waiting, key, policy, queued);
       }
     }));
   }

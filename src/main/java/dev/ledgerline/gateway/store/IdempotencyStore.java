@@ -13,11 +13,12 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Idempotency keys in PostgreSQL (the IETF idempotency-key draft's semantics). The first request with a key claims
@@ -117,14 +118,8 @@ public final class IdempotencyStore {
   /** One INSERT for many claims; each answers whether it took the key. */
   private Future<List<Boolean>> claimAll(List<ClaimRow> rows) {
     // A key twice in one statement would make ON CONFLICT fail; the later copy loses and reads the row instead.
-    Map<List<String>, Integer> first = new HashMap<>();
-    List<ClaimRow> distinct = new ArrayList<>(rows.size());
-    for (int i = 0; i < rows.size(); i++) {
-      ClaimRow r = rows.get(i);
-      if (first.putIfAbsent(List.of(r.subject(), r.key()), i) == null) {
-        distinct.add(r);
-      }
-    }
+    Map<List<String>, Integer> first = firstOfEachKey(rows, r -> List.of(r.subject(), r.key()));
+    List<ClaimRow> distinct = first.values().stream().map(rows::get).toList();
     String[] subjects = new String[distinct.size()];
     String[] keys = new String[distinct.size()];
     String[] routes = new String[distinct.size()];
@@ -161,6 +156,16 @@ public final class IdempotencyStore {
         });
   }
 
+  /** The index of the first row of each (subject, key), in row order. */
+  private static <T> Map<List<String>, Integer> firstOfEachKey(List<T> rows,
+      Function<T, List<String>> key) {
+    Map<List<String>, Integer> first = new LinkedHashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      first.putIfAbsent(key.apply(rows.get(i)), i);
+    }
+    return first;
+  }
+
   /**
    * One statement for many answers. An upsert on the primary key rather than an UPDATE joined to the batch: its plan
    * does not depend on how many rows the arrays hold, so the prepared statement can keep one plan. Only a key still
@@ -169,13 +174,8 @@ public final class IdempotencyStore {
    */
   private Future<List<Void>> completeAll(List<DoneRow> rows) {
     // A key twice in one upsert would fail the statement; only one request can hold a key, so a repeat is dropped.
-    Set<List<String>> seen = new HashSet<>();
-    List<DoneRow> distinct = new ArrayList<>(rows.size());
-    for (DoneRow r : rows) {
-      if (seen.add(List.of(r.subject(), r.key()))) {
-        distinct.add(r);
-      }
-    }
+    List<DoneRow> distinct = firstOfEachKey(rows, r -> List.of(r.subject(), r.key())).values().stream()
+        .map(rows::get).toList();
     int n = distinct.size();
     String[] subjects = new String[n];
     String[] keys = new String[n];

@@ -171,17 +171,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
       }
     } finally {
-      try {
-        lock.release();
-      } catch (IOException e) {
-        LOG.debug("Releasing the data directory lock", e);
-      }
-      closeQuietly(lockChannel);
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException | IllegalArgumentException e) {
-        // Already shutting down, or the hook was never registered.
-      }
+      releaseDataDirectory();
     }
     if (process != null) {
       LOG.info("Embedded PostgreSQL (pid {}) stopped", process.pid());
@@ -196,6 +186,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   /** Lets go of the data directory but leaves the server running, as a node that vanished would (for tests). */
   synchronized void abandon() {
     stopped = true;
+    releaseDataDirectory();
+  }
+
+  /** Drops the data directory lock and the shutdown hook that would stop the server. */
+  private void releaseDataDirectory() {
     try {
       lock.release();
     } catch (IOException e) {
@@ -205,7 +200,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException | IllegalArgumentException e) {
-      // Never registered.
+      // Already shutting down, or the hook was never registered.
     }
   }
 
