@@ -18,18 +18,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shared conformance cases against a real TigerBeetle cluster, when {@code TB_ADDRESSES} names one
+ * Conformance cases against a real TigerBeetle cluster, when {@code TB_ADDRESSES} names one
  * ({@code TB_CLUSTER_ID} defaults to 0); reported as skipped otherwise. The same runner path (one long-lived ledger,
  * each case in its own id namespace, no test hooks) is also exercised on the embedded engine, so it is known to work
  * before a cluster is at hand.
  */
 class TigerBeetleConformanceTest {
 
-  private static Path casesDir() {
-    // The surefire configuration names the shared folder (not under the ledgerline. prefix: that one is config).
-    String shared = System.getProperty("shared.dir");
-    assertThat(shared).as("system property shared.dir").isNotNull();
-    return Path.of(shared, "conformance", "cases");
+  /** The project's own cases, or the directory named by {@code TB_CASES} (e.g. a larger corpus beside the clone). */
+  private static Path casesDir() throws Exception {
+    String dir = System.getenv("TB_CASES");
+    if (dir != null && !dir.isBlank()) return Path.of(dir);
+    return Path.of(TigerBeetleConformanceTest.class.getResource("/conformance").toURI());
   }
 
   private static ConformanceRunner.Summary run(LedgerBackend shared, StringBuilder log) throws Exception {
@@ -63,7 +63,7 @@ class TigerBeetleConformanceTest {
     }
     assertThat(s.failed()).as(log.toString()).isZero();
     // Without hooks (like a real cluster) the clock and balance-setup cases are skipped, the rest must pass.
-    assertThat(s.passed()).as(log.toString()).isGreaterThanOrEqualTo(10);
+    assertThat(s.passed()).as(log.toString()).isGreaterThanOrEqualTo(5);
     assertThat(log.toString()).contains("SKIP");
   }
 }
