@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         dev.ledgerline.gateway.auth.TokenCommand.class,
         dev.ledgerline.ledger.cli.ConformanceCommand.class,
         dev.ledgerline.ledger.cli.VerifyCommand.class,
-        dev.ledgerline.ledger.cli.BenchCommand.class})
+        dev.ledgerline.ledger.cli.BenchCommand.class,
+        dev.ledgerline.chaos.ChaosCommand.class})
 public final class Ledgerline implements Runnable {
 
   public static void main(String[] args) {

@@ -98,7 +98,11 @@ public record LedgerlineConfig(
 
   /** {@code ledger.*}: the batching ledger verticle and its backend. */
   public record Ledger(LedgerBackendKind backend, int batchMaxEvents, Duration batchLinger, int queueMaxEvents,
-      Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine) {}
+      Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine,
+      Lease lease) {}
+
+  /** {@code ledger.lease.*}: the embedded ledger's write lease in PostgreSQL. */
+  public record Lease(Duration ttl, Duration acquireTimeout) {}
 
   /** {@code ledger.engine.*}: the embedded engine's files. */
   public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync) {}
@@ -136,7 +140,9 @@ public record LedgerlineConfig(
             tb.getString("cluster-id"),
             tb.getJsonArray("addresses").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),
             new Engine(Path.of(en.getString("data-dir")), duration(en.getString("snapshot-interval")),
-                en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync"))),
+                en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync")),
+            new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
+                duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
         j.copy());
   }
 

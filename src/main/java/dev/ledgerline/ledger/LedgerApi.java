@@ -57,6 +57,8 @@ public final class LedgerApi {
   public static final int FAILURE_UNAVAILABLE = 4;
   /** Anything else the backend reported. */
   public static final int FAILURE_INTERNAL = 5;
+  /** This node does not hold the ledger's write lease; nothing was executed, another node may hold it. */
+  public static final int FAILURE_NOT_LEADER = 6;
 
   private LedgerApi() {}
 

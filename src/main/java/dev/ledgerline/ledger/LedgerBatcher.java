@@ -142,6 +142,8 @@ public final class LedgerBatcher {
   private Runnable onIdle;
   private long batches;
   private java.util.function.Consumer<List<Transfer>> committed;
+  /** Null while writes may go to the backend, else why not (the ledger lease); asked before every batch. */
+  private Supplier<String> writeGate = () -> null;
 
   public LedgerBatcher(LedgerBackend backend, Settings settings, Executor context, Timers timers,
       LongSupplier nanoClock, MeterRegistry registry) {
@@ -166,6 +168,14 @@ public final class LedgerBatcher {
    */
   public void onCommitted(java.util.function.Consumer<List<Transfer>> listener) {
     this.committed = listener;
+  }
+
+  /**
+   * Sets the check made on admission and again before every batch leaves: while it returns a reason, writes are
+   * refused with {@link LedgerApi#FAILURE_NOT_LEADER} and nothing reaches the backend.
+   */
+  public void writeGate(Supplier<String> gate) {
+    this.writeGate = gate;
   }
 
   // =====================================================================================================
@@ -193,6 +203,11 @@ public final class LedgerBatcher {
       reply.fail(LedgerApi.FAILURE_UNAVAILABLE, op + ": the ledger is stopping; nothing was executed");
       return;
     }
+    String refused = writeGate.get();
+    if (refused != null) {
+      reply.fail(LedgerApi.FAILURE_NOT_LEADER, notLeader(op, refused));
+      return;
+    }
     if (n == 0) {
       // An empty request is legal and has no effect.
       ((Reply<Object>) cast(reply)).succeed(List.of());
@@ -216,6 +231,10 @@ public final class LedgerBatcher {
     queuedEvents += n;
     queuedRequests++;
     maybeFlush();
+  }
+
+  private static String notLeader(String op, String why) {
+    return op + ": not_leader: " + why + "; nothing was executed";
   }
 
   @SuppressWarnings("unchecked")
@@ -245,6 +264,19 @@ public final class LedgerBatcher {
     if (lingerTimer >= 0) {
       timers.cancel(lingerTimer);
       lingerTimer = -1;
+    }
+    String refused = writeGate.get();
+    if (refused != null) {
+      // The lease ran out while these waited: none of them reaches the backend.
+      while (!queue.isEmpty()) {
+        Pending p = queue.pollFirst();
+        queuedEvents -= p.size;
+        queuedRequests--;
+        p.answered = true;
+        p.reply.fail(LedgerApi.FAILURE_NOT_LEADER,
+            notLeader(p.transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS, refused));
+      }
+      return;
     }
     Pending head = queue.peekFirst();
     List<Pending> batch = new ArrayList<>();

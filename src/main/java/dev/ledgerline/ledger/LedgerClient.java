@@ -128,6 +128,8 @@ public final class LedgerClient {
             return new RequestTooLargeException(ids.get().size(), message);
           case LedgerApi.FAILURE_UNAVAILABLE:
             return new LedgerUnavailableException(message);
+          case LedgerApi.FAILURE_NOT_LEADER:
+            return new LedgerNotLeaderException(message);
           default:
             return new LedgerException(message);
         }

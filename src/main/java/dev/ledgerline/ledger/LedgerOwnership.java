@@ -7,23 +7,19 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.shareddata.Lock;
 
 /**
- * Makes sure an embedded ledger is alone in its cluster, and that embedded and TigerBeetle ledger nodes never mix
- * (they would be two different ledgers). Two signals, both through the cluster: a cluster-wide lock that an embedded
- * ledger holds for its lifetime, and a probe of {@link LedgerApi#OWNER}, which every running ledger answers. The
- * probe names the other node in the error.
+ * Refuses a second ledger node that this node can see in its cluster, and the mix of embedded and TigerBeetle ledger
+ * nodes (they would be two different ledgers), naming the other node: a probe of {@link LedgerApi#OWNER}, which
+ * every running ledger answers. This is an early, friendly refusal only: cluster membership is not partition-safe,
+ * and what keeps an embedded ledger to one writer is its lease in PostgreSQL ({@link LedgerLease}).
  */
 final class LedgerOwnership {
-  static final String LOCK = "ledgerline.ledger.embedded";
-  private static final long LOCK_WAIT_MS = 2_000;
   private static final long PROBE_MS = 2_000;
 
   private final Vertx vertx;
   private final String nodeId;
   private final LedgerBackendKind backend;
-  private Lock lock;
 
   LedgerOwnership(Vertx vertx, String nodeId, LedgerBackendKind backend) {
     this.vertx = vertx;
@@ -31,7 +27,7 @@ final class LedgerOwnership {
     this.backend = backend;
   }
 
-  /** Succeeds when this node may run its ledger; fails with a message naming the conflict otherwise. */
+  /** Succeeds when no conflicting ledger answers; fails with a message naming the conflict otherwise. */
   Future<Void> claim() {
     if (backend != LedgerBackendKind.EMBEDDED) {
       return probe().compose(other -> other == null || !other.backend().equals(LedgerBackendKind.EMBEDDED.id())
@@ -40,24 +36,14 @@ final class LedgerOwnership {
               + " with ledger.backend=" + backend.id() + ": node " + other.nodeId() + " already runs an embedded "
               + "ledger in this cluster, and the two would be different ledgers")));
     }
-    return vertx.sharedData().getLockWithTimeout(LOCK, LOCK_WAIT_MS)
-        .recover(err -> probe().compose(other -> Future.failedFuture(refusal(other))))
-        .compose(l -> {
-          lock = l;
-          return probe().compose(other -> {
-            if (other == null) return Future.succeededFuture();
-            release();
-            return Future.failedFuture(refusal(other));
-          });
-        });
+    return probe().compose(other -> other == null ? Future.succeededFuture() : Future.failedFuture(refusal(other)));
   }
 
   private LedgerException refusal(OwnerInfo other) {
-    String who = other == null ? "another node (it holds the cluster lock " + LOCK + ")"
-        : "node " + other.nodeId() + " (ledger.backend=" + other.backend() + ")";
     return new LedgerException("refusing to start the ledger on node " + nodeId + ": ledger.backend=embedded "
-        + "allows exactly one ledger node per cluster, and " + who + " already runs one. Remove the ledger role "
-        + "from this node, or use ledger.backend=tigerbeetle to run several ledger nodes");
+        + "allows exactly one ledger node per cluster, and node " + other.nodeId() + " (ledger.backend="
+        + other.backend() + ") already runs one. Remove the ledger role from this node, or use "
+        + "ledger.backend=tigerbeetle to run several ledger nodes");
   }
 
   /** The owner of any running ledger, or null when none answers. */
@@ -71,12 +57,5 @@ final class LedgerOwnership {
 
   OwnerInfo info() {
     return new OwnerInfo(nodeId, backend.id());
-  }
-
-  void release() {
-    if (lock != null) {
-      lock.release();
-      lock = null;
-    }
   }
 }

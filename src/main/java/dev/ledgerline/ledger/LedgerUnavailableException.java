@@ -1,7 +1,7 @@
 package dev.ledgerline.ledger;
 
 /** The backend is closed or has stopped for good (e.g. a failed fsync); nothing in the failed request was acknowledged. */
-public final class LedgerUnavailableException extends LedgerException {
+public class LedgerUnavailableException extends LedgerException {
   public LedgerUnavailableException(String message) {
     super(message);
   }

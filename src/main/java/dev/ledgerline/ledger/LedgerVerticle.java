@@ -14,6 +14,10 @@ import dev.ledgerline.ledger.LedgerApi.Query;
 import dev.ledgerline.ledger.LedgerApi.Transfers;
 import dev.ledgerline.node.NodeContext;
 import dev.ledgerline.node.RoleVerticle;
+import dev.ledgerline.ledger.engine.LedgerEngine;
+import io.vertx.core.Promise;
+import java.nio.file.Path;
+import java.util.UUID;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -29,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code ledger} role: wires the event-bus addresses of {@link LedgerApi} to a {@link LedgerBatcher} over the
- * configured {@link LedgerBackend}. With the embedded backend it first makes sure it is the only ledger node in the
- * cluster ({@link LedgerOwnership}).
+ * configured {@link LedgerBackend}. It refuses to start beside another ledger it can see ({@link LedgerOwnership});
+ * with the embedded backend it serves writes only while it holds the ledger's write lease in PostgreSQL
+ * ({@link LedgerLease}), asked before every batch.
  */
 public final class LedgerVerticle extends RoleVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
@@ -43,6 +48,11 @@ public final class LedgerVerticle extends RoleVerticle {
   private LedgerBatcher batcher;
   private volatile boolean stopped;
   private CommittedPublisher publisher;
+  /** The embedded engine under any decorator (null for TigerBeetle), and its write lease. */
+  private LedgerEngine engine;
+  private LedgerLease lease;
+  private long renewTimer = -1;
+  private boolean renewing;
 
   public LedgerVerticle(NodeContext node) {
     this(node, UnaryOperator.identity());
@@ -64,12 +74,23 @@ public final class LedgerVerticle extends RoleVerticle {
     config = node.config().ledger();
     ownership = new LedgerOwnership(vertx, node.nodeId(), config.backend());
     return ownership.claim()
-        .compose(v -> vertx.executeBlocking(() -> decorator.apply(LedgerBackends.open(config))))
-        .compose(b -> {
+        .compose(v -> vertx.executeBlocking(() -> LedgerBackends.open(config)))
+        .compose(opened -> {
+          backend = opened;
+          if (opened instanceof LedgerEngine e) engine = e;
+          return takeLease();
+        })
+        .compose(v -> {
+          LedgerBackend b = decorator.apply(backend);
           backend = b;
           batcher = new LedgerBatcher(b, new LedgerBatcher.Settings(config.batchMaxEvents(), config.batchLinger(),
               config.queueMaxEvents(), config.requestTimeout()), r -> context.runOnContext(x -> r.run()),
               timers(), System::nanoTime, node.registry());
+          if (lease != null) {
+            batcher.writeGate(lease::refusal);
+            long every = Math.max(1, lease.ttl().toMillis() / 3);
+            renewTimer = vertx.setPeriodic(every, id -> renew());
+          }
           if (!Boolean.FALSE.equals(node.config().value("ledger.publish-committed"))) {
             publisher = new CommittedPublisher(vertx, b);
             batcher.onCommitted(publisher::committed);
@@ -89,6 +110,65 @@ public final class LedgerVerticle extends RoleVerticle {
           stopped = true; // a reload must not reach a ledger that never started
           return cleanup().transform(x -> Future.failedFuture(err));
         });
+  }
+
+  /**
+   * With the embedded engine, takes the ledger's write lease in PostgreSQL before any write is served: one writer
+   * per ledger whatever Hazelcast believes about membership. Waits up to {@code ledger.lease.acquire-timeout} for a
+   * lease another node holds; a lease of another ledger, or one ahead of this node's data, refuses the start at once.
+   */
+  private Future<Void> takeLease() {
+    if (engine == null) return Future.succeededFuture();
+    if (!node.services().hasPostgres()) {
+      return Future.failedFuture(new LedgerException("the embedded ledger needs PostgreSQL (postgres.*) for its write "
+          + "lease, and this node has none"));
+    }
+    Path dir = config.engine().dataDir();
+    return vertx.executeBlocking(() -> LedgerIdentity.of(dir)).compose(id -> {
+      lease = new LedgerLease(node.services().pool(), LedgerLease.EMBEDDED, id, LedgerIdentity.holder(dir),
+          node.nodeId(), config.lease().ttl(), System::nanoTime);
+      long deadline = System.nanoTime() + config.lease().acquireTimeout().toNanos();
+      Promise<Void> taken = Promise.promise();
+      acquire(id, deadline, taken, null);
+      return taken.future();
+    });
+  }
+
+  private void acquire(UUID id, long deadline, Promise<Void> taken, String lastWait) {
+    lease.acquire(engine.durableOp()).onSuccess(epoch -> {
+      LOG.info("ledger {} write lease taken by node {}: epoch {}, ttl {}, at op {}", id, node.nodeId(), epoch,
+          lease.ttl(), engine.durableOp());
+      taken.complete();
+    }).onFailure(err -> {
+      boolean retry = err instanceof LedgerLease.LeaseException le && le.reason() == LedgerLease.Reason.HELD;
+      if (!retry || System.nanoTime() - deadline >= 0 || stopped) {
+        taken.fail(new LedgerException("refusing to start the ledger on node " + node.nodeId() + ": "
+            + err.getMessage() + (retry ? " (waited ledger.lease.acquire-timeout = " + config.lease().acquireTimeout()
+            + ")" : "") + ". If that ledger's data is gone for good and this node's is the one to keep, an operator "
+            + "removes the lease first: DELETE FROM ledger_lease WHERE name = '" + LedgerLease.EMBEDDED + "'", err));
+        return;
+      }
+      if (!err.getMessage().equals(lastWait)) LOG.warn("ledger waiting for the write lease: {}", err.getMessage());
+      vertx.setTimer(Math.max(50, Math.min(1000, lease.ttl().toMillis() / 4)),
+          t -> acquire(id, deadline, taken, err.getMessage()));
+    });
+  }
+
+  /** Renews the lease with the last durable op; a lease taken over is lost for good (writes stay refused). */
+  private void renew() {
+    if (renewing || stopped || lease.lost()) return;
+    renewing = true;
+    lease.renew(engine.durableOp()).onComplete(ar -> {
+      renewing = false;
+      if (ar.failed()) {
+        if (lease.lost()) {
+          LOG.error("ledger on node {}: {}", node.nodeId(), ar.cause().getMessage());
+          vertx.cancelTimer(renewTimer);
+        } else {
+          LOG.warn("ledger write lease not renewed ({}); writes stop when it runs out", ar.cause().getMessage());
+        }
+      }
+    });
   }
 
   private Future<Void> register() {
@@ -153,6 +233,7 @@ public final class LedgerVerticle extends RoleVerticle {
   @Override
   protected Future<?> stopRole() {
     stopped = true;
+    if (renewTimer >= 0) vertx.cancelTimer(renewTimer);
     Future<Void> unregistered = Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
     consumers.clear();
     return unregistered.recover(e -> Future.succeededFuture()).compose(v -> {
@@ -177,10 +258,16 @@ public final class LedgerVerticle extends RoleVerticle {
           b.close();
           return null;
         });
-    return closed.eventually(() -> {
-      if (ownership != null) ownership.release();
+    return closed.eventually(this::releaseLease).mapEmpty();
+  }
+
+  /** Gives the lease back with the final durable op, so a successor with this data may start at once. */
+  private Future<Void> releaseLease() {
+    if (lease == null || lease.epoch() == 0 || lease.lost()) return Future.succeededFuture();
+    return lease.release(engine.durableOp()).recover(e -> {
+      LOG.warn("ledger write lease not released ({}); it expires after {}", e.getMessage(), lease.ttl());
       return Future.succeededFuture();
-    }).mapEmpty();
+    });
   }
 
   /** The batcher, for tests in this package. */
@@ -199,6 +286,13 @@ public final class LedgerVerticle extends RoleVerticle {
     // A batch older than the request deadline means the backend is not answering (TigerBeetle retries forever).
     if (inFlightMs > c.requestTimeout().toMillis()) {
       return Future.failedFuture("ledger backend has not answered for " + inFlightMs + " ms: " + data.encode());
+    }
+    LedgerLease l = lease;
+    if (l != null) {
+      data.put("leaseEpoch", l.epoch());
+      String refused = l.refusal();
+      // A ledger that may not write is not ready: a load balancer or orchestrator must see it.
+      if (refused != null) return Future.failedFuture(refused + ": " + data.encode());
     }
     return super.health().map(h -> h.mergeIn(data));
   }

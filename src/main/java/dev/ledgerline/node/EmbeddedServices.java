@@ -29,7 +29,10 @@ public final class EmbeddedServices {
 
   /** PostgreSQL settings, or null when no role of this node uses PostgreSQL. */
   public static PostgresSettings postgres(LedgerlineConfig config) {
-    if (config.node().roles().stream().noneMatch(NEED_POSTGRES::contains)) {
+    // The embedded ledger keeps its write lease in PostgreSQL.
+    boolean embeddedLedger = config.node().roles().contains(Role.LEDGER)
+        && config.ledger().backend() == LedgerlineConfig.LedgerBackendKind.EMBEDDED;
+    if (!embeddedLedger && config.node().roles().stream().noneMatch(NEED_POSTGRES::contains)) {
       return null;
     }
     LedgerlineConfig.Postgres p = config.postgres();

@@ -2,6 +2,11 @@ package dev.ledgerline.node;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.testing.FreePorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -27,8 +32,34 @@ public final class TestNodes {
     // A busy test machine can stall a Redis reply past the production default, which would turn a test request into
     // a 503 or switch rate limits to local buckets; tests that exercise the timeout build their own limiter.
     all.put("redis.command-timeout", "5s");
+    // Never the working directory's data/pg: a PostgreSQL of its own per node, unless the test names one (a lease
+    // row or account left by another test must not leak into this one).
+    if (!sets.containsKey("postgres.data-dir") && !sets.containsKey("postgres.mode")) {
+      all.put("postgres.data-dir", tempDataRoot("ledgerline-test-pg").resolve("pg").toString());
+    }
     all.putAll(sets);
     return ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), all));
+  }
+
+  /**
+   * A fresh directory that the unprivileged PostgreSQL user can pass through (as root, the embedded server runs as
+   * nobody), removed when the test JVM exits.
+   */
+  public static Path tempDataRoot(String prefix) {
+    try {
+      Path dir = Files.createTempDirectory(prefix);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (var paths = Files.walk(dir)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+          // Best effort.
+        }
+      }));
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public static Node start(Map<String, String> sets) {

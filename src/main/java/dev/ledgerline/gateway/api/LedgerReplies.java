@@ -21,6 +21,7 @@ public final class LedgerReplies {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerReplies.class);
   public static final String TYPE_LEDGER_RESULT = "urn:ledgerline:problem:ledger-result";
   public static final String TYPE_OUTCOME_UNKNOWN = "urn:ledgerline:problem:outcome-unknown";
+  public static final String TYPE_NOT_LEADER = "urn:ledgerline:problem:not-leader";
 
   private LedgerReplies() {}
 
@@ -48,6 +49,10 @@ public final class LedgerReplies {
     }
     if (e instanceof RequestTooLargeException) {
       return Reply.problem(ProblemHandler.standard(413));
+    }
+    if (e instanceof dev.ledgerline.ledger.LedgerNotLeaderException) {
+      return Reply.problem(Problem.of(503, "this ledger node does not hold the write lease; nothing was executed, "
+          + "retry later").withType(TYPE_NOT_LEADER)).notKept().withRetryAfter(1);
     }
     if (e instanceof LedgerUnavailableException) {
       return Reply.problem(Problem.of(503, "the ledger is unavailable; retry later")).notKept().withRetryAfter(1);

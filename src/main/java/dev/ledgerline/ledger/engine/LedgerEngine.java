@@ -539,6 +539,11 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     return onEngine(() -> new Stats(sm.accountCount(), sm.transferCount(), sm.memoryBytes(), opNumber, walEnd));
   }
 
+  /** The last op whose log record is durable (fsync'd): what this ledger's data is known to hold after a crash. */
+  public long durableOp() {
+    return writer.durableOp();
+  }
+
   /** Takes a snapshot now and waits for it (tests and bench). */
   public void snapshotNow() {
     StateView view = onEngine(() -> sm.view(opNumber, walEnd));

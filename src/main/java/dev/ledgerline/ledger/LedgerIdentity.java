@@ -1,0 +1,78 @@
+package dev.ledgerline.ledger;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+
+/**
+ * Which ledger a data directory holds: a random id written once, next to the log, when the directory is first used
+ * by a ledger node. The write lease names it, so a node whose directory holds another ledger (or was wiped) never
+ * becomes the writer of the one the cluster has been using.
+ */
+public final class LedgerIdentity {
+  static final String FILE = "ledger-id";
+
+  private LedgerIdentity() {}
+
+  /** The directory's ledger id, created (atomically and durably) if it has none yet. */
+  public static UUID of(Path dataDir) throws IOException {
+    Path file = dataDir.resolve(FILE);
+    if (Files.exists(file)) return read(file);
+    Files.createDirectories(dataDir);
+    Path tmp = Files.createTempFile(dataDir, FILE, ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap((UUID.randomUUID() + "\n").getBytes(StandardCharsets.US_ASCII)));
+        ch.force(true);
+      }
+      try {
+        // A hard link never replaces (rename would): if another process won the race, its id stands.
+        Files.createLink(file, tmp);
+      } catch (FileAlreadyExistsException e) {
+        // Read below.
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    try (FileChannel dir = FileChannel.open(dataDir, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot sync a directory; the id is re-read on every start anyway.
+    }
+    return read(file);
+  }
+
+  private static UUID read(Path file) throws IOException {
+    String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + " does not hold a ledger id (" + text.length() + " characters); refusing to guess "
+          + "which ledger this directory holds", e);
+    }
+  }
+
+  /** The lease holder name of a data directory on this host: the same name means the same files. */
+  public static String holder(Path dataDir) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = System.getenv().getOrDefault("HOSTNAME", "unknown-host");
+    }
+    Path dir;
+    try {
+      dir = dataDir.toRealPath();
+    } catch (IOException e) {
+      dir = dataDir.toAbsolutePath().normalize();
+    }
+    return host + ":" + dir;
+  }
+}
