@@ -57,6 +57,8 @@ public final class LedgerApi {
   public static final int FAILURE_UNAVAILABLE = 4;
   /** Anything else the backend reported. */
   public static final int FAILURE_INTERNAL = 5;
+  /** The ledger halted while making a write durable; the write may have been applied; look the ids up. */
+  public static final int FAILURE_OUTCOME_UNKNOWN = 6;
 
   private LedgerApi() {}
 

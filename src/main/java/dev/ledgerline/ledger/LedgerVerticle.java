@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class LedgerVerticle extends RoleVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
 
+  private final Function<LedgerlineConfig.Ledger, LedgerBackend> opener;
   private final UnaryOperator<LedgerBackend> decorator;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private LedgerlineConfig.Ledger config;
@@ -50,8 +51,19 @@ public final class LedgerVerticle extends RoleVerticle {
 
   /** With a wrapper around the opened backend (tests: fault injection over the real engine). */
   public LedgerVerticle(NodeContext node, UnaryOperator<LedgerBackend> decorator) {
+    this(node, LedgerBackends::open, decorator);
+  }
+
+  private LedgerVerticle(NodeContext node, Function<LedgerlineConfig.Ledger, LedgerBackend> opener,
+      UnaryOperator<LedgerBackend> decorator) {
     super(node);
+    this.opener = opener;
     this.decorator = decorator;
+  }
+
+  /** Opens its backend with {@code opener} instead of from the configuration (tests: fault injection). */
+  static LedgerVerticle openingWith(NodeContext node, Function<LedgerlineConfig.Ledger, LedgerBackend> opener) {
+    return new LedgerVerticle(node, opener, UnaryOperator.identity());
   }
 
   @Override
@@ -64,7 +76,7 @@ public final class LedgerVerticle extends RoleVerticle {
     config = node.config().ledger();
     ownership = new LedgerOwnership(vertx, node.nodeId(), config.backend());
     return ownership.claim()
-        .compose(v -> vertx.executeBlocking(() -> decorator.apply(LedgerBackends.open(config))))
+        .compose(v -> vertx.executeBlocking(() -> decorator.apply(opener.apply(config))))
         .compose(b -> {
           backend = b;
           batcher = new LedgerBatcher(b, new LedgerBatcher.Settings(config.batchMaxEvents(), config.batchLinger(),
@@ -149,7 +161,10 @@ public final class LedgerVerticle extends RoleVerticle {
     };
   }
 
-  /** Stops taking requests, lets queued and in-flight batches finish, then closes the backend. */
+  /**
+   * Stops taking requests, lets queued and in-flight batches finish, then lets the committed-transfer publisher
+   * finish (it reads the backend), then closes the backend.
+   */
   @Override
   protected Future<?> stopRole() {
     stopped = true;
@@ -166,6 +181,14 @@ public final class LedgerVerticle extends RoleVerticle {
             LOG.warn("ledger stopping with a batch still in flight (backend not answering)");
             return Future.succeededFuture();
           });
+    }).compose(v -> {
+      CommittedPublisher p = publisher;
+      if (p == null) return Future.<Void>succeededFuture();
+      // No batch completes any more, so nothing is added to the publisher: wait for what it already has.
+      return p.drained().timeout(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS).recover(e -> {
+        LOG.warn("ledger stopping before every committed batch was published (backend not answering)");
+        return Future.succeededFuture();
+      });
     }).eventually(this::cleanup);
   }
 
@@ -192,7 +215,13 @@ public final class LedgerVerticle extends RoleVerticle {
   public Future<JsonObject> health() {
     LedgerBatcher b = batcher;
     LedgerlineConfig.Ledger c = config;
+    LedgerBackend backendNow = backend;
     if (b == null || c == null) return super.health();
+    java.util.Optional<String> halted = backendNow == null ? java.util.Optional.empty() : backendNow.haltReason();
+    if (halted.isPresent()) {
+      // Never comes back by itself (a failed fsync is not retried): DOWN until the node is restarted.
+      return Future.failedFuture("ledger halted, restart the node: " + halted.get());
+    }
     long inFlightMs = b.inFlightNanos() / 1_000_000;
     JsonObject data = new JsonObject().put("backend", c.backend().id()).put("queuedEvents", b.queuedEvents())
         .put("queuedRequests", b.queuedRequests()).put("inFlightMillis", inFlightMs).put("maxEvents", b.maxEvents());

@@ -3,6 +3,7 @@ package dev.ledgerline.ledger.engine;
 import dev.ledgerline.ledger.BatchTooLargeException;
 import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.LedgerException;
+import dev.ledgerline.ledger.LedgerOutcomeUnknownException;
 import dev.ledgerline.ledger.LedgerTestHooks;
 import dev.ledgerline.ledger.LedgerUnavailableException;
 import dev.ledgerline.ledger.model.Account;
@@ -83,7 +84,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   public record RecoveryInfo(long snapshotOp, long replayedRecords, long lastOp, boolean truncatedTornTail,
       long tornTailOffset, long millis) {}
 
-  private LedgerEngine(EngineConfig config, EngineClock clock, boolean testHooks) throws IOException {
+  private LedgerEngine(EngineConfig config, EngineClock clock, boolean testHooks, WalFiles files)
+      throws IOException {
     long started = System.nanoTime();
     this.config = config;
     this.clock = clock;
@@ -119,7 +121,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     }
     this.sm = machine;
     Path walFile = dir.resolve(Wal.FILE);
-    wal = FileChannel.open(walFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    wal = files.open(walFile);
     Replay replay = new Replay();
     long[] replayed = {0};
     Wal.ScanResult scan = Wal.scan(wal, walFile, snapOffset, snapOp + 1, r -> {
@@ -168,8 +170,13 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
    * conformance runner only.
    */
   public static LedgerEngine open(EngineConfig config, EngineClock clock, boolean testHooks) {
+    return open(config, clock, testHooks, WalFiles.DEFAULT);
+  }
+
+  /** Opens the engine over log files opened by {@code files} (fault tests). */
+  public static LedgerEngine open(EngineConfig config, EngineClock clock, boolean testHooks, WalFiles files) {
     try {
-      return new LedgerEngine(config, clock, testHooks);
+      return new LedgerEngine(config, clock, testHooks, files);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open ledger data directory " + config.dataDir(), e);
     }
@@ -422,7 +429,16 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   }
 
   private void onFatal(Throwable t) {
-    if (fatal == null) fatal = t;
+    if (fatal == null) {
+      fatal = t;
+      LOG.error("ledger engine {} halted: every request is refused until the node restarts ({})", dir, t.toString());
+    }
+  }
+
+  @Override
+  public Optional<String> haltReason() {
+    Throwable f = fatal;
+    return f == null ? Optional.empty() : Optional.of(String.valueOf(f));
   }
 
   /** T = max(previous + 1, clock) + n. */
@@ -439,7 +455,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     ByteBuffer b = body == null ? null : body.duplicate();
     walEnd += Wal.HEADER + (b == null ? 0 : b.remaining());
     writer.enqueue(new LogWriter.Item(opNumber, timestamp, operation, b, onDurable, e -> f.completeExceptionally(
-        new LedgerUnavailableException("write-ahead log failed; nothing in this batch was acknowledged", e))));
+        e instanceof LedgerOutcomeUnknownException ? e
+            : new LedgerUnavailableException("write-ahead log failed; nothing in this batch was written", e))));
   }
 
   private void afterRequest(long expiryBefore, long t) {

@@ -1,5 +1,6 @@
 package dev.ledgerline.ledger.engine;
 
+import dev.ledgerline.ledger.LedgerOutcomeUnknownException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -151,6 +152,7 @@ final class LogWriter implements Runnable {
         continue;
       }
       long lastOp = durableOp;
+      boolean writing = false;
       try {
         if (n > 0) {
           ByteBuffer[] bufs = new ByteBuffer[n];
@@ -164,6 +166,7 @@ final class LogWriter implements Runnable {
           long total = 0;
           for (ByteBuffer b : bufs) total += b.remaining();
           if (fsync && position + total > allocated) preallocate(position + total);
+          writing = true;
           channel.position(position);
           long written = 0;
           while (written < total) written += channel.write(bufs);
@@ -177,7 +180,14 @@ final class LogWriter implements Runnable {
           durableLock.notifyAll();
         }
         onFatal.accept(e); // the engine stops before anyone learns of the failure
-        for (Item it : batch) if (it != STOP) it.onFailure().accept(e);
+        // Once the group's bytes went to the file they may be on disk and replay at the next start: for its records
+        // the outcome is unknown. Before that (the preallocation failed) nothing of the group was written.
+        Throwable answer = writing ? new LedgerOutcomeUnknownException(
+            "the write-ahead log failed while making this batch durable; it may or may not replay at restart", e) : e;
+        for (Item it : batch) {
+          if (it == STOP) continue;
+          it.onFailure().accept(it.isRecord() ? answer : e);
+        }
         if (stop) return;
         continue;
       }
