@@ -100,8 +100,9 @@ public record LedgerlineConfig(
   public record Ledger(LedgerBackendKind backend, int batchMaxEvents, Duration batchLinger, int queueMaxEvents,
       Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine) {}
 
-  /** {@code ledger.engine.*}: the embedded engine's files. */
-  public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync) {}
+  /** {@code ledger.engine.*}: the embedded engine's files; {@code walArchive} is {@code ledger.wal.archive}. */
+  public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync,
+      boolean walArchive) {}
 
   static LedgerlineConfig from(JsonObject j) {
     JsonObject n = j.getJsonObject("node");
@@ -136,7 +137,8 @@ public record LedgerlineConfig(
             tb.getString("cluster-id"),
             tb.getJsonArray("addresses").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),
             new Engine(Path.of(en.getString("data-dir")), duration(en.getString("snapshot-interval")),
-                en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync"))),
+                en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync"),
+                lg.getJsonObject("wal").getBoolean("archive"))),
         j.copy());
   }
 
