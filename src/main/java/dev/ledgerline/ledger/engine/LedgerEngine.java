@@ -78,6 +78,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private final ExecutorService snapshotter;
   private final StateMachine.Results results = new StateMachine.Results();
   private final RecoveryInfo recovery;
+  private final Object pruneLock = new Object();
 
   // Engine-thread state.
   private long prepareTimestamp;
@@ -610,14 +611,18 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
    * Captures the state for a snapshot at the current op (engine thread) and has the log start a new segment after
    * that op, so the snapshot will cover whole segments.
    */
-  private StateView snapshotView() {
+  private SnapshotPoint snapshotView() {
     StateView view = sm.view(opNumber);
-    writer.enqueue(LogWriter.Item.rotate(opNumber + 1));
-    return view;
+    CompletableFuture<Void> rotated = new CompletableFuture<>();
+    writer.enqueue(LogWriter.Item.rotate(opNumber + 1, () -> rotated.complete(null), rotated::completeExceptionally));
+    return new SnapshotPoint(view, rotated);
   }
 
+  /** A state to snapshot, and the log's switch to the segment after it. */
+  private record SnapshotPoint(StateView view, CompletableFuture<Void> rotated) {}
+
   private void startSnapshot() {
-    StateView view = snapshotView();
+    SnapshotPoint view = snapshotView();
     snapshotRunning = true;
     lastSnapshotNanos = System.nanoTime();
     snapshotter.execute(() -> {
@@ -629,7 +634,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     });
   }
 
-  private void writeSnapshot(StateView view) {
+  private void writeSnapshot(SnapshotPoint point) {
+    StateView view = point.view();
     Path tmp = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX + ".tmp");
     Path target = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX);
     try {
@@ -644,6 +650,12 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       if (config.fsync()) fsyncDirectory(dir);
       lastSnapshotOp = Math.max(lastSnapshotOp, view.opNumber);
       LOG.info("ledger snapshot at op {} written: {}", view.opNumber, target);
+      // The segment after the snapshot exists once the rotation is done: then the one before it is covered.
+      try {
+        point.rotated().get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        return; // the log failed: the engine has halted; nothing to prune
+      }
       prune();
     } catch (IOException e) {
       // A failed fsync is never retried: stop the engine for good.
@@ -659,7 +671,14 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
    * ends where segment k+1 begins, so it is covered once the next segment starts at or before the older snapshot's
    * op + 1.
    */
-  private synchronized void prune() throws IOException {
+  private void prune() throws IOException {
+    // Not the engine's monitor: close() holds that while it waits for the snapshot thread.
+    synchronized (pruneLock) {
+      pruneLocked();
+    }
+  }
+
+  private void pruneLocked() throws IOException {
     List<Path> snapshots;
     try (Stream<Path> s = Files.list(dir)) {
       snapshots = s.filter(LedgerEngine::isSnapshot).sorted((a, b) -> Long.compare(snapshotOp(a), snapshotOp(b)))
@@ -720,7 +739,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
 
   /** Takes a snapshot now and waits for it (tests and bench). */
   public void snapshotNow() {
-    StateView view = onEngine(this::snapshotView);
+    SnapshotPoint view = onEngine(this::snapshotView);
     try {
       while (snapshotRunning) Thread.onSpinWait();
       writeSnapshot(view);
@@ -748,7 +767,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   @Override
   public synchronized void close() {
     if (closed) return;
-    StateView last = null;
+    SnapshotPoint last = null;
     try {
       if (fatal == null && config.snapshotOnClose()) {
         last = engine.submit(() -> opNumber > lastSnapshotOp ? snapshotView() : null).get();

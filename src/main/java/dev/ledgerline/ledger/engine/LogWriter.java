@@ -61,9 +61,12 @@ final class LogWriter implements Runnable {
       return new Item(Kind.COMPLETION, 0, 0, 0, null, onDurable, onFailure);
     }
 
-    /** Starts segment {@code firstOp} once every record before it is durable (no-op if that is the current one). */
-    static Item rotate(long firstOp) {
-      return new Item(Kind.ROTATE, firstOp, 0, 0, null, () -> { }, e -> { });
+    /**
+     * Starts segment {@code firstOp} once every record before it is durable (nothing to do if that is the current
+     * one), then runs {@code onDone}.
+     */
+    static Item rotate(long firstOp, Runnable onDone, Consumer<Throwable> onFailure) {
+      return new Item(Kind.ROTATE, firstOp, 0, 0, null, onDone, onFailure);
     }
 
     Runnable onDurable() {
@@ -219,6 +222,11 @@ final class LogWriter implements Runnable {
           commit(group);
           group.clear();
           rotate(it.opNumber);
+          if (failure == null) {
+            it.onDurable().run();
+          } else {
+            it.onFailure().accept(failure);
+          }
         } else {
           group.add(it);
         }
