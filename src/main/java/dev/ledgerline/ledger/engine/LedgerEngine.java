@@ -725,12 +725,13 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   /** Stored transfers and the bytes the state's arrays hold. */
   public record Stats(int accounts, int transfers, long memoryBytes, long opNumber, long walBytes) {}
 
-  /** {@code walBytes} is the size of the log's segment files, preallocated space included. */
+  /** {@code walBytes} is the log kept on disk: older segments' sizes plus the current one up to its last group. */
   public Stats stats() {
     Stats s = onEngine(() -> new Stats(sm.accountCount(), sm.transferCount(), sm.memoryBytes(), opNumber, 0));
-    long bytes = 0;
+    long[] current = writer.segmentAndEnd();
+    long bytes = current[1];
     try {
-      for (Wal.Segment seg : Wal.segments(dir)) bytes += Files.size(seg.file());
+      for (Wal.Segment seg : Wal.segments(dir)) if (seg.firstOp() < current[0]) bytes += Files.size(seg.file());
     } catch (IOException e) {
       bytes = -1; // a segment removed while being listed: the figure is informational
     }

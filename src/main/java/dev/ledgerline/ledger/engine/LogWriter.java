@@ -99,8 +99,8 @@ final class LogWriter implements Runnable {
   private volatile long durableOp;
   private volatile Throwable failure;
   private FileChannel channel;
-  private long segmentFirstOp;
-  private long position;
+  private volatile long segmentFirstOp;
+  private volatile long position;
   /** End of the zero-filled space ahead of {@link #position}. */
   private long allocated;
 
@@ -146,6 +146,11 @@ final class LogWriter implements Runnable {
 
   long durableOp() {
     return durableOp;
+  }
+
+  /** The segment being appended to (its first op) and the end of its last group, for statistics. */
+  long[] segmentAndEnd() {
+    return new long[] {segmentFirstOp, position};
   }
 
   Throwable failure() {

@@ -69,8 +69,11 @@ import java.util.zip.CRC32C;
  *   <li>otherwise it is a <b>torn tail</b>: the group never got its marker to disk, so its fsync never returned and
  *       none of it was acknowledged; the segment is truncated at the group's first byte.</li>
  * </ul>
- * A lost page that takes the last group's marker with it (and nothing before it) cannot be told from a crash before
- * that group's fsync: it is truncated as such. That is the one damage a single copy of the log cannot detect.
+ * Two cases cannot be told apart from a single copy of the log. A lost page that takes the last group's marker with
+ * it (and nothing before it) looks like a crash before that group's fsync: it is truncated as such. A power loss that
+ * kept the last group's marker page but lost an earlier page of it looks like a lost page of an acknowledged group:
+ * the engine refuses to start rather than guess, and an operator decides (cutting the segment at the named offset
+ * drops that group).
  */
 final class Wal {
   static final int HEADER = 32;
