@@ -188,15 +188,18 @@ final class Wal {
   /** Reads and checks a segment's header; returns the first op it names. */
   static long readSegmentHeader(FileChannel ch, Segment seg) throws IOException {
     if (ch.size() < SEGMENT_HEADER) {
-      throw new LedgerCorruptionException(seg.file(), 0, "segment header missing (file of " + ch.size() + " bytes)");
+      throw new LedgerCorruptionException(seg.file(), 0, "op " + seg.firstOp() + ": segment header missing (file of "
+          + ch.size() + " bytes)");
     }
     ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER).order(ByteOrder.LITTLE_ENDIAN);
     readFully(ch, h, 0);
     CRC32C crc = new CRC32C();
     crc.update(h.array(), 0, SEGMENT_HEADER - 4);
-    if (h.getLong(0) != MAGIC) throw new LedgerCorruptionException(seg.file(), 0, "not a version-2 log segment");
+    if (h.getLong(0) != MAGIC) {
+      throw new LedgerCorruptionException(seg.file(), 0, "op " + seg.firstOp() + ": not a version-2 log segment");
+    }
     if ((int) crc.getValue() != h.getInt(SEGMENT_HEADER - 4)) {
-      throw new LedgerCorruptionException(seg.file(), 0, "segment header checksum mismatch");
+      throw new LedgerCorruptionException(seg.file(), 0, "op " + seg.firstOp() + ": segment header checksum mismatch");
     }
     long first = h.getLong(16);
     if (first != seg.firstOp()) {
@@ -259,7 +262,9 @@ final class Wal {
                     + "next record should be");
           }
           if (!headerValid(slot, crc)) {
-            return damaged(groupStart, pos, pos, pos + HEADER, false, "record header checksum mismatch");
+            return damaged(groupStart, pos, pos, pos + HEADER, false, group.isEmpty()
+                ? "record header checksum mismatch"
+                : "checksum mismatch of the commit marker or the next record header");
           }
           int operation = slot.getShort(24) & 0xFFFF;
           if (operation == OP_COMMIT) {
@@ -328,16 +333,20 @@ final class Wal {
         throws IOException {
       String where = reason + (group.isEmpty() ? "" : " (group from byte offset " + groupStart + ", ops "
           + group.get(0).opNumber() + ".." + group.get(group.size() - 1).opNumber() + " read so far)");
+      // The op the damage is in: the record at this offset, or for a damaged item after a record of the group (its
+      // marker, or the next record's header), that last record's op.
+      long op = at > groupStart && from == at && !group.isEmpty() ? group.get(group.size() - 1).opNumber()
+          : expectedOp;
       if (!last) {
-        throw corrupt(at, expectedOp, where + "; a later segment exists, so this group was acknowledged");
+        throw corrupt(at, op, where + "; a later segment exists, so this group was acknowledged");
       }
       long marker = laterMarker(groupStart, at + ALIGN);
       if (marker >= 0) {
-        throw corrupt(at, expectedOp, where + "; an intact commit marker follows at byte offset " + marker
+        throw corrupt(at, op, where + "; an intact commit marker follows at byte offset " + marker
             + ", so this group was acknowledged");
       }
       if (!cut && !zeroSector(from, to)) {
-        throw corrupt(at, expectedOp, where + "; the damaged bytes are not zeros, which a crash cannot leave");
+        throw corrupt(at, op, where + "; the damaged bytes are not zeros, which a crash cannot leave");
       }
       return new ScanResult(groupStart, expectedOp - 1 - group.size(), true, where, groupStart);
     }

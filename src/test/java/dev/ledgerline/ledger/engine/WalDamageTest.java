@@ -49,9 +49,10 @@ class WalDamageTest {
    * @param damage what is done to the file
    * @param outcome what a restart does
    * @param refusedAt for REFUSES: the byte offset the error names
+   * @param refusedOp for REFUSES: the op the error names (op 1 = the accounts, op k + 1 = group k)
    * @param transfersAfter for a start: transfers the account shows
    */
-  record Row(String place, Damage damage, Outcome outcome, long refusedAt, int transfersAfter) {
+  record Row(String place, Damage damage, Outcome outcome, long refusedAt, long refusedOp, int transfersAfter) {
     @Override
     public String toString() {
       return place;
@@ -78,28 +79,28 @@ class WalDamageTest {
     int all = BATCHES * PER_BATCH;
     int allButLast = (BATCHES - 1) * PER_BATCH;
     return Stream.of(
-        new Row("nothing damaged", f -> { }, Outcome.STARTS, -1, all),
-        new Row("a bit flipped in the last record's body", flip(lastBody + 5000), Outcome.REFUSES, last, all),
+        new Row("nothing damaged", f -> { }, Outcome.STARTS, -1, -1, all),
+        new Row("a bit flipped in the last record's body", flip(lastBody + 5000), Outcome.REFUSES, last, 22, all),
         new Row("a 4 KiB page zeroed inside the last record (its marker intact)", zeroPage(lastBody + 6000),
-            Outcome.REFUSES, last, all),
+            Outcome.REFUSES, last, 22, all),
         new Row("a bit flipped in the last group's commit marker", flip(lastMarker + 10), Outcome.REFUSES,
-            lastMarker, all),
+            lastMarker, 22, all),
         new Row("the page holding the last group's marker never written (crash before its fsync)",
-            zeroFrom(pageOf(lastMarker)), Outcome.TRUNCATES_LAST_GROUP, -1, allButLast),
+            zeroFrom(pageOf(lastMarker)), Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
         new Row("the last group written up to a page boundary (crash during the write)",
-            zeroFrom(pageOf(lastBody) + PAGE), Outcome.TRUNCATES_LAST_GROUP, -1, allButLast),
+            zeroFrom(pageOf(lastBody) + PAGE), Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
         new Row("the last group's header page lost, later pages kept, no marker (power loss)",
-            zeroLastGroupExcept(pageOf(last), pageOf(lastMarker)), Outcome.TRUNCATES_LAST_GROUP, -1, allButLast),
+            zeroLastGroupExcept(pageOf(last), pageOf(lastMarker)), Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
         new Row("a page spanning the last two groups lost, the last marker kept", zeroPage(last), Outcome.REFUSES,
-            group(BATCHES - 1), all),
+            group(BATCHES - 1), 21, all),
         new Row("a 4 KiB page zeroed inside group 10", zeroPage(group(10) + Wal.HEADER + 6000), Outcome.REFUSES,
-            group(10), all),
-        new Row("a bit flipped in group 5's record header", flip(group(5) + 9), Outcome.REFUSES, group(5), all),
+            group(10), 11, all),
+        new Row("a bit flipped in group 5's record header", flip(group(5) + 9), Outcome.REFUSES, group(5), 6, all),
         new Row("a bit flipped in the accounts' record body", flip(Wal.SEGMENT_HEADER + Wal.HEADER + 20),
-            Outcome.REFUSES, Wal.SEGMENT_HEADER, all),
-        new Row("the segment header damaged", flip(20), Outcome.REFUSES, 0, all),
+            Outcome.REFUSES, Wal.SEGMENT_HEADER, 1, all),
+        new Row("the segment header damaged", flip(20), Outcome.REFUSES, 0, 1, all),
         new Row("bytes in the preallocated space after the last group", write(groupEnd(BATCHES) + 100),
-            Outcome.TRUNCATES_LAST_GROUP, -1, all));
+            Outcome.TRUNCATES_LAST_GROUP, -1, -1, all));
   }
 
   static Damage flip(long offset) {
@@ -180,6 +181,7 @@ class WalDamageTest {
     if (row.outcome() == Outcome.REFUSES) {
       assertThatThrownBy(() -> LedgerEngine.open(config())).isInstanceOf(LedgerCorruptionException.class)
           .hasMessageContaining(file.toString()).hasMessageContaining("byte offset " + row.refusedAt())
+          .hasMessageContaining("op " + row.refusedOp() + ":")
           .satisfies(ex -> assertThat(((LedgerCorruptionException) ex).offset()).isEqualTo(row.refusedAt()));
       // verify names the same place, and the directory is left as it was.
       assertThat(LedgerVerifier.verify(dir).violations()).singleElement().asString()
