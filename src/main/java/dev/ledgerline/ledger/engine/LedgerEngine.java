@@ -39,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -398,7 +399,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       long t = nextTimestamp(0);
       long expiry = sm.nextExpiry();
       T value = query.get();
-      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), unavailable(f)));
       afterRequest(expiry, t);
     });
     return f;
@@ -427,7 +428,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
         return;
       }
       if (epoch == current) {
-        writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), f::completeExceptionally));
+        writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), unavailable(f)));
         return;
       }
       sm.fenceEpoch = epoch;
@@ -490,7 +491,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     submit(f, () -> {
       prepareTimestamp += nanoseconds;
       if (Long.compareUnsigned(sm.nextExpiry(), prepareTimestamp) <= 0) pulse();
-      writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), unavailable(f)));
     });
     return f;
   }
@@ -513,7 +514,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     }
     submit(f, () -> {
       T value = query.get();
-      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), unavailable(f)));
     });
     return f;
   }
@@ -576,6 +577,12 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     writer.enqueue(new LogWriter.Item(opNumber, timestamp, operation, b, onDurable, e -> f.completeExceptionally(
         e instanceof LedgerOutcomeUnknownException ? e
             : new LedgerUnavailableException("write-ahead log failed; nothing in this batch was written", e))));
+  }
+
+  /** A completion behind a failed log write: nothing of it was written; the caller hears "unavailable". */
+  private static Consumer<Throwable> unavailable(CompletableFuture<?> f) {
+    return e -> f.completeExceptionally(e instanceof LedgerException ? e
+        : new LedgerUnavailableException("write-ahead log failed; the ledger engine has stopped", e));
   }
 
   private void afterRequest(long expiryBefore, long t) {
