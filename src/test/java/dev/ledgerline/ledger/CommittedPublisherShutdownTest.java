@@ -40,7 +40,8 @@ class CommittedPublisherShutdownTest {
   @TempDir Path dir;
   private Vertx vertx;
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private final Logger publisherLog = (Logger) LoggerFactory.getLogger(CommittedPublisher.class);
+  /** The ledger's loggers (publisher, verticle, batcher, engine). */
+  private final Logger publisherLog = (Logger) LoggerFactory.getLogger("dev.ledgerline.ledger");
 
   @AfterEach
   void stop() {
