@@ -104,8 +104,9 @@ public record LedgerlineConfig(
   /** {@code ledger.lease.*}: the embedded ledger's write lease in PostgreSQL. */
   public record Lease(Duration ttl, Duration acquireTimeout) {}
 
-  /** {@code ledger.engine.*}: the embedded engine's files. */
-  public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync) {}
+  /** {@code ledger.engine.*}: the embedded engine's files; {@code walArchive} is {@code ledger.wal.archive}. */
+  public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync,
+      boolean walArchive) {}
 
   static LedgerlineConfig from(JsonObject j) {
     JsonObject n = j.getJsonObject("node");
@@ -140,7 +141,8 @@ public record LedgerlineConfig(
             tb.getString("cluster-id"),
             tb.getJsonArray("addresses").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),
             new Engine(Path.of(en.getString("data-dir")), duration(en.getString("snapshot-interval")),
-                en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync")),
+                en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync"),
+                lg.getJsonObject("wal").getBoolean("archive")),
             new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
                 duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
         j.copy());

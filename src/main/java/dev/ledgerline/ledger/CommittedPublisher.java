@@ -55,6 +55,14 @@ final class CommittedPublisher {
             e.toString())));
   }
 
+  /**
+   * Completes once every batch handed to {@link #committed} so far has been published (or has failed, which is
+   * logged): the ledger waits for it before closing the backend that the lookups read.
+   */
+  Future<Void> drained() {
+    return last.transform(ignored -> Future.succeededFuture());
+  }
+
   /** One lookup per {@link LedgerBackend#BATCH_MAX} ids, results concatenated in order. */
   private <T> Future<List<T>> chunked(List<UInt128> ids, Function<List<UInt128>, CompletionStage<List<T>>> call) {
     Future<List<T>> acc = Future.succeededFuture(new ArrayList<>());

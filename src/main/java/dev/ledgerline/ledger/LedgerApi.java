@@ -57,8 +57,10 @@ public final class LedgerApi {
   public static final int FAILURE_UNAVAILABLE = 4;
   /** Anything else the backend reported. */
   public static final int FAILURE_INTERNAL = 5;
+  /** The ledger halted while making a write durable; the write may have been applied; look the ids up. */
+  public static final int FAILURE_OUTCOME_UNKNOWN = 6;
   /** This node does not hold the ledger's write lease; nothing was executed, another node may hold it. */
-  public static final int FAILURE_NOT_LEADER = 6;
+  public static final int FAILURE_NOT_LEADER = 7;
 
   private LedgerApi() {}
 

@@ -65,6 +65,14 @@ public interface LedgerBackend extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Why the backend has stopped for good (e.g. a failed fsync of the embedded engine's log), if it has; empty while it
+   * works. A halted backend refuses every request until the process restarts.
+   */
+  default java.util.Optional<String> haltReason() {
+    return java.util.Optional.empty();
+  }
+
   @Override
   void close();
 }

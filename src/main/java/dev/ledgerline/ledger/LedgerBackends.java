@@ -23,6 +23,6 @@ public final class LedgerBackends {
 
   /** The engine's own record from {@code ledger.engine.*}; its constructor refuses fsync off without the flag. */
   public static EngineConfig engineConfig(LedgerlineConfig.Engine e) {
-    return new EngineConfig(e.dataDir(), e.snapshotInterval(), e.fsync(), e.unsafeNoFsync(), true);
+    return new EngineConfig(e.dataDir(), e.snapshotInterval(), e.fsync(), e.unsafeNoFsync(), true, e.walArchive());
   }
 }

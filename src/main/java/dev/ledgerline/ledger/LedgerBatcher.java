@@ -410,7 +410,11 @@ public final class LedgerBatcher {
     Throwable cause = unwrap(err);
     int code;
     String what;
-    if (cause instanceof LedgerUnavailableException) {
+    if (cause instanceof LedgerOutcomeUnknownException) {
+      code = LedgerApi.FAILURE_OUTCOME_UNKNOWN;
+      what = "the ledger halted before it could confirm the write (" + cause.getMessage()
+          + "); outcome unknown, look the ids up";
+    } else if (cause instanceof LedgerUnavailableException) {
       code = LedgerApi.FAILURE_UNAVAILABLE;
       what = "ledger unavailable, nothing in the request was acknowledged: " + cause.getMessage();
     } else if (cause instanceof BatchTooLargeException) {

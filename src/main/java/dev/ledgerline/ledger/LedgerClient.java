@@ -30,7 +30,8 @@ import java.util.function.Supplier;
 /**
  * The only way other verticles reach the ledger: typed Futures over the (clustered) event bus. Failures are typed:
  * {@link LedgerOverloadedException} (retry later; nothing executed), {@link LedgerTimeoutException} (for creates:
- * outcome unknown, look the ids up), {@link RequestTooLargeException}, {@link LedgerUnavailableException}, or
+ * outcome unknown, look the ids up), {@link LedgerOutcomeUnknownException} (the ledger halted while making the write
+ * durable: outcome unknown), {@link RequestTooLargeException}, {@link LedgerUnavailableException}, or
  * {@link LedgerException} for anything else.
  *
  * <p>Create results carry only the failed events, indexes relative to the request ({@code Results.expand*}).
@@ -128,6 +129,8 @@ public final class LedgerClient {
             return new RequestTooLargeException(ids.get().size(), message);
           case LedgerApi.FAILURE_UNAVAILABLE:
             return new LedgerUnavailableException(message);
+          case LedgerApi.FAILURE_OUTCOME_UNKNOWN:
+            return new LedgerOutcomeUnknownException(address, ids.get(), message);
           case LedgerApi.FAILURE_NOT_LEADER:
             return new LedgerNotLeaderException(message);
           default:

@@ -91,12 +91,21 @@ public final class LedgerLease {
 
   /** One attempt to take the lease for a ledger whose last durable op is {@code lastOp}; completes with the epoch. */
   public Future<Long> acquire(long lastOp) {
+    return acquire(lastOp, 0);
+  }
+
+  /**
+   * As {@link #acquire(long)}, with an epoch of at least {@code minEpoch}: the ledger's log already holds epochs up
+   * to {@code minEpoch - 1} (a lease row an operator removed starts again above them, never below).
+   */
+  public Future<Long> acquire(long lastOp, long minEpoch) {
     long sent = nanoClock.getAsLong();
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT ledger_id, holder, holder_node, epoch, last_op, "
             + "expires_at <= now() AS expired, GREATEST(0, (EXTRACT(EPOCH FROM expires_at - now()) * 1000))::bigint "
             + "AS remaining_ms FROM ledger_lease WHERE name = $1 FOR UPDATE")
         .execute(Tuple.of(name))
-        .compose(rows -> rows.size() == 0 ? insert(conn, lastOp) : takeOver(conn, rows.iterator().next(), lastOp)))
+        .compose(rows -> rows.size() == 0 ? insert(conn, lastOp, minEpoch)
+            : takeOver(conn, rows.iterator().next(), lastOp, minEpoch)))
         .map(e -> {
           epoch = e;
           lost = false;
@@ -105,17 +114,17 @@ public final class LedgerLease {
         });
   }
 
-  private Future<Long> insert(SqlConnection conn, long lastOp) {
+  private Future<Long> insert(SqlConnection conn, long lastOp, long minEpoch) {
     return conn.preparedQuery("INSERT INTO ledger_lease (name, ledger_id, holder, holder_node, epoch, last_op, "
-            + "expires_at) VALUES ($1, $2, $3, $4, 1, $5, now() + $6 * interval '1 millisecond') "
+            + "expires_at) VALUES ($1, $2, $3, $4, $7, $5, now() + $6 * interval '1 millisecond') "
             + "ON CONFLICT (name) DO NOTHING RETURNING epoch")
-        .execute(Tuple.of(name, ledgerId, holder, holderNode, lastOp, ttl.toMillis()))
+        .execute(Tuple.of(name, ledgerId, holder, holderNode, lastOp, ttl.toMillis(), Math.max(1, minEpoch)))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong(0))
             // Another ledger inserted it between our SELECT and INSERT.
             : Future.failedFuture(new LeaseException(Reason.HELD, "the ledger lease was just taken by another node")));
   }
 
-  private Future<Long> takeOver(SqlConnection conn, Row row, long lastOp) {
+  private Future<Long> takeOver(SqlConnection conn, Row row, long lastOp, long minEpoch) {
     UUID leaseLedger = row.getUUID("ledger_id");
     long leaseOp = row.getLong("last_op");
     String owner = row.getString("holder_node") + " (" + row.getString("holder") + ")";
@@ -134,10 +143,10 @@ public final class LedgerLease {
       return Future.failedFuture(new LeaseException(Reason.HELD, "the ledger lease is held by " + owner
           + " for another " + row.getLong("remaining_ms") + " ms"));
     }
-    return conn.preparedQuery("UPDATE ledger_lease SET holder = $2, holder_node = $3, epoch = epoch + 1, "
-            + "last_op = GREATEST(last_op, $4), expires_at = now() + $5 * interval '1 millisecond', updated_at = now() "
-            + "WHERE name = $1 RETURNING epoch")
-        .execute(Tuple.of(name, holder, holderNode, lastOp, ttl.toMillis()))
+    return conn.preparedQuery("UPDATE ledger_lease SET holder = $2, holder_node = $3, "
+            + "epoch = GREATEST(epoch + 1, $6), last_op = GREATEST(last_op, $4), "
+            + "expires_at = now() + $5 * interval '1 millisecond', updated_at = now() WHERE name = $1 RETURNING epoch")
+        .execute(Tuple.of(name, holder, holderNode, lastOp, ttl.toMillis(), minEpoch))
         .map(rows -> rows.iterator().next().getLong(0));
   }
 

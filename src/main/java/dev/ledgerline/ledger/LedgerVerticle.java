@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
 public final class LedgerVerticle extends RoleVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
 
+  private final Function<LedgerlineConfig.Ledger, LedgerBackend> opener;
   private final UnaryOperator<LedgerBackend> decorator;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private LedgerlineConfig.Ledger config;
@@ -60,8 +61,19 @@ public final class LedgerVerticle extends RoleVerticle {
 
   /** With a wrapper around the opened backend (tests: fault injection over the real engine). */
   public LedgerVerticle(NodeContext node, UnaryOperator<LedgerBackend> decorator) {
+    this(node, LedgerBackends::open, decorator);
+  }
+
+  private LedgerVerticle(NodeContext node, Function<LedgerlineConfig.Ledger, LedgerBackend> opener,
+      UnaryOperator<LedgerBackend> decorator) {
     super(node);
+    this.opener = opener;
     this.decorator = decorator;
+  }
+
+  /** Opens its backend with {@code opener} instead of from the configuration (tests: fault injection). */
+  static LedgerVerticle openingWith(NodeContext node, Function<LedgerlineConfig.Ledger, LedgerBackend> opener) {
+    return new LedgerVerticle(node, opener, UnaryOperator.identity());
   }
 
   @Override
@@ -74,7 +86,7 @@ public final class LedgerVerticle extends RoleVerticle {
     config = node.config().ledger();
     ownership = new LedgerOwnership(vertx, node.nodeId(), config.backend());
     return ownership.claim()
-        .compose(v -> vertx.executeBlocking(() -> LedgerBackends.open(config)))
+        .compose(v -> vertx.executeBlocking(() -> opener.apply(config)))
         .compose(opened -> {
           backend = opened;
           if (opened instanceof LedgerEngine e) engine = e;
@@ -135,9 +147,11 @@ public final class LedgerVerticle extends RoleVerticle {
   }
 
   private void acquire(UUID id, long deadline, Promise<Void> taken, String lastWait) {
-    lease.acquire(engine.durableOp()).onSuccess(epoch -> {
+    // The epoch goes into the log before any write of this holder: the log says which holder wrote what.
+    lease.acquire(engine.lastOp(), engine.currentEpoch() + 1).compose(epoch -> Future.fromCompletionStage(engine.fence(epoch), context)
+        .map(epoch)).onSuccess(epoch -> {
       LOG.info("ledger {} write lease taken by node {}: epoch {}, ttl {}, at op {}", id, node.nodeId(), epoch,
-          lease.ttl(), engine.durableOp());
+          lease.ttl(), engine.lastOp());
       taken.complete();
     }).onFailure(err -> {
       boolean retry = err instanceof LedgerLease.LeaseException le && le.reason() == LedgerLease.Reason.HELD;
@@ -158,7 +172,7 @@ public final class LedgerVerticle extends RoleVerticle {
   private void renew() {
     if (renewing || stopped || lease.lost()) return;
     renewing = true;
-    lease.renew(engine.durableOp()).onComplete(ar -> {
+    lease.renew(engine.lastOp()).onComplete(ar -> {
       renewing = false;
       if (ar.failed()) {
         if (lease.lost()) {
@@ -229,7 +243,10 @@ public final class LedgerVerticle extends RoleVerticle {
     };
   }
 
-  /** Stops taking requests, lets queued and in-flight batches finish, then closes the backend. */
+  /**
+   * Stops taking requests, lets queued and in-flight batches finish, then lets the committed-transfer publisher
+   * finish (it reads the backend), then closes the backend.
+   */
   @Override
   protected Future<?> stopRole() {
     stopped = true;
@@ -247,6 +264,14 @@ public final class LedgerVerticle extends RoleVerticle {
             LOG.warn("ledger stopping with a batch still in flight (backend not answering)");
             return Future.succeededFuture();
           });
+    }).compose(v -> {
+      CommittedPublisher p = publisher;
+      if (p == null) return Future.<Void>succeededFuture();
+      // No batch completes any more, so nothing is added to the publisher: wait for what it already has.
+      return p.drained().timeout(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS).recover(e -> {
+        LOG.warn("ledger stopping before every committed batch was published (backend not answering)");
+        return Future.succeededFuture();
+      });
     }).eventually(this::cleanup);
   }
 
@@ -264,7 +289,7 @@ public final class LedgerVerticle extends RoleVerticle {
   /** Gives the lease back with the final durable op, so a successor with this data may start at once. */
   private Future<Void> releaseLease() {
     if (lease == null || lease.epoch() == 0 || lease.lost()) return Future.succeededFuture();
-    return lease.release(engine.durableOp()).recover(e -> {
+    return lease.release(engine.lastOp()).recover(e -> {
       LOG.warn("ledger write lease not released ({}); it expires after {}", e.getMessage(), lease.ttl());
       return Future.succeededFuture();
     });
@@ -279,7 +304,13 @@ public final class LedgerVerticle extends RoleVerticle {
   public Future<JsonObject> health() {
     LedgerBatcher b = batcher;
     LedgerlineConfig.Ledger c = config;
+    LedgerBackend backendNow = backend;
     if (b == null || c == null) return super.health();
+    java.util.Optional<String> halted = backendNow == null ? java.util.Optional.empty() : backendNow.haltReason();
+    if (halted.isPresent()) {
+      // Never comes back by itself (a failed fsync is not retried): DOWN until the node is restarted.
+      return Future.failedFuture("ledger halted, restart the node: " + halted.get());
+    }
     long inFlightMs = b.inFlightNanos() / 1_000_000;
     JsonObject data = new JsonObject().put("backend", c.backend().id()).put("queuedEvents", b.queuedEvents())
         .put("queuedRequests", b.queuedRequests()).put("inFlightMillis", inFlightMs).put("maxEvents", b.maxEvents());

@@ -83,6 +83,11 @@ final class GatedBackend implements LedgerBackend {
   }
 
   @Override
+  public java.util.Optional<String> haltReason() {
+    return delegate.haltReason();
+  }
+
+  @Override
   public void close() {
     open();
     delegate.close();

@@ -26,10 +26,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.ledgerline.node.services.DataServices;
-import dev.ledgerline.node.services.PostgresSettings;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,10 +40,6 @@ class LedgerBackpressureTest {
   private static final UInt128 A2 = UInt128.of(2);
 
   @TempDir Path dir;
-  /** One PostgreSQL for the class (the ledger's write lease lives there); each test connects its own pool. */
-  private static Vertx pgVertx;
-  private static DataServices pg;
-  private DataServices services;
   private Vertx vertx;
   private GatedBackend gated;
   private LedgerVerticle verticle;
@@ -58,10 +51,7 @@ class LedgerBackpressureTest {
     ConfigService config = TestNodes.config(sets);
     vertx = Vertx.vertx();
     Codecs.registerAll(vertx.eventBus());
-    // Each test's ledger is a new one: the lease of the one before must not stand in its way.
-    pg.pool().query("DELETE FROM ledger_lease").execute().await();
-    services = DataServices.startPostgres(vertx,
-        PostgresSettings.external(pg.postgresUrl().orElseThrow().url())).await();
+    DataServices services = LeasePostgres.freshLease(vertx);
     AtomicReference<GatedBackend> ref = new AtomicReference<>();
     verticle = new LedgerVerticle(new NodeContext("t", config, vertx, new SimpleMeterRegistry(), services, () -> 1),
         b -> {
@@ -73,19 +63,6 @@ class LedgerBackpressureTest {
     // Replies are held for as long as a test keeps the gate shut: the client must not give up first.
     client = new LedgerClient(vertx, Duration.ofSeconds(60));
     assertThat(client.createAccounts(List.of(Account.of(A1, 1, 1, 0), Account.of(A2, 1, 1, 0))).await()).isEmpty();
-  }
-
-  @BeforeAll
-  static void startPostgres() {
-    pgVertx = Vertx.vertx();
-    pg = DataServices.startPostgres(pgVertx,
-        PostgresSettings.embedded(TestNodes.tempDataRoot("ledgerline-backpressure-pg").resolve("pg"))).await();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) pg.close().await();
-    if (pgVertx != null) pgVertx.close().await();
   }
 
   @AfterEach
@@ -226,10 +203,10 @@ class LedgerBackpressureTest {
         + dir.toString().replace("\\", "/") + "\"\n  batch:\n";
     Files.writeString(file, base + "    max-events: 8190\n    linger: 0ms\n");
     int mgmt = TestNodes.freePort();
-    pg.pool().query("DELETE FROM ledger_lease").execute().await();
+    LeasePostgres.freshLease(Vertx.vertx()).close().await();
     ConfigService config = ConfigService.load(new ConfigService.Source(file, Map.of(), Map.of(), Map.of(
         "management.port", String.valueOf(mgmt), "gateway.port", String.valueOf(TestNodes.freePort()),
-        "postgres.mode", "external", "postgres.url", pg.postgresUrl().orElseThrow().url())));
+        "postgres.mode", "external", "postgres.url", LeasePostgres.url())));
     Node node = new Node(config).start().await();
     try {
       LedgerClient c = new LedgerClient(node.vertx(), Duration.ofSeconds(10));

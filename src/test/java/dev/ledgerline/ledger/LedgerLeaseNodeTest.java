@@ -100,7 +100,7 @@ class LedgerLeaseNodeTest {
       long copyEnd;
       try (var engine = dev.ledgerline.ledger.engine.LedgerEngine.open(
           dev.ledgerline.ledger.engine.EngineConfig.of(copyOfA))) {
-        copyEnd = engine.durableOp();
+        copyEnd = engine.lastOp();
       }
       Poll.until(Duration.ofSeconds(30), "the lease records an op past the copy", () -> a.services().pool()
           .query("SELECT last_op FROM ledger_lease").execute().await().iterator().next().getLong(0) > copyEnd);
@@ -110,6 +110,39 @@ class LedgerLeaseNodeTest {
       assertConserved(clientA, 13);
     } finally {
       a.stop().join();
+    }
+    // The log records which epoch wrote: the lease's first.
+    try (var engine = dev.ledgerline.ledger.engine.LedgerEngine.open(
+        dev.ledgerline.ledger.engine.EngineConfig.of(dirA))) {
+      assertThat(engine.currentEpoch()).isEqualTo(1L);
+    }
+  }
+
+  @Test
+  void aRemovedLeaseRowStartsAgainAboveTheEpochsTheLogHolds(@TempDir Path dir) {
+    Path pgDir = TestNodes.tempDataRoot("ledgerline-lease-pg").resolve("pg");
+    Map<String, String> sets = Map.of("postgres.data-dir", pgDir.toString());
+    Node first = TestNodes.start(ledgerNode(dir, sets));
+    first.stop().join();
+    Node second = TestNodes.start(ledgerNode(dir, sets));
+    try {
+      assertThat(second.services().pool().query("SELECT epoch FROM ledger_lease").execute().await().iterator().next()
+          .getLong(0)).isEqualTo(2L);
+      // An operator removes the row (the documented way to hand the ledger to other data): the epoch never goes back.
+      second.services().pool().query("DELETE FROM ledger_lease").execute().await();
+    } finally {
+      second.stop().join();
+    }
+    Node third = TestNodes.start(ledgerNode(dir, sets));
+    try {
+      assertThat(third.services().pool().query("SELECT epoch FROM ledger_lease").execute().await().iterator().next()
+          .getLong(0)).isEqualTo(3L);
+    } finally {
+      third.stop().join();
+    }
+    try (var engine = dev.ledgerline.ledger.engine.LedgerEngine.open(
+        dev.ledgerline.ledger.engine.EngineConfig.of(dir))) {
+      assertThat(engine.currentEpoch()).isEqualTo(3L);
     }
   }
 

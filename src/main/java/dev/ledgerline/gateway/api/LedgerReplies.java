@@ -4,6 +4,7 @@ import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemException;
 import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.json.InvalidRequestException;
+import dev.ledgerline.ledger.LedgerOutcomeUnknownException;
 import dev.ledgerline.ledger.LedgerOverloadedException;
 import dev.ledgerline.ledger.LedgerTimeoutException;
 import dev.ledgerline.ledger.LedgerUnavailableException;
@@ -39,13 +40,10 @@ public final class LedgerReplies {
           .notKept().withRetryAfter((int) Math.max(1, oe.retryAfter().toSeconds()));
     }
     if (e instanceof LedgerTimeoutException te) {
-      JsonArray ids = new JsonArray();
-      for (UInt128 id : te.ids()) {
-        ids.add(id.toString());
-      }
-      return Reply.problem(Problem.of(504, "the ledger did not answer in time; the outcome is unknown. Look the "
-              + "listed ids up (GET /v1/transfers/{id} or /v1/accounts/{id}) or retry with the same ids")
-          .withType(TYPE_OUTCOME_UNKNOWN), new JsonObject().put("ids", ids)).notKept();
+      return outcomeUnknown("the ledger did not answer in time", te.ids());
+    }
+    if (e instanceof LedgerOutcomeUnknownException oe) {
+      return outcomeUnknown("the ledger stopped before it could confirm the write", oe.ids());
     }
     if (e instanceof RequestTooLargeException) {
       return Reply.problem(ProblemHandler.standard(413));
@@ -59,6 +57,16 @@ public final class LedgerReplies {
     }
     LOG.error("request failed", e);
     return Reply.problem(ProblemHandler.standard(500)).notKept();
+  }
+
+  private static Reply outcomeUnknown(String what, java.util.List<UInt128> idList) {
+    JsonArray ids = new JsonArray();
+    for (UInt128 id : idList) {
+      ids.add(id.toString());
+    }
+    return Reply.problem(Problem.of(504, what + "; the outcome is unknown. Look the listed ids up "
+            + "(GET /v1/transfers/{id} or /v1/accounts/{id}) or retry with the same ids")
+        .withType(TYPE_OUTCOME_UNKNOWN), new JsonObject().put("ids", ids)).notKept();
   }
 
   /** Status of a single create_transfers result. */

@@ -14,9 +14,11 @@ import java.util.function.Function;
  * @param unsafeNoFsync {@code ledger.engine.unsafe-no-fsync}: explicit acknowledgement that acknowledged writes may
  *     be lost (benchmarks only)
  * @param snapshotOnClose take a snapshot on a clean close so the next start replays nothing
+ * @param archive {@code ledger.wal.archive} (default false): log segments covered by a snapshot are moved to
+ *     {@code archive/} in the data directory instead of deleted
  */
 public record EngineConfig(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync,
-    boolean snapshotOnClose) {
+    boolean snapshotOnClose, boolean archive) {
 
   public static final String PREFIX = "ledger.engine.";
 
@@ -31,6 +33,12 @@ public record EngineConfig(Path dataDir, Duration snapshotInterval, boolean fsyn
     }
   }
 
+  /** Without archiving: covered log segments are deleted. */
+  public EngineConfig(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync,
+      boolean snapshotOnClose) {
+    this(dataDir, snapshotInterval, fsync, unsafeNoFsync, snapshotOnClose, false);
+  }
+
   public static EngineConfig defaults() {
     return of(Path.of("data", "ledger"));
   }
@@ -40,14 +48,21 @@ public record EngineConfig(Path dataDir, Duration snapshotInterval, boolean fsyn
   }
 
   public EngineConfig withSnapshotInterval(Duration interval) {
-    return new EngineConfig(dataDir, interval, fsync, unsafeNoFsync, snapshotOnClose);
+    return new EngineConfig(dataDir, interval, fsync, unsafeNoFsync, snapshotOnClose, archive);
   }
 
   public EngineConfig withSnapshotOnClose(boolean on) {
-    return new EngineConfig(dataDir, snapshotInterval, fsync, unsafeNoFsync, on);
+    return new EngineConfig(dataDir, snapshotInterval, fsync, unsafeNoFsync, on, archive);
   }
 
-  /** Reads {@code ledger.engine.*} keys (kebab-case) through {@code lookup}; missing keys keep their defaults. */
+  public EngineConfig withArchive(boolean on) {
+    return new EngineConfig(dataDir, snapshotInterval, fsync, unsafeNoFsync, snapshotOnClose, on);
+  }
+
+  /**
+   * Reads {@code ledger.engine.*} and {@code ledger.wal.archive} (kebab-case) through {@code lookup}; missing keys
+   * keep their defaults.
+   */
   public static EngineConfig from(Function<String, String> lookup) {
     String dir = lookup.apply(PREFIX + "data-dir");
     String interval = lookup.apply(PREFIX + "snapshot-interval");
@@ -55,7 +70,8 @@ public record EngineConfig(Path dataDir, Duration snapshotInterval, boolean fsyn
     String unsafe = lookup.apply(PREFIX + "unsafe-no-fsync");
     return new EngineConfig(dir == null ? Path.of("data", "ledger") : Path.of(dir),
         interval == null ? Duration.ofSeconds(60) : parseDuration(interval),
-        fsync == null || Boolean.parseBoolean(fsync), unsafe != null && Boolean.parseBoolean(unsafe), true);
+        fsync == null || Boolean.parseBoolean(fsync), unsafe != null && Boolean.parseBoolean(unsafe), true,
+        Boolean.parseBoolean(lookup.apply("ledger.wal.archive")));
   }
 
   private static Duration parseDuration(String s) {

@@ -3,8 +3,10 @@ package dev.ledgerline.ledger.engine;
 import dev.ledgerline.ledger.BatchTooLargeException;
 import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.LedgerException;
+import dev.ledgerline.ledger.LedgerOutcomeUnknownException;
 import dev.ledgerline.ledger.LedgerTestHooks;
 import dev.ledgerline.ledger.LedgerUnavailableException;
+import dev.ledgerline.ledger.StaleEpochException;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
@@ -37,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -46,20 +49,29 @@ import org.slf4j.LoggerFactory;
  * The embedded ledger: a {@link StateMachine} on one thread, a write-ahead log written and fsync'd on another
  * (results complete only once their batch is durable), and snapshots written in the background.
  *
- * <p>Every state change (create batch, expiry pulse, test balance setup) is logged with its timestamp; replaying
- * the log after the latest snapshot rebuilds exactly the same state. Futures complete on the log thread.
+ * <p>Every state change (create batch, expiry pulse, test balance setup, fencing epoch) is logged with its
+ * timestamp; replaying the log after the latest snapshot rebuilds exactly the same state. Futures complete on the
+ * log thread.
+ *
+ * <p><b>Disk use.</b> The log is a sequence of segments ({@link Wal}); each snapshot starts a new one, so a snapshot
+ * at op S covers every segment that ends at or before S. Once a snapshot is durable the engine keeps the two newest
+ * snapshots and the segments after the older of them, and removes older snapshots and segments (segments are moved
+ * to {@code archive/} instead with {@code ledger.wal.archive}). The directory thus holds at most two snapshots plus
+ * the log written since the older one: two snapshot intervals of log plus the tail. Start-up replays from the newest
+ * snapshot; {@code verify} replays from the older one and checks the newer against it.
  */
 public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerEngine.class);
   private static final String SNAPSHOT_PREFIX = "snapshot-";
   private static final String SNAPSHOT_SUFFIX = ".snap";
+  private static final String ARCHIVE_DIR = "archive";
 
   private final EngineConfig config;
   private final EngineClock clock;
   private final boolean testHooks;
   private final Path dir;
   private final StateMachine sm;
-  private final FileChannel wal;
+  private final WalFiles files;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final LogWriter writer;
@@ -67,27 +79,34 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private final ExecutorService snapshotter;
   private final StateMachine.Results results = new StateMachine.Results();
   private final RecoveryInfo recovery;
+  private final Object pruneLock = new Object();
 
   // Engine-thread state.
   private long prepareTimestamp;
   private long opNumber;
-  private long walEnd;
   private volatile long lastSnapshotOp;
+  /** The fencing epoch that is durable (what {@link #currentEpoch} reports). */
+  private volatile long durableEpoch;
   private long lastSnapshotNanos = System.nanoTime();
   private volatile boolean snapshotRunning;
 
   private volatile Throwable fatal;
   private volatile boolean closed;
 
-  /** What start-up found: the snapshot used, the records replayed, and any torn tail truncated. */
+  /**
+   * What start-up found: the snapshot used, the records replayed, and any torn (unacknowledged) group truncated at
+   * the tail ({@code tornTailOffset} in {@code tornTailFile}).
+   */
   public record RecoveryInfo(long snapshotOp, long replayedRecords, long lastOp, boolean truncatedTornTail,
-      long tornTailOffset, long millis) {}
+      long tornTailOffset, Path tornTailFile, long millis) {}
 
-  private LedgerEngine(EngineConfig config, EngineClock clock, boolean testHooks) throws IOException {
+  private LedgerEngine(EngineConfig config, EngineClock clock, boolean testHooks, WalFiles files)
+      throws IOException {
     long started = System.nanoTime();
     this.config = config;
     this.clock = clock;
     this.testHooks = testHooks;
+    this.files = files;
     this.dir = config.dataDir();
     Files.createDirectories(dir);
     lockChannel = FileChannel.open(dir.resolve("ledger.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -102,60 +121,118 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       throw new LedgerException("ledger data directory " + dir + " is in use by another engine");
     }
     lock = l;
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
+    try {
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
+      }
+      Path legacy = dir.resolve(Wal.LEGACY_FILE);
+      if (Files.exists(legacy)) {
+        throw new LedgerException(legacy + " is a version-1 write-ahead log (one file, no commit markers); this "
+            + "release reads only version-2 logs (ledger-<op>.wal segments). Start on a new data directory, or run the "
+            + "previous release to read this one");
+      }
+      Path snapshot = latestSnapshot(dir);
+      StateMachine machine;
+      long snapOp = 0;
+      if (snapshot != null) {
+        StateCodec.Loaded loaded = StateCodec.readSnapshot(snapshot);
+        machine = loaded.sm();
+        snapOp = loaded.opNumber();
+      } else {
+        machine = new StateMachine();
+      }
+      this.sm = machine;
+      List<Wal.Segment> segments = Wal.segments(dir);
+      if (segments.isEmpty()) {
+        if (snapOp > 0) {
+          throw new LedgerCorruptionException(snapshot, 0, "no log segment in " + dir + ": the log after the "
+              + "snapshot's op " + snapOp + " is missing");
+        }
+        LogWriter.createSegment(dir, files, 1, config.fsync()).close();
+        segments = Wal.segments(dir);
+      }
+      // Replay from the segment that holds the first op after the snapshot.
+      int first = -1;
+      for (int i = 0; i < segments.size(); i++) if (segments.get(i).firstOp() <= snapOp + 1) first = i;
+      if (first < 0) {
+        throw new LedgerCorruptionException(segments.get(0).file(), 0, "the log starts at op "
+            + segments.get(0).firstOp() + " but the snapshot ends at op " + snapOp + ": ops in between are missing");
+      }
+      Replay replay = new Replay();
+      long[] replayed = {0};
+      final long snapshotOp = snapOp;
+      Wal.Visitor apply = r -> {
+        if (r.opNumber() <= snapshotOp) return;
+        replay.apply(sm, r);
+        replayed[0]++;
+      };
+      Wal.ScanResult scan = null;
+      Wal.Segment tail = null;
+      FileChannel tailChannel = null;
+      long expected = segments.get(first).firstOp();
+      for (int i = first; i < segments.size(); i++) {
+        Wal.Segment seg = segments.get(i);
+        boolean last = i == segments.size() - 1;
+        if (seg.firstOp() != expected) {
+          throw new LedgerCorruptionException(seg.file(), 0, "segment starts at op " + seg.firstOp()
+              + " but the segment before it ends at op " + (expected - 1));
+        }
+        FileChannel ch = last ? files.open(seg.file()) : FileChannel.open(seg.file(), StandardOpenOption.READ);
+        try {
+          scan = Wal.scan(ch, seg, last, apply);
+        } catch (IOException | RuntimeException e) {
+          ch.close();
+          throw e;
+        }
+        if (last) {
+          tail = seg;
+          tailChannel = ch;
+        } else {
+          ch.close();
+        }
+        expected = scan.lastOpNumber() + 1;
+      }
+      opNumber = expected - 1;
+      if (opNumber < snapOp) {
+        tailChannel.close();
+        throw new LedgerCorruptionException(tail.file(), scan.validEnd(), "the log ends at op " + opNumber
+            + ", before the snapshot's op " + snapOp);
+      }
+      boolean torn = scan.tornTail();
+      if (torn) {
+        LOG.warn("write-ahead log {}: torn group at byte offset {} ({}); it never got its commit marker to disk, so "
+            + "it was never acknowledged; truncating {} bytes", tail.file(), scan.tornOffset(), scan.tornReason(),
+            tailChannel.size() - scan.validEnd());
+      }
+      if (scan.validEnd() < tailChannel.size()) {
+        // A torn group, or zeros preallocated before a crash: the segment restarts after its last whole group.
+        tailChannel.truncate(scan.validEnd());
+        tailChannel.force(true);
+      }
+      lastSnapshotOp = snapOp;
+      durableEpoch = sm.fenceEpoch;
+      prepareTimestamp = sm.commitTimestamp;
+      recovery = new RecoveryInfo(snapOp, replayed[0], opNumber, torn, torn ? scan.tornOffset() : -1,
+          torn ? tail.file() : null, (System.nanoTime() - started) / 1_000_000);
+      LOG.info("ledger engine opened {}: snapshot at op {}, {} log records replayed, {} ms", dir, snapOp, replayed[0],
+          recovery.millis());
+      writer = new LogWriter(dir, files, tailChannel, tail.firstOp(), scan.validEnd(), opNumber, config.fsync(),
+          this::onFatal);
+      engine = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ledger-engine");
+        t.setDaemon(true);
+        return t;
+      });
+      snapshotter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "ledger-snapshot");
+        t.setDaemon(true);
+        return t;
+      });
+      engine.scheduleWithFixedDelay(this::timer, 100, 100, TimeUnit.MILLISECONDS);
+    } catch (IOException | RuntimeException e) {
+      release(); // a directory that fails to open stays usable by the next attempt
+      throw e;
     }
-    Path snapshot = latestSnapshot(dir);
-    StateMachine machine;
-    long snapOp = 0;
-    long snapOffset = 0;
-    if (snapshot != null) {
-      StateCodec.Loaded loaded = StateCodec.readSnapshot(snapshot);
-      machine = loaded.sm();
-      snapOp = loaded.opNumber();
-      snapOffset = loaded.logOffset();
-    } else {
-      machine = new StateMachine();
-    }
-    this.sm = machine;
-    Path walFile = dir.resolve(Wal.FILE);
-    wal = FileChannel.open(walFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    Replay replay = new Replay();
-    long[] replayed = {0};
-    Wal.ScanResult scan = Wal.scan(wal, walFile, snapOffset, snapOp + 1, r -> {
-      replay.apply(sm, r);
-      replayed[0]++;
-    });
-    boolean torn = scan.tornTail();
-    if (torn) {
-      LOG.warn("write-ahead log {}: torn record at byte offset {} ({}); truncating {} bytes (never acknowledged)",
-          walFile, scan.validEnd(), scan.tornReason(), wal.size() - scan.validEnd());
-    }
-    if (scan.validEnd() < wal.size()) {
-      // A torn record, or zeros preallocated before a crash: the log restarts at its last whole record.
-      wal.truncate(scan.validEnd());
-      wal.force(true);
-    }
-    walEnd = scan.validEnd();
-    opNumber = scan.lastOpNumber();
-    lastSnapshotOp = snapOp;
-    prepareTimestamp = sm.commitTimestamp;
-    recovery = new RecoveryInfo(snapOp, replayed[0], opNumber, torn, torn ? scan.validEnd() : -1,
-        (System.nanoTime() - started) / 1_000_000);
-    LOG.info("ledger engine opened {}: snapshot at op {}, {} log records replayed, {} ms", dir, snapOp, replayed[0],
-        recovery.millis());
-    writer = new LogWriter(wal, walEnd, opNumber, config.fsync(), this::onFatal);
-    engine = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "ledger-engine");
-      t.setDaemon(true);
-      return t;
-    });
-    snapshotter = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "ledger-snapshot");
-      t.setDaemon(true);
-      return t;
-    });
-    engine.scheduleWithFixedDelay(this::timer, 100, 100, TimeUnit.MILLISECONDS);
   }
 
   /** Opens (recovering if needed) the engine on the real clock, without test hooks. */
@@ -168,8 +245,13 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
    * conformance runner only.
    */
   public static LedgerEngine open(EngineConfig config, EngineClock clock, boolean testHooks) {
+    return open(config, clock, testHooks, WalFiles.DEFAULT);
+  }
+
+  /** Opens the engine over log files opened by {@code files} (fault tests). */
+  public static LedgerEngine open(EngineConfig config, EngineClock clock, boolean testHooks, WalFiles files) {
     try {
-      return new LedgerEngine(config, clock, testHooks);
+      return new LedgerEngine(config, clock, testHooks, files);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open ledger data directory " + config.dataDir(), e);
     }
@@ -317,10 +399,56 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       long t = nextTimestamp(0);
       long expiry = sm.nextExpiry();
       T value = query.get();
-      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), unavailable(f)));
       afterRequest(expiry, t);
     });
     return f;
+  }
+
+  // =====================================================================================================
+  // Fencing (the write lease's epoch)
+  // =====================================================================================================
+
+  /**
+   * Durably records fencing epoch {@code epoch}: completes once an epoch record is fsync'd (or, when {@code epoch}
+   * equals the current epoch, once everything before it is durable, without a new record); fails with
+   * {@link StaleEpochException} for an epoch lower than the current one. An epoch record changes no account; it is
+   * replayed at start and kept in snapshots.
+   */
+  public CompletionStage<Void> fence(long epoch) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    if (epoch < 0) {
+      f.completeExceptionally(new IllegalArgumentException("a fencing epoch is not negative: " + epoch));
+      return f;
+    }
+    submit(f, () -> {
+      long current = sm.fenceEpoch;
+      if (epoch < current) {
+        f.completeExceptionally(new StaleEpochException(epoch, current));
+        return;
+      }
+      if (epoch == current) {
+        writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), unavailable(f)));
+        return;
+      }
+      sm.fenceEpoch = epoch;
+      ByteBuffer body = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, epoch);
+      append(Wal.OP_FENCE, sm.commitTimestamp, body, () -> {
+        durableEpoch = epoch;
+        f.complete(null);
+      }, f);
+    });
+    return f;
+  }
+
+  /** The highest fencing epoch that is durable (0 if none was ever recorded). */
+  public long currentEpoch() {
+    return durableEpoch;
+  }
+
+  /** The op number of the last durable (committed) log record. */
+  public long lastOp() {
+    return writer.durableOp();
   }
 
   @Override
@@ -363,7 +491,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     submit(f, () -> {
       prepareTimestamp += nanoseconds;
       if (Long.compareUnsigned(sm.nextExpiry(), prepareTimestamp) <= 0) pulse();
-      writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(null), unavailable(f)));
     });
     return f;
   }
@@ -386,7 +514,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     }
     submit(f, () -> {
       T value = query.get();
-      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), f::completeExceptionally));
+      writer.enqueue(LogWriter.Item.completion(() -> f.complete(value), unavailable(f)));
     });
     return f;
   }
@@ -422,7 +550,16 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   }
 
   private void onFatal(Throwable t) {
-    if (fatal == null) fatal = t;
+    if (fatal == null) {
+      fatal = t;
+      LOG.error("ledger engine {} halted: every request is refused until the node restarts ({})", dir, t.toString());
+    }
+  }
+
+  @Override
+  public Optional<String> haltReason() {
+    Throwable f = fatal;
+    return f == null ? Optional.empty() : Optional.of(String.valueOf(f));
   }
 
   /** T = max(previous + 1, clock) + n. */
@@ -437,9 +574,15 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private void append(int operation, long timestamp, ByteBuffer body, Runnable onDurable, CompletableFuture<?> f) {
     opNumber++;
     ByteBuffer b = body == null ? null : body.duplicate();
-    walEnd += Wal.HEADER + (b == null ? 0 : b.remaining());
     writer.enqueue(new LogWriter.Item(opNumber, timestamp, operation, b, onDurable, e -> f.completeExceptionally(
-        new LedgerUnavailableException("write-ahead log failed; nothing in this batch was acknowledged", e))));
+        e instanceof LedgerOutcomeUnknownException ? e
+            : new LedgerUnavailableException("write-ahead log failed; nothing in this batch was written", e))));
+  }
+
+  /** A completion behind a failed log write: nothing of it was written; the caller hears "unavailable". */
+  private static Consumer<Throwable> unavailable(CompletableFuture<?> f) {
+    return e -> f.completeExceptionally(e instanceof LedgerException ? e
+        : new LedgerUnavailableException("write-ahead log failed; the ledger engine has stopped", e));
   }
 
   private void afterRequest(long expiryBefore, long t) {
@@ -471,8 +614,22 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     startSnapshot();
   }
 
+  /**
+   * Captures the state for a snapshot at the current op (engine thread) and has the log start a new segment after
+   * that op, so the snapshot will cover whole segments.
+   */
+  private SnapshotPoint snapshotView() {
+    StateView view = sm.view(opNumber);
+    CompletableFuture<Void> rotated = new CompletableFuture<>();
+    writer.enqueue(LogWriter.Item.rotate(opNumber + 1, () -> rotated.complete(null), rotated::completeExceptionally));
+    return new SnapshotPoint(view, rotated);
+  }
+
+  /** A state to snapshot, and the log's switch to the segment after it. */
+  private record SnapshotPoint(StateView view, CompletableFuture<Void> rotated) {}
+
   private void startSnapshot() {
-    StateView view = sm.view(opNumber, walEnd);
+    SnapshotPoint view = snapshotView();
     snapshotRunning = true;
     lastSnapshotNanos = System.nanoTime();
     snapshotter.execute(() -> {
@@ -484,7 +641,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     });
   }
 
-  private void writeSnapshot(StateView view) {
+  private void writeSnapshot(SnapshotPoint point) {
+    StateView view = point.view();
     Path tmp = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX + ".tmp");
     Path target = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX);
     try {
@@ -497,13 +655,15 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       if (config.fsync()) fsyncDirectory(dir);
-      lastSnapshotOp = view.opNumber;
-      try (Stream<Path> s = Files.list(dir)) {
-        for (Path p : s.filter(LedgerEngine::isSnapshot).filter(p -> snapshotOp(p) < view.opNumber).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      lastSnapshotOp = Math.max(lastSnapshotOp, view.opNumber);
       LOG.info("ledger snapshot at op {} written: {}", view.opNumber, target);
+      // The segment after the snapshot exists once the rotation is done: then the one before it is covered.
+      try {
+        point.rotated().get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        return; // the log failed: the engine has halted; nothing to prune
+      }
+      prune();
     } catch (IOException e) {
       // A failed fsync is never retried: stop the engine for good.
       LOG.error("ledger snapshot failed; stopping the engine", e);
@@ -513,7 +673,44 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     }
   }
 
-  private static void fsyncDirectory(Path dir) throws IOException {
+  /**
+   * Keeps the two newest snapshots and the log after the older of them; removes (or archives) the rest. Segment k
+   * ends where segment k+1 begins, so it is covered once the next segment starts at or before the older snapshot's
+   * op + 1.
+   */
+  private void prune() throws IOException {
+    // Not the engine's monitor: close() holds that while it waits for the snapshot thread.
+    synchronized (pruneLock) {
+      pruneLocked();
+    }
+  }
+
+  private void pruneLocked() throws IOException {
+    List<Path> snapshots;
+    try (Stream<Path> s = Files.list(dir)) {
+      snapshots = s.filter(LedgerEngine::isSnapshot).sorted((a, b) -> Long.compare(snapshotOp(a), snapshotOp(b)))
+          .toList();
+    }
+    if (snapshots.size() < 2) return;
+    long covered = snapshotOp(snapshots.get(snapshots.size() - 2));
+    List<Wal.Segment> segments = Wal.segments(dir);
+    for (int i = 0; i + 1 < segments.size(); i++) {
+      if (segments.get(i + 1).firstOp() - 1 > covered) break;
+      Path seg = segments.get(i).file();
+      if (config.archive()) {
+        Path archive = Files.createDirectories(dir.resolve(ARCHIVE_DIR));
+        Files.move(seg, archive.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        Files.delete(seg);
+      }
+      LOG.info("write-ahead log segment {} {} (covered by the snapshot at op {})", seg.getFileName(),
+          config.archive() ? "archived" : "deleted", covered);
+    }
+    for (Path p : snapshots.subList(0, snapshots.size() - 2)) Files.deleteIfExists(p);
+    if (config.fsync()) fsyncDirectory(dir);
+  }
+
+  static void fsyncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
@@ -535,18 +732,22 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   /** Stored transfers and the bytes the state's arrays hold. */
   public record Stats(int accounts, int transfers, long memoryBytes, long opNumber, long walBytes) {}
 
+  /** {@code walBytes} is the log kept on disk: older segments' sizes plus the current one up to its last group. */
   public Stats stats() {
-    return onEngine(() -> new Stats(sm.accountCount(), sm.transferCount(), sm.memoryBytes(), opNumber, walEnd));
-  }
-
-  /** The last op whose log record is durable (fsync'd): what this ledger's data is known to hold after a crash. */
-  public long durableOp() {
-    return writer.durableOp();
+    Stats s = onEngine(() -> new Stats(sm.accountCount(), sm.transferCount(), sm.memoryBytes(), opNumber, 0));
+    long[] current = writer.segmentAndEnd();
+    long bytes = current[1];
+    try {
+      for (Wal.Segment seg : Wal.segments(dir)) if (seg.firstOp() < current[0]) bytes += Files.size(seg.file());
+    } catch (IOException e) {
+      bytes = -1; // a segment removed while being listed: the figure is informational
+    }
+    return new Stats(s.accounts(), s.transfers(), s.memoryBytes(), s.opNumber(), bytes);
   }
 
   /** Takes a snapshot now and waits for it (tests and bench). */
   public void snapshotNow() {
-    StateView view = onEngine(() -> sm.view(opNumber, walEnd));
+    SnapshotPoint view = onEngine(this::snapshotView);
     try {
       while (snapshotRunning) Thread.onSpinWait();
       writeSnapshot(view);
@@ -574,10 +775,10 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   @Override
   public synchronized void close() {
     if (closed) return;
-    StateView last = null;
+    SnapshotPoint last = null;
     try {
       if (fatal == null && config.snapshotOnClose()) {
-        last = engine.submit(() -> opNumber > lastSnapshotOp ? sm.view(opNumber, walEnd) : null).get();
+        last = engine.submit(() -> opNumber > lastSnapshotOp ? snapshotView() : null).get();
       }
     } catch (Exception e) {
       LOG.warn("could not capture the closing snapshot", e);
@@ -594,11 +795,19 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       Thread.currentThread().interrupt();
     }
     try {
-      wal.close();
+      writer.closeChannel();
+    } catch (IOException e) {
+      LOG.warn("closing the write-ahead log failed", e);
+    }
+    release();
+  }
+
+  private void release() {
+    try {
       lock.release();
       lockChannel.close();
     } catch (IOException e) {
-      LOG.warn("closing the ledger data directory failed", e);
+      LOG.warn("releasing the ledger data directory's lock failed", e);
     }
   }
 }

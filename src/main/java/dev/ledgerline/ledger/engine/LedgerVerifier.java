@@ -10,11 +10,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
- * Offline check of an engine data directory: replays the whole log from scratch, compares the state at the
- * snapshot's op number with the snapshot byte for byte, then checks conservation, every account's balances against
- * the sum of its transfers, balance limits and two-phase consistency. Never modifies the directory.
+ * Offline check of an engine data directory: replays the log from its start (from op 1, or from the oldest snapshot
+ * that reaches the first kept segment), compares the state at every later snapshot's op number with that snapshot
+ * byte for byte, then checks conservation, every account's balances against the sum of its transfers, balance
+ * limits and two-phase consistency. Never modifies the directory.
  */
 public final class LedgerVerifier {
 
@@ -31,62 +35,114 @@ public final class LedgerVerifier {
   public static Report verify(Path dir) throws IOException {
     List<String> violations = new ArrayList<>();
     List<String> notes = new ArrayList<>();
-    Path walFile = dir.resolve(Wal.FILE);
     if (!Files.isDirectory(dir)) {
       violations.add("not a directory: " + dir);
       return new Report(violations, notes, 0, 0, 0, 0, null);
     }
-    Path snapshot = LedgerEngine.latestSnapshot(dir);
-    String snapshotDigest = null;
-    long snapOp = 0;
-    if (snapshot != null) {
+    if (Files.exists(dir.resolve(Wal.LEGACY_FILE))) {
+      violations.add(dir.resolve(Wal.LEGACY_FILE) + " is a version-1 write-ahead log; this release reads version 2");
+      return new Report(violations, notes, 0, 0, 0, 0, null);
+    }
+    List<Path> snapshots;
+    try (Stream<Path> s = Files.list(dir)) {
+      snapshots = s.filter(LedgerEngine::isSnapshot)
+          .sorted((a, b) -> Long.compare(LedgerEngine.snapshotOp(a), LedgerEngine.snapshotOp(b))).toList();
+    }
+    List<Wal.Segment> segments = Wal.segments(dir);
+    long firstLogOp = segments.isEmpty() ? 1 : segments.get(0).firstOp();
+    // Replay from scratch if the log starts at op 1, else from the oldest snapshot that reaches the log's start.
+    StateMachine sm = new StateMachine();
+    long baseOp = 0;
+    if (firstLogOp > 1) {
+      Path base = null;
+      for (Path p : snapshots) {
+        if (LedgerEngine.snapshotOp(p) >= firstLogOp - 1) {
+          base = p;
+          break;
+        }
+      }
+      if (base == null) {
+        violations.add("the log starts at op " + firstLogOp + " but no snapshot covers the ops before it");
+        return new Report(violations, notes, 0, 0, 0, 0, null);
+      }
       try {
-        StateCodec.Loaded loaded = StateCodec.readSnapshot(snapshot);
-        snapOp = loaded.opNumber();
-        snapshotDigest = loaded.sm().stateDigest();
-        notes.add("snapshot " + snapshot.getFileName() + " at op " + snapOp + " (checksum ok)");
+        StateCodec.Loaded loaded = StateCodec.readSnapshot(base);
+        sm = loaded.sm();
+        baseOp = loaded.opNumber();
+        notes.add("replay starts from snapshot " + base.getFileName() + " at op " + baseOp + " (checksum ok)");
       } catch (LedgerCorruptionException e) {
         violations.add(e.getMessage());
         return new Report(violations, notes, 0, 0, 0, 0, null);
       }
-    } else {
-      notes.add("no snapshot");
     }
-    StateMachine sm = new StateMachine();
+    // The snapshots after the base, each checked against the replay when it reaches their op.
+    Map<Long, StateCodec.Loaded> later = new TreeMap<>();
+    long newestOp = baseOp;
+    for (Path p : snapshots) {
+      long op = LedgerEngine.snapshotOp(p);
+      if (op <= baseOp) continue;
+      try {
+        later.put(op, StateCodec.readSnapshot(p));
+        notes.add("snapshot " + p.getFileName() + " at op " + op + " (checksum ok)");
+      } catch (LedgerCorruptionException e) {
+        violations.add(e.getMessage());
+        return new Report(violations, notes, 0, 0, 0, op, null);
+      }
+      newestOp = Math.max(newestOp, op);
+    }
+    if (snapshots.isEmpty()) notes.add("no snapshot");
+    StateMachine replayed = sm;
     Replay replay = new Replay();
-    final long targetOp = snapOp;
-    final String[] atSnapshot = {null};
+    final long skip = baseOp;
     long records = 0;
-    if (Files.exists(walFile)) {
-      try (FileChannel ch = FileChannel.open(walFile, StandardOpenOption.READ)) {
-        Wal.ScanResult scan = Wal.scan(ch, walFile, 0, 1, r -> {
-          replay.apply(sm, r);
-          if (r.opNumber() == targetOp) atSnapshot[0] = sm.stateDigest();
+    long expected = firstLogOp;
+    for (int i = 0; i < segments.size(); i++) {
+      Wal.Segment seg = segments.get(i);
+      if (seg.firstOp() != expected) {
+        violations.add("corrupt ledger data in " + seg.file() + ": the segment starts at op " + seg.firstOp()
+            + " but the one before it ends at op " + (expected - 1));
+        return new Report(violations, notes, 0, 0, records, newestOp, null);
+      }
+      try (FileChannel ch = FileChannel.open(seg.file(), StandardOpenOption.READ)) {
+        Wal.ScanResult scan = Wal.scan(ch, seg, i == segments.size() - 1, r -> {
+          if (r.opNumber() <= skip) return;
+          replay.apply(replayed, r);
+          StateCodec.Loaded snap = later.get(r.opNumber());
+          if (snap != null) compare(replayed, snap, violations, notes);
         });
-        records = scan.lastOpNumber();
+        records += scan.lastOpNumber() - expected + 1;
+        expected = scan.lastOpNumber() + 1;
         if (scan.tornTail()) {
-          notes.add("torn tail at byte offset " + scan.validEnd() + " (" + scan.tornReason()
-              + "): never acknowledged; the engine truncates it on start");
+          notes.add("torn group at byte offset " + scan.tornOffset() + " of " + seg.file().getFileName() + " ("
+              + scan.tornReason() + "): never acknowledged; the engine truncates it on start");
         }
       } catch (LedgerCorruptionException e) {
         violations.add(e.getMessage());
-        return new Report(violations, notes, 0, 0, 0, snapOp, null);
+        return new Report(violations, notes, 0, 0, records, newestOp, null);
       }
+    }
+    if (segments.isEmpty()) notes.add("no write-ahead log");
+    if (expected - 1 < newestOp) {
+      violations.add("the log ends at op " + (expected - 1) + ", before the snapshot's op " + newestOp);
+    }
+    checkInvariants(replayed, violations, notes);
+    return new Report(violations, notes, replayed.accountCount(), replayed.transferCount(), records, newestOp,
+        replayed.stateDigest());
+  }
+
+  private static void compare(StateMachine replayed, StateCodec.Loaded snap, List<String> violations,
+      List<String> notes) {
+    String atSnapshot = replayed.stateDigest();
+    String snapshotDigest = snap.sm().stateDigest();
+    if (!atSnapshot.equals(snapshotDigest)) {
+      violations.add("replaying the log to op " + snap.opNumber() + " gives a different state than the snapshot ("
+          + atSnapshot + " vs " + snapshotDigest + ")");
+    } else if (replayed.fenceEpoch != snap.fenceEpoch()) {
+      violations.add("replaying the log to op " + snap.opNumber() + " gives fencing epoch " + replayed.fenceEpoch
+          + " but the snapshot holds " + snap.fenceEpoch());
     } else {
-      notes.add("no write-ahead log");
+      notes.add("replay to op " + snap.opNumber() + " matches the snapshot byte for byte");
     }
-    if (snapshotDigest != null) {
-      if (atSnapshot[0] == null) {
-        violations.add("the log ends at op " + records + ", before the snapshot's op " + snapOp);
-      } else if (!atSnapshot[0].equals(snapshotDigest)) {
-        violations.add("replaying the log to op " + snapOp + " gives a different state than the snapshot ("
-            + atSnapshot[0] + " vs " + snapshotDigest + ")");
-      } else {
-        notes.add("replay to op " + snapOp + " matches the snapshot byte for byte");
-      }
-    }
-    checkInvariants(sm, violations, notes);
-    return new Report(violations, notes, sm.accountCount(), sm.transferCount(), records, snapOp, sm.stateDigest());
   }
 
   private static BigInteger u128(long lo, long hi) {

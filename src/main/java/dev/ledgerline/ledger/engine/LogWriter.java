@@ -1,62 +1,124 @@
 package dev.ledgerline.ledger.engine;
 
+import dev.ledgerline.ledger.LedgerOutcomeUnknownException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Appends records to the write-ahead log on its own thread and completes requests only after the fsync that covers
- * them (group commit: everything queued since the last fsync shares one). Items without a record (reads) complete
- * in order behind the writes before them. A failed write or fsync stops the log for good: fsync is never retried,
- * because after a failed fsync the kernel may have dropped the dirty pages.
+ * them (group commit: everything queued since the last fsync shares one write, sealed by one commit marker, and one
+ * fsync; see {@link Wal}). Items without a record (reads) complete in order behind the writes before them. A failed
+ * write or fsync stops the log for good: fsync is never retried, because after a failed fsync the kernel may have
+ * dropped the dirty pages.
  */
 final class LogWriter implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
 
+  private enum Kind { RECORD, COMPLETION, ROTATE, STOP }
+
   /**
-   * A record to append ({@code opNumber > 0}; its header and checksums are computed on the log thread, off the
-   * engine thread) or, with {@code opNumber == 0}, only a completion to run in order behind the writes before it.
+   * A record to append (its header and checksums are computed on the log thread, off the engine thread), a
+   * completion to run in order behind the writes before it, or a request to start a new segment.
    */
-  record Item(long opNumber, long timestamp, int operation, ByteBuffer body, Runnable onDurable,
-      Consumer<Throwable> onFailure) {
-    boolean isRecord() {
-      return opNumber > 0;
+  static final class Item {
+    final Kind kind;
+    final long opNumber;
+    final long timestamp;
+    final int operation;
+    final ByteBuffer body;
+    final Runnable onDurable;
+    final Consumer<Throwable> onFailure;
+
+    private Item(Kind kind, long opNumber, long timestamp, int operation, ByteBuffer body, Runnable onDurable,
+        Consumer<Throwable> onFailure) {
+      this.kind = kind;
+      this.opNumber = opNumber;
+      this.timestamp = timestamp;
+      this.operation = operation;
+      this.body = body;
+      this.onDurable = onDurable;
+      this.onFailure = onFailure;
+    }
+
+    Item(long opNumber, long timestamp, int operation, ByteBuffer body, Runnable onDurable,
+        Consumer<Throwable> onFailure) {
+      this(Kind.RECORD, opNumber, timestamp, operation, body, onDurable, onFailure);
     }
 
     static Item completion(Runnable onDurable, Consumer<Throwable> onFailure) {
-      return new Item(0, 0, 0, null, onDurable, onFailure);
+      return new Item(Kind.COMPLETION, 0, 0, 0, null, onDurable, onFailure);
+    }
+
+    /**
+     * Starts segment {@code firstOp} once every record before it is durable (nothing to do if that is the current
+     * one), then runs {@code onDone}.
+     */
+    static Item rotate(long firstOp, Runnable onDone, Consumer<Throwable> onFailure) {
+      return new Item(Kind.ROTATE, firstOp, 0, 0, null, onDone, onFailure);
+    }
+
+    Runnable onDurable() {
+      return onDurable;
+    }
+
+    Consumer<Throwable> onFailure() {
+      return onFailure;
     }
   }
 
-  private static final Item STOP = new Item(0, 0, 0, null, null, null);
+  private static final Item STOP = new Item(Kind.STOP, 0, 0, 0, null, null, null);
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
+  /**
+   * The log grows in zero-filled steps of this size, each made durable once. Appends then overwrite allocated blocks
+   * and the per-batch fdatasync has no file-size change to journal, which makes it markedly cheaper. It also means a
+   * crash leaves zeros, never older bytes, wherever a group was not fully written (what recovery relies on).
+   */
+  static final long PREALLOCATE = 16L << 20;
 
-  private final FileChannel channel;
+  /** Creates segment files; null for a writer over one given channel (tests). */
+  private final Path dir;
+  private final WalFiles files;
   private final boolean fsync;
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(64);
   private final Thread thread;
   private final Consumer<Throwable> onFatal;
   private final Object durableLock = new Object();
+  private final CRC32C groupCrc = new CRC32C();
   private volatile long durableOp;
   private volatile Throwable failure;
-  private long position;
+  private FileChannel channel;
+  private volatile long segmentFirstOp;
+  private volatile long position;
   /** End of the zero-filled space ahead of {@link #position}. */
   private long allocated;
-  /**
-   * The log grows in zero-filled steps of this size, each made durable once. Appends then overwrite allocated blocks
-   * and the per-batch fdatasync has no file-size change to journal, which makes it markedly cheaper.
-   */
-  static final long PREALLOCATE = 16L << 20;
-  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
 
+  /** A writer over one channel at {@code position} (tests of the write path). */
   LogWriter(FileChannel channel, long position, long durableOp, boolean fsync, Consumer<Throwable> onFatal) {
+    this(null, null, channel, 0, position, durableOp, fsync, onFatal);
+  }
+
+  /**
+   * A writer appending to segment {@code segmentFirstOp} (open as {@code channel}) at {@code position}; new segments
+   * are created in {@code dir} through {@code files}.
+   */
+  LogWriter(Path dir, WalFiles files, FileChannel channel, long segmentFirstOp, long position, long durableOp,
+      boolean fsync, Consumer<Throwable> onFatal) {
+    this.dir = dir;
+    this.files = files;
     this.channel = channel;
+    this.segmentFirstOp = segmentFirstOp;
     this.position = position;
     this.allocated = position;
     this.durableOp = durableOp;
@@ -86,6 +148,11 @@ final class LogWriter implements Runnable {
     return durableOp;
   }
 
+  /** The segment being appended to (its first op) and the end of its last group, for statistics. */
+  long[] segmentAndEnd() {
+    return new long[] {segmentFirstOp, position};
+  }
+
   Throwable failure() {
     return failure;
   }
@@ -103,6 +170,21 @@ final class LogWriter implements Runnable {
     thread.join();
   }
 
+  /** Creates segment {@code firstOp} with its header durable, under a temporary name first: never a torn header. */
+  static FileChannel createSegment(Path dir, WalFiles files, long firstOp, boolean fsync) throws IOException {
+    Path target = dir.resolve(Wal.segmentName(firstOp));
+    Path tmp = dir.resolve(Wal.segmentName(firstOp) + ".tmp");
+    try (FileChannel ch = files.open(tmp)) {
+      ch.truncate(0);
+      ByteBuffer h = Wal.segmentHeader(firstOp);
+      while (h.hasRemaining()) ch.write(h, h.position());
+      if (fsync) ch.force(true);
+    }
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    if (fsync) LedgerEngine.fsyncDirectory(dir);
+    return files.open(target);
+  }
+
   /** Zero-fills the log up to past {@code end} and makes the new size durable. */
   private void preallocate(long end) throws IOException {
     long target = Math.max(end, allocated) + PREALLOCATE;
@@ -116,87 +198,147 @@ final class LogWriter implements Runnable {
     allocated = target;
   }
 
-  /** Gives back the preallocated space after a clean stop, so a closed log ends at its last record. */
-  private void trimPreallocated() {
-    if (allocated > position && failure == null) {
-      try {
-        channel.truncate(position);
-        channel.force(true);
-      } catch (IOException e) {
-        LOG.warn("could not trim the write-ahead log's preallocated space (harmless: it is zeros)", e);
-      }
+  /** Gives back the preallocated space, so a closed segment ends at its last group. */
+  private void trimPreallocated() throws IOException {
+    if (allocated > position) {
+      channel.truncate(position);
+      if (fsync) channel.force(true);
+      allocated = position;
     }
   }
 
   @Override
   public void run() {
-    List<Item> batch = new ArrayList<>();
+    List<Item> drained = new ArrayList<>();
+    List<Item> group = new ArrayList<>();
     while (true) {
-      batch.clear();
+      drained.clear();
       try {
-        batch.add(queue.take());
+        drained.add(queue.take());
       } catch (InterruptedException e) {
         return;
       }
-      queue.drainTo(batch);
+      queue.drainTo(drained);
       boolean stop = false;
-      int n = 0;
-      for (Item it : batch) {
-        if (it == STOP) stop = true;
-        else if (it.isRecord()) n += it.body() == null ? 1 : 2;
-      }
-      if (failure != null) {
-        for (Item it : batch) if (it != STOP) it.onFailure().accept(failure);
-        if (stop) return;
-        continue;
-      }
-      long lastOp = durableOp;
-      try {
-        if (n > 0) {
-          ByteBuffer[] bufs = new ByteBuffer[n];
-          int k = 0;
-          for (Item it : batch) {
-            if (it == STOP || !it.isRecord()) continue;
-            bufs[k++] = Wal.header(it.opNumber(), it.timestamp(), it.operation(), it.body());
-            if (it.body() != null) bufs[k++] = it.body();
-            lastOp = it.opNumber();
+      for (Item it : drained) {
+        if (it.kind == Kind.STOP) {
+          stop = true;
+        } else if (it.kind == Kind.ROTATE) {
+          commit(group);
+          group.clear();
+          rotate(it.opNumber);
+          if (failure == null) {
+            it.onDurable().run();
+          } else {
+            it.onFailure().accept(failure);
           }
-          long total = 0;
-          for (ByteBuffer b : bufs) total += b.remaining();
-          if (fsync && position + total > allocated) preallocate(position + total);
-          channel.position(position);
-          long written = 0;
-          while (written < total) written += channel.write(bufs);
-          position += total;
-          if (fsync) channel.force(false);
-        }
-      } catch (IOException | RuntimeException e) {
-        failure = e;
-        LOG.error("write-ahead log write/fsync failed; the ledger engine stops for good (no retry)", e);
-        synchronized (durableLock) {
-          durableLock.notifyAll();
-        }
-        onFatal.accept(e); // the engine stops before anyone learns of the failure
-        for (Item it : batch) if (it != STOP) it.onFailure().accept(e);
-        if (stop) return;
-        continue;
-      }
-      synchronized (durableLock) {
-        durableOp = lastOp;
-        durableLock.notifyAll();
-      }
-      for (Item it : batch) {
-        if (it == STOP) continue;
-        try {
-          it.onDurable().run();
-        } catch (RuntimeException e) {
-          LOG.warn("completion callback failed", e);
+        } else {
+          group.add(it);
         }
       }
+      commit(group);
+      group.clear();
       if (stop) {
-        trimPreallocated();
+        if (failure == null) {
+          try {
+            trimPreallocated();
+          } catch (IOException e) {
+            LOG.warn("could not trim the write-ahead log's preallocated space (harmless: it is zeros)", e);
+          }
+        }
         return;
       }
     }
+  }
+
+  /** Writes the group's records and its commit marker in one write, fsyncs once, then completes the group. */
+  private void commit(List<Item> group) {
+    if (group.isEmpty()) return;
+    if (failure != null) {
+      for (Item it : group) it.onFailure().accept(failure);
+      return;
+    }
+    int records = 0;
+    for (Item it : group) if (it.kind == Kind.RECORD) records++;
+    long lastOp = durableOp;
+    boolean writing = false;
+    try {
+      if (records > 0) {
+        ByteBuffer[] bufs = new ByteBuffer[records * 3 + 1];
+        int k = 0;
+        groupCrc.reset();
+        long groupStart = position;
+        for (Item it : group) {
+          if (it.kind != Kind.RECORD) continue;
+          ByteBuffer h = Wal.header(it.opNumber, it.timestamp, it.operation, it.body);
+          groupCrc.update(h.array(), 0, Wal.HEADER);
+          bufs[k++] = h;
+          int len = it.body == null ? 0 : it.body.remaining();
+          bufs[k++] = it.body == null ? ByteBuffer.allocate(0) : it.body;
+          bufs[k++] = ByteBuffer.allocate(Wal.padded(len) - len);
+          lastOp = it.opNumber;
+        }
+        bufs[k] = Wal.marker((int) groupCrc.getValue(), lastOp, groupStart, records);
+        long total = 0;
+        for (ByteBuffer b : bufs) total += b.remaining();
+        if (fsync && position + total > allocated) preallocate(position + total);
+        writing = true;
+        channel.position(position);
+        long written = 0;
+        while (written < total) written += channel.write(bufs);
+        position += total;
+        if (fsync) channel.force(false);
+      }
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+      // Once the group's bytes went to the file they may be on disk and replay at the next start: for its records
+      // the outcome is unknown. Before that (the preallocation failed) nothing of the group was written.
+      Throwable answer = writing ? new LedgerOutcomeUnknownException(
+          "the write-ahead log failed while making this batch durable; it may or may not replay at restart", e) : e;
+      for (Item it : group) it.onFailure().accept(it.kind == Kind.RECORD ? answer : e);
+      return;
+    }
+    synchronized (durableLock) {
+      durableOp = lastOp;
+      durableLock.notifyAll();
+    }
+    for (Item it : group) {
+      try {
+        it.onDurable().run();
+      } catch (RuntimeException e) {
+        LOG.warn("completion callback failed", e);
+      }
+    }
+  }
+
+  /** Closes the current segment and starts segment {@code firstOp}; every group before it is durable already. */
+  private void rotate(long firstOp) {
+    if (failure != null || dir == null || firstOp == segmentFirstOp) return;
+    try {
+      trimPreallocated();
+      FileChannel next = createSegment(dir, files, firstOp, fsync);
+      channel.close();
+      channel = next;
+      segmentFirstOp = firstOp;
+      position = Wal.SEGMENT_HEADER;
+      allocated = position;
+      LOG.debug("write-ahead log segment {} started", Wal.segmentName(firstOp));
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  private void fail(Throwable e) {
+    failure = e;
+    LOG.error("write-ahead log write/fsync failed; the ledger engine stops for good (no retry)", e);
+    synchronized (durableLock) {
+      durableLock.notifyAll();
+    }
+    onFatal.accept(e); // the engine stops before anyone learns of the failure
+  }
+
+  /** Closes the current segment's channel (after {@link #stop}). */
+  void closeChannel() throws IOException {
+    channel.close();
   }
 }

@@ -15,6 +15,7 @@ final class Replay {
       case Wal.OP_PULSE -> sm.pulse(r.timestamp());
       case Wal.OP_SETUP_BALANCES -> sm.setupBalances(u128(body, 0), u128(body, 16), u128(body, 32), u128(body, 48),
           u128(body, 64));
+      case Wal.OP_FENCE -> sm.fenceEpoch = body.getLong(0);
       default -> throw new IllegalStateException("unknown operation " + r.operation() + " at " + r.offset());
     }
   }

@@ -17,7 +17,8 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * snapshot file = header (64 bytes) | state | u32 CRC32C of everything before | "LLSNEND1"
- * header        = "LLSNAP01" | u32 version | u32 0 | u64 op number | u64 log offset | 32 zero bytes
+ * header        = "LLSNAP01" | u32 version (2) | u32 0 | u64 op number | u64 0 | u64 fencing epoch
+ *                 | 24 zero bytes
  * state         = u64 commit timestamp | u32 accounts | u32 transfers
  *                 | accounts x 128 bytes | transfers x 128 bytes | transfers x u8 pending status
  *                 | per history account (in account order): its balance history, 8 longs per transfer
@@ -29,7 +30,8 @@ final class StateCodec {
   static final long MAGIC = 0x3130_5041_4E53_4C4CL; // "LLSNAP01" little-endian
   static final long END_MAGIC = 0x3144_4E45_4E53_4C4CL; // "LLSNEND1"
   static final int HEADER = 64;
-  static final int VERSION = 1;
+  /** 2: the fencing epoch in the header (version 1 had none, and went with the version-1 log). */
+  static final int VERSION = 2;
 
   private StateCodec() {}
 
@@ -146,8 +148,9 @@ final class StateCodec {
     out.putInt(VERSION);
     out.putInt(0);
     out.putLong(v.opNumber);
-    out.putLong(v.logOffset);
-    for (int i = 0; i < 4; i++) out.putLong(0);
+    out.putLong(0);
+    out.putLong(v.fenceEpoch);
+    for (int i = 0; i < 3; i++) out.putLong(0);
     writeState(v, out);
     out.flush();
     int crc = (int) out.crc.getValue();
@@ -157,7 +160,7 @@ final class StateCodec {
   }
 
   /** A loaded snapshot. */
-  record Loaded(StateMachine sm, long opNumber, long logOffset) {}
+  record Loaded(StateMachine sm, long opNumber, long fenceEpoch) {}
 
   /** Reads and verifies a snapshot file; any mismatch is a {@link LedgerCorruptionException}. */
   static Loaded readSnapshot(Path file) throws IOException {
@@ -198,26 +201,29 @@ final class StateCodec {
       }
       StateMachine sm;
       long op;
-      long logOffset;
+      long epoch;
       RuntimeException parseError = null;
       In in = new In(ch, file);
       try {
         if (in.getLong() != MAGIC) throw new LedgerCorruptionException(file, 0, "not a ledger snapshot");
         int version = in.getInt();
         if (version != VERSION) {
-          throw new LedgerCorruptionException(file, 8, "unsupported snapshot version " + version);
+          throw new LedgerCorruptionException(file, 8, "unsupported snapshot version " + version + " (this release "
+              + "reads version " + VERSION + ", written with the version-2 log)");
         }
         in.getInt();
         op = in.getLong();
-        logOffset = in.getLong();
-        for (int i = 0; i < 4; i++) in.getLong();
+        in.getLong();
+        epoch = in.getLong();
+        for (int i = 0; i < 3; i++) in.getLong();
         sm = readState(in, file, size);
+        sm.fenceEpoch = epoch;
         if (in.pos != crcEnd) throw new LedgerCorruptionException(file, in.pos, "snapshot has trailing bytes");
       } catch (RuntimeException e) {
         parseError = e;
         sm = null;
         op = 0;
-        logOffset = 0;
+        epoch = 0;
       }
       int crc;
       try {
@@ -227,7 +233,7 @@ final class StateCodec {
       }
       if (trailer.getInt(0) != crc) throw new LedgerCorruptionException(file, crcEnd, "snapshot checksum mismatch");
       if (parseError != null) throw parseError;
-      return new Loaded(sm, op, logOffset);
+      return new Loaded(sm, op, epoch);
     }
   }
 

@@ -122,6 +122,12 @@ public final class StateMachine {
   /** Timestamp of the last executed state-changing request (create batch or pulse). */
   long commitTimestamp;
 
+  /**
+   * The highest fencing epoch recorded ({@link LedgerEngine#fence}). It changes no account or transfer and is not
+   * part of the canonical state bytes; snapshots keep it in their header.
+   */
+  long fenceEpoch;
+
   // ---- the event being executed ----
   private long eIdLo, eIdHi, eDrLo, eDrHi, eCrLo, eCrHi, eAmtLo, eAmtHi, ePidLo, ePidHi, eU128Lo, eU128Hi, eU64;
   private int eU32, eTimeout, eLedger, eCode, eFlags;
@@ -1331,13 +1337,13 @@ public final class StateMachine {
   // Snapshots
   // =====================================================================================================
 
-  StateView view(long opNumber, long logOffset) {
-    return new StateView(this, opNumber, logOffset);
+  StateView view(long opNumber) {
+    return new StateView(this, opNumber);
   }
 
   /** SHA-256 of the canonical state bytes (same batches and timestamps give the same digest). */
   public String stateDigest() {
-    return StateCodec.digest(view(0, 0));
+    return StateCodec.digest(view(0));
   }
 
   /** Installs loaded state and rebuilds everything derived from it (id indexes, per-account lists). */

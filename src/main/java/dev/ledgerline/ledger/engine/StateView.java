@@ -9,8 +9,8 @@ import java.util.Arrays;
  */
 final class StateView {
   final long opNumber;
-  final long logOffset;
   final long commitTimestamp;
+  final long fenceEpoch;
   final int accountCount;
   final int transferCount;
   final long[] accounts;
@@ -21,10 +21,10 @@ final class StateView {
   final long[] orphans;
   final int[] setupTouched;
 
-  StateView(StateMachine sm, long opNumber, long logOffset) {
+  StateView(StateMachine sm, long opNumber) {
     this.opNumber = opNumber;
-    this.logOffset = logOffset;
     this.commitTimestamp = sm.commitTimestamp;
+    this.fenceEpoch = sm.fenceEpoch;
     this.accountCount = sm.accountCount;
     this.transferCount = sm.transferCount;
     this.accounts = Arrays.copyOf(sm.acc, sm.accountCount * 16);

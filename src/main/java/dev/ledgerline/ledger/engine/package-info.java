@@ -7,13 +7,16 @@
  *       open-addressing id indexes, block-pooled per-account transfer lists).</li>
  *   <li>{@link dev.ledgerline.ledger.engine.LedgerEngine}: the {@link dev.ledgerline.ledger.LedgerBackend}. One
  *       engine thread executes requests; a log thread appends each state change (create batch, expiry pulse, test
- *       balance setup) to the CRC32C-checksummed write-ahead log and fsyncs before any result is returned (group
- *       commit); snapshots are written in the background from a consistent view and bound the replay on start.</li>
+ *       balance setup, fencing epoch) to the CRC32C-checksummed write-ahead log ({@link
+ *       dev.ledgerline.ledger.engine.Wal}: segments, groups sealed by commit markers) and fsyncs before any result
+ *       is returned (group commit); snapshots are written in the background from a consistent view, bound the
+ *       replay on start and let covered log segments go.</li>
  *   <li>{@link dev.ledgerline.ledger.engine.LedgerVerifier}: offline replay and invariant checks
  *       ({@code ledgerline verify}).</li>
  * </ul>
  *
- * <p>Data directory: {@code ledger.wal} (the log), {@code snapshot-<op>.snap} (the latest snapshot) and
- * {@code ledger.lock}. The log is kept whole (it is what {@code verify} replays); compaction is not implemented.
+ * <p>Data directory: {@code ledger-<first op>.wal} (the log's segments since the older kept snapshot),
+ * {@code snapshot-<op>.snap} (the two newest snapshots), {@code ledger.lock}, and {@code archive/} (covered
+ * segments, with {@code ledger.wal.archive}). {@code verify} replays from the older snapshot.
  */
 package dev.ledgerline.ledger.engine;

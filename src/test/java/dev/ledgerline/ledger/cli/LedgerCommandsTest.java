@@ -70,14 +70,15 @@ class LedgerCommandsTest {
     assertThat(clean.exit()).as(clean.out()).isZero();
     assertThat(clean.out()).contains("transfers: 1").contains("CLEAN");
 
-    try (RandomAccessFile f = new RandomAccessFile(data.resolve("ledger.wal").toFile(), "rw")) {
-      f.seek(40);
+    // The first segment (closed at the closing snapshot): flip a bit in its first record's body.
+    try (RandomAccessFile f = new RandomAccessFile(data.resolve("ledger-00000000000000000001.wal").toFile(), "rw")) {
+      f.seek(64 + 32 + 40);
       int b = f.read();
-      f.seek(40);
+      f.seek(64 + 32 + 40);
       f.write(b ^ 1);
     }
     Run broken = run("verify", data.toString());
     assertThat(broken.exit()).isEqualTo(1);
-    assertThat(broken.out()).contains("VIOLATION").contains("byte offset 0").contains("FAILED");
+    assertThat(broken.out()).contains("VIOLATION").contains("byte offset 64").contains("FAILED");
   }
 }

@@ -115,7 +115,7 @@ class DurabilityTest {
       before = e.stateDigest();
       assertThat(batch(e, 51, 50)).isEmpty();
     }
-    Path wal = dir.resolve(Wal.FILE);
+    Path wal = lastSegment();
     long size = Files.size(wal);
     try (RandomAccessFile f = new RandomAccessFile(wal.toFile(), "rw")) {
       f.setLength(size - 100); // cut into the last record's body
@@ -139,7 +139,7 @@ class DurabilityTest {
       accounts(e);
       assertThat(batch(e, 1, 10)).isEmpty();
     }
-    Path wal = dir.resolve(Wal.FILE);
+    Path wal = lastSegment();
     long size = Files.size(wal);
     Files.write(wal, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, java.nio.file.StandardOpenOption.APPEND);
     try (LedgerEngine e = LedgerEngine.open(config())) {
@@ -156,8 +156,8 @@ class DurabilityTest {
       assertThat(batch(e, 1, 10)).isEmpty();
       assertThat(batch(e, 11, 10)).isEmpty();
     }
-    Path wal = dir.resolve(Wal.FILE);
-    long secondRecord = Wal.HEADER + 4 * 128; // after the accounts record
+    Path wal = lastSegment();
+    long secondRecord = Wal.SEGMENT_HEADER + Wal.HEADER + 4 * 128 + Wal.MARKER; // after the accounts group
     flip(wal, secondRecord + Wal.HEADER + 200); // inside the second record's body
     assertThatThrownBy(() -> LedgerEngine.open(config()))
         .isInstanceOf(LedgerCorruptionException.class)
@@ -175,10 +175,10 @@ class DurabilityTest {
       accounts(e);
       assertThat(batch(e, 1, 10)).isEmpty();
     }
-    Path wal = dir.resolve(Wal.FILE);
-    flip(wal, 9); // the first record's op number
+    Path wal = lastSegment();
+    flip(wal, Wal.SEGMENT_HEADER + 9); // the first record's op number
     assertThatThrownBy(() -> LedgerEngine.open(config())).isInstanceOf(LedgerCorruptionException.class)
-        .hasMessageContaining("byte offset 0");
+        .hasMessageContaining("byte offset " + Wal.SEGMENT_HEADER);
   }
 
   @Test
@@ -273,6 +273,11 @@ class DurabilityTest {
       assertThat(await(e.lookupAccounts(List.of(u(1)))).get(0).debitsPending()).isEqualTo(UInt128.ZERO);
     }
     assertThat(LedgerVerifier.verify(dir).violations()).isEmpty();
+  }
+
+  private Path lastSegment() throws IOException {
+    List<Wal.Segment> segments = Wal.segments(dir);
+    return segments.get(segments.size() - 1).file();
   }
 
   private static void flip(Path file, long offset) throws IOException {

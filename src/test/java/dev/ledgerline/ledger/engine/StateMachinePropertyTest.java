@@ -112,7 +112,7 @@ class StateMachinePropertyTest {
     Path file = Files.createTempFile("ledgerline-snapshot", ".snap");
     try {
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-        StateCodec.writeSnapshot(sm.view(log.size(), 0), ch);
+        StateCodec.writeSnapshot(sm.view(log.size()), ch);
       }
       StateCodec.Loaded loaded = StateCodec.readSnapshot(file);
       assertThat(loaded.sm().stateDigest()).isEqualTo(digest);

@@ -1,0 +1,39 @@
+package dev.ledgerline.ledger;
+
+import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.node.services.DataServices;
+import dev.ledgerline.node.services.PostgresSettings;
+import io.vertx.core.Vertx;
+
+/**
+ * One embedded PostgreSQL per test JVM for tests that deploy the ledger verticle by hand (its write lease lives in
+ * PostgreSQL). Each call hands out a pool on the caller's Vert.x, after removing the lease of the test before: every
+ * test's ledger is a new one.
+ */
+final class LeasePostgres {
+  private static DataServices server;
+
+  private LeasePostgres() {}
+
+  private static synchronized DataServices server() {
+    if (server == null) {
+      Vertx own = Vertx.vertx();
+      server = DataServices.startPostgres(own,
+          PostgresSettings.embedded(TestNodes.tempDataRoot("ledgerline-lease-pg").resolve("pg"))).await();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close()
+          .eventually(own::close).toCompletionStage().toCompletableFuture().join()));
+    }
+    return server;
+  }
+
+  /** The server's URL, for nodes started by configuration. */
+  static String url() {
+    return server().postgresUrl().orElseThrow().url();
+  }
+
+  /** A fresh pool on {@code vertx}, with no ledger lease left in the database. */
+  static DataServices freshLease(Vertx vertx) {
+    server().pool().query("DELETE FROM ledger_lease").execute().await();
+    return DataServices.startPostgres(vertx, PostgresSettings.external(url())).await();
+  }
+}
