@@ -26,6 +26,11 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext rc) {
+    if (Principal.of(rc) != null) {
+      // Already verified by an earlier handler of this request (the gateway's per-address limit of bad tokens).
+      rc.next();
+      return;
+    }
     TokenSources.Found found = TokenSources.ofRequest(rc.request());
     if (found.source() == TokenSources.Source.NONE) {
       refuse(rc, CHALLENGE, "no token (Authorization header, or ll_token cookie where allowed)");
