@@ -65,7 +65,7 @@ public final class AccountRoutes {
       if (r != CreateAccountResult.EXISTS && !r.name().startsWith("EXISTS_WITH_DIFFERENT_")) {
         return Future.succeededFuture(LedgerReplies.resultProblem(LedgerReplies.status(r), r.toString(), id));
       }
-      return access.owners().ownerOf(id.toString()).compose(owner -> {
+      return access.owners().ownerOfUncached(id.toString()).compose(owner -> {
         if (!Access.privileged(p) && !owner.map(p.subject()::equals).orElse(false)) {
           return Future.succeededFuture(takenProblem(id));
         }

@@ -34,7 +34,8 @@ import java.util.Set;
  * the same linked chain of the request (which fails the whole chain if it is not created). A pending transfer that
  * cannot be found, or whose accounts are both someone else's, is answered 404 {@code pending_transfer_not_found}, as
  * the ledger would, so that nobody learns whether another user's transfer exists. A batch is authorized as a whole:
- * one refused transfer refuses the request (with its {@code index}) and nothing is executed.
+ * one refused transfer refuses the request (with its {@code index}) and nothing is executed. Refusals are not stored
+ * under the request's {@code Idempotency-Key}: a retry is authorized again.
  */
 final class TransferAuthorizer {
   private final LedgerClient ledger;
@@ -148,9 +149,11 @@ final class TransferAuthorizer {
     return null;
   }
 
+  // Refusals are not kept under the Idempotency-Key: they depend on the moment (an owner or a pending transfer
+  // recorded a moment later, on another node), nothing was executed, and a retry must be judged again.
   private static Refused forbidden(String detail, int index, boolean batch) {
     Problem p = Problem.of(403, batch ? "transfers[" + index + "]: " + detail : detail);
-    return new Refused(Reply.problem(p, batch ? new JsonObject().put("index", index) : null));
+    return new Refused(Reply.problem(p, batch ? new JsonObject().put("index", index) : null).notKept());
   }
 
   private static Refused pendingNotFound(Transfer t, int index, boolean batch) {
@@ -161,6 +164,6 @@ final class TransferAuthorizer {
           .put("detail", "transfers[" + index + "]: the ledger refused the request: " + result);
       r = new Reply(404, r.contentType(), j.toBuffer(), r.keep(), 0);
     }
-    return new Refused(r);
+    return new Refused(r.notKept());
   }
 }

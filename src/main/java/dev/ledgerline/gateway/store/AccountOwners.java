@@ -90,15 +90,27 @@ public final class AccountOwners {
     return ownersOf(List.of(accountId)).map(m -> Optional.ofNullable(m.get(accountId)));
   }
 
+  /**
+   * The owner, asking the database unless the owner is known: for answers that are stored (an account create's),
+   * where a "no owner" remembered from a moment ago must not decide.
+   */
+  public Future<Optional<String>> ownerOfUncached(String accountId) {
+    return ownersOf(List.of(accountId), false).map(m -> Optional.ofNullable(m.get(accountId)));
+  }
+
   /** The recorded owners of the given accounts (ids without one are absent from the map), in one query at most. */
   public Future<Map<String, String>> ownersOf(Collection<String> accountIds) {
+    return ownersOf(accountIds, true);
+  }
+
+  private Future<Map<String, String>> ownersOf(Collection<String> accountIds, boolean trustAbsent) {
     Map<String, String> found = new HashMap<>();
     List<String> missing = new ArrayList<>();
     for (String id : new LinkedHashSet<>(accountIds)) {
       String cached = owners.getIfPresent(id);
       if (cached != null) {
         found.put(id, cached);
-      } else if (absent == null || absent.getIfPresent(id) == null) {
+      } else if (!trustAbsent || absent == null || absent.getIfPresent(id) == null) {
         missing.add(id);
       }
     }

@@ -274,6 +274,21 @@ class ObjectAuthorizationTest {
     }
   }
 
+  @Test
+  void aRefusalIsNotStoredUnderTheIdempotencyKeyARetryIsJudgedAgain() {
+    String u = user("late-owner-" + id());
+    String credit = account(u);
+    String debit = id();
+    String body = transfer(id(), debit, credit, "0");
+    String key = key();
+    // The debit account does not exist yet, so it is nobody's: refused.
+    assertThat(api.post("/v1/transfers", u, key, body).status()).isEqualTo(403);
+    assertThat(createAccount(u, debit, 1, 1).status()).isEqualTo(201);
+    Answer retry = api.post("/v1/transfers", u, key, body);
+    assertThat(retry.status()).as(retry.raw().toString()).isEqualTo(201);
+    assertThat(retry.header(Idempotent.REPLAYED)).isNull();
+  }
+
   // ---- batches ----
 
   @Test

@@ -124,6 +124,10 @@ class AccountOwnersTest {
     node2.recordCreated(id, "carol").await();
     Poll.until(Duration.ofSeconds(10), "the owner becomes visible", () -> node1.ownerOf(id).await().isPresent());
     assertThat(node1.ownerOf(id).await()).contains("carol");
+    // A node that still believes "no owner" asks again when the answer will be stored (an account create's).
+    assertThat(patient.ownerOf(id).await()).isEmpty();
+    assertThat(patient.ownerOfUncached(id).await()).contains("carol");
+    assertThat(patient.ownerOf(id).await()).contains("carol");
     // The creating node never answers "no owner" for what it recorded, even inside the TTL.
     String other = ids(1).get(0);
     assertThat(node2.ownerOf(other).await()).isEmpty();
