@@ -19,8 +19,9 @@ import java.util.function.Function;
 
 /**
  * The gateway's cross-cutting parts plugged into the API router: security headers and CORS on every request, a
- * per-address rate limit for requests without a valid token (none, a malformed header, or one that does not verify), the revocation check and the per-subject rate limit on
- * every authenticated route, and {@code POST /v1/auth/revoke}.
+ * per-address rate limit for requests without a valid token (none, a malformed header, one that does not verify, a
+ * revoked one), the revocation check and the per-subject rate limit on every authenticated route, and
+ * {@code POST /v1/auth/revoke}.
  */
 public final class SecurityHooks implements RouteHooks {
   /** Operation of requests that present no token; limited per client address. */
@@ -71,6 +72,7 @@ public final class SecurityHooks implements RouteHooks {
           rc.put(Principal.KEY, ar.result());
           rc.next();
         } else {
+          rc.put(BearerAuthHandler.REJECTED, ar.cause());
           anonymous.handle(rc);
         }
       });
