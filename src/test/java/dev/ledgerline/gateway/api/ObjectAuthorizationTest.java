@@ -417,6 +417,26 @@ class ObjectAuthorizationTest {
   }
 
   @Test
+  void aStaleOwnerRowLeftByAnOlderVersionYieldsToTheCreateTheLedgerAnswersOk() {
+    String staleOwner = "mallory-stale-" + id();
+    String mallory = user(staleOwner);
+    String bob = user("bob-stale-" + id());
+    String account = id();
+    // What the older version left after a create the ledger refused: an owner row for an account that does not exist.
+    node.services().pool().preparedQuery("INSERT INTO account_owners (account_id, owner) VALUES ($1, $2)")
+        .execute(Tuple.of(Numeric.create(new BigDecimal(account)), staleOwner)).await();
+    String mine = account(mallory);
+    assertThat(api.get("/v1/accounts/" + account, mallory).status()).isEqualTo(404);
+    Answer created = createAccount(bob, account, 1, 1);
+    assertThat(created.status()).as(created.raw().toString()).isEqualTo(201);
+    assertThat(api.get("/v1/accounts/" + account, bob).status()).isEqualTo(200);
+    ok(operator, transfer(id(), fund, account, "100"));
+    // The stale owner may no longer debit it.
+    assertThat(send(mallory, transfer(id(), account, mine, "50")).status()).isEqualTo(403);
+    assertThat(balances(account).getString("debits_posted")).isEqualTo("0");
+  }
+
+  @Test
   void twoConcurrentCreatesOfOneIdMakeExactlyOneOwnerTheOneTheLedgerAnsweredOk() {
     for (int round = 0; round < 10; round++) {
       String alice = user("alice-race-" + round + "-" + id());
