@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
  * traffic does.
  */
 @Command(name = "http", mixinStandardHelpOptions = true,
-    description = "Load-test a running node's transfer API over HTTP.")
+    description = {"Load-test a running node's transfer API over HTTP.",
+        "Start the node with `scripts/ledgerline run --config conf/bench.yaml`: the default rate limits would answer "
+            + "most requests 429."})
 public final class HttpBenchCommand implements Callable<Integer> {
   @Option(names = "--url", description = "Gateway base URL (default: ${DEFAULT-VALUE}).")
   String url = "http://127.0.0.1:8080";

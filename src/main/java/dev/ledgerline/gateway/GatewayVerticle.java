@@ -65,7 +65,8 @@ public final class GatewayVerticle extends RoleVerticle {
   private StreamHandshake streamHandshake(GatewaySecurity security, ApiServices services) {
     return new StreamHandshake(vertx, authenticator, security.revocations(), security.readsWhenUnavailable(),
         security.limiter(), services.access(), services.ledger(), StreamMetrics.shared(node),
-        new StreamHandshake.Settings(security.allowedOrigins(), security.pingInterval(), security.maxQueued()),
+        new StreamHandshake.Settings(security.allowedOrigins(), security.pingInterval(), security.maxQueued(),
+            security.maxAccountsPerMessage(), security.maxAccounts()),
         Clock.systemUTC());
   }
 

@@ -24,6 +24,8 @@ public final class ApiServices implements Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServices.class);
   private static final int PIPELINING_LIMIT = 256;
   private static final int PURGE_BATCH = 10_000;
+  /** Published with an account id whose owner row was replaced, so every node drops its cached owner. */
+  public static final String OWNER_REASSIGNED = "gateway.owners.reassigned";
 
   private final LedgerClient ledger;
   private final Access access;
@@ -42,7 +44,11 @@ public final class ApiServices implements Shareable {
         .orElseThrow(() -> new IllegalStateException("the gateway needs PostgreSQL")).connectOptions()
         .setPipeliningLimit(PIPELINING_LIMIT);
     this.sql = PgBuilder.client().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(vertx).build();
-    this.access = new Access(new AccountOwners(sql, ((Number) cfg.value("gateway.owner-cache-size")).longValue()));
+    // A stale owner row replaced on one node (AccountOwners.recordCreated) is forgotten by every node's cache.
+    AccountOwners owners = new AccountOwners(sql, ((Number) cfg.value("gateway.owner-cache-size")).longValue(),
+        cfg.durationValue("gateway.owner-negative-cache-ttl"), id -> vertx.eventBus().publish(OWNER_REASSIGNED, id));
+    vertx.eventBus().<String>consumer(OWNER_REASSIGNED, m -> owners.forget(m.body()));
+    this.access = new Access(owners);
     this.retention = cfg.durationValue("gateway.idempotency.retention");
     this.wait = cfg.durationValue("gateway.idempotency.wait");
     // Only for the purge job; requests use idempotencyForInstance.

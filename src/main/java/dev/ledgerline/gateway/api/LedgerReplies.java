@@ -28,6 +28,9 @@ public final class LedgerReplies {
 
   /** The answer for a failure of a route's future. */
   public static Reply of(Throwable e) {
+    if (e instanceof Refused r) {
+      return r.reply();
+    }
     if (e instanceof ProblemException pe) {
       return Reply.problem(pe.problem());
     }

@@ -26,10 +26,12 @@ public final class TransferRoutes {
 
   private final LedgerClient ledger;
   private final Access access;
+  private final TransferAuthorizer authorizer;
 
   public TransferRoutes(LedgerClient ledger, Access access) {
     this.ledger = ledger;
     this.access = access;
+    this.authorizer = new TransferAuthorizer(ledger, access);
   }
 
   /** POST /v1/transfers: 201 ok, 200 exists, 409/404/422 with the ledger's result name. */
@@ -37,7 +39,7 @@ public final class TransferRoutes {
     TransferRequest req = RequestParser.transfer(rc.body().buffer().getBytes());
     UInt128 id = req.hasId() ? req.id() : DerivedIds.of(CREATE, p.subject(), key, 0);
     Transfer t = req.toTransfer(() -> id);
-    return authorize(p, List.of(t)).compose(v -> ledger.createTransfers(List.of(t))).map(results -> {
+    return authorizer.authorize(p, List.of(t), false).compose(v -> ledger.createTransfers(List.of(t))).map(results -> {
       CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
       int status = LedgerReplies.status(r);
       if (status >= 300) {
@@ -47,7 +49,10 @@ public final class TransferRoutes {
     });
   }
 
-  /** POST /v1/transfers/batch: 200 with one result per transfer, in request order. */
+  /**
+   * POST /v1/transfers/batch: 200 with one result per transfer, in request order. Authorization covers the whole
+   * batch: one refused transfer refuses the request and nothing is executed.
+   */
   public Future<Reply> batch(RoutingContext rc, Principal p, String key) {
     List<TransferRequest> reqs = RequestParser.transfers(rc.body().buffer().getBytes());
     List<Transfer> transfers = new ArrayList<>(reqs.size());
@@ -58,43 +63,10 @@ public final class TransferRoutes {
       ids.add(id);
       transfers.add(req.toTransfer(() -> id));
     }
-    return authorize(p, transfers).compose(v -> ledger.createTransfers(transfers)).map(results -> {
+    return authorizer.authorize(p, transfers, true).compose(v -> ledger.createTransfers(transfers)).map(results -> {
       CreateTransferResult[] all = Results.expandTransfers(results, transfers.size());
       return Reply.json(200, ResponseJson.transferResults(ids, Arrays.asList(all)));
     });
-  }
-
-  /**
-   * A user may debit only its own accounts; posting or voiding acts on the pending transfer's debit account. A
-   * pending transfer that does not exist is left to the ledger (pending_transfer_not_found).
-   */
-  private Future<Void> authorize(Principal p, List<Transfer> transfers) {
-    if (Access.privileged(p)) {
-      return Future.succeededFuture();
-    }
-    List<UInt128> debits = new ArrayList<>();
-    List<UInt128> pendingIds = new ArrayList<>();
-    for (Transfer t : transfers) {
-      if (isPostOrVoid(t)) {
-        pendingIds.add(t.pendingId());
-      } else {
-        debits.add(t.debitAccountId());
-      }
-    }
-    if (pendingIds.isEmpty()) {
-      return access.requireDebit(p, debits);
-    }
-    return ledger.lookupTransfers(pendingIds).compose(pending -> {
-      for (Transfer t : pending) {
-        debits.add(t.debitAccountId());
-      }
-      return access.requireDebit(p, debits);
-    });
-  }
-
-  private static boolean isPostOrVoid(Transfer t) {
-    return t.hasFlag(dev.ledgerline.ledger.model.TransferFlags.POST_PENDING_TRANSFER)
-        || t.hasFlag(dev.ledgerline.ledger.model.TransferFlags.VOID_PENDING_TRANSFER);
   }
 
   /** GET /v1/transfers/{id}: visible to a user only when it touches an account the user owns. */

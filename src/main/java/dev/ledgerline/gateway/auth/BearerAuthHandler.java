@@ -17,6 +17,8 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(BearerAuthHandler.class);
   public static final String CHALLENGE = ProblemHandler.DEFAULT_CHALLENGE;
   public static final String CHALLENGE_INVALID = CHALLENGE + ", error=\"invalid_token\"";
+  /** Context key of the failure of a token an earlier handler of the request verified and refused. */
+  public static final String REJECTED = "ledgerline.token-rejected";
 
   private final JwtAuthenticator authenticator;
 
@@ -26,6 +28,15 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext rc) {
+    // Verified by an earlier handler of this request (the gateway's per-address limit of bad tokens): not again.
+    if (Principal.of(rc) != null) {
+      rc.next();
+      return;
+    }
+    if (rc.get(REJECTED) instanceof Throwable rejected) {
+      refuse(rc, CHALLENGE_INVALID, rejected.getMessage());
+      return;
+    }
     TokenSources.Found found = TokenSources.ofRequest(rc.request());
     if (found.source() == TokenSources.Source.NONE) {
       refuse(rc, CHALLENGE, "no token (Authorization header, or ll_token cookie where allowed)");

@@ -74,13 +74,22 @@ public final class RateLimitHandler implements Handler<RoutingContext> {
   }
 
   private static String ip(RoutingContext rc) {
-    SocketAddress a = rc.request().remoteAddress();
+    return ipSubject(rc.request().remoteAddress());
+  }
+
+  /** {@code ip:<address>} of a peer (for limits applied outside the router, such as WebSocket handshakes). */
+  public static String ipSubject(SocketAddress a) {
     String host = a == null ? null : a.hostAddress();
     return "ip:" + (host == null ? "unknown" : host);
   }
 
   @Override
   public void handle(RoutingContext rc) {
+    handle(rc, RoutingContext::next);
+  }
+
+  /** Takes a token; runs {@code allowed} when there was one, else ends the request with 429. */
+  public void handle(RoutingContext rc, Handler<RoutingContext> allowed) {
     limiter.check(subject.apply(rc), operation).onComplete(ar -> {
       if (ar.failed()) {
         // The limiter answers locally when Redis fails, so this is a bug rather than an outage.
@@ -93,7 +102,7 @@ public final class RateLimitHandler implements Handler<RoutingContext> {
       }
       RateLimitHeaders.write(rc.response(), d);
       if (d.allowed()) {
-        rc.next();
+        allowed.handle(rc);
       } else {
         reject(rc, d);
       }

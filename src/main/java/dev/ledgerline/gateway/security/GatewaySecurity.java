@@ -32,6 +32,8 @@ public final class GatewaySecurity implements Shareable {
   private final boolean tls;
   private final Duration pingInterval;
   private final int maxQueued;
+  private final int maxAccountsPerMessage;
+  private final int maxAccounts;
   private final Future<Void> started;
 
   private GatewaySecurity(NodeContext node) {
@@ -45,6 +47,8 @@ public final class GatewaySecurity implements Shareable {
     this.tls = Boolean.TRUE.equals(cfg.value("gateway.tls.enabled"));
     this.pingInterval = cfg.durationValue("gateway.stream.ping-interval");
     this.maxQueued = ((Number) cfg.value("gateway.stream.max-queued")).intValue();
+    this.maxAccountsPerMessage = ((Number) cfg.value("gateway.stream.max-accounts-per-message")).intValue();
+    this.maxAccounts = ((Number) cfg.value("gateway.stream.max-accounts")).intValue();
     node.configService().onReload(c -> {
       limiter.updateLimits(c.gateway().rateLimits());
       LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
@@ -112,5 +116,15 @@ public final class GatewaySecurity implements Shareable {
 
   public int maxQueued() {
     return maxQueued;
+  }
+
+  /** Account ids per stream subscribe or unsubscribe message. */
+  public int maxAccountsPerMessage() {
+    return maxAccountsPerMessage;
+  }
+
+  /** Subscribed accounts per stream connection. */
+  public int maxAccounts() {
+    return maxAccounts;
   }
 }

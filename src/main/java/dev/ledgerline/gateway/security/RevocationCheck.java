@@ -7,6 +7,7 @@ import dev.ledgerline.gateway.auth.RevocationStore.ReadsWhenUnavailable;
 import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemException;
 import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
 import dev.ledgerline.node.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -30,14 +31,25 @@ public final class RevocationCheck implements Handler<RoutingContext> {
   private final ReadsWhenUnavailable reads;
   private final boolean write;
   private final Handler<RoutingContext> then;
+  private final RateLimitHandler revokedLimit;
 
   /** @param then runs when the token is accepted (null: the next route handler) */
   public RevocationCheck(RevocationStore store, ReadsWhenUnavailable reads, boolean write,
       Handler<RoutingContext> then) {
+    this(store, reads, write, then, null);
+  }
+
+  /**
+   * @param revokedLimit charged for a request whose token is revoked (a token that is no longer valid is limited like
+   *     none at all); null: none
+   */
+  public RevocationCheck(RevocationStore store, ReadsWhenUnavailable reads, boolean write,
+      Handler<RoutingContext> then, RateLimitHandler revokedLimit) {
     this.store = store;
     this.reads = reads;
     this.write = write;
     this.then = then;
+    this.revokedLimit = revokedLimit;
   }
 
   /** The verdict for a principal, shared with the stream handshake. */
@@ -68,11 +80,11 @@ public final class RevocationCheck implements Handler<RoutingContext> {
       switch (ar.result()) {
         case ACCEPT -> proceed(rc);
         case REVOKED -> {
-          String id = RequestIds.of(rc);
-          RequestIds.withId(id == null ? "-" : id, () -> LOG.info("401 {} {}: token {} is revoked",
-              rc.request().method(), rc.request().path(), p.jti()));
-          rc.response().putHeader(ProblemHandler.WWW_AUTHENTICATE, BearerAuthHandler.CHALLENGE_INVALID);
-          rc.fail(401);
+          if (revokedLimit == null) {
+            refuseRevoked(rc, p);
+          } else {
+            revokedLimit.handle(rc, r -> refuseRevoked(r, p));
+          }
         }
         default -> {
           rc.response().putHeader("Retry-After", "1");
@@ -80,6 +92,14 @@ public final class RevocationCheck implements Handler<RoutingContext> {
         }
       }
     });
+  }
+
+  private static void refuseRevoked(RoutingContext rc, Principal p) {
+    String id = RequestIds.of(rc);
+    RequestIds.withId(id == null ? "-" : id, () -> LOG.info("401 {} {}: token {} is revoked",
+        rc.request().method(), rc.request().path(), p.jti()));
+    rc.response().putHeader(ProblemHandler.WWW_AUTHENTICATE, BearerAuthHandler.CHALLENGE_INVALID);
+    rc.fail(401);
   }
 
   private void proceed(RoutingContext rc) {

@@ -19,8 +19,9 @@ import java.util.function.Function;
 
 /**
  * The gateway's cross-cutting parts plugged into the API router: security headers and CORS on every request, a
- * per-address rate limit for requests without a token, the revocation check and the per-subject rate limit on
- * every authenticated route, and {@code POST /v1/auth/revoke}.
+ * per-address rate limit for requests without a valid token (none, a malformed header, one that does not verify, a
+ * revoked one), the revocation check and the per-subject rate limit on every authenticated route, and
+ * {@code POST /v1/auth/revoke}.
  */
 public final class SecurityHooks implements RouteHooks {
   /** Operation of requests that present no token; limited per client address. */
@@ -31,6 +32,8 @@ public final class SecurityHooks implements RouteHooks {
   private final GatewaySecurity security;
   private final JwtAuthenticator authenticator;
   private final BodyHandler body;
+  /** The per-address bucket of requests without a valid token: none, malformed, failing to verify, or revoked. */
+  private final RateLimitHandler anonymous;
   private final Function<RoutingContext, String> subject = RateLimitHandler.subjectOrIp(rc -> {
     Principal p = Principal.of(rc);
     return p == null ? null : p.subject();
@@ -40,6 +43,7 @@ public final class SecurityHooks implements RouteHooks {
     this.security = security;
     this.authenticator = authenticator;
     this.body = body;
+    this.anonymous = RateLimitHandler.create(security.limiter(), UNAUTHENTICATED, RateLimitHandler.clientIp());
   }
 
   @Override
@@ -49,14 +53,29 @@ public final class SecurityHooks implements RouteHooks {
     if (cors != null) {
       router.route().handler(cors);
     }
-    RateLimitHandler anonymous = RateLimitHandler.create(security.limiter(), UNAUTHENTICATED,
-        RateLimitHandler.clientIp());
     router.route().handler(rc -> {
-      if (TokenSources.presented(rc.request())) {
-        rc.next();
-      } else {
+      TokenSources.Found token = TokenSources.ofRequest(rc.request());
+      if (!token.present()) {
         anonymous.handle(rc);
+        return;
       }
+      HttpMethod m = rc.request().method();
+      if (m != HttpMethod.GET && m != HttpMethod.HEAD) {
+        // The body handler runs after this asynchronous check: hold the body until it does (it resumes).
+        rc.request().pause();
+        rc.addHeadersEndHandler(v -> rc.request().resume());
+      }
+      // Verified once here (the route's authentication then finds the principal): a token that does not verify is
+      // no token, so its request is charged to the client address like one without any.
+      authenticator.authenticate(token.token()).onComplete(ar -> {
+        if (ar.succeeded()) {
+          rc.put(Principal.KEY, ar.result());
+          rc.next();
+        } else {
+          rc.put(BearerAuthHandler.REJECTED, ar.cause());
+          anonymous.handle(rc);
+        }
+      });
     });
   }
 
@@ -79,9 +98,9 @@ public final class SecurityHooks implements RouteHooks {
   public Handler<RoutingContext> limit(String operation) {
     RateLimitHandler rate = RateLimitHandler.create(security.limiter(), operation, subject);
     RevocationCheck reads = new RevocationCheck(security.revocations(), security.readsWhenUnavailable(), false,
-        rate);
+        rate, anonymous);
     RevocationCheck writes = new RevocationCheck(security.revocations(), security.readsWhenUnavailable(), true,
-        rate);
+        rate, anonymous);
     return rc -> {
       HttpMethod m = rc.request().method();
       if (m == HttpMethod.GET || m == HttpMethod.HEAD) {

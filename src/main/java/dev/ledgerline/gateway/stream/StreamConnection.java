@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -30,9 +31,13 @@ import org.slf4j.LoggerFactory;
  * so it is when the token is revoked.
  */
 final class StreamConnection {
+  /**
+   * Bounds of one connection's subscriptions ({@code gateway.stream.max-accounts-per-message} and
+   * {@code gateway.stream.max-accounts}): each subscribed id costs an owner check and a set entry.
+   */
+  record Caps(int perMessage, int perConnection) {}
+
   private static final Logger LOG = LoggerFactory.getLogger(StreamConnection.class);
-  /** Subscriptions per connection; each costs an owner check and a set entry. */
-  static final int MAX_ACCOUNTS = 1000;
   static final short CLOSE_TOO_SLOW = 1013;
   static final short CLOSE_POLICY = 1008;
   /** With the store's cache (under 1 s), a revoked token's streams close within about 1.5 s. */
@@ -46,6 +51,7 @@ final class StreamConnection {
   private final StreamHub hub;
   private final StreamMetrics metrics;
   private final int maxQueued;
+  private final Caps caps;
   private final java.util.function.Supplier<Future<Boolean>> revoked;
   private final Set<UInt128> accounts = new LinkedHashSet<>();
   private final ArrayDeque<String> queued = new ArrayDeque<>();
@@ -56,7 +62,8 @@ final class StreamConnection {
   private long revocationTimer = -1;
 
   StreamConnection(Vertx vertx, ServerWebSocket ws, Principal principal, Access access, LedgerClient ledger,
-      StreamHub hub, StreamMetrics metrics, int maxQueued, java.util.function.Supplier<Future<Boolean>> revoked) {
+      StreamHub hub, StreamMetrics metrics, int maxQueued, Caps caps,
+      java.util.function.Supplier<Future<Boolean>> revoked) {
     this.vertx = vertx;
     this.ws = ws;
     this.principal = principal;
@@ -65,6 +72,7 @@ final class StreamConnection {
     this.hub = hub;
     this.metrics = metrics;
     this.maxQueued = maxQueued;
+    this.caps = caps;
     this.revoked = revoked;
   }
 
@@ -108,10 +116,15 @@ final class StreamConnection {
     }
     String type = msg.getValue("type") instanceof String s ? s : "";
     List<String> ids = new ArrayList<>();
-    if (!(msg.getValue("accounts") instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_ACCOUNTS
+    if (!(msg.getValue("accounts") instanceof JsonArray arr) || arr.isEmpty()
         || !arr.stream().allMatch(String.class::isInstance)) {
       send(StreamFrames.error(++seq, "bad_message", "expected {\"type\":\"subscribe\"|\"unsubscribe\","
-          + "\"accounts\":[\"<id>\",...]} with 1 to " + MAX_ACCOUNTS + " account ids as strings", null));
+          + "\"accounts\":[\"<id>\",...]} with 1 to " + caps.perMessage() + " account ids as strings", null));
+      return;
+    }
+    if (arr.size() > caps.perMessage()) {
+      send(StreamFrames.error(++seq, "too_many", "at most " + caps.perMessage() + " account ids per message; "
+          + "nothing was done", null));
       return;
     }
     arr.forEach(o -> ids.add((String) o));
@@ -124,39 +137,46 @@ final class StreamConnection {
   }
 
   private void subscribe(List<String> ids) {
-    List<Future<UInt128>> checks = new ArrayList<>();
+    List<String> wanted = new ArrayList<>();
+    List<UInt128> parsed = new ArrayList<>();
     for (String id : new LinkedHashSet<>(ids)) {
-      UInt128 account;
       try {
-        account = UInt128.parse(id);
+        parsed.add(UInt128.parse(id));
+        wanted.add(id);
       } catch (IllegalArgumentException e) {
         send(StreamFrames.error(++seq, "bad_account", "not an account id", id));
-        continue;
       }
-      checks.add(readable(account).map(ok -> {
-        if (!ok) {
-          // Unknown and foreign look the same, as on the HTTP API: existence is not revealed.
-          send(StreamFrames.error(++seq, "not_found", "no such account for this token", id));
-          return null;
-        }
-        return account;
-      }).recover(err -> {
-        send(StreamFrames.error(++seq, "unavailable", "the account could not be checked; try again", id));
-        return Future.succeededFuture(null);
-      }));
     }
-    Future.join(checks).onComplete(ar -> {
+    long fresh = parsed.stream().filter(a -> !accounts.contains(a)).count();
+    if (accounts.size() + fresh > caps.perConnection()) {
+      send(StreamFrames.error(++seq, "too_many", "at most " + caps.perConnection() + " accounts per stream ("
+          + accounts.size() + " subscribed); unsubscribe first. Nothing was subscribed", null));
+      return;
+    }
+    if (parsed.isEmpty()) {
+      return;
+    }
+    readable(parsed).onComplete(ar -> {
       if (closed) {
         return;
       }
+      if (ar.failed()) {
+        for (String id : wanted) {
+          send(StreamFrames.error(++seq, "unavailable", "the account could not be checked; try again", id));
+        }
+        return;
+      }
       List<String> added = new ArrayList<>();
-      for (Future<UInt128> f : checks) {
-        UInt128 a = f.result();
-        if (a == null) {
+      for (int i = 0; i < parsed.size(); i++) {
+        UInt128 a = parsed.get(i);
+        if (!ar.result().contains(a)) {
+          // Unknown and foreign look the same, as on the HTTP API: existence is not revealed.
+          send(StreamFrames.error(++seq, "not_found", "no such account for this token", wanted.get(i)));
           continue;
         }
-        if (!accounts.contains(a) && accounts.size() >= MAX_ACCOUNTS) {
-          send(StreamFrames.error(++seq, "too_many", "at most " + MAX_ACCOUNTS + " accounts per stream",
+        // Another subscribe may have been answered meanwhile.
+        if (!accounts.contains(a) && accounts.size() >= caps.perConnection()) {
+          send(StreamFrames.error(++seq, "too_many", "at most " + caps.perConnection() + " accounts per stream",
               a.toString()));
           continue;
         }
@@ -170,11 +190,21 @@ final class StreamConnection {
     });
   }
 
-  /** Owners and operators only, and the account must exist (operators may name any id). */
-  private Future<Boolean> readable(UInt128 account) {
-    return access.canRead(principal, account).compose(ok -> !ok ? Future.succeededFuture(false)
-        : !Access.privileged(principal) ? Future.succeededFuture(true)
-        : ledger.lookupAccounts(List.of(account)).map(found -> !found.isEmpty()));
+  /**
+   * The accounts among these that the principal may stream, in one owner query: owners and operators only, and the
+   * account must exist (operators may name any id; one ledger lookup for all of them).
+   */
+  private Future<Set<UInt128>> readable(List<UInt128> ids) {
+    return access.owned(principal, ids).compose(mine -> {
+      if (mine.isEmpty() || !Access.privileged(principal)) {
+        return Future.succeededFuture(mine);
+      }
+      return ledger.lookupAccounts(new ArrayList<>(mine)).map(found -> {
+        Set<UInt128> existing = new HashSet<>();
+        found.forEach(a -> existing.add(a.id()));
+        return existing;
+      });
+    });
   }
 
   private void unsubscribe(List<String> ids) {

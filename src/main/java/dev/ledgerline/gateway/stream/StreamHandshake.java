@@ -6,7 +6,9 @@ import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.auth.TokenSources;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
+import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
 import dev.ledgerline.gateway.security.RevocationCheck;
+import dev.ledgerline.gateway.security.SecurityHooks;
 import dev.ledgerline.ledger.LedgerClient;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *       another origin is refused. A handshake without Origin comes from a non-browser client, which holds its
  *       token itself, and is allowed;
  *   <li>a token ({@code Authorization: Bearer}, else the {@code access_token} query parameter), verified and not
- *       revoked, else 401 (503 when revocation cannot be checked and {@code auth.revocation.reads-when-unavailable}
+ *       revoked, else 401 (a handshake without a valid token is charged to the client address's
+ *       {@code unauthenticated} rate limit, and gets 429 over it) (503 when revocation cannot be checked and {@code auth.revocation.reads-when-unavailable}
  *       is {@code deny});
  *   <li>the {@code stream.connect} rate limit of the subject, else 429.
  * </ol>
@@ -41,7 +44,8 @@ public final class StreamHandshake implements Handler<ServerWebSocketHandshake> 
   public static final String OPERATION = "stream.connect";
 
   /** What the handshake needs; built once per gateway instance. */
-  public record Settings(Set<String> allowedOrigins, Duration pingInterval, int maxQueued) {}
+  public record Settings(Set<String> allowedOrigins, Duration pingInterval, int maxQueued,
+      int maxAccountsPerMessage, int maxAccounts) {}
 
   private final Vertx vertx;
   private final JwtAuthenticator authenticator;
@@ -88,14 +92,15 @@ public final class StreamHandshake implements Handler<ServerWebSocketHandshake> 
     }
     TokenSources.Found token = TokenSources.ofHandshake(h.headers(), h.query());
     if (!token.present()) {
-      refuse(h, 401, token.source() == TokenSources.Source.NONE ? "no token" : "malformed token");
+      unauthenticated(h, token.source() == TokenSources.Source.NONE ? "no token" : "malformed token")
+          .onComplete(ar -> refuse(h, ((Refusal) ar.cause()).status, ar.cause().getMessage()));
       return;
     }
     authenticator.authenticate(token.token())
-        .recover(err -> Future.failedFuture(new Refusal(401, err.getMessage())))
+        .recover(err -> unauthenticated(h, err.getMessage()))
         .compose(p -> RevocationCheck.verdict(revocations, reads, false, p).compose(v -> switch (v) {
           case ACCEPT -> Future.succeededFuture(p);
-          case REVOKED -> Future.<Principal>failedFuture(new Refusal(401, "token revoked"));
+          case REVOKED -> this.<Principal>unauthenticated(h, "token revoked");
           default -> Future.<Principal>failedFuture(new Refusal(503, "revocation cannot be checked"));
         }))
         .compose(p -> limiter.check("sub:" + p.subject(), OPERATION).compose(d -> d.allowed()
@@ -110,11 +115,22 @@ public final class StreamHandshake implements Handler<ServerWebSocketHandshake> 
           Principal p = ar.result();
           // An unavailable store does not end an open stream: it was authorized, and exp still bounds it.
           h.accept().onSuccess(ws -> new StreamConnection(vertx, ws, p, access, ledger, hub, metrics,
-              settings.maxQueued(), () -> p.jti() == null ? Future.succeededFuture(false)
+              settings.maxQueued(),
+              new StreamConnection.Caps(settings.maxAccountsPerMessage(), settings.maxAccounts()), () -> p.jti() == null ? Future.succeededFuture(false)
                   : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false)))
               .start(settings.pingInterval(), clock))
               .onFailure(e -> LOG.debug("stream handshake of {} failed: {}", p.subject(), e.toString()));
         });
+  }
+
+  /**
+   * A handshake without a valid token takes a token from the client address's {@code unauthenticated} bucket, as an
+   * API request does: always fails, with 401, or 429 once the address is over its limit.
+   */
+  private <T> Future<T> unauthenticated(ServerWebSocketHandshake h, String reason) {
+    return limiter.check(RateLimitHandler.ipSubject(h.remoteAddress()), SecurityHooks.UNAUTHENTICATED)
+        .transform(ar -> Future.failedFuture(ar.succeeded() && !ar.result().allowed()
+            ? new Refusal(429, "rate limited (" + reason + ")") : new Refusal(401, reason)));
   }
 
   private static void refuse(ServerWebSocketHandshake h, int status, String reason) {

@@ -46,7 +46,9 @@ class GatewayApiTest {
     ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
         "postgres.data-dir", dir.resolve("pg").toString(), "ledger.engine.data-dir", dir.resolve("ledger").toString(),
         // The concurrent duplicate below must get the first request's answer, not the wait bound (409).
-        "gateway.port", String.valueOf(port), "gateway.instances", "2", "gateway.idempotency.wait", "60s"));
+        "gateway.port", String.valueOf(port), "gateway.instances", "2", "gateway.idempotency.wait", "60s",
+        // Not a rate-limit test: limits that never bind, as the production defaults would for tables of requests.
+        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000}}"));
     node = new Node(config).start().await();
     jwt = JwtSettings.from(config.current());
     vertx = Vertx.vertx();
@@ -190,13 +192,17 @@ class GatewayApiTest {
     assertThat(api.post("/v1/transfers", bob, key(), transfer(a1, b1, "5")).status()).isEqualTo(403);
     assertThat(api.post("/v1/transfers/batch", bob, key(), "{\"transfers\":[" + transfer(b1, a1, "1") + ","
         + transfer(a1, b1, "1") + "]}").status()).isEqualTo(403);
+    // Post and void of a pending transfer bob cannot see: 404, as if it did not exist.
     for (String flag : List.of("post_pending_transfer", "void_pending_transfer")) {
       Answer r = api.post("/v1/transfers", bob, key(), "{\"pending_id\":\"" + pid + "\",\"amount\":\"10\","
           + "\"flags\":[\"" + flag + "\"]}");
-      assertThat(r.status()).as(flag).isEqualTo(403);
+      assertThat(r.status()).as(flag).isEqualTo(404);
+      assertThat(r.json().getString("result")).isEqualTo("pending_transfer_not_found");
     }
-    assertThat(api.post("/v1/accounts", bob, null, "{\"id\":\"" + a1 + "\",\"ledger\":1,\"code\":1}").status())
-        .isEqualTo(403);
+    // Creating alice's account id: the id is taken, and nothing says by whom.
+    Answer taken = api.post("/v1/accounts", bob, null, "{\"id\":\"" + a1 + "\",\"ledger\":1,\"code\":1}");
+    assertThat(taken.status()).isEqualTo(409);
+    assertThat(taken.json().getString("result")).isEqualTo("exists");
     JsonObject a1Now = accountAsOperator(a1);
     assertThat(a1Now.getString("debits_pending")).isEqualTo("10");
     assertThat(a1Now.getString("debits_posted")).isEqualTo("0");

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,17 +114,5 @@ class GatewayStoresTest {
     // Gone: the same key starts afresh.
     assertThat(shortLived.begin("erin", key, "transfers.create", hash("{other}")).await())
         .isInstanceOf(Claim.Proceed.class);
-  }
-
-  @Test
-  void accountOwnersAreRecordedOnceAndNeverReassigned() {
-    AccountOwners owners = new AccountOwners(services.pool(), 1000);
-    String id = "340282366920938463463374607431768211455"; // 2^128 - 1: exact in numeric(39)
-    assertThat(owners.record(id, "alice").await()).isTrue();
-    assertThat(owners.record(id, "alice").await()).isTrue();
-    assertThat(owners.record(id, "mallory").await()).isFalse();
-    assertThat(owners.ownerOf(id).await()).contains("alice");
-    assertThat(new AccountOwners(services.pool(), 10).ownerOf(id).await()).contains("alice");
-    assertThat(owners.ownerOf("12345").await()).isEqualTo(Optional.empty());
   }
 }
