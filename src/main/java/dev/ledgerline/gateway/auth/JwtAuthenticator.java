@@ -158,8 +158,13 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
   public static JwtAuthenticator create(Vertx vertx, JwtSettings settings, Clock clock) {
     JwtKeys keys = JwtKeys.load(settings);
     if (keys.isDevelopment()) {
-      LOG.warn("JWT: using the DEVELOPMENT key under {} (no auth.jwt keys configured, auth.jwt.dev-keys is true); "
-          + "do not use this node in production", settings.dataDir().resolve(DevKeys.DIR));
+      if (settings.devKeys() == JwtSettings.DevKeysPolicy.ENABLED) {
+        LOG.warn("JWT: auth.jwt.dev-keys is true: using the DEVELOPMENT key under {} wherever the gateway listens; "
+            + "anyone who can read it can mint tokens. Never in production", settings.dataDir().resolve(DevKeys.DIR));
+      } else {
+        LOG.warn("JWT: using the DEVELOPMENT key under {} (no auth.jwt keys configured; auth.jwt.dev-keys auto and "
+            + "the gateway on loopback); do not use this node in production", settings.dataDir().resolve(DevKeys.DIR));
+      }
     }
     LOG.info("JWT: {} verification key(s), kids by algorithm {}", keys.size(), keys);
     return new JwtAuthenticator(vertx, settings, clock, keys);
