@@ -27,6 +27,8 @@ public final class TestNodes {
     // A busy test machine can stall a Redis reply past the production default, which would turn a test request into
     // a 503 or switch rate limits to local buckets; tests that exercise the timeout build their own limiter.
     all.put("redis.command-timeout", "5s");
+    // In memory unless a test asks for a directory: test nodes must not share (or lock) one append-only file.
+    all.put("redis.data-dir", "");
     all.putAll(sets);
     return ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), all));
   }
