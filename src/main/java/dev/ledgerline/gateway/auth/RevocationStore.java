@@ -305,7 +305,13 @@ public final class RevocationStore {
         refillOwed = false;
         return refill(current).onFailure(err -> refillOwed |= owed);
       });
-    }).onFailure(err -> redisComplete = false).compose(v -> purgeIfDue());
+    }).onFailure(err -> {
+      if (redisComplete) {
+        LOG.warn("revocations: {}; checks are answered by PostgreSQL until Redis is back and refilled",
+            err.getMessage());
+      }
+      redisComplete = false;
+    }).compose(v -> purgeIfDue());
   }
 
   /** Copies every live revocation into Redis, then marks Redis filled for {@code current} if nothing interfered. */
