@@ -205,6 +205,10 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
       return Future.succeededFuture(verify(token));
     } catch (AuthenticationException e) {
       return Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      // Never thrown at the caller: a handshake handler that is thrown at would leave its connection hanging.
+      LOG.error("JWT: unexpected failure while verifying a token", e);
+      return Future.failedFuture(e);
     }
   }
 
