@@ -77,7 +77,8 @@ public final class RevocationStore {
   }
 
   /**
-   * @param commandTimeout a Redis or PostgreSQL call slower than this counts as unavailable
+   * @param commandTimeout a Redis call slower than this counts as unavailable; PostgreSQL gets at least
+   *     {@link #MIN_RECORD_TIMEOUT}, since it is asked when Redis is not and a busy pool queues
    * @param notRevokedTtl how long a "not revoked" answer is reused; below 1 s (zero disables the cache)
    * @param retainAfterExpiry how long an entry outlives the token's {@code exp}; at least the validator's leeway
    * @param maxCachedAnswers bound on cached answers per node
@@ -87,6 +88,7 @@ public final class RevocationStore {
    */
   public record Options(Duration commandTimeout, Duration notRevokedTtl, Duration retainAfterExpiry,
       int maxCachedAnswers, String keyPrefix, Duration syncInterval, Duration purgeInterval) {
+    public static final Duration MIN_RECORD_TIMEOUT = Duration.ofSeconds(1);
     public static final Options DEFAULTS = new Options(Duration.ofMillis(250), Duration.ofMillis(500),
         Duration.ofSeconds(60), 100_000, "ll:revoked:", Duration.ofSeconds(1), Duration.ofMinutes(10));
 
@@ -401,7 +403,8 @@ public final class RevocationStore {
   }
 
   private <T> Future<T> within(Future<T> operation, String what) {
-    return operation.timeout(options.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    long ms = Math.max(options.commandTimeout().toMillis(), Options.MIN_RECORD_TIMEOUT.toMillis());
+    return operation.timeout(ms, TimeUnit.MILLISECONDS)
         .recover(err -> Future.failedFuture(new RevocationUnavailableException(
             "revocation store unavailable (" + what + "): " + err.getClass().getSimpleName() + ": "
                 + err.getMessage(), err)));
