@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * filled from PostgreSQL; {@link #sync()} (every {@link Options#syncInterval()} on every node) compares it with the
  * server's {@code run_id} from {@code INFO server} and, when the marker is missing or names another process, copies
  * every live revocation from PostgreSQL into Redis, then sets the marker, in a script that does so only if the marker
- * is still this refill's own (a {@code FLUSHALL} meanwhile leaves it absent, so the next sync starts over).
+ * is still this refill's own (a {@code FLUSHALL} meanwhile leaves it absent, so the next sync starts over). While a
+ * refill runs, the marker names it, with a lease, and other nodes leave Redis to it.
  *
  * <p><b>Reading.</b> One {@code MGET marker key}, atomic, answers both "is Redis complete?" and "is the token
  * revoked?". Redis is trusted only while the marker names the {@code run_id} this node's last sync saw; otherwise (a
@@ -58,6 +59,11 @@ import org.slf4j.LoggerFactory;
 public final class RevocationStore {
   private static final Logger LOG = LoggerFactory.getLogger(RevocationStore.class);
   private static final String FILLING = "filling:";
+  /**
+   * How long a refill may hold the marker: other nodes leave Redis to it meanwhile (several nodes refilling at once
+   * would keep invalidating each other's marker), and a refiller that dies frees it when this runs out.
+   */
+  private static final Duration REFILL_LEASE = Duration.ofSeconds(60);
   /** Rows sent to Redis per pipelined batch during a refill. */
   private static final int REFILL_BATCH = 500;
   /**
@@ -65,7 +71,7 @@ public final class RevocationStore {
    * between leaves the marker alone, and the next sync decides again.
    */
   private static final String COMPLETE_REFILL = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-      + "redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
+      + "redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0"; // a plain SET also drops the lease
 
   /** {@code auth.revocation.reads-when-unavailable}: what a read does when revocation cannot be checked. */
   public enum ReadsWhenUnavailable {
@@ -299,11 +305,16 @@ public final class RevocationStore {
       runId = current;
       return call(Request.cmd(Command.GET).arg(markerKey), "sync").compose(marker -> {
         boolean owed = refillOwed;
-        if (!owed && marker != null && current.equals(marker.toString())) {
+        String seen = marker == null ? null : marker.toString();
+        if (!owed && current.equals(seen)) {
           redisComplete = true;
           return Future.<Void>succeededFuture();
         }
         redisComplete = false;
+        if (!owed && seen != null && seen.startsWith(FILLING)) {
+          // Another node is refilling; reads go to PostgreSQL until it is done (or its lease runs out).
+          return Future.<Void>succeededFuture();
+        }
         refillOwed = false;
         return refill(current).onFailure(err -> refillOwed |= owed);
       });
@@ -320,7 +331,7 @@ public final class RevocationStore {
   private Future<Void> refill(String current) {
     String mine = FILLING + UUID.randomUUID();
     Instant now = clock.instant();
-    return call(Request.cmd(Command.SET).arg(markerKey).arg(mine), "refill")
+    return call(Request.cmd(Command.SET).arg(markerKey).arg(mine).arg("PX").arg(REFILL_LEASE.toMillis()), "refill")
         .compose(v -> within(records.activeAfter(now.minus(options.retainAfterExpiry())), "refill"))
         .compose(rows -> {
           Future<Void> chain = Future.succeededFuture();

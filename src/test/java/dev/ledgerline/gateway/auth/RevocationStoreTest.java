@@ -208,6 +208,30 @@ class RevocationStoreTest {
     assertThat(get(b.isRevoked("lost-in-a-crash"))).isTrue();
   }
 
+  /** A refill in progress elsewhere (its marker, with a lease) is left alone; PostgreSQL answers meanwhile. */
+  @Test
+  void anotherNodesRefillIsLeftToItUntilItsLeaseRunsOut() throws Exception {
+    RevocationStore a = node();
+    get(a.revoke("being-refilled", Instant.now().plusSeconds(300)));
+    var admin = admin();
+    get(admin.send(Request.cmd(Command.DEL).arg(a.key("being-refilled"))));
+    get(admin.send(Request.cmd(Command.SET).arg("ll:revoked:@filled").arg("filling:another-node").arg("PX")
+        .arg(60_000)));
+    RevocationStore b = unsynced();
+    get(b.sync());
+    assertThat(b.redisComplete()).isFalse();
+    assertThat(get(admin.send(Request.cmd(Command.EXISTS).arg(a.key("being-refilled")))).toInteger())
+        .as("not refilled by b").isZero();
+    assertThat(get(b.isRevoked("being-refilled"))).as("from PostgreSQL").isTrue();
+    // The other node died: its lease runs out (here: deleted), and the next sync refills.
+    get(admin.send(Request.cmd(Command.DEL).arg("ll:revoked:@filled")));
+    get(b.sync());
+    assertThat(b.redisComplete()).isTrue();
+    assertThat(get(admin.send(Request.cmd(Command.EXISTS).arg(a.key("being-refilled")))).toInteger()).isEqualTo(1);
+    assertThat(get(admin.send(Request.cmd(Command.PTTL).arg("ll:revoked:@filled"))).toLong())
+        .as("the completed marker has no lease").isEqualTo(-1);
+  }
+
   @Test
   void withRedisDownChecksAreAnsweredByPostgresAndARevocationFailsUntilRedisHasIt() throws Exception {
     RevocationStore a = node();
