@@ -48,7 +48,10 @@ class HostileTokenHttpTest {
     port = TestNodes.freePort();
     ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
         "node.roles", "gateway,ledger", "postgres.data-dir", dir.resolve("pg").toString(),
-        "ledger.engine.data-dir", dir.resolve("ledger").toString(), "gateway.port", String.valueOf(port)));
+        "ledger.engine.data-dir", dir.resolve("ledger").toString(), "gateway.port", String.valueOf(port),
+        // Every refused request may be charged to the client's address: this test is about the 401, not the 429.
+        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
+            + "\"unauthenticated\":{\"capacity\":100000,\"refill-per-second\":100000}}"));
     node = new Node(config).start().await();
     signer = SigningKey.load(JwtSettings.from(config.current()));
     vertx = Vertx.vertx();
