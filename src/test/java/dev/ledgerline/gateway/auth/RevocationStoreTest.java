@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The revocation store against a real PostgreSQL (the record) and a real Redis (the fast path) that tests break. */
 class RevocationStoreTest {
@@ -50,10 +51,13 @@ class RevocationStoreTest {
   private TestRedis redis;
   private final List<Vertx> vertxes = new ArrayList<>();
 
+  @TempDir
+  static Path dir;
+
   @BeforeAll
   static void startPostgres() throws Exception {
     pgVertx = Vertx.vertx();
-    Path dir = Files.createTempDirectory("revocations");
+    // Where PostgreSQL must run as nobody, nobody has to pass through the directory.
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     pg = DataServices.startPostgres(pgVertx, PostgresSettings.embedded(dir.resolve("pg"))).await();
   }
