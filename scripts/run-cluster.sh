@@ -42,7 +42,7 @@ start_node() { # index
     --set "management.port=$((9089 + i))" --set "gateway.port=$((8079 + i))")
   if [[ "$i" == 1 ]]; then
     args+=(--set "postgres.embedded-port=$pg_port" --set "postgres.data-dir=$dir/pg"
-      --set "redis.embedded-port=$redis_port")
+      --set "redis.embedded-port=$redis_port" --set "redis.data-dir=$dir/redis")
   else
     # Node 1 publishes its servers' URLs (with their generated passwords) in a file only we can read.
     args+=(--set "node.roles=gateway,transactions,cache"

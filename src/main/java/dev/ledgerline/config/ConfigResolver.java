@@ -85,7 +85,10 @@ public final class ConfigResolver {
         applyFile(key, (JsonObject) e.getValue(), merged);
       } else {
         requireKnown(key, e.getValue(), "the configuration file");
-        ConfigPaths.put(merged, key, e.getValue());
+        // YAML reads `true` as a boolean; a key whose values are words (dev-keys: auto|true|false) takes its text.
+        Object value = e.getValue() instanceof Boolean && "string".equals(schema.type(key))
+            ? e.getValue().toString() : e.getValue();
+        ConfigPaths.put(merged, key, value);
       }
     }
   }

@@ -47,8 +47,9 @@ public final class EmbeddedServices {
       return null;
     }
     LedgerlineConfig.Redis r = config.redis();
+    String dir = String.valueOf(config.value("redis.data-dir"));
     RedisSettings s = r.mode() == Mode.EXTERNAL ? RedisSettings.external(r.url())
-        : RedisSettings.embedded().withPort(r.embeddedPort());
+        : (dir.isEmpty() ? RedisSettings.embedded() : RedisSettings.embedded(Path.of(dir))).withPort(r.embeddedPort());
     return s.withPoolSize(r.poolSize());
   }
 

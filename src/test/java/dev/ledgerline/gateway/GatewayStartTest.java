@@ -33,6 +33,19 @@ class GatewayStartTest {
     assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.public-keys");
   }
 
+  /** The default dev-keys auto on a gateway other machines can reach, with no key: exit 2 before listening. */
+  @Test
+  void runExits2WhenAReachableGatewayHasOnlyDevelopmentKeys(@TempDir Path data) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
+        "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "gateway.host=0.0.0.0",
+        "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + TestNodes.freePort());
+    assertThat(code).isEqualTo(dev.ledgerline.node.RunCommand.EXIT_CONFIG);
+    assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.dev-keys")
+        .contains("gateway.host is not a loopback address");
+    assertThat(data.resolve("keys")).doesNotExist();
+  }
+
   @Test
   void gatewayNodeOnEmbeddedDefaultsStartsWithDevelopmentKeys(@TempDir Path data) {
     Node node = TestNodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));

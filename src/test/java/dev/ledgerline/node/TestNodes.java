@@ -37,6 +37,8 @@ public final class TestNodes {
     if (!sets.containsKey("postgres.data-dir") && !sets.containsKey("postgres.mode")) {
       all.put("postgres.data-dir", tempDataRoot("ledgerline-test-pg").resolve("pg").toString());
     }
+    // In memory unless a test asks for a directory: test nodes must not share (or lock) one append-only file.
+    all.put("redis.data-dir", "");
     all.putAll(sets);
     return ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), all));
   }

@@ -2,11 +2,14 @@ package dev.ledgerline.gateway.auth;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -20,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The development key pair: an RS256 key generated on first use under {@code <node.data-dir>/keys/} (private key
  * readable by the owner only), so that a node on embedded defaults works and {@code ledgerline token} can sign for
- * it. Used only with {@code auth.jwt.dev-keys: true} and no other key configured. Never for production: anyone who
- * can read the data directory can mint tokens.
+ * it. Used only when no other key is configured and {@code auth.jwt.dev-keys} allows it ({@code auto}: the gateway
+ * on loopback; {@code true}). Never for production: anyone who can read the data directory can mint tokens.
  */
 public final class DevKeys {
   private static final Logger LOG = LoggerFactory.getLogger(DevKeys.class);
@@ -35,15 +38,22 @@ public final class DevKeys {
     return dataDir.resolve(DIR).resolve(PRIVATE_FILE);
   }
 
-  /** Loads the development private key, generating the pair first if there is none. */
-  public static synchronized PrivateKey ensure(Path dataDir) {
+  /**
+   * Loads the development private key, generating the pair first if there is none. Safe when several threads or
+   * processes start on one fresh data directory at once: each writes a candidate to its own temporary file and
+   * publishes it with a hard link, which (unlike a rename) never replaces an existing key, so exactly one candidate
+   * becomes the key and every other caller reads that one.
+   */
+  public static PrivateKey ensure(Path dataDir) {
     Path file = privateKeyFile(dataDir);
     try {
       if (!Files.exists(file)) {
         generate(file);
       }
       tightenPermissions(file);
-      return KeyMaterial.privateKey(KeyMaterial.readPem(file, "PRIVATE KEY", "auth.jwt.dev-keys"));
+      PrivateKey key = KeyMaterial.privateKey(KeyMaterial.readPem(file, "PRIVATE KEY", "auth.jwt.dev-keys"));
+      writePublicKey(file.resolveSibling(PUBLIC_FILE), key);
+      return key;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create development keys under " + file.getParent(), e);
     } catch (GeneralSecurityException e) {
@@ -61,24 +71,63 @@ public final class DevKeys {
     KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
     gen.initialize(2048);
     KeyPair pair = gen.generateKeyPair();
-    // Written to a temporary file created 0600 and moved into place, so the key is never readable by others and a
+    // Created 0600, so the key is never readable by others; written and flushed whole before it is published, so a
     // crash never leaves half a key behind.
     Path tmp = posix(dir)
         ? Files.createTempFile(dir, ".dev-jwt", ".tmp",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
         : Files.createTempFile(dir, ".dev-jwt", ".tmp");
-    Files.writeString(tmp, KeyMaterial.pem("PRIVATE KEY", pair.getPrivate().getEncoded()), StandardCharsets.US_ASCII);
+    boolean won;
     try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        out.write(ByteBuffer.wrap(KeyMaterial.pem("PRIVATE KEY", pair.getPrivate().getEncoded())
+            .getBytes(StandardCharsets.US_ASCII)));
+        out.force(true);
+      }
+      won = publish(tmp, file);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    if (won) {
+      LOG.warn("DEVELOPMENT JWT KEYS GENERATED at {} (kid {}). Anyone who can read this file can mint API tokens: "
+          + "configure auth.jwt.public-keys or auth.jwt.jwks-file and set auth.jwt.dev-keys: false for production",
+          file, KeyMaterial.thumbprint(pair.getPublic()));
+    }
+  }
+
+  /** Makes {@code tmp} the key unless one exists already; false when another caller's key won. */
+  private static boolean publish(Path tmp, Path file) throws IOException {
+    try {
+      Files.createLink(file, tmp);
+      return true;
     } catch (FileAlreadyExistsException e) {
-      Files.deleteIfExists(tmp); // another process won the race; use its key
+      return false;
+    } catch (UnsupportedOperationException e) {
+      // No hard links on this file system: a move without REPLACE_EXISTING, which refuses an existing key but
+      // checks and renames in two steps.
+      try {
+        Files.move(tmp, file);
+        return true;
+      } catch (FileAlreadyExistsException raced) {
+        return false;
+      }
+    }
+  }
+
+  /** The public half beside the key, for other tools; rewritten when missing or not the key's own. */
+  private static void writePublicKey(Path file, PrivateKey key) throws IOException {
+    String pem = KeyMaterial.pem("PUBLIC KEY", KeyMaterial.publicOf(key).getEncoded());
+    if (Files.exists(file) && Files.readString(file, StandardCharsets.US_ASCII).equals(pem)) {
       return;
     }
-    Files.writeString(dir.resolve(PUBLIC_FILE), KeyMaterial.pem("PUBLIC KEY", pair.getPublic().getEncoded()),
-        StandardCharsets.US_ASCII);
-    LOG.warn("DEVELOPMENT JWT KEYS GENERATED at {} (kid {}). Anyone who can read this file can mint API tokens: "
-        + "configure auth.jwt.public-keys or auth.jwt.jwks-file and set auth.jwt.dev-keys: false for production",
-        file, KeyMaterial.thumbprint(pair.getPublic()));
+    // Every caller derives the same text from the one key, so replacing another caller's copy is harmless.
+    Path tmp = Files.createTempFile(file.getParent(), ".dev-jwt-public", ".tmp");
+    try {
+      Files.writeString(tmp, pem, StandardCharsets.US_ASCII);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   private static void tightenPermissions(Path file) throws IOException {

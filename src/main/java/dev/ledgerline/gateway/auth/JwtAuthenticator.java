@@ -10,10 +10,8 @@ import dev.ledgerline.config.LedgerlineConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.authentication.TokenCredentials;
-import io.vertx.ext.auth.jwt.JWTAuth;
-import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.auth.impl.jose.JWK;
+import io.vertx.ext.auth.impl.jose.JWT;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,15 +29,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verifies bearer tokens: vert.x-auth-jwt checks the signature, this class enforces the rules vert.x leaves optional
- * (RFC 8725): an allowed algorithm with a configured key (never {@code none}, never HS256 unless a secret is
- * configured), a known {@code kid}, no embedded or remote keys, {@code exp} required, {@code iss} and {@code aud}
- * equal to the configuration, {@code nbf}/{@code iat} not in the future beyond the leeway, {@code sub} present,
- * {@code roles} a non-empty subset of user/operator/admin and, by default, a {@code jti}.
+ * Verifies bearer tokens in three steps, cheapest first:
  *
- * <p>Verified tokens are cached (bounded, keyed by the token's SHA-256, each entry expiring at the token's
- * {@code exp}), so a signature is checked once per token rather than once per request. The JWKS file is re-read when
- * its content changes; a change clears the cache so removed keys stop working at once.
+ * <ol>
+ *   <li>the form, before any signature work: at most {@link #MAX_TOKEN_LENGTH} characters, three base64url
+ *       segments, a JOSE header that is a JSON object with an allowed algorithm that has a configured key (never
+ *       {@code none}, never HS256 unless a secret is configured), a known {@code kid}, no embedded or remote keys, and
+ *       a signature of the algorithm's length;</li>
+ *   <li>the signature, by vert.x-auth-jwt's JOSE verifier;</li>
+ *   <li>the claims (RFC 8725), only once the signature holds: {@code exp} required, every NumericDate a number in
+ *       range, {@code iss} and {@code aud} equal to the configuration, {@code nbf}/{@code iat} not in the future
+ *       beyond the leeway, {@code sub} (and {@code jti}) printable text of bounded length, {@code roles} a non-empty
+ *       subset of user/operator/admin and, by default, a {@code jti}.</li>
+ * </ol>
+ *
+ * Every refusal is an {@link AuthenticationException}, whatever the input.
+ *
+ * <p>Verified tokens are cached (bounded, keyed by the token's SHA-256 and the generation of the key set that
+ * verified it, each entry expiring at the token's {@code exp}), so a signature is checked once per token rather than
+ * once per request. The JWKS file is re-read when its content changes; a new key set is a new generation, so entries
+ * verified under the old keys, including verifications still in flight during the swap, are never found again.
  */
 public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shareddata.Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
@@ -47,6 +56,11 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
   public static final int MAX_TOKEN_LENGTH = 8192;
   private static final int MAX_CLAIM_LENGTH = 256;
   private static final Set<String> TYPES = Set.of("jwt", "at+jwt", "application/at+jwt");
+  /** Largest NumericDate accepted: 9999-12-31T23:59:59Z. Beyond it dates are hostile input, not tokens. */
+  static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+  /** RSA signatures are as long as the modulus: 2048 to 8192 bits. */
+  private static final int MIN_RSA_SIGNATURE = 256;
+  private static final int MAX_RSA_SIGNATURE = 1024;
   /** Header members that point at keys elsewhere; honouring them lets the token choose its own key (RFC 8725 §3.10). */
   private static final List<String> KEY_POINTERS = List.of("jku", "x5u", "x5c", "jwk");
   private static final java.util.regex.Pattern COMPACT =
@@ -62,13 +76,18 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
   private final Clock clock;
   private final Cache<TokenHash, Principal> cache;
   private final AtomicLong verifications = new AtomicLong();
+  private final AtomicLong generations = new AtomicLong();
   private final List<java.util.function.Consumer<JwtKeys>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Verifier verifier;
   private long timer = -1;
+  /** Test seam: runs after a signature verified and before the result is cached. */
+  volatile Runnable afterVerification;
 
-  private record Verifier(JwtKeys keys, JWTAuth provider) {}
+  /** One key set and its signature verifier; a reload makes a new one with the next generation. */
+  private record Verifier(JwtKeys keys, JWT jwt, long generation) {}
 
-  private record TokenHash(long a, long b, long c, long d) {
+  /** Cache key: the token's SHA-256 under one key-set generation. */
+  private record TokenHash(long generation, long a, long b, long c, long d) {
     /** One digest per thread: looking the algorithm up on every request costs more than hashing the token. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
       try {
@@ -78,11 +97,11 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
       }
     });
 
-    static TokenHash of(String token) {
+    static TokenHash of(long generation, String token) {
       MessageDigest md = SHA256.get();
       md.reset();
       ByteBuffer h = ByteBuffer.wrap(md.digest(token.getBytes(StandardCharsets.US_ASCII)));
-      return new TokenHash(h.getLong(), h.getLong(), h.getLong(), h.getLong());
+      return new TokenHash(generation, h.getLong(), h.getLong(), h.getLong(), h.getLong());
     }
   }
 
@@ -96,7 +115,10 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
         .expireAfter(new Expiry<TokenHash, Principal>() {
           @Override
           public long expireAfterCreate(TokenHash key, Principal p, long currentTime) {
-            return Math.max(0, java.time.Duration.between(clock.instant(), p.expiresAt()).toNanos());
+            // Saturated: an exp centuries away would overflow a count of nanoseconds.
+            java.time.Duration left = java.time.Duration.between(clock.instant(), p.expiresAt());
+            return left.isNegative() ? 0 : left.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE
+                : left.toNanos();
           }
 
           @Override
@@ -136,21 +158,32 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
   public static JwtAuthenticator create(Vertx vertx, JwtSettings settings, Clock clock) {
     JwtKeys keys = JwtKeys.load(settings);
     if (keys.isDevelopment()) {
-      LOG.warn("JWT: using the DEVELOPMENT key under {} (no auth.jwt keys configured, auth.jwt.dev-keys is true); "
-          + "do not use this node in production", settings.dataDir().resolve(DevKeys.DIR));
+      if (settings.devKeys() == JwtSettings.DevKeysPolicy.ENABLED) {
+        LOG.warn("JWT: auth.jwt.dev-keys is true: using the DEVELOPMENT key under {} wherever the gateway listens; "
+            + "anyone who can read it can mint tokens. Never in production", settings.dataDir().resolve(DevKeys.DIR));
+      } else {
+        LOG.warn("JWT: using the DEVELOPMENT key under {} (no auth.jwt keys configured; auth.jwt.dev-keys auto and "
+            + "the gateway on loopback); do not use this node in production", settings.dataDir().resolve(DevKeys.DIR));
+      }
     }
     LOG.info("JWT: {} verification key(s), kids by algorithm {}", keys.size(), keys);
     return new JwtAuthenticator(vertx, settings, clock, keys);
   }
 
+  /**
+   * The JOSE verifier of vert.x-auth-jwt checks the signature only: its {@code JWTAuth} front would also read
+   * exp/iat/nbf on its own terms, and the claims are this class's to judge once the signature holds.
+   */
   private Verifier verifier(JwtKeys keys) {
-    JWTOptions options = new JWTOptions().setIssuer(settings.issuer()).setAudience(List.of(settings.audience()))
-        .setLeeway((int) settings.leeway().toSeconds());
-    JWTAuthOptions auth = new JWTAuthOptions().setJWTOptions(options);
+    JWT jwt = new JWT();
     for (JsonObject jwk : keys.jwks()) {
-      auth.addJwk(jwk.copy());
+      jwt.addJWK(new JWK(jwk.copy()));
     }
-    return new Verifier(keys, JWTAuth.create(vertx, auth));
+    if (jwt.isUnsecure()) {
+      // Without keys the verifier accepts unsigned tokens; JwtKeys never yields an empty set, this keeps it so.
+      throw new NoVerificationKeysException();
+    }
+    return new Verifier(keys, jwt, generations.incrementAndGet());
   }
 
   /** The keys in use. */
@@ -168,52 +201,62 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
    * the reason (for the log, never for the client).
    */
   public Future<Principal> authenticate(String token) {
+    try {
+      return Future.succeededFuture(verify(token));
+    } catch (AuthenticationException e) {
+      return Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      // Never thrown at the caller: a handshake handler that is thrown at would leave its connection hanging.
+      LOG.error("JWT: unexpected failure while verifying a token", e);
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Principal verify(String token) {
     if (token == null || token.isEmpty()) {
-      return Future.failedFuture(new AuthenticationException("no token"));
+      throw new AuthenticationException("no token");
     }
     if (token.length() > MAX_TOKEN_LENGTH) {
-      return Future.failedFuture(new AuthenticationException("token longer than " + MAX_TOKEN_LENGTH + " characters"));
+      throw new AuthenticationException("token longer than " + MAX_TOKEN_LENGTH + " characters");
     }
-    TokenHash hash = cache == null ? null : TokenHash.of(token);
+    // One key set for the whole verification: a reload meanwhile cannot mix the old keys with the new cache.
+    Verifier v = verifier;
+    TokenHash hash = cache == null ? null : TokenHash.of(v.generation(), token);
     if (hash != null) {
       Principal hit = cache.getIfPresent(hash);
       if (hit != null) {
         if (clock.instant().isBefore(hit.expiresAt().plus(settings.leeway()))) {
-          return Future.succeededFuture(hit);
+          return hit;
         }
         cache.invalidate(hash);
       }
     }
-    Verifier v = verifier;
-    Principal p;
-    try {
-      // Header and claim rules first: they are cheap, and a token that breaks them needs no signature check.
-      // Nothing is trusted until the signature below is verified.
-      p = principal(precheck(token, v.keys()));
-    } catch (AuthenticationException e) {
-      return Future.failedFuture(e);
-    }
+    JsonObject claims = precheck(token, v.keys());
     verifications.incrementAndGet();
-    Future<?> verified;
     try {
-      verified = v.provider().authenticate(new TokenCredentials(token));
-    } catch (RuntimeException e) {
-      // vert.x-auth-jwt throws on some malformed claims instead of failing the future.
-      verified = Future.failedFuture(e);
+      v.jwt().decode(token);
+    } catch (Exception e) {
+      // Bad signature, or no key that can check it: the verifier's words, clipped, for the log.
+      throw new AuthenticationException("rejected by the JWT verifier: " + clip(e.getClass().getSimpleName() + ": "
+          + e.getMessage()));
     }
-    return verified
-        .recover(err -> Future.failedFuture(new AuthenticationException("rejected by the JWT verifier: "
-            + err.getMessage())))
-        .map(user -> {
-          // A reload between the check and now may have removed the key: cache only under the keys that verified it.
-          if (hash != null && verifier == v) {
-            cache.put(hash, p);
-          }
-          return p;
-        });
+    // Only now are the claims judged: nothing in them is trusted, or even converted, before the signature holds.
+    Principal p = principal(claims);
+    Runnable hook = afterVerification;
+    if (hook != null) {
+      hook.run();
+    }
+    if (hash != null) {
+      // Under the generation that verified it: after a reload, lookups use the next generation and never see it.
+      cache.put(hash, p);
+    }
+    return p;
   }
 
-  /** Checks the header before any signature work and returns the decoded claims. */
+  /**
+   * Checks everything that needs no signature work (form, header, key, signature length) and returns the claims as
+   * parsed JSON, not yet looked at: the verifier then never parses anything but a JSON object without duplicates.
+   */
   private JsonObject precheck(String token, JwtKeys keys) {
     if (!COMPACT.matcher(token).matches()) {
       throw new AuthenticationException("not a signed JWT in compact form (three base64url parts)");
@@ -251,7 +294,25 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
     if (kid != null && !(kid instanceof String && keys.knows(alg, (String) kid))) {
       throw new AuthenticationException("unknown kid " + clip(String.valueOf(kid)) + " for " + alg);
     }
-    return decodePart(token.substring(dot1 + 1, dot2), "claims");
+    JsonObject claims = decodePart(token.substring(dot1 + 1, dot2), "claims");
+    int length = base64url(token.substring(dot2 + 1), "signature").length;
+    boolean lengthOk = switch (alg) {
+      case KeyMaterial.RS256 -> length >= MIN_RSA_SIGNATURE && length <= MAX_RSA_SIGNATURE;
+      case KeyMaterial.HS256 -> length == 32;
+      default -> length == 64; // ES256 (R||S) and Ed25519
+    };
+    if (!lengthOk) {
+      throw new AuthenticationException("a " + alg + " signature cannot be " + length + " bytes long");
+    }
+    return claims;
+  }
+
+  private static byte[] base64url(String part, String what) {
+    try {
+      return Base64.getUrlDecoder().decode(part);
+    } catch (IllegalArgumentException e) {
+      throw new AuthenticationException(what + " is not valid base64url");
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -271,22 +332,23 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
     }
   }
 
-  /** Applies the claim rules; vert.x has checked the signature and, where present, exp/nbf/iat/iss/aud. */
+  /** Applies the claim rules to claims whose signature has been verified. */
   Principal principal(JsonObject claims) {
     long now = clock.instant().getEpochSecond();
     long leeway = settings.leeway().toSeconds();
-    Long exp = numericDate(claims, "exp");
+    // exp rounds down and nbf/iat round up: a fractional date (RFC 7519 allows them) never widens the window.
+    Long exp = numericDate(claims, "exp", false);
     if (exp == null) {
       throw new AuthenticationException("no exp claim");
     }
     if (now - leeway >= exp) {
       throw new AuthenticationException("expired at " + Instant.ofEpochSecond(exp));
     }
-    Long nbf = numericDate(claims, "nbf");
+    Long nbf = numericDate(claims, "nbf", true);
     if (nbf != null && nbf > now + leeway) {
       throw new AuthenticationException("not valid before " + Instant.ofEpochSecond(nbf));
     }
-    Long iat = numericDate(claims, "iat");
+    Long iat = numericDate(claims, "iat", true);
     if (iat != null && iat > now + leeway) {
       throw new AuthenticationException("issued in the future (" + Instant.ofEpochSecond(iat) + ")");
     }
@@ -328,30 +390,61 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
     return roles;
   }
 
+  /**
+   * A text claim: 1 to {@link #MAX_CLAIM_LENGTH} characters with no control character and no lone surrogate, since
+   * {@code sub} and {@code jti} become database and Redis keys and log fields. Null when absent.
+   */
   private static String text(JsonObject claims, String name) {
-    Object v = claims.getValue(name);
-    if (v instanceof String && !((String) v).isEmpty() && ((String) v).length() <= MAX_CLAIM_LENGTH) {
-      return (String) v;
-    }
-    if (v != null) {
-      throw new AuthenticationException(name + " is not a string of 1 to " + MAX_CLAIM_LENGTH + " characters");
-    }
-    return null;
-  }
-
-  /** A NumericDate claim in whole seconds, null when absent. */
-  private static Long numericDate(JsonObject claims, String name) {
     Object v = claims.getValue(name);
     if (v == null) {
       return null;
     }
+    if (!(v instanceof String s) || s.isEmpty() || s.length() > MAX_CLAIM_LENGTH) {
+      throw new AuthenticationException(name + " is not a string of 1 to " + MAX_CLAIM_LENGTH + " characters");
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c)) {
+        throw new AuthenticationException(name + " contains a control character (U+"
+            + String.format("%04X", (int) c) + ")");
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new AuthenticationException(name + " contains a lone surrogate (not valid Unicode text)");
+      }
+    }
+    return s;
+  }
+
+  /**
+   * A NumericDate claim in whole seconds, null when absent: a JSON number from 0 to {@link #MAX_NUMERIC_DATE};
+   * fractions are rounded up or down as asked. Anything else (text, a huge or negative number) is refused.
+   */
+  private static Long numericDate(JsonObject claims, String name, boolean roundUp) {
+    Object v = claims.getValue(name);
+    if (v == null) {
+      return null;
+    }
+    String range = name + " is out of range (0 to " + MAX_NUMERIC_DATE + ")";
     if (v instanceof Integer || v instanceof Long) {
-      return ((Number) v).longValue();
+      long seconds = ((Number) v).longValue();
+      if (seconds < 0 || seconds > MAX_NUMERIC_DATE) {
+        throw new AuthenticationException(range);
+      }
+      return seconds;
     }
-    if (v instanceof Double && Double.isFinite((Double) v) && Math.abs((Double) v) < 1e15) {
-      return (long) Math.floor((Double) v);
+    if (v instanceof Double || v instanceof Float) {
+      double seconds = ((Number) v).doubleValue();
+      if (!Double.isFinite(seconds) || seconds < 0 || seconds > MAX_NUMERIC_DATE) {
+        throw new AuthenticationException(range);
+      }
+      return (long) (roundUp ? Math.ceil(seconds) : Math.floor(seconds));
     }
-    throw new AuthenticationException(name + " is not a NumericDate");
+    if (v instanceof Number) {
+      throw new AuthenticationException(range); // BigInteger or BigDecimal: beyond every range here
+    }
+    throw new AuthenticationException(name + " is not a NumericDate (a JSON number of seconds)");
   }
 
   private static String clip(String s) {
@@ -377,6 +470,7 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
     }
     verifier = verifier(next);
     if (cache != null) {
+      // Frees memory only: entries of the old generation can no longer be found (see verify).
       cache.invalidateAll();
     }
     LOG.info("JWT: keys reloaded: {} key(s), kids by algorithm {}", next.size(), next);

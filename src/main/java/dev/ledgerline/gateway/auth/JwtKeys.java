@@ -59,7 +59,8 @@ public final class JwtKeys {
 
   /**
    * Loads every configured key. With none configured, uses (and on first start generates) the development key when
-   * {@code dev-keys} is on, else throws {@link NoVerificationKeysException}.
+   * {@code dev-keys} allows it, else throws {@link NoVerificationKeysException} (or, for {@code auto} on a
+   * non-loopback gateway, an {@link AuthConfigException} naming {@code auth.jwt.dev-keys}).
    */
   public static JwtKeys load(JwtSettings s) {
     List<JsonObject> keys = new ArrayList<>();
@@ -86,9 +87,7 @@ public final class JwtKeys {
     }
     boolean development = false;
     if (keys.isEmpty() && !s.hasConfiguredKeys()) {
-      if (!s.devKeys()) {
-        throw new NoVerificationKeysException();
-      }
+      requireDevKeysAllowed(s);
       PublicKey dev = KeyMaterial.publicOf(DevKeys.ensure(s.dataDir()));
       add(keys, kids, s, dev, KeyMaterial.thumbprint(dev), null, "auth.jwt.dev-keys", "the development key");
       development = true;
@@ -97,6 +96,23 @@ public final class JwtKeys {
       throw new NoVerificationKeysException();
     }
     return new JwtKeys(keys, development, digest);
+  }
+
+  /**
+   * Refuses the development key where the settings forbid it: {@code false}, or {@code auto} with a gateway that
+   * other machines can reach (anyone who reads the data directory could mint tokens for it).
+   */
+  static void requireDevKeysAllowed(JwtSettings s) {
+    if (s.devKeysAllowed()) {
+      return;
+    }
+    if (s.devKeys() == JwtSettings.DevKeysPolicy.AUTO) {
+      throw new AuthConfigException("auth.jwt.dev-keys", "no JWT verification key configured and gateway.host is not "
+          + "a loopback address: auth.jwt.dev-keys auto uses development keys only on loopback. Set "
+          + "auth.jwt.public-keys, auth.jwt.jwks-file or auth.jwt.hs256-secret (or auth.jwt.dev-keys: true to use "
+          + "development keys on a reachable gateway, never in production)");
+    }
+    throw new NoVerificationKeysException();
   }
 
   static byte[] readJwks(Path file) {

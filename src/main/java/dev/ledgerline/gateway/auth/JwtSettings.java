@@ -2,18 +2,24 @@ package dev.ledgerline.gateway.auth;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import io.vertx.core.json.JsonArray;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
  * The {@code auth.jwt.*} configuration, checked beyond what the schema can say (secret length, leeway bound,
  * HS256 and its secret going together).
  *
+ * @param devKeys {@code auth.jwt.dev-keys}: whether the development key may be used when no key is configured
+ * @param gatewayOnLoopback whether {@code gateway.host} is a loopback address (what {@link DevKeysPolicy#AUTO}
+ *     asks)
  * @param dataDir the node's data directory; development keys live in its {@code keys/} folder
  */
 public record JwtSettings(
@@ -27,15 +33,43 @@ public record JwtSettings(
     String audience,
     Duration leeway,
     boolean requireJti,
-    boolean devKeys,
+    DevKeysPolicy devKeys,
+    boolean gatewayOnLoopback,
     int cacheSize,
     Path dataDir) {
 
   public static final Duration MAX_LEEWAY = Duration.ofMinutes(5);
+
+  /** {@code auth.jwt.dev-keys}: {@code auto}, {@code true} or {@code false}. */
+  public enum DevKeysPolicy {
+    /** Development keys only while the gateway listens on loopback, where only this machine can reach it. */
+    AUTO,
+    /** Development keys wherever the gateway listens (warned at every start). */
+    ENABLED,
+    /** Never development keys. */
+    DISABLED;
+
+    public static DevKeysPolicy of(Object value) {
+      return switch (String.valueOf(value).toLowerCase(Locale.ROOT)) {
+        case "true" -> ENABLED;
+        case "false" -> DISABLED;
+        default -> AUTO;
+      };
+    }
+  }
   public static final int MIN_SECRET_BYTES = 32;
+
+  /** Settings with dev-keys simply on or off (tests, tools). */
+  public JwtSettings(List<Path> publicKeys, Path jwksFile, Duration jwksScanInterval, Path privateKey,
+      Set<String> algorithms, byte[] hs256Secret, String issuer, String audience, Duration leeway,
+      boolean requireJti, boolean devKeys, int cacheSize, Path dataDir) {
+    this(publicKeys, jwksFile, jwksScanInterval, privateKey, algorithms, hs256Secret, issuer, audience, leeway,
+        requireJti, devKeys ? DevKeysPolicy.ENABLED : DevKeysPolicy.DISABLED, true, cacheSize, dataDir);
+  }
 
   public JwtSettings {
     publicKeys = List.copyOf(publicKeys);
+    java.util.Objects.requireNonNull(devKeys, "devKeys");
     algorithms = Set.copyOf(algorithms);
     if (leeway.compareTo(MAX_LEEWAY) > 0) {
       throw new AuthConfigException("auth.jwt.leeway", "invalid configuration: auth.jwt.leeway = " + leeway.toSeconds()
@@ -75,8 +109,29 @@ public record JwtSettings(
         secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
         (String) config.value("auth.jwt.issuer"), (String) config.value("auth.jwt.audience"),
         config.durationValue("auth.jwt.leeway"),
-        (Boolean) config.value("auth.jwt.require-jti"), (Boolean) config.value("auth.jwt.dev-keys"),
-        ((Number) config.value("auth.jwt.cache-size")).intValue(), config.node().dataDir());
+        (Boolean) config.value("auth.jwt.require-jti"), DevKeysPolicy.of(config.value("auth.jwt.dev-keys")),
+        isLoopback(config.gateway().host()), ((Number) config.value("auth.jwt.cache-size")).intValue(),
+        config.node().dataDir());
+  }
+
+  /** True when every address the host names is a loopback address; an unknown name is not. */
+  static boolean isLoopback(String host) {
+    try {
+      InetAddress[] all = InetAddress.getAllByName(host);
+      for (InetAddress a : all) {
+        if (!a.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return all.length > 0;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Whether the development key may be used (when no key is configured). */
+  public boolean devKeysAllowed() {
+    return devKeys == DevKeysPolicy.ENABLED || devKeys == DevKeysPolicy.AUTO && gatewayOnLoopback;
   }
 
   private static Path path(String s) {
@@ -94,6 +149,6 @@ public record JwtSettings(
     return "JwtSettings[publicKeys=" + publicKeys + ", jwksFile=" + jwksFile + ", privateKey=" + privateKey
         + ", algorithms=" + algorithms + ", hs256Secret=" + (hs256Secret == null ? "none" : "set") + ", issuer="
         + issuer + ", audience=" + audience + ", leeway=" + leeway + ", requireJti=" + requireJti + ", devKeys="
-        + devKeys + ", cacheSize=" + cacheSize + "]";
+        + devKeys + ", gatewayOnLoopback=" + gatewayOnLoopback + ", cacheSize=" + cacheSize + "]";
   }
 }

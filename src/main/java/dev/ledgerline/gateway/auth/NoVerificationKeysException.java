@@ -9,7 +9,7 @@ public final class NoVerificationKeysException extends AuthConfigException {
 
   public NoVerificationKeysException() {
     super("auth.jwt.public-keys", "no JWT verification key configured: set auth.jwt.public-keys, auth.jwt.jwks-file "
-        + "or auth.jwt.hs256-secret (or auth.jwt.dev-keys: true for development); the gateway does not start "
+        + "or auth.jwt.hs256-secret (or auth.jwt.dev-keys: auto or true for development); the gateway does not start "
         + "without keys");
   }
 }

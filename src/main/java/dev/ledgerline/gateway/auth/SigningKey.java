@@ -22,7 +22,8 @@ public record SigningKey(PrivateKey key, String algorithm, String kid) {
       }
       return of(key, s, "auth.jwt.private-key");
     }
-    if (s.devKeys() && !s.hasConfiguredKeys()) {
+    if (!s.hasConfiguredKeys()) {
+      JwtKeys.requireDevKeysAllowed(s);
       return of(DevKeys.ensure(s.dataDir()), s, "auth.jwt.dev-keys");
     }
     throw new AuthConfigException("auth.jwt.private-key", "no signing key: set auth.jwt.private-key (the gateway's "

@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway.security;
 
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.gateway.auth.RevocationRecords;
 import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.node.NodeContext;
@@ -40,8 +41,8 @@ public final class GatewaySecurity implements Shareable {
     LedgerlineConfig cfg = node.config();
     this.limiter = new RateLimiter(node.vertx(), node.services().redis(), cfg.gateway().rateLimits(),
         node.members(), node.registry(), RateLimiter.Options.from(cfg));
-    this.revocations = new RevocationStore(node.services().redis(), RevocationStore.Options.from(cfg),
-        Clock.systemUTC());
+    this.revocations = new RevocationStore(node.services().redis(),
+        new RevocationRecords(node.services().pool()), RevocationStore.Options.from(cfg), Clock.systemUTC());
     this.readsWhenUnavailable = RevocationStore.ReadsWhenUnavailable.from(cfg);
     this.allowedOrigins = allowedOrigins(cfg);
     this.tls = Boolean.TRUE.equals(cfg.value("gateway.tls.enabled"));
@@ -53,7 +54,7 @@ public final class GatewaySecurity implements Shareable {
       limiter.updateLimits(c.gateway().rateLimits());
       LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
     });
-    this.started = limiter.start();
+    this.started = Future.join(limiter.start(), revocations.start(node.vertx())).mapEmpty();
   }
 
   private static Set<String> allowedOrigins(LedgerlineConfig cfg) {
@@ -78,7 +79,10 @@ public final class GatewaySecurity implements Shareable {
     return (GatewaySecurity) vertx.sharedData().<String, Object>getLocalMap(MAP).get("security");
   }
 
-  /** Completes once the limiter has loaded its script or gone degraded; never fails. */
+  /**
+   * Completes once the limiter has loaded its script or gone degraded and the revocation store has made its first
+   * sync (refilling Redis from PostgreSQL if needed); never fails.
+   */
   public Future<Void> started() {
     return started;
   }

@@ -16,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Refuses a revoked token (401) on an authenticated route. When the store cannot answer, a write fails closed
- * (503: a revoked token must not move money), and a read follows {@code auth.revocation.reads-when-unavailable}.
+ * Refuses a revoked token (401) on an authenticated route. When the store cannot answer (neither Redis nor
+ * PostgreSQL), a write fails closed (503: a revoked token must not move money), and a read follows
+ * {@code auth.revocation.reads-when-unavailable}.
  */
 public final class RevocationCheck implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(RevocationCheck.class);

@@ -20,8 +20,9 @@ import java.util.List;
  * {@code POST /v1/auth/revoke}: body {@code {}} (or empty) revokes the caller's own token; {@code {"token": "..."}}
  * revokes the given token, which must be the caller's own unless the caller is an admin. The token to revoke must
  * verify (signature, issuer, audience, not expired): an expired one needs no revocation, and an unverifiable one
- * could name any jti. Answers {@code 200 {"jti": ..., "revoked_until": <exp, ISO-8601>}}; 503 when Redis cannot
- * store it.
+ * could name any jti. Answers {@code 200 {"jti": ..., "revoked_until": <exp, ISO-8601>}} once PostgreSQL and Redis
+ * both hold the revocation, so that every node refuses the token within a second; 503 otherwise (see
+ * {@link RevocationStore#revoke}).
  */
 public final class RevokeRoute implements Handler<RoutingContext> {
   private final JwtAuthenticator authenticator;

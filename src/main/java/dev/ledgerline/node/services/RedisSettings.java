@@ -2,6 +2,7 @@ package dev.ledgerline.node.services;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -11,10 +12,11 @@ import java.util.Objects;
  *   <li>{@link ServiceMode#EXTERNAL}: {@code url} is {@code redis://[:password@]host[:port][/db]} (or
  *       {@code rediss://}).</li>
  *   <li>{@link ServiceMode#EMBEDDED}: the node runs redis-server on 127.0.0.1:{@code port} (0 picks a free port),
- *       in memory only, with a password generated at every start.</li>
+ *       with a password generated at every start. With a {@code dataDir} it keeps an append-only file there
+ *       ({@code appendfsync everysec}), so its data survives restarts; without one it is in memory only.</li>
  * </ul>
  */
-public record RedisSettings(ServiceMode mode, String url, int port, int poolSize) {
+public record RedisSettings(ServiceMode mode, String url, int port, int poolSize, Path dataDir) {
 
   /** The Vert.x Redis client's own default pool size. */
   public static final int DEFAULT_POOL_SIZE = 6;
@@ -31,26 +33,32 @@ public record RedisSettings(ServiceMode mode, String url, int port, int poolSize
     }
   }
 
+  /** Embedded, in memory only. */
   public static RedisSettings embedded() {
-    return new RedisSettings(ServiceMode.EMBEDDED, null, 0, DEFAULT_POOL_SIZE);
+    return new RedisSettings(ServiceMode.EMBEDDED, null, 0, DEFAULT_POOL_SIZE, null);
+  }
+
+  /** Embedded, with its append-only file under {@code dataDir}. */
+  public static RedisSettings embedded(Path dataDir) {
+    return new RedisSettings(ServiceMode.EMBEDDED, null, 0, DEFAULT_POOL_SIZE, dataDir);
   }
 
   public static RedisSettings external(String url) {
-    return new RedisSettings(ServiceMode.EXTERNAL, url, 0, DEFAULT_POOL_SIZE);
+    return new RedisSettings(ServiceMode.EXTERNAL, url, 0, DEFAULT_POOL_SIZE, null);
   }
 
   public RedisSettings withPort(int newPort) {
-    return new RedisSettings(mode, url, newPort, poolSize);
+    return new RedisSettings(mode, url, newPort, poolSize, dataDir);
   }
 
   public RedisSettings withPoolSize(int newPoolSize) {
-    return new RedisSettings(mode, url, port, newPoolSize);
+    return new RedisSettings(mode, url, port, newPoolSize, dataDir);
   }
 
   @Override
   public String toString() {
-    return "RedisSettings[mode=" + mode + (mode == ServiceMode.EXTERNAL ? ", url=" + redact(url) : ", port=" + port)
-        + ", poolSize=" + poolSize + "]";
+    return "RedisSettings[mode=" + mode + (mode == ServiceMode.EXTERNAL ? ", url=" + redact(url) : ", port=" + port
+        + ", dataDir=" + (dataDir == null ? "none (in memory)" : dataDir)) + ", poolSize=" + poolSize + "]";
   }
 
   /** Masks the password of a Redis URL for logs. */

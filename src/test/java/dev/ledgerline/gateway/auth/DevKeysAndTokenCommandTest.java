@@ -4,20 +4,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.Ledgerline;
+import dev.ledgerline.config.ConfigResolver;
 import dev.ledgerline.config.ConfigService;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DevKeysAndTokenCommandTest {
   private Vertx vertx;
@@ -108,6 +125,97 @@ class DevKeysAndTokenCommandTest {
     assertThatThrownBy(() -> JwtAuthenticator.create(vertx, cfg)).isInstanceOf(NoVerificationKeysException.class);
     Run run = token("--sub", "alice", "--set", "node.data-dir=" + dir, "--set", "auth.jwt.dev-keys=false");
     assertThat(run.code()).isEqualTo(2);
+  }
+
+  /** auth.jwt.dev-keys × where the gateway listens, with no key configured. */
+  static Stream<Arguments> devKeysPolicy() {
+    return Stream.of(
+        // dev-keys, gateway.host, outcome
+        Arguments.of("auto", "127.0.0.1", "development key"),
+        Arguments.of("auto", "localhost", "development key"),
+        Arguments.of("auto", "::1", "development key"),
+        Arguments.of("auto", "0.0.0.0", "refused: auth.jwt.dev-keys"),
+        Arguments.of("auto", "192.0.2.10", "refused: auth.jwt.dev-keys"),
+        Arguments.of("true", "127.0.0.1", "development key"),
+        Arguments.of("true", "0.0.0.0", "development key"),
+        Arguments.of("false", "127.0.0.1", "refused: auth.jwt.public-keys"),
+        Arguments.of("false", "0.0.0.0", "refused: auth.jwt.public-keys"));
+  }
+
+  @ParameterizedTest(name = "dev-keys {0} on {1}: {2}")
+  @MethodSource("devKeysPolicy")
+  void devKeysFollowThePolicyAndTheGatewayHost(String devKeys, String host, String outcome) {
+    Path data = dir.resolve("data");
+    var cfg = config(Map.of("node.data-dir", data.toString(), "auth.jwt.dev-keys", devKeys, "gateway.host", host))
+        .current();
+    if (outcome.equals("development key")) {
+      assertThat(JwtAuthenticator.create(vertx, cfg).keys().isDevelopment()).isTrue();
+      assertThat(token("--sub", "alice", "--set", "node.data-dir=" + data, "--set", "auth.jwt.dev-keys=" + devKeys,
+          "--set", "gateway.host=" + host).code()).isZero();
+      return;
+    }
+    String key = outcome.substring("refused: ".length());
+    assertThatThrownBy(() -> JwtAuthenticator.create(vertx, cfg)).isInstanceOf(AuthConfigException.class)
+        .satisfies(e -> assertThat(((AuthConfigException) e).key()).isEqualTo(key))
+        .hasMessageContaining(key);
+    assertThat(data.resolve("keys")).as("no key generated").doesNotExist();
+    Run run = token("--sub", "alice", "--set", "node.data-dir=" + data, "--set", "auth.jwt.dev-keys=" + devKeys,
+        "--set", "gateway.host=" + host);
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err()).contains(key);
+  }
+
+  @Test
+  void devKeysDefaultsToAutoAndAcceptsYamlBooleans() {
+    ConfigResolver resolver = new ConfigResolver();
+    assertThat(resolver.resolve(new JsonObject(), Map.of(), Map.of(), Map.of()).value("auth.jwt.dev-keys"))
+        .isEqualTo("auto");
+    for (boolean b : new boolean[] {true, false}) {
+      JsonObject file = new JsonObject().put("auth", new JsonObject().put("jwt", new JsonObject()
+          .put("dev-keys", b)));
+      assertThat(resolver.resolve(file, Map.of(), Map.of(), Map.of()).value("auth.jwt.dev-keys"))
+          .isEqualTo(String.valueOf(b));
+    }
+    assertThatThrownBy(() -> resolver.resolve(new JsonObject(), Map.of(), Map.of(),
+        Map.of("auth.jwt.dev-keys", "yes"))).hasMessageContaining("auth.jwt.dev-keys")
+        .hasMessageContaining("auto, true, false");
+  }
+
+  /**
+   * Several starts on one fresh data directory at once (threads here; processes race the same way, as nothing is
+   * shared in memory) end with one key pair that every one of them uses.
+   */
+  @Test
+  void racingStartsOnAFreshDataDirectoryEndWithOneKeyPair() throws Exception {
+    int racers = 6;
+    Path data = dir.resolve("fresh");
+    CyclicBarrier start = new CyclicBarrier(racers);
+    ExecutorService pool = Executors.newFixedThreadPool(racers);
+    try {
+      List<Future<PrivateKey>> keys = new ArrayList<>();
+      for (int i = 0; i < racers; i++) {
+        keys.add(pool.submit(() -> {
+          start.await(30, TimeUnit.SECONDS);
+          return DevKeys.ensure(data);
+        }));
+      }
+      Set<String> distinct = new HashSet<>();
+      for (Future<PrivateKey> k : keys) {
+        distinct.add(Base64.getEncoder().encodeToString(k.get(60, TimeUnit.SECONDS).getEncoded()));
+      }
+      assertThat(distinct).as("one key for every racer").hasSize(1);
+      PrivateKey onDisk = KeyMaterial.privateKey(KeyMaterial.readPem(DevKeys.privateKeyFile(data), "PRIVATE KEY",
+          "test"));
+      assertThat(distinct).containsExactly(Base64.getEncoder().encodeToString(onDisk.getEncoded()));
+      assertThat(Files.readString(data.resolve(DevKeys.DIR).resolve(DevKeys.PUBLIC_FILE)))
+          .isEqualTo(KeyMaterial.pem("PUBLIC KEY", KeyMaterial.publicOf(onDisk).getEncoded()));
+      try (Stream<Path> files = Files.list(data.resolve(DevKeys.DIR))) {
+        assertThat(files.map(f -> f.getFileName().toString())).as("no temporary file left behind")
+            .containsExactlyInAnyOrder(DevKeys.PRIVATE_FILE, DevKeys.PUBLIC_FILE);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

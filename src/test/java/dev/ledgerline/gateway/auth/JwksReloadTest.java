@@ -72,6 +72,37 @@ class JwksReloadTest {
     assertThat(accepted(auth, tokenB)).isTrue();
   }
 
+  /**
+   * A verification that began under the old key set and finishes after the reload swapped it out is answered (it
+   * was valid when it began) but never cached: the next request with the token is verified again, and refused.
+   */
+  @Test
+  void aVerificationInFlightDuringTheReloadDoesNotCacheUnderTheNewKeys() throws Exception {
+    Path jwks = dir.resolve("jwks.json");
+    KeyPair c = TestKeys.rsa();
+    TestKeys.writeJwks(jwks, List.of(a, b), List.of("key-a", "key-b"));
+    JwtAuthenticator auth = authenticator(jwks, Duration.ZERO);
+    // No kid: under the new keys the token still reaches signature verification (against key-c) instead of being
+    // refused for its kid, so the cache is what decides.
+    String tokenA = JwtSigner.sign("RS256", null, TestKeys.claims(), a.getPrivate());
+    boolean[] reloaded = {false};
+    auth.afterVerification = () -> {
+      auth.afterVerification = null;
+      try {
+        TestKeys.writeJwks(jwks, List.of(c, b), List.of("key-c", "key-b"));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      reloaded[0] = auth.checkJwksFile();
+    };
+    long before = auth.verifications();
+    assertThat(accepted(auth, tokenA)).as("verified before the swap").isTrue();
+    assertThat(reloaded[0]).as("the reload ran between verification and caching").isTrue();
+    assertThat(accepted(auth, tokenA)).as("after the swap").isFalse();
+    assertThat(auth.verifications() - before).as("the second request was verified again, not served from the cache")
+        .isEqualTo(2);
+  }
+
   @Test
   void brokenFileIsRefusedAndRunningKeysStay() throws Exception {
     Path jwks = dir.resolve("jwks.json");

@@ -230,9 +230,123 @@ class JwtAuthenticatorTest {
     rejectReason(auth, bad);
     rejectReason(auth, bad);
     assertThat(auth.verifications() - before).isEqualTo(3);
-    // Claim rules are checked before any signature work.
+    // Claims are judged only once the signature holds, so a signed token with a bad claim costs one verification.
     rejectReason(auth, rs256(TestKeys.claims().put("iss", "evil")));
-    assertThat(auth.verifications() - before).isEqualTo(3);
+    assertThat(auth.verifications() - before).isEqualTo(4);
+  }
+
+  /** Tokens refused by the form, header or key checks never reach signature verification. */
+  static Stream<Arguments> refusedBeforeAnySignatureWork() {
+    JsonObject c = TestKeys.claims();
+    String[] parts = rs256(c).split("\\.");
+    return Stream.of(
+        Arguments.of("oversized", "a".repeat(JwtAuthenticator.MAX_TOKEN_LENGTH + 1), "longer than"),
+        Arguments.of("oversized but well formed", parts[0] + "." + B64.encodeToString(c.copy().put("pad",
+            "x".repeat(9000)).encode().getBytes(StandardCharsets.UTF_8)) + "." + parts[2], "longer than"),
+        Arguments.of("two segments", parts[0] + "." + parts[1], "compact form"),
+        Arguments.of("four segments", String.join(".", parts) + ".AAAA", "compact form"),
+        Arguments.of("header not base64url", "e" + parts[0].substring(1, 5) + "." + parts[1] + "." + parts[2],
+            "header is not valid"),
+        Arguments.of("header not JSON", B64.encodeToString("alg: RS256".getBytes(StandardCharsets.UTF_8)) + "."
+            + parts[1] + "." + parts[2], "header is not valid"),
+        Arguments.of("header a JSON array", B64.encodeToString("[1]".getBytes(StandardCharsets.UTF_8)) + "."
+            + parts[1] + "." + parts[2], "header is not a JSON object"),
+        Arguments.of("unknown kid", JwtSigner.sign("RS256", "nobody", c, rsa.getPrivate()), "unknown kid"),
+        Arguments.of("algorithm not allowed", unsigned(new JsonObject().put("alg", "RS384"), c, parts[2]),
+            "RS384 is not allowed"),
+        Arguments.of("allowed algorithm without a key", unsigned(new JsonObject().put("alg", "EdDSA"), c, parts[2]),
+            "is not allowed"),
+        Arguments.of("alg none", unsigned(new JsonObject().put("alg", "none"), c, parts[2]), "alg none"),
+        Arguments.of("claims not base64url", parts[0] + ".A." + parts[2], "claims is not valid base64url JSON"),
+        Arguments.of("signature not base64url", parts[0] + "." + parts[1] + ".A", "signature is not valid"),
+        Arguments.of("RS256 signature too short", parts[0] + "." + parts[1] + "." + B64.encodeToString(new byte[64]),
+            "signature cannot be 64 bytes"),
+        Arguments.of("ES256 signature of RSA length", unsigned(new JsonObject().put("alg", "ES256"), c, parts[2]),
+            "signature cannot be 256 bytes"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusedBeforeAnySignatureWork")
+  void cheapChecksComeBeforeAnySignatureVerification(String name, String token, String reason) {
+    long before = auth.verifications();
+    assertThat(rejectReason(auth, token)).contains(reason);
+    assertThat(auth.verifications()).as("signature verifications").isEqualTo(before);
+  }
+
+  /**
+   * Hostile claim values. Each is refused with a 401 reason (never an unchecked exception) twice: in a token signed
+   * by a trusted key, which reaches the claim rules, and in a forged token, which is refused by its signature before
+   * any claim is read or converted.
+   */
+  static Stream<Arguments> hostileClaims() {
+    return Stream.of(
+        // claim, raw JSON value, reason when validly signed
+        Arguments.of("exp", "99999999999999999", "exp is out of range"),
+        Arguments.of("exp", "9223372036854775807", "exp is out of range"),
+        Arguments.of("exp", "123456789012345678901234567890", "exp is out of range"),
+        Arguments.of("exp", "-1", "exp is out of range"),
+        Arguments.of("exp", "-1.5", "exp is out of range"),
+        Arguments.of("exp", "1.5e300", "exp is out of range"),
+        Arguments.of("exp", "1e400", "exp"),
+        Arguments.of("exp", "\"2030-01-01\"", "exp is not a NumericDate"),
+        Arguments.of("exp", "true", "exp is not a NumericDate"),
+        Arguments.of("exp", "[1]", "exp is not a NumericDate"),
+        Arguments.of("exp", "{}", "exp is not a NumericDate"),
+        Arguments.of("exp", "1" + "0".repeat(40), "claims is not valid"),
+        Arguments.of("nbf", "99999999999999999", "nbf is out of range"),
+        Arguments.of("nbf", "-99999999999999999", "nbf is out of range"),
+        Arguments.of("nbf", "1e308", "nbf is out of range"),
+        Arguments.of("nbf", "\"now\"", "nbf is not a NumericDate"),
+        Arguments.of("iat", "99999999999999999", "iat is out of range"),
+        Arguments.of("iat", "-5", "iat is out of range"),
+        Arguments.of("iat", "1e20", "iat is out of range"),
+        Arguments.of("sub", "\"ali\\u0000ce\"", "sub contains a control character (U+0000)"),
+        Arguments.of("sub", "\"alice\\n\"", "sub contains a control character (U+000A)"),
+        Arguments.of("sub", "\"a\\u007fb\"", "sub contains a control character (U+007F)"),
+        Arguments.of("sub", "\"a\\u0085b\"", "sub contains a control character (U+0085)"),
+        Arguments.of("sub", "\"a\\ud800b\"", "sub contains a lone surrogate"),
+        Arguments.of("sub", "\"" + "s".repeat(257) + "\"", "sub is not a string of 1 to 256"),
+        Arguments.of("sub", "42", "sub is not a string"),
+        Arguments.of("sub", "[\"alice\"]", "sub is not a string"),
+        Arguments.of("jti", "\"id\\u0000\"", "jti contains a control character"),
+        Arguments.of("jti", "\"" + "j".repeat(300) + "\"", "jti is not a string of 1 to 256"));
+  }
+
+  @ParameterizedTest(name = "{0} = {1}")
+  @MethodSource("hostileClaims")
+  void hostileClaimIsA401BeforeAndAfterTheSignature(String claim, String raw, String reasonWhenSigned) {
+    String payload = withRawClaim(TestKeys.claims(), claim, raw);
+    assertThat(rejectReason(auth, signedRaw("{\"alg\":\"RS256\"}", payload))).as("signed")
+        .contains(reasonWhenSigned);
+    String forged = B64.encodeToString("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+        + B64.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "." + B64.encodeToString(new byte[256]);
+    String reason = rejectReason(auth, forged);
+    if (!reason.startsWith("claims is not valid")) {
+      assertThat(reason).as("forged").contains("rejected by the JWT verifier");
+    }
+    assertThat(rejectReason(auth, unsigned(new JsonObject().put("alg", "none"), new JsonObject(payload), "")))
+        .as("unsigned").contains("compact form");
+  }
+
+  @Test
+  void fractionalDatesInRangeAreAcceptedAndRoundedTowardsRefusal() {
+    long now = now();
+    String token = signedRaw("{\"alg\":\"RS256\"}", withRawClaim(withRawClaim(TestKeys.claims(), "exp",
+        (now + 600) + ".75"), "iat", (now - 5) + ".25"));
+    assertThat(accept(auth, token).expiresAt()).isEqualTo(Instant.ofEpochSecond(now + 600));
+    assertThat(accept(auth, rs256(TestKeys.claims().put("exp", JwtAuthenticator.MAX_NUMERIC_DATE))).expiresAt())
+        .isEqualTo(Instant.parse("9999-12-31T23:59:59Z"));
+  }
+
+  /** The claims as JSON with one member replaced by a raw JSON value. */
+  private static String withRawClaim(JsonObject claims, String name, String raw) {
+    JsonObject rest = claims.copy();
+    rest.remove(name);
+    return "{\"" + name + "\":" + raw + "," + rest.encode().substring(1);
+  }
+
+  private static String withRawClaim(String claimsJson, String name, String raw) {
+    return withRawClaim(new JsonObject(claimsJson), name, raw);
   }
 
   @Test

@@ -10,10 +10,14 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedRedisServerTest {
 
@@ -71,6 +75,39 @@ class EmbeddedRedisServerTest {
         assertThat(ProcessHandle.of(server.pid()).orElseThrow().info().user()).hasValue("nobody");
       }
     }
+  }
+
+  @Test
+  void withADataDirectoryTheAppendOnlyFileKeepsDataAcrossARestartAndLocksTheDirectory(@TempDir Path root)
+      throws Throwable {
+    // When tests run as root the server runs as nobody, which must pass through the temporary directory.
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+    Path dir = root.resolve("redis");
+    try (EmbeddedRedisServer first = EmbeddedRedisServer.start(RedisSettings.embedded(dir))) {
+      Redis client = Redis.createClient(vertx, first.url());
+      try {
+        RedisAPI api = RedisAPI.api(client);
+        assertThat(await(api.config(List.of("GET", "appendonly"))).get("appendonly").toString()).isEqualTo("yes");
+        assertThat(await(api.config(List.of("GET", "appendfsync"))).get("appendfsync").toString())
+            .isEqualTo("everysec");
+        await(api.set(List.of("ledgerline:kept", "across-restarts", "PX", "600000")));
+      } finally {
+        await(client.close());
+      }
+      assertThatThrownBy(() -> EmbeddedRedisServer.start(RedisSettings.embedded(dir)))
+          .isInstanceOf(DataDirectoryException.class).hasMessageContaining("in use");
+    }
+    // A clean stop (SIGTERM) flushes the file; the next server on the directory reads it back.
+    try (EmbeddedRedisServer second = EmbeddedRedisServer.start(RedisSettings.embedded(dir))) {
+      Redis client = Redis.createClient(vertx, second.url());
+      try {
+        assertThat(await(RedisAPI.api(client).get("ledgerline:kept")).toString()).isEqualTo("across-restarts");
+        assertThat(await(RedisAPI.api(client).pttl("ledgerline:kept")).toLong()).as("expiry kept").isPositive();
+      } finally {
+        await(client.close());
+      }
+    }
+    assertThat(dir.resolve("appendonly.aof")).exists();
   }
 
   @Test
