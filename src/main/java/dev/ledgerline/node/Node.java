@@ -214,12 +214,13 @@ public final class Node {
           .onFailure(e -> LOG.warn("stopping data services failed: {}", e.getMessage()));
     });
     // Vert.x is closed from a thread of its own: a listener on one of its event loops would outlive the loop.
-    servicesClosed.onComplete(ar -> new Thread(() -> closeVertx(vertx, done), "ledgerline-close").start());
+    NodeVertx.Built b = built;
+    servicesClosed.onComplete(ar -> new Thread(() -> closeVertx(b, done), "ledgerline-close").start());
     return stopping;
   }
 
-  private void closeVertx(Vertx vertx, CompletableFuture<Void> done) {
-    vertx.close().toCompletionStage().whenComplete((v, err) -> {
+  private void closeVertx(NodeVertx.Built b, CompletableFuture<Void> done) {
+    b.close().toCompletionStage().whenComplete((v, err) -> {
       if (err != null) {
         LOG.warn("closing Vert.x failed: {}", err.getMessage());
       }
