@@ -25,8 +25,8 @@ final class TlsInboundHandler extends InboundHandler<ByteBuffer, ByteBuffer> {
 
   @Override
   public void handlerAdded() {
-    // One whole TLS record must fit, or unwrap could never make progress.
-    initSrcBuffer(engine.getSession().getPacketBufferSize());
+    // At least one whole TLS record must fit, or unwrap could never make progress; several make reads cheaper.
+    initSrcBuffer(TlsOutboundHandler.RECORDS_PER_BUFFER * engine.getSession().getPacketBufferSize());
     plain = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
   }
 

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
  */
 final class TlsOutboundHandler extends OutboundHandler<ByteBuffer, ByteBuffer> {
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  static final int RECORDS_PER_BUFFER = 4;
   private final SSLEngine engine;
 
   TlsOutboundHandler(SSLEngine engine) {
@@ -24,7 +25,8 @@ final class TlsOutboundHandler extends OutboundHandler<ByteBuffer, ByteBuffer> {
 
   @Override
   public void handlerAdded() {
-    initDstBuffer(engine.getSession().getPacketBufferSize());
+    // Room for several records, so one pass over a large frame writes more than one record to the socket.
+    initDstBuffer(RECORDS_PER_BUFFER * engine.getSession().getPacketBufferSize());
   }
 
   @Override
