@@ -130,6 +130,21 @@ class ManagementAuthTest {
   }
 
   @Test
+  void withoutTheTokenADownNodeSaysOnlyDown() {
+    int port = TestNodes.freePort();
+    new ManagementServer(vertx).check("db", () -> Future.failedFuture("secret detail: db at 10.0.0.5 refused"))
+        .listen("127.0.0.1", port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), auth("0.0.0.0", TOKEN, ""))
+        .await();
+    HttpResponse<Buffer> bare = web.get(port, "127.0.0.1", "/health/ready").send().await();
+    assertThat(bare.statusCode()).isEqualTo(503);
+    assertThat(bare.bodyAsJsonObject()).isEqualTo(new JsonObject().put("status", "DOWN"));
+    HttpResponse<Buffer> detailed = web.get(port, "127.0.0.1", "/health/ready")
+        .putHeader("Authorization", "Bearer " + TOKEN).send().await();
+    assertThat(detailed.statusCode()).isEqualTo(503);
+    assertThat(detailed.bodyAsString()).contains("secret detail");
+  }
+
+  @Test
   void withoutATokenOnLoopbackEverythingIsOpen() {
     assertThat(web.get(openPort, "127.0.0.1", "/metrics").send().await().statusCode()).isEqualTo(200);
     assertThat(web.get(openPort, "127.0.0.1", "/health/ready").send().await().bodyAsJsonObject()
