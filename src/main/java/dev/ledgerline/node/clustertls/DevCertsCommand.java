@@ -51,7 +51,9 @@ public final class DevCertsCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     // The stores live only while this runs; their password goes to keytool through the environment, never argv.
-    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    byte[] random = new byte[16];
+    new SecureRandom().nextBytes(random);
+    String password = HexFormat.of().formatHex(random);
     Path ca = out.resolve("ca.p12");
     try {
       keytool(password, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
