@@ -7,6 +7,8 @@ import com.hazelcast.instance.impl.Node;
 import com.hazelcast.instance.impl.NodeExtension;
 import com.hazelcast.internal.networking.ChannelInitializer;
 import com.hazelcast.internal.server.ServerContext;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
@@ -17,6 +19,12 @@ import javax.net.ssl.SSLContext;
  */
 final class TlsNodeExtension extends DefaultNodeExtension {
   private final SSLContext context;
+  /** Enforces the handshake timeout of every member channel of this node. */
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "ledgerline-cluster-tls-timeout");
+    t.setDaemon(true);
+    return t;
+  });
 
   TlsNodeExtension(Node node, SSLContext context) {
     super(node);
@@ -24,11 +32,17 @@ final class TlsNodeExtension extends DefaultNodeExtension {
   }
 
   @Override
+  public void afterShutdown() {
+    super.afterShutdown();
+    timer.shutdownNow();
+  }
+
+  @Override
   public Function<EndpointQualifier, ChannelInitializer> createChannelInitializerFn(ServerContext serverContext) {
     Function<EndpointQualifier, ChannelInitializer> plain = super.createChannelInitializerFn(serverContext);
     return qualifier -> {
       ChannelInitializer initializer = plain.apply(qualifier);
-      return initializer == null ? null : new TlsChannelInitializer(initializer, context);
+      return initializer == null ? null : new TlsChannelInitializer(initializer, context, timer);
     };
   }
 

@@ -158,6 +158,15 @@ class ClusterTlsTest {
   }
 
   @Test
+  void aSilentConnectionToTheMemberPortIsClosedAfterTheHandshakeTimeout() throws Exception {
+    try (java.net.Socket silent = new java.net.Socket("127.0.0.1", hz[0])) {
+      // Blocks until the node closes it (-1); the read timeout only bounds a node that never does.
+      silent.setSoTimeout((int) TlsChannelInitializer.HANDSHAKE_TIMEOUT.multipliedBy(6).toMillis());
+      assertThat(silent.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void aTrustedEventBusClientConnects() throws Exception {
     // The control for the refusals below: the same connection with the cluster's certificate is accepted.
     NetSocket socket = client.createNetClient(tlsClient("node.pem", "node.key"))
