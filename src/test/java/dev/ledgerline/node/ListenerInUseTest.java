@@ -24,6 +24,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * port and the address, and {@code ledgerline run} exits 2 with that message.
  */
 class ListenerInUseTest {
+  private final java.util.List<Path> dirs = new java.util.ArrayList<>();
+
+  @org.junit.jupiter.api.AfterEach
+  void deleteDataDirs() throws IOException {
+    for (Path dir : dirs) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
 
   /** listener key | the roles and keys that make the node open that listener. */
   static Stream<Arguments> listeners() {
@@ -88,10 +100,11 @@ class ListenerInUseTest {
     return keys;
   }
 
-  private static Path dataDir() throws IOException {
+  private Path dataDir() throws IOException {
     // Not JUnit's private temp dir: where PostgreSQL must run as nobody, nobody has to reach the data directory.
     Path dir = Files.createTempDirectory("in-use");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    dirs.add(dir);
     return dir;
   }
 }
