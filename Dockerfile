@@ -20,10 +20,16 @@ RUN mkdir -p /app/data && chown -R ledgerline:ledgerline /app/data
 USER ledgerline
 VOLUME ["/app/data"]
 # Inside a container the servers must listen beyond loopback; publish only what you mean to expose.
+# A management server beyond loopback needs a bearer token, or the node refuses to start (exit 2): give it with
+#   docker run -e LEDGERLINE_MANAGEMENT_AUTH_TOKEN=<32+ random characters> ...   or, from a secret file,
+#   docker run -e LEDGERLINE_MANAGEMENT_AUTH_TOKEN_FILE=/run/secrets/management-token ...
+# Scrape /metrics with "Authorization: Bearer <token>".
 ENV LEDGERLINE_GATEWAY_HOST=0.0.0.0 \
     LEDGERLINE_MANAGEMENT_HOST=0.0.0.0 \
     LEDGERLINE_JAR=/app/ledgerline.jar
 EXPOSE 8080 9090
+# Without the token /health/ready answers only its status (200 UP / 503 DOWN), which is all this check needs; the
+# checks' detail and /metrics need the token.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD curl -fsS http://127.0.0.1:9090/health/ready || exit 1
 ENTRYPOINT ["/app/scripts/ledgerline"]

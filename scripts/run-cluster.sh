@@ -3,6 +3,10 @@
 #   node 1: all roles, the embedded PostgreSQL and Redis, Hazelcast 5701, gateway 8080, management 9090
 #   node i: gateway, transactions and cache roles, using node 1's PostgreSQL and Redis and its development JWT key;
 #           ports +i-1
+# Every node speaks mutual TLS to the others (cluster.tls): a development CA and one certificate per node are made
+# under data/cluster/tls with `ledgerline dev-certs` (the JDK's keytool) when missing.
+# Secrets never go on a command line: node 1's PostgreSQL and Redis URLs (with their passwords) reach the other
+# nodes as environment variables of those processes only.
 # Logs and data go under data/cluster/node-i; stop everything with scripts/stop-cluster.sh.
 set -euo pipefail
 n="${1:-3}"
@@ -19,6 +23,10 @@ fi
 pg_port=15432
 redis_port=16379
 members=""
+tls="$base/tls"
+if [[ ! -f "$tls/node-$n.key" ]]; then
+  scripts/ledgerline dev-certs --out "$tls" --nodes "$n" >/dev/null
+fi
 for i in $(seq 1 "$n"); do members+="${members:+,}127.0.0.1:$((5700 + i))"; done
 
 wait_ready() { # port, pid, log
@@ -39,20 +47,23 @@ start_node() { # index
   mkdir -p "$dir"
   local args=(run --set "node.id=node-$i" --set "node.data-dir=$dir"
     --set cluster.enabled=true --set "cluster.port=$((5700 + i))" --set "cluster.members=$members"
+    --set cluster.tls.enabled=true --set "cluster.tls.cert=$tls/node-$i.pem" --set "cluster.tls.key=$tls/node-$i.key"
+    --set "cluster.tls.trust=$tls/ca.pem"
     --set "management.port=$((9089 + i))" --set "gateway.port=$((8079 + i))")
   if [[ "$i" == 1 ]]; then
     args+=(--set "postgres.embedded-port=$pg_port" --set "postgres.data-dir=$dir/pg"
       --set "redis.embedded-port=$redis_port" --set "redis.data-dir=$dir/redis")
+    scripts/ledgerline "${args[@]}" > "$dir/node.log" 2>&1 &
   else
-    # Node 1 publishes its servers' URLs (with their generated passwords) in a file only we can read.
-    args+=(--set "node.roles=gateway,transactions,cache"
-      --set postgres.mode=external --set "postgres.url=$(url_of postgres)"
-      --set redis.mode=external --set "redis.url=$(url_of redis)"
+    # Node 1 publishes its servers' URLs (with their generated passwords) in a file only we can read; they go to
+    # the node through its environment, which only our user can read, not through argv, which everyone can.
+    args+=(--set "node.roles=gateway,transactions,cache" --set postgres.mode=external --set redis.mode=external
       # One key pair for the whole cluster: node 1's development key, so a token works on every node.
       --set "auth.jwt.public-keys=$base/node-1/keys/dev-jwt-public.pem"
       --set "auth.jwt.private-key=$base/node-1/keys/dev-jwt-private.pem")
+    LEDGERLINE_POSTGRES_URL="$(url_of postgres)" LEDGERLINE_REDIS_URL="$(url_of redis)" \
+      scripts/ledgerline "${args[@]}" > "$dir/node.log" 2>&1 &
   fi
-  scripts/ledgerline "${args[@]}" > "$dir/node.log" 2>&1 &
   echo $! >> "$base/pids"
   echo "$!"
 }

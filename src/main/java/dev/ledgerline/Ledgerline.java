@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
     description = "Clustered Vert.x event-bus monolith for financial platform services.",
     subcommands = {
         dev.ledgerline.node.RunCommand.class,
+        dev.ledgerline.node.clustertls.DevCertsCommand.class,
         dev.ledgerline.gateway.auth.TokenCommand.class,
         dev.ledgerline.ledger.cli.ConformanceCommand.class,
         dev.ledgerline.ledger.cli.VerifyCommand.class,

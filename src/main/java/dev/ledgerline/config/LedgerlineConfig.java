@@ -48,9 +48,19 @@ public record LedgerlineConfig(
   public record Reload(Duration scanInterval) {}
 
   public record Cluster(boolean enabled, String name, String host, int port, List<String> members, int eventBusPort,
-      String configFile) {}
+      String configFile, ClusterTls tls) {}
 
-  public record Management(String host, int port) {}
+  /** {@code cluster.tls.*}: PEM files of this node's certificate, its key, and the CA certificates it trusts. */
+  public record ClusterTls(boolean enabled, String cert, String key, String trust) {}
+
+  /** {@code management.*}; {@code authToken} and {@code authTokenFile} are empty when not set. */
+  public record Management(String host, int port, String authToken, String authTokenFile) {
+    @Override
+    public String toString() {
+      return "Management[host=" + host + ", port=" + port + ", authToken=" + (authToken.isEmpty() ? "" : "***")
+          + ", authTokenFile=" + authTokenFile + "]";
+    }
+  }
 
   /**
    * @param rateLimits operation name → bucket; always holds {@link RateLimit#DEFAULT_OPERATION}
@@ -127,8 +137,11 @@ public record LedgerlineConfig(
         new Reload(duration(j.getJsonObject("config").getString("scan-interval"))),
         new Cluster(c.getBoolean("enabled"), c.getString("name"), c.getString("host"), c.getInteger("port"),
             c.getJsonArray("members").stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()),
-            c.getInteger("event-bus-port"), c.getString("config-file")),
-        new Management(m.getString("host"), m.getInteger("port")),
+            c.getInteger("event-bus-port"), c.getString("config-file"),
+            new ClusterTls(c.getJsonObject("tls").getBoolean("enabled"), c.getJsonObject("tls").getString("cert"),
+                c.getJsonObject("tls").getString("key"), c.getJsonObject("tls").getString("trust"))),
+        new Management(m.getString("host"), m.getInteger("port"), m.getJsonObject("auth").getString("token"),
+            m.getJsonObject("auth").getString("token-file")),
         new Gateway(g.getString("host"), g.getInteger("port"),
             g.getInteger("instances") == 0 ? Runtime.getRuntime().availableProcessors() : g.getInteger("instances"),
             RateLimit.mapOf(g.getJsonObject("rate-limits"))),

@@ -3,6 +3,7 @@ package dev.ledgerline.node;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.XmlConfigBuilder;
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.node.clustertls.ClusterTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,6 +32,22 @@ public final class ClusterSetup {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).clear().setMembers(cluster.members());
     return config;
+  }
+
+  /**
+   * The cluster's TLS, or null when it is off. Off is refused unless Hazelcast and the event bus bind loopback
+   * only: the cluster has no other authentication, and anyone who reaches those ports could join it.
+   */
+  static ClusterTls tls(LedgerlineConfig.Cluster cluster) {
+    if (cluster.tls().enabled()) {
+      return ClusterTls.load(cluster.tls());
+    }
+    if (!ListenerAddress.isLoopback(cluster.host())) {
+      throw new NodeRefusedException("invalid configuration: cluster.host = \"" + cluster.host() + "\" is not a"
+          + " loopback address, so cluster.tls.enabled must be true (with cluster.tls.cert, key and trust): without"
+          + " it anyone who can reach the Hazelcast or event-bus port can join the cluster");
+    }
+    return null;
   }
 
   /** The file when it exists, else the copy in the jar (same relative path). */

@@ -4,6 +4,7 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Mode;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.node.services.DataServices;
+import dev.ledgerline.node.services.PortInUseException;
 import dev.ledgerline.node.services.PostgresSettings;
 import dev.ledgerline.node.services.RedisSettings;
 import io.vertx.core.json.JsonObject;
@@ -51,6 +52,21 @@ public final class EmbeddedServices {
     RedisSettings s = r.mode() == Mode.EXTERNAL ? RedisSettings.external(r.url())
         : (dir.isEmpty() ? RedisSettings.embedded() : RedisSettings.embedded(Path.of(dir))).withPort(r.embeddedPort());
     return s.withPoolSize(r.poolSize());
+  }
+
+  /**
+   * An embedded server's taken port as a refusal naming its configuration key, e.g. {@code postgres.embedded-port
+   * 15432 on 127.0.0.1 is in use}; any other failure unchanged.
+   */
+  static Throwable namePortInUse(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof PortInUseException) {
+        PortInUseException e = (PortInUseException) t;
+        String key = e.service().contains("PostgreSQL") ? "postgres.embedded-port" : "redis.embedded-port";
+        return ListenerAddress.refused(key, "127.0.0.1", e.port(), failure);
+      }
+    }
+    return failure;
   }
 
   /** Writes the embedded servers' URLs (with their passwords) to a file only the node's user can read. */

@@ -67,12 +67,20 @@ public final class Node {
   /** Starts everything; on failure, what did start is stopped again and the failure is returned. */
   public Future<Node> start() {
     LedgerlineConfig config = configService.current();
+    ManagementAuth managementAuth;
+    try {
+      // Before anything starts: an open management server beyond loopback is refused outright.
+      managementAuth = ManagementAuth.from(config.management());
+    } catch (NodeRefusedException e) {
+      return Future.failedFuture(e);
+    }
     return NodeVertx.build(config).compose(b -> {
       built = b;
       LOG.info("node {} starting: roles {}, cluster {}", nodeId,
           config.node().roles().stream().map(Role::id).toList(),
           config.cluster().enabled() ? "on (" + b.members() + " members)" : "off");
-      return DataServices.start(b.vertx(), EmbeddedServices.postgres(config), EmbeddedServices.redis(config));
+      return DataServices.start(b.vertx(), EmbeddedServices.postgres(config), EmbeddedServices.redis(config))
+          .recover(err -> Future.failedFuture(EmbeddedServices.namePortInUse(err)));
     }).compose(s -> {
       services = s;
       EmbeddedServices.publishUrls(config, s);
@@ -108,7 +116,8 @@ public final class Node {
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
       return deployAll(ctx);
-    }).compose(v -> management.listen(config.management().host(), config.management().port(), built.registry()))
+    }).compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
+            managementAuth))
         .map(s -> {
           LOG.info("node {} ready: management http://{}:{}", nodeId, config.management().host(),
               config.management().port());
@@ -155,7 +164,11 @@ public final class Node {
         RoleVerticle v = create(role, ctx);
         created.add(v);
         return v;
-      }, new DeploymentOptions().setInstances(instances)).map(id -> {
+      }, new DeploymentOptions().setInstances(instances)).recover(err -> {
+        var gw = ctx.config().gateway();
+        return Future.failedFuture(role == Role.GATEWAY && ListenerAddress.inUse(err)
+            ? ListenerAddress.refused("gateway.port", gw.host(), gw.port(), err) : err);
+      }).map(id -> {
         deployments.put(role, new RoleDeployment(id, created));
         LOG.info("role {} deployed ({} instance{})", role.id(), instances, instances == 1 ? "" : "s");
         return (Void) null;
@@ -214,12 +227,13 @@ public final class Node {
           .onFailure(e -> LOG.warn("stopping data services failed: {}", e.getMessage()));
     });
     // Vert.x is closed from a thread of its own: a listener on one of its event loops would outlive the loop.
-    servicesClosed.onComplete(ar -> new Thread(() -> closeVertx(vertx, done), "ledgerline-close").start());
+    NodeVertx.Built b = built;
+    servicesClosed.onComplete(ar -> new Thread(() -> closeVertx(b, done), "ledgerline-close").start());
     return stopping;
   }
 
-  private void closeVertx(Vertx vertx, CompletableFuture<Void> done) {
-    vertx.close().toCompletionStage().whenComplete((v, err) -> {
+  private void closeVertx(NodeVertx.Built b, CompletableFuture<Void> done) {
+    b.close().toCompletionStage().whenComplete((v, err) -> {
       if (err != null) {
         LOG.warn("closing Vert.x failed: {}", err.getMessage());
       }

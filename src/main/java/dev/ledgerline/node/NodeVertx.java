@@ -1,6 +1,10 @@
 package dev.ledgerline.node;
 
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.node.clustertls.ClusterTls;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -12,18 +16,40 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.EnumSet;
+import java.util.UUID;
 
 /** Builds a node's Vert.x: local or clustered over Hazelcast, with Micrometer/Prometheus metrics. */
 public final class NodeVertx {
+  /** The member attribute vertx-hazelcast reads its node id from when it is handed a ready Hazelcast instance. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
   private NodeVertx() {}
 
-  /** The built Vert.x with the registry its metrics land in and, when clustered, its cluster manager. */
-  public record Built(Vertx vertx, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager) {
+  /**
+   * The built Vert.x with the registry its metrics land in and, when clustered, its cluster manager and the
+   * Hazelcast member under it (which the node, not Vert.x, shuts down).
+   */
+  public record Built(Vertx vertx, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager,
+      HazelcastInstance hazelcast) {
     public int members() {
       return clusterManager == null ? 1 : clusterManager.getNodes().size();
     }
+
+    /** Closes Vert.x (which leaves the cluster), then shuts the Hazelcast member down. */
+    public Future<Void> close() {
+      return vertx.close().eventually(() -> {
+        if (hazelcast != null) {
+          hazelcast.getLifecycleService().shutdown();
+        }
+        return Future.succeededFuture();
+      });
+    }
   }
 
+  /**
+   * Builds Vert.x. Refuses ({@link NodeRefusedException}) a clustered node on a non-loopback {@code cluster.host}
+   * without {@code cluster.tls}, and names the key and address of a cluster port that is taken.
+   */
   public static Future<Built> build(LedgerlineConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
@@ -38,13 +64,44 @@ public final class NodeVertx {
     if (!cluster.enabled()) {
       Vertx vertx = builder.build();
       Codecs.registerAll(vertx.eventBus());
-      return Future.succeededFuture(new Built(vertx, registry, null));
+      return Future.succeededFuture(new Built(vertx, registry, null, null));
     }
-    options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort()));
-    HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(cluster));
-    return builder.withClusterManager(manager).buildClustered().map(vertx -> {
-      Codecs.registerAll(vertx.eventBus());
-      return new Built(vertx, registry, manager);
-    });
+    HazelcastInstance hazelcast;
+    EventBusOptions eventBus = new EventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort());
+    try {
+      ClusterTls tls = ClusterSetup.tls(cluster);
+      if (tls != null) {
+        tls.applyTo(eventBus);
+      }
+      hazelcast = startHazelcast(cluster, tls);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    options.setEventBusOptions(eventBus);
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
+    return builder.withClusterManager(manager).buildClustered()
+        .recover(err -> {
+          hazelcast.getLifecycleService().shutdown();
+          return Future.failedFuture(ListenerAddress.inUse(err) ? ListenerAddress.refused("cluster.event-bus-port",
+              cluster.host(), cluster.eventBusPort(), err) : err);
+        })
+        .map(vertx -> {
+          Codecs.registerAll(vertx.eventBus());
+          return new Built(vertx, registry, manager, hazelcast);
+        });
+  }
+
+  /** The node starts its Hazelcast member itself: to wrap it in TLS, and to name a taken port. */
+  private static HazelcastInstance startHazelcast(LedgerlineConfig.Cluster cluster, ClusterTls tls) {
+    Config hz = ClusterSetup.hazelcastConfig(cluster);
+    hz.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID, UUID.randomUUID().toString());
+    try {
+      return tls == null ? Hazelcast.newHazelcastInstance(hz) : tls.newHazelcast(hz);
+    } catch (RuntimeException e) {
+      if (ListenerAddress.inUse(e)) {
+        throw ListenerAddress.refused("cluster.port", cluster.host(), cluster.port(), e);
+      }
+      throw e;
+    }
   }
 }

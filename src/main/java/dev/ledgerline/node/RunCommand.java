@@ -60,8 +60,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
       node.start().toCompletionStage().toCompletableFuture().join();
     } catch (RuntimeException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause instanceof dev.ledgerline.gateway.auth.AuthConfigException) {
-        // Unusable or missing JWT keys are a configuration the node refuses, like a bad key in the file.
+      if (cause instanceof dev.ledgerline.gateway.auth.AuthConfigException || cause instanceof NodeRefusedException) {
+        // Unusable or missing JWT keys, an unsafe combination of keys or a taken listener address are a
+        // configuration the node refuses, like a bad key in the file.
         spec.commandLine().getErr().println(cause.getMessage());
         spec.commandLine().getErr().flush();
         return EXIT_CONFIG;
