@@ -61,7 +61,8 @@ class LedgerHaltTest {
     String deployment = vertx.deployVerticle(verticle).await();
     int mgmt = TestNodes.freePort();
     new ManagementServer(vertx).check("role.ledger", verticle::health)
-        .listen("127.0.0.1", mgmt, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).await();
+        .listen("127.0.0.1", mgmt, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            dev.ledgerline.node.ManagementAuth.from(config.current().management())).await();
     LedgerClient client = new LedgerClient(vertx, Duration.ofSeconds(10));
     assertThat(client.createAccounts(List.of(Account.of(A1, 1, 1, 0), Account.of(A2, 1, 1, 0))).await()).isEmpty();
     assertThat(TestNodes.get(vertx, mgmt, "/health/ready").getKey()).isEqualTo(200);
