@@ -24,6 +24,8 @@ VOLUME ["/app/data"]
 #   docker run -e LEDGERLINE_MANAGEMENT_AUTH_TOKEN=<32+ random characters> ...   or, from a secret file,
 #   docker run -e LEDGERLINE_MANAGEMENT_AUTH_TOKEN_FILE=/run/secrets/management-token ...
 # Scrape /metrics with "Authorization: Bearer <token>".
+# A gateway beyond loopback verifies tokens with real keys (auth.jwt.public-keys / jwks-url), or the node refuses to
+# start (exit 2); for a trial only, -e LEDGERLINE_AUTH_JWT_DEV_KEYS=true accepts development keys (warned at start).
 ENV LEDGERLINE_GATEWAY_HOST=0.0.0.0 \
     LEDGERLINE_MANAGEMENT_HOST=0.0.0.0 \
     LEDGERLINE_JAR=/app/ledgerline.jar
