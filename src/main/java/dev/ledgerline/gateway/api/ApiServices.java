@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.api;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.gateway.store.AccountOwners;
+import dev.ledgerline.gateway.store.ClaimHolder;
 import dev.ledgerline.gateway.store.IdempotencyStore;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.node.NodeContext;
@@ -33,6 +34,7 @@ public final class ApiServices implements Shareable {
   private final Duration retention;
   private final Duration wait;
   private final long purgeTimer;
+  private final ClaimHolder holder;
 
   private ApiServices(NodeContext node) {
     Vertx vertx = node.vertx();
@@ -43,6 +45,7 @@ public final class ApiServices implements Shareable {
         .setPipeliningLimit(PIPELINING_LIMIT);
     this.sql = PgBuilder.client().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(vertx).build();
     this.access = new Access(new AccountOwners(sql, ((Number) cfg.value("gateway.owner-cache-size")).longValue()));
+    this.holder = ClaimHolder.start(vertx, connect);
     this.retention = cfg.durationValue("gateway.idempotency.retention");
     this.wait = cfg.durationValue("gateway.idempotency.wait");
     // Only for the purge job; requests use idempotencyForInstance.
@@ -86,6 +89,6 @@ public final class ApiServices implements Shareable {
     asyncCommit.addProperty("synchronous_commit", "off");
     SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
         .using(vertx).build();
-    return new IdempotencyStore(vertx, own, claims, retention, wait);
+    return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
   }
 }
