@@ -32,6 +32,7 @@ public final class ApiRouter {
     Router router = Router.router(vertx);
     ProblemHandler.install(router);
     router.route().handler(new RequestIds("gateway"));
+    router.route().handler(JsonBodies.holdBody());
     hooks.beforeRoutes(router);
     hooks.extraRoutes(router);
 

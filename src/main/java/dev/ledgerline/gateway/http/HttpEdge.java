@@ -99,10 +99,17 @@ public final class HttpEdge {
         k -> new Counts());
   }
 
-  /** The idle timeout on the server's options (Netty closes idle connections itself). */
+  /**
+   * The idle timeout on the server's options (Netty closes idle connections itself), and no cleartext HTTP/2: with it,
+   * Vert.x makes a connection (and calls the connection handler) only once the first request's headers are complete,
+   * so a client that never completes them would escape every limit here. No WebSocket compression either: the
+   * stream's frames are small, compressing them next to secrets invites CRIME-style attacks under TLS, and without
+   * extensions the frame decoder refuses frames with reserved bits set (RFC 6455 §5.2).
+   */
   public HttpServerOptions apply(HttpServerOptions options) {
     return options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()))
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setHttp2ClearTextEnabled(false)
+        .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false);
   }
 
   /**
