@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.net.RFC3986;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.shareddata.Shareable;
@@ -125,8 +126,11 @@ public final class HttpEdge {
         c.requestStartedAt = System.nanoTime();
         c.waitingSince = -1;
       }
+      if (!pathDecodes(req)) {
+        answer(req, Problem.of(400, "the request path is malformed (a bad %-escape)"), false);
+        return;
+      }
       if (!queryDecodes(req)) {
-        req.resume();
         answer(req, Problem.of(400, "the query string is malformed (a bad %-escape or invalid UTF-8)"), false);
         return;
       }
@@ -137,6 +141,20 @@ public final class HttpEdge {
         upgrading.onSuccess(up -> c.upgraded |= up);
       }
     });
+  }
+
+  /** The router normalizes the path with Vert.x's RFC 3986 rules and answers a failure with a plain-text 400. */
+  private static boolean pathDecodes(HttpServerRequest req) {
+    String path = req.path();
+    if (path == null || path.indexOf('%') < 0) {
+      return true;
+    }
+    try {
+      RFC3986.normalizePath(path);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private static boolean queryDecodes(HttpServerRequest req) {
