@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * held by a dead node process is taken over at once while a live holder's claim still answers in progress.
  */
 class IdempotencyClaimsTest {
-  private static final String ROUTE = "POST /v1/transfers";
+  static final String ROUTE = "POST /v1/transfers";
   private static Vertx vertx;
   private static DataServices services;
   private static PostgresUrl url;
@@ -162,5 +163,45 @@ class IdempotencyClaimsTest {
     assertThat(impatient.begin("carol", deadKey, ROUTE, hash("{a}")).await()).isInstanceOf(Claim.InProgress.class);
     living.close().await();
     retrying.close().await();
+  }
+
+  @Test
+  void aClaimOfAProcessKilledWithSigkillIsTakenOverAtOnce() throws Exception {
+    String key = UUID.randomUUID().toString();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        ClaimHolderMain.class.getName(), url.url(), "dora", key, "{k}")
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    ClaimHolder mine = ClaimHolder.start(vertx, url.connectOptions());
+    try {
+      assertThat(awaitLine(child)).isEqualTo("CLAIMED Proceed");
+      // The holder process is alive: its claim stands.
+      assertThat(store(mine, Duration.ZERO).begin("dora", key, ROUTE, hash("{k}")).await())
+          .isInstanceOf(Claim.InProgress.class);
+    } finally {
+      child.destroyForcibly(); // SIGKILL: no shutdown hook, no orderly close of its connections
+      child.waitFor(30, TimeUnit.SECONDS);
+    }
+    // Well inside the 60 s lease: only the dead holder's lost lock lets the retry proceed.
+    assertThat(store(mine, Duration.ofSeconds(10)).begin("dora", key, ROUTE, hash("{k}")).await())
+        .isInstanceOf(Claim.Proceed.class);
+    mine.close().await();
+  }
+
+  /** The child's first line of output, or a failure after a minute. */
+  private static String awaitLine(Process child) throws Exception {
+    java.util.concurrent.CompletableFuture<String> line = new java.util.concurrent.CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8))) {
+        String l = out.readLine();
+        line.complete(l == null ? "exited" : l);
+      } catch (Exception e) {
+        line.completeExceptionally(e);
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return line.get(60, java.util.concurrent.TimeUnit.SECONDS);
   }
 }
