@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * This node process's incarnation as a holder of idempotency claims: a random 63-bit id and a session-level
  * PostgreSQL advisory lock on that id, held on one dedicated connection for the life of the process. Every claim
  * records the id; a claim whose holder's lock is gone (the process died, so PostgreSQL ended its session) may be taken
- * over at once (see {@code idempotency_holder_alive} in the V4 migration).
+ * over at once (see {@code idempotency_holder_alive} in the V7 migration).
  *
  * <p>Exact where a heartbeat is not: PostgreSQL drops the lock when the session ends, which it sees as soon as the
  * process's socket closes (a crash or a kill), and no clock or timeout is involved. It costs nothing on the hot path:
