@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * answers 401, a subject that cannot be stored answers 401 before it meets a shared statement, and a missing body
  * answers 400.
  */
-final class EdgeGuards {
+public final class EdgeGuards {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeGuards.class);
 
   private EdgeGuards() {}
@@ -29,7 +29,7 @@ final class EdgeGuards {
    * Authentication whose unexpected exceptions (a verifier tripping over a crafted token) answer 401 like any other
    * unusable token, never 500.
    */
-  static Handler<RoutingContext> authentication(Handler<RoutingContext> auth) {
+  public static Handler<RoutingContext> authentication(Handler<RoutingContext> auth) {
     return rc -> {
       try {
         auth.handle(rc);

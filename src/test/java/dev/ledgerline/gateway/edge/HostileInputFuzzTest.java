@@ -236,7 +236,8 @@ class HostileInputFuzzTest {
     String description = method + " " + (path.length() > 60 ? path.substring(0, 60) + "..." : path)
         + " mutations " + applied;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    StringBuilder head = new StringBuilder(method + " " + path
+        + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
     if (chunkedBroken) {
       head.append("Transfer-Encoding: chunked\r\n\r\n");
@@ -247,7 +248,7 @@ class HostileInputFuzzTest {
       out.writeBytes("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     } else {
       int length = contentLength != null && contentLength >= 0 ? contentLength : bodyBytes.length;
-      if (!bodyBytes.equals(new byte[0]) || method.equals("POST") || contentLength != null) {
+      if (bodyBytes.length > 0 || method.equals("POST") || contentLength != null) {
         head.append("Content-Length: ").append(length).append("\r\n");
       }
       head.append("\r\n");
@@ -306,7 +307,8 @@ class HostileInputFuzzTest {
   }
 
   private static byte[] request(String method, String path, Map<String, String> headers, byte[] body) {
-    StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    StringBuilder head = new StringBuilder(method + " " + path
+        + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
     head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -114,8 +114,8 @@ class HostileInputTest {
             + "Bearer " + token + "\r\n\r\n", 400),
         new Case("bad %-escape without a token", "GET /v1/accounts/1?access_token=%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n",
             400),
-        new Case("request line over 4096 bytes", "GET /v1/accounts/" + "1".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
-            414),
+        new Case("request line over 4096 bytes",
+            "GET /v1/accounts/" + "1".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
         new Case("header section over 8192 bytes", "GET /v1/accounts/1 HTTP/1.1\r\nHost: x\r\nX-Pad: "
             + "a".repeat(9000) + "\r\n\r\n", 431),
         new Case("not HTTP at all", "HELLO THERE\r\n\r\n", 400),
