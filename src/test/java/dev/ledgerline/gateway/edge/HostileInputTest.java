@@ -246,7 +246,9 @@ class HostileInputTest {
         new Frame("invalid UTF-8 split across fragments", concat(frame(0x01, new byte[] {'{', (byte) 0xE2}, true),
             frame(0x80, new byte[] {(byte) 0x28, (byte) 0xA1}, true)), 1007),
         new Frame("unmasked client frame", frame(0x81, "{}".getBytes(StandardCharsets.UTF_8), false), 1002),
-        new Frame("reserved bits set", frame(0xF1, "{}".getBytes(StandardCharsets.UTF_8), true), 1002));
+        new Frame("reserved bits set", frame(0xF1, "{}".getBytes(StandardCharsets.UTF_8), true), 1002),
+        new Frame("frame above 64 KiB", frame(0x81, " ".repeat(70_000).getBytes(StandardCharsets.UTF_8), true), 1009),
+        new Frame("message above 256 KiB in fragments", fragments(5, 60_000), 1009));
     for (Frame f : frames) {
       try (RawHttp http = new RawHttp(port, DEADLINE_MS)) {
         http.send(handshake("/v1/stream", token, null));
@@ -305,16 +307,31 @@ class HostileInputTest {
 
   private static byte[] frame(int first, byte[] payload, boolean masked) {
     byte[] mask = {1, 2, 3, 4};
-    byte[] out = new byte[2 + (masked ? 4 : 0) + payload.length];
+    int lengthBytes = payload.length < 126 ? 0 : payload.length <= 0xffff ? 2 : 8;
+    byte[] out = new byte[2 + lengthBytes + (masked ? 4 : 0) + payload.length];
     out[0] = (byte) first;
-    out[1] = (byte) ((masked ? 0x80 : 0) | payload.length);
-    int at = 2;
+    out[1] = (byte) ((masked ? 0x80 : 0) | (lengthBytes == 0 ? payload.length : lengthBytes == 2 ? 126 : 127));
+    for (int i = 0; i < lengthBytes; i++) {
+      out[2 + i] = (byte) ((long) payload.length >>> (8 * (lengthBytes - 1 - i)));
+    }
+    int at = 2 + lengthBytes;
     if (masked) {
-      System.arraycopy(mask, 0, out, 2, 4);
-      at = 6;
+      System.arraycopy(mask, 0, out, at, 4);
+      at += 4;
     }
     for (int i = 0; i < payload.length; i++) {
       out[at + i] = (byte) (masked ? payload[i] ^ mask[i % 4] : payload[i]);
+    }
+    return out;
+  }
+
+  /** A text message of {@code count} fragments of {@code size} spaces each. */
+  private static byte[] fragments(int count, int size) {
+    byte[] out = new byte[0];
+    byte[] chunk = " ".repeat(size).getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < count; i++) {
+      int opcode = i == 0 ? 0x01 : 0x00;
+      out = concat(out, frame((i == count - 1 ? 0x80 : 0) | opcode, chunk, true));
     }
     return out;
   }
