@@ -33,6 +33,7 @@ public final class ClaimHolder {
   private volatile Future<Long> current;
   private volatile PgConnection connection;
   private volatile boolean closed;
+  private volatile long lastAttempt;
 
   private ClaimHolder(Vertx vertx, PgConnectOptions options) {
     this.vertx = vertx;
@@ -52,16 +53,34 @@ public final class ClaimHolder {
    * fails: a claim is never written under an id whose lock is not held).
    */
   public Future<Long> id() {
-    return current;
+    Future<Long> c = current;
+    if (c.failed() && !closed && System.nanoTime() - lastAttempt >= RETRY.toNanos()) {
+      // The last attempt failed (PostgreSQL unreachable): the next claim that needs an id tries again, at most once
+      // per RETRY, so no timer has to outlive the connection it retries.
+      synchronized (this) {
+        if (current == c) {
+          current = acquire();
+        }
+        return current;
+      }
+    }
+    return c;
   }
 
   private Future<Long> acquire() {
+    lastAttempt = System.nanoTime();
     long id = RANDOM.nextLong() & Long.MAX_VALUE;
     Promise<Long> held = Promise.promise();
-    PgConnection.connect(vertx, options).onComplete(c -> {
+    Future<PgConnection> connecting;
+    try {
+      connecting = PgConnection.connect(vertx, options);
+    } catch (RuntimeException e) {
+      // Vert.x is closing (the node stops): there is nothing left to hold claims for.
+      return Future.failedFuture(e);
+    }
+    connecting.onComplete(c -> {
       if (c.failed()) {
         held.fail(c.cause());
-        retryLater();
         return;
       }
       PgConnection conn = c.result();
@@ -69,7 +88,6 @@ public final class ClaimHolder {
         if (r.failed()) {
           conn.close();
           held.fail(r.cause());
-          retryLater();
           return;
         }
         if (!Boolean.TRUE.equals(r.result().iterator().next().getBoolean(0))) {
@@ -80,7 +98,20 @@ public final class ClaimHolder {
           return;
         }
         connection = conn;
-        conn.closeHandler(v -> lost(id));
+        // A session ended by the server (FATAL, e.g. pg_terminate_backend or a restart) shows as an exception first.
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        conn.closeHandler(v -> {
+          if (gone.compareAndSet(false, true)) {
+            lost(id);
+          }
+        });
+        conn.exceptionHandler(e -> {
+          LOG.debug("the connection holding incarnation {}: {}", id, e.toString());
+          conn.close();
+          if (gone.compareAndSet(false, true)) {
+            lost(id);
+          }
+        });
         LOG.debug("holding idempotency claims as incarnation {}", id);
         held.complete(id);
       });
@@ -88,24 +119,15 @@ public final class ClaimHolder {
     return held.future();
   }
 
-  private void retryLater() {
-    if (closed) {
-      return;
-    }
-    vertx.setTimer(RETRY.toMillis(), t -> {
-      if (!closed && current.failed()) {
-        current = acquire();
-      }
-    });
-  }
-
   private void lost(long id) {
     connection = null;
     if (closed) {
       return;
     }
-    LOG.warn("the connection holding idempotency incarnation {} was lost; taking a new one", id);
+    // Claims wait for the next incarnation, taken at once.
     current = acquire();
+    current.onSuccess(n -> LOG.info("the connection holding idempotency incarnation {} was lost; claims are now held "
+        + "as incarnation {}", id, n));
   }
 
   /** Ends the incarnation: its lock goes with the session, so its claims may be taken over at once. */

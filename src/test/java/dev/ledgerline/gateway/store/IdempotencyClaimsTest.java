@@ -188,6 +188,34 @@ class IdempotencyClaimsTest {
     mine.close().await();
   }
 
+  @Test
+  void aHolderWhoseSessionIsEndedTakesANewIncarnationAndItsOldClaimsCanBeTakenOver() throws Exception {
+    ClaimHolder holder = ClaimHolder.start(vertx, url.connectOptions());
+    long first = holder.id().await();
+    String key = UUID.randomUUID().toString();
+    assertThat(store(holder, Duration.ZERO).begin("erin", key, ROUTE, hash("{e}")).await())
+        .isInstanceOf(Claim.Proceed.class);
+    // The session holding the lock ends while the process lives (an administrator, a restart of PostgreSQL).
+    var ended = services.pool().preparedQuery("SELECT pg_terminate_backend(pid) FROM pg_locks "
+        + "WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint = ($1::bigint >> 32) "
+        + "AND objid::bigint = ($1::bigint & 4294967295)").execute(io.vertx.sqlclient.Tuple.of(first)).await();
+    assertThat(ended.size()).as("the holder's session was found and ended").isEqualTo(1);
+    dev.ledgerline.testing.Poll.until(Duration.ofSeconds(30), "a new incarnation is held",
+        () -> holder.id().succeeded() && holder.id().result() != first);
+    // Its claims under the old id belong to no live holder: a retry takes them over at once.
+    ClaimHolder other = ClaimHolder.start(vertx, url.connectOptions());
+    assertThat(store(other, Duration.ofSeconds(10)).begin("erin", key, ROUTE, hash("{e}")).await())
+        .isInstanceOf(Claim.Proceed.class);
+    // New claims are held under the new id and stand.
+    String fresh = UUID.randomUUID().toString();
+    assertThat(store(holder, Duration.ZERO).begin("erin", fresh, ROUTE, hash("{f}")).await())
+        .isInstanceOf(Claim.Proceed.class);
+    assertThat(store(other, Duration.ZERO).begin("erin", fresh, ROUTE, hash("{f}")).await())
+        .isInstanceOf(Claim.InProgress.class);
+    holder.close().await();
+    other.close().await();
+  }
+
   /** The child's first line of output, or a failure after a minute. */
   private static String awaitLine(Process child) throws Exception {
     java.util.concurrent.CompletableFuture<String> line = new java.util.concurrent.CompletableFuture<>();
