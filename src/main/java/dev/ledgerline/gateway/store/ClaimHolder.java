@@ -8,6 +8,7 @@ import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Tuple;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +100,7 @@ public final class ClaimHolder {
         }
         connection = conn;
         // A session ended by the server (FATAL, e.g. pg_terminate_backend or a restart) shows as an exception first.
-        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean gone = new AtomicBoolean();
         conn.closeHandler(v -> {
           if (gone.compareAndSet(false, true)) {
             lost(id);
