@@ -5,6 +5,7 @@ import dev.ledgerline.gateway.api.ApiRouter;
 import dev.ledgerline.gateway.api.ApiServices;
 import dev.ledgerline.gateway.api.RouteHooks;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
+import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.http.JsonBodies;
 import dev.ledgerline.gateway.security.GatewaySecurity;
 import dev.ledgerline.gateway.security.SecurityHooks;
@@ -40,6 +41,7 @@ public final class GatewayVerticle extends RoleVerticle {
     GatewaySecurity security;
     StreamHandshake stream;
     HttpServerOptions options;
+    HttpEdge edge;
     try {
       // First, before listening: with no verification key the gateway must not start (vert.x-auth-jwt would then
       // accept unsigned tokens).
@@ -48,13 +50,14 @@ public final class GatewayVerticle extends RoleVerticle {
       security = GatewaySecurity.shared(node);
       router = ApiRouter.create(vertx, node.config(), authenticator, services, hooks(security));
       stream = streamHandshake(security, services);
-      options = serverOptions(security);
+      edge = new HttpEdge(vertx, HttpEdge.Settings.from(node.config()));
+      options = edge.apply(serverOptions(security));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    // Upgrades never reach the router once a handshake handler is set: the stream authenticates by itself.
-    return security.started().compose(v -> vertx.createHttpServer(options).requestHandler(router)
-        .webSocketHandshakeHandler(stream).listen()).onSuccess(s -> server = s);
+    // The edge answers what Vert.x refuses and bounds slow clients; stream handshakes are taken before the router.
+    return security.started().compose(v -> edge.install(vertx.createHttpServer(options), router, stream::take)
+        .listen()).onSuccess(s -> server = s);
   }
 
   /** Cross-cutting parts plugged into the router: headers, CORS, rate limits, revocation. */

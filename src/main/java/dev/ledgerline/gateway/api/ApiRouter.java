@@ -32,6 +32,7 @@ public final class ApiRouter {
     Router router = Router.router(vertx);
     ProblemHandler.install(router);
     router.route().handler(new RequestIds("gateway"));
+    router.route().handler(JsonBodies.holdBody());
     hooks.beforeRoutes(router);
     hooks.extraRoutes(router);
 
@@ -39,7 +40,7 @@ public final class ApiRouter {
     router.get("/openapi.json").handler(rc -> rc.response().putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "public, max-age=300").end(openapi));
 
-    BearerAuthHandler auth = new BearerAuthHandler(authenticator);
+    Handler<RoutingContext> auth = EdgeGuards.authentication(new BearerAuthHandler(authenticator));
     RequireRole anyone = RequireRole.anyOf(Role.USER, Role.OPERATOR, Role.ADMIN);
     RequireRole operators = RequireRole.anyOf(Role.OPERATOR, Role.ADMIN);
     var standardBody = JsonBodies.standard(config);
@@ -68,17 +69,18 @@ public final class ApiRouter {
   private static void post(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
       Handler<RoutingContext> body, Handler<RoutingContext> role, Handler<RoutingContext> handler) {
     router.route(HttpMethod.POST, path).handler(JsonBodies.requireJson());
-    router.route(HttpMethod.POST, path).handler(auth);
+    router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject());
     if (limit != null) {
       router.route(HttpMethod.POST, path).handler(limit);
     }
     router.route(HttpMethod.POST, path).handler(body);
+    router.route(HttpMethod.POST, path).handler(EdgeGuards.nonEmptyBody());
     router.route(HttpMethod.POST, path).handler(role).handler(handler);
   }
 
   private static void get(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
       Handler<RoutingContext> role, Handler<RoutingContext> handler) {
-    Route r = router.route(HttpMethod.GET, path).handler(auth);
+    Route r = router.route(HttpMethod.GET, path).handler(auth).handler(EdgeGuards.subject());
     if (limit != null) {
       r.handler(limit);
     }

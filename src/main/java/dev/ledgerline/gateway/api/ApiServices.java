@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.api;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.gateway.store.AccountOwners;
+import dev.ledgerline.gateway.store.ClaimHolder;
 import dev.ledgerline.gateway.store.IdempotencyStore;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.node.NodeContext;
@@ -35,6 +36,7 @@ public final class ApiServices implements Shareable {
   private final Duration retention;
   private final Duration wait;
   private final long purgeTimer;
+  private final ClaimHolder holder;
 
   private ApiServices(NodeContext node) {
     Vertx vertx = node.vertx();
@@ -49,6 +51,7 @@ public final class ApiServices implements Shareable {
         cfg.durationValue("gateway.owner-negative-cache-ttl"), id -> vertx.eventBus().publish(OWNER_REASSIGNED, id));
     vertx.eventBus().<String>consumer(OWNER_REASSIGNED, m -> owners.forget(m.body()));
     this.access = new Access(owners);
+    this.holder = ClaimHolder.start(vertx, connect);
     this.retention = cfg.durationValue("gateway.idempotency.retention");
     this.wait = cfg.durationValue("gateway.idempotency.wait");
     // Only for the purge job; requests use idempotencyForInstance.
@@ -92,6 +95,6 @@ public final class ApiServices implements Shareable {
     asyncCommit.addProperty("synchronous_commit", "off");
     SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
         .using(vertx).build();
-    return new IdempotencyStore(vertx, own, claims, retention, wait);
+    return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
   }
 }

@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.api;
 
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.store.IdempotencyStore;
 import dev.ledgerline.gateway.store.IdempotencyStore.Claim;
 import io.vertx.core.Future;
@@ -65,7 +66,9 @@ public final class Idempotent implements Handler<RoutingContext> {
         ? io.vertx.core.buffer.Buffer.buffer() : rc.body().buffer());
     store.begin(p.subject(), key, route, hash).onComplete(ar -> {
       if (ar.failed()) {
-        rc.fail(ar.cause());
+        // Nothing ran: the key could not be claimed (PostgreSQL unreachable or refusing), so a retry is safe.
+        LOG.warn("could not claim an idempotency key: {}", ar.cause().toString());
+        Reply.problem(ProblemHandler.standard(503)).notKept().withRetryAfter(1).send(rc, false);
         return;
       }
       Claim claim = ar.result();

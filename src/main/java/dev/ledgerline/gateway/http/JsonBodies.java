@@ -39,6 +39,24 @@ public final class JsonBodies {
   }
 
   /**
+   * Holds a request's body from the start of routing until the body handler reads it. Every step before the body
+   * handler may complete asynchronously (token verification, revocation, rate limits); body bytes arriving meanwhile
+   * (a client that sends its body together with the headers, or stops waiting for {@code 100 Continue}) would
+   * otherwise be delivered to no handler and lost, leaving the body handler waiting for the rest forever. A request
+   * answered before its body is read is resumed once the answer's headers are written, so the connection reads (and
+   * drops) the rest and can serve its next request.
+   */
+  public static Handler<RoutingContext> holdBody() {
+    return rc -> {
+      if (!rc.request().isEnded()) {
+        rc.request().pause();
+        rc.addHeadersEndHandler(v -> rc.request().resume());
+      }
+      rc.next();
+    };
+  }
+
+  /**
    * Fails with 415 a POST, PUT or PATCH whose Content-Type is not {@code application/json} (optionally with
    * {@code charset=utf-8}; JSON is UTF-8 by RFC 8259).
    */

@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.security;
 
+import dev.ledgerline.gateway.api.EdgeGuards;
 import dev.ledgerline.gateway.api.RouteHooks;
 import dev.ledgerline.gateway.auth.BearerAuthHandler;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
@@ -81,7 +82,8 @@ public final class SecurityHooks implements RouteHooks {
 
   @Override
   public void extraRoutes(Router router) {
-    router.route(HttpMethod.POST, REVOKE_PATH).handler(new BearerAuthHandler(authenticator));
+    router.route(HttpMethod.POST, REVOKE_PATH)
+        .handler(EdgeGuards.authentication(new BearerAuthHandler(authenticator)));
     router.route(HttpMethod.POST, REVOKE_PATH).handler(limit(REVOKE_OPERATION));
     router.route(HttpMethod.POST, REVOKE_PATH).handler(body);
     router.route(HttpMethod.POST, REVOKE_PATH).handler(new RevokeRoute(authenticator, security.revocations()));

@@ -1,9 +1,11 @@
 package dev.ledgerline.gateway.store;
 
+import dev.ledgerline.gateway.http.StorableText;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
@@ -26,9 +28,18 @@ import java.util.function.Function;
  * still running waits for it (on any node, by polling the shared row) up to a bound. Only final answers are stored:
  * overload and outcome-unknown answers release the key, so a retry runs again — safely, because the ledger's own
  * transfer ids make the second write an {@code exists}.
+ *
+ * <p>A claim names its holder, this process's {@link ClaimHolder} incarnation. A claim still in flight is taken over
+ * by a retry at once when its holder is no longer alive (the process died), and otherwise only after its lease.
+ *
+ * <p>Subjects and keys are checked ({@link StorableText}) before they join a batch, and a batch the server refuses is
+ * run again row by row, so that one request's bad value never fails another request's claim.
  */
 public final class IdempotencyStore {
-  /** How long a claimed key may stay in flight before another node may take it over (its first node died). */
+  /**
+   * How long a claimed key may stay in flight before a retry may take it over even though its holder still looks
+   * alive (a process that hangs while its session lives, or a claim written without a holder).
+   */
   private static final Duration LEASE = Duration.ofSeconds(60);
   private static final long POLL_MS = 20;
 
@@ -37,6 +48,7 @@ public final class IdempotencyStore {
   private final SqlClient claimSql;
   private final Duration retention;
   private final Duration wait;
+  private final ClaimHolder holder;
 
   /** The outcome of {@link #begin}. */
   public sealed interface Claim permits Claim.Proceed, Claim.Replay, Claim.Mismatch, Claim.InProgress {
@@ -62,6 +74,9 @@ public final class IdempotencyStore {
 
   private record ClaimRow(String subject, String key, String route, byte[] hash) {}
 
+  /** Longest key accepted, as the API documents. */
+  public static final int MAX_KEY = 255;
+
   private record DoneRow(String subject, String key, String route, byte[] hash, int status, String contentType,
       Buffer body) {}
 
@@ -70,7 +85,7 @@ public final class IdempotencyStore {
    * claims of one event-loop tick become one multi-row INSERT, the completions one UPDATE.
    */
   public IdempotencyStore(Vertx vertx, SqlClient sql, Duration retention, Duration wait) {
-    this(vertx, sql, sql, retention, wait);
+    this(vertx, sql, sql, retention, wait, null);
   }
 
   /**
@@ -79,15 +94,23 @@ public final class IdempotencyStore {
    * nothing that was answered, because the completion that stores an answer commits synchronously and so also makes
    * every earlier claim durable (WAL order); and a request whose claim was lost is still protected by its ledger id.
    */
-  public IdempotencyStore(Vertx vertx, SqlClient sql, SqlClient claimSql, Duration retention, Duration wait) {
+  public IdempotencyStore(Vertx vertx, SqlClient sql, SqlClient claimSql, Duration retention, Duration wait,
+      ClaimHolder holder) {
     this.vertx = vertx;
+    this.holder = holder;
     this.sql = sql;
     this.claimSql = claimSql;
     this.retention = retention;
     this.wait = wait;
     var context = vertx.getOrCreateContext();
-    this.claims = new MicroBatcher<>(context, MAX_IN_FLIGHT, MAX_BATCH, this::claimAll);
-    this.completions = new MicroBatcher<>(context, MAX_IN_FLIGHT, MAX_BATCH, this::completeAll);
+    this.claims = new MicroBatcher<>(context, MAX_IN_FLIGHT, MAX_BATCH, this::claimAll, IdempotencyStore::refused);
+    this.completions = new MicroBatcher<>(context, MAX_IN_FLIGHT, MAX_BATCH, this::completeAll,
+        IdempotencyStore::refused);
+  }
+
+  /** The server refused the statement (a value, a constraint): worth running row by row, unlike a lost connection. */
+  private static boolean refused(Throwable e) {
+    return e instanceof PgException;
   }
 
   /** A fingerprint of what the key promises: the route and the exact body bytes. */
@@ -104,6 +127,12 @@ public final class IdempotencyStore {
   }
 
   public Future<Claim> begin(String subject, String key, String route, byte[] hash) {
+    String bad = StorableText.problem(subject, StorableText.MAX_SUBJECT) != null ? "subject"
+        : StorableText.problem(key, MAX_KEY) != null ? "key" : null;
+    if (bad != null) {
+      // Callers check first (401 for a subject, 400 for a key); this keeps such a value out of shared batches.
+      return Future.failedFuture(new IllegalArgumentException("the idempotency " + bad + " cannot be stored"));
+    }
     long deadline = System.nanoTime() + wait.toNanos();
     return claim(subject, key, route, hash).compose(c -> c != null ? Future.succeededFuture(c)
         : awaitOther(subject, key, route, hash, deadline));
@@ -117,6 +146,10 @@ public final class IdempotencyStore {
 
   /** One INSERT for many claims; each answers whether it took the key. */
   private Future<List<Boolean>> claimAll(List<ClaimRow> rows) {
+    return holder == null ? claimAll(rows, null) : holder.id().compose(id -> claimAll(rows, id));
+  }
+
+  private Future<List<Boolean>> claimAll(List<ClaimRow> rows, Long holderId) {
     // A key twice in one statement would make ON CONFLICT fail; the later copy loses and reads the row instead.
     Map<List<String>, Integer> first = firstOfEachKey(rows, r -> List.of(r.subject(), r.key()));
     List<ClaimRow> distinct = first.values().stream().map(rows::get).toList();
@@ -132,16 +165,18 @@ public final class IdempotencyStore {
       hashes[i] = Buffer.buffer(r.hash());
     }
     return claimSql.preparedQuery(
-        "INSERT INTO idempotency_keys (subject, key, route, request_hash, state, lease_until, expires_at) "
-            + "SELECT s, k, r, h, 'in_flight', now() + make_interval(secs => $5), now() + make_interval(secs => $6) "
-            + "FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS t(s, k, r, h) "
+        "INSERT INTO idempotency_keys (subject, key, route, request_hash, state, lease_until, expires_at, holder) "
+            + "SELECT s, k, r, h, 'in_flight', now() + make_interval(secs => $5), now() + make_interval(secs => $6), "
+            + "$7::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS t(s, k, r, h) "
             + "ON CONFLICT (subject, key) DO UPDATE SET route = EXCLUDED.route, "
-            + "lease_until = EXCLUDED.lease_until, expires_at = EXCLUDED.expires_at "
-            // Take over only a key whose holder's lease ran out, and only for the same request.
-            + "WHERE idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until < now() "
+            + "lease_until = EXCLUDED.lease_until, expires_at = EXCLUDED.expires_at, holder = EXCLUDED.holder "
+            // Take over only a key whose holder died or whose lease ran out, and only for the same request.
+            + "WHERE idempotency_keys.state = 'in_flight' AND (idempotency_keys.lease_until < now() "
+            + "OR (idempotency_keys.holder IS NOT NULL AND NOT idempotency_holder_alive(idempotency_keys.holder))) "
             + "AND idempotency_keys.request_hash = EXCLUDED.request_hash AND idempotency_keys.route = EXCLUDED.route "
             + "RETURNING subject, key")
-        .execute(Tuple.of(subjects, keys, routes, hashes, (double) LEASE.toSeconds(), (double) retention.toSeconds()))
+        .execute(Tuple.of(subjects, keys, routes, hashes, (double) LEASE.toSeconds(), (double) retention.toSeconds(),
+            holderId))
         .map(result -> {
           Set<List<String>> won = new HashSet<>();
           for (Row row : result) {

@@ -40,6 +40,7 @@ final class StreamConnection {
   private static final Logger LOG = LoggerFactory.getLogger(StreamConnection.class);
   static final short CLOSE_TOO_SLOW = 1013;
   static final short CLOSE_POLICY = 1008;
+  static final short CLOSE_TOO_BIG = 1009;
   /** With the store's cache (under 1 s), a revoked token's streams close within about 1.5 s. */
   static final Duration REVOCATION_CHECK = Duration.ofMillis(500);
 
@@ -81,12 +82,18 @@ final class StreamConnection {
     ws.textMessageHandler(this::onMessage);
     ws.binaryMessageHandler(b -> send(StreamFrames.error(++seq, "bad_message", "send JSON text frames", null)));
     ws.drainHandler(v -> drain());
-    ws.exceptionHandler(e -> LOG.debug("stream of {}: {}", principal.subject(), e.toString()));
+    ws.exceptionHandler(e -> {
+      LOG.debug("stream of {}: {}", principal.subject(), e.toString());
+      // Vert.x drops a text or binary message above the server's maximum message size and reports it here only.
+      if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size")) {
+        close(CLOSE_TOO_BIG, "message too big");
+      }
+    });
     ws.closeHandler(v -> cleanup());
     if (!pingInterval.isZero()) {
       pingTimer = vertx.setPeriodic(pingInterval.toMillis(), t -> {
-        if (!closed && !ws.writeQueueFull()) {
-          ws.writePing(Buffer.buffer());
+        if (open() && !ws.writeQueueFull()) {
+          ws.writePing(Buffer.buffer()).onFailure(e -> LOG.debug("ping to a closing stream: {}", e.toString()));
         }
       });
     }
@@ -233,12 +240,17 @@ final class StreamConnection {
     }
   }
 
+  /** Not closed by us and not closing: a close frame received or sent makes every write fail. */
+  private boolean open() {
+    return !closed && !ws.isClosed();
+  }
+
   private void send(String frame) {
-    if (closed) {
+    if (!open()) {
       return;
     }
     if (queued.isEmpty() && !ws.writeQueueFull()) {
-      ws.writeTextMessage(frame);
+      write(frame);
       return;
     }
     queued.add(frame);
@@ -250,9 +262,15 @@ final class StreamConnection {
   }
 
   private void drain() {
-    while (!queued.isEmpty() && !ws.writeQueueFull()) {
-      ws.writeTextMessage(queued.poll());
+    while (!queued.isEmpty() && !ws.writeQueueFull() && open()) {
+      write(queued.poll());
     }
+  }
+
+  /** A frame to a socket that may start closing at any moment: a failed write is this stream's end, no one else's. */
+  private void write(String frame) {
+    ws.writeTextMessage(frame).onFailure(e -> LOG.debug("stream of {} closing: {}", principal.subject(),
+        e.toString()));
   }
 
   private void close(short code, String reason) {
@@ -260,7 +278,9 @@ final class StreamConnection {
       return;
     }
     cleanup();
-    ws.close(code, reason);
+    if (!ws.isClosed()) {
+      ws.close(code, reason).onFailure(e -> LOG.debug("stream close: {}", e.toString()));
+    }
   }
 
   private void cleanup() {

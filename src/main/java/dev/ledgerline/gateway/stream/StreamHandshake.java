@@ -5,15 +5,18 @@ import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.auth.TokenSources;
+import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.gateway.http.StorableText;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
 import dev.ledgerline.gateway.security.RevocationCheck;
 import dev.ledgerline.gateway.security.SecurityHooks;
 import dev.ledgerline.ledger.LedgerClient;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,11 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket handshake of {@code GET /v1/stream}. Upgrades never reach the router once a handshake handler is
- * set, so everything the API's routes check is checked here, before the upgrade is accepted:
+ * The WebSocket handshake of {@code GET /v1/stream}, taken before the router sees the request, so everything the
+ * API's routes check is checked here, before the upgrade is accepted.
+ *
+ * <p>Every refusal is an {@code application/problem+json} answer, and whatever a check throws still answers the
+ * handshake (401 when verifying the token threw). Accepted connections get a {@link FrameGuard}.
  *
  * <ol>
- *   <li>path {@code /v1/stream}, else 404;
+ *   <li>path {@code /v1/stream} (an upgrade elsewhere is an ordinary request for the router: 404);
  *   <li>{@code Origin}, when present, must be in {@code gateway.cors.allowed-origins}, else 403. Browsers always send
  *       Origin on a WebSocket handshake and attach cookies to it (cross-site WebSocket hijacking), so a page of
  *       another origin is refused. A handshake without Origin comes from a non-browser client, which holds its
@@ -38,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the {@code stream.connect} rate limit of the subject, else 429.
  * </ol>
  */
-public final class StreamHandshake implements Handler<ServerWebSocketHandshake> {
+public final class StreamHandshake {
   private static final Logger LOG = LoggerFactory.getLogger(StreamHandshake.class);
   public static final String PATH = "/v1/stream";
   public static final String OPERATION = "stream.connect";
@@ -79,65 +85,109 @@ public final class StreamHandshake implements Handler<ServerWebSocketHandshake> 
     return hub;
   }
 
-  @Override
-  public void handle(ServerWebSocketHandshake h) {
-    if (!PATH.equals(h.path())) {
-      h.reject(404);
-      return;
+  /**
+   * Takes a request if it is a WebSocket handshake for {@link #PATH}: answers whether it was upgraded (false: refused
+   * with a problem+json answer). Returns null for any other request, which the router then serves.
+   */
+  public Future<Boolean> take(HttpServerRequest req) {
+    if (!PATH.equals(req.path()) || !req.headers().contains(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET, true)) {
+      return null;
     }
-    String origin = h.headers().get("Origin");
+    // Hold the handshake (its end, and any bytes after it) until the checks below are done.
+    req.pause();
+    Future<Principal> checked;
+    try {
+      checked = check(req);
+    } catch (RuntimeException e) {
+      // Whatever a check throws, the handshake is answered: as an unusable token if it came from verifying one.
+      checked = Future.failedFuture(new Refusal(401, "handshake check failed: " + e));
+    }
+    return checked.transform(ar -> {
+      if (ar.failed()) {
+        int status = ar.cause() instanceof Refusal r ? r.status : 503;
+        refuse(req, status, ar.cause() instanceof Refusal ? ar.cause().getMessage() : ar.cause().toString());
+        return Future.succeededFuture(false);
+      }
+      Principal p = ar.result();
+      return req.toWebSocket().map(ws -> {
+        FrameGuard.install(ws);
+        // An unavailable store does not end an open stream: it was authorized, and exp still bounds it.
+        new StreamConnection(vertx, ws, p, access, ledger, hub, metrics, settings.maxQueued(),
+            new StreamConnection.Caps(settings.maxAccountsPerMessage(), settings.maxAccounts()),
+            () -> p.jti() == null ? Future.succeededFuture(false)
+                : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false)))
+            .start(settings.pingInterval(), clock);
+        return true;
+      }).recover(e -> {
+        // Vert.x has answered an invalid handshake itself (400 or 426) or the connection is gone.
+        LOG.debug("stream handshake of {} failed: {}", p.subject(), e.toString());
+        return Future.succeededFuture(false);
+      });
+    });
+  }
+
+  private Future<Principal> check(HttpServerRequest req) {
+    String origin = req.headers().get("Origin");
     if (origin != null && !settings.allowedOrigins().contains(origin)) {
-      refuse(h, 403, "origin " + origin + " is not allowed");
-      return;
+      return Future.failedFuture(new Refusal(403, "origin " + origin + " is not allowed"));
     }
-    TokenSources.Found token = TokenSources.ofHandshake(h.headers(), h.query());
+    TokenSources.Found token = TokenSources.ofHandshake(req.headers(), req.query());
     if (!token.present()) {
-      unauthenticated(h, token.source() == TokenSources.Source.NONE ? "no token" : "malformed token")
-          .onComplete(ar -> refuse(h, ((Refusal) ar.cause()).status, ar.cause().getMessage()));
-      return;
+      return unauthenticated(req, token.source() == TokenSources.Source.NONE ? "no token" : "malformed token");
     }
-    authenticator.authenticate(token.token())
-        .recover(err -> unauthenticated(h, err.getMessage()))
+    Future<Principal> verified;
+    try {
+      verified = authenticator.authenticate(token.token());
+    } catch (RuntimeException e) {
+      verified = Future.failedFuture(e);
+    }
+    return verified
+        .recover(err -> unauthenticated(req, err.getMessage()))
+        .compose(p -> {
+          String why = StorableText.problem(p.subject(), StorableText.MAX_SUBJECT);
+          return why == null ? Future.succeededFuture(p) : unauthenticated(req, "token subject " + why);
+        })
         .compose(p -> RevocationCheck.verdict(revocations, reads, false, p).compose(v -> switch (v) {
           case ACCEPT -> Future.succeededFuture(p);
-          case REVOKED -> this.<Principal>unauthenticated(h, "token revoked");
+          case REVOKED -> this.<Principal>unauthenticated(req, "token revoked");
           default -> Future.<Principal>failedFuture(new Refusal(503, "revocation cannot be checked"));
         }))
         .compose(p -> limiter.check("sub:" + p.subject(), OPERATION).compose(d -> d.allowed()
             ? Future.succeededFuture(p) : Future.<Principal>failedFuture(new Refusal(429, "rate limited"))))
-        .compose(p -> hub.ensureListening().map(p))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            int status = ar.cause() instanceof Refusal r ? r.status : 500;
-            refuse(h, status, ar.cause().getMessage());
-            return;
-          }
-          Principal p = ar.result();
-          // An unavailable store does not end an open stream: it was authorized, and exp still bounds it.
-          h.accept().onSuccess(ws -> new StreamConnection(vertx, ws, p, access, ledger, hub, metrics,
-              settings.maxQueued(),
-              new StreamConnection.Caps(settings.maxAccountsPerMessage(), settings.maxAccounts()), () -> p.jti() == null ? Future.succeededFuture(false)
-                  : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false)))
-              .start(settings.pingInterval(), clock))
-              .onFailure(e -> LOG.debug("stream handshake of {} failed: {}", p.subject(), e.toString()));
-        });
+        .compose(p -> hub.ensureListening().map(p));
   }
 
   /**
    * A handshake without a valid token takes a token from the client address's {@code unauthenticated} bucket, as an
    * API request does: always fails, with 401, or 429 once the address is over its limit.
    */
-  private <T> Future<T> unauthenticated(ServerWebSocketHandshake h, String reason) {
-    return limiter.check(RateLimitHandler.ipSubject(h.remoteAddress()), SecurityHooks.UNAUTHENTICATED)
+  private <T> Future<T> unauthenticated(HttpServerRequest req, String reason) {
+    return limiter.check(RateLimitHandler.ipSubject(req.remoteAddress()), SecurityHooks.UNAUTHENTICATED)
         .transform(ar -> Future.failedFuture(ar.succeeded() && !ar.result().allowed()
             ? new Refusal(429, "rate limited (" + reason + ")") : new Refusal(401, reason)));
   }
 
-  private static void refuse(ServerWebSocketHandshake h, int status, String reason) {
-    SocketAddress from = h.remoteAddress();
+  private static void refuse(HttpServerRequest req, int status, String reason) {
+    SocketAddress from = req.remoteAddress();
     LOG.info("stream handshake refused with {} from {}: {}", status, from == null ? "?" : from.hostAddress(),
         reason);
-    h.reject(status);
+    Problem problem = switch (status) {
+      case 401 -> ProblemHandler.standard(401);
+      case 403 -> Problem.of(403, "this origin may not open the stream");
+      case 429 -> Problem.of(429, "too many stream connections; retry later");
+      default -> ProblemHandler.standard(status);
+    };
+    var response = req.response();
+    if (status == 401) {
+      response.putHeader(ProblemHandler.WWW_AUTHENTICATE, ProblemHandler.DEFAULT_CHALLENGE);
+    }
+    if (status == 429 || status == 503) {
+      response.putHeader("Retry-After", "1");
+    }
+    // Let the handshake's end through so the connection can serve its next request.
+    req.resume();
+    response.setStatusCode(status).putHeader("Content-Type", Problem.CONTENT_TYPE)
+        .putHeader("Cache-Control", "no-store").end(problem.toBuffer());
   }
 
   private static final class Refusal extends RuntimeException {

@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The subscriptions of one gateway instance's stream connections, fed by {@link LedgerApi#TRANSFERS_COMMITTED}.
@@ -19,6 +21,7 @@ import java.util.Set;
  * node. Confined to the instance's event loop: the connections and the consumer share its context.
  */
 public final class StreamHub {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamHub.class);
   private final Vertx vertx;
   private final Map<UInt128, Set<StreamConnection>> byAccount = new HashMap<>();
   private MessageConsumer<TransfersCommitted> consumer;
@@ -76,7 +79,12 @@ public final class StreamHub {
         String account = id.toString();
         // Copy: a send may close a slow connection, which unsubscribes it from this very set.
         for (StreamConnection c : Set.copyOf(subs)) {
-          c.transfer(account, body, balance);
+          // One subscriber's failure must not cost the others their frames.
+          try {
+            c.transfer(account, body, balance);
+          } catch (RuntimeException e) {
+            LOG.warn("stream delivery to one subscriber failed: {}", e.toString());
+          }
         }
       }
     }
