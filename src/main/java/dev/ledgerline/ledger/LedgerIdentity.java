@@ -59,7 +59,11 @@ public final class LedgerIdentity {
     }
   }
 
-  /** The lease holder name of a data directory on this host: the same name means the same files. */
+  /**
+   * The lease holder name of a data directory: this host, this kernel boot, and the directory's device and inode. The
+   * same name means the same files under the same running kernel, where the engine's file lock proves that the
+   * process that held the lease before is gone; a clone of the machine or a copy of the directory has another name.
+   */
   public static String holder(Path dataDir) {
     String host;
     try {
@@ -67,12 +71,21 @@ public final class LedgerIdentity {
     } catch (IOException e) {
       host = System.getenv().getOrDefault("HOSTNAME", "unknown-host");
     }
+    String boot;
+    try {
+      boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+    } catch (IOException | RuntimeException e) {
+      boot = "no-boot-id";
+    }
     Path dir;
+    String inode;
     try {
       dir = dataDir.toRealPath();
-    } catch (IOException e) {
+      inode = Files.getAttribute(dir, "unix:dev") + "." + Files.getAttribute(dir, "unix:ino");
+    } catch (IOException | RuntimeException e) {
       dir = dataDir.toAbsolutePath().normalize();
+      inode = "no-inode";
     }
-    return host + ":" + dir;
+    return host + "/" + boot + "/" + inode + ":" + dir;
   }
 }

@@ -91,12 +91,14 @@ public final class LedgerLease {
 
   /** One attempt to take the lease for a ledger whose last durable op is {@code lastOp}; completes with the epoch. */
   public Future<Long> acquire(long lastOp) {
-    return acquire(lastOp, 0);
+    return acquire(lastOp, 1);
   }
 
   /**
-   * As {@link #acquire(long)}, with an epoch of at least {@code minEpoch}: the ledger's log already holds epochs up
-   * to {@code minEpoch - 1} (a lease row an operator removed starts again above them, never below).
+   * As {@link #acquire(long)} for a ledger whose log's latest fencing epoch is {@code minEpoch - 1}: the lease's
+   * epoch starts above it (a lease row an operator removed starts again above it, never below), and a log whose
+   * epoch is older than the lease's belongs to a writer that was followed by another, so it is refused unless it is
+   * the lease holder's own files.
    */
   public Future<Long> acquire(long lastOp, long minEpoch) {
     long sent = nanoClock.getAsLong();
@@ -139,6 +141,13 @@ public final class LedgerLease {
           + "becomes the writer"));
     }
     boolean same = holder.equals(row.getString("holder"));
+    long leaseEpoch = row.getLong("epoch");
+    if (!same && minEpoch - 1 < leaseEpoch) {
+      // Ops alone cannot tell: a former writer keeps a log that may be as long as the newer writer's, with other data.
+      return Future.failedFuture(new LeaseException(Reason.BEHIND, "this node's ledger data was last written under "
+          + "epoch " + (minEpoch - 1) + " but the lease is at epoch " + leaseEpoch + " (last held by " + owner
+          + "); a stale ledger never becomes the writer"));
+    }
     if (!same && !row.getBoolean("expired")) {
       return Future.failedFuture(new LeaseException(Reason.HELD, "the ledger lease is held by " + owner
           + " for another " + row.getLong("remaining_ms") + " ms"));

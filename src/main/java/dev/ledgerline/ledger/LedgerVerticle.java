@@ -154,7 +154,8 @@ public final class LedgerVerticle extends RoleVerticle {
           lease.ttl(), engine.lastOp());
       taken.complete();
     }).onFailure(err -> {
-      boolean retry = err instanceof LedgerLease.LeaseException le && le.reason() == LedgerLease.Reason.HELD;
+      // Held by another node, or PostgreSQL not answering: both may pass. Another ledger's data, or stale data, never.
+      boolean retry = !(err instanceof LedgerLease.LeaseException le) || le.reason() == LedgerLease.Reason.HELD;
       if (!retry || System.nanoTime() - deadline >= 0 || stopped) {
         taken.fail(new LedgerException("refusing to start the ledger on node " + node.nodeId() + ": "
             + err.getMessage() + (retry ? " (waited ledger.lease.acquire-timeout = " + config.lease().acquireTimeout()
@@ -172,7 +173,9 @@ public final class LedgerVerticle extends RoleVerticle {
   private void renew() {
     if (renewing || stopped || lease.lost()) return;
     renewing = true;
-    lease.renew(engine.lastOp()).onComplete(ar -> {
+    // Bounded: a renewal hanging on a half-open connection must not keep the next ones from trying.
+    lease.renew(engine.lastOp()).timeout(Math.max(1, lease.ttl().toMillis() / 3), TimeUnit.MILLISECONDS)
+        .onComplete(ar -> {
       renewing = false;
       if (ar.failed()) {
         if (lease.lost()) {

@@ -150,7 +150,7 @@ class LedgerLeaseNodeTest {
   void aNodeWhoseLeaseIsTakenOverAnswersWritesWithNotLeaderAndReportsItselfNotReady(@TempDir Path dir)
       throws Exception {
     int mgmt = TestNodes.freePort();
-    Node a = TestNodes.start(ledgerNode(dir, Map.of("ledger.lease.ttl", "600ms", "management.port",
+    Node a = TestNodes.start(ledgerNode(dir, Map.of("ledger.lease.ttl", "3s", "management.port",
         String.valueOf(mgmt))));
     try {
       LedgerClient client = new LedgerClient(a.vertx(), Duration.ofSeconds(10));

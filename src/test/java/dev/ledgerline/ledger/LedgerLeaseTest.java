@@ -110,13 +110,14 @@ class LedgerLeaseTest {
 
   @Test
   void anUnexpiredLeaseOfAnotherHolderIsHeldThenTakenOverOnceExpiredAndTheOldHolderLosesIt() throws Exception {
-    LedgerLease a = lease("a", ledger, Duration.ofMillis(400), clockA);
+    LedgerLease a = lease("a", ledger, Duration.ofSeconds(2), clockA);
     await(a.acquire(3));
-    LedgerLease b = lease("b", ledger, Duration.ofMillis(400), clockB);
-    assertThat(refusal(b.acquire(3))).isEqualTo(Reason.HELD);
+    // b holds a copy of a's files written under a's epoch 1 (so its log's next epoch would be 2).
+    LedgerLease b = lease("b", ledger, Duration.ofSeconds(2), clockB);
+    assertThat(refusal(b.acquire(3, 2))).isEqualTo(Reason.HELD);
     // Once PostgreSQL's clock passes the expiry, b takes it with the next epoch.
-    Poll.until(Duration.ofSeconds(20), "b takes the expired lease",
-        () -> b.acquire(3).toCompletionStage().toCompletableFuture().handle((e, err) -> err == null).join());
+    Poll.until(Duration.ofSeconds(30), "b takes the expired lease",
+        () -> b.acquire(3, 2).toCompletionStage().toCompletableFuture().handle((e, err) -> err == null).join());
     assertThat(b.epoch()).isEqualTo(2L);
     assertThat(b.valid()).isTrue();
     // a finds out at its next renewal, and never writes again.
@@ -135,15 +136,29 @@ class LedgerLeaseTest {
     await(a.release(125));
     // Released: anyone with this ledger's data at op 125 or later may start at once, a copy from before may not.
     LedgerLease stale = lease("b", ledger, Duration.ofSeconds(10), clockB);
-    assertThat(refusal(stale.acquire(124))).isEqualTo(Reason.BEHIND);
+    assertThat(refusal(stale.acquire(124, 2))).isEqualTo(Reason.BEHIND);
     LedgerLease current = lease("c", ledger, Duration.ofSeconds(10), new AtomicLong());
-    assertThat(await(current.acquire(125))).isEqualTo(2L);
+    assertThat(await(current.acquire(125, 2))).isEqualTo(2L);
+  }
+
+  @Test
+  void aFormerWritersLogIsRefusedWhateverItsLengthOnceAnotherEpochFollowed() {
+    LedgerLease a = lease("a", ledger, Duration.ofSeconds(10), clockA);
+    await(a.acquire(10, 1));
+    await(a.release(10));
+    LedgerLease b = lease("b", ledger, Duration.ofSeconds(10), clockB);
+    assertThat(await(b.acquire(10, 2))).isEqualTo(2L); // b's copy carries a's epoch 1
+    await(b.release(15));
+    // a's log still ends at epoch 1; however many ops it has since (expiry pulses), b wrote under epoch 2.
+    LedgerLease former = lease("a2", ledger, Duration.ofSeconds(10), new AtomicLong());
+    assertThat(refusal(former.acquire(1_000, 2))).isEqualTo(Reason.BEHIND);
   }
 
   @Test
   void theSameHolderTakesItsOwnUnexpiredLeaseAtOnceAfterACrash() {
     LedgerLease before = lease("host:/data/ledger", ledger, Duration.ofSeconds(30), clockA);
     await(before.acquire(5));
+    // (Its fence of epoch 1 never reached the log: the same files are still taken back.)
     // A restarted process with the same data directory on the same host (the engine's file lock proves the old
     // process is gone) does not wait out the TTL; the epoch still moves on.
     LedgerLease after = lease("host:/data/ledger", ledger, Duration.ofSeconds(30), clockB);
