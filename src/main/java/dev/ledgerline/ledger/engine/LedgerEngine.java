@@ -57,7 +57,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Disk use.</b> The log is a sequence of segments ({@link Wal}); each snapshot starts a new one, so a snapshot
  * at op S covers every segment that ends at or before S. Once a snapshot is durable the engine keeps the two newest
  * snapshots and the segments after the older of them, and removes older snapshots and segments (segments are moved
- * to {@code archive/} instead with {@code ledger.wal.archive}). The directory thus holds at most two snapshots plus
+ * to {@code archive/} instead with {@code ledger.wal.archive}); a segment's commit file ({@link CommitFile}) goes with
+ * it. At start the newest segment is checked against its commit file: a group the commit file records but the segment
+ * lost was acknowledged, and the engine refuses to start rather than truncate it.
+ *
+ * <p><b>Expiry pulses</b> that the engine's own timer appends are asked of {@link #pulseGate} first, so a node that
+ * may not write does not grow its log. The directory thus holds at most two snapshots plus
  * the log written since the older one: two snapshot intervals of log plus the tail. Start-up replays from the newest
  * snapshot; {@code verify} replays from the older one and checks the newer against it.
  */

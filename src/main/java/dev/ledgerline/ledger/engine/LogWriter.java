@@ -196,6 +196,8 @@ final class LogWriter implements Runnable {
    */
   static SegmentChannels createSegment(Path dir, WalFiles files, long firstOp, boolean fsync) throws IOException {
     Path commits = createFile(dir, files, CommitFile.name(firstOp), CommitFile.header(firstOp), fsync);
+    // The commit file's name is durable before the segment's can be.
+    if (fsync) LedgerEngine.fsyncDirectory(dir);
     Path log = createFile(dir, files, Wal.segmentName(firstOp), Wal.segmentHeader(firstOp), fsync);
     if (fsync) LedgerEngine.fsyncDirectory(dir);
     FileChannel commitsChannel = files.open(commits);
