@@ -39,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -56,7 +57,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Disk use.</b> The log is a sequence of segments ({@link Wal}); each snapshot starts a new one, so a snapshot
  * at op S covers every segment that ends at or before S. Once a snapshot is durable the engine keeps the two newest
  * snapshots and the segments after the older of them, and removes older snapshots and segments (segments are moved
- * to {@code archive/} instead with {@code ledger.wal.archive}). The directory thus holds at most two snapshots plus
+ * to {@code archive/} instead with {@code ledger.wal.archive}); a segment's commit file ({@link CommitFile}) goes with
+ * it. At start the newest segment is checked against its commit file: a group the commit file records but the segment
+ * lost was acknowledged, and the engine refuses to start rather than truncate it.
+ *
+ * <p><b>Expiry pulses</b> that the engine's own timer appends are asked of {@link #pulseGate} first, so a node that
+ * may not write does not grow its log. The directory thus holds at most two snapshots plus
  * the log written since the older one: two snapshot intervals of log plus the tail. Start-up replays from the newest
  * snapshot; {@code verify} replays from the older one and checks the newer against it.
  */
@@ -89,6 +95,9 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private volatile long durableEpoch;
   private long lastSnapshotNanos = System.nanoTime();
   private volatile boolean snapshotRunning;
+
+  /** Asked before the engine's own timer appends an expiry pulse (see {@link #pulseGate}). */
+  private volatile BooleanSupplier pulseAllowed = () -> true;
 
   private volatile Throwable fatal;
   private volatile boolean closed;
@@ -125,11 +134,20 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       try (Stream<Path> s = Files.list(dir)) {
         for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
       }
+      // A commit file whose segment is absent was left by a crash between creating the two: it records nothing.
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".commits")).toList()) {
+          String n = p.getFileName().toString();
+          if (!Files.exists(p.resolveSibling(n.substring(0, n.length() - ".commits".length()) + ".wal"))) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
       Path legacy = dir.resolve(Wal.LEGACY_FILE);
       if (Files.exists(legacy)) {
         throw new LedgerException(legacy + " is a version-1 write-ahead log (one file, no commit markers); this "
-            + "release reads only version-2 logs (ledger-<op>.wal segments). Start on a new data directory, or run the "
-            + "previous release to read this one");
+            + "release reads only version-3 logs (ledger-<op>.wal segments with their .commits files). Start on a new "
+            + "data directory, or run the previous release to read this one");
       }
       Path snapshot = latestSnapshot(dir);
       StateMachine machine;
@@ -198,6 +216,42 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
         throw new LedgerCorruptionException(tail.file(), scan.validEnd(), "the log ends at op " + opNumber
             + ", before the snapshot's op " + snapOp);
       }
+      // The commit file decides what the segment alone cannot: whether a missing tail group was acknowledged.
+      Path commitsPath = CommitFile.of(tail);
+      if (!Files.exists(commitsPath)) {
+        tailChannel.close();
+        throw new LedgerCorruptionException(commitsPath, 0, "op " + (scan.lastOpNumber() + 1) + ": the commit file "
+            + "of the newest segment " + tail.file().getFileName() + " is missing (it is created before its segment)");
+      }
+      FileChannel commitsChannel;
+      CommitFile.Contents commits;
+      try {
+        commitsChannel = files.open(commitsPath);
+      } catch (IOException | RuntimeException e) {
+        tailChannel.close();
+        throw e;
+      }
+      try {
+        commits = CommitFile.read(commitsChannel, tail.firstOp());
+        Wal.checkCommits(tail, scan, commits);
+        if (commits.headerDamaged()) {
+          LOG.warn("commit file {}: header damaged; starting it afresh (the segment's own markers prove its groups)",
+              commitsPath);
+          commitsChannel.close();
+          commitsChannel = null;
+          LogWriter.createFile(dir, files, CommitFile.name(tail.firstOp()), CommitFile.header(tail.firstOp()),
+              config.fsync());
+          if (config.fsync()) fsyncDirectory(dir);
+          commitsChannel = files.open(commitsPath);
+        } else if (commits.damaged() > 0) {
+          LOG.warn("commit file {}: {} damaged entries ignored (the segment's own markers prove those groups)",
+              commitsPath, commits.damaged());
+        }
+      } catch (IOException | RuntimeException e) {
+        tailChannel.close();
+        if (commitsChannel != null) commitsChannel.close();
+        throw e;
+      }
       boolean torn = scan.tornTail();
       if (torn) {
         LOG.warn("write-ahead log {}: torn group at byte offset {} ({}); it never got its commit marker to disk, so "
@@ -216,8 +270,8 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
           torn ? tail.file() : null, (System.nanoTime() - started) / 1_000_000);
       LOG.info("ledger engine opened {}: snapshot at op {}, {} log records replayed, {} ms", dir, snapOp, replayed[0],
           recovery.millis());
-      writer = new LogWriter(dir, files, tailChannel, tail.firstOp(), scan.validEnd(), opNumber, config.fsync(),
-          this::onFatal);
+      writer = new LogWriter(dir, files, tailChannel, commitsChannel, commits.headerDamaged() ? CommitFile.HEADER
+          : commits.appendAt(), tail.firstOp(), scan.validEnd(), opNumber, config.fsync(), this::onFatal);
       engine = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ledger-engine");
         t.setDaemon(true);
@@ -597,10 +651,29 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     append(Wal.OP_PULSE, t, null, () -> { }, new CompletableFuture<>());
   }
 
+  /**
+   * Sets what the engine's timer asks before it appends an expiry pulse of its own (default: always allowed). A node
+   * that may not write (it does not hold the ledger's write lease) must not grow the log; pulses that follow a
+   * request (which itself passed the lease) are not gated, nor are test-hook ticks.
+   */
+  public void pulseGate(BooleanSupplier allowed) {
+    pulseAllowed = allowed == null ? () -> true : allowed;
+  }
+
+  /** The gate's answer; a gate that throws says no (the next tick asks again) rather than halting the engine. */
+  private boolean pulseAllowed() {
+    try {
+      return pulseAllowed.getAsBoolean();
+    } catch (RuntimeException e) {
+      LOG.warn("expiry pulse gate failed; no pulse this tick", e);
+      return false;
+    }
+  }
+
   private void timer() {
     if (fatal != null || closed) return;
     try {
-      if (Long.compareUnsigned(sm.nextExpiry(), clock.nowNanos()) <= 0) pulse();
+      if (Long.compareUnsigned(sm.nextExpiry(), clock.nowNanos()) <= 0 && pulseAllowed()) pulse();
       maybeSnapshot();
     } catch (RuntimeException e) {
       LOG.error("ledger engine timer failed; stopping", e);
@@ -697,10 +770,16 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     for (int i = 0; i + 1 < segments.size(); i++) {
       if (segments.get(i + 1).firstOp() - 1 > covered) break;
       Path seg = segments.get(i).file();
+      Path commits = CommitFile.of(segments.get(i));
       if (config.archive()) {
         Path archive = Files.createDirectories(dir.resolve(ARCHIVE_DIR));
+        // The commit file first: a segment never stays behind without its commit file.
+        if (Files.exists(commits)) {
+          Files.move(commits, archive.resolve(commits.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+        }
         Files.move(seg, archive.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
       } else {
+        Files.deleteIfExists(commits);
         Files.delete(seg);
       }
       LOG.info("write-ahead log segment {} {} (covered by the snapshot at op {})", seg.getFileName(),

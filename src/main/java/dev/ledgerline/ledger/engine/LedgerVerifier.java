@@ -40,7 +40,7 @@ public final class LedgerVerifier {
       return new Report(violations, notes, 0, 0, 0, 0, null);
     }
     if (Files.exists(dir.resolve(Wal.LEGACY_FILE))) {
-      violations.add(dir.resolve(Wal.LEGACY_FILE) + " is a version-1 write-ahead log; this release reads version 2");
+      violations.add(dir.resolve(Wal.LEGACY_FILE) + " is a version-1 write-ahead log; this release reads version 3");
       return new Report(violations, notes, 0, 0, 0, 0, null);
     }
     List<Path> snapshots;
@@ -110,13 +110,15 @@ public final class LedgerVerifier {
           StateCodec.Loaded snap = later.get(r.opNumber());
           if (snap != null) compare(replayed, snap, violations, notes);
         });
+        if (i == segments.size() - 1) checkCommits(seg, scan, notes);
         records += scan.lastOpNumber() - expected + 1;
         expected = scan.lastOpNumber() + 1;
         if (scan.tornTail()) {
           notes.add("torn group at byte offset " + scan.tornOffset() + " of " + seg.file().getFileName() + " ("
               + scan.tornReason() + "): never acknowledged; the engine truncates it on start");
         }
-      } catch (LedgerCorruptionException e) {
+      } catch (dev.ledgerline.ledger.LedgerException e) {
+        // Corruption, or a segment of the previous format.
         violations.add(e.getMessage());
         return new Report(violations, notes, 0, 0, records, newestOp, null);
       }
@@ -128,6 +130,25 @@ public final class LedgerVerifier {
     checkInvariants(replayed, violations, notes);
     return new Report(violations, notes, replayed.accountCount(), replayed.transferCount(), records, newestOp,
         replayed.stateDigest());
+  }
+
+  /** The newest segment against its commit file, as the engine checks it at start ({@link Wal#checkCommits}). */
+  private static void checkCommits(Wal.Segment seg, Wal.ScanResult scan, List<String> notes) throws IOException {
+    Path file = CommitFile.of(seg);
+    if (!Files.exists(file)) {
+      throw new LedgerCorruptionException(file, 0, "op " + (scan.lastOpNumber() + 1) + ": the commit file of the "
+          + "newest segment " + seg.file().getFileName() + " is missing");
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      CommitFile.Contents commits = CommitFile.read(ch, seg.firstOp());
+      Wal.checkCommits(seg, scan, commits);
+      if (commits.headerDamaged()) {
+        notes.add("commit file " + file.getFileName() + ": header damaged; the engine starts it afresh");
+      } else if (commits.damaged() > 0) {
+        notes.add("commit file " + file.getFileName() + ": " + commits.damaged() + " damaged entries (the segment's "
+            + "own markers prove those groups)");
+      }
+    }
   }
 
   private static void compare(StateMachine replayed, StateCodec.Loaded snap, List<String> violations,

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Appends records to the write-ahead log on its own thread and completes requests only after the fsync that covers
  * them (group commit: everything queued since the last fsync shares one write, sealed by one commit marker, and one
- * fsync; see {@link Wal}). Items without a record (reads) complete in order behind the writes before them. A failed
+ * fsync; then a copy of the marker goes to the segment's commit file and is fsync'd too; see {@link Wal} and
+ * {@link CommitFile}). Items without a record (reads) complete in order behind the writes before them. A failed
  * write or fsync stops the log for good: fsync is never retried, because after a failed fsync the kernel may have
  * dropped the dirty pages.
  */
@@ -99,6 +100,10 @@ final class LogWriter implements Runnable {
   private volatile long durableOp;
   private volatile Throwable failure;
   private FileChannel channel;
+  /** The current segment's commit file; null for a writer over one given channel (tests). */
+  private FileChannel commits;
+  private long commitsPosition;
+  private long commitsAllocated;
   private volatile long segmentFirstOp;
   private volatile long position;
   /** End of the zero-filled space ahead of {@link #position}. */
@@ -106,18 +111,22 @@ final class LogWriter implements Runnable {
 
   /** A writer over one channel at {@code position} (tests of the write path). */
   LogWriter(FileChannel channel, long position, long durableOp, boolean fsync, Consumer<Throwable> onFatal) {
-    this(null, null, channel, 0, position, durableOp, fsync, onFatal);
+    this(null, null, channel, null, 0, 0, position, durableOp, fsync, onFatal);
   }
 
   /**
-   * A writer appending to segment {@code segmentFirstOp} (open as {@code channel}) at {@code position}; new segments
-   * are created in {@code dir} through {@code files}.
+   * A writer appending to segment {@code segmentFirstOp} (open as {@code channel}) at {@code position}, and to its
+   * commit file {@code commits} at {@code commitsPosition}; new segments are created in {@code dir} through
+   * {@code files}.
    */
-  LogWriter(Path dir, WalFiles files, FileChannel channel, long segmentFirstOp, long position, long durableOp,
-      boolean fsync, Consumer<Throwable> onFatal) {
+  LogWriter(Path dir, WalFiles files, FileChannel channel, FileChannel commits, long commitsPosition,
+      long segmentFirstOp, long position, long durableOp, boolean fsync, Consumer<Throwable> onFatal) {
     this.dir = dir;
     this.files = files;
     this.channel = channel;
+    this.commits = commits;
+    this.commitsPosition = commitsPosition;
+    this.commitsAllocated = commitsPosition;
     this.segmentFirstOp = segmentFirstOp;
     this.position = position;
     this.allocated = position;
@@ -170,19 +179,48 @@ final class LogWriter implements Runnable {
     thread.join();
   }
 
-  /** Creates segment {@code firstOp} with its header durable, under a temporary name first: never a torn header. */
-  static FileChannel createSegment(Path dir, WalFiles files, long firstOp, boolean fsync) throws IOException {
-    Path target = dir.resolve(Wal.segmentName(firstOp));
-    Path tmp = dir.resolve(Wal.segmentName(firstOp) + ".tmp");
+  /** A segment's file and its commit file, open. */
+  record SegmentChannels(FileChannel log, FileChannel commits) {
+    void close() throws IOException {
+      try {
+        log.close();
+      } finally {
+        commits.close();
+      }
+    }
+  }
+
+  /**
+   * Creates segment {@code firstOp} and its commit file, each with its header durable under a temporary name first
+   * (never a torn header); the commit file is in place before the segment, so a segment never lacks one.
+   */
+  static SegmentChannels createSegment(Path dir, WalFiles files, long firstOp, boolean fsync) throws IOException {
+    Path commits = createFile(dir, files, CommitFile.name(firstOp), CommitFile.header(firstOp), fsync);
+    // The commit file's name is durable before the segment's can be.
+    if (fsync) LedgerEngine.fsyncDirectory(dir);
+    Path log = createFile(dir, files, Wal.segmentName(firstOp), Wal.segmentHeader(firstOp), fsync);
+    if (fsync) LedgerEngine.fsyncDirectory(dir);
+    FileChannel commitsChannel = files.open(commits);
+    try {
+      return new SegmentChannels(files.open(log), commitsChannel);
+    } catch (IOException | RuntimeException e) {
+      commitsChannel.close();
+      throw e;
+    }
+  }
+
+  /** Writes {@code header} to a new file {@code name} via a temporary name; replaces an older file of that name. */
+  static Path createFile(Path dir, WalFiles files, String name, ByteBuffer header, boolean fsync) throws IOException {
+    Path target = dir.resolve(name);
+    Path tmp = dir.resolve(name + ".tmp");
     try (FileChannel ch = files.open(tmp)) {
       ch.truncate(0);
-      ByteBuffer h = Wal.segmentHeader(firstOp);
+      ByteBuffer h = header.duplicate();
       while (h.hasRemaining()) ch.write(h, h.position());
       if (fsync) ch.force(true);
     }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    if (fsync) LedgerEngine.fsyncDirectory(dir);
-    return files.open(target);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return target;
   }
 
   /** Zero-fills the log up to past {@code end} and makes the new size durable. */
@@ -198,13 +236,43 @@ final class LogWriter implements Runnable {
     allocated = target;
   }
 
-  /** Gives back the preallocated space, so a closed segment ends at its last group. */
+  /** Gives back the preallocated space, so a closed segment and its commit file end at their last group. */
   private void trimPreallocated() throws IOException {
     if (allocated > position) {
       channel.truncate(position);
       if (fsync) channel.force(true);
       allocated = position;
     }
+    if (commits != null && commitsAllocated > commitsPosition) {
+      commits.truncate(commitsPosition);
+      if (fsync) commits.force(true);
+      commitsAllocated = commitsPosition;
+    }
+  }
+
+  /**
+   * Appends a copy of the group's marker to the commit file and makes it durable. Called only after the segment's
+   * fsync returned: an entry here proves its group's marker is on disk (see {@link CommitFile}).
+   */
+  private void appendCommit(ByteBuffer marker) throws IOException {
+    if (commits == null) return;
+    if (fsync && commitsPosition + CommitFile.ENTRY > commitsAllocated) {
+      long target = Math.max(commitsPosition + CommitFile.ENTRY, commitsAllocated) + CommitFile.PREALLOCATE;
+      long pos = commitsAllocated;
+      while (pos < target) {
+        ByteBuffer z = ZEROS.duplicate();
+        z.limit((int) Math.min(z.capacity(), target - pos));
+        pos += commits.write(z, pos);
+      }
+      commits.force(true);
+      commitsAllocated = target;
+    }
+    ByteBuffer m = marker.duplicate();
+    m.clear();
+    long pos = commitsPosition;
+    while (m.hasRemaining()) pos += commits.write(m, pos);
+    commitsPosition = pos;
+    if (fsync) commits.force(false);
   }
 
   @Override
@@ -288,6 +356,7 @@ final class LogWriter implements Runnable {
         while (written < total) written += channel.write(bufs);
         position += total;
         if (fsync) channel.force(false);
+        appendCommit(bufs[k]);
       }
     } catch (IOException | RuntimeException e) {
       fail(e);
@@ -316,12 +385,16 @@ final class LogWriter implements Runnable {
     if (failure != null || dir == null || firstOp == segmentFirstOp) return;
     try {
       trimPreallocated();
-      FileChannel next = createSegment(dir, files, firstOp, fsync);
+      SegmentChannels next = createSegment(dir, files, firstOp, fsync);
       channel.close();
-      channel = next;
+      commits.close();
+      channel = next.log();
+      commits = next.commits();
       segmentFirstOp = firstOp;
       position = Wal.SEGMENT_HEADER;
       allocated = position;
+      commitsPosition = CommitFile.HEADER;
+      commitsAllocated = commitsPosition;
       LOG.debug("write-ahead log segment {} started", Wal.segmentName(firstOp));
     } catch (IOException | RuntimeException e) {
       fail(e);
@@ -337,8 +410,12 @@ final class LogWriter implements Runnable {
     onFatal.accept(e); // the engine stops before anyone learns of the failure
   }
 
-  /** Closes the current segment's channel (after {@link #stop}). */
+  /** Closes the current segment's channels (after {@link #stop}). */
   void closeChannel() throws IOException {
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      if (commits != null) commits.close();
+    }
   }
 }

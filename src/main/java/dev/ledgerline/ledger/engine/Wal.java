@@ -1,5 +1,6 @@
 package dev.ledgerline.ledger.engine;
 
+import dev.ledgerline.ledger.LedgerException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,19 +15,21 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * The write-ahead log's format (version 2): segment files of groups of records, each group sealed by a commit
- * marker.
+ * The write-ahead log's format (version 3): segment files of groups of records, each group sealed by a commit
+ * marker, and beside each segment a commit file holding a second copy of every acknowledged group's marker
+ * ({@link CommitFile}).
  *
  * <p><b>Segments.</b> The log is a sequence of files {@code ledger-<first op, 20 digits>.wal}. A segment starts
  * with a 64-byte header and holds consecutive op numbers; the next segment starts with the next op. The writer
  * starts a new segment at every snapshot (the new segment's first op is the snapshot's op + 1), so a snapshot
  * covers whole segments and older segments can be removed (see {@link LedgerEngine}). A segment is created under a
- * temporary name, its header fsync'd, then renamed: a segment file never has a torn header.
+ * temporary name, its header fsync'd, then renamed: a segment file never has a torn header. Its commit file
+ * {@code ledger-<first op>.commits} is created the same way just before it, and is removed or archived with it.
  *
  * <pre>
  * segment header (64 bytes)
- *  0 u64 magic "LLWAL002"
- *  8 u32 format version (2)
+ *  0 u64 magic "LLWAL003"
+ *  8 u32 format version (3)
  * 12 u32 reserved (0)
  * 16 u64 first op number
  * 24     zeros
@@ -51,8 +54,9 @@ import java.util.zip.CRC32C;
  * 28 u32 number of records in the group
  * </pre>
  *
- * <p><b>Groups.</b> One group is what one fsync covers (group commit): its records and its marker go to the file in
- * one write, then one fdatasync; no record of a group is acknowledged before that returns. Everything is 32-byte
+ * <p><b>Groups.</b> One group is what one fsync covers (group commit): its records and its marker go to the segment
+ * in one write, then one fdatasync; then a copy of the marker goes to the commit file, then one fdatasync of that;
+ * no record of a group is acknowledged before both return. Everything is 32-byte
  * aligned, so a marker or a record header never straddles a 512-byte sector.
  *
  * <p><b>What a crash can leave, and the recovery rule.</b> The writer overwrites space that was zero-filled and made
@@ -69,11 +73,14 @@ import java.util.zip.CRC32C;
  *   <li>otherwise it is a <b>torn tail</b>: the group never got its marker to disk, so its fsync never returned and
  *       none of it was acknowledged; the segment is truncated at the group's first byte.</li>
  * </ul>
- * Two cases cannot be told apart from a single copy of the log. A lost page that takes the last group's marker with
- * it (and nothing before it) looks like a crash before that group's fsync: it is truncated as such. A power loss that
- * kept the last group's marker page but lost an earlier page of it looks like a lost page of an acknowledged group:
- * the engine refuses to start rather than guess, and an operator decides (cutting the segment at the named offset
- * drops that group).
+ * From the segment alone, a lost page that takes the last group's marker with it looks like a crash before that
+ * group's fsync. The commit file tells them apart: its copy of the marker is written only after the segment's fsync,
+ * so if it records a group (or a later op) the segment no longer has, that group's marker was durable and the group
+ * was acknowledged (or about to be): the engine refuses to start naming the segment, the offset and the op, instead
+ * of truncating ({@link #checkCommits}). A group with neither marker never finished its fsync and is truncated. A
+ * power loss that kept the last group's marker page but lost an earlier page of it looks like a lost page of an
+ * acknowledged group: the engine refuses to start rather than guess, and an operator decides (cutting the segment at
+ * the named offset drops that group).
  */
 final class Wal {
   static final int HEADER = 32;
@@ -88,8 +95,10 @@ final class Wal {
   static final int OP_FENCE = 201;
   static final int OP_COMMIT = 255;
   static final int BODY_MAX = 8190 * 128;
-  static final int VERSION = 2;
-  static final long MAGIC = 0x3230_3044_4157_4C4CL; // "LLWAL002" little-endian
+  static final int VERSION = 3;
+  static final long MAGIC = 0x3330_3044_4157_4C4CL; // "LLWAL003" little-endian
+  /** Segments of the previous format (no commit files), refused with a message saying so. */
+  static final long MAGIC_V2 = 0x3230_3044_4157_4C4CL; // "LLWAL002"
   /** The version-1 log: one file without a header or commit markers. */
   static final String LEGACY_FILE = "ledger.wal";
   private static final Pattern SEGMENT_NAME = Pattern.compile("ledger-(\\d{20})\\.wal");
@@ -181,9 +190,29 @@ final class Wal {
 
   /**
    * Result of scanning one segment: where its valid part ends, its last op, and whether a torn (unacknowledged)
-   * last group was found there ({@code tornOffset} is that group's first byte).
+   * last group was found there ({@code tornOffset} is that group's first byte; {@code tornAt} and {@code tornOp} the
+   * first damaged item and its op).
    */
-  record ScanResult(long validEnd, long lastOpNumber, boolean tornTail, String tornReason, long tornOffset) {}
+  record ScanResult(long validEnd, long lastOpNumber, boolean tornTail, String tornReason, long tornOffset,
+      long tornAt, long tornOp) {
+    static ScanResult clean(long end, long lastOp) {
+      return new ScanResult(end, lastOp, false, null, -1, -1, -1);
+    }
+  }
+
+  /**
+   * Refuses to start if the segment's commit file records a committed op beyond what the scan kept: that group's
+   * marker was durable, so it was acknowledged (or about to be), and its loss is corruption, not a torn tail.
+   */
+  static void checkCommits(Segment seg, ScanResult scan, CommitFile.Contents commits) {
+    if (commits.lastOp() <= scan.lastOpNumber()) return;
+    long at = scan.tornTail() ? scan.tornAt() : scan.validEnd();
+    long op = scan.tornTail() ? scan.tornOp() : scan.lastOpNumber() + 1;
+    throw new LedgerCorruptionException(seg.file(), at, "op " + op + ": "
+        + (scan.tornTail() ? scan.tornReason() : "the segment ends after op " + scan.lastOpNumber()) + "; its commit "
+        + "file " + CommitFile.name(seg.firstOp()) + " records the group from byte offset " + commits.groupStart()
+        + " to op " + commits.lastOp() + " as committed, so that group's marker was durable and it was acknowledged");
+  }
 
   /** Reads and checks a segment's header; returns the first op it names. */
   static long readSegmentHeader(FileChannel ch, Segment seg) throws IOException {
@@ -195,8 +224,12 @@ final class Wal {
     readFully(ch, h, 0);
     CRC32C crc = new CRC32C();
     crc.update(h.array(), 0, SEGMENT_HEADER - 4);
+    if (h.getLong(0) == MAGIC_V2) {
+      throw new LedgerException(seg.file() + " is a version-2 write-ahead log segment (no commit files); this release "
+          + "reads only version-3 logs. Start on a new data directory, or run the previous release to read this one");
+    }
     if (h.getLong(0) != MAGIC) {
-      throw new LedgerCorruptionException(seg.file(), 0, "op " + seg.firstOp() + ": not a version-2 log segment");
+      throw new LedgerCorruptionException(seg.file(), 0, "op " + seg.firstOp() + ": not a version-3 log segment");
     }
     if ((int) crc.getValue() != h.getInt(SEGMENT_HEADER - 4)) {
       throw new LedgerCorruptionException(seg.file(), 0, "op " + seg.firstOp() + ": segment header checksum mismatch");
@@ -248,7 +281,7 @@ final class Wal {
         groupCrc.reset();
         while (true) {
           if (pos + HEADER > size) {
-            if (group.isEmpty() && pos == size) return new ScanResult(pos, expectedOp - 1, false, null, -1);
+            if (group.isEmpty() && pos == size) return ScanResult.clean(pos, expectedOp - 1);
             return damaged(groupStart, pos, pos, size, true, "the file ends inside "
                 + (group.isEmpty() ? "a record header" : "a group (no commit marker)"));
           }
@@ -256,7 +289,7 @@ final class Wal {
           readFully(ch, slot, pos);
           if (isZero(slot)) {
             // Zeros at a group boundary with only zeros after them: the log's preallocated space, its clean end.
-            if (group.isEmpty() && allZero(pos, size)) return new ScanResult(pos, expectedOp - 1, false, null, -1);
+            if (group.isEmpty() && allZero(pos, size)) return ScanResult.clean(pos, expectedOp - 1);
             return damaged(groupStart, pos, pos, pos + HEADER, false,
                 group.isEmpty() ? "zeros where a record header should be" : "zeros where the commit marker or the "
                     + "next record should be");
@@ -348,7 +381,7 @@ final class Wal {
       if (!cut && !zeroSector(from, to)) {
         throw corrupt(at, op, where + "; the damaged bytes are not zeros, which a crash cannot leave");
       }
-      return new ScanResult(groupStart, expectedOp - 1 - group.size(), true, where, groupStart);
+      return new ScanResult(groupStart, expectedOp - 1 - group.size(), true, where, groupStart, at, op);
     }
 
     private LedgerCorruptionException corrupt(long at, long op, String reason) {

@@ -15,8 +15,9 @@
  *       ({@code ledgerline verify}).</li>
  * </ul>
  *
- * <p>Data directory: {@code ledger-<first op>.wal} (the log's segments since the older kept snapshot),
- * {@code snapshot-<op>.snap} (the two newest snapshots), {@code ledger.lock}, and {@code archive/} (covered
+ * <p>Data directory: {@code ledger-<first op>.wal} (the log's segments since the older kept snapshot), each with its
+ * {@code ledger-<first op>.commits} (the second copy of its groups' commit markers, {@link
+ * dev.ledgerline.ledger.engine.CommitFile}), {@code snapshot-<op>.snap} (the two newest snapshots), {@code ledger.lock}, and {@code archive/} (covered
  * segments, with {@code ledger.wal.archive}). {@code verify} replays from the older snapshot.
  */
 package dev.ledgerline.ledger.engine;

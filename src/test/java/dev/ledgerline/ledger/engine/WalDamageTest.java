@@ -22,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Damage at chosen places of a real log: 21 groups of 100 acknowledged transfers (one account moves 1 per transfer)
- * after the accounts' group, the node "killed" (preallocated zeros left after the last group), then pages zeroed or
- * bits flipped. Each row says where the damage is and what a restart must do: start (cutting off only a group that
- * never got its commit marker to disk) or refuse, naming the file and the offset.
+ * after the accounts' group, the node "killed" (preallocated zeros left after the last group and after the commit
+ * file's last entry), then pages zeroed or bits flipped in the segment and in its commit file. Each row says where the
+ * damage is and what a restart must do: start (cutting off only a group that never got its commit marker to disk,
+ * which a commit file without that group's entry confirms) or refuse, naming the segment, the offset and the op.
  */
 class WalDamageTest {
   private static final int BATCHES = 21;
@@ -46,13 +47,15 @@ class WalDamageTest {
 
   /**
    * @param place where the damage is
-   * @param damage what is done to the file
+   * @param damage what is done to the segment
+   * @param commits what is done to the segment's commit file (KEPT: as written, every group acknowledged)
    * @param outcome what a restart does
    * @param refusedAt for REFUSES: the byte offset the error names
    * @param refusedOp for REFUSES: the op the error names (op 1 = the accounts, op k + 1 = group k)
    * @param transfersAfter for a start: transfers the account shows
    */
-  record Row(String place, Damage damage, Outcome outcome, long refusedAt, long refusedOp, int transfersAfter) {
+  record Row(String place, Damage damage, Damage commits, Outcome outcome, long refusedAt, long refusedOp,
+      int transfersAfter) {
     @Override
     public String toString() {
       return place;
@@ -68,6 +71,15 @@ class WalDamageTest {
     return group(k) + BATCH_GROUP;
   }
 
+  /** First byte of the commit file's entry for batch group {@code k} (entry 0 is the accounts' group). */
+  static long entry(int k) {
+    return CommitFile.HEADER + (long) k * CommitFile.ENTRY;
+  }
+
+  static final Damage KEPT = f -> { };
+  /** The last group's entry never reached the commit file: a crash before that group was acknowledged. */
+  static final Damage LAST_ENTRY_LOST = zeroRange(entry(BATCHES), CommitFile.ENTRY);
+
   static long pageOf(long offset) {
     return offset / PAGE * PAGE;
   }
@@ -79,28 +91,47 @@ class WalDamageTest {
     int all = BATCHES * PER_BATCH;
     int allButLast = (BATCHES - 1) * PER_BATCH;
     return Stream.of(
-        new Row("nothing damaged", f -> { }, Outcome.STARTS, -1, -1, all),
-        new Row("a bit flipped in the last record's body", flip(lastBody + 5000), Outcome.REFUSES, last, 22, all),
-        new Row("a 4 KiB page zeroed inside the last record (its marker intact)", zeroPage(lastBody + 6000),
+        new Row("nothing damaged", KEPT, KEPT, Outcome.STARTS, -1, -1, all),
+        new Row("a bit flipped in the last record's body", flip(lastBody + 5000), KEPT, Outcome.REFUSES, last, 22, all),
+        new Row("a 4 KiB page zeroed inside the last record (its marker intact)", zeroPage(lastBody + 6000), KEPT,
             Outcome.REFUSES, last, 22, all),
-        new Row("a bit flipped in the last group's commit marker", flip(lastMarker + 10), Outcome.REFUSES,
+        new Row("a bit flipped in the last group's commit marker", flip(lastMarker + 10), KEPT, Outcome.REFUSES,
             lastMarker, 22, all),
+        new Row("the page holding the last group's marker lost after it was acknowledged (commit file has it)",
+            zeroFrom(pageOf(lastMarker)), KEPT, Outcome.REFUSES, last, 22, all),
+        new Row("the whole last group lost after it was acknowledged (commit file has it)", zeroFrom(last), KEPT,
+            Outcome.REFUSES, last, 22, all),
         new Row("the page holding the last group's marker never written (crash before its fsync)",
-            zeroFrom(pageOf(lastMarker)), Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
+            zeroFrom(pageOf(lastMarker)), LAST_ENTRY_LOST, Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
         new Row("the last group written up to a page boundary (crash during the write)",
-            zeroFrom(pageOf(lastBody) + PAGE), Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
+            zeroFrom(pageOf(lastBody) + PAGE), LAST_ENTRY_LOST, Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
         new Row("the last group's header page lost, later pages kept, no marker (power loss)",
-            zeroLastGroupExcept(pageOf(last), pageOf(lastMarker)), Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
-        new Row("a page spanning the last two groups lost, the last marker kept", zeroPage(last), Outcome.REFUSES,
-            group(BATCHES - 1), 21, all),
-        new Row("a 4 KiB page zeroed inside group 10", zeroPage(group(10) + Wal.HEADER + 6000), Outcome.REFUSES,
+            zeroLastGroupExcept(pageOf(last), pageOf(lastMarker)), LAST_ENTRY_LOST, Outcome.TRUNCATES_LAST_GROUP,
+            -1, -1, allButLast),
+        new Row("the last group's marker durable, its commit entry not yet (crash between the two fsyncs)", KEPT,
+            LAST_ENTRY_LOST, Outcome.STARTS, -1, -1, all),
+        new Row("a page spanning the last two groups lost, the last marker kept", zeroPage(last), KEPT,
+            Outcome.REFUSES, group(BATCHES - 1), 21, all),
+        new Row("a 4 KiB page zeroed inside group 10", zeroPage(group(10) + Wal.HEADER + 6000), KEPT, Outcome.REFUSES,
             group(10), 11, all),
-        new Row("a bit flipped in group 5's record header", flip(group(5) + 9), Outcome.REFUSES, group(5), 6, all),
-        new Row("a bit flipped in the accounts' record body", flip(Wal.SEGMENT_HEADER + Wal.HEADER + 20),
+        new Row("a bit flipped in group 5's record header", flip(group(5) + 9), KEPT, Outcome.REFUSES, group(5), 6,
+            all),
+        new Row("a bit flipped in the accounts' record body", flip(Wal.SEGMENT_HEADER + Wal.HEADER + 20), KEPT,
             Outcome.REFUSES, Wal.SEGMENT_HEADER, 1, all),
-        new Row("the segment header damaged", flip(20), Outcome.REFUSES, 0, 1, all),
-        new Row("bytes in the preallocated space after the last group", write(groupEnd(BATCHES) + 100),
-            Outcome.TRUNCATES_LAST_GROUP, -1, -1, all));
+        new Row("the segment header damaged", flip(20), KEPT, Outcome.REFUSES, 0, 1, all),
+        new Row("bytes in the preallocated space after the last group", write(groupEnd(BATCHES) + 100), KEPT,
+            Outcome.TRUNCATES_LAST_GROUP, -1, -1, all),
+        new Row("the commit file's page of entries zeroed, the log intact", KEPT,
+            zeroRange(entry(0), entry(BATCHES + 1) - entry(0)), Outcome.STARTS, -1, -1, all),
+        new Row("the commit file's first page zeroed (header and entries), the log intact", KEPT, zeroPage(0),
+            Outcome.STARTS, -1, -1, all),
+        new Row("a bit flipped in the commit file's last entry, the log intact", KEPT, flip(entry(BATCHES) + 9),
+            Outcome.STARTS, -1, -1, all),
+        new Row("the commit file's entries for groups 3..9 zeroed, the log tail torn without an entry",
+            zeroFrom(pageOf(lastBody) + PAGE), (Damage) f -> {
+              zeroRange(entry(3), 7 * CommitFile.ENTRY).apply(f);
+              LAST_ENTRY_LOST.apply(f);
+            }, Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast));
   }
 
   static Damage flip(long offset) {
@@ -136,6 +167,13 @@ class WalDamageTest {
     };
   }
 
+  static Damage zeroRange(long offset, long length) {
+    return f -> {
+      f.seek(offset);
+      f.write(new byte[(int) length]);
+    };
+  }
+
   static Damage write(long offset) {
     return f -> {
       f.seek(offset);
@@ -168,6 +206,12 @@ class WalDamageTest {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(groupEnd(BATCHES) + LogWriter.PREALLOCATE);
     }
+    // Its commit file: one entry per group, then preallocated zeros.
+    Path commits = CommitFile.of(segments.get(0));
+    assertThat(Files.size(commits)).isEqualTo(entry(BATCHES + 1));
+    try (RandomAccessFile f = new RandomAccessFile(commits.toFile(), "rw")) {
+      f.setLength(entry(BATCHES + 1) + CommitFile.PREALLOCATE);
+    }
     return file;
   }
 
@@ -177,6 +221,9 @@ class WalDamageTest {
     Path file = buildLog();
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       row.damage().apply(f);
+    }
+    try (RandomAccessFile f = new RandomAccessFile(CommitFile.of(Wal.segments(dir).get(0)).toFile(), "rw")) {
+      row.commits().apply(f);
     }
     if (row.outcome() == Outcome.REFUSES) {
       assertThatThrownBy(() -> LedgerEngine.open(config())).isInstanceOf(LedgerCorruptionException.class)

@@ -7,8 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ledgerline.ledger.LedgerException;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.Transfer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +49,23 @@ class WalSegmentsTest {
     }
   }
 
+  /** A segment's file and its commit file. */
+  private static List<String> segment(long firstOp) {
+    return List.of(Wal.segmentName(firstOp), CommitFile.name(firstOp));
+  }
+
+  private static List<String> files(Object... names) {
+    List<String> out = new ArrayList<>();
+    for (Object n : names) {
+      if (n instanceof List<?> l) {
+        for (Object x : l) out.add((String) x);
+      } else {
+        out.add((String) n);
+      }
+    }
+    return out;
+  }
+
   private static String snapshot(long op) {
     return String.format("snapshot-%020d.snap", op);
   }
@@ -61,12 +81,12 @@ class WalSegmentsTest {
         e.snapshotNow(); // at ops 3, 5, 7, 9, 11
         long newest = 3 + 2L * k;
         if (k == 0) {
-          assertThat(names(dir)).containsExactlyInAnyOrder("ledger.lock", snapshot(3), Wal.segmentName(1),
-              Wal.segmentName(4));
+          assertThat(names(dir)).containsExactlyInAnyOrderElementsOf(files("ledger.lock", snapshot(3), segment(1),
+              segment(4)));
         } else {
           long older = newest - 2;
-          assertThat(names(dir)).as("after the snapshot at op " + newest).containsExactlyInAnyOrder("ledger.lock",
-              snapshot(older), snapshot(newest), Wal.segmentName(older + 1), Wal.segmentName(newest + 1));
+          assertThat(names(dir)).as("after the snapshot at op " + newest).containsExactlyInAnyOrderElementsOf(
+              files("ledger.lock", snapshot(older), snapshot(newest), segment(older + 1), segment(newest + 1)));
         }
       }
       batch(e, 20_000); // op 12, the tail
@@ -94,9 +114,9 @@ class WalSegmentsTest {
         e.snapshotNow(); // at ops 2, 3, 4
       }
     }
-    assertThat(names(dir)).containsExactlyInAnyOrder("ledger.lock", "archive", snapshot(3), snapshot(4),
-        Wal.segmentName(4), Wal.segmentName(5));
-    assertThat(names(dir.resolve("archive"))).containsExactly(Wal.segmentName(1), Wal.segmentName(3));
+    assertThat(names(dir)).containsExactlyInAnyOrderElementsOf(files("ledger.lock", "archive", snapshot(3),
+        snapshot(4), segment(4), segment(5)));
+    assertThat(names(dir.resolve("archive"))).containsExactlyInAnyOrderElementsOf(files(segment(1), segment(3)));
     assertThat(LedgerVerifier.verify(dir).violations()).isEmpty();
   }
 
@@ -107,8 +127,8 @@ class WalSegmentsTest {
       accounts(e);
       batch(e, 1);
     }
-    assertThat(names(dir)).containsExactlyInAnyOrder("ledger.lock", snapshot(2), Wal.segmentName(1),
-        Wal.segmentName(3));
+    assertThat(names(dir)).containsExactlyInAnyOrderElementsOf(files("ledger.lock", snapshot(2), segment(1),
+        segment(3)));
     try (LedgerEngine e = LedgerEngine.open(c)) {
       assertThat(e.recoveryInfo().replayedRecords()).isZero();
       batch(e, 100);
@@ -127,6 +147,42 @@ class WalSegmentsTest {
     try (LedgerEngine e = LedgerEngine.open(config())) {
       accounts(e);
     }
+  }
+
+  @Test
+  void aVersionTwoLogIsRefusedWithAClearMessage() throws Exception {
+    try (LedgerEngine e = LedgerEngine.open(config())) {
+      accounts(e);
+    }
+    // Rewrite the segment's header as the previous format wrote it (version 2, no commit files).
+    Path seg = dir.resolve(Wal.segmentName(1));
+    Files.delete(dir.resolve(CommitFile.name(1)));
+    try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+      ByteBuffer h = Wal.segmentHeader(1).putLong(0, Wal.MAGIC_V2).putInt(8, 2);
+      ch.write(h, 0);
+    }
+    assertThatThrownBy(() -> LedgerEngine.open(config())).isInstanceOf(LedgerException.class)
+        .hasMessageContaining(seg.toString()).hasMessageContaining("version-2")
+        .hasMessageContaining("reads only version-3");
+    assertThat(LedgerVerifier.verify(dir).violations()).singleElement().asString().contains("version-2");
+  }
+
+  @Test
+  void theNewestSegmentWithoutItsCommitFileIsRefusedAndAnOrphanCommitFileIsRemoved() throws Exception {
+    try (LedgerEngine e = LedgerEngine.open(config())) {
+      accounts(e);
+      batch(e, 1);
+    }
+    // A commit file whose segment was never renamed into place (a crash between the two): removed at start.
+    Files.write(dir.resolve(CommitFile.name(7)), CommitFile.header(7).array());
+    try (LedgerEngine e = LedgerEngine.open(config())) {
+      assertThat(e.lastOp()).isEqualTo(2);
+    }
+    assertThat(names(dir)).doesNotContain(CommitFile.name(7));
+    Files.delete(dir.resolve(CommitFile.name(1)));
+    assertThatThrownBy(() -> LedgerEngine.open(config())).isInstanceOf(LedgerCorruptionException.class)
+        .hasMessageContaining(dir.resolve(CommitFile.name(1)).toString()).hasMessageContaining("missing");
+    assertThat(LedgerVerifier.verify(dir).violations()).singleElement().asString().contains("missing");
   }
 
   @Test
