@@ -51,7 +51,7 @@ public final class LedgerVerticle extends RoleVerticle {
   private CommittedPublisher publisher;
   /** The embedded engine under any decorator (null for TigerBeetle), and its write lease. */
   private LedgerEngine engine;
-  private LedgerLease lease;
+  private volatile LedgerLease lease;
   private long renewTimer = -1;
   private boolean renewing;
 
@@ -136,6 +136,8 @@ public final class LedgerVerticle extends RoleVerticle {
           + "lease, and this node has none"));
     }
     Path dir = config.engine().dataDir();
+    // Expiry pulses are writes too: none without the lease (an idle former writer must not grow its log).
+    engine.pulseGate(() -> lease != null && lease.valid());
     return vertx.executeBlocking(() -> LedgerIdentity.of(dir)).compose(id -> {
       lease = new LedgerLease(node.services().pool(), LedgerLease.EMBEDDED, id, LedgerIdentity.holder(dir),
           node.nodeId(), config.lease().ttl(), System::nanoTime);
