@@ -1,5 +1,7 @@
 package dev.ledgerline.ledger.engine;
 
+import static dev.ledgerline.ledger.engine.Fields.*;
+
 import dev.ledgerline.ledger.model.AccountFlags;
 import dev.ledgerline.ledger.model.TransferFlags;
 import java.io.IOException;
@@ -157,15 +159,15 @@ public final class LedgerVerifier {
     int[] postsPerPending = new int[0];
     int pendingOpen = 0;
     for (int t = 0; t < sm.transferCount(); t++) {
-      int dra = sm.findAccount(sm.transferLong(t, StateMachine.T_DR), sm.transferLong(t, StateMachine.T_DR + 1));
-      int cra = sm.findAccount(sm.transferLong(t, StateMachine.T_CR), sm.transferLong(t, StateMachine.T_CR + 1));
+      int dra = sm.findAccount(sm.transferLong(t, DEBIT_ACCOUNT_ID), sm.transferLong(t, DEBIT_ACCOUNT_ID + 1));
+      int cra = sm.findAccount(sm.transferLong(t, CREDIT_ACCOUNT_ID), sm.transferLong(t, CREDIT_ACCOUNT_ID + 1));
       if (dra < 0 || cra < 0) {
         violations.add("transfer #" + t + " references a missing account");
         continue;
       }
-      int flags = (int) (sm.transferLong(t, StateMachine.LCF) >>> 48) & 0xFFFF;
-      long lo = sm.transferLong(t, StateMachine.T_AMOUNT);
-      long hi = sm.transferLong(t, StateMachine.T_AMOUNT + 1);
+      int flags = (int) (sm.transferLong(t, LEDGER_CODE_FLAGS) >>> 48) & 0xFFFF;
+      long lo = sm.transferLong(t, AMOUNT);
+      long hi = sm.transferLong(t, AMOUNT + 1);
       if ((flags & TransferFlags.PENDING) != 0) {
         if (sm.status(t) == StateMachine.STATUS_PENDING) {
           add(exp, dra * 8, lo, hi);
@@ -200,22 +202,22 @@ public final class LedgerVerifier {
         continue;
       }
       for (int k = 0; k < 4; k++) {
-        long lo = sm.acc[b + StateMachine.DP + 2 * k];
-        long hi = sm.acc[b + StateMachine.DP + 2 * k + 1];
+        long lo = sm.acc[b + DEBITS_PENDING + 2 * k];
+        long hi = sm.acc[b + DEBITS_PENDING + 2 * k + 1];
         if (lo != exp[a * 8 + 2 * k] || hi != exp[a * 8 + 2 * k + 1]) {
           violations.add("account " + u128(sm.acc[b], sm.acc[b + 1]) + " " + names[k] + " = " + u128(lo, hi)
               + " but its transfers sum to " + u128(exp[a * 8 + 2 * k], exp[a * 8 + 2 * k + 1]));
         }
       }
-      BigInteger dp = u128(sm.acc[b + StateMachine.DP], sm.acc[b + StateMachine.DP + 1]);
-      BigInteger dpo = u128(sm.acc[b + StateMachine.DPO], sm.acc[b + StateMachine.DPO + 1]);
-      BigInteger cp = u128(sm.acc[b + StateMachine.CP], sm.acc[b + StateMachine.CP + 1]);
-      BigInteger cpo = u128(sm.acc[b + StateMachine.CPO], sm.acc[b + StateMachine.CPO + 1]);
+      BigInteger dp = u128(sm.acc[b + DEBITS_PENDING], sm.acc[b + DEBITS_PENDING + 1]);
+      BigInteger dpo = u128(sm.acc[b + DEBITS_POSTED], sm.acc[b + DEBITS_POSTED + 1]);
+      BigInteger cp = u128(sm.acc[b + CREDITS_PENDING], sm.acc[b + CREDITS_PENDING + 1]);
+      BigInteger cpo = u128(sm.acc[b + CREDITS_POSTED], sm.acc[b + CREDITS_POSTED + 1]);
       sumDp = sumDp.add(dp);
       sumDpo = sumDpo.add(dpo);
       sumCp = sumCp.add(cp);
       sumCpo = sumCpo.add(cpo);
-      int flags = (int) (sm.acc[b + StateMachine.LCF] >>> 48) & 0xFFFF;
+      int flags = (int) (sm.acc[b + LEDGER_CODE_FLAGS] >>> 48) & 0xFFFF;
       if ((flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS) != 0 && dp.add(dpo).compareTo(cpo) > 0) {
         violations.add("account " + u128(sm.acc[b], sm.acc[b + 1]) + ": debits exceed credits");
       }
@@ -230,8 +232,8 @@ public final class LedgerVerifier {
   }
 
   private static void checkResolves(StateMachine sm, int t, byte want, List<String> violations) {
-    int p = sm.findTransfer(sm.transferLong(t, StateMachine.T_PENDING_ID),
-        sm.transferLong(t, StateMachine.T_PENDING_ID + 1));
+    int p = sm.findTransfer(sm.transferLong(t, PENDING_ID),
+        sm.transferLong(t, PENDING_ID + 1));
     if (p < 0 || p >= t) {
       violations.add("transfer #" + t + " posts/voids a pending transfer that does not precede it");
     } else if (sm.status(p) != want) {

@@ -1,5 +1,7 @@
 package dev.ledgerline.ledger.engine;
 
+import static dev.ledgerline.ledger.engine.Fields.*;
+
 import dev.ledgerline.ledger.model.AccountFlags;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -119,7 +121,7 @@ final class StateCodec {
       remaining -= n;
     }
     for (int a = 0; a < v.accountCount; a++) {
-      int flags = (int) (v.accounts[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
+      int flags = (int) (v.accounts[a * 16 + LEDGER_CODE_FLAGS] >>> 48) & 0xFFFF;
       if ((flags & AccountFlags.HISTORY) == 0) continue;
       if (v.history[a] != null) out.putLongs(v.history[a], 0, v.historyLen[a] * 8);
     }
@@ -331,7 +333,7 @@ final class StateCodec {
     LOG.info("snapshot {}: {} accounts, {} transfers read in {} ms, indexes rebuilt in {} ms", file, accounts,
         transfers, (restoreStart - readStart) / 1_000_000, (System.nanoTime() - restoreStart) / 1_000_000);
     for (int a = 0; a < accounts; a++) {
-      int flags = (int) (acc[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
+      int flags = (int) (acc[a * 16 + LEDGER_CODE_FLAGS] >>> 48) & 0xFFFF;
       if ((flags & AccountFlags.HISTORY) == 0) continue;
       int len = sm.lists.length(a);
       if (len == 0) continue;

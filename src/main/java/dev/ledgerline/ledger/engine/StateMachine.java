@@ -1,5 +1,7 @@
 package dev.ledgerline.ledger.engine;
 
+import static dev.ledgerline.ledger.engine.Fields.*;
+
 import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
@@ -30,22 +32,6 @@ import java.util.List;
  * Linked chains are rolled back with an undo log that is only written inside a chain.
  */
 public final class StateMachine {
-
-  // ---- record layout (long offsets; identical to the wire layout) ----
-  static final int ID = 0;
-  static final int DP = 2; // account debits_pending | transfer debit_account_id
-  static final int DPO = 4; // account debits_posted | transfer credit_account_id
-  static final int CP = 6; // account credits_pending | transfer amount
-  static final int CPO = 8; // account credits_posted | transfer pending_id
-  static final int UD128 = 10;
-  static final int UD64 = 12;
-  static final int UD32 = 13; // ud32 | (reserved or timeout) << 32
-  static final int LCF = 14; // ledger | code << 32 | flags << 48
-  static final int TS = 15;
-  static final int T_DR = 2;
-  static final int T_CR = 4;
-  static final int T_AMOUNT = 6;
-  static final int T_PENDING_ID = 8;
 
   static final byte STATUS_NONE = 0;
   static final byte STATUS_PENDING = 1;
@@ -318,13 +304,13 @@ public final class StateMachine {
     final int e = accountIndex.find(idLo, idHi);
     if (e >= 0) {
       final int b = e << 4;
-      final long elcf = acc[b + LCF];
+      final long elcf = acc[b + LEDGER_CODE_FLAGS];
       if (((int) (elcf >>> 48) & 0xFFFF) != flags) return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_FLAGS);
-      if (acc[b + UD128] != ev.getLong(off + 80) || acc[b + UD128 + 1] != ev.getLong(off + 88)) {
+      if (acc[b + USER_DATA_128] != ev.getLong(off + 80) || acc[b + USER_DATA_128 + 1] != ev.getLong(off + 88)) {
         return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
       }
-      if (acc[b + UD64] != ev.getLong(off + 96)) return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
-      if ((int) acc[b + UD32] != (int) udRes) return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
+      if (acc[b + USER_DATA_64] != ev.getLong(off + 96)) return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
+      if ((int) acc[b + USER_DATA_32] != (int) udRes) return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
       if ((int) elcf != ledger) return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_LEDGER);
       if (((int) (elcf >>> 32) & 0xFFFF) != code) return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_CODE);
       return ar(CreateAccountResult.EXISTS);
@@ -342,7 +328,7 @@ public final class StateMachine {
     if (ledger == 0) return ar(CreateAccountResult.LEDGER_MUST_NOT_BE_ZERO);
     if (code == 0) return ar(CreateAccountResult.CODE_MUST_NOT_BE_ZERO);
     if ((flags & AccountFlags.IMPORTED) != 0) {
-      if ((accountCount > 0 && Long.compareUnsigned(ts, acc[((accountCount - 1) << 4) + TS]) <= 0)
+      if ((accountCount > 0 && Long.compareUnsigned(ts, acc[((accountCount - 1) << 4) + TIMESTAMP]) <= 0)
           || transferByTimestamp(ts) >= 0) {
         return ar(CreateAccountResult.IMPORTED_EVENT_TIMESTAMP_MUST_NOT_REGRESS);
       }
@@ -360,7 +346,7 @@ public final class StateMachine {
     if (a >= accHistory.length) accHistory = Arrays.copyOf(accHistory, accHistory.length * 2);
     final int b = a << 4;
     for (int k = 0; k < 15; k++) acc[b + k] = ev.getLong(off + k * 8);
-    acc[b + TS] = ts;
+    acc[b + TIMESTAMP] = ts;
     lists.reset(a);
     accHistory[a] = null;
     accountCount = a + 1;
@@ -429,14 +415,14 @@ public final class StateMachine {
     final long[] a = acc;
     final int db = dra << 4;
     final int cb = cra << 4;
-    if ((int) a[db + LCF] != (int) a[cb + LCF]) return tr(CreateTransferResult.ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER);
-    if (eLedger != (int) a[db + LCF]) return tr(CreateTransferResult.TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS);
+    if ((int) a[db + LEDGER_CODE_FLAGS] != (int) a[cb + LEDGER_CODE_FLAGS]) return tr(CreateTransferResult.ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER);
+    if (eLedger != (int) a[db + LEDGER_CODE_FLAGS]) return tr(CreateTransferResult.TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS);
     if ((flags & TransferFlags.IMPORTED) != 0) {
       if (importedTransferRegresses(ts)) return tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_NOT_REGRESS);
-      if (Long.compareUnsigned(ts, a[db + TS]) <= 0) {
+      if (Long.compareUnsigned(ts, a[db + TIMESTAMP]) <= 0) {
         return tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_POSTDATE_DEBIT_ACCOUNT);
       }
-      if (Long.compareUnsigned(ts, a[cb + TS]) <= 0) {
+      if (Long.compareUnsigned(ts, a[cb + TIMESTAMP]) <= 0) {
         return tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_POSTDATE_CREDIT_ACCOUNT);
       }
       if (eTimeout != 0) return tr(CreateTransferResult.IMPORTED_EVENT_TIMEOUT_MUST_BE_ZERO);
@@ -450,89 +436,59 @@ public final class StateMachine {
     long amtHi = eAmtHi;
     if ((flags & TransferFlags.BALANCING_DEBIT) != 0) {
       // min(amount, dr.credits_posted -| (dr.debits_posted + dr.debits_pending))
-      long sLo = a[db + DPO] + a[db + DP];
-      long sHi = addHi(a[db + DPO], a[db + DPO + 1], a[db + DP], a[db + DP + 1], sLo);
-      if (overflowed) {
-        sLo = -1;
-        sHi = -1;
-      }
-      long bLo;
-      long bHi;
-      if (cmp(a[db + CPO], a[db + CPO + 1], sLo, sHi) <= 0) {
-        bLo = 0;
-        bHi = 0;
-      } else {
-        bLo = a[db + CPO] - sLo;
-        bHi = a[db + CPO + 1] - sHi - (Long.compareUnsigned(a[db + CPO], sLo) < 0 ? 1 : 0);
-      }
-      if (cmp(bLo, bHi, amtLo, amtHi) < 0) {
+      final long sLo = U128.saturatingSumLo(a[db + DEBITS_POSTED], a[db + DEBITS_POSTED + 1], a[db + DEBITS_PENDING], a[db + DEBITS_PENDING + 1]);
+      final long sHi = U128.saturatingSumHi(a[db + DEBITS_POSTED], a[db + DEBITS_POSTED + 1], a[db + DEBITS_PENDING], a[db + DEBITS_PENDING + 1]);
+      final long bLo = U128.saturatingDifferenceLo(a[db + CREDITS_POSTED], a[db + CREDITS_POSTED + 1], sLo, sHi);
+      final long bHi = U128.saturatingDifferenceHi(a[db + CREDITS_POSTED], a[db + CREDITS_POSTED + 1], sLo, sHi);
+      if (U128.compare(bLo, bHi, amtLo, amtHi) < 0) {
         amtLo = bLo;
         amtHi = bHi;
       }
     }
     if ((flags & TransferFlags.BALANCING_CREDIT) != 0) {
       // min(amount, cr.debits_posted -| (cr.credits_posted + cr.credits_pending))
-      long sLo = a[cb + CPO] + a[cb + CP];
-      long sHi = addHi(a[cb + CPO], a[cb + CPO + 1], a[cb + CP], a[cb + CP + 1], sLo);
-      if (overflowed) {
-        sLo = -1;
-        sHi = -1;
-      }
-      long bLo;
-      long bHi;
-      if (cmp(a[cb + DPO], a[cb + DPO + 1], sLo, sHi) <= 0) {
-        bLo = 0;
-        bHi = 0;
-      } else {
-        bLo = a[cb + DPO] - sLo;
-        bHi = a[cb + DPO + 1] - sHi - (Long.compareUnsigned(a[cb + DPO], sLo) < 0 ? 1 : 0);
-      }
-      if (cmp(bLo, bHi, amtLo, amtHi) < 0) {
+      final long sLo = U128.saturatingSumLo(a[cb + CREDITS_POSTED], a[cb + CREDITS_POSTED + 1], a[cb + CREDITS_PENDING], a[cb + CREDITS_PENDING + 1]);
+      final long sHi = U128.saturatingSumHi(a[cb + CREDITS_POSTED], a[cb + CREDITS_POSTED + 1], a[cb + CREDITS_PENDING], a[cb + CREDITS_PENDING + 1]);
+      final long bLo = U128.saturatingDifferenceLo(a[cb + DEBITS_POSTED], a[cb + DEBITS_POSTED + 1], sLo, sHi);
+      final long bHi = U128.saturatingDifferenceHi(a[cb + DEBITS_POSTED], a[cb + DEBITS_POSTED + 1], sLo, sHi);
+      if (U128.compare(bLo, bHi, amtLo, amtHi) < 0) {
         amtLo = bLo;
         amtHi = bHi;
       }
     }
     if (pending) {
-      if (sumOverflows(amtLo, amtHi, a[db + DP], a[db + DP + 1])) {
+      if (U128.sumOverflows(amtLo, amtHi, a[db + DEBITS_PENDING], a[db + DEBITS_PENDING + 1])) {
         return tr(CreateTransferResult.OVERFLOWS_DEBITS_PENDING);
       }
-      if (sumOverflows(amtLo, amtHi, a[cb + CP], a[cb + CP + 1])) {
+      if (U128.sumOverflows(amtLo, amtHi, a[cb + CREDITS_PENDING], a[cb + CREDITS_PENDING + 1])) {
         return tr(CreateTransferResult.OVERFLOWS_CREDITS_PENDING);
       }
     }
-    if (sumOverflows(amtLo, amtHi, a[db + DPO], a[db + DPO + 1])) {
+    if (U128.sumOverflows(amtLo, amtHi, a[db + DEBITS_POSTED], a[db + DEBITS_POSTED + 1])) {
       return tr(CreateTransferResult.OVERFLOWS_DEBITS_POSTED);
     }
-    if (sumOverflows(amtLo, amtHi, a[cb + CPO], a[cb + CPO + 1])) {
+    if (U128.sumOverflows(amtLo, amtHi, a[cb + CREDITS_POSTED], a[cb + CREDITS_POSTED + 1])) {
       return tr(CreateTransferResult.OVERFLOWS_CREDITS_POSTED);
     }
     // debits = debits_pending + debits_posted (saturating: only setup_balances can make it overflow)
-    long dLo = a[db + DP] + a[db + DPO];
-    long dHi = addHi(a[db + DP], a[db + DP + 1], a[db + DPO], a[db + DPO + 1], dLo);
-    if (overflowed) {
-      dLo = -1;
-      dHi = -1;
-    }
-    if (sumOverflows(amtLo, amtHi, dLo, dHi)) return tr(CreateTransferResult.OVERFLOWS_DEBITS);
-    long cLo = a[cb + CP] + a[cb + CPO];
-    long cHi = addHi(a[cb + CP], a[cb + CP + 1], a[cb + CPO], a[cb + CPO + 1], cLo);
-    if (overflowed) {
-      cLo = -1;
-      cHi = -1;
-    }
-    if (sumOverflows(amtLo, amtHi, cLo, cHi)) return tr(CreateTransferResult.OVERFLOWS_CREDITS);
+    final long dLo = U128.saturatingSumLo(a[db + DEBITS_PENDING], a[db + DEBITS_PENDING + 1], a[db + DEBITS_POSTED], a[db + DEBITS_POSTED + 1]);
+    final long dHi = U128.saturatingSumHi(a[db + DEBITS_PENDING], a[db + DEBITS_PENDING + 1], a[db + DEBITS_POSTED], a[db + DEBITS_POSTED + 1]);
+    if (U128.sumOverflows(amtLo, amtHi, dLo, dHi)) return tr(CreateTransferResult.OVERFLOWS_DEBITS);
+    final long cLo = U128.saturatingSumLo(a[cb + CREDITS_PENDING], a[cb + CREDITS_PENDING + 1], a[cb + CREDITS_POSTED], a[cb + CREDITS_POSTED + 1]);
+    final long cHi = U128.saturatingSumHi(a[cb + CREDITS_PENDING], a[cb + CREDITS_PENDING + 1], a[cb + CREDITS_POSTED], a[cb + CREDITS_POSTED + 1]);
+    if (U128.sumOverflows(amtLo, amtHi, cLo, cHi)) return tr(CreateTransferResult.OVERFLOWS_CREDITS);
     final long timeoutNs = (eTimeout & 0xFFFF_FFFFL) * NS_PER_S;
     if (timeoutNs > TIMESTAMP_MAX - ts) return tr(CreateTransferResult.OVERFLOWS_TIMEOUT);
     if ((accountFlags(db) & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS) != 0) {
       // debits_pending + debits_posted + amount > credits_posted (no overflow: checked above)
       long xLo = dLo + amtLo;
       long xHi = dHi + amtHi + (Long.compareUnsigned(xLo, dLo) < 0 ? 1 : 0);
-      if (cmp(xLo, xHi, a[db + CPO], a[db + CPO + 1]) > 0) return tr(CreateTransferResult.EXCEEDS_CREDITS);
+      if (U128.compare(xLo, xHi, a[db + CREDITS_POSTED], a[db + CREDITS_POSTED + 1]) > 0) return tr(CreateTransferResult.EXCEEDS_CREDITS);
     }
     if ((accountFlags(cb) & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS) != 0) {
       long xLo = cLo + amtLo;
       long xHi = cHi + amtHi + (Long.compareUnsigned(xLo, cLo) < 0 ? 1 : 0);
-      if (cmp(xLo, xHi, a[cb + DPO], a[cb + DPO + 1]) > 0) return tr(CreateTransferResult.EXCEEDS_DEBITS);
+      if (U128.compare(xLo, xHi, a[cb + DEBITS_POSTED], a[cb + DEBITS_POSTED + 1]) > 0) return tr(CreateTransferResult.EXCEEDS_DEBITS);
     }
 
     // ---- success ----
@@ -544,12 +500,12 @@ public final class StateMachine {
         eU64, (eU32 & 0xFFFF_FFFFL) | ((long) eTimeout << 32), lcf(eLedger, eCode, flags), ts);
     final long[] acct = acc;
     if (pending) {
-      add(acct, db + DP, amtLo, amtHi);
-      add(acct, cb + CP, amtLo, amtHi);
+      U128.addTo(acct, db + DEBITS_PENDING, amtLo, amtHi);
+      U128.addTo(acct, cb + CREDITS_PENDING, amtLo, amtHi);
       setStatus(idx, STATUS_PENDING);
     } else {
-      add(acct, db + DPO, amtLo, amtHi);
-      add(acct, cb + CPO, amtLo, amtHi);
+      U128.addTo(acct, db + DEBITS_POSTED, amtLo, amtHi);
+      U128.addTo(acct, cb + CREDITS_POSTED, amtLo, amtHi);
     }
     if ((flags & TransferFlags.CLOSING_DEBIT) != 0) setAccountFlag(db, AccountFlags.CLOSED, true);
     if ((flags & TransferFlags.CLOSING_CREDIT) != 0) setAccountFlag(cb, AccountFlags.CLOSED, true);
@@ -561,77 +517,77 @@ public final class StateMachine {
   private int transferExists(int e) {
     final long[] c = chunks[e >>> CHUNK_SHIFT];
     final int b = (e & CHUNK_MASK) << 4;
-    final long elcf = c[b + LCF];
+    final long elcf = c[b + LEDGER_CODE_FLAGS];
     final int eflags = (int) (elcf >>> 48) & 0xFFFF;
     if (eflags != eFlags) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_FLAGS);
-    if (c[b + T_PENDING_ID] != ePidLo || c[b + T_PENDING_ID + 1] != ePidHi) {
+    if (c[b + PENDING_ID] != ePidLo || c[b + PENDING_ID + 1] != ePidHi) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_PENDING_ID);
     }
-    if ((int) (c[b + UD32] >>> 32) != eTimeout) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_TIMEOUT);
+    if ((int) (c[b + USER_DATA_32] >>> 32) != eTimeout) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_TIMEOUT);
     if ((eFlags & (TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)) != 0) {
       return postOrVoidExists(c, b);
     }
-    if (c[b + T_DR] != eDrLo || c[b + T_DR + 1] != eDrHi) {
+    if (c[b + DEBIT_ACCOUNT_ID] != eDrLo || c[b + DEBIT_ACCOUNT_ID + 1] != eDrHi) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID);
     }
-    if (c[b + T_CR] != eCrLo || c[b + T_CR + 1] != eCrHi) {
+    if (c[b + CREDIT_ACCOUNT_ID] != eCrLo || c[b + CREDIT_ACCOUNT_ID + 1] != eCrHi) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID);
     }
     if ((eFlags & (TransferFlags.BALANCING_DEBIT | TransferFlags.BALANCING_CREDIT)) != 0) {
-      if (cmp(eAmtLo, eAmtHi, c[b + T_AMOUNT], c[b + T_AMOUNT + 1]) < 0) {
+      if (U128.compare(eAmtLo, eAmtHi, c[b + AMOUNT], c[b + AMOUNT + 1]) < 0) {
         return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
       }
-    } else if (c[b + T_AMOUNT] != eAmtLo || c[b + T_AMOUNT + 1] != eAmtHi) {
+    } else if (c[b + AMOUNT] != eAmtLo || c[b + AMOUNT + 1] != eAmtHi) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
     }
-    if (c[b + UD128] != eU128Lo || c[b + UD128 + 1] != eU128Hi) {
+    if (c[b + USER_DATA_128] != eU128Lo || c[b + USER_DATA_128 + 1] != eU128Hi) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
     }
-    if (c[b + UD64] != eU64) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
-    if ((int) c[b + UD32] != eU32) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
+    if (c[b + USER_DATA_64] != eU64) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
+    if ((int) c[b + USER_DATA_32] != eU32) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
     if ((int) elcf != eLedger) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_LEDGER);
     if (((int) (elcf >>> 32) & 0xFFFF) != eCode) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CODE);
     return tr(CreateTransferResult.EXISTS);
   }
 
   private int postOrVoidExists(long[] c, int b) {
-    final int p = transferIndex.find(c[b + T_PENDING_ID], c[b + T_PENDING_ID + 1]);
+    final int p = transferIndex.find(c[b + PENDING_ID], c[b + PENDING_ID + 1]);
     final long[] pc = chunks[p >>> CHUNK_SHIFT];
     final int pb = (p & CHUNK_MASK) << 4;
-    if ((eDrLo | eDrHi) != 0 && (c[b + T_DR] != eDrLo || c[b + T_DR + 1] != eDrHi)) {
+    if ((eDrLo | eDrHi) != 0 && (c[b + DEBIT_ACCOUNT_ID] != eDrLo || c[b + DEBIT_ACCOUNT_ID + 1] != eDrHi)) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID);
     }
-    if ((eCrLo | eCrHi) != 0 && (c[b + T_CR] != eCrLo || c[b + T_CR + 1] != eCrHi)) {
+    if ((eCrLo | eCrHi) != 0 && (c[b + CREDIT_ACCOUNT_ID] != eCrLo || c[b + CREDIT_ACCOUNT_ID + 1] != eCrHi)) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID);
     }
     final boolean isVoid = (eFlags & TransferFlags.VOID_PENDING_TRANSFER) != 0;
     final boolean useFull = isVoid ? (eAmtLo | eAmtHi) == 0 : (eAmtLo == -1 && eAmtHi == -1);
     if (useFull) {
-      if (c[b + T_AMOUNT] != pc[pb + T_AMOUNT] || c[b + T_AMOUNT + 1] != pc[pb + T_AMOUNT + 1]) {
+      if (c[b + AMOUNT] != pc[pb + AMOUNT] || c[b + AMOUNT + 1] != pc[pb + AMOUNT + 1]) {
         return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
       }
-    } else if (c[b + T_AMOUNT] != eAmtLo || c[b + T_AMOUNT + 1] != eAmtHi) {
+    } else if (c[b + AMOUNT] != eAmtLo || c[b + AMOUNT + 1] != eAmtHi) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
     }
     if ((eU128Lo | eU128Hi) == 0) {
-      if (c[b + UD128] != pc[pb + UD128] || c[b + UD128 + 1] != pc[pb + UD128 + 1]) {
+      if (c[b + USER_DATA_128] != pc[pb + USER_DATA_128] || c[b + USER_DATA_128 + 1] != pc[pb + USER_DATA_128 + 1]) {
         return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
       }
-    } else if (c[b + UD128] != eU128Lo || c[b + UD128 + 1] != eU128Hi) {
+    } else if (c[b + USER_DATA_128] != eU128Lo || c[b + USER_DATA_128 + 1] != eU128Hi) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
     }
     if (eU64 == 0) {
-      if (c[b + UD64] != pc[pb + UD64]) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
-    } else if (c[b + UD64] != eU64) {
+      if (c[b + USER_DATA_64] != pc[pb + USER_DATA_64]) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
+    } else if (c[b + USER_DATA_64] != eU64) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
     }
     if (eU32 == 0) {
-      if ((int) c[b + UD32] != (int) pc[pb + UD32]) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
-    } else if ((int) c[b + UD32] != eU32) {
+      if ((int) c[b + USER_DATA_32] != (int) pc[pb + USER_DATA_32]) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
+    } else if ((int) c[b + USER_DATA_32] != eU32) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
     }
-    if (eLedger != 0 && (int) c[b + LCF] != eLedger) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_LEDGER);
-    if (eCode != 0 && ((int) (c[b + LCF] >>> 32) & 0xFFFF) != eCode) {
+    if (eLedger != 0 && (int) c[b + LEDGER_CODE_FLAGS] != eLedger) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_LEDGER);
+    if (eCode != 0 && ((int) (c[b + LEDGER_CODE_FLAGS] >>> 32) & 0xFFFF) != eCode) {
       return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CODE);
     }
     return tr(CreateTransferResult.EXISTS);
@@ -653,23 +609,23 @@ public final class StateMachine {
     if (p < 0) return tr(CreateTransferResult.PENDING_TRANSFER_NOT_FOUND);
     final long[] pc = chunks[p >>> CHUNK_SHIFT];
     final int pb = (p & CHUNK_MASK) << 4;
-    final long plcf = pc[pb + LCF];
+    final long plcf = pc[pb + LEDGER_CODE_FLAGS];
     final int pflags = (int) (plcf >>> 48) & 0xFFFF;
     if ((pflags & TransferFlags.PENDING) == 0) return tr(CreateTransferResult.PENDING_TRANSFER_NOT_PENDING);
-    final int dra = accountIndex.find(pc[pb + T_DR], pc[pb + T_DR + 1]);
-    final int cra = accountIndex.find(pc[pb + T_CR], pc[pb + T_CR + 1]);
-    if ((eDrLo | eDrHi) != 0 && (eDrLo != pc[pb + T_DR] || eDrHi != pc[pb + T_DR + 1])) {
+    final int dra = accountIndex.find(pc[pb + DEBIT_ACCOUNT_ID], pc[pb + DEBIT_ACCOUNT_ID + 1]);
+    final int cra = accountIndex.find(pc[pb + CREDIT_ACCOUNT_ID], pc[pb + CREDIT_ACCOUNT_ID + 1]);
+    if ((eDrLo | eDrHi) != 0 && (eDrLo != pc[pb + DEBIT_ACCOUNT_ID] || eDrHi != pc[pb + DEBIT_ACCOUNT_ID + 1])) {
       return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_DEBIT_ACCOUNT_ID);
     }
-    if ((eCrLo | eCrHi) != 0 && (eCrLo != pc[pb + T_CR] || eCrHi != pc[pb + T_CR + 1])) {
+    if ((eCrLo | eCrHi) != 0 && (eCrLo != pc[pb + CREDIT_ACCOUNT_ID] || eCrHi != pc[pb + CREDIT_ACCOUNT_ID + 1])) {
       return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_CREDIT_ACCOUNT_ID);
     }
     if (eLedger != 0 && eLedger != (int) plcf) return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_LEDGER);
     if (eCode != 0 && eCode != ((int) (plcf >>> 32) & 0xFFFF)) {
       return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_CODE);
     }
-    final long pAmtLo = pc[pb + T_AMOUNT];
-    final long pAmtHi = pc[pb + T_AMOUNT + 1];
+    final long pAmtLo = pc[pb + AMOUNT];
+    final long pAmtHi = pc[pb + AMOUNT + 1];
     long amtLo;
     long amtHi;
     if (isVoid) {
@@ -681,16 +637,16 @@ public final class StateMachine {
       amtLo = full ? pAmtLo : eAmtLo;
       amtHi = full ? pAmtHi : eAmtHi;
     }
-    if (cmp(amtLo, amtHi, pAmtLo, pAmtHi) > 0) return tr(CreateTransferResult.EXCEEDS_PENDING_TRANSFER_AMOUNT);
-    if (isVoid && cmp(amtLo, amtHi, pAmtLo, pAmtHi) < 0) {
+    if (U128.compare(amtLo, amtHi, pAmtLo, pAmtHi) > 0) return tr(CreateTransferResult.EXCEEDS_PENDING_TRANSFER_AMOUNT);
+    if (isVoid && U128.compare(amtLo, amtHi, pAmtLo, pAmtHi) < 0) {
       return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT);
     }
     final byte status = status(p);
     if (status == STATUS_POSTED) return tr(CreateTransferResult.PENDING_TRANSFER_ALREADY_POSTED);
     if (status == STATUS_VOIDED) return tr(CreateTransferResult.PENDING_TRANSFER_ALREADY_VOIDED);
     if (status == STATUS_EXPIRED) return tr(CreateTransferResult.PENDING_TRANSFER_EXPIRED);
-    final long pTimeout = (pc[pb + UD32] >>> 32) & 0xFFFF_FFFFL;
-    if (pTimeout > 0 && Long.compareUnsigned(pc[pb + TS] + pTimeout * NS_PER_S, ts) <= 0) {
+    final long pTimeout = (pc[pb + USER_DATA_32] >>> 32) & 0xFFFF_FFFFL;
+    if (pTimeout > 0 && Long.compareUnsigned(pc[pb + TIMESTAMP] + pTimeout * NS_PER_S, ts) <= 0) {
       return tr(CreateTransferResult.PENDING_TRANSFER_EXPIRED);
     }
     if ((flags & TransferFlags.IMPORTED) != 0 && importedTransferRegresses(ts)) {
@@ -711,20 +667,20 @@ public final class StateMachine {
       saveAccount(cra);
       pushUndo2(p, status, U_STATUS);
     }
-    final long u128Lo = (eU128Lo | eU128Hi) != 0 ? eU128Lo : pc[pb + UD128];
-    final long u128Hi = (eU128Lo | eU128Hi) != 0 ? eU128Hi : pc[pb + UD128 + 1];
-    final long u64 = eU64 != 0 ? eU64 : pc[pb + UD64];
-    final int u32 = eU32 != 0 ? eU32 : (int) pc[pb + UD32];
-    final int idx = appendTransfer(eIdLo, eIdHi, pc[pb + T_DR], pc[pb + T_DR + 1], pc[pb + T_CR], pc[pb + T_CR + 1],
+    final long u128Lo = (eU128Lo | eU128Hi) != 0 ? eU128Lo : pc[pb + USER_DATA_128];
+    final long u128Hi = (eU128Lo | eU128Hi) != 0 ? eU128Hi : pc[pb + USER_DATA_128 + 1];
+    final long u64 = eU64 != 0 ? eU64 : pc[pb + USER_DATA_64];
+    final int u32 = eU32 != 0 ? eU32 : (int) pc[pb + USER_DATA_32];
+    final int idx = appendTransfer(eIdLo, eIdHi, pc[pb + DEBIT_ACCOUNT_ID], pc[pb + DEBIT_ACCOUNT_ID + 1], pc[pb + CREDIT_ACCOUNT_ID], pc[pb + CREDIT_ACCOUNT_ID + 1],
         amtLo, amtHi, ePidLo, ePidHi, u128Lo, u128Hi, u64, u32 & 0xFFFF_FFFFL,
         lcf((int) plcf, (int) (plcf >>> 32) & 0xFFFF, flags), ts);
     setStatus(p, isPost ? STATUS_POSTED : STATUS_VOIDED);
     final long[] a = acc;
-    sub(a, db + DP, pAmtLo, pAmtHi);
-    sub(a, cb + CP, pAmtLo, pAmtHi);
+    U128.subtractFrom(a, db + DEBITS_PENDING, pAmtLo, pAmtHi);
+    U128.subtractFrom(a, cb + CREDITS_PENDING, pAmtLo, pAmtHi);
     if (isPost) {
-      add(a, db + DPO, amtLo, amtHi);
-      add(a, cb + CPO, amtLo, amtHi);
+      U128.addTo(a, db + DEBITS_POSTED, amtLo, amtHi);
+      U128.addTo(a, cb + CREDITS_POSTED, amtLo, amtHi);
     } else {
       if ((pflags & TransferFlags.CLOSING_DEBIT) != 0) setAccountFlag(db, AccountFlags.CLOSED, false);
       if ((pflags & TransferFlags.CLOSING_CREDIT) != 0) setAccountFlag(cb, AccountFlags.CLOSED, false);
@@ -769,11 +725,11 @@ public final class StateMachine {
   private void expire(int p) {
     final long[] pc = chunks[p >>> CHUNK_SHIFT];
     final int pb = (p & CHUNK_MASK) << 4;
-    final int dra = accountIndex.find(pc[pb + T_DR], pc[pb + T_DR + 1]);
-    final int cra = accountIndex.find(pc[pb + T_CR], pc[pb + T_CR + 1]);
-    final int pflags = (int) (pc[pb + LCF] >>> 48) & 0xFFFF;
-    sub(acc, (dra << 4) + DP, pc[pb + T_AMOUNT], pc[pb + T_AMOUNT + 1]);
-    sub(acc, (cra << 4) + CP, pc[pb + T_AMOUNT], pc[pb + T_AMOUNT + 1]);
+    final int dra = accountIndex.find(pc[pb + DEBIT_ACCOUNT_ID], pc[pb + DEBIT_ACCOUNT_ID + 1]);
+    final int cra = accountIndex.find(pc[pb + CREDIT_ACCOUNT_ID], pc[pb + CREDIT_ACCOUNT_ID + 1]);
+    final int pflags = (int) (pc[pb + LEDGER_CODE_FLAGS] >>> 48) & 0xFFFF;
+    U128.subtractFrom(acc, (dra << 4) + DEBITS_PENDING, pc[pb + AMOUNT], pc[pb + AMOUNT + 1]);
+    U128.subtractFrom(acc, (cra << 4) + CREDITS_PENDING, pc[pb + AMOUNT], pc[pb + AMOUNT + 1]);
     if ((pflags & TransferFlags.CLOSING_DEBIT) != 0) setAccountFlag(dra << 4, AccountFlags.CLOSED, false);
     if ((pflags & TransferFlags.CLOSING_CREDIT) != 0) setAccountFlag(cra << 4, AccountFlags.CLOSED, false);
     setStatus(p, STATUS_EXPIRED);
@@ -784,8 +740,8 @@ public final class StateMachine {
     if (idx >= transferCount || transferTimestamp(idx) != heapTs[0] || status(idx) != STATUS_PENDING) return false;
     long[] c = chunks[idx >>> CHUNK_SHIFT];
     int b = (idx & CHUNK_MASK) << 4;
-    long timeout = (c[b + UD32] >>> 32) & 0xFFFF_FFFFL;
-    return timeout > 0 && c[b + TS] + timeout * NS_PER_S == heapAt[0];
+    long timeout = (c[b + USER_DATA_32] >>> 32) & 0xFFFF_FFFFL;
+    return timeout > 0 && c[b + TIMESTAMP] + timeout * NS_PER_S == heapAt[0];
   }
 
   private static boolean heapLess(long at1, long ts1, long at2, long ts2) {
@@ -844,8 +800,8 @@ public final class StateMachine {
       if (status(i) != STATUS_PENDING) continue;
       long[] c = chunks[i >>> CHUNK_SHIFT];
       int b = (i & CHUNK_MASK) << 4;
-      long timeout = (c[b + UD32] >>> 32) & 0xFFFF_FFFFL;
-      if (timeout > 0) heapPush(c[b + TS] + timeout * NS_PER_S, c[b + TS], i);
+      long timeout = (c[b + USER_DATA_32] >>> 32) & 0xFFFF_FFFFL;
+      if (timeout > 0) heapPush(c[b + TIMESTAMP] + timeout * NS_PER_S, c[b + TIMESTAMP], i);
     }
   }
 
@@ -858,14 +814,14 @@ public final class StateMachine {
     int a = accountIndex.find(id.lo(), id.hi());
     if (a < 0) return false;
     int b = a << 4;
-    acc[b + DP] = dp.lo();
-    acc[b + DP + 1] = dp.hi();
-    acc[b + DPO] = dpo.lo();
-    acc[b + DPO + 1] = dpo.hi();
-    acc[b + CP] = cp.lo();
-    acc[b + CP + 1] = cp.hi();
-    acc[b + CPO] = cpo.lo();
-    acc[b + CPO + 1] = cpo.hi();
+    acc[b + DEBITS_PENDING] = dp.lo();
+    acc[b + DEBITS_PENDING + 1] = dp.hi();
+    acc[b + DEBITS_POSTED] = dpo.lo();
+    acc[b + DEBITS_POSTED + 1] = dpo.hi();
+    acc[b + CREDITS_PENDING] = cp.lo();
+    acc[b + CREDITS_PENDING + 1] = cp.hi();
+    acc[b + CREDITS_POSTED] = cpo.lo();
+    acc[b + CREDITS_POSTED + 1] = cpo.hi();
     setupTouched.set(a);
     return true;
   }
@@ -879,12 +835,12 @@ public final class StateMachine {
   }
 
   private int accountFlags(int b) {
-    return (int) (acc[b + LCF] >>> 48) & 0xFFFF;
+    return (int) (acc[b + LEDGER_CODE_FLAGS] >>> 48) & 0xFFFF;
   }
 
   private void setAccountFlag(int b, int flag, boolean on) {
     long f = (long) flag << 48;
-    acc[b + LCF] = on ? (acc[b + LCF] | f) : (acc[b + LCF] & ~f);
+    acc[b + LEDGER_CODE_FLAGS] = on ? (acc[b + LEDGER_CODE_FLAGS] | f) : (acc[b + LEDGER_CODE_FLAGS] & ~f);
   }
 
   private int appendTransfer(long idLo, long idHi, long drLo, long drHi, long crLo, long crHi, long amtLo,
@@ -941,7 +897,7 @@ public final class StateMachine {
       } else if (h.length < 8 * (len + 1)) {
         h = accHistory[a] = Arrays.copyOf(h, h.length + (h.length >> 1));
       }
-      System.arraycopy(acc, b + DP, h, len * 8, 8);
+      System.arraycopy(acc, b + DEBITS_PENDING, h, len * 8, 8);
     }
   }
 
@@ -954,7 +910,7 @@ public final class StateMachine {
   }
 
   long transferTimestamp(int idx) {
-    return chunks[idx >>> CHUNK_SHIFT][((idx & CHUNK_MASK) << 4) + TS];
+    return chunks[idx >>> CHUNK_SHIFT][((idx & CHUNK_MASK) << 4) + TIMESTAMP];
   }
 
   long transferLong(int idx, int field) {
@@ -980,51 +936,12 @@ public final class StateMachine {
     int hi = accountCount - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      int c = Long.compareUnsigned(acc[(mid << 4) + TS], ts);
+      int c = Long.compareUnsigned(acc[(mid << 4) + TIMESTAMP], ts);
       if (c == 0) return mid;
       if (c < 0) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
-  }
-
-  // ---- u128 arithmetic on long pairs ----
-
-  private boolean overflowed;
-
-  /** High word of (aLo,aHi)+(bLo,bHi) given the low word; sets {@link #overflowed}. */
-  private long addHi(long aLo, long aHi, long bLo, long bHi, long sumLo) {
-    long carry = Long.compareUnsigned(sumLo, aLo) < 0 ? 1 : 0;
-    long h1 = aHi + bHi;
-    boolean o1 = Long.compareUnsigned(h1, aHi) < 0;
-    long h = h1 + carry;
-    overflowed = o1 || (carry == 1 && h == 0);
-    return h;
-  }
-
-  private static boolean sumOverflows(long aLo, long aHi, long bLo, long bHi) {
-    long lo = aLo + bLo;
-    long carry = Long.compareUnsigned(lo, aLo) < 0 ? 1 : 0;
-    long h1 = aHi + bHi;
-    if (Long.compareUnsigned(h1, aHi) < 0) return true;
-    return carry == 1 && h1 + 1 == 0;
-  }
-
-  static int cmp(long aLo, long aHi, long bLo, long bHi) {
-    int c = Long.compareUnsigned(aHi, bHi);
-    return c != 0 ? c : Long.compareUnsigned(aLo, bLo);
-  }
-
-  private static void add(long[] a, int i, long lo, long hi) {
-    long s = a[i] + lo;
-    a[i + 1] = a[i + 1] + hi + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-    a[i] = s;
-  }
-
-  private static void sub(long[] a, int i, long lo, long hi) {
-    long d = a[i] - lo;
-    a[i + 1] = a[i + 1] - hi - (Long.compareUnsigned(a[i], lo) < 0 ? 1 : 0);
-    a[i] = d;
   }
 
   // ---- undo log ----
@@ -1098,8 +1015,8 @@ public final class StateMachine {
     if (idx != transferCount - 1) throw new IllegalStateException("undo out of order");
     long[] c = chunks[idx >>> CHUNK_SHIFT];
     int b = (idx & CHUNK_MASK) << 4;
-    int dra = accountIndex.find(c[b + T_DR], c[b + T_DR + 1]);
-    int cra = accountIndex.find(c[b + T_CR], c[b + T_CR + 1]);
+    int dra = accountIndex.find(c[b + DEBIT_ACCOUNT_ID], c[b + DEBIT_ACCOUNT_ID + 1]);
+    int cra = accountIndex.find(c[b + CREDIT_ACCOUNT_ID], c[b + CREDIT_ACCOUNT_ID + 1]);
     lists.pop(dra);
     lists.pop(cra);
     transferIndex.remove(c[b], c[b + 1], idx);
@@ -1202,9 +1119,9 @@ public final class StateMachine {
       int t = lists.get(a, i);
       long[] c = chunks[t >>> CHUNK_SHIFT];
       int b = (t & CHUNK_MASK) << 4;
-      long ts = c[b + TS];
+      long ts = c[b + TIMESTAMP];
       if (rev ? Long.compareUnsigned(ts, min) < 0 : Long.compareUnsigned(ts, max) > 0) break;
-      boolean isDebit = c[b + T_DR] == idLo && c[b + T_DR + 1] == idHi;
+      boolean isDebit = c[b + DEBIT_ACCOUNT_ID] == idLo && c[b + DEBIT_ACCOUNT_ID + 1] == idHi;
       if (isDebit ? !debits : !credits) continue;
       if (!transferMatches(c, b, f.userData128(), f.userData64(), f.userData32(), 0, f.code())) continue;
       out[n++] = i;
@@ -1213,11 +1130,11 @@ public final class StateMachine {
   }
 
   private static boolean transferMatches(long[] c, int b, UInt128 u128, long u64, int u32, int ledger, int code) {
-    if (!u128.isZero() && (c[b + UD128] != u128.lo() || c[b + UD128 + 1] != u128.hi())) return false;
-    if (u64 != 0 && c[b + UD64] != u64) return false;
-    if (u32 != 0 && (int) c[b + UD32] != u32) return false;
-    if (ledger != 0 && (int) c[b + LCF] != ledger) return false;
-    return code == 0 || ((int) (c[b + LCF] >>> 32) & 0xFFFF) == code;
+    if (!u128.isZero() && (c[b + USER_DATA_128] != u128.lo() || c[b + USER_DATA_128 + 1] != u128.hi())) return false;
+    if (u64 != 0 && c[b + USER_DATA_64] != u64) return false;
+    if (u32 != 0 && (int) c[b + USER_DATA_32] != u32) return false;
+    if (ledger != 0 && (int) c[b + LEDGER_CODE_FLAGS] != ledger) return false;
+    return code == 0 || ((int) (c[b + LEDGER_CODE_FLAGS] >>> 32) & 0xFFFF) == code;
   }
 
   private int lowerBound(int a, int len, long ts) {
@@ -1281,7 +1198,7 @@ public final class StateMachine {
     final int limit = effectiveLimit(f.limit());
     final boolean rev = f.reversed();
     for (int i = rev ? accountCount - 1 : 0; out.size() < limit && i >= 0 && i < accountCount; i += rev ? -1 : 1) {
-      long ts = acc[(i << 4) + TS];
+      long ts = acc[(i << 4) + TIMESTAMP];
       if (Long.compareUnsigned(ts, min) < 0 || Long.compareUnsigned(ts, max) > 0) continue;
       if (!transferMatches(acc, i << 4, f.userData128(), f.userData64(), f.userData32(), f.ledger(), f.code())) {
         continue;
@@ -1303,7 +1220,7 @@ public final class StateMachine {
     for (int i = start; out.size() < limit && i >= 0 && i < transferCount; i += rev ? -1 : 1) {
       long[] c = chunks[i >>> CHUNK_SHIFT];
       int b = (i & CHUNK_MASK) << 4;
-      long ts = c[b + TS];
+      long ts = c[b + TIMESTAMP];
       if (rev ? Long.compareUnsigned(ts, min) < 0 : Long.compareUnsigned(ts, max) > 0) break;
       if (!transferMatches(c, b, f.userData128(), f.userData64(), f.userData32(), f.ledger(), f.code())) continue;
       out.add(transfer(i));
@@ -1378,8 +1295,8 @@ public final class StateMachine {
     for (int t = 0; t < nTransfers; t++) {
       long[] c = recs[t >>> CHUNK_SHIFT];
       int b = (t & CHUNK_MASK) << 4;
-      lists.append(accountIndex.find(c[b + T_DR], c[b + T_DR + 1]), t);
-      lists.append(accountIndex.find(c[b + T_CR], c[b + T_CR + 1]), t);
+      lists.append(accountIndex.find(c[b + DEBIT_ACCOUNT_ID], c[b + DEBIT_ACCOUNT_ID + 1]), t);
+      lists.append(accountIndex.find(c[b + CREDIT_ACCOUNT_ID], c[b + CREDIT_ACCOUNT_ID + 1]), t);
     }
     try {
       idThread.join();
