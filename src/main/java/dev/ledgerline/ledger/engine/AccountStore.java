@@ -40,8 +40,18 @@ final class AccountStore {
     return records[(a << 4) + field];
   }
 
-  void set(int a, int field, long value) {
-    records[(a << 4) + field] = value;
+  /** Overwrites the four balances (the setup_balances test hook). */
+  void setBalances(int a, UInt128 debitsPending, UInt128 debitsPosted, UInt128 creditsPending,
+      UInt128 creditsPosted) {
+    final int b = a << 4;
+    records[b + DEBITS_PENDING] = debitsPending.lo();
+    records[b + DEBITS_PENDING + 1] = debitsPending.hi();
+    records[b + DEBITS_POSTED] = debitsPosted.lo();
+    records[b + DEBITS_POSTED + 1] = debitsPosted.hi();
+    records[b + CREDITS_PENDING] = creditsPending.lo();
+    records[b + CREDITS_PENDING + 1] = creditsPending.hi();
+    records[b + CREDITS_POSTED] = creditsPosted.lo();
+    records[b + CREDITS_POSTED + 1] = creditsPosted.hi();
   }
 
   int flags(int a) {
@@ -185,9 +195,12 @@ final class AccountStore {
     for (int a = 0; a < n; a++) index.insert(records[a << 4], records[(a << 4) + 1], a);
   }
 
-  /** Appends to an account's transfer list while restoring (the history is loaded separately). */
-  void restoreTransfer(int a, int transfer) {
-    lists.append(a, transfer);
+  /** Rebuilds every account's transfer list from the transfers (the history is loaded separately). */
+  void restoreTransferLists(TransferStore transfers) {
+    for (int t = 0; t < transfers.count(); t++) {
+      lists.append(find(transfers.get(t, DEBIT_ACCOUNT_ID), transfers.get(t, DEBIT_ACCOUNT_ID + 1)), t);
+      lists.append(find(transfers.get(t, CREDIT_ACCOUNT_ID), transfers.get(t, CREDIT_ACCOUNT_ID + 1)), t);
+    }
   }
 
   long memoryBytes() {

@@ -1,5 +1,7 @@
 package dev.ledgerline.ledger.engine;
 
+import java.nio.ByteBuffer;
+
 /**
  * Where each field of a stored account or transfer sits, in longs. A record is 16 longs, which is exactly its
  * 128-byte little-endian wire layout, so the same offsets (times 8) address an event in a request buffer. A u128
@@ -57,5 +59,15 @@ final class Fields {
   /** The high half of the user_data_32 word: a transfer's timeout (seconds, u32) or an account's reserved. */
   static int upperHalf(long userData32Word) {
     return (int) (userData32Word >>> 32);
+  }
+
+  /** A long field of the event at byte offset {@code off} of a request buffer. */
+  static long eventLong(ByteBuffer events, int off, int field) {
+    return events.getLong(off + field * 8);
+  }
+
+  /** The flags of the event at byte offset {@code off}. */
+  static int eventFlags(ByteBuffer events, int off) {
+    return events.getShort(off + LEDGER_CODE_FLAGS * 8 + 6) & 0xFFFF;
   }
 }

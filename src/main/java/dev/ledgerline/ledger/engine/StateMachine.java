@@ -5,23 +5,17 @@ import static dev.ledgerline.ledger.engine.TransferStore.STATUS_EXPIRED;
 import static dev.ledgerline.ledger.engine.TransferStore.STATUS_PENDING;
 import static dev.ledgerline.ledger.engine.TransferStore.STATUS_POSTED;
 import static dev.ledgerline.ledger.engine.TransferStore.STATUS_VOIDED;
+import static dev.ledgerline.ledger.model.CreateTransferResult.*;
 
 import dev.ledgerline.ledger.LedgerBackend;
-import dev.ledgerline.ledger.model.Account;
-import dev.ledgerline.ledger.model.AccountBalance;
-import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.AccountFlags;
 import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateTransferResult;
-import dev.ledgerline.ledger.model.QueryFilter;
-import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.BitSet;
-import java.util.List;
 
 /**
  * TigerBeetle 0.16.30's state machine, deterministic and single-threaded: whole batches in with their prepare
@@ -43,6 +37,8 @@ public final class StateMachine {
   private static final int LINKED_EVENT_FAILED = 1;
   private static final int LINKED_EVENT_CHAIN_OPEN = 2;
   private static final int TIMESTAMP_MUST_BE_ZERO = 3;
+  /** Events whose id-index slots are prefetched at a time. */
+  private static final int PREFETCH = 256;
   private static final boolean[] TRANSIENT = new boolean[CreateTransferResult.values().length];
 
   static {
@@ -61,7 +57,8 @@ public final class StateMachine {
   final TransferStore transfers;
   private final ExpiryQueue expiry;
   private final UndoLog undo = new UndoLog();
-  private final Queries queries;
+  /** The read operations (lookups, account history, query filters). */
+  final Queries queries;
 
   /** Ids that failed with a transient error: they can never succeed. */
   final U128Set orphans = new U128Set();
@@ -91,92 +88,39 @@ public final class StateMachine {
     queries = new Queries(accounts, transfers);
   }
 
-  // =====================================================================================================
-  // Batches
-  // =====================================================================================================
-
-  /** Collects the failures of one batch (index, code), ascending. */
-  public static final class Results {
-    int[] index = new int[64];
-    int[] code = new int[64];
-    int count;
-
-    void reset() {
-      count = 0;
-    }
-
-    void add(int i, int c) {
-      if (count == index.length) {
-        index = Arrays.copyOf(index, count * 2);
-        code = Arrays.copyOf(code, count * 2);
-      }
-      index[count] = i;
-      code[count] = c;
-      count++;
-    }
-
-    public int count() {
-      return count;
-    }
-
-    public int index(int i) {
-      return index[i];
-    }
-
-    public int code(int i) {
-      return code[i];
-    }
-  }
+  // ---- Batches ----
 
   /** Executes a create_accounts batch of {@code n} 128-byte events (little-endian buffer) at prepare timestamp T. */
-  public void createAccounts(ByteBuffer events, int base, int n, long prepareTimestamp, Results out) {
+  public void createAccounts(ByteBuffer events, int base, int n, long prepareTimestamp, BatchResults out) {
     execute(false, events, base, n, prepareTimestamp, out);
   }
 
-  public void createTransfers(ByteBuffer events, int base, int n, long prepareTimestamp, Results out) {
+  public void createTransfers(ByteBuffer events, int base, int n, long prepareTimestamp, BatchResults out) {
     execute(true, events, base, n, prepareTimestamp, out);
   }
 
-  /** Keeps the prefetch loop from being optimised away. */
-  long prefetchSink;
-
-  private static final int PREFETCH = 256;
-
-  /**
-   * Touches the id-index slots of the next events before executing them: independent loads in a tight loop let
-   * their cache misses overlap, where the dependent lookups during execution would wait for each in turn.
-   */
-  private void prefetch(ByteBuffer ev, int off, int count) {
-    long sink = 0;
-    for (int k = 0; k < count; k++) {
-      int o = off + k * BYTES;
-      sink += transfers.touch(ev.getLong(o + ID * 8), ev.getLong(o + (ID + 1) * 8));
-    }
-    prefetchSink += sink;
-  }
-
-  private void execute(boolean transferEvents, ByteBuffer ev, int base, int n, long prepareTimestamp, Results out) {
+  private void execute(boolean transferEvents, ByteBuffer ev, int base, int n, long prepareTimestamp, BatchResults out) {
     if (ev.order() != ByteOrder.LITTLE_ENDIAN) throw new IllegalArgumentException("events must be little-endian");
     if (n > LedgerBackend.BATCH_MAX) throw new IllegalArgumentException("batch too large: " + n);
     out.reset();
     commitTimestamp = prepareTimestamp;
     if (n == 0) return;
     final int importedFlag = transferEvents ? TransferFlags.IMPORTED : AccountFlags.IMPORTED;
-    final int notExpected = transferEvents ? tr(CreateTransferResult.IMPORTED_EVENT_NOT_EXPECTED)
+    final int notExpected = transferEvents ? tr(IMPORTED_EVENT_NOT_EXPECTED)
         : ar(CreateAccountResult.IMPORTED_EVENT_NOT_EXPECTED);
-    final int expected = transferEvents ? tr(CreateTransferResult.IMPORTED_EVENT_EXPECTED)
+    final int expected = transferEvents ? tr(IMPORTED_EVENT_EXPECTED)
         : ar(CreateAccountResult.IMPORTED_EVENT_EXPECTED);
-    final int outOfRange = transferEvents ? tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_OUT_OF_RANGE)
+    final int outOfRange = transferEvents ? tr(IMPORTED_EVENT_TIMESTAMP_OUT_OF_RANGE)
         : ar(CreateAccountResult.IMPORTED_EVENT_TIMESTAMP_OUT_OF_RANGE);
-    final int mustNotAdvance = transferEvents ? tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_NOT_ADVANCE)
+    final int mustNotAdvance = transferEvents ? tr(IMPORTED_EVENT_TIMESTAMP_MUST_NOT_ADVANCE)
         : ar(CreateAccountResult.IMPORTED_EVENT_TIMESTAMP_MUST_NOT_ADVANCE);
-    final boolean firstImported = (flagsAt(ev, base) & importedFlag) != 0;
+    final boolean firstImported = (eventFlags(ev, base) & importedFlag) != 0;
     int chainStart = -1;
     boolean chainBroken = false;
     for (int i = 0; i < n; i++) {
       final int off = base + i * BYTES;
-      if (transferEvents && (i & (PREFETCH - 1)) == 0) prefetch(ev, off, Math.min(PREFETCH, n - i));
-      final int flags = flagsAt(ev, off);
+      if (transferEvents && (i & (PREFETCH - 1)) == 0) transfers.prefetch(ev, off, Math.min(PREFETCH, n - i));
+      final int flags = eventFlags(ev, off);
       final boolean linked = (flags & 1) != 0;
       int r;
       evaluate:
@@ -238,24 +182,13 @@ public final class StateMachine {
     }
   }
 
-  private static int flagsAt(ByteBuffer ev, int off) {
-    return ev.getShort(off + LEDGER_CODE_FLAGS * 8 + 6) & 0xFFFF;
-  }
-
-  /** A long field of the event at {@code off}. */
-  private static long field(ByteBuffer events, int off, int field) {
-    return events.getLong(off + field * 8);
-  }
-
-  // =====================================================================================================
-  // create_account
-  // =====================================================================================================
+  // ---- create_account ----
 
   private int createAccount(ByteBuffer events, int off, long ts) {
-    final long idLo = field(events, off, ID);
-    final long idHi = field(events, off, ID + 1);
-    final long userData32Word = field(events, off, USER_DATA_32);
-    final long ledgerCodeFlags = field(events, off, LEDGER_CODE_FLAGS);
+    final long idLo = eventLong(events, off, ID);
+    final long idHi = eventLong(events, off, ID + 1);
+    final long userData32Word = eventLong(events, off, USER_DATA_32);
+    final long ledgerCodeFlags = eventLong(events, off, LEDGER_CODE_FLAGS);
     final int ledger = Fields.ledger(ledgerCodeFlags);
     final int code = Fields.code(ledgerCodeFlags);
     final int flags = Fields.flags(ledgerCodeFlags);
@@ -288,23 +221,23 @@ public final class StateMachine {
   }
 
   private static boolean eventFieldZero(ByteBuffer events, int off, int field) {
-    return U128.isZero(field(events, off, field), field(events, off, field + 1));
+    return U128.isZero(eventLong(events, off, field), eventLong(events, off, field + 1));
   }
 
   private int accountExists(int a, ByteBuffer events, int off) {
-    final long ledgerCodeFlags = field(events, off, LEDGER_CODE_FLAGS);
+    final long ledgerCodeFlags = eventLong(events, off, LEDGER_CODE_FLAGS);
     final long existingLedgerCodeFlags = accounts.get(a, LEDGER_CODE_FLAGS);
     if (Fields.flags(existingLedgerCodeFlags) != Fields.flags(ledgerCodeFlags)) {
       return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_FLAGS);
     }
-    if (accounts.get(a, USER_DATA_128) != field(events, off, USER_DATA_128)
-        || accounts.get(a, USER_DATA_128 + 1) != field(events, off, USER_DATA_128 + 1)) {
+    if (accounts.get(a, USER_DATA_128) != eventLong(events, off, USER_DATA_128)
+        || accounts.get(a, USER_DATA_128 + 1) != eventLong(events, off, USER_DATA_128 + 1)) {
       return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
     }
-    if (accounts.get(a, USER_DATA_64) != field(events, off, USER_DATA_64)) {
+    if (accounts.get(a, USER_DATA_64) != eventLong(events, off, USER_DATA_64)) {
       return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
     }
-    if (userData32(accounts.get(a, USER_DATA_32)) != userData32(field(events, off, USER_DATA_32))) {
+    if (userData32(accounts.get(a, USER_DATA_32)) != userData32(eventLong(events, off, USER_DATA_32))) {
       return ar(CreateAccountResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
     }
     if (Fields.ledger(existingLedgerCodeFlags) != Fields.ledger(ledgerCodeFlags)) {
@@ -316,71 +249,59 @@ public final class StateMachine {
     return ar(CreateAccountResult.EXISTS);
   }
 
-  // =====================================================================================================
-  // create_transfer
-  // =====================================================================================================
+  // ---- create_transfer ----
 
   private int createTransfer(ByteBuffer events, int off, long ts) {
     final TransferEvent t = this.t;
     t.load(events, off);
-    if ((t.flags & TransferFlags.PADDING_MASK) != 0) return tr(CreateTransferResult.RESERVED_FLAG);
-    if (U128.isZero(t.idLo, t.idHi)) return tr(CreateTransferResult.ID_MUST_NOT_BE_ZERO);
-    if (U128.isMax(t.idLo, t.idHi)) return tr(CreateTransferResult.ID_MUST_NOT_BE_INT_MAX);
+    if ((t.flags & TransferFlags.PADDING_MASK) != 0) return tr(RESERVED_FLAG);
+    if (U128.isZero(t.idLo, t.idHi)) return tr(ID_MUST_NOT_BE_ZERO);
+    if (U128.isMax(t.idLo, t.idHi)) return tr(ID_MUST_NOT_BE_INT_MAX);
     final int existing = transfers.find(t.idLo, t.idHi);
     if (existing >= 0) return transferExists(existing);
-    if (orphans.size() > 0 && orphans.contains(t.idLo, t.idHi)) return tr(CreateTransferResult.ID_ALREADY_FAILED);
+    if (orphans.size() > 0 && orphans.contains(t.idLo, t.idHi)) return tr(ID_ALREADY_FAILED);
     if ((t.flags & (TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)) != 0) {
       return postOrVoid(ts);
     }
-    if (U128.isZero(t.debitAccountIdLo, t.debitAccountIdHi)) {
-      return tr(CreateTransferResult.DEBIT_ACCOUNT_ID_MUST_NOT_BE_ZERO);
-    }
-    if (U128.isMax(t.debitAccountIdLo, t.debitAccountIdHi)) {
-      return tr(CreateTransferResult.DEBIT_ACCOUNT_ID_MUST_NOT_BE_INT_MAX);
-    }
-    if (U128.isZero(t.creditAccountIdLo, t.creditAccountIdHi)) {
-      return tr(CreateTransferResult.CREDIT_ACCOUNT_ID_MUST_NOT_BE_ZERO);
-    }
-    if (U128.isMax(t.creditAccountIdLo, t.creditAccountIdHi)) {
-      return tr(CreateTransferResult.CREDIT_ACCOUNT_ID_MUST_NOT_BE_INT_MAX);
-    }
+    if (U128.isZero(t.debitAccountIdLo, t.debitAccountIdHi)) return tr(DEBIT_ACCOUNT_ID_MUST_NOT_BE_ZERO);
+    if (U128.isMax(t.debitAccountIdLo, t.debitAccountIdHi)) return tr(DEBIT_ACCOUNT_ID_MUST_NOT_BE_INT_MAX);
+    if (U128.isZero(t.creditAccountIdLo, t.creditAccountIdHi)) return tr(CREDIT_ACCOUNT_ID_MUST_NOT_BE_ZERO);
+    if (U128.isMax(t.creditAccountIdLo, t.creditAccountIdHi)) return tr(CREDIT_ACCOUNT_ID_MUST_NOT_BE_INT_MAX);
     if (t.debitAccountIdLo == t.creditAccountIdLo && t.debitAccountIdHi == t.creditAccountIdHi) {
-      return tr(CreateTransferResult.ACCOUNTS_MUST_BE_DIFFERENT);
+      return tr(ACCOUNTS_MUST_BE_DIFFERENT);
     }
-    if (!U128.isZero(t.pendingIdLo, t.pendingIdHi)) return tr(CreateTransferResult.PENDING_ID_MUST_BE_ZERO);
+    if (!U128.isZero(t.pendingIdLo, t.pendingIdHi)) return tr(PENDING_ID_MUST_BE_ZERO);
     final boolean pending = (t.flags & TransferFlags.PENDING) != 0;
     if (!pending) {
-      if (t.timeout != 0) return tr(CreateTransferResult.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER);
+      if (t.timeout != 0) return tr(TIMEOUT_RESERVED_FOR_PENDING_TRANSFER);
       if ((t.flags & (TransferFlags.CLOSING_DEBIT | TransferFlags.CLOSING_CREDIT)) != 0) {
-        return tr(CreateTransferResult.CLOSING_TRANSFER_MUST_BE_PENDING);
+        return tr(CLOSING_TRANSFER_MUST_BE_PENDING);
       }
     }
-    if (t.ledger == 0) return tr(CreateTransferResult.LEDGER_MUST_NOT_BE_ZERO);
-    if (t.code == 0) return tr(CreateTransferResult.CODE_MUST_NOT_BE_ZERO);
+    if (t.ledger == 0) return tr(LEDGER_MUST_NOT_BE_ZERO);
+    if (t.code == 0) return tr(CODE_MUST_NOT_BE_ZERO);
     final AccountStore accounts = this.accounts;
     final int dr = accounts.find(t.debitAccountIdLo, t.debitAccountIdHi);
-    if (dr < 0) return tr(CreateTransferResult.DEBIT_ACCOUNT_NOT_FOUND);
+    if (dr < 0) return tr(DEBIT_ACCOUNT_NOT_FOUND);
     final int cr = accounts.find(t.creditAccountIdLo, t.creditAccountIdHi);
-    if (cr < 0) return tr(CreateTransferResult.CREDIT_ACCOUNT_NOT_FOUND);
+    if (cr < 0) return tr(CREDIT_ACCOUNT_NOT_FOUND);
     final int drLedger = Fields.ledger(accounts.get(dr, LEDGER_CODE_FLAGS));
-    if (drLedger != Fields.ledger(accounts.get(cr, LEDGER_CODE_FLAGS))) {
-      return tr(CreateTransferResult.ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER);
-    }
-    if (t.ledger != drLedger) return tr(CreateTransferResult.TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS);
+    if (drLedger != Fields.ledger(accounts.get(cr, LEDGER_CODE_FLAGS))) return tr(ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER);
+    if (t.ledger != drLedger) return tr(TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS);
     if ((t.flags & TransferFlags.IMPORTED) != 0) {
-      if (importedTransferRegresses(ts)) return tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_NOT_REGRESS);
+      if (importedTransferRegresses(ts)) return tr(IMPORTED_EVENT_TIMESTAMP_MUST_NOT_REGRESS);
       if (Long.compareUnsigned(ts, accounts.timestamp(dr)) <= 0) {
-        return tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_POSTDATE_DEBIT_ACCOUNT);
+        return tr(IMPORTED_EVENT_TIMESTAMP_MUST_POSTDATE_DEBIT_ACCOUNT);
       }
       if (Long.compareUnsigned(ts, accounts.timestamp(cr)) <= 0) {
-        return tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_POSTDATE_CREDIT_ACCOUNT);
+        return tr(IMPORTED_EVENT_TIMESTAMP_MUST_POSTDATE_CREDIT_ACCOUNT);
       }
-      if (t.timeout != 0) return tr(CreateTransferResult.IMPORTED_EVENT_TIMEOUT_MUST_BE_ZERO);
+      if (t.timeout != 0) return tr(IMPORTED_EVENT_TIMEOUT_MUST_BE_ZERO);
     }
     final int drFlags = accounts.flags(dr);
     final int crFlags = accounts.flags(cr);
-    if ((drFlags & AccountFlags.CLOSED) != 0) return tr(CreateTransferResult.DEBIT_ACCOUNT_ALREADY_CLOSED);
-    if ((crFlags & AccountFlags.CLOSED) != 0) return tr(CreateTransferResult.CREDIT_ACCOUNT_ALREADY_CLOSED);
+    if ((drFlags & AccountFlags.CLOSED) != 0) return tr(DEBIT_ACCOUNT_ALREADY_CLOSED);
+    if ((crFlags & AccountFlags.CLOSED) != 0) return tr(CREDIT_ACCOUNT_ALREADY_CLOSED);
 
     final long drDebitsPendingLo = accounts.get(dr, DEBITS_PENDING);
     final long drDebitsPendingHi = accounts.get(dr, DEBITS_PENDING + 1);
@@ -426,36 +347,30 @@ public final class StateMachine {
     }
     if (pending) {
       if (U128.sumOverflows(amountLo, amountHi, drDebitsPendingLo, drDebitsPendingHi)) {
-        return tr(CreateTransferResult.OVERFLOWS_DEBITS_PENDING);
+        return tr(OVERFLOWS_DEBITS_PENDING);
       }
       if (U128.sumOverflows(amountLo, amountHi, crCreditsPendingLo, crCreditsPendingHi)) {
-        return tr(CreateTransferResult.OVERFLOWS_CREDITS_PENDING);
+        return tr(OVERFLOWS_CREDITS_PENDING);
       }
     }
-    if (U128.sumOverflows(amountLo, amountHi, drDebitsPostedLo, drDebitsPostedHi)) {
-      return tr(CreateTransferResult.OVERFLOWS_DEBITS_POSTED);
-    }
+    if (U128.sumOverflows(amountLo, amountHi, drDebitsPostedLo, drDebitsPostedHi)) return tr(OVERFLOWS_DEBITS_POSTED);
     if (U128.sumOverflows(amountLo, amountHi, crCreditsPostedLo, crCreditsPostedHi)) {
-      return tr(CreateTransferResult.OVERFLOWS_CREDITS_POSTED);
+      return tr(OVERFLOWS_CREDITS_POSTED);
     }
-    if (U128.sumOverflows(amountLo, amountHi, drDebitsLo, drDebitsHi)) {
-      return tr(CreateTransferResult.OVERFLOWS_DEBITS);
-    }
-    if (U128.sumOverflows(amountLo, amountHi, crCreditsLo, crCreditsHi)) {
-      return tr(CreateTransferResult.OVERFLOWS_CREDITS);
-    }
+    if (U128.sumOverflows(amountLo, amountHi, drDebitsLo, drDebitsHi)) return tr(OVERFLOWS_DEBITS);
+    if (U128.sumOverflows(amountLo, amountHi, crCreditsLo, crCreditsHi)) return tr(OVERFLOWS_CREDITS);
     final long timeoutNs = (t.timeout & 0xFFFF_FFFFL) * NS_PER_S;
-    if (timeoutNs > TIMESTAMP_MAX - ts) return tr(CreateTransferResult.OVERFLOWS_TIMEOUT);
+    if (timeoutNs > TIMESTAMP_MAX - ts) return tr(OVERFLOWS_TIMEOUT);
     // debits + amount > credits_posted (the sums cannot overflow: checked above)
     if ((drFlags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS) != 0
         && U128.compare(U128.sumLo(drDebitsLo, amountLo), U128.sumHi(drDebitsLo, drDebitsHi, amountLo, amountHi),
             drCreditsPostedLo, drCreditsPostedHi) > 0) {
-      return tr(CreateTransferResult.EXCEEDS_CREDITS);
+      return tr(EXCEEDS_CREDITS);
     }
     if ((crFlags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS) != 0
         && U128.compare(U128.sumLo(crCreditsLo, amountLo), U128.sumHi(crCreditsLo, crCreditsHi, amountLo, amountHi),
             crDebitsPostedLo, crDebitsPostedHi) > 0) {
-      return tr(CreateTransferResult.EXCEEDS_DEBITS);
+      return tr(EXCEEDS_DEBITS);
     }
 
     // ---- success ----
@@ -484,46 +399,38 @@ public final class StateMachine {
   private int transferExists(int e) {
     final TransferEvent t = this.t;
     final long existingLedgerCodeFlags = transfers.get(e, LEDGER_CODE_FLAGS);
-    if (Fields.flags(existingLedgerCodeFlags) != t.flags) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_FLAGS);
+    if (Fields.flags(existingLedgerCodeFlags) != t.flags) return tr(EXISTS_WITH_DIFFERENT_FLAGS);
     if (transfers.get(e, PENDING_ID) != t.pendingIdLo || transfers.get(e, PENDING_ID + 1) != t.pendingIdHi) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_PENDING_ID);
+      return tr(EXISTS_WITH_DIFFERENT_PENDING_ID);
     }
-    if (upperHalf(transfers.get(e, USER_DATA_32)) != t.timeout) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_TIMEOUT);
-    }
+    if (upperHalf(transfers.get(e, USER_DATA_32)) != t.timeout) return tr(EXISTS_WITH_DIFFERENT_TIMEOUT);
     if ((t.flags & (TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER)) != 0) {
       return postOrVoidExists(e);
     }
     if (transfers.get(e, DEBIT_ACCOUNT_ID) != t.debitAccountIdLo
         || transfers.get(e, DEBIT_ACCOUNT_ID + 1) != t.debitAccountIdHi) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID);
+      return tr(EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID);
     }
     if (transfers.get(e, CREDIT_ACCOUNT_ID) != t.creditAccountIdLo
         || transfers.get(e, CREDIT_ACCOUNT_ID + 1) != t.creditAccountIdHi) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID);
+      return tr(EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID);
     }
     if ((t.flags & (TransferFlags.BALANCING_DEBIT | TransferFlags.BALANCING_CREDIT)) != 0) {
       // A balancing transfer may have stored less than it asked for.
       if (U128.compare(t.amountLo, t.amountHi, transfers.get(e, AMOUNT), transfers.get(e, AMOUNT + 1)) < 0) {
-        return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
+        return tr(EXISTS_WITH_DIFFERENT_AMOUNT);
       }
     } else if (transfers.get(e, AMOUNT) != t.amountLo || transfers.get(e, AMOUNT + 1) != t.amountHi) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
+      return tr(EXISTS_WITH_DIFFERENT_AMOUNT);
     }
     if (transfers.get(e, USER_DATA_128) != t.userData128Lo || transfers.get(e, USER_DATA_128 + 1) != t.userData128Hi) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
+      return tr(EXISTS_WITH_DIFFERENT_USER_DATA_128);
     }
-    if (transfers.get(e, USER_DATA_64) != t.userData64) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
-    }
-    if (userData32(transfers.get(e, USER_DATA_32)) != t.userData32) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
-    }
-    if (Fields.ledger(existingLedgerCodeFlags) != t.ledger) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_LEDGER);
-    }
-    if (Fields.code(existingLedgerCodeFlags) != t.code) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CODE);
-    return tr(CreateTransferResult.EXISTS);
+    if (transfers.get(e, USER_DATA_64) != t.userData64) return tr(EXISTS_WITH_DIFFERENT_USER_DATA_64);
+    if (userData32(transfers.get(e, USER_DATA_32)) != t.userData32) return tr(EXISTS_WITH_DIFFERENT_USER_DATA_32);
+    if (Fields.ledger(existingLedgerCodeFlags) != t.ledger) return tr(EXISTS_WITH_DIFFERENT_LEDGER);
+    if (Fields.code(existingLedgerCodeFlags) != t.code) return tr(EXISTS_WITH_DIFFERENT_CODE);
+    return tr(EXISTS);
   }
 
   /** An existing post or void: a zero event field stands for the pending transfer's value. */
@@ -533,48 +440,44 @@ public final class StateMachine {
     if (!U128.isZero(t.debitAccountIdLo, t.debitAccountIdHi)
         && (transfers.get(e, DEBIT_ACCOUNT_ID) != t.debitAccountIdLo
             || transfers.get(e, DEBIT_ACCOUNT_ID + 1) != t.debitAccountIdHi)) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID);
+      return tr(EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID);
     }
     if (!U128.isZero(t.creditAccountIdLo, t.creditAccountIdHi)
         && (transfers.get(e, CREDIT_ACCOUNT_ID) != t.creditAccountIdLo
             || transfers.get(e, CREDIT_ACCOUNT_ID + 1) != t.creditAccountIdHi)) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID);
+      return tr(EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID);
     }
     final boolean isVoid = (t.flags & TransferFlags.VOID_PENDING_TRANSFER) != 0;
     final boolean fullAmount = isVoid ? U128.isZero(t.amountLo, t.amountHi) : U128.isMax(t.amountLo, t.amountHi);
     if (fullAmount) {
-      if (!sameU128(e, p, AMOUNT)) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
+      if (!sameU128(e, p, AMOUNT)) return tr(EXISTS_WITH_DIFFERENT_AMOUNT);
     } else if (transfers.get(e, AMOUNT) != t.amountLo || transfers.get(e, AMOUNT + 1) != t.amountHi) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT);
+      return tr(EXISTS_WITH_DIFFERENT_AMOUNT);
     }
     if (U128.isZero(t.userData128Lo, t.userData128Hi)) {
-      if (!sameU128(e, p, USER_DATA_128)) return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
+      if (!sameU128(e, p, USER_DATA_128)) return tr(EXISTS_WITH_DIFFERENT_USER_DATA_128);
     } else if (transfers.get(e, USER_DATA_128) != t.userData128Lo
         || transfers.get(e, USER_DATA_128 + 1) != t.userData128Hi) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128);
+      return tr(EXISTS_WITH_DIFFERENT_USER_DATA_128);
     }
     if (t.userData64 == 0) {
       if (transfers.get(e, USER_DATA_64) != transfers.get(p, USER_DATA_64)) {
-        return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
+        return tr(EXISTS_WITH_DIFFERENT_USER_DATA_64);
       }
     } else if (transfers.get(e, USER_DATA_64) != t.userData64) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64);
+      return tr(EXISTS_WITH_DIFFERENT_USER_DATA_64);
     }
     if (t.userData32 == 0) {
       if (userData32(transfers.get(e, USER_DATA_32)) != userData32(transfers.get(p, USER_DATA_32))) {
-        return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
+        return tr(EXISTS_WITH_DIFFERENT_USER_DATA_32);
       }
     } else if (userData32(transfers.get(e, USER_DATA_32)) != t.userData32) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32);
+      return tr(EXISTS_WITH_DIFFERENT_USER_DATA_32);
     }
     final long existingLedgerCodeFlags = transfers.get(e, LEDGER_CODE_FLAGS);
-    if (t.ledger != 0 && Fields.ledger(existingLedgerCodeFlags) != t.ledger) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_LEDGER);
-    }
-    if (t.code != 0 && Fields.code(existingLedgerCodeFlags) != t.code) {
-      return tr(CreateTransferResult.EXISTS_WITH_DIFFERENT_CODE);
-    }
-    return tr(CreateTransferResult.EXISTS);
+    if (t.ledger != 0 && Fields.ledger(existingLedgerCodeFlags) != t.ledger) return tr(EXISTS_WITH_DIFFERENT_LEDGER);
+    if (t.code != 0 && Fields.code(existingLedgerCodeFlags) != t.code) return tr(EXISTS_WITH_DIFFERENT_CODE);
+    return tr(EXISTS);
   }
 
   private boolean sameU128(int a, int b, int field) {
@@ -587,35 +490,33 @@ public final class StateMachine {
     final boolean isVoid = (t.flags & TransferFlags.VOID_PENDING_TRANSFER) != 0;
     if ((isPost && isVoid) || (t.flags & (TransferFlags.PENDING | TransferFlags.BALANCING_DEBIT
         | TransferFlags.BALANCING_CREDIT | TransferFlags.CLOSING_DEBIT | TransferFlags.CLOSING_CREDIT)) != 0) {
-      return tr(CreateTransferResult.FLAGS_ARE_MUTUALLY_EXCLUSIVE);
+      return tr(FLAGS_ARE_MUTUALLY_EXCLUSIVE);
     }
-    if (U128.isZero(t.pendingIdLo, t.pendingIdHi)) return tr(CreateTransferResult.PENDING_ID_MUST_NOT_BE_ZERO);
-    if (U128.isMax(t.pendingIdLo, t.pendingIdHi)) return tr(CreateTransferResult.PENDING_ID_MUST_NOT_BE_INT_MAX);
-    if (t.pendingIdLo == t.idLo && t.pendingIdHi == t.idHi) return tr(CreateTransferResult.PENDING_ID_MUST_BE_DIFFERENT);
-    if (t.timeout != 0) return tr(CreateTransferResult.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER);
+    if (U128.isZero(t.pendingIdLo, t.pendingIdHi)) return tr(PENDING_ID_MUST_NOT_BE_ZERO);
+    if (U128.isMax(t.pendingIdLo, t.pendingIdHi)) return tr(PENDING_ID_MUST_NOT_BE_INT_MAX);
+    if (t.pendingIdLo == t.idLo && t.pendingIdHi == t.idHi) return tr(PENDING_ID_MUST_BE_DIFFERENT);
+    if (t.timeout != 0) return tr(TIMEOUT_RESERVED_FOR_PENDING_TRANSFER);
     final int p = transfers.find(t.pendingIdLo, t.pendingIdHi);
-    if (p < 0) return tr(CreateTransferResult.PENDING_TRANSFER_NOT_FOUND);
+    if (p < 0) return tr(PENDING_TRANSFER_NOT_FOUND);
     final long pendingLedgerCodeFlags = transfers.get(p, LEDGER_CODE_FLAGS);
     final int pendingFlags = Fields.flags(pendingLedgerCodeFlags);
-    if ((pendingFlags & TransferFlags.PENDING) == 0) return tr(CreateTransferResult.PENDING_TRANSFER_NOT_PENDING);
+    if ((pendingFlags & TransferFlags.PENDING) == 0) return tr(PENDING_TRANSFER_NOT_PENDING);
     final long pendingDebitAccountIdLo = transfers.get(p, DEBIT_ACCOUNT_ID);
     final long pendingDebitAccountIdHi = transfers.get(p, DEBIT_ACCOUNT_ID + 1);
     final long pendingCreditAccountIdLo = transfers.get(p, CREDIT_ACCOUNT_ID);
     final long pendingCreditAccountIdHi = transfers.get(p, CREDIT_ACCOUNT_ID + 1);
     if (!U128.isZero(t.debitAccountIdLo, t.debitAccountIdHi)
         && (t.debitAccountIdLo != pendingDebitAccountIdLo || t.debitAccountIdHi != pendingDebitAccountIdHi)) {
-      return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_DEBIT_ACCOUNT_ID);
+      return tr(PENDING_TRANSFER_HAS_DIFFERENT_DEBIT_ACCOUNT_ID);
     }
     if (!U128.isZero(t.creditAccountIdLo, t.creditAccountIdHi)
         && (t.creditAccountIdLo != pendingCreditAccountIdLo || t.creditAccountIdHi != pendingCreditAccountIdHi)) {
-      return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_CREDIT_ACCOUNT_ID);
+      return tr(PENDING_TRANSFER_HAS_DIFFERENT_CREDIT_ACCOUNT_ID);
     }
     if (t.ledger != 0 && t.ledger != Fields.ledger(pendingLedgerCodeFlags)) {
-      return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_LEDGER);
+      return tr(PENDING_TRANSFER_HAS_DIFFERENT_LEDGER);
     }
-    if (t.code != 0 && t.code != Fields.code(pendingLedgerCodeFlags)) {
-      return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_CODE);
-    }
+    if (t.code != 0 && t.code != Fields.code(pendingLedgerCodeFlags)) return tr(PENDING_TRANSFER_HAS_DIFFERENT_CODE);
     final long pendingAmountLo = transfers.get(p, AMOUNT);
     final long pendingAmountHi = transfers.get(p, AMOUNT + 1);
     // A void's zero amount and a post's maximum amount stand for the pending amount.
@@ -623,31 +524,27 @@ public final class StateMachine {
     final long amountLo = fullAmount ? pendingAmountLo : t.amountLo;
     final long amountHi = fullAmount ? pendingAmountHi : t.amountHi;
     if (U128.compare(amountLo, amountHi, pendingAmountLo, pendingAmountHi) > 0) {
-      return tr(CreateTransferResult.EXCEEDS_PENDING_TRANSFER_AMOUNT);
+      return tr(EXCEEDS_PENDING_TRANSFER_AMOUNT);
     }
     if (isVoid && U128.compare(amountLo, amountHi, pendingAmountLo, pendingAmountHi) < 0) {
-      return tr(CreateTransferResult.PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT);
+      return tr(PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT);
     }
     final byte status = transfers.status(p);
-    if (status == STATUS_POSTED) return tr(CreateTransferResult.PENDING_TRANSFER_ALREADY_POSTED);
-    if (status == STATUS_VOIDED) return tr(CreateTransferResult.PENDING_TRANSFER_ALREADY_VOIDED);
-    if (status == STATUS_EXPIRED) return tr(CreateTransferResult.PENDING_TRANSFER_EXPIRED);
+    if (status == STATUS_POSTED) return tr(PENDING_TRANSFER_ALREADY_POSTED);
+    if (status == STATUS_VOIDED) return tr(PENDING_TRANSFER_ALREADY_VOIDED);
+    if (status == STATUS_EXPIRED) return tr(PENDING_TRANSFER_EXPIRED);
     final long pendingTimeout = transfers.timeout(p);
     if (pendingTimeout > 0
         && Long.compareUnsigned(transfers.timestamp(p) + pendingTimeout * NS_PER_S, ts) <= 0) {
-      return tr(CreateTransferResult.PENDING_TRANSFER_EXPIRED);
+      return tr(PENDING_TRANSFER_EXPIRED);
     }
     if ((t.flags & TransferFlags.IMPORTED) != 0 && importedTransferRegresses(ts)) {
-      return tr(CreateTransferResult.IMPORTED_EVENT_TIMESTAMP_MUST_NOT_REGRESS);
+      return tr(IMPORTED_EVENT_TIMESTAMP_MUST_NOT_REGRESS);
     }
     final int dr = accounts.find(pendingDebitAccountIdLo, pendingDebitAccountIdHi);
     final int cr = accounts.find(pendingCreditAccountIdLo, pendingCreditAccountIdHi);
-    if (!isVoid && (accounts.flags(dr) & AccountFlags.CLOSED) != 0) {
-      return tr(CreateTransferResult.DEBIT_ACCOUNT_ALREADY_CLOSED);
-    }
-    if (!isVoid && (accounts.flags(cr) & AccountFlags.CLOSED) != 0) {
-      return tr(CreateTransferResult.CREDIT_ACCOUNT_ALREADY_CLOSED);
-    }
+    if (!isVoid && (accounts.flags(dr) & AccountFlags.CLOSED) != 0) return tr(DEBIT_ACCOUNT_ALREADY_CLOSED);
+    if (!isVoid && (accounts.flags(cr) & AccountFlags.CLOSED) != 0) return tr(CREDIT_ACCOUNT_ALREADY_CLOSED);
 
     // ---- success ----
     if (undo.isOpen()) {
@@ -690,9 +587,7 @@ public final class StateMachine {
     if (undo.isOpen()) undo.transferInserted(transfer);
   }
 
-  // =====================================================================================================
-  // Expiry (pulse)
-  // =====================================================================================================
+  // ---- Expiry (pulse) ----
 
   /** The earliest expiry time of a pending transfer, or {@link Long#MAX_VALUE} if none. */
   public long nextExpiry() {
@@ -723,30 +618,19 @@ public final class StateMachine {
     transfers.setStatus(p, STATUS_EXPIRED);
   }
 
-  // =====================================================================================================
-  // Test hook: setup_balances
-  // =====================================================================================================
+  // ---- Test hook: setup_balances ----
 
   /** Overwrites an account's balances (test hook); returns false if the account does not exist. */
   public boolean setupBalances(UInt128 id, UInt128 debitsPending, UInt128 debitsPosted, UInt128 creditsPending,
       UInt128 creditsPosted) {
     final int a = accounts.find(id.lo(), id.hi());
     if (a < 0) return false;
-    accounts.set(a, DEBITS_PENDING, debitsPending.lo());
-    accounts.set(a, DEBITS_PENDING + 1, debitsPending.hi());
-    accounts.set(a, DEBITS_POSTED, debitsPosted.lo());
-    accounts.set(a, DEBITS_POSTED + 1, debitsPosted.hi());
-    accounts.set(a, CREDITS_PENDING, creditsPending.lo());
-    accounts.set(a, CREDITS_PENDING + 1, creditsPending.hi());
-    accounts.set(a, CREDITS_POSTED, creditsPosted.lo());
-    accounts.set(a, CREDITS_POSTED + 1, creditsPosted.hi());
+    accounts.setBalances(a, debitsPending, debitsPosted, creditsPending, creditsPosted);
     setupTouched.set(a);
     return true;
   }
 
-  // =====================================================================================================
-  // Reads
-  // =====================================================================================================
+  // ---- Reads ----
 
   public int accountCount() {
     return accounts.count();
@@ -764,46 +648,7 @@ public final class StateMachine {
     return transfers.find(lo, hi);
   }
 
-  public Account account(int a) {
-    return accounts.account(a);
-  }
-
-  public Transfer transfer(int transfer) {
-    return transfers.transfer(transfer);
-  }
-
-  /** Status of a pending transfer (0 none, 1 pending, 2 posted, 3 voided, 4 expired). */
-  public int pendingStatus(int transfer) {
-    return transfers.status(transfer);
-  }
-
-  public List<Account> lookupAccounts(List<UInt128> ids) {
-    return queries.lookupAccounts(ids);
-  }
-
-  public List<Transfer> lookupTransfers(List<UInt128> ids) {
-    return queries.lookupTransfers(ids);
-  }
-
-  public List<Transfer> getAccountTransfers(AccountFilter filter) {
-    return queries.getAccountTransfers(filter);
-  }
-
-  public List<AccountBalance> getAccountBalances(AccountFilter filter) {
-    return queries.getAccountBalances(filter);
-  }
-
-  public List<Account> queryAccounts(QueryFilter filter) {
-    return queries.queryAccounts(filter);
-  }
-
-  public List<Transfer> queryTransfers(QueryFilter filter) {
-    return queries.queryTransfers(filter);
-  }
-
-  // =====================================================================================================
-  // Snapshots
-  // =====================================================================================================
+  // ---- Snapshots ----
 
   StateView view(long opNumber) {
     return new StateView(this, opNumber);
@@ -823,12 +668,7 @@ public final class StateMachine {
     // The transfer id index and the per-account lists are independent: build them on two threads.
     Thread idThread = new Thread(transfers::rebuildIndex, "ledger-restore-index");
     idThread.start();
-    for (int transfer = 0; transfer < nTransfers; transfer++) {
-      accounts.restoreTransfer(accounts.find(transfers.get(transfer, DEBIT_ACCOUNT_ID),
-          transfers.get(transfer, DEBIT_ACCOUNT_ID + 1)), transfer);
-      accounts.restoreTransfer(accounts.find(transfers.get(transfer, CREDIT_ACCOUNT_ID),
-          transfers.get(transfer, CREDIT_ACCOUNT_ID + 1)), transfer);
-    }
+    accounts.restoreTransferLists(transfers);
     try {
       idThread.join();
     } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import static dev.ledgerline.ledger.engine.Fields.*;
 
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -47,9 +48,20 @@ final class TransferStore {
     return index.find(idLo, idHi);
   }
 
-  /** Loads the id's index slot into the cache ahead of {@link #find}. */
-  long touch(long idLo, long idHi) {
-    return index.touch(idLo, idHi);
+  /** Keeps the prefetch loop from being optimised away. */
+  long prefetchSink;
+
+  /**
+   * Touches the id-index slots of the next {@code count} events before they execute: independent loads in a tight
+   * loop let their cache misses overlap, where the dependent lookups during execution would wait for each in turn.
+   */
+  void prefetch(ByteBuffer events, int off, int count) {
+    long sink = 0;
+    for (int k = 0; k < count; k++) {
+      int o = off + k * BYTES;
+      sink += index.touch(events.getLong(o + ID * 8), events.getLong(o + (ID + 1) * 8));
+    }
+    prefetchSink += sink;
   }
 
   long get(int t, int field) {
