@@ -83,7 +83,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private final LogWriter writer;
   private final ScheduledExecutorService engine;
   private final ExecutorService snapshotter;
-  private final StateMachine.Results results = new StateMachine.Results();
+  private final BatchResults results = new BatchResults();
   private final RecoveryInfo recovery;
   private final Object pruneLock = new Object();
 
@@ -417,33 +417,33 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   @Override
   public CompletionStage<List<Account>> lookupAccounts(List<UInt128> ids) {
     if (ids.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(ids.size()));
-    return read(() -> sm.lookupAccounts(ids));
+    return read(() -> sm.queries.lookupAccounts(ids));
   }
 
   @Override
   public CompletionStage<List<Transfer>> lookupTransfers(List<UInt128> ids) {
     if (ids.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(ids.size()));
-    return read(() -> sm.lookupTransfers(ids));
+    return read(() -> sm.queries.lookupTransfers(ids));
   }
 
   @Override
   public CompletionStage<List<Transfer>> getAccountTransfers(AccountFilter filter) {
-    return read(() -> sm.getAccountTransfers(filter));
+    return read(() -> sm.queries.getAccountTransfers(filter));
   }
 
   @Override
   public CompletionStage<List<AccountBalance>> getAccountBalances(AccountFilter filter) {
-    return read(() -> sm.getAccountBalances(filter));
+    return read(() -> sm.queries.getAccountBalances(filter));
   }
 
   @Override
   public CompletionStage<List<Account>> queryAccounts(QueryFilter filter) {
-    return read(() -> sm.queryAccounts(filter));
+    return read(() -> sm.queries.queryAccounts(filter));
   }
 
   @Override
   public CompletionStage<List<Transfer>> queryTransfers(QueryFilter filter) {
-    return read(() -> sm.queryTransfers(filter));
+    return read(() -> sm.queries.queryTransfers(filter));
   }
 
   /** A read is a request too: it takes a timestamp, may trigger a pulse, and replies behind earlier writes. */
@@ -552,12 +552,12 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
 
   @Override
   public CompletionStage<List<Transfer>> peekTransfers(List<UInt128> ids) {
-    return peek(() -> sm.lookupTransfers(ids));
+    return peek(() -> sm.queries.lookupTransfers(ids));
   }
 
   @Override
   public CompletionStage<List<Account>> peekAccounts(List<UInt128> ids) {
-    return peek(() -> sm.lookupAccounts(ids));
+    return peek(() -> sm.queries.lookupAccounts(ids));
   }
 
   private <T> CompletionStage<T> peek(Supplier<T> query) {

@@ -1,5 +1,7 @@
 package dev.ledgerline.ledger.engine;
 
+import static dev.ledgerline.ledger.engine.Fields.*;
+
 import dev.ledgerline.ledger.model.AccountFlags;
 import dev.ledgerline.ledger.model.TransferFlags;
 import java.io.IOException;
@@ -178,29 +180,29 @@ public final class LedgerVerifier {
     int[] postsPerPending = new int[0];
     int pendingOpen = 0;
     for (int t = 0; t < sm.transferCount(); t++) {
-      int dra = sm.findAccount(sm.transferLong(t, StateMachine.T_DR), sm.transferLong(t, StateMachine.T_DR + 1));
-      int cra = sm.findAccount(sm.transferLong(t, StateMachine.T_CR), sm.transferLong(t, StateMachine.T_CR + 1));
+      int dra = sm.findAccount(sm.transfers.get(t, DEBIT_ACCOUNT_ID), sm.transfers.get(t, DEBIT_ACCOUNT_ID + 1));
+      int cra = sm.findAccount(sm.transfers.get(t, CREDIT_ACCOUNT_ID), sm.transfers.get(t, CREDIT_ACCOUNT_ID + 1));
       if (dra < 0 || cra < 0) {
         violations.add("transfer #" + t + " references a missing account");
         continue;
       }
-      int flags = (int) (sm.transferLong(t, StateMachine.LCF) >>> 48) & 0xFFFF;
-      long lo = sm.transferLong(t, StateMachine.T_AMOUNT);
-      long hi = sm.transferLong(t, StateMachine.T_AMOUNT + 1);
+      int flags = sm.transfers.flags(t);
+      long lo = sm.transfers.get(t, AMOUNT);
+      long hi = sm.transfers.get(t, AMOUNT + 1);
       if ((flags & TransferFlags.PENDING) != 0) {
-        if (sm.status(t) == StateMachine.STATUS_PENDING) {
-          add(exp, dra * 8, lo, hi);
-          add(exp, cra * 8 + 4, lo, hi);
+        if (sm.transfers.status(t) == TransferStore.STATUS_PENDING) {
+          U128.addTo(exp, dra * 8, lo, hi);
+          U128.addTo(exp, cra * 8 + 4, lo, hi);
           pendingOpen++;
         }
       } else if ((flags & TransferFlags.VOID_PENDING_TRANSFER) != 0) {
-        checkResolves(sm, t, StateMachine.STATUS_VOIDED, violations);
+        checkResolves(sm, t, TransferStore.STATUS_VOIDED, violations);
       } else {
         if ((flags & TransferFlags.POST_PENDING_TRANSFER) != 0) {
-          checkResolves(sm, t, StateMachine.STATUS_POSTED, violations);
+          checkResolves(sm, t, TransferStore.STATUS_POSTED, violations);
         }
-        add(exp, dra * 8 + 2, lo, hi);
-        add(exp, cra * 8 + 6, lo, hi);
+        U128.addTo(exp, dra * 8 + 2, lo, hi);
+        U128.addTo(exp, cra * 8 + 6, lo, hi);
       }
     }
     BigInteger sumDp = BigInteger.ZERO;
@@ -210,7 +212,6 @@ public final class LedgerVerifier {
     int setup = 0;
     String[] names = {"debits_pending", "debits_posted", "credits_pending", "credits_posted"};
     for (int a = 0; a < na; a++) {
-      int b = a << 4;
       if (sm.setupTouched.get(a)) {
         setup++;
         // Balances written directly by the test hook: compare the transfer-derived sums instead.
@@ -221,27 +222,27 @@ public final class LedgerVerifier {
         continue;
       }
       for (int k = 0; k < 4; k++) {
-        long lo = sm.acc[b + StateMachine.DP + 2 * k];
-        long hi = sm.acc[b + StateMachine.DP + 2 * k + 1];
+        long lo = sm.accounts.get(a, DEBITS_PENDING + 2 * k);
+        long hi = sm.accounts.get(a, DEBITS_PENDING + 2 * k + 1);
         if (lo != exp[a * 8 + 2 * k] || hi != exp[a * 8 + 2 * k + 1]) {
-          violations.add("account " + u128(sm.acc[b], sm.acc[b + 1]) + " " + names[k] + " = " + u128(lo, hi)
+          violations.add("account " + accountId(sm, a) + " " + names[k] + " = " + u128(lo, hi)
               + " but its transfers sum to " + u128(exp[a * 8 + 2 * k], exp[a * 8 + 2 * k + 1]));
         }
       }
-      BigInteger dp = u128(sm.acc[b + StateMachine.DP], sm.acc[b + StateMachine.DP + 1]);
-      BigInteger dpo = u128(sm.acc[b + StateMachine.DPO], sm.acc[b + StateMachine.DPO + 1]);
-      BigInteger cp = u128(sm.acc[b + StateMachine.CP], sm.acc[b + StateMachine.CP + 1]);
-      BigInteger cpo = u128(sm.acc[b + StateMachine.CPO], sm.acc[b + StateMachine.CPO + 1]);
+      BigInteger dp = u128(sm.accounts.get(a, DEBITS_PENDING), sm.accounts.get(a, DEBITS_PENDING + 1));
+      BigInteger dpo = u128(sm.accounts.get(a, DEBITS_POSTED), sm.accounts.get(a, DEBITS_POSTED + 1));
+      BigInteger cp = u128(sm.accounts.get(a, CREDITS_PENDING), sm.accounts.get(a, CREDITS_PENDING + 1));
+      BigInteger cpo = u128(sm.accounts.get(a, CREDITS_POSTED), sm.accounts.get(a, CREDITS_POSTED + 1));
       sumDp = sumDp.add(dp);
       sumDpo = sumDpo.add(dpo);
       sumCp = sumCp.add(cp);
       sumCpo = sumCpo.add(cpo);
-      int flags = (int) (sm.acc[b + StateMachine.LCF] >>> 48) & 0xFFFF;
+      int flags = sm.accounts.flags(a);
       if ((flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS) != 0 && dp.add(dpo).compareTo(cpo) > 0) {
-        violations.add("account " + u128(sm.acc[b], sm.acc[b + 1]) + ": debits exceed credits");
+        violations.add("account " + accountId(sm, a) + ": debits exceed credits");
       }
       if ((flags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS) != 0 && cp.add(cpo).compareTo(dpo) > 0) {
-        violations.add("account " + u128(sm.acc[b], sm.acc[b + 1]) + ": credits exceed debits");
+        violations.add("account " + accountId(sm, a) + ": credits exceed debits");
       }
     }
     if (!sumDpo.equals(sumCpo)) violations.add("conservation: sum debits_posted " + sumDpo + " != sum credits_posted " + sumCpo);
@@ -250,20 +251,17 @@ public final class LedgerVerifier {
     if (setup > 0) notes.add(setup + " account(s) had balances set directly by the test hook; checked by transfers only");
   }
 
-  private static void checkResolves(StateMachine sm, int t, byte want, List<String> violations) {
-    int p = sm.findTransfer(sm.transferLong(t, StateMachine.T_PENDING_ID),
-        sm.transferLong(t, StateMachine.T_PENDING_ID + 1));
-    if (p < 0 || p >= t) {
-      violations.add("transfer #" + t + " posts/voids a pending transfer that does not precede it");
-    } else if (sm.status(p) != want) {
-      violations.add("pending transfer #" + p + " has status " + sm.status(p) + " but transfer #" + t
-          + " resolved it");
-    }
+  private static BigInteger accountId(StateMachine sm, int a) {
+    return u128(sm.accounts.get(a, ID), sm.accounts.get(a, ID + 1));
   }
 
-  private static void add(long[] a, int i, long lo, long hi) {
-    long s = a[i] + lo;
-    a[i + 1] = a[i + 1] + hi + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-    a[i] = s;
+  private static void checkResolves(StateMachine sm, int t, byte want, List<String> violations) {
+    int p = sm.findTransfer(sm.transfers.get(t, PENDING_ID), sm.transfers.get(t, PENDING_ID + 1));
+    if (p < 0 || p >= t) {
+      violations.add("transfer #" + t + " posts/voids a pending transfer that does not precede it");
+    } else if (sm.transfers.status(p) != want) {
+      violations.add("pending transfer #" + p + " has status " + sm.transfers.status(p) + " but transfer #" + t
+          + " resolved it");
+    }
   }
 }

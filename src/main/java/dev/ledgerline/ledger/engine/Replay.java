@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 
 /** Applies write-ahead log records to a state machine (start-up recovery and offline verification). */
 final class Replay {
-  private final StateMachine.Results scratch = new StateMachine.Results();
+  private final BatchResults scratch = new BatchResults();
 
   void apply(StateMachine sm, Wal.Record r) {
     ByteBuffer body = r.body();

@@ -1,5 +1,7 @@
 package dev.ledgerline.ledger.engine;
 
+import static dev.ledgerline.ledger.engine.Fields.*;
+
 import dev.ledgerline.ledger.model.AccountFlags;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -119,7 +121,7 @@ final class StateCodec {
       remaining -= n;
     }
     for (int a = 0; a < v.accountCount; a++) {
-      int flags = (int) (v.accounts[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
+      int flags = v.accountFlags(a);
       if ((flags & AccountFlags.HISTORY) == 0) continue;
       if (v.history[a] != null) out.putLongs(v.history[a], 0, v.historyLen[a] * 8);
     }
@@ -331,13 +333,13 @@ final class StateCodec {
     LOG.info("snapshot {}: {} accounts, {} transfers read in {} ms, indexes rebuilt in {} ms", file, accounts,
         transfers, (restoreStart - readStart) / 1_000_000, (System.nanoTime() - restoreStart) / 1_000_000);
     for (int a = 0; a < accounts; a++) {
-      int flags = (int) (acc[a * 16 + StateMachine.LCF] >>> 48) & 0xFFFF;
+      int flags = sm.accounts.flags(a);
       if ((flags & AccountFlags.HISTORY) == 0) continue;
-      int len = sm.lists.length(a);
+      int len = sm.accounts.transferCount(a);
       if (len == 0) continue;
       long[] h = new long[8 * (len + 16)];
       in.getLongs(h, 0, len * 8);
-      sm.accHistory[a] = h;
+      sm.accounts.setHistory(a, h);
     }
     int orphans = in.getInt();
     for (int i = 0; i < orphans; i++) sm.orphans.add(in.getLong(), in.getLong());

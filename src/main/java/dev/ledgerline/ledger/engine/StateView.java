@@ -1,7 +1,5 @@
 package dev.ledgerline.ledger.engine;
 
-import java.util.Arrays;
-
 /**
  * A consistent point-in-time view of a {@link StateMachine}, captured on the engine thread and written elsewhere.
  * Transfer records below {@code transferCount} and history entries below the captured lengths are never modified
@@ -25,22 +23,26 @@ final class StateView {
     this.opNumber = opNumber;
     this.commitTimestamp = sm.commitTimestamp;
     this.fenceEpoch = sm.fenceEpoch;
-    this.accountCount = sm.accountCount;
-    this.transferCount = sm.transferCount;
-    this.accounts = Arrays.copyOf(sm.acc, sm.accountCount * 16);
-    this.chunks = sm.chunks.clone();
-    int nChunks = (transferCount + (1 << 16) - 1) >>> 16;
-    this.statuses = new byte[nChunks][];
-    for (int i = 0; i < nChunks; i++) statuses[i] = sm.statusChunks[i].clone();
+    this.accountCount = sm.accounts.count();
+    this.transferCount = sm.transfers.count();
+    this.accounts = sm.accounts.copyRecords();
+    this.chunks = sm.transfers.sharedChunks();
+    this.statuses = sm.transfers.copyStatuses();
     this.history = new long[accountCount][];
     this.historyLen = new int[accountCount];
     for (int a = 0; a < accountCount; a++) {
-      if (sm.accHistory[a] != null) {
-        history[a] = sm.accHistory[a];
-        historyLen[a] = sm.lists.length(a);
+      long[] balances = sm.accounts.history(a);
+      if (balances != null) {
+        history[a] = balances;
+        historyLen[a] = sm.accounts.transferCount(a);
       }
     }
     this.orphans = sm.orphans.sorted();
     this.setupTouched = sm.setupTouched.stream().toArray();
+  }
+
+  /** The flags of account {@code a} as captured. */
+  int accountFlags(int a) {
+    return Fields.flags(accounts[a * Fields.LONGS + Fields.LEDGER_CODE_FLAGS]);
   }
 }

@@ -62,7 +62,7 @@ final class U128Set {
     Integer[] order = new Integer[size];
     for (int i = 0; i < size; i++) order[i] = i;
     final long[] src = out;
-    Arrays.sort(order, (x, y) -> StateMachine.cmp(src[2 * x], src[2 * x + 1], src[2 * y], src[2 * y + 1]));
+    Arrays.sort(order, (x, y) -> U128.compare(src[2 * x], src[2 * x + 1], src[2 * y], src[2 * y + 1]));
     long[] res = new long[size * 2];
     for (int i = 0; i < size; i++) {
       res[2 * i] = src[2 * order[i]];

@@ -19,7 +19,7 @@ final class Batches {
   }
 
   static CreateAccountResult[] accounts(StateMachine sm, long t, Account... a) {
-    StateMachine.Results r = new StateMachine.Results();
+    BatchResults r = new BatchResults();
     ByteBuffer b = Wire.encodeAccounts(List.of(a));
     sm.createAccounts(b, 0, a.length, t, r);
     CreateAccountResult[] out = new CreateAccountResult[a.length];
@@ -29,7 +29,7 @@ final class Batches {
   }
 
   static CreateTransferResult[] transfers(StateMachine sm, long t, Transfer... x) {
-    StateMachine.Results r = new StateMachine.Results();
+    BatchResults r = new BatchResults();
     ByteBuffer b = Wire.encodeTransfers(List.of(x));
     sm.createTransfers(b, 0, x.length, t, r);
     CreateTransferResult[] out = new CreateTransferResult[x.length];

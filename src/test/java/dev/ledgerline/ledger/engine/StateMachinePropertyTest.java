@@ -77,9 +77,9 @@ class StateMachinePropertyTest {
         Account.of(UInt128.of(5), 1, 1, 0), Account.of(UInt128.of(6), 2, 1, 0));
     ByteBuffer ab = Wire.encodeAccounts(accounts);
     t += accounts.size();
-    sm.createAccounts(ab, 0, accounts.size(), t, new StateMachine.Results());
+    sm.createAccounts(ab, 0, accounts.size(), t, new BatchResults());
     log.add(new Logged(Wal.OP_CREATE_ACCOUNTS, t, ab));
-    StateMachine.Results results = new StateMachine.Results();
+    BatchResults results = new BatchResults();
     for (int k = 0; k < batches.size(); k++) {
       List<Transfer> batch = batches.get(k);
       t += 1 + ticks.get(k % ticks.size());
