@@ -27,11 +27,14 @@ public final class TransferRoutes {
   private final LedgerClient ledger;
   private final Access access;
   private final TransferAuthorizer authorizer;
+  private final CreditAccountPrivacy privacy;
 
-  public TransferRoutes(LedgerClient ledger, Access access) {
+  /** @param maxAmount the largest amount a user may create or post ({@code gateway.transfers.max-amount}) */
+  public TransferRoutes(LedgerClient ledger, Access access, UInt128 maxAmount) {
     this.ledger = ledger;
     this.access = access;
-    this.authorizer = new TransferAuthorizer(ledger, access);
+    this.authorizer = new TransferAuthorizer(ledger, access, maxAmount);
+    this.privacy = new CreditAccountPrivacy(ledger, access);
   }
 
   /** POST /v1/transfers: 201 ok, 200 exists, 409/404/422 with the ledger's result name. */
@@ -39,14 +42,16 @@ public final class TransferRoutes {
     TransferRequest req = RequestParser.transfer(rc.body().buffer().getBytes());
     UInt128 id = req.hasId() ? req.id() : DerivedIds.of(CREATE, p.subject(), key, 0);
     Transfer t = req.toTransfer(() -> id);
-    return authorizer.authorize(p, List.of(t), false).compose(v -> ledger.createTransfers(List.of(t))).map(results -> {
-      CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
-      int status = LedgerReplies.status(r);
-      if (status >= 300) {
-        return LedgerReplies.resultProblem(status, r.toString(), id);
-      }
-      return Reply.json(status, result(id, r));
-    });
+    return authorizer.authorize(p, List.of(t), false).compose(v -> ledger.createTransfers(List.of(t)))
+        .compose(results -> {
+          CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
+          int status = LedgerReplies.status(r);
+          if (status < 300) {
+            return Future.succeededFuture(Reply.json(status, result(id, r)));
+          }
+          return privacy.names(p, List.of(t), List.of(r))
+              .map(names -> LedgerReplies.resultProblem(status, names.get(0), id));
+        });
   }
 
   /**
@@ -63,10 +68,12 @@ public final class TransferRoutes {
       ids.add(id);
       transfers.add(req.toTransfer(() -> id));
     }
-    return authorizer.authorize(p, transfers, true).compose(v -> ledger.createTransfers(transfers)).map(results -> {
-      CreateTransferResult[] all = Results.expandTransfers(results, transfers.size());
-      return Reply.json(200, ResponseJson.transferResults(ids, Arrays.asList(all)));
-    });
+    return authorizer.authorize(p, transfers, true).compose(v -> ledger.createTransfers(transfers))
+        .compose(results -> {
+          CreateTransferResult[] all = Results.expandTransfers(results, transfers.size());
+          return privacy.names(p, transfers, Arrays.asList(all))
+              .map(names -> Reply.json(200, ResponseJson.transferResults(ids, names)));
+        });
   }
 
   /** GET /v1/transfers/{id}: visible to a user only when it touches an account the user owns. */
