@@ -140,12 +140,16 @@ final class TransferAuthorizer {
 
   /**
    * A user's amounts are capped ({@code gateway.transfers.max-amount}) so that nobody can push another account's
-   * u128 credit sums to overflow, which would block every later credit to it. A void moves nothing new, and a post of
-   * the amount 2^128-1 means "the pending amount", which was capped when the pending transfer was created.
+   * u128 credit sums to overflow, which would block every later credit to it. A void moves nothing new, a post of
+   * the amount 2^128-1 means "the pending amount", which was capped when the pending transfer was created, and a
+   * balancing transfer's amount is only an upper bound (2^128-1 is usual): it moves at most the debit account's
+   * credits (or, with balancing_credit, which needs the credit account's owner, the credit account's debits), money
+   * that came through capped transfers.
    */
   private boolean overLimit(Transfer t) {
     if (t.hasFlag(TransferFlags.VOID_PENDING_TRANSFER)
-        || t.hasFlag(TransferFlags.POST_PENDING_TRANSFER) && t.amount().isMax()) {
+        || t.hasFlag(TransferFlags.POST_PENDING_TRANSFER) && t.amount().isMax()
+        || t.hasFlag(TransferFlags.BALANCING_DEBIT) || t.hasFlag(TransferFlags.BALANCING_CREDIT)) {
       return false;
     }
     return t.amount().compareTo(maxAmount) > 0;

@@ -148,6 +148,17 @@ class DisclosureTest {
     assertThat(send(operator, transfer(id(), fund, victim, big)).status()).isEqualTo(201);
   }
 
+  @Test
+  void aBalancingAmountIsOnlyABoundAndNotCapped() {
+    String u = user("cap-balancing");
+    String own = account(u, "");
+    String payee = account(user("cap-balancing-payee"), "");
+    assertThat(send(operator, transfer(id(), fund, own, 7)).status()).isEqualTo(201);
+    Answer a = send(u, transfer(id(), own, payee, U128_MAX, "balancing_debit"));
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
+    assertThat(account(payee).getString("credits_posted")).isEqualTo("7");
+  }
+
   // (b): overflows_* results on credits to someone else's account would tell its credit sums by binary search.
   @Test
   void overflowOfAnotherUsersCreditsIsAnsweredWithoutSayingWhich() {
