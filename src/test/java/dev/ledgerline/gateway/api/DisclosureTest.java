@@ -223,4 +223,37 @@ class DisclosureTest {
     assertThat(a.status()).isEqualTo(422);
     assertThat(a.json().getString("result")).isEqualTo("exceeds_credits");
   }
+
+  @Test
+  void anExplicitIdOfAnotherUsersTransferRevealsNeitherItsExistenceNorItsFields() {
+    String prober = user("exists-prober");
+    String own = account(prober, "");
+    String own2 = account(prober, "");
+    String owner = user("exists-owner");
+    String v1 = account(owner, "");
+    String v2 = account(owner, "");
+    String taken = id();
+    assertThat(send(owner, transfer(taken, v1, v2, 5)).status()).isEqualTo(201);
+
+    Answer a = send(prober, transfer(taken, own, own2, 5));
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(409);
+    assertThat(a.json().getString("result")).isEqualTo("exists");
+    assertThat(a.raw().toString()).doesNotContain("different");
+    Answer b = batch(prober, transfer(id(), own, own2, 1), transfer(taken, own, own2, 9));
+    assertThat(b.status()).isEqualTo(200);
+    assertThat(b.json().getJsonArray("results").getJsonObject(1).getString("result")).isEqualTo("id_taken");
+
+    // The owner of one of its accounts gets the ledger's result.
+    Answer mine = send(owner, transfer(taken, v1, v2, 6));
+    assertThat(mine.status()).isEqualTo(409);
+    assertThat(mine.json().getString("result")).isEqualTo("exists_with_different_amount");
+    Answer same = send(owner, transfer(taken, v1, v2, 5));
+    assertThat(same.status()).isEqualTo(200);
+    assertThat(same.json().getString("result")).isEqualTo("exists");
+    // So does the payee, who may read the transfer anyway.
+    String paid = id();
+    assertThat(send(owner, transfer(paid, v1, own, 5)).status()).isEqualTo(201);
+    Answer payee = send(prober, transfer(paid, own2, own, 5));
+    assertThat(payee.json().getString("result")).isEqualTo("exists_with_different_debit_account_id");
+  }
 }
