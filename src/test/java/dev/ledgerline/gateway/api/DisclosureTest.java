@@ -7,6 +7,9 @@ import dev.ledgerline.gateway.api.ApiClient.Answer;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
 import io.vertx.core.Vertx;
@@ -16,6 +19,7 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -255,5 +259,35 @@ class DisclosureTest {
     assertThat(send(owner, transfer(paid, v1, own, 5)).status()).isEqualTo(201);
     Answer payee = send(prober, transfer(paid, own2, own, 5));
     assertThat(payee.json().getString("result")).isEqualTo("exists_with_different_debit_account_id");
+  }
+
+  // An account create whose outcome was unknown (504), or whose owner row failed after the ledger's ok, left the
+  // account in the ledger without an owner: the retry with the same key must make the caller its owner.
+  @Test
+  void aRetriedCreateWhoseOwnerWasLostMakesTheCallerTheOwner() {
+    String sub = "lost-owner";
+    String u = user(sub);
+    String key = UUID.randomUUID().toString();
+    UInt128 derived = DerivedIds.of(AccountRoutes.CREATE, sub, key, 0);
+    LedgerClient ledger = new LedgerClient(node.vertx(), Duration.ofSeconds(10));
+    assertThat(ledger.createAccounts(List.of(Account.of(derived, 1, 1, 0))).await()).isEmpty();
+    assertThat(api.get("/v1/accounts/" + derived, u).status()).isEqualTo(404);
+
+    Answer a = api.post("/v1/accounts", u, key, "{\"ledger\":1,\"code\":1}");
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(200);
+    assertThat(a.json().getString("id")).isEqualTo(derived.toString());
+    assertThat(api.get("/v1/accounts/" + derived, u).status()).isEqualTo(200);
+    assertThat(send(u, transfer(id(), derived.toString(), account(operator, ""), 3)).status()).isEqualTo(201);
+
+    // An ownerless account sent with an explicit id (or by another subject's key) stays nobody's.
+    UInt128 other = UInt128.parse(id());
+    assertThat(ledger.createAccounts(List.of(Account.of(other, 1, 1, 0))).await()).isEmpty();
+    Answer explicit = api.post("/v1/accounts", u, UUID.randomUUID().toString(),
+        "{\"id\":\"" + other + "\",\"ledger\":1,\"code\":1}");
+    assertThat(explicit.status()).isEqualTo(409);
+    Answer someoneElse = api.post("/v1/accounts", user("lost-owner-other"), key, "{\"ledger\":1,\"code\":1}");
+    assertThat(someoneElse.status()).isEqualTo(201);
+    assertThat(someoneElse.json().getString("id")).isNotEqualTo(derived.toString());
+    assertThat(api.get("/v1/accounts/" + other, u).status()).isEqualTo(404);
   }
 }
