@@ -64,8 +64,11 @@ public record LedgerlineConfig(
 
   /**
    * @param rateLimits operation name → bucket; always holds {@link RateLimit#DEFAULT_OPERATION}
+   * @param transfersMaxAmount {@code gateway.transfers.max-amount}: the largest amount a user (not an operator or
+   *     admin) may create or post, 1 to 2^128-1
    */
-  public record Gateway(String host, int port, int instances, Map<String, RateLimit> rateLimits) {
+  public record Gateway(String host, int port, int instances, Map<String, RateLimit> rateLimits,
+      java.math.BigInteger transfersMaxAmount) {
     /** The bucket of a named operation, or the default one for operations not configured. */
     public RateLimit rateLimit(String operation) {
       RateLimit r = rateLimits.get(operation);
@@ -144,7 +147,7 @@ public record LedgerlineConfig(
             m.getJsonObject("auth").getString("token-file")),
         new Gateway(g.getString("host"), g.getInteger("port"),
             g.getInteger("instances") == 0 ? Runtime.getRuntime().availableProcessors() : g.getInteger("instances"),
-            RateLimit.mapOf(g.getJsonObject("rate-limits"))),
+            RateLimit.mapOf(g.getJsonObject("rate-limits")), maxAmount(g.getJsonObject("transfers").getString("max-amount"))),
         new Postgres(mode(p.getString("mode")), p.getString("url"), p.getInteger("embedded-port"),
             Path.of(p.getString("data-dir")), p.getInteger("pool-size")),
         new Redis(mode(r.getString("mode")), r.getString("url"), r.getInteger("embedded-port"), r.getInteger("pool-size")),
@@ -159,6 +162,16 @@ public record LedgerlineConfig(
             new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
                 duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
         j.copy());
+  }
+
+  /** The schema allows 1 to 39 digits; a u128 is at most 2^128-1. */
+  private static java.math.BigInteger maxAmount(String s) {
+    java.math.BigInteger v = new java.math.BigInteger(s);
+    if (v.signum() <= 0 || v.bitLength() > 128) {
+      throw new ConfigException("gateway.transfers.max-amount", "gateway.transfers.max-amount: " + s
+          + " is not an amount from 1 to 340282366920938463463374607431768211455");
+    }
+    return v;
   }
 
   private static Mode mode(String s) {

@@ -50,7 +50,9 @@ public final class AccountRoutes {
    * POST /v1/accounts. The caller becomes the owner only when the ledger creates the account for it ({@code ok});
    * a refused create records nothing. {@code exists} (or {@code exists_with_different_*}) is passed on only to the
    * recorded owner (and operators); anyone else gets the same 409 {@code exists} whoever owns the id and however its
-   * fields differ, so that neither the owner nor the account's fields are revealed.
+   * fields differ, so that neither the owner nor the account's fields are revealed. An {@code exists} without an
+   * owner row for an id derived from the caller's own key is the caller's earlier create whose owner was lost: the
+   * caller is recorded as its owner.
    */
   public Future<Reply> create(RoutingContext rc, Principal p, String key) {
     AccountRequest req = RequestParser.account(rc.body().buffer().getBytes());
@@ -66,6 +68,13 @@ public final class AccountRoutes {
         return Future.succeededFuture(LedgerReplies.resultProblem(LedgerReplies.status(r), r.toString(), id));
       }
       return access.owners().ownerOfUncached(id.toString()).compose(owner -> {
+        if (owner.isEmpty() && r == CreateAccountResult.EXISTS && !req.hasId() && key != null) {
+          // An id derived from this subject's own key (DerivedIds) can only have been written by this subject's
+          // earlier create with that key, whose owner row was lost (504 outcome unknown, or PostgreSQL failing
+          // after the ledger's ok); had another user sent the id explicitly, its owner row would be there.
+          return access.owners().recordCreated(id.toString(), p.subject())
+              .compose(v -> created(200, account, id), err -> ownerNotRecorded(id, p, err));
+        }
         if (!Access.privileged(p) && !owner.map(p.subject()::equals).orElse(false)) {
           return Future.succeededFuture(takenProblem(id));
         }

@@ -46,7 +46,8 @@ public final class ApiRouter {
     var standardBody = JsonBodies.standard(config);
     var batchBody = JsonBodies.batch(config);
     AccountRoutes accounts = new AccountRoutes(services.ledger(), services.access());
-    TransferRoutes transfers = new TransferRoutes(services.ledger(), services.access());
+    TransferRoutes transfers = new TransferRoutes(services.ledger(), services.access(),
+        dev.ledgerline.ledger.model.UInt128.of(config.gateway().transfersMaxAmount()));
     var idem = services.idempotencyForInstance(vertx);
 
     // Batch first: it is a longer literal path than the templated reads below.

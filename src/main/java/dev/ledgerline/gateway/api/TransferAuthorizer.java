@@ -36,20 +36,31 @@ import java.util.Set;
  * the ledger would, so that nobody learns whether another user's transfer exists. A batch is authorized as a whole:
  * one refused transfer refuses the request (with its {@code index}) and nothing is executed. Refusals are not stored
  * under the request's {@code Idempotency-Key}: a retry is authorized again.
+ *
+ * <p>A user's transfer amounts are also capped here ({@code gateway.transfers.max-amount}, 422 naming the field).
  */
 final class TransferAuthorizer {
+  static final String TYPE_AMOUNT_LIMIT = "urn:ledgerline:problem:amount-limit";
+
   private final LedgerClient ledger;
   private final Access access;
+  private final UInt128 maxAmount;
 
-  TransferAuthorizer(LedgerClient ledger, Access access) {
+  TransferAuthorizer(LedgerClient ledger, Access access, UInt128 maxAmount) {
     this.ledger = ledger;
     this.access = access;
+    this.maxAmount = maxAmount;
   }
 
   /** Succeeds when every transfer is allowed; else fails with {@link Refused} carrying the answer. */
   Future<Void> authorize(Principal p, List<Transfer> transfers, boolean batch) {
     if (Access.privileged(p)) {
       return Future.succeededFuture();
+    }
+    for (int i = 0; i < transfers.size(); i++) {
+      if (overLimit(transfers.get(i))) {
+        return Future.failedFuture(amountLimit(i, batch));
+      }
     }
     Set<UInt128> pendingIds = new LinkedHashSet<>();
     for (Transfer t : transfers) {
@@ -125,6 +136,36 @@ final class TransferAuthorizer {
           index, batch);
     }
     return null;
+  }
+
+  /**
+   * A user's amounts are capped ({@code gateway.transfers.max-amount}) so that nobody can push another account's
+   * u128 credit sums to overflow, which would block every later credit to it. A void moves nothing new, a post of
+   * the amount 2^128-1 means "the pending amount", which was capped when the pending transfer was created, and a
+   * balancing transfer's amount is only an upper bound (2^128-1 is usual): it moves at most the debit account's
+   * credits (or, with balancing_credit, which needs the credit account's owner, the credit account's debits), money
+   * that came through capped transfers.
+   */
+  private boolean overLimit(Transfer t) {
+    if (t.hasFlag(TransferFlags.VOID_PENDING_TRANSFER)
+        || t.hasFlag(TransferFlags.POST_PENDING_TRANSFER) && t.amount().isMax()
+        || t.hasFlag(TransferFlags.BALANCING_DEBIT) || t.hasFlag(TransferFlags.BALANCING_CREDIT)) {
+      return false;
+    }
+    return t.amount().compareTo(maxAmount) > 0;
+  }
+
+  private Refused amountLimit(int index, boolean batch) {
+    String field = batch ? "transfers[" + index + "].amount" : "amount";
+    String reason = "must not exceed " + maxAmount;
+    Problem p = Problem.of(422, field + " " + reason).withType(TYPE_AMOUNT_LIMIT);
+    JsonObject ext = new JsonObject().put("errors", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("field", field).put("reason", reason)));
+    if (batch) {
+      ext.put("index", index);
+    }
+    // Not kept, as a validation error: a corrected body may be sent again with the same key.
+    return new Refused(Reply.problem(p, ext).notKept());
   }
 
   static boolean postOrVoid(Transfer t) {

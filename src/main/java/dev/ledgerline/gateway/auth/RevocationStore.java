@@ -211,7 +211,13 @@ public final class RevocationStore {
           // Durable from here on: this node refuses the token at once, whatever Redis does.
           notRevoked.remove(jti);
           cache(revoked, jti, untilMs);
-          return call(set(jti, untilMs), "revoke").onFailure(err -> refillOwed = true);
+          return call(set(jti, untilMs), "revoke").onFailure(err -> {
+            refillOwed = true;
+            // Best effort: without the marker every node reads PostgreSQL until Redis is refilled, instead of
+            // trusting a Redis that lacks this revocation until this node's next sync.
+            call(Request.cmd(Command.DEL).arg(markerKey), "revoke").onFailure(e -> LOG.debug(
+                "revocations: could not drop the refill marker: {}", e.toString()));
+          });
         })
         .mapEmpty();
   }

@@ -76,9 +76,10 @@ public final class ResponseJson {
 
   /**
    * Results of a create_transfers batch: {@code {"results": [{"index": 0, "id": "...", "result": "ok"}, ...]}}, one per
-   * event in request order. The id is included because the gateway may have generated it.
+   * event in request order (a result is the ledger's name, or a name the gateway answers instead). The id is included
+   * because the gateway may have generated it.
    */
-  public static Buffer transferResults(List<UInt128> ids, List<CreateTransferResult> results) {
+  public static Buffer transferResults(List<UInt128> ids, List<?> results) {
     return results(ids, results);
   }
 

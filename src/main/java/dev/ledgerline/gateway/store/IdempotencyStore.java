@@ -236,8 +236,11 @@ public final class IdempotencyStore {
             + "AS v(s, k, r, h, st, ct, b) "
             + "ON CONFLICT (subject, key) DO UPDATE SET state = 'done', status = EXCLUDED.status, "
             + "content_type = EXCLUDED.content_type, body = EXCLUDED.body "
-            + "WHERE i.state = 'in_flight' AND i.route = EXCLUDED.route AND i.request_hash = EXCLUDED.request_hash")
-        .execute(Tuple.of(subjects, keys, routes, hashes, statuses, types, bodies, (double) retention.toSeconds()))
+            + "WHERE i.state = 'in_flight' AND i.route = EXCLUDED.route AND i.request_hash = EXCLUDED.request_hash "
+            // Only this process's own claim: one taken over by another node is that node's to complete.
+            + "AND (i.holder IS NULL OR i.holder = ANY($9::bigint[]))")
+        .execute(Tuple.of(subjects, keys, routes, hashes, statuses, types, bodies, (double) retention.toSeconds())
+            .addArrayOfLong(mine()))
         .map(r -> java.util.Collections.nCopies(rows.size(), (Void) null));
   }
 
@@ -282,8 +285,15 @@ public final class IdempotencyStore {
 
   /** Forgets a key whose request ended without a final answer, so that a retry runs again. */
   public Future<Void> release(String subject, String key) {
-    return sql.preparedQuery("DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND state = 'in_flight'")
-        .execute(Tuple.of(subject, key)).mapEmpty();
+    // Only this process's own claim: one taken over by another node (this one's lock looked lost) is not deleted.
+    return sql.preparedQuery("DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND state = 'in_flight' "
+            + "AND (holder IS NULL OR holder = ANY($3::bigint[]))")
+        .execute(Tuple.of(subject, key).addArrayOfLong(mine())).mapEmpty();
+  }
+
+  /** The holder ids of this process's claims (none for a store without a holder, whose claims carry none). */
+  private Long[] mine() {
+    return holder == null ? new Long[0] : holder.incarnations();
   }
 
   /** Deletes expired keys, a bounded number at a time; returns how many went. */

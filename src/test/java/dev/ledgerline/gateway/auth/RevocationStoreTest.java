@@ -46,6 +46,7 @@ class RevocationStoreTest {
       .withCommandTimeout(Duration.ofSeconds(10)).withRetainAfterExpiry(Duration.ZERO)
       .withSyncInterval(Duration.ofHours(1));
 
+  private static final String MARKER = OPTIONS.keyPrefix() + "@filled";
   private static Vertx pgVertx;
   private static DataServices pg;
   private TestRedis redis;
@@ -171,6 +172,28 @@ class RevocationStoreTest {
     get(a.revoke("old", Instant.now().minusSeconds(5)));
     assertThat(get(a.isRevoked("old"))).isFalse();
     assertThat(rows()).isZero();
+  }
+
+  /**
+   * PostgreSQL took a revocation but Redis refused the SET (here: out of memory, which refuses writes that grow the
+   * data but still lets DEL through): the marker is dropped, so every other node reads PostgreSQL at once.
+   */
+  @Test
+  void aRevocationRedisRefusedDropsTheMarkerSoOtherNodesReadPostgres() throws Exception {
+    RevocationStore a = node();
+    RevocationStore b = node();
+    var admin = admin();
+    get(admin.send(Request.cmd(Command.CONFIG).arg("SET").arg("maxmemory-policy").arg("noeviction")));
+    get(admin.send(Request.cmd(Command.CONFIG).arg("SET").arg("maxmemory").arg("1")));
+    Throwable refused = get(a.revoke("refused", Instant.now().plusSeconds(300))
+        .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(refused).isInstanceOf(RevocationUnavailableException.class);
+    assertThat(rows()).as("recorded in PostgreSQL").isEqualTo(1);
+    dev.ledgerline.testing.Poll.until(Duration.ofSeconds(30), "the refill marker is dropped",
+        () -> admin.send(Request.cmd(Command.EXISTS).arg(a.key("refused")).arg(MARKER)).await().toInteger() == 0);
+    get(admin.send(Request.cmd(Command.CONFIG).arg("SET").arg("maxmemory").arg("0")));
+    assertThat(get(b.isRevoked("refused"))).as("from PostgreSQL: Redis is not trusted without its marker").isTrue();
+    assertThat(b.redisComplete()).isFalse();
   }
 
   /** FLUSHALL leaves the marker absent: reads go to PostgreSQL at once, and the next sync refills Redis. */

@@ -189,7 +189,51 @@ class IdempotencyClaimsTest {
   }
 
   @Test
-  void aHolderWhoseSessionIsEndedTakesANewIncarnationAndItsOldClaimsCanBeTakenOver() throws Exception {
+  void aNodeWhoseClaimWasTakenOverNeitherReleasesNorCompletesTheNewHoldersClaim() {
+    ClaimHolder first = ClaimHolder.start(vertx, url.connectOptions());
+    ClaimHolder second = ClaimHolder.start(vertx, url.connectOptions());
+    IdempotencyStore onFirst = store(first, Duration.ZERO);
+    IdempotencyStore onSecond = store(second, Duration.ofSeconds(10));
+    String released = UUID.randomUUID().toString();
+    String completed = UUID.randomUUID().toString();
+    assertThat(onFirst.begin("gina", released, ROUTE, hash("{r}")).await()).isInstanceOf(Claim.Proceed.class);
+    assertThat(onFirst.begin("gina", completed, ROUTE, hash("{c}")).await()).isInstanceOf(Claim.Proceed.class);
+    // The first node's lock looks lost (its session ended) while its requests still run: the retries take over.
+    first.close().await();
+    assertThat(onSecond.begin("gina", released, ROUTE, hash("{r}")).await()).isInstanceOf(Claim.Proceed.class);
+    assertThat(onSecond.begin("gina", completed, ROUTE, hash("{c}")).await()).isInstanceOf(Claim.Proceed.class);
+
+    // The first node's late release and completion touch nothing of the second's claims.
+    onFirst.release("gina", released).await();
+    onFirst.complete("gina", completed, ROUTE, hash("{c}"), 201, "application/json", Buffer.buffer("{\"old\":1}"))
+        .await();
+    IdempotencyStore third = store(second, Duration.ZERO);
+    assertThat(third.begin("gina", released, ROUTE, hash("{r}")).await()).isInstanceOf(Claim.InProgress.class);
+    assertThat(third.begin("gina", completed, ROUTE, hash("{c}")).await()).isInstanceOf(Claim.InProgress.class);
+    // The new holder completes its own.
+    onSecond.complete("gina", completed, ROUTE, hash("{c}"), 201, "application/json", Buffer.buffer("{\"new\":1}"))
+        .await();
+    Claim replay = third.begin("gina", completed, ROUTE, hash("{c}")).await();
+    assertThat(replay).isInstanceOf(Claim.Replay.class);
+    assertThat(((Claim.Replay) replay).body().toString()).isEqualTo("{\"new\":1}");
+    onSecond.release("gina", released).await();
+    assertThat(third.begin("gina", released, ROUTE, hash("{r}")).await()).isInstanceOf(Claim.Proceed.class);
+    second.close().await();
+  }
+
+  @Test
+  void theLockConnectionIsPingedSoASilentlyDroppedConnectionIsNoticed() throws Exception {
+    ClaimHolder holder = ClaimHolder.start(vertx, url.connectOptions(), Duration.ofMillis(200));
+    holder.id().await();
+    // The holder's session shows the ping as its latest statement.
+    dev.ledgerline.testing.Poll.until(Duration.ofSeconds(30), "the lock connection sends SELECT 1",
+        () -> services.pool().query("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+            + "'ledgerline-claim-holder' AND query = 'SELECT 1'").execute().await().iterator().next().getLong(0) > 0);
+    holder.close().await();
+  }
+
+  @Test
+  void aHolderWhoseSessionIsEndedTakesANewIncarnationAndReHoldsItsClaims() throws Exception {
     ClaimHolder holder = ClaimHolder.start(vertx, url.connectOptions());
     long first = holder.id().await();
     String key = UUID.randomUUID().toString();
@@ -202,10 +246,13 @@ class IdempotencyClaimsTest {
     assertThat(ended.size()).as("the holder's session was found and ended").isEqualTo(1);
     dev.ledgerline.testing.Poll.until(Duration.ofSeconds(30), "a new incarnation is held",
         () -> holder.id().succeeded() && holder.id().result() != first);
-    // Its claims under the old id belong to no live holder: a retry takes them over at once.
+    long second = holder.id().result();
+    // Its claims still in flight are re-stamped with the new id (the id completes after the re-stamp): they stand.
+    assertThat(services.pool().preparedQuery("SELECT holder FROM idempotency_keys WHERE subject = 'erin' AND key = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(key)).await().iterator().next().getLong(0)).isEqualTo(second);
     ClaimHolder other = ClaimHolder.start(vertx, url.connectOptions());
-    assertThat(store(other, Duration.ofSeconds(10)).begin("erin", key, ROUTE, hash("{e}")).await())
-        .isInstanceOf(Claim.Proceed.class);
+    assertThat(store(other, Duration.ZERO).begin("erin", key, ROUTE, hash("{e}")).await())
+        .isInstanceOf(Claim.InProgress.class);
     // New claims are held under the new id and stand.
     String fresh = UUID.randomUUID().toString();
     assertThat(store(holder, Duration.ZERO).begin("erin", fresh, ROUTE, hash("{f}")).await())
