@@ -114,6 +114,10 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
         "management.port", String.valueOf(mgmt), "gateway.port", String.valueOf(freePort()),
         "ledger.engine.data-dir", dir.resolve("ledger").toString(), "ledger.batch.max-events", String.valueOf(max),
         "config.scan-interval", "0s"));
+    // Each run's own PostgreSQL (the ledger's write lease lives there): a lease left by another run's ledger would
+    // refuse this one. As root the embedded server runs unprivileged, so the directory must let it through.
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    ledger.put("postgres.data-dir", dir.resolve("pg").toString());
     if (noFsync) {
       ledger.put("ledger.engine.fsync", "false");
       ledger.put("ledger.engine.unsafe-no-fsync", "true");
