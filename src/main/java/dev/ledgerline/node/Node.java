@@ -5,7 +5,7 @@ import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.GatewayVerticle;
-import dev.ledgerline.node.services.DataServices;
+import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
 import dev.ledgerline.transactions.TransactionsVerticle;
 import io.vertx.core.DeploymentOptions;

@@ -2,7 +2,7 @@ package dev.ledgerline.node;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
-import dev.ledgerline.node.services.DataServices;
+import dev.ledgerline.infra.DataServices;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 

@@ -3,6 +3,7 @@ package dev.ledgerline.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import dev.ledgerline.node.services.DataServices;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

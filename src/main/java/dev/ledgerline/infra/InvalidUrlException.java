@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 /** A service URL in the configuration cannot be parsed or lacks a required part. */
 public final class InvalidUrlException extends DataServiceException {

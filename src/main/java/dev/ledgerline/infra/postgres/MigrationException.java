@@ -1,4 +1,6 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
+
+import dev.ledgerline.infra.DataServiceException;
 
 /** A schema migration failed; the database is left at the last successfully applied version. */
 public final class MigrationException extends DataServiceException {

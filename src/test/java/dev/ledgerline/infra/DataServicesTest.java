@@ -1,7 +1,13 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
-import static dev.ledgerline.node.services.TestSupport.await;
-import static dev.ledgerline.node.services.TestSupport.failureOf;
+import dev.ledgerline.infra.postgres.EmbeddedPostgresServer;
+import dev.ledgerline.infra.postgres.MigrationException;
+import dev.ledgerline.infra.postgres.Migrations;
+import dev.ledgerline.infra.postgres.PostgresSettings;
+import dev.ledgerline.infra.postgres.PostgresUrl;
+import dev.ledgerline.infra.redis.RedisSettings;
+import static dev.ledgerline.infra.TestSupport.await;
+import static dev.ledgerline.infra.TestSupport.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

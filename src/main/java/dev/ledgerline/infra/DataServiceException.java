@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 /** Base of the typed failures of the data services; the message always says what to do about it. */
 public class DataServiceException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 /** A configured (external or embedded) service did not answer at its address. */
 public final class ServiceUnreachableException extends DataServiceException {

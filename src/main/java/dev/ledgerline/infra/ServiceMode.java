@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 /** Whether the node starts a service itself or connects to one that already runs. */
 public enum ServiceMode {

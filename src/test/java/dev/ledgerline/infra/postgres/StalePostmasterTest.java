@@ -1,5 +1,7 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
 
+import dev.ledgerline.infra.RunAs;
+import dev.ledgerline.infra.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;

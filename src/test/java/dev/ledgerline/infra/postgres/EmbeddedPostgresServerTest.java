@@ -1,6 +1,13 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
 
-import static dev.ledgerline.node.services.TestSupport.await;
+import dev.ledgerline.infra.DataDirectoryException;
+import dev.ledgerline.infra.DataServiceException;
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.PortInUseException;
+import dev.ledgerline.infra.Processes;
+import dev.ledgerline.infra.RunAs;
+import dev.ledgerline.infra.TestSupport;
+import static dev.ledgerline.infra.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

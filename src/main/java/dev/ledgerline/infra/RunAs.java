@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p>The system property {@code embedded.run-as} ({@code current-user}, {@code user-namespace},
  * {@code unprivileged-user}) overrides the detection.
  */
-enum RunAs {
+public enum RunAs {
   /** Not root: run the binaries as we are. */
   CURRENT_USER,
   /** Root, inside an unprivileged user namespace; files stay owned by root. */
@@ -30,14 +30,14 @@ enum RunAs {
   UNPRIVILEGED_USER;
 
   private static final Logger LOG = LoggerFactory.getLogger(RunAs.class);
-  static final String PROPERTY = "embedded.run-as";
+  public static final String PROPERTY = "embedded.run-as";
 
   private static volatile RunAs detectedForPostgres;
   private static volatile long[] nobody;
   private static volatile Boolean pdeathsig;
 
   /** The way to run PostgreSQL here (detected once per JVM). */
-  static RunAs forPostgres() {
+  public static RunAs forPostgres() {
     RunAs forced = fromProperty();
     if (forced != null) {
       return forced;
@@ -52,7 +52,7 @@ enum RunAs {
   }
 
   /** redis-server could run as root, but need not: drop to nobody when we can. */
-  static RunAs forRedis() {
+  public static RunAs forRedis() {
     return Processes.isRoot() && Processes.onPath("setpriv") ? UNPRIVILEGED_USER : CURRENT_USER;
   }
 
@@ -97,7 +97,7 @@ enum RunAs {
    * is delivered to the process if the JVM dies, so a killed node does not leave its servers behind; it needs
    * setpriv and is silently skipped where that is missing.
    */
-  List<String> wrap(List<String> command, String deathSignal) {
+  public List<String> wrap(List<String> command, String deathSignal) {
     List<String> full = new ArrayList<>();
     boolean deathSignalled = deathSignal != null && pdeathsigSupported();
     if (this == UNPRIVILEGED_USER) {
@@ -117,7 +117,7 @@ enum RunAs {
   }
 
   /** setpriv learned --pdeathsig in util-linux 2.33; older ones reject it. */
-  static boolean pdeathsigSupported() {
+  public static boolean pdeathsigSupported() {
     Boolean supported = pdeathsig;
     if (supported == null) {
       supported = false;
@@ -135,7 +135,7 @@ enum RunAs {
   }
 
   /** Makes {@code tree} owned by the identity the server runs as (only root needs and can do this). */
-  void adopt(Path tree) {
+  public void adopt(Path tree) {
     if (this == CURRENT_USER || !Files.exists(tree, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -158,7 +158,7 @@ enum RunAs {
   }
 
   /** uid and gid of the {@code nobody} user. */
-  static long[] nobody() {
+  public static long[] nobody() {
     long[] ids = nobody;
     if (ids == null) {
       ids = new long[] {65534, 65534};

@@ -1,5 +1,12 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.redis;
 
+import dev.ledgerline.infra.DataDirectoryException;
+import dev.ledgerline.infra.DataServiceException;
+import dev.ledgerline.infra.EmbeddedBinaries;
+import dev.ledgerline.infra.PortInUseException;
+import dev.ledgerline.infra.Processes;
+import dev.ledgerline.infra.RunAs;
+import dev.ledgerline.infra.ServiceMode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 import java.io.File;
 import java.io.IOException;
@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /** Small helpers around child processes and loopback ports, shared by the embedded servers. */
-final class Processes {
+public final class Processes {
 
   // Long-running children are forked from this one thread, which lives as long as the JVM: a parent-death signal
   // (setpriv --pdeathsig) fires when the *thread* that forked the child ends, so a pool thread that may retire
@@ -32,11 +32,11 @@ final class Processes {
   private Processes() {
   }
 
-  record Result(int exitCode, String output) {
+  public record Result(int exitCode, String output) {
   }
 
   /** Starts a long-running child process from the launcher thread. */
-  static Process spawn(ProcessBuilder builder) throws IOException {
+  public static Process spawn(ProcessBuilder builder) throws IOException {
     try {
       return LAUNCHER.submit(builder::start).get();
     } catch (ExecutionException e) {
@@ -51,7 +51,7 @@ final class Processes {
   }
 
   /** Runs a short command to completion and returns its exit code and combined output. */
-  static Result run(List<String> command, Map<String, String> environment, Duration timeout) throws IOException {
+  public static Result run(List<String> command, Map<String, String> environment, Duration timeout) throws IOException {
     // Output goes to a file, not a pipe: a child that leaves a grandchild holding the pipe cannot block us.
     Path output = Files.createTempFile("ledgerline-cmd", ".log");
     try {
@@ -77,12 +77,12 @@ final class Processes {
     }
   }
 
-  static Result run(List<String> command, Duration timeout) throws IOException {
+  public static Result run(List<String> command, Duration timeout) throws IOException {
     return run(command, Map.of(), timeout);
   }
 
   /** Sends a signal ("INT", "STOP", ...) to a process; Java itself can only send TERM and KILL. */
-  static boolean signal(String signal, long pid) {
+  public static boolean signal(String signal, long pid) {
     try {
       return run(List.of("sh", "-c", "kill -" + signal + " " + pid), Duration.ofSeconds(10)).exitCode() == 0;
     } catch (IOException e) {
@@ -91,7 +91,7 @@ final class Processes {
   }
 
   /** True when an executable of that name is on the PATH. */
-  static boolean onPath(String program) {
+  public static boolean onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {
       return false;
@@ -104,29 +104,29 @@ final class Processes {
     return false;
   }
 
-  static boolean isLinux() {
+  public static boolean isLinux() {
     return System.getProperty("os.name", "").toLowerCase().startsWith("linux");
   }
 
-  static boolean isWindows() {
+  public static boolean isWindows() {
     return System.getProperty("os.name", "").toLowerCase().startsWith("windows");
   }
 
   /** The effective user id of this JVM, or -1 where there is none (Windows). */
-  static long currentUid() {
+  public static long currentUid() {
     return isWindows() ? -1 : new com.sun.security.auth.module.UnixSystem().getUid();
   }
 
-  static long currentGid() {
+  public static long currentGid() {
     return isWindows() ? -1 : new com.sun.security.auth.module.UnixSystem().getGid();
   }
 
-  static boolean isRoot() {
+  public static boolean isRoot() {
     return currentUid() == 0;
   }
 
   /** A port that is free on 127.0.0.1 right now (another process may still take it before we bind it). */
-  static int freeLoopbackPort() {
+  public static int freeLoopbackPort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
@@ -135,7 +135,7 @@ final class Processes {
   }
 
   /** True when nothing listens on 127.0.0.1:port (or on the wildcard address with that port). */
-  static boolean loopbackPortFree(int port) {
+  public static boolean loopbackPortFree(int port) {
     try (ServerSocket socket = new ServerSocket()) {
       // No SO_REUSEADDR: a port held by a listener must count as taken.
       socket.setReuseAddress(false);

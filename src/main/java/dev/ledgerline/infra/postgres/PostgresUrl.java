@@ -1,5 +1,6 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
 
+import dev.ledgerline.infra.InvalidUrlException;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;

@@ -1,7 +1,11 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.redis;
 
-import static dev.ledgerline.node.services.TestSupport.await;
-import static dev.ledgerline.node.services.TestSupport.failureOf;
+import dev.ledgerline.infra.DataDirectoryException;
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.PortInUseException;
+import dev.ledgerline.infra.Processes;
+import static dev.ledgerline.infra.TestSupport.await;
+import static dev.ledgerline.infra.TestSupport.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

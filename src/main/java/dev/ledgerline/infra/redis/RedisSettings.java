@@ -1,5 +1,7 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.redis;
 
+import dev.ledgerline.infra.InvalidUrlException;
+import dev.ledgerline.infra.ServiceMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

@@ -1,5 +1,11 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
+import dev.ledgerline.infra.postgres.EmbeddedPostgresServer;
+import dev.ledgerline.infra.postgres.Migrations;
+import dev.ledgerline.infra.postgres.PostgresSettings;
+import dev.ledgerline.infra.postgres.PostgresUrl;
+import dev.ledgerline.infra.redis.EmbeddedRedisServer;
+import dev.ledgerline.infra.redis.RedisSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -1,5 +1,13 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
 
+import dev.ledgerline.infra.DataDirectoryException;
+import dev.ledgerline.infra.DataServiceException;
+import dev.ledgerline.infra.EmbeddedBinaries;
+import dev.ledgerline.infra.PortInUseException;
+import dev.ledgerline.infra.Processes;
+import dev.ledgerline.infra.RunAs;
+import dev.ledgerline.infra.ServiceMode;
+import dev.ledgerline.infra.ServiceUnreachableException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
@@ -489,7 +497,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
   }
 
-  static Connection connect(PostgresUrl target) throws SQLException {
+  public static Connection connect(PostgresUrl target) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", target.user());
     if (target.password() != null) {

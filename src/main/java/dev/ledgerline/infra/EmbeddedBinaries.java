@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.util.ArchUtils;
@@ -33,7 +33,7 @@ import redis.embedded.model.OsArchitecture;
  * {@code java.io.tmpdir}, once per content hash. The cache is world-readable so that a server dropped to an
  * unprivileged user can execute it, and writable only by its owner.
  */
-final class EmbeddedBinaries {
+public final class EmbeddedBinaries {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBinaries.class);
   private static final String COMPLETE_MARKER = ".complete";
@@ -48,7 +48,7 @@ final class EmbeddedBinaries {
   private static Path redis;
 
   /** The PostgreSQL installation directory (with {@code bin/}, {@code lib/}, {@code share/}). */
-  static synchronized Path postgres() throws IOException {
+  public static synchronized Path postgres() throws IOException {
     if (postgres == null || !Files.exists(postgres.resolve(COMPLETE_MARKER))) {
       postgres = unpackPostgres();
     }
@@ -56,7 +56,7 @@ final class EmbeddedBinaries {
   }
 
   /** The redis-server executable. */
-  static synchronized Path redis() throws IOException {
+  public static synchronized Path redis() throws IOException {
     if (redis == null || !Files.isExecutable(redis)) {
       redis = unpackRedis();
     }
@@ -213,7 +213,7 @@ final class EmbeddedBinaries {
     }
   }
 
-  static void deleteTree(Path dir) throws IOException {
+  public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 /** An embedded server could not bind its configured loopback port because something else holds it. */
 public final class PortInUseException extends DataServiceException {

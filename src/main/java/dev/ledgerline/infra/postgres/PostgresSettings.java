@@ -1,5 +1,6 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
 
+import dev.ledgerline.infra.ServiceMode;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.regex.Pattern;

@@ -1,5 +1,7 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
 
+import dev.ledgerline.infra.InvalidUrlException;
+import dev.ledgerline.infra.redis.RedisSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
 /** The embedded PostgreSQL data directory cannot be created, written, reached or locked. */
 public final class DataDirectoryException extends DataServiceException {

@@ -1,4 +1,4 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra.postgres;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;

@@ -1,5 +1,7 @@
-package dev.ledgerline.node.services;
+package dev.ledgerline.infra;
 
+import dev.ledgerline.infra.postgres.EmbeddedPostgresServer;
+import dev.ledgerline.infra.postgres.PostgresSettings;
 import io.vertx.core.Future;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +15,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /** Shared helpers for the data-service tests. */
-final class TestSupport {
+public final class TestSupport {
 
   private TestSupport() {
   }
@@ -22,7 +24,7 @@ final class TestSupport {
    * A fresh directory under the temp dir that the unprivileged server user can pass through: when the tests run as
    * root without user namespaces, PostgreSQL runs as nobody, and JUnit's private temp dirs would be out of its reach.
    */
-  static Path newDataRoot(String prefix) throws IOException {
+  public static Path newDataRoot(String prefix) throws IOException {
     Path dir = Files.createTempDirectory(prefix);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     return dir;
@@ -34,7 +36,7 @@ final class TestSupport {
    * A stopped cluster (with its generated password) copied into {@code dataDir}: initdb costs about a second, much
    * more on a loaded machine, so tests that are not about creating clusters start from a copy of one made once.
    */
-  static synchronized PostgresSettings copiedCluster(Path dataDir) throws IOException {
+  public static synchronized PostgresSettings copiedCluster(Path dataDir) throws IOException {
     if (template == null) {
       Path root = newDataRoot("ledgerline-pg-template");
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -61,12 +63,12 @@ final class TestSupport {
     return PostgresSettings.embedded(dataDir);
   }
 
-  static void delete(Path dir) throws IOException {
+  public static void delete(Path dir) throws IOException {
     EmbeddedBinaries.deleteTree(dir);
   }
 
   /** Waits for a Vert.x future from a test thread; failures are rethrown as their cause. */
-  static <T> T await(Future<T> future) throws Throwable {
+  public static <T> T await(Future<T> future) throws Throwable {
     try {
       return future.toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -75,7 +77,7 @@ final class TestSupport {
   }
 
   /** The failure of a future that is expected to fail. */
-  static Throwable failureOf(Future<?> future) throws Exception {
+  public static Throwable failureOf(Future<?> future) throws Exception {
     try {
       future.toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -85,7 +87,7 @@ final class TestSupport {
   }
 
   /** Polls a condition until it holds or the deadline passes. */
-  static boolean eventually(long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
+  public static boolean eventually(long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     while (System.nanoTime() < deadline) {
       if (condition.getAsBoolean()) {
