@@ -1,10 +1,9 @@
-package dev.ledgerline.bench;
+package dev.ledgerline.cli.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -92,7 +91,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
       // A real RS256 (or configured) token of a plain user: the benchmark pays for verification and ownership checks.
       var cfg = dev.ledgerline.config.ConfigService.load(dev.ledgerline.config.ConfigService.Source.of(
           dev.ledgerline.config.ConfigService.Source.defaultFile(config), sets)).current();
-      token = dev.ledgerline.gateway.auth.TokenCommand.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
+      token = dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
           subject, java.util.Set.of(dev.ledgerline.gateway.auth.Role.USER), Duration.ofHours(2),
           java.time.Instant.now());
     }

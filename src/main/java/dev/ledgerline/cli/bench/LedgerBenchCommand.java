@@ -1,16 +1,15 @@
-package dev.ledgerline.ledger.cli;
+package dev.ledgerline.cli.bench;
 
+import dev.ledgerline.cli.CliLogging;
 import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.engine.EngineConfig;
 import dev.ledgerline.ledger.engine.LedgerEngine;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
-import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.TransferFlags;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;

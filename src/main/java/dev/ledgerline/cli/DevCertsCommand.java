@@ -1,4 +1,4 @@
-package dev.ledgerline.node.clustertls;
+package dev.ledgerline.cli;
 
 import java.io.IOException;
 import java.io.InputStream;

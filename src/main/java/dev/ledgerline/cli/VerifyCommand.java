@@ -1,4 +1,4 @@
-package dev.ledgerline.ledger.cli;
+package dev.ledgerline.cli;
 
 import dev.ledgerline.ledger.engine.LedgerVerifier;
 import java.nio.file.Path;

@@ -1,10 +1,12 @@
-package dev.ledgerline.gateway.auth;
+package dev.ledgerline.cli;
 
 import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import dev.ledgerline.gateway.auth.AuthConfigException;
+import dev.ledgerline.gateway.auth.JwtSettings;
+import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +15,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,7 +58,8 @@ public final class TokenCommand implements Callable<Integer> {
     try {
       LedgerlineConfig cfg = ConfigService.load(ConfigService.Source.of(ConfigService.Source.defaultFile(config), sets))
           .current();
-      String token = issue(JwtSettings.from(cfg), subject, parseRoles(roles), parseTtl(ttl), Instant.now());
+      String token = TokenIssuer.issue(JwtSettings.from(cfg), subject, parseRoles(roles), parseTtl(ttl),
+          Instant.now());
       spec.commandLine().getOut().println(token);
       spec.commandLine().getOut().flush();
       return 0;
@@ -66,25 +68,6 @@ public final class TokenCommand implements Callable<Integer> {
       spec.commandLine().getErr().flush();
       return EXIT_USAGE;
     }
-  }
-
-  /** A signed token for {@code subject} valid from {@code now} for {@code ttl}. */
-  public static String issue(JwtSettings settings, String subject, Set<Role> roles, Duration ttl, Instant now) {
-    if (subject == null || subject.isBlank()) {
-      throw new IllegalArgumentException("--sub must not be empty");
-    }
-    SigningKey key = SigningKey.load(settings);
-    JsonArray roleClaim = new JsonArray();
-    roles.forEach(r -> roleClaim.add(r.claim()));
-    JsonObject claims = new JsonObject()
-        .put("iss", settings.issuer())
-        .put("aud", settings.audience())
-        .put("sub", subject)
-        .put("roles", roleClaim)
-        .put("jti", UUID.randomUUID().toString())
-        .put("iat", now.getEpochSecond())
-        .put("exp", now.plus(ttl).getEpochSecond());
-    return JwtSigner.sign(key.algorithm(), key.kid(), claims, key.key());
   }
 
   /** Standard output carries the token only (scripts capture it); log lines, e.g. about new dev keys, go to stderr. */

@@ -1,5 +1,6 @@
-package dev.ledgerline.chaos;
+package dev.ledgerline.cli;
 
+import dev.ledgerline.chaos.CrashCycles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,10 @@
-package dev.ledgerline.node;
+package dev.ledgerline.cli;
 
 import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.node.Logging;
+import dev.ledgerline.node.Node;
+import dev.ledgerline.node.NodeRefusedException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.ledgerline.ledger.cli;
+package dev.ledgerline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

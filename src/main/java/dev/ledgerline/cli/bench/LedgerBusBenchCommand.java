@@ -1,4 +1,4 @@
-package dev.ledgerline.ledger.cli;
+package dev.ledgerline.cli.bench;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.ledger.LedgerClient;
