@@ -1,4 +1,4 @@
-package dev.ledgerline.node;
+package dev.ledgerline.roles;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
