@@ -7,13 +7,13 @@ import picocli.CommandLine.Command;
 @Command(name = "ledgerline", mixinStandardHelpOptions = true, version = "ledgerline 0.1.0",
     description = "Clustered Vert.x event-bus monolith for financial platform services.",
     subcommands = {
-        dev.ledgerline.node.RunCommand.class,
-        dev.ledgerline.node.clustertls.DevCertsCommand.class,
-        dev.ledgerline.gateway.auth.TokenCommand.class,
-        dev.ledgerline.ledger.cli.ConformanceCommand.class,
-        dev.ledgerline.ledger.cli.VerifyCommand.class,
-        dev.ledgerline.ledger.cli.BenchCommand.class,
-        dev.ledgerline.chaos.ChaosCommand.class})
+        dev.ledgerline.cli.RunCommand.class,
+        dev.ledgerline.cli.DevCertsCommand.class,
+        dev.ledgerline.cli.TokenCommand.class,
+        dev.ledgerline.cli.ConformanceCommand.class,
+        dev.ledgerline.cli.VerifyCommand.class,
+        dev.ledgerline.cli.bench.BenchCommand.class,
+        dev.ledgerline.cli.ChaosCommand.class})
 public final class Ledgerline implements Runnable {
 
   public static void main(String[] args) {
@@ -21,10 +21,7 @@ public final class Ledgerline implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Ledgerline());
-    // The ledger-bus benchmark lives with the ledger verticle; it joins the engine's `bench` command here.
-    cl.getSubcommands().get("bench").addSubcommand("ledger-bus", new dev.ledgerline.ledger.cli.LedgerBusBenchCommand());
-    return cl;
+    return new CommandLine(new Ledgerline());
   }
 
   @Override

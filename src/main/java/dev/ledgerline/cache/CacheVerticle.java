@@ -1,8 +1,8 @@
 package dev.ledgerline.cache;
 
 import dev.ledgerline.config.LedgerlineConfig.Role;
-import dev.ledgerline.node.NodeContext;
-import dev.ledgerline.node.RoleVerticle;
+import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.roles.RoleVerticle;
 
 /** The cache role: a room with its health check; the cache layers move in with their own issue. */
 public final class CacheVerticle extends RoleVerticle {

@@ -4,7 +4,7 @@ import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -149,7 +149,7 @@ public final class CrashCycles {
 
   private String sign() {
     LedgerlineConfig cfg = ConfigService.load(ConfigService.Source.of(config, Map.of())).current();
-    return TokenCommand.issue(JwtSettings.from(cfg), SUBJECT, Set.of(Role.USER), Duration.ofHours(2), Instant.now());
+    return TokenIssuer.issue(JwtSettings.from(cfg), SUBJECT, Set.of(Role.USER), Duration.ofHours(2), Instant.now());
   }
 
   private HttpResponse<String> call(String method, String path, String body, String key) throws Exception {

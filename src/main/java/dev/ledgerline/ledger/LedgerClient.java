@@ -18,7 +18,7 @@ import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
-import dev.ledgerline.node.NodeContext;
+import dev.ledgerline.roles.NodeContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

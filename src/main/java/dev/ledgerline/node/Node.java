@@ -5,17 +5,16 @@ import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.GatewayVerticle;
-import dev.ledgerline.node.services.DataServices;
+import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
+import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.roles.RoleDeployments;
+import dev.ledgerline.roles.RoleVerticle;
 import dev.ledgerline.transactions.TransactionsVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,10 +34,7 @@ public final class Node {
   private NodeVertx.Built built;
   private DataServices services;
   private ManagementServer management;
-  /** Deployed roles in deployment order, each with the instances Vert.x created. */
-  private final Map<Role, RoleDeployment> deployments = new java.util.LinkedHashMap<>();
-
-  private record RoleDeployment(String id, List<RoleVerticle> instances) {}
+  private RoleDeployments roles;
   private CompletableFuture<Void> stopping;
 
   public Node(ConfigService configService) {
@@ -76,6 +72,7 @@ public final class Node {
     }
     return NodeVertx.build(config).compose(b -> {
       built = b;
+      roles = new RoleDeployments(b.vertx());
       LOG.info("node {} starting: roles {}, cluster {}", nodeId,
           config.node().roles().stream().map(Role::id).toList(),
           config.cluster().enabled() ? "on (" + b.members() + " members)" : "off");
@@ -111,11 +108,15 @@ public final class Node {
         });
       }
       for (Role role : config.node().roles()) {
-        management.check("role." + role.id(), () -> roleHealth(role));
+        management.check("role." + role.id(), () -> roles.health(role));
       }
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
-      return deployAll(ctx);
+      return roles.deployAll(ctx, Node::create, (role, err) -> {
+        var gw = ctx.config().gateway();
+        return role == Role.GATEWAY && ListenerAddress.inUse(err)
+            ? ListenerAddress.refused("gateway.port", gw.host(), gw.port(), err) : err;
+      });
     }).compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
             managementAuth))
         .map(s -> {
@@ -150,47 +151,6 @@ public final class Node {
   }
 
   /**
-   * Deploys in configuration order, the gateway last so nothing is accepted before it can be served. The gateway
-   * runs one instance per event loop (HTTP servers on one port share the load); the other roles one instance.
-   */
-  private Future<Void> deployAll(NodeContext ctx) {
-    Future<Void> chain = Future.succeededFuture();
-    List<Role> ordered = new ArrayList<>(ctx.config().node().roles());
-    ordered.sort((a, b) -> Boolean.compare(a == Role.GATEWAY, b == Role.GATEWAY));
-    for (Role role : ordered) {
-      int instances = role == Role.GATEWAY ? ctx.config().gateway().instances() : 1;
-      List<RoleVerticle> created = new java.util.concurrent.CopyOnWriteArrayList<>();
-      chain = chain.compose(x -> built.vertx().deployVerticle(() -> {
-        RoleVerticle v = create(role, ctx);
-        created.add(v);
-        return v;
-      }, new DeploymentOptions().setInstances(instances)).recover(err -> {
-        var gw = ctx.config().gateway();
-        return Future.failedFuture(role == Role.GATEWAY && ListenerAddress.inUse(err)
-            ? ListenerAddress.refused("gateway.port", gw.host(), gw.port(), err) : err);
-      }).map(id -> {
-        deployments.put(role, new RoleDeployment(id, created));
-        LOG.info("role {} deployed ({} instance{})", role.id(), instances, instances == 1 ? "" : "s");
-        return (Void) null;
-      }));
-    }
-    return chain;
-  }
-
-  private Future<JsonObject> roleHealth(Role role) {
-    RoleDeployment d = deployments.get(role);
-    if (d == null) {
-      return Future.failedFuture("not deployed");
-    }
-    List<Future<JsonObject>> checks = d.instances().stream().map(RoleVerticle::health).toList();
-    return Future.all(checks).map(all -> {
-      JsonObject data = new JsonObject().put("deployment", d.id()).put("instances", d.instances().size());
-      checks.forEach(c -> data.mergeIn(c.result() == null ? new JsonObject() : c.result()));
-      return data;
-    });
-  }
-
-  /**
    * Stops accepting (the gateway first), lets in-flight work finish within {@code node.shutdown-timeout}, then
    * closes Vert.x, which leaves the cluster. Idempotent.
    */
@@ -203,17 +163,11 @@ public final class Node {
       stopping.complete(null);
       return stopping;
     }
-    Vertx vertx = built.vertx();
     Duration budget = configService.current().node().shutdownTimeout();
     LOG.info("node {} stopping (budget {})", nodeId, budget);
     configService.close();
     Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
-    List<Map.Entry<Role, RoleDeployment>> order = new ArrayList<>(deployments.entrySet());
-    order.sort((a, b) -> Boolean.compare(b.getKey() == Role.GATEWAY, a.getKey() == Role.GATEWAY));
-    for (Map.Entry<Role, RoleDeployment> d : order) {
-      chain = chain.eventually(() -> vertx.undeploy(d.getValue().id())
-          .onFailure(e -> LOG.warn("undeploying role {} failed: {}", d.getKey().id(), e.getMessage())));
-    }
+    chain = roles.undeployAfter(chain);
     Future<Void> bounded = chain.timeout(budget.toMillis() + 1000, TimeUnit.MILLISECONDS)
         .recover(e -> {
           LOG.warn("node {}: in-flight work did not finish within {}; closing anyway", nodeId, budget);

@@ -1,8 +1,8 @@
 package dev.ledgerline.transactions;
 
 import dev.ledgerline.config.LedgerlineConfig.Role;
-import dev.ledgerline.node.NodeContext;
-import dev.ledgerline.node.RoleVerticle;
+import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.roles.RoleVerticle;
 
 /** The transactions role: a room with its health check; payment sagas move in with their own issue. */
 public final class TransactionsVerticle extends RoleVerticle {

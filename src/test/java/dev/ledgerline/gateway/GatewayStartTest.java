@@ -29,7 +29,7 @@ class GatewayStartTest {
     int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
         "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "auth.jwt.dev-keys=false",
         "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + TestNodes.freePort());
-    assertThat(code).isEqualTo(dev.ledgerline.node.RunCommand.EXIT_CONFIG);
+    assertThat(code).isEqualTo(dev.ledgerline.cli.RunCommand.EXIT_CONFIG);
     assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.public-keys");
   }
 
@@ -40,7 +40,7 @@ class GatewayStartTest {
     int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
         "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "gateway.host=0.0.0.0",
         "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + TestNodes.freePort());
-    assertThat(code).isEqualTo(dev.ledgerline.node.RunCommand.EXIT_CONFIG);
+    assertThat(code).isEqualTo(dev.ledgerline.cli.RunCommand.EXIT_CONFIG);
     assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.dev-keys")
         .contains("gateway.host is not a loopback address");
     assertThat(data.resolve("keys")).doesNotExist();

@@ -1,8 +1,8 @@
 package dev.ledgerline.ledger;
 
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.node.TestNodes;
-import dev.ledgerline.node.services.DataServices;
-import dev.ledgerline.node.services.PostgresSettings;
 import io.vertx.core.Vertx;
 
 /**

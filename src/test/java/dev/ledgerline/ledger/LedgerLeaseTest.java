@@ -3,11 +3,11 @@ package dev.ledgerline.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.ledger.LedgerLease.LeaseException;
 import dev.ledgerline.ledger.LedgerLease.Reason;
 import dev.ledgerline.node.TestNodes;
-import dev.ledgerline.node.services.DataServices;
-import dev.ledgerline.node.services.PostgresSettings;
 import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,5 +1,6 @@
 package dev.ledgerline.node;
 
+import dev.ledgerline.cli.RunCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

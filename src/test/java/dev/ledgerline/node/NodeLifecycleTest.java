@@ -3,7 +3,7 @@ package dev.ledgerline.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.Ledgerline;
-import dev.ledgerline.node.services.PostgresUrl;
+import dev.ledgerline.infra.postgres.PostgresUrl;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.Socket;

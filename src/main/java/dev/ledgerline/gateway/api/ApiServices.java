@@ -5,7 +5,7 @@ import dev.ledgerline.gateway.store.AccountOwners;
 import dev.ledgerline.gateway.store.ClaimHolder;
 import dev.ledgerline.gateway.store.IdempotencyStore;
 import dev.ledgerline.ledger.LedgerClient;
-import dev.ledgerline.node.NodeContext;
+import dev.ledgerline.roles.NodeContext;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.pgclient.PgBuilder;

@@ -4,7 +4,7 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.gateway.auth.RevocationRecords;
 import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
-import dev.ledgerline.node.NodeContext;
+import dev.ledgerline.roles.NodeContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

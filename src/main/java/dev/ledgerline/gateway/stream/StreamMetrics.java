@@ -23,7 +23,7 @@ public final class StreamMetrics implements io.vertx.core.shareddata.Shareable {
   }
 
   /** The node's instance. */
-  public static StreamMetrics shared(dev.ledgerline.node.NodeContext node) {
+  public static StreamMetrics shared(dev.ledgerline.roles.NodeContext node) {
     return (StreamMetrics) node.vertx().sharedData().<String, Object>getLocalMap(MAP)
         .computeIfAbsent("metrics", k -> new StreamMetrics(node.registry()));
   }

@@ -3,13 +3,13 @@ package dev.ledgerline.gateway.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.gateway.api.ApiClient.Answer;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.JwtSigner;
 import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.SigningKey;
-import dev.ledgerline.gateway.auth.TokenCommand;
 import dev.ledgerline.gateway.auth.TestKeys;
-import dev.ledgerline.gateway.api.ApiClient.Answer;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
 import io.vertx.core.Future;
@@ -66,7 +66,7 @@ class GatewayApiTest {
   }
 
   private static String token(String sub, Role... roles) {
-    return TokenCommand.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
+    return TokenIssuer.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
   }
 
   private static String account(String token, String extra) {

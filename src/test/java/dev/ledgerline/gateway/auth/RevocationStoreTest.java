@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.config.ConfigResolver;
 import dev.ledgerline.gateway.auth.RevocationStore.ReadsWhenUnavailable;
-import dev.ledgerline.node.services.DataServices;
-import dev.ledgerline.node.services.PostgresSettings;
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.testing.FreePorts;
 import dev.ledgerline.testing.Poll;
 import dev.ledgerline.testing.TestRedis;

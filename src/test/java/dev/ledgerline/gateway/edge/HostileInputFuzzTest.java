@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.edge.RawHttp.Answer;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
@@ -64,7 +64,7 @@ class HostileInputFuzzTest {
         Map.entry("gateway.rate-limits", "{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}")));
     node = new Node(config).start().await();
     jwt = JwtSettings.from(config.current());
-    token = TokenCommand.issue(jwt, "fuzz-owner", Set.of(Role.USER), Duration.ofMinutes(30), Instant.now());
+    token = TokenIssuer.issue(jwt, "fuzz-owner", Set.of(Role.USER), Duration.ofMinutes(30), Instant.now());
     accountA = createAccount();
     accountB = createAccount();
   }
@@ -269,9 +269,9 @@ class HostileInputFuzzTest {
         "{\"sub\":\"fuzz-owner\",\"exp\":99999999999,\"iat\":\"x\",\"nbf\":\"yesterday\"}".getBytes(
             StandardCharsets.UTF_8)) + ".";
     return pick(rnd, "garbage", "a.b.c", none, token.substring(0, token.length() / 2), token + "x",
-        TokenCommand.issue(jwt, "fuzz\u0000owner", Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()),
-        TokenCommand.issue(jwt, "fuzz\uD800owner", Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()),
-        TokenCommand.issue(jwt, "x".repeat(600), Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()));
+        TokenIssuer.issue(jwt, "fuzz\u0000owner", Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()),
+        TokenIssuer.issue(jwt, "fuzz\uD800owner", Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()),
+        TokenIssuer.issue(jwt, "x".repeat(600), Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()));
   }
 
   @SafeVarargs

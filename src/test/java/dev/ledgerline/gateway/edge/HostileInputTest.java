@@ -8,7 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.edge.RawHttp.Answer;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
@@ -78,7 +78,7 @@ class HostileInputTest {
   }
 
   static String token(String sub) {
-    return TokenCommand.issue(jwt, sub, Set.of(Role.USER), Duration.ofMinutes(30), Instant.now());
+    return TokenIssuer.issue(jwt, sub, Set.of(Role.USER), Duration.ofMinutes(30), Instant.now());
   }
 
   private static String post(String path, String bearer, String headers, String body) {

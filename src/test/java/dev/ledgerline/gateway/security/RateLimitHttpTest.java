@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
 import dev.ledgerline.testing.Poll;
@@ -97,7 +97,7 @@ class RateLimitHttpTest {
   }
 
   private static String token(String sub, Role role) {
-    return TokenCommand.issue(jwt, sub, Set.of(role), Duration.ofMinutes(10), Instant.now());
+    return TokenIssuer.issue(jwt, sub, Set.of(role), Duration.ofMinutes(10), Instant.now());
   }
 
   private static HttpResponse<Buffer> get(String path, String token) {

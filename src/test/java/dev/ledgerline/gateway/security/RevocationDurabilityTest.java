@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
 import dev.ledgerline.testing.Poll;
@@ -64,7 +64,7 @@ class RevocationDurabilityTest {
   }
 
   private static String token(ConfigService config, String sub) {
-    return TokenCommand.issue(JwtSettings.from(config.current()), sub, Set.of(Role.USER), Duration.ofMinutes(10),
+    return TokenIssuer.issue(JwtSettings.from(config.current()), sub, Set.of(Role.USER), Duration.ofMinutes(10),
         Instant.now());
   }
 

@@ -7,7 +7,7 @@ import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.JwtSigner;
 import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
 import io.vertx.core.Future;
@@ -91,7 +91,7 @@ class UnauthenticatedLimitTest {
   }
 
   private static String token(String sub) {
-    return TokenCommand.issue(jwt, sub, Set.of(Role.USER), Duration.ofMinutes(10), Instant.now());
+    return TokenIssuer.issue(jwt, sub, Set.of(Role.USER), Duration.ofMinutes(10), Instant.now());
   }
 
   private static String account(WebClient web, String token) {

@@ -2,8 +2,8 @@ package dev.ledgerline.gateway.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.node.services.DataServices;
-import dev.ledgerline.node.services.PostgresSettings;
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.testing.Poll;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.SqlClient;

@@ -1,6 +1,6 @@
 package dev.ledgerline.gateway.store;
 
-import dev.ledgerline.node.services.PostgresUrl;
+import dev.ledgerline.infra.postgres.PostgresUrl;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgBuilder;

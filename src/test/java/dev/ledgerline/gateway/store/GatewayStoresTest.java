@@ -3,8 +3,8 @@ package dev.ledgerline.gateway.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.gateway.store.IdempotencyStore.Claim;
-import dev.ledgerline.node.services.DataServices;
-import dev.ledgerline.node.services.PostgresSettings;
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.postgres.PostgresSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

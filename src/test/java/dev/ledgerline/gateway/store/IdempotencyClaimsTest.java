@@ -3,9 +3,9 @@ package dev.ledgerline.gateway.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.gateway.store.IdempotencyStore.Claim;
-import dev.ledgerline.node.services.DataServices;
-import dev.ledgerline.node.services.PostgresSettings;
-import dev.ledgerline.node.services.PostgresUrl;
+import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.postgres.PostgresSettings;
+import dev.ledgerline.infra.postgres.PostgresUrl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

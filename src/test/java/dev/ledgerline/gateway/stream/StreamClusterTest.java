@@ -7,7 +7,7 @@ import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.security.GatewaySecurity;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
@@ -144,7 +144,7 @@ class StreamClusterTest {
   // ---- helpers ----
 
   private static String token(String sub, Duration ttl, Role... roles) {
-    return TokenCommand.issue(jwt, sub, Set.of(roles), ttl, Instant.now());
+    return TokenIssuer.issue(jwt, sub, Set.of(roles), ttl, Instant.now());
   }
 
   private static String token(String sub, Role... roles) {

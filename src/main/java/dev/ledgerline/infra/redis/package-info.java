@@ -1,0 +1,2 @@
+/** Redis: settings and the embedded redis-server. */
+package dev.ledgerline.infra.redis;

@@ -1,9 +1,0 @@
-package dev.ledgerline.node.services;
-
-/** A service URL in the configuration cannot be parsed or lacks a required part. */
-public final class InvalidUrlException extends DataServiceException {
-
-  public InvalidUrlException(String message) {
-    super(message);
-  }
-}

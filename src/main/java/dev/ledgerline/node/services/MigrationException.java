@@ -1,9 +1,0 @@
-package dev.ledgerline.node.services;
-
-/** A schema migration failed; the database is left at the last successfully applied version. */
-public final class MigrationException extends DataServiceException {
-
-  public MigrationException(String message, Throwable cause) {
-    super(message, cause);
-  }
-}

@@ -1,9 +1,0 @@
-package dev.ledgerline.node.services;
-
-/** A configured (external or embedded) service did not answer at its address. */
-public final class ServiceUnreachableException extends DataServiceException {
-
-  public ServiceUnreachableException(String message, Throwable cause) {
-    super(message, cause);
-  }
-}
