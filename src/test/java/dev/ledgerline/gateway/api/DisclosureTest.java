@@ -6,7 +6,7 @@ import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.api.ApiClient.Answer;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
-import dev.ledgerline.gateway.auth.TokenCommand;
+import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.UInt128;
@@ -74,7 +74,7 @@ class DisclosureTest {
   }
 
   private static String token(String sub, Role... roles) {
-    return TokenCommand.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
+    return TokenIssuer.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
   }
 
   private static String user(String sub) {
