@@ -32,10 +32,16 @@ public final class TestNodes {
     // A busy test machine can stall a Redis reply past the production default, which would turn a test request into
     // a 503 or switch rate limits to local buckets; tests that exercise the timeout build their own limiter.
     all.put("redis.command-timeout", "5s");
-    // Never the working directory's data/pg: a PostgreSQL of its own per node, unless the test names one (a lease
-    // row or account left by another test must not leak into this one).
+    // Never the working directory's data/: a PostgreSQL, a ledger and a node directory of its own per node, unless
+    // the test names them (a lease row, an account or a log left by another test or run must not leak into this one).
     if (!sets.containsKey("postgres.data-dir") && !sets.containsKey("postgres.mode")) {
       all.put("postgres.data-dir", tempDataRoot("ledgerline-test-pg").resolve("pg").toString());
+    }
+    if (!sets.containsKey("ledger.engine.data-dir")) {
+      all.put("ledger.engine.data-dir", tempDataRoot("ledgerline-test-ledger").resolve("ledger").toString());
+    }
+    if (!sets.containsKey("node.data-dir")) {
+      all.put("node.data-dir", tempDataRoot("ledgerline-test-node").toString());
     }
     // In memory unless a test asks for a directory: test nodes must not share (or lock) one append-only file.
     all.put("redis.data-dir", "");
