@@ -51,9 +51,13 @@ public enum RunAs {
     return result;
   }
 
-  /** redis-server could run as root, but need not: drop to nobody when we can. */
-  public static RunAs forRedis() {
-    return Processes.isRoot() && Processes.onPath("setpriv") ? UNPRIVILEGED_USER : CURRENT_USER;
+  /**
+   * redis-server could run as root, but need not: an in-memory server drops to nobody when it can. One that keeps an
+   * append-only file runs as the node's user: nobody may not be able to reach the data directory (a root user's
+   * checkout under /root, mode 700), and the file must stay readable to the node across restarts.
+   */
+  public static RunAs forRedis(boolean persistent) {
+    return !persistent && Processes.isRoot() && Processes.onPath("setpriv") ? UNPRIVILEGED_USER : CURRENT_USER;
   }
 
   private static RunAs fromProperty() {

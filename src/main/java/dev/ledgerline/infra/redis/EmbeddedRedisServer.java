@@ -118,7 +118,7 @@ public final class EmbeddedRedisServer implements AutoCloseable {
     try {
       Files.createDirectories(dataDir);
       Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-      RunAs.forRedis().adopt(dataDir);
+      RunAs.forRedis(true).adopt(dataDir);
       channel = FileChannel.open(dataDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       lock = channel.tryLock();
     } catch (OverlappingFileLockException e) {
@@ -159,7 +159,8 @@ public final class EmbeddedRedisServer implements AutoCloseable {
     byte[] random = new byte[24];
     new SecureRandom().nextBytes(random);
     String password = HexFormat.of().formatHex(random);
-    ProcessBuilder builder = new ProcessBuilder(RunAs.forRedis().wrap(List.of(binary.toString(), "-"), "TERM"))
+    ProcessBuilder builder = new ProcessBuilder(RunAs.forRedis(dataDir != null)
+        .wrap(List.of(binary.toString(), "-"), "TERM"))
         .directory(binary.getParent().toFile())
         .redirectErrorStream(true);
     Process process;
