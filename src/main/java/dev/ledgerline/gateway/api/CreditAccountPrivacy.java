@@ -8,7 +8,6 @@ import dev.ledgerline.ledger.model.UInt128;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +61,7 @@ final class CreditAccountPrivacy {
         pendingIds.add(t.pendingId());
       }
     }
-    Future<Map<UInt128, Transfer>> pendings = pendingIds.isEmpty() ? Future.succeededFuture(Map.of())
-        : ledger.lookupTransfers(new ArrayList<>(pendingIds)).map(found -> {
-          Map<UInt128, Transfer> byId = new HashMap<>();
-          found.forEach(t -> byId.put(t.id(), t));
-          return byId;
-        });
+    Future<Map<UInt128, Transfer>> pendings = TransferAuthorizer.lookupById(ledger, pendingIds);
     return pendings.compose(found -> {
       List<UInt128> credits = new ArrayList<>(results.size());
       for (int i = 0; i < results.size(); i++) {

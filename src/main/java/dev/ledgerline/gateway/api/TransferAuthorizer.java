@@ -68,12 +68,7 @@ final class TransferAuthorizer {
         pendingIds.add(t.pendingId());
       }
     }
-    Future<Map<UInt128, Transfer>> pendings = pendingIds.isEmpty() ? Future.succeededFuture(Map.of())
-        : ledger.lookupTransfers(new ArrayList<>(pendingIds)).map(found -> {
-          Map<UInt128, Transfer> byId = new HashMap<>();
-          found.forEach(t -> byId.put(t.id(), t));
-          return byId;
-        });
+    Future<Map<UInt128, Transfer>> pendings = lookupById(ledger, pendingIds);
     return pendings.compose(found -> {
       List<Transfer> resolved = new ArrayList<>(transfers.size());
       Set<UInt128> accounts = new LinkedHashSet<>();
@@ -166,6 +161,16 @@ final class TransferAuthorizer {
     }
     // Not kept, as a validation error: a corrected body may be sent again with the same key.
     return new Refused(Reply.problem(p, ext).notKept());
+  }
+
+  /** The found transfers of {@code ids}, by id, in one ledger lookup (none when {@code ids} is empty). */
+  static Future<Map<UInt128, Transfer>> lookupById(LedgerClient ledger, Set<UInt128> ids) {
+    if (ids.isEmpty()) return Future.succeededFuture(Map.of());
+    return ledger.lookupTransfers(new ArrayList<>(ids)).map(found -> {
+      Map<UInt128, Transfer> byId = new HashMap<>();
+      found.forEach(t -> byId.put(t.id(), t));
+      return byId;
+    });
   }
 
   static boolean postOrVoid(Transfer t) {
