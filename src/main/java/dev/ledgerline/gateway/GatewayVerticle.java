@@ -1,14 +1,12 @@
 package dev.ledgerline.gateway;
 
 import dev.ledgerline.config.LedgerlineConfig.Role;
-import dev.ledgerline.gateway.api.ApiRouter;
-import dev.ledgerline.gateway.api.ApiServices;
-import dev.ledgerline.gateway.api.RouteHooks;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.http.JsonBodies;
-import dev.ledgerline.gateway.security.GatewaySecurity;
-import dev.ledgerline.gateway.security.SecurityHooks;
+import dev.ledgerline.gateway.routes.ApiRouter;
+import dev.ledgerline.gateway.routes.RouteHooks;
+import dev.ledgerline.gateway.routes.SecurityHooks;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.roles.NodeContext;

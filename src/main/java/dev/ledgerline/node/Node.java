@@ -102,7 +102,7 @@ public final class Node {
       if (config.node().roles().contains(Role.GATEWAY)) {
         // Local buckets while Redis is away: the node still serves, so it is up, and says it is degraded.
         management.check("ratelimit", () -> {
-          var security = dev.ledgerline.gateway.security.GatewaySecurity.existing(b.vertx());
+          var security = dev.ledgerline.gateway.GatewaySecurity.existing(b.vertx());
           return security == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(
               security.health());
         });

@@ -3,8 +3,8 @@ package dev.ledgerline.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.api.LedgerReplies;
-import dev.ledgerline.gateway.api.Reply;
+import dev.ledgerline.gateway.http.LedgerReplies;
+import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.ledger.engine.EngineClock;
 import dev.ledgerline.ledger.engine.EngineConfig;
 import dev.ledgerline.ledger.engine.FailingChannel;

@@ -3,8 +3,8 @@ package dev.ledgerline.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ledgerline.gateway.api.LedgerReplies;
-import dev.ledgerline.gateway.api.Reply;
+import dev.ledgerline.gateway.http.LedgerReplies;
+import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.Transfer;

@@ -1,6 +1,6 @@
 package dev.ledgerline.gateway.stream;
 
-import dev.ledgerline.gateway.api.Access;
+import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.UInt128;

@@ -1,17 +1,17 @@
 package dev.ledgerline.gateway.stream;
 
-import dev.ledgerline.gateway.api.Access;
+import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.Principal;
-import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.auth.TokenSources;
 import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.http.StorableText;
-import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
-import dev.ledgerline.gateway.security.RevocationCheck;
-import dev.ledgerline.gateway.security.SecurityHooks;
+import dev.ledgerline.gateway.ratelimit.RateLimiter;
+import dev.ledgerline.gateway.revocation.RevocationCheck;
+import dev.ledgerline.gateway.revocation.RevocationStore;
+import dev.ledgerline.gateway.routes.SecurityHooks;
 import dev.ledgerline.ledger.LedgerClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -3,12 +3,12 @@ package dev.ledgerline.gateway.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.gateway.GatewaySecurity;
 import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.auth.TokenIssuer;
-import dev.ledgerline.gateway.security.GatewaySecurity;
+import dev.ledgerline.gateway.revocation.RevocationStore;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
 import dev.ledgerline.testing.Poll;
