@@ -3,10 +3,7 @@ package dev.ledgerline.gateway;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
-import dev.ledgerline.gateway.http.JsonBodies;
 import dev.ledgerline.gateway.routes.ApiRouter;
-import dev.ledgerline.gateway.routes.RouteHooks;
-import dev.ledgerline.gateway.routes.SecurityHooks;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.roles.NodeContext;
@@ -46,7 +43,9 @@ public final class GatewayVerticle extends RoleVerticle {
       authenticator = JwtAuthenticator.shared(vertx, node.config());
       ApiServices services = ApiServices.shared(node);
       security = GatewaySecurity.shared(node);
-      router = ApiRouter.create(vertx, node.config(), authenticator, services, hooks(security));
+      router = ApiRouter.create(vertx, node.config(), new ApiRouter.Parts(authenticator, security.limiter(),
+          security.revocations(), security.readsWhenUnavailable(), services.ledger(), services.access(),
+          services.idempotencyForInstance(vertx), security.tls(), security.allowedOrigins()));
       stream = streamHandshake(security, services);
       edge = new HttpEdge(vertx, HttpEdge.Settings.from(node.config()));
       options = edge.apply(serverOptions(security));
@@ -56,11 +55,6 @@ public final class GatewayVerticle extends RoleVerticle {
     // The edge answers what Vert.x refuses and bounds slow clients; stream handshakes are taken before the router.
     return security.started().compose(v -> edge.install(vertx.createHttpServer(options), router, stream::take)
         .listen()).onSuccess(s -> server = s);
-  }
-
-  /** Cross-cutting parts plugged into the router: headers, CORS, rate limits, revocation. */
-  private RouteHooks hooks(GatewaySecurity security) {
-    return new SecurityHooks(security, authenticator, JsonBodies.standard(node.config()));
   }
 
   private StreamHandshake streamHandshake(GatewaySecurity security, ApiServices services) {

@@ -23,6 +23,10 @@ import java.util.List;
  * {@link RevocationStore#revoke}).
  */
 public final class RevokeRoute implements Handler<RoutingContext> {
+  public static final String PATH = "/v1/auth/revoke";
+  /** Its name in {@code gateway.rate-limits}. */
+  public static final String OPERATION = "auth.revoke";
+
   private final JwtAuthenticator authenticator;
   private final RevocationStore store;
 

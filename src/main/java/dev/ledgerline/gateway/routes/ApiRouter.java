@@ -1,69 +1,111 @@
 package dev.ledgerline.gateway.routes;
 
 import dev.ledgerline.config.LedgerlineConfig;
-import dev.ledgerline.gateway.ApiServices;
+import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.BearerAuthHandler;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
+import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.auth.RequireRole;
 import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.gateway.auth.TokenSources;
 import dev.ledgerline.gateway.http.JsonBodies;
+import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.gateway.idempotency.IdempotencyStore;
 import dev.ledgerline.gateway.idempotency.Idempotent;
+import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
+import dev.ledgerline.gateway.ratelimit.RateLimiter;
+import dev.ledgerline.gateway.revocation.RevocationCheck;
+import dev.ledgerline.gateway.revocation.RevocationStore;
+import dev.ledgerline.gateway.revocation.RevokeRoute;
+import dev.ledgerline.gateway.stream.StreamHandshake;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.node.RequestIds;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.CorsHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
- * The public API's routes in one place. Each route runs, in order: request id, content type check (POST),
- * authentication, the {@link RouteHooks#limit} hook, body (with the route's size limit), role check, then the
- * route's handler; failures become problem+json.
+ * The public API's routes, each with its whole chain on one line. Every request first gets a request id, the security
+ * headers, CORS and an early verification of its token (a request without a valid token is charged to its client
+ * address). Each route then runs, in order: content type check (POST), authentication, revocation check and rate
+ * limit, body (with the route's size limit), role check, idempotency (POST), then the route's handler; failures
+ * become problem+json.
  */
 public final class ApiRouter {
   private ApiRouter() {}
 
-  public static Router create(Vertx vertx, LedgerlineConfig config, JwtAuthenticator authenticator,
-      ApiServices services, RouteHooks hooks) {
+  /**
+   * What the routes need: node-scoped parts shared by every gateway instance, and the instance's own idempotency
+   * store (its batches are collected and answered on the instance's event loop).
+   */
+  public record Parts(JwtAuthenticator authenticator, RateLimiter limiter, RevocationStore revocations,
+      RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
+      IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins) {}
+
+  public static Router create(Vertx vertx, LedgerlineConfig config, Parts parts) {
     Router router = Router.router(vertx);
     ProblemHandler.install(router);
     router.route().handler(new RequestIds("gateway"));
     router.route().handler(JsonBodies.holdBody());
-    hooks.beforeRoutes(router);
-    hooks.extraRoutes(router);
+    router.route().handler(new SecurityHeaders(parts.tls()));
+    CorsHandler cors = SecurityHeaders.cors(parts.allowedOrigins());
+    if (cors != null) {
+      router.route().handler(cors);
+    }
+    // The per-address bucket of requests without a valid token: none, malformed, failing to verify, or revoked.
+    RateLimitHandler anonymous = RateLimitHandler.create(parts.limiter(), RateLimitHandler.UNAUTHENTICATED,
+        RateLimitHandler.clientIp());
+    router.route().handler(verifyTokenOrLimitAddress(parts.authenticator(), anonymous));
 
-    Buffer openapi = openApiDocument();
-    router.get("/openapi.json").handler(rc -> rc.response().putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "public, max-age=300").end(openapi));
-
-    Handler<RoutingContext> auth = EdgeGuards.authentication(new BearerAuthHandler(authenticator));
+    Handler<RoutingContext> auth = EdgeGuards.authentication(new BearerAuthHandler(parts.authenticator()));
+    Function<String, Handler<RoutingContext>> limit = operation -> revocationThenLimit(parts, anonymous, operation);
     RequireRole anyone = RequireRole.anyOf(Role.USER, Role.OPERATOR, Role.ADMIN);
     RequireRole operators = RequireRole.anyOf(Role.OPERATOR, Role.ADMIN);
     var standardBody = JsonBodies.standard(config);
     var batchBody = JsonBodies.batch(config);
-    AccountRoutes accounts = new AccountRoutes(services.ledger(), services.access());
-    TransferRoutes transfers = new TransferRoutes(services.ledger(), services.access(),
-        dev.ledgerline.ledger.model.UInt128.of(config.gateway().transfersMaxAmount()));
-    var idem = services.idempotencyForInstance(vertx);
+    AccountRoutes accounts = new AccountRoutes(parts.ledger(), parts.access());
+    TransferRoutes transfers = new TransferRoutes(parts.ledger(), parts.access(),
+        UInt128.of(config.gateway().transfersMaxAmount()));
+    IdempotencyStore idem = parts.idempotency();
+
+    // Any authenticated caller; the body is a token to revoke or nothing (the caller's own).
+    router.route(HttpMethod.POST, RevokeRoute.PATH).handler(auth);
+    router.route(HttpMethod.POST, RevokeRoute.PATH).handler(limit.apply(RevokeRoute.OPERATION));
+    router.route(HttpMethod.POST, RevokeRoute.PATH).handler(standardBody);
+    router.route(HttpMethod.POST, RevokeRoute.PATH).handler(new RevokeRoute(parts.authenticator(),
+        parts.revocations()));
+    // A plain GET (no upgrade) of the stream reaches the router: say how to use it.
+    router.get(StreamHandshake.PATH).handler(rc -> {
+      rc.response().putHeader("Upgrade", "websocket");
+      Problem.of(426, "open " + StreamHandshake.PATH + " as a WebSocket").withTitle("Upgrade Required").send(rc);
+    });
+    Buffer openapi = openApiDocument();
+    router.get("/openapi.json").handler(rc -> rc.response().putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "public, max-age=300").end(openapi));
 
     // Batch first: it is a longer literal path than the templated reads below.
-    post(router, "/v1/transfers/batch", auth, hooks.limit("transfers.batch"), batchBody, anyone,
+    post(router, "/v1/transfers/batch", auth, limit.apply("transfers.batch"), batchBody, anyone,
         new Idempotent(idem, TransferRoutes.BATCH, true, transfers::batch));
-    post(router, "/v1/transfers", auth, hooks.limit("transfers.create"), standardBody, anyone,
+    post(router, "/v1/transfers", auth, limit.apply("transfers.create"), standardBody, anyone,
         new Idempotent(idem, TransferRoutes.CREATE, true, transfers::create));
-    get(router, "/v1/transfers/:id", auth, hooks.limit("transfers.read"), anyone, transfers.get());
-    post(router, "/v1/accounts", auth, hooks.limit("accounts.create"), standardBody, anyone,
+    get(router, "/v1/transfers/:id", auth, limit.apply("transfers.read"), anyone, transfers.get());
+    post(router, "/v1/accounts", auth, limit.apply("accounts.create"), standardBody, anyone,
         new Idempotent(idem, AccountRoutes.CREATE, false, accounts::create));
-    get(router, "/v1/accounts", auth, hooks.limit("accounts.query"), operators, accounts.query());
-    get(router, "/v1/accounts/:id", auth, hooks.limit("accounts.read"), anyone, accounts.get());
-    get(router, "/v1/accounts/:id/transfers", auth, hooks.limit("accounts.read"), anyone, accounts.history(false));
-    get(router, "/v1/accounts/:id/balances", auth, hooks.limit("accounts.read"), anyone, accounts.history(true));
+    get(router, "/v1/accounts", auth, limit.apply("accounts.query"), operators, accounts.query());
+    get(router, "/v1/accounts/:id", auth, limit.apply("accounts.read"), anyone, accounts.get());
+    get(router, "/v1/accounts/:id/transfers", auth, limit.apply("accounts.read"), anyone, accounts.history(false));
+    get(router, "/v1/accounts/:id/balances", auth, limit.apply("accounts.read"), anyone, accounts.history(true));
     return router;
   }
 
@@ -73,9 +115,7 @@ public final class ApiRouter {
       Handler<RoutingContext> body, Handler<RoutingContext> role, Handler<RoutingContext> handler) {
     router.route(HttpMethod.POST, path).handler(JsonBodies.requireJson());
     router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject());
-    if (limit != null) {
-      router.route(HttpMethod.POST, path).handler(limit);
-    }
+    router.route(HttpMethod.POST, path).handler(limit);
     router.route(HttpMethod.POST, path).handler(body);
     router.route(HttpMethod.POST, path).handler(EdgeGuards.nonEmptyBody());
     router.route(HttpMethod.POST, path).handler(role).handler(handler);
@@ -83,11 +123,64 @@ public final class ApiRouter {
 
   private static void get(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
       Handler<RoutingContext> role, Handler<RoutingContext> handler) {
-    Route r = router.route(HttpMethod.GET, path).handler(auth).handler(EdgeGuards.subject());
-    if (limit != null) {
-      r.handler(limit);
-    }
-    r.handler(role).handler(handler);
+    router.route(HttpMethod.GET, path).handler(auth).handler(EdgeGuards.subject()).handler(limit).handler(role)
+        .handler(handler);
+  }
+
+  /**
+   * Verifies a presented token once, before any route (the route's authentication then finds the principal): a token
+   * that does not verify is no token, so its request is charged to the client address like one without any.
+   */
+  private static Handler<RoutingContext> verifyTokenOrLimitAddress(JwtAuthenticator authenticator,
+      RateLimitHandler anonymous) {
+    return rc -> {
+      TokenSources.Found token = TokenSources.ofRequest(rc.request());
+      if (!token.present()) {
+        anonymous.handle(rc);
+        return;
+      }
+      HttpMethod m = rc.request().method();
+      if (m != HttpMethod.GET && m != HttpMethod.HEAD) {
+        // The body handler runs after this asynchronous check: hold the body until it does (it resumes).
+        rc.request().pause();
+        rc.addHeadersEndHandler(v -> rc.request().resume());
+      }
+      authenticator.authenticate(token.token()).onComplete(ar -> {
+        if (ar.succeeded()) {
+          rc.put(Principal.KEY, ar.result());
+          rc.next();
+        } else {
+          rc.put(BearerAuthHandler.REJECTED, ar.cause());
+          anonymous.handle(rc);
+        }
+      });
+    };
+  }
+
+  /** Revocation check (writes fail closed), then the subject's bucket for the operation. */
+  private static Handler<RoutingContext> revocationThenLimit(Parts parts, RateLimitHandler anonymous,
+      String operation) {
+    RateLimitHandler rate = RateLimitHandler.create(parts.limiter(), operation,
+        RateLimitHandler.subjectOrIp(rc -> {
+          Principal p = Principal.of(rc);
+          return p == null ? null : p.subject();
+        }));
+    RevocationCheck reads = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), false, rate,
+        anonymous);
+    RevocationCheck writes = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), true, rate,
+        anonymous);
+    return rc -> {
+      HttpMethod m = rc.request().method();
+      if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+        reads.handle(rc);
+      } else {
+        // The body handler runs after these asynchronous checks: hold the body until it does (it resumes).
+        rc.request().pause();
+        // Refused before the body handler: let the connection read (and drop) the rest of the body.
+        rc.addHeadersEndHandler(v -> rc.request().resume());
+        writes.handle(rc);
+      }
+    };
   }
 
   /** The OpenAPI document shipped with the code, so the description and the routes change together. */

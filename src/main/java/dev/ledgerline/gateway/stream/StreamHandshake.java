@@ -11,7 +11,6 @@ import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.revocation.RevocationCheck;
 import dev.ledgerline.gateway.revocation.RevocationStore;
-import dev.ledgerline.gateway.routes.SecurityHooks;
 import dev.ledgerline.ledger.LedgerClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -162,7 +161,7 @@ public final class StreamHandshake {
    * API request does: always fails, with 401, or 429 once the address is over its limit.
    */
   private <T> Future<T> unauthenticated(HttpServerRequest req, String reason) {
-    return limiter.check(RateLimitHandler.ipSubject(req.remoteAddress()), SecurityHooks.UNAUTHENTICATED)
+    return limiter.check(RateLimitHandler.ipSubject(req.remoteAddress()), RateLimitHandler.UNAUTHENTICATED)
         .transform(ar -> Future.failedFuture(ar.succeeded() && !ar.result().allowed()
             ? new Refusal(429, "rate limited (" + reason + ")") : new Refusal(401, reason)));
   }
