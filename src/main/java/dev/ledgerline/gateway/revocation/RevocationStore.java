@@ -78,7 +78,7 @@ public final class RevocationStore {
     ALLOW, DENY;
 
     public static ReadsWhenUnavailable from(LedgerlineConfig config) {
-      return valueOf(String.valueOf(config.value("auth.revocation.reads-when-unavailable")).toUpperCase(Locale.ROOT));
+      return valueOf(config.auth().revocation().readsWhenUnavailable().toUpperCase(Locale.ROOT));
     }
   }
 
@@ -103,8 +103,8 @@ public final class RevocationStore {
      * as the validator accepts.
      */
     public static Options from(LedgerlineConfig config) {
-      return DEFAULTS.withCommandTimeout(config.durationValue("redis.command-timeout"))
-          .withRetainAfterExpiry(config.durationValue("auth.jwt.leeway"));
+      return DEFAULTS.withCommandTimeout(config.redisSettings().commandTimeout())
+          .withRetainAfterExpiry(config.auth().jwt().leeway());
     }
 
     public Options {
