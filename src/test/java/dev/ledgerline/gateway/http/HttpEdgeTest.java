@@ -26,7 +26,7 @@ class HttpEdgeTest {
     vertx = Vertx.vertx();
     port = FreePorts.next();
     HttpEdge edge = new HttpEdge(vertx, new HttpEdge.Settings(Duration.ofMinutes(5), Duration.ofMinutes(5),
-        Duration.ofMinutes(5), CAP));
+        Duration.ofMinutes(5), CAP), new HttpEdge.AddressCounts());
     edge.install(vertx.createHttpServer(edge.apply(new HttpServerOptions().setHost("127.0.0.1").setPort(port))),
         req -> req.response().end("ok"), req -> null).listen().await();
   }

@@ -3,7 +3,6 @@ package dev.ledgerline.gateway.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.GatewaySecurity;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
@@ -375,7 +374,7 @@ class StreamClusterTest {
     c.send(new JsonObject().put("type", "subscribe").put("accounts", new JsonArray().add(s1).add(s2)));
     assertThat(c.next().getString("type")).isEqualTo("subscribed");
     c.socket.pause();
-    StreamMetrics metrics = StreamMetrics.shared(b.vertx());
+    StreamMetrics metrics = b.gateway().streamMetrics();
     long before = metrics.slowCloses();
     StringBuilder batch = new StringBuilder("{\"transfers\":[");
     for (int i = 0; i < 4000; i++) {
@@ -495,7 +494,7 @@ class StreamClusterTest {
     // The shared bucket lives in Redis. A Redis command slower than the limiter's timeout during an earlier, busy
     // test switches a node to local buckets (half the capacity each) until its next probe; wait until both are back.
     TestNodes.await(Duration.ofSeconds(30), () -> Stream.of(a, b)
-        .noneMatch(n -> GatewaySecurity.existing(n.vertx()).limiter().degraded()));
+        .noneMatch(n -> n.gateway().limiter().degraded()));
     // transfers.read: capacity 5, practically no refill. Three on A and two on B use it up for both.
     AtomicInteger ok = new AtomicInteger();
     for (int port : List.of(portA, portA, portA, portB, portB)) {
