@@ -55,8 +55,8 @@ public record Reply(int status, String contentType, Buffer body, boolean keep, i
     Buffer out = body;
     if (Problem.CONTENT_TYPE.equals(contentType) && !replayed) {
       JsonObject j = new JsonObject(body);
-      if (!j.containsKey("request_id") && rc.get(dev.ledgerline.node.RequestIds.KEY) != null) {
-        out = j.put("request_id", (String) rc.get(dev.ledgerline.node.RequestIds.KEY)).toBuffer();
+      if (!j.containsKey("request_id") && rc.get(RequestIds.KEY) != null) {
+        out = j.put("request_id", (String) rc.get(RequestIds.KEY)).toBuffer();
       }
     }
     response.end(out);

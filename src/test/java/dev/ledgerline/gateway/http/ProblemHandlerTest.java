@@ -10,7 +10,6 @@ import dev.ledgerline.gateway.auth.RequireRole;
 import dev.ledgerline.gateway.auth.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.json.RequestParser;
-import dev.ledgerline.node.RequestIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

@@ -1,4 +1,4 @@
-package dev.ledgerline.node;
+package dev.ledgerline.gateway.http;
 
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -13,10 +13,12 @@ import org.slf4j.MDC;
  * on the response, and logs one access line carrying it.
  */
 public final class RequestIds implements Handler<RoutingContext> {
+  /** The logger of the per-request access lines. */
+  public static final String ACCESS_LOGGER = "ledgerline.access";
   public static final String HEADER = "X-Request-Id";
   public static final String KEY = "requestId";
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Logger ACCESS = LoggerFactory.getLogger(Logging.ACCESS_LOGGER);
+  private static final Logger ACCESS = LoggerFactory.getLogger(ACCESS_LOGGER);
 
   private final String server;
 
