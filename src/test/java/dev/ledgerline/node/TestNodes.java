@@ -47,7 +47,7 @@ public final class TestNodes {
 
   /** {@link Poll#until}. */
   public static void await(Duration timeout, BooleanSupplier condition) {
-    Poll.until(timeout, "condition", condition);
+    Poll.until(timeout, "condition", condition::getAsBoolean);
   }
 
   /** {@link Health#check}. */
