@@ -53,7 +53,7 @@ class CommittedPublisherShutdownTest {
     logs.start();
     publisherLog.addAppender(logs);
     LedgerVerticle verticle = new LedgerVerticle(LeasePostgres.context(vertx,
-        NodeExtension.config(Map.of("ledger.engine.data-dir", dir.toString()))));
+        NodeExtension.configWith(Map.of("ledger.engine.data-dir", dir.toString()))));
     String deployment = vertx.deployVerticle(verticle).await();
     Set<UInt128> published = ConcurrentHashMap.newKeySet();
     vertx.eventBus().<TransfersCommitted>consumer(LedgerApi.TRANSFERS_COMMITTED,

@@ -12,11 +12,11 @@ class LedgerBackendsTest {
 
   @Test
   void walArchiveIsOffByDefaultAndOnWhenConfigured() {
-    EngineConfig byDefault = LedgerBackends.engineConfig(NodeExtension.config(Map.of()).current().ledger().engine());
+    EngineConfig byDefault = LedgerBackends.engineConfig(NodeExtension.configWith(Map.of()).current().ledger().engine());
     assertThat(byDefault.archive()).isFalse();
     assertThat(byDefault.fsync()).isTrue();
     EngineConfig archiving = LedgerBackends.engineConfig(
-        NodeExtension.config(Map.of("ledger.wal.archive", "true")).current().ledger().engine());
+        NodeExtension.configWith(Map.of("ledger.wal.archive", "true")).current().ledger().engine());
     assertThat(archiving.archive()).isTrue();
     assertThat(EngineConfig.from(k -> k.equals("ledger.wal.archive") ? "true" : null).archive()).isTrue();
   }

@@ -60,7 +60,7 @@ class LedgerBackpressureTest {
     Map<String, String> sets = new HashMap<>(settings);
     sets.put("ledger.engine.data-dir", dir.toString());
     AtomicReference<GatedBackend> ref = new AtomicReference<>();
-    verticle = new LedgerVerticle(LeasePostgres.context(vertx, NodeExtension.config(sets)), b -> {
+    verticle = new LedgerVerticle(LeasePostgres.context(vertx, NodeExtension.configWith(sets)), b -> {
       ref.set(new GatedBackend(b));
       return ref.get();
     });

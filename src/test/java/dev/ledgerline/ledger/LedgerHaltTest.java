@@ -47,7 +47,7 @@ class LedgerHaltTest {
   void aFailedFsyncAnswersOutcomeUnknownWithTheIdsAndTheReadinessCheckGoesDown(Vertx vertx) {
     AtomicBoolean failing = new AtomicBoolean();
     EngineConfig engineConfig = new EngineConfig(dir, Duration.ZERO, true, false, true);
-    ConfigService config = NodeExtension.config(Map.of("ledger.engine.data-dir", dir.toString()));
+    ConfigService config = NodeExtension.configWith(Map.of("ledger.engine.data-dir", dir.toString()));
     LedgerVerticle verticle = LedgerVerticle.openingWith(LeasePostgres.context(vertx, config),
         c -> LedgerEngine.open(engineConfig, EngineClock.SYSTEM, false, FailingChannel.files(failing)));
     String deployment = vertx.deployVerticle(verticle).await();

@@ -25,9 +25,9 @@ public final class TestNodes {
     return FreePorts.next();
   }
 
-  /** {@link NodeExtension#config(Map)}. */
+  /** {@link NodeExtension#configWith(Map)}. */
   public static ConfigService config(Map<String, String> sets) {
-    return NodeExtension.config(sets);
+    return NodeExtension.configWith(sets);
   }
 
   /** {@link TestData#tempRoot(String)}. */

@@ -81,7 +81,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback,
    * A configuration from built-in defaults plus the given keys (no file, no environment): free ports, a Redis without
    * persistence and data directories of its own unless the keys name them.
    */
-  public static ConfigService config(Map<String, String> keys) {
+  public static ConfigService configWith(Map<String, String> keys) {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("management.port", String.valueOf(FreePorts.next()));
     all.put("gateway.port", String.valueOf(FreePorts.next()));
@@ -107,7 +107,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback,
 
   /** Starts a node with these keys; it is stopped at the end of the test (or class) that started it. */
   public Node start(Map<String, String> keys) {
-    return start(config(keys));
+    return start(configWith(keys));
   }
 
   /** Starts a node with this configuration; it is stopped at the end of the test (or class) that started it. */
@@ -203,7 +203,7 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback,
 
   private void startPrimary() {
     if (primaryKeys != null && node == null) {
-      config = config(primaryKeys);
+      config = configWith(primaryKeys);
       node = start(config);
     }
   }

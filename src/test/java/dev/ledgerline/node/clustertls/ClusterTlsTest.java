@@ -126,12 +126,12 @@ class ClusterTlsTest {
   @Test
   void aPlainTextMemberNeverJoins() {
     assertNeverJoins(() -> Hazelcast.newHazelcastInstance(strangerConfig(
-        NodeExtension.config(keys(FreePorts.next(), 0, null, null, null)).current().cluster())));
+        NodeExtension.configWith(keys(FreePorts.next(), 0, null, null, null)).current().cluster())));
   }
 
   @Test
   void aMemberWithACertificateFromAnotherCaNeverJoins() {
-    LedgerlineConfig.Cluster rogue = NodeExtension.config(keys(FreePorts.next(), 0, "rogue-node.pem",
+    LedgerlineConfig.Cluster rogue = NodeExtension.configWith(keys(FreePorts.next(), 0, "rogue-node.pem",
         "rogue-node.key", "cluster-ca.pem")).current().cluster();
     assertNeverJoins(() -> ClusterTls.load(rogue.tls()).newHazelcast(strangerConfig(rogue)));
   }
