@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Data directories for tests that start embedded PostgreSQL, Redis or a ledger. */
@@ -48,9 +49,10 @@ public final class TestData {
     }
   }
 
+  /** Deletes what it can: a file that cannot go must not keep the rest. */
   private static void deleteQuietly(Path dir) {
-    try {
-      EmbeddedBinaries.deleteTree(dir);
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException | RuntimeException e) {
       // Best effort: the temp dir is the operating system's to clean.
     }
