@@ -21,6 +21,7 @@ public record LedgerlineConfig(
     Postgres postgres,
     Redis redis,
     Ledger ledger,
+    Users users,
     JsonObject json) {
 
   public enum Role {
@@ -121,6 +122,13 @@ public record LedgerlineConfig(
   public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync,
       boolean walArchive) {}
 
+  /**
+   * {@code auth.users.*} and {@code auth.roles.*}: loading the user behind each token. {@code autoProvision} is
+   * {@code auto}, {@code true} or {@code false}; {@code roles} maps a role name to its permission names.
+   */
+  public record Users(boolean check, String autoProvision, Duration cacheTtl, Duration staleReadsFor, long cacheSize,
+      Map<String, List<String>> roles) {}
+
   static LedgerlineConfig from(JsonObject j) {
     JsonObject n = j.getJsonObject("node");
     JsonObject l = j.getJsonObject("logging");
@@ -161,7 +169,19 @@ public record LedgerlineConfig(
                 lg.getJsonObject("wal").getBoolean("archive")),
             new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
                 duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
+        users(j.getJsonObject("auth")),
         j.copy());
+  }
+
+  private static Users users(JsonObject auth) {
+    JsonObject u = auth.getJsonObject("users");
+    JsonObject r = auth.getJsonObject("roles");
+    Map<String, List<String>> roles = new LinkedHashMap<>();
+    for (String role : r.fieldNames()) {
+      roles.put(role, r.getJsonArray(role).stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()));
+    }
+    return new Users(u.getBoolean("check"), u.getString("auto-provision"), duration(u.getString("cache-ttl")),
+        duration(u.getString("stale-reads-for")), u.getLong("cache-size"), Collections.unmodifiableMap(roles));
   }
 
   /** The schema allows 1 to 39 digits; a u128 is at most 2^128-1. */

@@ -34,6 +34,14 @@ public final class RolePermissions {
     return new RolePermissions(Map.of(Role.USER, user, Role.OPERATOR, operator, Role.ADMIN, admin));
   }
 
+  /** The sets of {@code auth.roles.*}; names were checked against the schema's list. */
+  public static RolePermissions from(dev.ledgerline.config.LedgerlineConfig.Users config) {
+    Map<Role, Set<Permission>> sets = new EnumMap<>(Role.class);
+    config.roles().forEach((role, names) -> sets.put(Role.fromClaim(role),
+        Permission.parseAll(names, "auth.roles." + role)));
+    return new RolePermissions(sets);
+  }
+
   public Set<Permission> of(Role role) {
     return sets.get(role);
   }

@@ -50,6 +50,13 @@ class RolePermissionsTest {
     assertEquals(expected, DEFAULTS.rolesGranting(Permission.fromWire(permission)));
   }
 
+  @org.junit.jupiter.api.Test
+  void theConfiguredDefaultsAreTheBuiltInSets() {
+    RolePermissions configured = RolePermissions.from(
+        dev.ledgerline.node.TestNodes.config(java.util.Map.of()).current().users());
+    assertEquals(DEFAULTS.asMap(), configured.asMap());
+  }
+
   private static Set<Permission> perms(String names) {
     return names == null ? Set.of()
         : Arrays.stream(names.split(" ")).map(Permission::fromWire).collect(Collectors.toSet());
