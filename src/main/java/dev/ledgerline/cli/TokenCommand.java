@@ -5,7 +5,7 @@ import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.gateway.auth.AuthConfigException;
 import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TokenIssuer;
 import java.nio.file.Path;
 import java.time.Duration;

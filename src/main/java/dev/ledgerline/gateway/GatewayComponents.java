@@ -5,6 +5,7 @@ import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.access.AccountOwners;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.JwtSettings;
+import dev.ledgerline.gateway.auth.UserCheck;
 import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.idempotency.ClaimHolder;
 import dev.ledgerline.gateway.idempotency.IdempotencyStore;
@@ -15,16 +16,22 @@ import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.users.RolePermissions;
+import dev.ledgerline.users.User;
+import dev.ledgerline.users.UserDirectory;
+import dev.ledgerline.users.UserStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +69,11 @@ public final class GatewayComponents {
   private final StreamHandshake.Settings stream;
   private final StreamMetrics streamMetrics;
   private final HttpEdge.AddressCounts connections = new HttpEdge.AddressCounts();
+  private final RolePermissions rolePermissions;
+  private final UserDirectory users;
+  private final UserCheck userCheck;
+  private final MessageConsumer<JsonObject> userChanged;
+  private final PgSubscriber userNotifications;
   private final Future<Void> started;
 
   /**
@@ -121,7 +133,36 @@ public final class GatewayComponents {
       limiter.updateLimits(c.gateway().rateLimits());
       LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
     });
-    this.started = Future.join(limiter.start(), revocations.start(vertx)).mapEmpty();
+    // Users: loaded behind every token from a per-node cache that hears of changes from every node (event bus) and
+    // from tools outside the cluster (PostgreSQL NOTIFY).
+    LedgerlineConfig.Users uc = cfg.users();
+    this.rolePermissions = RolePermissions.from(uc);
+    boolean autoProvision = switch (uc.autoProvision()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> authenticator.keys().isDevelopment();
+    };
+    this.users = new UserDirectory(new UserStore(node.services().pool(), rolePermissions),
+        new UserDirectory.Options(uc.cacheTtl(), uc.staleReadsFor(), autoProvision, uc.cacheSize()),
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    if (uc.check()) {
+      LOG.info("users: loaded behind every token (cache {} per node, ttl {}); unknown subjects are {}",
+          uc.cacheSize(), uc.cacheTtl(), autoProvision ? "provisioned with their token's roles" : "refused");
+    } else {
+      LOG.warn("users: auth.users.check is false: tokens' roles are trusted as they are, suspensions do not apply");
+    }
+    this.userCheck = new UserCheck(uc.check() ? users : null, rolePermissions);
+    this.userChanged = users.listen(vertx);
+    this.userNotifications = PgSubscriber.subscriber(vertx, new PgConnectOptions(connect).setPipeliningLimit(1))
+        .reconnectPolicy(retries -> 1000L);
+    userNotifications.channel(UserStore.CHANNEL).handler(id -> users.refresh(id)
+        .onFailure(e -> LOG.debug("reloading user {} after NOTIFY: {}", id, e.toString())));
+    Future<Void> listening = userNotifications.connect().recover(e -> {
+      LOG.warn("users: cannot listen for changes made outside the cluster ({}); the cache TTL bounds them",
+          e.toString());
+      return Future.succeededFuture();
+    });
+    this.started = Future.join(limiter.start(), revocations.start(vertx), listening).mapEmpty();
     this.streamMetrics = new StreamMetrics(node.registry());
   }
 
@@ -134,7 +175,8 @@ public final class GatewayComponents {
     limiter.close();
     revocations.stop();
     vertx.cancelTimer(purgeTimer);
-    return Future.join(ownerReassigned.unregister(), holder.close(), sql.close()).mapEmpty();
+    return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
+        holder.close(), sql.close())).mapEmpty();
   }
 
   /**
@@ -167,6 +209,19 @@ public final class GatewayComponents {
     SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
         .using(vertx).build();
     return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
+  }
+
+  /** The node's user cache; the admin routes and the stream read it too. */
+  public UserDirectory users() {
+    return users;
+  }
+
+  public UserCheck userCheck() {
+    return userCheck;
+  }
+
+  public RolePermissions rolePermissions() {
+    return rolePermissions;
   }
 
   public Clock clock() {

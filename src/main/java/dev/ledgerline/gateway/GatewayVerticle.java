@@ -5,6 +5,7 @@ import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.routes.ApiRouter;
+import dev.ledgerline.gateway.routes.UserRoutes;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleVerticle;
@@ -42,9 +43,10 @@ public final class GatewayVerticle extends RoleVerticle {
     try {
       router = ApiRouter.create(vertx, node.config(), new ApiRouter.Parts(gateway.authenticator(), gateway.limiter(),
           gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
-          gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins()));
+          gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
+          gateway.userCheck(), new UserRoutes(vertx, gateway.users())));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
-          gateway.readsWhenUnavailable(), gateway.limiter(), gateway.access(), gateway.ledger(),
+          gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.stream(), gateway.clock());
       edge = new HttpEdge(vertx, HttpEdge.Settings.from(node.config()), gateway.connections());
       options = edge.apply(serverOptions());

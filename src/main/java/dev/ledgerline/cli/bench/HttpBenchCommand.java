@@ -92,7 +92,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
       var cfg = dev.ledgerline.config.ConfigService.load(dev.ledgerline.config.ConfigService.Source.of(
           dev.ledgerline.config.ConfigService.Source.defaultFile(config), sets)).current();
       token = dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
-          subject, java.util.Set.of(dev.ledgerline.gateway.auth.Role.USER), Duration.ofHours(2),
+          subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2),
           java.time.Instant.now());
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));

@@ -1,7 +1,7 @@
 package dev.ledgerline.gateway.access;
 
 import dev.ledgerline.gateway.auth.Principal;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.http.ProblemException;
 import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.ledger.model.UInt128;

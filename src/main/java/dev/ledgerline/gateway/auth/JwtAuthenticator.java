@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.auth;
 
+import dev.ledgerline.users.Role;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;

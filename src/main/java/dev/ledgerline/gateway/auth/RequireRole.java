@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.auth;
 
+import dev.ledgerline.users.Role;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.EnumSet;

@@ -2,7 +2,7 @@ package dev.ledgerline.gateway.revocation;
 
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.Principal;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemException;
 import dev.ledgerline.gateway.json.FieldError;

@@ -5,8 +5,8 @@ import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.BearerAuthHandler;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.Principal;
-import dev.ledgerline.gateway.auth.RequireRole;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.gateway.auth.RequirePermission;
+import dev.ledgerline.gateway.auth.UserCheck;
 import dev.ledgerline.gateway.auth.TokenSources;
 import dev.ledgerline.gateway.http.JsonBodies;
 import dev.ledgerline.gateway.http.Problem;
@@ -22,6 +22,7 @@ import dev.ledgerline.gateway.revocation.RevokeRoute;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.users.Permission;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -51,7 +52,11 @@ public final class ApiRouter {
    */
   public record Parts(JwtAuthenticator authenticator, RateLimiter limiter, RevocationStore revocations,
       RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
-      IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins) {}
+      IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
+      UserRoutes userAdmin) {}
+
+  /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
+  public static final String PERMISSION = "ledgerline.permission";
 
   public static Router create(Vertx vertx, LedgerlineConfig config, Parts parts) {
     Router router = Router.router(vertx);
@@ -70,8 +75,6 @@ public final class ApiRouter {
 
     Handler<RoutingContext> auth = EdgeGuards.authentication(new BearerAuthHandler(parts.authenticator()));
     Function<String, Handler<RoutingContext>> limit = operation -> revocationThenLimit(parts, anonymous, operation);
-    RequireRole anyone = RequireRole.anyOf(Role.USER, Role.OPERATOR, Role.ADMIN);
-    RequireRole operators = RequireRole.anyOf(Role.OPERATOR, Role.ADMIN);
     var standardBody = JsonBodies.standard(config);
     var batchBody = JsonBodies.batch(config);
     AccountRoutes accounts = new AccountRoutes(parts.ledger(), parts.access());
@@ -79,12 +82,13 @@ public final class ApiRouter {
         UInt128.of(config.gateway().transfersMaxAmount()));
     IdempotencyStore idem = parts.idempotency();
 
-    // Any authenticated caller; the body is a token to revoke or nothing (the caller's own).
+    // Any authenticated caller (no permission: a user may always end their own tokens); the body is a token to
+    // revoke or nothing (the caller's own).
     router.route(HttpMethod.POST, RevokeRoute.PATH).handler(auth);
     router.route(HttpMethod.POST, RevokeRoute.PATH).handler(limit.apply(RevokeRoute.OPERATION));
     router.route(HttpMethod.POST, RevokeRoute.PATH).handler(standardBody);
     router.route(HttpMethod.POST, RevokeRoute.PATH).handler(new RevokeRoute(parts.authenticator(),
-        parts.revocations()));
+        parts.revocations())).putMetadata(PERMISSION, "authenticated");
     // A plain GET (no upgrade) of the stream reaches the router: say how to use it.
     router.get(StreamHandshake.PATH).handler(rc -> {
       rc.response().putHeader("Upgrade", "websocket");
@@ -95,36 +99,65 @@ public final class ApiRouter {
         .putHeader("Cache-Control", "public, max-age=300").end(openapi));
 
     // Batch first: it is a longer literal path than the templated reads below.
-    post(router, "/v1/transfers/batch", auth, limit.apply("transfers.batch"), batchBody, anyone,
-        new Idempotent(idem, TransferRoutes.BATCH, true, transfers::batch));
-    post(router, "/v1/transfers", auth, limit.apply("transfers.create"), standardBody, anyone,
-        new Idempotent(idem, TransferRoutes.CREATE, true, transfers::create));
-    get(router, "/v1/transfers/:id", auth, limit.apply("transfers.read"), anyone, transfers.get());
-    post(router, "/v1/accounts", auth, limit.apply("accounts.create"), standardBody, anyone,
-        new Idempotent(idem, AccountRoutes.CREATE, false, accounts::create));
-    get(router, "/v1/accounts", auth, limit.apply("accounts.query"), operators, accounts.query());
-    get(router, "/v1/accounts/:id", auth, limit.apply("accounts.read"), anyone, accounts.get());
-    get(router, "/v1/accounts/:id/transfers", auth, limit.apply("accounts.read"), anyone, accounts.history(false));
-    get(router, "/v1/accounts/:id/balances", auth, limit.apply("accounts.read"), anyone, accounts.history(true));
+    post(router, "/v1/transfers/batch", auth, limit.apply("transfers.batch"), batchBody,
+        need(Permission.TRANSFERS_CREATE), new Idempotent(idem, TransferRoutes.BATCH, true, transfers::batch));
+    post(router, "/v1/transfers", auth, limit.apply("transfers.create"), standardBody,
+        need(Permission.TRANSFERS_CREATE), new Idempotent(idem, TransferRoutes.CREATE, true, transfers::create));
+    get(router, "/v1/transfers/:id", auth, limit.apply("transfers.read"), need(Permission.TRANSFERS_READ),
+        transfers.get());
+    post(router, "/v1/accounts", auth, limit.apply("accounts.create"), standardBody,
+        need(Permission.ACCOUNTS_CREATE), new Idempotent(idem, AccountRoutes.CREATE, false, accounts::create));
+    get(router, "/v1/accounts", auth, limit.apply("accounts.query"), need(Permission.OPERATOR_READ),
+        accounts.query());
+    get(router, "/v1/accounts/:id", auth, limit.apply("accounts.read"), need(Permission.ACCOUNTS_READ),
+        accounts.get());
+    get(router, "/v1/accounts/:id/transfers", auth, limit.apply("accounts.read"), need(Permission.ACCOUNTS_READ),
+        accounts.history(false));
+    get(router, "/v1/accounts/:id/balances", auth, limit.apply("accounts.read"), need(Permission.ACCOUNTS_READ),
+        accounts.history(true));
+
+    UserRoutes users = parts.userAdmin();
+    RequirePermission admin = need(Permission.ADMIN_USERS);
+    post(router, UserRoutes.PATH, auth, limit.apply("admin.users"), standardBody, admin, users.create());
+    get(router, UserRoutes.PATH, auth, limit.apply("admin.users"), admin, users.list());
+    get(router, UserRoutes.PATH + "/:id", auth, limit.apply("admin.users"), admin, users.get());
+    get(router, UserRoutes.PATH + "/:id/events", auth, limit.apply("admin.users"), admin, users.events());
+    patch(router, UserRoutes.PATH + "/:id", auth, limit.apply("admin.users"), standardBody, admin, users.patch());
     return router;
   }
 
   // Each step is its own route on the same method and path: vert.x-web refuses a body handler after a plain handler
   // on one route, and authentication must run before the body is buffered.
   private static void post(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
-      Handler<RoutingContext> body, Handler<RoutingContext> role, Handler<RoutingContext> handler) {
-    router.route(HttpMethod.POST, path).handler(JsonBodies.requireJson());
-    router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject());
-    router.route(HttpMethod.POST, path).handler(limit);
-    router.route(HttpMethod.POST, path).handler(body);
-    router.route(HttpMethod.POST, path).handler(EdgeGuards.nonEmptyBody());
-    router.route(HttpMethod.POST, path).handler(role).handler(handler);
+      Handler<RoutingContext> body, RequirePermission permission, Handler<RoutingContext> handler) {
+    withBody(router, HttpMethod.POST, path, auth, limit, body, permission, handler);
+  }
+
+  private static void patch(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
+      Handler<RoutingContext> body, RequirePermission permission, Handler<RoutingContext> handler) {
+    withBody(router, HttpMethod.PATCH, path, auth, limit, body, permission, handler);
+  }
+
+  private static void withBody(Router router, HttpMethod method, String path, Handler<RoutingContext> auth,
+      Handler<RoutingContext> limit, Handler<RoutingContext> body, RequirePermission permission,
+      Handler<RoutingContext> handler) {
+    router.route(method, path).handler(JsonBodies.requireJson());
+    router.route(method, path).handler(auth).handler(EdgeGuards.subject());
+    router.route(method, path).handler(limit);
+    router.route(method, path).handler(body);
+    router.route(method, path).handler(EdgeGuards.nonEmptyBody());
+    router.route(method, path).handler(permission).handler(handler)
+        .putMetadata(PERMISSION, permission.permission().wireName());
   }
 
   private static void get(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
-      Handler<RoutingContext> role, Handler<RoutingContext> handler) {
-    router.route(HttpMethod.GET, path).handler(auth).handler(EdgeGuards.subject()).handler(limit).handler(role)
-        .handler(handler);
+      RequirePermission permission, Handler<RoutingContext> handler) {
+    router.route(HttpMethod.GET, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
+        .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
+  }
+
+  private static RequirePermission need(Permission permission) {
+    return RequirePermission.of(permission);
   }
 
   /**
@@ -165,10 +198,12 @@ public final class ApiRouter {
           Principal p = Principal.of(rc);
           return p == null ? null : p.subject();
         }));
-    RevocationCheck reads = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), false, rate,
-        anonymous);
-    RevocationCheck writes = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), true, rate,
-        anonymous);
+    // The user is loaded before the limit is charged: a suspended user's requests stop here.
+    Handler<RoutingContext> userThenRate = parts.users().then(rate);
+    RevocationCheck reads = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), false,
+        userThenRate, anonymous);
+    RevocationCheck writes = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), true,
+        userThenRate, anonymous);
     return rc -> {
       HttpMethod m = rc.request().method();
       if (m == HttpMethod.GET || m == HttpMethod.HEAD) {

@@ -7,7 +7,7 @@ import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.JwtSigner;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.auth.RequireRole;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.json.RequestParser;
 import io.vertx.core.Vertx;

@@ -2,7 +2,7 @@ package dev.ledgerline.gateway.ratelimit;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.routes.SecurityHeaders;
 import dev.ledgerline.node.Node;

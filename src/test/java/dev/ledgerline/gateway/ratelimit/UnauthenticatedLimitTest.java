@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.JwtSigner;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.node.Node;

@@ -3,7 +3,7 @@ package dev.ledgerline.gateway.routes;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.JwtSigner;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.SigningKey;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.auth.TokenIssuer;

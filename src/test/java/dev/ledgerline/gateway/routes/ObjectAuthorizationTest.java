@@ -2,7 +2,7 @@ package dev.ledgerline.gateway.routes;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.http.LedgerReplies;
 import dev.ledgerline.gateway.idempotency.Idempotent;
