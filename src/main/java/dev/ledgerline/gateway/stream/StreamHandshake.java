@@ -138,7 +138,7 @@ public final class StreamHandshake {
         : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false));
     return revoked.compose(r -> r ? Future.succeededFuture("token revoked") : users.check(p, false).transform(ar ->
         Future.succeededFuture(ar.failed() && ar.cause() instanceof ProblemException pe
-            && pe.problem().status() == 403 ? "user " + pe.problem().title().toLowerCase(java.util.Locale.ROOT)
+            && pe.problem().status() == 403 ? pe.problem().title().toLowerCase(java.util.Locale.ROOT)
             : null)));
   }
 

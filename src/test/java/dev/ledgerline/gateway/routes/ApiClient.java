@@ -120,7 +120,10 @@ final class ApiClient {
       "^/v1/accounts/[^/?]+/balances(\\?.*)?$", "/v1/accounts/{id}/balances",
       "^/v1/accounts(\\?.*)?$", "/v1/accounts",
       "^/v1/transfers/batch$", "/v1/transfers/batch",
-      "^/v1/transfers$", "/v1/transfers");
+      "^/v1/transfers$", "/v1/transfers",
+      "^/v1/admin/users(\\?.*)?$", "/v1/admin/users",
+      "^/v1/admin/users/[^/?]+/events$", "/v1/admin/users/{id}/events",
+      "^/v1/admin/users/[^/?]+$", "/v1/admin/users/{id}");
 
   static String template(String path) {
     for (var e : TEMPLATES.entrySet()) {

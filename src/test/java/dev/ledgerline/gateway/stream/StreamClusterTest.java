@@ -78,6 +78,8 @@ class StreamClusterTest {
             + "\"transfers.read\":{\"capacity\":5,\"refill-per-second\":0.01}}");
     common = new HashMap<>(common);
     common.put("gateway.stream.ping-interval", "500ms");
+    // Configured keys: unknown subjects would be refused; these tests make their users on first sight.
+    common.put("auth.users.auto-provision", "true");
     Map<String, String> sa = new HashMap<>(common);
     sa.putAll(Map.of("node.id", "a", "node.roles", "gateway,ledger", "cluster.port", String.valueOf(hz[0]),
         "gateway.port", String.valueOf(portA), "node.data-dir", dir.resolve("a").toString(),
@@ -363,6 +365,28 @@ class StreamClusterTest {
     // The stream opened before the revocation ends too (its periodic check finds the revocation).
     assertThat(open.awaitClose(Duration.ofSeconds(30))).isEqualTo((short) 1008);
     assertThat(open.socket.closeReason()).isEqualTo("token revoked");
+  }
+
+  @Test
+  void aSuspensionOnNodeARefusesOnNodeBWithinASecondAndEndsTheUsersStreamThere() throws Exception {
+    String admin = token("cluster-admin", Role.ADMIN);
+    String frank = token("frank", Role.USER);
+    // Both nodes have frank in their cache, active.
+    assertThat(get(portA, "/v1/accounts/1", frank).statusCode()).isEqualTo(404);
+    assertThat(get(portB, "/v1/accounts/1", frank).statusCode()).isEqualTo(404);
+    StreamClient open = new StreamClient(connect(portB, null, Map.of("Authorization", "Bearer " + frank)).await());
+
+    HttpResponse<Buffer> suspended = send(HttpMethod.PATCH, portA, "/v1/admin/users/frank", admin,
+        "{\"status\":\"suspended\",\"reason\":\"cluster test\"}", Map.of());
+    assertThat(suspended.statusCode()).as(suspended.bodyAsString()).isEqualTo(200);
+    long answeredAt = System.nanoTime();
+    assertThat(poll(Duration.ofSeconds(1), () -> get(portB, "/v1/accounts/1", frank).statusCode() == 403))
+        .as("node B refuses within 1 s of the change").isTrue();
+    assertThat(System.nanoTime() - answeredAt).isLessThan(Duration.ofSeconds(1).toNanos());
+    HttpResponse<Buffer> refused = get(portB, "/v1/accounts/1", frank);
+    assertThat(refused.bodyAsJsonObject().getString("type")).isEqualTo("urn:ledgerline:problem:user-suspended");
+    assertThat(open.awaitClose(Duration.ofSeconds(5))).isEqualTo((short) 1008);
+    assertThat(open.socket.closeReason()).isEqualTo("user suspended");
   }
 
   @Test
