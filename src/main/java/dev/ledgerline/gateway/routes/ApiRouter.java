@@ -39,8 +39,8 @@ import java.util.function.Function;
 /**
  * The public API's routes, each with its whole chain on one line. Every request first gets a request id, the security
  * headers, CORS and an early verification of its token (a request without a valid token is charged to its client
- * address). Each route then runs, in order: content type check (POST), authentication, revocation check and rate
- * limit, body (with the route's size limit), role check, idempotency (POST), then the route's handler; failures
+ * address). Each route then runs, in order: content type check (POST), authentication, revocation check, the user
+ * behind the token (its stored roles and permissions), rate limit, body (with the route's size limit), permission check, idempotency (POST), then the route's handler; failures
  * become problem+json.
  */
 public final class ApiRouter {
@@ -190,7 +190,7 @@ public final class ApiRouter {
     };
   }
 
-  /** Revocation check (writes fail closed), then the subject's bucket for the operation. */
+  /** Revocation check (writes fail closed), the user behind the token, then the subject's bucket for the operation. */
   private static Handler<RoutingContext> revocationThenLimit(Parts parts, RateLimitHandler anonymous,
       String operation) {
     RateLimitHandler rate = RateLimitHandler.create(parts.limiter(), operation,
