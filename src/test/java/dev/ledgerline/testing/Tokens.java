@@ -2,7 +2,7 @@ package dev.ledgerline.testing;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TokenIssuer;
 import java.time.Duration;
 import java.time.Instant;
