@@ -1,7 +1,6 @@
 package dev.ledgerline.cli;
 
 import dev.ledgerline.config.ConfigException;
-import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.infra.DataServiceException;
 import dev.ledgerline.infra.DataServices;
@@ -20,10 +19,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -56,23 +52,13 @@ public final class UsersCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** The node configuration options every subcommand takes. */
-  static final class NodeOptions {
-    @Option(names = "--config", paramLabel = "FILE",
-        description = "Configuration file (default: conf/ledgerline.yaml when present, else built-in defaults).")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one configuration key; repeatable.")
-    Map<String, String> sets = new LinkedHashMap<>();
-  }
-
   /** Runs one store call against the configured PostgreSQL and prints its answer as JSON. */
   abstract static class Action implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
-    NodeOptions node;
+    ConfigOptions node;
 
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why; kept in the user's audit trail.")
     String reason;
@@ -84,8 +70,7 @@ public final class UsersCommand implements Runnable {
       Vertx vertx = Vertx.vertx();
       DataServices pg = null;
       try {
-        LedgerlineConfig cfg = ConfigService.load(ConfigService.Source.of(ConfigService.Source.defaultFile(
-            node.config), node.sets)).current();
+        LedgerlineConfig cfg = node.load().current();
         pg = DataServices.startPostgres(vertx, postgres(cfg)).await();
         UserStore store = new UserStore(pg.pool(), RolePermissions.from(cfg.users()));
         JsonObject out = apply(store, "cli:" + System.getProperty("user.name", "unknown")).await();

@@ -118,26 +118,22 @@ public record UserChange(UserStatus status, Set<Role> roles, Set<Permission> gra
     }
   }
 
-  /** What this change does to a user's grants. */
+  /** What this change does to a user's grants: adds {@code grant}, drops what it denies or revokes. */
   Set<Permission> grantsAfter(Set<Permission> grants) {
-    EnumSet<Permission> out = copy(grants);
-    out.addAll(grant);
-    out.removeAll(deny);
-    out.removeAll(revoke);
-    return out;
+    return apply(grants, grant, deny);
   }
 
-  /** What this change does to a user's denials. */
+  /** What this change does to a user's denials: adds {@code deny}, drops what it grants or revokes. */
   Set<Permission> deniesAfter(Set<Permission> denies) {
-    EnumSet<Permission> out = copy(denies);
-    out.addAll(deny);
-    out.removeAll(grant);
-    out.removeAll(revoke);
-    return out;
+    return apply(denies, deny, grant);
   }
 
-  private static EnumSet<Permission> copy(Set<Permission> s) {
-    return s.isEmpty() ? EnumSet.noneOf(Permission.class) : EnumSet.copyOf(s);
+  private Set<Permission> apply(Set<Permission> before, Set<Permission> add, Set<Permission> opposite) {
+    EnumSet<Permission> out = before.isEmpty() ? EnumSet.noneOf(Permission.class) : EnumSet.copyOf(before);
+    out.addAll(add);
+    out.removeAll(opposite);
+    out.removeAll(revoke);
+    return out;
   }
 
   JsonObject toJson() {

@@ -5,7 +5,6 @@ import dev.ledgerline.gateway.http.ProblemException;
 import dev.ledgerline.users.RolePermissions;
 import dev.ledgerline.users.UserDirectory;
 import dev.ledgerline.users.UserRefusedException;
-import dev.ledgerline.users.UsersUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
@@ -78,10 +77,7 @@ public final class UserCheck {
             .withType(TYPE_UNKNOWN).withTitle("Unknown user");
       });
     }
-    if (cause instanceof UsersUnavailableException) {
-      return new ProblemException(Problem.of(503, "the user cannot be loaded right now; retry")
-          .withType(TYPE_UNAVAILABLE));
-    }
+    // UsersUnavailableException, or anything else that kept the user from being known: fail closed.
     return new ProblemException(Problem.of(503, "the user cannot be loaded right now; retry")
         .withType(TYPE_UNAVAILABLE));
   }
