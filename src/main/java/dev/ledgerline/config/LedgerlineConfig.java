@@ -109,10 +109,10 @@ public record LedgerlineConfig(
     }
   }
 
-  /** {@code ledger.*}: the batching ledger verticle and its backend. */
+  /** {@code ledger.*}: the batching ledger verticle and its backend; {@code publishCommitted} is {@code ledger.publish-committed}. */
   public record Ledger(LedgerBackendKind backend, int batchMaxEvents, Duration batchLinger, int queueMaxEvents,
       Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine,
-      Lease lease) {}
+      Lease lease, boolean publishCommitted) {}
 
   /** {@code ledger.lease.*}: the embedded ledger's write lease in PostgreSQL. */
   public record Lease(Duration ttl, Duration acquireTimeout) {}
@@ -160,7 +160,8 @@ public record LedgerlineConfig(
                 en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync"),
                 lg.getJsonObject("wal").getBoolean("archive")),
             new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
-                duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
+                duration(lg.getJsonObject("lease").getString("acquire-timeout"))),
+            lg.getBoolean("publish-committed", true)),
         j.copy());
   }
 
