@@ -109,7 +109,10 @@ public record LedgerlineConfig(
     }
   }
 
-  /** {@code ledger.*}: the batching ledger verticle and its backend; {@code publishCommitted} is {@code ledger.publish-committed}. */
+  /**
+   * {@code ledger.*}: the batching ledger verticle and its backend; {@code publishCommitted} is
+   * {@code ledger.publish-committed}.
+   */
   public record Ledger(LedgerBackendKind backend, int batchMaxEvents, Duration batchLinger, int queueMaxEvents,
       Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine,
       Lease lease, boolean publishCommitted) {}
