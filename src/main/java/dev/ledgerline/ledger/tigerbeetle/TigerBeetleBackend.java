@@ -7,15 +7,16 @@ import dev.ledgerline.ledger.BatchTooLargeException;
 import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.LedgerException;
 import dev.ledgerline.ledger.LedgerUnavailableException;
+import dev.ledgerline.ledger.Operation;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
-import dev.ledgerline.ledger.model.AccountFlags;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.Event;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
-import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -107,20 +109,24 @@ public final class TigerBeetleBackend implements LedgerBackend {
 
   @Override
   public CompletionStage<List<CreateAccountsResult>> createAccounts(List<Account> accounts) {
-    if (accounts.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(accounts.size()));
-    boolean imported = !accounts.isEmpty() && accounts.get(0).hasFlag(AccountFlags.IMPORTED);
-    return call(() -> client(imported).createAccountsAsync(TigerBeetleMapping.accounts(accounts)),
+    return create(Operation.CREATE_ACCOUNTS, accounts,
+        (client, events) -> client.createAccountsAsync(TigerBeetleMapping.accounts(events)),
         TigerBeetleMapping::accountResults);
   }
 
   @Override
   public CompletionStage<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
-    if (transfers.size() > BATCH_MAX) {
-      return CompletableFuture.failedFuture(new BatchTooLargeException(transfers.size()));
-    }
-    boolean imported = !transfers.isEmpty() && transfers.get(0).hasFlag(TransferFlags.IMPORTED);
-    return call(() -> client(imported).createTransfersAsync(TigerBeetleMapping.transfers(transfers)),
+    return create(Operation.CREATE_TRANSFERS, transfers,
+        (client, events) -> client.createTransfersAsync(TigerBeetleMapping.transfers(events)),
         TigerBeetleMapping::transferResults);
+  }
+
+  /** Imported batches go to their own client: TigerBeetle decides {@code imported} by a request's first event. */
+  private <E extends Event, B, R extends EventResult> CompletionStage<List<R>> create(Operation<E, R> op,
+      List<E> events, BiFunction<Client, List<E>, CompletableFuture<B>> send, Function<B, List<R>> results) {
+    if (events.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(events.size()));
+    boolean imported = op.imported(events);
+    return call(() -> send.apply(client(imported), events), results);
   }
 
   @Override

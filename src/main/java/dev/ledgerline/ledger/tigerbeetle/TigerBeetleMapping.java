@@ -2,18 +2,19 @@ package dev.ledgerline.ledger.tigerbeetle;
 
 import com.tigerbeetle.AccountBalanceBatch;
 import com.tigerbeetle.AccountBatch;
+import com.tigerbeetle.Batch;
 import com.tigerbeetle.CreateAccountResultBatch;
 import com.tigerbeetle.CreateTransferResultBatch;
 import com.tigerbeetle.IdBatch;
 import com.tigerbeetle.TransferBatch;
+import dev.ledgerline.ledger.Operation;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.AccountFilterFlags;
-import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
-import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.QueryFilterFlags;
 import dev.ledgerline.ledger.model.Transfer;
@@ -24,6 +25,7 @@ import java.lang.invoke.MethodType;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
 /**
  * Maps the ledger model to the TigerBeetle 0.16.30 Java client's types and back.
@@ -190,18 +192,19 @@ public final class TigerBeetleMapping {
   }
 
   public static List<CreateAccountsResult> accountResults(CreateAccountResultBatch b) {
-    List<CreateAccountsResult> out = new ArrayList<>(b.getLength());
-    b.beforeFirst();
-    while (b.next()) out.add(new CreateAccountsResult(b.getIndex(), CreateAccountResult.fromCode(b.getResult().value)));
-    return out;
+    return results(b, CreateAccountResultBatch::getIndex, r -> r.getResult().value, Operation.CREATE_ACCOUNTS);
   }
 
   public static List<CreateTransfersResult> transferResults(CreateTransferResultBatch b) {
-    List<CreateTransfersResult> out = new ArrayList<>(b.getLength());
+    return results(b, CreateTransferResultBatch::getIndex, r -> r.getResult().value, Operation.CREATE_TRANSFERS);
+  }
+
+  /** A create reply's rows as {@code op}'s results: each failed event's index and wire code. */
+  private static <B extends Batch, R extends EventResult> List<R> results(B b, ToIntFunction<B> index,
+      ToIntFunction<B> code, Operation<?, R> op) {
+    List<R> out = new ArrayList<>(b.getLength());
     b.beforeFirst();
-    while (b.next()) {
-      out.add(new CreateTransfersResult(b.getIndex(), CreateTransferResult.fromCode(b.getResult().value)));
-    }
+    while (b.next()) out.add(op.result(index.applyAsInt(b), code.applyAsInt(b)));
     return out;
   }
 
