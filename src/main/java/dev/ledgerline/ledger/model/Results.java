@@ -15,8 +15,9 @@ public final class Results {
     return expand(failures, new CreateTransferResult[batchSize], CreateTransferResult.OK);
   }
 
+  /** Fills {@code out} (one slot per event) with {@code ok} and the failures' results. */
   @SuppressWarnings("unchecked")
-  private static <C extends ResultCode> C[] expand(List<? extends EventResult> failures, C[] out, C ok) {
+  public static <C extends ResultCode> C[] expand(List<? extends EventResult> failures, C[] out, C ok) {
     Arrays.fill(out, ok);
     for (EventResult r : failures) out[r.index()] = (C) r.result();
     return out;
