@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -345,19 +346,23 @@ public final class ConformanceRunner {
   }
 
   private AccountFilter accountFilter(LedgerBackend b, JsonObject f) throws Exception {
-    int flags = 0;
-    for (Object o : f.getJsonArray("flags", new JsonArray())) flags |= AccountFilterFlags.fromName(o.toString());
+    int flags = flags(f, AccountFilterFlags::fromName);
     return new AccountFilter(u128(f, "account_id"), u128(f, "user_data_128"), u64(f, "user_data_64"),
         u32(f, "user_data_32"), u32(f, "code"), timestampRef(b, f.getValue("timestamp_min")),
         timestampRef(b, f.getValue("timestamp_max")), u32(f, "limit"), flags);
   }
 
   private QueryFilter queryFilter(LedgerBackend b, JsonObject f) throws Exception {
-    int flags = 0;
-    for (Object o : f.getJsonArray("flags", new JsonArray())) flags |= QueryFilterFlags.fromName(o.toString());
+    int flags = flags(f, QueryFilterFlags::fromName);
     return new QueryFilter(u128(f, "user_data_128"), u64(f, "user_data_64"), u32(f, "user_data_32"),
         u32(f, "ledger"), u32(f, "code"), timestampRef(b, f.getValue("timestamp_min")),
         timestampRef(b, f.getValue("timestamp_max")), u32(f, "limit"), flags);
+  }
+
+  private static int flags(JsonObject f, ToIntFunction<String> fromName) {
+    int flags = 0;
+    for (Object o : f.getJsonArray("flags", new JsonArray())) flags |= fromName.applyAsInt(o.toString());
+    return flags;
   }
 
   static void deleteRecursively(Path p) {

@@ -144,30 +144,31 @@ public final class TigerBeetleBackend implements LedgerBackend {
 
   @Override
   public CompletionStage<List<Transfer>> getAccountTransfers(AccountFilter filter) {
-    com.tigerbeetle.AccountFilter f = TigerBeetleMapping.accountFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).getAccountTransfersAsync(f), TigerBeetleMapping::transfers);
+    return query(TigerBeetleMapping.accountFilter(filter), Client::getAccountTransfersAsync,
+        TigerBeetleMapping::transfers);
   }
 
   @Override
   public CompletionStage<List<AccountBalance>> getAccountBalances(AccountFilter filter) {
-    com.tigerbeetle.AccountFilter f = TigerBeetleMapping.accountFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).getAccountBalancesAsync(f), TigerBeetleMapping::balances);
+    return query(TigerBeetleMapping.accountFilter(filter), Client::getAccountBalancesAsync,
+        TigerBeetleMapping::balances);
   }
 
   @Override
   public CompletionStage<List<Account>> queryAccounts(QueryFilter filter) {
-    com.tigerbeetle.QueryFilter f = TigerBeetleMapping.queryFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).queryAccountsAsync(f), TigerBeetleMapping::accounts);
+    return query(TigerBeetleMapping.queryFilter(filter), Client::queryAccountsAsync, TigerBeetleMapping::accounts);
   }
 
   @Override
   public CompletionStage<List<Transfer>> queryTransfers(QueryFilter filter) {
-    com.tigerbeetle.QueryFilter f = TigerBeetleMapping.queryFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).queryTransfersAsync(f), TigerBeetleMapping::transfers);
+    return query(TigerBeetleMapping.queryFilter(filter), Client::queryTransfersAsync, TigerBeetleMapping::transfers);
+  }
+
+  /** A filter the client cannot express (null from the mapping) gets TigerBeetle's answer to it: nothing. */
+  private <F, B, T> CompletionStage<List<T>> query(F filter, BiFunction<Client, F, CompletableFuture<B>> send,
+      Function<B, List<T>> rows) {
+    if (filter == null) return CompletableFuture.completedFuture(List.of());
+    return call(() -> send.apply(client(false), filter), rows);
   }
 
   /**
