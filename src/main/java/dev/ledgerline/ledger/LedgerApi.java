@@ -170,10 +170,10 @@ public final class LedgerApi {
 
   /** Registers the ledger's codecs; {@link dev.ledgerline.node.Codecs#registerAll} calls it on every node. */
   public static void registerCodecs(EventBus bus) {
-    bus.registerDefaultCodec(CreateAccounts.class, records("ledger.create-accounts", Wire.ACCOUNT,
-        CreateAccounts::accounts, CreateAccounts::new));
-    bus.registerDefaultCodec(CreateTransfers.class, records("ledger.create-transfers", Wire.TRANSFER,
-        CreateTransfers::transfers, CreateTransfers::new));
+    bus.registerDefaultCodec(CreateAccounts.class, records("ledger.create-accounts",
+        Operation.CREATE_ACCOUNTS.layout(), CreateAccounts::accounts, CreateAccounts::new));
+    bus.registerDefaultCodec(CreateTransfers.class, records("ledger.create-transfers",
+        Operation.CREATE_TRANSFERS.layout(), CreateTransfers::transfers, CreateTransfers::new));
     bus.registerDefaultCodec(CreateAccountsReply.class, results("ledger.create-accounts-reply",
         Operation.CREATE_ACCOUNTS, CreateAccountsReply::results, CreateAccountsReply::new));
     bus.registerDefaultCodec(CreateTransfersReply.class, results("ledger.create-transfers-reply",

@@ -30,13 +30,13 @@ public final class Operation<E extends Event, R extends EventResult> {
       "create_accounts", LedgerApi.CREATE_ACCOUNTS, AccountFlags.IMPORTED, AccountFlags.LINKED, Wire.ACCOUNT,
       CreateAccountResult.values(),
       (index, code) -> new CreateAccountsResult(index, CreateAccountResult.fromCode(code)),
-      LedgerBackend::createAccounts, LedgerBackend::createAccountsEncoded);
+      LedgerBackend::createAccounts);
 
   public static final Operation<Transfer, CreateTransfersResult> CREATE_TRANSFERS = new Operation<>(130,
       "create_transfers", LedgerApi.CREATE_TRANSFERS, TransferFlags.IMPORTED, TransferFlags.LINKED, Wire.TRANSFER,
       CreateTransferResult.values(),
       (index, code) -> new CreateTransfersResult(index, CreateTransferResult.fromCode(code)),
-      LedgerBackend::createTransfers, LedgerBackend::createTransfersEncoded);
+      LedgerBackend::createTransfers);
 
   private final int code;
   private final String tbName;
@@ -47,12 +47,10 @@ public final class Operation<E extends Event, R extends EventResult> {
   private final List<ResultCode> resultCodes;
   private final Wire.ResultOf<R> result;
   private final BiFunction<LedgerBackend, List<E>, CompletionStage<List<R>>> create;
-  private final BiFunction<LedgerBackend, ByteBuffer, CompletionStage<List<R>>> createEncoded;
 
   private Operation(int code, String tbName, String address, int importedFlag, int linkedFlag, Wire.Layout<E> layout,
       ResultCode[] resultCodes, Wire.ResultOf<R> result,
-      BiFunction<LedgerBackend, List<E>, CompletionStage<List<R>>> create,
-      BiFunction<LedgerBackend, ByteBuffer, CompletionStage<List<R>>> createEncoded) {
+      BiFunction<LedgerBackend, List<E>, CompletionStage<List<R>>> create) {
     this.code = code;
     this.tbName = tbName;
     this.address = address;
@@ -62,7 +60,6 @@ public final class Operation<E extends Event, R extends EventResult> {
     this.resultCodes = List.of(resultCodes);
     this.result = result;
     this.create = create;
-    this.createEncoded = createEncoded;
   }
 
   /** TigerBeetle's operation number, which the engine's log also records. */
@@ -114,16 +111,8 @@ public final class Operation<E extends Event, R extends EventResult> {
     return result.of(r.index() - offset, r.result().code());
   }
 
-  public Wire.ResultOf<R> resultOf() {
-    return result;
-  }
-
   public ByteBuffer encode(List<? extends E> events) {
     return Wire.encode(events, layout);
-  }
-
-  public List<E> decode(ByteBuffer events) {
-    return Wire.decode(events, layout);
   }
 
   public List<R> decodeResults(ByteBuffer results) {
@@ -133,11 +122,6 @@ public final class Operation<E extends Event, R extends EventResult> {
   /** Executes {@code events} as one batch on {@code backend}. */
   public CompletionStage<List<R>> create(LedgerBackend backend, List<E> events) {
     return create.apply(backend, events);
-  }
-
-  /** Executes events given in their wire layout (see {@link LedgerBackend#createTransfersEncoded}). */
-  public CompletionStage<List<R>> createEncoded(LedgerBackend backend, ByteBuffer events) {
-    return createEncoded.apply(backend, events);
   }
 
   @Override

@@ -213,7 +213,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     ByteBuffer ev = events.slice().order(ByteOrder.LITTLE_ENDIAN);
     if (!checkBatch(ev, f)) return f;
     submit(f, () -> {
-      int n = ev.remaining() / 128;
+      int n = ev.remaining() / op.eventSize();
       long t = nextTimestamp(n);
       long expiry = sm.nextExpiry();
       sm.execute(op, ev, 0, n, t, results);
