@@ -28,35 +28,17 @@ final class Recovery {
   /** Recovers the ledger in {@code dir}, whose lock the caller holds; {@code onFatal} is the writer's halt. */
   static Recovered recover(Path dir, EngineConfig config, WalFiles files, Consumer<Throwable> onFatal, long started)
       throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
-    }
-    // A commit file whose segment is absent was left by a crash between creating the two: it records nothing.
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".commits")).toList()) {
-        String n = p.getFileName().toString();
-        if (!Files.exists(p.resolveSibling(n.substring(0, n.length() - ".commits".length()) + ".wal"))) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
-    Path legacy = dir.resolve(Wal.LEGACY_FILE);
-    if (Files.exists(legacy)) {
-      throw new LedgerException(legacy + " is a version-1 write-ahead log (one file, no commit markers); this "
-          + "release reads only version-3 logs (ledger-<op>.wal segments with their .commits files). Start on a new "
-          + "data directory, or run the previous release to read this one");
-    }
+    removeLeftovers(dir);
     Path snapshot = Snapshots.latest(dir);
-    StateMachine machine;
+    StateMachine sm;
     long snapOp = 0;
     if (snapshot != null) {
       StateCodec.Loaded loaded = StateCodec.readSnapshot(snapshot);
-      machine = loaded.sm();
+      sm = loaded.sm();
       snapOp = loaded.opNumber();
     } else {
-      machine = new StateMachine();
+      sm = new StateMachine();
     }
-    StateMachine sm = machine;
     List<Wal.Segment> segments = Wal.segments(dir);
     if (segments.isEmpty()) {
       if (snapOp > 0) {
@@ -160,12 +142,35 @@ final class Recovery {
       tailChannel.truncate(scan.validEnd());
       tailChannel.force(true);
     }
-    LedgerEngine.RecoveryInfo info = new LedgerEngine.RecoveryInfo(snapOp, replayed[0], opNumber, torn, torn ? scan.tornOffset() : -1,
-        torn ? tail.file() : null, (System.nanoTime() - started) / 1_000_000);
+    LedgerEngine.RecoveryInfo info = new LedgerEngine.RecoveryInfo(snapOp, replayed[0], opNumber, torn,
+        torn ? scan.tornOffset() : -1, torn ? tail.file() : null, (System.nanoTime() - started) / 1_000_000);
     LOG.info("ledger engine opened {}: snapshot at op {}, {} log records replayed, {} ms", dir, snapOp, replayed[0],
         info.millis());
-    LogWriter writer = new LogWriter(dir, files, tailChannel, commitsChannel, commits.headerDamaged() ? CommitFile.HEADER
-        : commits.appendAt(), tail.firstOp(), scan.validEnd(), opNumber, config.fsync(), onFatal);
+    LogWriter writer = new LogWriter(dir, files, tailChannel, commitsChannel,
+        commits.headerDamaged() ? CommitFile.HEADER : commits.appendAt(), tail.firstOp(), scan.validEnd(), opNumber,
+        config.fsync(), onFatal);
     return new Recovered(sm, opNumber, info, writer);
+  }
+
+  /** Removes what a crash can leave behind that records nothing, and refuses a log of the old format. */
+  private static void removeLeftovers(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
+    }
+    // A commit file whose segment is absent was left by a crash between creating the two: it records nothing.
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".commits")).toList()) {
+        String n = p.getFileName().toString();
+        if (!Files.exists(p.resolveSibling(n.substring(0, n.length() - ".commits".length()) + ".wal"))) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+    Path legacy = dir.resolve(Wal.LEGACY_FILE);
+    if (Files.exists(legacy)) {
+      throw new LedgerException(legacy + " is a version-1 write-ahead log (one file, no commit markers); this "
+          + "release reads only version-3 logs (ledger-<op>.wal segments with their .commits files). Start on a new "
+          + "data directory, or run the previous release to read this one");
+    }
   }
 }
