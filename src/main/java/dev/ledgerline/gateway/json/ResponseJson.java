@@ -46,7 +46,15 @@ public final class ResponseJson {
 
   /** {@code {"accounts": [...]}}. */
   public static Buffer accounts(List<Account> accounts) {
-    return list("accounts", accounts, ResponseJson::writeAccount);
+    return render(g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("accounts");
+      for (Account a : accounts) {
+        writeAccount(g, a);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
   }
 
   public static Buffer transfer(Transfer t) {
@@ -55,20 +63,11 @@ public final class ResponseJson {
 
   /** {@code {"transfers": [...]}}. */
   public static Buffer transfers(List<Transfer> transfers) {
-    return list("transfers", transfers, ResponseJson::writeTransfer);
-  }
-
-  private interface Writer<T> {
-    void write(JsonGenerator g, T value) throws IOException;
-  }
-
-  /** {@code {"<member>": [...]}}. */
-  private static <T> Buffer list(String member, List<T> values, Writer<T> writer) {
     return render(g -> {
       g.writeStartObject();
-      g.writeArrayFieldStart(member);
-      for (T v : values) {
-        writer.write(g, v);
+      g.writeArrayFieldStart("transfers");
+      for (Transfer t : transfers) {
+        writeTransfer(g, t);
       }
       g.writeEndArray();
       g.writeEndObject();
