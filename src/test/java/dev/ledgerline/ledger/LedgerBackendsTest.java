@@ -7,7 +7,7 @@ import dev.ledgerline.node.TestNodes;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The ledger's settings come from the node's typed configuration. */
+/** The engine's settings come from the node's typed configuration. */
 class LedgerBackendsTest {
 
   @Test
@@ -19,12 +19,5 @@ class LedgerBackendsTest {
         TestNodes.config(Map.of("ledger.wal.archive", "true")).current().ledger().engine());
     assertThat(archiving.archive()).isTrue();
     assertThat(EngineConfig.from(k -> k.equals("ledger.wal.archive") ? "true" : null).archive()).isTrue();
-  }
-
-  @Test
-  void publishingCommittedTransfersIsOnByDefaultAndOffWhenConfigured() {
-    assertThat(TestNodes.config(Map.of()).current().ledger().publishCommitted()).isTrue();
-    assertThat(TestNodes.config(Map.of("ledger.publish-committed", "false")).current().ledger().publishCommitted())
-        .isFalse();
   }
 }

@@ -177,6 +177,11 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     return recovery;
   }
 
+  /** The newest snapshot file in {@code dir}, or null (tests). */
+  static Path latestSnapshot(Path dir) throws IOException {
+    return Snapshots.latest(dir);
+  }
+
   // =====================================================================================================
   // LedgerBackend
   // =====================================================================================================

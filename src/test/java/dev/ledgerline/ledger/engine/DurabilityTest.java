@@ -97,12 +97,12 @@ class DurabilityTest {
       accounts(e);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       int from = 1;
-      while (Snapshots.latest(dir) == null && System.nanoTime() < deadline) {
+      while (LedgerEngine.latestSnapshot(dir) == null && System.nanoTime() < deadline) {
         assertThat(batch(e, from, 10)).isEmpty();
         from += 10;
       }
     }
-    assertThat(Snapshots.latest(dir)).isNotNull();
+    assertThat(LedgerEngine.latestSnapshot(dir)).isNotNull();
     assertThat(LedgerVerifier.verify(dir).violations()).isEmpty();
   }
 
@@ -193,7 +193,7 @@ class DurabilityTest {
       assertThat(batch(e, 1, 100)).isEmpty();
       e.snapshotNow();
     }
-    Path snap = Snapshots.latest(dir);
+    Path snap = LedgerEngine.latestSnapshot(dir);
     assertThat(snap).isNotNull();
     flip(snap, 200);
     assertThatThrownBy(() -> LedgerEngine.open(config())).isInstanceOf(LedgerCorruptionException.class)
