@@ -113,9 +113,9 @@ public record LedgerlineConfig(
    * {@code ledger.*}: the batching ledger verticle and its backend; {@code publishCommitted} is
    * {@code ledger.publish-committed}.
    */
-  public record Ledger(LedgerBackendKind backend, int batchMaxEvents, Duration batchLinger, int queueMaxEvents,
-      Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine,
-      Lease lease, boolean publishCommitted) {}
+  public record Ledger(LedgerBackendKind backend, boolean publishCommitted, int batchMaxEvents, Duration batchLinger,
+      int queueMaxEvents, Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses,
+      Engine engine, Lease lease) {}
 
   /** {@code ledger.lease.*}: the embedded ledger's write lease in PostgreSQL. */
   public record Lease(Duration ttl, Duration acquireTimeout) {}
@@ -155,6 +155,7 @@ public record LedgerlineConfig(
             Path.of(p.getString("data-dir")), p.getInteger("pool-size")),
         new Redis(mode(r.getString("mode")), r.getString("url"), r.getInteger("embedded-port"), r.getInteger("pool-size")),
         new Ledger(LedgerBackendKind.valueOf(lg.getString("backend").toUpperCase(Locale.ROOT)),
+            lg.getBoolean("publish-committed", true),
             lg.getJsonObject("batch").getInteger("max-events"), duration(lg.getJsonObject("batch").getString("linger")),
             lg.getJsonObject("queue").getInteger("max-events"), duration(lg.getString("request-timeout")),
             tb.getString("cluster-id"),
@@ -163,8 +164,7 @@ public record LedgerlineConfig(
                 en.getBoolean("fsync"), en.getBoolean("unsafe-no-fsync"),
                 lg.getJsonObject("wal").getBoolean("archive")),
             new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
-                duration(lg.getJsonObject("lease").getString("acquire-timeout"))),
-            lg.getBoolean("publish-committed", true)),
+                duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
         j.copy());
   }
 
