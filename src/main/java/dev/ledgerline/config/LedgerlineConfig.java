@@ -110,10 +110,13 @@ public record LedgerlineConfig(
     }
   }
 
-  /** {@code ledger.*}: the batching ledger verticle and its backend. */
-  public record Ledger(LedgerBackendKind backend, int batchMaxEvents, Duration batchLinger, int queueMaxEvents,
-      Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses, Engine engine,
-      Lease lease) {}
+  /**
+   * {@code ledger.*}: the batching ledger verticle and its backend; {@code publishCommitted} is
+   * {@code ledger.publish-committed}.
+   */
+  public record Ledger(LedgerBackendKind backend, boolean publishCommitted, int batchMaxEvents, Duration batchLinger,
+      int queueMaxEvents, Duration requestTimeout, String tigerbeetleClusterId, List<String> tigerbeetleAddresses,
+      Engine engine, Lease lease) {}
 
   /** {@code ledger.lease.*}: the embedded ledger's write lease in PostgreSQL. */
   public record Lease(Duration ttl, Duration acquireTimeout) {}
@@ -160,6 +163,7 @@ public record LedgerlineConfig(
             Path.of(p.getString("data-dir")), p.getInteger("pool-size")),
         new Redis(mode(r.getString("mode")), r.getString("url"), r.getInteger("embedded-port"), r.getInteger("pool-size")),
         new Ledger(LedgerBackendKind.valueOf(lg.getString("backend").toUpperCase(Locale.ROOT)),
+            lg.getBoolean("publish-committed", true),
             lg.getJsonObject("batch").getInteger("max-events"), duration(lg.getJsonObject("batch").getString("linger")),
             lg.getJsonObject("queue").getInteger("max-events"), duration(lg.getString("request-timeout")),
             tb.getString("cluster-id"),

@@ -5,6 +5,7 @@ import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
@@ -15,11 +16,11 @@ import io.vertx.core.eventbus.MessageCodec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The ledger's event-bus contract: addresses, request/reply records and their binary codecs. Other verticles use
@@ -158,36 +159,36 @@ public final class LedgerApi {
   static final BinaryCodec<TransfersCommitted> TRANSFERS_COMMITTED_CODEC = new BinaryCodec<>(
       "ledger.transfers-committed",
       (b, r) -> {
-        putTransfers(b, r.transfers());
-        putAccounts(b, r.accounts());
+        putRecords(b, r.transfers(), Wire.TRANSFER);
+        putRecords(b, r.accounts(), Wire.ACCOUNT);
       },
       (p, b) -> {
-        List<Transfer> transfers = getTransfers(b, p);
-        return new TransfersCommitted(transfers, getAccounts(b, p + 4 + transfers.size() * Wire.TRANSFER_SIZE));
+        List<Transfer> transfers = getRecords(b, p, Wire.TRANSFER);
+        return new TransfersCommitted(transfers,
+            getRecords(b, p + 4 + transfers.size() * Wire.TRANSFER_SIZE, Wire.ACCOUNT));
       });
 
   /** Registers the ledger's codecs; {@link dev.ledgerline.node.Codecs#registerAll} calls it on every node. */
   public static void registerCodecs(EventBus bus) {
-    bus.registerDefaultCodec(CreateAccounts.class, new BinaryCodec<>("ledger.create-accounts",
-        (b, r) -> putAccounts(b, r.accounts()), (p, b) -> new CreateAccounts(getAccounts(b, p))));
-    bus.registerDefaultCodec(CreateTransfers.class, new BinaryCodec<>("ledger.create-transfers",
-        (b, r) -> putTransfers(b, r.transfers()), (p, b) -> new CreateTransfers(getTransfers(b, p))));
-    bus.registerDefaultCodec(CreateAccountsReply.class, new BinaryCodec<>("ledger.create-accounts-reply",
-        (b, r) -> putAccountResults(b, r.results()), (p, b) -> new CreateAccountsReply(getAccountResults(b, p))));
-    bus.registerDefaultCodec(CreateTransfersReply.class, new BinaryCodec<>("ledger.create-transfers-reply",
-        (b, r) -> putTransferResults(b, r.results()), (p, b) -> new CreateTransfersReply(getTransferResults(b, p))));
-    bus.registerDefaultCodec(Lookup.class, new BinaryCodec<>("ledger.lookup",
-        (b, r) -> putIds(b, r.ids()), (p, b) -> new Lookup(getIds(b, p))));
-    bus.registerDefaultCodec(AccountQuery.class, new BinaryCodec<>("ledger.account-query",
-        (b, r) -> putAccountFilter(b, r.filter()), (p, b) -> new AccountQuery(getAccountFilter(b, p))));
-    bus.registerDefaultCodec(Query.class, new BinaryCodec<>("ledger.query",
-        (b, r) -> putQueryFilter(b, r.filter()), (p, b) -> new Query(getQueryFilter(b, p))));
-    bus.registerDefaultCodec(Accounts.class, new BinaryCodec<>("ledger.accounts",
-        (b, r) -> putAccounts(b, r.accounts()), (p, b) -> new Accounts(getAccounts(b, p))));
-    bus.registerDefaultCodec(Transfers.class, new BinaryCodec<>("ledger.transfers",
-        (b, r) -> putTransfers(b, r.transfers()), (p, b) -> new Transfers(getTransfers(b, p))));
-    bus.registerDefaultCodec(Balances.class, new BinaryCodec<>("ledger.balances",
-        (b, r) -> putBalances(b, r.balances()), (p, b) -> new Balances(getBalances(b, p))));
+    bus.registerDefaultCodec(CreateAccounts.class, records("ledger.create-accounts",
+        Operation.CREATE_ACCOUNTS.layout(), CreateAccounts::accounts, CreateAccounts::new));
+    bus.registerDefaultCodec(CreateTransfers.class, records("ledger.create-transfers",
+        Operation.CREATE_TRANSFERS.layout(), CreateTransfers::transfers, CreateTransfers::new));
+    bus.registerDefaultCodec(CreateAccountsReply.class, results("ledger.create-accounts-reply",
+        Operation.CREATE_ACCOUNTS, CreateAccountsReply::results, CreateAccountsReply::new));
+    bus.registerDefaultCodec(CreateTransfersReply.class, results("ledger.create-transfers-reply",
+        Operation.CREATE_TRANSFERS, CreateTransfersReply::results, CreateTransfersReply::new));
+    bus.registerDefaultCodec(Lookup.class, records("ledger.lookup", Wire.ID, Lookup::ids, Lookup::new));
+    bus.registerDefaultCodec(AccountQuery.class, records("ledger.account-query", Wire.ACCOUNT_FILTER,
+        q -> List.of(q.filter()), l -> new AccountQuery(l.get(0))));
+    bus.registerDefaultCodec(Query.class, records("ledger.query", Wire.QUERY_FILTER, q -> List.of(q.filter()),
+        l -> new Query(l.get(0))));
+    bus.registerDefaultCodec(Accounts.class, records("ledger.accounts", Wire.ACCOUNT, Accounts::accounts,
+        Accounts::new));
+    bus.registerDefaultCodec(Transfers.class, records("ledger.transfers", Wire.TRANSFER, Transfers::transfers,
+        Transfers::new));
+    bus.registerDefaultCodec(Balances.class, records("ledger.balances", Wire.ACCOUNT_BALANCE, Balances::balances,
+        Balances::new));
     bus.registerDefaultCodec(TransfersCommitted.class, TRANSFERS_COMMITTED_CODEC);
     bus.registerDefaultCodec(OwnerInfo.class, new BinaryCodec<>("ledger.owner-info",
         (b, r) -> {
@@ -200,6 +201,22 @@ public final class LedgerApi {
           int q = p + 4 + len;
           return new OwnerInfo(node, b.getString(q + 4, q + 4 + b.getIntLE(q), "UTF-8"));
         }));
+  }
+
+  /** A message that is one list of records of {@code layout}. */
+  private static <M, T> BinaryCodec<M> records(String name, Wire.Layout<T> layout, Function<M, List<T>> list,
+      Function<List<T>, M> message) {
+    return new BinaryCodec<>(name, (b, m) -> putRecords(b, list.apply(m), layout),
+        (p, b) -> message.apply(getRecords(b, p, layout)));
+  }
+
+  /** A create reply: the failed events' results of {@code op}. */
+  private static <M, R extends EventResult> BinaryCodec<M> results(String name, Operation<?, R> op,
+      Function<M, List<R>> list, Function<List<R>, M> message) {
+    return new BinaryCodec<>(name, (b, m) -> {
+      List<R> results = list.apply(m);
+      append(b, results.size(), Wire.encodeResults(results));
+    }, (p, b) -> message.apply(op.decodeResults(body(b, p, Wire.RESULT_SIZE))));
   }
 
   /**
@@ -259,79 +276,11 @@ public final class LedgerApi {
     b.appendIntLE(count).appendBytes(records.array(), 0, records.capacity());
   }
 
-  static void putAccounts(Buffer b, List<Account> accounts) {
-    append(b, accounts.size(), Wire.encodeAccounts(accounts));
+  private static <T> void putRecords(Buffer b, List<? extends T> values, Wire.Layout<T> layout) {
+    append(b, values.size(), Wire.encode(values, layout));
   }
 
-  static List<Account> getAccounts(Buffer b, int pos) {
-    return Wire.decodeAccounts(body(b, pos, Wire.ACCOUNT_SIZE));
-  }
-
-  static void putTransfers(Buffer b, List<Transfer> transfers) {
-    append(b, transfers.size(), Wire.encodeTransfers(transfers));
-  }
-
-  static List<Transfer> getTransfers(Buffer b, int pos) {
-    return Wire.decodeTransfers(body(b, pos, Wire.TRANSFER_SIZE));
-  }
-
-  static void putIds(Buffer b, List<UInt128> ids) {
-    append(b, ids.size(), Wire.encodeIds(ids));
-  }
-
-  static List<UInt128> getIds(Buffer b, int pos) {
-    return Wire.decodeIds(body(b, pos, Wire.ID_SIZE));
-  }
-
-  static void putAccountResults(Buffer b, List<CreateAccountsResult> results) {
-    append(b, results.size(), Wire.encodeAccountResults(results));
-  }
-
-  static List<CreateAccountsResult> getAccountResults(Buffer b, int pos) {
-    return Wire.decodeAccountResults(body(b, pos, Wire.RESULT_SIZE));
-  }
-
-  static void putTransferResults(Buffer b, List<CreateTransfersResult> results) {
-    append(b, results.size(), Wire.encodeTransferResults(results));
-  }
-
-  static List<CreateTransfersResult> getTransferResults(Buffer b, int pos) {
-    return Wire.decodeTransferResults(body(b, pos, Wire.RESULT_SIZE));
-  }
-
-  static void putBalances(Buffer b, List<AccountBalance> balances) {
-    ByteBuffer bb = Wire.allocate(balances.size() * Wire.ACCOUNT_BALANCE_SIZE);
-    for (int i = 0; i < balances.size(); i++) {
-      Wire.putAccountBalance(bb, i * Wire.ACCOUNT_BALANCE_SIZE, balances.get(i));
-    }
-    append(b, balances.size(), bb);
-  }
-
-  static List<AccountBalance> getBalances(Buffer b, int pos) {
-    ByteBuffer bb = body(b, pos, Wire.ACCOUNT_BALANCE_SIZE);
-    int n = bb.capacity() / Wire.ACCOUNT_BALANCE_SIZE;
-    List<AccountBalance> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) out.add(Wire.getAccountBalance(bb, i * Wire.ACCOUNT_BALANCE_SIZE));
-    return out;
-  }
-
-  static void putAccountFilter(Buffer b, AccountFilter f) {
-    ByteBuffer bb = Wire.allocate(Wire.ACCOUNT_FILTER_SIZE);
-    Wire.putAccountFilter(bb, 0, f);
-    append(b, 1, bb);
-  }
-
-  static AccountFilter getAccountFilter(Buffer b, int pos) {
-    return Wire.getAccountFilter(body(b, pos, Wire.ACCOUNT_FILTER_SIZE), 0);
-  }
-
-  static void putQueryFilter(Buffer b, QueryFilter f) {
-    ByteBuffer bb = Wire.allocate(Wire.QUERY_FILTER_SIZE);
-    Wire.putQueryFilter(bb, 0, f);
-    append(b, 1, bb);
-  }
-
-  static QueryFilter getQueryFilter(Buffer b, int pos) {
-    return Wire.getQueryFilter(body(b, pos, Wire.QUERY_FILTER_SIZE), 0);
+  private static <T> List<T> getRecords(Buffer b, int pos, Wire.Layout<T> layout) {
+    return Wire.decode(body(b, pos, layout.size()), layout);
   }
 }

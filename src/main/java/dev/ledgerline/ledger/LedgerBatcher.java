@@ -1,13 +1,11 @@
 package dev.ledgerline.ledger;
 
 import dev.ledgerline.ledger.model.Account;
-import dev.ledgerline.ledger.model.AccountFlags;
-import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
-import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.Event;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.Transfer;
-import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -74,30 +72,28 @@ public final class LedgerBatcher {
     }
   }
 
-  /** A queued or in-flight create request. */
-  private static final class Pending {
-    final boolean transfers;
+  /** A queued or in-flight create request; a batch holds requests of one operation only. */
+  private static final class Pending<E extends Event, R extends EventResult> {
+    final Operation<E, R> op;
     final boolean imported;
-    final List<?> events;
+    final List<E> events;
     final int size;
     final long arrival;
     final long deadline;
     final boolean endsOpenChain;
-    final Reply<Object> reply;
+    final Reply<List<R>> reply;
     int offset;
     boolean answered;
 
-    @SuppressWarnings("unchecked")
-    Pending(boolean transfers, List<?> events, boolean imported, boolean endsOpenChain, long arrival, long deadline,
-        Reply<?> reply) {
-      this.transfers = transfers;
+    Pending(Operation<E, R> op, List<E> events, long arrival, long deadline, Reply<List<R>> reply) {
+      this.op = op;
       this.events = events;
       this.size = events.size();
-      this.imported = imported;
-      this.endsOpenChain = endsOpenChain;
+      this.imported = op.imported(events);
+      this.endsOpenChain = op.endsOpenChain(events);
       this.arrival = arrival;
       this.deadline = deadline;
-      this.reply = (Reply<Object>) reply;
+      this.reply = reply;
     }
   }
 
@@ -123,7 +119,7 @@ public final class LedgerBatcher {
   private final Timers timers;
   private final LongSupplier nanoClock;
   private final LedgerMetrics metrics;
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final ArrayDeque<Pending<?, ?>> queue = new ArrayDeque<>();
   private final ArrayDeque<PendingRead> reads = new ArrayDeque<>();
   private final long sweepTimer;
 
@@ -135,7 +131,7 @@ public final class LedgerBatcher {
 
   private volatile int queuedEvents;
   private volatile int queuedRequests;
-  private List<Pending> inFlight;
+  private List<Pending<?, ?>> inFlight;
   private volatile long inFlightSince;
   private long lingerTimer = -1;
   private boolean closed;
@@ -183,21 +179,17 @@ public final class LedgerBatcher {
   // =====================================================================================================
 
   public void createTransfers(List<Transfer> transfers, Reply<List<CreateTransfersResult>> reply) {
-    int n = transfers.size();
-    boolean imported = n > 0 && transfers.get(0).hasFlag(TransferFlags.IMPORTED);
-    boolean open = n > 0 && transfers.get(n - 1).hasFlag(TransferFlags.LINKED);
-    admit(true, transfers, imported, open, reply);
+    create(Operation.CREATE_TRANSFERS, transfers, reply);
   }
 
   public void createAccounts(List<Account> accounts, Reply<List<CreateAccountsResult>> reply) {
-    int n = accounts.size();
-    boolean imported = n > 0 && accounts.get(0).hasFlag(AccountFlags.IMPORTED);
-    boolean open = n > 0 && accounts.get(n - 1).hasFlag(AccountFlags.LINKED);
-    admit(false, accounts, imported, open, reply);
+    create(Operation.CREATE_ACCOUNTS, accounts, reply);
   }
 
-  private void admit(boolean transfers, List<?> events, boolean imported, boolean open, Reply<?> reply) {
-    String op = transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS;
+  /** Queues one create request; it is answered with its own failures, indexed from its first event. */
+  public <E extends Event, R extends EventResult> void create(Operation<E, R> operation, List<E> events,
+      Reply<List<R>> reply) {
+    String op = operation.address();
     int n = events.size();
     if (closed) {
       reply.fail(LedgerApi.FAILURE_UNAVAILABLE, op + ": the ledger is stopping; nothing was executed");
@@ -210,7 +202,7 @@ public final class LedgerBatcher {
     }
     if (n == 0) {
       // An empty request is legal and has no effect.
-      ((Reply<Object>) cast(reply)).succeed(List.of());
+      reply.succeed(List.of());
       return;
     }
     if (n > maxEvents) {
@@ -227,7 +219,7 @@ public final class LedgerBatcher {
       return;
     }
     long now = nanoClock.getAsLong();
-    queue.addLast(new Pending(transfers, events, imported, open, now, now + timeoutNanos, reply));
+    queue.addLast(new Pending<>(operation, events, now, now + timeoutNanos, reply));
     queuedEvents += n;
     queuedRequests++;
     maybeFlush();
@@ -235,11 +227,6 @@ public final class LedgerBatcher {
 
   private static String notLeader(String op, String why) {
     return op + ": not_leader: " + why + "; nothing was executed";
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Reply<Object> cast(Reply<?> r) {
-    return (Reply<Object>) r;
   }
 
   private void maybeFlush() {
@@ -269,22 +256,21 @@ public final class LedgerBatcher {
     if (refused != null) {
       // The lease ran out while these waited: none of them reaches the backend.
       while (!queue.isEmpty()) {
-        Pending p = queue.pollFirst();
+        Pending<?, ?> p = queue.pollFirst();
         queuedEvents -= p.size;
         queuedRequests--;
         p.answered = true;
-        p.reply.fail(LedgerApi.FAILURE_NOT_LEADER,
-            notLeader(p.transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS, refused));
+        p.reply.fail(LedgerApi.FAILURE_NOT_LEADER, notLeader(p.op.address(), refused));
       }
       return;
     }
-    Pending head = queue.peekFirst();
-    List<Pending> batch = new ArrayList<>();
+    Pending<?, ?> head = queue.peekFirst();
+    List<Pending<?, ?>> batch = new ArrayList<>();
     int events = 0;
     int limit = maxEvents;
     while (!queue.isEmpty()) {
-      Pending p = queue.peekFirst();
-      if (p.transfers != head.transfers || p.imported != head.imported) break;
+      Pending<?, ?> p = queue.peekFirst();
+      if (p.op != head.op || p.imported != head.imported) break;
       // The head always goes (max-events may have shrunk after it was admitted; it is within BATCH_MAX).
       if (!batch.isEmpty() && events + p.size > limit) break;
       queue.pollFirst();
@@ -296,43 +282,49 @@ public final class LedgerBatcher {
       if (p.endsOpenChain) break;
     }
     inFlight = batch;
+    submit(head, batch, events);
+  }
+
+  /** Sends the batch; {@link #flush} took only requests of the head's operation. */
+  @SuppressWarnings("unchecked")
+  private <E extends Event, R extends EventResult> void submit(Pending<E, R> head, List<Pending<?, ?>> requests,
+      int total) {
+    Operation<E, R> op = head.op;
+    List<Pending<E, R>> batch = (List<Pending<E, R>>) (List<?>) requests;
     long started = nanoClock.getAsLong();
     inFlightSince = started;
-    int total = events;
-    CompletionStage<? extends List<?>> stage;
+    CompletionStage<List<R>> stage;
     try {
-      stage = head.transfers ? backend.createTransfers(concat(batch, total))
-          : backend.createAccounts(concat(batch, total));
+      stage = op.create(backend, concat(batch, total));
     } catch (RuntimeException e) {
       stage = java.util.concurrent.CompletableFuture.failedFuture(e);
     }
     // The backend may complete on its own thread: hop back before touching any state.
-    stage.whenComplete((results, err) -> context.execute(() -> completed(batch, total, started, results, err)));
+    stage.whenComplete((results, err) -> context.execute(() -> completed(op, batch, total, started, results, err)));
   }
 
-  @SuppressWarnings("unchecked")
-  private static <T> List<T> concat(List<Pending> batch, int total) {
-    if (batch.size() == 1) return (List<T>) batch.get(0).events;
-    List<T> all = new ArrayList<>(total);
-    for (Pending p : batch) all.addAll((List<T>) p.events);
+  private static <E extends Event> List<E> concat(List<? extends Pending<E, ?>> batch, int total) {
+    if (batch.size() == 1) return batch.get(0).events;
+    List<E> all = new ArrayList<>(total);
+    for (Pending<E, ?> p : batch) all.addAll(p.events);
     return all;
   }
 
-  private void completed(List<Pending> batch, int events, long started, List<?> results, Throwable err) {
+  private <E extends Event, R extends EventResult> void completed(Operation<E, R> op, List<Pending<E, R>> batch,
+      int events, long started, List<R> results, Throwable err) {
     long took = nanoClock.getAsLong() - started;
-    boolean transfers = batch.get(0).transfers;
     inFlight = null;
     inFlightSince = 0;
     batches++;
-    metrics.batch(transfers, events, took);
+    metrics.batch(op, events, took);
     if (err != null) {
       failBatch(batch, err);
     } else {
-      deliver(batch, events, results, transfers);
+      deliver(op, batch, events, results);
     }
     if (LOG.isDebugEnabled()) {
       LOG.debug("ledger batch {}: {} {} requests, {} events, {} failures, {} us, {} events still queued",
-          batches, transfers ? "create_transfers" : "create_accounts", batch.size(), events,
+          batches, op.tbName(), batch.size(), events,
           err != null ? "all (" + err + ")" : String.valueOf(results.size()), took / 1000, queuedEvents);
     }
     if (queue.isEmpty() && inFlight == null && onIdle != null) {
@@ -344,25 +336,24 @@ public final class LedgerBatcher {
     maybeFlush();
   }
 
-  private void deliver(List<Pending> batch, int events, List<?> results, boolean transfers) {
+  /** Splits the batch's failures by request, re-indexed to each request's own events. */
+  private <E extends Event, R extends EventResult> void deliver(Operation<E, R> op, List<Pending<E, R>> batch,
+      int events, List<R> results) {
     int ri = 0;
     int failures = results.size();
-    countResults(results, events, transfers);
-    if (transfers && committed != null && results.size() < events) {
-      committed.accept(okTransfers(batch, results));
+    metrics.results(op, results, events);
+    if (op == Operation.CREATE_TRANSFERS && committed != null && failures < events) {
+      committed.accept(okEvents(batch, results, events));
     }
-    for (Pending p : batch) {
+    for (Pending<E, R> p : batch) {
       int end = p.offset + p.size;
-      List<Object> mine = null;
+      List<R> mine = null;
       while (ri < failures) {
-        Object r = results.get(ri);
-        int index = transfers ? ((CreateTransfersResult) r).index() : ((CreateAccountsResult) r).index();
-        if (index >= end) break;
+        R r = results.get(ri);
+        if (r.index() >= end) break;
         ri++;
         if (mine == null) mine = new ArrayList<>();
-        mine.add(transfers
-            ? new CreateTransfersResult(index - p.offset, ((CreateTransfersResult) r).result())
-            : new CreateAccountsResult(index - p.offset, ((CreateAccountsResult) r).result()));
+        mine.add(op.rebase(r, p.offset));
       }
       if (p.answered) continue; // timed out earlier: the caller already has "outcome unknown"
       p.answered = true;
@@ -370,43 +361,23 @@ public final class LedgerBatcher {
     }
   }
 
+  /** The batch's events whose result was ok, in batch order (only transfers are published). */
   @SuppressWarnings("unchecked")
-  private static List<Transfer> okTransfers(List<Pending> batch, List<?> failures) {
+  private static <T> List<T> okEvents(List<? extends Pending<?, ?>> batch, List<? extends EventResult> failures,
+      int events) {
     java.util.BitSet failed = new java.util.BitSet();
-    for (Object r : failures) failed.set(((CreateTransfersResult) r).index());
-    List<Transfer> ok = new ArrayList<>();
+    for (EventResult r : failures) failed.set(r.index());
+    List<T> ok = new ArrayList<>(events - failures.size());
     int index = 0;
-    for (Pending p : batch) {
-      for (Transfer t : (List<Transfer>) p.events) {
-        if (!failed.get(index++)) ok.add(t);
+    for (Pending<?, ?> p : batch) {
+      for (Object e : p.events) {
+        if (!failed.get(index++)) ok.add((T) e);
       }
     }
     return ok;
   }
 
-  private void countResults(List<?> results, int events, boolean transfers) {
-    metricsOk(transfers, events - results.size());
-    if (results.isEmpty()) return;
-    if (transfers) {
-      int[] counts = new int[CreateTransferResult.values().length];
-      for (Object r : results) counts[((CreateTransfersResult) r).result().ordinal()]++;
-      for (CreateTransferResult r : CreateTransferResult.values()) metrics.transferResult(r, counts[r.ordinal()]);
-    } else {
-      int[] counts = new int[CreateAccountResult.values().length];
-      for (Object r : results) counts[((CreateAccountsResult) r).result().ordinal()]++;
-      for (CreateAccountResult r : CreateAccountResult.values()) metrics.accountResult(r, counts[r.ordinal()]);
-    }
-  }
-
-  private void metricsOk(boolean transfers, int ok) {
-    if (transfers) {
-      metrics.transferResult(CreateTransferResult.OK, ok);
-    } else {
-      metrics.accountResult(CreateAccountResult.OK, ok);
-    }
-  }
-
-  private void failBatch(List<Pending> batch, Throwable err) {
+  private void failBatch(List<? extends Pending<?, ?>> batch, Throwable err) {
     Throwable cause = unwrap(err);
     int code;
     String what;
@@ -426,10 +397,10 @@ public final class LedgerBatcher {
       what = "ledger backend failed (" + cause + "); outcome unknown, look the ids up";
     }
     LOG.warn("ledger batch of {} requests failed: {}", batch.size(), cause.toString());
-    for (Pending p : batch) {
+    for (Pending<?, ?> p : batch) {
       if (p.answered) continue;
       p.answered = true;
-      p.reply.fail(code, (p.transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS) + ": " + what);
+      p.reply.fail(code, p.op.address() + ": " + what);
     }
   }
 
@@ -482,13 +453,13 @@ public final class LedgerBatcher {
     // Deadlines grow in arrival order, so expired requests are at the head of the queue. They never reach the
     // backend, but callers hear the same "outcome unknown" as for in-flight ones: one rule, look the ids up.
     while (!queue.isEmpty() && queue.peekFirst().deadline - now <= 0) {
-      Pending p = queue.pollFirst();
+      Pending<?, ?> p = queue.pollFirst();
       queuedEvents -= p.size;
       queuedRequests--;
       timeOut(p);
     }
     if (inFlight != null) {
-      for (Pending p : inFlight) {
+      for (Pending<?, ?> p : inFlight) {
         if (!p.answered && p.deadline - now <= 0) timeOut(p);
       }
     }
@@ -506,11 +477,11 @@ public final class LedgerBatcher {
     }
   }
 
-  private void timeOut(Pending p) {
+  private void timeOut(Pending<?, ?> p) {
     p.answered = true;
     metrics.timedOut();
-    p.reply.fail(LedgerApi.FAILURE_TIMEOUT, (p.transfers ? LedgerApi.CREATE_TRANSFERS : LedgerApi.CREATE_ACCOUNTS)
-        + ": no result within " + timeout + "; outcome unknown, look the ids up");
+    p.reply.fail(LedgerApi.FAILURE_TIMEOUT, p.op.address() + ": no result within " + timeout
+        + "; outcome unknown, look the ids up");
   }
 
   /** Applies reloaded {@code ledger.batch.*} (and the queue bound); later batches use them. */

@@ -15,6 +15,7 @@ import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.Event;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
@@ -25,6 +26,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -55,15 +57,18 @@ public final class LedgerClient {
   }
 
   public Future<List<CreateAccountsResult>> createAccounts(List<Account> accounts) {
-    if (accounts.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(accounts.size()));
-    return this.<CreateAccountsReply>request(LedgerApi.CREATE_ACCOUNTS, new CreateAccounts(accounts),
-        () -> accounts.stream().map(Account::id).toList()).map(CreateAccountsReply::results);
+    return this.<CreateAccountsReply, Account>create(Operation.CREATE_ACCOUNTS, accounts, CreateAccounts::new)
+        .map(CreateAccountsReply::results);
   }
 
   public Future<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
-    if (transfers.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(transfers.size()));
-    return this.<CreateTransfersReply>request(LedgerApi.CREATE_TRANSFERS, new CreateTransfers(transfers),
-        () -> transfers.stream().map(Transfer::id).toList()).map(CreateTransfersReply::results);
+    return this.<CreateTransfersReply, Transfer>create(Operation.CREATE_TRANSFERS, transfers, CreateTransfers::new)
+        .map(CreateTransfersReply::results);
+  }
+
+  private <M, E extends Event> Future<M> create(Operation<E, ?> op, List<E> events, Function<List<E>, ?> message) {
+    if (events.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(events.size()));
+    return request(op.address(), message.apply(events), () -> events.stream().map(Event::id).toList());
   }
 
   /** The accounts found, in request order; missing ids are left out. */

@@ -1,12 +1,13 @@
 package dev.ledgerline.ledger;
 
-import dev.ledgerline.ledger.model.CreateAccountResult;
-import dev.ledgerline.ledger.model.CreateTransferResult;
+import dev.ledgerline.ledger.model.EventResult;
+import dev.ledgerline.ledger.model.ResultCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -16,28 +17,47 @@ import java.util.function.Supplier;
  */
 final class LedgerMetrics {
   private final MeterRegistry registry;
-  private final DistributionSummary accountBatch;
-  private final DistributionSummary transferBatch;
-  private final Timer accountInFlight;
-  private final Timer transferInFlight;
-  private final Counter accountEvents;
-  private final Counter transferEvents;
-  private final Counter[] accountResults = new Counter[CreateAccountResult.values().length];
-  private final Counter[] transferResults = new Counter[CreateTransferResult.values().length];
+  private final OperationMeters accounts;
+  private final OperationMeters transfers;
   private final Counter overloaded;
   private final Counter tooLarge;
   private final Counter timedOut;
 
+  /** One create operation's meters; result counters are registered on first use. */
+  private final class OperationMeters {
+    final String op;
+    final DistributionSummary batch;
+    final Timer inFlight;
+    final Counter events;
+    final Counter[] results;
+
+    OperationMeters(Operation<?, ?> operation) {
+      op = operation.tbName();
+      batch = DistributionSummary.builder("ledger.batch.events").description("events per backend batch")
+          .tag("operation", op).publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(8190.0)
+          .register(registry);
+      inFlight = Timer.builder("ledger.batch.in_flight").description("time from submitting a batch to its results")
+          .tag("operation", op).publishPercentileHistogram().register(registry);
+      events = Counter.builder("ledger.events").description("events submitted to the backend")
+          .tag("operation", op).register(registry);
+      results = new Counter[operation.resultCodes().size()];
+    }
+
+    void result(ResultCode r, int count) {
+      if (count == 0) return;
+      Counter c = results[r.ordinal()];
+      if (c == null) {
+        c = results[r.ordinal()] = Counter.builder("ledger.results").description("event results by code")
+            .tag("operation", op).tag("result", r.tbName()).register(registry);
+      }
+      c.increment(count);
+    }
+  }
+
   LedgerMetrics(MeterRegistry registry, Supplier<Number> queuedEvents, Supplier<Number> queuedRequests) {
     this.registry = registry;
-    accountBatch = batch("create_accounts");
-    transferBatch = batch("create_transfers");
-    accountInFlight = inFlight("create_accounts");
-    transferInFlight = inFlight("create_transfers");
-    accountEvents = Counter.builder("ledger.events").description("events submitted to the backend")
-        .tag("operation", "create_accounts").register(registry);
-    transferEvents = Counter.builder("ledger.events").description("events submitted to the backend")
-        .tag("operation", "create_transfers").register(registry);
+    accounts = new OperationMeters(Operation.CREATE_ACCOUNTS);
+    transfers = new OperationMeters(Operation.CREATE_TRANSFERS);
     Gauge.builder("ledger.queue.events", queuedEvents).description("events waiting for a batch").register(registry);
     Gauge.builder("ledger.queue.requests", queuedRequests).description("requests waiting for a batch")
         .register(registry);
@@ -46,46 +66,31 @@ final class LedgerMetrics {
     timedOut = refused("timeout");
   }
 
-  private DistributionSummary batch(String op) {
-    return DistributionSummary.builder("ledger.batch.events").description("events per backend batch")
-        .tag("operation", op).publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(8190.0)
-        .register(registry);
-  }
-
-  private Timer inFlight(String op) {
-    return Timer.builder("ledger.batch.in_flight").description("time from submitting a batch to its results")
-        .tag("operation", op).publishPercentileHistogram().register(registry);
-  }
-
   private Counter refused(String reason) {
     return Counter.builder("ledger.requests.refused").description("requests answered with an error by the batcher")
         .tag("reason", reason).register(registry);
   }
 
-  void batch(boolean transfers, int events, long inFlightNanos) {
-    (transfers ? transferBatch : accountBatch).record(events);
-    (transfers ? transferInFlight : accountInFlight).record(inFlightNanos, TimeUnit.NANOSECONDS);
-    (transfers ? transferEvents : accountEvents).increment(events);
+  private OperationMeters of(Operation<?, ?> op) {
+    return op == Operation.CREATE_TRANSFERS ? transfers : accounts;
   }
 
-  void transferResult(CreateTransferResult r, int count) {
-    if (count == 0) return;
-    Counter c = transferResults[r.ordinal()];
-    if (c == null) {
-      c = transferResults[r.ordinal()] = Counter.builder("ledger.results").description("event results by code")
-          .tag("operation", "create_transfers").tag("result", r.tbName()).register(registry);
-    }
-    c.increment(count);
+  void batch(Operation<?, ?> op, int events, long inFlightNanos) {
+    OperationMeters m = of(op);
+    m.batch.record(events);
+    m.inFlight.record(inFlightNanos, TimeUnit.NANOSECONDS);
+    m.events.increment(events);
   }
 
-  void accountResult(CreateAccountResult r, int count) {
-    if (count == 0) return;
-    Counter c = accountResults[r.ordinal()];
-    if (c == null) {
-      c = accountResults[r.ordinal()] = Counter.builder("ledger.results").description("event results by code")
-          .tag("operation", "create_accounts").tag("result", r.tbName()).register(registry);
-    }
-    c.increment(count);
+  /** Counts a batch's results: its failures by code and the rest as ok. */
+  void results(Operation<?, ?> op, List<? extends EventResult> failures, int events) {
+    OperationMeters m = of(op);
+    List<ResultCode> codes = op.resultCodes();
+    m.result(codes.get(0), events - failures.size());
+    if (failures.isEmpty()) return;
+    int[] counts = new int[codes.size()];
+    for (EventResult r : failures) counts[r.result().ordinal()]++;
+    for (ResultCode r : codes) m.result(r, counts[r.ordinal()]);
   }
 
   void overloaded() {

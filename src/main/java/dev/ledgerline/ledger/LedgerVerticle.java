@@ -103,7 +103,7 @@ public final class LedgerVerticle extends RoleVerticle {
             long every = Math.max(1, lease.ttl().toMillis() / 3);
             renewTimer = vertx.setPeriodic(every, id -> renew());
           }
-          if (!Boolean.FALSE.equals(node.config().value("ledger.publish-committed"))) {
+          if (config.publishCommitted()) {
             publisher = new CommittedPublisher(vertx, b);
             batcher.onCommitted(publisher::committed);
           }

@@ -53,9 +53,7 @@ public final class RequestParser {
 
   /** One transfer: {@code {"debit_account_id": "1", ...}}. */
   public static TransferRequest transfer(byte[] body) {
-    TransferFields f = new TransferFields();
-    return StrictReader.parse(body, TRANSFER_REFUSED, TRANSFER_FIELDS, (name, path, in) -> f.read(name, path, in),
-        in -> f.finish("", in) && !in.hasErrors() ? f.build() : null);
+    return single(body, new TransferFields());
   }
 
   /** A batch: {@code {"transfers": [ {...}, ... ]}} with 1 to {@value LedgerBackend#BATCH_MAX} transfers. */
@@ -65,9 +63,7 @@ public final class RequestParser {
 
   /** One account: {@code {"ledger": 1, "code": 10, "flags": ["history"]}}. */
   public static AccountRequest account(byte[] body) {
-    AccountFields f = new AccountFields();
-    return StrictReader.parse(body, ACCOUNT_REFUSED, ACCOUNT_FIELDS, (name, path, in) -> f.read(name, path, in),
-        in -> f.finish("", in) && !in.hasErrors() ? f.build() : null);
+    return single(body, new AccountFields());
   }
 
   /** A batch: {@code {"accounts": [ {...}, ... ]}} with 1 to {@value LedgerBackend#BATCH_MAX} accounts. */
@@ -87,6 +83,11 @@ public final class RequestParser {
     Set<String> known();
 
     Map<String, String> refused();
+  }
+
+  private static <T> T single(byte[] body, Fields<T> f) {
+    return StrictReader.parse(body, f.refused(), f.known(), f::read,
+        in -> f.finish("", in) && !in.hasErrors() ? f.build() : null);
   }
 
   private static <T> List<T> batch(byte[] body, String member, String what, Supplier<Fields<T>> fields) {
@@ -138,30 +139,35 @@ public final class RequestParser {
     });
   }
 
-  private static final class TransferFields implements Fields<TransferRequest> {
-    private final Set<String> present = new HashSet<>();
-    private boolean invalid;
-    private UInt128 id;
-    private UInt128 debit = UInt128.ZERO;
-    private UInt128 credit = UInt128.ZERO;
-    private UInt128 amount = UInt128.ZERO;
-    private UInt128 pending = UInt128.ZERO;
-    private UInt128 userData128 = UInt128.ZERO;
-    private long userData64;
-    private int userData32;
-    private int timeout;
-    private int ledger;
-    private int code;
-    private Integer flags = 0;
+  /** The fields accounts and transfers share, and which fields a body sent. */
+  private abstract static class EventFields<T> implements Fields<T> {
+    private final Set<String> known;
+    private final Map<String, String> refused;
+    private final FlagNames flagNames;
+    final Set<String> present = new HashSet<>();
+    boolean invalid;
+    UInt128 id;
+    UInt128 userData128 = UInt128.ZERO;
+    long userData64;
+    int userData32;
+    int ledger;
+    int code;
+    Integer flags = 0;
+
+    EventFields(Set<String> known, Map<String, String> refused, FlagNames flagNames) {
+      this.known = known;
+      this.refused = refused;
+      this.flagNames = flagNames;
+    }
 
     @Override
     public Set<String> known() {
-      return TRANSFER_FIELDS;
+      return known;
     }
 
     @Override
     public Map<String, String> refused() {
-      return TRANSFER_REFUSED;
+      return refused;
     }
 
     @Override
@@ -170,20 +176,56 @@ public final class RequestParser {
       int before = in.errorCount();
       switch (name) {
         case "id": id = in.u128(path); break;
+        case "user_data_128": userData128 = in.u128(path); break;
+        case "user_data_64": userData64 = orZero(in.u64(path)); break;
+        case "user_data_32": userData32 = orZero(in.uint(path, U32_MAX)); break;
+        case "ledger": ledger = orZero(in.uint(path, U32_MAX)); break;
+        case "code": code = orZero(in.uint(path, U16_MAX)); break;
+        case "flags": flags = in.flags(path, flagNames); break;
+        default: readOwn(name, path, in);
+      }
+      invalid |= in.errorCount() != before;
+    }
+
+    /** A field only this kind of event has ({@link #known} lets no other through). */
+    void readOwn(String name, String path, StrictReader in) throws IOException {
+      throw new IllegalStateException(name);
+    }
+
+    /** Records "is required" (with {@code why}) for each of {@code fields} not sent; false if any was invalid. */
+    boolean require(List<String> fields, String why, String path, StrictReader in) {
+      boolean ok = !invalid;
+      for (String r : fields) {
+        if (!present.contains(r)) {
+          in.error(StrictReader.child(path, r), "is required" + why);
+          ok = false;
+        }
+      }
+      return ok;
+    }
+  }
+
+  private static final class TransferFields extends EventFields<TransferRequest> {
+    private UInt128 debit = UInt128.ZERO;
+    private UInt128 credit = UInt128.ZERO;
+    private UInt128 amount = UInt128.ZERO;
+    private UInt128 pending = UInt128.ZERO;
+    private int timeout;
+
+    TransferFields() {
+      super(TRANSFER_FIELDS, TRANSFER_REFUSED, FlagNames.TRANSFER);
+    }
+
+    @Override
+    void readOwn(String name, String path, StrictReader in) throws IOException {
+      switch (name) {
         case "debit_account_id": debit = in.u128(path); break;
         case "credit_account_id": credit = in.u128(path); break;
         case "amount": amount = in.u128(path); break;
         case "pending_id": pending = in.u128(path); break;
-        case "user_data_128": userData128 = in.u128(path); break;
-        case "user_data_64": userData64 = orZero(in.u64(path)); break;
-        case "user_data_32": userData32 = orZero(in.uint(path, U32_MAX)); break;
         case "timeout": timeout = orZero(in.uint(path, U32_MAX)); break;
-        case "ledger": ledger = orZero(in.uint(path, U32_MAX)); break;
-        case "code": code = orZero(in.uint(path, U16_MAX)); break;
-        case "flags": flags = in.flags(path, FlagNames.TRANSFER); break;
-        default: throw new IllegalStateException(name);
+        default: super.readOwn(name, path, in);
       }
-      invalid |= in.errorCount() != before;
     }
 
     @Override
@@ -191,26 +233,12 @@ public final class RequestParser {
       if (flags == null) {
         return false; // which fields are required depends on the flags
       }
-      boolean ok = !invalid;
-      List<String> required;
-      String why;
       if ((flags & TransferFlags.POST_PENDING_TRANSFER) != 0) {
-        required = List.of("pending_id", "amount");
-        why = " (for post_pending_transfer)";
+        return require(List.of("pending_id", "amount"), " (for post_pending_transfer)", path, in);
       } else if ((flags & TransferFlags.VOID_PENDING_TRANSFER) != 0) {
-        required = List.of("pending_id");
-        why = " (for void_pending_transfer)";
-      } else {
-        required = List.of("debit_account_id", "credit_account_id", "amount", "ledger", "code");
-        why = "";
+        return require(List.of("pending_id"), " (for void_pending_transfer)", path, in);
       }
-      for (String r : required) {
-        if (!present.contains(r)) {
-          in.error(StrictReader.child(path, r), "is required" + why);
-          ok = false;
-        }
-      }
-      return ok;
+      return require(List.of("debit_account_id", "credit_account_id", "amount", "ledger", "code"), "", path, in);
     }
 
     @Override
@@ -220,54 +248,14 @@ public final class RequestParser {
     }
   }
 
-  private static final class AccountFields implements Fields<AccountRequest> {
-    private final Set<String> present = new HashSet<>();
-    private boolean invalid;
-    private UInt128 id;
-    private UInt128 userData128 = UInt128.ZERO;
-    private long userData64;
-    private int userData32;
-    private int ledger;
-    private int code;
-    private Integer flags = 0;
-
-    @Override
-    public Set<String> known() {
-      return ACCOUNT_FIELDS;
-    }
-
-    @Override
-    public Map<String, String> refused() {
-      return ACCOUNT_REFUSED;
-    }
-
-    @Override
-    public void read(String name, String path, StrictReader in) throws IOException {
-      present.add(name);
-      int before = in.errorCount();
-      switch (name) {
-        case "id": id = in.u128(path); break;
-        case "user_data_128": userData128 = in.u128(path); break;
-        case "user_data_64": userData64 = orZero(in.u64(path)); break;
-        case "user_data_32": userData32 = orZero(in.uint(path, U32_MAX)); break;
-        case "ledger": ledger = orZero(in.uint(path, U32_MAX)); break;
-        case "code": code = orZero(in.uint(path, U16_MAX)); break;
-        case "flags": flags = in.flags(path, FlagNames.ACCOUNT); break;
-        default: throw new IllegalStateException(name);
-      }
-      invalid |= in.errorCount() != before;
+  private static final class AccountFields extends EventFields<AccountRequest> {
+    AccountFields() {
+      super(ACCOUNT_FIELDS, ACCOUNT_REFUSED, FlagNames.ACCOUNT);
     }
 
     @Override
     public boolean finish(String path, StrictReader in) {
-      boolean ok = !invalid;
-      for (String r : List.of("ledger", "code")) {
-        if (!present.contains(r)) {
-          in.error(StrictReader.child(path, r), "is required");
-          ok = false;
-        }
-      }
-      return ok;
+      return require(List.of("ledger", "code"), "", path, in);
     }
 
     @Override

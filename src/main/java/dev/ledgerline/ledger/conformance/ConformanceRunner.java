@@ -2,15 +2,16 @@ package dev.ledgerline.ledger.conformance;
 
 import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.LedgerTestHooks;
+import dev.ledgerline.ledger.Operation;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.AccountFilterFlags;
 import dev.ledgerline.ledger.model.AccountFlags;
-import dev.ledgerline.ledger.model.CreateAccountResult;
-import dev.ledgerline.ledger.model.CreateTransferResult;
+import dev.ledgerline.ledger.model.Event;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.QueryFilterFlags;
+import dev.ledgerline.ledger.model.ResultCode;
 import dev.ledgerline.ledger.model.Results;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
@@ -29,6 +30,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -146,19 +149,8 @@ public final class ConformanceRunner {
   private void runStep(LedgerBackend b, LedgerTestHooks hooks, JsonObject s) throws Exception {
     String op = s.getString("op");
     switch (op) {
-      case "create_accounts" -> {
-        List<Account> events = new ArrayList<>();
-        for (Object o : s.getJsonArray("events")) events.add(account((JsonObject) o));
-        CreateAccountResult[] got = Results.expandAccounts(await(b.createAccounts(events)), events.size());
-        JsonArray want = s.getJsonArray("results");
-        compareResults(want, names(got));
-      }
-      case "create_transfers" -> {
-        List<Transfer> events = new ArrayList<>();
-        for (Object o : s.getJsonArray("events")) events.add(transfer((JsonObject) o));
-        CreateTransferResult[] got = Results.expandTransfers(await(b.createTransfers(events)), events.size());
-        compareResults(s.getJsonArray("results"), names(got));
-      }
+      case "create_accounts" -> create(b, Operation.CREATE_ACCOUNTS, s, ConformanceRunner::account);
+      case "create_transfers" -> create(b, Operation.CREATE_TRANSFERS, s, ConformanceRunner::transfer);
       case "lookup_accounts" -> {
         List<Account> got = await(b.lookupAccounts(ids(s.getJsonArray("ids"))));
         JsonArray want = s.getJsonArray("found");
@@ -257,9 +249,19 @@ public final class ConformanceRunner {
     if (!want.equals(got)) throw new Mismatch(what + ": expected " + want + ", got " + got);
   }
 
-  private static List<String> names(Enum<?>[] results) {
+  /** Runs a create step of {@code op} and compares every event's result, ok included. */
+  private <E extends Event> void create(LedgerBackend b, Operation<E, ?> op, JsonObject s,
+      Function<JsonObject, E> event) throws Exception {
+    List<E> events = new ArrayList<>();
+    for (Object o : s.getJsonArray("events")) events.add(event.apply((JsonObject) o));
+    ResultCode[] got = Results.expand(await(op.create(b, events)), new ResultCode[events.size()],
+        op.resultCodes().get(0));
+    compareResults(s.getJsonArray("results"), names(got));
+  }
+
+  private static List<String> names(ResultCode[] results) {
     List<String> out = new ArrayList<>();
-    for (Enum<?> r : results) out.add(r.toString());
+    for (ResultCode r : results) out.add(r.toString());
     return out;
   }
 
@@ -344,19 +346,23 @@ public final class ConformanceRunner {
   }
 
   private AccountFilter accountFilter(LedgerBackend b, JsonObject f) throws Exception {
-    int flags = 0;
-    for (Object o : f.getJsonArray("flags", new JsonArray())) flags |= AccountFilterFlags.fromName(o.toString());
+    int flags = flags(f, AccountFilterFlags::fromName);
     return new AccountFilter(u128(f, "account_id"), u128(f, "user_data_128"), u64(f, "user_data_64"),
         u32(f, "user_data_32"), u32(f, "code"), timestampRef(b, f.getValue("timestamp_min")),
         timestampRef(b, f.getValue("timestamp_max")), u32(f, "limit"), flags);
   }
 
   private QueryFilter queryFilter(LedgerBackend b, JsonObject f) throws Exception {
-    int flags = 0;
-    for (Object o : f.getJsonArray("flags", new JsonArray())) flags |= QueryFilterFlags.fromName(o.toString());
+    int flags = flags(f, QueryFilterFlags::fromName);
     return new QueryFilter(u128(f, "user_data_128"), u64(f, "user_data_64"), u32(f, "user_data_32"),
         u32(f, "ledger"), u32(f, "code"), timestampRef(b, f.getValue("timestamp_min")),
         timestampRef(b, f.getValue("timestamp_max")), u32(f, "limit"), flags);
+  }
+
+  private static int flags(JsonObject f, ToIntFunction<String> fromName) {
+    int flags = 0;
+    for (Object o : f.getJsonArray("flags", new JsonArray())) flags |= fromName.applyAsInt(o.toString());
+    return flags;
   }
 
   static void deleteRecursively(Path p) {

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * account's list of transfers (append order = timestamp order) and, for accounts with the history flag, the balances
  * after each of those transfers (8 longs per entry, parallel to the list).
  */
-final class AccountStore {
+final class AccountStore implements TimestampOrder {
   private long[] records = new long[LONGS * 1024];
   private int count;
   private AccountLists lists = new AccountLists(1024);
@@ -27,7 +27,8 @@ final class AccountStore {
     }
   };
 
-  int count() {
+  @Override
+  public int count() {
     return count;
   }
 
@@ -64,7 +65,8 @@ final class AccountStore {
     records[i] = on ? (records[i] | f) : (records[i] & ~f);
   }
 
-  long timestamp(int a) {
+  @Override
+  public long timestamp(int a) {
     return records[(a << 4) + TIMESTAMP];
   }
 
@@ -153,20 +155,6 @@ final class AccountStore {
   }
 
   // ---- reads ----
-
-  /** The account with this timestamp (accounts are stored in timestamp order), or -1. */
-  int byTimestamp(long ts) {
-    int lo = 0;
-    int hi = count - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      int c = Long.compareUnsigned(timestamp(mid), ts);
-      if (c == 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  }
 
   Account account(int a) {
     final int b = a << 4;

@@ -1,6 +1,11 @@
 package dev.ledgerline.ledger.engine;
 
+import dev.ledgerline.ledger.Operation;
+import dev.ledgerline.ledger.model.EventResult;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 /** Collects the failures of one batch (index, code), ascending. */
 public final class BatchResults {
@@ -32,5 +37,13 @@ public final class BatchResults {
 
   public int code(int i) {
     return code[i];
+  }
+
+  /** The failures as {@code op}'s results. */
+  <R extends EventResult> List<R> toList(Operation<?, R> op) {
+    if (count == 0) return List.of();
+    List<R> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) out.add(op.result(index[i], code[i]));
+    return Collections.unmodifiableList(out);
   }
 }

@@ -56,12 +56,7 @@ final class CommitFile {
   }
 
   static ByteBuffer header(long firstOp) {
-    ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-    h.putLong(0, MAGIC).putInt(8, VERSION).putLong(16, firstOp);
-    CRC32C crc = new CRC32C();
-    crc.update(h.array(), 0, HEADER - 4);
-    h.putInt(HEADER - 4, (int) crc.getValue());
-    return h;
+    return Wal.fileHeader(HEADER, MAGIC, VERSION, firstOp);
   }
 
   /**

@@ -6,18 +6,18 @@ import dev.ledgerline.ledger.LedgerException;
 import dev.ledgerline.ledger.LedgerOutcomeUnknownException;
 import dev.ledgerline.ledger.LedgerTestHooks;
 import dev.ledgerline.ledger.LedgerUnavailableException;
+import dev.ledgerline.ledger.Operation;
 import dev.ledgerline.ledger.StaleEpochException;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
-import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
-import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.Event;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
-import dev.ledgerline.ledger.model.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -27,10 +27,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +39,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,13 +60,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Expiry pulses</b> that the engine's own timer appends are asked of {@link #pulseGate} first, so a node that
  * may not write does not grow its log. The directory thus holds at most two snapshots plus
  * the log written since the older one: two snapshot intervals of log plus the tail. Start-up replays from the newest
- * snapshot; {@code verify} replays from the older one and checks the newer against it.
+ * snapshot; {@code verify} replays from the older one and checks the newer against it. Start-up is {@link Recovery};
+ * snapshot files and pruning are {@link Snapshots}.
  */
 public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerEngine.class);
-  private static final String SNAPSHOT_PREFIX = "snapshot-";
-  private static final String SNAPSHOT_SUFFIX = ".snap";
-  private static final String ARCHIVE_DIR = "archive";
 
   private final EngineConfig config;
   private final EngineClock clock;
@@ -85,7 +79,7 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   private final ExecutorService snapshotter;
   private final BatchResults results = new BatchResults();
   private final RecoveryInfo recovery;
-  private final Object pruneLock = new Object();
+  private final Snapshots snapshots;
 
   // Engine-thread state.
   private long prepareTimestamp;
@@ -131,147 +125,15 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     }
     lock = l;
     try {
-      try (Stream<Path> s = Files.list(dir)) {
-        for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) Files.deleteIfExists(p);
-      }
-      // A commit file whose segment is absent was left by a crash between creating the two: it records nothing.
-      try (Stream<Path> s = Files.list(dir)) {
-        for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".commits")).toList()) {
-          String n = p.getFileName().toString();
-          if (!Files.exists(p.resolveSibling(n.substring(0, n.length() - ".commits".length()) + ".wal"))) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
-      Path legacy = dir.resolve(Wal.LEGACY_FILE);
-      if (Files.exists(legacy)) {
-        throw new LedgerException(legacy + " is a version-1 write-ahead log (one file, no commit markers); this "
-            + "release reads only version-3 logs (ledger-<op>.wal segments with their .commits files). Start on a new "
-            + "data directory, or run the previous release to read this one");
-      }
-      Path snapshot = latestSnapshot(dir);
-      StateMachine machine;
-      long snapOp = 0;
-      if (snapshot != null) {
-        StateCodec.Loaded loaded = StateCodec.readSnapshot(snapshot);
-        machine = loaded.sm();
-        snapOp = loaded.opNumber();
-      } else {
-        machine = new StateMachine();
-      }
-      this.sm = machine;
-      List<Wal.Segment> segments = Wal.segments(dir);
-      if (segments.isEmpty()) {
-        if (snapOp > 0) {
-          throw new LedgerCorruptionException(snapshot, 0, "no log segment in " + dir + ": the log after the "
-              + "snapshot's op " + snapOp + " is missing");
-        }
-        LogWriter.createSegment(dir, files, 1, config.fsync()).close();
-        segments = Wal.segments(dir);
-      }
-      // Replay from the segment that holds the first op after the snapshot.
-      int first = -1;
-      for (int i = 0; i < segments.size(); i++) if (segments.get(i).firstOp() <= snapOp + 1) first = i;
-      if (first < 0) {
-        throw new LedgerCorruptionException(segments.get(0).file(), 0, "the log starts at op "
-            + segments.get(0).firstOp() + " but the snapshot ends at op " + snapOp + ": ops in between are missing");
-      }
-      Replay replay = new Replay();
-      long[] replayed = {0};
-      final long snapshotOp = snapOp;
-      Wal.Visitor apply = r -> {
-        if (r.opNumber() <= snapshotOp) return;
-        replay.apply(sm, r);
-        replayed[0]++;
-      };
-      Wal.ScanResult scan = null;
-      Wal.Segment tail = null;
-      FileChannel tailChannel = null;
-      long expected = segments.get(first).firstOp();
-      for (int i = first; i < segments.size(); i++) {
-        Wal.Segment seg = segments.get(i);
-        boolean last = i == segments.size() - 1;
-        if (seg.firstOp() != expected) {
-          throw new LedgerCorruptionException(seg.file(), 0, "segment starts at op " + seg.firstOp()
-              + " but the segment before it ends at op " + (expected - 1));
-        }
-        FileChannel ch = last ? files.open(seg.file()) : FileChannel.open(seg.file(), StandardOpenOption.READ);
-        try {
-          scan = Wal.scan(ch, seg, last, apply);
-        } catch (IOException | RuntimeException e) {
-          ch.close();
-          throw e;
-        }
-        if (last) {
-          tail = seg;
-          tailChannel = ch;
-        } else {
-          ch.close();
-        }
-        expected = scan.lastOpNumber() + 1;
-      }
-      opNumber = expected - 1;
-      if (opNumber < snapOp) {
-        tailChannel.close();
-        throw new LedgerCorruptionException(tail.file(), scan.validEnd(), "the log ends at op " + opNumber
-            + ", before the snapshot's op " + snapOp);
-      }
-      // The commit file decides what the segment alone cannot: whether a missing tail group was acknowledged.
-      Path commitsPath = CommitFile.of(tail);
-      if (!Files.exists(commitsPath)) {
-        tailChannel.close();
-        throw new LedgerCorruptionException(commitsPath, 0, "op " + (scan.lastOpNumber() + 1) + ": the commit file "
-            + "of the newest segment " + tail.file().getFileName() + " is missing (it is created before its segment)");
-      }
-      FileChannel commitsChannel;
-      CommitFile.Contents commits;
-      try {
-        commitsChannel = files.open(commitsPath);
-      } catch (IOException | RuntimeException e) {
-        tailChannel.close();
-        throw e;
-      }
-      try {
-        commits = CommitFile.read(commitsChannel, tail.firstOp());
-        Wal.checkCommits(tail, scan, commits);
-        if (commits.headerDamaged()) {
-          LOG.warn("commit file {}: header damaged; starting it afresh (the segment's own markers prove its groups)",
-              commitsPath);
-          commitsChannel.close();
-          commitsChannel = null;
-          LogWriter.createFile(dir, files, CommitFile.name(tail.firstOp()), CommitFile.header(tail.firstOp()),
-              config.fsync());
-          if (config.fsync()) fsyncDirectory(dir);
-          commitsChannel = files.open(commitsPath);
-        } else if (commits.damaged() > 0) {
-          LOG.warn("commit file {}: {} damaged entries ignored (the segment's own markers prove those groups)",
-              commitsPath, commits.damaged());
-        }
-      } catch (IOException | RuntimeException e) {
-        tailChannel.close();
-        if (commitsChannel != null) commitsChannel.close();
-        throw e;
-      }
-      boolean torn = scan.tornTail();
-      if (torn) {
-        LOG.warn("write-ahead log {}: torn group at byte offset {} ({}); it never got its commit marker to disk, so "
-            + "it was never acknowledged; truncating {} bytes", tail.file(), scan.tornOffset(), scan.tornReason(),
-            tailChannel.size() - scan.validEnd());
-      }
-      if (scan.validEnd() < tailChannel.size()) {
-        // A torn group, or zeros preallocated before a crash: the segment restarts after its last whole group.
-        tailChannel.truncate(scan.validEnd());
-        tailChannel.force(true);
-      }
-      lastSnapshotOp = snapOp;
+      Recovery.Recovered recovered = Recovery.recover(dir, config, files, this::onFatal, started);
+      sm = recovered.sm();
+      opNumber = recovered.opNumber();
+      recovery = recovered.info();
+      writer = recovered.writer();
+      lastSnapshotOp = recovery.snapshotOp();
       durableEpoch = sm.fenceEpoch;
       prepareTimestamp = sm.commitTimestamp;
-      recovery = new RecoveryInfo(snapOp, replayed[0], opNumber, torn, torn ? scan.tornOffset() : -1,
-          torn ? tail.file() : null, (System.nanoTime() - started) / 1_000_000);
-      LOG.info("ledger engine opened {}: snapshot at op {}, {} log records replayed, {} ms", dir, snapOp, replayed[0],
-          recovery.millis());
-      writer = new LogWriter(dir, files, tailChannel, commitsChannel, commits.headerDamaged() ? CommitFile.HEADER
-          : commits.appendAt(), tail.firstOp(), scan.validEnd(), opNumber, config.fsync(), this::onFatal);
+      snapshots = new Snapshots(dir, config, writer, this::onFatal);
       engine = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ledger-engine");
         t.setDaemon(true);
@@ -315,21 +177,9 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     return recovery;
   }
 
+  /** The newest snapshot file in {@code dir}, or null (tests). */
   static Path latestSnapshot(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(LedgerEngine::isSnapshot).max((a, b) -> Long.compare(snapshotOp(a), snapshotOp(b)))
-          .orElse(null);
-    }
-  }
-
-  static boolean isSnapshot(Path p) {
-    String n = p.getFileName().toString();
-    return n.startsWith(SNAPSHOT_PREFIX) && n.endsWith(SNAPSHOT_SUFFIX);
-  }
-
-  static long snapshotOp(Path p) {
-    String n = p.getFileName().toString();
-    return Long.parseLong(n.substring(SNAPSHOT_PREFIX.length(), n.length() - SNAPSHOT_SUFFIX.length()));
+    return Snapshots.latest(dir);
   }
 
   // =====================================================================================================
@@ -338,47 +188,42 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
 
   @Override
   public CompletionStage<List<CreateAccountsResult>> createAccounts(List<Account> accounts) {
-    if (accounts.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(accounts.size()));
-    return createAccountsEncoded(Wire.encodeAccounts(accounts));
+    return create(Operation.CREATE_ACCOUNTS, accounts);
   }
 
   @Override
   public CompletionStage<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
-    if (transfers.size() > BATCH_MAX) {
-      return CompletableFuture.failedFuture(new BatchTooLargeException(transfers.size()));
-    }
-    return createTransfersEncoded(Wire.encodeTransfers(transfers));
+    return create(Operation.CREATE_TRANSFERS, transfers);
   }
 
   @Override
   public CompletionStage<List<CreateAccountsResult>> createAccountsEncoded(ByteBuffer events) {
-    CompletableFuture<List<CreateAccountsResult>> f = new CompletableFuture<>();
-    ByteBuffer ev = events.slice().order(ByteOrder.LITTLE_ENDIAN);
-    if (!checkBatch(ev, f)) return f;
-    submit(f, () -> {
-      int n = ev.remaining() / 128;
-      long t = nextTimestamp(n);
-      long expiry = sm.nextExpiry();
-      sm.createAccounts(ev, 0, n, t, results);
-      List<CreateAccountsResult> out = accountResults();
-      append(Wal.OP_CREATE_ACCOUNTS, t, ev, () -> f.complete(out), f);
-      afterRequest(expiry, t);
-    });
-    return f;
+    return createEncoded(Operation.CREATE_ACCOUNTS, events);
   }
 
   @Override
   public CompletionStage<List<CreateTransfersResult>> createTransfersEncoded(ByteBuffer events) {
-    CompletableFuture<List<CreateTransfersResult>> f = new CompletableFuture<>();
+    return createEncoded(Operation.CREATE_TRANSFERS, events);
+  }
+
+  private <E extends Event, R extends EventResult> CompletionStage<List<R>> create(Operation<E, R> op,
+      List<E> events) {
+    if (events.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(events.size()));
+    return createEncoded(op, op.encode(events));
+  }
+
+  /** Executes one create batch, logs it under the operation's number, and answers once the log is durable. */
+  private <R extends EventResult> CompletionStage<List<R>> createEncoded(Operation<?, R> op, ByteBuffer events) {
+    CompletableFuture<List<R>> f = new CompletableFuture<>();
     ByteBuffer ev = events.slice().order(ByteOrder.LITTLE_ENDIAN);
     if (!checkBatch(ev, f)) return f;
     submit(f, () -> {
-      int n = ev.remaining() / 128;
+      int n = ev.remaining() / op.eventSize();
       long t = nextTimestamp(n);
       long expiry = sm.nextExpiry();
-      sm.createTransfers(ev, 0, n, t, results);
-      List<CreateTransfersResult> out = transferResults();
-      append(Wal.OP_CREATE_TRANSFERS, t, ev, () -> f.complete(out), f);
+      sm.execute(op, ev, 0, n, t, results);
+      List<R> out = results.toList(op);
+      append(op.code(), t, ev, () -> f.complete(out), f);
       afterRequest(expiry, t);
     });
     return f;
@@ -394,24 +239,6 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
       return false;
     }
     return true;
-  }
-
-  private List<CreateAccountsResult> accountResults() {
-    if (results.count == 0) return List.of();
-    List<CreateAccountsResult> out = new ArrayList<>(results.count);
-    for (int i = 0; i < results.count; i++) {
-      out.add(new CreateAccountsResult(results.index[i], CreateAccountResult.fromCode(results.code[i])));
-    }
-    return Collections.unmodifiableList(out);
-  }
-
-  private List<CreateTransfersResult> transferResults() {
-    if (results.count == 0) return List.of();
-    List<CreateTransfersResult> out = new ArrayList<>(results.count);
-    for (int i = 0; i < results.count; i++) {
-      out.add(new CreateTransfersResult(results.index[i], CreateTransferResult.fromCode(results.code[i])));
-    }
-    return Collections.unmodifiableList(out);
   }
 
   @Override
@@ -701,6 +528,10 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   /** A state to snapshot, and the log's switch to the segment after it. */
   private record SnapshotPoint(StateView view, CompletableFuture<Void> rotated) {}
 
+  private void writeSnapshot(SnapshotPoint point) {
+    snapshots.write(point.view(), point.rotated(), op -> lastSnapshotOp = Math.max(lastSnapshotOp, op));
+  }
+
   private void startSnapshot() {
     SnapshotPoint view = snapshotView();
     snapshotRunning = true;
@@ -712,91 +543,6 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
         snapshotRunning = false;
       }
     });
-  }
-
-  private void writeSnapshot(SnapshotPoint point) {
-    StateView view = point.view();
-    Path tmp = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX + ".tmp");
-    Path target = dir.resolve(SNAPSHOT_PREFIX + String.format("%020d", view.opNumber) + SNAPSHOT_SUFFIX);
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE)) {
-        StateCodec.writeSnapshot(view, ch);
-        // The snapshot may only become visible once the log it summarises is durable.
-        if (!writer.awaitDurable(view.opNumber)) return;
-        if (config.fsync()) ch.force(true);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      if (config.fsync()) fsyncDirectory(dir);
-      lastSnapshotOp = Math.max(lastSnapshotOp, view.opNumber);
-      LOG.info("ledger snapshot at op {} written: {}", view.opNumber, target);
-      // The segment after the snapshot exists once the rotation is done: then the one before it is covered.
-      try {
-        point.rotated().get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        return; // the log failed: the engine has halted; nothing to prune
-      }
-      prune();
-    } catch (IOException e) {
-      // A failed fsync is never retried: stop the engine for good.
-      LOG.error("ledger snapshot failed; stopping the engine", e);
-      onFatal(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /**
-   * Keeps the two newest snapshots and the log after the older of them; removes (or archives) the rest. Segment k
-   * ends where segment k+1 begins, so it is covered once the next segment starts at or before the older snapshot's
-   * op + 1.
-   */
-  private void prune() throws IOException {
-    // Not the engine's monitor: close() holds that while it waits for the snapshot thread.
-    synchronized (pruneLock) {
-      pruneLocked();
-    }
-  }
-
-  private void pruneLocked() throws IOException {
-    List<Path> snapshots;
-    try (Stream<Path> s = Files.list(dir)) {
-      snapshots = s.filter(LedgerEngine::isSnapshot).sorted((a, b) -> Long.compare(snapshotOp(a), snapshotOp(b)))
-          .toList();
-    }
-    if (snapshots.size() < 2) return;
-    long covered = snapshotOp(snapshots.get(snapshots.size() - 2));
-    List<Wal.Segment> segments = Wal.segments(dir);
-    for (int i = 0; i + 1 < segments.size(); i++) {
-      if (segments.get(i + 1).firstOp() - 1 > covered) break;
-      Path seg = segments.get(i).file();
-      Path commits = CommitFile.of(segments.get(i));
-      if (config.archive()) {
-        Path archive = Files.createDirectories(dir.resolve(ARCHIVE_DIR));
-        // The commit file first: a segment never stays behind without its commit file.
-        if (Files.exists(commits)) {
-          Files.move(commits, archive.resolve(commits.getFileName()), StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(seg, archive.resolve(seg.getFileName()), StandardCopyOption.ATOMIC_MOVE);
-      } else {
-        Files.deleteIfExists(commits);
-        Files.delete(seg);
-      }
-      LOG.info("write-ahead log segment {} {} (covered by the snapshot at op {})", seg.getFileName(),
-          config.archive() ? "archived" : "deleted", covered);
-    }
-    for (Path p : snapshots.subList(0, snapshots.size() - 2)) Files.deleteIfExists(p);
-    if (config.fsync()) fsyncDirectory(dir);
-  }
-
-  static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open a directory for fsync; the rename itself is still atomic.
-      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return;
-      throw e;
-    }
   }
 
   // =====================================================================================================

@@ -47,8 +47,8 @@ public final class LedgerVerifier {
     }
     List<Path> snapshots;
     try (Stream<Path> s = Files.list(dir)) {
-      snapshots = s.filter(LedgerEngine::isSnapshot)
-          .sorted((a, b) -> Long.compare(LedgerEngine.snapshotOp(a), LedgerEngine.snapshotOp(b))).toList();
+      snapshots = s.filter(Snapshots::isSnapshot)
+          .sorted((a, b) -> Long.compare(Snapshots.op(a), Snapshots.op(b))).toList();
     }
     List<Wal.Segment> segments = Wal.segments(dir);
     long firstLogOp = segments.isEmpty() ? 1 : segments.get(0).firstOp();
@@ -58,7 +58,7 @@ public final class LedgerVerifier {
     if (firstLogOp > 1) {
       Path base = null;
       for (Path p : snapshots) {
-        if (LedgerEngine.snapshotOp(p) >= firstLogOp - 1) {
+        if (Snapshots.op(p) >= firstLogOp - 1) {
           base = p;
           break;
         }
@@ -81,7 +81,7 @@ public final class LedgerVerifier {
     Map<Long, StateCodec.Loaded> later = new TreeMap<>();
     long newestOp = baseOp;
     for (Path p : snapshots) {
-      long op = LedgerEngine.snapshotOp(p);
+      long op = Snapshots.op(p);
       if (op <= baseOp) continue;
       try {
         later.put(op, StateCodec.readSnapshot(p));

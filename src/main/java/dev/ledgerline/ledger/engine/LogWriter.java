@@ -197,9 +197,9 @@ final class LogWriter implements Runnable {
   static SegmentChannels createSegment(Path dir, WalFiles files, long firstOp, boolean fsync) throws IOException {
     Path commits = createFile(dir, files, CommitFile.name(firstOp), CommitFile.header(firstOp), fsync);
     // The commit file's name is durable before the segment's can be.
-    if (fsync) LedgerEngine.fsyncDirectory(dir);
+    if (fsync) Snapshots.fsyncDirectory(dir);
     Path log = createFile(dir, files, Wal.segmentName(firstOp), Wal.segmentHeader(firstOp), fsync);
-    if (fsync) LedgerEngine.fsyncDirectory(dir);
+    if (fsync) Snapshots.fsyncDirectory(dir);
     FileChannel commitsChannel = files.open(commits);
     try {
       return new SegmentChannels(files.open(log), commitsChannel);

@@ -8,6 +8,7 @@ import static dev.ledgerline.ledger.engine.TransferStore.STATUS_VOIDED;
 import static dev.ledgerline.ledger.model.CreateTransferResult.*;
 
 import dev.ledgerline.ledger.LedgerBackend;
+import dev.ledgerline.ledger.Operation;
 import dev.ledgerline.ledger.model.AccountFlags;
 import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateTransferResult;
@@ -92,14 +93,16 @@ public final class StateMachine {
 
   /** Executes a create_accounts batch of {@code n} 128-byte events (little-endian buffer) at prepare timestamp T. */
   public void createAccounts(ByteBuffer events, int base, int n, long prepareTimestamp, BatchResults out) {
-    execute(false, events, base, n, prepareTimestamp, out);
+    execute(Operation.CREATE_ACCOUNTS, events, base, n, prepareTimestamp, out);
   }
 
   public void createTransfers(ByteBuffer events, int base, int n, long prepareTimestamp, BatchResults out) {
-    execute(true, events, base, n, prepareTimestamp, out);
+    execute(Operation.CREATE_TRANSFERS, events, base, n, prepareTimestamp, out);
   }
 
-  private void execute(boolean transferEvents, ByteBuffer ev, int base, int n, long prepareTimestamp, BatchResults out) {
+  /** Executes a create batch of {@code op}: the one loop of TigerBeetle's {@code execute_create}. */
+  public void execute(Operation<?, ?> op, ByteBuffer ev, int base, int n, long prepareTimestamp, BatchResults out) {
+    final boolean transferEvents = op == Operation.CREATE_TRANSFERS;
     if (ev.order() != ByteOrder.LITTLE_ENDIAN) throw new IllegalArgumentException("events must be little-endian");
     if (n > LedgerBackend.BATCH_MAX) throw new IllegalArgumentException("batch too large: " + n);
     out.reset();

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * The transfers, append-only in timestamp order: 16 longs each in chunks of 65,536 (a chunk never moves, so a
  * snapshot view can share it), a status byte each for two-phase transfers, and their id index.
  */
-final class TransferStore {
+final class TransferStore implements TimestampOrder {
   static final byte STATUS_NONE = 0;
   static final byte STATUS_PENDING = 1;
   static final byte STATUS_POSTED = 2;
@@ -39,7 +39,8 @@ final class TransferStore {
     };
   }
 
-  int count() {
+  @Override
+  public int count() {
     return count;
   }
 
@@ -72,7 +73,8 @@ final class TransferStore {
     return Fields.flags(get(t, LEDGER_CODE_FLAGS));
   }
 
-  long timestamp(int t) {
+  @Override
+  public long timestamp(int t) {
     return get(t, TIMESTAMP);
   }
 
@@ -139,20 +141,6 @@ final class TransferStore {
   }
 
   // ---- reads ----
-
-  /** The transfer with this timestamp (transfers are stored in timestamp order), or -1. */
-  int byTimestamp(long ts) {
-    int lo = 0;
-    int hi = count - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      int c = Long.compareUnsigned(timestamp(mid), ts);
-      if (c == 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  }
 
   /** The first transfer with timestamp ≥ ts (or {@link #count()}). */
   int lowerBound(long ts) {

@@ -130,11 +130,16 @@ final class Wal {
   }
 
   static ByteBuffer segmentHeader(long firstOp) {
-    ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-    h.putLong(0, MAGIC).putInt(8, VERSION).putLong(16, firstOp);
+    return fileHeader(SEGMENT_HEADER, MAGIC, VERSION, firstOp);
+  }
+
+  /** A log file's header (segment or commit file): magic, version, first op, and a CRC32C of it in the last 4 bytes. */
+  static ByteBuffer fileHeader(int size, long magic, int version, long firstOp) {
+    ByteBuffer h = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    h.putLong(0, magic).putInt(8, version).putLong(16, firstOp);
     CRC32C crc = new CRC32C();
-    crc.update(h.array(), 0, SEGMENT_HEADER - 4);
-    h.putInt(SEGMENT_HEADER - 4, (int) crc.getValue());
+    crc.update(h.array(), 0, size - 4);
+    h.putInt(size - 4, (int) crc.getValue());
     return h;
   }
 

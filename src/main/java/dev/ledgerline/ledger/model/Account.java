@@ -19,7 +19,7 @@ public record Account(
     int ledger,
     int code,
     int flags,
-    long timestamp) {
+    long timestamp) implements Event {
 
   public Account {
     Objects.requireNonNull(id, "id");

@@ -4,7 +4,7 @@ package dev.ledgerline.ledger.model;
  * Result of one event of create_accounts, with TigerBeetle 0.16.30's names and numeric codes. Constants are declared in
  * TigerBeetle's order of descending precedence; {@link #code()} is the wire value.
  */
-public enum CreateAccountResult {
+public enum CreateAccountResult implements ResultCode {
   OK(0, "ok"),
   LINKED_EVENT_FAILED(1, "linked_event_failed"),
   LINKED_EVENT_CHAIN_OPEN(2, "linked_event_chain_open"),
@@ -33,11 +33,7 @@ public enum CreateAccountResult {
   CODE_MUST_NOT_BE_ZERO(14, "code_must_not_be_zero"),
   IMPORTED_EVENT_TIMESTAMP_MUST_NOT_REGRESS(26, "imported_event_timestamp_must_not_regress");
 
-  private static final CreateAccountResult[] BY_CODE = new CreateAccountResult[values().length];
-
-  static {
-    for (CreateAccountResult r : values()) BY_CODE[r.code] = r;
-  }
+  private static final Table<CreateAccountResult> TABLE = new Table<>(values());
 
   private final int code;
   private final String tbName;
@@ -47,29 +43,22 @@ public enum CreateAccountResult {
     this.tbName = tbName;
   }
 
-  /** The numeric value on the wire. */
+  @Override
   public int code() {
     return code;
   }
 
-  /** TigerBeetle's snake_case name, e.g. {@code linked_event_failed}. */
+  @Override
   public String tbName() {
     return tbName;
   }
 
-  /** Precedence rank: 0 is the highest (declaration order). */
-  public int precedence() {
-    return ordinal();
-  }
-
   public static CreateAccountResult fromCode(int code) {
-    if (code < 0 || code >= BY_CODE.length) throw new IllegalArgumentException("unknown CreateAccountResult code " + code);
-    return BY_CODE[code];
+    return TABLE.fromCode(code);
   }
 
   public static CreateAccountResult fromName(String tbName) {
-    for (CreateAccountResult r : values()) if (r.tbName.equals(tbName)) return r;
-    throw new IllegalArgumentException("unknown CreateAccountResult name " + tbName);
+    return TABLE.fromName(tbName);
   }
 
   @Override

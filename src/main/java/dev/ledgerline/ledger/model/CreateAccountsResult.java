@@ -1,4 +1,4 @@
 package dev.ledgerline.ledger.model;
 
 /** One failed event of a {@code create_accounts} batch: its index in the batch and its result (never ok). */
-public record CreateAccountsResult(int index, CreateAccountResult result) {}
+public record CreateAccountsResult(int index, CreateAccountResult result) implements EventResult {}

@@ -4,7 +4,7 @@ package dev.ledgerline.ledger.model;
  * Result of one event of create_transfers, with TigerBeetle 0.16.30's names and numeric codes. Constants are declared in
  * TigerBeetle's order of descending precedence; {@link #code()} is the wire value.
  */
-public enum CreateTransferResult {
+public enum CreateTransferResult implements ResultCode {
   OK(0, "ok"),
   LINKED_EVENT_FAILED(1, "linked_event_failed"),
   LINKED_EVENT_CHAIN_OPEN(2, "linked_event_chain_open"),
@@ -75,11 +75,7 @@ public enum CreateTransferResult {
   EXCEEDS_CREDITS(54, "exceeds_credits"),
   EXCEEDS_DEBITS(55, "exceeds_debits");
 
-  private static final CreateTransferResult[] BY_CODE = new CreateTransferResult[values().length];
-
-  static {
-    for (CreateTransferResult r : values()) BY_CODE[r.code] = r;
-  }
+  private static final Table<CreateTransferResult> TABLE = new Table<>(values());
 
   private final int code;
   private final String tbName;
@@ -89,19 +85,14 @@ public enum CreateTransferResult {
     this.tbName = tbName;
   }
 
-  /** The numeric value on the wire. */
+  @Override
   public int code() {
     return code;
   }
 
-  /** TigerBeetle's snake_case name, e.g. {@code linked_event_failed}. */
+  @Override
   public String tbName() {
     return tbName;
-  }
-
-  /** Precedence rank: 0 is the highest (declaration order). */
-  public int precedence() {
-    return ordinal();
   }
 
   /** Transient results record the id permanently: a later transfer with it gets {@code id_already_failed}. */
@@ -114,13 +105,11 @@ public enum CreateTransferResult {
   }
 
   public static CreateTransferResult fromCode(int code) {
-    if (code < 0 || code >= BY_CODE.length) throw new IllegalArgumentException("unknown CreateTransferResult code " + code);
-    return BY_CODE[code];
+    return TABLE.fromCode(code);
   }
 
   public static CreateTransferResult fromName(String tbName) {
-    for (CreateTransferResult r : values()) if (r.tbName.equals(tbName)) return r;
-    throw new IllegalArgumentException("unknown CreateTransferResult name " + tbName);
+    return TABLE.fromName(tbName);
   }
 
   @Override

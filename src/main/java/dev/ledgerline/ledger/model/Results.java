@@ -8,16 +8,18 @@ public final class Results {
   private Results() {}
 
   public static CreateAccountResult[] expandAccounts(List<CreateAccountsResult> failures, int batchSize) {
-    CreateAccountResult[] out = new CreateAccountResult[batchSize];
-    Arrays.fill(out, CreateAccountResult.OK);
-    for (CreateAccountsResult r : failures) out[r.index()] = r.result();
-    return out;
+    return expand(failures, new CreateAccountResult[batchSize], CreateAccountResult.OK);
   }
 
   public static CreateTransferResult[] expandTransfers(List<CreateTransfersResult> failures, int batchSize) {
-    CreateTransferResult[] out = new CreateTransferResult[batchSize];
-    Arrays.fill(out, CreateTransferResult.OK);
-    for (CreateTransfersResult r : failures) out[r.index()] = r.result();
+    return expand(failures, new CreateTransferResult[batchSize], CreateTransferResult.OK);
+  }
+
+  /** Fills {@code out} (one slot per event) with {@code ok} and the failures' results. */
+  @SuppressWarnings("unchecked")
+  public static <C extends ResultCode> C[] expand(List<? extends EventResult> failures, C[] out, C ok) {
+    Arrays.fill(out, ok);
+    for (EventResult r : failures) out[r.index()] = (C) r.result();
     return out;
   }
 }

@@ -19,7 +19,7 @@ public record Transfer(
     int ledger,
     int code,
     int flags,
-    long timestamp) {
+    long timestamp) implements Event {
 
   public Transfer {
     Objects.requireNonNull(id, "id");

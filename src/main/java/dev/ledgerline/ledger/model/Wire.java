@@ -19,7 +19,97 @@ public final class Wire {
   public static final int ID_SIZE = 16;
   public static final int RESULT_SIZE = 8;
 
+  /** A fixed-size record's layout: how one value is written at and read from an absolute offset. */
+  public interface Layout<T> {
+    int size();
+
+    void put(ByteBuffer b, int off, T value);
+
+    T get(ByteBuffer b, int off);
+  }
+
+  /** Builds a value from a create result's {@code index} and wire {@code code}. */
+  public interface ResultOf<R extends EventResult> {
+    R of(int index, int code);
+  }
+
+  public static final Layout<Account> ACCOUNT = layout(ACCOUNT_SIZE, Wire::putAccount, Wire::getAccount);
+  public static final Layout<Transfer> TRANSFER = layout(TRANSFER_SIZE, Wire::putTransfer, Wire::getTransfer);
+  public static final Layout<AccountBalance> ACCOUNT_BALANCE = layout(ACCOUNT_BALANCE_SIZE, Wire::putAccountBalance,
+      Wire::getAccountBalance);
+  public static final Layout<UInt128> ID = layout(ID_SIZE, Wire::putU128, Wire::getU128);
+  public static final Layout<AccountFilter> ACCOUNT_FILTER = layout(ACCOUNT_FILTER_SIZE, Wire::putAccountFilter,
+      Wire::getAccountFilter);
+  public static final Layout<QueryFilter> QUERY_FILTER = layout(QUERY_FILTER_SIZE, Wire::putQueryFilter,
+      Wire::getQueryFilter);
+
+  private interface Put<T> {
+    void put(ByteBuffer b, int off, T value);
+  }
+
+  private interface Get<T> {
+    T get(ByteBuffer b, int off);
+  }
+
+  private static <T> Layout<T> layout(int size, Put<T> put, Get<T> get) {
+    return new Layout<>() {
+      @Override
+      public int size() {
+        return size;
+      }
+
+      @Override
+      public void put(ByteBuffer b, int off, T value) {
+        put.put(b, off, value);
+      }
+
+      @Override
+      public T get(ByteBuffer b, int off) {
+        return get.get(b, off);
+      }
+    };
+  }
+
   private Wire() {}
+
+  // ---- lists of records ----
+
+  /** The values one after another, in a new little-endian buffer. */
+  public static <T> ByteBuffer encode(List<? extends T> values, Layout<T> layout) {
+    int size = layout.size();
+    ByteBuffer b = allocate(values.size() * size);
+    for (int i = 0; i < values.size(); i++) layout.put(b, i * size, values.get(i));
+    return b;
+  }
+
+  /** The records from {@code position} to {@code limit}. */
+  public static <T> List<T> decode(ByteBuffer b, Layout<T> layout) {
+    int size = layout.size();
+    int n = b.remaining() / size;
+    List<T> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) out.add(layout.get(b, b.position() + i * size));
+    return out;
+  }
+
+  /** Create results as TigerBeetle sends them: {@code index: u32, result: u32}. */
+  public static ByteBuffer encodeResults(List<? extends EventResult> results) {
+    ByteBuffer b = allocate(results.size() * RESULT_SIZE);
+    for (int i = 0; i < results.size(); i++) {
+      putInt(b, i * RESULT_SIZE, results.get(i).index());
+      putInt(b, i * RESULT_SIZE + 4, results.get(i).result().code());
+    }
+    return b;
+  }
+
+  public static <R extends EventResult> List<R> decodeResults(ByteBuffer b, ResultOf<R> result) {
+    int n = b.remaining() / RESULT_SIZE;
+    List<R> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int off = b.position() + i * RESULT_SIZE;
+      out.add(result.of(getInt(b, off), getInt(b, off + 4)));
+    }
+    return out;
+  }
 
   // ---- primitives ----
 
@@ -90,16 +180,11 @@ public final class Wire {
   }
 
   public static ByteBuffer encodeAccounts(List<Account> accounts) {
-    ByteBuffer b = allocate(accounts.size() * ACCOUNT_SIZE);
-    for (int i = 0; i < accounts.size(); i++) putAccount(b, i * ACCOUNT_SIZE, accounts.get(i));
-    return b;
+    return encode(accounts, ACCOUNT);
   }
 
   public static List<Account> decodeAccounts(ByteBuffer b) {
-    int n = b.remaining() / ACCOUNT_SIZE;
-    List<Account> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) out.add(getAccount(b, b.position() + i * ACCOUNT_SIZE));
-    return out;
+    return decode(b, ACCOUNT);
   }
 
   // ---- Transfer ----
@@ -128,16 +213,11 @@ public final class Wire {
   }
 
   public static ByteBuffer encodeTransfers(List<Transfer> transfers) {
-    ByteBuffer b = allocate(transfers.size() * TRANSFER_SIZE);
-    for (int i = 0; i < transfers.size(); i++) putTransfer(b, i * TRANSFER_SIZE, transfers.get(i));
-    return b;
+    return encode(transfers, TRANSFER);
   }
 
   public static List<Transfer> decodeTransfers(ByteBuffer b) {
-    int n = b.remaining() / TRANSFER_SIZE;
-    List<Transfer> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) out.add(getTransfer(b, b.position() + i * TRANSFER_SIZE));
-    return out;
+    return decode(b, TRANSFER);
   }
 
   // ---- AccountBalance ----
@@ -205,53 +285,26 @@ public final class Wire {
   // ---- ids and results ----
 
   public static ByteBuffer encodeIds(List<UInt128> ids) {
-    ByteBuffer b = allocate(ids.size() * ID_SIZE);
-    for (int i = 0; i < ids.size(); i++) putU128(b, i * ID_SIZE, ids.get(i));
-    return b;
+    return encode(ids, ID);
   }
 
   public static List<UInt128> decodeIds(ByteBuffer b) {
-    int n = b.remaining() / ID_SIZE;
-    List<UInt128> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) out.add(getU128(b, b.position() + i * ID_SIZE));
-    return out;
+    return decode(b, ID);
   }
 
   public static ByteBuffer encodeAccountResults(List<CreateAccountsResult> results) {
-    ByteBuffer b = allocate(results.size() * RESULT_SIZE);
-    for (int i = 0; i < results.size(); i++) {
-      putInt(b, i * RESULT_SIZE, results.get(i).index());
-      putInt(b, i * RESULT_SIZE + 4, results.get(i).result().code());
-    }
-    return b;
+    return encodeResults(results);
   }
 
   public static List<CreateAccountsResult> decodeAccountResults(ByteBuffer b) {
-    int n = b.remaining() / RESULT_SIZE;
-    List<CreateAccountsResult> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      int off = b.position() + i * RESULT_SIZE;
-      out.add(new CreateAccountsResult(getInt(b, off), CreateAccountResult.fromCode(getInt(b, off + 4))));
-    }
-    return out;
+    return decodeResults(b, (index, code) -> new CreateAccountsResult(index, CreateAccountResult.fromCode(code)));
   }
 
   public static ByteBuffer encodeTransferResults(List<CreateTransfersResult> results) {
-    ByteBuffer b = allocate(results.size() * RESULT_SIZE);
-    for (int i = 0; i < results.size(); i++) {
-      putInt(b, i * RESULT_SIZE, results.get(i).index());
-      putInt(b, i * RESULT_SIZE + 4, results.get(i).result().code());
-    }
-    return b;
+    return encodeResults(results);
   }
 
   public static List<CreateTransfersResult> decodeTransferResults(ByteBuffer b) {
-    int n = b.remaining() / RESULT_SIZE;
-    List<CreateTransfersResult> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      int off = b.position() + i * RESULT_SIZE;
-      out.add(new CreateTransfersResult(getInt(b, off), CreateTransferResult.fromCode(getInt(b, off + 4))));
-    }
-    return out;
+    return decodeResults(b, (index, code) -> new CreateTransfersResult(index, CreateTransferResult.fromCode(code)));
   }
 }

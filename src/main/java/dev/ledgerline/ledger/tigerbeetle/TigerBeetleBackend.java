@@ -7,15 +7,16 @@ import dev.ledgerline.ledger.BatchTooLargeException;
 import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.LedgerException;
 import dev.ledgerline.ledger.LedgerUnavailableException;
+import dev.ledgerline.ledger.Operation;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
-import dev.ledgerline.ledger.model.AccountFlags;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.Event;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
-import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -107,20 +109,24 @@ public final class TigerBeetleBackend implements LedgerBackend {
 
   @Override
   public CompletionStage<List<CreateAccountsResult>> createAccounts(List<Account> accounts) {
-    if (accounts.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(accounts.size()));
-    boolean imported = !accounts.isEmpty() && accounts.get(0).hasFlag(AccountFlags.IMPORTED);
-    return call(() -> client(imported).createAccountsAsync(TigerBeetleMapping.accounts(accounts)),
+    return create(Operation.CREATE_ACCOUNTS, accounts,
+        (client, events) -> client.createAccountsAsync(TigerBeetleMapping.accounts(events)),
         TigerBeetleMapping::accountResults);
   }
 
   @Override
   public CompletionStage<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
-    if (transfers.size() > BATCH_MAX) {
-      return CompletableFuture.failedFuture(new BatchTooLargeException(transfers.size()));
-    }
-    boolean imported = !transfers.isEmpty() && transfers.get(0).hasFlag(TransferFlags.IMPORTED);
-    return call(() -> client(imported).createTransfersAsync(TigerBeetleMapping.transfers(transfers)),
+    return create(Operation.CREATE_TRANSFERS, transfers,
+        (client, events) -> client.createTransfersAsync(TigerBeetleMapping.transfers(events)),
         TigerBeetleMapping::transferResults);
+  }
+
+  /** Imported batches go to their own client: TigerBeetle decides {@code imported} by a request's first event. */
+  private <E extends Event, B, R extends EventResult> CompletionStage<List<R>> create(Operation<E, R> op,
+      List<E> events, BiFunction<Client, List<E>, CompletableFuture<B>> send, Function<B, List<R>> results) {
+    if (events.size() > BATCH_MAX) return CompletableFuture.failedFuture(new BatchTooLargeException(events.size()));
+    boolean imported = op.imported(events);
+    return call(() -> send.apply(client(imported), events), results);
   }
 
   @Override
@@ -138,30 +144,31 @@ public final class TigerBeetleBackend implements LedgerBackend {
 
   @Override
   public CompletionStage<List<Transfer>> getAccountTransfers(AccountFilter filter) {
-    com.tigerbeetle.AccountFilter f = TigerBeetleMapping.accountFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).getAccountTransfersAsync(f), TigerBeetleMapping::transfers);
+    return query(TigerBeetleMapping.accountFilter(filter), Client::getAccountTransfersAsync,
+        TigerBeetleMapping::transfers);
   }
 
   @Override
   public CompletionStage<List<AccountBalance>> getAccountBalances(AccountFilter filter) {
-    com.tigerbeetle.AccountFilter f = TigerBeetleMapping.accountFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).getAccountBalancesAsync(f), TigerBeetleMapping::balances);
+    return query(TigerBeetleMapping.accountFilter(filter), Client::getAccountBalancesAsync,
+        TigerBeetleMapping::balances);
   }
 
   @Override
   public CompletionStage<List<Account>> queryAccounts(QueryFilter filter) {
-    com.tigerbeetle.QueryFilter f = TigerBeetleMapping.queryFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).queryAccountsAsync(f), TigerBeetleMapping::accounts);
+    return query(TigerBeetleMapping.queryFilter(filter), Client::queryAccountsAsync, TigerBeetleMapping::accounts);
   }
 
   @Override
   public CompletionStage<List<Transfer>> queryTransfers(QueryFilter filter) {
-    com.tigerbeetle.QueryFilter f = TigerBeetleMapping.queryFilter(filter);
-    if (f == null) return CompletableFuture.completedFuture(List.of());
-    return call(() -> client(false).queryTransfersAsync(f), TigerBeetleMapping::transfers);
+    return query(TigerBeetleMapping.queryFilter(filter), Client::queryTransfersAsync, TigerBeetleMapping::transfers);
+  }
+
+  /** A filter the client cannot express (null from the mapping) gets TigerBeetle's answer to it: nothing. */
+  private <F, B, T> CompletionStage<List<T>> query(F filter, BiFunction<Client, F, CompletableFuture<B>> send,
+      Function<B, List<T>> rows) {
+    if (filter == null) return CompletableFuture.completedFuture(List.of());
+    return call(() -> send.apply(client(false), filter), rows);
   }
 
   /**

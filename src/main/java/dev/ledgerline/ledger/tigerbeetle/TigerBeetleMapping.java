@@ -2,18 +2,19 @@ package dev.ledgerline.ledger.tigerbeetle;
 
 import com.tigerbeetle.AccountBalanceBatch;
 import com.tigerbeetle.AccountBatch;
+import com.tigerbeetle.Batch;
 import com.tigerbeetle.CreateAccountResultBatch;
 import com.tigerbeetle.CreateTransferResultBatch;
 import com.tigerbeetle.IdBatch;
 import com.tigerbeetle.TransferBatch;
+import dev.ledgerline.ledger.Operation;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.AccountFilterFlags;
-import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
-import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.QueryFilterFlags;
 import dev.ledgerline.ledger.model.Transfer;
@@ -24,6 +25,8 @@ import java.lang.invoke.MethodType;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Maps the ledger model to the TigerBeetle 0.16.30 Java client's types and back.
@@ -120,18 +123,21 @@ public final class TigerBeetleMapping {
     }
   }
 
-  public static List<Account> accounts(AccountBatch b) {
-    List<Account> out = new ArrayList<>(b.getLength());
+  public static List<Account> accounts(AccountBatch batch) {
+    return rows(batch, b -> new Account(UInt128.of(b.getId(LO), b.getId(HI)),
+        UInt128.of(b.getDebitsPending(LO), b.getDebitsPending(HI)),
+        UInt128.of(b.getDebitsPosted(LO), b.getDebitsPosted(HI)),
+        UInt128.of(b.getCreditsPending(LO), b.getCreditsPending(HI)),
+        UInt128.of(b.getCreditsPosted(LO), b.getCreditsPosted(HI)),
+        UInt128.of(b.getUserData128(LO), b.getUserData128(HI)), b.getUserData64(), b.getUserData32(),
+        reserved(b), b.getLedger(), b.getCode(), b.getFlags(), b.getTimestamp()));
+  }
+
+  /** One value per row of a batch the client returned. */
+  private static <B extends Batch, T> List<T> rows(B b, Function<B, T> row) {
+    List<T> out = new ArrayList<>(b.getLength());
     b.beforeFirst();
-    while (b.next()) {
-      out.add(new Account(UInt128.of(b.getId(LO), b.getId(HI)),
-          UInt128.of(b.getDebitsPending(LO), b.getDebitsPending(HI)),
-          UInt128.of(b.getDebitsPosted(LO), b.getDebitsPosted(HI)),
-          UInt128.of(b.getCreditsPending(LO), b.getCreditsPending(HI)),
-          UInt128.of(b.getCreditsPosted(LO), b.getCreditsPosted(HI)),
-          UInt128.of(b.getUserData128(LO), b.getUserData128(HI)), b.getUserData64(), b.getUserData32(),
-          reserved(b), b.getLedger(), b.getCode(), b.getFlags(), b.getTimestamp()));
-    }
+    while (b.next()) out.add(row.apply(b));
     return out;
   }
 
@@ -167,18 +173,13 @@ public final class TigerBeetleMapping {
     return b;
   }
 
-  public static List<Transfer> transfers(TransferBatch b) {
-    List<Transfer> out = new ArrayList<>(b.getLength());
-    b.beforeFirst();
-    while (b.next()) {
-      out.add(new Transfer(UInt128.of(b.getId(LO), b.getId(HI)),
-          UInt128.of(b.getDebitAccountId(LO), b.getDebitAccountId(HI)),
-          UInt128.of(b.getCreditAccountId(LO), b.getCreditAccountId(HI)),
-          UInt128.of(b.getAmount(LO), b.getAmount(HI)), UInt128.of(b.getPendingId(LO), b.getPendingId(HI)),
-          UInt128.of(b.getUserData128(LO), b.getUserData128(HI)), b.getUserData64(), b.getUserData32(),
-          b.getTimeout(), b.getLedger(), b.getCode(), b.getFlags(), b.getTimestamp()));
-    }
-    return out;
+  public static List<Transfer> transfers(TransferBatch batch) {
+    return rows(batch, b -> new Transfer(UInt128.of(b.getId(LO), b.getId(HI)),
+        UInt128.of(b.getDebitAccountId(LO), b.getDebitAccountId(HI)),
+        UInt128.of(b.getCreditAccountId(LO), b.getCreditAccountId(HI)),
+        UInt128.of(b.getAmount(LO), b.getAmount(HI)), UInt128.of(b.getPendingId(LO), b.getPendingId(HI)),
+        UInt128.of(b.getUserData128(LO), b.getUserData128(HI)), b.getUserData64(), b.getUserData32(),
+        b.getTimeout(), b.getLedger(), b.getCode(), b.getFlags(), b.getTimestamp()));
   }
 
   // ---- ids, results, balances ----
@@ -190,31 +191,24 @@ public final class TigerBeetleMapping {
   }
 
   public static List<CreateAccountsResult> accountResults(CreateAccountResultBatch b) {
-    List<CreateAccountsResult> out = new ArrayList<>(b.getLength());
-    b.beforeFirst();
-    while (b.next()) out.add(new CreateAccountsResult(b.getIndex(), CreateAccountResult.fromCode(b.getResult().value)));
-    return out;
+    return results(b, CreateAccountResultBatch::getIndex, r -> r.getResult().value, Operation.CREATE_ACCOUNTS);
   }
 
   public static List<CreateTransfersResult> transferResults(CreateTransferResultBatch b) {
-    List<CreateTransfersResult> out = new ArrayList<>(b.getLength());
-    b.beforeFirst();
-    while (b.next()) {
-      out.add(new CreateTransfersResult(b.getIndex(), CreateTransferResult.fromCode(b.getResult().value)));
-    }
-    return out;
+    return results(b, CreateTransferResultBatch::getIndex, r -> r.getResult().value, Operation.CREATE_TRANSFERS);
   }
 
-  public static List<AccountBalance> balances(AccountBalanceBatch b) {
-    List<AccountBalance> out = new ArrayList<>(b.getLength());
-    b.beforeFirst();
-    while (b.next()) {
-      out.add(new AccountBalance(UInt128.of(b.getDebitsPending(LO), b.getDebitsPending(HI)),
-          UInt128.of(b.getDebitsPosted(LO), b.getDebitsPosted(HI)),
-          UInt128.of(b.getCreditsPending(LO), b.getCreditsPending(HI)),
-          UInt128.of(b.getCreditsPosted(LO), b.getCreditsPosted(HI)), b.getTimestamp()));
-    }
-    return out;
+  /** A create reply's rows as {@code op}'s results: each failed event's index and wire code. */
+  private static <B extends Batch, R extends EventResult> List<R> results(B batch, ToIntFunction<B> index,
+      ToIntFunction<B> code, Operation<?, R> op) {
+    return rows(batch, b -> op.result(index.applyAsInt(b), code.applyAsInt(b)));
+  }
+
+  public static List<AccountBalance> balances(AccountBalanceBatch batch) {
+    return rows(batch, b -> new AccountBalance(UInt128.of(b.getDebitsPending(LO), b.getDebitsPending(HI)),
+        UInt128.of(b.getDebitsPosted(LO), b.getDebitsPosted(HI)),
+        UInt128.of(b.getCreditsPending(LO), b.getCreditsPending(HI)),
+        UInt128.of(b.getCreditsPosted(LO), b.getCreditsPosted(HI)), b.getTimestamp()));
   }
 
   // ---- filters ----
