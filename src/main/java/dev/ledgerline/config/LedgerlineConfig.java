@@ -121,6 +121,22 @@ public record LedgerlineConfig(
   public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync,
       boolean walArchive) {}
 
+  /** {@code events.*}: the outbox relay and the ledger event store. */
+  public record Events(int maxPayloadBytes, int maxAttempts, Duration retention, Duration pollInterval, int batchSize,
+      Duration backoffInitial, Duration backoffMax, int ledger) {
+    static Events from(JsonObject e) {
+      JsonObject b = e.getJsonObject("backoff");
+      return new Events(e.getInteger("max-payload-bytes"), e.getInteger("max-attempts"),
+          duration(e.getString("retention")), duration(e.getString("poll-interval")), e.getInteger("batch-size"),
+          duration(b.getString("initial")), duration(b.getString("max")), e.getInteger("ledger"));
+    }
+  }
+
+  /** {@code events.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Events events() {
+    return Events.from(json.getJsonObject("events"));
+  }
+
   static LedgerlineConfig from(JsonObject j) {
     JsonObject n = j.getJsonObject("node");
     JsonObject l = j.getJsonObject("logging");
