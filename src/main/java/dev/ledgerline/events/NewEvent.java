@@ -2,6 +2,7 @@ package dev.ledgerline.events;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -26,6 +27,8 @@ public record NewEvent(UUID id, String type, Instant occurredAt, String correlat
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(aggregateId, "aggregateId");
     Objects.requireNonNull(payload, "payload");
+    // PostgreSQL keeps microseconds: the published event equals the one consumers read back.
+    occurredAt = occurredAt.truncatedTo(ChronoUnit.MICROS);
   }
 
   /** A new event with a fresh id; it is its own correlation and causation until {@link #causedBy} says otherwise. */
