@@ -123,12 +123,12 @@ public record LedgerlineConfig(
 
   /** {@code events.*}: the outbox relay and the ledger event store. */
   public record Events(int maxPayloadBytes, int maxAttempts, Duration retention, Duration pollInterval, int batchSize,
-      Duration backoffInitial, Duration backoffMax, int ledger) {
+      Duration deliveryTimeout, Duration backoffInitial, Duration backoffMax, int ledger) {
     static Events from(JsonObject e) {
       JsonObject b = e.getJsonObject("backoff");
       return new Events(e.getInteger("max-payload-bytes"), e.getInteger("max-attempts"),
           duration(e.getString("retention")), duration(e.getString("poll-interval")), e.getInteger("batch-size"),
-          duration(b.getString("initial")), duration(b.getString("max")), e.getInteger("ledger"));
+          duration(e.getString("delivery-timeout")), duration(b.getString("initial")), duration(b.getString("max")), e.getInteger("ledger"));
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,8 @@ public final class OutboxRelay {
   /** Grows with every activation: loops of an older one stop at their next step. */
   private long generation;
   private boolean stopped = true;
+  /** Stopping: no new batch starts, the batches in delivery finish and record their cursors. */
+  private boolean draining;
   private long pollTimer = -1;
   private long retryTimer = -1;
   private long purgeTimer = -1;
@@ -90,6 +93,7 @@ public final class OutboxRelay {
     context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
       stopped = false;
+      draining = false;
       pollTimer = vertx.setPeriodic(settings.pollInterval().toMillis(), t -> wakeAll());
       long purgeEvery = Math.max(1000, Math.min(settings.retention().toMillis(), 60_000));
       purgeTimer = vertx.setPeriodic(purgeEvery, t -> purge());
@@ -98,16 +102,27 @@ public final class OutboxRelay {
     return started.future();
   }
 
-  /** Stops delivering and gives up the lock; an event in delivery is delivered again by the next active relay. */
+  /**
+   * Stops: lets the batches in delivery finish and record their cursors (for at most {@code events.delivery-timeout};
+   * a failing event waiting for its next attempt is not waited for), then gives up the lock. Whatever was not
+   * recorded is delivered again by the next active relay.
+   */
   public Future<Void> stop() {
     Promise<Void> done = Promise.promise();
     if (context == null) return Future.succeededFuture();
     context.runOnContext(v -> {
-      stopped = true;
+      draining = true;
       vertx.cancelTimer(pollTimer);
       vertx.cancelTimer(retryTimer);
       vertx.cancelTimer(purgeTimer);
-      deactivate("stopped").onComplete(ar -> done.complete());
+      long deadline = System.nanoTime() + settings.deliveryTimeout().toNanos();
+      vertx.setPeriodic(1, 10, timer -> {
+        if (loops.values().stream().anyMatch(l -> l.running) && System.nanoTime() - deadline < 0) return;
+        vertx.cancelTimer(timer);
+        stopped = true;
+        draining = false;
+        deactivate("stopped").onComplete(ar -> done.complete());
+      });
     });
     return done.future();
   }
@@ -218,6 +233,10 @@ public final class OutboxRelay {
       return !stopped && gen == generation && connection != null;
     }
 
+    boolean mayStart() {
+      return current() && !draining;
+    }
+
     void wake() {
       if (running) {
         wakeAgain = true;
@@ -229,7 +248,7 @@ public final class OutboxRelay {
     }
 
     void round() {
-      if (!current()) {
+      if (!mayStart()) {
         running = false;
         return;
       }
@@ -288,8 +307,10 @@ public final class OutboxRelay {
     }
 
     Future<Void> attempt(PgConnection conn, Event event, int attempt) {
-      return onContext(invoke(consumer, event)).recover(err -> {
-        if (!current()) return Future.failedFuture("relay no longer active");
+      Future<Void> handled = invoke(consumer, event)
+          .timeout(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      return onContext(handled).recover(err -> {
+        if (!mayStart()) return Future.failedFuture("relay no longer active");
         if (attempt >= settings.maxAttempts()) {
           LOG.warn("event {} ({}) parked for consumer {} after {} attempts: {}", event.id(), event.type(),
               consumer.name(), attempt, err.toString());

@@ -47,7 +47,7 @@ final class EventsTestBed {
   /** Settings with short waits, so retries and polls happen within a test's patience. */
   static LedgerlineConfig.Events settings(int maxAttempts) {
     return new LedgerlineConfig.Events(65536, maxAttempts, Duration.ofHours(1), Duration.ofMillis(100), 100,
-        Duration.ofMillis(10), Duration.ofMillis(50), 2_000_000_000);
+        Duration.ofSeconds(20), Duration.ofMillis(10), Duration.ofMillis(50), 2_000_000_000);
   }
 
   /** Empty outbox, cursors, parked and processed events. */
