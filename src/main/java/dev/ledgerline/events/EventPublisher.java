@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Publishing locks the aggregate's sequence row until the caller's transaction ends: publishers of one aggregate
  * take turns (that is what makes its sequence gapless and its order the commit order); other aggregates do not wait.
+ * A transaction that publishes for several aggregates should take them in one order (sorted ids), or two such
+ * transactions can deadlock and one of them is aborted by PostgreSQL.
  */
 public final class EventPublisher {
   /** Longest aggregate id, correlation id, causation id and source accepted. */
