@@ -70,8 +70,9 @@ public final class EventStoreVerifier {
                 violations.add(where + ": transfer id " + e.transferId() + " is not the one derived from it");
               } else if (t == null) {
                 violations.add(where + ": no transfer " + e.transferId() + " in the ledger");
-              } else if (!t.userData128().equals(e.aggregateId()) || Integer.toUnsignedLong(t.userData32()) != e.version()
-                  || !types.known(e.type()) || t.userData64() != types.code(e.type()) || t.code() != types.code(e.type())
+              } else if (!t.userData128().equals(e.aggregateId())
+                  || Integer.toUnsignedLong(t.userData32()) != e.version() || !types.known(e.type())
+                  || t.userData64() != types.code(e.type()) || t.code() != types.code(e.type())
                   || t.ledger() != ledgerId || t.timestamp() != e.ledgerTimestamp()) {
                 violations.add(where + ": differs from transfer " + t.id() + " (user_data_128 " + t.userData128()
                     + ", user_data_64 " + t.userData64() + ", user_data_32 " + Integer.toUnsignedLong(t.userData32())

@@ -49,7 +49,9 @@ public final class EventTypes {
   /** The code of a known type. */
   public int code(String type) {
     Integer c = codes.get(type);
-    if (c == null) throw new EventRejectedException(EventRejectedException.Reason.UNKNOWN_TYPE, "unknown event type: " + type);
+    if (c == null) {
+      throw new EventRejectedException(EventRejectedException.Reason.UNKNOWN_TYPE, "unknown event type: " + type);
+    }
     return c;
   }
 

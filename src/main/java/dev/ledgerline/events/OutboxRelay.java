@@ -428,7 +428,8 @@ public final class OutboxRelay {
                   + "the same aggregate"));
             }
             return invoke(consumer, dead.event()).transform(ar -> ar.succeeded()
-                ? pool.preparedQuery("DELETE FROM events_dead WHERE id = $1").execute(Tuple.of(deadId)).<Void>mapEmpty()
+                ? pool.preparedQuery("DELETE FROM events_dead WHERE id = $1").execute(Tuple.of(deadId))
+                    .<Void>mapEmpty()
                 : pool.preparedQuery("UPDATE events_dead SET attempts = attempts + 1, error = $2 WHERE id = $1")
                     .execute(Tuple.of(deadId, String.valueOf(ar.cause())))
                     .compose(x -> Future.<Void>failedFuture(ar.cause())));

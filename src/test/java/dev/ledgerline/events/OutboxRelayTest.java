@@ -124,7 +124,8 @@ class OutboxRelayTest {
     Event got = consumer.handled.get(0);
     assertThat(got.id()).isEqualTo(draft.id());
     assertThat(got.id().version()).isEqualTo(7);
-    assertThat(Uuid7.millisOf(got.id())).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(60_000L));
+    assertThat(Uuid7.millisOf(got.id()))
+        .isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(60_000L));
     assertThat(got.correlationId()).isEqualTo("request-77");
     assertThat(got.causationId()).isEqualTo("command-5");
     assertThat(got.source()).isEqualTo("payments");
@@ -322,5 +323,34 @@ class OutboxRelayTest {
     assertThat(lag).extracting(ConsumerLag::events).containsOnly(2L);
     relay.start().await();
     Poll.until(PATIENCE, "caught up", () -> relay.lag().await().stream().allMatch(l -> l.events() == 0));
+  }
+  @Test
+  void aRelayWhoseConnectionIsCutComesBackAndResumesFromItsCursor() throws Exception {
+    Recording consumer = new Recording("reconnect");
+    OutboxRelay relay = relay(EventsTestBed.vertx(), 3, consumer);
+    publishCommitted("r", new JsonObject().put("n", 1));
+    Poll.until(PATIENCE, "first delivered", () -> consumer.handled.size() == 1);
+
+    // PostgreSQL ends the relay's session (as on a restart or a network cut): the lock goes with it.
+    long cut = pool.preparedQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
+            + "AND granted AND objsubid = 1 AND classid::bigint = ($1::bigint >> 32) "
+            + "AND objid::bigint = ($1::bigint & 4294967295)")
+        .execute(io.vertx.sqlclient.Tuple.of(OutboxRelay.LOCK_KEY)).await().iterator().next().getLong(0);
+    assertThat(cut).isEqualTo(1);
+    publishCommitted("r", new JsonObject().put("n", 2));
+    publishCommitted("r", new JsonObject().put("n", 3));
+    Poll.until(PATIENCE, "delivered after the relay came back", () -> consumer.handled.size() == 3);
+    assertThat(relay.active()).isTrue();
+    assertThat(consumer.handled).extracting(e -> e.payload().getInteger("n")).containsExactly(1, 2, 3);
+    assertThat(consumer.deliveries).hasSize(3);
+  }
+
+  @Test
+  void backoffDoublesUpToItsMaximum() {
+    OutboxRelay relay = new OutboxRelay(EventsTestBed.vertx(), pool, EventsTestBed.connectOptions(),
+        new dev.ledgerline.config.LedgerlineConfig.Events(1024, 10, Duration.ofHours(1), Duration.ofSeconds(1), 10,
+            Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(1000), 1), List.of());
+    assertThat(List.of(1, 2, 3, 4, 5, 40)).extracting(relay::backoff)
+        .containsExactly(100L, 200L, 400L, 800L, 1000L, 1000L);
   }
 }

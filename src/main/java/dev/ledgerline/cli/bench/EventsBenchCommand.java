@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +28,10 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -60,7 +64,8 @@ public final class EventsBenchCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "500", description = "The relay's events.batch-size.")
   int batchSize;
 
-  @Option(names = "--duration", defaultValue = "10", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
+  @Option(names = "--duration", defaultValue = "10",
+      description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
   int durationSeconds;
 
   @Option(names = "--backlog", defaultValue = "100000",
@@ -124,7 +129,7 @@ public final class EventsBenchCommand implements Callable<Integer> {
     AtomicLong[] delivered = new AtomicLong[consumerCount];
     AtomicLong[] all = new AtomicLong[consumerCount];
     // The measured window [start, end) in nanoTime; volatile reads by the publishers and the consumers.
-    java.util.concurrent.atomic.AtomicLongArray window = new java.util.concurrent.atomic.AtomicLongArray(new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
+    AtomicLongArray window = new AtomicLongArray(new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
     List<EventConsumer> consumers = new ArrayList<>();
     for (int i = 0; i < consumerCount; i++) {
       AtomicLong count = delivered[i] = new AtomicLong();
@@ -184,7 +189,7 @@ public final class EventsBenchCommand implements Callable<Integer> {
     }
 
     AtomicLong published = new AtomicLong();
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
     List<Future<Void>> loops = new ArrayList<>();
     for (int p = 0; p < publishers; p++) {
       int seed = p;
@@ -215,18 +220,18 @@ public final class EventsBenchCommand implements Callable<Integer> {
    * so transactions that touch several aggregates take them in one order, as any publisher should, or deadlock.
    */
   private List<NewEvent> spread(int n, String source) {
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
     List<NewEvent> events = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       events.add(NewEvent.of(TYPE, String.format("agg-%08d", random.nextInt(aggregates)), source,
           new JsonObject().put("n", i)));
     }
-    events.sort(java.util.Comparator.comparing(NewEvent::aggregateId));
+    events.sort(Comparator.comparing(NewEvent::aggregateId));
     return events;
   }
 
-  private Future<Void> publishLoop(Pool pool, EventPublisher publisher, int seed, java.util.concurrent.atomic.AtomicBoolean stop,
-      Map<UUID, Long> committedAt, AtomicLong published, java.util.concurrent.atomic.AtomicLongArray window) {
+  private Future<Void> publishLoop(Pool pool, EventPublisher publisher, int seed, AtomicBoolean stop,
+      Map<UUID, Long> committedAt, AtomicLong published, AtomicLongArray window) {
     if (stop.get()) return Future.succeededFuture();
     List<NewEvent> events = spread(eventsPerTx, "bench-" + seed);
     return pool.withTransaction(tx -> {
