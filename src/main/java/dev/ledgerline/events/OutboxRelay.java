@@ -145,7 +145,11 @@ public final class OutboxRelay {
             if (connection == conn) lost("connection closed");
           }));
           conn.notificationHandler(n -> context.runOnContext(y -> wakeAll()));
-          return conn.query("LISTEN " + CHANNEL).execute().compose(r -> loadLoops(conn, gen)).map(true);
+          // The relay's own writes (cursors, parked events) need no fsync each: losing the last ones in a crash only
+          // means delivering those events again, and WAL order keeps a parked event and the cursor past it together.
+          return conn.query("SET synchronous_commit TO off").execute()
+              .compose(r -> conn.query("LISTEN " + CHANNEL).execute())
+              .compose(r -> loadLoops(conn, gen)).map(true);
         }).recover(err -> conn.close().transform(x -> Future.failedFuture(err))))
         .onSuccess(activeNow -> {
           if (activeNow) {
@@ -284,11 +288,17 @@ public final class OutboxRelay {
           }));
     }
 
-    Future<Void> deliverAll(PgConnection conn, List<Row> batch, int i) {
-      if (i == batch.size()) return Future.succeededFuture();
-      if (!current()) return Future.failedFuture("relay no longer active");
-      Event event = Event.fromRow(batch.get(i));
-      return deliverOne(conn, event).compose(v -> deliverAll(conn, batch, i + 1));
+    /** Delivers batch[from..] in order; goes on in place while deliveries complete at once (no deep recursion). */
+    Future<Void> deliverAll(PgConnection conn, List<Row> batch, int from) {
+      int i = from;
+      while (i < batch.size()) {
+        if (!current()) return Future.failedFuture("relay no longer active");
+        Future<Void> delivered = deliverOne(conn, Event.fromRow(batch.get(i)));
+        int next = ++i;
+        if (!delivered.isComplete()) return delivered.compose(v -> deliverAll(conn, batch, next));
+        if (delivered.failed()) return delivered;
+      }
+      return Future.succeededFuture();
     }
 
     Future<Void> deliverOne(PgConnection conn, Event event) {
@@ -307,8 +317,10 @@ public final class OutboxRelay {
     }
 
     Future<Void> attempt(PgConnection conn, Event event, int attempt) {
-      Future<Void> handled = invoke(consumer, event)
-          .timeout(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      Future<Void> handled = invoke(consumer, event);
+      if (!handled.isComplete()) {
+        handled = handled.timeout(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      }
       return onContext(handled).recover(err -> {
         if (!mayStart()) return Future.failedFuture("relay no longer active");
         if (attempt >= settings.maxAttempts()) {
@@ -353,6 +365,7 @@ public final class OutboxRelay {
 
   /** Consumers may complete on any thread or context: the relay's state is only touched on its own. */
   private <T> Future<T> onContext(Future<T> f) {
+    if (f.isComplete() && Vertx.currentContext() == context) return f;
     Promise<T> p = Promise.promise();
     f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
     return p.future();
@@ -366,7 +379,8 @@ public final class OutboxRelay {
             + "AND (order_xid, position) <= (SELECT cursor_xid, cursor_pos FROM events_consumers WHERE name = ANY($1) "
             + "ORDER BY cursor_xid, cursor_pos LIMIT 1)")
         .execute(Tuple.of((Object) consumers.keySet().toArray(new String[0])))
-        .compose(r -> conn.preparedQuery("DELETE FROM events_outbox WHERE delivered_at < now() - make_interval(secs => $1)")
+        .compose(r -> conn.preparedQuery("DELETE FROM events_outbox "
+                + "WHERE delivered_at < now() - make_interval(secs => $1)")
             .execute(Tuple.of(settings.retention().toMillis() / 1000.0)))
         .compose(r -> conn.preparedQuery("DELETE FROM events_processed WHERE processed_at < now() "
             + "- make_interval(secs => $1)").execute(Tuple.of(settings.retention().toMillis() / 1000.0)))
