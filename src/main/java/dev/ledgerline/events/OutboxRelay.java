@@ -87,6 +87,13 @@ public final class OutboxRelay {
     }
   }
 
+  /** A relay on the node's PostgreSQL with {@code events.*} from its configuration. */
+  public static OutboxRelay create(Vertx vertx, dev.ledgerline.infra.DataServices services,
+      LedgerlineConfig config, List<EventConsumer> durable) {
+    return new OutboxRelay(vertx, services.pool(), services.postgresUrl().orElseThrow().connectOptions(),
+        config.events(), durable);
+  }
+
   /** Starts trying to become the cluster's active relay; completes once the first attempt is done. */
   public Future<Void> start() {
     Promise<Void> started = Promise.promise();
@@ -133,7 +140,7 @@ public final class OutboxRelay {
   }
 
   private Future<Void> activate() {
-    if (stopped || connection != null) return Future.succeededFuture();
+    if (stopped || draining || connection != null) return Future.succeededFuture();
     long gen = ++generation;
     return PgConnection.connect(vertx, connectOptions).compose(conn ->
         conn.preparedQuery("SELECT pg_try_advisory_lock($1)").execute(Tuple.of(LOCK_KEY)).compose(rows -> {
@@ -171,7 +178,7 @@ public final class OutboxRelay {
   }
 
   private void retryLater() {
-    if (stopped) return;
+    if (stopped || draining) return;
     vertx.cancelTimer(retryTimer);
     retryTimer = vertx.setTimer(settings.pollInterval().toMillis(), t -> activate());
   }

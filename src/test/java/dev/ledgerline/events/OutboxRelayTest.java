@@ -353,4 +353,41 @@ class OutboxRelayTest {
     assertThat(List.of(1, 2, 3, 4, 5, 40)).extracting(relay::backoff)
         .containsExactly(100L, 200L, 400L, 800L, 1000L, 1000L);
   }
+  @Test
+  void aLaterPublisherWithAnOlderTransactionIdStillComesAfterInItsAggregate() throws Exception {
+    io.vertx.sqlclient.SqlConnection older = pool.getConnection().await();
+    io.vertx.sqlclient.SqlConnection between = pool.getConnection().await();
+    io.vertx.sqlclient.SqlConnection newer = pool.getConnection().await();
+    try {
+      // Transaction ids in the order older < between < newer; newer publishes first, older second.
+      io.vertx.sqlclient.Transaction olderTx = older.begin().await();
+      older.query("SELECT pg_current_xact_id()").execute().await();
+      io.vertx.sqlclient.Transaction betweenTx = between.begin().await();
+      between.query("SELECT pg_current_xact_id()").execute().await();
+      io.vertx.sqlclient.Transaction newerTx = newer.begin().await();
+      newer.query("SELECT pg_current_xact_id()").execute().await();
+      Event first = publisher.publish(newer, NewEvent.of(TYPE, "k", "test", new JsonObject().put("n", 1))).await();
+      newerTx.commit().await();
+      Event second = publisher.publish(older, NewEvent.of(TYPE, "k", "test", new JsonObject().put("n", 2))).await();
+      olderTx.commit().await();
+      assertThat(List.of(first.sequence(), second.sequence())).containsExactly(1L, 2L);
+
+      // Ordered by transaction id alone, the second event would come first, and while "between" runs it would be
+      // readable and the first not. Its order key is carried forward instead.
+      List<Long> readOrder = new ArrayList<>();
+      pool.query("SELECT aggregate_seq FROM events_outbox WHERE aggregate_id = 'k' ORDER BY order_xid, position")
+          .execute().await().forEach(r -> readOrder.add(r.getLong(0)));
+      assertThat(readOrder).containsExactly(1L, 2L);
+      betweenTx.rollback().await();
+
+      Recording consumer = new Recording("older-xid");
+      relay(EventsTestBed.vertx(), 3, consumer);
+      Poll.until(PATIENCE, "both delivered", () -> consumer.handled.size() == 2);
+      assertThat(consumer.handled).extracting(Event::sequence).containsExactly(1L, 2L);
+    } finally {
+      older.close().await();
+      between.close().await();
+      newer.close().await();
+    }
+  }
 }
