@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         dev.ledgerline.cli.RunCommand.class,
         dev.ledgerline.cli.DevCertsCommand.class,
         dev.ledgerline.cli.TokenCommand.class,
+        dev.ledgerline.cli.UsersCommand.class,
         dev.ledgerline.cli.ConformanceCommand.class,
         dev.ledgerline.cli.VerifyCommand.class,
         dev.ledgerline.cli.VerifyEventsCommand.class,

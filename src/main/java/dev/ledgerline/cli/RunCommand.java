@@ -5,13 +5,11 @@ import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.node.Logging;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.NodeRefusedException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,12 +26,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "Configuration file (default: conf/ledgerline.yaml when present, else built-in defaults).")
-  Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key; repeatable; beats every source.")
-  Map<String, String> sets = new LinkedHashMap<>();
+  @Mixin
+  ConfigOptions configOptions;
 
   @Option(names = "--log-json", description = "Log one JSON object per line (same as logging.format: json).")
   boolean logJson;
@@ -42,7 +36,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
   public Integer call() throws InterruptedException {
     ConfigService configService;
     try {
-      configService = ConfigService.load(ConfigService.Source.of(ConfigService.Source.defaultFile(config), sets));
+      configService = configOptions.load();
     } catch (ConfigException e) {
       spec.commandLine().getErr().println(e.getMessage());
       spec.commandLine().getErr().flush();

@@ -1,22 +1,19 @@
 package dev.ledgerline.cli;
 
 import dev.ledgerline.config.ConfigException;
-import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.gateway.auth.AuthConfigException;
 import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TokenIssuer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,19 +42,14 @@ public final class TokenCommand implements Callable<Integer> {
       description = "Lifetime such as 15m, 1h or 24h (default: ${DEFAULT-VALUE}).")
   String ttl;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "Configuration file (default: conf/ledgerline.yaml when present, else built-in defaults).")
-  Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one configuration key; repeatable.")
-  Map<String, String> sets = new LinkedHashMap<>();
+  @Mixin
+  ConfigOptions configOptions;
 
   @Override
   public Integer call() {
     logsToStderr();
     try {
-      LedgerlineConfig cfg = ConfigService.load(ConfigService.Source.of(ConfigService.Source.defaultFile(config), sets))
-          .current();
+      LedgerlineConfig cfg = configOptions.load().current();
       String token = TokenIssuer.issue(JwtSettings.from(cfg), subject, parseRoles(roles), parseTtl(ttl),
           Instant.now());
       spec.commandLine().getOut().println(token);

@@ -12,12 +12,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -36,12 +36,8 @@ public final class VerifyEventsCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "Configuration file (default: conf/ledgerline.yaml when present, else built-in defaults).")
-  Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key; repeatable; beats every source.")
-  Map<String, String> sets = new LinkedHashMap<>();
+  @Mixin
+  ConfigOptions configOptions;
 
   @Option(names = "--repair", description = "Rebuild missing ledger_events rows from the ledger.")
   boolean repair;
@@ -51,14 +47,15 @@ public final class VerifyEventsCommand implements Callable<Integer> {
     CliLogging.quiet();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Map<String, String> all = new LinkedHashMap<>(sets);
+    Map<String, String> all = new LinkedHashMap<>(configOptions.sets);
     // A node of its own: only the ledger role, alone, and off the running node's management port.
     all.put("node.roles", "ledger");
     all.put("cluster.enabled", "false");
     all.putIfAbsent("management.port", String.valueOf(freePort()));
     ConfigService configService;
     try {
-      configService = ConfigService.load(ConfigService.Source.of(ConfigService.Source.defaultFile(config), all));
+      configService = ConfigService.load(ConfigService.Source.of(
+          ConfigService.Source.defaultFile(configOptions.config), all));
     } catch (ConfigException e) {
       err.println(e.getMessage());
       err.flush();

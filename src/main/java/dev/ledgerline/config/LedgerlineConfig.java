@@ -21,6 +21,7 @@ public record LedgerlineConfig(
     Postgres postgres,
     Redis redis,
     Ledger ledger,
+    Users users,
     JsonObject json) {
 
   public enum Role {
@@ -128,7 +129,8 @@ public record LedgerlineConfig(
       JsonObject b = e.getJsonObject("backoff");
       return new Events(e.getInteger("max-payload-bytes"), e.getInteger("max-attempts"),
           duration(e.getString("retention")), duration(e.getString("poll-interval")), e.getInteger("batch-size"),
-          duration(e.getString("delivery-timeout")), duration(b.getString("initial")), duration(b.getString("max")), e.getInteger("ledger"));
+          duration(e.getString("delivery-timeout")), duration(b.getString("initial")), duration(b.getString("max")),
+          e.getInteger("ledger"));
     }
   }
 
@@ -136,6 +138,13 @@ public record LedgerlineConfig(
   public Events events() {
     return Events.from(json.getJsonObject("events"));
   }
+
+  /**
+   * {@code auth.users.*} and {@code auth.roles.*}: loading the user behind each token. {@code autoProvision} is
+   * {@code auto}, {@code true} or {@code false}; {@code roles} maps a role name to its permission names.
+   */
+  public record Users(boolean check, String autoProvision, Duration cacheTtl, Duration staleReadsFor, long cacheSize,
+      Map<String, List<String>> roles) {}
 
   static LedgerlineConfig from(JsonObject j) {
     JsonObject n = j.getJsonObject("node");
@@ -177,7 +186,19 @@ public record LedgerlineConfig(
                 lg.getJsonObject("wal").getBoolean("archive")),
             new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
                 duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
+        users(j.getJsonObject("auth")),
         j.copy());
+  }
+
+  private static Users users(JsonObject auth) {
+    JsonObject u = auth.getJsonObject("users");
+    JsonObject r = auth.getJsonObject("roles");
+    Map<String, List<String>> roles = new LinkedHashMap<>();
+    for (String role : r.fieldNames()) {
+      roles.put(role, r.getJsonArray(role).stream().map(String::valueOf).collect(Collectors.toUnmodifiableList()));
+    }
+    return new Users(u.getBoolean("check"), u.getString("auto-provision"), duration(u.getString("cache-ttl")),
+        duration(u.getString("stale-reads-for")), u.getLong("cache-size"), Collections.unmodifiableMap(roles));
   }
 
   /** The schema allows 1 to 39 digits; a u128 is at most 2^128-1. */
@@ -210,6 +231,100 @@ public record LedgerlineConfig(
       default:
         throw new IllegalArgumentException("not a duration: " + s);
     }
+  }
+
+  // Typed reads of the gateway's, auth's and Redis's detailed settings, each built from the validated JSON when asked
+  // (the node reads them once, at start), so nothing outside this package reads a setting by its dotted name.
+
+  /**
+   * {@code gateway.*} beyond host, port, instances, rate limits and the amount cap.
+   *
+   * @param bodyLimit {@code gateway.body-limit}, in bytes
+   * @param batchBodyLimit {@code gateway.batch-body-limit}, in bytes
+   * @param ownerCacheSize {@code gateway.owner-cache-size}
+   * @param ownerNegativeCacheTtl {@code gateway.owner-negative-cache-ttl}
+   * @param allowedOrigins {@code gateway.cors.allowed-origins}
+   */
+  public record GatewaySettings(long bodyLimit, long batchBodyLimit, long ownerCacheSize,
+      Duration ownerNegativeCacheTtl, Connection connection, Idempotency idempotency, List<String> allowedOrigins,
+      GatewayTls tls, Stream stream) {}
+
+  /** {@code gateway.connection.*}. */
+  public record Connection(Duration idleTimeout, Duration headerTimeout, Duration bodyTimeout, int maxPerAddress) {}
+
+  /** {@code gateway.idempotency.*}; {@code retryWait} is {@code gateway.idempotency.wait}. */
+  public record Idempotency(Duration retention, Duration retryWait, Duration purgeInterval) {}
+
+  /** {@code gateway.tls.*}; {@code cert} and {@code key} are empty when not set. */
+  public record GatewayTls(boolean enabled, String cert, String key) {}
+
+  /** {@code gateway.stream.*}. */
+  public record Stream(Duration pingInterval, int maxQueued, int maxAccountsPerMessage, int maxAccounts) {}
+
+  /** {@code auth.*}. */
+  public record Auth(Jwt jwt, Revocation revocation) {}
+
+  /**
+   * {@code auth.jwt.*}; {@code jwksFile}, {@code privateKey} and {@code hs256Secret} are empty when not set, and
+   * {@code devKeys} is {@code auto}, {@code true} or {@code false}.
+   */
+  public record Jwt(List<String> publicKeys, String jwksFile, Duration jwksScanInterval, String privateKey,
+      List<String> algorithms, String hs256Secret, String issuer, String audience, Duration leeway,
+      boolean requireJti, String devKeys, int cacheSize) {
+    @Override
+    public String toString() {
+      return "Jwt[publicKeys=" + publicKeys + ", jwksFile=" + jwksFile + ", algorithms=" + algorithms
+          + ", hs256Secret=" + (hs256Secret.isEmpty() ? "" : "***") + ", issuer=" + issuer + ", audience=" + audience
+          + "]";
+    }
+  }
+
+  /** {@code auth.revocation.*}: {@code readsWhenUnavailable} is {@code allow} or {@code deny}. */
+  public record Revocation(String readsWhenUnavailable) {}
+
+  /**
+   * {@code redis.*} beyond mode, URL, port and pool.
+   *
+   * @param dataDir the embedded server's append-only file directory; empty = in memory only
+   * @param commandTimeout a rate-limit or revocation call slower than this counts as Redis unavailable
+   */
+  public record RedisSettings(String dataDir, Duration commandTimeout) {}
+
+  public GatewaySettings gatewaySettings() {
+    JsonObject g = json.getJsonObject("gateway");
+    JsonObject c = g.getJsonObject("connection");
+    JsonObject i = g.getJsonObject("idempotency");
+    JsonObject tls = g.getJsonObject("tls");
+    JsonObject s = g.getJsonObject("stream");
+    return new GatewaySettings(g.getLong("body-limit"), g.getLong("batch-body-limit"), g.getLong("owner-cache-size"),
+        duration(g.getString("owner-negative-cache-ttl")),
+        new Connection(duration(c.getString("idle-timeout")), duration(c.getString("header-timeout")),
+            duration(c.getString("body-timeout")), c.getInteger("max-per-address")),
+        new Idempotency(duration(i.getString("retention")), duration(i.getString("wait")),
+            duration(i.getString("purge-interval"))),
+        strings(g.getJsonObject("cors").getJsonArray("allowed-origins")),
+        new GatewayTls(tls.getBoolean("enabled"), tls.getString("cert"), tls.getString("key")),
+        new Stream(duration(s.getString("ping-interval")), s.getInteger("max-queued"),
+            s.getInteger("max-accounts-per-message"), s.getInteger("max-accounts")));
+  }
+
+  public Auth auth() {
+    JsonObject a = json.getJsonObject("auth");
+    JsonObject j = a.getJsonObject("jwt");
+    return new Auth(new Jwt(strings(j.getJsonArray("public-keys")), j.getString("jwks-file"),
+        duration(j.getString("jwks-scan-interval")), j.getString("private-key"), strings(j.getJsonArray("algorithms")),
+        j.getString("hs256-secret"), j.getString("issuer"), j.getString("audience"), duration(j.getString("leeway")),
+        j.getBoolean("require-jti"), j.getString("dev-keys"), j.getInteger("cache-size")),
+        new Revocation(a.getJsonObject("revocation").getString("reads-when-unavailable")));
+  }
+
+  public RedisSettings redisSettings() {
+    JsonObject r = json.getJsonObject("redis");
+    return new RedisSettings(r.getString("data-dir"), duration(r.getString("command-timeout")));
+  }
+
+  private static List<String> strings(io.vertx.core.json.JsonArray a) {
+    return a.stream().map(String::valueOf).collect(Collectors.toUnmodifiableList());
   }
 
   /** The value of one dotted key, as validated JSON. */

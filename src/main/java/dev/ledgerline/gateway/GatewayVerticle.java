@@ -1,16 +1,12 @@
 package dev.ledgerline.gateway;
 
+import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
-import dev.ledgerline.gateway.api.ApiRouter;
-import dev.ledgerline.gateway.api.ApiServices;
-import dev.ledgerline.gateway.api.RouteHooks;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
-import dev.ledgerline.gateway.http.JsonBodies;
-import dev.ledgerline.gateway.security.GatewaySecurity;
-import dev.ledgerline.gateway.security.SecurityHooks;
+import dev.ledgerline.gateway.routes.ApiRouter;
+import dev.ledgerline.gateway.routes.UserRoutes;
 import dev.ledgerline.gateway.stream.StreamHandshake;
-import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleVerticle;
 import io.vertx.core.Future;
@@ -18,16 +14,19 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
-import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
-/** The public HTTP API: wiring only; the routes are assembled by {@link ApiRouter}. */
+/**
+ * The public HTTP API: wiring only. The node-scoped parts come from {@link GatewayComponents}, built once by the node
+ * for all its gateway instances; the routes are assembled by {@link ApiRouter}.
+ */
 public final class GatewayVerticle extends RoleVerticle {
+  private final GatewayComponents gateway;
   private HttpServer server;
-  private JwtAuthenticator authenticator;
 
-  public GatewayVerticle(NodeContext node) {
+  public GatewayVerticle(NodeContext node, GatewayComponents gateway) {
     super(node);
+    this.gateway = gateway;
   }
 
   @Override
@@ -38,58 +37,43 @@ public final class GatewayVerticle extends RoleVerticle {
   @Override
   protected Future<?> startRole() {
     Router router;
-    GatewaySecurity security;
     StreamHandshake stream;
     HttpServerOptions options;
     HttpEdge edge;
     try {
-      // First, before listening: with no verification key the gateway must not start (vert.x-auth-jwt would then
-      // accept unsigned tokens).
-      authenticator = JwtAuthenticator.shared(vertx, node.config());
-      ApiServices services = ApiServices.shared(node);
-      security = GatewaySecurity.shared(node);
-      router = ApiRouter.create(vertx, node.config(), authenticator, services, hooks(security));
-      stream = streamHandshake(security, services);
-      edge = new HttpEdge(vertx, HttpEdge.Settings.from(node.config()));
-      options = edge.apply(serverOptions(security));
+      router = ApiRouter.create(vertx, node.config(), new ApiRouter.Parts(gateway.authenticator(), gateway.limiter(),
+          gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
+          gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
+          gateway.userCheck(), new UserRoutes(vertx, gateway.users())));
+      stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
+          gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
+          gateway.streamMetrics(), gateway.stream(), gateway.clock());
+      edge = new HttpEdge(vertx, HttpEdge.Settings.from(node.config()), gateway.connections());
+      options = edge.apply(serverOptions());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     // The edge answers what Vert.x refuses and bounds slow clients; stream handshakes are taken before the router.
-    return security.started().compose(v -> edge.install(vertx.createHttpServer(options), router, stream::take)
+    return gateway.started().compose(v -> edge.install(vertx.createHttpServer(options), router, stream::take)
         .listen()).onSuccess(s -> server = s);
   }
 
-  /** Cross-cutting parts plugged into the router: headers, CORS, rate limits, revocation. */
-  private RouteHooks hooks(GatewaySecurity security) {
-    return new SecurityHooks(security, authenticator, JsonBodies.standard(node.config()));
-  }
-
-  private StreamHandshake streamHandshake(GatewaySecurity security, ApiServices services) {
-    return new StreamHandshake(vertx, authenticator, security.revocations(), security.readsWhenUnavailable(),
-        security.limiter(), services.access(), services.ledger(), StreamMetrics.shared(node),
-        new StreamHandshake.Settings(security.allowedOrigins(), security.pingInterval(), security.maxQueued(),
-            security.maxAccountsPerMessage(), security.maxAccounts()),
-        Clock.systemUTC());
-  }
-
-  private HttpServerOptions serverOptions(GatewaySecurity security) {
+  private HttpServerOptions serverOptions() {
     var gw = node.config().gateway();
     HttpServerOptions options = new HttpServerOptions().setPort(gw.port()).setHost(gw.host());
-    if (security.tls()) {
-      String cert = String.valueOf(node.config().value("gateway.tls.cert"));
-      String key = String.valueOf(node.config().value("gateway.tls.key"));
-      if (cert.isEmpty() || key.isEmpty()) {
+    LedgerlineConfig.GatewayTls tls = gateway.tls();
+    if (tls.enabled()) {
+      if (tls.cert().isEmpty() || tls.key().isEmpty()) {
         throw new IllegalStateException("gateway.tls.enabled needs gateway.tls.cert and gateway.tls.key (PEM files)");
       }
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert()).setKeyPath(tls.key()));
     }
     return options;
   }
 
-  /** The token verifier of this gateway (null before start). */
+  /** The token verifier of this gateway. */
   public JwtAuthenticator authenticator() {
-    return authenticator;
+    return gateway.authenticator();
   }
 
   @Override

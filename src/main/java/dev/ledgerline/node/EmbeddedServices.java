@@ -48,7 +48,7 @@ public final class EmbeddedServices {
       return null;
     }
     LedgerlineConfig.Redis r = config.redis();
-    String dir = String.valueOf(config.value("redis.data-dir"));
+    String dir = config.redisSettings().dataDir();
     RedisSettings s = r.mode() == Mode.EXTERNAL ? RedisSettings.external(r.url())
         : (dir.isEmpty() ? RedisSettings.embedded() : RedisSettings.embedded(Path.of(dir))).withPort(r.embeddedPort());
     return s.withPoolSize(r.poolSize());

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
+import dev.ledgerline.gateway.http.RequestIds;
 import org.slf4j.LoggerFactory;
 
 /** Switches Logback between plain and JSON lines and applies the (reloadable) root level and access log switch. */
@@ -11,7 +12,7 @@ public final class Logging {
   private Logging() {}
 
   /** The logger of the per-request access lines. */
-  public static final String ACCESS_LOGGER = "ledgerline.access";
+  public static final String ACCESS_LOGGER = RequestIds.ACCESS_LOGGER;
 
   public static void apply(String format, String level, boolean access) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();

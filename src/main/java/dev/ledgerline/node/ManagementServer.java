@@ -1,5 +1,6 @@
 package dev.ledgerline.node;
 
+import dev.ledgerline.gateway.http.RequestIds;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

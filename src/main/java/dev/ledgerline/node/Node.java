@@ -4,6 +4,7 @@ import dev.ledgerline.cache.CacheVerticle;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
+import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
@@ -35,6 +36,8 @@ public final class Node {
   private DataServices services;
   private ManagementServer management;
   private RoleDeployments roles;
+  /** The gateway's node-scoped parts, built once before its instances are deployed (null without the role). */
+  private volatile GatewayComponents gateway;
   private CompletableFuture<Void> stopping;
 
   public Node(ConfigService configService) {
@@ -54,6 +57,11 @@ public final class Node {
   /** The node's data services (null before start); tests point other nodes at embedded servers with it. */
   public DataServices services() {
     return services;
+  }
+
+  /** The gateway's node-scoped parts (null before the gateway role is deployed, or without it). */
+  public GatewayComponents gateway() {
+    return gateway;
   }
 
   public int members() {
@@ -102,9 +110,8 @@ public final class Node {
       if (config.node().roles().contains(Role.GATEWAY)) {
         // Local buckets while Redis is away: the node still serves, so it is up, and says it is degraded.
         management.check("ratelimit", () -> {
-          var security = dev.ledgerline.gateway.security.GatewaySecurity.existing(b.vertx());
-          return security == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(
-              security.health());
+          GatewayComponents g = gateway;
+          return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.health());
         });
       }
       for (Role role : config.node().roles()) {
@@ -112,7 +119,7 @@ public final class Node {
       }
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
-      return roles.deployAll(ctx, Node::create, (role, err) -> {
+      return roles.deployAll(ctx, role -> prepare(role, ctx), this::create, (role, err) -> {
         var gw = ctx.config().gateway();
         return role == Role.GATEWAY && ListenerAddress.inUse(err)
             ? ListenerAddress.refused("gateway.port", gw.host(), gw.port(), err) : err;
@@ -135,10 +142,25 @@ public final class Node {
         configService.current().node().roles().stream().map(Role::id).toList(), startedAt);
   }
 
-  private static RoleVerticle create(Role role, NodeContext ctx) {
+  /**
+   * Builds what a role's instances share: the gateway's components, once for all its instances (throws, and the node
+   * does not start, without a verification key).
+   */
+  private Future<Void> prepare(Role role, NodeContext ctx) {
+    if (role == Role.GATEWAY) {
+      try {
+        gateway = GatewayComponents.create(ctx);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  private RoleVerticle create(Role role, NodeContext ctx) {
     switch (role) {
       case GATEWAY:
-        return new GatewayVerticle(ctx);
+        return new GatewayVerticle(ctx, gateway);
       case TRANSACTIONS:
         return new TransactionsVerticle(ctx);
       case LEDGER:
@@ -168,6 +190,11 @@ public final class Node {
     configService.close();
     Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
     chain = roles.undeployAfter(chain);
+    GatewayComponents g = gateway;
+    if (g != null) {
+      chain = chain.eventually(() -> g.close()
+          .onFailure(e -> LOG.warn("closing the gateway's components failed: {}", e.getMessage())));
+    }
     Future<Void> bounded = chain.timeout(budget.toMillis() + 1000, TimeUnit.MILLISECONDS)
         .recover(e -> {
           LOG.warn("node {}: in-flight work did not finish within {}; closing anyway", nodeId, budget);

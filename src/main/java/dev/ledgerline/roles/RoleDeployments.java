@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +41,10 @@ public final class RoleDeployments {
   /**
    * Deploys in configuration order, the gateway last so nothing is accepted before it can be served. The gateway
    * runs one instance per event loop (HTTP servers on one port share the load); the other roles one instance.
-   * {@code describeFailure} may replace a role's deployment failure with one that names its cause.
+   * {@code prepare} runs once before a role's instances are deployed (e.g. to build what they share); a failure stops
+   * the deployment. {@code describeFailure} may replace a role's deployment failure with one that names its cause.
    */
-  public Future<Void> deployAll(NodeContext ctx, Factory factory,
+  public Future<Void> deployAll(NodeContext ctx, Function<Role, Future<?>> prepare, Factory factory,
       BiFunction<Role, Throwable, Throwable> describeFailure) {
     Future<Void> chain = Future.succeededFuture();
     List<Role> ordered = new ArrayList<>(ctx.config().node().roles());
@@ -50,7 +52,7 @@ public final class RoleDeployments {
     for (Role role : ordered) {
       int instances = role == Role.GATEWAY ? ctx.config().gateway().instances() : 1;
       List<RoleVerticle> created = new CopyOnWriteArrayList<>();
-      chain = chain.compose(x -> vertx.deployVerticle(() -> {
+      chain = chain.compose(x -> prepare.apply(role)).compose(x -> vertx.deployVerticle(() -> {
         RoleVerticle v = factory.create(role, ctx);
         created.add(v);
         return v;

@@ -3,7 +3,7 @@ package dev.ledgerline.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.Ledgerline;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,7 @@ class ApiCrashTest {
 
   @Test
   void everyAcknowledgedTransferSurvivesThreeKillsUnderLoad() throws Exception {
-    Path dir = TestNodes.tempDataRoot("ledgerline-chaos");
+    Path dir = TestData.tempRoot("ledgerline-chaos");
     List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path")));
     String runAs = System.getProperty("embedded.run-as");

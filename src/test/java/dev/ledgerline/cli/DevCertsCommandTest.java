@@ -11,6 +11,7 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.junit5.VertxExtension;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,13 +24,15 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** dev-certs writes a CA and node files that pass a real mutual-TLS handshake, with keys only the user can read. */
+@ExtendWith(VertxExtension.class)
 class DevCertsCommandTest {
 
   @Test
-  void writesACaAndNodeCertificatesThatAuthenticateEachOther(@TempDir Path dir) throws Exception {
+  void writesACaAndNodeCertificatesThatAuthenticateEachOther(@TempDir Path dir, Vertx vertx) throws Exception {
     StringWriter err = new StringWriter();
     int code = Ledgerline.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
         .execute("dev-certs", "--out", dir.toString(), "--nodes", "2");
@@ -48,20 +51,15 @@ class DevCertsCommandTest {
     assertThat(chain.get(0).getSubjectX500Principal().getName()).isEqualTo("CN=node-1");
 
     // node-1 serves, node-2 connects, each must show a certificate the other trusts.
-    Vertx vertx = Vertx.vertx();
-    try {
-      NetServer server = vertx.createNetServer(new NetServerOptions().setSsl(true).setClientAuth(ClientAuth.REQUIRED)
-          .setKeyCertOptions(keys(dir, "node-1")).setTrustOptions(trust(dir)))
-          .connectHandler(s -> s.write("ok")).listen(0, "127.0.0.1").await();
-      NetSocket socket = vertx.createNetClient(new NetClientOptions().setSsl(true)
-          .setHostnameVerificationAlgorithm("HTTPS").setKeyCertOptions(keys(dir, "node-2"))
-          .setTrustOptions(trust(dir))).connect(server.actualPort(), "127.0.0.1").await();
-      assertThat(((X509Certificate) socket.peerCertificates().get(0)).getSubjectX500Principal().getName())
-          .isEqualTo("CN=node-1");
-      socket.close().await();
-    } finally {
-      vertx.close().await();
-    }
+    NetServer server = vertx.createNetServer(new NetServerOptions().setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+        .setKeyCertOptions(keys(dir, "node-1")).setTrustOptions(trust(dir)))
+        .connectHandler(s -> s.write("ok")).listen(0, "127.0.0.1").await();
+    NetSocket socket = vertx.createNetClient(new NetClientOptions().setSsl(true)
+        .setHostnameVerificationAlgorithm("HTTPS").setKeyCertOptions(keys(dir, "node-2"))
+        .setTrustOptions(trust(dir))).connect(server.actualPort(), "127.0.0.1").await();
+    assertThat(((X509Certificate) socket.peerCertificates().get(0)).getSubjectX500Principal().getName())
+        .isEqualTo("CN=node-1");
+    socket.close().await();
   }
 
   private static PemKeyCertOptions keys(Path dir, String node) {

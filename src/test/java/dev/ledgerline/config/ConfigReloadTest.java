@@ -2,37 +2,20 @@ package dev.ledgerline.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledgerline.testing.Poll;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(VertxExtension.class)
 class ConfigReloadTest {
-  private Vertx vertx;
-
-  @AfterEach
-  void close() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-  }
-
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("condition not met within 20 s");
-      }
-      Thread.sleep(20); // polling interval, not synchronisation: the condition is re-checked until the deadline
-    }
-  }
 
   /** Replaces the file in one step, so the watcher never reads a half-written file. */
   private static void replace(Path file, String content) throws java.io.IOException {
@@ -43,24 +26,23 @@ class ConfigReloadTest {
   }
 
   @Test
-  void reloadAppliesValidReloadableChangesAndRefusesInvalidOnes(@TempDir Path dir) throws Exception {
+  void reloadAppliesValidReloadableChangesAndRefusesInvalidOnes(@TempDir Path dir, Vertx vertx) throws Exception {
     Path file = dir.resolve("ledgerline.yaml");
     Files.writeString(file, "logging:\n  level: INFO\nconfig:\n  scan-interval: 50ms\n");
     ConfigService service = ConfigService.load(new ConfigService.Source(file, Map.of(), Map.of(), Map.of()));
     CopyOnWriteArrayList<String> seen = new CopyOnWriteArrayList<>();
     service.onReload(c -> seen.add(c.logging().level()));
-    vertx = Vertx.vertx();
     service.watch(vertx);
 
     // An invalid value is refused: the running value stays and no listener hears of it.
     replace(file, "logging:\n  level: LOUD\nconfig:\n  scan-interval: 50ms\n");
-    await(() -> service.refusedReloads() >= 1);
+    Poll.until(Duration.ofSeconds(20), "the invalid file is refused", () -> service.refusedReloads() >= 1);
     assertThat(service.current().logging().level()).isEqualTo("INFO");
     assertThat(seen).isEmpty();
 
     // A valid change of a reloadable key is applied.
     replace(file, "logging:\n  level: DEBUG\nconfig:\n  scan-interval: 50ms\n");
-    await(() -> service.appliedReloads() >= 1);
+    Poll.until(Duration.ofSeconds(20), "the valid change is applied", () -> service.appliedReloads() >= 1);
     assertThat(service.current().logging().level()).isEqualTo("DEBUG");
     assertThat(seen).containsExactly("DEBUG");
   }

@@ -51,10 +51,9 @@ class GatewayStartTest {
     Node node = TestNodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));
     try {
       assertThat(DevKeys.privateKeyFile(data)).exists();
-      // Every gateway instance of the node shares one authenticator (one cache, one JWKS watcher).
-      var vertx = node.vertx();
-      assertThat(dev.ledgerline.gateway.auth.JwtAuthenticator.shared(vertx, null)).isNotNull()
-          .isSameAs(dev.ledgerline.gateway.auth.JwtAuthenticator.shared(vertx, null));
+      // The node built one authenticator for all its gateway instances (one cache, one JWKS watcher).
+      assertThat(node.gateway()).isNotNull();
+      assertThat(node.gateway().authenticator()).isNotNull();
     } finally {
       node.stop().toCompletableFuture().join();
     }

@@ -6,47 +6,45 @@ import dev.ledgerline.infra.postgres.Migrations;
 import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.infra.postgres.PostgresUrl;
 import dev.ledgerline.infra.redis.RedisSettings;
-import static dev.ledgerline.infra.TestSupport.await;
-import static dev.ledgerline.infra.TestSupport.failureOf;
+import static dev.ledgerline.testing.Futures.await;
+import static dev.ledgerline.testing.Futures.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Tuple;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import dev.ledgerline.testing.DataRoot;
+import dev.ledgerline.testing.TestData;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** One node with embedded PostgreSQL and Redis; other instances connect to it in EXTERNAL mode. */
+@ExtendWith(VertxExtension.class)
 class DataServicesTest {
-
+  @RegisterExtension
+  static final DataRoot root = new DataRoot("ledgerline-services-test");
   private static Vertx vertx;
-  private static Path root;
   private static DataServices embedded;
 
   @BeforeAll
-  static void start() throws Throwable {
-    vertx = Vertx.vertx();
-    root = TestSupport.newDataRoot("ledgerline-services-test");
-    embedded = await(DataServices.start(vertx, TestSupport.copiedCluster(root.resolve("pg")),
-        RedisSettings.embedded()));
+  static void start(Vertx shared) throws Throwable {
+    vertx = shared;
+    embedded = await(DataServices.start(vertx, TestData.copiedCluster(root.resolve("pg")), RedisSettings.embedded()));
   }
 
   @AfterAll
   static void stop() throws Throwable {
-    try {
-      if (embedded != null) {
-        await(embedded.close());
-      }
-      await(vertx.close());
-    } finally {
-      TestSupport.delete(root);
+    if (embedded != null) {
+      await(embedded.close());
     }
   }
 

@@ -11,12 +11,11 @@ import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
-import dev.ledgerline.node.Codecs;
-import dev.ledgerline.node.TestNodes;
-import dev.ledgerline.roles.NodeContext;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,10 +26,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** Stopping the ledger while commits are in flight publishes every committed transfer before the engine closes. */
+@ExtendWith(VertxExtension.class)
 class CommittedPublisherShutdownTest {
   private static final UInt128 A1 = UInt128.of(1);
   private static final UInt128 A2 = UInt128.of(2);
@@ -38,7 +39,6 @@ class CommittedPublisherShutdownTest {
   private static final int PER_REQUEST = 20;
 
   @TempDir Path dir;
-  private Vertx vertx;
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   /** The ledger's loggers (publisher, verticle, batcher, engine). */
   private final Logger publisherLog = (Logger) LoggerFactory.getLogger("dev.ledgerline.ledger");
@@ -46,18 +46,14 @@ class CommittedPublisherShutdownTest {
   @AfterEach
   void stop() {
     publisherLog.detachAppender(logs);
-    if (vertx != null) vertx.close().await();
   }
 
   @Test
-  void everyCommittedTransferIsPublishedWhenTheLedgerStopsUnderLoad() {
+  void everyCommittedTransferIsPublishedWhenTheLedgerStopsUnderLoad(Vertx vertx) {
     logs.start();
     publisherLog.addAppender(logs);
-    vertx = Vertx.vertx();
-    Codecs.registerAll(vertx.eventBus());
-    LedgerVerticle verticle = new LedgerVerticle(new NodeContext("t",
-        TestNodes.config(Map.of("ledger.engine.data-dir", dir.toString())), vertx, new SimpleMeterRegistry(),
-        LeasePostgres.freshLease(vertx), () -> 1));
+    LedgerVerticle verticle = new LedgerVerticle(LeasePostgres.context(vertx,
+        NodeExtension.configWith(Map.of("ledger.engine.data-dir", dir.toString()))));
     String deployment = vertx.deployVerticle(verticle).await();
     Set<UInt128> published = ConcurrentHashMap.newKeySet();
     vertx.eventBus().<TransfersCommitted>consumer(LedgerApi.TRANSFERS_COMMITTED,
@@ -77,12 +73,12 @@ class CommittedPublisherShutdownTest {
       }));
     }
     // Stop while the first commits are being answered and published and the rest are still queued or in flight.
-    TestNodes.await(Duration.ofSeconds(30), () -> !committed.isEmpty());
+    Poll.until(Duration.ofSeconds(30), "a first commit", () -> !committed.isEmpty());
     vertx.undeploy(deployment).await();
     Future.join(replies).timeout(30, TimeUnit.SECONDS).otherwiseEmpty().await();
 
     assertThat(committed).isNotEmpty();
-    TestNodes.await(Duration.ofSeconds(10), () -> published.containsAll(committed));
+    Poll.until(Duration.ofSeconds(10), "every commit published", () -> published.containsAll(committed));
     assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
   }
 }

@@ -1,8 +1,12 @@
 package dev.ledgerline.ledger;
 
+import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.node.Codecs;
+import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.testing.TestData;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 
 /**
@@ -19,7 +23,7 @@ final class LeasePostgres {
     if (server == null) {
       Vertx own = Vertx.vertx();
       server = DataServices.startPostgres(own,
-          PostgresSettings.embedded(TestNodes.tempDataRoot("ledgerline-lease-pg").resolve("pg"))).await();
+          PostgresSettings.embedded(TestData.tempRoot("ledgerline-lease-pg").resolve("pg"))).await();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close()
           .eventually(own::close).toCompletionStage().toCompletableFuture().join()));
     }
@@ -33,7 +37,18 @@ final class LeasePostgres {
 
   /** A fresh pool on {@code vertx}, with no ledger lease left in the database. */
   static DataServices freshLease(Vertx vertx) {
-    server().pool().query("DELETE FROM ledger_lease").execute().await();
+    clearLease();
     return DataServices.startPostgres(vertx, PostgresSettings.external(url())).await();
+  }
+
+  /** What a ledger verticle deployed by hand needs of its node: the codecs on the bus and a lease of its own. */
+  static NodeContext context(Vertx vertx, ConfigService config) {
+    Codecs.registerAll(vertx.eventBus());
+    return new NodeContext("t", config, vertx, new SimpleMeterRegistry(), freshLease(vertx), () -> 1);
+  }
+
+  /** Removes the lease of the test before, for a node that connects to this server by configuration. */
+  static void clearLease() {
+    server().pool().query("DELETE FROM ledger_lease").execute().await();
   }
 }

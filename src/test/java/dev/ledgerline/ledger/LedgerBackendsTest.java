@@ -3,7 +3,7 @@ package dev.ledgerline.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.ledger.engine.EngineConfig;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -12,11 +12,11 @@ class LedgerBackendsTest {
 
   @Test
   void walArchiveIsOffByDefaultAndOnWhenConfigured() {
-    EngineConfig byDefault = LedgerBackends.engineConfig(TestNodes.config(Map.of()).current().ledger().engine());
+    EngineConfig byDefault = LedgerBackends.engineConfig(NodeExtension.configWith(Map.of()).current().ledger().engine());
     assertThat(byDefault.archive()).isFalse();
     assertThat(byDefault.fsync()).isTrue();
     EngineConfig archiving = LedgerBackends.engineConfig(
-        TestNodes.config(Map.of("ledger.wal.archive", "true")).current().ledger().engine());
+        NodeExtension.configWith(Map.of("ledger.wal.archive", "true")).current().ledger().engine());
     assertThat(archiving.archive()).isTrue();
     assertThat(EngineConfig.from(k -> k.equals("ledger.wal.archive") ? "true" : null).archive()).isTrue();
   }

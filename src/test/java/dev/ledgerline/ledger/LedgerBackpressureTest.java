@@ -3,20 +3,20 @@ package dev.ledgerline.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
-import dev.ledgerline.node.Codecs;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
-import dev.ledgerline.roles.NodeContext;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.Health;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,26 +38,29 @@ import org.junit.jupiter.api.io.TempDir;
  * wrapped so the answer to a batch can be held back (the batch itself executes at once), which makes "in flight"
  * deterministic without sleeping.
  */
+@ExtendWith(VertxExtension.class)
 class LedgerBackpressureTest {
   private static final UInt128 A1 = UInt128.of(1);
   private static final UInt128 A2 = UInt128.of(2);
 
   @TempDir Path dir;
+  @RegisterExtension
+  final NodeExtension nodes = NodeExtension.nodes();
   private Vertx vertx;
   private GatedBackend gated;
   private LedgerVerticle verticle;
   private LedgerClient client;
 
+  @BeforeEach
+  void vertx(Vertx testVertx) {
+    vertx = testVertx;
+  }
+
   private void start(Map<String, String> settings) {
     Map<String, String> sets = new HashMap<>(settings);
     sets.put("ledger.engine.data-dir", dir.toString());
-    ConfigService config = TestNodes.config(sets);
-    vertx = Vertx.vertx();
-    Codecs.registerAll(vertx.eventBus());
-    DataServices services = LeasePostgres.freshLease(vertx);
     AtomicReference<GatedBackend> ref = new AtomicReference<>();
-    verticle = new LedgerVerticle(new NodeContext("t", config, vertx, new SimpleMeterRegistry(), services, () -> 1),
-        b -> {
+    verticle = new LedgerVerticle(LeasePostgres.context(vertx, NodeExtension.configWith(sets)), b -> {
       ref.set(new GatedBackend(b));
       return ref.get();
     });
@@ -66,9 +72,9 @@ class LedgerBackpressureTest {
   }
 
   @AfterEach
-  void stop() {
+  void openTheGate() {
+    // Before Vert.x closes: held work must be let go for the verticle to stop.
     if (gated != null) gated.open();
-    if (vertx != null) vertx.close().await();
   }
 
   private static Transfer transfer(long id, int flags) {
@@ -94,13 +100,13 @@ class LedgerBackpressureTest {
     Transfer first = transfer(100, 0);
     accepted.add(first);
     acceptedReplies.add(client.createTransfers(List.of(first)));
-    TestNodes.await(Duration.ofSeconds(10), () -> gated.batches.size() == 2); // accounts, then the held batch
+    Poll.until(Duration.ofSeconds(10), "accounts, then the held batch", () -> gated.batches.size() == 2);
     for (int i = 1; i <= 8; i++) {
       Transfer t = transfer(100 + i, 0);
       accepted.add(t);
       acceptedReplies.add(client.createTransfers(List.of(t)));
     }
-    TestNodes.await(Duration.ofSeconds(10), () -> verticle.batcher().queuedEvents() == 8);
+    Poll.until(Duration.ofSeconds(10), "8 events queued", () -> verticle.batcher().queuedEvents() == 8);
 
     List<Transfer> refused = new ArrayList<>();
     for (int i = 9; i <= 12; i++) {
@@ -133,7 +139,7 @@ class LedgerBackpressureTest {
     List<Transfer> held = List.of(transfer(200, 0), transfer(201, 0));
     long t0 = System.nanoTime();
     Future<List<CreateTransfersResult>> heldReply = client.createTransfers(held);
-    TestNodes.await(Duration.ofSeconds(10), () -> gated.batches.size() == 2);
+    Poll.until(Duration.ofSeconds(10), "two batches", () -> gated.batches.size() == 2);
     Transfer queued = transfer(202, 0);
     Future<List<CreateTransfersResult>> queuedReply = client.createTransfers(List.of(queued));
 
@@ -171,7 +177,7 @@ class LedgerBackpressureTest {
 
     gated.shut();
     Future<List<CreateTransfersResult>> inFlight = client.createTransfers(List.of(transfer(400, 0)));
-    TestNodes.await(Duration.ofSeconds(10), () -> gated.batches.size() == 3);
+    Poll.until(Duration.ofSeconds(10), "three batches", () -> gated.batches.size() == 3);
     Transfer b1 = transfer(401, 0);
     Transfer b2 = transfer(402, 0);
     Transfer open = transfer(403, TransferFlags.LINKED);
@@ -181,7 +187,7 @@ class LedgerBackpressureTest {
     Transfer b4 = transfer(407, 0);
     List<Future<List<CreateTransfersResult>>> replies = new ArrayList<>();
     for (Transfer t : List.of(b1, b2, open, b3, c1, c2, b4)) replies.add(client.createTransfers(List.of(t)));
-    TestNodes.await(Duration.ofSeconds(10), () -> verticle.batcher().queuedRequests() == 7);
+    Poll.until(Duration.ofSeconds(10), "7 requests queued", () -> verticle.batcher().queuedRequests() == 7);
     gated.open();
     assertThat(inFlight.await()).isEmpty();
     List<List<CreateTransfersResult>> results = replies.stream().map(f -> f.await()).toList();
@@ -202,33 +208,29 @@ class LedgerBackpressureTest {
     String base = "config:\n  scan-interval: 100ms\nnode:\n  roles: [ledger]\nledger:\n  engine:\n    data-dir: \""
         + dir.toString().replace("\\", "/") + "\"\n  batch:\n";
     Files.writeString(file, base + "    max-events: 8190\n    linger: 0ms\n");
-    int mgmt = TestNodes.freePort();
-    LeasePostgres.freshLease(Vertx.vertx()).close().await();
+    int mgmt = FreePorts.next();
+    LeasePostgres.clearLease();
     ConfigService config = ConfigService.load(new ConfigService.Source(file, Map.of(), Map.of(), Map.of(
-        "management.port", String.valueOf(mgmt), "gateway.port", String.valueOf(TestNodes.freePort()),
+        "management.port", String.valueOf(mgmt), "gateway.port", String.valueOf(FreePorts.next()),
         "postgres.mode", "external", "postgres.url", LeasePostgres.url())));
-    Node node = new Node(config).start().await();
-    try {
-      LedgerClient c = new LedgerClient(node.vertx(), Duration.ofSeconds(10));
-      assertThat(c.createAccounts(List.of(Account.of(A1, 1, 1, 0), Account.of(A2, 1, 1, 0))).await()).isEmpty();
-      // In one step, so the watcher never reads a half-written file.
-      Path next = confDir.resolve("next.yaml");
-      Files.writeString(next, base + "    max-events: 3\n    linger: 2ms\n");
-      Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      TestNodes.await(Duration.ofSeconds(20), () -> maxEvents(node, mgmt) == 3);
-      List<Transfer> four = List.of(transfer(1, 0), transfer(2, 0), transfer(3, 0), transfer(4, 0));
-      assertThat(failure(c.createTransfers(four))).isInstanceOf(RequestTooLargeException.class)
-          .hasMessageContaining("ledger.batch.max-events = 3");
-      assertThat(c.createTransfers(four.subList(0, 3)).await()).isEmpty();
-    } finally {
-      node.stop().join();
-    }
+    Node node = nodes.start(config);
+    LedgerClient c = new LedgerClient(node.vertx(), Duration.ofSeconds(10));
+    assertThat(c.createAccounts(List.of(Account.of(A1, 1, 1, 0), Account.of(A2, 1, 1, 0))).await()).isEmpty();
+    // In one step, so the watcher never reads a half-written file.
+    Path next = confDir.resolve("next.yaml");
+    Files.writeString(next, base + "    max-events: 3\n    linger: 2ms\n");
+    Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Poll.until(Duration.ofSeconds(20), "the reload reached the batcher", () -> maxEvents(node, mgmt) == 3);
+    List<Transfer> four = List.of(transfer(1, 0), transfer(2, 0), transfer(3, 0), transfer(4, 0));
+    assertThat(failure(c.createTransfers(four))).isInstanceOf(RequestTooLargeException.class)
+        .hasMessageContaining("ledger.batch.max-events = 3");
+    assertThat(c.createTransfers(four.subList(0, 3)).await()).isEmpty();
   }
 
   private static int maxEvents(Node node, int mgmt) {
-    var health = TestNodes.get(node.vertx(), mgmt, "/health/ready").getValue();
-    return TestNodes.check(health, "role.ledger").getJsonObject("data").getInteger("maxEvents", -1);
+    var health = Health.ready(node.vertx(), mgmt).getValue();
+    return Health.check(health, "role.ledger").getJsonObject("data").getInteger("maxEvents", -1);
   }
 
   private static List<UInt128> ids(List<Transfer> transfers) {

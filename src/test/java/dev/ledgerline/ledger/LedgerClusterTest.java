@@ -17,15 +17,16 @@ import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.NodeExtension;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +38,8 @@ class LedgerClusterTest {
   private static final UInt128 U64_MAX = UInt128.of(-1L, 0);
   private static final UInt128 ALMOST_MAX = UInt128.MAX.subtract(UInt128.ONE);
 
+  @RegisterExtension
+  static final NodeExtension cluster = NodeExtension.nodes();
   @TempDir static Path dir1;
   @TempDir static Path dir3;
   private static Node ledgerNode;
@@ -47,11 +50,11 @@ class LedgerClusterTest {
 
   @BeforeAll
   static void startCluster() {
-    hz = new int[] {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
+    hz = new int[] {FreePorts.next(), FreePorts.next(), FreePorts.next()};
     members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2];
     clusterName = "ledger-test-" + System.nanoTime();
-    ledgerNode = TestNodes.start(clustered(0, "ledger", dir1));
-    otherNode = TestNodes.start(clustered(1, "cache", null));
+    ledgerNode = cluster.start(clustered(0, "ledger", dir1));
+    otherNode = cluster.start(clustered(1, "cache", null));
   }
 
   private static Map<String, String> clustered(int i, String roles, Path ledgerDir) {
@@ -60,12 +63,6 @@ class LedgerClusterTest {
         "node.roles", roles));
     if (ledgerDir != null) m.put("ledger.engine.data-dir", ledgerDir.toString());
     return m;
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (otherNode != null) otherNode.stop().join();
-    if (ledgerNode != null) ledgerNode.stop().join();
   }
 
   @Test
@@ -123,7 +120,7 @@ class LedgerClusterTest {
 
   @Test
   void aSecondEmbeddedLedgerNodeInTheClusterRefusesToStart() {
-    assertThatThrownBy(() -> TestNodes.start(clustered(2, "ledger", dir3)))
+    assertThatThrownBy(() -> cluster.start(clustered(2, "ledger", dir3)))
         .hasMessageContaining("exactly one ledger node per cluster")
         .hasMessageContaining("node n1");
     // The refused node left again, and the ledger still answers from node 2.

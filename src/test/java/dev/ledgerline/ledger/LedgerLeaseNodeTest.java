@@ -3,15 +3,18 @@ package dev.ledgerline.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ledgerline.gateway.api.LedgerReplies;
-import dev.ledgerline.gateway.api.Reply;
+import dev.ledgerline.gateway.http.LedgerReplies;
+import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.Health;
+import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
+import dev.ledgerline.testing.TestData;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly one of them takes writes, whatever data the other has, and the lease's loss stops writes at once.
  */
 class LedgerLeaseNodeTest {
+  @RegisterExtension
+  final NodeExtension nodes = NodeExtension.nodes();
 
   private static Map<String, String> ledgerNode(Path ledgerDir, Map<String, String> extra) {
     Map<String, String> m = new HashMap<>(Map.of("node.roles", "ledger", "ledger.engine.data-dir",
@@ -58,6 +64,19 @@ class LedgerLeaseNodeTest {
     }
   }
 
+  private static long leaseEpoch(Node node) {
+    return node.services().pool().query("SELECT epoch FROM ledger_lease").execute().await().iterator().next()
+        .getLong(0);
+  }
+
+  /** The epoch the ledger's log was last written under (its node stopped). */
+  private static long logEpoch(Path ledgerDir) {
+    try (var engine = dev.ledgerline.ledger.engine.LedgerEngine.open(
+        dev.ledgerline.ledger.engine.EngineConfig.of(ledgerDir))) {
+      return engine.currentEpoch();
+    }
+  }
+
   private static List<CreateTransfersResult> pay(LedgerClient client, long id, long amount) {
     return client.createTransfers(List.of(Transfer.of(UInt128.of(id), UInt128.of(1), UInt128.of(2),
         UInt128.of(amount), 1, 1, 0))).await();
@@ -74,7 +93,7 @@ class LedgerLeaseNodeTest {
   @Test
   void exactlyOneOfTwoSplitLedgerNodesTakesWritesWhateverTheOtherHolds(@TempDir Path dirA, @TempDir Path dirB,
       @TempDir Path copyOfA) throws Exception {
-    Node a = TestNodes.start(ledgerNode(dirA, Map.of()));
+    Node a = nodes.start(ledgerNode(dirA, Map.of()));
     try {
       LedgerClient clientA = new LedgerClient(a.vertx(), Duration.ofSeconds(10));
       assertThat(clientA.createAccounts(List.of(Account.of(UInt128.of(1), 1, 1, 0), Account.of(UInt128.of(2), 1, 1,
@@ -82,13 +101,13 @@ class LedgerLeaseNodeTest {
       assertThat(pay(clientA, 100, 5)).isEmpty();
 
       // A second ledger node with a data directory of its own: another ledger, refused at once.
-      assertThatThrownBy(() -> TestNodes.start(ledgerNode(dirB, sharingPostgresOf(a))))
+      assertThatThrownBy(() -> nodes.start(ledgerNode(dirB, sharingPostgresOf(a))))
           .hasMessageContaining("refusing to start the ledger")
           .hasMessageContaining("refusing to become the writer of a different ledger");
 
       // A copy of node A's data (same ledger): the lease is held by A and has not expired, so it is refused too.
       copy(dirA, copyOfA);
-      assertThatThrownBy(() -> TestNodes.start(ledgerNode(copyOfA, sharingPostgresOf(a))))
+      assertThatThrownBy(() -> nodes.start(ledgerNode(copyOfA, sharingPostgresOf(a))))
           .hasMessageContaining("the ledger lease is held by " + a.id())
           .hasMessageContaining("ledger.lease.acquire-timeout");
 
@@ -104,7 +123,7 @@ class LedgerLeaseNodeTest {
       }
       Poll.until(Duration.ofSeconds(30), "the lease records an op past the copy", () -> a.services().pool()
           .query("SELECT last_op FROM ledger_lease").execute().await().iterator().next().getLong(0) > copyEnd);
-      assertThatThrownBy(() -> TestNodes.start(ledgerNode(copyOfA, sharingPostgresOf(a))))
+      assertThatThrownBy(() -> nodes.start(ledgerNode(copyOfA, sharingPostgresOf(a))))
           .hasMessageContaining("a stale ledger never becomes the writer");
       assertThat(pay(clientA, 102, 1)).isEmpty();
       assertConserved(clientA, 13);
@@ -112,45 +131,31 @@ class LedgerLeaseNodeTest {
       a.stop().join();
     }
     // The log records which epoch wrote: the lease's first.
-    try (var engine = dev.ledgerline.ledger.engine.LedgerEngine.open(
-        dev.ledgerline.ledger.engine.EngineConfig.of(dirA))) {
-      assertThat(engine.currentEpoch()).isEqualTo(1L);
-    }
+    assertThat(logEpoch(dirA)).isEqualTo(1L);
   }
 
   @Test
   void aRemovedLeaseRowStartsAgainAboveTheEpochsTheLogHolds(@TempDir Path dir) {
-    Path pgDir = TestNodes.tempDataRoot("ledgerline-lease-pg").resolve("pg");
+    Path pgDir = TestData.tempRoot("ledgerline-lease-pg").resolve("pg");
     Map<String, String> sets = Map.of("postgres.data-dir", pgDir.toString());
-    Node first = TestNodes.start(ledgerNode(dir, sets));
+    Node first = nodes.start(ledgerNode(dir, sets));
     first.stop().join();
-    Node second = TestNodes.start(ledgerNode(dir, sets));
-    try {
-      assertThat(second.services().pool().query("SELECT epoch FROM ledger_lease").execute().await().iterator().next()
-          .getLong(0)).isEqualTo(2L);
-      // An operator removes the row (the documented way to hand the ledger to other data): the epoch never goes back.
-      second.services().pool().query("DELETE FROM ledger_lease").execute().await();
-    } finally {
-      second.stop().join();
-    }
-    Node third = TestNodes.start(ledgerNode(dir, sets));
-    try {
-      assertThat(third.services().pool().query("SELECT epoch FROM ledger_lease").execute().await().iterator().next()
-          .getLong(0)).isEqualTo(3L);
-    } finally {
-      third.stop().join();
-    }
-    try (var engine = dev.ledgerline.ledger.engine.LedgerEngine.open(
-        dev.ledgerline.ledger.engine.EngineConfig.of(dir))) {
-      assertThat(engine.currentEpoch()).isEqualTo(3L);
-    }
+    Node second = nodes.start(ledgerNode(dir, sets));
+    assertThat(leaseEpoch(second)).isEqualTo(2L);
+    // An operator removes the row (the documented way to hand the ledger to other data): the epoch never goes back.
+    second.services().pool().query("DELETE FROM ledger_lease").execute().await();
+    second.stop().join();
+    Node third = nodes.start(ledgerNode(dir, sets));
+    assertThat(leaseEpoch(third)).isEqualTo(3L);
+    third.stop().join();
+    assertThat(logEpoch(dir)).isEqualTo(3L);
   }
 
   @Test
   void aNodeWhoseLeaseIsTakenOverAnswersWritesWithNotLeaderAndReportsItselfNotReady(@TempDir Path dir)
       throws Exception {
-    int mgmt = TestNodes.freePort();
-    Node a = TestNodes.start(ledgerNode(dir, Map.of("ledger.lease.ttl", "3s", "management.port",
+    int mgmt = FreePorts.next();
+    Node a = nodes.start(ledgerNode(dir, Map.of("ledger.lease.ttl", "3s", "management.port",
         String.valueOf(mgmt))));
     try {
       LedgerClient client = new LedgerClient(a.vertx(), Duration.ofSeconds(10));
@@ -178,9 +183,9 @@ class LedgerLeaseNodeTest {
       List<Transfer> found = client.lookupTransfers(List.of(UInt128.of(1), UInt128.of(2))).await();
       assertThat(found).extracting(Transfer::id).contains(UInt128.of(1));
       assertConserved(client, found.stream().mapToLong(t -> t.amount().toBigInteger().longValueExact()).sum());
-      var health = TestNodes.get(a.vertx(), mgmt, "/health/ready");
+      var health = Health.ready(a.vertx(), mgmt);
       assertThat(health.getKey()).isEqualTo(503);
-      JsonObject ledger = TestNodes.check(health.getValue(), "role.ledger");
+      JsonObject ledger = Health.check(health.getValue(), "role.ledger");
       assertThat(ledger.getString("status")).isEqualTo("DOWN");
     } finally {
       a.stop().join();

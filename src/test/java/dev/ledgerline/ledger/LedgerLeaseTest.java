@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.ledger.LedgerLease.LeaseException;
 import dev.ledgerline.ledger.LedgerLease.Reason;
-import dev.ledgerline.node.TestNodes;
 import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -24,12 +23,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ledger's write lease against a real PostgreSQL: who may take it, when, and what a holder sees when it is lost. */
+@ExtendWith(VertxExtension.class)
 class LedgerLeaseTest {
   private static final String NAME = "test";
-  private static Vertx vertx;
   private static DataServices pg;
   private static Pool pool;
 
@@ -38,17 +38,14 @@ class LedgerLeaseTest {
   private final AtomicLong clockB = new AtomicLong();
 
   @BeforeAll
-  static void startPostgres() {
-    vertx = Vertx.vertx();
-    pg = DataServices.startPostgres(vertx,
-        PostgresSettings.embedded(TestNodes.tempDataRoot("ledgerline-lease-pg").resolve("pg"))).await();
+  static void connect(Vertx vertx) {
+    pg = LeasePostgres.freshLease(vertx);
     pool = pg.pool();
   }
 
   @AfterAll
-  static void stop() {
+  static void disconnect() {
     if (pg != null) pg.close().await();
-    if (vertx != null) vertx.close().await();
   }
 
   @BeforeEach

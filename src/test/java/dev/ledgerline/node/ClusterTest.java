@@ -1,10 +1,13 @@
 package dev.ledgerline.node;
 
-import static dev.ledgerline.node.TestNodes.check;
+import static dev.ledgerline.testing.Health.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.node.NodeApi.NodeInfo;
-import io.vertx.core.Vertx;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.Health;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -12,36 +15,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Three real Hazelcast members on loopback, each its own Vert.x, in one JVM. */
 class ClusterTest {
+  @RegisterExtension
+  static final NodeExtension cluster = NodeExtension.nodes();
   private static final List<Node> nodes = new ArrayList<>();
   private static final List<Integer> managementPorts = new ArrayList<>();
-  private static Vertx client;
 
   @BeforeAll
   static void startCluster() {
-    int[] hz = {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
+    int[] hz = {FreePorts.next(), FreePorts.next(), FreePorts.next()};
     String members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2];
     String name = "test-" + System.nanoTime();
     String[] roles = {"ledger", "cache", "cache"};
     for (int i = 0; i < 3; i++) {
-      int mgmt = TestNodes.freePort();
+      int mgmt = FreePorts.next();
       managementPorts.add(mgmt);
-      nodes.add(TestNodes.start(Map.of("cluster.enabled", "true", "cluster.name", name,
+      nodes.add(cluster.start(Map.of("cluster.enabled", "true", "cluster.name", name,
           "cluster.port", String.valueOf(hz[i]), "cluster.members", members, "node.id", "n" + (i + 1),
           "node.roles", roles[i], "management.port", String.valueOf(mgmt))));
     }
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    nodes.forEach(n -> n.stop().join());
-    client.close().await();
   }
 
   @Test
@@ -64,20 +61,20 @@ class ClusterTest {
     assertThat(reply.roles()).containsExactly("ledger");
 
     for (int port : managementPorts) {
-      TestNodes.await(Duration.ofSeconds(30), () -> members(port) == 3);
+      Poll.until(Duration.ofSeconds(30), "three members seen on " + port, () -> members(port) == 3);
     }
 
     n2.stop().join();
-    TestNodes.await(Duration.ofSeconds(30), () -> members(managementPorts.get(0)) == 2
+    Poll.until(Duration.ofSeconds(30), "node 2 gone", () -> members(managementPorts.get(0)) == 2
         && members(managementPorts.get(2)) == 2);
     NodeInfo again = n3.vertx().eventBus().<NodeInfo>request("test.echo", sent).await().body();
     assertThat(again.nodeId()).isEqualTo("n1");
-    var health = TestNodes.get(client, managementPorts.get(2), "/health/ready");
+    var health = Health.ready(cluster.client(), managementPorts.get(2));
     assertThat(health.getKey()).isEqualTo(200);
   }
 
   private static int members(int port) {
-    var resp = TestNodes.get(client, port, "/health/ready");
+    var resp = Health.ready(cluster.client(), port);
     JsonObject data = check(resp.getValue(), "cluster").getJsonObject("data");
     return data.getInteger("members");
   }

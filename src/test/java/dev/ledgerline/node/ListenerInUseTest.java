@@ -5,17 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.Ledgerline;
-import java.io.IOException;
+import dev.ledgerline.testing.DataRoot;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.NodeExtension;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,18 +26,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * port and the address, and {@code ledgerline run} exits 2 with that message.
  */
 class ListenerInUseTest {
-  private final java.util.List<Path> dirs = new java.util.ArrayList<>();
-
-  @org.junit.jupiter.api.AfterEach
-  void deleteDataDirs() throws IOException {
-    for (Path dir : dirs) {
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
-  }
+  @RegisterExtension
+  final DataRoot dir = new DataRoot("in-use");
+  @RegisterExtension
+  final NodeExtension nodes = NodeExtension.nodes();
 
   /** listener key | the roles and keys that make the node open that listener. */
   static Stream<Arguments> listeners() {
@@ -53,13 +46,11 @@ class ListenerInUseTest {
   @MethodSource("listeners")
   void aTakenPortIsRefusedNamingItsKeyAndAddress(String key, String roles, Map<String, String> extra)
       throws Exception {
-    Path dir = dataDir();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
-      Map<String, String> keys = nodeKeys(dir, roles, extra);
+      Map<String, String> keys = nodeKeys(dir.path(), roles, extra);
       keys.put(key, String.valueOf(port));
-      Node node = new Node(TestNodes.config(keys));
-      assertThatThrownBy(() -> node.start().await())
+      assertThatThrownBy(() -> nodes.start(keys))
           .isInstanceOf(NodeRefusedException.class)
           .hasMessage(key + " " + port + " on 127.0.0.1 is in use");
     }
@@ -68,14 +59,13 @@ class ListenerInUseTest {
   /** End to end for one listener: a real JVM exits 2 and prints the same line. */
   @Test
   void runExits2NamingTheTakenPort() throws Exception {
-    Path dir = dataDir();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
       ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-cp", System.getProperty("java.class.path"), Ledgerline.class.getName(), "run",
-          "--set", "node.roles=cache", "--set", "node.data-dir=" + dir,
-          "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + port)
-          .directory(dir.toFile()).redirectErrorStream(true);
+          "--set", "node.roles=cache", "--set", "node.data-dir=" + dir.path(),
+          "--set", "gateway.port=" + FreePorts.next(), "--set", "management.port=" + port)
+          .directory(dir.path().toFile()).redirectErrorStream(true);
       Process p = pb.start();
       try {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("exited").isTrue();
@@ -93,19 +83,11 @@ class ListenerInUseTest {
     keys.put("node.roles", roles);
     keys.put("node.data-dir", dir.toString());
     keys.put("postgres.data-dir", dir.resolve("pg").toString());
-    int hz = TestNodes.freePort();
+    int hz = FreePorts.next();
     keys.put("cluster.name", "in-use-" + System.nanoTime());
     keys.put("cluster.port", String.valueOf(hz));
     keys.put("cluster.members", "127.0.0.1:" + hz);
     keys.putAll(extra);
     return keys;
-  }
-
-  private Path dataDir() throws IOException {
-    // Not JUnit's private temp dir: where PostgreSQL must run as nobody, nobody has to reach the data directory.
-    Path dir = Files.createTempDirectory("in-use");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    dirs.add(dir);
-    return dir;
   }
 }

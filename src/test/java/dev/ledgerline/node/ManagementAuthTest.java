@@ -8,22 +8,25 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import dev.ledgerline.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.core.buffer.Buffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** management.auth: which configurations start, and what each endpoint answers with and without the token. */
+@ExtendWith(VertxExtension.class)
 class ManagementAuthTest {
   private static final String TOKEN = "0123456789abcdef0123456789abcdef";
   private static Vertx vertx;
@@ -34,21 +37,16 @@ class ManagementAuthTest {
   private static int openPort;
 
   @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx();
+  static void start(Vertx shared) {
+    vertx = shared;
     web = WebClient.create(vertx);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    guardedPort = TestNodes.freePort();
-    openPort = TestNodes.freePort();
+    guardedPort = FreePorts.next();
+    openPort = FreePorts.next();
     guarded = new ManagementServer(vertx).check("db", () -> Future.succeededFuture(new JsonObject().put("mode", "x")));
     guarded.listen("127.0.0.1", guardedPort, registry, auth("127.0.0.1", TOKEN, "")).await();
     open = new ManagementServer(vertx).check("db", () -> Future.succeededFuture(new JsonObject()));
     open.listen("127.0.0.1", openPort, registry, auth("127.0.0.1", "", "")).await();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
   }
 
   private static ManagementAuth auth(String host, String token, String file) {
@@ -131,7 +129,7 @@ class ManagementAuthTest {
 
   @Test
   void withoutTheTokenADownNodeSaysOnlyDown() {
-    int port = TestNodes.freePort();
+    int port = FreePorts.next();
     new ManagementServer(vertx).check("db", () -> Future.failedFuture("secret detail: db at 10.0.0.5 refused"))
         .listen("127.0.0.1", port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), auth("0.0.0.0", TOKEN, ""))
         .await();

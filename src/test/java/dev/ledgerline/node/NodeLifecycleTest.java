@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.Ledgerline;
 import dev.ledgerline.infra.postgres.PostgresUrl;
+import dev.ledgerline.testing.DataRoot;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.Health;
+import dev.ledgerline.testing.Poll;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,40 +21,31 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real node in its own JVM on embedded defaults: ready with PostgreSQL and Redis up, the gateway port open,
  * SIGTERM ends it with exit 0 in time, and what it wrote to PostgreSQL is still there after a restart.
  */
+@ExtendWith(VertxExtension.class)
 class NodeLifecycleTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-  }
+  // Not JUnit's private temp dir: where PostgreSQL must run as nobody, nobody has to reach the data directory.
+  @RegisterExtension
+  final DataRoot root = new DataRoot("lifecycle");
 
   @Test
-  void embeddedDefaultsStartStopAndKeepData() throws Exception {
-    // Not JUnit's private temp dir: where PostgreSQL must run as nobody, nobody has to reach the data directory.
-    Path dir = Files.createTempDirectory("lifecycle");
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    int management = TestNodes.freePort();
-    int gateway = TestNodes.freePort();
+  void embeddedDefaultsStartStopAndKeepData(Vertx vertx) throws Exception {
+    Path dir = root.path();
+    int management = FreePorts.next();
+    int gateway = FreePorts.next();
 
     Process first = startNode(dir, management, gateway);
     try {
-      JsonObject health = awaitReady(first, management);
-      assertThat(TestNodes.check(health, "postgres").getString("status")).isEqualTo("UP");
-      assertThat(TestNodes.check(health, "redis").getString("status")).isEqualTo("UP");
+      JsonObject health = awaitReady(vertx, first, management);
+      assertThat(Health.check(health, "postgres").getString("status")).isEqualTo("UP");
+      assertThat(Health.check(health, "redis").getString("status")).isEqualTo("UP");
       try (Socket s = new Socket("127.0.0.1", gateway)) {
         assertThat(s.isConnected()).isTrue();
       }
@@ -64,7 +60,7 @@ class NodeLifecycleTest {
 
     Process second = startNode(dir, management, gateway);
     try {
-      awaitReady(second, management);
+      awaitReady(vertx, second, management);
       try (Connection c = connect(dir);
            ResultSet rs = c.createStatement().executeQuery(
                "SELECT value FROM ledgerline_meta WHERE key = 'lifecycle-test'")) {
@@ -90,15 +86,15 @@ class NodeLifecycleTest {
         .redirectOutput(dir.resolve("node-" + System.nanoTime() + ".log").toFile()).start();
   }
 
-  private static JsonObject awaitReady(Process node, int port) {
+  private static JsonObject awaitReady(Vertx vertx, Process node, int port) {
     JsonObject[] last = {null};
-    TestNodes.await(Duration.ofSeconds(120), () -> {
+    Poll.until(Duration.ofSeconds(120), "the node is ready", () -> {
       assertThat(node.isAlive()).as("node process alive").isTrue();
       try {
-        var r = TestNodes.get(vertx, port, "/health/ready");
+        var r = Health.ready(vertx, port);
         last[0] = r.getValue();
         return r.getKey() == 200;
-      } catch (Exception e) { // await() rethrows the connect failure as it came: not listening yet
+      } catch (Exception e) { // the connect failure as it came: not listening yet
         return false;
       }
     });

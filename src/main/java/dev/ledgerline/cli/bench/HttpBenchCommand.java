@@ -45,12 +45,9 @@ public final class HttpBenchCommand implements Callable<Integer> {
   @Option(names = "--sub", description = "Subject of the signed token (default: ${DEFAULT-VALUE}).")
   String subject = "bench";
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "Configuration file used to sign the token (default: conf/ledgerline.yaml when present).")
-  java.nio.file.Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one configuration key; repeatable.")
-  Map<String, String> sets = new java.util.LinkedHashMap<>();
+  /** The configuration whose key signs the token. */
+  @picocli.CommandLine.Mixin
+  dev.ledgerline.cli.ConfigOptions configOptions;
 
   @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
   int connections = 64;
@@ -89,10 +86,9 @@ public final class HttpBenchCommand implements Callable<Integer> {
   public Integer call() {
     if (token == null) {
       // A real RS256 (or configured) token of a plain user: the benchmark pays for verification and ownership checks.
-      var cfg = dev.ledgerline.config.ConfigService.load(dev.ledgerline.config.ConfigService.Source.of(
-          dev.ledgerline.config.ConfigService.Source.defaultFile(config), sets)).current();
+      var cfg = configOptions.load().current();
       token = dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
-          subject, java.util.Set.of(dev.ledgerline.gateway.auth.Role.USER), Duration.ofHours(2),
+          subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2),
           java.time.Instant.now());
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));

@@ -1,7 +1,7 @@
 package dev.ledgerline.gateway.auth;
 
 import dev.ledgerline.gateway.http.ProblemHandler;
-import dev.ledgerline.node.RequestIds;
+import dev.ledgerline.gateway.http.RequestIds;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;

@@ -1,8 +1,9 @@
 package dev.ledgerline.gateway.auth;
 
+import dev.ledgerline.users.Role;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * once per request. The JWKS file is re-read when its content changes; a new key set is a new generation, so entries
  * verified under the old keys, including verifications still in flight during the swap, are never found again.
  */
-public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shareddata.Shareable {
+public final class JwtAuthenticator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
   /** Longer Authorization values are refused before any decoding. */
   public static final int MAX_TOKEN_LENGTH = 8192;
@@ -140,19 +141,6 @@ public final class JwtAuthenticator implements AutoCloseable, io.vertx.core.shar
    */
   public static JwtAuthenticator create(Vertx vertx, LedgerlineConfig config) {
     return create(vertx, JwtSettings.from(config), Clock.systemUTC());
-  }
-
-  /**
-   * The one authenticator of this Vert.x instance, created on first use and watching the JWKS file. Gateway verticle
-   * instances (one per event loop) share it, so its cache and its key reloads are shared too. Thread-safe.
-   */
-  public static JwtAuthenticator shared(Vertx vertx, LedgerlineConfig config) {
-    return (JwtAuthenticator) vertx.sharedData().<String, Object>getLocalMap("ledgerline.gateway.auth")
-        .computeIfAbsent("jwt", k -> {
-          JwtAuthenticator a = create(vertx, config);
-          a.watch();
-          return a;
-        });
   }
 
   public static JwtAuthenticator create(Vertx vertx, JwtSettings settings, Clock clock) {

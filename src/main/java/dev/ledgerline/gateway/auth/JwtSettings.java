@@ -1,7 +1,6 @@
 package dev.ledgerline.gateway.auth;
 
 import dev.ledgerline.config.LedgerlineConfig;
-import io.vertx.core.json.JsonArray;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -94,24 +93,17 @@ public record JwtSettings(
 
   /** Reads the section from a validated configuration. */
   public static JwtSettings from(LedgerlineConfig config) {
+    LedgerlineConfig.Jwt jwt = config.auth().jwt();
     List<Path> pems = new ArrayList<>();
-    for (Object o : (JsonArray) config.value("auth.jwt.public-keys")) {
-      pems.add(Path.of(o.toString()));
+    for (String pem : jwt.publicKeys()) {
+      pems.add(Path.of(pem));
     }
-    Set<String> algs = new LinkedHashSet<>();
-    for (Object o : (JsonArray) config.value("auth.jwt.algorithms")) {
-      algs.add(o.toString());
-    }
-    String secret = (String) config.value("auth.jwt.hs256-secret");
-    return new JwtSettings(pems, path((String) config.value("auth.jwt.jwks-file")),
-        config.durationValue("auth.jwt.jwks-scan-interval"),
-        path((String) config.value("auth.jwt.private-key")), algs,
-        secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8),
-        (String) config.value("auth.jwt.issuer"), (String) config.value("auth.jwt.audience"),
-        config.durationValue("auth.jwt.leeway"),
-        (Boolean) config.value("auth.jwt.require-jti"), DevKeysPolicy.of(config.value("auth.jwt.dev-keys")),
-        isLoopback(config.gateway().host()), ((Number) config.value("auth.jwt.cache-size")).intValue(),
-        config.node().dataDir());
+    Set<String> algs = new LinkedHashSet<>(jwt.algorithms());
+    String secret = jwt.hs256Secret();
+    return new JwtSettings(pems, path(jwt.jwksFile()), jwt.jwksScanInterval(), path(jwt.privateKey()), algs,
+        secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8), jwt.issuer(), jwt.audience(),
+        jwt.leeway(), jwt.requireJti(), DevKeysPolicy.of(jwt.devKeys()), isLoopback(config.gateway().host()),
+        jwt.cacheSize(), config.node().dataDir());
   }
 
   /** True when every address the host names is a loopback address; an unknown name is not. */

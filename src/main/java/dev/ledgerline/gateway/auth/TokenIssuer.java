@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.auth;
 
+import dev.ledgerline.users.Role;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;

@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.net.RFC3986;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
-import io.vertx.core.shareddata.Shareable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.IdentityHashMap;
@@ -49,14 +48,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpEdge {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEdge.class);
-  private static final String SHARED = "ledgerline.gateway.edge";
 
   /** {@code gateway.connection.*}. */
   public record Settings(Duration idleTimeout, Duration headerTimeout, Duration bodyTimeout, int maxPerAddress) {
     public static Settings from(LedgerlineConfig cfg) {
-      return new Settings(cfg.durationValue("gateway.connection.idle-timeout"),
-          cfg.durationValue("gateway.connection.header-timeout"), cfg.durationValue("gateway.connection.body-timeout"),
-          ((Number) cfg.value("gateway.connection.max-per-address")).intValue());
+      LedgerlineConfig.Connection c = cfg.gatewaySettings().connection();
+      return new Settings(c.idleTimeout(), c.headerTimeout(), c.bodyTimeout(), c.maxPerAddress());
     }
 
     Duration tick() {
@@ -65,8 +62,8 @@ public final class HttpEdge {
     }
   }
 
-  /** Connections open per client address on this node, across gateway instances. */
-  private static final class Counts implements Shareable {
+  /** Connections open per client address on this node: one instance shared by the node's gateway instances. */
+  public static final class AddressCounts {
     final ConcurrentHashMap<String, Integer> open = new ConcurrentHashMap<>();
   }
 
@@ -90,14 +87,13 @@ public final class HttpEdge {
 
   private final Vertx vertx;
   private final Settings settings;
-  private final Counts counts;
+  private final AddressCounts counts;
   private final Map<HttpConnection, Conn> conns = new IdentityHashMap<>();
 
-  public HttpEdge(Vertx vertx, Settings settings) {
+  public HttpEdge(Vertx vertx, Settings settings, AddressCounts counts) {
     this.vertx = vertx;
     this.settings = settings;
-    this.counts = (Counts) vertx.sharedData().<String, Object>getLocalMap(SHARED).computeIfAbsent("counts",
-        k -> new Counts());
+    this.counts = counts;
   }
 
   /**

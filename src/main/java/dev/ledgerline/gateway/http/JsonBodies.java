@@ -30,12 +30,12 @@ public final class JsonBodies {
 
   /** The body handler for single-object routes: {@code gateway.body-limit}. */
   public static BodyHandler standard(LedgerlineConfig config) {
-    return handler(((Number) config.value("gateway.body-limit")).longValue());
+    return handler(config.gatewaySettings().bodyLimit());
   }
 
   /** The body handler for batch routes: {@code gateway.batch-body-limit}. */
   public static BodyHandler batch(LedgerlineConfig config) {
-    return handler(((Number) config.value("gateway.batch-body-limit")).longValue());
+    return handler(config.gatewaySettings().batchBodyLimit());
   }
 
   /**

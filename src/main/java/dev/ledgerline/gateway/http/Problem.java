@@ -1,7 +1,6 @@
 package dev.ledgerline.gateway.http;
 
 import dev.ledgerline.gateway.json.FieldError;
-import dev.ledgerline.node.RequestIds;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

@@ -1,7 +1,6 @@
 package dev.ledgerline.gateway.http;
 
 import dev.ledgerline.gateway.json.InvalidRequestException;
-import dev.ledgerline.node.RequestIds;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;

@@ -18,6 +18,8 @@ import java.util.function.Function;
  * {@code BodyHandler} the asynchronous check would let the body be consumed unread.
  */
 public final class RateLimitHandler implements Handler<RoutingContext> {
+  /** Operation of requests that present no valid token; limited per client address. */
+  public static final String UNAUTHENTICATED = "unauthenticated";
   /** Problem type for a denial, as registered by the rate-limit draft. */
   public static final String QUOTA_EXCEEDED = "https://iana.org/assignments/http-problem-types#quota-exceeded";
 

@@ -113,7 +113,8 @@ public final class RateLimiter implements AutoCloseable {
 
     /** The defaults with {@code redis.command-timeout}. */
     public static Options from(LedgerlineConfig config) {
-      return new Options(config.durationValue("redis.command-timeout"), DEFAULTS.probeInterval(), DEFAULTS.keyPrefix(), DEFAULTS.maxLocalBuckets());
+      return new Options(config.redisSettings().commandTimeout(), DEFAULTS.probeInterval(), DEFAULTS.keyPrefix(),
+          DEFAULTS.maxLocalBuckets());
     }
 
     public Options {

@@ -1,6 +1,6 @@
 package dev.ledgerline.gateway.stream;
 
-import dev.ledgerline.gateway.api.Access;
+import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.UInt128;
@@ -53,7 +53,8 @@ final class StreamConnection {
   private final StreamMetrics metrics;
   private final int maxQueued;
   private final Caps caps;
-  private final java.util.function.Supplier<Future<Boolean>> revoked;
+  /** Why the stream must end now (token revoked, user suspended), or null; asked every {@link #REVOCATION_CHECK}. */
+  private final java.util.function.Supplier<Future<String>> endReason;
   private final Set<UInt128> accounts = new LinkedHashSet<>();
   private final ArrayDeque<String> queued = new ArrayDeque<>();
   private long seq;
@@ -64,7 +65,7 @@ final class StreamConnection {
 
   StreamConnection(Vertx vertx, ServerWebSocket ws, Principal principal, Access access, LedgerClient ledger,
       StreamHub hub, StreamMetrics metrics, int maxQueued, Caps caps,
-      java.util.function.Supplier<Future<Boolean>> revoked) {
+      java.util.function.Supplier<Future<String>> endReason) {
     this.vertx = vertx;
     this.ws = ws;
     this.principal = principal;
@@ -74,7 +75,7 @@ final class StreamConnection {
     this.metrics = metrics;
     this.maxQueued = maxQueued;
     this.caps = caps;
-    this.revoked = revoked;
+    this.endReason = endReason;
   }
 
   void start(Duration pingInterval, Clock clock) {
@@ -97,11 +98,11 @@ final class StreamConnection {
         }
       });
     }
-    // Revocation applies to open streams too, within the same second as to requests (answers are cached per node,
-    // so many streams of one token cost one Redis read per cache period).
-    revocationTimer = vertx.setPeriodic(REVOCATION_CHECK.toMillis(), t -> revoked.get().onSuccess(r -> {
-      if (r) {
-        close(CLOSE_POLICY, "token revoked");
+    // Revocation and suspension apply to open streams too, within the same second as to requests (answers are
+    // cached per node, so many streams of one token cost one Redis read per cache period and no PostgreSQL read).
+    revocationTimer = vertx.setPeriodic(REVOCATION_CHECK.toMillis(), t -> endReason.get().onSuccess(why -> {
+      if (why != null) {
+        close(CLOSE_POLICY, why);
       }
     }));
     long untilExpiry = principal.expiresAt().toEpochMilli() - clock.millis();

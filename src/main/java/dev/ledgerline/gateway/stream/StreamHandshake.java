@@ -1,18 +1,20 @@
 package dev.ledgerline.gateway.stream;
 
-import dev.ledgerline.gateway.api.Access;
+import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.Principal;
-import dev.ledgerline.gateway.auth.RevocationStore;
 import dev.ledgerline.gateway.auth.TokenSources;
+import dev.ledgerline.gateway.auth.UserCheck;
 import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.http.ProblemException;
 import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.http.StorableText;
-import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
-import dev.ledgerline.gateway.security.RevocationCheck;
-import dev.ledgerline.gateway.security.SecurityHooks;
+import dev.ledgerline.gateway.ratelimit.RateLimiter;
+import dev.ledgerline.gateway.revocation.RevocationCheck;
+import dev.ledgerline.gateway.revocation.RevocationStore;
 import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.users.Permission;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -55,6 +57,7 @@ public final class StreamHandshake {
 
   private final Vertx vertx;
   private final JwtAuthenticator authenticator;
+  private final UserCheck users;
   private final RevocationStore revocations;
   private final RevocationStore.ReadsWhenUnavailable reads;
   private final RateLimiter limiter;
@@ -66,9 +69,10 @@ public final class StreamHandshake {
   private final Clock clock;
 
   public StreamHandshake(Vertx vertx, JwtAuthenticator authenticator, RevocationStore revocations,
-      RevocationStore.ReadsWhenUnavailable reads, RateLimiter limiter, Access access, LedgerClient ledger,
-      StreamMetrics metrics, Settings settings, Clock clock) {
+      RevocationStore.ReadsWhenUnavailable reads, UserCheck users, RateLimiter limiter, Access access,
+      LedgerClient ledger, StreamMetrics metrics, Settings settings, Clock clock) {
     this.vertx = vertx;
+    this.users = users;
     this.authenticator = authenticator;
     this.revocations = revocations;
     this.reads = reads;
@@ -104,8 +108,8 @@ public final class StreamHandshake {
     }
     return checked.transform(ar -> {
       if (ar.failed()) {
-        int status = ar.cause() instanceof Refusal r ? r.status : 503;
-        refuse(req, status, ar.cause() instanceof Refusal ? ar.cause().getMessage() : ar.cause().toString());
+        Refusal r = ar.cause() instanceof Refusal own ? own : new Refusal(503, ar.cause().toString());
+        refuse(req, r.status, r.getMessage(), r.problem);
         return Future.succeededFuture(false);
       }
       Principal p = ar.result();
@@ -114,8 +118,7 @@ public final class StreamHandshake {
         // An unavailable store does not end an open stream: it was authorized, and exp still bounds it.
         new StreamConnection(vertx, ws, p, access, ledger, hub, metrics, settings.maxQueued(),
             new StreamConnection.Caps(settings.maxAccountsPerMessage(), settings.maxAccounts()),
-            () -> p.jti() == null ? Future.succeededFuture(false)
-                : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false)))
+            () -> endReason(p))
             .start(settings.pingInterval(), clock);
         return true;
       }).recover(e -> {
@@ -124,6 +127,19 @@ public final class StreamHandshake {
         return Future.succeededFuture(false);
       });
     });
+  }
+
+  /**
+   * Why an open stream must end: its token revoked, or its user no longer active. A store that cannot answer does
+   * not end it: it was authorized, and exp still bounds it.
+   */
+  private Future<String> endReason(Principal p) {
+    Future<Boolean> revoked = p.jti() == null ? Future.succeededFuture(false)
+        : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false));
+    return revoked.compose(r -> r ? Future.succeededFuture("token revoked") : users.check(p, false).transform(ar ->
+        Future.succeededFuture(ar.failed() && ar.cause() instanceof ProblemException pe
+            && pe.problem().status() == 403 ? pe.problem().title().toLowerCase(java.util.Locale.ROOT)
+            : null)));
   }
 
   private Future<Principal> check(HttpServerRequest req) {
@@ -152,6 +168,11 @@ public final class StreamHandshake {
           case REVOKED -> this.<Principal>unauthenticated(req, "token revoked");
           default -> Future.<Principal>failedFuture(new Refusal(503, "revocation cannot be checked"));
         }))
+        .compose(p -> users.check(p, false).recover(e -> Future.failedFuture(e instanceof ProblemException pe
+            ? new Refusal(pe.problem()) : e)))
+        .compose(p -> p.may(Permission.STREAM_CONNECT) ? Future.succeededFuture(p)
+            : Future.<Principal>failedFuture(new Refusal(Problem.of(403, "this needs the permission "
+                + Permission.STREAM_CONNECT.wireName()))))
         .compose(p -> limiter.check("sub:" + p.subject(), OPERATION).compose(d -> d.allowed()
             ? Future.succeededFuture(p) : Future.<Principal>failedFuture(new Refusal(429, "rate limited"))))
         .compose(p -> hub.ensureListening().map(p));
@@ -162,16 +183,16 @@ public final class StreamHandshake {
    * API request does: always fails, with 401, or 429 once the address is over its limit.
    */
   private <T> Future<T> unauthenticated(HttpServerRequest req, String reason) {
-    return limiter.check(RateLimitHandler.ipSubject(req.remoteAddress()), SecurityHooks.UNAUTHENTICATED)
+    return limiter.check(RateLimitHandler.ipSubject(req.remoteAddress()), RateLimitHandler.UNAUTHENTICATED)
         .transform(ar -> Future.failedFuture(ar.succeeded() && !ar.result().allowed()
             ? new Refusal(429, "rate limited (" + reason + ")") : new Refusal(401, reason)));
   }
 
-  private static void refuse(HttpServerRequest req, int status, String reason) {
+  private static void refuse(HttpServerRequest req, int status, String reason, Problem given) {
     SocketAddress from = req.remoteAddress();
     LOG.info("stream handshake refused with {} from {}: {}", status, from == null ? "?" : from.hostAddress(),
         reason);
-    Problem problem = switch (status) {
+    Problem problem = given != null ? given : switch (status) {
       case 401 -> ProblemHandler.standard(401);
       case 403 -> Problem.of(403, "this origin may not open the stream");
       case 429 -> Problem.of(429, "too many stream connections; retry later");
@@ -192,10 +213,19 @@ public final class StreamHandshake {
 
   private static final class Refusal extends RuntimeException {
     final int status;
+    /** The answer, when it is not the standard one for the status. */
+    final Problem problem;
 
     Refusal(int status, String message) {
       super(message, null, false, false);
       this.status = status;
+      this.problem = null;
+    }
+
+    Refusal(Problem problem) {
+      super(problem.detail(), null, false, false);
+      this.status = problem.status();
+      this.problem = problem;
     }
   }
 }

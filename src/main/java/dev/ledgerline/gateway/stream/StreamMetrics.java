@@ -6,13 +6,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Stream metrics of one node, made once and shared by its gateway instances. */
-public final class StreamMetrics implements io.vertx.core.shareddata.Shareable {
-  private static final String MAP = "ledgerline.gateway.stream";
+public final class StreamMetrics {
   private final AtomicInteger open;
   private final Counter slow;
   private final Counter expired;
 
-  private StreamMetrics(MeterRegistry registry) {
+  public StreamMetrics(MeterRegistry registry) {
     this.open = new AtomicInteger();
     Gauge.builder("ledgerline.stream.connections", open, AtomicInteger::get)
         .description("open WebSocket stream connections").register(registry);
@@ -20,17 +19,6 @@ public final class StreamMetrics implements io.vertx.core.shareddata.Shareable {
         .description("stream connections closed with 1013 for not reading").register(registry);
     this.expired = Counter.builder("ledgerline.stream.closed.expired")
         .description("stream connections closed with 1008 at the token's expiry").register(registry);
-  }
-
-  /** The node's instance. */
-  public static StreamMetrics shared(dev.ledgerline.roles.NodeContext node) {
-    return (StreamMetrics) node.vertx().sharedData().<String, Object>getLocalMap(MAP)
-        .computeIfAbsent("metrics", k -> new StreamMetrics(node.registry()));
-  }
-
-  /** The node's instance once a gateway made it, else null. */
-  public static StreamMetrics shared(io.vertx.core.Vertx vertx) {
-    return (StreamMetrics) vertx.sharedData().<String, Object>getLocalMap(MAP).get("metrics");
   }
 
   /** Connections closed for not reading, since start. */

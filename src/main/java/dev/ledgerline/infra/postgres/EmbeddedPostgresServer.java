@@ -150,6 +150,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     stop();
   }
 
+  /** Where a node running on {@code settings}' data directory serves PostgreSQL; empty when none runs there. */
+  public static java.util.Optional<PostgresUrl> running(PostgresSettings settings) {
+    return PostgresDataDirectory.running(settings.dataDir(), settings);
+  }
+
   /** Lets go of the data directory but leaves the server running, as a node that vanished would (for tests). */
   synchronized void abandon() {
     stopped = true;

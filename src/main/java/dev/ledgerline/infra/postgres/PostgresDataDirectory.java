@@ -69,6 +69,39 @@ final class PostgresDataDirectory {
     return new PostgresDataDirectory(dataDir, channel, lock);
   }
 
+  /**
+   * The server a running node has on this directory, for tools that work beside it: its port from
+   * {@code pgdata/postmaster.pid} (line 4) and the generated password. Empty when no node holds the directory.
+   */
+  static java.util.Optional<PostgresUrl> running(Path configured, PostgresSettings settings) {
+    Path dataDir = configured.toAbsolutePath().normalize();
+    Path pid = dataDir.resolve("pgdata").resolve("postmaster.pid");
+    if (!Files.isRegularFile(pid)) {
+      return java.util.Optional.empty();
+    }
+    try (FileChannel channel = FileChannel.open(dataDir.resolve("ledgerline.lock"), StandardOpenOption.WRITE)) {
+      FileLock free = channel.tryLock();
+      if (free != null) {
+        free.release(); // nobody holds it: no node runs here
+        return java.util.Optional.empty();
+      }
+    } catch (OverlappingFileLockException e) {
+      // This JVM holds it: a node in this process.
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+    try {
+      java.util.List<String> lines = Files.readAllLines(pid, StandardCharsets.UTF_8);
+      int port = Integer.parseInt(lines.get(3).trim());
+      String password = settings.password() != null ? settings.password()
+          : Files.readString(dataDir.resolve("password"), StandardCharsets.UTF_8).trim();
+      return java.util.Optional.of(new PostgresUrl("127.0.0.1", port, settings.database(), settings.user(), password));
+    } catch (IOException | RuntimeException e) {
+      throw new DataServiceException("A node holds " + dataDir + " but its PostgreSQL port or password cannot be "
+          + "read: " + e, e);
+    }
+  }
+
   private static Path prepare(Path dir) {
     try {
       Files.createDirectories(dir);

@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.auth;
 
+import dev.ledgerline.users.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -6,11 +6,11 @@ import dev.ledgerline.gateway.auth.BearerAuthHandler;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.JwtSigner;
 import dev.ledgerline.gateway.auth.Principal;
-import dev.ledgerline.gateway.auth.RequireRole;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.gateway.auth.RequirePermission;
+import dev.ledgerline.users.Permission;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.json.RequestParser;
-import dev.ledgerline.node.RequestIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -63,8 +63,8 @@ class ProblemHandlerTest {
     router.get("/open/only-get").handler(rc -> rc.end("ok"));
     router.get("/open/conflict").handler(rc -> rc.fail(new ProblemException(Problem.of(409, "idempotency key in use")
         .withType("urn:ledgerline:problem:idempotency-conflict"))));
-    router.get("/open/no-auth-admin").handler(RequireRole.anyOf(Role.ADMIN)).handler(rc -> rc.end("never"));
-    router.get("/api/admin").handler(RequireRole.anyOf(Role.ADMIN, Role.OPERATOR)).handler(rc -> rc.end("admin"));
+    router.get("/open/no-auth-admin").handler(RequirePermission.of(Permission.ADMIN_USERS)).handler(rc -> rc.end("never"));
+    router.get("/api/admin").handler(RequirePermission.of(Permission.OPERATOR_READ)).handler(rc -> rc.end("admin"));
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
     client = WebClient.create(vertx);
   }

@@ -3,7 +3,7 @@ package dev.ledgerline.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.LedgerlineConfig.RateLimit;
-import dev.ledgerline.node.RequestIds;
+import dev.ledgerline.gateway.http.RequestIds;
 import dev.ledgerline.testing.TestRedis;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;

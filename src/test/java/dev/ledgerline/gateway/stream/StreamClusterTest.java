@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.RevocationStore;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.auth.TokenIssuer;
-import dev.ledgerline.gateway.security.GatewaySecurity;
+import dev.ledgerline.gateway.revocation.RevocationStore;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.TestNodes;
 import dev.ledgerline.testing.Poll;
@@ -79,6 +78,8 @@ class StreamClusterTest {
             + "\"transfers.read\":{\"capacity\":5,\"refill-per-second\":0.01}}");
     common = new HashMap<>(common);
     common.put("gateway.stream.ping-interval", "500ms");
+    // Configured keys: unknown subjects would be refused; these tests make their users on first sight.
+    common.put("auth.users.auto-provision", "true");
     Map<String, String> sa = new HashMap<>(common);
     sa.putAll(Map.of("node.id", "a", "node.roles", "gateway,ledger", "cluster.port", String.valueOf(hz[0]),
         "gateway.port", String.valueOf(portA), "node.data-dir", dir.resolve("a").toString(),
@@ -367,6 +368,28 @@ class StreamClusterTest {
   }
 
   @Test
+  void aSuspensionOnNodeARefusesOnNodeBWithinASecondAndEndsTheUsersStreamThere() throws Exception {
+    String admin = token("cluster-admin", Role.ADMIN);
+    String frank = token("frank", Role.USER);
+    // Both nodes have frank in their cache, active.
+    assertThat(get(portA, "/v1/accounts/1", frank).statusCode()).isEqualTo(404);
+    assertThat(get(portB, "/v1/accounts/1", frank).statusCode()).isEqualTo(404);
+    StreamClient open = new StreamClient(connect(portB, null, Map.of("Authorization", "Bearer " + frank)).await());
+
+    HttpResponse<Buffer> suspended = send(HttpMethod.PATCH, portA, "/v1/admin/users/frank", admin,
+        "{\"status\":\"suspended\",\"reason\":\"cluster test\"}", Map.of());
+    assertThat(suspended.statusCode()).as(suspended.bodyAsString()).isEqualTo(200);
+    long answeredAt = System.nanoTime();
+    assertThat(poll(Duration.ofSeconds(1), () -> get(portB, "/v1/accounts/1", frank).statusCode() == 403))
+        .as("node B refuses within 1 s of the change").isTrue();
+    assertThat(System.nanoTime() - answeredAt).isLessThan(Duration.ofSeconds(1).toNanos());
+    HttpResponse<Buffer> refused = get(portB, "/v1/accounts/1", frank);
+    assertThat(refused.bodyAsJsonObject().getString("type")).isEqualTo("urn:ledgerline:problem:user-suspended");
+    assertThat(open.awaitClose(Duration.ofSeconds(5))).isEqualTo((short) 1008);
+    assertThat(open.socket.closeReason()).isEqualTo("user suspended");
+  }
+
+  @Test
   void aClientThatDoesNotReadIsClosedWith1013() throws Exception {
     String ops = token("ops-slow", Role.OPERATOR);
     String s1 = account(ops);
@@ -375,7 +398,7 @@ class StreamClusterTest {
     c.send(new JsonObject().put("type", "subscribe").put("accounts", new JsonArray().add(s1).add(s2)));
     assertThat(c.next().getString("type")).isEqualTo("subscribed");
     c.socket.pause();
-    StreamMetrics metrics = StreamMetrics.shared(b.vertx());
+    StreamMetrics metrics = b.gateway().streamMetrics();
     long before = metrics.slowCloses();
     StringBuilder batch = new StringBuilder("{\"transfers\":[");
     for (int i = 0; i < 4000; i++) {
@@ -495,7 +518,7 @@ class StreamClusterTest {
     // The shared bucket lives in Redis. A Redis command slower than the limiter's timeout during an earlier, busy
     // test switches a node to local buckets (half the capacity each) until its next probe; wait until both are back.
     TestNodes.await(Duration.ofSeconds(30), () -> Stream.of(a, b)
-        .noneMatch(n -> GatewaySecurity.existing(n.vertx()).limiter().degraded()));
+        .noneMatch(n -> n.gateway().limiter().degraded()));
     // transfers.read: capacity 5, practically no refill. Three on A and two on B use it up for both.
     AtomicInteger ok = new AtomicInteger();
     for (int port : List.of(portA, portA, portA, portB, portB)) {

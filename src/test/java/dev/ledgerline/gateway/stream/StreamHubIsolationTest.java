@@ -3,7 +3,7 @@ package dev.ledgerline.gateway.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.gateway.auth.Principal;
-import dev.ledgerline.gateway.auth.Role;
+import dev.ledgerline.users.Role;
 import dev.ledgerline.ledger.LedgerApi.TransfersCommitted;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
@@ -69,9 +69,9 @@ class StreamHubIsolationTest {
       List<String> badSent = new ArrayList<>();
       List<String> goodSent = new ArrayList<>();
       StreamConnection bad = new StreamConnection(vertx, socket(kind, badSent), p, null, null, hub, null, 10,
-          new StreamConnection.Caps(100, 1000), () -> Future.succeededFuture(false));
+          new StreamConnection.Caps(100, 1000), () -> Future.succeededFuture((String) null));
       StreamConnection good = new StreamConnection(vertx, socket(Socket.HEALTHY, goodSent), p, null, null, hub, null,
-          10, new StreamConnection.Caps(100, 1000), () -> Future.succeededFuture(false));
+          10, new StreamConnection.Caps(100, 1000), () -> Future.succeededFuture((String) null));
       // The misbehaving one subscribed first, so it is served first.
       hub.subscribe(bad, b);
       hub.subscribe(good, b);

@@ -6,8 +6,7 @@ import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.infra.PortInUseException;
 import dev.ledgerline.infra.Processes;
 import dev.ledgerline.infra.RunAs;
-import dev.ledgerline.infra.TestSupport;
-import static dev.ledgerline.infra.TestSupport.await;
+import static dev.ledgerline.testing.Futures.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -31,35 +30,24 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
+import dev.ledgerline.testing.DataRoot;
+import dev.ledgerline.testing.TestData;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+@ExtendWith(VertxExtension.class)
 class EmbeddedPostgresServerTest {
 
   private static Vertx vertx;
-  private Path root;
+  @RegisterExtension
+  final DataRoot root = new DataRoot("ledgerline-pg-test");
 
   @BeforeAll
-  static void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeVertx() throws Throwable {
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void dataRoot() throws Exception {
-    root = TestSupport.newDataRoot("ledgerline-pg-test");
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    TestSupport.delete(root);
+  static void vertx(Vertx shared) {
+    vertx = shared;
   }
 
   @Test
@@ -100,7 +88,7 @@ class EmbeddedPostgresServerTest {
 
   @Test
   void listensOnLoopbackOnlyWithPasswordAndNoSocket() throws Exception {
-    try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(TestSupport.copiedCluster(root.resolve("pg")))) {
+    try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(TestData.copiedCluster(root.resolve("pg")))) {
       PostgresUrl url = server.url();
       assertThat(url.host()).isEqualTo("127.0.0.1");
       assertThat(url.password()).as("generated password").hasSizeGreaterThanOrEqualTo(32);
@@ -127,7 +115,7 @@ class EmbeddedPostgresServerTest {
 
   @Test
   void refusesASecondServerOnTheSameDataDirectory() throws Exception {
-    PostgresSettings settings = TestSupport.copiedCluster(root.resolve("pg"));
+    PostgresSettings settings = TestData.copiedCluster(root.resolve("pg"));
     try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(settings)) {
       assertThatThrownBy(() -> EmbeddedPostgresServer.start(settings))
           .isInstanceOf(DataDirectoryException.class)
@@ -138,7 +126,7 @@ class EmbeddedPostgresServerTest {
 
   @Test
   void reportsAFixedPortThatIsTaken() throws Exception {
-    PostgresSettings copy = TestSupport.copiedCluster(root.resolve("pg"));
+    PostgresSettings copy = TestData.copiedCluster(root.resolve("pg"));
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       PostgresSettings settings = copy.withPort(taken.getLocalPort());
       assertThatThrownBy(() -> EmbeddedPostgresServer.start(settings))

@@ -1,7 +1,9 @@
 package dev.ledgerline.infra.postgres;
 
 import dev.ledgerline.infra.RunAs;
-import dev.ledgerline.infra.TestSupport;
+import dev.ledgerline.testing.DataRoot;
+import dev.ledgerline.testing.Poll;
+import dev.ledgerline.testing.TestData;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -9,29 +11,25 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A node that dies without stopping its PostgreSQL must not keep the next start from working. */
 class StalePostmasterTest {
 
-  private Path root;
+  @RegisterExtension
+  final DataRoot root = new DataRoot("ledgerline-stale-test");
   private PostgresSettings settings;
 
   @BeforeEach
-  void dataRoot() throws Exception {
-    root = TestSupport.newDataRoot("ledgerline-stale-test");
-    settings = TestSupport.copiedCluster(root.resolve("pg"));
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    TestSupport.delete(root);
+  void cluster() {
+    settings = TestData.copiedCluster(root.resolve("pg"));
   }
 
   @Test
@@ -50,7 +48,7 @@ class StalePostmasterTest {
     }
     if (RunAs.pdeathsigSupported()) {
       // The parent-death signal makes the orphaned server shut itself down.
-      assertThat(TestSupport.eventually(30_000, () -> ProcessHandle.of(postmaster).isEmpty()
+      assertThat(Poll.holdsWithin(Duration.ofSeconds(30), () -> ProcessHandle.of(postmaster).isEmpty()
           || !ProcessHandle.of(postmaster).get().isAlive())).as("orphaned postmaster exits").isTrue();
     }
     try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(settings)) {

@@ -4,8 +4,8 @@ import dev.ledgerline.infra.DataDirectoryException;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.infra.PortInUseException;
 import dev.ledgerline.infra.Processes;
-import static dev.ledgerline.infra.TestSupport.await;
-import static dev.ledgerline.infra.TestSupport.failureOf;
+import static dev.ledgerline.testing.Futures.await;
+import static dev.ledgerline.testing.Futures.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,23 +18,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(VertxExtension.class)
 class EmbeddedRedisServerTest {
 
   private static Vertx vertx;
 
   @BeforeAll
-  static void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeVertx() throws Throwable {
-    await(vertx.close());
+  static void vertx(Vertx shared) {
+    vertx = shared;
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.ledgerline.ledger.model.Wire;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** Test helpers: feed model records to a bare {@link StateMachine}. */
 final class Batches {
@@ -22,19 +23,20 @@ final class Batches {
     BatchResults r = new BatchResults();
     ByteBuffer b = Wire.encodeAccounts(List.of(a));
     sm.createAccounts(b, 0, a.length, t, r);
-    CreateAccountResult[] out = new CreateAccountResult[a.length];
-    Arrays.fill(out, CreateAccountResult.OK);
-    for (int i = 0; i < r.count(); i++) out[r.index(i)] = CreateAccountResult.fromCode(r.code(i));
-    return out;
+    return results(r, new CreateAccountResult[a.length], CreateAccountResult.OK, CreateAccountResult::fromCode);
   }
 
   static CreateTransferResult[] transfers(StateMachine sm, long t, Transfer... x) {
     BatchResults r = new BatchResults();
     ByteBuffer b = Wire.encodeTransfers(List.of(x));
     sm.createTransfers(b, 0, x.length, t, r);
-    CreateTransferResult[] out = new CreateTransferResult[x.length];
-    Arrays.fill(out, CreateTransferResult.OK);
-    for (int i = 0; i < r.count(); i++) out[r.index(i)] = CreateTransferResult.fromCode(r.code(i));
+    return results(r, new CreateTransferResult[x.length], CreateTransferResult.OK, CreateTransferResult::fromCode);
+  }
+
+  /** One result per event: ok unless the state machine reported another for that index. */
+  private static <R> R[] results(BatchResults reported, R[] out, R ok, IntFunction<R> fromCode) {
+    Arrays.fill(out, ok);
+    for (int i = 0; i < reported.count(); i++) out[reported.index(i)] = fromCode.apply(reported.code(i));
     return out;
   }
 }

@@ -12,6 +12,7 @@ import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.testing.Poll;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -42,6 +43,18 @@ class DurabilityTest {
     List<Account> a = new ArrayList<>();
     for (int i = 1; i <= 4; i++) a.add(Account.of(u(i), 1, 1, 0));
     assertThat(await(e.createAccounts(a))).isEmpty();
+  }
+
+  /** A closed engine whose log holds the four accounts, then transfer batches of these sizes, all accepted. */
+  private void logWith(int... batchSizes) throws Exception {
+    try (LedgerEngine e = LedgerEngine.open(config())) {
+      accounts(e);
+      int from = 1;
+      for (int n : batchSizes) {
+        assertThat(batch(e, from, n)).isEmpty();
+        from += n;
+      }
+    }
   }
 
   private static List<CreateTransfersResult> batch(LedgerEngine e, int from, int n) throws Exception {
@@ -95,12 +108,16 @@ class DurabilityTest {
     EngineConfig c = new EngineConfig(dir, Duration.ofMillis(50), true, false, false);
     try (LedgerEngine e = LedgerEngine.open(c)) {
       accounts(e);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      int from = 1;
-      while (LedgerEngine.latestSnapshot(dir) == null && System.nanoTime() < deadline) {
-        assertThat(batch(e, from, 10)).isEmpty();
-        from += 10;
-      }
+      int[] from = {1};
+      // Writes keep coming while the snapshot is awaited, as they would in production.
+      Poll.until(Duration.ofSeconds(20), "a snapshot taken in the background", () -> {
+        if (LedgerEngine.latestSnapshot(dir) != null) {
+          return true;
+        }
+        assertThat(batch(e, from[0], 10)).isEmpty();
+        from[0] += 10;
+        return false;
+      });
     }
     assertThat(LedgerEngine.latestSnapshot(dir)).isNotNull();
     assertThat(LedgerVerifier.verify(dir).violations()).isEmpty();
@@ -140,10 +157,7 @@ class DurabilityTest {
 
   @Test
   void partialHeaderAtTheTailIsTorn() throws Exception {
-    try (LedgerEngine e = LedgerEngine.open(config())) {
-      accounts(e);
-      assertThat(batch(e, 1, 10)).isEmpty();
-    }
+    logWith(10);
     Path wal = lastSegment();
     long size = Files.size(wal);
     Files.write(wal, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, java.nio.file.StandardOpenOption.APPEND);
@@ -156,11 +170,7 @@ class DurabilityTest {
 
   @Test
   void flippedBitBeforeTheTailRefusesToStartNamingTheOffset() throws Exception {
-    try (LedgerEngine e = LedgerEngine.open(config())) {
-      accounts(e);
-      assertThat(batch(e, 1, 10)).isEmpty();
-      assertThat(batch(e, 11, 10)).isEmpty();
-    }
+    logWith(10, 10);
     Path wal = lastSegment();
     long secondRecord = Wal.SEGMENT_HEADER + Wal.HEADER + 4 * 128 + Wal.MARKER; // after the accounts group
     flip(wal, secondRecord + Wal.HEADER + 200); // inside the second record's body
@@ -176,10 +186,7 @@ class DurabilityTest {
 
   @Test
   void flippedBitInAHeaderRefusesToStart() throws Exception {
-    try (LedgerEngine e = LedgerEngine.open(config())) {
-      accounts(e);
-      assertThat(batch(e, 1, 10)).isEmpty();
-    }
+    logWith(10);
     Path wal = lastSegment();
     flip(wal, Wal.SEGMENT_HEADER + 9); // the first record's op number
     assertThatThrownBy(() -> LedgerEngine.open(config())).isInstanceOf(LedgerCorruptionException.class)
@@ -260,12 +267,9 @@ class DurabilityTest {
       Transfer pending = Transfer.of(u(1), u(1), u(2), u(7), 1, 1, TransferFlags.PENDING)
           .withPending(UInt128.ZERO, 1);
       assertThat(await(e.createTransfers(List.of(pending)))).isEmpty();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      UInt128 debitsPending = u(7);
-      while (!debitsPending.isZero() && System.nanoTime() < deadline) {
-        debitsPending = await(e.lookupAccounts(List.of(u(1)))).get(0).debitsPending();
-      }
-      assertThat(debitsPending).isEqualTo(UInt128.ZERO);
+      Poll.until(Duration.ofSeconds(10), "the pending transfer expires",
+          () -> await(e.lookupAccounts(List.of(u(1)))).get(0).debitsPending().isZero());
+      assertThat(await(e.lookupAccounts(List.of(u(1)))).get(0).debitsPending()).isEqualTo(UInt128.ZERO);
       Transfer post = new Transfer(u(2), UInt128.ZERO, UInt128.ZERO, UInt128.MAX, u(1), UInt128.ZERO, 0, 0, 0, 0, 0,
           TransferFlags.POST_PENDING_TRANSFER, 0);
       assertThat(await(e.createTransfers(List.of(post)))).singleElement()

@@ -29,6 +29,14 @@ class FsyncFailureTest {
   @TempDir
   Path dir;
 
+  /** One group of transfers for the writer; the future completes with "durable" once it is, or fails. */
+  private static CompletableFuture<String> enqueue(LogWriter w, long op, long timestamp, ByteBuffer body) {
+    CompletableFuture<String> done = new CompletableFuture<>();
+    w.enqueue(new LogWriter.Item(op, timestamp, Wal.OP_CREATE_TRANSFERS, body, () -> done.complete("durable"),
+        done::completeExceptionally));
+    return done;
+  }
+
   @Test
   void failedFsyncFailsTheBatchAsOutcomeUnknownAndStopsForGood() throws Exception {
     AtomicBoolean failing = new AtomicBoolean();
@@ -36,16 +44,12 @@ class FsyncFailureTest {
         StandardOpenOption.READ, StandardOpenOption.WRITE), failing);
     AtomicReference<Throwable> fatal = new AtomicReference<>();
     LogWriter w = new LogWriter(ch, 0, 0, true, fatal::set);
-    CompletableFuture<String> first = new CompletableFuture<>();
     ByteBuffer body = ByteBuffer.allocate(128);
-    w.enqueue(new LogWriter.Item(1, 10, Wal.OP_CREATE_TRANSFERS, body,
-        () -> first.complete("durable"), first::completeExceptionally));
+    CompletableFuture<String> first = enqueue(w, 1, 10, body);
     assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("durable");
 
     failing.set(true);
-    CompletableFuture<String> second = new CompletableFuture<>();
-    w.enqueue(new LogWriter.Item(2, 11, Wal.OP_CREATE_TRANSFERS, body,
-        () -> second.complete("durable"), second::completeExceptionally));
+    CompletableFuture<String> second = enqueue(w, 2, 11, body);
     assertThat(second).failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(Exception.class)
         .havingCause().isInstanceOf(LedgerOutcomeUnknownException.class);
     assertThat(fatal.get()).hasMessageContaining("EIO");
@@ -53,9 +57,7 @@ class FsyncFailureTest {
 
     // Later requests fail at once and were never written; fsync is never tried again, even if the disk "recovers".
     failing.set(false);
-    CompletableFuture<String> third = new CompletableFuture<>();
-    w.enqueue(new LogWriter.Item(3, 12, Wal.OP_CREATE_TRANSFERS, body,
-        () -> third.complete("durable"), third::completeExceptionally));
+    CompletableFuture<String> third = enqueue(w, 3, 12, body);
     assertThat(third).failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(Exception.class)
         .havingCause().isNotInstanceOf(LedgerOutcomeUnknownException.class);
     assertThat(ch.forces.get()).isEqualTo(forcesAfterFailure);

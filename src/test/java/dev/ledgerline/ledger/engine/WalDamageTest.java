@@ -62,6 +62,44 @@ class WalDamageTest {
     }
   }
 
+  /** A row, named by where the damage is; segment and commit file are kept unless a step says otherwise. */
+  static RowBuilder at(String place) {
+    return new RowBuilder(place);
+  }
+
+  static final class RowBuilder {
+    private final String place;
+    private Damage segment = KEPT;
+    private Damage commitFile = KEPT;
+
+    private RowBuilder(String place) {
+      this.place = place;
+    }
+
+    RowBuilder segment(Damage damage) {
+      segment = damage;
+      return this;
+    }
+
+    RowBuilder commitFile(Damage damage) {
+      commitFile = damage;
+      return this;
+    }
+
+    Row starts(int transfersAfter) {
+      return new Row(place, segment, commitFile, Outcome.STARTS, -1, -1, transfersAfter);
+    }
+
+    Row truncatesLastGroup(int transfersAfter) {
+      return new Row(place, segment, commitFile, Outcome.TRUNCATES_LAST_GROUP, -1, -1, transfersAfter);
+    }
+
+    /** The restart refuses, naming this byte offset and op; the account is never read. */
+    Row refuses(long offset, long op) {
+      return new Row(place, segment, commitFile, Outcome.REFUSES, offset, op, BATCHES * PER_BATCH);
+    }
+  }
+
   /** First byte of batch group {@code k} (1-based). */
   static long group(int k) {
     return Wal.SEGMENT_HEADER + ACCOUNTS_GROUP + (k - 1) * BATCH_GROUP;
@@ -91,47 +129,48 @@ class WalDamageTest {
     int all = BATCHES * PER_BATCH;
     int allButLast = (BATCHES - 1) * PER_BATCH;
     return Stream.of(
-        new Row("nothing damaged", KEPT, KEPT, Outcome.STARTS, -1, -1, all),
-        new Row("a bit flipped in the last record's body", flip(lastBody + 5000), KEPT, Outcome.REFUSES, last, 22, all),
-        new Row("a 4 KiB page zeroed inside the last record (its marker intact)", zeroPage(lastBody + 6000), KEPT,
-            Outcome.REFUSES, last, 22, all),
-        new Row("a bit flipped in the last group's commit marker", flip(lastMarker + 10), KEPT, Outcome.REFUSES,
-            lastMarker, 22, all),
-        new Row("the page holding the last group's marker lost after it was acknowledged (commit file has it)",
-            zeroFrom(pageOf(lastMarker)), KEPT, Outcome.REFUSES, last, 22, all),
-        new Row("the whole last group lost after it was acknowledged (commit file has it)", zeroFrom(last), KEPT,
-            Outcome.REFUSES, last, 22, all),
-        new Row("the page holding the last group's marker never written (crash before its fsync)",
-            zeroFrom(pageOf(lastMarker)), LAST_ENTRY_LOST, Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
-        new Row("the last group written up to a page boundary (crash during the write)",
-            zeroFrom(pageOf(lastBody) + PAGE), LAST_ENTRY_LOST, Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast),
-        new Row("the last group's header page lost, later pages kept, no marker (power loss)",
-            zeroLastGroupExcept(pageOf(last), pageOf(lastMarker)), LAST_ENTRY_LOST, Outcome.TRUNCATES_LAST_GROUP,
-            -1, -1, allButLast),
-        new Row("the last group's marker durable, its commit entry not yet (crash between the two fsyncs)", KEPT,
-            LAST_ENTRY_LOST, Outcome.STARTS, -1, -1, all),
-        new Row("a page spanning the last two groups lost, the last marker kept", zeroPage(last), KEPT,
-            Outcome.REFUSES, group(BATCHES - 1), 21, all),
-        new Row("a 4 KiB page zeroed inside group 10", zeroPage(group(10) + Wal.HEADER + 6000), KEPT, Outcome.REFUSES,
-            group(10), 11, all),
-        new Row("a bit flipped in group 5's record header", flip(group(5) + 9), KEPT, Outcome.REFUSES, group(5), 6,
-            all),
-        new Row("a bit flipped in the accounts' record body", flip(Wal.SEGMENT_HEADER + Wal.HEADER + 20), KEPT,
-            Outcome.REFUSES, Wal.SEGMENT_HEADER, 1, all),
-        new Row("the segment header damaged", flip(20), KEPT, Outcome.REFUSES, 0, 1, all),
-        new Row("bytes in the preallocated space after the last group", write(groupEnd(BATCHES) + 100), KEPT,
-            Outcome.TRUNCATES_LAST_GROUP, -1, -1, all),
-        new Row("the commit file's page of entries zeroed, the log intact", KEPT,
-            zeroRange(entry(0), entry(BATCHES + 1) - entry(0)), Outcome.STARTS, -1, -1, all),
-        new Row("the commit file's first page zeroed (header and entries), the log intact", KEPT, zeroPage(0),
-            Outcome.STARTS, -1, -1, all),
-        new Row("a bit flipped in the commit file's last entry, the log intact", KEPT, flip(entry(BATCHES) + 9),
-            Outcome.STARTS, -1, -1, all),
-        new Row("the commit file's entries for groups 3..9 zeroed, the log tail torn without an entry",
-            zeroFrom(pageOf(lastBody) + PAGE), (Damage) f -> {
+        // Outcome.STARTS
+        at("nothing damaged").starts(all),
+        at("the last group's marker durable, its commit entry not yet (crash between the two fsyncs)")
+            .commitFile(LAST_ENTRY_LOST).starts(all),
+        at("the commit file's page of entries zeroed, the log intact")
+            .commitFile(zeroRange(entry(0), entry(BATCHES + 1) - entry(0))).starts(all),
+        at("the commit file's first page zeroed (header and entries), the log intact")
+            .commitFile(zeroPage(0)).starts(all),
+        at("a bit flipped in the commit file's last entry, the log intact")
+            .commitFile(flip(entry(BATCHES) + 9)).starts(all),
+        // Outcome.TRUNCATES_LAST_GROUP
+        at("the page holding the last group's marker never written (crash before its fsync)")
+            .segment(zeroFrom(pageOf(lastMarker))).commitFile(LAST_ENTRY_LOST).truncatesLastGroup(allButLast),
+        at("the last group written up to a page boundary (crash during the write)")
+            .segment(zeroFrom(pageOf(lastBody) + PAGE)).commitFile(LAST_ENTRY_LOST).truncatesLastGroup(allButLast),
+        at("the last group's header page lost, later pages kept, no marker (power loss)")
+            .segment(zeroLastGroupExcept(pageOf(last), pageOf(lastMarker))).commitFile(LAST_ENTRY_LOST)
+            .truncatesLastGroup(allButLast),
+        at("bytes in the preallocated space after the last group")
+            .segment(write(groupEnd(BATCHES) + 100)).truncatesLastGroup(all),
+        at("the commit file's entries for groups 3..9 zeroed, the log tail torn without an entry")
+            .segment(zeroFrom(pageOf(lastBody) + PAGE)).commitFile(f -> {
               zeroRange(entry(3), 7 * CommitFile.ENTRY).apply(f);
               LAST_ENTRY_LOST.apply(f);
-            }, Outcome.TRUNCATES_LAST_GROUP, -1, -1, allButLast));
+            }).truncatesLastGroup(allButLast),
+        // Outcome.REFUSES
+        at("a bit flipped in the last record's body").segment(flip(lastBody + 5000)).refuses(last, 22),
+        at("a 4 KiB page zeroed inside the last record (its marker intact)")
+            .segment(zeroPage(lastBody + 6000)).refuses(last, 22),
+        at("a bit flipped in the last group's commit marker").segment(flip(lastMarker + 10)).refuses(lastMarker, 22),
+        at("the page holding the last group's marker lost after it was acknowledged (commit file has it)")
+            .segment(zeroFrom(pageOf(lastMarker))).refuses(last, 22),
+        at("the whole last group lost after it was acknowledged (commit file has it)")
+            .segment(zeroFrom(last)).refuses(last, 22),
+        at("a page spanning the last two groups lost, the last marker kept")
+            .segment(zeroPage(last)).refuses(group(BATCHES - 1), 21),
+        at("a 4 KiB page zeroed inside group 10").segment(zeroPage(group(10) + Wal.HEADER + 6000))
+            .refuses(group(10), 11),
+        at("a bit flipped in group 5's record header").segment(flip(group(5) + 9)).refuses(group(5), 6),
+        at("a bit flipped in the accounts' record body").segment(flip(Wal.SEGMENT_HEADER + Wal.HEADER + 20))
+            .refuses(Wal.SEGMENT_HEADER, 1),
+        at("the segment header damaged").segment(flip(20)).refuses(0, 1));
   }
 
   static Damage flip(long offset) {

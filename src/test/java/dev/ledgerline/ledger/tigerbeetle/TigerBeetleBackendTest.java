@@ -8,7 +8,10 @@ import dev.ledgerline.ledger.LedgerTimeoutException;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.Health;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,17 +28,19 @@ import org.junit.jupiter.api.io.TempDir;
  * ids, the health check reports the stuck backend, and the node still stops.
  */
 class TigerBeetleBackendTest {
+  @RegisterExtension
+  final NodeExtension nodes = NodeExtension.nodes();
 
   @Test
   void configurationSelectsTigerBeetleAndAnUnreachableClusterGivesOutcomeUnknown() throws Exception {
-    int mgmt = TestNodes.freePort();
-    Node node = TestNodes.start(Map.of("node.roles", "ledger", "management.port", String.valueOf(mgmt),
-        "ledger.backend", "tigerbeetle", "ledger.tigerbeetle.addresses", "127.0.0.1:" + TestNodes.freePort(),
+    int mgmt = FreePorts.next();
+    Node node = nodes.start(Map.of("node.roles", "ledger", "management.port", String.valueOf(mgmt),
+        "ledger.backend", "tigerbeetle", "ledger.tigerbeetle.addresses", "127.0.0.1:" + FreePorts.next(),
         "ledger.tigerbeetle.cluster-id", "340282366920938463463374607431768211455",
         "ledger.request-timeout", "300ms", "node.shutdown-timeout", "1s"));
     try {
-      var ready = TestNodes.get(node.vertx(), mgmt, "/health/ready").getValue();
-      assertThat(TestNodes.check(ready, "role.ledger").getJsonObject("data").getString("backend"))
+      var ready = Health.ready(node.vertx(), mgmt).getValue();
+      assertThat(Health.check(ready, "role.ledger").getJsonObject("data").getString("backend"))
           .isEqualTo("tigerbeetle");
 
       LedgerClient client = new LedgerClient(node.vertx(), Duration.ofMillis(300));
@@ -48,33 +54,29 @@ class TigerBeetleBackendTest {
       assertThat(err).isInstanceOf(LedgerTimeoutException.class).hasMessageContaining("outcome unknown");
       assertThat(((LedgerTimeoutException) err).ids()).containsExactly(t.id());
       // The batch is still in flight (the client never gives up): the ledger reports itself not ready.
-      TestNodes.await(Duration.ofSeconds(10), () -> TestNodes.get(node.vertx(), mgmt, "/health/ready").getKey() != 200);
+      Poll.until(Duration.ofSeconds(10), "not ready", () -> Health.ready(node.vertx(), mgmt).getKey() != 200);
     } finally {
-      node.stop().get(60, TimeUnit.SECONDS);
+      node.stop().get(60, TimeUnit.SECONDS); // the stop under test: bounded
     }
   }
 
   /** Several TigerBeetle ledger nodes may share a cluster; an embedded one may not join them (two ledgers). */
   @Test
   void anyNumberOfTigerBeetleLedgerNodesMayRunButNotBesideAnEmbeddedOne(@TempDir Path dir) {
-    int[] hz = {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
+    int[] hz = {FreePorts.next(), FreePorts.next(), FreePorts.next()};
     String members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2];
     String name = "tb-test-" + System.nanoTime();
-    String tb = "127.0.0.1:" + TestNodes.freePort();
+    String tb = "127.0.0.1:" + FreePorts.next();
     List<Node> started = new java.util.ArrayList<>();
-    try {
-      for (int i = 0; i < 2; i++) {
-        started.add(TestNodes.start(clustered(name, members, hz[i], "t" + i, Map.of("ledger.backend", "tigerbeetle",
-            "ledger.tigerbeetle.addresses", tb))));
-      }
-      assertThat(started).hasSize(2);
-      assertThatThrownBy(() -> TestNodes.start(clustered(name, members, hz[2], "e", Map.of(
-          "ledger.engine.data-dir", dir.toString()))))
-          .hasMessageContaining("exactly one ledger node per cluster")
-          .hasMessageContaining("ledger.backend=tigerbeetle");
-    } finally {
-      started.forEach(n -> n.stop().join());
+    for (int i = 0; i < 2; i++) {
+      started.add(nodes.start(clustered(name, members, hz[i], "t" + i, Map.of("ledger.backend", "tigerbeetle",
+          "ledger.tigerbeetle.addresses", tb))));
     }
+    assertThat(started).hasSize(2);
+    assertThatThrownBy(() -> nodes.start(clustered(name, members, hz[2], "e", Map.of(
+        "ledger.engine.data-dir", dir.toString()))))
+        .hasMessageContaining("exactly one ledger node per cluster")
+        .hasMessageContaining("ledger.backend=tigerbeetle");
   }
 
   private static Map<String, String> clustered(String name, String members, int port, String id,

@@ -3,18 +3,21 @@ package dev.ledgerline.node.clustertls;
 import static dev.ledgerline.node.clustertls.ClusterTlsTest.file;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ledgerline.node.Node;
 import dev.ledgerline.node.NodeRefusedException;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.NodeExtension;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Clustered configurations a node refuses before it binds or joins anything (exit 2 from {@code run}). */
 class ClusterTlsRefusalTest {
+  @RegisterExtension
+  final NodeExtension nodes = NodeExtension.nodes();
 
   /** case | cluster.host | cluster.tls.* (enabled when any is given) | the refusal says. */
   static Stream<Arguments> refusals() {
@@ -50,14 +53,13 @@ class ClusterTlsRefusalTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("refusals")
   void refused(String name, String host, Map<String, String> tls, String says) {
-    int port = TestNodes.freePort();
+    int port = FreePorts.next();
     Map<String, String> keys = new HashMap<>(tls);
     keys.put("cluster.enabled", "true");
     keys.put("cluster.host", host);
     keys.put("cluster.port", String.valueOf(port));
     keys.put("cluster.members", "127.0.0.1:" + port);
     keys.put("node.roles", "cache");
-    Node node = new Node(TestNodes.config(keys));
-    assertThatThrownBy(() -> node.start().await()).isInstanceOf(NodeRefusedException.class).hasMessageContaining(says);
+    assertThatThrownBy(() -> nodes.start(keys)).isInstanceOf(NodeRefusedException.class).hasMessageContaining(says);
   }
 }

@@ -10,10 +10,11 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.node.ClusterSetup;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.node.NodeApi.NodeInfo;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.net.NetClientOptions;
@@ -34,9 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three real Hazelcast members with {@code cluster.tls} in one JVM: they form a cluster and the event bus works
@@ -45,12 +46,13 @@ import org.junit.jupiter.api.Test;
  * connections in plain text, without a certificate or with an untrusted one are closed without a byte of answer.
  */
 class ClusterTlsTest {
+  @RegisterExtension
+  static final NodeExtension cluster = NodeExtension.nodes();
   private static final List<Node> nodes = new ArrayList<>();
   private static final int[] hz = new int[3];
   private static final int[] eventBus = new int[3];
   private static String name;
   private static String members;
-  private static Vertx client;
 
   static String file(String name) {
     try {
@@ -83,25 +85,16 @@ class ClusterTlsTest {
   static void startCluster() {
     name = "tls-test-" + System.nanoTime();
     for (int i = 0; i < 3; i++) {
-      hz[i] = TestNodes.freePort();
-      eventBus[i] = TestNodes.freePort();
+      hz[i] = FreePorts.next();
+      eventBus[i] = FreePorts.next();
     }
     members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2];
     for (int i = 0; i < 3; i++) {
       Map<String, String> m = keys(hz[i], eventBus[i], "node.pem", "node.key", "cluster-ca.pem");
       m.put("node.id", "n" + (i + 1));
-      nodes.add(TestNodes.start(m));
+      nodes.add(cluster.start(m));
     }
-    client = Vertx.vertx();
-    TestNodes.await(Duration.ofSeconds(60), () -> nodes.stream().allMatch(n -> n.members() == 3));
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    nodes.forEach(n -> n.stop().join());
-    if (client != null) {
-      client.close().await();
-    }
+    Poll.until(Duration.ofSeconds(60), "three members", () -> nodes.stream().allMatch(n -> n.members() == 3));
   }
 
   @Test
@@ -133,12 +126,12 @@ class ClusterTlsTest {
   @Test
   void aPlainTextMemberNeverJoins() {
     assertNeverJoins(() -> Hazelcast.newHazelcastInstance(strangerConfig(
-        TestNodes.config(keys(TestNodes.freePort(), 0, null, null, null)).current().cluster())));
+        NodeExtension.configWith(keys(FreePorts.next(), 0, null, null, null)).current().cluster())));
   }
 
   @Test
   void aMemberWithACertificateFromAnotherCaNeverJoins() {
-    LedgerlineConfig.Cluster rogue = TestNodes.config(keys(TestNodes.freePort(), 0, "rogue-node.pem",
+    LedgerlineConfig.Cluster rogue = NodeExtension.configWith(keys(FreePorts.next(), 0, "rogue-node.pem",
         "rogue-node.key", "cluster-ca.pem")).current().cluster();
     assertNeverJoins(() -> ClusterTls.load(rogue.tls()).newHazelcast(strangerConfig(rogue)));
   }
@@ -169,7 +162,7 @@ class ClusterTlsTest {
   @Test
   void aTrustedEventBusClientConnects() throws Exception {
     // The control for the refusals below: the same connection with the cluster's certificate is accepted.
-    NetSocket socket = client.createNetClient(tlsClient("node.pem", "node.key"))
+    NetSocket socket = cluster.client().createNetClient(tlsClient("node.pem", "node.key"))
         .connect(eventBus[0], "127.0.0.1").await();
     try {
       assertThat(socket.isSsl()).isTrue();
@@ -206,7 +199,7 @@ class ClusterTlsTest {
   private static void assertClosedWithoutAnswer(NetClientOptions options) {
     AtomicInteger received = new AtomicInteger();
     Promise<Void> closed = Promise.promise();
-    Future<NetSocket> connected = client.createNetClient(options).connect(eventBus[0], "127.0.0.1");
+    Future<NetSocket> connected = cluster.client().createNetClient(options).connect(eventBus[0], "127.0.0.1");
     try {
       NetSocket socket = connected.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       socket.handler(b -> received.addAndGet(b.length()));

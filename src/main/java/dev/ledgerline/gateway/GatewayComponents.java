@@ -1,0 +1,278 @@
+package dev.ledgerline.gateway;
+
+import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.gateway.access.Access;
+import dev.ledgerline.gateway.access.AccountOwners;
+import dev.ledgerline.gateway.auth.JwtAuthenticator;
+import dev.ledgerline.gateway.auth.JwtSettings;
+import dev.ledgerline.gateway.auth.UserCheck;
+import dev.ledgerline.gateway.http.HttpEdge;
+import dev.ledgerline.gateway.idempotency.ClaimHolder;
+import dev.ledgerline.gateway.idempotency.IdempotencyStore;
+import dev.ledgerline.gateway.ratelimit.RateLimiter;
+import dev.ledgerline.gateway.revocation.RevocationRecords;
+import dev.ledgerline.gateway.revocation.RevocationStore;
+import dev.ledgerline.gateway.stream.StreamHandshake;
+import dev.ledgerline.gateway.stream.StreamMetrics;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.users.RolePermissions;
+import dev.ledgerline.users.User;
+import dev.ledgerline.users.UserDirectory;
+import dev.ledgerline.users.UserStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's node-scoped parts, built once by the node and handed to every gateway instance it deploys: the token
+ * verifier (one cache, one JWKS watcher), the rate limiter (one per node, as its fallback divides by the member
+ * count), the revocation store, the ledger client, the owner cache, the idempotency purge job and claim holder, the
+ * stream metrics, the per-address connection counts, and the settings of CORS, TLS and the stream.
+ */
+public final class GatewayComponents {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayComponents.class);
+  private static final int PIPELINING_LIMIT = 256;
+  private static final int PURGE_BATCH = 10_000;
+  /** Published with an account id whose owner row was replaced, so every node drops its cached owner. */
+  public static final String OWNER_REASSIGNED = "gateway.owners.reassigned";
+
+  private final Vertx vertx;
+  private final Clock clock;
+  private final JwtAuthenticator authenticator;
+  private final LedgerClient ledger;
+  private final Access access;
+  private final PgConnectOptions connect;
+  private final SqlClient sql;
+  private final MessageConsumer<String> ownerReassigned;
+  private final ClaimHolder holder;
+  private final Duration retention;
+  private final Duration wait;
+  private final long purgeTimer;
+  private final RateLimiter limiter;
+  private final RevocationStore revocations;
+  private final RevocationStore.ReadsWhenUnavailable readsWhenUnavailable;
+  private final Set<String> allowedOrigins;
+  private final LedgerlineConfig.GatewayTls tls;
+  private final StreamHandshake.Settings stream;
+  private final StreamMetrics streamMetrics;
+  private final HttpEdge.AddressCounts connections = new HttpEdge.AddressCounts();
+  private final RolePermissions rolePermissions;
+  private final UserDirectory users;
+  private final UserCheck userCheck;
+  private final MessageConsumer<JsonObject> userChanged;
+  private final PgSubscriber userNotifications;
+  private final Future<Void> started;
+
+  /**
+   * Builds the parts with the system clock. Throws {@link dev.ledgerline.gateway.auth.NoVerificationKeysException}
+   * when there is no verification key (the gateway must not start: vert.x-auth-jwt would then accept unsigned tokens)
+   * and {@link dev.ledgerline.gateway.auth.AuthConfigException} for unusable keys or settings.
+   */
+  public static GatewayComponents create(NodeContext node) {
+    return new GatewayComponents(node, Clock.systemUTC());
+  }
+
+  private GatewayComponents(NodeContext node, Clock clock) {
+    Vertx vertx = node.vertx();
+    LedgerlineConfig cfg = node.config();
+    LedgerlineConfig.GatewaySettings gw = cfg.gatewaySettings();
+    this.vertx = vertx;
+    this.clock = clock;
+    // First: with no verification key nothing else is built.
+    this.authenticator = JwtAuthenticator.create(vertx, JwtSettings.from(cfg), clock);
+    authenticator.watch();
+
+    this.ledger = LedgerClient.create(node);
+    this.connect = node.services().postgresUrl()
+        .orElseThrow(() -> new IllegalStateException("the gateway needs PostgreSQL")).connectOptions()
+        .setPipeliningLimit(PIPELINING_LIMIT);
+    // A pipelining client: many small statements in flight per connection (a Pool would send one at a time).
+    this.sql = PgBuilder.client().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(vertx).build();
+    // A stale owner row replaced on one node (AccountOwners.recordCreated) is forgotten by every node's cache.
+    AccountOwners owners = new AccountOwners(sql, gw.ownerCacheSize(), gw.ownerNegativeCacheTtl(),
+        id -> vertx.eventBus().publish(OWNER_REASSIGNED, id));
+    this.ownerReassigned = vertx.eventBus().<String>consumer(OWNER_REASSIGNED, m -> owners.forget(m.body()));
+    this.access = new Access(owners);
+    this.holder = ClaimHolder.start(vertx, connect);
+    this.retention = gw.idempotency().retention();
+    this.wait = gw.idempotency().retryWait();
+    // Only for the purge job; requests use idempotencyForInstance.
+    IdempotencyStore purging = new IdempotencyStore(vertx, sql, retention, wait);
+    long every = Math.max(1000, gw.idempotency().purgeInterval().toMillis());
+    this.purgeTimer = vertx.setPeriodic(every, t -> purging.purgeExpired(PURGE_BATCH).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("purging expired idempotency keys failed: {}", ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("purged {} expired idempotency keys", ar.result());
+      }
+    }));
+
+    this.limiter = new RateLimiter(vertx, node.services().redis(), cfg.gateway().rateLimits(), node.members(),
+        node.registry(), RateLimiter.Options.from(cfg));
+    this.revocations = new RevocationStore(node.services().redis(), new RevocationRecords(node.services().pool()),
+        RevocationStore.Options.from(cfg), clock);
+    this.readsWhenUnavailable = RevocationStore.ReadsWhenUnavailable.from(cfg);
+    this.allowedOrigins = Set.copyOf(gw.allowedOrigins());
+    this.tls = gw.tls();
+    this.stream = new StreamHandshake.Settings(allowedOrigins, gw.stream().pingInterval(), gw.stream().maxQueued(),
+        gw.stream().maxAccountsPerMessage(), gw.stream().maxAccounts());
+    node.configService().onReload(c -> {
+      limiter.updateLimits(c.gateway().rateLimits());
+      LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
+    });
+    // Users: loaded behind every token from a per-node cache that hears of changes from every node (event bus) and
+    // from tools outside the cluster (PostgreSQL NOTIFY).
+    LedgerlineConfig.Users uc = cfg.users();
+    this.rolePermissions = RolePermissions.from(uc);
+    boolean autoProvision = switch (uc.autoProvision()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> authenticator.keys().isDevelopment();
+    };
+    this.users = new UserDirectory(new UserStore(node.services().pool(), rolePermissions),
+        new UserDirectory.Options(uc.cacheTtl(), uc.staleReadsFor(), autoProvision, uc.cacheSize()),
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    if (uc.check()) {
+      LOG.info("users: loaded behind every token (cache {} per node, ttl {}); unknown subjects are {}",
+          uc.cacheSize(), uc.cacheTtl(), autoProvision ? "provisioned with their token's roles" : "refused");
+    } else {
+      LOG.warn("users: auth.users.check is false: tokens' roles are trusted as they are, suspensions do not apply");
+    }
+    this.userCheck = new UserCheck(uc.check() ? users : null, rolePermissions);
+    this.userChanged = users.listen(vertx);
+    this.userNotifications = PgSubscriber.subscriber(vertx, new PgConnectOptions(connect).setPipeliningLimit(1))
+        .reconnectPolicy(retries -> 1000L);
+    userNotifications.channel(UserStore.CHANNEL).handler(id -> users.refresh(id)
+        .onFailure(e -> LOG.debug("reloading user {} after NOTIFY: {}", id, e.toString())));
+    Future<Void> listening = userNotifications.connect().recover(e -> {
+      LOG.warn("users: cannot listen for changes made outside the cluster ({}); the cache TTL bounds them",
+          e.toString());
+      return Future.succeededFuture();
+    });
+    this.started = Future.join(limiter.start(), revocations.start(vertx), listening).mapEmpty();
+    this.streamMetrics = new StreamMetrics(node.registry());
+  }
+
+  /**
+   * Stops what runs on its own (JWKS watch, limiter probe, revocation sync, purge job, owner messages) and releases
+   * the idempotency claims; the node calls it once its gateway instances are undeployed.
+   */
+  public Future<Void> close() {
+    authenticator.close();
+    limiter.close();
+    revocations.stop();
+    vertx.cancelTimer(purgeTimer);
+    return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
+        holder.close(), sql.close())).mapEmpty();
+  }
+
+  /**
+   * Completes once the limiter has loaded its script or gone degraded and the revocation store has made its first
+   * sync (refilling Redis from PostgreSQL if needed); never fails.
+   */
+  public Future<Void> started() {
+    return started;
+  }
+
+  /** Readiness data of the rate limiter: up in both modes, {@code degraded: true} while buckets are local. */
+  public JsonObject health() {
+    boolean d = limiter.degraded();
+    return new JsonObject().put("backend", d ? "local" : "redis").put("degraded", d);
+  }
+
+  /**
+   * An idempotency store for the calling gateway instance, on its own pipelining connection, so that its batches are
+   * collected and answered on that instance's event loop.
+   */
+  public IdempotencyStore idempotencyForInstance(Vertx vertx) {
+    // Every statement of the store keeps one plan whatever its batch holds (primary-key upserts and lookups), so
+    // PostgreSQL may reuse a generic plan instead of planning each batch again.
+    PgConnectOptions reusePlans = new PgConnectOptions(connect);
+    reusePlans.addProperty("plan_cache_mode", "auto");
+    SqlClient own = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(reusePlans).using(vertx)
+        .build();
+    PgConnectOptions asyncCommit = new PgConnectOptions(reusePlans);
+    asyncCommit.addProperty("synchronous_commit", "off");
+    SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
+        .using(vertx).build();
+    return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
+  }
+
+  /** The node's user cache; the admin routes and the stream read it too. */
+  public UserDirectory users() {
+    return users;
+  }
+
+  public UserCheck userCheck() {
+    return userCheck;
+  }
+
+  public RolePermissions rolePermissions() {
+    return rolePermissions;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public JwtAuthenticator authenticator() {
+    return authenticator;
+  }
+
+  public LedgerClient ledger() {
+    return ledger;
+  }
+
+  public Access access() {
+    return access;
+  }
+
+  public RateLimiter limiter() {
+    return limiter;
+  }
+
+  public RevocationStore revocations() {
+    return revocations;
+  }
+
+  public RevocationStore.ReadsWhenUnavailable readsWhenUnavailable() {
+    return readsWhenUnavailable;
+  }
+
+  /** Exact origins ({@code scheme://host[:port]}) allowed by CORS and the stream's Origin check. */
+  public Set<String> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** {@code gateway.tls.*}. */
+  public LedgerlineConfig.GatewayTls tls() {
+    return tls;
+  }
+
+  /** {@code gateway.stream.*}. */
+  public StreamHandshake.Settings stream() {
+    return stream;
+  }
+
+  public StreamMetrics streamMetrics() {
+    return streamMetrics;
+  }
+
+  /** Connections open per client address on this node, across gateway instances. */
+  public HttpEdge.AddressCounts connections() {
+    return connections;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.ledgerline.gateway.routes;
+
+import dev.ledgerline.gateway.access.Access;
+import dev.ledgerline.gateway.access.CreditAccountPrivacy;
+import dev.ledgerline.gateway.access.ExistingTransfers;
+import dev.ledgerline.gateway.access.TransferAuthorizer;
+import dev.ledgerline.gateway.auth.Principal;
+import dev.ledgerline.gateway.http.LedgerReplies;
+import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.gateway.http.Reply;
+import dev.ledgerline.gateway.json.Decimals;
+import dev.ledgerline.gateway.json.RequestParser;
+import dev.ledgerline.gateway.json.ResponseJson;
+import dev.ledgerline.gateway.json.TransferRequest;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.CreateTransferResult;
+import dev.ledgerline.ledger.model.Results;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code /v1/transfers...}: create one, create a batch, read one. */
+public final class TransferRoutes {
+  public static final String CREATE = "POST /v1/transfers";
+  public static final String BATCH = "POST /v1/transfers/batch";
+
+  private final LedgerClient ledger;
+  private final Access access;
+  private final TransferAuthorizer authorizer;
+  private final CreditAccountPrivacy privacy;
+  private final ExistingTransfers existing;
+
+  /** @param maxAmount the largest amount a user may create or post ({@code gateway.transfers.max-amount}) */
+  public TransferRoutes(LedgerClient ledger, Access access, UInt128 maxAmount) {
+    this.ledger = ledger;
+    this.access = access;
+    this.authorizer = new TransferAuthorizer(ledger, access, maxAmount);
+    this.privacy = new CreditAccountPrivacy(ledger, access);
+    this.existing = new ExistingTransfers(ledger, access);
+  }
+
+  /** POST /v1/transfers: 201 ok, 200 exists, 409/404/422 with the ledger's result name. */
+  public Future<Reply> create(RoutingContext rc, Principal p, String key) {
+    TransferRequest req = RequestParser.transfer(rc.body().buffer().getBytes());
+    UInt128 id = req.hasId() ? req.id() : DerivedIds.of(CREATE, p.subject(), key, 0);
+    Transfer t = req.toTransfer(() -> id);
+    return authorizer.authorize(p, List.of(t), false).compose(v -> ledger.createTransfers(List.of(t)))
+        .compose(results -> {
+          CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
+          int status = LedgerReplies.status(r);
+          if (ExistingTransfers.exists(r)) {
+            return existing.hidden(p, List.of(id), List.of(r)).map(hidden -> !hidden.isEmpty() ? takenProblem(id)
+                : status < 300 ? Reply.json(status, result(id, r))
+                : LedgerReplies.resultProblem(status, r.toString(), id));
+          }
+          if (status < 300) {
+            return Future.succeededFuture(Reply.json(status, result(id, r)));
+          }
+          return privacy.names(p, List.of(t), List.of(r))
+              .map(names -> LedgerReplies.resultProblem(status, names.get(0), id));
+        });
+  }
+
+  /**
+   * POST /v1/transfers/batch: 200 with one result per transfer, in request order. Authorization covers the whole
+   * batch: one refused transfer refuses the request and nothing is executed.
+   */
+  public Future<Reply> batch(RoutingContext rc, Principal p, String key) {
+    List<TransferRequest> reqs = RequestParser.transfers(rc.body().buffer().getBytes());
+    List<Transfer> transfers = new ArrayList<>(reqs.size());
+    List<UInt128> ids = new ArrayList<>(reqs.size());
+    for (int i = 0; i < reqs.size(); i++) {
+      TransferRequest req = reqs.get(i);
+      UInt128 id = req.hasId() ? req.id() : DerivedIds.of(BATCH, p.subject(), key, i);
+      ids.add(id);
+      transfers.add(req.toTransfer(() -> id));
+    }
+    return authorizer.authorize(p, transfers, true).compose(v -> ledger.createTransfers(transfers))
+        .compose(results -> {
+          List<CreateTransferResult> all = Arrays.asList(Results.expandTransfers(results, transfers.size()));
+          return privacy.names(p, transfers, all).compose(names -> existing.hidden(p, ids, all).map(hidden -> {
+            hidden.forEach(i -> names.set(i, ExistingTransfers.TAKEN));
+            return Reply.json(200, ResponseJson.transferResults(ids, names));
+          }));
+        });
+  }
+
+  /** GET /v1/transfers/{id}: visible to a user only when it touches an account the user owns. */
+  public Handler<RoutingContext> get() {
+    return rc -> {
+      Principal p = Principal.of(rc);
+      UInt128 id = Decimals.u128("id", rc.pathParam("id"));
+      ledger.lookupTransfers(List.of(id)).compose(found -> {
+        if (found.isEmpty()) {
+          return Future.succeededFuture(Reply.problem(ProblemHandler.standard(404)));
+        }
+        Transfer t = found.get(0);
+        return access.canReadAny(p, t.debitAccountId(), t.creditAccountId()).map(ok -> ok
+            ? Reply.json(200, ResponseJson.transfer(t)) : Reply.problem(ProblemHandler.standard(404)));
+      }).onComplete(ar -> (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false));
+    };
+  }
+
+  /** The same answer for every taken id whose transfer the caller may not see, whatever it holds. */
+  private static Reply takenProblem(UInt128 id) {
+    return Reply.problem(Problem.of(409, "a transfer with this id already exists")
+        .withType(LedgerReplies.TYPE_LEDGER_RESULT), new JsonObject().put("result", "exists").put("id", id.toString()));
+  }
+
+  private static Buffer result(UInt128 id, CreateTransferResult r) {
+    return Buffer.buffer("{\"id\":\"" + id + "\",\"result\":\"" + r + "\"}");
+  }
+}

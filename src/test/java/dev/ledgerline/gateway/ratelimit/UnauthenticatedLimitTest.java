@@ -1,0 +1,245 @@
+package dev.ledgerline.gateway.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.gateway.auth.JwtSettings;
+import dev.ledgerline.gateway.auth.JwtSigner;
+import dev.ledgerline.users.Role;
+import dev.ledgerline.gateway.auth.TestKeys;
+import dev.ledgerline.gateway.auth.TokenIssuer;
+import dev.ledgerline.node.Node;
+import dev.ledgerline.node.TestNodes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Requests and WebSocket handshakes without a valid token (none, a malformed header, a token that does not verify, a
+ * revoked one) are charged to the client address's {@code unauthenticated} bucket; valid tokens never are. One node
+ * with a tiny {@code unauthenticated} limit that does not refill within a test; each test sends from its own loopback
+ * address (127.0.0.x), so each has its own bucket. Also the stream's caps on ids per message and per connection.
+ */
+class UnauthenticatedLimitTest {
+  private static final int CAPACITY = 3;
+  private static final AtomicInteger NEXT_ADDRESS = new AtomicInteger(10);
+  @TempDir
+  static Path dir;
+  private static Node node;
+  private static int port;
+  private static JwtSettings jwt;
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    port = TestNodes.freePort();
+    ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
+        "node.roles", "gateway,ledger", "postgres.data-dir", dir.resolve("pg").toString(),
+        "ledger.engine.data-dir", dir.resolve("ledger").toString(), "gateway.port", String.valueOf(port),
+        // One token per 1000 s: nothing refills while a test runs.
+        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
+            + "\"unauthenticated\":{\"capacity\":" + CAPACITY + ",\"refill-per-second\":0.001}}",
+        "gateway.stream.max-accounts-per-message", "3", "gateway.stream.max-accounts", "4"));
+    node = new Node(config).start().await();
+    jwt = JwtSettings.from(config.current());
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (vertx != null) {
+      vertx.close().await();
+    }
+    if (node != null) {
+      node.stop().join();
+    }
+  }
+
+  /** A loopback address of its own, so a test's requests fill a bucket no other test touches. */
+  private static String newAddress() {
+    return "127.0.0." + NEXT_ADDRESS.incrementAndGet();
+  }
+
+  private static WebClient from(String address) {
+    return WebClient.create(vertx, new WebClientOptions().setLocalAddress(address));
+  }
+
+  private static String token(String sub) {
+    return TokenIssuer.issue(jwt, sub, Set.of(Role.USER), Duration.ofMinutes(10), Instant.now());
+  }
+
+  private static String account(WebClient web, String token) {
+    HttpResponse<Buffer> r = web.post(port, "127.0.0.1", "/v1/accounts").bearerTokenAuthentication(token)
+        .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"ledger\":1,\"code\":1}")).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
+    return r.bodyAsJsonObject().getString("id");
+  }
+
+  private static int get(WebClient web, String path, UnaryOperator<HttpRequest<Buffer>> credentials) {
+    HttpResponse<Buffer> r = credentials.apply(web.get(port, "127.0.0.1", path)).send().await();
+    if (r.statusCode() == 429) {
+      assertThat(r.getHeader("Retry-After")).isNotNull();
+      assertThat(r.bodyAsJsonObject().getJsonArray("violated-policies")).containsExactly("unauthenticated");
+    }
+    return r.statusCode();
+  }
+
+  private static UnaryOperator<HttpRequest<Buffer>> header(String value) {
+    return r -> r.putHeader("Authorization", value);
+  }
+
+  @Test
+  void garbageTokensMalformedHeadersAndBadCookiesAreChargedToTheAddress() {
+    WebClient web = from(newAddress());
+    String valid = token("valid-user");
+    String own = account(web, valid);
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < CAPACITY + 2; i++) {
+      statuses.add(get(web, "/v1/accounts/" + own, header("Bearer garbage-" + i)));
+    }
+    assertThat(statuses).containsExactly(401, 401, 401, 429, 429);
+    // Every other way of presenting no valid token takes from the same, now empty, bucket.
+    assertThat(get(web, "/v1/accounts/" + own, header("Basic dXNlcjpwYXNz"))).isEqualTo(429);
+    assertThat(get(web, "/v1/accounts/" + own, r -> r.putHeader("Cookie", "ll_token=garbage"))).isEqualTo(429);
+    assertThat(get(web, "/v1/accounts/" + own, r -> r)).isEqualTo(429);
+    assertThat(get(web, "/openapi.json", header("Bearer garbage"))).isEqualTo(429);
+    // A valid token is limited by its subject only: the address's empty bucket does not touch it.
+    for (int i = 0; i < 10; i++) {
+      assertThat(get(web, "/v1/accounts/" + own, header("Bearer " + valid))).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aWellFormedTokenThatFailsVerificationIsCharged() throws Exception {
+    WebClient web = from(newAddress());
+    long now = Instant.now().getEpochSecond();
+    JsonObject claims = new JsonObject().put("iss", jwt.issuer()).put("aud", jwt.audience()).put("sub", "forger")
+        .put("roles", List.of("user")).put("jti", "j-1").put("iat", now).put("exp", now + 600);
+    String foreign = JwtSigner.sign("RS256", null, claims, TestKeys.rsa().getPrivate());
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < CAPACITY + 1; i++) {
+      statuses.add(get(web, "/v1/accounts/1", header("Bearer " + foreign)));
+    }
+    assertThat(statuses).containsExactly(401, 401, 401, 429);
+  }
+
+  @Test
+  void aRevokedTokenIsCharged() {
+    WebClient web = from(newAddress());
+    String revoked = token("revoked-user");
+    String own = account(web, revoked);
+    HttpResponse<Buffer> r = web.post(port, "127.0.0.1", "/v1/auth/revoke").bearerTokenAuthentication(revoked)
+        .send().await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < CAPACITY + 1; i++) {
+      statuses.add(get(web, "/v1/accounts/" + own, header("Bearer " + revoked)));
+    }
+    assertThat(statuses).containsExactly(401, 401, 401, 429);
+  }
+
+  private static Future<WebSocket> handshake(WebSocketClient ws, String query) {
+    return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+        .setURI("/v1/stream" + (query == null ? "" : "?" + query)).setAllowOriginHeader(false));
+  }
+
+  private static int rejection(Future<WebSocket> f) {
+    Throwable err = f.transform(ar -> Future.succeededFuture(ar.cause())).await();
+    assertThat(err).as("handshake refused").isInstanceOf(UpgradeRejectedException.class);
+    return ((UpgradeRejectedException) err).getStatus();
+  }
+
+  @Test
+  void webSocketHandshakesWithoutAValidTokenAreCharged() {
+    String address = newAddress();
+    WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address));
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < CAPACITY + 1; i++) {
+      statuses.add(rejection(handshake(ws, "access_token=garbage-" + i)));
+    }
+    assertThat(statuses).containsExactly(401, 401, 401, 429);
+    assertThat(rejection(handshake(ws, null))).isEqualTo(429);
+    // A valid token still connects from the same address.
+    WebSocket open = handshake(ws, "access_token=" + token("streamer")).await();
+    open.close().await();
+  }
+
+  // ---- stream caps (gateway.stream.max-accounts-per-message 3, max-accounts 4) ----
+
+  @Test
+  void subscribeMessagesAndConnectionsAreCappedWithAClearError() throws Exception {
+    String address = newAddress();
+    WebClient web = from(address);
+    String t = token("capped");
+    List<String> own = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      own.add(account(web, t));
+    }
+    WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address));
+    WebSocket socket = handshake(ws, "access_token=" + t).await();
+    LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    socket.textMessageHandler(m -> frames.add(new JsonObject(m)));
+    try {
+      socket.writeTextMessage(subscribe(own.subList(0, 4))).await();
+      JsonObject tooMany = next(frames);
+      assertThat(tooMany.getString("type")).isEqualTo("error");
+      assertThat(tooMany.getString("code")).isEqualTo("too_many");
+      assertThat(tooMany.getString("message")).contains("at most 3 account ids per message");
+
+      socket.writeTextMessage(subscribe(own.subList(0, 3))).await();
+      JsonObject subscribed = next(frames);
+      assertThat(subscribed.getString("type")).isEqualTo("subscribed");
+      assertThat(subscribed.getJsonArray("accounts")).containsExactlyElementsOf(own.subList(0, 3));
+
+      // 3 subscribed + 2 new > 4: refused whole, nothing subscribed.
+      socket.writeTextMessage(subscribe(own.subList(3, 5))).await();
+      JsonObject full = next(frames);
+      assertThat(full.getString("code")).isEqualTo("too_many");
+      assertThat(full.getString("message")).contains("at most 4 accounts per stream");
+
+      // Ids already subscribed do not count again; one new id still fits.
+      socket.writeTextMessage(subscribe(List.of(own.get(0), own.get(3)))).await();
+      JsonObject fits = next(frames);
+      assertThat(fits.getString("type")).isEqualTo("subscribed");
+      assertThat(fits.getJsonArray("accounts")).containsExactly(own.get(0), own.get(3));
+    } finally {
+      socket.close().await();
+    }
+  }
+
+  private static String subscribe(List<String> ids) {
+    return new JsonObject().put("type", "subscribe").put("accounts", new JsonArray(new ArrayList<>(ids))).encode();
+  }
+
+  private static JsonObject next(LinkedBlockingQueue<JsonObject> frames) throws InterruptedException {
+    JsonObject f = frames.poll(30, TimeUnit.SECONDS);
+    assertThat(f).as("a frame within 30 s").isNotNull();
+    return f;
+  }
+}

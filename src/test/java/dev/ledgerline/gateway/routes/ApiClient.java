@@ -1,0 +1,142 @@
+package dev.ledgerline.gateway.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Validator;
+import java.util.Map;
+
+/**
+ * A test client for the gateway that checks every answer against the node's own {@code /openapi.json}: the status
+ * must be documented for the route and the body must match the documented schema.
+ */
+final class ApiClient {
+  private final WebClient web;
+  private final int port;
+  private JsonObject openapi;
+
+  ApiClient(Vertx vertx, int port) {
+    this.web = WebClient.create(vertx);
+    this.port = port;
+  }
+
+  /** One answer: status, headers and body. */
+  record Answer(int status, io.vertx.core.MultiMap headers, Buffer raw) {
+    JsonObject json() {
+      return new JsonObject(raw);
+    }
+
+    String header(String name) {
+      return headers.get(name);
+    }
+  }
+
+  Answer get(String path, String token) {
+    return send(HttpMethod.GET, path, token, null, null, "application/json");
+  }
+
+  Answer post(String path, String token, String key, String body) {
+    return send(HttpMethod.POST, path, token, key, body, "application/json");
+  }
+
+  /** Sends without waiting (for concurrent requests); check the answer with {@link #conforms}. */
+  io.vertx.core.Future<Answer> postAsync(String path, String token, String key, String body) {
+    return web.request(HttpMethod.POST, port, "127.0.0.1", path).putHeader("Authorization", "Bearer " + token)
+        .putHeader("Idempotency-Key", key).putHeader("Content-Type", "application/json")
+        .sendBuffer(Buffer.buffer(body))
+        .map(r -> new Answer(r.statusCode(), r.headers(), r.body() == null ? Buffer.buffer() : r.body()));
+  }
+
+  Answer send(HttpMethod method, String path, String token, String key, String body, String contentType) {
+    HttpRequest<Buffer> req = web.request(method, port, "127.0.0.1", path);
+    if (token != null) {
+      req.putHeader("Authorization", "Bearer " + token);
+    }
+    if (key != null) {
+      req.putHeader("Idempotency-Key", key);
+    }
+    HttpResponse<Buffer> r;
+    if (body != null) {
+      req.putHeader("Content-Type", contentType);
+      r = req.sendBuffer(Buffer.buffer(body)).await();
+    } else {
+      r = req.send().await();
+    }
+    Answer a = new Answer(r.statusCode(), r.headers(), r.body() == null ? Buffer.buffer() : r.body());
+    conforms(method, path, a);
+    return a;
+  }
+
+  /** Asserts that the answer is one /openapi.json documents for this route. */
+  void conforms(HttpMethod method, String path, Answer a) {
+    JsonObject doc = openapi();
+    JsonObject op = doc.getJsonObject("paths").getJsonObject(template(path))
+        .getJsonObject(method.name().toLowerCase());
+    assertThat(op).as("operation %s %s", method, path).isNotNull();
+    JsonObject response = op.getJsonObject("responses").getJsonObject(String.valueOf(a.status()));
+    assertThat(response).as("status %d of %s %s is documented", a.status(), method, path).isNotNull();
+    if (response.containsKey("$ref")) {
+      String name = response.getString("$ref").substring("#/components/responses/".length());
+      response = doc.getJsonObject("components").getJsonObject("responses").getJsonObject(name);
+    }
+    String contentType = a.header("Content-Type");
+    JsonObject content = response.getJsonObject("content");
+    assertThat(content.getJsonObject(contentType)).as("content type %s of %d", contentType, a.status()).isNotNull();
+    JsonObject schema = content.getJsonObject(contentType).getJsonObject("schema");
+    // The components become $defs of one standalone JSON Schema (2020-12, the dialect of OpenAPI 3.1).
+    String defs = doc.getJsonObject("components").getJsonObject("schemas").encode()
+        .replace("#/components/schemas/", "#/$defs/");
+    JsonObject root = new JsonObject(schema.encode().replace("#/components/schemas/", "#/$defs/"))
+        .put("$defs", new JsonObject(defs));
+    OutputUnit out = Validator.create(JsonSchema.of(root),
+        new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("https://ledgerline.test/"))
+        .validate(a.json());
+    assertThat(out.getValid()).as("%s %s -> %d body %s: %s", method, path, a.status(), a.raw(),
+        out.getErrors()).isTrue();
+  }
+
+  private JsonObject openapi() {
+    if (openapi == null) {
+      HttpResponse<Buffer> r = web.get(port, "127.0.0.1", "/openapi.json").send().await();
+      assertThat(r.statusCode()).isEqualTo(200);
+      openapi = r.bodyAsJsonObject();
+      assertThat(openapi.getString("openapi")).startsWith("3.1");
+    }
+    return openapi;
+  }
+
+  private static final Map<String, String> TEMPLATES = Map.of(
+      "^/v1/accounts/[^/?]+/transfers(\\?.*)?$", "/v1/accounts/{id}/transfers",
+      "^/v1/accounts/[^/?]+/balances(\\?.*)?$", "/v1/accounts/{id}/balances",
+      "^/v1/accounts(\\?.*)?$", "/v1/accounts",
+      "^/v1/transfers/batch$", "/v1/transfers/batch",
+      "^/v1/transfers$", "/v1/transfers",
+      "^/v1/admin/users(\\?.*)?$", "/v1/admin/users",
+      "^/v1/admin/users/[^/?]+/events$", "/v1/admin/users/{id}/events",
+      "^/v1/admin/users/[^/?]+$", "/v1/admin/users/{id}");
+
+  static String template(String path) {
+    for (var e : TEMPLATES.entrySet()) {
+      if (path.matches(e.getKey())) {
+        return e.getValue();
+      }
+    }
+    if (path.matches("^/v1/accounts/[^/?]+$")) {
+      return "/v1/accounts/{id}";
+    }
+    if (path.matches("^/v1/transfers/[^/?]+$")) {
+      return "/v1/transfers/{id}";
+    }
+    throw new AssertionError("no route template for " + path);
+  }
+}
