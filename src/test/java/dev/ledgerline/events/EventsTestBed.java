@@ -3,44 +3,49 @@ package dev.ledgerline.events;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
-import java.util.Map;
 
 /**
- * One ledger node per test JVM for the events tests: its embedded PostgreSQL (migrated, with the outbox and event
- * store tables) and its embedded ledger are the real parts the tests run against. Each test starts from empty event
- * tables.
+ * The real parts the events tests run against: a ledger node (from {@link NodeExtension}, one per test class) with its
+ * embedded PostgreSQL, migrated with the outbox and event store tables, and its embedded ledger.
  */
 final class EventsTestBed {
-  private static Node node;
+  private final NodeExtension extension;
 
-  private EventsTestBed() {}
-
-  static synchronized Node node() {
-    if (node == null) {
-      node = TestNodes.start(Map.of("node.roles", "ledger"));
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> node.stop().join()));
-    }
-    return node;
+  private EventsTestBed(NodeExtension extension) {
+    this.extension = extension;
   }
 
-  static Vertx vertx() {
+  /** The extension a test class registers on a static field. */
+  static NodeExtension ledgerNode() {
+    return NodeExtension.node().roles("ledger").build();
+  }
+
+  static EventsTestBed of(NodeExtension extension) {
+    return new EventsTestBed(extension);
+  }
+
+  Node node() {
+    return extension.get();
+  }
+
+  Vertx vertx() {
     return node().vertx();
   }
 
-  static Pool pool() {
+  Pool pool() {
     return node().services().pool();
   }
 
-  static PgConnectOptions connectOptions() {
+  PgConnectOptions connectOptions() {
     return node().services().postgresUrl().orElseThrow().connectOptions();
   }
 
-  static LedgerClient ledger() {
+  LedgerClient ledger() {
     return new LedgerClient(vertx(), Duration.ofSeconds(30));
   }
 
@@ -51,7 +56,7 @@ final class EventsTestBed {
   }
 
   /** Empty outbox, cursors, parked and processed events. */
-  static void clearOutbox() {
+  void clearOutbox() {
     pool().query("TRUNCATE events_outbox, events_aggregates, events_consumers, events_dead, events_processed")
         .execute().await();
   }

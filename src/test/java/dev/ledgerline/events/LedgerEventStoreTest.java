@@ -7,6 +7,7 @@ import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.testing.NodeExtension;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -16,9 +17,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The ledger event store against the real embedded ledger and PostgreSQL, and verify-events' cross-check. */
 class LedgerEventStoreTest {
+  @RegisterExtension
+  static final NodeExtension LEDGER_NODE = EventsTestBed.ledgerNode();
+
   private static final EventTypes TYPES = EventTypes.of(Map.of("account.opened", 7, "account.renamed", 8));
   private static final int LEDGER = 2_000_000_000;
   private static final AtomicLong NEXT_AGGREGATE = new AtomicLong(System.nanoTime());
@@ -30,8 +35,9 @@ class LedgerEventStoreTest {
 
   @BeforeEach
   void setUp() {
-    pool = EventsTestBed.pool();
-    ledger = EventsTestBed.ledger();
+    EventsTestBed bed = EventsTestBed.of(LEDGER_NODE);
+    pool = bed.pool();
+    ledger = bed.ledger();
     store = new LedgerEventStore(ledger, pool, TYPES, LEDGER, 4096);
     verifier = new EventStoreVerifier(ledger, pool, TYPES, LEDGER);
   }

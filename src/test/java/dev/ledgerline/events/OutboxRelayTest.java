@@ -3,6 +3,7 @@ package dev.ledgerline.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -25,21 +26,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The outbox and its relay against a real PostgreSQL: atomicity, at-least-once, order, parking, redelivery. */
 class OutboxRelayTest {
+  @RegisterExtension
+  static final NodeExtension LEDGER_NODE = EventsTestBed.ledgerNode();
+
   private static final Duration PATIENCE = Duration.ofSeconds(30);
   private static final EventTypes TYPES = EventTypes.of(Map.of("test.happened", 1, "test.other", 2));
   private static final String TYPE = "test.happened";
 
   private final EventPublisher publisher = new EventPublisher(TYPES, 1024);
   private final List<OutboxRelay> relays = new ArrayList<>();
+  private final EventsTestBed bed = EventsTestBed.of(LEDGER_NODE);
   private Pool pool;
 
   @BeforeEach
   void clean() {
-    pool = EventsTestBed.pool();
-    EventsTestBed.clearOutbox();
+    pool = bed.pool();
+    bed.clearOutbox();
   }
 
   @AfterEach
@@ -48,7 +54,7 @@ class OutboxRelayTest {
   }
 
   private OutboxRelay relay(Vertx vertx, int maxAttempts, EventConsumer... consumers) {
-    OutboxRelay relay = new OutboxRelay(vertx, pool, EventsTestBed.connectOptions(),
+    OutboxRelay relay = new OutboxRelay(vertx, pool, bed.connectOptions(),
         EventsTestBed.settings(maxAttempts), List.of(consumers));
     relays.add(relay);
     relay.start().await();
@@ -87,10 +93,10 @@ class OutboxRelayTest {
   @Test
   void aCommitPublishesAndARollbackPublishesNothing() throws Exception {
     List<JsonObject> subscribed = new CopyOnWriteArrayList<>();
-    EventsTestBed.vertx().eventBus().<JsonObject>consumer(EventTypes.address(TYPE), m -> subscribed.add(m.body()))
+    bed.vertx().eventBus().<JsonObject>consumer(EventTypes.address(TYPE), m -> subscribed.add(m.body()))
         .completion().await();
     Recording consumer = new Recording("atomicity");
-    OutboxRelay relay = relay(EventsTestBed.vertx(), 3, consumer);
+    OutboxRelay relay = relay(bed.vertx(), 3, consumer);
 
     Event first = publishCommitted("order-1", new JsonObject().put("n", 1));
     Future<Void> rolledBack = pool.withTransaction(tx -> publisher.publish(tx,
@@ -116,7 +122,7 @@ class OutboxRelayTest {
   @Test
   void metadataIsKeptAndEventIdsAreVersion7() throws Exception {
     Recording consumer = new Recording("metadata");
-    relay(EventsTestBed.vertx(), 3, consumer);
+    relay(bed.vertx(), 3, consumer);
     NewEvent draft = NewEvent.of(TYPE, "order-9", "payments", new JsonObject().put("amount", "12"))
         .causedBy("request-77", "command-5");
     pool.withTransaction(tx -> publisher.publish(tx, draft)).await();
@@ -173,7 +179,7 @@ class OutboxRelayTest {
     Event event = publishCommitted("order-2", new JsonObject().put("n", 1));
     Poll.until(PATIENCE, "first relay died after the delivery", () -> killed.get() && consumer.deliveries.size() == 1);
 
-    OutboxRelay second = relay(EventsTestBed.vertx(), 3, consumer);
+    OutboxRelay second = relay(bed.vertx(), 3, consumer);
     Poll.until(PATIENCE, "delivered again by the next relay", () -> consumer.deliveries.size() == 2);
     Poll.until(PATIENCE, "cursor moved", () -> second.lag().await().stream().allMatch(l -> l.events() == 0));
     assertThat(consumer.deliveries).extracting(Event::id).containsExactly(event.id(), event.id());
@@ -195,11 +201,11 @@ class OutboxRelayTest {
         return super.handle(event);
       }
     };
-    EventsTestBed.vertx().eventBus().<JsonObject>consumer(EventTypes.address(TYPE), m ->
+    bed.vertx().eventBus().<JsonObject>consumer(EventTypes.address(TYPE), m ->
         subscribed.computeIfAbsent(m.body().getString("aggregateId"),
             k -> Collections.synchronizedList(new ArrayList<>())).add(m.body().getLong("sequence")))
         .completion().await();
-    relay(EventsTestBed.vertx(), 3, consumer);
+    relay(bed.vertx(), 3, consumer);
 
     List<Future<?>> all = new ArrayList<>();
     for (int p = 0; p < publishers; p++) {
@@ -249,7 +255,7 @@ class OutboxRelayTest {
         return super.handle(event);
       }
     };
-    OutboxRelay relay = relay(EventsTestBed.vertx(), 3, consumer);
+    OutboxRelay relay = relay(bed.vertx(), 3, consumer);
     Event poison = publishCommitted("acct-1", new JsonObject().put("poison", true));
     Event behind = publishCommitted("acct-1", new JsonObject().put("n", 2));
     Event other = publishCommitted("acct-2", new JsonObject().put("n", 1));
@@ -291,8 +297,8 @@ class OutboxRelayTest {
   @Test
   void onlyOneRelayIsActiveAndAStandbyTakesOverWhenItStops() throws Exception {
     Recording consumer = new Recording("leader");
-    OutboxRelay first = relay(EventsTestBed.vertx(), 3, consumer);
-    OutboxRelay second = relay(EventsTestBed.vertx(), 3, consumer);
+    OutboxRelay first = relay(bed.vertx(), 3, consumer);
+    OutboxRelay second = relay(bed.vertx(), 3, consumer);
     Poll.until(PATIENCE, "one active", () -> first.active() || second.active());
     assertThat(first.active() && second.active()).isFalse();
     OutboxRelay leader = first.active() ? first : second;
@@ -310,7 +316,7 @@ class OutboxRelayTest {
   @Test
   void lagCountsWhatIsCommittedButNotDelivered() throws Exception {
     Recording consumer = new Recording("lag");
-    OutboxRelay relay = new OutboxRelay(EventsTestBed.vertx(), pool, EventsTestBed.connectOptions(),
+    OutboxRelay relay = new OutboxRelay(bed.vertx(), pool, bed.connectOptions(),
         EventsTestBed.settings(3), List.of(consumer));
     relays.add(relay);
     // Cursors exist once a relay has been active; before that, this relay's consumers have no row yet.
@@ -327,7 +333,7 @@ class OutboxRelayTest {
   @Test
   void aRelayWhoseConnectionIsCutComesBackAndResumesFromItsCursor() throws Exception {
     Recording consumer = new Recording("reconnect");
-    OutboxRelay relay = relay(EventsTestBed.vertx(), 3, consumer);
+    OutboxRelay relay = relay(bed.vertx(), 3, consumer);
     publishCommitted("r", new JsonObject().put("n", 1));
     Poll.until(PATIENCE, "first delivered", () -> consumer.handled.size() == 1);
 
@@ -347,7 +353,7 @@ class OutboxRelayTest {
 
   @Test
   void backoffDoublesUpToItsMaximum() {
-    OutboxRelay relay = new OutboxRelay(EventsTestBed.vertx(), pool, EventsTestBed.connectOptions(),
+    OutboxRelay relay = new OutboxRelay(bed.vertx(), pool, bed.connectOptions(),
         new dev.ledgerline.config.LedgerlineConfig.Events(1024, 10, Duration.ofHours(1), Duration.ofSeconds(1), 10,
             Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(1000), 1), List.of());
     assertThat(List.of(1, 2, 3, 4, 5, 40)).extracting(relay::backoff)
@@ -381,7 +387,7 @@ class OutboxRelayTest {
       betweenTx.rollback().await();
 
       Recording consumer = new Recording("older-xid");
-      relay(EventsTestBed.vertx(), 3, consumer);
+      relay(bed.vertx(), 3, consumer);
       Poll.until(PATIENCE, "both delivered", () -> consumer.handled.size() == 2);
       assertThat(consumer.handled).extracting(Event::sequence).containsExactly(1L, 2L);
     } finally {
