@@ -62,7 +62,10 @@ public final class OutboxRelay {
   private final Map<String, EventConsumer> consumers = new LinkedHashMap<>();
 
   private Context context;
+  /** The active relay's connection: it holds the lock, listens, and makes every write. */
   private PgConnection connection;
+  /** A standby's connection, kept to ask for the lock again without reconnecting each time. */
+  private PgConnection candidate;
   /** Grows with every activation: loops of an older one stop at their next step. */
   private long generation;
   private boolean stopped = true;
@@ -142,22 +145,25 @@ public final class OutboxRelay {
   private Future<Void> activate() {
     if (stopped || draining || connection != null) return Future.succeededFuture();
     long gen = ++generation;
-    return PgConnection.connect(vertx, connectOptions).compose(conn ->
+    return candidateConnection().compose(conn ->
         conn.preparedQuery("SELECT pg_try_advisory_lock($1)").execute(Tuple.of(LOCK_KEY)).compose(rows -> {
-          if (stopped || gen != generation || !rows.iterator().next().getBoolean(0)) {
+          if (stopped || gen != generation) {
+            candidate = null;
             return conn.close().map(false);
           }
+          if (!rows.iterator().next().getBoolean(0)) return Future.succeededFuture(false);
+          candidate = null;
           connection = conn;
-          conn.closeHandler(x -> context.runOnContext(y -> {
-            if (connection == conn) lost("connection closed");
-          }));
           conn.notificationHandler(n -> context.runOnContext(y -> wakeAll()));
           // The relay's own writes (cursors, parked events) need no fsync each: losing the last ones in a crash only
           // means delivering those events again, and WAL order keeps a parked event and the cursor past it together.
           return conn.query("SET synchronous_commit TO off").execute()
               .compose(r -> conn.query("LISTEN " + CHANNEL).execute())
               .compose(r -> loadLoops(conn, gen)).map(true);
-        }).recover(err -> conn.close().transform(x -> Future.failedFuture(err))))
+        }).recover(err -> {
+          if (candidate == conn) candidate = null;
+          return conn.close().transform(x -> Future.failedFuture(err));
+        }))
         .onSuccess(activeNow -> {
           if (activeNow) {
             LOG.info("event relay active: {} consumers", consumers.size());
@@ -177,6 +183,18 @@ public final class OutboxRelay {
         .mapEmpty();
   }
 
+  private Future<PgConnection> candidateConnection() {
+    if (candidate != null) return Future.succeededFuture(candidate);
+    return PgConnection.connect(vertx, connectOptions).map(conn -> {
+      candidate = conn;
+      conn.closeHandler(x -> context.runOnContext(y -> {
+        if (candidate == conn) candidate = null;
+        if (connection == conn) lost("connection closed");
+      }));
+      return conn;
+    });
+  }
+
   private void retryLater() {
     if (stopped || draining) return;
     vertx.cancelTimer(retryTimer);
@@ -193,7 +211,10 @@ public final class OutboxRelay {
     loops.clear();
     PgConnection conn = connection;
     connection = null;
-    return conn == null ? Future.succeededFuture() : conn.close().otherwiseEmpty();
+    PgConnection standby = stopped ? candidate : null;
+    if (standby != null) candidate = null;
+    Future<Void> closed = conn == null ? Future.succeededFuture() : conn.close().otherwiseEmpty();
+    return standby == null ? closed : closed.compose(v -> standby.close().otherwiseEmpty());
   }
 
   private Future<Void> loadLoops(PgConnection conn, long gen) {
