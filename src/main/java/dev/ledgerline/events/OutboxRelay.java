@@ -114,8 +114,8 @@ public final class OutboxRelay {
 
   /**
    * Stops: lets the batches in delivery finish and record their cursors (for at most {@code events.delivery-timeout};
-   * a failing event waiting for its next attempt is not waited for), then gives up the lock. Whatever was not
-   * recorded is delivered again by the next active relay.
+   * a batch whose event fails again stops there), then gives up the lock. Whatever was not recorded is delivered
+   * again by the next active relay.
    */
   public Future<Void> stop() {
     Promise<Void> done = Promise.promise();
