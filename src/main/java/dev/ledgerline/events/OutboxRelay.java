@@ -400,10 +400,10 @@ public final class OutboxRelay {
   }
 
   /** Marks rows every consumer has passed as delivered, then deletes those delivered longer than the retention. */
-  private void purge() {
-    if (connection == null || loops.isEmpty()) return;
+  Future<Void> purge() {
+    if (connection == null || loops.isEmpty()) return Future.succeededFuture();
     PgConnection conn = connection;
-    conn.preparedQuery("UPDATE events_outbox SET delivered_at = now() WHERE delivered_at IS NULL "
+    return conn.preparedQuery("UPDATE events_outbox SET delivered_at = now() WHERE delivered_at IS NULL "
             + "AND (order_xid, position) <= (SELECT cursor_xid, cursor_pos FROM events_consumers WHERE name = ANY($1) "
             + "ORDER BY cursor_xid, cursor_pos LIMIT 1)")
         .execute(Tuple.of((Object) consumers.keySet().toArray(new String[0])))
@@ -412,7 +412,8 @@ public final class OutboxRelay {
             .execute(Tuple.of(settings.retention().toMillis() / 1000.0)))
         .compose(r -> conn.preparedQuery("DELETE FROM events_processed WHERE processed_at < now() "
             + "- make_interval(secs => $1)").execute(Tuple.of(settings.retention().toMillis() / 1000.0)))
-        .onFailure(err -> LOG.debug("outbox purge failed: {}", err.getMessage()));
+        .onFailure(err -> LOG.debug("outbox purge failed: {}", err.getMessage()))
+        .mapEmpty();
   }
 
   /** How far each consumer is behind: for /health/ready. Any node can ask, active or not. */

@@ -396,4 +396,35 @@ class OutboxRelayTest {
       newer.close().await();
     }
   }
+  @Test
+  void deliveredRowsGoAfterTheRetentionOnlyOnceEveryConsumerHasPassedThem() throws Exception {
+    AtomicBoolean stuck = new AtomicBoolean(true);
+    Recording fast = new Recording("fast");
+    Recording slow = new Recording("slow") {
+      @Override
+      public Future<Void> handle(Event event) {
+        return stuck.get() ? Future.failedFuture("not yet") : super.handle(event);
+      }
+    };
+    OutboxRelay relay = new OutboxRelay(bed.vertx(), pool, bed.connectOptions(),
+        new dev.ledgerline.config.LedgerlineConfig.Events(1024, 1000, Duration.ZERO, Duration.ofMillis(100), 100,
+            Duration.ofSeconds(20), Duration.ofMillis(10), Duration.ofMillis(20), 1), List.of(fast, slow));
+    relays.add(relay);
+    relay.start().await();
+    publishCommitted("p", new JsonObject().put("n", 1));
+    publishCommitted("p", new JsonObject().put("n", 2));
+    Poll.until(PATIENCE, "the fast consumer has both", () -> fast.handled.size() == 2);
+
+    relay.purge().await();
+    assertThat(outboxRows()).as("kept for the consumer that has not passed them").isEqualTo(2);
+    stuck.set(false);
+    Poll.until(PATIENCE, "the slow consumer has both", () -> slow.handled.size() == 2);
+    Poll.until(PATIENCE, "its cursor recorded", () -> relay.lag().await().stream().allMatch(l -> l.events() == 0));
+    relay.purge().await();
+    assertThat(outboxRows()).isZero();
+  }
+
+  private long outboxRows() {
+    return pool.query("SELECT count(*) FROM events_outbox").execute().await().iterator().next().getLong(0);
+  }
 }
