@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         dev.ledgerline.cli.UsersCommand.class,
         dev.ledgerline.cli.ConformanceCommand.class,
         dev.ledgerline.cli.VerifyCommand.class,
+        dev.ledgerline.cli.VerifyEventsCommand.class,
         dev.ledgerline.cli.bench.BenchCommand.class,
         dev.ledgerline.cli.ChaosCommand.class})
 public final class Ledgerline implements Runnable {

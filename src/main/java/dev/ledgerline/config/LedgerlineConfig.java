@@ -125,6 +125,23 @@ public record LedgerlineConfig(
   public record Engine(Path dataDir, Duration snapshotInterval, boolean fsync, boolean unsafeNoFsync,
       boolean walArchive) {}
 
+  /** {@code events.*}: the outbox relay and the ledger event store. */
+  public record Events(int maxPayloadBytes, int maxAttempts, Duration retention, Duration pollInterval, int batchSize,
+      Duration deliveryTimeout, Duration backoffInitial, Duration backoffMax, int ledger) {
+    static Events from(JsonObject e) {
+      JsonObject b = e.getJsonObject("backoff");
+      return new Events(e.getInteger("max-payload-bytes"), e.getInteger("max-attempts"),
+          duration(e.getString("retention")), duration(e.getString("poll-interval")), e.getInteger("batch-size"),
+          duration(e.getString("delivery-timeout")), duration(b.getString("initial")), duration(b.getString("max")),
+          e.getInteger("ledger"));
+    }
+  }
+
+  /** {@code events.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Events events() {
+    return Events.from(json.getJsonObject("events"));
+  }
+
   /**
    * {@code auth.users.*} and {@code auth.roles.*}: loading the user behind each token. {@code autoProvision} is
    * {@code auto}, {@code true} or {@code false}; {@code roles} maps a role name to its permission names.

@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 
 /** {@code ledgerline bench ...}: benchmarks (never part of the test suite). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {LedgerBenchCommand.class, HttpBenchCommand.class, LedgerBusBenchCommand.class})
+    subcommands = {LedgerBenchCommand.class, HttpBenchCommand.class, LedgerBusBenchCommand.class,
+        EventsBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @Override
   public void run() {

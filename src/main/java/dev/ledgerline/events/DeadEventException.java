@@ -1,0 +1,19 @@
+package dev.ledgerline.events;
+
+/** A redelivery that cannot be done as asked: no such parked event, no such consumer, or an earlier one waits. */
+public final class DeadEventException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public enum Reason { NOT_FOUND, UNKNOWN_CONSUMER, EARLIER_EVENT_PARKED }
+
+  private final Reason reason;
+
+  public DeadEventException(Reason reason, String message) {
+    super(message);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}

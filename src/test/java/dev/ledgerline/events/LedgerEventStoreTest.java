@@ -1,0 +1,196 @@
+package dev.ledgerline.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.testing.NodeExtension;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The ledger event store against the real embedded ledger and PostgreSQL, and verify-events' cross-check. */
+class LedgerEventStoreTest {
+  @RegisterExtension
+  static final NodeExtension LEDGER_NODE = EventsTestBed.ledgerNode();
+
+  private static final EventTypes TYPES = EventTypes.of(Map.of("account.opened", 7, "account.renamed", 8));
+  private static final int LEDGER = 2_000_000_000;
+  private static final AtomicLong NEXT_AGGREGATE = new AtomicLong(System.nanoTime());
+
+  private Pool pool;
+  private LedgerClient ledger;
+  private LedgerEventStore store;
+  private EventStoreVerifier verifier;
+
+  @BeforeEach
+  void setUp() {
+    EventsTestBed bed = EventsTestBed.of(LEDGER_NODE);
+    pool = bed.pool();
+    ledger = bed.ledger();
+    store = new LedgerEventStore(ledger, pool, TYPES, LEDGER, 4096);
+    verifier = new EventStoreVerifier(ledger, pool, TYPES, LEDGER);
+  }
+
+  private static UInt128 aggregate() {
+    return UInt128.of(NEXT_AGGREGATE.incrementAndGet(), 0x5EED);
+  }
+
+  private static Throwable failure(Future<?> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anEventIsAZeroAmountTransferBetweenTwoAccountsWithTheLedgersTimestampAndARow() {
+    UInt128 agg = aggregate();
+    StoredEvent v1 = store.append(agg, 1, "account.opened", new JsonObject().put("at", "2020-01-01T00:00:00Z")).await();
+    StoredEvent v2 = store.append(agg, 2, "account.renamed", new JsonObject().put("name", "b")).await();
+
+    Transfer t = ledger.lookupTransfers(List.of(v1.transferId())).await().get(0);
+    assertThat(t.id()).isEqualTo(LedgerEventIds.transfer(LEDGER, agg, 1));
+    assertThat(t.amount()).isEqualTo(UInt128.ZERO);
+    assertThat(t.debitAccountId()).isEqualTo(LedgerEventIds.logAccount(LEDGER, agg));
+    assertThat(t.creditAccountId()).isEqualTo(LedgerEventIds.sinkAccount(LEDGER)).isNotEqualTo(t.debitAccountId());
+    assertThat(t.userData128()).isEqualTo(agg);
+    assertThat(t.userData64()).isEqualTo(7);
+    assertThat(t.userData32()).isEqualTo(1);
+    assertThat(t.code()).isEqualTo(7);
+    assertThat(t.ledger()).isEqualTo(LEDGER);
+    // The ledger's own clock, not the caller's time in the payload.
+    assertThat(v1.ledgerTimestamp()).isEqualTo(t.timestamp()).isGreaterThan(1_700_000_000_000_000_000L);
+    assertThat(v2.ledgerTimestamp()).isGreaterThan(v1.ledgerTimestamp());
+
+    List<Account> accounts = ledger.lookupAccounts(List.of(t.debitAccountId(), t.creditAccountId())).await();
+    assertThat(accounts).extracting(Account::code).containsOnly(LedgerEventStore.ACCOUNT_CODE);
+    assertThat(accounts).extracting(Account::ledger).containsOnly(LEDGER);
+
+    assertThat(store.getEvents(agg).await()).containsExactly(v1, v2);
+    assertThat(pool.query("SELECT count(*) FROM ledger_event_payloads").execute().await().iterator().next()
+        .getLong(0)).as("payloads are kept only until the row is written").isZero();
+  }
+
+  @Test
+  void aSecondWriterOfAVersionGetsATypedConflictAndAnIdenticalRetrySucceeds() throws Exception {
+    UInt128 agg = aggregate();
+    StoredEvent first = store.append(agg, 1, "account.opened", new JsonObject().put("name", "a")).await();
+
+    // After the first event is complete, the ledger's "exists" on the derived id is the conflict.
+    Throwable conflict = failure(store.append(agg, 1, "account.opened", new JsonObject().put("name", "z")));
+    assertThat(conflict).isInstanceOfSatisfying(EventVersionConflictException.class, e -> {
+      assertThat(e.aggregateId()).isEqualTo(agg);
+      assertThat(e.version()).isEqualTo(1);
+    });
+    assertThat(failure(store.append(agg, 1, "account.renamed", new JsonObject().put("name", "a"))))
+        .isInstanceOf(EventVersionConflictException.class);
+    assertThat(store.append(agg, 1, "account.opened", new JsonObject().put("name", "a")).await()).isEqualTo(first);
+
+    // Racing writers of one version: exactly one wins, the others get the conflict, the winner's event is stored.
+    List<Future<StoredEvent>> racers = List.of(
+        store.append(agg, 2, "account.renamed", new JsonObject().put("name", "p")),
+        store.append(agg, 2, "account.renamed", new JsonObject().put("name", "q")),
+        new LedgerEventStore(ledger, pool, TYPES, LEDGER, 4096)
+            .append(agg, 2, "account.renamed", new JsonObject().put("name", "r")));
+    int won = 0;
+    for (Future<StoredEvent> r : racers) {
+      Throwable t = failure(r);
+      if (t == null) {
+        won++;
+      } else {
+        assertThat(t).isInstanceOf(EventVersionConflictException.class);
+      }
+    }
+    assertThat(won).isEqualTo(1);
+    List<StoredEvent> events = store.getEvents(agg).await();
+    assertThat(events).extracting(StoredEvent::version).containsExactly(1L, 2L);
+    assertThat(pool.query("SELECT count(*) FROM ledger_event_payloads").execute().await().iterator().next()
+        .getLong(0)).isZero();
+  }
+
+  @Test
+  void badEventsAreRefusedBeforeAnythingIsWritten() throws Exception {
+    UInt128 agg = aggregate();
+    assertThat(failure(store.append(agg, 1, "account.closed", new JsonObject())))
+        .isInstanceOfSatisfying(EventRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(EventRejectedException.Reason.UNKNOWN_TYPE));
+    assertThat(failure(store.append(agg, 1, "account.opened", new JsonObject().put("x", "y".repeat(5000)))))
+        .isInstanceOfSatisfying(EventRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(EventRejectedException.Reason.PAYLOAD_TOO_LARGE));
+    assertThat(failure(store.append(agg, 0, "account.opened", new JsonObject())))
+        .isInstanceOf(EventRejectedException.class);
+    assertThat(failure(store.append(agg, LedgerEventStore.MAX_VERSION + 1, "account.opened", new JsonObject())))
+        .isInstanceOf(EventRejectedException.class);
+    assertThat(ledger.lookupTransfers(List.of(LedgerEventIds.transfer(LEDGER, agg, 1))).await()).isEmpty();
+    assertThat(ledger.lookupAccounts(List.of(LedgerEventIds.logAccount(LEDGER, agg))).await()).isEmpty();
+  }
+
+  @Test
+  void aRowLostAfterItsTransferCommittedIsFoundAndRebuiltByVerifyEvents() throws Exception {
+    assertThat(verifier.verify(false).await().violations()).isEmpty();
+    UInt128 agg = aggregate();
+    StoredEvent v1 = store.append(agg, 1, "account.opened", new JsonObject().put("name", "a")).await();
+    // The writer gets as far as the ledger, then its row is lost: PostgreSQL refuses the row for this aggregate.
+    pool.query("CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + "IF NEW.aggregate_id = " + agg + " THEN RAISE EXCEPTION 'row lost'; END IF; RETURN NEW; END $$").execute()
+        .await();
+    pool.query("CREATE TRIGGER refuse_row BEFORE INSERT ON ledger_events FOR EACH ROW EXECUTE FUNCTION refuse_row()")
+        .execute().await();
+    try {
+      assertThat(failure(store.append(agg, 2, "account.renamed", new JsonObject().put("name", "b"))))
+          .hasMessageContaining("row lost");
+    } finally {
+      pool.query("DROP TRIGGER refuse_row ON ledger_events").execute().await();
+      pool.query("DROP FUNCTION refuse_row()").execute().await();
+    }
+    assertThat(store.getEvents(agg).await()).containsExactly(v1);
+
+    EventStoreVerifier.Report found = verifier.verify(false).await();
+    assertThat(found.violations()).singleElement().asString()
+        .contains("transfer " + LedgerEventIds.transfer(LEDGER, agg, 2)).contains("no ledger_events row");
+    EventStoreVerifier.Report repaired = verifier.verify(true).await();
+    assertThat(repaired.repaired()).isEqualTo(1);
+    assertThat(repaired.clean()).isTrue();
+
+    List<StoredEvent> events = store.getEvents(agg).await();
+    assertThat(events).extracting(StoredEvent::version).containsExactly(1L, 2L);
+    Transfer t2 = ledger.lookupTransfers(List.of(LedgerEventIds.transfer(LEDGER, agg, 2))).await().get(0);
+    assertThat(events.get(1)).isEqualTo(new StoredEvent(agg, 2, "account.renamed", new JsonObject().put("name", "b"),
+        t2.timestamp(), t2.id()));
+    assertThat(verifier.verify(false).await().clean()).isTrue();
+  }
+
+  @Test
+  void aDeletedRowAndATamperedRowAreFound() throws Exception {
+    UInt128 agg = aggregate();
+    store.append(agg, 1, "account.opened", new JsonObject().put("name", "a")).await();
+    store.append(agg, 2, "account.renamed", new JsonObject().put("name", "b")).await();
+    pool.query("UPDATE ledger_events SET ledger_timestamp = ledger_timestamp + 1 WHERE aggregate_id = " + agg
+        + " AND version = 1").execute().await();
+    pool.query("DELETE FROM ledger_events WHERE aggregate_id = " + agg + " AND version = 2").execute().await();
+    try {
+      EventStoreVerifier.Report report = verifier.verify(true).await();
+      assertThat(report.violations()).hasSize(2);
+      assertThat(report.violations()).anySatisfy(v -> assertThat(v).contains("row " + agg + " v1").contains("differs"));
+      // A row deleted after it was written has no payload left anywhere: found, and said to be beyond repair.
+      assertThat(report.violations()).anySatisfy(v -> assertThat(v)
+          .contains("transfer " + LedgerEventIds.transfer(LEDGER, agg, 2)).contains("no payload kept"));
+    } finally {
+      // Leave a consistent store for the other tests' verifier runs: rebuild the row from the ledger by hand.
+      Transfer t = ledger.lookupTransfers(List.of(LedgerEventIds.transfer(LEDGER, agg, 2))).await().get(0);
+      pool.query("UPDATE ledger_events SET ledger_timestamp = ledger_timestamp - 1 WHERE aggregate_id = " + agg
+          + " AND version = 1").execute().await();
+      pool.query("INSERT INTO ledger_events VALUES (" + agg + ", 2, 'account.renamed', '{\"name\":\"b\"}', "
+          + t.timestamp() + ", " + t.id() + ")").execute().await();
+    }
+    assertThat(verifier.verify(false).await().clean()).isTrue();
+  }
+}
