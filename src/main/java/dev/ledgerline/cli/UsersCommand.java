@@ -72,7 +72,8 @@ public final class UsersCommand implements Runnable {
       try {
         LedgerlineConfig cfg = node.load().current();
         pg = DataServices.startPostgres(vertx, postgres(cfg)).await();
-        UserStore store = new UserStore(pg.pool(), RolePermissions.from(cfg.users()));
+        UserStore store = new UserStore(pg.pool(), RolePermissions.from(cfg.users()),
+            dev.ledgerline.events.EventPublisher.create(cfg));
         JsonObject out = apply(store, "cli:" + System.getProperty("user.name", "unknown")).await();
         spec.commandLine().getOut().println(out.encodePrettily());
         spec.commandLine().getOut().flush();

@@ -19,7 +19,9 @@ public final class EventTypes {
   /** The house's types; the payments issue adds its own here, with new codes. */
   public static final EventTypes KNOWN = new EventTypes(Map.of(
       "transaction.created", 1,
-      "transaction.updated", 2));
+      "transaction.updated", 2,
+      "user.created", 3,
+      "user.updated", 4));
 
   private final Map<String, Integer> codes;
   private final Map<Integer, String> names;

@@ -142,7 +142,8 @@ public final class GatewayComponents {
       case "false" -> false;
       default -> authenticator.keys().isDevelopment();
     };
-    this.users = new UserDirectory(new UserStore(node.services().pool(), rolePermissions),
+    this.users = new UserDirectory(new UserStore(node.services().pool(), rolePermissions,
+        dev.ledgerline.events.EventPublisher.create(cfg)),
         new UserDirectory.Options(uc.cacheTtl(), uc.staleReadsFor(), autoProvision, uc.cacheSize()),
         com.github.benmanes.caffeine.cache.Ticker.systemTicker());
     if (uc.check()) {

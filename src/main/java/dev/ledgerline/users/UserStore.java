@@ -1,5 +1,8 @@
 package dev.ledgerline.users;
 
+import dev.ledgerline.events.EventPublisher;
+import dev.ledgerline.events.NewEvent;
+import dev.ledgerline.events.Uuid7;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -30,6 +33,8 @@ public final class UserStore {
   public static final String CHANNEL = "ledgerline_users";
   /** Who provisions a user on first sight. */
   public static final String AUTO_PROVISION_ACTOR = "auto-provision";
+  /** Aggregate id of a user's events in the outbox: {@code user:<id>}. */
+  public static final String AGGREGATE_PREFIX = "user:";
   /** Largest page of {@link #list}. */
   public static final int MAX_PAGE = 200;
   private static final long WRITE_LOCK = 0x4c4c_5553_4552_5300L; // "LLUSERS\0": only user writes take it
@@ -51,10 +56,21 @@ public final class UserStore {
 
   private final Pool pool;
   private final RolePermissions rolePermissions;
+  private final EventPublisher events;
 
+  /** A store whose changes are recorded in {@code user_events} only. */
   public UserStore(Pool pool, RolePermissions rolePermissions) {
+    this(pool, rolePermissions, null);
+  }
+
+  /**
+   * @param events also publishes each change ({@code user.created}, {@code user.updated}) to the outbox in the same
+   *     transaction, for the platform's subscribers; null: no outbox
+   */
+  public UserStore(Pool pool, RolePermissions rolePermissions, EventPublisher events) {
     this.pool = Objects.requireNonNull(pool);
     this.rolePermissions = Objects.requireNonNull(rolePermissions);
+    this.events = events;
   }
 
   public RolePermissions rolePermissions() {
@@ -234,12 +250,22 @@ public final class UserStore {
     return event(conn, user, "user.created", actor, reason, change).map(user);
   }
 
-  private static Future<Void> event(SqlConnection conn, User user, String type, String actor, String reason,
+  /**
+   * Records a change in the audit trail and, when there is an outbox, as an event with the same id for subscribers;
+   * then tells the nodes ({@code NOTIFY}). All in the caller's transaction.
+   */
+  private Future<Void> event(SqlConnection conn, User user, String type, String actor, String reason,
       JsonObject change) {
-    return conn.preparedQuery("INSERT INTO user_events (user_id, version, event_id, type, actor, reason, change) "
-            + "VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .execute(Tuple.of(user.id(), user.version(), UUID.randomUUID(), type, actor, reason, change))
-        .compose(v -> conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, user.id())))
+    UUID id = Uuid7.next();
+    Future<?> audit = conn.preparedQuery("INSERT INTO user_events (user_id, version, event_id, type, actor, reason, "
+            + "change) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .execute(Tuple.of(user.id(), user.version(), id, type, actor, reason, change));
+    if (events != null) {
+      audit = audit.compose(v -> events.publish(conn, new NewEvent(id, type, java.time.Instant.now(), id.toString(),
+          id.toString(), "users", AGGREGATE_PREFIX + user.id(), new JsonObject().put("user", user.toWire()).put("actor", actor)
+              .put("reason", reason).put("change", change))));
+    }
+    return audit.compose(v -> conn.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, user.id())))
         .mapEmpty();
   }
 
