@@ -6,20 +6,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ledgerline.gateway.auth.DevKeys;
 import dev.ledgerline.gateway.auth.NoVerificationKeysException;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.NodeExtension;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway role and its keys, on a real node. */
 class GatewayStartTest {
+  @RegisterExtension
+  final NodeExtension nodes = NodeExtension.nodes();
 
   @Test
   void gatewayNodeWithoutKeysRefusesToStart(@TempDir Path data) {
-    Node node = new Node(TestNodes.config(Map.of("node.roles", "gateway", "node.data-dir", data.toString(),
-        "auth.jwt.dev-keys", "false")));
-    assertThatThrownBy(() -> node.start().await()).isInstanceOf(NoVerificationKeysException.class);
+    assertThatThrownBy(() -> nodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString(),
+        "auth.jwt.dev-keys", "false"))).isInstanceOf(NoVerificationKeysException.class);
     assertThat(data.resolve("keys")).doesNotExist();
   }
 
@@ -28,7 +31,7 @@ class GatewayStartTest {
     java.io.StringWriter err = new java.io.StringWriter();
     int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
         "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "auth.jwt.dev-keys=false",
-        "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + TestNodes.freePort());
+        "--set", "gateway.port=" + FreePorts.next(), "--set", "management.port=" + FreePorts.next());
     assertThat(code).isEqualTo(dev.ledgerline.cli.RunCommand.EXIT_CONFIG);
     assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.public-keys");
   }
@@ -39,7 +42,7 @@ class GatewayStartTest {
     java.io.StringWriter err = new java.io.StringWriter();
     int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
         "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "gateway.host=0.0.0.0",
-        "--set", "gateway.port=" + TestNodes.freePort(), "--set", "management.port=" + TestNodes.freePort());
+        "--set", "gateway.port=" + FreePorts.next(), "--set", "management.port=" + FreePorts.next());
     assertThat(code).isEqualTo(dev.ledgerline.cli.RunCommand.EXIT_CONFIG);
     assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.dev-keys")
         .contains("gateway.host is not a loopback address");
@@ -48,14 +51,10 @@ class GatewayStartTest {
 
   @Test
   void gatewayNodeOnEmbeddedDefaultsStartsWithDevelopmentKeys(@TempDir Path data) {
-    Node node = TestNodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));
-    try {
-      assertThat(DevKeys.privateKeyFile(data)).exists();
-      // The node built one authenticator for all its gateway instances (one cache, one JWKS watcher).
-      assertThat(node.gateway()).isNotNull();
-      assertThat(node.gateway().authenticator()).isNotNull();
-    } finally {
-      node.stop().toCompletableFuture().join();
-    }
+    Node node = nodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString()));
+    assertThat(DevKeys.privateKeyFile(data)).exists();
+    // The node built one authenticator for all its gateway instances (one cache, one JWKS watcher).
+    assertThat(node.gateway()).isNotNull();
+    assertThat(node.gateway().authenticator()).isNotNull();
   }
 }
