@@ -3,11 +3,15 @@ package dev.ledgerline.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledgerline.Ledgerline;
+import dev.ledgerline.cli.RunCommand;
 import dev.ledgerline.gateway.auth.DevKeys;
 import dev.ledgerline.gateway.auth.NoVerificationKeysException;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.testing.FreePorts;
 import dev.ledgerline.testing.NodeExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,13 @@ class GatewayStartTest {
   @RegisterExtension
   final NodeExtension nodes = NodeExtension.nodes();
 
+  /** {@code ledgerline run} of a gateway on free ports with one more key: its exit code, its errors in {@code err}. */
+  private static int runGateway(Path data, StringWriter err, String set) {
+    return Ledgerline.commandLine().setErr(new PrintWriter(err)).execute("run", "--set", "node.roles=gateway",
+        "--set", "node.data-dir=" + data, "--set", set,
+        "--set", "gateway.port=" + FreePorts.next(), "--set", "management.port=" + FreePorts.next());
+  }
+
   @Test
   void gatewayNodeWithoutKeysRefusesToStart(@TempDir Path data) {
     assertThatThrownBy(() -> nodes.start(Map.of("node.roles", "gateway", "node.data-dir", data.toString(),
@@ -28,22 +39,18 @@ class GatewayStartTest {
 
   @Test
   void runExits2NamingTheKeyWhenTheGatewayHasNoKeys(@TempDir Path data) {
-    java.io.StringWriter err = new java.io.StringWriter();
-    int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
-        "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "auth.jwt.dev-keys=false",
-        "--set", "gateway.port=" + FreePorts.next(), "--set", "management.port=" + FreePorts.next());
-    assertThat(code).isEqualTo(dev.ledgerline.cli.RunCommand.EXIT_CONFIG);
+    StringWriter err = new StringWriter();
+    int code = runGateway(data, err, "auth.jwt.dev-keys=false");
+    assertThat(code).isEqualTo(RunCommand.EXIT_CONFIG);
     assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.public-keys");
   }
 
   /** The default dev-keys auto on a gateway other machines can reach, with no key: exit 2 before listening. */
   @Test
   void runExits2WhenAReachableGatewayHasOnlyDevelopmentKeys(@TempDir Path data) {
-    java.io.StringWriter err = new java.io.StringWriter();
-    int code = dev.ledgerline.Ledgerline.commandLine().setErr(new java.io.PrintWriter(err)).execute("run",
-        "--set", "node.roles=gateway", "--set", "node.data-dir=" + data, "--set", "gateway.host=0.0.0.0",
-        "--set", "gateway.port=" + FreePorts.next(), "--set", "management.port=" + FreePorts.next());
-    assertThat(code).isEqualTo(dev.ledgerline.cli.RunCommand.EXIT_CONFIG);
+    StringWriter err = new StringWriter();
+    int code = runGateway(data, err, "gateway.host=0.0.0.0");
+    assertThat(code).isEqualTo(RunCommand.EXIT_CONFIG);
     assertThat(err.toString().strip()).doesNotContain("\n").contains("auth.jwt.dev-keys")
         .contains("gateway.host is not a loopback address");
     assertThat(data.resolve("keys")).doesNotExist();

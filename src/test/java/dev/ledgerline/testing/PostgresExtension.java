@@ -6,11 +6,6 @@ import dev.ledgerline.infra.postgres.PostgresUrl;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import java.nio.file.Path;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An embedded PostgreSQL with the real migrations, and a Vert.x of its own that its pool runs on, for tests of the
@@ -18,37 +13,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();}. On a static field it
  * lives for the class, on an instance field for each test; its data directory goes with it.
  */
-public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
-    AfterEachCallback {
-  private boolean classScoped;
+public final class PostgresExtension extends Scoped {
   private Path root;
   private Vertx vertx;
   private DataServices services;
-
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    classScoped = true;
-    start();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    if (!classScoped) {
-      start();
-    }
-  }
-
-  @Override
-  public void afterEach(ExtensionContext context) {
-    if (!classScoped) {
-      stop();
-    }
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    stop();
-  }
 
   /** The Vert.x the pool runs on; tests may build their clients and stores on it too. */
   public Vertx vertx() {
@@ -70,13 +38,15 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
     return this;
   }
 
-  private void start() {
+  @Override
+  protected void open() {
     root = TestData.newRoot("ledgerline-pg-test");
     vertx = Vertx.vertx();
     services = DataServices.startPostgres(vertx, PostgresSettings.embedded(root.resolve("pg"))).await();
   }
 
-  private void stop() {
+  @Override
+  protected void close() {
     try {
       if (services != null) {
         services.close().await();

@@ -2,7 +2,7 @@ package dev.ledgerline.users;
 
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.testing.TestData;
+import dev.ledgerline.testing.SharedPostgres;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -14,21 +14,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * table, a Vert.x of its own, a pool on it and a {@link UserStore} with the default role permissions.
  */
 final class UsersPostgres implements BeforeEachCallback, AfterEachCallback {
-  private static DataServices server;
-
   private Vertx vertx;
   private DataServices pg;
   private UserStore store;
 
-  private static synchronized DataServices server() {
-    if (server == null) {
-      Vertx own = Vertx.vertx();
-      server = DataServices.startPostgres(own,
-          PostgresSettings.embedded(TestData.tempRoot("ledgerline-users-pg").resolve("pg"))).await();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close()
-          .eventually(own::close).toCompletionStage().toCompletableFuture().join()));
-    }
-    return server;
+  private static DataServices server() {
+    return SharedPostgres.server("ledgerline-users-pg");
   }
 
   static String url() {
