@@ -5,7 +5,7 @@ import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.node.Codecs;
 import dev.ledgerline.roles.NodeContext;
-import dev.ledgerline.testing.TestData;
+import dev.ledgerline.testing.SharedPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 
@@ -15,19 +15,10 @@ import io.vertx.core.Vertx;
  * test's ledger is a new one.
  */
 final class LeasePostgres {
-  private static DataServices server;
-
   private LeasePostgres() {}
 
-  private static synchronized DataServices server() {
-    if (server == null) {
-      Vertx own = Vertx.vertx();
-      server = DataServices.startPostgres(own,
-          PostgresSettings.embedded(TestData.tempRoot("ledgerline-lease-pg").resolve("pg"))).await();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close()
-          .eventually(own::close).toCompletionStage().toCompletableFuture().join()));
-    }
-    return server;
+  private static DataServices server() {
+    return SharedPostgres.server("ledgerline-lease-pg");
   }
 
   /** The server's URL, for nodes started by configuration. */

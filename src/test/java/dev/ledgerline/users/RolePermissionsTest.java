@@ -53,7 +53,7 @@ class RolePermissionsTest {
   @org.junit.jupiter.api.Test
   void theConfiguredDefaultsAreTheBuiltInSets() {
     RolePermissions configured = RolePermissions.from(
-        dev.ledgerline.node.TestNodes.config(java.util.Map.of()).current().users());
+        dev.ledgerline.testing.NodeExtension.configWith(java.util.Map.of()).current().users());
     assertEquals(DEFAULTS.asMap(), configured.asMap());
   }
 

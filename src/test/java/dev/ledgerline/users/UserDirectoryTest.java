@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.testing.Poll;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The per-node cache against real PostgreSQL, on a hand-driven clock. "No round trip" is shown by closing the
@@ -26,25 +23,11 @@ class UserDirectoryTest {
   private static final Duration STALE = Duration.ofMinutes(5);
 
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-  private Vertx vertx;
-  private DataServices pg;
-  private UserStore store;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    pg = UsersPostgres.fresh(vertx);
-    store = new UserStore(pg.pool(), RolePermissions.defaults());
-  }
-
-  @AfterEach
-  void tearDown() {
-    pg.close().await();
-    vertx.close().await();
-  }
+  @RegisterExtension
+  final UsersPostgres db = new UsersPostgres();
 
   private UserDirectory directory(boolean autoProvision) {
-    return new UserDirectory(store, new UserDirectory.Options(TTL, STALE, autoProvision, 1000), nanos::get);
+    return new UserDirectory(db.store(), new UserDirectory.Options(TTL, STALE, autoProvision, 1000), nanos::get);
   }
 
   private void advance(Duration d) {
@@ -53,10 +36,10 @@ class UserDirectoryTest {
 
   @Test
   void aCachedUserNeedsNoDatabaseUntilItsTtlAndThenOnlyReadsMayUseIt() {
-    store.create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null).await();
+    db.store().create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null).await();
     UserDirectory dir = directory(false);
     assertEquals("alice", dir.activeUser("alice", Set.of(), true).await().id());
-    pg.close().await(); // from here on, PostgreSQL is unreachable for this directory
+    db.pg().close().await(); // from here on, PostgreSQL is unreachable for this directory
 
     advance(TTL.dividedBy(3));
     assertEquals("alice", dir.activeUser("alice", Set.of(), true).await().id(), "within the TTL, writes too");
@@ -71,16 +54,16 @@ class UserDirectoryTest {
 
   @Test
   void aSuspensionHeardFromAnotherNodeRefusesAtOnceAndTellsListeners() throws InterruptedException {
-    User alice = store.create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null)
+    User alice = db.store().create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null)
         .await();
     UserDirectory dir = directory(false);
     List<User> heard = new CopyOnWriteArrayList<>();
     dir.onChange(heard::add);
-    dir.listen(vertx);
+    dir.listen(db.vertx());
     dir.activeUser("alice", Set.of(), false).await();
 
-    User suspended = store.update("alice", UserChange.status(UserStatus.SUSPENDED, null), "root").await();
-    UserDirectory.publish(vertx, suspended);
+    User suspended = db.store().update("alice", UserChange.status(UserStatus.SUSPENDED, null), "root").await();
+    UserDirectory.publish(db.vertx(), suspended);
     Poll.until(Duration.ofSeconds(5), "the change to reach the directory", () -> !heard.isEmpty());
     UserRefusedException e = assertThrows(UserRefusedException.class,
         () -> dir.activeUser("alice", Set.of(), false).await());
@@ -97,8 +80,8 @@ class UserDirectoryTest {
     UserRefusedException e = assertThrows(UserRefusedException.class,
         () -> dir.activeUser("stranger", Set.of(Role.ADMIN), false).await());
     assertEquals(UserRefusedException.Reason.UNKNOWN, e.reason());
-    assertTrue(store.find("stranger").await().isEmpty(), "nothing was created");
-    pg.close().await();
+    assertTrue(db.store().find("stranger").await().isEmpty(), "nothing was created");
+    db.pg().close().await();
     assertEquals(UserRefusedException.Reason.UNKNOWN, assertThrows(UserRefusedException.class,
         () -> dir.activeUser("stranger", Set.of(), false).await()).reason(), "answered from the cache");
   }
@@ -108,16 +91,16 @@ class UserDirectoryTest {
     UserDirectory dir = directory(true);
     User u = dir.activeUser("newcomer", Set.of(Role.OPERATOR), false).await();
     assertEquals(Set.of(Role.OPERATOR), u.roles());
-    assertEquals(Set.of(Role.OPERATOR), store.find("newcomer").await().orElseThrow().roles());
-    assertEquals(1, store.events("newcomer").await().size());
+    assertEquals(Set.of(Role.OPERATOR), db.store().find("newcomer").await().orElseThrow().roles());
+    assertEquals(1, db.store().events("newcomer").await().size());
   }
 
   @Test
   void aChangeByIdOnlyIsReloaded() {
-    store.create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null).await();
+    db.store().create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null).await();
     UserDirectory dir = directory(false);
     dir.activeUser("alice", Set.of(), false).await();
-    store.update("alice", UserChange.status(UserStatus.CLOSED, null), "root").await();
+    db.store().update("alice", UserChange.status(UserStatus.CLOSED, null), "root").await();
     dir.refresh("alice").await();
     assertEquals(UserRefusedException.Reason.CLOSED, assertThrows(UserRefusedException.class,
         () -> dir.activeUser("alice", Set.of(), false).await()).reason());

@@ -8,49 +8,32 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ledgerline.infra.DataServices;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store against real PostgreSQL: audit events, the last-admin guard, filters and paging, provisioning races. */
 class UserStoreTest {
-  private Vertx vertx;
-  private DataServices pg;
-  private UserStore store;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    pg = UsersPostgres.fresh(vertx);
-    store = new UserStore(pg.pool(), RolePermissions.defaults());
-  }
-
-  @AfterEach
-  void tearDown() {
-    pg.close().await();
-    vertx.close().await();
-  }
+  @RegisterExtension
+  final UsersPostgres db = new UsersPostgres();
 
   private User create(String id, Role... roles) {
-    return store.create(id, UserStatus.ACTIVE, Set.of(roles), Set.of(), Set.of(), "root", "set-up").await();
+    return db.store().create(id, UserStatus.ACTIVE, Set.of(roles), Set.of(), Set.of(), "root", "set-up").await();
   }
 
   @Test
   void everyChangeIsRecordedWithItsActorAndReason() {
     create("alice", Role.USER);
-    User after = store.update("alice", UserChange.status(UserStatus.SUSPENDED, "chargeback fraud"), "admin-7")
+    User after = db.store().update("alice", UserChange.status(UserStatus.SUSPENDED, "chargeback fraud"), "admin-7")
         .await();
     assertEquals(UserStatus.SUSPENDED, after.status());
     assertEquals(2, after.version());
     assertEquals("admin-7", after.updatedBy());
-    List<UserStore.Event> events = store.events("alice").await();
+    List<UserStore.Event> events = db.store().events("alice").await();
     assertEquals(List.of("user.created", "user.updated"), events.stream().map(UserStore.Event::type).toList());
     UserStore.Event suspended = events.get(1);
     assertEquals("admin-7", suspended.actor());
@@ -61,23 +44,23 @@ class UserStoreTest {
   @Test
   void aChangeThatChangesNothingRecordsNothing() {
     create("alice", Role.USER);
-    store.update("alice", UserChange.status(UserStatus.SUSPENDED, null), "a").await();
-    User again = store.update("alice", UserChange.status(UserStatus.SUSPENDED, null), "b").await();
+    db.store().update("alice", UserChange.status(UserStatus.SUSPENDED, null), "a").await();
+    User again = db.store().update("alice", UserChange.status(UserStatus.SUSPENDED, null), "b").await();
     assertEquals(2, again.version());
-    assertEquals(2, store.events("alice").await().size());
+    assertEquals(2, db.store().events("alice").await().size());
   }
 
   @Test
   void aTakenIdIsRefused() {
     create("alice", Role.USER);
     assertThrows(UserExistsException.class, () -> create("alice", Role.ADMIN));
-    assertEquals(Set.of(Role.USER), store.find("alice").await().orElseThrow().roles());
+    assertEquals(Set.of(Role.USER), db.store().find("alice").await().orElseThrow().roles());
   }
 
   @Test
   void unknownUserCannotBeChanged() {
     assertThrows(UserNotFoundException.class,
-        () -> store.update("ghost", UserChange.status(UserStatus.SUSPENDED, null), "a").await());
+        () -> db.store().update("ghost", UserChange.status(UserStatus.SUSPENDED, null), "a").await());
   }
 
   @Test
@@ -88,27 +71,27 @@ class UserStoreTest {
         UserChange.status(UserStatus.CLOSED, null),
         UserChange.fromJson(new JsonObject("{\"roles\":[\"operator\"]}")),
         UserChange.fromJson(new JsonObject("{\"deny\":[\"admin:users\"]}")))) {
-      assertThrows(LastAdminException.class, () -> store.update("root", change, "root").await(), change.toString());
+      assertThrows(LastAdminException.class, () -> db.store().update("root", change, "root").await(), change.toString());
     }
-    User root = store.find("root").await().orElseThrow();
+    User root = db.store().find("root").await().orElseThrow();
     assertEquals(1, root.version(), "nothing changed");
-    assertEquals(1, store.events("root").await().size());
+    assertEquals(1, db.store().events("root").await().size());
     // Another admin, even by grant alone, makes the change possible.
-    store.update("alice", UserChange.fromJson(new JsonObject("{\"grant\":[\"admin:users\"]}")), "root").await();
+    db.store().update("alice", UserChange.fromJson(new JsonObject("{\"grant\":[\"admin:users\"]}")), "root").await();
     assertEquals(UserStatus.SUSPENDED,
-        store.update("root", UserChange.status(UserStatus.SUSPENDED, null), "root").await().status());
+        db.store().update("root", UserChange.status(UserStatus.SUSPENDED, null), "root").await().status());
   }
 
   @Test
   void twoAdminsDemotingEachOtherAtOnceLeaveOne() {
     create("a", Role.ADMIN);
     create("b", Role.ADMIN);
-    Future<User> first = store.update("a", UserChange.status(UserStatus.SUSPENDED, null), "b");
-    Future<User> second = store.update("b", UserChange.status(UserStatus.SUSPENDED, null), "a");
+    Future<User> first = db.store().update("a", UserChange.status(UserStatus.SUSPENDED, null), "b");
+    Future<User> second = db.store().update("b", UserChange.status(UserStatus.SUSPENDED, null), "a");
     Future.join(first, second).otherwiseEmpty().await();
     assertTrue(first.succeeded() ^ second.succeeded(), "exactly one demotion holds");
     assertInstanceOf(LastAdminException.class, first.failed() ? first.cause() : second.cause());
-    long active = store.list(UserStatus.ACTIVE, Permission.ADMIN_USERS, null, 10).await().users().size();
+    long active = db.store().list(UserStatus.ACTIVE, Permission.ADMIN_USERS, null, 10).await().users().size();
     assertEquals(1, active);
   }
 
@@ -116,9 +99,9 @@ class UserStoreTest {
   void aClosedUserStaysClosed() {
     create("root", Role.ADMIN);
     create("alice", Role.USER);
-    store.update("alice", UserChange.status(UserStatus.CLOSED, "left"), "root").await();
+    db.store().update("alice", UserChange.status(UserStatus.CLOSED, "left"), "root").await();
     InvalidUserException e = assertThrows(InvalidUserException.class,
-        () -> store.update("alice", UserChange.status(UserStatus.ACTIVE, null), "root").await());
+        () -> db.store().update("alice", UserChange.status(UserStatus.ACTIVE, null), "root").await());
     assertEquals("status", e.field());
   }
 
@@ -128,33 +111,33 @@ class UserStoreTest {
     create("b-user", Role.USER);
     create("c-user", Role.USER);
     create("d-operator", Role.OPERATOR);
-    store.update("c-user", UserChange.fromJson(new JsonObject("{\"grant\":[\"operator:read\"]}")), "x").await();
-    store.update("d-operator", UserChange.fromJson(new JsonObject("{\"deny\":[\"operator:read\"]}")), "x").await();
-    store.update("b-user", UserChange.status(UserStatus.SUSPENDED, null), "x").await();
+    db.store().update("c-user", UserChange.fromJson(new JsonObject("{\"grant\":[\"operator:read\"]}")), "x").await();
+    db.store().update("d-operator", UserChange.fromJson(new JsonObject("{\"deny\":[\"operator:read\"]}")), "x").await();
+    db.store().update("b-user", UserChange.status(UserStatus.SUSPENDED, null), "x").await();
 
-    assertEquals(List.of("a-admin", "c-user"), ids(store.list(null, Permission.OPERATOR_READ, null, 10).await()));
-    assertEquals(List.of("b-user"), ids(store.list(UserStatus.SUSPENDED, null, null, 10).await()));
+    assertEquals(List.of("a-admin", "c-user"), ids(db.store().list(null, Permission.OPERATOR_READ, null, 10).await()));
+    assertEquals(List.of("b-user"), ids(db.store().list(UserStatus.SUSPENDED, null, null, 10).await()));
 
-    UserStore.Page p1 = store.list(null, null, null, 3).await();
+    UserStore.Page p1 = db.store().list(null, null, null, 3).await();
     assertEquals(List.of("a-admin", "b-user", "c-user"), ids(p1));
-    UserStore.Page p2 = store.list(null, null, p1.next(), 3).await();
+    UserStore.Page p2 = db.store().list(null, null, p1.next(), 3).await();
     assertEquals(List.of("d-operator"), ids(p2));
     assertNull(p2.next());
     assertEquals("cursor", assertThrows(InvalidUserException.class,
-        () -> store.list(null, null, "%%%", 3).await()).field());
+        () -> db.store().list(null, null, "%%%", 3).await()).field());
     assertEquals("limit", assertThrows(InvalidUserException.class,
-        () -> store.list(null, null, null, UserStore.MAX_PAGE + 1).await()).field());
+        () -> db.store().list(null, null, null, UserStore.MAX_PAGE + 1).await()).field());
   }
 
   @Test
   void provisioningRacesMakeOneUserAndNeverChangeAnExistingOne() {
     List<Future<User>> racers = java.util.stream.IntStream.range(0, 8)
-        .mapToObj(i -> store.provision("newcomer", Set.of(Role.USER))).toList();
+        .mapToObj(i -> db.store().provision("newcomer", Set.of(Role.USER))).toList();
     Future.all(racers).await();
-    assertEquals(1, store.events("newcomer").await().size());
-    assertEquals(UserStore.AUTO_PROVISION_ACTOR, store.events("newcomer").await().get(0).actor());
+    assertEquals(1, db.store().events("newcomer").await().size());
+    assertEquals(UserStore.AUTO_PROVISION_ACTOR, db.store().events("newcomer").await().get(0).actor());
     // A later token claiming more roles does not change the stored user.
-    User again = store.provision("newcomer", Set.of(Role.ADMIN)).await();
+    User again = db.store().provision("newcomer", Set.of(Role.ADMIN)).await();
     assertEquals(Set.of(Role.USER), again.roles());
     assertFalse(again.has(Role.ADMIN));
   }

@@ -6,37 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ledgerline.Ledgerline;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.node.TestNodes;
-import io.vertx.core.Vertx;
+import dev.ledgerline.testing.TestData;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** {@code ledgerline users ...} against real PostgreSQL, external and a running node's embedded server. */
 class UsersCommandTest {
-  private Vertx vertx;
-  private DataServices pg;
-  private UserStore store;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    pg = UsersPostgres.fresh(vertx);
-    store = new UserStore(pg.pool(), RolePermissions.defaults());
-  }
-
-  @AfterEach
-  void tearDown() {
-    pg.close().await();
-    vertx.close().await();
-  }
+  @RegisterExtension
+  final UsersPostgres db = new UsersPostgres();
 
   private record Run(int exit, String out, String err) {}
 
@@ -67,7 +51,7 @@ class UsersCommandTest {
     Run suspended = run(external("users", "suspend", "alice", "--reason", "fraud review"));
     assertEquals(0, suspended.exit(), suspended.err());
 
-    User alice = store.find("alice").await().orElseThrow();
+    User alice = db.store().find("alice").await().orElseThrow();
     assertEquals(UserStatus.SUSPENDED, alice.status());
     assertTrue(alice.grants().contains(Permission.WEBHOOKS_MANAGE));
     Run shown = run(external("users", "show", "alice"));
@@ -86,15 +70,15 @@ class UsersCommandTest {
     Run badPermission = run(external("users", "create", "bob", "--grant", "money:print"));
     assertEquals(2, badPermission.exit());
     assertTrue(badPermission.err().contains("unknown permission"), badPermission.err());
-    assertTrue(store.find("bob").await().isEmpty());
+    assertTrue(db.store().find("bob").await().isEmpty());
     Run missing = run(external("users", "suspend", "nobody"));
     assertEquals(1, missing.exit());
   }
 
   @Test
   void attachesToTheRunningNodesEmbeddedServer() {
-    Path dir = TestNodes.tempDataRoot("ledgerline-users-cli").resolve("pg");
-    DataServices node = DataServices.startPostgres(vertx, PostgresSettings.embedded(dir)).await();
+    Path dir = TestData.tempRoot("ledgerline-users-cli").resolve("pg");
+    DataServices node = DataServices.startPostgres(db.vertx(), PostgresSettings.embedded(dir)).await();
     try {
       Run created = run("users", "create", "carol", "--roles", "admin", "--set", "postgres.data-dir=" + dir);
       assertEquals(0, created.exit(), created.err());

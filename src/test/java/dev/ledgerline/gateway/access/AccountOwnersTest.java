@@ -2,16 +2,11 @@ package dev.ledgerline.gateway.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.testing.Poll;
-import io.vertx.core.Vertx;
+import dev.ledgerline.testing.PostgresExtension;
 import io.vertx.sqlclient.SqlClient;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,35 +14,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link AccountOwners} against a real embedded PostgreSQL with the real migrations, counting its queries. */
 class AccountOwnersTest {
   private static final AtomicInteger NEXT = new AtomicInteger();
   /** Ids of this run: apart from other runs' on a kept database, and below 2^128. */
   private static final long RUN = (System.currentTimeMillis() % 1_000_000_000L) * 1_000_000L;
-  private static Vertx vertx;
-  private static DataServices services;
-
-  @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
-    Path dir = Files.createTempDirectory("owners");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    services = DataServices.startPostgres(vertx, PostgresSettings.embedded(dir.resolve("pg"))).await();
-  }
-
-  @AfterAll
-  static void stop() {
-    services.close().await();
-    vertx.close().await();
-  }
+  @RegisterExtension
+  static final PostgresExtension postgres = new PostgresExtension();
 
   /** The node's pool, counting the statements prepared through it. */
   private static SqlClient counting(AtomicInteger queries) {
-    SqlClient pool = services.pool();
+    SqlClient pool = postgres.pool();
     return (SqlClient) Proxy.newProxyInstance(SqlClient.class.getClassLoader(), new Class<?>[] {SqlClient.class},
         (proxy, method, args) -> {
           if (method.getName().equals("preparedQuery") || method.getName().equals("query")) {
@@ -74,19 +54,19 @@ class AccountOwnersTest {
   @Test
   void anOwnerIsRecordedForTheLedgersOkAndAStaleRowOfAnotherSubjectIsReplacedAndAnnounced() {
     List<String> reassigned = new CopyOnWriteArrayList<>();
-    AccountOwners owners = new AccountOwners(services.pool(), 1000, Duration.ofSeconds(1), reassigned::add);
+    AccountOwners owners = new AccountOwners(postgres.pool(), 1000, Duration.ofSeconds(1), reassigned::add);
     String id = "340282366920938463463374607431768211455"; // 2^128 - 1: exact in numeric(39)
     owners.recordCreated(id, "alice").await();
     owners.recordCreated(id, "alice").await();
     assertThat(reassigned).isEmpty();
     assertThat(owners.ownerOf(id).await()).contains("alice");
-    assertThat(new AccountOwners(services.pool(), 10, Duration.ZERO, x -> {}).ownerOf(id).await()).contains("alice");
+    assertThat(new AccountOwners(postgres.pool(), 10, Duration.ZERO, x -> {}).ownerOf(id).await()).contains("alice");
 
     // Only a create the ledger answered ok calls this; a row of someone else is then stale.
     owners.recordCreated(id, "bob").await();
     assertThat(reassigned).containsExactly(id);
     assertThat(owners.ownerOf(id).await()).contains("bob");
-    assertThat(new AccountOwners(services.pool(), 10, Duration.ZERO, x -> {}).ownerOf(id).await()).contains("bob");
+    assertThat(new AccountOwners(postgres.pool(), 10, Duration.ZERO, x -> {}).ownerOf(id).await()).contains("bob");
   }
 
   @Test
@@ -118,8 +98,8 @@ class AccountOwnersTest {
     assertThat(patient.ownerOf(id).await()).isEqualTo(Optional.empty());
     assertThat(queries.get()).as("the second answer came from memory").isEqualTo(1);
     // Created through another node: a node sees it once its negative answer has expired.
-    AccountOwners node1 = new AccountOwners(services.pool(), 1000, Duration.ofMillis(300), x -> {});
-    AccountOwners node2 = new AccountOwners(services.pool(), 1000, Duration.ofMillis(300), x -> {});
+    AccountOwners node1 = new AccountOwners(postgres.pool(), 1000, Duration.ofMillis(300), x -> {});
+    AccountOwners node2 = new AccountOwners(postgres.pool(), 1000, Duration.ofMillis(300), x -> {});
     assertThat(node1.ownerOf(id).await()).isEqualTo(Optional.empty());
     node2.recordCreated(id, "carol").await();
     Poll.until(Duration.ofSeconds(10), "the owner becomes visible", () -> node1.ownerOf(id).await().isPresent());

@@ -1,14 +1,15 @@
 package dev.ledgerline.gateway.auth;
 
-import dev.ledgerline.users.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.Ledgerline;
 import dev.ledgerline.config.ConfigResolver;
 import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.users.Role;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -29,27 +30,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+@ExtendWith(VertxExtension.class)
 class DevKeysAndTokenCommandTest {
   private Vertx vertx;
   @TempDir
   Path dir;
 
   @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() {
-    vertx.close().await();
+  void start(Vertx v) {
+    vertx = v;
   }
 
   private ConfigService config(Map<String, String> sets) {

@@ -2,11 +2,8 @@ package dev.ledgerline.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
@@ -16,14 +13,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,39 +28,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HostileTokenHttpTest {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static int port;
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().roles("gateway", "ledger")
+      // Every refused request may be charged to the client's address: this test is about the 401, not the 429.
+      .rateLimits("{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
+          + "\"unauthenticated\":{\"capacity\":100000,\"refill-per-second\":100000}}").build();
   private static SigningKey signer;
-  private static Vertx vertx;
   private static WebClient web;
   private static WebSocketClient ws;
 
   @BeforeAll
   static void start() {
-    port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
-        "node.roles", "gateway,ledger", "postgres.data-dir", dir.resolve("pg").toString(),
-        "ledger.engine.data-dir", dir.resolve("ledger").toString(), "gateway.port", String.valueOf(port),
-        // Every refused request may be charged to the client's address: this test is about the 401, not the 429.
-        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
-            + "\"unauthenticated\":{\"capacity\":100000,\"refill-per-second\":100000}}"));
-    node = new Node(config).start().await();
-    signer = SigningKey.load(JwtSettings.from(config.current()));
-    vertx = Vertx.vertx();
-    web = WebClient.create(vertx);
-    ws = vertx.createWebSocketClient();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (node != null) {
-      node.stop().join();
-    }
+    signer = SigningKey.load(node.tokens().settings());
+    web = WebClient.create(node.client());
+    ws = node.client().createWebSocketClient();
   }
 
   private static JsonObject validClaims() {
@@ -125,7 +100,8 @@ class HostileTokenHttpTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("hostile")
   void refusedWith401OnTheApi(String name, String token) {
-    HttpResponse<Buffer> r = web.post(port, "127.0.0.1", "/v1/accounts").putHeader("Authorization", "Bearer " + token)
+    HttpResponse<Buffer> r = web.post(node.gatewayPort(), "127.0.0.1", "/v1/accounts")
+        .putHeader("Authorization", "Bearer " + token)
         .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"ledger\":1,\"code\":1}"))
         .await();
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(401);
@@ -135,7 +111,7 @@ class HostileTokenHttpTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("hostile")
   void refusedWith401OnTheStreamHandshake(String name, String token) throws Exception {
-    Future<WebSocket> f = ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+    Future<WebSocket> f = ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.gatewayPort())
         .setURI("/v1/stream?access_token=" + token)
         // Vert.x would add an Origin of its own; without one the client is a non-browser client.
         .setAllowOriginHeader(false));

@@ -1,9 +1,9 @@
 package dev.ledgerline.gateway.auth;
 
-import dev.ledgerline.users.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledgerline.users.Role;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,15 +24,16 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The JWT rules, each proven with a token that breaks exactly one of them. */
+@ExtendWith(VertxExtension.class)
 class JwtAuthenticatorTest {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static Vertx vertx;
@@ -45,8 +47,8 @@ class JwtAuthenticatorTest {
   static Path dir;
 
   @BeforeAll
-  static void setUp() throws Exception {
-    vertx = Vertx.vertx();
+  static void setUp(Vertx v) throws Exception {
+    vertx = v;
     rsa = TestKeys.rsa();
     ec = TestKeys.ec();
     ed = TestKeys.ed25519();
@@ -57,11 +59,6 @@ class JwtAuthenticatorTest {
     TestKeys.writeJwks(jwks, List.of(ec), List.of("ec-1"));
     auth = JwtAuthenticator.create(vertx, TestKeys.settings(List.of(pem), jwks, Set.of("RS256", "ES256"), null, false,
         dir), Clock.systemUTC());
-  }
-
-  @AfterAll
-  static void tearDown() {
-    vertx.close().await();
   }
 
   private static long now() {

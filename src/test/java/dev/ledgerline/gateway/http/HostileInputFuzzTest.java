@@ -2,20 +2,14 @@ package dev.ledgerline.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.users.Role;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.http.RawHttp.Answer;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.users.Role;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -28,10 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A seeded generator of mutated requests (methods, paths, headers, bodies with NULs, huge numbers, truncated JSON,
@@ -44,36 +37,19 @@ class HostileInputFuzzTest {
   private static final int DEADLINE_MS = 15_000;
   private static final long SEED = Long.getLong("fuzz.seed", 19L);
   private static final int REQUESTS = Integer.getInteger("fuzz.requests", 2500);
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static int port;
-  private static JwtSettings jwt;
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().set("gateway.instances", "2")
+      .set("gateway.connection.header-timeout", "1s").set("gateway.connection.body-timeout", "1s")
+      .rateLimits("{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}").build();
   private static String token;
   private static String accountA;
   private static String accountB;
 
   @BeforeAll
   static void start() throws Exception {
-    port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.ofEntries(Map.entry("node.data-dir", dir.resolve("data").toString()),
-        Map.entry("postgres.data-dir", dir.resolve("pg").toString()),
-        Map.entry("ledger.engine.data-dir", dir.resolve("ledger").toString()),
-        Map.entry("gateway.port", String.valueOf(port)), Map.entry("gateway.instances", "2"),
-        Map.entry("gateway.connection.header-timeout", "1s"), Map.entry("gateway.connection.body-timeout", "1s"),
-        Map.entry("gateway.rate-limits", "{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}")));
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
-    token = TokenIssuer.issue(jwt, "fuzz-owner", Set.of(Role.USER), Duration.ofMinutes(30), Instant.now());
+    token = node.tokens().issue("fuzz-owner", Duration.ofMinutes(30), Role.USER);
     accountA = createAccount();
     accountB = createAccount();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.stop().join();
-    }
   }
 
   private static String createAccount() throws Exception {
@@ -269,9 +245,9 @@ class HostileInputFuzzTest {
         "{\"sub\":\"fuzz-owner\",\"exp\":99999999999,\"iat\":\"x\",\"nbf\":\"yesterday\"}".getBytes(
             StandardCharsets.UTF_8)) + ".";
     return pick(rnd, "garbage", "a.b.c", none, token.substring(0, token.length() / 2), token + "x",
-        TokenIssuer.issue(jwt, "fuzz\u0000owner", Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()),
-        TokenIssuer.issue(jwt, "fuzz\uD800owner", Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()),
-        TokenIssuer.issue(jwt, "x".repeat(600), Set.of(Role.USER), Duration.ofMinutes(5), Instant.now()));
+        node.tokens().issue("fuzz\u0000owner", Duration.ofMinutes(5), Role.USER),
+        node.tokens().issue("fuzz\uD800owner", Duration.ofMinutes(5), Role.USER),
+        node.tokens().issue("x".repeat(600), Duration.ofMinutes(5), Role.USER));
   }
 
   @SafeVarargs
@@ -318,7 +294,7 @@ class HostileInputFuzzTest {
   }
 
   private static Answer send(byte[] bytes) throws Exception {
-    try (RawHttp http = new RawHttp(port, DEADLINE_MS)) {
+    try (RawHttp http = new RawHttp(node.gatewayPort(), DEADLINE_MS)) {
       try {
         http.send(bytes);
       } catch (java.io.IOException e) {

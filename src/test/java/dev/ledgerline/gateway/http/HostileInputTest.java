@@ -5,25 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.users.Role;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.http.RawHttp.Answer;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.users.Role;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,7 +24,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -42,27 +35,17 @@ class HostileInputTest {
   /** Far above any limit below: a read that waits this long is a hang. */
   private static final int DEADLINE_MS = 15_000;
   private static final int MAX_PER_ADDRESS = 64;
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static int port;
-  private static JwtSettings jwt;
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().set("gateway.instances", "2")
+      .set("gateway.connection.header-timeout", "1s").set("gateway.connection.body-timeout", "3s")
+      .set("gateway.connection.idle-timeout", "20s")
+      .set("gateway.connection.max-per-address", String.valueOf(MAX_PER_ADDRESS))
+      .rateLimits("{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}").build();
   private static String token;
   private static ListAppender<ILoggingEvent> log;
 
   @BeforeAll
   static void start() {
-    port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.ofEntries(Map.entry("node.data-dir", dir.resolve("data").toString()),
-        Map.entry("postgres.data-dir", dir.resolve("pg").toString()),
-        Map.entry("ledger.engine.data-dir", dir.resolve("ledger").toString()),
-        Map.entry("gateway.port", String.valueOf(port)), Map.entry("gateway.instances", "2"),
-        Map.entry("gateway.connection.header-timeout", "1s"), Map.entry("gateway.connection.body-timeout", "3s"),
-        Map.entry("gateway.connection.idle-timeout", "20s"),
-        Map.entry("gateway.connection.max-per-address", String.valueOf(MAX_PER_ADDRESS)),
-        Map.entry("gateway.rate-limits", "{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}")));
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
     token = token("hostile-alice");
     log = new ListAppender<>();
     log.start();
@@ -72,13 +55,10 @@ class HostileInputTest {
   @AfterAll
   static void stop() {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(log);
-    if (node != null) {
-      node.stop().join();
-    }
   }
 
   static String token(String sub) {
-    return TokenIssuer.issue(jwt, sub, Set.of(Role.USER), Duration.ofMinutes(30), Instant.now());
+    return node.tokens().issue(sub, Duration.ofMinutes(30), Role.USER);
   }
 
   private static String post(String path, String bearer, String headers, String body) {
@@ -88,7 +68,7 @@ class HostileInputTest {
   }
 
   private static Answer exchange(String request) throws IOException {
-    try (RawHttp http = new RawHttp(port, DEADLINE_MS)) {
+    try (RawHttp http = new RawHttp(node.gatewayPort(), DEADLINE_MS)) {
       http.send(request);
       Answer a = http.read();
       while (a.status() == 100) {
@@ -157,7 +137,7 @@ class HostileInputTest {
         boolean waits = i % 2 == 0;
         String bearer = waits ? token : token("expect-" + i);
         answers.add(pool.submit(() -> {
-          try (RawHttp http = new RawHttp(port, DEADLINE_MS)) {
+          try (RawHttp http = new RawHttp(node.gatewayPort(), DEADLINE_MS)) {
             String body = "{\"ledger\":1,\"code\":1}";
             String req = post("/v1/accounts", bearer, "Expect: 100-continue\r\n", body);
             if (!waits) {
@@ -186,7 +166,7 @@ class HostileInputTest {
 
   @Test
   void aBodyThatStopsComingIsAnswered408AndClosed() throws Exception {
-    try (RawHttp http = new RawHttp(port, DEADLINE_MS)) {
+    try (RawHttp http = new RawHttp(node.gatewayPort(), DEADLINE_MS)) {
       String req = post("/v1/accounts", token, "", "{\"ledger\":1,\"code\":1}" + " ".repeat(100));
       http.send(req.substring(0, req.length() - 90));
       Answer a = http.read();
@@ -201,7 +181,7 @@ class HostileInputTest {
     List<Socket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < MAX_PER_ADDRESS + 16; i++) {
-        Socket s = new Socket("127.0.0.1", port);
+        Socket s = new Socket("127.0.0.1", node.gatewayPort());
         s.getOutputStream().write("GET /v1/accounts/1 HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
         sockets.add(s);
       }
@@ -250,7 +230,7 @@ class HostileInputTest {
         new Frame("frame above 64 KiB", frame(0x81, " ".repeat(70_000).getBytes(StandardCharsets.UTF_8), true), 1009),
         new Frame("message above 256 KiB in fragments", fragments(5, 60_000), 1009));
     for (Frame f : frames) {
-      try (RawHttp http = new RawHttp(port, DEADLINE_MS)) {
+      try (RawHttp http = new RawHttp(node.gatewayPort(), DEADLINE_MS)) {
         http.send(handshake("/v1/stream", token, null));
         assertThat(http.read().status()).as(f.name()).isEqualTo(101);
         http.send(f.bytes());
@@ -262,7 +242,7 @@ class HostileInputTest {
   /** A valid fragmented message split at a multi-byte character still works (the check is streaming). */
   @Test
   void validUtf8SplitAcrossFragmentsIsAccepted() throws Exception {
-    try (RawHttp http = new RawHttp(port, DEADLINE_MS)) {
+    try (RawHttp http = new RawHttp(node.gatewayPort(), DEADLINE_MS)) {
       http.send(handshake("/v1/stream", token, null));
       assertThat(http.read().status()).isEqualTo(101);
       byte[] msg = "{\"type\":\"\u00e9\"}".getBytes(StandardCharsets.UTF_8);

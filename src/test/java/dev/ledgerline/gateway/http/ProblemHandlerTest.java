@@ -7,10 +7,9 @@ import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.JwtSigner;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.auth.RequirePermission;
-import dev.ledgerline.users.Permission;
-import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
 import dev.ledgerline.gateway.json.RequestParser;
+import dev.ledgerline.users.Permission;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -20,17 +19,19 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real router with the gateway's building blocks in the recommended order. */
+@ExtendWith(VertxExtension.class)
 class ProblemHandlerTest {
   private static Vertx vertx;
   private static HttpServer server;
@@ -40,8 +41,8 @@ class ProblemHandlerTest {
   static Path dir;
 
   @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
+  static void start(Vertx v) throws Exception {
+    vertx = v;
     rsa = TestKeys.rsa();
     JwtAuthenticator auth = JwtAuthenticator.create(vertx, TestKeys.settings(
         List.of(TestKeys.writePublicPem(dir, "rsa.pem", rsa)), null, Set.of("RS256"), null, false, dir),
@@ -67,11 +68,6 @@ class ProblemHandlerTest {
     router.get("/api/admin").handler(RequirePermission.of(Permission.OPERATOR_READ)).handler(rc -> rc.end("admin"));
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
     client = WebClient.create(vertx);
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
   }
 
   private static String token() {

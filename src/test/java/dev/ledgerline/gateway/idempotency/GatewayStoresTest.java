@@ -3,42 +3,27 @@ package dev.ledgerline.gateway.idempotency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.gateway.idempotency.IdempotencyStore.Claim;
-import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.postgres.PostgresSettings;
+import dev.ledgerline.testing.PostgresExtension;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The gateway's PostgreSQL stores against a real embedded PostgreSQL with the real migrations. */
 class GatewayStoresTest {
-  private static Vertx vertx;
-  private static DataServices services;
+  @RegisterExtension
+  static final PostgresExtension postgres = new PostgresExtension();
   private static IdempotencyStore store;
   /** Waits far longer than any commit takes: a duplicate must get the answer, never the wait bound. */
   private static IdempotencyStore patient;
 
   @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
-    Path dir = Files.createTempDirectory("stores");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    services = DataServices.startPostgres(vertx, PostgresSettings.embedded(dir.resolve("pg"))).await();
-    store = new IdempotencyStore(vertx, services.pool(), Duration.ofHours(24), Duration.ofMillis(1500));
-    patient = new IdempotencyStore(vertx, services.pool(), Duration.ofHours(24), Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  static void stop() {
-    services.close().await();
-    vertx.close().await();
+  static void start() {
+    store = new IdempotencyStore(postgres.vertx(), postgres.pool(), Duration.ofHours(24), Duration.ofMillis(1500));
+    patient = new IdempotencyStore(postgres.vertx(), postgres.pool(), Duration.ofHours(24), Duration.ofSeconds(60));
   }
 
   private static byte[] hash(String body) {
@@ -106,7 +91,8 @@ class GatewayStoresTest {
 
   @Test
   void expiredKeysArePurged() {
-    IdempotencyStore shortLived = new IdempotencyStore(vertx, services.pool(), Duration.ZERO, Duration.ofMillis(100));
+    IdempotencyStore shortLived = new IdempotencyStore(postgres.vertx(), postgres.pool(), Duration.ZERO,
+        Duration.ofMillis(100));
     String key = UUID.randomUUID().toString();
     shortLived.begin("erin", key, "transfers.create", hash("{z}")).await();
     shortLived.complete("erin", key, "transfers.create", hash("{z}"), 201, "application/json", Buffer.buffer("{}")).await();

@@ -3,26 +3,19 @@ package dev.ledgerline.gateway.idempotency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.gateway.idempotency.IdempotencyStore.Claim;
-import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.infra.postgres.PostgresUrl;
+import dev.ledgerline.testing.PostgresExtension;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Idempotency claims against a real embedded PostgreSQL: one bad row never fails its batch neighbours, and a claim
@@ -30,24 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class IdempotencyClaimsTest {
   static final String ROUTE = "POST /v1/transfers";
-  private static Vertx vertx;
-  private static DataServices services;
-  private static PostgresUrl url;
-
-  @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
-    Path dir = Files.createTempDirectory("claims");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    services = DataServices.startPostgres(vertx, PostgresSettings.embedded(dir.resolve("pg"))).await();
-    url = services.postgresUrl().orElseThrow();
-  }
-
-  @AfterAll
-  static void stop() {
-    services.close().await();
-    vertx.close().await();
-  }
+  @RegisterExtension
+  static final PostgresExtension postgres = new PostgresExtension();
 
   private static byte[] hash(String body) {
     return IdempotencyStore.fingerprint(ROUTE, Buffer.buffer(body));
@@ -56,18 +33,18 @@ class IdempotencyClaimsTest {
   /** A pipelining client of its own, as each gateway instance has. */
   private static SqlClient client() {
     return PgBuilder.client().with(new PoolOptions().setMaxSize(1))
-        .connectingTo(url.connectOptions().setPipeliningLimit(256)).using(vertx).build();
+        .connectingTo(postgres.url().connectOptions().setPipeliningLimit(256)).using(postgres.vertx()).build();
   }
 
   private static IdempotencyStore store(ClaimHolder holder, Duration wait) {
     SqlClient sql = client();
-    return new IdempotencyStore(vertx, sql, sql, Duration.ofHours(1), wait, holder);
+    return new IdempotencyStore(postgres.vertx(), sql, sql, Duration.ofHours(1), wait, holder);
   }
 
   /** Runs on one event loop, where the store is made and called, so its calls share ticks as a gateway's do. */
   private static <T> T onContext(java.util.function.Supplier<T> action) {
     io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> done.complete(action.get()));
+    postgres.vertx().getOrCreateContext().runOnContext(v -> done.complete(action.get()));
     return done.future().await();
   }
 
@@ -139,9 +116,9 @@ class IdempotencyClaimsTest {
 
   @Test
   void aClaimOfADeadHolderIsTakenOverAtOnceAndALiveHoldersClaimIsInProgress() {
-    ClaimHolder dying = ClaimHolder.start(vertx, url.connectOptions());
-    ClaimHolder living = ClaimHolder.start(vertx, url.connectOptions());
-    ClaimHolder retrying = ClaimHolder.start(vertx, url.connectOptions());
+    ClaimHolder dying = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
+    ClaimHolder living = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
+    ClaimHolder retrying = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
     IdempotencyStore onDying = store(dying, Duration.ZERO);
     IdempotencyStore onLiving = store(living, Duration.ZERO);
     String deadKey = UUID.randomUUID().toString();
@@ -170,9 +147,9 @@ class IdempotencyClaimsTest {
     String key = UUID.randomUUID().toString();
     String java = ProcessHandle.current().info().command().orElse("java");
     Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        ClaimHolderMain.class.getName(), url.url(), "dora", key, "{k}")
+        ClaimHolderMain.class.getName(), postgres.url().url(), "dora", key, "{k}")
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    ClaimHolder mine = ClaimHolder.start(vertx, url.connectOptions());
+    ClaimHolder mine = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
     try {
       assertThat(awaitLine(child)).isEqualTo("CLAIMED Proceed");
       // The holder process is alive: its claim stands.
@@ -190,8 +167,8 @@ class IdempotencyClaimsTest {
 
   @Test
   void aNodeWhoseClaimWasTakenOverNeitherReleasesNorCompletesTheNewHoldersClaim() {
-    ClaimHolder first = ClaimHolder.start(vertx, url.connectOptions());
-    ClaimHolder second = ClaimHolder.start(vertx, url.connectOptions());
+    ClaimHolder first = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
+    ClaimHolder second = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
     IdempotencyStore onFirst = store(first, Duration.ZERO);
     IdempotencyStore onSecond = store(second, Duration.ofSeconds(10));
     String released = UUID.randomUUID().toString();
@@ -223,24 +200,24 @@ class IdempotencyClaimsTest {
 
   @Test
   void theLockConnectionIsPingedSoASilentlyDroppedConnectionIsNoticed() throws Exception {
-    ClaimHolder holder = ClaimHolder.start(vertx, url.connectOptions(), Duration.ofMillis(200));
+    ClaimHolder holder = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions(), Duration.ofMillis(200));
     holder.id().await();
     // The holder's session shows the ping as its latest statement.
     dev.ledgerline.testing.Poll.until(Duration.ofSeconds(30), "the lock connection sends SELECT 1",
-        () -> services.pool().query("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+        () -> postgres.pool().query("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
             + "'ledgerline-claim-holder' AND query = 'SELECT 1'").execute().await().iterator().next().getLong(0) > 0);
     holder.close().await();
   }
 
   @Test
   void aHolderWhoseSessionIsEndedTakesANewIncarnationAndReHoldsItsClaims() throws Exception {
-    ClaimHolder holder = ClaimHolder.start(vertx, url.connectOptions());
+    ClaimHolder holder = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
     long first = holder.id().await();
     String key = UUID.randomUUID().toString();
     assertThat(store(holder, Duration.ZERO).begin("erin", key, ROUTE, hash("{e}")).await())
         .isInstanceOf(Claim.Proceed.class);
     // The session holding the lock ends while the process lives (an administrator, a restart of PostgreSQL).
-    var ended = services.pool().preparedQuery("SELECT pg_terminate_backend(pid) FROM pg_locks "
+    var ended = postgres.pool().preparedQuery("SELECT pg_terminate_backend(pid) FROM pg_locks "
         + "WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint = ($1::bigint >> 32) "
         + "AND objid::bigint = ($1::bigint & 4294967295)").execute(io.vertx.sqlclient.Tuple.of(first)).await();
     assertThat(ended.size()).as("the holder's session was found and ended").isEqualTo(1);
@@ -248,9 +225,9 @@ class IdempotencyClaimsTest {
         () -> holder.id().succeeded() && holder.id().result() != first);
     long second = holder.id().result();
     // Its claims still in flight are re-stamped with the new id (the id completes after the re-stamp): they stand.
-    assertThat(services.pool().preparedQuery("SELECT holder FROM idempotency_keys WHERE subject = 'erin' AND key = $1")
+    assertThat(postgres.pool().preparedQuery("SELECT holder FROM idempotency_keys WHERE subject = 'erin' AND key = $1")
         .execute(io.vertx.sqlclient.Tuple.of(key)).await().iterator().next().getLong(0)).isEqualTo(second);
-    ClaimHolder other = ClaimHolder.start(vertx, url.connectOptions());
+    ClaimHolder other = ClaimHolder.start(postgres.vertx(), postgres.url().connectOptions());
     assertThat(store(other, Duration.ZERO).begin("erin", key, ROUTE, hash("{e}")).await())
         .isInstanceOf(Claim.InProgress.class);
     // New claims are held under the new id and stand.

@@ -14,13 +14,16 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(VertxExtension.class)
 class RateLimitHandlerTest {
   private TestRedis redis;
   private Vertx vertx;
@@ -29,9 +32,9 @@ class RateLimitHandlerTest {
   private int port;
 
   @BeforeEach
-  void start() {
+  void start(Vertx v) {
     redis = TestRedis.start();
-    vertx = Vertx.vertx();
+    vertx = v;
     limiter = new RateLimiter(vertx, redis.client(vertx),
         Map.of("default", new RateLimit(1000, 1000), "transfers.create", new RateLimit(3, 0.01)), () -> 1,
         new SimpleMeterRegistry(), new RateLimiter.Options(Duration.ofSeconds(5), Duration.ofSeconds(1), "ll:rl:",
@@ -53,7 +56,6 @@ class RateLimitHandlerTest {
   @AfterEach
   void stop() {
     limiter.close();
-    vertx.close().await();
     redis.close();
   }
 

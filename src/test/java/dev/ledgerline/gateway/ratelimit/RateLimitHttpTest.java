@@ -1,15 +1,10 @@
 package dev.ledgerline.gateway.ratelimit;
 
-import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.users.Role;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.routes.SecurityHeaders;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import dev.ledgerline.testing.TestRedis;
-import io.vertx.core.Vertx;
+import dev.ledgerline.users.Role;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
@@ -19,18 +14,14 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import static dev.ledgerline.node.TestNodes.check;
+import static dev.ledgerline.testing.Health.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,69 +35,38 @@ class RateLimitHttpTest {
    * refill is kept slow enough for a loaded machine.
    */
   private static final String REFILL_PER_SECOND = "0.5";
-  @TempDir
-  static Path dir;
-  private static TestRedis redis;
-  private static SelfSignedCertificate cert;
-  private static Node node;
-  private static int port;
-  private static int management;
-  private static JwtSettings jwt;
-  private static Vertx vertx;
+  private static final TestRedis redis = TestRedis.start();
+  private static final SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+  // Registered before the node, so that it runs after the node has stopped.
+  @RegisterExtension
+  @Order(1)
+  static final AfterAllCallback closeRedisAndCertificate = context -> {
+    redis.close();
+    cert.delete();
+  };
+  @RegisterExtension
+  @Order(2)
+  static final NodeExtension node = NodeExtension.node().roles("gateway", "ledger")
+      .set("redis.mode", "external").set("redis.url", redis.uri())
+      .set("auth.revocation.reads-when-unavailable", "allow")
+      .rateLimits("{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
+          + "\"accounts.read\":{\"capacity\":" + CAPACITY + ",\"refill-per-second\":" + REFILL_PER_SECOND + "}}")
+      .set("gateway.tls.enabled", "true").set("gateway.tls.cert", cert.certificatePath())
+      .set("gateway.tls.key", cert.privateKeyPath()).build();
   private static WebClient web;
 
   @BeforeAll
   static void start() {
-    redis = TestRedis.start();
-    cert = SelfSignedCertificate.create("localhost");
-    port = TestNodes.freePort();
-    management = TestNodes.freePort();
-    Map<String, String> sets = new HashMap<>(Map.of("node.data-dir", dir.resolve("data").toString(),
-        "node.roles", "gateway,ledger", "postgres.data-dir", dir.resolve("pg").toString(),
-        "ledger.engine.data-dir", dir.resolve("ledger").toString(), "gateway.port", String.valueOf(port),
-        "management.port", String.valueOf(management), "redis.mode", "external", "redis.url", redis.uri(),
-        "auth.revocation.reads-when-unavailable", "allow",
-        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
-            + "\"accounts.read\":{\"capacity\":" + CAPACITY + ",\"refill-per-second\":" + REFILL_PER_SECOND + "}}"));
-    sets.putAll(Map.of("gateway.tls.enabled", "true", "gateway.tls.cert", cert.certificatePath(),
-        "gateway.tls.key", cert.privateKeyPath()));
-    ConfigService config = TestNodes.config(sets);
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
-    vertx = Vertx.vertx();
-    web = WebClient.create(vertx, new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (node != null) {
-      node.stop().join();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (cert != null) {
-      cert.delete();
-    }
-  }
-
-  private static String token(String sub) {
-    return token(sub, Role.USER);
-  }
-
-  private static String token(String sub, Role role) {
-    return TokenIssuer.issue(jwt, sub, Set.of(role), Duration.ofMinutes(10), Instant.now());
+    web = WebClient.create(node.client(), new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
   }
 
   private static HttpResponse<Buffer> get(String path, String token) {
-    return web.get(port, "127.0.0.1", path).putHeader("Authorization", "Bearer " + token).send().await();
+    return web.get(node.gatewayPort(), "127.0.0.1", path).putHeader("Authorization", "Bearer " + token).send().await();
   }
 
   private static String account(String token) {
-    HttpResponse<Buffer> r = web.post(port, "127.0.0.1", "/v1/accounts").putHeader("Authorization", "Bearer " + token)
+    HttpResponse<Buffer> r = web.post(node.gatewayPort(), "127.0.0.1", "/v1/accounts")
+        .putHeader("Authorization", "Bearer " + token)
         .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"ledger\":1,\"code\":1}")).await();
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
     return r.bodyAsJsonObject().getString("id");
@@ -132,14 +92,14 @@ class RateLimitHttpTest {
   }
 
   private static JsonObject rateLimitCheck() {
-    var health = TestNodes.get(vertx, management, "/health/ready");
+    var health = node.ready();
     assertThat(health.getKey()).as(health.getValue().encode()).isEqualTo(200);
     return check(health.getValue(), "ratelimit");
   }
 
   @Test
   void aBurstOfCapacityPassesTheNextGets429AndRefillRestores() throws Exception {
-    String t = token("burst");
+    String t = node.tokens().user("burst");
     String acct = account(t);
     burst(t, acct, "redis");
     Poll.until(Duration.ofSeconds(30), "a token refilled", () -> get("/v1/accounts/" + acct, t).statusCode() == 200);
@@ -147,7 +107,7 @@ class RateLimitHttpTest {
 
   @Test
   void tlsResponsesCarryHstsAndNosniff() {
-    HttpResponse<Buffer> r = web.get(port, "127.0.0.1", "/openapi.json").send().await();
+    HttpResponse<Buffer> r = web.get(node.gatewayPort(), "127.0.0.1", "/openapi.json").send().await();
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.getHeader("Strict-Transport-Security")).isEqualTo(SecurityHeaders.HSTS);
     assertThat(r.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
@@ -155,7 +115,7 @@ class RateLimitHttpTest {
 
   @Test
   void withRedisStoppedLocalBucketsApplyHealthShowsDegradedAndRedisComesBack() throws Exception {
-    String before = token("before-outage");
+    String before = node.tokens().user("before-outage");
     String acct = account(before);
     assertThat(rateLimitCheck().getString("status")).isEqualTo("UP");
     assertThat(rateLimitCheck().getJsonObject("data").getBoolean("degraded")).isFalse();
@@ -167,23 +127,23 @@ class RateLimitHttpTest {
       Poll.until(Duration.ofSeconds(30), "degraded in /health/ready",
           () -> rateLimitCheck().getJsonObject("data").getBoolean("degraded"));
       assertThat(rateLimitCheck().getString("status")).isEqualTo("UP");
-      var health = TestNodes.get(vertx, management, "/health/ready");
+      var health = node.ready();
       assertThat(health.getValue().getString("status")).isEqualTo("UP");
       assertThat(check(health.getValue(), "redis").getJsonObject("data").getBoolean("degraded")).isTrue();
-      String scrape = web.get(management, "127.0.0.1", "/metrics").ssl(false).send().await().bodyAsString();
+      String scrape = web.get(node.managementPort(), "127.0.0.1", "/metrics").ssl(false).send().await().bodyAsString();
       assertThat(scrape).contains("ledgerline_ratelimit_degraded 1.0");
 
-      String during = token("during-outage", Role.OPERATOR);
+      String during = node.tokens().issue("during-outage", Role.OPERATOR);
       // One member: the local bucket has the full capacity. Reads pass (reads-when-unavailable: allow) ...
       burst(during, acct, "local");
       // ... and so do writes: PostgreSQL, the record of revocations, answers their revocation check.
-      HttpResponse<Buffer> write = web.post(port, "127.0.0.1", "/v1/accounts")
+      HttpResponse<Buffer> write = web.post(node.gatewayPort(), "127.0.0.1", "/v1/accounts")
           .putHeader("Authorization", "Bearer " + during).putHeader("Content-Type", "application/json")
           .sendBuffer(Buffer.buffer("{\"ledger\":1,\"code\":1}")).await();
       assertThat(write.statusCode()).as(write.bodyAsString()).isEqualTo(201);
       // A revocation needs Redis too (every node must refuse the token within a second).
 
-      HttpResponse<Buffer> revoke = web.post(port, "127.0.0.1", "/v1/auth/revoke")
+      HttpResponse<Buffer> revoke = web.post(node.gatewayPort(), "127.0.0.1", "/v1/auth/revoke")
           .putHeader("Authorization", "Bearer " + during).send().await();
       assertThat(revoke.statusCode()).isEqualTo(503);
     } finally {
@@ -191,9 +151,9 @@ class RateLimitHttpTest {
     }
     Poll.until(Duration.ofSeconds(30), "back on Redis",
         () -> !rateLimitCheck().getJsonObject("data").getBoolean("degraded"));
-    String after = token("after-outage", Role.OPERATOR);
+    String after = node.tokens().issue("after-outage", Role.OPERATOR);
     burst(after, acct, "redis");
-    Redis r = redis.client(vertx);
+    Redis r = redis.client(node.client());
     try {
       assertThat(r.send(Request.cmd(Command.KEYS).arg("ll:rl:accounts.read:*")).await().size())
           .as("buckets live in Redis again").isGreaterThan(0);

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -21,8 +22,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Checks of one bucket made together on an event loop share script calls and keep one-by-one semantics. */
+@ExtendWith(VertxExtension.class)
 class RateLimiterCoalescingTest {
   private static final String OP = "transfers.create";
   private static final RateLimiter.Options OPTIONS = new RateLimiter.Options(Duration.ofSeconds(5),
@@ -34,9 +37,9 @@ class RateLimiterCoalescingTest {
   private SimpleMeterRegistry registry;
 
   @BeforeEach
-  void start() {
+  void start(Vertx v) {
     redis = TestRedis.start();
-    vertx = Vertx.vertx();
+    vertx = v;
     registry = new SimpleMeterRegistry();
     // 20 tokens, and a refill so slow that none arrives during the test.
     limiter = new RateLimiter(vertx, redis.client(vertx), Map.of("default", new RateLimit(1000, 1000),
@@ -47,7 +50,6 @@ class RateLimiterCoalescingTest {
   @AfterEach
   void stop() {
     limiter.close();
-    vertx.close().await();
     redis.close();
   }
 

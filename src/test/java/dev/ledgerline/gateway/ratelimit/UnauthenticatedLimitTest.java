@@ -2,16 +2,11 @@ package dev.ledgerline.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.JwtSigner;
-import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
-import dev.ledgerline.gateway.auth.TokenIssuer;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
@@ -24,21 +19,15 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Requests and WebSocket handshakes without a valid token (none, a malformed header, a token that does not verify, a
@@ -49,37 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
 class UnauthenticatedLimitTest {
   private static final int CAPACITY = 3;
   private static final AtomicInteger NEXT_ADDRESS = new AtomicInteger(10);
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static int port;
-  private static JwtSettings jwt;
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void start() {
-    port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
-        "node.roles", "gateway,ledger", "postgres.data-dir", dir.resolve("pg").toString(),
-        "ledger.engine.data-dir", dir.resolve("ledger").toString(), "gateway.port", String.valueOf(port),
-        // One token per 1000 s: nothing refills while a test runs.
-        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
-            + "\"unauthenticated\":{\"capacity\":" + CAPACITY + ",\"refill-per-second\":0.001}}",
-        "gateway.stream.max-accounts-per-message", "3", "gateway.stream.max-accounts", "4"));
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (node != null) {
-      node.stop().join();
-    }
-  }
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().roles("gateway", "ledger")
+      // One token per 1000 s: nothing refills while a test runs.
+      .rateLimits("{\"default\":{\"capacity\":100000,\"refill-per-second\":100000},"
+          + "\"unauthenticated\":{\"capacity\":" + CAPACITY + ",\"refill-per-second\":0.001}}")
+      .set("gateway.stream.max-accounts-per-message", "3").set("gateway.stream.max-accounts", "4").build();
 
   /** A loopback address of its own, so a test's requests fill a bucket no other test touches. */
   private static String newAddress() {
@@ -87,22 +51,19 @@ class UnauthenticatedLimitTest {
   }
 
   private static WebClient from(String address) {
-    return WebClient.create(vertx, new WebClientOptions().setLocalAddress(address));
-  }
-
-  private static String token(String sub) {
-    return TokenIssuer.issue(jwt, sub, Set.of(Role.USER), Duration.ofMinutes(10), Instant.now());
+    return WebClient.create(node.client(), new WebClientOptions().setLocalAddress(address));
   }
 
   private static String account(WebClient web, String token) {
-    HttpResponse<Buffer> r = web.post(port, "127.0.0.1", "/v1/accounts").bearerTokenAuthentication(token)
+    HttpResponse<Buffer> r = web.post(node.gatewayPort(), "127.0.0.1", "/v1/accounts")
+        .bearerTokenAuthentication(token)
         .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"ledger\":1,\"code\":1}")).await();
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
     return r.bodyAsJsonObject().getString("id");
   }
 
   private static int get(WebClient web, String path, UnaryOperator<HttpRequest<Buffer>> credentials) {
-    HttpResponse<Buffer> r = credentials.apply(web.get(port, "127.0.0.1", path)).send().await();
+    HttpResponse<Buffer> r = credentials.apply(web.get(node.gatewayPort(), "127.0.0.1", path)).send().await();
     if (r.statusCode() == 429) {
       assertThat(r.getHeader("Retry-After")).isNotNull();
       assertThat(r.bodyAsJsonObject().getJsonArray("violated-policies")).containsExactly("unauthenticated");
@@ -117,7 +78,7 @@ class UnauthenticatedLimitTest {
   @Test
   void garbageTokensMalformedHeadersAndBadCookiesAreChargedToTheAddress() {
     WebClient web = from(newAddress());
-    String valid = token("valid-user");
+    String valid = node.tokens().user("valid-user");
     String own = account(web, valid);
     List<Integer> statuses = new ArrayList<>();
     for (int i = 0; i < CAPACITY + 2; i++) {
@@ -139,6 +100,7 @@ class UnauthenticatedLimitTest {
   void aWellFormedTokenThatFailsVerificationIsCharged() throws Exception {
     WebClient web = from(newAddress());
     long now = Instant.now().getEpochSecond();
+    JwtSettings jwt = node.tokens().settings();
     JsonObject claims = new JsonObject().put("iss", jwt.issuer()).put("aud", jwt.audience()).put("sub", "forger")
         .put("roles", List.of("user")).put("jti", "j-1").put("iat", now).put("exp", now + 600);
     String foreign = JwtSigner.sign("RS256", null, claims, TestKeys.rsa().getPrivate());
@@ -152,9 +114,10 @@ class UnauthenticatedLimitTest {
   @Test
   void aRevokedTokenIsCharged() {
     WebClient web = from(newAddress());
-    String revoked = token("revoked-user");
+    String revoked = node.tokens().user("revoked-user");
     String own = account(web, revoked);
-    HttpResponse<Buffer> r = web.post(port, "127.0.0.1", "/v1/auth/revoke").bearerTokenAuthentication(revoked)
+    HttpResponse<Buffer> r = web.post(node.gatewayPort(), "127.0.0.1", "/v1/auth/revoke")
+        .bearerTokenAuthentication(revoked)
         .send().await();
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     List<Integer> statuses = new ArrayList<>();
@@ -165,7 +128,7 @@ class UnauthenticatedLimitTest {
   }
 
   private static Future<WebSocket> handshake(WebSocketClient ws, String query) {
-    return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+    return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.gatewayPort())
         .setURI("/v1/stream" + (query == null ? "" : "?" + query)).setAllowOriginHeader(false));
   }
 
@@ -178,7 +141,7 @@ class UnauthenticatedLimitTest {
   @Test
   void webSocketHandshakesWithoutAValidTokenAreCharged() {
     String address = newAddress();
-    WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address));
+    WebSocketClient ws = node.client().createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address));
     List<Integer> statuses = new ArrayList<>();
     for (int i = 0; i < CAPACITY + 1; i++) {
       statuses.add(rejection(handshake(ws, "access_token=garbage-" + i)));
@@ -186,7 +149,7 @@ class UnauthenticatedLimitTest {
     assertThat(statuses).containsExactly(401, 401, 401, 429);
     assertThat(rejection(handshake(ws, null))).isEqualTo(429);
     // A valid token still connects from the same address.
-    WebSocket open = handshake(ws, "access_token=" + token("streamer")).await();
+    WebSocket open = handshake(ws, "access_token=" + node.tokens().user("streamer")).await();
     open.close().await();
   }
 
@@ -196,12 +159,12 @@ class UnauthenticatedLimitTest {
   void subscribeMessagesAndConnectionsAreCappedWithAClearError() throws Exception {
     String address = newAddress();
     WebClient web = from(address);
-    String t = token("capped");
+    String t = node.tokens().user("capped");
     List<String> own = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       own.add(account(web, t));
     }
-    WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address));
+    WebSocketClient ws = node.client().createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address));
     WebSocket socket = handshake(ws, "access_token=" + t).await();
     LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     socket.textMessageHandler(m -> frames.add(new JsonObject(m)));

@@ -3,56 +3,47 @@ package dev.ledgerline.gateway.revocation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.users.Role;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.DataRoot;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import dev.ledgerline.testing.TestRedis;
-import io.vertx.core.Vertx;
+import dev.ledgerline.testing.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Revocations outlive Redis: a revoked token stays refused across a restart of the whole node with an empty Redis,
  * and across a FLUSHALL or a restart of Redis alone, without restarting the node.
  */
 class RevocationDurabilityTest {
-  @TempDir
-  Path dir;
-  private Vertx vertx;
+  // Data directories outlive a node within a test (one test restarts it on them), so they are the test's own; the
+  // nodes stop before the directories go.
+  @RegisterExtension
+  @Order(1)
+  final DataRoot dir = new DataRoot("ledgerline-revocation-test");
+  @RegisterExtension
+  @Order(2)
+  final NodeExtension nodes = NodeExtension.nodes();
+  private final int port = FreePorts.next();
   private WebClient web;
   private Node node;
-  private int port;
 
   @BeforeEach
   void client() {
-    vertx = Vertx.vertx();
-    web = WebClient.create(vertx);
-    port = TestNodes.freePort();
-  }
-
-  @AfterEach
-  void stop() {
-    if (node != null) {
-      node.stop().join();
-    }
-    vertx.close().await();
+    web = WebClient.create(nodes.client());
   }
 
   private ConfigService config(Map<String, String> extra) {
@@ -60,12 +51,7 @@ class RevocationDurabilityTest {
         "node.roles", "gateway,ledger", "postgres.data-dir", dir.resolve("pg").toString(),
         "ledger.engine.data-dir", dir.resolve("ledger").toString(), "gateway.port", String.valueOf(port)));
     sets.putAll(extra);
-    return TestNodes.config(sets);
-  }
-
-  private static String token(ConfigService config, String sub) {
-    return TokenIssuer.issue(JwtSettings.from(config.current()), sub, Set.of(Role.USER), Duration.ofMinutes(10),
-        Instant.now());
+    return NodeExtension.configWith(sets);
   }
 
   /** The status of an authenticated read: 401 when the token is refused, 404 (no such account) when accepted. */
@@ -88,15 +74,15 @@ class RevocationDurabilityTest {
   @Test
   void aRevokedTokenIsStillRefusedAfterTheNodeAndItsInMemoryRedisRestart() {
     ConfigService config = config(Map.of());
-    node = new Node(config).start().await();
-    String revoked = token(config, "alice");
-    String other = token(config, "bob");
+    node = nodes.start(config);
+    String revoked = Tokens.of(config).user("alice");
+    String other = Tokens.of(config).user("bob");
     assertThat(read(revoked)).isEqualTo(404);
     assertThat(revoke(revoked)).isEqualTo(200);
     assertThat(read(revoked)).isEqualTo(401);
 
     node.stop().join();
-    node = new Node(config(Map.of())).start().await();
+    node = nodes.start(config(Map.of()));
     // The new embedded Redis started empty; the node refilled it from PostgreSQL before serving.
     assertThat(revocationKeys(node.services().redis())).isEqualTo(1);
     assertThat(read(revoked)).isEqualTo(401);
@@ -107,9 +93,9 @@ class RevocationDurabilityTest {
   void aRevokedTokenIsRefusedAgainAfterFlushallAndAfterARestartOfRedisAlone() throws Exception {
     try (TestRedis redis = TestRedis.start()) {
       ConfigService config = config(Map.of("redis.mode", "external", "redis.url", redis.uri()));
-      node = new Node(config).start().await();
-      Redis admin = redis.client(vertx);
-      String revoked = token(config, "carol");
+      node = nodes.start(config);
+      Redis admin = redis.client(nodes.client());
+      String revoked = Tokens.of(config).user("carol");
       assertThat(revoke(revoked)).isEqualTo(200);
       assertThat(read(revoked)).isEqualTo(401);
 
@@ -119,7 +105,7 @@ class RevocationDurabilityTest {
       assertThat(read(revoked)).isEqualTo(401);
 
       redis.stop();
-      String duringOutage = token(config, "dave");
+      String duringOutage = Tokens.of(config).user("dave");
       assertThat(read(duringOutage)).as("reads go on with PostgreSQL answering the check").isEqualTo(404);
       assertThat(revoke(duringOutage)).as("a revocation needs Redis too").isEqualTo(503);
       redis.restart();
@@ -133,7 +119,7 @@ class RevocationDurabilityTest {
       });
       assertThat(read(revoked)).isEqualTo(401);
       assertThat(read(duringOutage)).isEqualTo(401);
-      assertThat(read(token(config, "erin"))).isEqualTo(404);
+      assertThat(read(Tokens.of(config).user("erin"))).isEqualTo(404);
     }
   }
 }

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.config.ConfigResolver;
 import dev.ledgerline.gateway.revocation.RevocationStore.ReadsWhenUnavailable;
-import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.postgres.PostgresSettings;
 import dev.ledgerline.testing.FreePorts;
 import dev.ledgerline.testing.Poll;
+import dev.ledgerline.testing.PostgresExtension;
 import dev.ledgerline.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,9 +18,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,12 +25,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The revocation store against a real PostgreSQL (the record) and a real Redis (the fast path) that tests break. */
 class RevocationStoreTest {
@@ -47,31 +41,14 @@ class RevocationStoreTest {
       .withSyncInterval(Duration.ofHours(1));
 
   private static final String MARKER = OPTIONS.keyPrefix() + "@filled";
-  private static Vertx pgVertx;
-  private static DataServices pg;
+  @RegisterExtension
+  static final PostgresExtension postgres = new PostgresExtension();
   private TestRedis redis;
   private final List<Vertx> vertxes = new ArrayList<>();
 
-  @TempDir
-  static Path dir;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    pgVertx = Vertx.vertx();
-    // Where PostgreSQL must run as nobody, nobody has to pass through the directory.
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    pg = DataServices.startPostgres(pgVertx, PostgresSettings.embedded(dir.resolve("pg"))).await();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    pg.close().await();
-    pgVertx.close().await();
-  }
-
   @BeforeEach
   void start() {
-    pg.pool().query("TRUNCATE revoked_tokens").execute().await();
+    postgres.pool().query("TRUNCATE revoked_tokens").execute().await();
     redis = TestRedis.start();
   }
 
@@ -92,7 +69,7 @@ class RevocationStoreTest {
   private RevocationStore unsynced() {
     Vertx vertx = Vertx.vertx();
     vertxes.add(vertx);
-    return new RevocationStore(redis.client(vertx), new RevocationRecords(pg.pool()), OPTIONS, Clock.systemUTC());
+    return new RevocationStore(redis.client(vertx), new RevocationRecords(postgres.pool()), OPTIONS, Clock.systemUTC());
   }
 
   private Redis admin() {
@@ -106,7 +83,7 @@ class RevocationStoreTest {
   }
 
   private int rows() {
-    return pg.pool().query("SELECT count(*) FROM revoked_tokens").execute().await().iterator().next().getInteger(0);
+    return postgres.pool().query("SELECT count(*) FROM revoked_tokens").execute().await().iterator().next().getInteger(0);
   }
 
   @Test

@@ -2,32 +2,22 @@ package dev.ledgerline.gateway.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.users.Role;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.routes.ApiClient.Answer;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.UInt128;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
-import io.vertx.core.Vertx;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.users.Role;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a user with a valid account can learn about, or do to, another user's objects through ledger results, over
@@ -38,47 +28,22 @@ class DisclosureTest {
   private static final BigInteger U128_MAX = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
   private static final String CAP = "18446744073709551615";
 
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().rateLimits(NodeExtension.RATE_LIMITS_NEVER_BIND).build();
   private static ApiClient api;
-  private static JwtSettings jwt;
   private static String operator;
   private static String fund;
   private static final AtomicLong NEXT = new AtomicLong(System.currentTimeMillis() % 1_000_000_000L * 1_000_000L);
 
   @BeforeAll
   static void start() {
-    int port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
-        "postgres.data-dir", dir.resolve("pg").toString(), "ledger.engine.data-dir", dir.resolve("ledger").toString(),
-        "gateway.port", String.valueOf(port),
-        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000}}"));
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
-    vertx = Vertx.vertx();
-    api = new ApiClient(vertx, port);
-    operator = token("operator", Role.OPERATOR);
+    api = new ApiClient(node.client(), node.gatewayPort());
+    operator = node.tokens().issue("operator", Role.OPERATOR);
     fund = account(operator, "");
   }
 
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (node != null) {
-      node.stop().join();
-    }
-  }
-
-  private static String token(String sub, Role... roles) {
-    return TokenIssuer.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
-  }
-
   private static String user(String sub) {
-    return token(sub, Role.USER);
+    return node.tokens().issue(sub, Role.USER);
   }
 
   private static String id() {
@@ -269,7 +234,7 @@ class DisclosureTest {
     String u = user(sub);
     String key = UUID.randomUUID().toString();
     UInt128 derived = DerivedIds.of(AccountRoutes.CREATE, sub, key, 0);
-    LedgerClient ledger = new LedgerClient(node.vertx(), Duration.ofSeconds(10));
+    LedgerClient ledger = new LedgerClient(node.get().vertx(), Duration.ofSeconds(10));
     assertThat(ledger.createAccounts(List.of(Account.of(derived, 1, 1, 0))).await()).isEmpty();
     assertThat(api.get("/v1/accounts/" + derived, u).status()).isEqualTo(404);
 

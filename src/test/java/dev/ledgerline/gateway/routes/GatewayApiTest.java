@@ -1,31 +1,22 @@
 package dev.ledgerline.gateway.routes;
 
-import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.auth.JwtSettings;
 import dev.ledgerline.gateway.auth.JwtSigner;
-import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.SigningKey;
 import dev.ledgerline.gateway.auth.TestKeys;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.idempotency.Idempotent;
 import dev.ledgerline.gateway.routes.ApiClient.Answer;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.users.Role;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,40 +25,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * answer is also checked against the node's /openapi.json (see {@link ApiClient}).
  */
 class GatewayApiTest {
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node()
+      // The concurrent duplicate below must get the first request's answer, not the wait bound (409).
+      .set("gateway.instances", "2").set("gateway.idempotency.wait", "60s")
+      // Not a rate-limit test: limits that never bind, as the production defaults would for tables of requests.
+      .rateLimits(NodeExtension.RATE_LIMITS_NEVER_BIND).build();
   private static ApiClient api;
-  private static JwtSettings jwt;
 
   @BeforeAll
   static void start() {
-    int port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
-        "postgres.data-dir", dir.resolve("pg").toString(), "ledger.engine.data-dir", dir.resolve("ledger").toString(),
-        // The concurrent duplicate below must get the first request's answer, not the wait bound (409).
-        "gateway.port", String.valueOf(port), "gateway.instances", "2", "gateway.idempotency.wait", "60s",
-        // Not a rate-limit test: limits that never bind, as the production defaults would for tables of requests.
-        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000}}"));
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
-    vertx = Vertx.vertx();
-    api = new ApiClient(vertx, port);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (node != null) {
-      node.stop().join();
-    }
-  }
-
-  private static String token(String sub, Role... roles) {
-    return TokenIssuer.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
+    api = new ApiClient(node.client(), node.gatewayPort());
   }
 
   private static String account(String token, String extra) {
@@ -86,14 +54,14 @@ class GatewayApiTest {
   }
 
   private static JsonObject accountAsOperator(String id) {
-    Answer a = api.get("/v1/accounts/" + id, token("ops", Role.OPERATOR));
+    Answer a = api.get("/v1/accounts/" + id, node.tokens().issue("ops", Role.OPERATOR));
     assertThat(a.status()).isEqualTo(200);
     return a.json();
   }
 
   @Test
   void quickStartTokenTwoAccountsTransferAndBalances() {
-    String alice = token("alice-qs", Role.USER);
+    String alice = node.tokens().issue("alice-qs", Role.USER);
     String a = account(alice, "");
     String b = account(alice, "");
     Answer t = api.post("/v1/transfers", alice, key(), transfer(a, b, "250"));
@@ -114,7 +82,7 @@ class GatewayApiTest {
 
   @Test
   void pagingUsesOpaqueCursorsAndRefusesForgedOnes() {
-    String u = token("pager", Role.USER);
+    String u = node.tokens().issue("pager", Role.USER);
     String a = account(u, ",\"flags\":[\"history\"]");
     String b = account(u, "");
     for (int i = 1; i <= 3; i++) {
@@ -140,13 +108,14 @@ class GatewayApiTest {
 
   @Test
   void jwtMatrixAtTheHttpLevel() throws Exception {
-    String u = token("jwt-user", Role.USER);
+    String u = node.tokens().issue("jwt-user", Role.USER);
     String a = account(u, "");
     assertThat(api.get("/v1/accounts/" + a, u).status()).isEqualTo(200);
     Answer none = api.get("/v1/accounts/" + a, null);
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
     assertThat(api.get("/v1/accounts/" + a, "not.a.token").status()).isEqualTo(401);
+    JwtSettings jwt = node.tokens().settings();
     SigningKey key = SigningKey.load(jwt);
     long now = Instant.now().getEpochSecond();
     JsonObject claims = new JsonObject().put("iss", jwt.issuer()).put("aud", jwt.audience()).put("sub", "jwt-user")
@@ -171,9 +140,9 @@ class GatewayApiTest {
 
   @Test
   void objectLevelAuthorization() {
-    String alice = token("alice-ola", Role.USER);
-    String bob = token("bob-ola", Role.USER);
-    String operator = token("op-ola", Role.OPERATOR);
+    String alice = node.tokens().issue("alice-ola", Role.USER);
+    String bob = node.tokens().issue("bob-ola", Role.USER);
+    String operator = node.tokens().issue("op-ola", Role.OPERATOR);
     String a1 = account(alice, "");
     String a2 = account(alice, "");
     String b1 = account(bob, "");
@@ -231,10 +200,10 @@ class GatewayApiTest {
 
   @Test
   void strictInputTableAnswers4xxAndWritesNothing() {
-    String u = token("strict", Role.USER);
+    String u = node.tokens().issue("strict", Role.USER);
     String a = account(u, "");
     String b = account(u, "");
-    String operator = token("op-strict", Role.OPERATOR);
+    String operator = node.tokens().issue("op-strict", Role.OPERATOR);
     String big = "9".repeat(39);
     record Case(String name, String path, String body, String contentType, boolean key, int status) {}
     List<Case> cases = List.of(
@@ -278,7 +247,7 @@ class GatewayApiTest {
 
   @Test
   void ledgerResultsMapToStatusesWithTheResultName() {
-    String u = token("results", Role.USER);
+    String u = node.tokens().issue("results", Role.USER);
     String limited = account(u, ",\"flags\":[\"debits_must_not_exceed_credits\"]");
     String b = account(u, "");
     Answer exceeds = api.post("/v1/transfers", u, key(), transfer(limited, b, "1"));
@@ -311,7 +280,7 @@ class GatewayApiTest {
 
   @Test
   void idempotencyReplayMismatchAndConcurrentDuplicates() {
-    String u = token("idem", Role.USER);
+    String u = node.tokens().issue("idem", Role.USER);
     String a = account(u, "");
     String b = account(u, "");
     String k = key();
@@ -325,7 +294,7 @@ class GatewayApiTest {
     Answer other = api.post("/v1/transfers", u, k, transfer(a, b, "8"));
     assertThat(other.status()).isEqualTo(422);
     // The same key of another subject is another key.
-    String v = token("idem-other", Role.USER);
+    String v = node.tokens().issue("idem-other", Role.USER);
     String c = account(v, "");
     assertThat(api.post("/v1/transfers", v, k, transfer(c, b, "1")).status()).isEqualTo(201);
     assertThat(accountAsOperator(a).getString("debits_posted")).isEqualTo("7");

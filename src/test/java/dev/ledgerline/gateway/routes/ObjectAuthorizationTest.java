@@ -1,35 +1,24 @@
 package dev.ledgerline.gateway.routes;
 
-import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.users.Role;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.http.LedgerReplies;
 import dev.ledgerline.gateway.idempotency.Idempotent;
 import dev.ledgerline.gateway.routes.ApiClient.Answer;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.users.Role;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.data.Numeric;
 import java.math.BigDecimal;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,12 +31,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * against /openapi.json by {@link ApiClient}.
  */
 class ObjectAuthorizationTest {
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node()
+      // Not a rate-limit test: each case makes a handful of requests per subject and operation.
+      .rateLimits(NodeExtension.RATE_LIMITS_NEVER_BIND).build();
   private static ApiClient api;
-  private static JwtSettings jwt;
   private static String operator;
   /** Operator accounts that give each case's accounts balances, so that balancing transfers move money. */
   private static String fund;
@@ -56,37 +44,14 @@ class ObjectAuthorizationTest {
 
   @BeforeAll
   static void start() {
-    int port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
-        "postgres.data-dir", dir.resolve("pg").toString(), "ledger.engine.data-dir", dir.resolve("ledger").toString(),
-        "gateway.port", String.valueOf(port),
-        // Not a rate-limit test: each case makes a handful of requests per subject and operation.
-        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000}}"));
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
-    vertx = Vertx.vertx();
-    api = new ApiClient(vertx, port);
-    operator = token("operator", Role.OPERATOR);
+    api = new ApiClient(node.client(), node.gatewayPort());
+    operator = node.tokens().issue("operator", Role.OPERATOR);
     fund = account(operator);
     sink = account(operator);
   }
 
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (node != null) {
-      node.stop().join();
-    }
-  }
-
-  private static String token(String sub, Role... roles) {
-    return TokenIssuer.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
-  }
-
   private static String user(String sub) {
-    return token(sub, Role.USER);
+    return node.tokens().issue(sub, Role.USER);
   }
 
   private static String id() {
@@ -183,7 +148,7 @@ class ObjectAuthorizationTest {
 
   private static Case accountsFor(Caller kind) {
     String n = id();
-    String caller = kind == Caller.OPERATOR ? token("ops-" + n, Role.OPERATOR) : user("caller-" + n);
+    String caller = kind == Caller.OPERATOR ? node.tokens().issue("ops-" + n, Role.OPERATOR) : user("caller-" + n);
     String debitOwner = kind == Caller.DEBIT_OWNER || kind == Caller.BOTH ? caller : user("debtor-" + n);
     String creditOwner = kind == Caller.CREDIT_OWNER || kind == Caller.BOTH ? caller : user("creditor-" + n);
     Case c = new Case(caller, account(debitOwner), account(creditOwner));
@@ -406,7 +371,7 @@ class ObjectAuthorizationTest {
     String account = id();
     assertThat(createAccount(operator, account, 1, 1).status()).isEqualTo(201);
     // As for an account made outside the gateway: it exists in the ledger, nobody is recorded as its owner.
-    node.services().pool().preparedQuery("DELETE FROM account_owners WHERE account_id = $1")
+    node.get().services().pool().preparedQuery("DELETE FROM account_owners WHERE account_id = $1")
         .execute(Tuple.of(Numeric.create(new BigDecimal(account)))).await();
     String carol = user("carol-" + id());
     Answer a = createAccount(carol, account, 1, 1);
@@ -414,7 +379,7 @@ class ObjectAuthorizationTest {
     assertThat(a.json().getString("result")).isEqualTo("exists");
     assertThat(api.get("/v1/accounts/" + account, carol).status()).isEqualTo(404);
     // Still nobody's: the failed create recorded nothing.
-    assertThat(node.services().pool().preparedQuery("SELECT 1 FROM account_owners WHERE account_id = $1")
+    assertThat(node.get().services().pool().preparedQuery("SELECT 1 FROM account_owners WHERE account_id = $1")
         .execute(Tuple.of(Numeric.create(new BigDecimal(account)))).await().size()).isZero();
   }
 
@@ -425,7 +390,7 @@ class ObjectAuthorizationTest {
     String bob = user("bob-stale-" + id());
     String account = id();
     // What the older version left after a create the ledger refused: an owner row for an account that does not exist.
-    node.services().pool().preparedQuery("INSERT INTO account_owners (account_id, owner) VALUES ($1, $2)")
+    node.get().services().pool().preparedQuery("INSERT INTO account_owners (account_id, owner) VALUES ($1, $2)")
         .execute(Tuple.of(Numeric.create(new BigDecimal(account)), staleOwner)).await();
     String mine = account(mallory);
     assertThat(api.get("/v1/accounts/" + account, mallory).status()).isEqualTo(404);

@@ -2,24 +2,17 @@ package dev.ledgerline.gateway.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.auth.UserCheck;
 import dev.ledgerline.gateway.routes.ApiClient.Answer;
-import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import dev.ledgerline.users.Role;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,10 +20,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -40,42 +32,16 @@ import org.junit.jupiter.params.provider.CsvSource;
  * with its audit trail and bad input, suspension of requests and of an open stream.
  */
 class UsersApiTest {
-  @TempDir
-  static Path dir;
-  private static Node node;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().rateLimits(NodeExtension.RATE_LIMITS_NEVER_BIND).build();
   private static ApiClient api;
-  private static JwtSettings jwt;
-  private static int port;
   private static String root;
 
   @BeforeAll
   static void start() {
-    port = TestNodes.freePort();
-    ConfigService config = TestNodes.config(Map.of("node.data-dir", dir.resolve("data").toString(),
-        "postgres.data-dir", dir.resolve("pg").toString(), "ledger.engine.data-dir", dir.resolve("ledger").toString(),
-        "gateway.port", String.valueOf(port),
-        "gateway.rate-limits", "{\"default\":{\"capacity\":100000,\"refill-per-second\":100000}}"));
-    node = new Node(config).start().await();
-    jwt = JwtSettings.from(config.current());
-    vertx = Vertx.vertx();
-    api = new ApiClient(vertx, port);
-    root = token("root", Role.ADMIN);
+    api = new ApiClient(node.client(), node.gatewayPort());
+    root = node.tokens().issue("root", Role.ADMIN);
     assertThat(api.get("/v1/admin/users/root", root).status()).isEqualTo(200); // provisioned as an admin
-  }
-
-  @AfterAll
-  static void stop() {
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (node != null) {
-      node.stop().join();
-    }
-  }
-
-  private static String token(String sub, Role... roles) {
-    return TokenIssuer.issue(jwt, sub, Set.of(roles), Duration.ofMinutes(10), Instant.now());
   }
 
   private static Answer createUser(String body) {
@@ -116,12 +82,12 @@ class UsersApiTest {
     HttpMethod m = HttpMethod.valueOf(method);
     String key = m == HttpMethod.POST ? UUID.randomUUID().toString() : null;
 
-    Answer denied = api.send(m, path, token(id, Role.ADMIN), key, body, "application/json");
+    Answer denied = api.send(m, path, node.tokens().issue(id, Role.ADMIN), key, body, "application/json");
     assertThat(denied.status()).as(denied.raw().toString()).isEqualTo(403);
     assertThat(denied.json().getString("detail")).contains(permission);
 
-    Answer allowed = api.send(m, path, token(other, Role.ADMIN), key == null ? null : UUID.randomUUID().toString(),
-        body, "application/json");
+    Answer allowed = api.send(m, path, node.tokens().issue(other, Role.ADMIN),
+        key == null ? null : UUID.randomUUID().toString(), body, "application/json");
     assertThat(allowed.status()).as(allowed.raw().toString()).isNotIn(401, 403);
   }
 
@@ -152,20 +118,21 @@ class UsersApiTest {
 
   @Test
   void aUserCannotAdministerUsersNorGrantThemselvesAnything() {
-    String mallory = token("mallory", Role.USER);
+    String mallory = node.tokens().issue("mallory", Role.USER);
     assertThat(api.get("/v1/accounts/1", mallory).status()).isNotEqualTo(403); // provisioned, an ordinary user
     assertThat(patch("mallory", mallory, "{\"grant\":[\"admin:users\"]}").status()).isEqualTo(403);
     assertThat(api.send(HttpMethod.POST, "/v1/admin/users", mallory, null, "{\"id\":\"y\",\"roles\":[\"admin\"]}",
         "application/json").status()).isEqualTo(403);
     // A token claiming admin for an existing user changes nothing: the stored user decides.
-    assertThat(patch("mallory", token("mallory", Role.ADMIN), "{\"roles\":[\"admin\"]}").status()).isEqualTo(403);
+    assertThat(patch("mallory", node.tokens().issue("mallory", Role.ADMIN), "{\"roles\":[\"admin\"]}").status())
+        .isEqualTo(403);
     assertThat(api.get("/v1/admin/users/mallory", root).json().getJsonArray("roles"))
         .isEqualTo(new JsonArray().add("user"));
   }
 
   @Test
   void suspensionRefusesTheNextRequestAndIsAuditedWithItsActor() {
-    String carol = token("carol", Role.USER);
+    String carol = node.tokens().issue("carol", Role.USER);
     assertThat(api.post("/v1/accounts", carol, UUID.randomUUID().toString(), "{\"ledger\":1,\"code\":1}").status())
         .isEqualTo(201);
     Answer suspended = patch("carol", root, "{\"status\":\"suspended\",\"reason\":\"chargeback review\"}");
@@ -192,7 +159,7 @@ class UsersApiTest {
 
   @Test
   void grantAndDenyTakeEffectOnTheNextRequest() {
-    String dave = token("dave", Role.USER);
+    String dave = node.tokens().issue("dave", Role.USER);
     assertThat(api.get("/v1/accounts?ledger=1", dave).status()).isEqualTo(403);
     assertThat(patch("dave", root, "{\"grant\":[\"operator:read\"]}").status()).isEqualTo(200);
     assertThat(api.get("/v1/accounts?ledger=1", dave).status()).isEqualTo(200);
@@ -272,19 +239,20 @@ class UsersApiTest {
 
   @Test
   void aSuspendedUsersOpenStreamClosesWithPolicyViolation() throws InterruptedException {
-    String erin = token("erin", Role.USER);
+    String erin = node.tokens().issue("erin", Role.USER);
     assertThat(api.get("/v1/accounts/1", erin).status()).isNotEqualTo(403); // provisioned
-    WebSocketClient client = vertx.createWebSocketClient();
+    WebSocketClient client = node.client().createWebSocketClient();
     AtomicInteger closedWith = new AtomicInteger();
-    var ws = client.connect(new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1").setURI("/v1/stream")
-        .setAllowOriginHeader(false).addHeader("Authorization", "Bearer " + erin)).await();
+    var ws = client.connect(new WebSocketConnectOptions().setPort(node.gatewayPort()).setHost("127.0.0.1")
+        .setURI("/v1/stream").setAllowOriginHeader(false).addHeader("Authorization", "Bearer " + erin)).await();
     ws.closeHandler(v -> closedWith.set(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode()));
     assertThat(patch("erin", root, "{\"status\":\"suspended\"}").status()).isEqualTo(200);
     Poll.until(Duration.ofSeconds(5), "the stream to close", () -> closedWith.get() != 0);
     assertThat(closedWith.get()).isEqualTo(1008);
     // A new handshake is refused too.
-    io.vertx.core.Future<?> again = client.connect(new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1")
-        .setURI("/v1/stream").setAllowOriginHeader(false).addHeader("Authorization", "Bearer " + erin));
+    io.vertx.core.Future<?> again = client.connect(new WebSocketConnectOptions().setPort(node.gatewayPort())
+        .setHost("127.0.0.1").setURI("/v1/stream").setAllowOriginHeader(false)
+        .addHeader("Authorization", "Bearer " + erin));
     again.otherwiseEmpty().await();
     assertThat(again.cause()).isInstanceOf(io.vertx.core.http.UpgradeRejectedException.class);
     assertThat(((io.vertx.core.http.UpgradeRejectedException) again.cause()).getStatus()).isEqualTo(403);

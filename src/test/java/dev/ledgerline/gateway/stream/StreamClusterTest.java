@@ -3,16 +3,15 @@ package dev.ledgerline.gateway.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.users.Role;
 import dev.ledgerline.gateway.auth.TestKeys;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.gateway.revocation.RevocationStore;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.FreePorts;
+import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
+import dev.ledgerline.testing.Tokens;
+import dev.ledgerline.users.Role;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -32,14 +31,13 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,12 +49,13 @@ class StreamClusterTest {
   private static final String APP = "https://app.example";
   @TempDir
   static Path dir;
+  @RegisterExtension
+  static final NodeExtension nodes = NodeExtension.nodes();
   private static Node a;
   private static Node b;
   private static int portA;
   private static int portB;
-  private static JwtSettings jwt;
-  private static Vertx client;
+  private static Tokens tokens;
   private static WebClient web;
   private static WebSocketClient ws;
 
@@ -65,11 +64,11 @@ class StreamClusterTest {
     KeyPair keys = TestKeys.rsa();
     Path pub = TestKeys.writePublicPem(dir, "jwt-public.pem", keys);
     Path priv = TestKeys.writePrivatePem(dir, "jwt-private.pem", keys);
-    int[] hz = {TestNodes.freePort(), TestNodes.freePort()};
+    int[] hz = {FreePorts.next(), FreePorts.next()};
     String members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1];
     String cluster = "stream-" + System.nanoTime();
-    portA = TestNodes.freePort();
-    portB = TestNodes.freePort();
+    portA = FreePorts.next();
+    portB = FreePorts.next();
     Map<String, String> common = Map.of("cluster.enabled", "true", "cluster.name", cluster,
         "cluster.members", members, "auth.jwt.public-keys", pub.toString(), "auth.jwt.private-key", priv.toString(),
         "auth.jwt.dev-keys", "false", "gateway.cors.allowed-origins", APP, "gateway.instances", "2",
@@ -82,21 +81,19 @@ class StreamClusterTest {
     common.put("auth.users.auto-provision", "true");
     Map<String, String> sa = new HashMap<>(common);
     sa.putAll(Map.of("node.id", "a", "node.roles", "gateway,ledger", "cluster.port", String.valueOf(hz[0]),
-        "gateway.port", String.valueOf(portA), "node.data-dir", dir.resolve("a").toString(),
-        "postgres.data-dir", dir.resolve("pg").toString(), "ledger.engine.data-dir", dir.resolve("ledger").toString()));
-    ConfigService configA = TestNodes.config(sa);
-    a = new Node(configA).start().await();
+        "gateway.port", String.valueOf(portA)));
+    ConfigService configA = NodeExtension.configWith(sa);
+    a = nodes.start(configA);
     Map<String, String> sb = new HashMap<>(common);
     sb.putAll(Map.of("node.id", "b", "node.roles", "gateway", "cluster.port", String.valueOf(hz[1]),
-        "gateway.port", String.valueOf(portB), "node.data-dir", dir.resolve("b").toString(),
+        "gateway.port", String.valueOf(portB),
         "postgres.mode", "external", "postgres.url", a.services().postgresUrl().orElseThrow().url(),
         "redis.mode", "external", "redis.url", a.services().redisUrl().orElseThrow()));
-    b = new Node(TestNodes.config(sb)).start().await();
-    jwt = JwtSettings.from(configA.current());
-    client = Vertx.vertx();
-    web = WebClient.create(client);
-    ws = client.createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(4096));
-    TestNodes.await(Duration.ofSeconds(30), () -> a.members() == 2 && b.members() == 2);
+    b = nodes.start(sb);
+    tokens = Tokens.of(configA);
+    web = WebClient.create(nodes.client());
+    ws = nodes.client().createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(4096));
+    Poll.until(Duration.ofSeconds(30), "both nodes in the cluster", () -> a.members() == 2 && b.members() == 2);
     awaitCommittedTransfersOnBothNodes();
   }
 
@@ -107,7 +104,7 @@ class StreamClusterTest {
    * (consumers are never removed), so the tests below do not depend on that timing.
    */
   private static void awaitCommittedTransfersOnBothNodes() throws Exception {
-    String w = token("warm-up", Role.USER);
+    String w = tokens.issue("warm-up", Role.USER);
     String from = account(w);
     String to = account(w);
     List<StreamClient> clients = List.of(open(portA, w), open(portB, w));
@@ -130,27 +127,7 @@ class StreamClusterTest {
     }
   }
 
-  @AfterAll
-  static void stop() {
-    if (client != null) {
-      client.close().await();
-    }
-    for (Node n : new Node[] {b, a}) {
-      if (n != null) {
-        n.stop().join();
-      }
-    }
-  }
-
   // ---- helpers ----
-
-  private static String token(String sub, Duration ttl, Role... roles) {
-    return TokenIssuer.issue(jwt, sub, Set.of(roles), ttl, Instant.now());
-  }
-
-  private static String token(String sub, Role... roles) {
-    return token(sub, Duration.ofMinutes(10), roles);
-  }
 
   private static HttpResponse<Buffer> send(HttpMethod method, int port, String path, String token, String body,
       Map<String, String> headers) {
@@ -239,7 +216,7 @@ class StreamClusterTest {
 
   @Test
   void transferOnNodeAIsStreamedToAClientOfNodeBWithConsecutiveSeq() throws Exception {
-    String alice = token("alice", Role.USER);
+    String alice = tokens.issue("alice", Role.USER);
     String a1 = account(alice);
     String a2 = account(alice);
     StreamClient c = open(portB, alice);
@@ -285,8 +262,8 @@ class StreamClusterTest {
 
   @Test
   void pendingPostAndVoidAreStreamedAsCommittedTransfers() throws Exception {
-    String ops = token("ops-stream", Role.OPERATOR);
-    String bob = token("bob", Role.USER);
+    String ops = tokens.issue("ops-stream", Role.OPERATOR);
+    String bob = tokens.issue("bob", Role.USER);
     String b1 = account(bob);
     String b2 = account(bob);
     StreamClient c = open(portA, ops);
@@ -315,8 +292,8 @@ class StreamClusterTest {
 
   @Test
   void foreignAndUnknownAccountsGetAnErrorFrameAndNoFrames() throws Exception {
-    String carol = token("carol", Role.USER);
-    String dave = token("dave", Role.USER);
+    String carol = tokens.issue("carol", Role.USER);
+    String dave = tokens.issue("dave", Role.USER);
     String mine = account(carol);
     String theirs = account(dave);
     StreamClient c = open(portB, carol);
@@ -351,7 +328,7 @@ class StreamClusterTest {
   @Test
   void handshakeRefusesBadOriginMissingTokenCookieOnlyAndRevokedTokensAndRevocationEndsOpenStreams()
       throws Exception {
-    String erin = token("erin", Role.USER);
+    String erin = tokens.issue("erin", Role.USER);
     assertThat(rejection(connect(portB, "access_token=" + erin, Map.of("Origin", "https://evil.example"))))
         .isEqualTo(403);
     assertThat(rejection(connect(portB, null, Map.of("Origin", APP)))).isEqualTo(401);
@@ -369,8 +346,8 @@ class StreamClusterTest {
 
   @Test
   void aSuspensionOnNodeARefusesOnNodeBWithinASecondAndEndsTheUsersStreamThere() throws Exception {
-    String admin = token("cluster-admin", Role.ADMIN);
-    String frank = token("frank", Role.USER);
+    String admin = tokens.issue("cluster-admin", Role.ADMIN);
+    String frank = tokens.issue("frank", Role.USER);
     // Both nodes have frank in their cache, active.
     assertThat(get(portA, "/v1/accounts/1", frank).statusCode()).isEqualTo(404);
     assertThat(get(portB, "/v1/accounts/1", frank).statusCode()).isEqualTo(404);
@@ -380,7 +357,8 @@ class StreamClusterTest {
         "{\"status\":\"suspended\",\"reason\":\"cluster test\"}", Map.of());
     assertThat(suspended.statusCode()).as(suspended.bodyAsString()).isEqualTo(200);
     long answeredAt = System.nanoTime();
-    assertThat(poll(Duration.ofSeconds(1), () -> get(portB, "/v1/accounts/1", frank).statusCode() == 403))
+    assertThat(Poll.holdsWithin(Duration.ofSeconds(1),
+        () -> get(portB, "/v1/accounts/1", frank).statusCode() == 403))
         .as("node B refuses within 1 s of the change").isTrue();
     assertThat(System.nanoTime() - answeredAt).isLessThan(Duration.ofSeconds(1).toNanos());
     HttpResponse<Buffer> refused = get(portB, "/v1/accounts/1", frank);
@@ -391,7 +369,7 @@ class StreamClusterTest {
 
   @Test
   void aClientThatDoesNotReadIsClosedWith1013() throws Exception {
-    String ops = token("ops-slow", Role.OPERATOR);
+    String ops = tokens.issue("ops-slow", Role.OPERATOR);
     String s1 = account(ops);
     String s2 = account(ops);
     StreamClient c = open(portB, ops);
@@ -410,7 +388,7 @@ class StreamClusterTest {
     for (int round = 0; round < 10 && !closed; round++) {
       HttpResponse<Buffer> r = post(portA, "/v1/transfers/batch", ops, body);
       assertThat(r.statusCode()).as(r.bodyAsString()).isIn(200, 201, 207);
-      closed = poll(Duration.ofSeconds(3), () -> metrics.slowCloses() > before);
+      closed = Poll.holdsWithin(Duration.ofSeconds(3), () -> metrics.slowCloses() > before);
     }
     assertThat(closed).as("closed as too slow").isTrue();
     c.socket.resume();
@@ -422,7 +400,7 @@ class StreamClusterTest {
   void theStreamIsPingedAndClosesWith1008WhenTheTokenExpires() throws Exception {
     // Long enough for a few pings after a slow handshake (exp has whole seconds: 4 to 5 s of life).
     Instant exp = Instant.now().plusSeconds(5);
-    String shortLived = token("frank", Duration.ofSeconds(5), Role.USER);
+    String shortLived = tokens.issue("frank", Duration.ofSeconds(5), Role.USER);
     StreamClient c = open(portB, shortLived);
     AtomicInteger pings = new AtomicInteger();
     c.socket.frameHandler(f -> {
@@ -442,7 +420,7 @@ class StreamClusterTest {
 
   @Test
   void aRevokedTokenIsRefusedOnTheOtherNodeWithinOneSecond() throws Exception {
-    String grace = token("grace", Role.USER);
+    String grace = tokens.issue("grace", Role.USER);
     String acct = account(grace);
     // Node B has answered (and cached) "not revoked" for this token.
     assertThat(get(portB, "/v1/accounts/" + acct, grace).statusCode()).isEqualTo(200);
@@ -456,9 +434,9 @@ class StreamClusterTest {
 
   @Test
   void onlyAnAdminRevokesSomeoneElsesToken() throws Exception {
-    String henry = token("henry", Role.USER);
-    String ivan = token("ivan", Role.USER);
-    String admin = token("root", Role.ADMIN);
+    String henry = tokens.issue("henry", Role.USER);
+    String ivan = tokens.issue("ivan", Role.USER);
+    String admin = tokens.issue("root", Role.ADMIN);
     String acct = account(ivan);
     String body = new JsonObject().put("token", ivan).encode();
     assertThat(post(portA, "/v1/auth/revoke", henry, body).statusCode()).isEqualTo(403);
@@ -473,7 +451,7 @@ class StreamClusterTest {
 
   @Test
   void cookieOnGetOrWithCsrfHeaderAndQueryTokenNeverOnHttp() {
-    String judy = token("judy", Role.USER);
+    String judy = tokens.issue("judy", Role.USER);
     String acct = account(judy);
     Map<String, String> cookie = Map.of("Cookie", "ll_token=" + judy);
     assertThat(send(HttpMethod.GET, portB, "/v1/accounts/" + acct, null, null, cookie).statusCode()).isEqualTo(200);
@@ -487,7 +465,7 @@ class StreamClusterTest {
 
   @Test
   void securityHeadersAndCorsForTheAllowedOriginOnly() {
-    String kim = token("kim", Role.USER);
+    String kim = tokens.issue("kim", Role.USER);
     String acct = account(kim);
     HttpResponse<Buffer> r = get(portB, "/v1/accounts/" + acct, kim);
     assertThat(r.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
@@ -511,13 +489,13 @@ class StreamClusterTest {
 
   @Test
   void twoNodesShareOneBucket() {
-    String lee = token("lee", Role.USER);
+    String lee = tokens.issue("lee", Role.USER);
     String acct = account(lee);
     String other = account(lee);
     String tid = post(portA, "/v1/transfers", lee, transfer(acct, other, "1")).bodyAsJsonObject().getString("id");
     // The shared bucket lives in Redis. A Redis command slower than the limiter's timeout during an earlier, busy
     // test switches a node to local buckets (half the capacity each) until its next probe; wait until both are back.
-    TestNodes.await(Duration.ofSeconds(30), () -> Stream.of(a, b)
+    Poll.until(Duration.ofSeconds(30), "both nodes back on Redis buckets", () -> Stream.of(a, b)
         .noneMatch(n -> n.gateway().limiter().degraded()));
     // transfers.read: capacity 5, practically no refill. Three on A and two on B use it up for both.
     AtomicInteger ok = new AtomicInteger();
@@ -536,7 +514,8 @@ class StreamClusterTest {
     }
     assertThat(ok.get()).isEqualTo(5);
     // Another subject has its own bucket.
-    assertThat(get(portB, "/v1/transfers/" + tid, token("ops-bucket", Role.OPERATOR)).statusCode()).isEqualTo(200);
+    assertThat(get(portB, "/v1/transfers/" + tid, tokens.issue("ops-bucket", Role.OPERATOR)).statusCode())
+        .isEqualTo(200);
   }
 
   /**
@@ -550,17 +529,5 @@ class StreamClusterTest {
     assertThat(ttl).isLessThan(Duration.ofSeconds(1));
     Poll.until(Duration.ofSeconds(10), "notRevokedTtl elapsed since the revocation",
         () -> System.nanoTime() - revokedAt >= ttl.toNanos());
-  }
-
-  /** Polls until the condition holds or the deadline passes; true if it held. */
-  private static boolean poll(Duration within, java.util.function.BooleanSupplier condition) throws Exception {
-    Instant deadline = Instant.now().plus(within);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        return false;
-      }
-      Thread.sleep(20); // polling interval only
-    }
-    return true;
   }
 }
