@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.config.LedgerlineConfig;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -16,10 +16,10 @@ class EventsConfigTest {
 
   @Test
   void defaultsAndOverridesAreTyped() {
-    LedgerlineConfig.Events defaults = TestNodes.config(Map.of()).current().events();
+    LedgerlineConfig.Events defaults = NodeExtension.configWith(Map.of()).current().events();
     assertThat(defaults).isEqualTo(new LedgerlineConfig.Events(65536, 10, Duration.ofHours(24), Duration.ofSeconds(1),
         500, Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofSeconds(30), 2_000_000_000));
-    LedgerlineConfig.Events set = TestNodes.config(Map.of("events.max-attempts", "3", "events.backoff.initial", "5ms",
+    LedgerlineConfig.Events set = NodeExtension.configWith(Map.of("events.max-attempts", "3", "events.backoff.initial", "5ms",
         "events.retention", "1h")).current().events();
     assertThat(set.maxAttempts()).isEqualTo(3);
     assertThat(set.backoffInitial()).isEqualTo(Duration.ofMillis(5));
@@ -28,9 +28,9 @@ class EventsConfigTest {
 
   @Test
   void outOfRangeValuesNameTheirKey() {
-    assertThatThrownBy(() -> TestNodes.config(Map.of("events.max-attempts", "0")))
+    assertThatThrownBy(() -> NodeExtension.configWith(Map.of("events.max-attempts", "0")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("events.max-attempts");
-    assertThatThrownBy(() -> TestNodes.config(Map.of("events.ledger", "0")))
+    assertThatThrownBy(() -> NodeExtension.configWith(Map.of("events.ledger", "0")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("events.ledger");
   }
 

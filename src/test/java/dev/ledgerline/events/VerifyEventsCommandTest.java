@@ -6,7 +6,9 @@ import dev.ledgerline.Ledgerline;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.node.Node;
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.DataRoot;
+import dev.ledgerline.testing.NodeExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.io.PrintWriter;
@@ -20,17 +22,21 @@ import org.junit.jupiter.api.Test;
 
 /** {@code ledgerline verify-events [--repair]} on a stopped node's ledger and PostgreSQL. */
 class VerifyEventsCommandTest {
+  @RegisterExtension
+  final DataRoot root = new DataRoot("ledgerline-verify-events");
+  @RegisterExtension
+  final NodeExtension nodes = NodeExtension.nodes();
 
   @Test
   void findsAMissingRowAndRepairsIt() {
-    Path pg = TestNodes.tempDataRoot("ledgerline-verify-events-pg").resolve("pg");
-    Path ledgerDir = TestNodes.tempDataRoot("ledgerline-verify-events-ledger").resolve("ledger");
-    Path nodeDir = TestNodes.tempDataRoot("ledgerline-verify-events-node");
+    Path pg = root.resolve("pg");
+    Path ledgerDir = root.resolve("ledger");
+    Path nodeDir = root.resolve("node");
     Map<String, String> dirs = Map.of("postgres.data-dir", pg.toString(), "ledger.engine.data-dir",
         ledgerDir.toString(), "node.data-dir", nodeDir.toString());
     java.util.HashMap<String, String> sets = new java.util.HashMap<>(dirs);
     sets.put("node.roles", "ledger");
-    Node node = TestNodes.start(sets);
+    Node node = nodes.start(sets);
     UInt128 agg = UInt128.of(42, 7);
     try {
       Pool pool = node.services().pool();

@@ -2,7 +2,7 @@ package dev.ledgerline.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerline.node.TestNodes;
+import dev.ledgerline.testing.NodeExtension;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -11,8 +11,8 @@ class PublishCommittedConfigTest {
 
   @Test
   void publishingCommittedTransfersIsOnByDefaultAndOffWhenConfigured() {
-    assertThat(TestNodes.config(Map.of()).current().ledger().publishCommitted()).isTrue();
-    assertThat(TestNodes.config(Map.of("ledger.publish-committed", "false")).current().ledger().publishCommitted())
+    assertThat(NodeExtension.configWith(Map.of()).current().ledger().publishCommitted()).isTrue();
+    assertThat(NodeExtension.configWith(Map.of("ledger.publish-committed", "false")).current().ledger().publishCommitted())
         .isFalse();
   }
 }

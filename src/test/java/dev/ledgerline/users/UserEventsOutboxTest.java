@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.ledgerline.events.EventPublisher;
 import dev.ledgerline.events.EventTypes;
 import dev.ledgerline.infra.DataServices;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -14,27 +13,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each user change is also an outbox event, with the audit row's id, in the same transaction. */
 class UserEventsOutboxTest {
-  private Vertx vertx;
+  @RegisterExtension
+  final UsersPostgres db = new UsersPostgres();
   private DataServices pg;
   private UserStore store;
 
   @BeforeEach
   void setUp() {
-    vertx = Vertx.vertx();
-    pg = UsersPostgres.fresh(vertx);
+    pg = db.pg();
     store = new UserStore(pg.pool(), RolePermissions.defaults(), new EventPublisher(EventTypes.KNOWN, 65_536));
-  }
-
-  @AfterEach
-  void tearDown() {
-    pg.close().await();
-    vertx.close().await();
   }
 
   private List<Row> outbox(String id) {
