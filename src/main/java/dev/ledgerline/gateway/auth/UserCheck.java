@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.auth;
 
 import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemException;
+import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
 import dev.ledgerline.users.RolePermissions;
 import dev.ledgerline.users.UserDirectory;
 import dev.ledgerline.users.UserRefusedException;
@@ -41,8 +42,12 @@ public final class UserCheck {
         : Future.failedFuture(problem(ar.cause())));
   }
 
-  /** A route step: replaces the request's principal with its user's, then runs {@code then}. */
-  public Handler<RoutingContext> then(Handler<RoutingContext> then) {
+  /**
+   * A route step: replaces the request's principal with its user's, then runs {@code then}. A refused user (suspended,
+   * closed, unknown) is first charged to {@code refusedLimit}, as a request without a valid token would be, so a
+   * refused token cannot send unlimited requests (null: none).
+   */
+  public Handler<RoutingContext> then(Handler<RoutingContext> then, RateLimitHandler refusedLimit) {
     return rc -> {
       Principal p = Principal.of(rc);
       if (p == null) {
@@ -54,16 +59,20 @@ public final class UserCheck {
         if (rc.response().ended() || rc.response().closed()) {
           return;
         }
-        if (ar.failed()) {
-          ProblemException pe = (ProblemException) ar.cause();
-          if (pe.problem().status() == 503) {
-            rc.response().putHeader("Retry-After", "1");
-          }
-          rc.fail(pe);
+        if (ar.succeeded()) {
+          rc.put(Principal.KEY, ar.result());
+          then.handle(rc);
           return;
         }
-        rc.put(Principal.KEY, ar.result());
-        then.handle(rc);
+        ProblemException pe = (ProblemException) ar.cause();
+        if (pe.problem().status() == 503) {
+          rc.response().putHeader("Retry-After", "1");
+          rc.fail(pe);
+        } else if (refusedLimit == null) {
+          rc.fail(pe);
+        } else {
+          refusedLimit.handle(rc, r -> r.fail(pe));
+        }
       });
     };
   }

@@ -199,7 +199,7 @@ public final class ApiRouter {
           return p == null ? null : p.subject();
         }));
     // The user is loaded before the limit is charged: a suspended user's requests stop here.
-    Handler<RoutingContext> userThenRate = parts.users().then(rate);
+    Handler<RoutingContext> userThenRate = parts.users().then(rate, anonymous);
     RevocationCheck reads = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), false,
         userThenRate, anonymous);
     RevocationCheck writes = new RevocationCheck(parts.revocations(), parts.readsWhenUnavailable(), true,

@@ -130,16 +130,22 @@ public final class StreamHandshake {
   }
 
   /**
-   * Why an open stream must end: its token revoked, or its user no longer active. A store that cannot answer does
-   * not end it: it was authorized, and exp still bounds it.
+   * Why an open stream must end: its token revoked, its user no longer active, or the user's roles or right to the
+   * stream changed since it opened (what it may see was decided then). A store that cannot answer does not end it: it
+   * was authorized, and exp still bounds it.
    */
   private Future<String> endReason(Principal p) {
     Future<Boolean> revoked = p.jti() == null ? Future.succeededFuture(false)
         : revocations.isRevoked(p.jti()).recover(e -> Future.succeededFuture(false));
-    return revoked.compose(r -> r ? Future.succeededFuture("token revoked") : users.check(p, false).transform(ar ->
-        Future.succeededFuture(ar.failed() && ar.cause() instanceof ProblemException pe
-            && pe.problem().status() == 403 ? pe.problem().title().toLowerCase(java.util.Locale.ROOT)
-            : null)));
+    return revoked.compose(r -> r ? Future.succeededFuture("token revoked") : users.check(p, false).transform(ar -> {
+      if (ar.succeeded()) {
+        Principal now = ar.result();
+        boolean same = now.roles().equals(p.roles()) && now.may(Permission.STREAM_CONNECT);
+        return Future.succeededFuture(same ? null : "permissions changed");
+      }
+      return Future.succeededFuture(ar.cause() instanceof ProblemException pe && pe.problem().status() == 403
+          ? pe.problem().title().toLowerCase(java.util.Locale.ROOT) : null);
+    }));
   }
 
   private Future<Principal> check(HttpServerRequest req) {

@@ -127,6 +127,23 @@ class UnauthenticatedLimitTest {
     assertThat(statuses).containsExactly(401, 401, 401, 429);
   }
 
+  @Test
+  void aSuspendedUsersTokenIsCharged() {
+    WebClient web = from(newAddress());
+    String suspended = node.tokens().user("suspended-user");
+    String own = account(web, suspended);
+    String admin = node.tokens().issue("limit-admin", dev.ledgerline.users.Role.ADMIN);
+    HttpResponse<Buffer> r = web.patch(node.gatewayPort(), "127.0.0.1", "/v1/admin/users/suspended-user")
+        .bearerTokenAuthentication(admin).putHeader("Content-Type", "application/json")
+        .sendBuffer(Buffer.buffer("{\"status\":\"suspended\"}")).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < CAPACITY + 1; i++) {
+      statuses.add(get(web, "/v1/accounts/" + own, header("Bearer " + suspended)));
+    }
+    assertThat(statuses).containsExactly(403, 403, 403, 429);
+  }
+
   private static Future<WebSocket> handshake(WebSocketClient ws, String query) {
     return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.gatewayPort())
         .setURI("/v1/stream" + (query == null ? "" : "?" + query)).setAllowOriginHeader(false));

@@ -260,6 +260,22 @@ class UsersApiTest {
   }
 
   @Test
+  void aDemotedOperatorsOpenStreamEnds() {
+    String olga = node.tokens().issue("olga", Role.OPERATOR);
+    assertThat(api.get("/v1/accounts/1", olga).status()).isNotEqualTo(403); // provisioned as an operator
+    WebSocketClient client = node.client().createWebSocketClient();
+    java.util.concurrent.atomic.AtomicReference<String> reason = new java.util.concurrent.atomic.AtomicReference<>();
+    var ws = client.connect(new WebSocketConnectOptions().setPort(node.gatewayPort()).setHost("127.0.0.1")
+        .setURI("/v1/stream").setAllowOriginHeader(false).addHeader("Authorization", "Bearer " + olga)).await();
+    ws.closeHandler(v -> reason.set(ws.closeStatusCode() + " " + ws.closeReason()));
+    // What an operator's stream may show was decided when it opened; a demotion ends it.
+    assertThat(patch("olga", root, "{\"roles\":[\"user\"]}").status()).isEqualTo(200);
+    Poll.until(Duration.ofSeconds(5), "the stream to close", () -> reason.get() != null);
+    assertThat(reason.get()).isEqualTo("1008 permissions changed");
+    client.close().await();
+  }
+
+  @Test
   void listPagesThroughEveryUserOnce() {
     for (int i = 0; i < 5; i++) {
       assertThat(createUser("{\"id\":\"page-" + i + "\",\"roles\":[\"user\"]}").status()).isEqualTo(201);
