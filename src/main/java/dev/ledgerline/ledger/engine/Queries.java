@@ -71,8 +71,8 @@ final class Queries {
   List<Account> queryAccounts(QueryFilter f) {
     List<Account> out = new ArrayList<>();
     if (!queryFilterValid(f)) return out;
-    final long min = f.timestampMin() == 0 ? 1 : f.timestampMin();
-    final long max = f.timestampMax() == 0 ? StateMachine.TIMESTAMP_MAX : f.timestampMax();
+    final long min = lowestTimestamp(f.timestampMin());
+    final long max = highestTimestamp(f.timestampMax());
     final int limit = effectiveLimit(f.limit());
     final boolean rev = f.reversed();
     final int n = accounts.count();
@@ -92,8 +92,8 @@ final class Queries {
   List<Transfer> queryTransfers(QueryFilter f) {
     List<Transfer> out = new ArrayList<>();
     if (!queryFilterValid(f)) return out;
-    final long min = f.timestampMin() == 0 ? 1 : f.timestampMin();
-    final long max = f.timestampMax() == 0 ? StateMachine.TIMESTAMP_MAX : f.timestampMax();
+    final long min = lowestTimestamp(f.timestampMin());
+    final long max = highestTimestamp(f.timestampMax());
     final int limit = effectiveLimit(f.limit());
     final boolean rev = f.reversed();
     if (Long.compareUnsigned(min, max) > 0) return out;
@@ -106,6 +106,16 @@ final class Queries {
       out.add(transfers.transfer(t));
     }
     return out;
+  }
+
+  /** A filter's lower timestamp bound; 0 means from the first. */
+  private static long lowestTimestamp(long timestampMin) {
+    return timestampMin == 0 ? 1 : timestampMin;
+  }
+
+  /** A filter's upper timestamp bound; 0 means up to the last. */
+  private static long highestTimestamp(long timestampMax) {
+    return timestampMax == 0 ? StateMachine.TIMESTAMP_MAX : timestampMax;
   }
 
   private static int effectiveLimit(int limit) {
@@ -132,8 +142,8 @@ final class Queries {
 
   /** Positions in the account's transfer list matching the filter, in reply order (≤ limit). */
   private int[] scanAccount(AccountFilter f, int a) {
-    final long min = f.timestampMin() == 0 ? 1 : f.timestampMin();
-    final long max = f.timestampMax() == 0 ? StateMachine.TIMESTAMP_MAX : f.timestampMax();
+    final long min = lowestTimestamp(f.timestampMin());
+    final long max = highestTimestamp(f.timestampMax());
     final int limit = effectiveLimit(f.limit());
     final int len = accounts.transferCount(a);
     final boolean debits = (f.flags() & AccountFilterFlags.DEBITS) != 0;
@@ -179,23 +189,22 @@ final class Queries {
 
   /** The first position in the account's list with timestamp ≥ ts. */
   private int lowerBound(int a, int len, long ts) {
-    int lo = 0;
-    int hi = len;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(transfers.timestamp(accounts.transferAt(a, mid)), ts) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstPosition(a, len, ts, false);
   }
 
   /** The first position in the account's list with timestamp > ts. */
   private int upperBound(int a, int len, long ts) {
+    return firstPosition(a, len, ts, true);
+  }
+
+  /** Binary search over the account's list, which is in timestamp order: the first position past {@code ts}. */
+  private int firstPosition(int a, int len, long ts, boolean skipEqual) {
     int lo = 0;
     int hi = len;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(transfers.timestamp(accounts.transferAt(a, mid)), ts) <= 0) lo = mid + 1;
+      int c = Long.compareUnsigned(transfers.timestamp(accounts.transferAt(a, mid)), ts);
+      if (c < 0 || (skipEqual && c == 0)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
