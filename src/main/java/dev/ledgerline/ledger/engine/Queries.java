@@ -15,6 +15,7 @@ import dev.ledgerline.ledger.model.UInt128;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** The read operations: lookups, an account's transfers and balances, and the query filters. Changes nothing. */
 final class Queries {
@@ -27,19 +28,25 @@ final class Queries {
   }
 
   List<Account> lookupAccounts(List<UInt128> ids) {
-    List<Account> out = new ArrayList<>();
-    for (UInt128 id : ids) {
-      int a = accounts.find(id.lo(), id.hi());
-      if (a >= 0) out.add(accounts.account(a));
-    }
-    return out;
+    return lookup(ids, accounts::find, accounts::account);
   }
 
   List<Transfer> lookupTransfers(List<UInt128> ids) {
-    List<Transfer> out = new ArrayList<>();
+    return lookup(ids, transfers::find, transfers::transfer);
+  }
+
+  /** A store's slot for an id (its two u64 halves), or a negative number when absent. */
+  @FunctionalInterface
+  private interface Slots {
+    int find(long idLo, long idHi);
+  }
+
+  /** The records of the ids that exist, in request order; absent ids are left out, as TigerBeetle does. */
+  private static <T> List<T> lookup(List<UInt128> ids, Slots slots, IntFunction<T> record) {
+    List<T> out = new ArrayList<>();
     for (UInt128 id : ids) {
-      int t = transfers.find(id.lo(), id.hi());
-      if (t >= 0) out.add(transfers.transfer(t));
+      int slot = slots.find(id.lo(), id.hi());
+      if (slot >= 0) out.add(record.apply(slot));
     }
     return out;
   }
