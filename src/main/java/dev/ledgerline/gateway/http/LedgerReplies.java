@@ -92,6 +92,15 @@ public final class LedgerReplies {
     };
   }
 
+  /**
+   * 409 for a taken id, worded the same whatever the caller may know of the object that holds it: {@code "result":
+   * "exists"}. {@code object} names its kind with an article, e.g. "an account".
+   */
+  public static Reply idTaken(String object, UInt128 id) {
+    return Reply.problem(Problem.of(409, object + " with this id already exists").withType(TYPE_LEDGER_RESULT),
+        new JsonObject().put("result", "exists").put("id", id.toString()));
+  }
+
   /** A problem carrying the ledger's result name, e.g. {@code "result": "exceeds_credits"}. */
   public static Reply resultProblem(int status, String result, UInt128 id) {
     String detail = switch (status) {
