@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,13 +165,7 @@ public final class DataServices {
   }
 
   public Future<Void> pingPostgres(Duration timeout) {
-    if (pool == null) {
-      return Future.failedFuture(new IllegalStateException("PostgreSQL is not configured on this node"));
-    }
-    if (closing != null) {
-      return Future.failedFuture(new IllegalStateException("data services are closed"));
-    }
-    return within(pool.query("SELECT 1").execute().<Void>mapEmpty(), timeout, "PostgreSQL");
+    return ping("PostgreSQL", pool != null, () -> pool.query("SELECT 1").execute().mapEmpty(), timeout);
   }
 
   /** {@code PING} through the Redis client; fails if Redis is absent, down or slower than {@link #PING_TIMEOUT}. */
@@ -179,13 +174,18 @@ public final class DataServices {
   }
 
   public Future<Void> pingRedis(Duration timeout) {
-    if (redis == null) {
-      return Future.failedFuture(new IllegalStateException("Redis is not configured on this node"));
+    return ping("Redis", redis != null, () -> redisApi.ping(List.of()).mapEmpty(), timeout);
+  }
+
+  /** Sends {@code request} only to a service this node has and while it is open. */
+  private Future<Void> ping(String service, boolean configured, Supplier<Future<Void>> request, Duration timeout) {
+    if (!configured) {
+      return Future.failedFuture(new IllegalStateException(service + " is not configured on this node"));
     }
     if (closing != null) {
       return Future.failedFuture(new IllegalStateException("data services are closed"));
     }
-    return within(redisApi.ping(List.of()).<Void>mapEmpty(), timeout, "Redis");
+    return within(request.get(), timeout, service);
   }
 
   /** Closes the clients, then stops the embedded servers. Idempotent. */

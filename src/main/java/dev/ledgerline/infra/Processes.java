@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /** Small helpers around child processes and loopback ports, shared by the embedded servers. */
 public final class Processes {
@@ -131,6 +132,39 @@ public final class Processes {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("no free loopback port", e);
+    }
+  }
+
+  /**
+   * Launches a server on {@code configured} port, or on a free loopback port when it is 0. A free port can be taken by
+   * another process between the probe and the server's bind: {@code launch} then throws {@link PortInUseException}
+   * and another port is tried, {@code attempts} times in all. A configured port that is in use fails at once.
+   */
+  public static <T> T onLoopbackPort(String service, int configured, int attempts, IntFunction<T> launch) {
+    for (int attempt = 1; ; attempt++) {
+      int port = configured != 0 ? configured : freeLoopbackPort();
+      if (!loopbackPortFree(port)) {
+        if (configured != 0) {
+          throw new PortInUseException(service, port);
+        }
+        continue;
+      }
+      try {
+        return launch.apply(port);
+      } catch (PortInUseException e) {
+        if (configured != 0 || attempt >= attempts) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Unregisters a server's stop-on-exit hook; quiet when the JVM is already exiting or the hook was never added. */
+  public static void removeShutdownHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // Already shutting down, or never registered.
     }
   }
 

@@ -75,23 +75,25 @@ public final class KeyMaterial {
 
   /** A public key from its X.509 SubjectPublicKeyInfo encoding (PEM "PUBLIC KEY"). */
   public static PublicKey publicKey(byte[] spki) throws GeneralSecurityException {
-    GeneralSecurityException last = null;
-    for (String kf : KEY_FACTORIES) {
-      try {
-        return KeyFactory.getInstance(kf).generatePublic(new X509EncodedKeySpec(spki));
-      } catch (GeneralSecurityException e) {
-        last = e;
-      }
-    }
-    throw last;
+    return decode(f -> f.generatePublic(new X509EncodedKeySpec(spki)));
   }
 
   /** A private key from its PKCS#8 encoding (PEM "PRIVATE KEY"). */
   public static PrivateKey privateKey(byte[] pkcs8) throws GeneralSecurityException {
+    return decode(f -> f.generatePrivate(new PKCS8EncodedKeySpec(pkcs8)));
+  }
+
+  @FunctionalInterface
+  private interface KeyDecoder<K extends Key> {
+    K decode(KeyFactory factory) throws GeneralSecurityException;
+  }
+
+  /** The encoding names no algorithm: the first key factory that accepts it wins; else the last one's error. */
+  private static <K extends Key> K decode(KeyDecoder<K> decoder) throws GeneralSecurityException {
     GeneralSecurityException last = null;
     for (String kf : KEY_FACTORIES) {
       try {
-        return KeyFactory.getInstance(kf).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+        return decoder.decode(KeyFactory.getInstance(kf));
       } catch (GeneralSecurityException e) {
         last = e;
       }

@@ -8,6 +8,7 @@ import dev.ledgerline.ledger.LedgerUnavailableException;
 import dev.ledgerline.ledger.RequestTooLargeException;
 import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateTransferResult;
+import dev.ledgerline.ledger.model.ResultCode;
 import dev.ledgerline.ledger.model.UInt128;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -71,31 +72,33 @@ public final class LedgerReplies {
 
   /** Status of a single create_transfers result. */
   public static int status(CreateTransferResult r) {
-    switch (r) {
-      case OK:
-        return 201;
-      case EXISTS:
-        return 200;
-      case ID_ALREADY_FAILED:
-        return 409;
-      case DEBIT_ACCOUNT_NOT_FOUND:
-      case CREDIT_ACCOUNT_NOT_FOUND:
-      case PENDING_TRANSFER_NOT_FOUND:
-        return 404;
-      default:
-        return r.name().startsWith("EXISTS_WITH_DIFFERENT_") ? 409 : 422;
-    }
+    return switch (r) {
+      case ID_ALREADY_FAILED -> 409;
+      case DEBIT_ACCOUNT_NOT_FOUND, CREDIT_ACCOUNT_NOT_FOUND, PENDING_TRANSFER_NOT_FOUND -> 404;
+      default -> createStatus(r);
+    };
   }
 
   public static int status(CreateAccountResult r) {
-    switch (r) {
-      case OK:
-        return 201;
-      case EXISTS:
-        return 200;
-      default:
-        return r.name().startsWith("EXISTS_WITH_DIFFERENT_") ? 409 : 422;
-    }
+    return createStatus(r);
+  }
+
+  /** What both creates share: ok is created, exists is the same object again, a different one is a conflict. */
+  private static int createStatus(ResultCode r) {
+    return switch (r.tbName()) {
+      case "ok" -> 201;
+      case "exists" -> 200;
+      default -> r.tbName().startsWith("exists_with_different_") ? 409 : 422;
+    };
+  }
+
+  /**
+   * 409 for a taken id, worded the same whatever the caller may know of the object that holds it: {@code "result":
+   * "exists"}. {@code object} names its kind with an article, e.g. "an account".
+   */
+  public static Reply idTaken(String object, UInt128 id) {
+    return Reply.problem(Problem.of(409, object + " with this id already exists").withType(TYPE_LEDGER_RESULT),
+        new JsonObject().put("result", "exists").put("id", id.toString()));
   }
 
   /** A problem carrying the ledger's result name, e.g. {@code "result": "exceeds_credits"}. */

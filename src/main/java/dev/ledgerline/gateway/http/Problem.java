@@ -15,7 +15,8 @@ import java.util.Objects;
  * {@code detail}, {@code request_id} and, for validation errors, {@code errors: [{field, reason}]}. Immutable; the
  * {@code with*} methods return copies. Texts are written for clients: never exception messages or class names.
  */
-public final class Problem {
+public record Problem(String type, String title, int status, String detail, String requestId,
+    List<FieldError> errors) {
   public static final String CONTENT_TYPE = "application/problem+json";
   /** RFC 9457 §4.2: the status code alone says what happened. */
   public static final String ABOUT_BLANK = "about:blank";
@@ -23,20 +24,10 @@ public final class Problem {
   public static final String TYPE_VALIDATION = "urn:ledgerline:problem:validation";
   public static final String TYPE_UNAUTHORIZED = "urn:ledgerline:problem:unauthorized";
 
-  private final String type;
-  private final String title;
-  private final int status;
-  private final String detail;
-  private final String requestId;
-  private final List<FieldError> errors;
-
-  private Problem(String type, String title, int status, String detail, String requestId, List<FieldError> errors) {
-    this.type = Objects.requireNonNull(type);
-    this.title = Objects.requireNonNull(title);
-    this.status = status;
-    this.detail = detail;
-    this.requestId = requestId;
-    this.errors = errors == null ? null : List.copyOf(errors);
+  public Problem {
+    Objects.requireNonNull(type);
+    Objects.requireNonNull(title);
+    errors = errors == null ? null : List.copyOf(errors);
   }
 
   /** A problem of type about:blank whose title is the status' reason phrase. */
@@ -72,30 +63,6 @@ public final class Problem {
 
   public Problem withErrors(List<FieldError> errors) {
     return new Problem(type, title, status, detail, requestId, errors);
-  }
-
-  public String type() {
-    return type;
-  }
-
-  public String title() {
-    return title;
-  }
-
-  public int status() {
-    return status;
-  }
-
-  public String detail() {
-    return detail;
-  }
-
-  public String requestId() {
-    return requestId;
-  }
-
-  public List<FieldError> errors() {
-    return errors;
   }
 
   public JsonObject toJson() {

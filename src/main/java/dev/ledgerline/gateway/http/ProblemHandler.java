@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,17 @@ public final class ProblemHandler implements Handler<RoutingContext> {
   /** Sent with a 401 that carries no challenge of its own (RFC 9110 §11.6.1 requires one). */
   public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
   public static final String DEFAULT_CHALLENGE = "Bearer realm=\"ledgerline\"";
+  /** The detail of {@link #standard}'s fixed answers; other statuses carry only their reason phrase. */
+  private static final Map<Integer, String> STANDARD_DETAILS = Map.of(
+      400, "the request is malformed",
+      401, "a valid bearer token is required",
+      403, "the token does not allow this operation",
+      404, "no such resource",
+      405, "this method is not allowed on this resource",
+      413, "the request body is larger than this route accepts",
+      415, "the request body must be JSON (Content-Type: application/json)",
+      500, "internal error; quote the request_id when reporting it",
+      503, "temporarily unavailable; retry later");
 
   /** Installs the handler as the router's failure handler and for the router's own 404, 405 and 500 answers. */
   public static ProblemHandler install(Router router) {
@@ -81,27 +93,11 @@ public final class ProblemHandler implements Handler<RoutingContext> {
 
   /** The fixed answer for a status: RFC 9457 about:blank with a short, non-revealing detail. */
   public static Problem standard(int status) {
-    switch (status) {
-      case 400:
-        return Problem.of(400, "the request is malformed");
-      case 401:
-        return Problem.of(401, "a valid bearer token is required").withType(Problem.TYPE_UNAUTHORIZED);
-      case 403:
-        return Problem.of(403, "the token does not allow this operation");
-      case 404:
-        return Problem.of(404, "no such resource");
-      case 405:
-        return Problem.of(405, "this method is not allowed on this resource");
-      case 413:
-        return Problem.of(413, "the request body is larger than this route accepts");
-      case 415:
-        return Problem.of(415, "the request body must be JSON (Content-Type: application/json)");
-      case 500:
-        return Problem.of(500, "internal error; quote the request_id when reporting it");
-      case 503:
-        return Problem.of(503, "temporarily unavailable; retry later");
-      default:
-        return Problem.of(status);
+    String detail = STANDARD_DETAILS.get(status);
+    if (detail == null) {
+      return Problem.of(status);
     }
+    Problem problem = Problem.of(status, detail);
+    return status == 401 ? problem.withType(Problem.TYPE_UNAUTHORIZED) : problem;
   }
 }

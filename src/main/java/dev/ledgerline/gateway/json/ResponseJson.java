@@ -40,21 +40,31 @@ public final class ResponseJson {
     return Buffer.buffer(out.toByteArray());
   }
 
+  @FunctionalInterface
+  private interface Element {
+    void write(JsonGenerator g, int index) throws IOException;
+  }
+
+  /** {@code {"field": [element 0, ..., element size-1]}}: the shape of every list the API answers with. */
+  private static Buffer renderArray(String field, int size, Element element) {
+    return render(g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart(field);
+      for (int i = 0; i < size; i++) {
+        element.write(g, i);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+  }
+
   public static Buffer account(Account a) {
     return render(g -> writeAccount(g, a));
   }
 
   /** {@code {"accounts": [...]}}. */
   public static Buffer accounts(List<Account> accounts) {
-    return render(g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("accounts");
-      for (Account a : accounts) {
-        writeAccount(g, a);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return renderArray("accounts", accounts.size(), (g, i) -> writeAccount(g, accounts.get(i)));
   }
 
   public static Buffer transfer(Transfer t) {
@@ -63,15 +73,7 @@ public final class ResponseJson {
 
   /** {@code {"transfers": [...]}}. */
   public static Buffer transfers(List<Transfer> transfers) {
-    return render(g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("transfers");
-      for (Transfer t : transfers) {
-        writeTransfer(g, t);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return renderArray("transfers", transfers.size(), (g, i) -> writeTransfer(g, transfers.get(i)));
   }
 
   /**
@@ -91,15 +93,7 @@ public final class ResponseJson {
   /** One {@code {"index","id","result"}} per event; a result renders as its TigerBeetle name. */
   private static Buffer results(List<UInt128> ids, List<?> results) {
     requireSameSize(ids, results);
-    return render(g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("results");
-      for (int i = 0; i < ids.size(); i++) {
-        writeResult(g, i, ids.get(i), results.get(i).toString());
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return renderArray("results", ids.size(), (g, i) -> writeResult(g, i, ids.get(i), results.get(i).toString()));
   }
 
   private static void requireSameSize(List<?> a, List<?> b) {

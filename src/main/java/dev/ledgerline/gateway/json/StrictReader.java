@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Token-level JSON reading for request bodies. Values are taken from the raw tokens, never through doubles, and every
@@ -230,33 +231,18 @@ final class StrictReader {
 
   /** u128 as a decimal string of digits; null (with an error recorded) otherwise. */
   UInt128 u128(String path) throws IOException {
-    String s = string(path);
-    if (s == null) {
-      return null;
-    }
-    String reason = Decimals.u128Problem(s);
-    if (reason != null) {
-      error(path, reason);
-      return null;
-    }
-    return UInt128.parse(s);
+    String s = decimal(path, Decimals::u128Problem);
+    return s == null ? null : UInt128.parse(s);
   }
 
   /** u64 as a decimal string of digits, returned as the unsigned bits of a long; null on error. */
   Long u64(String path) throws IOException {
-    String s = string(path);
-    if (s == null) {
-      return null;
-    }
-    String reason = Decimals.u64Problem(s);
-    if (reason != null) {
-      error(path, reason);
-      return null;
-    }
-    return Long.parseUnsignedLong(s);
+    String s = decimal(path, Decimals::u64Problem);
+    return s == null ? null : Long.parseUnsignedLong(s);
   }
 
-  private String string(String path) throws IOException {
+  /** The current value when it is a string {@code problem} finds nothing wrong with; else null, with an error. */
+  private String decimal(String path, Function<String, String> problem) throws IOException {
     JsonToken t = p.currentToken();
     if (t != JsonToken.VALUE_STRING) {
       error(path, "must be a string of decimal digits, not " + describeToken(t)
@@ -265,7 +251,13 @@ final class StrictReader {
       skip();
       return null;
     }
-    return p.getText();
+    String s = p.getText();
+    String reason = problem.apply(s);
+    if (reason != null) {
+      error(path, reason);
+      return null;
+    }
+    return s;
   }
 
   /** An unsigned integer up to {@code max} written as a JSON integer; null on error. */

@@ -79,7 +79,8 @@ public final class AccountRoutes {
               .compose(v -> created(200, account, id), err -> ownerNotRecorded(id, p, err));
         }
         if (!Access.privileged(p) && !owner.map(p.subject()::equals).orElse(false)) {
-          return Future.succeededFuture(takenProblem(id));
+          // The same answer for every id the caller does not own, whoever owns it.
+          return Future.succeededFuture(LedgerReplies.idTaken("an account", id));
         }
         int status = LedgerReplies.status(r);
         return status >= 300 ? Future.succeededFuture(LedgerReplies.resultProblem(status, r.toString(), id))
@@ -92,12 +93,6 @@ public final class AccountRoutes {
     return ledger.lookupAccounts(List.of(id)).map(found -> found.isEmpty()
         ? Reply.json(status, ResponseJson.account(account))
         : Reply.json(status, ResponseJson.account(found.get(0))));
-  }
-
-  /** The same answer for every id the caller does not own, whoever owns it. */
-  static Reply takenProblem(UInt128 id) {
-    return Reply.problem(Problem.of(409, "an account with this id already exists")
-        .withType(LedgerReplies.TYPE_LEDGER_RESULT), new JsonObject().put("result", "exists").put("id", id.toString()));
   }
 
   private static Future<Reply> ownerNotRecorded(UInt128 id, Principal p, Throwable err) {

@@ -6,7 +6,6 @@ import dev.ledgerline.gateway.access.ExistingTransfers;
 import dev.ledgerline.gateway.access.TransferAuthorizer;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.http.LedgerReplies;
-import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.gateway.json.Decimals;
@@ -21,7 +20,6 @@ import dev.ledgerline.ledger.model.UInt128;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,7 +55,9 @@ public final class TransferRoutes {
           CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
           int status = LedgerReplies.status(r);
           if (ExistingTransfers.exists(r)) {
-            return existing.hidden(p, List.of(id), List.of(r)).map(hidden -> !hidden.isEmpty() ? takenProblem(id)
+            // The same answer for every taken id whose transfer the caller may not see, whatever it holds.
+            return existing.hidden(p, List.of(id), List.of(r)).map(hidden -> !hidden.isEmpty()
+                ? LedgerReplies.idTaken("a transfer", id)
                 : status < 300 ? Reply.json(status, result(id, r))
                 : LedgerReplies.resultProblem(status, r.toString(), id));
           }
@@ -107,12 +107,6 @@ public final class TransferRoutes {
             ? Reply.json(200, ResponseJson.transfer(t)) : Reply.problem(ProblemHandler.standard(404)));
       }).onComplete(ar -> (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false));
     };
-  }
-
-  /** The same answer for every taken id whose transfer the caller may not see, whatever it holds. */
-  private static Reply takenProblem(UInt128 id) {
-    return Reply.problem(Problem.of(409, "a transfer with this id already exists")
-        .withType(LedgerReplies.TYPE_LEDGER_RESULT), new JsonObject().put("result", "exists").put("id", id.toString()));
   }
 
   private static Buffer result(UInt128 id, CreateTransferResult r) {

@@ -164,11 +164,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   /** Drops the data directory lock and the shutdown hook that would stop the server. */
   private void releaseDataDirectory() {
     dataDir.release();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException | IllegalArgumentException e) {
-      // Already shutting down, or the hook was never registered.
-    }
+    Processes.removeShutdownHook(shutdownHook);
   }
 
   private void stopQuietly() {
@@ -190,26 +186,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     StalePostmaster.recover(pgData, STOP_TIMEOUT);
     runAs.adopt(pgData);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    int fixedPort = settings.port();
-    for (int attempt = 1; ; attempt++) {
-      int port = fixedPort != 0 ? fixedPort : Processes.freeLoopbackPort();
-      if (!Processes.loopbackPortFree(port)) {
-        if (fixedPort != 0) {
-          throw new PortInUseException("Embedded PostgreSQL", port);
-        }
-        continue;
-      }
-      try {
-        launch(port);
-        awaitReady(port, password);
-        break;
-      } catch (PortInUseException e) {
-        // Another process took the free port between our probe and the server's bind.
-        if (fixedPort != 0 || attempt >= PORT_ATTEMPTS) {
-          throw e;
-        }
-      }
-    }
+    url = Processes.onLoopbackPort("Embedded PostgreSQL", settings.port(), PORT_ATTEMPTS, port -> {
+      launch(port);
+      return awaitReady(port, password);
+    });
     createDatabaseIfMissing();
   }
 
@@ -234,7 +214,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
   }
 
-  private void awaitReady(int port, String password) {
+  /** Where clients connect once the server accepts logins on {@code port}. */
+  private PostgresUrl awaitReady(int port, String password) {
     PostgresUrl candidate = new PostgresUrl(LOOPBACK, port, "postgres", settings.user(), password);
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     SQLException last = null;
@@ -250,8 +231,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       }
       try (Connection c = connect(candidate); Statement s = c.createStatement()) {
         s.execute("SELECT 1");
-        url = candidate.withDatabase(settings.database());
-        return;
+        return candidate.withDatabase(settings.database());
       } catch (SQLException e) {
         last = e;
         if ("28P01".equals(e.getSQLState()) || "28000".equals(e.getSQLState())) {

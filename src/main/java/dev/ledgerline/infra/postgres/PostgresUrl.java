@@ -1,10 +1,10 @@
 package dev.ledgerline.infra.postgres;
 
 import dev.ledgerline.infra.InvalidUrlException;
+import dev.ledgerline.infra.ServiceUri;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -26,16 +26,7 @@ public record PostgresUrl(String host, int port, String database, String user, S
 
   /** Parses {@code postgresql://user[:password]@host[:port]/database} ({@code postgres://} is accepted too). */
   public static PostgresUrl parse(String url) {
-    if (url == null || url.isBlank()) {
-      throw new InvalidUrlException("PostgreSQL URL is missing; expected postgresql://user:password@host:port/database");
-    }
-    URI uri;
-    try {
-      uri = new URI(url.trim());
-    } catch (URISyntaxException e) {
-      throw new InvalidUrlException("PostgreSQL URL is malformed (" + e.getReason() + "); expected "
-          + "postgresql://user:password@host:port/database");
-    }
+    URI uri = ServiceUri.parse("PostgreSQL", url, "postgresql://user:password@host:port/database");
     String scheme = uri.getScheme();
     if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
       throw new InvalidUrlException("PostgreSQL URL must start with postgresql://, got scheme '" + scheme + "'");

@@ -89,26 +89,12 @@ public final class EmbeddedRedisServer implements AutoCloseable {
 
   private static EmbeddedRedisServer startLocked(RedisSettings settings, Path binary, Path dataDir, FileChannel lock,
       long began) {
-    for (int attempt = 1; ; attempt++) {
-      int port = settings.port() != 0 ? settings.port() : Processes.freeLoopbackPort();
-      if (!Processes.loopbackPortFree(port)) {
-        if (settings.port() != 0) {
-          throw new PortInUseException("Embedded Redis", port);
-        }
-        continue;
-      }
-      try {
-        EmbeddedRedisServer server = launch(binary, port, dataDir, lock);
-        LOG.info("Embedded Redis ready at {} ({}, {} ms)", RedisSettings.redact(server.url()),
-            dataDir == null ? "in memory" : "append-only file in " + dataDir,
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
-        return server;
-      } catch (PortInUseException e) {
-        if (settings.port() != 0 || attempt >= PORT_ATTEMPTS) {
-          throw e;
-        }
-      }
-    }
+    EmbeddedRedisServer server = Processes.onLoopbackPort("Embedded Redis", settings.port(), PORT_ATTEMPTS,
+        port -> launch(binary, port, dataDir, lock));
+    LOG.info("Embedded Redis ready at {} ({}, {} ms)", RedisSettings.redact(server.url()),
+        dataDir == null ? "in memory" : "append-only file in " + dataDir,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+    return server;
   }
 
   /** Creates and locks the data directory, owned by the user the server runs as. */
@@ -284,11 +270,7 @@ public final class EmbeddedRedisServer implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException | IllegalArgumentException e) {
-        // Already shutting down, or never registered.
-      }
+      Processes.removeShutdownHook(shutdownHook);
     }
   }
 

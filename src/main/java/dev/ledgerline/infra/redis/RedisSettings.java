@@ -2,8 +2,8 @@ package dev.ledgerline.infra.redis;
 
 import dev.ledgerline.infra.InvalidUrlException;
 import dev.ledgerline.infra.ServiceMode;
+import dev.ledgerline.infra.ServiceUri;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -74,15 +74,7 @@ public record RedisSettings(ServiceMode mode, String url, int port, int poolSize
   }
 
   static void validateUrl(String url) {
-    if (url == null || url.isBlank()) {
-      throw new InvalidUrlException("Redis URL is missing; expected redis://host:port");
-    }
-    URI uri;
-    try {
-      uri = new URI(url.trim());
-    } catch (URISyntaxException e) {
-      throw new InvalidUrlException("Redis URL is malformed (" + e.getReason() + "); expected redis://host:port");
-    }
+    URI uri = ServiceUri.parse("Redis", url, "redis://host:port");
     if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
       throw new InvalidUrlException("Redis URL must start with redis:// or rediss://, got scheme '" + uri.getScheme()
           + "'");

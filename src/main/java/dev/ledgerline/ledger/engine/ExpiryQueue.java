@@ -63,14 +63,10 @@ final class ExpiryQueue {
     while (i > 0) {
       int parent = (i - 1) >>> 1;
       if (!less(at, ts, expiresAt[parent], timestamp[parent])) break;
-      expiresAt[i] = expiresAt[parent];
-      timestamp[i] = timestamp[parent];
-      transfer[i] = transfer[parent];
+      set(i, expiresAt[parent], timestamp[parent], transfer[parent]);
       i = parent;
     }
-    expiresAt[i] = at;
-    timestamp[i] = ts;
-    transfer[i] = t;
+    set(i, at, ts, t);
   }
 
   private void pop() {
@@ -86,11 +82,14 @@ final class ExpiryQueue {
       int r = l + 1;
       int m = (r < last && less(expiresAt[r], timestamp[r], expiresAt[l], timestamp[l])) ? r : l;
       if (!less(expiresAt[m], timestamp[m], at, ts)) break;
-      expiresAt[i] = expiresAt[m];
-      timestamp[i] = timestamp[m];
-      transfer[i] = transfer[m];
+      set(i, expiresAt[m], timestamp[m], transfer[m]);
       i = m;
     }
+    set(i, at, ts, t);
+  }
+
+  /** One heap slot is three parallel arrays: written together, always. */
+  private void set(int i, long at, long ts, int t) {
     expiresAt[i] = at;
     timestamp[i] = ts;
     transfer[i] = t;

@@ -15,6 +15,7 @@ import dev.ledgerline.ledger.model.UInt128;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** The read operations: lookups, an account's transfers and balances, and the query filters. Changes nothing. */
 final class Queries {
@@ -27,19 +28,25 @@ final class Queries {
   }
 
   List<Account> lookupAccounts(List<UInt128> ids) {
-    List<Account> out = new ArrayList<>();
-    for (UInt128 id : ids) {
-      int a = accounts.find(id.lo(), id.hi());
-      if (a >= 0) out.add(accounts.account(a));
-    }
-    return out;
+    return lookup(ids, accounts::find, accounts::account);
   }
 
   List<Transfer> lookupTransfers(List<UInt128> ids) {
-    List<Transfer> out = new ArrayList<>();
+    return lookup(ids, transfers::find, transfers::transfer);
+  }
+
+  /** A store's slot for an id (its two u64 halves), or a negative number when absent. */
+  @FunctionalInterface
+  private interface Slots {
+    int find(long idLo, long idHi);
+  }
+
+  /** The records of the ids that exist, in request order; absent ids are left out, as TigerBeetle does. */
+  private static <T> List<T> lookup(List<UInt128> ids, Slots slots, IntFunction<T> record) {
+    List<T> out = new ArrayList<>();
     for (UInt128 id : ids) {
-      int t = transfers.find(id.lo(), id.hi());
-      if (t >= 0) out.add(transfers.transfer(t));
+      int slot = slots.find(id.lo(), id.hi());
+      if (slot >= 0) out.add(record.apply(slot));
     }
     return out;
   }
@@ -71,14 +78,10 @@ final class Queries {
   List<Account> queryAccounts(QueryFilter f) {
     List<Account> out = new ArrayList<>();
     if (!queryFilterValid(f)) return out;
-    final long min = f.timestampMin() == 0 ? 1 : f.timestampMin();
-    final long max = f.timestampMax() == 0 ? StateMachine.TIMESTAMP_MAX : f.timestampMax();
-    final int limit = effectiveLimit(f.limit());
-    final boolean rev = f.reversed();
+    final Scan scan = Scan.of(f.timestampMin(), f.timestampMax(), f.limit(), f.reversed());
     final int n = accounts.count();
-    for (int a = rev ? n - 1 : 0; out.size() < limit && a >= 0 && a < n; a += rev ? -1 : 1) {
-      long ts = accounts.timestamp(a);
-      if (Long.compareUnsigned(ts, min) < 0 || Long.compareUnsigned(ts, max) > 0) continue;
+    for (int a = scan.reversed() ? n - 1 : 0; out.size() < scan.limit() && a >= 0 && a < n; a += scan.step()) {
+      if (!scan.contains(accounts.timestamp(a))) continue;
       if (!matches(accounts.get(a, USER_DATA_128), accounts.get(a, USER_DATA_128 + 1), accounts.get(a, USER_DATA_64),
           accounts.get(a, USER_DATA_32), accounts.get(a, LEDGER_CODE_FLAGS), f.userData128(), f.userData64(),
           f.userData32(), f.ledger(), f.code())) {
@@ -92,24 +95,45 @@ final class Queries {
   List<Transfer> queryTransfers(QueryFilter f) {
     List<Transfer> out = new ArrayList<>();
     if (!queryFilterValid(f)) return out;
-    final long min = f.timestampMin() == 0 ? 1 : f.timestampMin();
-    final long max = f.timestampMax() == 0 ? StateMachine.TIMESTAMP_MAX : f.timestampMax();
-    final int limit = effectiveLimit(f.limit());
-    final boolean rev = f.reversed();
-    if (Long.compareUnsigned(min, max) > 0) return out;
+    final Scan scan = Scan.of(f.timestampMin(), f.timestampMax(), f.limit(), f.reversed());
+    if (scan.isEmpty()) return out;
     final int n = transfers.count();
-    int start = rev ? transfers.upperBound(max) - 1 : transfers.lowerBound(min);
-    for (int t = start; out.size() < limit && t >= 0 && t < n; t += rev ? -1 : 1) {
-      long ts = transfers.timestamp(t);
-      if (rev ? Long.compareUnsigned(ts, min) < 0 : Long.compareUnsigned(ts, max) > 0) break;
+    int start = scan.reversed() ? transfers.upperBound(scan.max()) - 1 : transfers.lowerBound(scan.min());
+    for (int t = start; out.size() < scan.limit() && t >= 0 && t < n; t += scan.step()) {
+      if (scan.isPast(transfers.timestamp(t))) break;
       if (!transferMatches(t, f.userData128(), f.userData64(), f.userData32(), f.ledger(), f.code())) continue;
       out.add(transfers.transfer(t));
     }
     return out;
   }
 
-  private static int effectiveLimit(int limit) {
-    return Integer.compareUnsigned(limit, LedgerBackend.BATCH_MAX) > 0 ? LedgerBackend.BATCH_MAX : limit;
+  /**
+   * What every filter asks of a scan in timestamp order: the timestamps min..max (unsigned, inclusive; a filter's 0
+   * leaves that end open), at most {@code limit} results (capped at a batch), and the direction.
+   */
+  private record Scan(long min, long max, int limit, boolean reversed) {
+    static Scan of(long timestampMin, long timestampMax, int limit, boolean reversed) {
+      return new Scan(timestampMin == 0 ? 1 : timestampMin,
+          timestampMax == 0 ? StateMachine.TIMESTAMP_MAX : timestampMax,
+          Integer.compareUnsigned(limit, LedgerBackend.BATCH_MAX) > 0 ? LedgerBackend.BATCH_MAX : limit, reversed);
+    }
+
+    boolean isEmpty() {
+      return Long.compareUnsigned(min, max) > 0;
+    }
+
+    boolean contains(long timestamp) {
+      return Long.compareUnsigned(timestamp, min) >= 0 && Long.compareUnsigned(timestamp, max) <= 0;
+    }
+
+    /** Beyond the far end in scan order: nothing after it can match. */
+    boolean isPast(long timestamp) {
+      return reversed ? Long.compareUnsigned(timestamp, min) < 0 : Long.compareUnsigned(timestamp, max) > 0;
+    }
+
+    int step() {
+      return reversed ? -1 : 1;
+    }
   }
 
   private static boolean accountFilterValid(AccountFilter f) {
@@ -132,23 +156,19 @@ final class Queries {
 
   /** Positions in the account's transfer list matching the filter, in reply order (≤ limit). */
   private int[] scanAccount(AccountFilter f, int a) {
-    final long min = f.timestampMin() == 0 ? 1 : f.timestampMin();
-    final long max = f.timestampMax() == 0 ? StateMachine.TIMESTAMP_MAX : f.timestampMax();
-    final int limit = effectiveLimit(f.limit());
+    final Scan scan = Scan.of(f.timestampMin(), f.timestampMax(), f.limit(), f.reversed());
     final int len = accounts.transferCount(a);
     final boolean debits = (f.flags() & AccountFilterFlags.DEBITS) != 0;
     final boolean credits = (f.flags() & AccountFilterFlags.CREDITS) != 0;
     final long idLo = accounts.get(a, ID);
     final long idHi = accounts.get(a, ID + 1);
-    int[] out = new int[Math.min(limit, Math.max(len, 0))];
+    int[] out = new int[Math.min(scan.limit(), Math.max(len, 0))];
     int n = 0;
-    if (len == 0 || Long.compareUnsigned(min, max) > 0) return out;
-    final boolean rev = f.reversed();
-    int start = rev ? upperBound(a, len, max) - 1 : lowerBound(a, len, min);
-    for (int i = start; n < limit && i >= 0 && i < len; i += rev ? -1 : 1) {
+    if (len == 0 || scan.isEmpty()) return out;
+    int start = scan.reversed() ? upperBound(a, len, scan.max()) - 1 : lowerBound(a, len, scan.min());
+    for (int i = start; n < scan.limit() && i >= 0 && i < len; i += scan.step()) {
       int t = accounts.transferAt(a, i);
-      long ts = transfers.timestamp(t);
-      if (rev ? Long.compareUnsigned(ts, min) < 0 : Long.compareUnsigned(ts, max) > 0) break;
+      if (scan.isPast(transfers.timestamp(t))) break;
       boolean isDebit = transfers.get(t, DEBIT_ACCOUNT_ID) == idLo && transfers.get(t, DEBIT_ACCOUNT_ID + 1) == idHi;
       if (isDebit ? !debits : !credits) continue;
       if (!transferMatches(t, f.userData128(), f.userData64(), f.userData32(), 0, f.code())) continue;
@@ -179,23 +199,22 @@ final class Queries {
 
   /** The first position in the account's list with timestamp ≥ ts. */
   private int lowerBound(int a, int len, long ts) {
-    int lo = 0;
-    int hi = len;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(transfers.timestamp(accounts.transferAt(a, mid)), ts) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstPosition(a, len, ts, false);
   }
 
   /** The first position in the account's list with timestamp > ts. */
   private int upperBound(int a, int len, long ts) {
+    return firstPosition(a, len, ts, true);
+  }
+
+  /** Binary search over the account's list, which is in timestamp order: the first position past {@code ts}. */
+  private int firstPosition(int a, int len, long ts, boolean skipEqual) {
     int lo = 0;
     int hi = len;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(transfers.timestamp(accounts.transferAt(a, mid)), ts) <= 0) lo = mid + 1;
+      int c = Long.compareUnsigned(transfers.timestamp(accounts.transferAt(a, mid)), ts);
+      if (c < 0 || (skipEqual && c == 0)) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -38,11 +38,7 @@ final class TlsInboundHandler extends InboundHandler<ByteBuffer, ByteBuffer> {
     src.flip();
     try {
       while (true) {
-        HandshakeStatus hs = engine.getHandshakeStatus();
-        if (hs == HandshakeStatus.NEED_TASK) {
-          HandshakeTasks.run(engine);
-          continue;
-        }
+        HandshakeStatus hs = HandshakeTasks.settle(engine);
         if (hs == HandshakeStatus.NEED_WRAP) {
           // The engine has handshake bytes to send first; the outbound handler wakes this pipeline again.
           channel.outboundPipeline().wakeup();

@@ -34,11 +34,7 @@ final class TlsOutboundHandler extends OutboundHandler<ByteBuffer, ByteBuffer> {
     IOUtil.compactOrClear(dst);
     try {
       while (true) {
-        HandshakeStatus hs = engine.getHandshakeStatus();
-        if (hs == HandshakeStatus.NEED_TASK) {
-          HandshakeTasks.run(engine);
-          continue;
-        }
+        HandshakeStatus hs = HandshakeTasks.settle(engine);
         if (hs == HandshakeStatus.NEED_UNWRAP || hs == HandshakeStatus.NEED_UNWRAP_AGAIN) {
           // Waiting for the peer; the inbound handler wakes this pipeline when there is something to send.
           channel.inboundPipeline().wakeup();
