@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class UserDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(UserDirectory.class);
+  /**
+   * A load or a provisioning slower than this counts as PostgreSQL unavailable: the pool has no statement timeout of
+   * its own, and a request must never wait on a hung database.
+   */
+  static final long LOAD_TIMEOUT_MS = 2_000;
 
   /**
    * @param ttl how long a cached answer is used without asking PostgreSQL
@@ -125,7 +131,7 @@ public final class UserDirectory {
       if (!options.autoProvision()) {
         return Future.failedFuture(new UserRefusedException(id, UserRefusedException.Reason.UNKNOWN));
       }
-      return store.provision(id, tokenRoles).map(u -> {
+      return store.provision(id, tokenRoles).timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).map(u -> {
         LOG.info("user {} provisioned on first sight with roles {}", id, u.roles());
         accept(u);
         return u;
@@ -148,7 +154,7 @@ public final class UserDirectory {
       return running;
     }
     long started = ticker.read();
-    store.find(id).onComplete(ar -> {
+    store.find(id).timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
       loading.remove(id, mine.future());
       if (ar.failed()) {
         mine.fail(ar.cause());

@@ -53,6 +53,31 @@ class UserDirectoryTest {
   }
 
   @Test
+  void aHungDatabaseFailsWritesAndServesStaleReadsWithinTheLoadTimeout() {
+    // A "PostgreSQL" that accepts connections and never answers: loads would otherwise wait for ever.
+    var silent = db.vertx().createNetServer().connectHandler(socket -> { }).listen(0, "127.0.0.1").await();
+    var pool = io.vertx.pgclient.PgBuilder.pool().connectingTo(new io.vertx.pgclient.PgConnectOptions()
+        .setHost("127.0.0.1").setPort(silent.actualPort()).setUser("x").setPassword("x").setDatabase("x"))
+        .using(db.vertx()).build();
+    try {
+      UserStore hung = new UserStore(pool, RolePermissions.defaults());
+      UserDirectory dir = new UserDirectory(hung, new UserDirectory.Options(TTL, STALE, false, 1000), nanos::get);
+      User alice = db.store().create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root",
+          null).await();
+      dir.accept(alice);
+      advance(TTL.plusSeconds(1));
+      long started = System.nanoTime();
+      assertInstanceOf(UsersUnavailableException.class,
+          assertThrows(RuntimeException.class, () -> dir.activeUser("alice", Set.of(), true).await()));
+      assertEquals("alice", dir.activeUser("alice", Set.of(), false).await().id());
+      assertTrue(System.nanoTime() - started < Duration.ofSeconds(30).toNanos(), "answered, not hung");
+    } finally {
+      pool.close().await();
+      silent.close().await();
+    }
+  }
+
+  @Test
   void aSuspensionHeardFromAnotherNodeRefusesAtOnceAndTellsListeners() throws InterruptedException {
     User alice = db.store().create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null)
         .await();
