@@ -59,6 +59,7 @@ public final class UserDirectory {
   private final Ticker ticker;
   private final Cache<String, Entry> cache;
   private final ConcurrentHashMap<String, Future<Entry>> loading = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Future<User>> provisioning = new ConcurrentHashMap<>();
   private final List<Consumer<User>> listeners = new CopyOnWriteArrayList<>();
 
   public UserDirectory(UserStore store, Options options, Ticker ticker) {
@@ -131,12 +132,8 @@ public final class UserDirectory {
       if (!options.autoProvision()) {
         return Future.failedFuture(new UserRefusedException(id, UserRefusedException.Reason.UNKNOWN));
       }
-      return store.provision(id, tokenRoles).timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).map(u -> {
-        LOG.info("user {} provisioned on first sight with roles {}", id, u.roles());
-        accept(u);
-        return u;
-      }).recover(err -> Future.failedFuture(err instanceof InvalidUserException ? err
-          : new UsersUnavailableException("user " + id + " cannot be provisioned: " + err, err)))
+      return provision(id, tokenRoles).recover(err -> Future.failedFuture(err instanceof InvalidUserException ? err
+              : new UsersUnavailableException("user " + id + " cannot be provisioned: " + err, err)))
           .compose(u -> answer(id, new Entry(u, ticker.read()), tokenRoles));
     }
     return switch (e.user().status()) {
@@ -144,6 +141,27 @@ public final class UserDirectory {
       case SUSPENDED -> Future.failedFuture(new UserRefusedException(id, UserRefusedException.Reason.SUSPENDED));
       case CLOSED -> Future.failedFuture(new UserRefusedException(id, UserRefusedException.Reason.CLOSED));
     };
+  }
+
+  /**
+   * One provisioning per subject at a time: a new client's first burst (a load generator, a page opening several
+   * requests) makes one user, not a queue of transactions behind the users write lock.
+   */
+  private Future<User> provision(String id, Set<Role> tokenRoles) {
+    Promise<User> mine = Promise.promise();
+    Future<User> running = provisioning.putIfAbsent(id, mine.future());
+    if (running != null) {
+      return running;
+    }
+    store.provision(id, tokenRoles).timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
+      provisioning.remove(id, mine.future());
+      if (ar.succeeded()) {
+        LOG.info("user {} provisioned on first sight with roles {}", id, ar.result().roles());
+        accept(ar.result());
+      }
+      mine.handle(ar);
+    });
+    return mine.future();
   }
 
   /** One load per user at a time; its answer replaces the cached one unless a newer version arrived meanwhile. */

@@ -121,6 +121,17 @@ class UserDirectoryTest {
   }
 
   @Test
+  void manyFirstRequestsOfOneNewSubjectProvisionItOnce() {
+    UserDirectory dir = directory(true);
+    List<io.vertx.core.Future<User>> first = new java.util.ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      first.add(dir.activeUser("crowd", Set.of(Role.USER), true));
+    }
+    io.vertx.core.Future.all(first).await();
+    assertEquals(1, db.store().events("crowd").await().size());
+  }
+
+  @Test
   void aChangeByIdOnlyIsReloaded() {
     db.store().create("alice", UserStatus.ACTIVE, Set.of(Role.USER), Set.of(), Set.of(), "root", null).await();
     UserDirectory dir = directory(false);
