@@ -259,6 +259,23 @@ class UsersApiTest {
     client.close().await();
   }
 
+  /** The stream's row of the table above: its handshake needs stream:connect. */
+  @Test
+  void theStreamNeedsStreamConnect() {
+    assertThat(createUser("{\"id\":\"no-stream\",\"roles\":[\"admin\"],\"deny\":[\"stream:connect\"]}")
+        .status()).isEqualTo(201);
+    WebSocketClient client = node.client().createWebSocketClient();
+    for (String[] caller : new String[][] {{"no-stream", "403"}, {"with-stream", "101"}}) {
+      io.vertx.core.Future<?> ws = client.connect(new WebSocketConnectOptions().setPort(node.gatewayPort())
+          .setHost("127.0.0.1").setURI("/v1/stream").setAllowOriginHeader(false)
+          .addHeader("Authorization", "Bearer " + node.tokens().issue(caller[0], Role.ADMIN)));
+      ws.otherwiseEmpty().await();
+      int status = ws.succeeded() ? 101 : ((io.vertx.core.http.UpgradeRejectedException) ws.cause()).getStatus();
+      assertThat(status).as(caller[0]).isEqualTo(Integer.parseInt(caller[1]));
+    }
+    client.close().await();
+  }
+
   @Test
   void aDemotedOperatorsOpenStreamEnds() {
     String olga = node.tokens().issue("olga", Role.OPERATOR);
