@@ -13,4 +13,19 @@ public final class CliLogging {
       root.setLevel(ch.qos.logback.classic.Level.WARN);
     }
   }
+
+  /** Standard output carries the command's answer only (scripts capture it); log lines go to standard error. */
+  public static void toStderr() {
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      for (ch.qos.logback.classic.Logger logger : ctx.getLoggerList()) {
+        for (var it = logger.iteratorForAppenders(); it.hasNext();) {
+          if (it.next() instanceof ch.qos.logback.core.ConsoleAppender<?> console) {
+            console.stop();
+            console.setTarget("System.err");
+            console.start();
+          }
+        }
+      }
+    }
+  }
 }

@@ -47,7 +47,7 @@ public final class TokenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    logsToStderr();
+    CliLogging.toStderr();
     try {
       LedgerlineConfig cfg = configOptions.load().current();
       String token = TokenIssuer.issue(JwtSettings.from(cfg), subject, parseRoles(roles), parseTtl(ttl),
@@ -59,21 +59,6 @@ public final class TokenCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       spec.commandLine().getErr().flush();
       return EXIT_USAGE;
-    }
-  }
-
-  /** Standard output carries the token only (scripts capture it); log lines, e.g. about new dev keys, go to stderr. */
-  private static void logsToStderr() {
-    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
-      for (ch.qos.logback.classic.Logger logger : ctx.getLoggerList()) {
-        for (var it = logger.iteratorForAppenders(); it.hasNext();) {
-          if (it.next() instanceof ch.qos.logback.core.ConsoleAppender<?> console) {
-            console.stop();
-            console.setTarget("System.err");
-            console.start();
-          }
-        }
-      }
     }
   }
 

@@ -67,6 +67,7 @@ public final class UsersCommand implements Runnable {
 
     @Override
     public Integer call() {
+      CliLogging.toStderr();
       Vertx vertx = Vertx.vertx();
       DataServices pg = null;
       try {
