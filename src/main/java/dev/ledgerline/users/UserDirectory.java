@@ -9,13 +9,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +58,6 @@ public final class UserDirectory {
   private final Cache<String, Entry> cache;
   private final ConcurrentHashMap<String, Future<Entry>> loading = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Future<User>> provisioning = new ConcurrentHashMap<>();
-  private final List<Consumer<User>> listeners = new CopyOnWriteArrayList<>();
 
   public UserDirectory(UserStore store, Options options, Ticker ticker) {
     this.store = Objects.requireNonNull(store);
@@ -95,11 +92,6 @@ public final class UserDirectory {
   /** Tells every node (this one included) of a change. */
   public static void publish(Vertx vertx, User user) {
     vertx.eventBus().publish(UsersApi.USER_CHANGED, user.toWire());
-  }
-
-  /** Called with every user change this node learns of, after the cache has it (e.g. to close a suspended user's streams). */
-  public void onChange(Consumer<User> listener) {
-    listeners.add(listener);
   }
 
   /**
@@ -148,39 +140,40 @@ public final class UserDirectory {
    * requests) makes one user, not a queue of transactions behind the users write lock.
    */
   private Future<User> provision(String id, Set<Role> tokenRoles) {
-    Promise<User> mine = Promise.promise();
-    Future<User> running = provisioning.putIfAbsent(id, mine.future());
-    if (running != null) {
-      return running;
-    }
-    store.provision(id, tokenRoles).timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
-      provisioning.remove(id, mine.future());
-      if (ar.succeeded()) {
-        LOG.info("user {} provisioned on first sight with roles {}", id, ar.result().roles());
-        accept(ar.result());
-      }
-      mine.handle(ar);
-    });
-    return mine.future();
+    return singleFlight(provisioning, id, () -> store.provision(id, tokenRoles).map(u -> {
+      LOG.info("user {} provisioned on first sight with roles {}", id, u.roles());
+      accept(u);
+      return u;
+    }));
   }
 
   /** One load per user at a time; its answer replaces the cached one unless a newer version arrived meanwhile. */
   private Future<Entry> load(String id) {
-    Promise<Entry> mine = Promise.promise();
-    Future<Entry> running = loading.putIfAbsent(id, mine.future());
+    long started = ticker.read();
+    return singleFlight(loading, id, () -> store.find(id)
+        .map(found -> cache.asMap().merge(id, new Entry(found.orElse(null), started), UserDirectory::newer)));
+  }
+
+  /**
+   * Runs {@code work} for {@code id} unless a run for it is in flight, whose answer is then shared. Bounded by
+   * {@link #LOAD_TIMEOUT_MS}.
+   */
+  private static <T> Future<T> singleFlight(ConcurrentHashMap<String, Future<T>> inFlight, String id,
+      Supplier<Future<T>> work) {
+    Promise<T> mine = Promise.promise();
+    Future<T> running = inFlight.putIfAbsent(id, mine.future());
     if (running != null) {
       return running;
     }
-    long started = ticker.read();
-    store.find(id).timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
-      loading.remove(id, mine.future());
-      if (ar.failed()) {
-        mine.fail(ar.cause());
-        return;
-      }
-      Entry loaded = new Entry(ar.result().orElse(null), started);
-      Entry kept = cache.asMap().merge(id, loaded, (old, fresh) -> newer(old, fresh));
-      mine.complete(kept);
+    Future<T> started;
+    try {
+      started = work.get();
+    } catch (RuntimeException e) {
+      started = Future.failedFuture(e);
+    }
+    started.timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
+      inFlight.remove(id, mine.future());
+      mine.handle(ar);
     });
     return mine.future();
   }
@@ -195,26 +188,13 @@ public final class UserDirectory {
     return fresh;
   }
 
-  /** A change heard from another node or this one's admin API. */
+  /** A change heard from another node or this one's admin API; an older version than the cached one is ignored. */
   public void accept(User user) {
-    Entry fresh = new Entry(user, ticker.read());
-    Entry kept = cache.asMap().merge(user.id(), fresh, UserDirectory::newer);
-    if (kept == fresh) {
-      for (Consumer<User> l : listeners) {
-        try {
-          l.accept(user);
-        } catch (RuntimeException e) {
-          LOG.warn("a user-change listener failed for {}", user.id(), e);
-        }
-      }
-    }
+    cache.asMap().merge(user.id(), new Entry(user, ticker.read()), UserDirectory::newer);
   }
 
-  /** A change known only by id (PostgreSQL {@code NOTIFY}): reload it now, so its listeners run. */
+  /** A change known only by id (PostgreSQL {@code NOTIFY}): reload it now. */
   public Future<Void> refresh(String id) {
-    return store.find(id).map(found -> {
-      found.ifPresentOrElse(this::accept, () -> cache.invalidate(id));
-      return null;
-    });
+    return load(id).mapEmpty();
   }
 }
