@@ -46,22 +46,29 @@ public record UserChange(UserStatus status, Set<Role> roles, Set<Permission> gra
 
   /** Reads a change from a JSON body; unknown fields and wrong types are refused, naming the field. */
   public static UserChange fromJson(JsonObject body) {
-    for (String f : body.fieldNames()) {
-      if (!FIELDS.contains(f)) {
-        throw new InvalidUserException(f, "unknown field; a change has " + String.join(", ", FIELDS.stream().sorted()
-            .toList()));
-      }
-    }
-    UserStatus status = null;
-    if (body.containsKey("status")) {
-      status = UserStatus.fromWire(string(body, "status"));
-      if (status == null) {
-        throw new InvalidUserException("status", "status is one of active, suspended, closed");
-      }
-    }
+    onlyFields(body, FIELDS, "a change");
+    UserStatus status = body.containsKey("status") ? status(body) : null;
     Set<Role> roles = body.containsKey("roles") ? roles(array(body, "roles")) : null;
     return new UserChange(status, roles, permissions(body, "grant"), permissions(body, "deny"),
         permissions(body, "revoke"), body.containsKey("reason") ? string(body, "reason") : null);
+  }
+
+  /** Refuses the first member that is not one of {@code fields}, naming what has them. */
+  static void onlyFields(JsonObject body, Set<String> fields, String what) {
+    for (String f : body.fieldNames()) {
+      if (!fields.contains(f)) {
+        throw new InvalidUserException(f, "unknown field; " + what + " has " + String.join(", ", fields.stream()
+            .sorted().toList()));
+      }
+    }
+  }
+
+  static UserStatus status(JsonObject body) {
+    UserStatus status = body.getValue("status") instanceof String s ? UserStatus.fromWire(s) : null;
+    if (status == null) {
+      throw new InvalidUserException("status", "status is one of active, suspended, closed");
+    }
+    return status;
   }
 
   /** The roles of a JSON array of role names; throws on an unknown name or an empty array. */

@@ -8,6 +8,7 @@ import dev.ledgerline.gateway.json.FieldError;
 import dev.ledgerline.gateway.json.StrictJson;
 import dev.ledgerline.users.InvalidUserException;
 import dev.ledgerline.users.LastAdminException;
+import dev.ledgerline.users.NewUser;
 import dev.ledgerline.users.Permission;
 import dev.ledgerline.users.User;
 import dev.ledgerline.users.UserChange;
@@ -40,7 +41,6 @@ public final class UserRoutes {
   public static final String TYPE_INVALID_USER = "urn:ledgerline:problem:invalid-user";
   public static final String TYPE_USER_EXISTS = "urn:ledgerline:problem:user-exists";
   static final int DEFAULT_LIMIT = 50;
-  private static final Set<String> CREATE_FIELDS = Set.of("id", "status", "roles", "grant", "deny", "reason");
   private static final Set<String> LIST_PARAMS = Set.of("status", "permission", "cursor", "limit");
 
   private final Vertx vertx;
@@ -56,27 +56,9 @@ public final class UserRoutes {
   /** POST: 201 with the user, 409 when the id is taken, 422 for roles or permissions that are not known. */
   public Handler<RoutingContext> create() {
     return answer(rc -> {
-      JsonObject body = StrictJson.object(rc.body().buffer().getBytes());
-      for (String f : body.fieldNames()) {
-        if (!CREATE_FIELDS.contains(f)) {
-          throw new InvalidUserException(f, "unknown field; a user has id, status, roles, grant, deny, reason");
-        }
-      }
-      if (!(body.getValue("id") instanceof String id)) {
-        throw new InvalidUserException("id", "id is required: the user's token subject (sub)");
-      }
-      UserStatus status = UserStatus.ACTIVE;
-      if (body.containsKey("status")) {
-        status = body.getValue("status") instanceof String s ? UserStatus.fromWire(s) : null;
-        if (status == null) {
-          throw new InvalidUserException("status", "status is one of active, suspended, closed");
-        }
-      }
-      if (!(body.getValue("roles") instanceof JsonArray roles)) {
-        throw new InvalidUserException("roles", "roles is required: an array of user, operator, admin");
-      }
-      return store.create(id, status, UserChange.roles(roles), permissions(body, "grant"),
-          permissions(body, "deny"), Principal.of(rc).subject(), reason(body))
+      NewUser n = NewUser.fromJson(StrictJson.object(rc.body().buffer().getBytes()));
+      return store.create(n.id(), n.status(), n.roles(), n.grants(), n.denies(), Principal.of(rc).subject(),
+              n.reason())
           .map(u -> {
             UserDirectory.publish(vertx, u);
             rc.response().putHeader("Location", PATH + "/" + java.net.URLEncoder.encode(u.id(),
@@ -165,26 +147,6 @@ public final class UserRoutes {
         return Reply.json(200, out.toBuffer());
       });
     });
-  }
-
-  private static Set<Permission> permissions(JsonObject body, String field) {
-    if (!body.containsKey(field)) {
-      return Set.of();
-    }
-    if (!(body.getValue(field) instanceof JsonArray a)) {
-      throw new InvalidUserException(field, field + " must be an array of permission names");
-    }
-    return Permission.parseAll(a, field);
-  }
-
-  private static String reason(JsonObject body) {
-    if (!body.containsKey("reason")) {
-      return null;
-    }
-    if (!(body.getValue("reason") instanceof String s)) {
-      throw new InvalidUserException("reason", "reason must be a string");
-    }
-    return s;
   }
 
   /** Runs a route body and sends its reply, or the problem its failure stands for. */
