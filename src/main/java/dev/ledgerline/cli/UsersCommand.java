@@ -4,8 +4,10 @@ import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.infra.DataServiceException;
 import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.infra.ServiceMode;
 import dev.ledgerline.infra.postgres.EmbeddedPostgresServer;
 import dev.ledgerline.infra.postgres.PostgresSettings;
+import dev.ledgerline.node.EmbeddedServices;
 import dev.ledgerline.users.InvalidUserException;
 import dev.ledgerline.users.Permission;
 import dev.ledgerline.users.RolePermissions;
@@ -104,13 +106,12 @@ public final class UsersCommand implements Runnable {
 
   /** The node's PostgreSQL: external as configured; embedded, the running node's server or a start of its own. */
   static PostgresSettings postgres(LedgerlineConfig cfg) {
-    LedgerlineConfig.Postgres p = cfg.postgres();
-    if (p.mode() == LedgerlineConfig.Mode.EXTERNAL) {
-      return PostgresSettings.external(p.url()).withPoolSize(1);
+    PostgresSettings configured = EmbeddedServices.configuredPostgres(cfg).withPoolSize(1);
+    if (configured.mode() == ServiceMode.EXTERNAL) {
+      return configured;
     }
-    PostgresSettings embedded = PostgresSettings.embedded(p.dataDir()).withPort(p.embeddedPort()).withPoolSize(1);
-    return EmbeddedPostgresServer.running(embedded).map(url -> PostgresSettings.external(url.url()).withPoolSize(1))
-        .orElse(embedded);
+    return EmbeddedPostgresServer.running(configured).map(url -> PostgresSettings.external(url.url()).withPoolSize(1))
+        .orElse(configured);
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an active user.")

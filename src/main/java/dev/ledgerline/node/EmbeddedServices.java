@@ -36,6 +36,11 @@ public final class EmbeddedServices {
     if (!embeddedLedger && config.node().roles().stream().noneMatch(NEED_POSTGRES::contains)) {
       return null;
     }
+    return configuredPostgres(config);
+  }
+
+  /** The configured PostgreSQL ({@code postgres.*}), whichever roles the node has: for tools that work beside it. */
+  public static PostgresSettings configuredPostgres(LedgerlineConfig config) {
     LedgerlineConfig.Postgres p = config.postgres();
     PostgresSettings s = p.mode() == Mode.EXTERNAL ? PostgresSettings.external(p.url())
         : PostgresSettings.embedded(p.dataDir()).withPort(p.embeddedPort());
