@@ -1,0 +1,20 @@
+package dev.ledgerline.transactions.saga;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+
+/** The payment row (the record that outlives an in-memory Temporal server) and the events derived from it. */
+@ActivityInterface
+public interface PaymentRecordActivities {
+  /** The payment as its row holds it, with the saga's settings. */
+  @ActivityMethod(name = "load-payment")
+  PaymentOrder load(String paymentId);
+
+  /** Updates the row (status, steps) and appends the event, in one PostgreSQL transaction. */
+  @ActivityMethod(name = "record-payment")
+  void record(PaymentUpdate update);
+
+  /** Step 5 and its compensation: publishes {@code transaction.updated} with the payer's new balances. */
+  @ActivityMethod(name = "update-balance")
+  void publishUpdated(String paymentId, PaymentStatus status);
+}

@@ -1,0 +1,372 @@
+package dev.ledgerline.transactions.saga;
+
+import dev.ledgerline.transactions.PaymentWorkflow;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Functions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The payment saga. Each step's compensation is registered before the step runs (as in Temporal's booking-saga
+ * sample: a step whose outcome is unknown is undone too, so every compensation tolerates "never happened"), and
+ * compensations run in reverse order. Once the commit has posted both pending transfers, their voids are retired:
+ * a posted transfer is undone by the commit's reversal, never by a void.
+ *
+ * <p>Workflow code only: no I/O, no clock, no randomness except through {@link Workflow}.
+ */
+public class PaymentWorkflowImpl implements PaymentWorkflow {
+  /** Counter of compensations that failed after their retries and wait for an operator. */
+  public static final String NEEDS_ATTENTION_METRIC = "ledgerline_payments_needs_attention";
+
+  // Ledger calls are answered within ledger.request-timeout (plus the bus margin); an attempt longer than this is lost.
+  private static final Duration LEDGER_ATTEMPT = Duration.ofSeconds(60);
+  private static final Duration PROVIDER_ATTEMPT = Duration.ofSeconds(30);
+  private static final Duration RECORD_ATTEMPT = Duration.ofSeconds(30);
+  private static final RetryOptions BACKOFF = RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
+      .setBackoffCoefficient(2).setMaximumInterval(Duration.ofSeconds(30)).build();
+
+  // The row is the record: writing it waits out a PostgreSQL outage instead of giving up.
+  private final PaymentRecordActivities records = Workflow.newLocalActivityStub(PaymentRecordActivities.class,
+      LocalActivityOptions.newBuilder().setStartToCloseTimeout(RECORD_ATTEMPT).setRetryOptions(BACKOFF).build());
+
+  private LedgerSagaActivities ledgerSteps;
+  private LedgerSagaActivities ledgerCommit;
+  private LedgerSagaActivities ledgerUndo;
+  private ProviderActivities providerCreate;
+  private ProviderActivities providerPoll;
+  private ProviderActivities providerUndo;
+  private PaymentRecordActivities publishing;
+
+  private final List<Compensation> compensations = new ArrayList<>();
+  private final List<SagaStep> steps = new ArrayList<>();
+  private final Map<String, String> ledgerTransfers = new LinkedHashMap<>();
+  private String paymentId;
+  private PaymentOrder order;
+  private PaymentLegs legs;
+  private PaymentStatus status = PaymentStatus.PENDING;
+  private String providerReference;
+  private String failureReason;
+  private boolean cancelRequested;
+  private boolean externalSucceeded;
+  private boolean republishOnCompensation;
+  private boolean awaitingResolve;
+  private ProviderTransfer settlement;
+  private Resolution resolution;
+
+  @Override
+  public void run(String paymentId) {
+    this.paymentId = paymentId;
+    order = records.load(paymentId);
+    if (order.status().terminal()) {
+      status = order.status();
+      return;
+    }
+    legs = order.legs();
+    stubs(order.settings());
+    for (String step : PaymentLedgerIds.STEPS) {
+      ledgerTransfers.put(step, PaymentLedgerIds.transfer(paymentId, step).toString());
+    }
+    // A cancel accepted before a restart still holds for the re-driven run.
+    cancelRequested |= order.cancelRequested();
+    try {
+      forward();
+    } catch (Abort abort) {
+      if (abort.nothingToCompensate) {
+        fail(abort.reason);
+      } else {
+        Workflow.newDetachedCancellationScope(() -> compensate(abort.reason)).run();
+      }
+    } catch (CanceledFailure cancelled) {
+      // The workflow itself was cancelled (an operator through Temporal): undo what was done, outside the scope.
+      Workflow.newDetachedCancellationScope(() -> compensate("workflow cancelled")).run();
+    }
+  }
+
+  private void forward() {
+    checkCancel();
+    compensate(PaymentLedgerIds.VOID_RESERVE, () -> ledgerUndo.voidReserve(legs));
+    step(PaymentLedgerIds.RESERVE, () -> ledgerSteps.reserveFunds(legs), true);
+    change("FundsReserved", PaymentStatus.RESERVED, PaymentLedgerIds.RESERVE, ids(PaymentLedgerIds.RESERVE));
+
+    checkCancel();
+    compensate(PaymentLedgerIds.VOID_PENDING, () -> ledgerUndo.voidPending(legs));
+    step(PaymentLedgerIds.PENDING, () -> ledgerSteps.createPending(legs), false);
+    change("PendingTransferCreated", PaymentStatus.RESERVED, PaymentLedgerIds.PENDING, ids(PaymentLedgerIds.PENDING));
+
+    checkCancel();
+    compensate("cancel-external",
+        () -> providerUndo.cancelTransfer(order.provider(), paymentId, providerReference));
+    change("ExternalPaymentRequested", PaymentStatus.EXTERNAL_PENDING, "process-external", Map.of());
+    external();
+    externalSucceeded = true;
+    change("ExternalPaymentSucceeded", PaymentStatus.EXTERNAL_PENDING, "process-external",
+        Map.of("provider_reference", String.valueOf(providerReference)));
+
+    compensate("reverse-commit", () -> ledgerUndo.reverseCommit(legs));
+    step("commit-transfer", () -> ledgerCommit.commitTransfer(legs), false);
+    // Both pending transfers are posted now: only the reversal may undo them.
+    for (Compensation c : compensations) {
+      if (c.name.equals(PaymentLedgerIds.VOID_RESERVE) || c.name.equals(PaymentLedgerIds.VOID_PENDING)) c.retired = true;
+    }
+    change("TransferCommitted", PaymentStatus.COMMITTED, "commit-transfer",
+        ids(PaymentLedgerIds.COMMIT_RESERVE, PaymentLedgerIds.COMMIT_PENDING));
+
+    // Derived data: its compensation publishes again once the money has been returned (see compensate).
+    republishOnCompensation = true;
+    step("update-balance", () -> publishing.publishUpdated(paymentId, PaymentStatus.COMPLETED), false);
+    change("PaymentCompleted", PaymentStatus.COMPLETED, "update-balance", Map.of());
+  }
+
+  /** Step 3: the provider's transfer, then its settlement by signal or by polling, within the external deadline. */
+  private void external() {
+    int index = start("process-external", false);
+    long deadline = Workflow.currentTimeMillis() + order.settings().externalDeadline().toMillis();
+    ProviderTransferRequest request = new ProviderTransferRequest(paymentId, order.provider(),
+        order.linkedAccountId(), order.amount(), order.description());
+    List<Promise<ProviderTransfer>> created = new ArrayList<>(1);
+    CancellationScope call = Workflow.newCancellationScope(
+        () -> created.add(Async.function(providerCreate::createTransfer, request)));
+    call.run();
+    Workflow.await(() -> created.get(0).isCompleted() || cancelRequested);
+    if (!created.get(0).isCompleted()) {
+      call.cancel();
+      throw failed(index, new Abort("cancelled", false));
+    }
+    ProviderTransfer transfer;
+    try {
+      transfer = created.get(0).get();
+    } catch (ActivityFailure f) {
+      throw failed(index, new Abort("process-external: " + describe(f), false));
+    }
+    providerReference = transfer.reference();
+    while (true) {
+      if (settlement != null) {
+        transfer = settlement;
+        settlement = null;
+        if (transfer.reference() != null) providerReference = transfer.reference();
+      }
+      if (transfer.outcome() == ProviderTransfer.Outcome.SUCCEEDED) {
+        finish(index, "done", "provider reference " + providerReference);
+        return;
+      }
+      if (transfer.outcome() == ProviderTransfer.Outcome.FAILED) {
+        throw failed(index, new Abort("provider: " + transfer.status()
+            + (transfer.failureReason() == null ? "" : " (" + transfer.failureReason() + ")"), false));
+      }
+      if (cancelRequested) throw failed(index, new Abort("cancelled", false));
+      long left = deadline - Workflow.currentTimeMillis();
+      if (left <= 0) {
+        throw failed(index, new Abort("external deadline of " + order.settings().externalDeadline()
+            + " passed before the provider settled", false));
+      }
+      Duration wait = Duration.ofMillis(Math.min(left, order.settings().settlementPoll().toMillis()));
+      Workflow.await(wait, () -> cancelRequested || settlement != null);
+      if (cancelRequested || settlement != null) continue;
+      try {
+        transfer = providerPoll.getTransfer(order.provider(), paymentId, providerReference);
+      } catch (ActivityFailure f) {
+        // Polling is best effort: the webhook or the next poll finds the settlement.
+      }
+    }
+  }
+
+  /** Runs the compensations in reverse order; a compensation that keeps failing waits for an operator. */
+  private void compensate(String reason) {
+    failureReason = reason;
+    change("CompensationStarted", PaymentStatus.COMPENSATING, null, Map.of("reason", reason));
+    for (int i = compensations.size() - 1; i >= 0; i--) {
+      Compensation c = compensations.get(i);
+      if (!c.retired) undo(c.name, c.action);
+    }
+    if (republishOnCompensation) {
+      undo("update-balance-again", () -> publishing.publishUpdated(paymentId, PaymentStatus.COMPENSATED));
+    }
+    change("PaymentCompensated", PaymentStatus.COMPENSATED, null, Map.of("reason", reason));
+  }
+
+  private void undo(String name, Functions.Proc action) {
+    while (true) {
+      int index = start(name, true);
+      try {
+        action.apply();
+        finish(index, "done", null);
+        change("CompensationDone", PaymentStatus.COMPENSATING, name, Map.of());
+        return;
+      } catch (ActivityFailure f) {
+        String why = describe(f);
+        finish(index, "failed", why);
+        Workflow.getMetricsScope().counter(NEEDS_ATTENTION_METRIC).inc(1);
+        change("PaymentNeedsAttention", PaymentStatus.NEEDS_ATTENTION, name, Map.of("reason", name + ": " + why));
+        awaitingResolve = true;
+        Workflow.await(() -> resolution != null);
+        Resolution r = resolution;
+        resolution = null;
+        awaitingResolve = false;
+        change("PaymentResolved", PaymentStatus.COMPENSATING, name,
+            Map.of("action", r.action.name().toLowerCase(java.util.Locale.ROOT), "reason", r.reason));
+        if (r.action == ResolveAction.MARK_RESOLVED) {
+          steps.add(new SagaStep(name, true, "resolved", Workflow.currentTimeMillis(), Workflow.currentTimeMillis(),
+              r.reason));
+          return;
+        }
+      }
+    }
+  }
+
+  private void fail(String reason) {
+    failureReason = reason;
+    change("PaymentFailed", PaymentStatus.FAILED, null, Map.of("reason", reason));
+  }
+
+  /** Registers {@code action} as the undo of the step about to run. */
+  private void compensate(String name, Functions.Proc action) {
+    compensations.add(new Compensation(name, action));
+  }
+
+  /**
+   * Runs a forward step. Its failure aborts the saga; {@code refusalFails} makes a business refusal (insufficient
+   * funds, a refused account) end the payment as failed, because nothing was written.
+   */
+  private void step(String name, Functions.Proc action, boolean refusalFails) {
+    int index = start(name, false);
+    try {
+      action.apply();
+      finish(index, "done", null);
+    } catch (ActivityFailure f) {
+      String type = f.getCause() instanceof ApplicationFailure af ? af.getType() : null;
+      boolean refused = SagaFailures.INSUFFICIENT_FUNDS.equals(type) || SagaFailures.LEDGER_REFUSED.equals(type);
+      throw failed(index, new Abort(name + ": " + describe(f), refusalFails && refused));
+    }
+  }
+
+  private void checkCancel() {
+    if (cancelRequested) throw new Abort("cancelled", false);
+  }
+
+  private Abort failed(int index, Abort abort) {
+    finish(index, "failed", abort.reason);
+    return abort;
+  }
+
+  private int start(String name, boolean compensation) {
+    long now = Workflow.currentTimeMillis();
+    steps.add(new SagaStep(name, compensation, "running", now, 0, null));
+    return steps.size() - 1;
+  }
+
+  private void finish(int index, String state, String detail) {
+    steps.set(index, steps.get(index).finish(state, Workflow.currentTimeMillis(), detail));
+  }
+
+  private void change(String event, PaymentStatus newStatus, String step, Map<String, String> detail) {
+    status = newStatus;
+    records.record(new PaymentUpdate(paymentId, Workflow.randomUUID().toString(), event, newStatus, step,
+        Workflow.currentTimeMillis(), detail));
+  }
+
+  private Map<String, String> ids(String... steps) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String s : steps) out.put(s, ledgerTransfers.get(s));
+    return out;
+  }
+
+  private static String describe(ActivityFailure f) {
+    Throwable cause = f.getCause();
+    if (cause instanceof ApplicationFailure af) {
+      return af.getType() + ": " + af.getOriginalMessage();
+    }
+    if (cause instanceof TimeoutFailure tf) {
+      return "gave up retrying (" + tf.getTimeoutType().name().toLowerCase(java.util.Locale.ROOT) + ")";
+    }
+    return cause == null ? f.getMessage() : cause.getMessage();
+  }
+
+  private void stubs(SagaSettings s) {
+    ledgerSteps = ledger(s.holdTimeout());
+    // The commit retries until the ledger answers for good: its pending transfers expire after the hold timeout,
+    // which is an answer too, so the outcome is always known before anything is compensated.
+    ledgerCommit = ledger(null);
+    ledgerUndo = ledger(s.compensationRetry());
+    providerCreate = provider(s.externalDeadline(), BACKOFF);
+    providerPoll = provider(null, RetryOptions.newBuilder(BACKOFF).setMaximumAttempts(1).build());
+    providerUndo = provider(s.compensationRetry(), BACKOFF);
+    publishing = Workflow.newLocalActivityStub(PaymentRecordActivities.class, LocalActivityOptions.newBuilder()
+        .setStartToCloseTimeout(RECORD_ATTEMPT).setScheduleToCloseTimeout(s.compensationRetry())
+        .setRetryOptions(BACKOFF).build());
+  }
+
+  // Ledger steps are short and idempotent: local activities save the round trips through the Temporal server.
+  private static LedgerSagaActivities ledger(Duration giveUpAfter) {
+    LocalActivityOptions.Builder b = LocalActivityOptions.newBuilder().setStartToCloseTimeout(LEDGER_ATTEMPT)
+        .setRetryOptions(BACKOFF);
+    if (giveUpAfter != null) b.setScheduleToCloseTimeout(giveUpAfter);
+    return Workflow.newLocalActivityStub(LedgerSagaActivities.class, b.build());
+  }
+
+  private static ProviderActivities provider(Duration giveUpAfter, RetryOptions retry) {
+    ActivityOptions.Builder b = ActivityOptions.newBuilder().setStartToCloseTimeout(PROVIDER_ATTEMPT)
+        .setRetryOptions(retry);
+    if (giveUpAfter != null) b.setScheduleToCloseTimeout(giveUpAfter);
+    return Workflow.newActivityStub(ProviderActivities.class, b.build());
+  }
+
+  @Override
+  public void settlementUpdated(ProviderTransfer update) {
+    settlement = update;
+  }
+
+  @Override
+  public void cancel() {
+    // Once the provider has moved the money the payment goes through; a late cancel changes nothing.
+    if (!externalSucceeded) cancelRequested = true;
+  }
+
+  @Override
+  public void resolve(ResolveAction action, String reason) {
+    if (awaitingResolve && resolution == null) resolution = new Resolution(action, reason == null ? "" : reason);
+  }
+
+  @Override
+  public PaymentSagaState state() {
+    return new PaymentSagaState(paymentId, status, List.copyOf(steps), new LinkedHashMap<>(ledgerTransfers),
+        providerReference, failureReason, cancelRequested);
+  }
+
+  private static final class Compensation {
+    final String name;
+    final Functions.Proc action;
+    boolean retired;
+
+    Compensation(String name, Functions.Proc action) {
+      this.name = name;
+      this.action = action;
+    }
+  }
+
+  private record Resolution(ResolveAction action, String reason) {}
+
+  /** Leaves the forward steps; caught in {@link #run}, never thrown out of the workflow. */
+  private static final class Abort extends RuntimeException {
+    final String reason;
+    final boolean nothingToCompensate;
+
+    Abort(String reason, boolean nothingToCompensate) {
+      super(reason, null, false, false);
+      this.reason = reason;
+      this.nothingToCompensate = nothingToCompensate;
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package dev.ledgerline.transactions.saga;
+
+/**
+ * The provider's transfer as the saga sees it: the provider's reference, its own status word (kept for display) and
+ * what that status means for the saga, which the provider layer decides.
+ */
+public record ProviderTransfer(String reference, String status, Outcome outcome, String failureReason) {
+  public enum Outcome {
+    /** Created, not settled yet: keep waiting (signal or poll). */
+    PENDING,
+    /** The money moved: the saga commits, and cancel is no longer allowed. */
+    SUCCEEDED,
+    /** Failed, cancelled or returned: the saga compensates. */
+    FAILED
+  }
+}
