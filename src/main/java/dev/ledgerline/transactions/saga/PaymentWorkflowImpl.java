@@ -79,8 +79,19 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     for (String step : PaymentLedgerIds.STEPS) {
       ledgerTransfers.put(step, PaymentLedgerIds.transfer(paymentId, step).toString());
     }
-    // A cancel accepted before a restart still holds for the re-driven run.
+    // A cancel accepted, or a compensation begun, before a restart: the re-driven run does not go forward again.
+    // It registers every compensation, each of which tolerates a step that never happened.
     cancelRequested |= order.cancelRequested();
+    if (cancelRequested || order.status() == PaymentStatus.COMPENSATING
+        || order.status() == PaymentStatus.NEEDS_ATTENTION) {
+      register(PaymentLedgerIds.VOID_RESERVE, () -> ledgerUndo.voidReserve(legs));
+      register(PaymentLedgerIds.VOID_PENDING, () -> ledgerUndo.voidPending(legs));
+      register("cancel-external", () -> providerUndo.cancelTransfer(order.provider(), paymentId, null));
+      register("reverse-commit", this::reverseCommit);
+      Workflow.newDetachedCancellationScope(() -> compensate(cancelRequested ? "cancelled"
+          : "re-driven after a restart while compensating")).run();
+      return;
+    }
     try {
       forward();
     } catch (Abort abort) {
@@ -97,30 +108,29 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
 
   private void forward() {
     checkCancel();
-    compensate(PaymentLedgerIds.VOID_RESERVE, () -> ledgerUndo.voidReserve(legs));
+    register(PaymentLedgerIds.VOID_RESERVE, () -> ledgerUndo.voidReserve(legs));
     step(PaymentLedgerIds.RESERVE, () -> ledgerSteps.reserveFunds(legs), true);
     change("FundsReserved", PaymentStatus.RESERVED, PaymentLedgerIds.RESERVE, ids(PaymentLedgerIds.RESERVE));
 
     checkCancel();
-    compensate(PaymentLedgerIds.VOID_PENDING, () -> ledgerUndo.voidPending(legs));
+    register(PaymentLedgerIds.VOID_PENDING, () -> ledgerUndo.voidPending(legs));
     step(PaymentLedgerIds.PENDING, () -> ledgerSteps.createPending(legs), false);
     change("PendingTransferCreated", PaymentStatus.RESERVED, PaymentLedgerIds.PENDING, ids(PaymentLedgerIds.PENDING));
 
     checkCancel();
-    compensate("cancel-external",
+    register("cancel-external",
         () -> providerUndo.cancelTransfer(order.provider(), paymentId, providerReference));
     change("ExternalPaymentRequested", PaymentStatus.EXTERNAL_PENDING, "process-external", Map.of());
     external();
     externalSucceeded = true;
+    // A cancel that raced the provider's success came too late: the money has moved and the payment goes through.
+    cancelRequested = false;
     change("ExternalPaymentSucceeded", PaymentStatus.EXTERNAL_PENDING, "process-external",
         Map.of("provider_reference", String.valueOf(providerReference)));
 
-    compensate("reverse-commit", () -> ledgerUndo.reverseCommit(legs));
+    register("reverse-commit", this::reverseCommit);
     step("commit-transfer", () -> ledgerCommit.commitTransfer(legs), false);
-    // Both pending transfers are posted now: only the reversal may undo them.
-    for (Compensation c : compensations) {
-      if (c.name.equals(PaymentLedgerIds.VOID_RESERVE) || c.name.equals(PaymentLedgerIds.VOID_PENDING)) c.retired = true;
-    }
+    retireVoids();
     change("TransferCommitted", PaymentStatus.COMMITTED, "commit-transfer",
         ids(PaymentLedgerIds.COMMIT_RESERVE, PaymentLedgerIds.COMMIT_PENDING));
 
@@ -226,13 +236,25 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     }
   }
 
+  /** The commit's compensation; once it has reversed a posted commit, the holds are no longer there to void. */
+  private void reverseCommit() {
+    if (ledgerUndo.reverseCommit(legs)) retireVoids();
+  }
+
+  /** Both pending transfers are posted: only the reversal may undo them, never a void. */
+  private void retireVoids() {
+    for (Compensation c : compensations) {
+      if (c.name.equals(PaymentLedgerIds.VOID_RESERVE) || c.name.equals(PaymentLedgerIds.VOID_PENDING)) c.retired = true;
+    }
+  }
+
   private void fail(String reason) {
     failureReason = reason;
     change("PaymentFailed", PaymentStatus.FAILED, null, Map.of("reason", reason));
   }
 
   /** Registers {@code action} as the undo of the step about to run. */
-  private void compensate(String name, Functions.Proc action) {
+  private void register(String name, Functions.Proc action) {
     compensations.add(new Compensation(name, action));
   }
 
