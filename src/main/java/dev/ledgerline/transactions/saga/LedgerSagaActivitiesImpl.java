@@ -56,7 +56,7 @@ public final class LedgerSagaActivitiesImpl implements LedgerSagaActivities {
             TransferFlags.LINKED),
         post(legs, PaymentLedgerIds.COMMIT_PENDING, PaymentLedgerIds.PENDING, clearing(legs), provider(legs), 0));
     CreateTransferResult[] results = create(chain);
-    if (Arrays.stream(results).allMatch(LedgerSagaActivitiesImpl::done)) return;
+    if (chainDone(chain, results)) return;
     // Expired or voided holds, or anything else: neither transfer was posted, and retrying cannot change that.
     throw ApplicationFailure.newNonRetryableFailure("commit refused: " + Arrays.toString(results),
         SagaFailures.LEDGER_REFUSED);
@@ -83,7 +83,7 @@ public final class LedgerSagaActivitiesImpl implements LedgerSagaActivities {
         single(legs, PaymentLedgerIds.REVERSE_PROVIDER, provider(legs), clearing(legs), TransferFlags.LINKED),
         single(legs, PaymentLedgerIds.REVERSE_PAYER, clearing(legs), payer(legs), 0));
     CreateTransferResult[] results = create(chain);
-    if (Arrays.stream(results).allMatch(LedgerSagaActivitiesImpl::done)) return true;
+    if (chainDone(chain, results)) return true;
     throw ApplicationFailure.newNonRetryableFailure("reversal refused: " + Arrays.toString(results),
         SagaFailures.LEDGER_REFUSED);
   }
@@ -129,6 +129,19 @@ public final class LedgerSagaActivitiesImpl implements LedgerSagaActivities {
 
   private CreateTransferResult[] create(List<Transfer> transfers) {
     return Results.expandTransfers(ledger.createTransfers(transfers).await(), transfers.size());
+  }
+
+  /**
+   * Whether a linked chain is written. A chain written before answers {@code exists} for its first transfer only:
+   * within a chain, {@code exists} fails the chain and the rest read {@code linked_event_failed}. The chain was
+   * written atomically, so it is done exactly when all of its ids are found.
+   */
+  private boolean chainDone(List<Transfer> chain, CreateTransferResult[] results) {
+    if (Arrays.stream(results).allMatch(LedgerSagaActivitiesImpl::done)) return true;
+    boolean onlyExisting =
+        Arrays.stream(results).allMatch(r -> done(r) || r == CreateTransferResult.LINKED_EVENT_FAILED);
+    return onlyExisting && ledger.lookupTransfers(chain.stream().map(Transfer::id).toList()).await().size()
+        == chain.size();
   }
 
   private static boolean done(CreateTransferResult r) {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -226,7 +227,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
         resolution = null;
         awaitingResolve = false;
         change("PaymentResolved", PaymentStatus.COMPENSATING, name,
-            Map.of("action", r.action.name().toLowerCase(java.util.Locale.ROOT), "reason", r.reason));
+            Map.of("action", r.action.name().toLowerCase(Locale.ROOT), "reason", r.reason));
         if (r.action == ResolveAction.MARK_RESOLVED) {
           steps.add(new SagaStep(name, true, "resolved", Workflow.currentTimeMillis(), Workflow.currentTimeMillis(),
               r.reason));
@@ -244,7 +245,9 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   /** Both pending transfers are posted: only the reversal may undo them, never a void. */
   private void retireVoids() {
     for (Compensation c : compensations) {
-      if (c.name.equals(PaymentLedgerIds.VOID_RESERVE) || c.name.equals(PaymentLedgerIds.VOID_PENDING)) c.retired = true;
+      if (c.name.equals(PaymentLedgerIds.VOID_RESERVE) || c.name.equals(PaymentLedgerIds.VOID_PENDING)) {
+        c.retired = true;
+      }
     }
   }
 
@@ -311,7 +314,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
       return af.getType() + ": " + af.getOriginalMessage();
     }
     if (cause instanceof TimeoutFailure tf) {
-      return "gave up retrying (" + tf.getTimeoutType().name().toLowerCase(java.util.Locale.ROOT) + ")";
+      return "gave up retrying (" + tf.getTimeoutType().name().toLowerCase(Locale.ROOT) + ")";
     }
     return cause == null ? f.getMessage() : cause.getMessage();
   }

@@ -36,10 +36,14 @@ final class ScriptedActivities implements LedgerSagaActivities, ProviderActiviti
   private final Map<String, Deque<Fault>> once = new HashMap<>();
   private final Map<String, Fault> always = new HashMap<>();
   volatile PaymentOrder order = order(PaymentStatus.PENDING, false);
-  volatile ProviderTransfer created = new ProviderTransfer("ref-1", "settled", ProviderTransfer.Outcome.SUCCEEDED, null);
-  volatile ProviderTransfer polled = new ProviderTransfer("ref-1", "settled", ProviderTransfer.Outcome.SUCCEEDED, null);
+  volatile ProviderTransfer created = settled();
+  volatile ProviderTransfer polled = settled();
   volatile String cancelledReference;
   private volatile boolean committed;
+
+  static ProviderTransfer settled() {
+    return new ProviderTransfer("ref-1", "settled", ProviderTransfer.Outcome.SUCCEEDED, null);
+  }
 
   static PaymentOrder order(PaymentStatus status, boolean cancelRequested) {
     return new PaymentOrder("pay-1", "alice", "1001", "250", 7, 1, "plaid", "link-1", "rent", status,
