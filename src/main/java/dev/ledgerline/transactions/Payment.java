@@ -1,0 +1,16 @@
+package dev.ledgerline.transactions;
+
+import dev.ledgerline.transactions.saga.PaymentStatus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/**
+ * A payment's row. Ids and amounts are decimal strings (u128).
+ *
+ * @param steps every state change the saga recorded, oldest first: {@code {event, status, step, at, detail}}
+ */
+public record Payment(String id, String owner, PaymentStatus status, String fromAccountId, String amount, long ledger,
+    int code, String provider, String linkedAccountId, String description, JsonObject metadata,
+    boolean cancelRequested, String providerReference, String failureReason, JsonArray steps, Instant createdAt,
+    Instant updatedAt) {}

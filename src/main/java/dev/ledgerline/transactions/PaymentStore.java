@@ -1,0 +1,168 @@
+package dev.ledgerline.transactions;
+
+import dev.ledgerline.events.EventPublisher;
+import dev.ledgerline.events.NewEvent;
+import dev.ledgerline.events.Uuid7;
+import dev.ledgerline.transactions.saga.PaymentStatus;
+import dev.ledgerline.transactions.saga.PaymentUpdate;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The payments table: the record of every payment, written with its events in one PostgreSQL transaction. A new
+ * payment and its {@code transaction.created} commit together (the handler of that event starts the saga); each state
+ * change the saga records updates the row and publishes {@code payment.updated} together.
+ */
+public final class PaymentStore {
+  /** Aggregate ids of payment events: {@code payment-<id>}. */
+  public static final String AGGREGATE_PREFIX = "payment-";
+  public static final String SOURCE = "transactions";
+  public static final int MAX_PAGE = 100;
+
+  private static final String COLUMNS = "id::text, owner, status, from_account_id::text, amount::text, ledger, code, "
+      + "provider, linked_account_id, description, metadata, cancel_requested, provider_reference, failure_reason, "
+      + "steps, created_at, updated_at";
+
+  private final Pool pool;
+  private final EventPublisher events;
+
+  public PaymentStore(Pool pool, EventPublisher events) {
+    this.pool = pool;
+    this.events = events;
+  }
+
+  /** Writes the row ({@code pending}) and {@code transaction.created} in one transaction. */
+  public Future<Payment> create(NewPayment p) {
+    UUID id = Uuid7.next();
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO payments (id, owner, status, "
+            + "from_account_id, amount, ledger, code, provider, linked_account_id, description, metadata) "
+            + "VALUES ($1, $2, 'pending', $3::text::numeric, $4::text::numeric, $5, $6, $7, $8, $9, $10) RETURNING " + COLUMNS)
+        .execute(Tuple.from(new Object[] {id, p.owner(), p.fromAccountId(), p.amount(), p.ledger(), p.code(),
+            p.provider(), p.linkedAccountId(), p.description(), p.metadata()}))
+        .map(rows -> payment(rows.iterator().next()))
+        .compose(payment -> publish(conn, id, "transaction.created", created(payment)).map(payment)));
+  }
+
+  public Future<Optional<Payment>> get(String id) {
+    UUID uuid = uuid(id);
+    if (uuid == null) return Future.succeededFuture(Optional.empty());
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM payments WHERE id = $1").execute(Tuple.of(uuid))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(payment(rows.iterator().next())));
+  }
+
+  /**
+   * The owner's payments, newest first, optionally of one status; {@code cursor} is the previous page's
+   * {@code nextCursor}. Nobody else's payment is ever listed.
+   */
+  public Future<PaymentPage> list(String owner, PaymentStatus status, String cursor, int limit) {
+    int size = Math.max(1, Math.min(limit, MAX_PAGE));
+    UUID after = cursor == null ? null : uuid(cursor);
+    if (cursor != null && after == null) {
+      return Future.failedFuture(new IllegalArgumentException("cursor is not a payment id"));
+    }
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM payments WHERE owner = $1 "
+            + "AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR id < $3) ORDER BY id DESC LIMIT $4")
+        .execute(Tuple.of(owner, status == null ? null : status.wireName(), after, size + 1))
+        .map(rows -> {
+          List<Payment> out = new ArrayList<>();
+          for (Row r : rows) out.add(payment(r));
+          if (out.size() <= size) return new PaymentPage(out, null);
+          List<Payment> page = out.subList(0, size);
+          return new PaymentPage(List.copyOf(page), page.get(size - 1).id());
+        });
+  }
+
+  /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
+  public Future<List<String>> unfinished() {
+    return pool.query("SELECT id::text FROM payments WHERE status NOT IN ('completed', 'compensated', 'failed') "
+        + "ORDER BY id").execute().map(rows -> {
+          List<String> out = new ArrayList<>();
+          for (Row r : rows) out.add(r.getString(0));
+          return out;
+        });
+  }
+
+  /**
+   * Applies one of the saga's updates: the row's status, the step appended, the provider reference and failure
+   * reason when the update carries them, and {@code payment.updated}. An update already applied (same event id) is
+   * skipped, so the saga's retries apply it once.
+   */
+  public Future<Void> record(PaymentUpdate u) {
+    UUID paymentId = UUID.fromString(u.paymentId());
+    UUID eventId = UUID.fromString(u.eventId());
+    Map<String, String> detail = u.detail() == null ? Map.of() : u.detail();
+    JsonObject step = new JsonObject().put("event", u.event()).put("status", u.status().wireName())
+        .put("step", u.step()).put("at", Instant.ofEpochMilli(u.atMillis()).toString())
+        .put("detail", new JsonObject(new LinkedHashMap<>(detail)));
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO payment_updates (event_id, payment_id) "
+            + "VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
+        .execute(Tuple.of(eventId, paymentId))
+        .compose(fresh -> fresh.size() == 0 ? Future.succeededFuture() : conn.preparedQuery("UPDATE payments SET "
+                + "status = $2, steps = steps || jsonb_build_array($3::jsonb), "
+                + "provider_reference = coalesce($4, provider_reference), "
+                + "failure_reason = coalesce($5, failure_reason), updated_at = now() WHERE id = $1")
+            .execute(Tuple.of(paymentId, u.status().wireName(), step, detail.get("provider_reference"),
+                failureReason(u, detail)))
+            .compose(v -> events.publish(conn, new NewEvent(eventId, "payment.updated",
+                Instant.ofEpochMilli(u.atMillis()), u.paymentId(), u.eventId(), SOURCE,
+                AGGREGATE_PREFIX + u.paymentId(), step.copy().put("payment_id", u.paymentId()))))
+            .mapEmpty()));
+  }
+
+  /** Publishes {@code transaction.updated} for a payment with the payer's balances (step 5 and its compensation). */
+  public Future<Void> publishUpdated(String paymentId, PaymentStatus status, JsonObject balances) {
+    JsonObject payload = new JsonObject().put("payment_id", paymentId).put("status", status.wireName())
+        .put("balances", balances);
+    return pool.withTransaction(conn -> publish(conn, UUID.fromString(paymentId), "transaction.updated", payload))
+        .mapEmpty();
+  }
+
+  /** The reason the payment did not complete; a compensation's own failure (needs_attention) is only a step. */
+  private static String failureReason(PaymentUpdate u, Map<String, String> detail) {
+    return "CompensationStarted".equals(u.event()) || "PaymentFailed".equals(u.event()) ? detail.get("reason") : null;
+  }
+
+  private Future<Void> publish(SqlConnection conn, UUID paymentId, String type, JsonObject payload) {
+    NewEvent e = NewEvent.of(type, AGGREGATE_PREFIX + paymentId, SOURCE, payload)
+        .causedBy(paymentId.toString(), paymentId.toString());
+    return events.publish(conn, e).mapEmpty();
+  }
+
+  private static JsonObject created(Payment p) {
+    return new JsonObject().put("payment_id", p.id()).put("owner", p.owner()).put("status", p.status().wireName())
+        .put("from_account_id", p.fromAccountId()).put("amount", p.amount()).put("ledger", p.ledger())
+        .put("code", p.code()).put("provider", p.provider()).put("linked_account_id", p.linkedAccountId())
+        .put("description", p.description()).put("metadata", p.metadata());
+  }
+
+  static Payment payment(Row r) {
+    Object meta = r.getValue("metadata");
+    Object steps = r.getValue("steps");
+    return new Payment(r.getString("id"), r.getString("owner"), PaymentStatus.fromWire(r.getString("status")),
+        r.getString("from_account_id"), r.getString("amount"), r.getLong("ledger"), r.getInteger("code"),
+        r.getString("provider"), r.getString("linked_account_id"), r.getString("description"),
+        meta instanceof JsonObject m ? m : null, r.getBoolean("cancel_requested"), r.getString("provider_reference"),
+        r.getString("failure_reason"), steps instanceof JsonArray a ? a : new JsonArray(),
+        r.getOffsetDateTime("created_at").toInstant(), r.getOffsetDateTime("updated_at").toInstant());
+  }
+
+  private static UUID uuid(String id) {
+    try {
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

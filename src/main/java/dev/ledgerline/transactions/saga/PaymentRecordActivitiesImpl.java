@@ -1,0 +1,57 @@
+package dev.ledgerline.transactions.saga;
+
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.transactions.Payment;
+import dev.ledgerline.transactions.PaymentStore;
+import io.temporal.failure.ApplicationFailure;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * The record activities over {@link PaymentStore}. They run on Temporal's threads and wait for PostgreSQL; a failure
+ * is retried by the workflow (the row is the record, so the saga waits for it rather than going on without it).
+ */
+public final class PaymentRecordActivitiesImpl implements PaymentRecordActivities {
+  /** load-payment: the row does not exist. Nothing can be done for it, so the workflow ends at once. */
+  public static final String UNKNOWN_PAYMENT = "UnknownPayment";
+
+  private final PaymentStore store;
+  private final LedgerClient ledger;
+  private final SagaSettings settings;
+
+  public PaymentRecordActivitiesImpl(PaymentStore store, LedgerClient ledger, SagaSettings settings) {
+    this.store = store;
+    this.ledger = ledger;
+    this.settings = settings;
+  }
+
+  @Override
+  public PaymentOrder load(String paymentId) {
+    Payment p = store.get(paymentId).await().orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "no payment " + paymentId, UNKNOWN_PAYMENT));
+    return new PaymentOrder(p.id(), p.owner(), p.fromAccountId(), p.amount(), (int) p.ledger(), p.code(),
+        p.provider(), p.linkedAccountId(), p.description(), p.status(), p.cancelRequested(), settings);
+  }
+
+  @Override
+  public void record(PaymentUpdate update) {
+    store.record(update).await();
+  }
+
+  @Override
+  public void publishUpdated(String paymentId, PaymentStatus status) {
+    Payment p = store.get(paymentId).await().orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "no payment " + paymentId, UNKNOWN_PAYMENT));
+    List<Account> found = ledger.lookupAccounts(List.of(UInt128.parse(p.fromAccountId()))).await();
+    JsonObject balances = new JsonObject();
+    if (!found.isEmpty()) {
+      Account a = found.get(0);
+      balances.put("account_id", p.fromAccountId()).put("debits_pending", a.debitsPending().toString())
+          .put("debits_posted", a.debitsPosted().toString()).put("credits_pending", a.creditsPending().toString())
+          .put("credits_posted", a.creditsPosted().toString());
+    }
+    store.publishUpdated(paymentId, status, balances).await();
+  }
+}
