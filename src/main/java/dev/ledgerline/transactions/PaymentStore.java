@@ -48,7 +48,8 @@ public final class PaymentStore {
     UUID id = Uuid7.next();
     return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO payments (id, owner, status, "
             + "from_account_id, amount, ledger, code, provider, linked_account_id, description, metadata) "
-            + "VALUES ($1, $2, 'pending', $3::text::numeric, $4::text::numeric, $5, $6, $7, $8, $9, $10) RETURNING " + COLUMNS)
+            + "VALUES ($1, $2, 'pending', $3::text::numeric, $4::text::numeric, $5, $6, $7, $8, $9, $10) "
+            + "RETURNING " + COLUMNS)
         .execute(Tuple.from(new Object[] {id, p.owner(), p.fromAccountId(), p.amount(), p.ledger(), p.code(),
             p.provider(), p.linkedAccountId(), p.description(), p.metadata()}))
         .map(rows -> payment(rows.iterator().next()))
