@@ -340,4 +340,15 @@ public record LedgerlineConfig(
   public Duration durationValue(String key) {
     return duration(String.valueOf(value(key)));
   }
+
+  /** {@code payments.*}: the payment saga's timing. */
+  public record Payments(Duration holdTimeout, Duration externalDeadline, Duration settlementPoll,
+      Duration compensationRetry) {}
+
+  /** {@code payments.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Payments payments() {
+    JsonObject p = json.getJsonObject("payments");
+    return new Payments(duration(p.getString("hold-timeout")), duration(p.getString("external-deadline")),
+        duration(p.getString("settlement-poll")), duration(p.getString("compensation-retry")));
+  }
 }

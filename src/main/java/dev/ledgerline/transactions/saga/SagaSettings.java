@@ -1,5 +1,6 @@
 package dev.ledgerline.transactions.saga;
 
+import dev.ledgerline.config.LedgerlineConfig;
 import java.time.Duration;
 
 /**
@@ -16,6 +17,10 @@ public record SagaSettings(Duration holdTimeout, Duration externalDeadline, Dura
 
   public static final SagaSettings DEFAULTS = new SagaSettings(Duration.ofHours(1), Duration.ofMinutes(15),
       Duration.ofSeconds(5), Duration.ofMinutes(10));
+
+  public static SagaSettings from(LedgerlineConfig.Payments p) {
+    return new SagaSettings(p.holdTimeout(), p.externalDeadline(), p.settlementPoll(), p.compensationRetry());
+  }
 
   public SagaSettings {
     if (holdTimeout.toSeconds() < 1 || holdTimeout.toSeconds() > 0xFFFF_FFFFL) {
