@@ -11,6 +11,18 @@ public record ProviderTransfer(String reference, String status, Outcome outcome,
     /** The money moved: the saga commits, and cancel is no longer allowed. */
     SUCCEEDED,
     /** Failed, cancelled or returned: the saga compensates. */
-    FAILED
+    FAILED;
+
+    /**
+     * What a Plaid transfer status means for the saga. {@code posted} is only submitted to the network, so the saga
+     * waits for {@code settled} (or {@code funds_available}) before it commits; an unknown status keeps it waiting.
+     */
+    public static Outcome ofPlaid(String status) {
+      return switch (status == null ? "" : status) {
+        case "settled", "funds_available" -> SUCCEEDED;
+        case "failed", "cancelled", "returned" -> FAILED;
+        default -> PENDING;
+      };
+    }
   }
 }

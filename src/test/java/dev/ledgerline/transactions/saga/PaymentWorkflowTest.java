@@ -9,6 +9,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.List;
@@ -140,7 +141,7 @@ class PaymentWorkflowTest {
   }
 
   @Test
-  void aCompensationThatKeepsFailingWaitsInNeedsAttentionUntilAnOperatorRetriesIt() {
+  void aCompensationThatKeepsFailingWaitsInNeedsAttentionUntilAnOperatorRetriesIt() throws Exception {
     activities.failAlways("create-pending", Fault.refuse(SagaFailures.LEDGER_REFUSED))
         .failOnce("void-pending", Fault.refuse("LedgerDown"));
     PaymentWorkflow wf = startAsync();
@@ -158,6 +159,8 @@ class PaymentWorkflowTest {
     assertThat(s.status()).isEqualTo(PaymentStatus.COMPENSATED);
     assertThat(activities.events()).containsSubsequence("PaymentNeedsAttention", "PaymentResolved",
         "CompensationDone", "CompensationDone", "PaymentCompensated");
+    // The recorded history replays on the workflow code without a non-determinism error.
+    WorkflowReplayer.replayWorkflowExecution(client.fetchHistory("transaction-pay-1"), PaymentWorkflowImpl.class);
   }
 
   @Test
@@ -206,6 +209,18 @@ class PaymentWorkflowTest {
         "cancel-external", "void-pending", "void-reserve");
     assertThat(activities.cancelledReference).isEqualTo("ref-9");
     assertThat(s.status()).isEqualTo(PaymentStatus.COMPENSATED);
+  }
+
+  @Test
+  void theHistoryOfACancelledPaymentReplays() throws Exception {
+    activities.created = new ProviderTransfer("ref-9", "pending", ProviderTransfer.Outcome.PENDING, null);
+    activities.polled = activities.created;
+    PaymentWorkflow wf = startAsync();
+    Poll.until(PATIENCE, "the provider transfer exists", () -> "ref-9".equals(wf.state().providerReference()));
+    wf.cancel();
+    result(wf);
+
+    WorkflowReplayer.replayWorkflowExecution(client.fetchHistory("transaction-pay-1"), PaymentWorkflowImpl.class);
   }
 
   @Test
