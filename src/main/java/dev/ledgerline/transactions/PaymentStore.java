@@ -113,7 +113,7 @@ public final class PaymentStore {
         .compose(fresh -> fresh.size() == 0 ? Future.succeededFuture() : conn.preparedQuery("UPDATE payments SET "
                 + "status = $2, steps = steps || jsonb_build_array($3::jsonb), "
                 + "provider_reference = coalesce($4, provider_reference), "
-                + "failure_reason = coalesce($5, failure_reason), updated_at = now() WHERE id = $1")
+                + "failure_reason = coalesce(failure_reason, $5), updated_at = now() WHERE id = $1")
             .execute(Tuple.of(paymentId, u.status().wireName(), step, detail.get("provider_reference"),
                 failureReason(u, detail)))
             .compose(v -> events.publish(conn, new NewEvent(eventId, "payment.updated",
@@ -130,7 +130,10 @@ public final class PaymentStore {
         .mapEmpty();
   }
 
-  /** The reason the payment did not complete; a compensation's own failure (needs_attention) is only a step. */
+  /**
+   * The reason the payment did not complete; the first one recorded stays (a re-driven run's reason does not replace
+   * it), and a compensation's own failure (needs_attention) is only a step.
+   */
   private static String failureReason(PaymentUpdate u, Map<String, String> detail) {
     return "CompensationStarted".equals(u.event()) || "PaymentFailed".equals(u.event()) ? detail.get("reason") : null;
   }

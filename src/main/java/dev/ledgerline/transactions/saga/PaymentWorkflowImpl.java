@@ -237,9 +237,15 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     }
   }
 
-  /** The commit's compensation; once it has reversed a posted commit, the holds are no longer there to void. */
+  /**
+   * The commit's compensation. Once it has reversed a posted commit, the holds are no longer there to void, and the
+   * balances are published again at the end (also when a re-driven run finds the commit).
+   */
   private void reverseCommit() {
-    if (ledgerUndo.reverseCommit(legs)) retireVoids();
+    if (ledgerUndo.reverseCommit(legs)) {
+      retireVoids();
+      republishOnCompensation = true;
+    }
   }
 
   /** Both pending transfers are posted: only the reversal may undo them, never a void. */

@@ -301,6 +301,17 @@ class PaymentWorkflowTest {
   }
 
   @Test
+  void aPaymentReDrivenWhileCompensatingAPostedCommitReversesItAndNeverVoids() {
+    activities.order = ScriptedActivities.order(PaymentStatus.COMPENSATING, false);
+    activities.committed = true;
+
+    PaymentSagaState s = run();
+
+    assertThat(activities.steps()).containsExactly("reverse-commit", "cancel-external", "update-balance:compensated");
+    assertThat(s.status()).isEqualTo(PaymentStatus.COMPENSATED);
+  }
+
+  @Test
   void aTerminalPaymentIsLeftAlone() {
     activities.order = ScriptedActivities.order(PaymentStatus.COMPLETED, false);
 

@@ -39,7 +39,8 @@ final class ScriptedActivities implements LedgerSagaActivities, ProviderActiviti
   volatile ProviderTransfer created = settled();
   volatile ProviderTransfer polled = settled();
   volatile String cancelledReference;
-  private volatile boolean committed;
+  /** Whether the commit is posted in the ledger (by this saga's commit-transfer, or before a re-drive). */
+  volatile boolean committed;
 
   static ProviderTransfer settled() {
     return new ProviderTransfer("ref-1", "settled", ProviderTransfer.Outcome.SUCCEEDED, null);
