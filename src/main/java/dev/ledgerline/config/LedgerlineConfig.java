@@ -340,4 +340,50 @@ public record LedgerlineConfig(
   public Duration durationValue(String key) {
     return duration(String.valueOf(value(key)));
   }
+
+  /**
+   * {@code temporal.*}: where payment workflows run and how this node's worker polls.
+   *
+   * @param target {@link #INPROCESS} or {@code host:port} of a Temporal cluster's frontend
+   */
+  public record Temporal(String target, String namespace, Duration rpcTimeout, int clientThreads, TemporalTls tls,
+      TemporalWorker worker) {
+    /** The default target: Temporal's in-process test server, in real time. */
+    public static final String INPROCESS = "inprocess";
+
+    public boolean inProcess() {
+      return INPROCESS.equals(target);
+    }
+
+    static Temporal from(JsonObject t) {
+      JsonObject tls = t.getJsonObject("tls");
+      JsonObject w = t.getJsonObject("worker");
+      return new Temporal(t.getString("target"), t.getString("namespace"), duration(t.getString("rpc-timeout")),
+          t.getInteger("client-threads"),
+          new TemporalTls(tls.getBoolean("enabled"), tls.getString("cert"), tls.getString("key"),
+              tls.getString("trust"), tls.getString("server-name")),
+          new TemporalWorker(w.getInteger("workflow-tasks"), w.getInteger("activities"),
+              w.getInteger("local-activities"), w.getInteger("workflow-pollers"), w.getInteger("activity-pollers"),
+              w.getInteger("workflow-cache-size"), w.getInteger("max-workflow-threads")));
+    }
+  }
+
+  /** {@code temporal.tls.*}: PEM files; empty strings mean "not given". */
+  public record TemporalTls(boolean enabled, String cert, String key, String trust, String serverName) {}
+
+  /** {@code temporal.worker.*}: concurrency of this node's worker. */
+  public record TemporalWorker(int workflowTasks, int activities, int localActivities, int workflowPollers,
+      int activityPollers, int workflowCacheSize, int maxWorkflowThreads) {}
+
+  /** {@code temporal.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Temporal temporal() {
+    return Temporal.from(json.getJsonObject("temporal"));
+  }
+
+  /** {@code transactions.*}: the transactions role's event handler. */
+  public record Transactions(Duration cacheTtl) {}
+
+  public Transactions transactions() {
+    return new Transactions(duration(json.getJsonObject("transactions").getString("cache-ttl")));
+  }
 }
