@@ -35,13 +35,13 @@ public record TransactionSnapshot(String id, long version, String kind, String s
   public static TransactionSnapshot parse(JsonObject p) {
     if (p == null) throw malformed("payload is missing");
     try {
-      String id = p.getString("id");
+      String id = string(p, "id");
       if (id == null || !TransactionsApi.ID.matcher(id).matches()) throw malformed("id is missing or not an id");
       Long version = p.getLong("version");
       if (version == null || version < 1) throw malformed("version must be an integer >= 1");
-      String kind = p.getString("kind");
+      String kind = string(p, "kind");
       if (!KINDS.contains(kind)) throw malformed("kind must be one of " + KINDS);
-      String status = p.getString("status");
+      String status = string(p, "status");
       if (status == null || !status.matches("^[a-z][a-z_]{0,39}$")) throw malformed("status is missing or invalid");
       JsonArray accounts = p.getJsonArray("account_ids");
       if (accounts == null || accounts.isEmpty() || accounts.size() > MAX_ACCOUNTS) {
@@ -56,7 +56,7 @@ public record TransactionSnapshot(String id, long version, String kind, String s
       if (code == null || code < 1 || code > U16_MAX) throw malformed("code must be a u16 above 0");
       String description = text(p, "description");
       JsonObject metadata = p.getJsonObject("metadata", new JsonObject());
-      String providerReference = p.getString("provider_reference");
+      String providerReference = string(p, "provider_reference");
       if (providerReference != null && providerReference.length() > MAX_TEXT) {
         throw malformed("provider_reference is longer than " + MAX_TEXT);
       }
@@ -88,7 +88,7 @@ public record TransactionSnapshot(String id, long version, String kind, String s
   }
 
   private static String text(JsonObject p, String field) {
-    String s = p.getString(field);
+    String s = string(p, field);
     if (s != null && (s.length() > MAX_TEXT || s.indexOf('\0') >= 0)) {
       throw malformed(field + " must be at most " + MAX_TEXT + " characters without NUL");
     }
@@ -96,13 +96,20 @@ public record TransactionSnapshot(String id, long version, String kind, String s
   }
 
   private static Instant instant(JsonObject p, String field) {
-    String s = p.getString(field);
+    String s = string(p, field);
     if (s == null) throw malformed(field + " is missing");
     try {
       return Instant.parse(s);
     } catch (DateTimeParseException e) {
       throw malformed(field + " is not an ISO-8601 instant");
     }
+  }
+
+  /** A string field or null; Vert.x would turn a number into its text, which a payload must not rely on. */
+  private static String string(JsonObject p, String field) {
+    Object v = p.getValue(field);
+    if (v != null && !(v instanceof String)) throw malformed(field + " must be a string");
+    return (String) v;
   }
 
   private static TransactionEventException malformed(String why) {
