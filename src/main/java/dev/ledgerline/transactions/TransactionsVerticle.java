@@ -8,6 +8,7 @@ import io.temporal.worker.Worker;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -50,13 +51,15 @@ public final class TransactionsVerticle extends RoleVerticle {
   @Override
   protected Future<?> stopRole() {
     Future<Void> unregistered = starts == null ? Future.succeededFuture() : starts.unregister();
-    return unregistered.eventually(() -> temporal == null ? Future.succeededFuture() : temporal.stop());
+    // Two waits (running tasks, then the connection) that together stay within the node's shutdown timeout.
+    Duration grace = node.config().node().shutdownTimeout().dividedBy(3);
+    return unregistered.eventually(() -> temporal == null ? Future.succeededFuture() : temporal.stop(grace));
   }
 
   @Override
   public Future<JsonObject> health() {
     return super.health().map(h -> temporal == null ? h : h.put("temporal", new JsonObject()
         .put("target", temporal.target()).put("namespace", temporal.namespace())
-        .put("task-queue", temporal.taskQueue())));
+        .put("task-queue", temporal.taskQueue()).put("polling", temporal.polling())));
   }
 }

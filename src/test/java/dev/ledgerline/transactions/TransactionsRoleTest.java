@@ -20,7 +20,7 @@ class TransactionsRoleTest {
     JsonObject check = Health.check(node.ready().getValue(), "role.transactions");
     assertThat(check.getString("status")).isEqualTo("UP");
     assertThat(check.getJsonObject("data").getJsonObject("temporal")).isEqualTo(new JsonObject()
-        .put("target", "inprocess").put("namespace", "default").put("task-queue", "transaction-processing"));
+        .put("target", "inprocess").put("namespace", "default").put("task-queue", "transaction-processing").put("polling", true));
 
     var bus = node.get().vertx().eventBus();
     assertThat(bus.<String>request(TransactionsApi.START_PAYMENT, "pay-role-1").await().body())

@@ -1,6 +1,7 @@
 package dev.ledgerline.infra.temporal;
 
 import dev.ledgerline.config.LedgerlineConfig;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code temporal.target: inprocess}: Temporal's in-process test server, with time skipping locked, so timers
  *       and timeouts run in real time as on a cluster. Its state is in memory only and ends with the node.
  *   <li>{@code host:port}: a Temporal cluster's frontend, with {@code temporal.namespace} and {@code temporal.tls.*}.
- *       The connection is lazy: a cluster that is down at start delays polling and starts, it does not stop the node.
+ *       A cluster that is down at start does not stop the node: starts fail until it is back, and the worker tries to
+ *       start polling every {@link #WORKER_RETRY}.
  * </ul>
  *
  * <p>Every Temporal SDK call blocks (gRPC), so none of them runs on an event loop: {@link #blocking} runs them on a
@@ -42,7 +44,10 @@ public final class TemporalService {
   private static final Logger LOG = LoggerFactory.getLogger(TemporalService.class);
   /** How long a stopping worker may finish the tasks it holds before they are abandoned (Temporal retries them). */
   private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+  /** How often a worker that could not reach the cluster at start tries again. */
+  static final Duration WORKER_RETRY = Duration.ofSeconds(5);
 
+  private final Vertx vertx;
   private final LedgerlineConfig.Temporal settings;
   private final String taskQueue;
   private final WorkerExecutor executor;
@@ -50,10 +55,14 @@ public final class TemporalService {
   private final WorkflowServiceStubs stubs;
   private final WorkflowClient client;
   private final WorkerFactory factory;
+  private volatile boolean polling;
+  private volatile boolean stopped;
+  private long retryTimer = -1;
 
-  private TemporalService(LedgerlineConfig.Temporal settings, String taskQueue, WorkerExecutor executor,
+  private TemporalService(Vertx vertx, LedgerlineConfig.Temporal settings, String taskQueue, WorkerExecutor executor,
       TestServer.InProcessTestServer server, WorkflowServiceStubs stubs, WorkflowClient client,
       WorkerFactory factory) {
+    this.vertx = vertx;
     this.settings = settings;
     this.taskQueue = taskQueue;
     this.executor = executor;
@@ -70,12 +79,13 @@ public final class TemporalService {
   public static Future<TemporalService> start(Vertx vertx, LedgerlineConfig.Temporal settings, String identity,
       String taskQueue, Consumer<Worker> register) {
     WorkerExecutor executor = vertx.createSharedWorkerExecutor("ledgerline-temporal", settings.clientThreads());
-    return executor.executeBlocking(() -> open(settings, identity, taskQueue, register, executor), false)
-        .onFailure(err -> executor.close());
+    return executor.executeBlocking(() -> open(vertx, settings, identity, taskQueue, register, executor), false)
+        .onFailure(err -> executor.close())
+        .compose(t -> t.startPolling().map(t).recover(err -> t.stop().transform(x -> Future.failedFuture(err))));
   }
 
-  private static TemporalService open(LedgerlineConfig.Temporal settings, String identity, String taskQueue,
-      Consumer<Worker> register, WorkerExecutor executor) throws SSLException {
+  private static TemporalService open(Vertx vertx, LedgerlineConfig.Temporal settings, String identity,
+      String taskQueue, Consumer<Worker> register, WorkerExecutor executor) throws SSLException {
     TestServer.InProcessTestServer server = null;
     WorkflowServiceStubs stubs = null;
     try {
@@ -107,15 +117,55 @@ public final class TemporalService {
           .setMaxConcurrentActivityTaskPollers(w.activityPollers())
           .build());
       register.accept(worker);
-      factory.start();
-      LOG.info("temporal: worker on task queue {} of namespace {} at {}", taskQueue, settings.namespace(),
-          settings.inProcess() ? "the in-process server" : settings.target());
-      return new TemporalService(settings, taskQueue, executor, server, stubs, client, factory);
+      return new TemporalService(vertx, settings, taskQueue, executor, server, stubs, client, factory);
     } catch (RuntimeException | SSLException e) {
       if (stubs != null) stubs.shutdownNow();
       if (server != null) server.close();
       throw e;
     }
+  }
+
+  /**
+   * Starts the worker's polling. The factory first asks the cluster about the namespace; while the cluster cannot be
+   * reached that fails and leaves the factory unstarted, so it is tried again later (the in-process server is always
+   * there: its failure is a real one and fails the start).
+   */
+  private Future<Void> startPolling() {
+    return blocking(() -> {
+      factory.start();
+      return (Void) null;
+    }).onSuccess(v -> {
+      polling = true;
+      LOG.info("temporal: worker on task queue {} of namespace {} at {}", taskQueue, settings.namespace(),
+          settings.inProcess() ? "the in-process server" : settings.target());
+    }).recover(err -> {
+      if (settings.inProcess() || !(err instanceof StatusRuntimeException)) return Future.failedFuture(err);
+      LOG.warn("temporal: cluster {} not reachable ({}); the worker tries again every {}s", settings.target(),
+          err.getMessage(), WORKER_RETRY.toSeconds());
+      retryLater();
+      return Future.succeededFuture();
+    });
+  }
+
+  private void retryLater() {
+    vertx.runOnContext(x -> {
+      if (stopped) return;
+      retryTimer = vertx.setTimer(WORKER_RETRY.toMillis(), t -> {
+        if (stopped) return;
+        blocking(() -> {
+          factory.start();
+          return (Void) null;
+        }).onSuccess(v -> {
+          polling = true;
+          LOG.info("temporal: worker polling task queue {} at {}", taskQueue, settings.target());
+        }).onFailure(err -> retryLater());
+      });
+    });
+  }
+
+  /** Whether the worker polls its task queue (false while an external cluster could not be reached yet). */
+  public boolean polling() {
+    return polling;
   }
 
   private static SslContext sslContext(LedgerlineConfig.TemporalTls tls) throws SSLException {
@@ -155,14 +205,21 @@ public final class TemporalService {
    * server). Work left unfinished is retried by Temporal on the next worker.
    */
   public Future<Void> stop() {
+    return stop(SHUTDOWN_GRACE);
+  }
+
+  /** {@link #stop()} with at most {@code grace} for running tasks and again for closing the connection. */
+  public Future<Void> stop(Duration grace) {
+    stopped = true;
+    vertx.cancelTimer(retryTimer);
     return executor.<Void>executeBlocking(() -> {
       factory.shutdown();
       try {
-        factory.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
       } finally {
         factory.shutdownNow();
         stubs.shutdownNow();
-        stubs.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        stubs.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
         if (server != null) server.close();
       }
       return null;
