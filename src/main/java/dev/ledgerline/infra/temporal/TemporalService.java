@@ -163,6 +163,21 @@ public final class TemporalService {
     });
   }
 
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private static void quietly(String what, Step step) {
+    try {
+      step.run();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      LOG.warn("temporal: {} interrupted", what);
+    } catch (Exception e) {
+      LOG.warn("temporal: {} failed: {}", what, e.toString());
+    }
+  }
+
   /** Whether the worker polls its task queue (false while an external cluster could not be reached yet). */
   public boolean polling() {
     return polling;
@@ -213,15 +228,18 @@ public final class TemporalService {
     stopped = true;
     vertx.cancelTimer(retryTimer);
     return executor.<Void>executeBlocking(() -> {
-      factory.shutdown();
-      try {
+      // Each step runs even if the one before failed: a cluster that is down makes the worker's goodbye call fail,
+      // and the connection and the in-process server must still be closed.
+      quietly("stopping the worker", () -> {
+        factory.shutdown();
         factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
-      } finally {
-        factory.shutdownNow();
+      });
+      quietly("stopping the worker now", factory::shutdownNow);
+      quietly("closing the connection", () -> {
         stubs.shutdownNow();
         stubs.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
-        if (server != null) server.close();
-      }
+      });
+      if (server != null) quietly("stopping the in-process server", server::close);
       return null;
     }, false).eventually(executor::close);
   }
