@@ -1,7 +1,7 @@
 package dev.ledgerline.infra.temporal;
 
 import dev.ledgerline.config.LedgerlineConfig;
-import io.grpc.StatusRuntimeException;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -127,8 +127,8 @@ public final class TemporalService {
 
   /**
    * Starts the worker's polling. The factory first asks the cluster about the namespace; while the cluster cannot be
-   * reached that fails and leaves the factory unstarted, so it is tried again later (the in-process server is always
-   * there: its failure is a real one and fails the start).
+   * reached that fails and leaves the factory unstarted, so it is tried again later. Any other answer (an unknown
+   * namespace, refused credentials) and any failure of the in-process server fail the start: retrying cannot help.
    */
   private Future<Void> startPolling() {
     return blocking(() -> {
@@ -139,12 +139,17 @@ public final class TemporalService {
       LOG.info("temporal: worker on task queue {} of namespace {} at {}", taskQueue, settings.namespace(),
           settings.inProcess() ? "the in-process server" : settings.target());
     }).recover(err -> {
-      if (settings.inProcess() || !(err instanceof StatusRuntimeException)) return Future.failedFuture(err);
+      if (settings.inProcess() || !unreachable(err)) return Future.failedFuture(err);
       LOG.warn("temporal: cluster {} not reachable ({}); the worker tries again every {}s", settings.target(),
           err.getMessage(), WORKER_RETRY.toSeconds());
       retryLater();
       return Future.succeededFuture();
     });
+  }
+
+  private static boolean unreachable(Throwable err) {
+    Status.Code code = Status.fromThrowable(err).getCode();
+    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
   }
 
   private void retryLater() {
@@ -158,7 +163,10 @@ public final class TemporalService {
         }).onSuccess(v -> {
           polling = true;
           LOG.info("temporal: worker polling task queue {} at {}", taskQueue, settings.target());
-        }).onFailure(err -> retryLater());
+        }).onFailure(err -> {
+          LOG.debug("temporal: cluster {} still not reachable: {}", settings.target(), err.getMessage());
+          retryLater();
+        });
       });
     });
   }
