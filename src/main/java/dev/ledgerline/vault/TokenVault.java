@@ -56,16 +56,13 @@ public final class TokenVault {
    * {@code WRONG_KEY}.
    */
   public static Future<TokenVault> open(Pool pool, KeyRing ring) {
-    return open(pool, ring, new VaultCipher());
-  }
-
-  static Future<TokenVault> open(Pool pool, KeyRing ring, VaultCipher cipher) {
     Objects.requireNonNull(pool);
     List<Tuple> checks = new ArrayList<>();
     for (String id : ring.keyIds()) {
       checks.add(Tuple.of(id, Buffer.buffer(ring.check(id))));
     }
-    return pool.preparedQuery("INSERT INTO vault_keys (key_id, key_check) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING")
+    return pool.preparedQuery(
+            "INSERT INTO vault_keys (key_id, key_check) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING")
         .executeBatch(checks)
         .compose(v -> pool.preparedQuery("SELECT key_id, key_check FROM vault_keys WHERE key_id = ANY($1)")
             .execute(Tuple.of(ring.keyIds().toArray(String[]::new))))
@@ -86,7 +83,7 @@ public final class TokenVault {
             LOG.warn("vault key {} is not the key this vault first used under that id: its tokens cannot be read",
                 id);
           }
-          return Future.succeededFuture(new TokenVault(pool, ring, cipher, Collections.unmodifiableSet(wrong)));
+          return Future.succeededFuture(new TokenVault(pool, ring, new VaultCipher(), Collections.unmodifiableSet(wrong)));
         });
   }
 
@@ -96,7 +93,13 @@ public final class TokenVault {
 
   /** Stores the token of {@code (userId, kind)}, replacing the one before (whose row and ciphertext are gone). */
   public Future<Void> store(String userId, String kind, String token) {
-    return store(userId, kind, VaultToken.of(token));
+    VaultToken bytes = VaultToken.of(token);
+    try {
+      return store(userId, kind, bytes);
+    } finally {
+      // store() has sealed its own copy before it returns; this one is no longer needed.
+      bytes.destroy();
+    }
   }
 
   public Future<Void> store(String userId, String kind, VaultToken token) {
