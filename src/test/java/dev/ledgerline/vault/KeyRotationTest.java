@@ -164,6 +164,46 @@ class KeyRotationTest {
   }
 
   @Test
+  void aRotationWhoseConnectionIsKilledMidBatchLosesOnlyThatBatch() {
+    int users = 400;
+    seed(db.vault(VaultPostgres.ring("k1", "k1")), users);
+    // The rotation on a pool of its own, named, so its backend can be killed as a crash of the command would.
+    io.vertx.pgclient.PgConnectOptions options = VaultPostgres.server().postgresUrl().orElseThrow().connectOptions()
+        .addProperty("application_name", "vault-rotation-under-test");
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    io.vertx.sqlclient.Pool own = io.vertx.pgclient.PgBuilder.pool().connectingTo(options).using(vertx).build();
+    try {
+      KeyRing ring = VaultPostgres.ring("k2", "k1", "k2");
+      Future<KeyRotation.Summary> killed = new KeyRotation(TokenVault.open(own, ring).await(), 1).run();
+      dev.ledgerline.testing.Poll.until(java.time.Duration.ofSeconds(30), "some batches committed",
+          () -> keysInUse().getOrDefault("k2", 0L) >= 20);
+      db.pool().query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+          + " WHERE application_name = 'vault-rotation-under-test'").execute().await();
+      assertTrue(killed.toCompletionStage().toCompletableFuture().handle((s, e) -> e != null).join(),
+          "the rotation survived the loss of its connection");
+
+      Map<String, Long> between = keysInUse();
+      assertEquals(users, between.values().stream().mapToLong(Long::longValue).sum());
+      assertTrue(between.getOrDefault("k1", 0L) > 0, "the kill came after the rotation had finished");
+      TokenVault node = db.vault(ring);
+      for (int u = 0; u < users; u++) {
+        assertEquals(token(u, 1), node.retrieve("user-" + u, "plaid").await().reveal());
+      }
+
+      KeyRotation.Summary resumed = new KeyRotation(node, 50).run().await();
+      assertTrue(resumed.complete(), resumed.toJson().encode());
+      assertEquals(between.get("k1").longValue(), resumed.rotated());
+      assertEquals(Map.of("k2", (long) users), keysInUse());
+      for (int u = 0; u < users; u++) {
+        assertEquals(token(u, 1), node.retrieve("user-" + u, "plaid").await().reveal());
+      }
+    } finally {
+      own.close().await();
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void rowsThatCannotBeOpenedAreReportedAndLeftAsTheyAre() {
     seed(db.vault(VaultPostgres.ring("k1", "k1")), 5);
     db.pool().query("UPDATE vault_tokens SET nonce = decode('000000000000000000000000', 'hex')"
