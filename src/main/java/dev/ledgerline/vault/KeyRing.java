@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -42,6 +43,7 @@ public final class KeyRing {
   static final int KEY_BYTES = 32;
   private static final byte[] CHECK_TEXT = "ledgerline vault key check v1".getBytes(StandardCharsets.US_ASCII);
   private static final int CHECK_BYTES = 16;
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
   private final Map<String, SecretKey> keys;
@@ -166,6 +168,10 @@ public final class KeyRing {
     String text;
     if (reference.startsWith("env:")) {
       String name = reference.substring("env:".length());
+      if (!ENV_NAME.matcher(name).matches()) {
+        throw new ConfigException(key, "invalid configuration: " + key + " = \"" + reference
+            + "\" does not name an environment variable");
+      }
       text = env.get(name);
       if (text == null || text.isBlank()) {
         throw new ConfigException(key, "invalid configuration: " + key + " = \"" + reference
@@ -174,8 +180,9 @@ public final class KeyRing {
     } else if (reference.startsWith("file:")) {
       text = readKeyFile(key, Path.of(reference.substring("file:".length())));
     } else {
-      throw new ConfigException(key, "invalid configuration: " + key + " = \"" + reference
-          + "\" is not allowed; expected env:NAME or file:PATH");
+      // The value is not echoed: a key pasted here by mistake must not reach the log.
+      throw new ConfigException(key, "invalid configuration: " + key + " is neither env:NAME nor file:PATH (the value"
+          + " is not shown, in case it is a key itself)");
     }
     byte[] bytes;
     try {

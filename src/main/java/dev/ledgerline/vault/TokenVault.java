@@ -83,7 +83,8 @@ public final class TokenVault {
             LOG.warn("vault key {} is not the key this vault first used under that id: its tokens cannot be read",
                 id);
           }
-          return Future.succeededFuture(new TokenVault(pool, ring, new VaultCipher(), Collections.unmodifiableSet(wrong)));
+          return Future.succeededFuture(
+              new TokenVault(pool, ring, new VaultCipher(), Collections.unmodifiableSet(wrong)));
         });
   }
 

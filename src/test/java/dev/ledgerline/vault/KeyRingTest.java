@@ -99,6 +99,21 @@ class KeyRingTest {
   }
 
   @Test
+  void aKeyPastedInPlaceOfAReferenceIsRefusedWithoutBeingEchoed() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> KeyRing.from(vault("k1", Map.of("k1", KEY1), "false"), dir, false, Map.of()));
+    assertEquals("vault.keys.k1", e.key());
+    assertFalse(e.getMessage().contains(KEY1), e.getMessage());
+    // Through the whole configuration as well: the schema accepts any text there and leaves the judging to the ring.
+    LedgerlineConfig cfg = new dev.ledgerline.config.ConfigResolver().resolve(new io.vertx.core.json.JsonObject(),
+        Map.of(), Map.of(), Map.of("vault.keys", new io.vertx.core.json.JsonObject().put("k1", KEY1).encode(),
+            "vault.active-key", "k1"));
+    assertEquals(Map.of("k1", KEY1), cfg.vault().keys());
+    assertEquals(100, cfg.vault().rotationBatchSize());
+    assertThrows(ConfigException.class, () -> KeyRing.fromConfig(cfg));
+  }
+
+  @Test
   void aKeyFileOthersCanReadIsRefused() throws Exception {
     Path file = keyFile("open.key", KEY1, "rw-r--r--");
     ConfigException e = assertThrows(ConfigException.class,
