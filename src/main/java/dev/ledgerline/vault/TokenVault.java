@@ -77,7 +77,7 @@ public final class TokenVault {
           if (wrong.contains(ring.activeKeyId())) {
             return Future.failedFuture(new VaultException(Reason.WRONG_KEY, "vault key " + ring.activeKeyId()
                 + " (vault.active-key) is not the key this vault first used under that id; give new key bytes a"
-                + " new key id"));
+                + " new key id, or, if the old key is lost for good, see \"A lost key\" in docs/vault.md"));
           }
           for (String id : wrong) {
             LOG.warn("vault key {} is not the key this vault first used under that id: its tokens cannot be read",
