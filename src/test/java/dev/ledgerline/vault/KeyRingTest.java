@@ -157,6 +157,33 @@ class KeyRingTest {
   }
 
   @Test
+  void processesStartingTogetherAllGetTheOneDevelopmentKey() throws Exception {
+    Path file = dir.resolve(KeyRing.DEV_KEY_FILE);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<byte[]>> keys = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        keys.add(pool.submit(() -> {
+          start.await();
+          return KeyRing.devKey(file);
+        }));
+      }
+      start.countDown();
+      byte[] first = keys.get(0).get();
+      for (java.util.concurrent.Future<byte[]> k : keys) {
+        assertArrayEquals(first, k.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, logs.list.stream().filter(e -> e.getFormattedMessage().contains("GENERATED")).count());
+    try (var leftovers = Files.list(file.getParent())) {
+      assertEquals(List.of(file), leftovers.toList(), "no temporary file is left behind");
+    }
+  }
+
+  @Test
   void aDevelopmentKeyFileOthersCanReadIsRefused() throws Exception {
     KeyRing.from(vault("", Map.of(), "true"), dir, false, Map.of());
     Path file = dir.resolve(KeyRing.DEV_KEY_FILE);
