@@ -105,10 +105,12 @@ class KeyRotationTest {
     KeyRotation.Summary summary = rotation.await();
     Future.all(workers).await();
     assertTrue(wrong.isEmpty(), "reads that returned another token: " + wrong);
-    assertTrue(reads.get() > summary.batches(), "readers ran " + reads.get() + " times during "
-        + summary.batches() + " batches");
+    assertTrue(reads.get() > 10, "readers ran only " + reads.get() + " times during " + summary.batches()
+        + " batches");
     assertTrue(summary.complete(), summary.toJson().encode());
-    assertEquals(Map.of("k1", (long) users), summary.before());
+    // The writer may have replaced a few rows under k2 before the rotation counted.
+    assertEquals(users, summary.before().values().stream().mapToLong(Long::longValue).sum());
+    assertTrue(summary.before().get("k1") > users / 2, summary.before().toString());
     assertEquals(Map.of("k2", (long) users), keysInUse());
     for (int u = 0; u < users; u++) {
       assertEquals(token(u, latest.getOrDefault(u, 1)), node.retrieve("user-" + u, "plaid").await().reveal());
