@@ -331,6 +331,26 @@ public record LedgerlineConfig(
     return a.stream().map(String::valueOf).collect(Collectors.toUnmodifiableList());
   }
 
+  /**
+   * {@code vault.*}: the token vault's key ring.
+   *
+   * @param activeKey the key id new tokens are encrypted under; empty = the development key
+   * @param keys key id → where its 32 bytes are: {@code env:NAME} or {@code file:PATH} (base64 either way)
+   * @param devKey {@code auto}, {@code true} or {@code false}: whether a development key may be generated and used
+   *     when {@code keys} is empty
+   * @param rotationBatchSize rows one rotation transaction re-encrypts
+   */
+  public record Vault(String activeKey, Map<String, String> keys, String devKey, int rotationBatchSize) {}
+
+  /** {@code vault.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Vault vault() {
+    JsonObject v = json.getJsonObject("vault");
+    Map<String, String> keys = new LinkedHashMap<>();
+    v.getJsonObject("keys").forEach(e -> keys.put(e.getKey(), String.valueOf(e.getValue())));
+    return new Vault(v.getString("active-key"), Collections.unmodifiableMap(keys), v.getString("dev-key"),
+        v.getJsonObject("rotation").getInteger("batch-size"));
+  }
+
   /** The value of one dotted key, as validated JSON. */
   public Object value(String key) {
     return ConfigPaths.get(json, key);
