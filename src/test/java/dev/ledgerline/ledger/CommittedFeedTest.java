@@ -167,6 +167,9 @@ class CommittedFeedTest {
     // In commit order, each once (a crash could repeat some; a clean stop does not).
     assertThat(new ArrayList<>(new LinkedHashSet<>(published))).containsExactlyElementsOf(committed);
     assertThat(published).doesNotHaveDuplicates();
+    // Any node reads the same feed over the bus.
+    assertThat(client.transfersAfter(0, LedgerBackend.BATCH_MAX).await()).extracting(Transfer::id)
+        .containsExactlyElementsOf(committed);
     synchronized (stamps) {
       for (int i = 1; i < stamps.size(); i++) {
         assertThat(stamps.get(i)).isGreaterThan(stamps.get(i - 1));
