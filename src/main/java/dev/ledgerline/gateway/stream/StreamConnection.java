@@ -302,9 +302,8 @@ final class StreamConnection {
           account));
       return null;
     }
-    long horizon = clock.millis() * 1_000_000L - resumeWindow.toNanos();
-    if (Long.compareUnsigned(p.timestamp(), Math.max(0, horizon)) < 0) {
-      send(StreamFrames.error(++seq, "cursor_expired", "the cursor is older than the resume window ("
+    if (clock.millis() - p.issuedMillis() > resumeWindow.toMillis()) {
+      send(StreamFrames.error(++seq, "cursor_expired", "the cursor was issued longer ago than the resume window ("
           + resumeWindow + "): read the gap from GET /v1/accounts/" + account + "/transfers and subscribe "
           + "without after", account));
       return null;

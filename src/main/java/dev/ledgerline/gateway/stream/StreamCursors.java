@@ -10,8 +10,10 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The cursors of {@code /v1/stream}: opaque to clients, authenticated, and bound to one account. A cursor is the
- * base64url (no padding) of a version byte, the account id (16 bytes), the transfer timestamp (8 bytes) and the
- * first 16 bytes of HMAC-SHA256 over those 25 bytes, with a key every gateway of the cluster shares. A client cannot
+ * base64url (no padding) of a version byte, the account id (16 bytes), the transfer timestamp (8 bytes), the time
+ * it was issued (milliseconds since the epoch, 8 bytes; the resume window counts from it, so a cursor of a quiet
+ * account is as good as one of a busy account) and the first 16 bytes of HMAC-SHA256 over those 33 bytes, with a
+ * key every gateway of the cluster shares. A client cannot
  * make one up, move one to another account or change its position; a cursor from a frame of account A resumes only
  * A, and the subscribe that presents it is still checked for ownership.
  */
@@ -19,10 +21,10 @@ public final class StreamCursors {
   /** The shortest key accepted: 256 bits, HMAC-SHA256's own block of security. */
   public static final int MIN_KEY_BYTES = 32;
   private static final byte VERSION = 1;
-  private static final int BODY = 1 + 16 + 8;
+  private static final int BODY = 1 + 16 + 8 + 8;
   private static final int TAG = 16;
-  /** A cursor's length in characters: base64 of 41 bytes without padding. */
-  static final int LENGTH = (BODY + TAG) * 4 / 3 + 1;
+  /** A cursor's length in characters: base64 of 49 bytes without padding. */
+  static final int LENGTH = ((BODY + TAG) * 4 + 2) / 3;
 
   private final SecretKeySpec key;
   /** Mac instances are not thread-safe; gateway instances on several event loops share this object. */
@@ -45,8 +47,11 @@ public final class StreamCursors {
     });
   }
 
-  /** A position in account {@code account}'s frames: after the transfer with timestamp {@code timestamp}. */
-  public record Position(UInt128 account, long timestamp) {}
+  /**
+   * A position in account {@code account}'s frames: after the transfer with timestamp {@code timestamp}; the cursor
+   * was issued at {@code issuedMillis}.
+   */
+  public record Position(UInt128 account, long timestamp, long issuedMillis) {}
 
   /** Why a client's cursor is refused: malformed (not a cursor at all) or not ours (forged or altered). */
   public static final class Refused extends Exception {
@@ -62,9 +67,14 @@ public final class StreamCursors {
     }
   }
 
+  /** A cursor issued now. */
   public String encode(UInt128 account, long timestamp) {
+    return encode(account, timestamp, System.currentTimeMillis());
+  }
+
+  public String encode(UInt128 account, long timestamp, long issuedMillis) {
     ByteBuffer b = ByteBuffer.allocate(BODY + TAG);
-    b.put(VERSION).putLong(account.hi()).putLong(account.lo()).putLong(timestamp);
+    b.put(VERSION).putLong(account.hi()).putLong(account.lo()).putLong(timestamp).putLong(issuedMillis);
     b.put(tag(b.array()), 0, TAG);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
   }
@@ -88,7 +98,7 @@ public final class StreamCursors {
     ByteBuffer b = ByteBuffer.wrap(raw, 1, BODY - 1);
     long hi = b.getLong();
     long lo = b.getLong();
-    return new Position(UInt128.of(lo, hi), b.getLong());
+    return new Position(UInt128.of(lo, hi), b.getLong(), b.getLong());
   }
 
   private byte[] tag(byte[] message) {

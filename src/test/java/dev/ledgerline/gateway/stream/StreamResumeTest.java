@@ -158,8 +158,8 @@ class StreamResumeTest {
             "cursor_refused"),
         new Case("another account of the same user", ours.encode(UInt128.parse(other), now), "cursor_refused"),
         new Case("another user's account", ours.encode(UInt128.parse(theirs), now), "cursor_refused"),
-        new Case("older than the resume window", ours.encode(UInt128.parse(mine),
-            now - Duration.ofHours(25).toNanos()), "cursor_expired"));
+        new Case("issued longer ago than the resume window", ours.encode(UInt128.parse(mine), now,
+            Instant.now().minus(Duration.ofHours(25)).toEpochMilli()), "cursor_expired"));
     StreamClient c = open(user);
     for (Case k : cases) {
       c.send(new JsonObject().put("type", "subscribe").put("accounts", new JsonArray().add(mine))
@@ -193,22 +193,30 @@ class StreamResumeTest {
 
   // ---- helpers ----
 
-  private static String transfer(String debit, String credit) {
+  static String transfer(String debit, String credit) {
     return "{\"debit_account_id\":\"" + debit + "\",\"credit_account_id\":\"" + credit
         + "\",\"amount\":\"1\",\"ledger\":1,\"code\":1}";
   }
 
-  private static Future<HttpResponse<Buffer>> send(WebClient web, String token, String path, String body) {
-    return web.post(node.gatewayPort(), "127.0.0.1", path).putHeader("Authorization", "Bearer " + token)
+  static Future<HttpResponse<Buffer>> send(WebClient web, int port, String token, String path, String body) {
+    return web.post(port, "127.0.0.1", path).putHeader("Authorization", "Bearer " + token)
         .putHeader("Idempotency-Key", UUID.randomUUID().toString()).putHeader("Content-Type", "application/json")
         .sendBuffer(Buffer.buffer(body));
   }
 
-  private static HttpResponse<Buffer> post(WebClient web, String token, String path, String body) {
-    return send(web, token, path, body).await();
+  static HttpResponse<Buffer> post(WebClient web, int port, String token, String path, String body) {
+    return send(web, port, token, path, body).await();
   }
 
-  private static String created(HttpResponse<Buffer> r) {
+  private static Future<HttpResponse<Buffer>> send(WebClient web, String token, String path, String body) {
+    return send(web, node.gatewayPort(), token, path, body);
+  }
+
+  private static HttpResponse<Buffer> post(WebClient web, String token, String path, String body) {
+    return post(web, node.gatewayPort(), token, path, body);
+  }
+
+  static String created(HttpResponse<Buffer> r) {
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
     return r.bodyAsJsonObject().getString("id");
   }
@@ -218,13 +226,17 @@ class StreamResumeTest {
   }
 
   private static StreamClient open(String token) {
-    WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.gatewayPort())
+    return open(node.client(), node.gatewayPort(), token);
+  }
+
+  static StreamClient open(io.vertx.core.Vertx client, int port, String token) {
+    WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
         .setURI("/v1/stream").addHeader("Authorization", "Bearer " + token).setAllowOriginHeader(false);
-    return new StreamClient(node.client().createWebSocketClient().connect(o).await());
+    return new StreamClient(client.createWebSocketClient().connect(o).await());
   }
 
   /** A stream client that collects frames. */
-  private static final class StreamClient {
+  static final class StreamClient {
     final WebSocket socket;
     final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
 
