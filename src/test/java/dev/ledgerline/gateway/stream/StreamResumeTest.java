@@ -2,7 +2,12 @@ package dev.ledgerline.gateway.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledgerline.ledger.LedgerApi;
+import dev.ledgerline.ledger.LedgerApi.TransfersCommitted;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.node.Node;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Tokens;
 import dev.ledgerline.users.Role;
@@ -188,6 +193,28 @@ class StreamResumeTest {
     assertThat(tf.getString("type")).isEqualTo("transfer");
     assertThat(tf.getJsonObject("transfer").getString("id")).isEqualTo(id);
     assertThat(ours.decode(tf.getString("cursor")).account()).isEqualTo(UInt128.parse(mine));
+    c.socket.close().await();
+  }
+
+  @Test
+  void aRepublishedBatchIsNotStreamedTwice(Tokens tokens, WebClient web, Node ledgerNode) throws Exception {
+    String user = tokens.issue("dup-" + UUID.randomUUID(), Role.USER);
+    String from = account(web, user);
+    String to = account(web, user);
+    StreamClient c = open(user);
+    assertThat(c.subscribe(to, null).getString("type")).isEqualTo("subscribed");
+    String first = created(post(web, user, "/v1/transfers", transfer(from, to)));
+    assertThat(c.next().getJsonObject("transfer").getString("id")).isEqualTo(first);
+    assertThat(c.next().getString("type")).isEqualTo("balance");
+
+    // What a publisher restarted after a crash does (at least once): the same committed batch again.
+    List<Transfer> again = new LedgerClient(ledgerNode.vertx(), Duration.ofSeconds(10))
+        .lookupTransfers(List.of(UInt128.parse(first))).await();
+    ledgerNode.vertx().eventBus().publish(LedgerApi.TRANSFERS_COMMITTED, new TransfersCommitted(again, List.of()));
+    String second = created(post(web, user, "/v1/transfers", transfer(from, to)));
+    JsonObject next = c.next();
+    assertThat(next.getString("type")).isEqualTo("transfer");
+    assertThat(next.getJsonObject("transfer").getString("id")).as("the repeated one is dropped").isEqualTo(second);
     c.socket.close().await();
   }
 
