@@ -46,6 +46,7 @@ final class CommittedPublisher {
   private boolean again;
   private boolean saving;
   private boolean failing;
+  private boolean stopped;
   private final List<Promise<Void>> idle = new ArrayList<>();
 
   CommittedPublisher(Vertx vertx, LedgerBackend backend, FeedCursors cursors, Duration pollInterval) {
@@ -95,6 +96,9 @@ final class CommittedPublisher {
   }
 
   private void wake() {
+    if (stopped) {
+      return;
+    }
     if (position < 0) {
       if (!loading) load();
       return;
@@ -121,7 +125,7 @@ final class CommittedPublisher {
             LOG.warn("committed-transfer feed: transfers after timestamp {} not published yet ({}); retrying every "
                 + "poll", position, ar.cause().toString());
           }
-          if (ar.succeeded() && (ar.result() || again)) {
+          if (ar.succeeded() && (ar.result() || again) && !stopped) {
             again = false;
             read();
             return;
@@ -181,7 +185,9 @@ final class CommittedPublisher {
         });
   }
 
+  /** No more reads: the backend is about to close. */
   void stop() {
+    stopped = true;
     vertx.cancelTimer(timer);
   }
 

@@ -293,7 +293,7 @@ public final class LedgerVerticle extends RoleVerticle {
       CommittedPublisher p = publisher;
       if (p == null) return Future.<Void>succeededFuture();
       // No batch completes any more: publish what the feed holds beyond the cursor, and save the cursor.
-      return p.drained().onComplete(x -> p.stop()).timeout(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS).recover(e -> {
+      return p.drained().timeout(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS).recover(e -> {
         LOG.warn("ledger stopping before every committed batch was published (backend not answering)");
         return Future.succeededFuture();
       });
@@ -301,6 +301,7 @@ public final class LedgerVerticle extends RoleVerticle {
   }
 
   private Future<Void> cleanup() {
+    if (publisher != null) publisher.stop(); // its poll must not read a closed backend
     LedgerBackend b = backend;
     backend = null;
     Future<Void> closed = b == null ? Future.succeededFuture()
