@@ -143,6 +143,28 @@ public record LedgerlineConfig(
   }
 
   /**
+   * {@code feed.*}: the committed-transfer feed. {@code cursorKey} and {@code cursorKeyFile} are empty when not set
+   * (then the gateway uses a key generated once and shared through PostgreSQL).
+   */
+  public record Feed(Duration pollInterval, Duration resumeWindow, String cursorKey, String cursorKeyFile) {
+    static Feed from(JsonObject f) {
+      return new Feed(duration(f.getString("poll-interval")), duration(f.getString("resume-window")),
+          f.getString("cursor-key"), f.getString("cursor-key-file"));
+    }
+
+    @Override
+    public String toString() {
+      return "Feed[pollInterval=" + pollInterval + ", resumeWindow=" + resumeWindow + ", cursorKey="
+          + (cursorKey.isEmpty() ? "" : "***") + ", cursorKeyFile=" + cursorKeyFile + "]";
+    }
+  }
+
+  /** {@code feed.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Feed feed() {
+    return Feed.from(json.getJsonObject("feed"));
+  }
+
+  /**
    * {@code auth.users.*} and {@code auth.roles.*}: loading the user behind each token. {@code autoProvision} is
    * {@code auto}, {@code true} or {@code false}; {@code roles} maps a role name to its permission names.
    */
