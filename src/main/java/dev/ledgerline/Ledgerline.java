@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         dev.ledgerline.cli.VerifyCommand.class,
         dev.ledgerline.cli.VerifyEventsCommand.class,
         dev.ledgerline.cli.bench.BenchCommand.class,
-        dev.ledgerline.cli.ChaosCommand.class})
+        dev.ledgerline.cli.ChaosCommand.class,
+        dev.ledgerline.cli.VaultCommand.class})
 public final class Ledgerline implements Runnable {
 
   public static void main(String[] args) {

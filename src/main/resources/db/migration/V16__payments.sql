@@ -19,6 +19,8 @@ CREATE TABLE payments (
     failure_reason     text,
     -- Every state change the saga recorded, oldest first: {event, status, step, at, detail}.
     steps              jsonb         NOT NULL DEFAULT '[]'::jsonb,
+    -- Grows with every change; the version of the transaction.updated snapshots (search and cache keep the highest).
+    version            bigint        NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_at         timestamptz   NOT NULL DEFAULT now(),
     updated_at         timestamptz   NOT NULL DEFAULT now()
 );

@@ -143,6 +143,28 @@ public record LedgerlineConfig(
   }
 
   /**
+   * {@code feed.*}: the committed-transfer feed. {@code cursorKey} and {@code cursorKeyFile} are empty when not set
+   * (then the gateway uses a key generated once and shared through PostgreSQL).
+   */
+  public record Feed(Duration pollInterval, Duration resumeWindow, String cursorKey, String cursorKeyFile) {
+    static Feed from(JsonObject f) {
+      return new Feed(duration(f.getString("poll-interval")), duration(f.getString("resume-window")),
+          f.getString("cursor-key"), f.getString("cursor-key-file"));
+    }
+
+    @Override
+    public String toString() {
+      return "Feed[pollInterval=" + pollInterval + ", resumeWindow=" + resumeWindow + ", cursorKey="
+          + (cursorKey.isEmpty() ? "" : "***") + ", cursorKeyFile=" + cursorKeyFile + "]";
+    }
+  }
+
+  /** {@code feed.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Feed feed() {
+    return Feed.from(json.getJsonObject("feed"));
+  }
+
+  /**
    * {@code auth.users.*} and {@code auth.roles.*}: loading the user behind each token. {@code autoProvision} is
    * {@code auto}, {@code true} or {@code false}; {@code roles} maps a role name to its permission names.
    */
@@ -331,6 +353,26 @@ public record LedgerlineConfig(
     return a.stream().map(String::valueOf).collect(Collectors.toUnmodifiableList());
   }
 
+  /**
+   * {@code vault.*}: the token vault's key ring.
+   *
+   * @param activeKey the key id new tokens are encrypted under; empty = the development key
+   * @param keys key id → where its 32 bytes are: {@code env:NAME} or {@code file:PATH} (base64 either way)
+   * @param devKey {@code auto}, {@code true} or {@code false}: whether a development key may be generated and used
+   *     when {@code keys} is empty
+   * @param rotationBatchSize rows one rotation transaction re-encrypts
+   */
+  public record Vault(String activeKey, Map<String, String> keys, String devKey, int rotationBatchSize) {}
+
+  /** {@code vault.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Vault vault() {
+    JsonObject v = json.getJsonObject("vault");
+    Map<String, String> keys = new LinkedHashMap<>();
+    v.getJsonObject("keys").forEach(e -> keys.put(e.getKey(), String.valueOf(e.getValue())));
+    return new Vault(v.getString("active-key"), Collections.unmodifiableMap(keys), v.getString("dev-key"),
+        v.getJsonObject("rotation").getInteger("batch-size"));
+  }
+
   /** The value of one dotted key, as validated JSON. */
   public Object value(String key) {
     return ConfigPaths.get(json, key);
@@ -339,6 +381,52 @@ public record LedgerlineConfig(
   /** The value of one dotted key whose schema type is a duration. */
   public Duration durationValue(String key) {
     return duration(String.valueOf(value(key)));
+  }
+
+  /**
+   * {@code temporal.*}: where payment workflows run and how this node's worker polls.
+   *
+   * @param target {@link #INPROCESS} or {@code host:port} of a Temporal cluster's frontend
+   */
+  public record Temporal(String target, String namespace, Duration rpcTimeout, int clientThreads, TemporalTls tls,
+      TemporalWorker worker) {
+    /** The default target: Temporal's in-process test server, in real time. */
+    public static final String INPROCESS = "inprocess";
+
+    public boolean inProcess() {
+      return INPROCESS.equals(target);
+    }
+
+    static Temporal from(JsonObject t) {
+      JsonObject tls = t.getJsonObject("tls");
+      JsonObject w = t.getJsonObject("worker");
+      return new Temporal(t.getString("target"), t.getString("namespace"), duration(t.getString("rpc-timeout")),
+          t.getInteger("client-threads"),
+          new TemporalTls(tls.getBoolean("enabled"), tls.getString("cert"), tls.getString("key"),
+              tls.getString("trust"), tls.getString("server-name")),
+          new TemporalWorker(w.getInteger("workflow-tasks"), w.getInteger("activities"),
+              w.getInteger("local-activities"), w.getInteger("workflow-pollers"), w.getInteger("activity-pollers"),
+              w.getInteger("workflow-cache-size"), w.getInteger("max-workflow-threads")));
+    }
+  }
+
+  /** {@code temporal.tls.*}: PEM files; empty strings mean "not given". */
+  public record TemporalTls(boolean enabled, String cert, String key, String trust, String serverName) {}
+
+  /** {@code temporal.worker.*}: concurrency of this node's worker. */
+  public record TemporalWorker(int workflowTasks, int activities, int localActivities, int workflowPollers,
+      int activityPollers, int workflowCacheSize, int maxWorkflowThreads) {}
+
+  /** {@code temporal.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Temporal temporal() {
+    return Temporal.from(json.getJsonObject("temporal"));
+  }
+
+  /** {@code transactions.*}: the transactions role's event handler. */
+  public record Transactions(Duration cacheTtl) {}
+
+  public Transactions transactions() {
+    return new Transactions(duration(json.getJsonObject("transactions").getString("cache-ttl")));
   }
 
   /** {@code payments.*}: the payment saga's timing. */

@@ -12,6 +12,7 @@ import dev.ledgerline.gateway.idempotency.IdempotencyStore;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.revocation.RevocationRecords;
 import dev.ledgerline.gateway.revocation.RevocationStore;
+import dev.ledgerline.gateway.stream.StreamCursorKey;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.ledger.LedgerClient;
@@ -68,6 +69,7 @@ public final class GatewayComponents {
   private final LedgerlineConfig.GatewayTls tls;
   private final StreamHandshake.Settings stream;
   private final StreamMetrics streamMetrics;
+  private final StreamCursorKey cursorKey;
   private final HttpEdge.AddressCounts connections = new HttpEdge.AddressCounts();
   private final RolePermissions rolePermissions;
   private final UserDirectory users;
@@ -128,7 +130,8 @@ public final class GatewayComponents {
     this.allowedOrigins = Set.copyOf(gw.allowedOrigins());
     this.tls = gw.tls();
     this.stream = new StreamHandshake.Settings(allowedOrigins, gw.stream().pingInterval(), gw.stream().maxQueued(),
-        gw.stream().maxAccountsPerMessage(), gw.stream().maxAccounts());
+        gw.stream().maxAccountsPerMessage(), gw.stream().maxAccounts(), cfg.feed().resumeWindow());
+    this.cursorKey = StreamCursorKey.create(vertx, cfg.feed(), node.services().pool());
     node.configService().onReload(c -> {
       limiter.updateLimits(c.gateway().rateLimits());
       LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
@@ -163,7 +166,7 @@ public final class GatewayComponents {
           e.toString());
       return Future.succeededFuture();
     });
-    this.started = Future.join(limiter.start(), revocations.start(vertx), listening).mapEmpty();
+    this.started = Future.join(limiter.start(), revocations.start(vertx), listening, cursorKey.start()).mapEmpty();
     this.streamMetrics = new StreamMetrics(node.registry());
   }
 
@@ -175,6 +178,7 @@ public final class GatewayComponents {
     authenticator.close();
     limiter.close();
     revocations.stop();
+    cursorKey.close();
     vertx.cancelTimer(purgeTimer);
     return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
         holder.close(), sql.close())).mapEmpty();
@@ -266,6 +270,11 @@ public final class GatewayComponents {
   /** {@code gateway.stream.*}. */
   public StreamHandshake.Settings stream() {
     return stream;
+  }
+
+  /** The key of the stream's cursors, shared by every gateway of the cluster. */
+  public StreamCursorKey cursorKey() {
+    return cursorKey;
   }
 
   public StreamMetrics streamMetrics() {

@@ -47,7 +47,7 @@ public final class GatewayVerticle extends RoleVerticle {
           gateway.userCheck(), new UserRoutes(vertx, gateway.users())));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
-          gateway.streamMetrics(), gateway.stream(), gateway.clock());
+          gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());
       edge = new HttpEdge(vertx, HttpEdge.Settings.from(node.config()), gateway.connections());
       options = edge.apply(serverOptions());
     } catch (RuntimeException e) {

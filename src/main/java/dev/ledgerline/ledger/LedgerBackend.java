@@ -60,6 +60,26 @@ public interface LedgerBackend extends AutoCloseable {
     return createTransfers(Wire.decodeTransfers(events));
   }
 
+  /**
+   * The committed-transfer feed: transfers with a timestamp above {@code cursor} (unsigned), at most {@code limit}
+   * (capped at {@link #BATCH_MAX}), in timestamp order, which is commit order. A transfer's timestamp is unique and
+   * increasing, so it is the feed's cursor. Both backends answer from {@code query_transfers} with only
+   * {@code timestamp_min} set: an all-zero filter scans the timestamp index (TigerBeetle 0.16.30,
+   * {@code get_scan_from_query_filter}; the embedded engine's {@code Queries.queryTransfers}). The embedded engine
+   * answers a read behind every earlier write, so what it returns is durable by then.
+   */
+  default CompletionStage<List<Transfer>> transfersAfter(long cursor, int limit) {
+    if (cursor == -1L || cursor + 1 == -1L) return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+    return queryTransfers(new QueryFilter(UInt128.ZERO, 0, 0, 0, 0, cursor + 1, 0, limit, 0));
+  }
+
+  /** The timestamp of the newest transfer, or 0 for an empty ledger: where a new feed consumer starts. */
+  default CompletionStage<Long> latestTransferTimestamp() {
+    return queryTransfers(new QueryFilter(UInt128.ZERO, 0, 0, 0, 0, 0, 0, 1,
+        dev.ledgerline.ledger.model.QueryFilterFlags.REVERSED))
+        .thenApply(found -> found.isEmpty() ? 0L : found.get(0).timestamp());
+  }
+
   /** Test hooks, if this backend has them (the embedded engine in test mode); a real cluster has none. */
   default java.util.Optional<LedgerTestHooks> testHooks() {
     return java.util.Optional.empty();

@@ -102,6 +102,16 @@ public final class LedgerClient {
         .map(Transfers::transfers);
   }
 
+  /**
+   * The committed-transfer feed from any node: transfers with a timestamp above {@code cursor}, at most
+   * {@code limit}, in commit order ({@link LedgerBackend#transfersAfter}). A consumer keeps the last timestamp it
+   * has handled as its cursor.
+   */
+  public Future<List<Transfer>> transfersAfter(long cursor, int limit) {
+    if (cursor == -1L || cursor + 1 == -1L) return Future.succeededFuture(List.of());
+    return queryTransfers(new QueryFilter(UInt128.ZERO, 0, 0, 0, 0, cursor + 1, 0, limit, 0));
+  }
+
   private static RequestTooLargeException tooLarge(int events) {
     return new RequestTooLargeException(events, "request of " + events + " events exceeds the ledger's limit of "
         + LedgerBackend.BATCH_MAX + " per request");

@@ -52,6 +52,8 @@ public final class LedgerVerticle extends RoleVerticle {
   /** The embedded engine under any decorator (null for TigerBeetle), and its write lease. */
   private LedgerEngine engine;
   private volatile LedgerLease lease;
+  /** The embedded ledger's data directory id (null for TigerBeetle). */
+  private UUID ledgerId;
   private long renewTimer = -1;
   private boolean renewing;
 
@@ -103,9 +105,11 @@ public final class LedgerVerticle extends RoleVerticle {
             long every = Math.max(1, lease.ttl().toMillis() / 3);
             renewTimer = vertx.setPeriodic(every, id -> renew());
           }
+          Future<Void> publishing = Future.succeededFuture();
           if (config.publishCommitted()) {
-            publisher = new CommittedPublisher(vertx, b);
+            publisher = new CommittedPublisher(vertx, b, feedCursors(), node.config().feed().pollInterval());
             batcher.onCommitted(publisher::committed);
+            publishing = publisher.start();
           }
           node.configService().onReload(c -> context.runOnContext(x -> {
             if (stopped) return;
@@ -113,7 +117,7 @@ public final class LedgerVerticle extends RoleVerticle {
             batcher.reconfigure(l.batchMaxEvents(), l.batchLinger(), l.queueMaxEvents());
             LOG.info("ledger batching reconfigured: max-events {}, linger {}", l.batchMaxEvents(), l.batchLinger());
           }));
-          return register();
+          return publishing.compose(started -> register());
         })
         .onSuccess(v -> LOG.info("ledger started on node {}: backend {}, max-events {}, linger {}, queue {} events, "
             + "timeout {}", node.nodeId(), config.backend().id(), config.batchMaxEvents(), config.batchLinger(),
@@ -139,6 +143,7 @@ public final class LedgerVerticle extends RoleVerticle {
     // Expiry pulses are writes too: none without the lease (an idle former writer must not grow its log).
     engine.pulseGate(() -> lease != null && lease.valid());
     return vertx.executeBlocking(() -> LedgerIdentity.of(dir)).compose(id -> {
+      ledgerId = id;
       lease = new LedgerLease(node.services().pool(), LedgerLease.EMBEDDED, id, LedgerIdentity.holder(dir),
           node.nodeId(), config.lease().ttl(), System::nanoTime);
       long deadline = System.nanoTime() + config.lease().acquireTimeout().toNanos();
@@ -146,6 +151,21 @@ public final class LedgerVerticle extends RoleVerticle {
       acquire(id, deadline, taken, null);
       return taken.future();
     });
+  }
+
+  /**
+   * Where the publisher's feed cursor lives: PostgreSQL, shared by the cluster, so it survives a restart and follows
+   * the ledger role to another node; keyed by the ledger (a new data directory or another TigerBeetle cluster starts
+   * afresh). A node without PostgreSQL (TigerBeetle only) keeps it in memory and starts at the ledger's end.
+   */
+  private FeedCursors feedCursors() {
+    String ledger = engine != null ? "embedded:" + ledgerId : "tigerbeetle:" + config.tigerbeetleClusterId();
+    if (node.services().hasPostgres()) {
+      return FeedCursors.postgres(node.services().pool(), CommittedPublisher.CONSUMER, ledger);
+    }
+    LOG.warn("no PostgreSQL on this node: the committed-transfer feed's cursor is kept in memory, so transfers "
+        + "committed while the ledger is down are not published after a restart");
+    return FeedCursors.inMemory();
   }
 
   private void acquire(UUID id, long deadline, Promise<Void> taken, String lastWait) {
@@ -272,7 +292,7 @@ public final class LedgerVerticle extends RoleVerticle {
     }).compose(v -> {
       CommittedPublisher p = publisher;
       if (p == null) return Future.<Void>succeededFuture();
-      // No batch completes any more, so nothing is added to the publisher: wait for what it already has.
+      // No batch completes any more: publish what the feed holds beyond the cursor, and save the cursor.
       return p.drained().timeout(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS).recover(e -> {
         LOG.warn("ledger stopping before every committed batch was published (backend not answering)");
         return Future.succeededFuture();
@@ -281,6 +301,7 @@ public final class LedgerVerticle extends RoleVerticle {
   }
 
   private Future<Void> cleanup() {
+    if (publisher != null) publisher.stop(); // its poll must not read a closed backend
     LedgerBackend b = backend;
     backend = null;
     Future<Void> closed = b == null ? Future.succeededFuture()

@@ -24,7 +24,8 @@ public final class EmbeddedServices {
   public static final String URLS_FILE = "embedded-urls.json";
 
   private static final Set<Role> NEED_POSTGRES = EnumSet.of(Role.GATEWAY, Role.TRANSACTIONS);
-  private static final Set<Role> NEED_REDIS = EnumSet.of(Role.GATEWAY, Role.CACHE);
+  // The transactions role's event handler writes the transaction:<id> cache entries.
+  private static final Set<Role> NEED_REDIS = EnumSet.of(Role.GATEWAY, Role.TRANSACTIONS, Role.CACHE);
 
   private EmbeddedServices() {}
 

@@ -23,7 +23,8 @@ import java.util.UUID;
 /**
  * The payments table: the record of every payment, written with its events in one PostgreSQL transaction. A new
  * payment and its {@code transaction.created} commit together (the handler of that event starts the saga); each state
- * change the saga records updates the row and publishes {@code payment.updated} together.
+ * change the saga records updates the row and publishes {@code payment.updated} together, and a {@code
+ * transaction.updated} snapshot (search, cache) when the payment is created, reaches an outcome or needs an operator.
  */
 public final class PaymentStore {
   /** Aggregate ids of payment events: {@code payment-<id>}. */
@@ -33,7 +34,7 @@ public final class PaymentStore {
 
   private static final String COLUMNS = "id::text, owner, status, from_account_id::text, amount::text, ledger, code, "
       + "provider, linked_account_id, description, metadata, cancel_requested, provider_reference, failure_reason, "
-      + "steps, created_at, updated_at";
+      + "steps, version, created_at, updated_at";
 
   private final Pool pool;
   private final EventPublisher events;
@@ -53,7 +54,9 @@ public final class PaymentStore {
         .execute(Tuple.from(new Object[] {id, p.owner(), p.fromAccountId(), p.amount(), p.ledger(), p.code(),
             p.provider(), p.linkedAccountId(), p.description(), p.metadata()}))
         .map(rows -> payment(rows.iterator().next()))
-        .compose(payment -> publish(conn, id, "transaction.created", created(payment)).map(payment)));
+        .compose(payment -> publish(conn, id, "transaction.created", created(payment))
+            .compose(v -> publish(conn, id, "transaction.updated", snapshot(payment, payment.status())))
+            .map(payment)));
   }
 
   public Future<Optional<Payment>> get(String id) {
@@ -113,21 +116,46 @@ public final class PaymentStore {
         .compose(fresh -> fresh.size() == 0 ? Future.succeededFuture() : conn.preparedQuery("UPDATE payments SET "
                 + "status = $2, steps = steps || jsonb_build_array($3::jsonb), "
                 + "provider_reference = coalesce($4, provider_reference), "
-                + "failure_reason = coalesce(failure_reason, $5), updated_at = now() WHERE id = $1")
+                + "failure_reason = coalesce(failure_reason, $5), version = version + 1, updated_at = now() "
+                + "WHERE id = $1 RETURNING " + COLUMNS)
             .execute(Tuple.of(paymentId, u.status().wireName(), step, detail.get("provider_reference"),
                 failureReason(u, detail)))
-            .compose(v -> events.publish(conn, new NewEvent(eventId, "payment.updated",
-                Instant.ofEpochMilli(u.atMillis()), u.paymentId(), u.eventId(), SOURCE,
-                AGGREGATE_PREFIX + u.paymentId(), step.copy().put("payment_id", u.paymentId()))))
+            .compose(rows -> {
+              Payment p = payment(rows.iterator().next());
+              Future<Void> history = events.publish(conn, new NewEvent(eventId, "payment.updated",
+                  Instant.ofEpochMilli(u.atMillis()), u.paymentId(), u.eventId(), SOURCE,
+                  AGGREGATE_PREFIX + u.paymentId(), step.copy().put("payment_id", u.paymentId()))).mapEmpty();
+              // Search and cache learn the outcome, and that an operator is needed; steps in between are history.
+              boolean outcome = p.status().terminal() || p.status() == PaymentStatus.NEEDS_ATTENTION;
+              return outcome ? history.compose(v -> publish(conn, paymentId, "transaction.updated",
+                  snapshot(p, p.status()))) : history;
+            })
             .mapEmpty()));
   }
 
-  /** Publishes {@code transaction.updated} for a payment with the payer's balances (step 5 and its compensation). */
+  /**
+   * Publishes {@code transaction.updated} for a payment as {@code status}, with the payer's balances (step 5 and its
+   * compensation). It takes a new version, so search and cache never drop it as a repeat.
+   */
   public Future<Void> publishUpdated(String paymentId, PaymentStatus status, JsonObject balances) {
-    JsonObject payload = new JsonObject().put("payment_id", paymentId).put("status", status.wireName())
-        .put("balances", balances);
-    return pool.withTransaction(conn -> publish(conn, UUID.fromString(paymentId), "transaction.updated", payload))
+    UUID id = UUID.fromString(paymentId);
+    return pool.withTransaction(conn -> conn.preparedQuery("UPDATE payments SET version = version + 1, "
+            + "updated_at = now() WHERE id = $1 RETURNING " + COLUMNS).execute(Tuple.of(id))
+        .compose(rows -> publish(conn, id, "transaction.updated",
+            snapshot(payment(rows.iterator().next()), status).put("balances", balances))))
         .mapEmpty();
+  }
+
+  /** The payment as a {@code transaction.updated} payload (the shape {@code TransactionSnapshot} reads). */
+  static JsonObject snapshot(Payment p, PaymentStatus status) {
+    JsonObject s = new JsonObject().put("id", p.id()).put("version", p.version()).put("kind", "payment")
+        .put("status", status.wireName()).put("account_ids", new JsonArray().add(p.fromAccountId()))
+        .put("amount", p.amount()).put("ledger", p.ledger()).put("code", p.code())
+        .put("created_at", p.createdAt().toString()).put("updated_at", p.updatedAt().toString());
+    if (p.description() != null) s.put("description", p.description());
+    if (p.metadata() != null) s.put("metadata", p.metadata());
+    if (p.providerReference() != null) s.put("provider_reference", p.providerReference());
+    return s;
   }
 
   /**
@@ -144,8 +172,9 @@ public final class PaymentStore {
     return events.publish(conn, e).mapEmpty();
   }
 
+  /** {@code transaction.created}: {@code id} is what starts the workflow; the rest describes the payment. */
   private static JsonObject created(Payment p) {
-    return new JsonObject().put("payment_id", p.id()).put("owner", p.owner()).put("status", p.status().wireName())
+    return new JsonObject().put("id", p.id()).put("owner", p.owner()).put("status", p.status().wireName())
         .put("from_account_id", p.fromAccountId()).put("amount", p.amount()).put("ledger", p.ledger())
         .put("code", p.code()).put("provider", p.provider()).put("linked_account_id", p.linkedAccountId())
         .put("description", p.description()).put("metadata", p.metadata());
@@ -158,7 +187,7 @@ public final class PaymentStore {
         r.getString("from_account_id"), r.getString("amount"), r.getLong("ledger"), r.getInteger("code"),
         r.getString("provider"), r.getString("linked_account_id"), r.getString("description"),
         meta instanceof JsonObject m ? m : null, r.getBoolean("cancel_requested"), r.getString("provider_reference"),
-        r.getString("failure_reason"), steps instanceof JsonArray a ? a : new JsonArray(),
+        r.getString("failure_reason"), steps instanceof JsonArray a ? a : new JsonArray(), r.getLong("version"),
         r.getOffsetDateTime("created_at").toInstant(), r.getOffsetDateTime("updated_at").toInstant());
   }
 

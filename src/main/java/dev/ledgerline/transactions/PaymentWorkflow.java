@@ -9,15 +9,18 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One payment's saga, started as workflow {@code transaction-<payment id>} on task queue
- * {@code transaction-processing}. The payment row is the record; the workflow reads the payment from it, so a re-drive
- * needs nothing but the id.
+ * One payment's saga, run as workflow {@code transaction-<payment id>} on {@link TransactionsApi#TASK_QUEUE}. Its
+ * implementation reads everything else from the payment row, so the start carries only the id and a re-drive can start
+ * it again with nothing more.
  */
 @WorkflowInterface
 public interface PaymentWorkflow {
+  /** The workflow type name, fixed so that renaming the interface never orphans running workflows. */
+  String TYPE = "PaymentWorkflow";
+
   /** Runs the payment to {@code completed}, {@code compensated} or {@code failed}. */
-  @WorkflowMethod
-  void run(String paymentId);
+  @WorkflowMethod(name = TYPE)
+  void process(String paymentId);
 
   /** The provider's webhook: the transfer's new state. Polling {@code /transfer/get} finds it without the webhook. */
   @SignalMethod

@@ -52,10 +52,11 @@ class PaymentStoreTest {
     assertThat(p.metadata()).isEqualTo(new JsonObject().put("k", "v"));
     assertThat(store.get(p.id()).await()).contains(p);
     List<Row> events = outbox(p.id());
-    assertThat(events).singleElement().satisfies(r -> {
-      assertThat(r.getString("event_type")).isEqualTo("transaction.created");
+    assertThat(events).extracting(r -> r.getString("event_type"))
+        .containsExactly("transaction.created", "transaction.updated");
+    assertThat(events.get(0)).satisfies(r -> {
       JsonObject payload = (JsonObject) r.getJson("payload");
-      assertThat(payload.getString("payment_id")).isEqualTo(p.id());
+      assertThat(payload.getString("id")).isEqualTo(p.id());
       assertThat(payload.getString("owner")).isEqualTo("alice");
       assertThat(payload.getString("amount")).isEqualTo("250");
     });
@@ -83,8 +84,26 @@ class PaymentStoreTest {
     assertThat(first.getString("at")).isEqualTo("2023-11-14T22:13:20Z");
     assertThat(first.getJsonObject("detail").getString("reserve-funds")).isEqualTo("42");
     assertThat(outbox(p.id())).extracting(r -> r.getString("event_type"))
-        .containsExactly("transaction.created", "payment.updated", "payment.updated");
-    assertThat(outbox(p.id()).get(1).getUUID("event_id")).isEqualTo(UUID.fromString(reserved.eventId()));
+        .containsExactly("transaction.created", "transaction.updated", "payment.updated", "payment.updated");
+    assertThat(outbox(p.id()).get(2).getUUID("event_id")).isEqualTo(UUID.fromString(reserved.eventId()));
+    assertThat(after.version()).isEqualTo(3);
+  }
+
+  @Test
+  void everyTransactionUpdatedIsASnapshotTheHandlerReadsWithAGrowingVersion() {
+    Payment p = store.create(newPayment("alice")).await();
+    store.publishUpdated(p.id(), PaymentStatus.COMPLETED, new JsonObject().put("debits_posted", "250")).await();
+    store.record(new PaymentUpdate(p.id(), UUID.randomUUID().toString(), "PaymentCompleted", PaymentStatus.COMPLETED,
+        "update-balance", 1_700_000_000_000L, Map.of())).await();
+
+    List<TransactionSnapshot> snapshots = outbox(p.id()).stream()
+        .filter(r -> r.getString("event_type").equals("transaction.updated"))
+        .map(r -> TransactionSnapshot.parse((JsonObject) r.getJson("payload"))).toList();
+    assertThat(snapshots).extracting(TransactionSnapshot::status).containsExactly("pending", "completed", "completed");
+    assertThat(snapshots).extracting(TransactionSnapshot::version).containsExactly(1L, 2L, 3L);
+    assertThat(snapshots.get(0).id()).isEqualTo(p.id());
+    assertThat(snapshots.get(0).kind()).isEqualTo("payment");
+    assertThat(snapshots.get(0).accountIds()).extracting(Object::toString).containsExactly("1001");
   }
 
   @Test

@@ -3,6 +3,11 @@ package dev.ledgerline.gateway.stream;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.AccountFilter;
+import dev.ledgerline.ledger.model.AccountFilterFlags;
+import dev.ledgerline.ledger.model.QueryFilter;
+import dev.ledgerline.ledger.model.QueryFilterFlags;
+import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +36,13 @@ import org.slf4j.LoggerFactory;
  * again later): the server never buffers without bound for a client that does not read. At the token's {@code exp}
  * the connection is closed with 1008 (policy violation), since the stream would otherwise outlive its authorization;
  * so it is when the token is revoked.
+ *
+ * <p>Resuming: a subscribe starts each account at a position of the committed-transfer feed (the {@code after}
+ * cursor, else the ledger's newest transfer) and holds the account's live frames while it replays what came after
+ * that position from the ledger ({@code get_account_transfers} from the cursor's timestamp, page by page as the
+ * client reads). The held frames follow, and from then on every frame whose timestamp is not above the last one
+ * sent for that account is dropped: the publisher delivers at least once, and replay and live overlap. A transfer
+ * committed after the subscription was registered is published after it, so it is held or live, never lost.
  */
 final class StreamConnection {
   /**
@@ -55,8 +69,22 @@ final class StreamConnection {
   private final Caps caps;
   /** Why the stream must end now (token revoked, user suspended), or null; asked every {@link #REVOCATION_CHECK}. */
   private final java.util.function.Supplier<Future<String>> endReason;
-  private final Set<UInt128> accounts = new LinkedHashSet<>();
+  /** One subscribed account: the timestamp of the last transfer sent, and live frames held while it catches up. */
+  private static final class Sub {
+    long last;
+    /** Non-null until the account is live. */
+    ArrayDeque<Live> held = new ArrayDeque<>();
+  }
+
+  private record Live(long timestamp, String cursor, String body, String balance) {}
+
+  private final StreamCursorKey cursorKey;
+  private final Duration resumeWindow;
+  private final int replayPage;
+  private final Map<UInt128, Sub> accounts = new LinkedHashMap<>();
   private final ArrayDeque<String> queued = new ArrayDeque<>();
+  private final ArrayDeque<Runnable> afterDrain = new ArrayDeque<>();
+  private Clock clock = Clock.systemUTC();
   private long seq;
   private boolean closed;
   private long pingTimer = -1;
@@ -66,6 +94,16 @@ final class StreamConnection {
   StreamConnection(Vertx vertx, ServerWebSocket ws, Principal principal, Access access, LedgerClient ledger,
       StreamHub hub, StreamMetrics metrics, int maxQueued, Caps caps,
       java.util.function.Supplier<Future<String>> endReason) {
+    this(vertx, ws, principal, access, ledger, hub, metrics, maxQueued, caps, endReason, null, Duration.ZERO);
+  }
+
+  StreamConnection(Vertx vertx, ServerWebSocket ws, Principal principal, Access access, LedgerClient ledger,
+      StreamHub hub, StreamMetrics metrics, int maxQueued, Caps caps,
+      java.util.function.Supplier<Future<String>> endReason, StreamCursorKey cursorKey, Duration resumeWindow) {
+    this.cursorKey = cursorKey;
+    this.resumeWindow = resumeWindow;
+    // Pages small enough that one never fills the queue that closes a slow client.
+    this.replayPage = Math.max(1, Math.min(1000, maxQueued / 2));
     this.vertx = vertx;
     this.ws = ws;
     this.principal = principal;
@@ -79,6 +117,7 @@ final class StreamConnection {
   }
 
   void start(Duration pingInterval, Clock clock) {
+    this.clock = clock;
     metrics.opened();
     ws.textMessageHandler(this::onMessage);
     ws.binaryMessageHandler(b -> send(StreamFrames.error(++seq, "bad_message", "send JSON text frames", null)));
@@ -137,14 +176,21 @@ final class StreamConnection {
     }
     arr.forEach(o -> ids.add((String) o));
     switch (type) {
-      case "subscribe" -> subscribe(ids);
+      case "subscribe" -> subscribe(ids, msg.containsKey("after"), msg.getValue("after"));
       case "unsubscribe" -> unsubscribe(ids);
       default -> send(StreamFrames.error(++seq, "bad_message", "unknown type; expected subscribe or unsubscribe",
           null));
     }
   }
 
-  private void subscribe(List<String> ids) {
+  private void subscribe(List<String> ids, boolean resume, Object after) {
+    StreamCursors.Position from = null;
+    if (resume) {
+      from = resumeFrom(ids, after);
+      if (from == null) {
+        return;
+      }
+    }
     List<String> wanted = new ArrayList<>();
     List<UInt128> parsed = new ArrayList<>();
     for (String id : new LinkedHashSet<>(ids)) {
@@ -155,7 +201,7 @@ final class StreamConnection {
         send(StreamFrames.error(++seq, "bad_account", "not an account id", id));
       }
     }
-    long fresh = parsed.stream().filter(a -> !accounts.contains(a)).count();
+    long fresh = parsed.stream().filter(a -> !accounts.containsKey(a)).count();
     if (accounts.size() + fresh > caps.perConnection()) {
       send(StreamFrames.error(++seq, "too_many", "at most " + caps.perConnection() + " accounts per stream ("
           + accounts.size() + " subscribed); unsubscribe first. Nothing was subscribed", null));
@@ -164,6 +210,7 @@ final class StreamConnection {
     if (parsed.isEmpty()) {
       return;
     }
+    StreamCursors.Position start = from;
     readable(parsed).onComplete(ar -> {
       if (closed) {
         return;
@@ -174,7 +221,8 @@ final class StreamConnection {
         }
         return;
       }
-      List<String> added = new ArrayList<>();
+      List<UInt128> added = new ArrayList<>();
+      List<UInt128> already = new ArrayList<>();
       for (int i = 0; i < parsed.size(); i++) {
         UInt128 a = parsed.get(i);
         if (!ar.result().contains(a)) {
@@ -183,19 +231,196 @@ final class StreamConnection {
           continue;
         }
         // Another subscribe may have been answered meanwhile.
-        if (!accounts.contains(a) && accounts.size() >= caps.perConnection()) {
+        if (!accounts.containsKey(a) && accounts.size() >= caps.perConnection()) {
           send(StreamFrames.error(++seq, "too_many", "at most " + caps.perConnection() + " accounts per stream",
               a.toString()));
           continue;
         }
-        accounts.add(a);
+        if (accounts.containsKey(a)) {
+          if (start != null) {
+            send(StreamFrames.error(++seq, "bad_message", "already subscribed on this stream; unsubscribe first to "
+                + "resume", a.toString()));
+          } else {
+            // Subscribing again changes nothing.
+            already.add(a);
+          }
+          continue;
+        }
+        accounts.put(a, new Sub());
         hub.subscribe(this, a);
-        added.add(a.toString());
+        added.add(a);
       }
-      if (!added.isEmpty()) {
-        send(StreamFrames.subscribed(++seq, "subscribed", added));
+      if (!added.isEmpty() || !already.isEmpty()) {
+        begin(added, already, start);
       }
     });
+  }
+
+  /**
+   * Checks a subscribe's {@code after}: a cursor string of this service, for the one account the message names,
+   * not older than {@code feed.resume-window}. Sends the error frame and returns null when it is refused.
+   */
+  private StreamCursors.Position resumeFrom(List<String> ids, Object after) {
+    String account = ids.size() == 1 ? ids.get(0) : null;
+    if (!(after instanceof String cursor)) {
+      send(StreamFrames.error(++seq, "bad_cursor", "after must be a cursor string taken from a frame; nothing was "
+          + "subscribed", account));
+      return null;
+    }
+    if (new LinkedHashSet<>(ids).size() != 1) {
+      send(StreamFrames.error(++seq, "bad_message", "after resumes one account: name exactly one account (one "
+          + "subscribe per account to resume several); nothing was subscribed", null));
+      return null;
+    }
+    UInt128 id;
+    try {
+      id = UInt128.parse(account);
+    } catch (IllegalArgumentException e) {
+      send(StreamFrames.error(++seq, "bad_account", "not an account id", account));
+      return null;
+    }
+    StreamCursors cursors = cursorKey == null ? null : cursorKey.current();
+    if (cursors == null) {
+      send(StreamFrames.error(++seq, "unavailable", "cursors cannot be checked yet; try again", account));
+      return null;
+    }
+    StreamCursors.Position p;
+    try {
+      p = cursors.decode(cursor);
+    } catch (StreamCursors.Refused r) {
+      send(StreamFrames.error(++seq, r.malformed() ? "bad_cursor" : "cursor_refused", r.getMessage()
+          + "; nothing was subscribed", account));
+      return null;
+    }
+    if (!p.account().equals(id)) {
+      send(StreamFrames.error(++seq, "cursor_refused", "the cursor belongs to another account; nothing was "
+          + "subscribed", account));
+      return null;
+    }
+    if (accounts.containsKey(id)) {
+      send(StreamFrames.error(++seq, "bad_message", "already subscribed on this stream; unsubscribe first to resume",
+          account));
+      return null;
+    }
+    if (clock.millis() - p.issuedMillis() > resumeWindow.toMillis()) {
+      send(StreamFrames.error(++seq, "cursor_expired", "the cursor was issued longer ago than the resume window ("
+          + resumeWindow + "): read the gap from GET /v1/accounts/" + account + "/transfers and subscribe "
+          + "without after", account));
+      return null;
+    }
+    return p;
+  }
+
+  /**
+   * Answers a subscribe: each new account starts at {@code from} (else the ledger's newest transfer), which its
+   * cursor in the {@code subscribed} frame names; then the transfers after it are replayed and the account goes live.
+   */
+  private void begin(List<UInt128> added, List<UInt128> already, StreamCursors.Position from) {
+    Future<Long> start = from != null ? Future.succeededFuture(from.timestamp())
+        : added.isEmpty() ? Future.succeededFuture(0L) : ledgerEnd();
+    start.onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      List<String> names = new ArrayList<>();
+      Map<String, String> cursors = new LinkedHashMap<>();
+      List<UInt128> fresh = new ArrayList<>();
+      for (UInt128 a : already) {
+        if (accounts.containsKey(a)) {
+          names.add(a.toString());
+        }
+      }
+      for (UInt128 a : added) {
+        Sub s = accounts.get(a);
+        if (s == null) {
+          continue; // unsubscribed meanwhile
+        }
+        if (ar.failed()) {
+          drop(a);
+          send(StreamFrames.error(++seq, "unavailable", "the ledger could not be read; try again", a.toString()));
+          continue;
+        }
+        s.last = ar.result();
+        names.add(a.toString());
+        String c = cursor(a, s.last);
+        if (c != null) {
+          cursors.put(a.toString(), c);
+        }
+        fresh.add(a);
+      }
+      if (!names.isEmpty()) {
+        send(StreamFrames.subscribed(++seq, "subscribed", names, cursors));
+      }
+      for (UInt128 a : fresh) {
+        if (from != null) {
+          replay(a, accounts.get(a));
+        } else {
+          goLive(a, accounts.get(a));
+        }
+      }
+    });
+  }
+
+  /** The timestamp of the ledger's newest transfer (0 for none): where a subscribe without after starts. */
+  private Future<Long> ledgerEnd() {
+    return ledger.queryTransfers(new QueryFilter(UInt128.ZERO, 0, 0, 0, 0, 0, 0, 1, QueryFilterFlags.REVERSED))
+        .map(found -> found.isEmpty() ? 0L : found.get(0).timestamp());
+  }
+
+  /** One page of the account's transfers after its position, then the next once the client has read it. */
+  private void replay(UInt128 a, Sub s) {
+    if (s == null || closed || accounts.get(a) != s) {
+      return;
+    }
+    AccountFilter page = new AccountFilter(a, UInt128.ZERO, 0, 0, 0, s.last + 1, 0, replayPage,
+        AccountFilterFlags.DEBITS | AccountFilterFlags.CREDITS);
+    ledger.getAccountTransfers(page).onComplete(ar -> {
+      if (closed || accounts.get(a) != s) {
+        return;
+      }
+      if (ar.failed()) {
+        drop(a);
+        send(StreamFrames.error(++seq, "unavailable", "the missed transfers could not be read; subscribe again "
+            + "with the same after", a.toString()));
+        return;
+      }
+      String account = a.toString();
+      for (Transfer t : ar.result()) {
+        if (Long.compareUnsigned(t.timestamp(), s.last) <= 0) {
+          continue;
+        }
+        s.last = t.timestamp();
+        send(StreamFrames.transfer(++seq, account, cursor(a, t.timestamp()), StreamFrames.transferBody(t), true));
+      }
+      if (ar.result().size() < replayPage) {
+        goLive(a, s);
+      } else {
+        afterDrain(() -> replay(a, s));
+      }
+    });
+  }
+
+  /** Sends what was held during the replay (past the replay's end only) and makes the account live. */
+  private void goLive(UInt128 a, Sub s) {
+    if (s == null || closed || accounts.get(a) != s || s.held == null) {
+      return;
+    }
+    ArrayDeque<Live> held = s.held;
+    s.held = null;
+    for (Live l : held) {
+      deliver(a, s, l);
+    }
+  }
+
+  private void drop(UInt128 a) {
+    if (accounts.remove(a) != null) {
+      hub.unsubscribe(this, a);
+    }
+  }
+
+  private String cursor(UInt128 account, long timestamp) {
+    StreamCursors c = cursorKey == null ? null : cursorKey.current();
+    return c == null ? null : c.encode(account, timestamp);
   }
 
   /**
@@ -220,9 +445,7 @@ final class StreamConnection {
     for (String id : new LinkedHashSet<>(ids)) {
       try {
         UInt128 a = UInt128.parse(id);
-        if (accounts.remove(a)) {
-          hub.unsubscribe(this, a);
-        }
+        drop(a);
         removed.add(id);
       } catch (IllegalArgumentException e) {
         send(StreamFrames.error(++seq, "bad_account", "not an account id", id));
@@ -233,11 +456,50 @@ final class StreamConnection {
 
   // ---- server frames ----
 
-  /** A committed transfer touching a subscribed account, then the account's balance after it. */
-  void transfer(String account, String transferBody, String balanceFields) {
-    send(StreamFrames.transfer(++seq, account, transferBody));
-    if (balanceFields != null) {
-      send(StreamFrames.balance(++seq, account, balanceFields));
+  /**
+   * A committed transfer touching a subscribed account, then the account's balance after it: held while the account
+   * catches up, dropped when it is not past the last one sent (a replayed or republished transfer).
+   */
+  void transfer(UInt128 account, long timestamp, String cursor, String transferBody, String balanceFields) {
+    Sub s = accounts.get(account);
+    Live live = new Live(timestamp, cursor, transferBody, balanceFields);
+    if (s == null) {
+      // Subscribed at the hub without a subscribe of ours (tests of delivery alone): delivered as it comes.
+      sendLive(account.toString(), live);
+      return;
+    }
+    if (s.held != null) {
+      s.held.add(live);
+      if (s.held.size() > maxQueued) {
+        metrics.tooSlow();
+        close(CLOSE_TOO_SLOW, "too slow: more than " + maxQueued + " frames held while catching up");
+      }
+      return;
+    }
+    deliver(account, s, live);
+  }
+
+  private void deliver(UInt128 account, Sub s, Live l) {
+    if (Long.compareUnsigned(l.timestamp(), s.last) <= 0) {
+      return;
+    }
+    s.last = l.timestamp();
+    sendLive(account.toString(), l);
+  }
+
+  private void sendLive(String account, Live l) {
+    send(StreamFrames.transfer(++seq, account, l.cursor(), l.body(), false));
+    if (l.balance() != null) {
+      send(StreamFrames.balance(++seq, account, l.cursor(), l.balance()));
+    }
+  }
+
+  /** Runs {@code next} once every queued frame has gone to the socket (at once when none waits). */
+  private void afterDrain(Runnable next) {
+    if (queued.isEmpty()) {
+      next.run();
+    } else {
+      afterDrain.add(next);
     }
   }
 
@@ -266,6 +528,9 @@ final class StreamConnection {
     while (!queued.isEmpty() && !ws.writeQueueFull() && open()) {
       write(queued.poll());
     }
+    while (queued.isEmpty() && !afterDrain.isEmpty() && open()) {
+      afterDrain.poll().run();
+    }
   }
 
   /** A frame to a socket that may start closing at any moment: a failed write is this stream's end, no one else's. */
@@ -290,7 +555,8 @@ final class StreamConnection {
     }
     closed = true;
     queued.clear();
-    for (UInt128 a : accounts) {
+    afterDrain.clear();
+    for (UInt128 a : accounts.keySet()) {
       hub.unsubscribe(this, a);
     }
     accounts.clear();

@@ -34,18 +34,30 @@ final class StreamFrames {
     return s.substring(1, s.length() - 1);
   }
 
-  static String transfer(long seq, String account, String transferBody) {
-    return "{\"type\":\"transfer\",\"seq\":" + seq + ",\"account\":\"" + account + "\",\"transfer\":" + transferBody
-        + "}";
+  /** A transfer frame; {@code cursor} is left out when null (no key yet), {@code replay} marks a replayed one. */
+  static String transfer(long seq, String account, String cursor, String transferBody, boolean replay) {
+    return "{\"type\":\"transfer\",\"seq\":" + seq + ",\"account\":\"" + account + "\""
+        + (cursor == null ? "" : ",\"cursor\":\"" + cursor + "\"") + (replay ? ",\"replay\":true" : "")
+        + ",\"transfer\":" + transferBody + "}";
   }
 
-  static String balance(long seq, String account, String balanceFields) {
-    return "{\"type\":\"balance\",\"seq\":" + seq + ",\"account\":\"" + account + "\"," + balanceFields + "}";
+  static String balance(long seq, String account, String cursor, String balanceFields) {
+    return "{\"type\":\"balance\",\"seq\":" + seq + ",\"account\":\"" + account + "\""
+        + (cursor == null ? "" : ",\"cursor\":\"" + cursor + "\"") + "," + balanceFields + "}";
   }
 
   static String subscribed(long seq, String type, Collection<String> accounts) {
-    return new JsonObject().put("type", type).put("seq", seq).put("accounts", new JsonArray(
-        java.util.List.copyOf(accounts))).encode();
+    return subscribed(seq, type, accounts, null);
+  }
+
+  /** With each account's cursor at the subscription's start ({@code cursors} may be null or empty). */
+  static String subscribed(long seq, String type, Collection<String> accounts, java.util.Map<String, String> cursors) {
+    JsonObject o = new JsonObject().put("type", type).put("seq", seq).put("accounts", new JsonArray(
+        java.util.List.copyOf(accounts)));
+    if (cursors != null && !cursors.isEmpty()) {
+      o.put("cursors", new JsonObject(new java.util.LinkedHashMap<String, Object>(cursors)));
+    }
+    return o.encode();
   }
 
   /** An error about the client's message; {@code account} may be null. */

@@ -53,7 +53,7 @@ public final class StreamHandshake {
 
   /** What the handshake needs; built once per gateway instance. */
   public record Settings(Set<String> allowedOrigins, Duration pingInterval, int maxQueued,
-      int maxAccountsPerMessage, int maxAccounts) {}
+      int maxAccountsPerMessage, int maxAccounts, Duration resumeWindow) {}
 
   private final Vertx vertx;
   private final JwtAuthenticator authenticator;
@@ -64,13 +64,14 @@ public final class StreamHandshake {
   private final Access access;
   private final LedgerClient ledger;
   private final StreamHub hub;
+  private final StreamCursorKey cursorKey;
   private final StreamMetrics metrics;
   private final Settings settings;
   private final Clock clock;
 
   public StreamHandshake(Vertx vertx, JwtAuthenticator authenticator, RevocationStore revocations,
       RevocationStore.ReadsWhenUnavailable reads, UserCheck users, RateLimiter limiter, Access access,
-      LedgerClient ledger, StreamMetrics metrics, Settings settings, Clock clock) {
+      LedgerClient ledger, StreamMetrics metrics, StreamCursorKey cursorKey, Settings settings, Clock clock) {
     this.vertx = vertx;
     this.users = users;
     this.authenticator = authenticator;
@@ -79,7 +80,8 @@ public final class StreamHandshake {
     this.limiter = limiter;
     this.access = access;
     this.ledger = ledger;
-    this.hub = new StreamHub(vertx);
+    this.hub = new StreamHub(vertx, cursorKey);
+    this.cursorKey = cursorKey;
     this.metrics = metrics;
     this.settings = settings;
     this.clock = clock;
@@ -118,7 +120,7 @@ public final class StreamHandshake {
         // An unavailable store does not end an open stream: it was authorized, and exp still bounds it.
         new StreamConnection(vertx, ws, p, access, ledger, hub, metrics, settings.maxQueued(),
             new StreamConnection.Caps(settings.maxAccountsPerMessage(), settings.maxAccounts()),
-            () -> endReason(p))
+            () -> endReason(p), cursorKey, settings.resumeWindow())
             .start(settings.pingInterval(), clock);
         return true;
       }).recover(e -> {

@@ -24,10 +24,22 @@ public final class StreamHub {
   private static final Logger LOG = LoggerFactory.getLogger(StreamHub.class);
   private final Vertx vertx;
   private final Map<UInt128, Set<StreamConnection>> byAccount = new HashMap<>();
+  private final StreamCursorKey cursorKey;
   private MessageConsumer<TransfersCommitted> consumer;
 
+  /** Without cursors (tests of delivery alone). */
   public StreamHub(Vertx vertx) {
+    this(vertx, null);
+  }
+
+  public StreamHub(Vertx vertx, StreamCursorKey cursorKey) {
     this.vertx = vertx;
+    this.cursorKey = cursorKey;
+  }
+
+  /** The cursors, or null while no key is known. */
+  StreamCursors cursors() {
+    return cursorKey == null ? null : cursorKey.current();
   }
 
   /** Registers the consumer (once, when the first connection opens: nodes without clients decode nothing). */
@@ -63,6 +75,7 @@ public final class StreamHub {
       accounts.put(a.id(), a);
     }
     Map<UInt128, String> balances = new HashMap<>();
+    StreamCursors cursors = cursors();
     for (Transfer t : event.transfers()) {
       String body = null;
       for (UInt128 id : t.debitAccountId().equals(t.creditAccountId()) ? new UInt128[] {t.debitAccountId()}
@@ -77,11 +90,13 @@ public final class StreamHub {
         Account a = accounts.get(id);
         String balance = a == null ? null : balances.computeIfAbsent(id, x -> StreamFrames.balanceFields(a));
         String account = id.toString();
+        // The same for every connection of this account: computed once.
+        String cursor = cursors == null ? null : cursors.encode(id, t.timestamp());
         // Copy: a send may close a slow connection, which unsubscribes it from this very set.
         for (StreamConnection c : Set.copyOf(subs)) {
           // One subscriber's failure must not cost the others their frames.
           try {
-            c.transfer(account, body, balance);
+            c.transfer(id, t.timestamp(), cursor, body, balance);
           } catch (RuntimeException e) {
             LOG.warn("stream delivery to one subscriber failed: {}", e.toString());
           }

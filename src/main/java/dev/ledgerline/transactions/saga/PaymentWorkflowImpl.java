@@ -68,7 +68,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private Resolution resolution;
 
   @Override
-  public void run(String paymentId) {
+  public void process(String paymentId) {
     this.paymentId = paymentId;
     order = records.load(paymentId);
     if (order.status().terminal()) {
@@ -389,7 +389,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
 
   private record Resolution(ResolveAction action, String reason) {}
 
-  /** Leaves the forward steps; caught in {@link #run}, never thrown out of the workflow. */
+  /** Leaves the forward steps; caught in {@link #process}, never thrown out of the workflow. */
   private static final class Abort extends RuntimeException {
     final String reason;
     final boolean nothingToCompensate;

@@ -103,7 +103,7 @@ class PaymentSagaLedgerTest {
         "link-1", null, null)).await();
     PaymentWorkflow wf = env.getWorkflowClient().newWorkflowStub(PaymentWorkflow.class,
         WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("transaction-" + p.id()).build());
-    wf.run(p.id());
+    wf.process(p.id());
     return store.get(p.id()).await().orElseThrow();
   }
 
@@ -169,7 +169,7 @@ class PaymentSagaLedgerTest {
         PaymentStatus.COMMITTED, "commit-transfer", System.currentTimeMillis(), Map.of())).await();
     PaymentWorkflow again = env.getWorkflowClient().newWorkflowStub(PaymentWorkflow.class,
         WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("transaction-" + p.id() + "-again").build());
-    again.run(p.id());
+    again.process(p.id());
 
     assertThat(store.get(p.id()).await().orElseThrow().status()).isEqualTo(PaymentStatus.COMPLETED);
     assertThat(account(payer).debitsPosted()).isEqualTo(UInt128.of(250));

@@ -57,14 +57,14 @@ class PaymentWorkflowTest {
   /** Runs the saga to its end and answers its final state. */
   private PaymentSagaState run() {
     PaymentWorkflow wf = workflow();
-    wf.run("pay-1");
+    wf.process("pay-1");
     return wf.state();
   }
 
   /** Starts the saga without waiting; the test signals it and then waits with {@link #result}. */
   private PaymentWorkflow startAsync() {
     PaymentWorkflow wf = workflow();
-    WorkflowClient.start(wf::run, "pay-1");
+    WorkflowClient.start(wf::process, "pay-1");
     return wf;
   }
 

@@ -1,0 +1,249 @@
+package dev.ledgerline.transactions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.events.DeadEvent;
+import dev.ledgerline.events.Event;
+import dev.ledgerline.events.EventConsumer;
+import dev.ledgerline.events.EventPublisher;
+import dev.ledgerline.events.EventTypes;
+import dev.ledgerline.events.NewEvent;
+import dev.ledgerline.events.OutboxRelay;
+import dev.ledgerline.infra.temporal.TemporalService;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
+import dev.ledgerline.transactions.saga.PaymentSagaState;
+import dev.ledgerline.transactions.saga.ProviderTransfer;
+import dev.ledgerline.transactions.saga.ResolveAction;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The transaction event handler behind the real outbox relay, on the node's PostgreSQL and Redis, with workflows
+ * started on Temporal's in-process server and run by a test implementation of {@link PaymentWorkflow}.
+ */
+class TransactionEventHandlerTest {
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.node().roles("gateway", "ledger").build();
+
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final EventPublisher PUBLISHER = new EventPublisher(EventTypes.KNOWN, 65536);
+  /** Runs of the test workflow, by payment id: the saga's own implementation comes with the payments issue. */
+  static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
+
+  public static final class CountingPayment implements PaymentWorkflow {
+    @Override
+    public void process(String paymentId) {
+      RUNS.computeIfAbsent(paymentId, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    // The saga's signals and query; these tests count starts only.
+    @Override
+    public void settlementUpdated(ProviderTransfer update) {}
+
+    @Override
+    public void cancel() {}
+
+    @Override
+    public void resolve(ResolveAction action, String reason) {}
+
+    @Override
+    public PaymentSagaState state() {
+      return null;
+    }
+  }
+
+  private static TemporalService temporal;
+  private static MessageConsumer<String> starts;
+  private OutboxRelay relay;
+  private Pool pool;
+  private TransactionEventHandler handler;
+
+  @BeforeAll
+  static void startTemporal() {
+    Vertx vertx = NODE.get().vertx();
+    temporal = TemporalService.start(vertx, NODE.config().current().temporal(), "test", TransactionsApi.TASK_QUEUE,
+        w -> w.registerWorkflowImplementationTypes(CountingPayment.class)).await();
+    starts = PaymentStarts.register(vertx, temporal);
+    starts.completion().await();
+  }
+
+  @AfterAll
+  static void stopTemporal() {
+    starts.unregister().await();
+    temporal.stop().await();
+  }
+
+  @BeforeEach
+  void clean() {
+    pool = NODE.get().services().pool();
+    pool.query("TRUNCATE events_outbox, events_aggregates, events_consumers, events_dead, events_processed, "
+        + "transaction_search").execute().await();
+    handler = TransactionEventHandler.create(NODE.get().vertx(), NODE.get().services(), NODE.config().current());
+  }
+
+  @AfterEach
+  void stopRelay() {
+    if (relay != null) relay.stop().await();
+  }
+
+  private void startRelay(int maxAttempts, EventConsumer consumer) {
+    relay = new OutboxRelay(NODE.get().vertx(), pool, NODE.get().services().postgresUrl().orElseThrow().connectOptions(),
+        new LedgerlineConfig.Events(65536, maxAttempts, Duration.ofHours(1), Duration.ofMillis(100), 100,
+            Duration.ofSeconds(20), Duration.ofMillis(10), Duration.ofMillis(50), 2_000_000_000),
+        List.of(consumer));
+    relay.start().await();
+  }
+
+  private Event publish(String type, String aggregate, JsonObject payload) {
+    return pool.withTransaction(tx -> PUBLISHER.publish(tx, NewEvent.of(type, aggregate, "test", payload))).await();
+  }
+
+  private static JsonObject snapshot(String id, long version, String status, String description) {
+    return new JsonObject().put("id", id).put("version", version).put("kind", "payment").put("status", status)
+        .put("account_ids", new JsonArray().add("340282366920938463463374607431768211455").add("7"))
+        .put("amount", "340282366920938463463374607431768211455").put("ledger", 1).put("code", 10)
+        .put("description", description).put("metadata", new JsonObject().put("invoice", "INV-77"))
+        .put("provider_reference", "plaid-tr-" + version)
+        .put("created_at", "2026-01-02T03:04:05Z").put("updated_at", "2026-01-02T03:04:0" + version + "Z");
+  }
+
+  private Row searchRow(String id) {
+    var rows = pool.preparedQuery("SELECT * FROM transaction_search WHERE id = $1").execute(Tuple.of(id)).await();
+    return rows.size() == 0 ? null : rows.iterator().next();
+  }
+
+  /** Hands every delivery to the handler, and "loses" the acknowledgement of the first few, as a relay crash would. */
+  private static final class LosingAcks implements EventConsumer {
+    final EventConsumer inner;
+    final int lose;
+    final List<Event> deliveries = new CopyOnWriteArrayList<>();
+
+    LosingAcks(EventConsumer inner, int lose) {
+      this.inner = inner;
+      this.lose = lose;
+    }
+
+    @Override
+    public String name() {
+      return inner.name();
+    }
+
+    @Override
+    public Future<Void> handle(Event event) {
+      deliveries.add(event);
+      return inner.handle(event).compose(v -> deliveries.size() <= lose
+          ? Future.failedFuture("acknowledgement lost") : Future.succeededFuture());
+    }
+  }
+
+  @Test
+  void aCreatedEventDeliveredThreeTimesStartsOneWorkflow() throws Exception {
+    LosingAcks losing = new LosingAcks(handler, 2);
+    startRelay(10, losing);
+    Event created = publish(TransactionEventHandler.CREATED, "pay-1", new JsonObject().put("id", "pay-1"));
+
+    Poll.until(PATIENCE, "three deliveries and no lag",
+        () -> losing.deliveries.size() == 3 && relay.lag().await().stream().allMatch(l -> l.events() == 0));
+    assertThat(losing.deliveries).extracting(Event::id).containsOnly(created.id());
+    Poll.until(PATIENCE, "the workflow ran", () -> RUNS.containsKey("pay-1"));
+    temporal.client().newUntypedWorkflowStub(TransactionsApi.workflowId("pay-1")).getResult(Void.class);
+    // Also a publisher that sends the same fact again, after the workflow completed: the id is not reused.
+    publish(TransactionEventHandler.CREATED, "pay-1", new JsonObject().put("id", "pay-1"));
+    Poll.until(PATIENCE, "four deliveries and no lag",
+        () -> losing.deliveries.size() == 4 && relay.lag().await().stream().allMatch(l -> l.events() == 0));
+    assertThat(RUNS.get("pay-1").get()).isEqualTo(1);
+    assertThat(relay.dead(TransactionEventHandler.NAME, 10).await()).isEmpty();
+  }
+
+  @Test
+  void anUpdateReachesSearchAndCacheAndAnOlderVersionNeverOverwritesANewerOne() {
+    startRelay(10, handler);
+    publish(TransactionEventHandler.UPDATED, "pay-2", snapshot("pay-2", 1, "pending", "coffee beans"));
+    Poll.until(PATIENCE, "version 1 indexed", () -> searchRow("pay-2") != null);
+    publish(TransactionEventHandler.UPDATED, "pay-2", snapshot("pay-2", 3, "completed", "coffee beans for the office"));
+    publish(TransactionEventHandler.UPDATED, "pay-2", snapshot("pay-2", 2, "reserved", "stale"));
+    publish(TransactionEventHandler.UPDATED, "pay-2", snapshot("pay-2", 3, "completed", "coffee beans for the office"));
+    Poll.until(PATIENCE, "all delivered", () -> relay.lag().await().stream().allMatch(l -> l.events() == 0));
+
+    Row row = searchRow("pay-2");
+    assertThat(row.getLong("version")).isEqualTo(3);
+    assertThat(row.getString("status")).isEqualTo("completed");
+    assertThat(row.getString("description")).isEqualTo("coffee beans for the office");
+    assertThat(row.getBigDecimal("amount")).isEqualTo(new BigDecimal("340282366920938463463374607431768211455"));
+    assertThat(row.getString("provider_reference")).isEqualTo("plaid-tr-3");
+    JsonObject cached = handler.cached("pay-2").await();
+    assertThat(cached.getLong("version")).isEqualTo(3);
+    assertThat(cached.getString("status")).isEqualTo("completed");
+    assertThat(cached.getString("amount")).isEqualTo("340282366920938463463374607431768211455");
+    Long ttl = NODE.get().services().redisApi().pttl(TransactionsApi.cacheKey("pay-2")).await().toLong();
+    assertThat(ttl).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
+
+    // The index answers full-text, typo-tolerant, metadata and account queries.
+    assertThat(ids("SELECT id FROM transaction_search WHERE search @@ plainto_tsquery('simple', 'office')"))
+        .containsExactly("pay-2");
+    assertThat(ids("SELECT id FROM transaction_search WHERE search @@ plainto_tsquery('simple', 'INV-77')"))
+        .containsExactly("pay-2");
+    assertThat(ids("SELECT id FROM transaction_search WHERE description % 'cofee beens for the ofice'"))
+        .containsExactly("pay-2");
+    assertThat(ids("SELECT id FROM transaction_search WHERE account_ids && ARRAY[7]::numeric[]"))
+        .containsExactly("pay-2");
+    assertThat(relay.dead(TransactionEventHandler.NAME, 10).await()).isEmpty();
+  }
+
+  @Test
+  void otherEventTypesAreIgnored() {
+    startRelay(1, handler);
+    publish("user.created", "user-1", new JsonObject().put("anything", true));
+    Poll.until(PATIENCE, "delivered", () -> relay.lag().await().stream().allMatch(l -> l.events() == 0));
+    assertThat(relay.dead(TransactionEventHandler.NAME, 10).await()).isEmpty();
+  }
+
+  @Test
+  void malformedPayloadsAreParkedWithTheirReason() {
+    startRelay(2, handler);
+    publish(TransactionEventHandler.CREATED, "bad-1", new JsonObject().put("id", 42));
+    publish(TransactionEventHandler.UPDATED, "bad-2", snapshot("bad-2", 1, "pending", "x").put("amount", 10.5));
+    publish(TransactionEventHandler.UPDATED, "bad-3", snapshot("bad-3", 1, "pending", "x")
+        .put("amount", "340282366920938463463374607431768211456"));
+    publish(TransactionEventHandler.UPDATED, "bad-4", new JsonObject().put("id", "bad-4"));
+    // A good event after them is still handled: parking holds back only the bad event's own aggregate.
+    publish(TransactionEventHandler.UPDATED, "good-1", snapshot("good-1", 1, "pending", "fine"));
+
+    Poll.until(PATIENCE, "four parked", () -> relay.dead(TransactionEventHandler.NAME, 10).await().size() == 4);
+    List<DeadEvent> dead = relay.dead(TransactionEventHandler.NAME, 10).await();
+    assertThat(dead).extracting(d -> d.event().aggregateId()).containsExactlyInAnyOrder("bad-1", "bad-2", "bad-3",
+        "bad-4");
+    assertThat(dead).allSatisfy(d -> assertThat(d.error()).contains(TransactionEventException.class.getSimpleName()));
+    assertThat(dead).filteredOn(d -> d.event().aggregateId().equals("bad-3")).singleElement()
+        .satisfies(d -> assertThat(d.error()).contains("amount does not fit a u128"));
+    Poll.until(PATIENCE, "the good one indexed", () -> searchRow("good-1") != null);
+    assertThat(searchRow("bad-2")).isNull();
+  }
+
+  private List<String> ids(String sql) {
+    List<String> out = new CopyOnWriteArrayList<>();
+    pool.query(sql).execute().await().forEach(r -> out.add(r.getString("id")));
+    return out;
+  }
+}
