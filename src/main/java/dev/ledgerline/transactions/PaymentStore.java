@@ -88,6 +88,21 @@ public final class PaymentStore {
         });
   }
 
+  /**
+   * Records an owner's cancel, allowed while the payment is {@code pending}, {@code reserved} or
+   * {@code external_pending}; answers the payment when the cancel was recorded, empty otherwise (not the owner's, or
+   * too late). The caller then signals the workflow; a re-drive reads the flag and compensates. The workflow still
+   * decides: a provider success that won the race makes the payment complete.
+   */
+  public Future<Optional<Payment>> requestCancel(String id, String owner) {
+    UUID uuid = uuid(id);
+    if (uuid == null) return Future.succeededFuture(Optional.empty());
+    return pool.preparedQuery("UPDATE payments SET cancel_requested = true, updated_at = now() WHERE id = $1 "
+            + "AND owner = $2 AND status IN ('pending', 'reserved', 'external_pending') RETURNING " + COLUMNS)
+        .execute(Tuple.of(uuid, owner))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(payment(rows.iterator().next())));
+  }
+
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
   public Future<List<String>> unfinished() {
     return pool.query("SELECT id::text FROM payments WHERE status NOT IN ('completed', 'compensated', 'failed') "

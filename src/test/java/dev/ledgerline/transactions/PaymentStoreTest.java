@@ -107,6 +107,21 @@ class PaymentStoreTest {
   }
 
   @Test
+  void onlyTheOwnerCancelsAndOnlyBeforeTheExternalPaymentSucceeded() {
+    Payment p = store.create(newPayment("alice")).await();
+
+    assertThat(store.requestCancel(p.id(), "mallory").await()).isEmpty();
+    assertThat(store.requestCancel(p.id(), "alice").await()).hasValueSatisfying(c ->
+        assertThat(c.cancelRequested()).isTrue());
+
+    Payment committed = store.create(newPayment("alice")).await();
+    store.record(new PaymentUpdate(committed.id(), UUID.randomUUID().toString(), "TransferCommitted",
+        PaymentStatus.COMMITTED, "commit-transfer", 1_700_000_000_000L, Map.of())).await();
+    assertThat(store.requestCancel(committed.id(), "alice").await()).isEmpty();
+    assertThat(store.get(committed.id()).await().orElseThrow().cancelRequested()).isFalse();
+  }
+
+  @Test
   void aTerminalPaymentIsNotUnfinished() {
     Payment p = store.create(newPayment("alice")).await();
     store.record(new PaymentUpdate(p.id(), UUID.randomUUID().toString(), "PaymentFailed", PaymentStatus.FAILED,
