@@ -98,7 +98,8 @@ public final class PaymentStore {
     UUID uuid = uuid(id);
     if (uuid == null) return Future.succeededFuture(Optional.empty());
     return pool.preparedQuery("UPDATE payments SET cancel_requested = true, updated_at = now() WHERE id = $1 "
-            + "AND owner = $2 AND status IN ('pending', 'reserved', 'external_pending') RETURNING " + COLUMNS)
+            + "AND owner = $2 AND status IN ('pending', 'reserved', 'external_pending') "
+            + "AND NOT steps @> '[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb RETURNING " + COLUMNS)
         .execute(Tuple.of(uuid, owner))
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(payment(rows.iterator().next())));
   }

@@ -119,6 +119,12 @@ class PaymentStoreTest {
         PaymentStatus.COMMITTED, "commit-transfer", 1_700_000_000_000L, Map.of())).await();
     assertThat(store.requestCancel(committed.id(), "alice").await()).isEmpty();
     assertThat(store.get(committed.id()).await().orElseThrow().cancelRequested()).isFalse();
+
+    // Still external_pending, but the provider has moved the money: too late as well.
+    Payment settled = store.create(newPayment("alice")).await();
+    store.record(new PaymentUpdate(settled.id(), UUID.randomUUID().toString(), "ExternalPaymentSucceeded",
+        PaymentStatus.EXTERNAL_PENDING, "process-external", 1_700_000_000_000L, Map.of())).await();
+    assertThat(store.requestCancel(settled.id(), "alice").await()).isEmpty();
   }
 
   @Test
