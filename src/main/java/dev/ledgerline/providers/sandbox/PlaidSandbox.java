@@ -93,7 +93,7 @@ public final class PlaidSandbox {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     router.post("/sandbox/faults").handler(rc -> admin(rc, () -> new JsonObject()
-        .put("fault", faults.install(object(rc.body().buffer()))).put("faults", faults.list())));
+        .put("fault", faults.install(object(rc.body().buffer())).toJson()).put("faults", faults.list())));
     router.delete("/sandbox/faults").handler(rc -> admin(rc, () -> {
       faults.clear();
       return new JsonObject().put("faults", faults.list());
@@ -223,9 +223,10 @@ public final class PlaidSandbox {
         });
   }
 
+  /** The admin API answers its own shapes exactly (no {@code request_id}); its errors are Plaid-style too. */
   private void admin(RoutingContext rc, java.util.function.Supplier<JsonObject> action) {
     try {
-      ok(rc, action.get());
+      rc.response().putHeader("Content-Type", "application/json").end(action.get().toBuffer());
     } catch (SandboxError e) {
       error(rc, e);
     }
