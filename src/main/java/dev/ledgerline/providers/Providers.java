@@ -100,7 +100,7 @@ public final class Providers {
   }
 
   /** Reads {@code providers.plaid.secret} or {@code secret-file} (not both); empty when neither is set. */
-  static String secret(LedgerlineConfig.Providers p) {
+  public static String secret(LedgerlineConfig.Providers p) {
     if (!p.plaidSecret().isEmpty() && !p.plaidSecretFile().isEmpty()) {
       throw new ProviderConfigException("invalid configuration: set providers.plaid.secret or"
           + " providers.plaid.secret-file, not both");

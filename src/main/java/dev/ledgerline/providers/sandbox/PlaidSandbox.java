@@ -249,7 +249,7 @@ public final class PlaidSandbox {
   }
 
   private static void ok(RoutingContext rc, JsonObject body) {
-    body.put("request_id", SandboxBank.randomId(15));
+    body.put("request_id", SandboxBank.requestId());
     rc.response().putHeader("Content-Type", "application/json").end(body.toBuffer());
   }
 
@@ -258,6 +258,6 @@ public final class PlaidSandbox {
       return;
     }
     rc.response().setStatusCode(e.status).putHeader("Content-Type", "application/json")
-        .end(e.body(SandboxBank.randomId(15)).toBuffer());
+        .end(e.body(SandboxBank.requestId()).toBuffer());
   }
 }

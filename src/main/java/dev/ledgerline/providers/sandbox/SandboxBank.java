@@ -423,6 +423,16 @@ final class SandboxBank {
     return java.util.UUID.randomUUID().toString();
   }
 
+  /** A Plaid-like request id; not a secret, so the cheap generator. */
+  static String requestId() {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    StringBuilder sb = new StringBuilder(15);
+    for (int i = 0; i < 15; i++) {
+      sb.append(ALPHABET.charAt(r.nextInt(ALPHABET.length())));
+    }
+    return sb.toString();
+  }
+
   static String randomId(int length) {
     StringBuilder sb = new StringBuilder(length);
     for (int i = 0; i < length; i++) {
