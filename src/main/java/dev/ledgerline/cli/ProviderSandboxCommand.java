@@ -74,13 +74,26 @@ public final class ProviderSandboxCommand implements Callable<Integer> {
       vertx.close().await();
       return RunCommand.EXIT_START_FAILED;
     }
+    CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    // Runs on the signal's thread, never an event loop, so it may wait; Vert.x is closed last.
+    Runnable stop = () -> {
+      if (!stopping.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        sandbox.close().await();
+        vertx.close().await();
+      } finally {
+        stopped.countDown();
+      }
+    };
+    Signal.handle(new Signal("TERM"), s -> stop.run());
+    Signal.handle(new Signal("INT"), s -> stop.run());
+    // Announced only once a signal can stop it: a script that waits for this line may kill it at once.
     spec.commandLine().getOut().println("Plaid-compatible sandbox at " + sandbox.baseUrl() + " (client_id "
         + settings.clientId() + (secret.isEmpty() ? ", the development secret" : "") + ")");
     spec.commandLine().getOut().flush();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runnable stop = () -> sandbox.close().eventually(vertx::close).onComplete(ar -> stopped.countDown());
-    Signal.handle(new Signal("TERM"), s -> stop.run());
-    Signal.handle(new Signal("INT"), s -> stop.run());
     stopped.await();
     return 0;
   }
