@@ -69,7 +69,7 @@ public final class ProviderSandboxCommand implements Callable<Integer> {
     PlaidSandbox sandbox;
     try {
       sandbox = PlaidSandbox.start(vertx, settings).await();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // await() rethrows the bind failure as it came (a checked BindException)
       spec.commandLine().getErr().println("the sandbox cannot listen on " + host + ":" + port + ": " + e.getMessage());
       vertx.close().await();
       return RunCommand.EXIT_START_FAILED;
