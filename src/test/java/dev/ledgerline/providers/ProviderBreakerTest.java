@@ -18,7 +18,14 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,7 +45,35 @@ class ProviderBreakerTest {
       .set("providers.breaker.timeout", "1s").build();
 
   private static WebClient web;
+  private static ListAppender<ILoggingEvent> log;
+  private static final Set<String> secrets = ConcurrentHashMap.newKeySet();
   private Providers providers;
+
+  @BeforeAll
+  static void captureLogs() {
+    log = new ListAppender<>();
+    log.start();
+    root().addAppender(log);
+    secrets.add(dev.ledgerline.providers.sandbox.SandboxSettings.DEVELOPMENT_SECRET);
+  }
+
+  /** Tokens and the secret never reach a log line, whatever failed on the way. */
+  @AfterAll
+  static void noSecretInTheLogs() {
+    root().detachAppender(log);
+    assertThat(log.list).isNotEmpty();
+    for (ILoggingEvent e : log.list) {
+      String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
+          : e.getThrowableProxy().getClassName() + e.getThrowableProxy().getMessage());
+      for (String secret : secrets) {
+        assertThat(line).doesNotContain(secret);
+      }
+    }
+  }
+
+  private static ch.qos.logback.classic.Logger root() {
+    return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
 
   @BeforeEach
   void closedAndFaultFree(Node n) {
@@ -189,7 +224,10 @@ class ProviderBreakerTest {
 
   private String linkedItem() throws Throwable {
     String publicToken = Futures.await(providers.plaid().sandboxPublicToken("ins_109508", List.of("transfer")));
-    return Futures.await(providers.provider().exchangePublicToken(publicToken)).accessToken();
+    secrets.add(publicToken);
+    String token = Futures.await(providers.provider().exchangePublicToken(publicToken)).accessToken();
+    secrets.add(token);
+    return token;
   }
 
   private void fault(JsonObject fault) {
