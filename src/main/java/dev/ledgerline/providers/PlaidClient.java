@@ -139,6 +139,12 @@ public final class PlaidClient implements PaymentProvider {
         .map(r -> r.getString("public_token"));
   }
 
+  /** The public key (a JWK) Plaid signs webhooks with under {@code keyId} ({@code /webhook_verification_key/get}). */
+  public Future<JsonObject> webhookVerificationKey(String keyId) {
+    return post("/webhook_verification_key/get", new JsonObject().put("key_id", keyId))
+        .map(r -> r.getJsonObject("key"));
+  }
+
   /** One call: Plaid's credentials added to {@code body}; a non-2xx answer becomes the matching typed exception. */
   Future<JsonObject> post(String path, JsonObject body) {
     body.put("client_id", clientId).put("secret", secret);
