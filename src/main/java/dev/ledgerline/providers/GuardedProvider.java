@@ -60,6 +60,11 @@ public final class GuardedProvider implements PaymentProvider {
   }
 
   @Override
+  public Future<TransferEvents> transferEvents(long afterId, int count) {
+    return breaker.call("transfer_events", () -> provider.transferEvents(afterId, count));
+  }
+
+  @Override
   public Future<Institutions> institutions(int count, int offset, List<String> countryCodes) {
     return breaker.call("institutions", () -> provider.institutions(count, offset, countryCodes));
   }

@@ -47,6 +47,12 @@ public interface PaymentProvider {
 
   Future<Transfer> transfer(String transferId);
 
+  /**
+   * Transfer events after {@code afterId} in order, at most {@code count} ({@code /transfer/event/sync}): what a
+   * {@code TRANSFER_EVENTS_UPDATE} webhook says is waiting. The caller keeps the last id it has processed.
+   */
+  Future<TransferEvents> transferEvents(long afterId, int count);
+
   /** One page of the institutions the provider supports. */
   Future<Institutions> institutions(int count, int offset, List<String> countryCodes);
 
@@ -98,6 +104,12 @@ public interface PaymentProvider {
    */
   record Transfer(String id, String authorizationId, String accountId, String type, BigDecimal amount,
       String status, boolean cancellable, Instant created, String failureReason) {}
+
+  /** One change of a transfer: {@code eventType} is its new status ({@code pending}, {@code settled}, ...). */
+  record TransferEvent(long eventId, Instant timestamp, String eventType, String transferId, String accountId,
+      String transferType, BigDecimal amount) {}
+
+  record TransferEvents(List<TransferEvent> events, boolean hasMore) {}
 
   record Institution(String institutionId, String name, List<String> products, List<String> countryCodes) {}
 

@@ -115,6 +115,20 @@ public final class PlaidClient implements PaymentProvider {
   }
 
   @Override
+  public Future<TransferEvents> transferEvents(long afterId, int count) {
+    return post("/transfer/event/sync", new JsonObject().put("after_id", afterId).put("count", count)).map(r -> {
+      List<TransferEvent> out = new ArrayList<>();
+      for (Object o : r.getJsonArray("transfer_events")) {
+        JsonObject e = (JsonObject) o;
+        out.add(new TransferEvent(e.getLong("event_id"), instant(e.getString("timestamp")), e.getString("event_type"),
+            e.getString("transfer_id"), e.getString("account_id"), e.getString("transfer_type"),
+            decimal(e.getValue("transfer_amount"))));
+      }
+      return new TransferEvents(List.copyOf(out), r.getBoolean("has_more", false));
+    });
+  }
+
+  @Override
   public Future<Institutions> institutions(int count, int offset, List<String> countryCodes) {
     JsonObject body = new JsonObject().put("count", count).put("offset", offset)
         .put("country_codes", new JsonArray(new ArrayList<>(countryCodes)));

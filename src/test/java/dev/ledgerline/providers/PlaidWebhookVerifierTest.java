@@ -70,6 +70,18 @@ class PlaidWebhookVerifierTest {
   }
 
   @Test
+  void theWebhookPointsAtTransferEvents() throws Throwable {
+    var first = Futures.await(plaid.transferEvents(0, 1));
+    assertThat(first.events()).hasSize(1);
+    assertThat(first.events().get(0).eventType()).isEqualTo("pending");
+    assertThat(first.hasMore()).isTrue();
+    var rest = Futures.await(plaid.transferEvents(first.events().get(0).eventId(), 100));
+    assertThat(rest.events()).extracting(PaymentProvider.TransferEvent::eventType).containsExactly("settled");
+    assertThat(rest.events().get(0).amount()).isEqualByComparingTo("1.00");
+    assertThat(rest.hasMore()).isFalse();
+  }
+
+  @Test
   void everyTamperingIsRefused() throws Exception {
     PlaidWebhookVerifier v = verifier(Clock.systemUTC());
     String[] jwt = hook.getKey().split("\\.");

@@ -59,6 +59,7 @@ public final class PlaidSandbox {
         Map.entry("/transfer/create", (b, d) -> bank.transferCreate(b, d, this::scheduleSettlement)),
         Map.entry("/transfer/cancel", (b, d) -> declinable(d).transferCancel(b)),
         Map.entry("/transfer/get", (b, d) -> bank.transferGet(b)),
+        Map.entry("/transfer/event/sync", (b, d) -> bank.transferEventSync(b)),
         Map.entry("/institutions/get", (b, d) -> bank.institutionsGet(b)),
         Map.entry("/webhook_verification_key/get", (b, d) -> verificationKey(b)));
     this.faults = new SandboxFaults(endpoints.keySet());
@@ -206,7 +207,7 @@ public final class PlaidSandbox {
     });
   }
 
-  /** Plaid's transfer webhook says only that events exist; the receiver reads the transfers it waits for. */
+  /** Plaid's transfer webhook says only that events exist; the receiver reads them with /transfer/event/sync. */
   private void sendWebhook() {
     if (settings.webhookUrl().isEmpty()) {
       return;

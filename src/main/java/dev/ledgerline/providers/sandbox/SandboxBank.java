@@ -43,6 +43,8 @@ final class SandboxBank {
   private final Map<String, JsonObject> transfers = new ConcurrentHashMap<>();
   private final Map<String, String> transferByAuthorization = new ConcurrentHashMap<>();
   private final Map<String, String> transferKeys = new ConcurrentHashMap<>();
+  /** Transfer events in order; an event's id is its position plus one, as Plaid's ids only grow. */
+  private final List<JsonObject> events = new ArrayList<>();
 
   JsonObject linkTokenCreate(JsonObject b) {
     requiredString(b, "client_name");
@@ -216,6 +218,7 @@ final class SandboxBank {
     if (key != null) {
       transferKeys.put(key, id);
     }
+    event(transfer);
     onCreated.accept(id);
     return new JsonObject().put("transfer", transfer.copy());
   }
@@ -227,6 +230,7 @@ final class SandboxBank {
         throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_NOT_CANCELLABLE", "transfer is not cancellable");
       }
       t.put("status", "cancelled").put("cancellable", false);
+      event(t);
     }
     return new JsonObject();
   }
@@ -249,6 +253,7 @@ final class SandboxBank {
         return false;
       }
       t.put("status", "settled").put("cancellable", false);
+      event(t);
     }
     String accessToken = authorizationItems.get(t.getString("authorization_id"));
     Item item = accessToken == null ? null : items.get(accessToken);
@@ -266,6 +271,41 @@ final class SandboxBank {
       }
     }
     return true;
+  }
+
+  /** {@code /transfer/event/sync}: the events after {@code after_id}, at most {@code count} (default 100). */
+  JsonObject transferEventSync(JsonObject b) {
+    Object a = b.getValue("after_id");
+    if (a == null) {
+      throw SandboxError.missing("after_id");
+    }
+    if (!(a instanceof Integer afterId) || afterId < 0) {
+      throw SandboxError.invalidField("after_id", "must be a non-negative integer");
+    }
+    Object c = b.getValue("count", 100);
+    if (!(c instanceof Integer count) || count < 1 || count > 500) {
+      throw SandboxError.invalidField("count", "must be an integer from 1 to 500");
+    }
+    JsonArray page = new JsonArray();
+    boolean more;
+    synchronized (events) {
+      for (int i = afterId; i < events.size() && page.size() < count; i++) {
+        page.add(events.get(i).copy());
+      }
+      more = afterId + page.size() < events.size();
+    }
+    return new JsonObject().put("transfer_events", page).put("has_more", more);
+  }
+
+  private void event(JsonObject transfer) {
+    synchronized (events) {
+      events.add(new JsonObject().put("event_id", events.size() + 1).put("timestamp", now())
+          .put("event_type", transfer.getString("status")).put("account_id", transfer.getString("account_id"))
+          .put("funding_account_id", (Object) null).put("transfer_id", transfer.getString("id"))
+          .put("origination_account_id", (Object) null).put("transfer_type", transfer.getString("type"))
+          .put("transfer_amount", transfer.getString("amount")).put("failure_reason", (Object) null)
+          .put("sweep_id", (Object) null).put("sweep_amount", (Object) null).put("refund_id", (Object) null));
+    }
   }
 
   JsonObject institutionsGet(JsonObject b) {

@@ -151,6 +151,10 @@ class PlaidSandboxTest {
     JsonObject balance = call("/accounts/get", new JsonObject().put("access_token", item.token))
         .getJsonArray("accounts").getJsonObject(0).getJsonObject("balances");
     assertThat(balance.getDouble("available")).isEqualTo(75.0);
+    List<String> events = call("/transfer/event/sync", new JsonObject().put("after_id", 0).put("count", 500))
+        .getJsonArray("transfer_events").stream().map(JsonObject.class::cast)
+        .filter(e -> e.getString("transfer_id").equals(t.getString("id"))).map(e -> e.getString("event_type")).toList();
+    assertThat(events).containsExactly("pending", "settled");
 
     Map.Entry<String, Buffer> hook = received.poll();
     JsonObject body = new JsonObject(hook.getValue());
@@ -253,7 +257,8 @@ class PlaidSandboxTest {
             .put("count", 0).put("offset", 0).put("country_codes", List.of()).encode());
     for (String path : List.of("/link/token/create", "/sandbox/public_token/create", "/item/public_token/exchange",
         "/accounts/get", "/accounts/balance/get", "/transfer/authorization/create", "/transfer/create",
-        "/transfer/cancel", "/transfer/get", "/institutions/get", "/webhook_verification_key/get")) {
+        "/transfer/cancel", "/transfer/get", "/transfer/event/sync", "/institutions/get",
+        "/webhook_verification_key/get")) {
       for (String body : bodies) {
         HttpResponse<Buffer> r = web.postAbs(sandbox.baseUrl() + path).putHeader("Content-Type", "application/json")
             .sendBuffer(Buffer.buffer(body)).await();
