@@ -21,7 +21,8 @@ public final class EventTypes {
       "transaction.created", 1,
       "transaction.updated", 2,
       "user.created", 3,
-      "user.updated", 4));
+      "user.updated", 4,
+      "provider.breaker.changed", 5));
 
   private final Map<String, Integer> codes;
   private final Map<Integer, String> names;
