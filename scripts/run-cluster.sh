@@ -60,8 +60,12 @@ start_node() { # index
     args+=(--set "node.roles=gateway,transactions,cache" --set postgres.mode=external --set redis.mode=external
       # One key pair for the whole cluster: node 1's development key, so a token works on every node.
       --set "auth.jwt.public-keys=$base/node-1/keys/dev-jwt-public.pem"
-      --set "auth.jwt.private-key=$base/node-1/keys/dev-jwt-private.pem")
+      --set "auth.jwt.private-key=$base/node-1/keys/dev-jwt-private.pem"
+      # One provider sandbox for the whole cluster: node 1's (its development credentials), so a linked item
+      # works on every node.
+      --set "providers.plaid.base-url=http://127.0.0.1:7070" --set providers.plaid.client-id=ledgerline-sandbox)
     LEDGERLINE_POSTGRES_URL="$(url_of postgres)" LEDGERLINE_REDIS_URL="$(url_of redis)" \
+      LEDGERLINE_PROVIDERS_PLAID_SECRET=ledgerline-sandbox-secret \
       scripts/ledgerline "${args[@]}" > "$dir/node.log" 2>&1 &
   fi
   echo $! >> "$base/pids"

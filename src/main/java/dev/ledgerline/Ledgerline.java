@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         dev.ledgerline.cli.ConformanceCommand.class,
         dev.ledgerline.cli.VerifyCommand.class,
         dev.ledgerline.cli.VerifyEventsCommand.class,
+        dev.ledgerline.cli.ProviderSandboxCommand.class,
         dev.ledgerline.cli.bench.BenchCommand.class,
         dev.ledgerline.cli.ChaosCommand.class,
         dev.ledgerline.cli.VaultCommand.class})

@@ -373,6 +373,40 @@ public record LedgerlineConfig(
         v.getJsonObject("rotation").getInteger("batch-size"));
   }
 
+  /**
+   * {@code providers.*}: external payment providers behind circuit breakers. {@code plaidBaseUrl} is
+   * {@link Providers#EMBEDDED} or Plaid's API root; {@code plaidClientId}, {@code plaidSecret} and
+   * {@code plaidSecretFile} are empty when not set.
+   */
+  public record Providers(String plaidBaseUrl, String plaidClientId, String plaidSecret, String plaidSecretFile,
+      int failureThreshold, Duration resetTimeout, int halfOpenSuccesses, Duration timeout, long balanceCacheSize,
+      Duration balanceMaxStale, int sandboxPort, Duration sandboxSettleAfter, String sandboxWebhookUrl) {
+    public static final String EMBEDDED = "embedded";
+
+    public boolean embedded() {
+      return EMBEDDED.equals(plaidBaseUrl);
+    }
+
+    @Override
+    public String toString() {
+      return "Providers[plaidBaseUrl=" + plaidBaseUrl + ", plaidClientId=" + plaidClientId + ", plaidSecret="
+          + (plaidSecret.isEmpty() ? "" : "***") + ", plaidSecretFile=" + plaidSecretFile + "]";
+    }
+  }
+
+  public Providers providers() {
+    JsonObject p = json.getJsonObject("providers");
+    JsonObject pl = p.getJsonObject("plaid");
+    JsonObject b = p.getJsonObject("breaker");
+    JsonObject bal = p.getJsonObject("balances");
+    JsonObject sb = p.getJsonObject("sandbox");
+    return new Providers(pl.getString("base-url"), pl.getString("client-id"), pl.getString("secret"),
+        pl.getString("secret-file"), b.getInteger("failure-threshold"), duration(b.getString("reset-timeout")),
+        b.getInteger("half-open-successes"), duration(b.getString("timeout")), bal.getLong("cache-size"),
+        duration(bal.getString("max-stale")), sb.getInteger("port"), duration(sb.getString("settle-after")),
+        sb.getString("webhook-url"));
+  }
+
   /** The value of one dotted key, as validated JSON. */
   public Object value(String key) {
     return ConfigPaths.get(json, key);

@@ -22,6 +22,7 @@ public final class EventTypes {
       "transaction.updated", 2,
       "user.created", 3,
       "user.updated", 4,
+      "provider.breaker.changed", 5,
       "payment.updated", 16));
 
   private final Map<String, Integer> codes;

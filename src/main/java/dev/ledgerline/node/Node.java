@@ -8,6 +8,7 @@ import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
+import dev.ledgerline.providers.Providers;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleDeployments;
 import dev.ledgerline.roles.RoleVerticle;
@@ -38,6 +39,8 @@ public final class Node {
   private RoleDeployments roles;
   /** The gateway's node-scoped parts, built once before its instances are deployed (null without the role). */
   private volatile GatewayComponents gateway;
+  /** The provider layer (and the embedded sandbox), built with the transactions role (null without it). */
+  private volatile Providers providers;
   private CompletableFuture<Void> stopping;
 
   public Node(ConfigService configService) {
@@ -62,6 +65,11 @@ public final class Node {
   /** The gateway's node-scoped parts (null before the gateway role is deployed, or without it). */
   public GatewayComponents gateway() {
     return gateway;
+  }
+
+  /** The provider layer: null before the transactions role is prepared, or without it. */
+  public Providers providers() {
+    return providers;
   }
 
   public int members() {
@@ -114,6 +122,13 @@ public final class Node {
           return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.health());
         });
       }
+      if (config.node().roles().contains(Role.TRANSACTIONS)) {
+        // An open breaker degrades the node (balances turn stale, payments wait); it stays UP.
+        management.check("providers", () -> {
+          Providers p = providers;
+          return p == null ? Future.failedFuture("providers not started") : Future.succeededFuture(p.health());
+        });
+      }
       for (Role role : config.node().roles()) {
         management.check("role." + role.id(), () -> roles.health(role));
       }
@@ -153,6 +168,10 @@ public final class Node {
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
+    }
+    if (role == Role.TRANSACTIONS) {
+      return Providers.start(ctx.vertx(), ctx.config(), ctx.registry(),
+          ctx.services().hasPostgres() ? ctx.services().pool() : null, nodeId).onSuccess(p -> providers = p).mapEmpty();
     }
     return Future.succeededFuture();
   }
@@ -194,6 +213,11 @@ public final class Node {
     if (g != null) {
       chain = chain.eventually(() -> g.close()
           .onFailure(e -> LOG.warn("closing the gateway's components failed: {}", e.getMessage())));
+    }
+    Providers p = providers;
+    if (p != null) {
+      chain = chain.eventually(() -> p.close()
+          .onFailure(e -> LOG.warn("closing the providers failed: {}", e.getMessage())));
     }
     Future<Void> bounded = chain.timeout(budget.toMillis() + 1000, TimeUnit.MILLISECONDS)
         .recover(e -> {

@@ -81,7 +81,7 @@ class NodeLifecycleTest {
       cmd.add("-Dembedded.run-as=" + runAs);
     }
     cmd.addAll(List.of(Ledgerline.class.getName(), "run", "--set", "management.port=" + management,
-        "--set", "gateway.port=" + gateway));
+        "--set", "gateway.port=" + gateway, "--set", "providers.sandbox.port=0"));
     return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(dir.resolve("node-" + System.nanoTime() + ".log").toFile()).start();
   }

@@ -101,6 +101,8 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback,
     }
     // In memory unless a test asks for a directory: test nodes must not share (or lock) one append-only file.
     all.put("redis.data-dir", "");
+    // Any free port for the embedded Plaid sandbox: test nodes run side by side.
+    all.put("providers.sandbox.port", "0");
     all.putAll(keys);
     return ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), all));
   }

@@ -1,0 +1,147 @@
+package dev.ledgerline.providers;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * Verifies a Plaid webhook as Plaid documents it: the {@code Plaid-Verification} header is a compact JWT that must be
+ * ES256 (any other {@code alg} is refused, so no algorithm confusion), signed by the key its {@code kid} names (fetched
+ * from {@code /webhook_verification_key/get} and cached), issued ({@code iat}) within {@code maxAge} of now in either
+ * direction, and carrying the SHA-256 of the exact body bytes ({@code request_body_sha256}, compared in constant time).
+ * A webhook that fails any check is a {@link WebhookRejectedException}.
+ */
+public final class PlaidWebhookVerifier {
+  private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
+  private static final int SIGNATURE_BYTES = 64;
+  private static final int MAX_HEADER_CHARS = 4096;
+
+  private final PlaidClient plaid;
+  private final Clock clock;
+  private final Duration maxAge;
+  private final Cache<String, PublicKey> keys = Caffeine.newBuilder().maximumSize(100)
+      .expireAfterWrite(Duration.ofHours(24)).build();
+
+  /** @param maxAge Plaid recommends 5 minutes */
+  public PlaidWebhookVerifier(PlaidClient plaid, Clock clock, Duration maxAge) {
+    this.plaid = plaid;
+    this.clock = clock;
+    this.maxAge = maxAge;
+  }
+
+  /** Succeeds when {@code header} (the {@code Plaid-Verification} value, null when absent) verifies {@code body}. */
+  public Future<Void> verify(String header, Buffer body) {
+    String[] parts;
+    JsonObject jose;
+    JsonObject claims;
+    try {
+      if (header == null || header.isBlank() || header.length() > MAX_HEADER_CHARS) {
+        throw new WebhookRejectedException("no Plaid-Verification header");
+      }
+      parts = header.split("\\.", -1);
+      if (parts.length != 3) {
+        throw new WebhookRejectedException("Plaid-Verification is not a compact JWT");
+      }
+      jose = json(parts[0]);
+      claims = json(parts[1]);
+      if (!"ES256".equals(jose.getValue("alg")) || !(jose.getValue("kid") instanceof String)) {
+        throw new WebhookRejectedException("the webhook JWT must be ES256 with a kid");
+      }
+      if (!(claims.getValue("iat") instanceof Number iat)) {
+        throw new WebhookRejectedException("the webhook JWT has no iat");
+      }
+      long skew = Math.abs(clock.instant().getEpochSecond() - iat.longValue());
+      if (skew > maxAge.toSeconds()) {
+        throw new WebhookRejectedException("the webhook was signed " + skew + " s away from now");
+      }
+      if (!(claims.getValue("request_body_sha256") instanceof String)) {
+        throw new WebhookRejectedException("the webhook JWT has no request_body_sha256");
+      }
+    } catch (WebhookRejectedException e) {
+      return Future.failedFuture(e);
+    }
+    String kid = jose.getString("kid");
+    return key(kid).compose(key -> {
+      try {
+        byte[] signature = B64URL.decode(parts[2]);
+        Signature v = Signature.getInstance("SHA256withECDSAinP1363Format");
+        v.initVerify(key);
+        v.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        if (signature.length != SIGNATURE_BYTES || !v.verify(signature)) {
+          return Future.failedFuture(new WebhookRejectedException("the webhook signature does not verify"));
+        }
+        byte[] expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes()))
+            .getBytes(StandardCharsets.US_ASCII);
+        byte[] claimed = claims.getString("request_body_sha256").getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(expected, claimed)) {
+          return Future.failedFuture(new WebhookRejectedException("the webhook body does not match its signature"));
+        }
+        return Future.succeededFuture();
+      } catch (IllegalArgumentException | GeneralSecurityException e) {
+        return Future.failedFuture(new WebhookRejectedException("the webhook signature cannot be read"));
+      }
+    });
+  }
+
+  private Future<PublicKey> key(String kid) {
+    PublicKey cached = keys.getIfPresent(kid);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
+    return plaid.webhookVerificationKey(kid).recover(e -> Future.failedFuture(e instanceof ProviderUnavailableException
+            ? e : new WebhookRejectedException("unknown webhook key id")))
+        .compose(jwk -> {
+          try {
+            if (jwk == null || !"EC".equals(jwk.getValue("kty")) || !"P-256".equals(jwk.getValue("crv"))
+                || jwk.getValue("expired_at") != null) {
+              throw new WebhookRejectedException("the webhook key is not a current P-256 key");
+            }
+            PublicKey key = publicKey(jwk.getString("x"), jwk.getString("y"));
+            keys.put(kid, key);
+            return Future.succeededFuture(key);
+          } catch (WebhookRejectedException e) {
+            return Future.failedFuture(e);
+          } catch (IllegalArgumentException | ClassCastException | GeneralSecurityException e) {
+            return Future.failedFuture(new WebhookRejectedException("the webhook key cannot be read"));
+          }
+        });
+  }
+
+  private static PublicKey publicKey(String x, String y) throws GeneralSecurityException {
+    AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
+    params.init(new ECGenParameterSpec("secp256r1"));
+    ECParameterSpec spec = params.getParameterSpec(ECParameterSpec.class);
+    ECPoint w = new ECPoint(new BigInteger(1, B64URL.decode(x)), new BigInteger(1, B64URL.decode(y)));
+    return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, spec));
+  }
+
+  private static JsonObject json(String part) {
+    try {
+      Object v = io.vertx.core.json.Json.decodeValue(Buffer.buffer(B64URL.decode(part)));
+      if (v instanceof JsonObject o) {
+        return o;
+      }
+    } catch (RuntimeException e) {
+      // falls through to the refusal
+    }
+    throw new WebhookRejectedException("the webhook JWT is malformed");
+  }
+}
