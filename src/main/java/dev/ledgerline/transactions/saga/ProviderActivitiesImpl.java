@@ -1,0 +1,101 @@
+package dev.ledgerline.transactions.saga;
+
+import dev.ledgerline.providers.PaymentProvider;
+import dev.ledgerline.providers.PaymentProvider.TransferAuthorization;
+import dev.ledgerline.providers.PaymentProvider.TransferRequest;
+import dev.ledgerline.providers.ProviderException;
+import dev.ledgerline.providers.ProviderUnavailableException;
+import io.temporal.failure.ApplicationFailure;
+import io.vertx.core.Future;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+
+/**
+ * The external step over the provider layer (its breaker included): authorize, then create the transfer, both with
+ * idempotency key = the payment id, so a retried activity finds the authorization and the transfer already made.
+ * An unhealthy provider ({@link ProviderUnavailableException}: breaker open, 5xx, timeouts) is thrown as it comes and
+ * retried by the workflow until the external deadline; a declined authorization or any other refusal is a
+ * non-retryable {@link SagaFailures#PROVIDER_DECLINED}.
+ */
+public final class ProviderActivitiesImpl implements ProviderActivities {
+  /** cancel-external found a transfer that can no longer be cancelled and has moved money: only a refund undoes it. */
+  public static final String NEEDS_REFUND = "ProviderTransferNeedsRefund";
+
+  /** The bank account behind a payment's {@code linked_account_id}: a vault-held access token and Plaid's ids. */
+  public record LinkedAccount(String accessToken, String accountId, String legalName) {
+    @Override
+    public String toString() {
+      return "LinkedAccount[accountId=" + accountId + "]";
+    }
+  }
+
+  /** Finds a linked account (from the vault); fails when there is none. */
+  @FunctionalInterface
+  public interface LinkedAccounts {
+    Future<LinkedAccount> find(String linkedAccountId);
+  }
+
+  private final PaymentProvider provider;
+  private final LinkedAccounts accounts;
+  private final int amountScale;
+
+  /**
+   * @param amountScale decimal places of the ledger's amounts in the provider's currency unit: 2 means the ledger
+   *     counts cents and 250 is sent as 2.50
+   */
+  public ProviderActivitiesImpl(PaymentProvider provider, LinkedAccounts accounts, int amountScale) {
+    this.provider = provider;
+    this.accounts = accounts;
+    this.amountScale = amountScale;
+  }
+
+  @Override
+  public ProviderTransfer createTransfer(ProviderTransferRequest r) {
+    LinkedAccount account = call(accounts.find(r.linkedAccountId()));
+    BigDecimal amount = new BigDecimal(new BigInteger(r.amount()), amountScale);
+    TransferAuthorization auth = call(provider.authorizeTransfer(new TransferRequest(account.accessToken(),
+        account.accountId(), "debit", "ach", amount, "ppd", account.legalName(), r.paymentId())));
+    if (!auth.approved()) {
+      throw ApplicationFailure.newNonRetryableFailure("authorization declined: " + auth.rationaleCode()
+          + (auth.rationaleDescription() == null ? "" : " (" + auth.rationaleDescription() + ")"),
+          SagaFailures.PROVIDER_DECLINED);
+    }
+    return transfer(call(provider.createTransfer(account.accessToken(), account.accountId(), auth.id(),
+        r.description() == null ? "payment" : r.description(), r.paymentId())));
+  }
+
+  @Override
+  public ProviderTransfer getTransfer(String providerName, String paymentId, String reference) {
+    return transfer(call(provider.transfer(reference)));
+  }
+
+  @Override
+  public void cancelTransfer(String providerName, String paymentId, String reference) {
+    // No reference: the create never answered, so there is nothing this saga knows to cancel (docs/payments.md).
+    if (reference == null) return;
+    PaymentProvider.Transfer t = call(provider.transfer(reference));
+    ProviderTransfer.Outcome outcome = ProviderTransfer.Outcome.ofPlaid(t.status());
+    if (outcome == ProviderTransfer.Outcome.FAILED) return;
+    if (t.cancellable()) {
+      call(provider.cancelTransfer(reference));
+      return;
+    }
+    throw ApplicationFailure.newNonRetryableFailure("transfer " + reference + " is " + t.status()
+        + " and can no longer be cancelled; it needs a refund", NEEDS_REFUND);
+  }
+
+  private static ProviderTransfer transfer(PaymentProvider.Transfer t) {
+    return new ProviderTransfer(t.id(), t.status(), ProviderTransfer.Outcome.ofPlaid(t.status()), t.failureReason());
+  }
+
+  /** Waits on the activity's own thread; a refusal by the provider is final, an unhealthy provider is retried. */
+  private static <T> T call(Future<T> f) {
+    try {
+      return f.await();
+    } catch (ProviderUnavailableException e) {
+      throw e;
+    } catch (ProviderException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), SagaFailures.PROVIDER_DECLINED);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.ledgerline.transactions.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ledgerline.providers.PaymentProvider;
+import dev.ledgerline.providers.ProviderRejectedException;
+import dev.ledgerline.providers.ProviderUnavailableException;
+import dev.ledgerline.transactions.saga.ProviderActivitiesImpl.LinkedAccount;
+import io.temporal.failure.ApplicationFailure;
+import io.vertx.core.Future;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The external step over a scripted provider: what it sends, and how each answer reaches the saga. */
+class ProviderActivitiesTest {
+  private final ScriptedProvider provider = new ScriptedProvider();
+  private final ProviderActivitiesImpl activities = new ProviderActivitiesImpl(provider,
+      id -> Future.succeededFuture(new LinkedAccount("access-sandbox-1", "acc-" + id, "Alice Example")), 2);
+
+  private static final ProviderTransferRequest REQUEST =
+      new ProviderTransferRequest("pay-1", "plaid", "link-1", "250", "rent");
+
+  /** Only the transfer calls are scripted; the saga uses nothing else. */
+  static final class ScriptedProvider implements PaymentProvider {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    volatile TransferRequest authorized;
+    volatile String createKey;
+    volatile String decision = "approved";
+    volatile RuntimeException failure;
+    volatile Transfer current = transfer("pending", true);
+
+    static Transfer transfer(String status, boolean cancellable) {
+      return new Transfer("tr-1", "auth-1", "acc-link-1", "debit", new BigDecimal("2.50"), status, cancellable,
+          Instant.EPOCH, null);
+    }
+
+    @Override
+    public String name() {
+      return "plaid";
+    }
+
+    @Override
+    public Future<TransferAuthorization> authorizeTransfer(TransferRequest request) {
+      calls.add("authorize");
+      authorized = request;
+      if (failure != null) return Future.failedFuture(failure);
+      return Future.succeededFuture(new TransferAuthorization("auth-1", decision,
+          "approved".equals(decision) ? null : "NSF", null, Instant.EPOCH));
+    }
+
+    @Override
+    public Future<Transfer> createTransfer(String accessToken, String accountId, String authorizationId,
+        String description, String idempotencyKey) {
+      calls.add("create");
+      createKey = idempotencyKey;
+      return Future.succeededFuture(current);
+    }
+
+    @Override
+    public Future<Void> cancelTransfer(String transferId) {
+      calls.add("cancel " + transferId);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Transfer> transfer(String transferId) {
+      calls.add("get " + transferId);
+      return Future.succeededFuture(current);
+    }
+
+    @Override
+    public Future<LinkedItem> exchangePublicToken(String publicToken) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Future<Accounts> accounts(String accessToken) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Future<Accounts> balances(String accessToken) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Future<TransferEvents> transferEvents(long afterId, int count) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Future<Institutions> institutions(int count, int offset, List<String> countryCodes) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  @Test
+  void aPaymentIsAuthorizedThenCreatedWithThePaymentIdAsIdempotencyKey() {
+    ProviderTransfer t = activities.createTransfer(REQUEST);
+
+    assertThat(provider.calls).containsExactly("authorize", "create");
+    assertThat(provider.authorized.idempotencyKey()).isEqualTo("pay-1");
+    assertThat(provider.authorized.amount()).isEqualByComparingTo("2.50");
+    assertThat(provider.authorized.accountId()).isEqualTo("acc-link-1");
+    assertThat(provider.createKey).isEqualTo("pay-1");
+    assertThat(t).isEqualTo(new ProviderTransfer("tr-1", "pending", ProviderTransfer.Outcome.PENDING, null));
+  }
+
+  @Test
+  void aDeclinedAuthorizationIsADeclineAndNothingIsCreated() {
+    provider.decision = "declined";
+
+    assertThatThrownBy(() -> activities.createTransfer(REQUEST)).isInstanceOfSatisfying(ApplicationFailure.class,
+        f -> {
+          assertThat(f.getType()).isEqualTo(SagaFailures.PROVIDER_DECLINED);
+          assertThat(f.isNonRetryable()).isTrue();
+          assertThat(f.getOriginalMessage()).contains("NSF");
+        });
+    assertThat(provider.calls).containsExactly("authorize");
+  }
+
+  @Test
+  void anUnhealthyProviderIsRetriedAndARefusalIsNot() {
+    provider.failure = new ProviderUnavailableException("plaid", "API_ERROR", "BREAKER_OPEN", "open", 0, "",
+        Duration.ofSeconds(60), true);
+    assertThatThrownBy(() -> activities.createTransfer(REQUEST)).isInstanceOf(ProviderUnavailableException.class);
+
+    provider.failure = new ProviderRejectedException("plaid", "TRANSFER_ERROR", "TRANSFER_ACCOUNT_BLOCKED",
+        "blocked", 400, "");
+    assertThatThrownBy(() -> activities.createTransfer(REQUEST)).isInstanceOfSatisfying(ApplicationFailure.class,
+        f -> assertThat(f.getType()).isEqualTo(SagaFailures.PROVIDER_DECLINED));
+  }
+
+  @Test
+  void cancelCancelsWhatCanBeCancelledAndReportsWhatNeedsARefund() {
+    activities.cancelTransfer("plaid", "pay-1", null);
+    assertThat(provider.calls).as("no reference: nothing known to cancel").isEmpty();
+
+    activities.cancelTransfer("plaid", "pay-1", "tr-1");
+    assertThat(provider.calls).containsExactly("get tr-1", "cancel tr-1");
+
+    provider.calls.clear();
+    provider.current = ScriptedProvider.transfer("cancelled", false);
+    activities.cancelTransfer("plaid", "pay-1", "tr-1");
+    assertThat(provider.calls).as("already cancelled: done").containsExactly("get tr-1");
+
+    provider.current = ScriptedProvider.transfer("settled", false);
+    assertThatThrownBy(() -> activities.cancelTransfer("plaid", "pay-1", "tr-1"))
+        .isInstanceOfSatisfying(ApplicationFailure.class,
+            f -> assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.NEEDS_REFUND));
+  }
+
+  @Test
+  void aSettledTransferSucceeds() {
+    provider.current = ScriptedProvider.transfer("settled", false);
+
+    assertThat(activities.getTransfer("plaid", "pay-1", "tr-1").outcome())
+        .isEqualTo(ProviderTransfer.Outcome.SUCCEEDED);
+  }
+}
