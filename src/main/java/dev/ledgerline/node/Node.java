@@ -12,7 +12,11 @@ import dev.ledgerline.providers.Providers;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleDeployments;
 import dev.ledgerline.roles.RoleVerticle;
+import dev.ledgerline.events.EventPublisher;
+import dev.ledgerline.transactions.PaymentStore;
 import dev.ledgerline.transactions.TransactionsVerticle;
+import dev.ledgerline.transactions.saga.PaymentSagaWorker;
+import dev.ledgerline.transactions.saga.ProviderActivitiesImpl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -181,7 +185,11 @@ public final class Node {
       case GATEWAY:
         return new GatewayVerticle(ctx, gateway);
       case TRANSACTIONS:
-        return new TransactionsVerticle(ctx);
+        // The saga's external step goes through the provider layer's breaker; the payment rows are re-driven.
+        ProviderActivitiesImpl external = new ProviderActivitiesImpl(providers.provider(), linkedAccounts(ctx),
+            PaymentSagaWorker.AMOUNT_SCALE);
+        return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external),
+            new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config())));
       case LEDGER:
         return new LedgerVerticle(ctx);
       case CACHE:
@@ -189,6 +197,11 @@ public final class Node {
       default:
         throw new IllegalArgumentException("unknown role " + role);
     }
+  }
+
+  /** The bank accounts behind payments' {@code linked_account_id}s. */
+  private static ProviderActivitiesImpl.LinkedAccounts linkedAccounts(NodeContext ctx) {
+    return id -> Future.failedFuture(new IllegalStateException("no linked account " + id));
   }
 
   /**

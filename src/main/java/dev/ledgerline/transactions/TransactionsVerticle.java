@@ -10,14 +10,24 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transactions role: runs this node's Temporal worker on {@link TransactionsApi#TASK_QUEUE} and answers
  * {@link TransactionsApi#START_PAYMENT}. The payment saga's workflow and activities are registered on the worker by
  * {@code workflows}.
+ *
+ * <p>Once the worker polls, every payment that is not terminal is started again ({@code transaction-<id>}): the
+ * in-process server forgets its workflows on a restart, and the payment row is the record. The run recognizes the
+ * steps already done from ledger and provider state. On an external cluster the running workflow is found and left
+ * alone (the start is refused as a duplicate).
  */
 public final class TransactionsVerticle extends RoleVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionsVerticle.class);
+
   private final Consumer<Worker> workflows;
+  private final PaymentStore redrive;
   private TemporalService temporal;
   private MessageConsumer<String> starts;
 
@@ -25,10 +35,16 @@ public final class TransactionsVerticle extends RoleVerticle {
     this(node, worker -> { });
   }
 
-  /** With {@code workflows} adding the implementations the worker runs (tests register their own). */
+  /** With {@code workflows} adding the implementations the worker runs (tests register their own); no re-drive. */
   public TransactionsVerticle(NodeContext node, Consumer<Worker> workflows) {
+    this(node, workflows, null);
+  }
+
+  /** With {@code redrive}: the payments whose unfinished sagas are started again once the worker polls. */
+  public TransactionsVerticle(NodeContext node, Consumer<Worker> workflows, PaymentStore redrive) {
     super(node);
     this.workflows = workflows;
+    this.redrive = redrive;
   }
 
   @Override
@@ -44,8 +60,29 @@ public final class TransactionsVerticle extends RoleVerticle {
           starts = PaymentStarts.register(vertx, t);
           return starts.completion();
         })
+        .onSuccess(v -> redrive())
         .recover(err -> temporal == null ? Future.failedFuture(err)
             : temporal.stop().transform(x -> Future.failedFuture(err)));
+  }
+
+  /**
+   * Starts {@code transaction-<id>} for every unfinished payment, one after the other (a restart with many of them
+   * does not flood the server). A failure is logged and leaves the payment for the next start; it never stops the
+   * role.
+   */
+  private void redrive() {
+    if (redrive == null) return;
+    redrive.unfinished().compose(ids -> {
+      if (!ids.isEmpty()) LOG.info("re-driving {} unfinished payment(s)", ids.size());
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : ids) {
+        chain = chain.compose(v -> temporal.blocking(() -> PaymentStarts.start(temporal.client(), id))
+            .onSuccess(r -> LOG.debug("re-drive of payment {}: {}", id, r))
+            .onFailure(e -> LOG.warn("re-drive of payment {} failed: {}", id, e.toString()))
+            .<Void>mapEmpty().recover(e -> Future.succeededFuture()));
+      }
+      return chain;
+    }).onFailure(e -> LOG.warn("re-drive: listing unfinished payments failed: {}", e.toString()));
   }
 
   @Override

@@ -12,6 +12,11 @@ import java.util.function.Consumer;
  * activities built once from the node's parts. Hand the result to {@code TransactionsVerticle}.
  */
 public final class PaymentSagaWorker {
+  /**
+   * Decimal places of ledger amounts in the provider's currency unit: ledgers count cents, so 250 is sent as 2.50.
+   */
+  public static final int AMOUNT_SCALE = 2;
+
   private PaymentSagaWorker() {}
 
   /** @param provider the external step over the provider layer (its breaker and client) */
