@@ -11,12 +11,15 @@ import dev.ledgerline.gateway.idempotency.ClaimHolder;
 import dev.ledgerline.gateway.idempotency.IdempotencyStore;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.revocation.RevocationRecords;
+import dev.ledgerline.gateway.routes.PaymentRoutes;
 import dev.ledgerline.gateway.revocation.RevocationStore;
 import dev.ledgerline.gateway.stream.StreamCursorKey;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.transactions.PaymentStore;
 import dev.ledgerline.users.RolePermissions;
 import dev.ledgerline.users.User;
 import dev.ledgerline.users.UserDirectory;
@@ -77,6 +80,7 @@ public final class GatewayComponents {
   private final MessageConsumer<JsonObject> userChanged;
   private final PgSubscriber userNotifications;
   private final Future<Void> started;
+  private final PaymentRoutes payments;
 
   /**
    * Builds the parts with the system clock. Throws {@link dev.ledgerline.gateway.auth.NoVerificationKeysException}
@@ -168,6 +172,19 @@ public final class GatewayComponents {
     });
     this.started = Future.join(limiter.start(), revocations.start(vertx), listening, cursorKey.start()).mapEmpty();
     this.streamMetrics = new StreamMetrics(node.registry());
+    this.payments = new PaymentRoutes(vertx, new PaymentStore(node.services().pool(),
+        dev.ledgerline.events.EventPublisher.create(cfg)), ledger, access, linkedAccountCheck(node),
+        UInt128.of(cfg.gateway().transfersMaxAmount()), cfg.temporal().rpcTimeout().plusSeconds(5).toMillis());
+  }
+
+  /** Whether a payment's linked account exists and is its owner's. */
+  private static PaymentRoutes.LinkedAccountCheck linkedAccountCheck(NodeContext node) {
+    return (owner, id) -> Future.succeededFuture(true);
+  }
+
+  /** The payment routes, shared by every gateway instance (they keep no per-instance state). */
+  public PaymentRoutes payments() {
+    return payments;
   }
 
   /**

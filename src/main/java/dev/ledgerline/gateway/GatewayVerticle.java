@@ -44,7 +44,7 @@ public final class GatewayVerticle extends RoleVerticle {
       router = ApiRouter.create(vertx, node.config(), new ApiRouter.Parts(gateway.authenticator(), gateway.limiter(),
           gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
           gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
-          gateway.userCheck(), new UserRoutes(vertx, gateway.users())));
+          gateway.userCheck(), new UserRoutes(vertx, gateway.users()), gateway.payments()));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());

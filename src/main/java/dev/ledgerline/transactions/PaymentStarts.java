@@ -6,8 +6,14 @@ import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
+import dev.ledgerline.transactions.saga.ResolveAction;
+import io.temporal.client.WorkflowNotFoundException;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +49,58 @@ public final class PaymentStarts {
         }
       });
     });
+  }
+
+  /**
+   * Answers cancel and resolve requests by signalling {@code transaction-<id>}. A workflow that is not running fails
+   * the request: the cancel stays recorded on the payment row for a re-drive, and a resolve must be sent again.
+   */
+  public static List<MessageConsumer<?>> registerSignals(Vertx vertx, TemporalService temporal) {
+    MessageConsumer<String> cancel = vertx.eventBus().<String>consumer(TransactionsApi.CANCEL_PAYMENT, message -> {
+      String paymentId = message.body();
+      if (paymentId == null || !TransactionsApi.ID.matcher(paymentId).matches()) {
+        message.fail(400, "not a payment id");
+        return;
+      }
+      signal(message, temporal, () -> stub(temporal.client(), paymentId).cancel());
+    });
+    MessageConsumer<JsonObject> resolve = vertx.eventBus().<JsonObject>consumer(TransactionsApi.RESOLVE_PAYMENT,
+        message -> {
+          JsonObject body = message.body();
+          String paymentId = body == null ? null : body.getString("id");
+          ResolveAction action;
+          try {
+            action = ResolveAction.valueOf(String.valueOf(body == null ? null : body.getValue("action"))
+                .toUpperCase(Locale.ROOT));
+          } catch (IllegalArgumentException e) {
+            action = null;
+          }
+          if (paymentId == null || !TransactionsApi.ID.matcher(paymentId).matches() || action == null) {
+            message.fail(400, "not a resolve request");
+            return;
+          }
+          ResolveAction a = action;
+          signal(message, temporal, () -> stub(temporal.client(), paymentId).resolve(a, body.getString("reason")));
+        });
+    return List.of(cancel, resolve);
+  }
+
+  private static void signal(Message<?> message, TemporalService temporal, Runnable send) {
+    temporal.blocking(() -> {
+      send.run();
+      return TransactionsApi.SIGNALLED;
+    }).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        message.fail(ar.cause() instanceof WorkflowNotFoundException ? 404 : 503, String.valueOf(ar.cause()
+            .getMessage()));
+      }
+    });
+  }
+
+  private static PaymentWorkflow stub(WorkflowClient client, String paymentId) {
+    return client.newWorkflowStub(PaymentWorkflow.class, TransactionsApi.workflowId(paymentId));
   }
 
   /** Starts {@code transaction-<id>}; blocking. */

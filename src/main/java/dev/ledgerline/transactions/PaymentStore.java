@@ -104,6 +104,27 @@ public final class PaymentStore {
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(payment(rows.iterator().next())));
   }
 
+  /**
+   * The payment's events as the event store holds them (aggregate {@code payment-<id>}), oldest first: {@code
+   * transaction.created}, each {@code payment.updated} (its {@code event} names the change: FundsReserved, ...,
+   * PaymentCompleted or PaymentCompensated) and the {@code transaction.updated} snapshots. The store keeps delivered
+   * events for {@code events.retention}; the row's {@code steps} keep the saga's changes for good.
+   */
+  public Future<List<JsonObject>> events(String id) {
+    return pool.preparedQuery("SELECT event_id::text, event_type, aggregate_seq, occurred_at, payload "
+            + "FROM events_outbox WHERE aggregate_id = $1 ORDER BY aggregate_seq")
+        .execute(Tuple.of(AGGREGATE_PREFIX + id)).map(rows -> {
+          List<JsonObject> out = new ArrayList<>();
+          for (Row r : rows) {
+            Object payload = r.getValue("payload");
+            out.add(new JsonObject().put("id", r.getString(0)).put("type", r.getString(1))
+                .put("sequence", r.getLong(2)).put("occurred_at", r.getOffsetDateTime(3).toInstant().toString())
+                .put("data", payload instanceof JsonObject j ? j : new JsonObject()));
+          }
+          return out;
+        });
+  }
+
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
   public Future<List<String>> unfinished() {
     return pool.query("SELECT id::text FROM payments WHERE status NOT IN ('completed', 'compensated', 'failed') "

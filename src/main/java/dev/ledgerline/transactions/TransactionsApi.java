@@ -12,6 +12,14 @@ public final class TransactionsApi {
    */
   public static final String START_PAYMENT = "transactions.payments.start";
   public static final String STARTED = "started";
+  /** Signals a payment's workflow to cancel; the body is the payment id. The reply is {@link #SIGNALLED}. */
+  public static final String CANCEL_PAYMENT = "transactions.payments.cancel";
+  /**
+   * Signals an operator's resolve; the body is {@code {"id","action":"retry|mark_resolved","reason"}}. The reply is
+   * {@link #SIGNALLED}; a failure means the workflow could not be signalled (not running).
+   */
+  public static final String RESOLVE_PAYMENT = "transactions.payments.resolve";
+  public static final String SIGNALLED = "signalled";
   public static final String ALREADY_STARTED = "already-started";
 
   /** A payment or transaction id as events carry it: it becomes part of a workflow id and a cache key. */

@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ public final class TransactionsVerticle extends RoleVerticle {
   private final PaymentStore redrive;
   private TemporalService temporal;
   private MessageConsumer<String> starts;
+  private List<MessageConsumer<?>> signals = List.of();
 
   public TransactionsVerticle(NodeContext node) {
     this(node, worker -> { });
@@ -58,7 +60,9 @@ public final class TransactionsVerticle extends RoleVerticle {
         .compose(t -> {
           temporal = t;
           starts = PaymentStarts.register(vertx, t);
-          return starts.completion();
+          signals = PaymentStarts.registerSignals(vertx, t);
+          return Future.all(starts.completion(), Future.all(signals.stream().map(MessageConsumer::completion)
+              .toList()));
         })
         .onSuccess(v -> redrive())
         .recover(err -> temporal == null ? Future.failedFuture(err)
@@ -87,7 +91,8 @@ public final class TransactionsVerticle extends RoleVerticle {
 
   @Override
   protected Future<?> stopRole() {
-    Future<Void> unregistered = starts == null ? Future.succeededFuture() : starts.unregister();
+    Future<Void> unregistered = Future.all(starts == null ? Future.succeededFuture() : starts.unregister(),
+        Future.all(signals.stream().map(MessageConsumer::unregister).toList())).mapEmpty();
     // Two waits (running tasks, then the connection) that together stay within the node's shutdown timeout.
     Duration grace = node.config().node().shutdownTimeout().dividedBy(3);
     return unregistered.eventually(() -> temporal == null ? Future.succeededFuture() : temporal.stop(grace));

@@ -9,6 +9,7 @@ import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.transactions.saga.PaymentLedgerIds;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -40,6 +41,12 @@ import java.util.Set;
  * one refused transfer refuses the request (with its {@code index}) and nothing is executed. Refusals are not stored
  * under the request's {@code Idempotency-Key}: a retry is authorized again.
  *
+ * <p>Nobody, operators included, may create, post or void through the API a transfer that touches the payment saga's
+ * system accounts (its clearing account and the providers' settlement accounts, {@link PaymentLedgerIds}): the
+ * saga's holds are posted, voided and reversed only by the saga, or a user could release the hold on their own
+ * payment while the provider moves the money (403, nothing executed). An operator's tool for a stuck payment is
+ * {@code POST /v1/payments/{id}/resolve}.
+ *
  * <p>A user's transfer amounts are also capped here ({@code gateway.transfers.max-amount}, 422 naming the field).
  */
 public final class TransferAuthorizer {
@@ -57,12 +64,9 @@ public final class TransferAuthorizer {
 
   /** Succeeds when every transfer is allowed; else fails with {@link Refused} carrying the answer. */
   public Future<Void> authorize(Principal p, List<Transfer> transfers, boolean batch) {
-    if (Access.privileged(p)) {
-      return Future.succeededFuture();
-    }
     for (int i = 0; i < transfers.size(); i++) {
-      if (overLimit(transfers.get(i))) {
-        return Future.failedFuture(amountLimit(i, batch));
+      if (touchesSaga(transfers.get(i))) {
+        return Future.failedFuture(sagaAccount(i, batch));
       }
     }
     Set<UInt128> pendingIds = new LinkedHashSet<>();
@@ -72,6 +76,23 @@ public final class TransferAuthorizer {
       }
     }
     Future<Map<UInt128, Transfer>> pendings = lookupById(ledger, pendingIds);
+    if (Access.privileged(p)) {
+      // Operators may do anything else; only the pending transfers themselves are checked, below.
+      return pendings.compose(found -> {
+        for (int i = 0; i < transfers.size(); i++) {
+          Transfer pending = postOrVoid(transfers.get(i)) ? found.get(transfers.get(i).pendingId()) : null;
+          if (pending != null && touchesSaga(pending)) {
+            return Future.failedFuture(sagaAccount(i, batch));
+          }
+        }
+        return Future.<Void>succeededFuture();
+      });
+    }
+    for (int i = 0; i < transfers.size(); i++) {
+      if (overLimit(transfers.get(i))) {
+        return Future.failedFuture(amountLimit(i, batch));
+      }
+    }
     return pendings.compose(found -> {
       List<Transfer> resolved = new ArrayList<>(transfers.size());
       Set<UInt128> accounts = new LinkedHashSet<>();
@@ -84,6 +105,9 @@ public final class TransferAuthorizer {
           }
           if (pending == null) {
             return Future.failedFuture(pendingNotFound(t, i, batch));
+          }
+          if (touchesSaga(pending)) {
+            return Future.failedFuture(sagaAccount(i, batch));
           }
           resolved.add(pending);
           accounts.add(pending.debitAccountId());
@@ -174,6 +198,17 @@ public final class TransferAuthorizer {
       found.forEach(t -> byId.put(t.id(), t));
       return byId;
     });
+  }
+
+  /** The transfer debits or credits one of the payment saga's system accounts (a post or void names neither). */
+  static boolean touchesSaga(Transfer t) {
+    return !t.debitAccountId().isZero() && PaymentLedgerIds.systemAccount(t.debitAccountId(), t.ledger())
+        || !t.creditAccountId().isZero() && PaymentLedgerIds.systemAccount(t.creditAccountId(), t.ledger());
+  }
+
+  private static Refused sagaAccount(int index, boolean batch) {
+    return forbidden("transfers of the payment saga's clearing and provider accounts are made by the saga only; "
+        + "use /v1/payments", index, batch);
   }
 
   public static boolean postOrVoid(Transfer t) {

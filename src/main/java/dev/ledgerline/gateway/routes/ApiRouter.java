@@ -53,7 +53,7 @@ public final class ApiRouter {
   public record Parts(JwtAuthenticator authenticator, RateLimiter limiter, RevocationStore revocations,
       RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
-      UserRoutes userAdmin) {}
+      UserRoutes userAdmin, PaymentRoutes payments) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -116,6 +116,21 @@ public final class ApiRouter {
     get(router, "/v1/accounts/:id/balances", auth, limit.apply("accounts.read"), need(Permission.ACCOUNTS_READ),
         accounts.history(true));
 
+    PaymentRoutes payments = parts.payments();
+    post(router, PaymentRoutes.PATH, auth, limit.apply("payments.create"), standardBody,
+        need(Permission.PAYMENTS_CREATE), new Idempotent(idem, PaymentRoutes.CREATE, true, payments::create));
+    get(router, PaymentRoutes.PATH, auth, limit.apply("payments.read"), need(Permission.PAYMENTS_READ),
+        payments.list());
+    get(router, PaymentRoutes.PATH + "/:id", auth, limit.apply("payments.read"), need(Permission.PAYMENTS_READ),
+        payments.get());
+    get(router, PaymentRoutes.PATH + "/:id/events", auth, limit.apply("payments.read"),
+        need(Permission.PAYMENTS_READ), payments.events());
+    // Cancel carries no body: only the content-type-free chain, without the body handler's non-empty check.
+    bodyless(router, PaymentRoutes.PATH + "/:id/cancel", auth, limit.apply("payments.cancel"),
+        need(Permission.PAYMENTS_CREATE), payments.cancel());
+    post(router, PaymentRoutes.PATH + "/:id/resolve", auth, limit.apply("payments.resolve"), standardBody,
+        need(Permission.OPERATOR_RESOLVE), payments.resolve());
+
     UserRoutes users = parts.userAdmin();
     RequirePermission admin = need(Permission.ADMIN_USERS);
     post(router, UserRoutes.PATH, auth, limit.apply("admin.users"), standardBody, admin, users.create());
@@ -148,6 +163,13 @@ public final class ApiRouter {
     router.route(method, path).handler(EdgeGuards.nonEmptyBody());
     router.route(method, path).handler(permission).handler(handler)
         .putMetadata(PERMISSION, permission.permission().wireName());
+  }
+
+  /** A POST whose body, if any, is ignored (an action on the path's resource). */
+  private static void bodyless(Router router, String path, Handler<RoutingContext> auth,
+      Handler<RoutingContext> limit, RequirePermission permission, Handler<RoutingContext> handler) {
+    router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
+        .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
   }
 
   private static void get(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,

@@ -29,7 +29,22 @@ public final class PaymentLedgerIds {
   public static final int CLEARING_CODE = 900;
   public static final int PROVIDER_CODE = 901;
 
+  /** The providers a payment may name (the API refuses others), so their settlement accounts are known. */
+  public static final java.util.List<String> PROVIDERS = java.util.List.of("plaid");
+
   private PaymentLedgerIds() {}
+
+  /**
+   * True for the saga's system accounts on {@code ledger}: its clearing account and the providers' settlement
+   * accounts. Only the saga moves money through them; the public API refuses any transfer that touches one.
+   */
+  public static boolean systemAccount(UInt128 account, int ledger) {
+    if (account.equals(clearingAccount(ledger))) return true;
+    for (String provider : PROVIDERS) {
+      if (account.equals(providerAccount(ledger, provider))) return true;
+    }
+    return false;
+  }
 
   public static UInt128 transfer(String paymentId, String step) {
     return hash("ledgerline.payments.transfer", paymentId, step);

@@ -72,6 +72,12 @@ class UsersApiTest {
       GET      | /v1/admin/users/root                   | admin:users       |
       GET      | /v1/admin/users/root/events            | admin:users       |
       PATCH    | /v1/admin/users/table-made             | admin:users       | {"grant":["webhooks:manage"]}
+      POST     | /v1/payments                           | payments:create   | {"from_account_id":"7","amount":"1","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      GET      | /v1/payments                           | payments:read     |
+      GET      | /v1/payments/00000000-0000-7000-8000-000000000000 | payments:read     |
+      GET      | /v1/payments/00000000-0000-7000-8000-000000000000/events | payments:read |
+      POST     | /v1/payments/00000000-0000-7000-8000-000000000000/cancel | payments:create |
+      POST     | /v1/payments/00000000-0000-7000-8000-000000000000/resolve | operator:resolve | {"action":"retry","reason":"fixed"}
       """)
   void everyRouteNeedsItsPermission(String method, String path, String permission, String body) {
     String id = "deny-" + permission.replace(':', '-') + "-" + UUID.randomUUID();
@@ -113,7 +119,11 @@ class UsersApiTest {
         Map.entry("GET /v1/admin/users", "admin:users"), Map.entry("GET /v1/admin/users/{id}", "admin:users"),
         Map.entry("GET /v1/admin/users/{id}/events", "admin:users"),
         Map.entry("PATCH /v1/admin/users/{id}", "admin:users"), Map.entry("GET /v1/stream", "stream:connect"),
-        Map.entry("POST /v1/auth/revoke", "authenticated")));
+        Map.entry("POST /v1/auth/revoke", "authenticated"),
+        Map.entry("POST /v1/payments", "payments:create"), Map.entry("GET /v1/payments", "payments:read"),
+        Map.entry("GET /v1/payments/{id}", "payments:read"), Map.entry("GET /v1/payments/{id}/events", "payments:read"),
+        Map.entry("POST /v1/payments/{id}/cancel", "payments:create"),
+        Map.entry("POST /v1/payments/{id}/resolve", "operator:resolve")));
   }
 
   @Test

@@ -1,0 +1,385 @@
+package dev.ledgerline.gateway.routes;
+
+import dev.ledgerline.gateway.access.Access;
+import dev.ledgerline.gateway.auth.Principal;
+import dev.ledgerline.gateway.http.LedgerReplies;
+import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.http.ProblemException;
+import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.gateway.http.Reply;
+import dev.ledgerline.gateway.json.Decimals;
+import dev.ledgerline.gateway.json.FieldError;
+import dev.ledgerline.gateway.json.InvalidRequestException;
+import dev.ledgerline.gateway.json.StrictJson;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.transactions.NewPayment;
+import dev.ledgerline.transactions.Payment;
+import dev.ledgerline.transactions.PaymentStore;
+import dev.ledgerline.transactions.TransactionsApi;
+import dev.ledgerline.transactions.saga.PaymentLedgerIds;
+import dev.ledgerline.transactions.saga.PaymentStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * {@code /v1/payments...}: create a payment (its saga runs on a transactions node), read one, list the caller's,
+ * cancel, resolve (operators), and read a payment's events. A payment is its owner's: anyone else gets 404, except
+ * operators and admins, who may read and resolve any. Creation checks everything before writing: the body, the
+ * payer's account (owned by the caller, on the payment's ledger) and the linked account (the caller's); a refusal
+ * writes nothing.
+ */
+public final class PaymentRoutes {
+  public static final String PATH = "/v1/payments";
+  public static final String CREATE = "POST /v1/payments";
+  public static final String TYPE_NOT_CANCELLABLE = "urn:ledgerline:problem:payment-not-cancellable";
+  public static final String TYPE_NOT_RESOLVABLE = "urn:ledgerline:problem:payment-not-resolvable";
+  static final Set<String> PROVIDERS = Set.of("plaid");
+  private static final Set<String> FIELDS = Set.of("from_account_id", "amount", "ledger", "code", "provider",
+      "linked_account_id", "description", "metadata");
+  private static final Set<String> RESOLVE_FIELDS = Set.of("action", "reason");
+  private static final Set<String> LIST_PARAMS = Set.of("status", "cursor", "limit");
+  private static final int DEFAULT_LIMIT = 50;
+  private static final int MAX_DESCRIPTION = 255;
+  private static final int MAX_REASON = 1000;
+  private static final int MAX_METADATA = 4096;
+
+  /** Whether a linked account exists and is the owner's. */
+  @FunctionalInterface
+  public interface LinkedAccountCheck {
+    Future<Boolean> ownedBy(String owner, String linkedAccountId);
+  }
+
+  private final Vertx vertx;
+  private final PaymentStore store;
+  private final LedgerClient ledger;
+  private final Access access;
+  private final LinkedAccountCheck linked;
+  private final UInt128 maxAmount;
+  private final long signalTimeoutMs;
+
+  /**
+   * @param maxAmount the largest amount ({@code gateway.transfers.max-amount}, as for transfers)
+   * @param signalTimeoutMs how long a cancel or resolve waits for a transactions node to signal the workflow
+   */
+  public PaymentRoutes(Vertx vertx, PaymentStore store, LedgerClient ledger, Access access, LinkedAccountCheck linked,
+      UInt128 maxAmount, long signalTimeoutMs) {
+    this.vertx = vertx;
+    this.store = store;
+    this.ledger = ledger;
+    this.access = access;
+    this.linked = linked;
+    this.maxAmount = maxAmount;
+    this.signalTimeoutMs = signalTimeoutMs;
+  }
+
+  /** POST /v1/payments: 202 {@code {"id","status":"pending","links"}}; run under its Idempotency-Key. */
+  public Future<Reply> create(RoutingContext rc, Principal p, String key) {
+    NewPayment n = parse(p.subject(), rc.body().buffer().getBytes());
+    UInt128 from = UInt128.parse(n.fromAccountId());
+    return access.owned(p, List.of(from)).compose(mine -> {
+      if (!mine.contains(from)) {
+        throw new ProblemException(Problem.of(403, "the token may not debit an account it does not own"));
+      }
+      return ledger.lookupAccounts(List.of(from));
+    }).compose(found -> {
+      Account a = found.isEmpty() ? null : found.get(0);
+      if (a == null) {
+        throw invalid("from_account_id", "no such account");
+      }
+      if (Integer.toUnsignedLong(a.ledger()) != n.ledger()) {
+        throw invalid("ledger", "must be the ledger of from_account_id (" + Integer.toUnsignedString(a.ledger())
+            + ")");
+      }
+      return linked.ownedBy(p.subject(), n.linkedAccountId());
+    }).compose(ok -> {
+      if (!ok) {
+        throw invalid("linked_account_id", "no such linked account");
+      }
+      return store.create(n);
+    }).map(created -> Reply.json(202, new JsonObject().put("id", created.id())
+        .put("status", created.status().wireName())
+        .put("links", new JsonObject().put("self", PATH + "/" + created.id())).toBuffer()))
+        .recover(e -> Future.succeededFuture(refusal(e)));
+  }
+
+  /** GET /v1/payments/{id}. */
+  public Handler<RoutingContext> get() {
+    return answer(rc -> visible(rc).map(pay -> Reply.json(200, json(pay).toBuffer())));
+  }
+
+  /** GET /v1/payments/{id}/events: the payment's events from the event store, oldest first. */
+  public Handler<RoutingContext> events() {
+    return answer(rc -> visible(rc).compose(pay -> store.events(pay.id())).map(events -> Reply.json(200,
+        new JsonObject().put("data", new JsonArray(events)).toBuffer())));
+  }
+
+  /** GET /v1/payments?status=&cursor=&limit=: the caller's own payments, newest first. */
+  public Handler<RoutingContext> list() {
+    return answer(rc -> {
+      MultiMap q = rc.queryParams();
+      List<FieldError> errors = new ArrayList<>();
+      for (String name : q.names()) {
+        if (!LIST_PARAMS.contains(name)) {
+          errors.add(new FieldError(name, "unknown query parameter"));
+        } else if (q.getAll(name).size() > 1) {
+          errors.add(new FieldError(name, "must be given at most once"));
+        }
+      }
+      PaymentStatus status = null;
+      if (q.get("status") != null) {
+        status = status(q.get("status"));
+        if (status == null) {
+          errors.add(new FieldError("status", "must be one of " + statuses()));
+        }
+      }
+      int limit = DEFAULT_LIMIT;
+      String l = q.get("limit");
+      if (l != null) {
+        if (!l.matches("^[1-9][0-9]{0,2}$") || Integer.parseInt(l) > PaymentStore.MAX_PAGE) {
+          errors.add(new FieldError("limit", "must be an integer from 1 to " + PaymentStore.MAX_PAGE));
+        } else {
+          limit = Integer.parseInt(l);
+        }
+      }
+      String cursor = q.get("cursor");
+      if (cursor != null && uuid(cursor) == null) {
+        errors.add(new FieldError("cursor", "not a cursor of this list"));
+      }
+      if (!errors.isEmpty()) {
+        throw new InvalidRequestException(errors);
+      }
+      return store.list(Principal.of(rc).subject(), status, cursor, limit).map(page -> {
+        JsonObject out = new JsonObject().put("data", new JsonArray(page.payments().stream()
+            .map(PaymentRoutes::json).toList()));
+        out.put("next_cursor", page.nextCursor());
+        return Reply.json(200, out.toBuffer());
+      });
+    });
+  }
+
+  /**
+   * POST /v1/payments/{id}/cancel: 202 with the payment once the cancel is recorded (the saga compensates); 409 once
+   * the external payment has succeeded or the payment is over. Only the owner cancels.
+   */
+  public Handler<RoutingContext> cancel() {
+    return answer(rc -> {
+      Principal p = Principal.of(rc);
+      String id = rc.pathParam("id");
+      return store.get(id).compose(found -> {
+        Payment pay = found.filter(x -> x.owner().equals(p.subject())).orElseThrow(PaymentRoutes::notFound);
+        return store.requestCancel(pay.id(), p.subject()).compose(recorded -> {
+          if (recorded.isEmpty()) {
+            throw new ProblemException(Problem.of(409, "the payment can no longer be cancelled (status "
+                + pay.status().wireName() + ")").withType(TYPE_NOT_CANCELLABLE));
+          }
+          // The flag is the record: a workflow that cannot be signalled now reads it when it is re-driven.
+          return vertx.eventBus().request(TransactionsApi.CANCEL_PAYMENT, pay.id(),
+                  new DeliveryOptions().setSendTimeout(signalTimeoutMs))
+              .map(recorded.get()).otherwise(recorded.get());
+        });
+      }).map(pay -> Reply.json(202, json(pay).toBuffer()));
+    });
+  }
+
+  /**
+   * POST /v1/payments/{id}/resolve (operators): {@code {"action":"retry"|"mark_resolved","reason"}} for a payment in
+   * {@code needs_attention}; 202 once the workflow has the signal, 409 for any other status.
+   */
+  public Handler<RoutingContext> resolve() {
+    return answer(rc -> {
+      JsonObject body = StrictJson.object(rc.body().buffer().getBytes());
+      List<FieldError> errors = new ArrayList<>();
+      for (String name : body.fieldNames()) {
+        if (!RESOLVE_FIELDS.contains(name)) errors.add(new FieldError(name, "unknown field"));
+      }
+      Object action = body.getValue("action");
+      if (!"retry".equals(action) && !"mark_resolved".equals(action)) {
+        errors.add(new FieldError("action", "must be retry or mark_resolved"));
+      }
+      Object reason = body.getValue("reason");
+      if (!(reason instanceof String r) || r.isBlank() || r.length() > MAX_REASON) {
+        errors.add(new FieldError("reason", "must be a non-empty string of at most " + MAX_REASON + " characters"));
+      }
+      if (!errors.isEmpty()) {
+        throw new InvalidRequestException(errors);
+      }
+      String id = rc.pathParam("id");
+      return store.get(id).compose(found -> {
+        Payment pay = found.orElseThrow(PaymentRoutes::notFound);
+        if (pay.status() != PaymentStatus.NEEDS_ATTENTION) {
+          throw new ProblemException(Problem.of(409, "only a payment in needs_attention is resolved (status "
+              + pay.status().wireName() + ")").withType(TYPE_NOT_RESOLVABLE));
+        }
+        JsonObject signal = new JsonObject().put("id", pay.id()).put("action", action)
+            .put("reason", reason + " (by " + Principal.of(rc).subject() + ")");
+        return vertx.eventBus().request(TransactionsApi.RESOLVE_PAYMENT, signal,
+                new DeliveryOptions().setSendTimeout(signalTimeoutMs))
+            .recover(e -> Future.failedFuture(new ProblemException(Problem.of(503, "the payment's workflow could "
+                + "not be signalled; retry shortly"))))
+            .map(v -> Reply.json(202, json(pay).put("resolve", new JsonObject().put("action", action)
+                .put("reason", reason)).toBuffer()));
+      });
+    });
+  }
+
+  /** The payment of the path if the caller may see it: its owner, or an operator or admin; else 404. */
+  private Future<Payment> visible(RoutingContext rc) {
+    Principal p = Principal.of(rc);
+    return store.get(rc.pathParam("id")).map(found -> found
+        .filter(pay -> pay.owner().equals(p.subject()) || Access.privileged(p))
+        .orElseThrow(PaymentRoutes::notFound));
+  }
+
+  /** The body of POST /v1/payments, checked field by field; every problem is reported at once. */
+  NewPayment parse(String owner, byte[] bytes) {
+    JsonObject b = StrictJson.object(bytes);
+    List<FieldError> errors = new ArrayList<>();
+    for (String name : b.fieldNames()) {
+      if (!FIELDS.contains(name)) errors.add(new FieldError(name, "unknown field"));
+    }
+    String from = decimal(b, "from_account_id", errors, false);
+    if (from != null && from.equals("0")) errors.add(new FieldError("from_account_id", "must not be 0"));
+    String amount = decimal(b, "amount", errors, true);
+    if (amount != null) {
+      UInt128 a = UInt128.parse(amount);
+      if (a.isZero()) {
+        errors.add(new FieldError("amount", "must be greater than 0"));
+      } else if (a.compareTo(maxAmount) > 0) {
+        errors.add(new FieldError("amount", "must not exceed " + maxAmount));
+      }
+    }
+    long ledgerId = integer(b, "ledger", 1, 0xFFFF_FFFFL, errors);
+    long code = integer(b, "code", 1, 0xFFFF, errors);
+    Object provider = b.getValue("provider");
+    if (!(provider instanceof String s) || !PROVIDERS.contains(s)) {
+      errors.add(new FieldError("provider", "must be one of " + PROVIDERS));
+    }
+    Object link = b.getValue("linked_account_id");
+    if (!(link instanceof String l) || l.isEmpty() || l.length() > 128 || !l.matches("^[\\x21-\\x7e]+$")) {
+      errors.add(new FieldError("linked_account_id", "must be a linked account id"));
+    }
+    Object description = b.getValue("description");
+    if (description != null && (!(description instanceof String d) || d.length() > MAX_DESCRIPTION)) {
+      errors.add(new FieldError("description", "must be a string of at most " + MAX_DESCRIPTION + " characters"));
+    }
+    Object metadata = b.getValue("metadata");
+    if (metadata != null && (!(metadata instanceof JsonObject m) || m.encode().length() > MAX_METADATA)) {
+      errors.add(new FieldError("metadata", "must be an object of at most " + MAX_METADATA + " bytes as JSON"));
+    }
+    if (b.containsKey("description") && description == null || b.containsKey("metadata") && metadata == null) {
+      errors.add(new FieldError(description == null && b.containsKey("description") ? "description" : "metadata",
+          "must be omitted rather than null"));
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidRequestException(errors);
+    }
+    return new NewPayment(owner, from, amount, ledgerId, (int) code, (String) provider, (String) link,
+        (String) description, (JsonObject) metadata);
+  }
+
+  private static String decimal(JsonObject b, String field, List<FieldError> errors, boolean numberAllowed) {
+    Object v = b.getValue(field);
+    String text = v instanceof String s ? s
+        : numberAllowed && (v instanceof Integer || v instanceof Long) ? v.toString() : null;
+    if (text == null) {
+      errors.add(new FieldError(field, v == null ? "is required" : "must be a decimal string"));
+      return null;
+    }
+    String reason = Decimals.u128Problem(text);
+    if (reason != null) {
+      errors.add(new FieldError(field, reason));
+      return null;
+    }
+    return text;
+  }
+
+  private static long integer(JsonObject b, String field, long min, long max, List<FieldError> errors) {
+    Object v = b.getValue(field);
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min
+        || ((Number) v).longValue() > max) {
+      errors.add(new FieldError(field, v == null ? "is required" : "must be an integer from " + min + " to " + max));
+      return 0;
+    }
+    return ((Number) v).longValue();
+  }
+
+  /** The answer of GET: the row, its steps with their times, the ledger ids and the provider reference. */
+  static JsonObject json(Payment p) {
+    JsonObject transfers = new JsonObject();
+    for (String step : PaymentLedgerIds.STEPS) {
+      transfers.put(step, PaymentLedgerIds.transfer(p.id(), step).toString());
+    }
+    JsonObject out = new JsonObject().put("id", p.id()).put("status", p.status().wireName())
+        .put("from_account_id", p.fromAccountId()).put("amount", p.amount()).put("ledger", p.ledger())
+        .put("code", p.code()).put("provider", p.provider()).put("linked_account_id", p.linkedAccountId());
+    if (p.description() != null) out.put("description", p.description());
+    if (p.metadata() != null) out.put("metadata", p.metadata());
+    return out.put("cancel_requested", p.cancelRequested()).put("provider_reference", p.providerReference())
+        .put("failure_reason", p.failureReason()).put("steps", p.steps())
+        .put("ledger_transfer_ids", transfers)
+        .put("created_at", p.createdAt().toString()).put("updated_at", p.updatedAt().toString())
+        .put("links", new JsonObject().put("self", PATH + "/" + p.id()).put("events", PATH + "/" + p.id()
+            + "/events"));
+  }
+
+  private static PaymentStatus status(String wire) {
+    for (PaymentStatus s : PaymentStatus.values()) {
+      if (s.wireName().equals(wire)) return s;
+    }
+    return null;
+  }
+
+  private static String statuses() {
+    return String.join(", ", java.util.Arrays.stream(PaymentStatus.values()).map(PaymentStatus::wireName).toList());
+  }
+
+  private static UUID uuid(String s) {
+    try {
+      return UUID.fromString(s);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static InvalidRequestException invalid(String field, String reason) {
+    return new InvalidRequestException(List.of(new FieldError(field, reason)));
+  }
+
+  private static ProblemException notFound() {
+    return new ProblemException(ProblemHandler.standard(404));
+  }
+
+  /** A refusal is not kept under the Idempotency-Key: nothing was written, a corrected retry is judged again. */
+  private static Reply refusal(Throwable e) {
+    Reply r = LedgerReplies.of(e);
+    return r.status() >= 400 && r.status() < 500 ? r.notKept() : r;
+  }
+
+  private static Handler<RoutingContext> answer(Function<RoutingContext, Future<Reply>> route) {
+    return rc -> {
+      Future<Reply> reply;
+      try {
+        reply = route.apply(rc);
+      } catch (RuntimeException e) {
+        reply = Future.failedFuture(e);
+      }
+      reply.onComplete(ar -> {
+        if (rc.response().ended() || rc.response().closed()) return;
+        (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false);
+      });
+    };
+  }
+}

@@ -1,0 +1,232 @@
+package dev.ledgerline.gateway.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.gateway.routes.ApiClient.Answer;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.AccountFlags;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.TransferFlags;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.transactions.saga.PaymentLedgerIds;
+import dev.ledgerline.users.Role;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The payments API over real HTTP on a gateway and ledger node (no transactions role: the saga is not run here, only
+ * what the gateway writes and refuses): who may do what with whose payment, bad input writing nothing, and the saga's
+ * holds being out of reach of /v1/transfers. Every answer is checked against /openapi.json by {@link ApiClient}.
+ */
+class PaymentsApiTest {
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().roles("gateway", "ledger")
+      .rateLimits(NodeExtension.RATE_LIMITS_NEVER_BIND).build();
+  private static final AtomicLong NEXT = new AtomicLong(System.nanoTime() % 1_000_000_000L * 1_000L);
+  private static ApiClient api;
+  private static String alice;
+  private static String bob;
+  private static String operator;
+  private static String aliceAccount;
+  private static String aliceOtherLedger;
+
+  @BeforeAll
+  static void start() {
+    api = new ApiClient(node.client(), node.gatewayPort());
+    alice = node.tokens().issue("alice", Role.USER);
+    bob = node.tokens().issue("bob", Role.USER);
+    operator = node.tokens().issue("op", Role.OPERATOR);
+    aliceAccount = account(alice, 1);
+    aliceOtherLedger = account(alice, 2);
+  }
+
+  private static String account(String token, int ledger) {
+    Answer a = api.post("/v1/accounts", token, null, "{\"ledger\":" + ledger + ",\"code\":1}");
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
+    return a.json().getString("id");
+  }
+
+  private static String body(String from, String amount, int ledger) {
+    return "{\"from_account_id\":\"" + from + "\",\"amount\":\"" + amount + "\",\"ledger\":" + ledger
+        + ",\"code\":1,\"provider\":\"plaid\",\"linked_account_id\":\"link-1\",\"description\":\"rent\","
+        + "\"metadata\":{\"invoice\":\"42\"}}";
+  }
+
+  private static long rows() {
+    return node.get().services().pool().query("SELECT count(*) FROM payments").execute().await().iterator().next()
+        .getLong(0);
+  }
+
+  private static String create(String token) {
+    Answer a = api.post("/v1/payments", token, UUID.randomUUID().toString(), body(aliceAccount, "250", 1));
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(202);
+    return a.json().getString("id");
+  }
+
+  @Test
+  void aPaymentIsAcceptedAndItsOwnersAlone() {
+    String key = UUID.randomUUID().toString();
+    Answer created = api.post("/v1/payments", alice, key, body(aliceAccount, "250", 1));
+    assertThat(created.status()).as(created.raw().toString()).isEqualTo(202);
+    String id = created.json().getString("id");
+    assertThat(created.json()).isEqualTo(new JsonObject().put("id", id).put("status", "pending")
+        .put("links", new JsonObject().put("self", "/v1/payments/" + id)));
+    // The same key and body: the stored answer; another body: 422.
+    Answer replay = api.post("/v1/payments", alice, key, body(aliceAccount, "250", 1));
+    assertThat(replay.status()).isEqualTo(202);
+    assertThat(replay.json().getString("id")).isEqualTo(id);
+    assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(api.post("/v1/payments", alice, key, body(aliceAccount, "251", 1)).status()).isEqualTo(422);
+
+    // caller × ownership: the owner and operators see it; anyone else gets 404 as for a payment that does not exist.
+    Answer mine = api.get("/v1/payments/" + id, alice);
+    assertThat(mine.status()).isEqualTo(200);
+    assertThat(mine.json().getString("status")).isEqualTo("pending");
+    assertThat(mine.json().getString("amount")).isEqualTo("250");
+    assertThat(mine.json().getJsonObject("ledger_transfer_ids").getString("reserve-funds"))
+        .isEqualTo(PaymentLedgerIds.transfer(id, PaymentLedgerIds.RESERVE).toString());
+    assertThat(api.get("/v1/payments/" + id, bob).status()).isEqualTo(404);
+    assertThat(api.get("/v1/payments/" + id, operator).status()).isEqualTo(200);
+    assertThat(api.get("/v1/payments/" + UUID.randomUUID(), alice).status()).isEqualTo(404);
+    assertThat(api.get("/v1/payments/not-an-id", alice).status()).isEqualTo(404);
+
+    Answer events = api.get("/v1/payments/" + id + "/events", alice);
+    assertThat(events.status()).isEqualTo(200);
+    assertThat(events.json().getJsonArray("data").getJsonObject(0).getString("type"))
+        .isEqualTo("transaction.created");
+    assertThat(api.get("/v1/payments/" + id + "/events", bob).status()).isEqualTo(404);
+
+    // Lists hold only the caller's own payments.
+    assertThat(api.get("/v1/payments", alice).json().getJsonArray("data").stream()
+        .map(o -> ((JsonObject) o).getString("id"))).contains(id);
+    assertThat(api.get("/v1/payments", bob).json().getJsonArray("data").stream()
+        .map(o -> ((JsonObject) o).getString("id"))).doesNotContain(id);
+    assertThat(api.get("/v1/payments?status=pending&limit=1", alice).json().getJsonArray("data")).hasSize(1);
+
+    // Resolve is for operators, and only in needs_attention.
+    String resolve = "{\"action\":\"retry\",\"reason\":\"bank fixed\"}";
+    assertThat(api.send(HttpMethod.POST, "/v1/payments/" + id + "/resolve", alice, null, resolve,
+        "application/json").status()).isEqualTo(403);
+    assertThat(api.send(HttpMethod.POST, "/v1/payments/" + id + "/resolve", operator, null, resolve,
+        "application/json").status()).isEqualTo(409);
+
+    // Cancel: only the owner (another user's is not found); the flag is recorded for the saga.
+    assertThat(api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", bob, null, null, null).status())
+        .isEqualTo(404);
+    Answer cancelled = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, null, null);
+    assertThat(cancelled.status()).as(cancelled.raw().toString()).isEqualTo(202);
+    assertThat(cancelled.json().getBoolean("cancel_requested")).isTrue();
+  }
+
+  @Test
+  void aListPagesWithItsCursor() {
+    String a = create(alice);
+    String b = create(alice);
+    Answer first = api.get("/v1/payments?limit=1", alice);
+    assertThat(first.json().getJsonArray("data").getJsonObject(0).getString("id")).isEqualTo(b);
+    Answer second = api.get("/v1/payments?limit=1&cursor=" + first.json().getString("next_cursor"), alice);
+    assertThat(second.json().getJsonArray("data").getJsonObject(0).getString("id")).isEqualTo(a);
+  }
+
+  /** Bad input of every kind: a 4xx problem, and no payment row. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      amount 0                | 400 | {"from_account_id":"ACC","amount":"0","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      amount negative         | 400 | {"from_account_id":"ACC","amount":"-5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      amount not a number     | 400 | {"from_account_id":"ACC","amount":"ten","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      amount over the cap     | 400 | {"from_account_id":"ACC","amount":"340282366920938463463374607431768211455","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      amount a float          | 400 | {"from_account_id":"ACC","amount":2.5,"ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      from missing            | 400 | {"amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      from 0                  | 400 | {"from_account_id":"0","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      ledger 0                | 400 | {"from_account_id":"ACC","amount":"5","ledger":0,"code":1,"provider":"plaid","linked_account_id":"l"}
+      ledger a string         | 400 | {"from_account_id":"ACC","amount":"5","ledger":"1","code":1,"provider":"plaid","linked_account_id":"l"}
+      code too large          | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":70000,"provider":"plaid","linked_account_id":"l"}
+      unknown provider        | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"stripe","linked_account_id":"l"}
+      linked account missing  | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid"}
+      linked account empty    | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":""}
+      unknown field           | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l","x":1}
+      metadata an array       | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l","metadata":[1]}
+      description null        | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l","description":null}
+      duplicate member        | 400 | {"from_account_id":"ACC","amount":"5","amount":"6","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      an array                | 400 | [1,2]
+      not JSON                | 400 | {"from_account_id":
+      different ledgers       | 422 | {"from_account_id":"OTHER","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      no such account         | 403 | {"from_account_id":"123456789","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      not the caller's        | 403 | {"from_account_id":"BOBS","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      """)
+  void badInputIsRefusedAndWritesNothing(String name, int status, String body) {
+    String bobs = account(bob, 1);
+    long before = rows();
+    Answer a = api.post("/v1/payments", alice, UUID.randomUUID().toString(), body.replace("ACC", aliceAccount)
+        .replace("OTHER", aliceOtherLedger).replace("BOBS", bobs));
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(status);
+    assertThat(a.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(rows()).isEqualTo(before);
+  }
+
+  @Test
+  void theIdempotencyKeyIsRequired() {
+    long before = rows();
+    Answer a = api.post("/v1/payments", alice, null, body(aliceAccount, "5", 1));
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(rows()).isEqualTo(before);
+  }
+
+  /**
+   * A hold the saga made (payer to clearing) must not be posted or voided by the payer through /v1/transfers, nor
+   * may anyone move money through the saga's system accounts there: only the saga does.
+   */
+  @Test
+  void theSagasHoldsAreOutOfReachOfTransfers() {
+    LedgerClient ledger = new LedgerClient(node.get().vertx(), Duration.ofSeconds(30));
+    String payer = account(alice, 1);
+    String funder = account(operator, 1);
+    assertThat(api.post("/v1/transfers", operator, UUID.randomUUID().toString(), "{\"debit_account_id\":\"" + funder
+        + "\",\"credit_account_id\":\"" + payer + "\",\"amount\":\"100\",\"ledger\":1,\"code\":1}").status())
+        .isEqualTo(201);
+    UInt128 clearing = PaymentLedgerIds.clearingAccount(1);
+    ledger.createAccounts(List.of(Account.of(clearing, 1, PaymentLedgerIds.CLEARING_CODE, AccountFlags.NONE)))
+        .await();
+    UInt128 hold = UInt128.of(NEXT.incrementAndGet(), 0x7A);
+    assertThat(ledger.createTransfers(List.of(Transfer.of(hold, UInt128.parse(payer), clearing, UInt128.of(40), 1, 1,
+        TransferFlags.PENDING))).await()).isEmpty();
+
+    for (String flag : List.of("post_pending_transfer", "void_pending_transfer")) {
+      for (String token : List.of(alice, operator)) {
+        Answer a = api.post("/v1/transfers", token, UUID.randomUUID().toString(), "{\"id\":\""
+            + NEXT.incrementAndGet() + "\",\"pending_id\":\"" + hold + "\",\"amount\":\"40\",\"flags\":[\"" + flag
+            + "\"]}");
+        assertThat(a.status()).as(flag + ": " + a.raw()).isEqualTo(403);
+      }
+    }
+    Answer direct = api.post("/v1/transfers", operator, UUID.randomUUID().toString(), "{\"debit_account_id\":\""
+        + clearing + "\",\"credit_account_id\":\"" + payer + "\",\"amount\":\"1\",\"ledger\":1,\"code\":1}");
+    assertThat(direct.status()).isEqualTo(403);
+    Answer batch = api.post("/v1/transfers/batch", alice, UUID.randomUUID().toString(), "{\"transfers\":[{\"id\":\""
+        + NEXT.incrementAndGet() + "\",\"pending_id\":\"" + hold + "\",\"amount\":\"40\",\"flags\":"
+        + "[\"void_pending_transfer\"]}]}");
+    assertThat(batch.status()).isEqualTo(403);
+    // The hold is untouched: still pending on the payer's account.
+    Account after = ledger.lookupAccounts(List.of(UInt128.parse(payer))).await().get(0);
+    assertThat(after.debitsPending()).isEqualTo(UInt128.of(40));
+    assertThat(after.debitsPosted()).isEqualTo(UInt128.ZERO);
+    // An ordinary hold of the payer's stays theirs to void.
+    UInt128 own = UInt128.of(NEXT.incrementAndGet(), 0x7B);
+    assertThat(ledger.createTransfers(List.of(Transfer.of(own, UInt128.parse(payer), UInt128.parse(funder),
+        UInt128.of(5), 1, 1, TransferFlags.PENDING))).await()).isEmpty();
+    assertThat(api.post("/v1/transfers", alice, UUID.randomUUID().toString(), "{\"id\":\"" + NEXT.incrementAndGet()
+        + "\",\"pending_id\":\"" + own + "\",\"amount\":\"5\",\"flags\":[\"void_pending_transfer\"]}").status())
+        .isEqualTo(201);
+  }
+}
