@@ -16,6 +16,8 @@ import dev.ledgerline.gateway.stream.StreamCursorKey;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.providers.LinkedAccounts;
+import dev.ledgerline.providers.PaymentProvider;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.users.RolePermissions;
 import dev.ledgerline.users.User;
@@ -76,6 +78,8 @@ public final class GatewayComponents {
   private final UserCheck userCheck;
   private final MessageConsumer<JsonObject> userChanged;
   private final PgSubscriber userNotifications;
+  private final LinkedAccounts linkedAccounts;
+  private final PaymentProvider provider;
   private final Future<Void> started;
 
   /**
@@ -83,16 +87,22 @@ public final class GatewayComponents {
    * when there is no verification key (the gateway must not start: vert.x-auth-jwt would then accept unsigned tokens)
    * and {@link dev.ledgerline.gateway.auth.AuthConfigException} for unusable keys or settings.
    */
-  public static GatewayComponents create(NodeContext node) {
-    return new GatewayComponents(node, Clock.systemUTC());
+  public static GatewayComponents create(NodeContext node, LinkedAccounts linkedAccounts, PaymentProvider provider) {
+    return new GatewayComponents(node, Clock.systemUTC(), linkedAccounts, provider);
   }
 
-  private GatewayComponents(NodeContext node, Clock clock) {
+  /**
+   * @param linkedAccounts the users' bank links over the token vault; null when the vault is not configured here
+   * @param provider the bank-data provider behind its breaker (the public institution catalog)
+   */
+  private GatewayComponents(NodeContext node, Clock clock, LinkedAccounts linkedAccounts, PaymentProvider provider) {
     Vertx vertx = node.vertx();
     LedgerlineConfig cfg = node.config();
     LedgerlineConfig.GatewaySettings gw = cfg.gatewaySettings();
     this.vertx = vertx;
     this.clock = clock;
+    this.linkedAccounts = linkedAccounts;
+    this.provider = provider;
     // First: with no verification key nothing else is built.
     this.authenticator = JwtAuthenticator.create(vertx, JwtSettings.from(cfg), clock);
     authenticator.watch();
@@ -214,6 +224,16 @@ public final class GatewayComponents {
     SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
         .using(vertx).build();
     return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
+  }
+
+  /** Users' bank links; null when this node's token vault is not configured (the routes then answer 503). */
+  public LinkedAccounts linkedAccounts() {
+    return linkedAccounts;
+  }
+
+  /** The bank-data provider, every call through its breaker. */
+  public PaymentProvider provider() {
+    return provider;
   }
 
   /** The node's user cache; the admin routes and the stream read it too. */
