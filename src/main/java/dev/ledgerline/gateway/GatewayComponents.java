@@ -78,8 +78,9 @@ public final class GatewayComponents {
   private final UserCheck userCheck;
   private final MessageConsumer<JsonObject> userChanged;
   private final PgSubscriber userNotifications;
-  private final LinkedAccounts linkedAccounts;
-  private final PaymentProvider provider;
+  /** Set once by the node, after the token checks and before any gateway instance is deployed. */
+  private volatile LinkedAccounts linkedAccounts;
+  private volatile PaymentProvider provider;
   private final Future<Void> started;
 
   /**
@@ -87,22 +88,16 @@ public final class GatewayComponents {
    * when there is no verification key (the gateway must not start: vert.x-auth-jwt would then accept unsigned tokens)
    * and {@link dev.ledgerline.gateway.auth.AuthConfigException} for unusable keys or settings.
    */
-  public static GatewayComponents create(NodeContext node, LinkedAccounts linkedAccounts, PaymentProvider provider) {
-    return new GatewayComponents(node, Clock.systemUTC(), linkedAccounts, provider);
+  public static GatewayComponents create(NodeContext node) {
+    return new GatewayComponents(node, Clock.systemUTC());
   }
 
-  /**
-   * @param linkedAccounts the users' bank links over the token vault; null when the vault is not configured here
-   * @param provider the bank-data provider behind its breaker (the public institution catalog)
-   */
-  private GatewayComponents(NodeContext node, Clock clock, LinkedAccounts linkedAccounts, PaymentProvider provider) {
+  private GatewayComponents(NodeContext node, Clock clock) {
     Vertx vertx = node.vertx();
     LedgerlineConfig cfg = node.config();
     LedgerlineConfig.GatewaySettings gw = cfg.gatewaySettings();
     this.vertx = vertx;
     this.clock = clock;
-    this.linkedAccounts = linkedAccounts;
-    this.provider = provider;
     // First: with no verification key nothing else is built.
     this.authenticator = JwtAuthenticator.create(vertx, JwtSettings.from(cfg), clock);
     authenticator.watch();
@@ -224,6 +219,18 @@ public final class GatewayComponents {
     SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
         .using(vertx).build();
     return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
+  }
+
+  /**
+   * The provider parts the routes use, built after this object so that a node without a verification key builds
+   * nothing else (no sandbox, no vault key). Called once by the node before it deploys the gateway instances.
+   *
+   * @param linkedAccounts the users' bank links over the token vault; null when the vault is not configured here
+   * @param provider the bank-data provider behind its breaker (the public institution catalog)
+   */
+  public void useProviders(LinkedAccounts linkedAccounts, PaymentProvider provider) {
+    this.linkedAccounts = linkedAccounts;
+    this.provider = java.util.Objects.requireNonNull(provider);
   }
 
   /** Users' bank links; null when this node's token vault is not configured (the routes then answer 503). */

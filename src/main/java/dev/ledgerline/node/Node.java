@@ -165,6 +165,11 @@ public final class Node {
    */
   private Future<Void> prepare(Role role, NodeContext ctx) {
     if (role == Role.GATEWAY) {
+      try {
+        gateway = GatewayComponents.create(ctx);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
       // The linked-accounts API needs the provider layer (built already when this node has the transactions role,
       // which is prepared earlier) and the token vault.
       boolean pg = ctx.services().hasPostgres();
@@ -173,14 +178,7 @@ public final class Node {
               .onSuccess(p -> providers = p);
       return started.compose(p -> pg ? LinkedAccounts.open(ctx.vertx(), ctx.config(), ctx.services().pool(), p)
               : Future.succeededFuture(Optional.<LinkedAccounts>empty()))
-          .compose(linked -> {
-            try {
-              gateway = GatewayComponents.create(ctx, linked.orElse(null), providers.provider());
-              return Future.succeededFuture();
-            } catch (RuntimeException e) {
-              return Future.failedFuture(e);
-            }
-          });
+          .onSuccess(linked -> gateway.useProviders(linked.orElse(null), providers.provider())).mapEmpty();
     }
     if (role == Role.TRANSACTIONS) {
       return Providers.start(ctx.vertx(), ctx.config(), ctx.registry(),
