@@ -6,9 +6,11 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.gateway.routes.ApiClient.Answer;
 import dev.ledgerline.providers.sandbox.SandboxSettings;
 import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Tokens;
 import dev.ledgerline.users.Role;
 import dev.ledgerline.vault.KeyRing;
 import dev.ledgerline.vault.TokenVault;
@@ -23,6 +25,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -483,6 +486,28 @@ class LinkedAccountsApiTest {
     assertThat(again.body() == null ? 0 : again.body().length()).isZero();
     // With a token the answer is the caller's: no shared cache keeps it.
     assertThat(get(InstitutionRoutes.PATH + "?count=3", user("reader")).header("Cache-Control")).isEqualTo("no-store");
+  }
+
+  // ---- a node whose vault is not configured ----
+
+  @Test
+  @Order(10)
+  void withoutAConfiguredVaultTheLinkedAccountsApiSaysSoAndNoKeyIsMade() {
+    ConfigService config = NodeExtension.configWith(Map.of("node.roles", "gateway", "vault.dev-key", "false",
+        "gateway.rate-limits", NodeExtension.RATE_LIMITS_NEVER_BIND));
+    node.start(config);
+    ApiClient bare = new ApiClient(node.client(), config.current().gateway().port());
+    String grace = Tokens.of(config).issue("grace-novault", Role.USER);
+    Answer refused = bare.post(LinkedAccountRoutes.PATH, grace, null,
+        new JsonObject().put("public_token", "public-sandbox-any").encode());
+    assertThat(refused.status()).isEqualTo(503);
+    assertThat(refused.header("Retry-After")).isNotNull();
+    assertThat(refused.json().getString("detail")).contains("vault is not configured");
+    assertThat(bare.get(LinkedAccountRoutes.PATH, grace).status()).isEqualTo(503);
+    assertThat(bare.get(InstitutionRoutes.PATH + "?count=1", null).status()).isEqualTo(200);
+    assertThat(config.current().node().dataDir().resolve(KeyRing.DEV_KEY_FILE)).doesNotExist();
+    // The node above, on embedded defaults, made its development key when it built its vault.
+    assertThat(node.dataDir().resolve(KeyRing.DEV_KEY_FILE)).exists();
   }
 
   // ---- the access token goes nowhere ----
