@@ -16,6 +16,8 @@ import dev.ledgerline.gateway.stream.StreamCursorKey;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.providers.LinkedAccounts;
+import dev.ledgerline.providers.PaymentProvider;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.users.RolePermissions;
 import dev.ledgerline.users.User;
@@ -76,6 +78,9 @@ public final class GatewayComponents {
   private final UserCheck userCheck;
   private final MessageConsumer<JsonObject> userChanged;
   private final PgSubscriber userNotifications;
+  /** Set once by the node, after the token checks and before any gateway instance is deployed. */
+  private volatile LinkedAccounts linkedAccounts;
+  private volatile PaymentProvider provider;
   private final Future<Void> started;
 
   /**
@@ -214,6 +219,28 @@ public final class GatewayComponents {
     SqlClient claims = PgBuilder.client().with(new PoolOptions().setMaxSize(1)).connectingTo(asyncCommit)
         .using(vertx).build();
     return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
+  }
+
+  /**
+   * The provider parts the routes use, built after this object so that a node without a verification key builds
+   * nothing else (no sandbox, no vault key). Called once by the node before it deploys the gateway instances.
+   *
+   * @param linkedAccounts the users' bank links over the token vault; null when the vault is not configured here
+   * @param provider the bank-data provider behind its breaker (the public institution catalog)
+   */
+  public void useProviders(LinkedAccounts linkedAccounts, PaymentProvider provider) {
+    this.linkedAccounts = linkedAccounts;
+    this.provider = java.util.Objects.requireNonNull(provider);
+  }
+
+  /** Users' bank links; null when this node's token vault is not configured (the routes then answer 503). */
+  public LinkedAccounts linkedAccounts() {
+    return linkedAccounts;
+  }
+
+  /** The bank-data provider, every call through its breaker. */
+  public PaymentProvider provider() {
+    return provider;
   }
 
   /** The node's user cache; the admin routes and the stream read it too. */

@@ -8,6 +8,7 @@ import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
+import dev.ledgerline.providers.LinkedAccounts;
 import dev.ledgerline.providers.Providers;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleDeployments;
@@ -17,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +41,7 @@ public final class Node {
   private RoleDeployments roles;
   /** The gateway's node-scoped parts, built once before its instances are deployed (null without the role). */
   private volatile GatewayComponents gateway;
-  /** The provider layer (and the embedded sandbox), built with the transactions role (null without it). */
+  /** The provider layer (and the embedded sandbox), built with the transactions or gateway role (null without). */
   private volatile Providers providers;
   private CompletableFuture<Void> stopping;
 
@@ -67,7 +69,7 @@ public final class Node {
     return gateway;
   }
 
-  /** The provider layer: null before the transactions role is prepared, or without it. */
+  /** The provider layer: null before the transactions or gateway role is prepared, or without either. */
   public Providers providers() {
     return providers;
   }
@@ -122,7 +124,7 @@ public final class Node {
           return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.health());
         });
       }
-      if (config.node().roles().contains(Role.TRANSACTIONS)) {
+      if (config.node().roles().contains(Role.TRANSACTIONS) || config.node().roles().contains(Role.GATEWAY)) {
         // An open breaker degrades the node (balances turn stale, payments wait); it stays UP.
         management.check("providers", () -> {
           Providers p = providers;
@@ -168,6 +170,15 @@ public final class Node {
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
+      // The linked-accounts API needs the provider layer (built already when this node has the transactions role,
+      // which is prepared earlier) and the token vault.
+      boolean pg = ctx.services().hasPostgres();
+      Future<Providers> started = providers != null ? Future.succeededFuture(providers)
+          : Providers.start(ctx.vertx(), ctx.config(), ctx.registry(), pg ? ctx.services().pool() : null, nodeId)
+              .onSuccess(p -> providers = p);
+      return started.compose(p -> pg ? LinkedAccounts.open(ctx.vertx(), ctx.config(), ctx.services().pool(), p)
+              : Future.succeededFuture(Optional.<LinkedAccounts>empty()))
+          .onSuccess(linked -> gateway.useProviders(linked.orElse(null), providers.provider())).mapEmpty();
     }
     if (role == Role.TRANSACTIONS) {
       return Providers.start(ctx.vertx(), ctx.config(), ctx.registry(),

@@ -53,7 +53,7 @@ public final class ApiRouter {
   public record Parts(JwtAuthenticator authenticator, RateLimiter limiter, RevocationStore revocations,
       RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
-      UserRoutes userAdmin) {}
+      UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -123,6 +123,24 @@ public final class ApiRouter {
     get(router, UserRoutes.PATH + "/:id", auth, limit.apply("admin.users"), admin, users.get());
     get(router, UserRoutes.PATH + "/:id/events", auth, limit.apply("admin.users"), admin, users.events());
     patch(router, UserRoutes.PATH + "/:id", auth, limit.apply("admin.users"), standardBody, admin, users.patch());
+
+    LinkedAccountRoutes linked = parts.linkedAccounts();
+    RequirePermission manageLinks = need(Permission.LINKED_ACCOUNTS_MANAGE);
+    post(router, LinkedAccountRoutes.PATH, auth, limit.apply("linked_accounts.create"), standardBody, manageLinks,
+        new Idempotent(idem, LinkedAccountRoutes.CREATE, false, linked::create));
+    get(router, LinkedAccountRoutes.PATH, auth, limit.apply("linked_accounts.read"), manageLinks, linked.list());
+    get(router, LinkedAccountRoutes.PATH + "/:id/balances", auth, limit.apply("linked_accounts.read"), manageLinks,
+        linked.balances());
+    delete(router, LinkedAccountRoutes.PATH + "/:id", auth, limit.apply("linked_accounts.delete"), manageLinks,
+        linked.delete());
+    // Public catalog data: no token needed. Without one the request was charged to its address above; either way
+    // it is charged to the route's own bucket too (by subject when a valid token came along).
+    router.route(HttpMethod.GET, InstitutionRoutes.PATH).handler(RateLimitHandler.create(parts.limiter(),
+            "institutions.read", RateLimitHandler.subjectOrIp(rc -> {
+              Principal p = Principal.of(rc);
+              return p == null ? null : p.subject();
+            })))
+        .handler(parts.institutions().list()).putMetadata(PERMISSION, "public");
     return router;
   }
 
@@ -153,6 +171,12 @@ public final class ApiRouter {
   private static void get(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
       RequirePermission permission, Handler<RoutingContext> handler) {
     router.route(HttpMethod.GET, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
+        .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
+  }
+
+  private static void delete(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
+      RequirePermission permission, Handler<RoutingContext> handler) {
+    router.route(HttpMethod.DELETE, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
         .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
   }
 

@@ -72,6 +72,10 @@ class UsersApiTest {
       GET      | /v1/admin/users/root                   | admin:users       |
       GET      | /v1/admin/users/root/events            | admin:users       |
       PATCH    | /v1/admin/users/table-made             | admin:users       | {"grant":["webhooks:manage"]}
+      POST     | /v1/linked-accounts                    | linked_accounts:manage | {"public_token":"public-sandbox-unknown"}
+      GET      | /v1/linked-accounts                    | linked_accounts:manage |
+      GET      | /v1/linked-accounts/00000000-0000-4000-8000-000000000000/balances | linked_accounts:manage |
+      DELETE   | /v1/linked-accounts/00000000-0000-4000-8000-000000000000 | linked_accounts:manage |
       """)
   void everyRouteNeedsItsPermission(String method, String path, String permission, String body) {
     String id = "deny-" + permission.replace(':', '-') + "-" + UUID.randomUUID();
@@ -113,7 +117,12 @@ class UsersApiTest {
         Map.entry("GET /v1/admin/users", "admin:users"), Map.entry("GET /v1/admin/users/{id}", "admin:users"),
         Map.entry("GET /v1/admin/users/{id}/events", "admin:users"),
         Map.entry("PATCH /v1/admin/users/{id}", "admin:users"), Map.entry("GET /v1/stream", "stream:connect"),
-        Map.entry("POST /v1/auth/revoke", "authenticated")));
+        Map.entry("POST /v1/auth/revoke", "authenticated"),
+        Map.entry("POST /v1/linked-accounts", "linked_accounts:manage"),
+        Map.entry("GET /v1/linked-accounts", "linked_accounts:manage"),
+        Map.entry("GET /v1/linked-accounts/{id}/balances", "linked_accounts:manage"),
+        Map.entry("DELETE /v1/linked-accounts/{id}", "linked_accounts:manage"),
+        Map.entry("GET /v1/institutions", "public")));
   }
 
   @Test
