@@ -416,9 +416,13 @@ public final class OutboxRelay {
         .mapEmpty();
   }
 
-  /** How far each consumer is behind: for /health/ready. Any node can ask, active or not. */
+  /**
+   * How far each consumer is behind: committed events after its cursor, the age of the oldest of them, and its parked
+   * events. Any node can ask, active or not.
+   */
   public Future<List<ConsumerLag>> lag() {
-    return pool.preparedQuery("SELECT c.name, count(o.position) AS events, min(o.created_at) AS oldest, now() AS now "
+    return pool.preparedQuery("SELECT c.name, count(o.position) AS events, min(o.created_at) AS oldest, now() AS now, "
+            + "(SELECT count(*) FROM events_dead d WHERE d.consumer = c.name) AS parked "
             + "FROM events_consumers c LEFT JOIN events_outbox o ON (o.order_xid, o.position) > (c.cursor_xid, "
             + "c.cursor_pos) WHERE c.name = ANY($1) GROUP BY c.name ORDER BY c.name")
         .execute(Tuple.of((Object) consumers.keySet().toArray(new String[0])))
@@ -427,16 +431,39 @@ public final class OutboxRelay {
           for (Row r : rows) {
             Instant now = r.getOffsetDateTime("now").toInstant();
             Instant oldest = r.getOffsetDateTime("oldest") == null ? now : r.getOffsetDateTime("oldest").toInstant();
-            out.add(new ConsumerLag(r.getString("name"), r.getLong("events"), Duration.between(oldest, now)));
+            out.add(new ConsumerLag(r.getString("name"), r.getLong("events"), Duration.between(oldest, now),
+                r.getLong("parked")));
           }
           return out;
         });
   }
 
+  /**
+   * For /health/ready: whether this instance is the active relay, whether any relay in the cluster holds the lock,
+   * and each consumer's lag. Fails when PostgreSQL cannot be reached.
+   */
+  public Future<RelayStatus> status() {
+    boolean here = active();
+    // The session-level advisory lock on one bigint shows in pg_locks as its high and low 32 bits.
+    return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            + "AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)")
+        .execute(Tuple.of(LOCK_KEY >>> 32, LOCK_KEY & 0xFFFF_FFFFL))
+        .compose(rows -> {
+          boolean held = rows.iterator().next().getBoolean(0);
+          return lag().map(lags -> new RelayStatus(here, held, lags));
+        });
+  }
+
   /** Parked events, oldest first; {@code consumer} null means all consumers. */
   public Future<List<DeadEvent>> dead(String consumer, int limit) {
-    return pool.preparedQuery("SELECT * FROM events_dead WHERE $1::text IS NULL OR consumer = $1 ORDER BY id LIMIT $2")
-        .execute(Tuple.of(consumer, limit))
+    return dead(consumer, 0, limit);
+  }
+
+  /** Parked events with an id above {@code afterId}, oldest first; {@code consumer} null means all consumers. */
+  public Future<List<DeadEvent>> dead(String consumer, long afterId, int limit) {
+    return pool.preparedQuery("SELECT * FROM events_dead WHERE ($1::text IS NULL OR consumer = $1) AND id > $2 "
+            + "ORDER BY id LIMIT $3")
+        .execute(Tuple.of(consumer, afterId, limit))
         .map(rows -> {
           List<DeadEvent> out = new ArrayList<>();
           for (Row r : rows) out.add(deadOf(r));
@@ -475,7 +502,9 @@ public final class OutboxRelay {
                     .<Void>mapEmpty()
                 : pool.preparedQuery("UPDATE events_dead SET attempts = attempts + 1, error = $2 WHERE id = $1")
                     .execute(Tuple.of(deadId, String.valueOf(ar.cause())))
-                    .compose(x -> Future.<Void>failedFuture(ar.cause())));
+                    .compose(x -> Future.<Void>failedFuture(new DeadEventException(
+                        DeadEventException.Reason.DELIVERY_FAILED, "the consumer failed again: " + ar.cause(),
+                        ar.cause()))));
           });
     });
   }

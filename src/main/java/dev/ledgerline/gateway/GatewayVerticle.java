@@ -5,6 +5,7 @@ import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.routes.ApiRouter;
+import dev.ledgerline.gateway.routes.EventAdminRoutes;
 import dev.ledgerline.gateway.routes.UserRoutes;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.roles.NodeContext;
@@ -44,7 +45,7 @@ public final class GatewayVerticle extends RoleVerticle {
       router = ApiRouter.create(vertx, node.config(), new ApiRouter.Parts(gateway.authenticator(), gateway.limiter(),
           gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
           gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
-          gateway.userCheck(), new UserRoutes(vertx, gateway.users())));
+          gateway.userCheck(), new UserRoutes(vertx, gateway.users()), new EventAdminRoutes(gateway.relay())));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.stream(), gateway.clock());
