@@ -123,7 +123,9 @@ final class ApiClient {
       "^/v1/transfers$", "/v1/transfers",
       "^/v1/admin/users(\\?.*)?$", "/v1/admin/users",
       "^/v1/admin/users/[^/?]+/events$", "/v1/admin/users/{id}/events",
-      "^/v1/admin/users/[^/?]+$", "/v1/admin/users/{id}");
+      "^/v1/admin/users/[^/?]+$", "/v1/admin/users/{id}",
+      "^/v1/admin/events/dead(\\?.*)?$", "/v1/admin/events/dead",
+      "^/v1/admin/events/dead/[^/?]+/retry$", "/v1/admin/events/dead/{id}/retry");
 
   static String template(String path) {
     for (var e : TEMPLATES.entrySet()) {

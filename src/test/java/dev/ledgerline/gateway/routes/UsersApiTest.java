@@ -72,6 +72,8 @@ class UsersApiTest {
       GET      | /v1/admin/users/root                   | admin:users       |
       GET      | /v1/admin/users/root/events            | admin:users       |
       PATCH    | /v1/admin/users/table-made             | admin:users       | {"grant":["webhooks:manage"]}
+      GET      | /v1/admin/events/dead                  | operator:read     |
+      POST     | /v1/admin/events/dead/1/retry          | operator:resolve  |
       """)
   void everyRouteNeedsItsPermission(String method, String path, String permission, String body) {
     String id = "deny-" + permission.replace(':', '-') + "-" + UUID.randomUUID();
@@ -113,7 +115,9 @@ class UsersApiTest {
         Map.entry("GET /v1/admin/users", "admin:users"), Map.entry("GET /v1/admin/users/{id}", "admin:users"),
         Map.entry("GET /v1/admin/users/{id}/events", "admin:users"),
         Map.entry("PATCH /v1/admin/users/{id}", "admin:users"), Map.entry("GET /v1/stream", "stream:connect"),
-        Map.entry("POST /v1/auth/revoke", "authenticated")));
+        Map.entry("POST /v1/auth/revoke", "authenticated"),
+        Map.entry("GET /v1/admin/events/dead", "operator:read"),
+        Map.entry("POST /v1/admin/events/dead/{id}/retry", "operator:resolve")));
   }
 
   @Test
