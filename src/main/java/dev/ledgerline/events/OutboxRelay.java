@@ -75,6 +75,7 @@ public final class OutboxRelay {
   private long retryTimer = -1;
   private long purgeTimer = -1;
   private final Map<String, Loop> loops = new LinkedHashMap<>();
+  private final BatchReads reads = new BatchReads();
 
   public OutboxRelay(Vertx vertx, Pool pool, PgConnectOptions connectOptions, LedgerlineConfig.Events settings,
       List<EventConsumer> durable) {
@@ -209,6 +210,7 @@ public final class OutboxRelay {
   private Future<Void> deactivate(String why) {
     generation++;
     loops.clear();
+    reads.clear();
     PgConnection conn = connection;
     connection = null;
     PgConnection standby = stopped ? candidate : null;
@@ -242,6 +244,51 @@ public final class OutboxRelay {
       return;
     }
     for (Loop loop : loops.values()) loop.wake();
+  }
+
+  /** Outbox rows after one cursor position, decoded, in delivery order; the last row's position is the next cursor. */
+  private record Batch(List<Event> events, long lastXid, long lastPos) {}
+
+  /**
+   * Batches read for one consumer's loop, shared with the others that reach the same cursor (they usually move
+   * together): one read and one decoding per batch instead of one per consumer. Sharing is sound because a batch is
+   * final once read: it holds only rows below the oldest running transaction, and no row can later appear between two
+   * of them (see V9__events_outbox.sql). An empty answer is not kept, so the next wake reads again.
+   */
+  private final class BatchReads {
+    private final Map<List<Long>, Future<Batch>> byCursor = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<List<Long>, Future<Batch>> eldest) {
+        return size() > 2 * Math.max(1, consumers.size());
+      }
+    };
+
+    Future<Batch> after(PgConnection conn, long xid, long pos) {
+      List<Long> key = List.of(xid, pos);
+      Future<Batch> known = byCursor.get(key);
+      if (known != null) return known;
+      Future<Batch> read = conn.preparedQuery(FETCH).execute(Tuple.of(xid, pos, settings.batchSize())).map(rows -> {
+        List<Event> events = new ArrayList<>(rows.size());
+        long lastXid = xid;
+        long lastPos = pos;
+        for (Row r : rows) {
+          events.add(Event.fromRow(r));
+          lastXid = r.getLong("order_xid");
+          lastPos = r.getLong("position");
+        }
+        return new Batch(events, lastXid, lastPos);
+      });
+      Future<Batch> onContext = onContext(read);
+      byCursor.put(key, onContext);
+      onContext.onComplete(ar -> {
+        if ((ar.failed() || ar.result().events().isEmpty()) && byCursor.get(key) == onContext) byCursor.remove(key);
+      });
+      return onContext;
+    }
+
+    void clear() {
+      byCursor.clear();
+    }
   }
 
   /** One consumer's delivery loop: read a batch after its cursor, deliver it in order, move the cursor, repeat. */
@@ -285,23 +332,17 @@ public final class OutboxRelay {
         return;
       }
       PgConnection conn = connection;
-      conn.preparedQuery(FETCH).execute(Tuple.of(cursorXid, cursorPos, settings.batchSize()))
-          .compose(rows -> {
-            List<Row> batch = new ArrayList<>();
-            rows.forEach(batch::add);
-            if (batch.isEmpty()) return Future.succeededFuture(false);
-            return deliverAll(conn, batch, 0).compose(v -> {
-              Row last = batch.get(batch.size() - 1);
-              long xid = last.getLong("order_xid");
-              long pos = last.getLong("position");
-              return conn.preparedQuery("UPDATE events_consumers SET cursor_xid = $2, cursor_pos = $3, "
-                      + "updated_at = now() WHERE name = $1 AND (cursor_xid, cursor_pos) < ($2, $3)")
-                  .execute(Tuple.of(consumer.name(), xid, pos)).map(r -> {
-                    cursorXid = xid;
-                    cursorPos = pos;
-                    return true;
-                  });
-            });
+      reads.after(conn, cursorXid, cursorPos)
+          .compose(batch -> {
+            if (batch.events().isEmpty()) return Future.succeededFuture(false);
+            return deliverAll(conn, batch.events(), 0).compose(v -> conn.preparedQuery("UPDATE events_consumers "
+                    + "SET cursor_xid = $2, cursor_pos = $3, updated_at = now() WHERE name = $1 "
+                    + "AND (cursor_xid, cursor_pos) < ($2, $3)")
+                .execute(Tuple.of(consumer.name(), batch.lastXid(), batch.lastPos())).map(r -> {
+                  cursorXid = batch.lastXid();
+                  cursorPos = batch.lastPos();
+                  return true;
+                }));
           })
           .onComplete(ar -> context.runOnContext(v -> {
             if (ar.failed()) {
@@ -317,11 +358,13 @@ public final class OutboxRelay {
     }
 
     /** Delivers batch[from..] in order; goes on in place while deliveries complete at once (no deep recursion). */
-    Future<Void> deliverAll(PgConnection conn, List<Row> batch, int from) {
+    Future<Void> deliverAll(PgConnection conn, List<Event> batch, int from) {
       int i = from;
       while (i < batch.size()) {
         if (!current()) return Future.failedFuture("relay no longer active");
-        Future<Void> delivered = deliverOne(conn, Event.fromRow(batch.get(i)));
+        Event shared = batch.get(i);
+        // The batch is shared with the other consumers' loops: each durable consumer gets a payload of its own.
+        Future<Void> delivered = deliverOne(conn, consumer instanceof PubSub ? shared : shared.withPayloadCopy());
         int next = ++i;
         if (!delivered.isComplete()) return delivered.compose(v -> deliverAll(conn, batch, next));
         if (delivered.failed()) return delivered;
