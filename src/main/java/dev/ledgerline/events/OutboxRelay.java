@@ -51,6 +51,9 @@ public final class OutboxRelay {
 
   private static final String COLUMNS = "position, order_xid, event_id, event_type, aggregate_id, aggregate_seq, "
       + "occurred_at, correlation_id, causation_id, source, payload";
+  private static final String RECORD_CURSORS = "UPDATE events_consumers c SET cursor_xid = u.xid, "
+      + "cursor_pos = u.pos, updated_at = now() FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(name, xid, pos) "
+      + "WHERE c.name = u.name AND (c.cursor_xid, c.cursor_pos) < (u.xid, u.pos)";
   private static final String FETCH = "SELECT " + COLUMNS + " FROM events_outbox "
       + "WHERE (order_xid, position) > ($1, $2) AND order_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
       + "ORDER BY order_xid, position LIMIT $3";
@@ -76,6 +79,9 @@ public final class OutboxRelay {
   private long purgeTimer = -1;
   private final Map<String, Loop> loops = new LinkedHashMap<>();
   private final BatchReads reads = new BatchReads();
+  /** The cursor write in flight (null when none), and whether a loop moved since it was sent. */
+  private Future<Void> cursorWrite;
+  private boolean cursorsMovedAgain;
 
   public OutboxRelay(Vertx vertx, Pool pool, PgConnectOptions connectOptions, LedgerlineConfig.Events settings,
       List<EventConsumer> durable) {
@@ -130,9 +136,11 @@ public final class OutboxRelay {
       vertx.setPeriodic(1, 10, timer -> {
         if (loops.values().stream().anyMatch(l -> l.running) && System.nanoTime() - deadline < 0) return;
         vertx.cancelTimer(timer);
-        stopped = true;
-        draining = false;
-        deactivate("stopped").onComplete(ar -> done.complete());
+        cursorsRecorded().onComplete(recorded -> {
+          stopped = true;
+          draining = false;
+          deactivate("stopped").onComplete(ar -> done.complete());
+        });
       });
     });
     return done.future();
@@ -211,6 +219,7 @@ public final class OutboxRelay {
     generation++;
     loops.clear();
     reads.clear();
+    cursorsMovedAgain = false;
     PgConnection conn = connection;
     connection = null;
     PgConnection standby = stopped ? candidate : null;
@@ -244,6 +253,58 @@ public final class OutboxRelay {
       return;
     }
     for (Loop loop : loops.values()) loop.wake();
+  }
+
+  /**
+   * Writes the cursors of the loops that moved since their last write, all in one statement and one statement at a
+   * time: loops that move meanwhile go into the next one. Loops do not wait for it. A cursor is only ever written
+   * after its events were delivered, and one lost with the relay's session (or a crash) only means those events are
+   * delivered again, which at least once allows.
+   */
+  private void recordCursors() {
+    if (cursorWrite != null) {
+      cursorsMovedAgain = true;
+      return;
+    }
+    PgConnection conn = connection;
+    if (conn == null) return;
+    List<Loop> moved = new ArrayList<>();
+    for (Loop l : loops.values()) if (l.unrecorded()) moved.add(l);
+    if (moved.isEmpty()) return;
+    String[] names = new String[moved.size()];
+    Long[] xids = new Long[moved.size()];
+    Long[] positions = new Long[moved.size()];
+    for (int i = 0; i < moved.size(); i++) {
+      names[i] = moved.get(i).consumer.name();
+      xids[i] = moved.get(i).cursorXid;
+      positions[i] = moved.get(i).cursorPos;
+    }
+    long gen = generation;
+    cursorsMovedAgain = false;
+    Promise<Void> written = Promise.promise();
+    cursorWrite = written.future();
+    conn.preparedQuery(RECORD_CURSORS).execute(Tuple.of(names, xids, positions))
+        .onComplete(ar -> context.runOnContext(v -> {
+          cursorWrite = null;
+          if (ar.succeeded()) {
+            for (int i = 0; i < moved.size(); i++) {
+              moved.get(i).recordedXid = xids[i];
+              moved.get(i).recordedPos = positions[i];
+            }
+          } else if (gen == generation && connection != null) {
+            lost("recording cursors: " + ar.cause().getMessage());
+          }
+          written.complete();
+          if (cursorsMovedAgain) recordCursors();
+        }));
+  }
+
+  /** Completes once every cursor that moved is written (or the session that would write it is gone). */
+  private Future<Void> cursorsRecorded() {
+    if (cursorWrite != null) return cursorWrite.compose(v -> cursorsRecorded());
+    if (connection == null || loops.values().stream().noneMatch(Loop::unrecorded)) return Future.succeededFuture();
+    recordCursors();
+    return cursorWrite == null ? Future.succeededFuture() : cursorWrite.compose(v -> cursorsRecorded());
   }
 
   /** Outbox rows after one cursor position, decoded, in delivery order; the last row's position is the next cursor. */
@@ -301,15 +362,24 @@ public final class OutboxRelay {
     boolean wakeAgain;
     final Set<String> parked = new HashSet<>();
 
+    /** The cursor as last written to {@code events_consumers}. */
+    long recordedXid;
+    long recordedPos;
+
     Loop(EventConsumer consumer, long gen, long cursorXid, long cursorPos) {
       this.consumer = consumer;
       this.gen = gen;
-      this.cursorXid = cursorXid;
-      this.cursorPos = cursorPos;
+      this.cursorXid = recordedXid = cursorXid;
+      this.cursorPos = recordedPos = cursorPos;
     }
 
     boolean current() {
       return !stopped && gen == generation && connection != null;
+    }
+
+    /** Whether the cursor moved past what PostgreSQL holds for it. */
+    boolean unrecorded() {
+      return cursorXid != recordedXid || cursorPos != recordedPos;
     }
 
     boolean mayStart() {
@@ -335,14 +405,12 @@ public final class OutboxRelay {
       reads.after(conn, cursorXid, cursorPos)
           .compose(batch -> {
             if (batch.events().isEmpty()) return Future.succeededFuture(false);
-            return deliverAll(conn, batch.events(), 0).compose(v -> conn.preparedQuery("UPDATE events_consumers "
-                    + "SET cursor_xid = $2, cursor_pos = $3, updated_at = now() WHERE name = $1 "
-                    + "AND (cursor_xid, cursor_pos) < ($2, $3)")
-                .execute(Tuple.of(consumer.name(), batch.lastXid(), batch.lastPos())).map(r -> {
-                  cursorXid = batch.lastXid();
-                  cursorPos = batch.lastPos();
-                  return true;
-                }));
+            return deliverAll(conn, batch.events(), 0).map(v -> {
+              cursorXid = batch.lastXid();
+              cursorPos = batch.lastPos();
+              recordCursors();
+              return true;
+            });
           })
           .onComplete(ar -> context.runOnContext(v -> {
             if (ar.failed()) {
