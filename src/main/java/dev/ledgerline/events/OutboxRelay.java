@@ -457,6 +457,8 @@ public final class OutboxRelay {
 
     Future<Void> attempt(PgConnection conn, Event event, int attempt) {
       Future<Void> handled = invoke(consumer, event);
+      // The common case, a consumer that is done at once on the relay's context: no futures to chain.
+      if (handled.isComplete() && handled.succeeded() && Vertx.currentContext() == context) return handled;
       if (!handled.isComplete()) {
         handled = handled.timeout(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
       }
