@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  *       The others retry the lock every {@code events.poll-interval}.
  *   <li>It wakes on NOTIFY (sent at commit by a trigger on the outbox) and polls every {@code events.poll-interval} in
  *       case a notification was lost.
+ *   <li>Consumers' loops at the same cursor share one read of a batch, and the cursors that moved are written together
+ *       (see docs/events.md, "Shared reads").
  * </ul>
  */
 public final class OutboxRelay {
