@@ -9,7 +9,7 @@ import dev.ledgerline.testing.FreePorts;
 import dev.ledgerline.testing.Health;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
-import dev.ledgerline.testing.SharedPostgres;
+import dev.ledgerline.testing.PostgresExtension;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -27,6 +27,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * lag, a node's stop hands it over, and PostgreSQL going away fails publishing and is ridden out from the cursor.
  */
 class EventRelayNodeTest {
+  /** A PostgreSQL outside the nodes, for two nodes of one cluster (a node's embedded one would stop with it). */
+  @RegisterExtension
+  static final PostgresExtension shared = new PostgresExtension();
+
   @RegisterExtension
   final NodeExtension nodes = NodeExtension.nodes();
 
@@ -63,9 +67,7 @@ class EventRelayNodeTest {
 
   @Test
   void oneRelayIsActivePerClusterAndAStoppingNodeHandsItOver() {
-    // Both on a PostgreSQL of their own (A's embedded one would stop with A).
-    Map<String, String> external = Map.of("postgres.mode", "external", "postgres.url",
-        SharedPostgres.server("events-relay-node").postgresUrl().orElseThrow().url());
+    Map<String, String> external = Map.of("postgres.mode", "external", "postgres.url", shared.url().url());
     Started startedA = transactionsNode(external);
     Node a = startedA.node();
     Poll.until(PATIENCE, "node A's relay active", () -> a.relay().active());
