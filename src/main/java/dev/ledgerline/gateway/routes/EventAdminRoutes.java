@@ -106,17 +106,14 @@ public final class EventAdminRoutes {
   public Handler<RoutingContext> retry() {
     return answer(rc -> {
       String raw = rc.pathParam("id");
-      if (raw == null || !ID.matcher(raw).matches()) {
+      long id;
+      try {
+        if (raw == null || !ID.matcher(raw).matches()) throw new NumberFormatException();
+        id = Long.parseLong(raw); // 19 digits may still exceed a long
+      } catch (NumberFormatException e) {
         return Future.succeededFuture(Reply.problem(Problem.validation(List.of(new FieldError("id",
             "must be the decimal id of a parked event (1 to 9223372036854775807)")))
             .withDetail("the path's id is not a parked event's id")));
-      }
-      long id;
-      try {
-        id = Long.parseLong(raw);
-      } catch (NumberFormatException e) {
-        return Future.succeededFuture(Reply.problem(Problem.validation(List.of(new FieldError("id",
-            "must be the decimal id of a parked event (1 to 9223372036854775807)")))));
       }
       if (rc.body().buffer() != null && rc.body().buffer().length() > 0) {
         return Future.succeededFuture(Reply.problem(Problem.validation(List.of(new FieldError(FieldError.ROOT,
