@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway;
 
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.events.OutboxRelay;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.access.AccountOwners;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
@@ -82,22 +83,24 @@ public final class GatewayComponents {
   private volatile LinkedAccounts linkedAccounts;
   private volatile PaymentProvider provider;
   private final Future<Void> started;
+  private final OutboxRelay relay;
 
   /**
    * Builds the parts with the system clock. Throws {@link dev.ledgerline.gateway.auth.NoVerificationKeysException}
    * when there is no verification key (the gateway must not start: vert.x-auth-jwt would then accept unsigned tokens)
    * and {@link dev.ledgerline.gateway.auth.AuthConfigException} for unusable keys or settings.
    */
-  public static GatewayComponents create(NodeContext node) {
-    return new GatewayComponents(node, Clock.systemUTC());
+  public static GatewayComponents create(NodeContext node, OutboxRelay relay) {
+    return new GatewayComponents(node, relay, Clock.systemUTC());
   }
 
-  private GatewayComponents(NodeContext node, Clock clock) {
+  private GatewayComponents(NodeContext node, OutboxRelay relay, Clock clock) {
     Vertx vertx = node.vertx();
     LedgerlineConfig cfg = node.config();
     LedgerlineConfig.GatewaySettings gw = cfg.gatewaySettings();
     this.vertx = vertx;
     this.clock = clock;
+    this.relay = relay;
     // First: with no verification key nothing else is built.
     this.authenticator = JwtAuthenticator.create(vertx, JwtSettings.from(cfg), clock);
     authenticator.watch();
@@ -246,6 +249,11 @@ public final class GatewayComponents {
   /** The node's user cache; the admin routes and the stream read it too. */
   public UserDirectory users() {
     return users;
+  }
+
+  /** The node's outbox relay: the admin routes list and redeliver parked events through it. */
+  public OutboxRelay relay() {
+    return relay;
   }
 
   public UserCheck userCheck() {

@@ -7,6 +7,7 @@ import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.routes.ApiRouter;
 import dev.ledgerline.gateway.routes.InstitutionRoutes;
 import dev.ledgerline.gateway.routes.LinkedAccountRoutes;
+import dev.ledgerline.gateway.routes.EventAdminRoutes;
 import dev.ledgerline.gateway.routes.UserRoutes;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.roles.NodeContext;
@@ -47,7 +48,8 @@ public final class GatewayVerticle extends RoleVerticle {
           gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
           gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
           gateway.userCheck(), new UserRoutes(vertx, gateway.users()),
-          new LinkedAccountRoutes(gateway.linkedAccounts()), new InstitutionRoutes(gateway.provider())));
+          new LinkedAccountRoutes(gateway.linkedAccounts()), new InstitutionRoutes(gateway.provider()),
+          new EventAdminRoutes(gateway.relay())));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());

@@ -4,6 +4,9 @@ import dev.ledgerline.cache.CacheVerticle;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
+import dev.ledgerline.events.ConsumerLag;
+import dev.ledgerline.events.OutboxRelay;
+import dev.ledgerline.events.RelayStatus;
 import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
@@ -16,6 +19,7 @@ import dev.ledgerline.roles.RoleVerticle;
 import dev.ledgerline.transactions.TransactionsVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Optional;
@@ -39,6 +43,8 @@ public final class Node {
   private DataServices services;
   private ManagementServer management;
   private RoleDeployments roles;
+  /** The outbox relay (null on nodes that do not relay events; see {@link #relaysEvents}). */
+  private volatile OutboxRelay relay;
   /** The gateway's node-scoped parts, built once before its instances are deployed (null without the role). */
   private volatile GatewayComponents gateway;
   /** The provider layer (and the embedded sandbox), built with the transactions or gateway role (null without). */
@@ -72,6 +78,11 @@ public final class Node {
   /** The provider layer: null before the transactions or gateway role is prepared, or without either. */
   public Providers providers() {
     return providers;
+  }
+
+  /** The node's outbox relay, or null when this node does not relay events. */
+  public OutboxRelay relay() {
+    return relay;
   }
 
   public int members() {
@@ -134,6 +145,12 @@ public final class Node {
       for (Role role : config.node().roles()) {
         management.check("role." + role.id(), () -> roles.health(role));
       }
+      if (relaysEvents(config)) {
+        // Built before the roles (the gateway's admin routes use it), started once they are deployed.
+        relay = OutboxRelay.create(b.vertx(), s, config, EventConsumers.of(ctx));
+        OutboxRelay r = relay;
+        management.check("events", () -> r.status().map(Node::relayHealth));
+      }
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
       return roles.deployAll(ctx, role -> prepare(role, ctx), this::create, (role, err) -> {
@@ -141,7 +158,8 @@ public final class Node {
         return role == Role.GATEWAY && ListenerAddress.inUse(err)
             ? ListenerAddress.refused("gateway.port", gw.host(), gw.port(), err) : err;
       });
-    }).compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
+    }).compose(v -> relay == null ? Future.<Void>succeededFuture() : relay.start())
+        .compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
             managementAuth))
         .map(s -> {
           LOG.info("node {} ready: management http://{}:{}", nodeId, config.management().host(),
@@ -152,6 +170,25 @@ public final class Node {
           LOG.error("node {} failed to start: {}", nodeId, err.getMessage());
           return Future.fromCompletionStage(stop()).transform(ignored -> Future.<Node>failedFuture(err));
         });
+  }
+
+  /**
+   * Nodes whose roles write events (the gateway's user changes, the transactions role's payments) run a relay; the
+   * advisory lock keeps one of them active per cluster. A ledger-only node's PostgreSQL holds just its write lease.
+   */
+  static boolean relaysEvents(LedgerlineConfig config) {
+    return config.node().roles().contains(Role.GATEWAY) || config.node().roles().contains(Role.TRANSACTIONS);
+  }
+
+  /** The relay's readiness data: active or standby, and per consumer the undelivered events and the oldest's age. */
+  private static JsonObject relayHealth(RelayStatus status) {
+    JsonArray consumers = new JsonArray();
+    for (ConsumerLag lag : status.consumers()) {
+      consumers.add(new JsonObject().put("name", lag.consumer()).put("undelivered", lag.events())
+          .put("oldest_undelivered_ms", lag.oldest().toMillis()).put("parked", lag.parked()));
+    }
+    return new JsonObject().put("relay", status.active() ? "active" : "standby")
+        .put("cluster_relay_active", status.clusterActive()).put("consumers", consumers);
   }
 
   public NodeApi.NodeInfo info() {
@@ -166,7 +203,7 @@ public final class Node {
   private Future<Void> prepare(Role role, NodeContext ctx) {
     if (role == Role.GATEWAY) {
       try {
-        gateway = GatewayComponents.create(ctx);
+        gateway = GatewayComponents.create(ctx, relay);
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
@@ -219,6 +256,13 @@ public final class Node {
     LOG.info("node {} stopping (budget {})", nodeId, budget);
     configService.close();
     Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
+    OutboxRelay r = relay;
+    if (r != null) {
+      // Before the roles: the batches in delivery finish (their consumers may still call a role) and record their
+      // cursors; events published meanwhile wait in the outbox for the next active relay.
+      chain = chain.eventually(() -> r.stop()
+          .onFailure(e -> LOG.warn("stopping the event relay failed: {}", e.getMessage())));
+    }
     chain = roles.undeployAfter(chain);
     GatewayComponents g = gateway;
     if (g != null) {

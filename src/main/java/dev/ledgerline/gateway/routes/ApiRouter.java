@@ -53,7 +53,8 @@ public final class ApiRouter {
   public record Parts(JwtAuthenticator authenticator, RateLimiter limiter, RevocationStore revocations,
       RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
-      UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions) {}
+      UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
+      EventAdminRoutes eventAdmin) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -141,6 +142,12 @@ public final class ApiRouter {
               return p == null ? null : p.subject();
             })))
         .handler(parts.institutions().list()).putMetadata(PERMISSION, "public");
+
+    EventAdminRoutes events = parts.eventAdmin();
+    get(router, EventAdminRoutes.PATH, auth, limit.apply("admin.events"), need(Permission.OPERATOR_READ),
+        events.list());
+    postWithoutBody(router, EventAdminRoutes.PATH + "/:id/retry", auth, limit.apply("admin.events"), standardBody,
+        need(Permission.OPERATOR_RESOLVE), events.retry());
     return router;
   }
 
@@ -165,6 +172,17 @@ public final class ApiRouter {
     router.route(method, path).handler(body);
     router.route(method, path).handler(EdgeGuards.nonEmptyBody());
     router.route(method, path).handler(permission).handler(handler)
+        .putMetadata(PERMISSION, permission.permission().wireName());
+  }
+
+  /** A POST whose request is its path: no content type is required, and the handler refuses a body. */
+  private static void postWithoutBody(Router router, String path, Handler<RoutingContext> auth,
+      Handler<RoutingContext> limit, Handler<RoutingContext> body, RequirePermission permission,
+      Handler<RoutingContext> handler) {
+    router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject());
+    router.route(HttpMethod.POST, path).handler(limit);
+    router.route(HttpMethod.POST, path).handler(body);
+    router.route(HttpMethod.POST, path).handler(permission).handler(handler)
         .putMetadata(PERMISSION, permission.permission().wireName());
   }
 

@@ -132,7 +132,9 @@ final class ApiClient {
       Map.entry("^/v1/linked-accounts(\\?.*)?$", "/v1/linked-accounts"),
       Map.entry("^/v1/linked-accounts/[^/?]+/balances(\\?.*)?$", "/v1/linked-accounts/{id}/balances"),
       Map.entry("^/v1/linked-accounts/[^/?]+$", "/v1/linked-accounts/{id}"),
-      Map.entry("^/v1/institutions(\\?.*)?$", "/v1/institutions"));
+      Map.entry("^/v1/institutions(\\?.*)?$", "/v1/institutions"),
+      Map.entry("^/v1/admin/events/dead(\\?.*)?$", "/v1/admin/events/dead"),
+      Map.entry("^/v1/admin/events/dead/[^/?]+/retry$", "/v1/admin/events/dead/{id}/retry"));
 
   static String template(String path) {
     for (var e : TEMPLATES.entrySet()) {

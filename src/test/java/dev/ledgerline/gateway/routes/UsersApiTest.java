@@ -76,6 +76,8 @@ class UsersApiTest {
       GET      | /v1/linked-accounts                    | linked_accounts:manage |
       GET      | /v1/linked-accounts/00000000-0000-4000-8000-000000000000/balances | linked_accounts:manage |
       DELETE   | /v1/linked-accounts/00000000-0000-4000-8000-000000000000 | linked_accounts:manage |
+      GET      | /v1/admin/events/dead                  | operator:read     |
+      POST     | /v1/admin/events/dead/1/retry          | operator:resolve  |
       """)
   void everyRouteNeedsItsPermission(String method, String path, String permission, String body) {
     String id = "deny-" + permission.replace(':', '-') + "-" + UUID.randomUUID();
@@ -122,7 +124,10 @@ class UsersApiTest {
         Map.entry("GET /v1/linked-accounts", "linked_accounts:manage"),
         Map.entry("GET /v1/linked-accounts/{id}/balances", "linked_accounts:manage"),
         Map.entry("DELETE /v1/linked-accounts/{id}", "linked_accounts:manage"),
-        Map.entry("GET /v1/institutions", "public")));
+        Map.entry("GET /v1/institutions", "public"),
+
+        Map.entry("GET /v1/admin/events/dead", "operator:read"),
+        Map.entry("POST /v1/admin/events/dead/{id}/retry", "operator:resolve")));
   }
 
   @Test
