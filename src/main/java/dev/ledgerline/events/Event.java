@@ -14,6 +14,11 @@ import java.util.UUID;
 public record Event(UUID id, String type, Instant occurredAt, String correlationId, String causationId,
     String source, String aggregateId, long sequence, JsonObject payload) {
 
+  /** The same event with a copy of its payload, for a consumer that must not see another one's changes. */
+  public Event withPayloadCopy() {
+    return new Event(id, type, occurredAt, correlationId, causationId, source, aggregateId, sequence, payload.copy());
+  }
+
   /** The form published on the event bus. */
   public JsonObject toJson() {
     return new JsonObject().put("id", id.toString()).put("type", type).put("occurredAt", occurredAt.toString())

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  *       The others retry the lock every {@code events.poll-interval}.
  *   <li>It wakes on NOTIFY (sent at commit by a trigger on the outbox) and polls every {@code events.poll-interval} in
  *       case a notification was lost.
+ *   <li>Consumers' loops at the same cursor share one read of a batch, and the cursors that moved are written together
+ *       (see docs/events.md, "Shared reads").
  * </ul>
  */
 public final class OutboxRelay {
@@ -51,6 +53,9 @@ public final class OutboxRelay {
 
   private static final String COLUMNS = "position, order_xid, event_id, event_type, aggregate_id, aggregate_seq, "
       + "occurred_at, correlation_id, causation_id, source, payload";
+  private static final String RECORD_CURSORS = "UPDATE events_consumers c SET cursor_xid = u.xid, "
+      + "cursor_pos = u.pos, updated_at = now() FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(name, xid, pos) "
+      + "WHERE c.name = u.name AND (c.cursor_xid, c.cursor_pos) < (u.xid, u.pos)";
   private static final String FETCH = "SELECT " + COLUMNS + " FROM events_outbox "
       + "WHERE (order_xid, position) > ($1, $2) AND order_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
       + "ORDER BY order_xid, position LIMIT $3";
@@ -75,6 +80,10 @@ public final class OutboxRelay {
   private long retryTimer = -1;
   private long purgeTimer = -1;
   private final Map<String, Loop> loops = new LinkedHashMap<>();
+  private final BatchReads reads = new BatchReads();
+  /** The cursor write in flight (null when none), and whether a loop moved since it was sent. */
+  private Future<Void> cursorWrite;
+  private boolean cursorsMovedAgain;
 
   public OutboxRelay(Vertx vertx, Pool pool, PgConnectOptions connectOptions, LedgerlineConfig.Events settings,
       List<EventConsumer> durable) {
@@ -129,9 +138,11 @@ public final class OutboxRelay {
       vertx.setPeriodic(1, 10, timer -> {
         if (loops.values().stream().anyMatch(l -> l.running) && System.nanoTime() - deadline < 0) return;
         vertx.cancelTimer(timer);
-        stopped = true;
-        draining = false;
-        deactivate("stopped").onComplete(ar -> done.complete());
+        cursorsRecorded().onComplete(recorded -> {
+          stopped = true;
+          draining = false;
+          deactivate("stopped").onComplete(ar -> done.complete());
+        });
       });
     });
     return done.future();
@@ -209,6 +220,8 @@ public final class OutboxRelay {
   private Future<Void> deactivate(String why) {
     generation++;
     loops.clear();
+    reads.clear();
+    cursorsMovedAgain = false;
     PgConnection conn = connection;
     connection = null;
     PgConnection standby = stopped ? candidate : null;
@@ -244,6 +257,103 @@ public final class OutboxRelay {
     for (Loop loop : loops.values()) loop.wake();
   }
 
+  /**
+   * Writes the cursors of the loops that moved since their last write, all in one statement and one statement at a
+   * time: loops that move meanwhile go into the next one. Loops do not wait for it. A cursor is only ever written
+   * after its events were delivered, and one lost with the relay's session (or a crash) only means those events are
+   * delivered again, which at least once allows.
+   */
+  private void recordCursors() {
+    if (cursorWrite != null) {
+      cursorsMovedAgain = true;
+      return;
+    }
+    PgConnection conn = connection;
+    if (conn == null) return;
+    List<Loop> moved = new ArrayList<>();
+    for (Loop l : loops.values()) if (l.unrecorded()) moved.add(l);
+    if (moved.isEmpty()) return;
+    String[] names = new String[moved.size()];
+    Long[] xids = new Long[moved.size()];
+    Long[] positions = new Long[moved.size()];
+    for (int i = 0; i < moved.size(); i++) {
+      names[i] = moved.get(i).consumer.name();
+      xids[i] = moved.get(i).cursorXid;
+      positions[i] = moved.get(i).cursorPos;
+    }
+    long gen = generation;
+    cursorsMovedAgain = false;
+    Promise<Void> written = Promise.promise();
+    cursorWrite = written.future();
+    conn.preparedQuery(RECORD_CURSORS).execute(Tuple.of(names, xids, positions))
+        .onComplete(ar -> context.runOnContext(v -> {
+          cursorWrite = null;
+          if (ar.succeeded()) {
+            for (int i = 0; i < moved.size(); i++) {
+              moved.get(i).recordedXid = xids[i];
+              moved.get(i).recordedPos = positions[i];
+            }
+          } else if (gen == generation && connection != null) {
+            lost("recording cursors: " + ar.cause().getMessage());
+          }
+          written.complete();
+          if (cursorsMovedAgain) recordCursors();
+        }));
+  }
+
+  /** Completes once every cursor that moved is written (or the session that would write it is gone). */
+  private Future<Void> cursorsRecorded() {
+    if (cursorWrite != null) return cursorWrite.compose(v -> cursorsRecorded());
+    if (connection == null || loops.values().stream().noneMatch(Loop::unrecorded)) return Future.succeededFuture();
+    recordCursors();
+    return cursorWrite == null ? Future.succeededFuture() : cursorWrite.compose(v -> cursorsRecorded());
+  }
+
+  /** Outbox rows after one cursor position, decoded, in delivery order; the last row's position is the next cursor. */
+  private record Batch(List<Event> events, long lastXid, long lastPos) {}
+
+  /**
+   * Batches read for one consumer's loop, shared with the others that reach the same cursor (they usually move
+   * together): one read and one decoding per batch instead of one per consumer. Sharing is sound because a batch is
+   * final once read: it holds only rows below the oldest running transaction, and no row can later appear between two
+   * of them (see V9__events_outbox.sql). An empty answer is not kept, so the next wake reads again.
+   */
+  private final class BatchReads {
+    private final Map<List<Long>, Future<Batch>> byCursor = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<List<Long>, Future<Batch>> eldest) {
+        return size() > 2 * Math.max(1, consumers.size());
+      }
+    };
+
+    Future<Batch> after(PgConnection conn, long xid, long pos) {
+      List<Long> key = List.of(xid, pos);
+      Future<Batch> known = byCursor.get(key);
+      if (known != null) return known;
+      Future<Batch> read = conn.preparedQuery(FETCH).execute(Tuple.of(xid, pos, settings.batchSize())).map(rows -> {
+        List<Event> events = new ArrayList<>(rows.size());
+        long lastXid = xid;
+        long lastPos = pos;
+        for (Row r : rows) {
+          events.add(Event.fromRow(r));
+          lastXid = r.getLong("order_xid");
+          lastPos = r.getLong("position");
+        }
+        return new Batch(events, lastXid, lastPos);
+      });
+      Future<Batch> onContext = onContext(read);
+      byCursor.put(key, onContext);
+      onContext.onComplete(ar -> {
+        if ((ar.failed() || ar.result().events().isEmpty()) && byCursor.get(key) == onContext) byCursor.remove(key);
+      });
+      return onContext;
+    }
+
+    void clear() {
+      byCursor.clear();
+    }
+  }
+
   /** One consumer's delivery loop: read a batch after its cursor, deliver it in order, move the cursor, repeat. */
   private final class Loop {
     final EventConsumer consumer;
@@ -254,15 +364,24 @@ public final class OutboxRelay {
     boolean wakeAgain;
     final Set<String> parked = new HashSet<>();
 
+    /** The cursor as last written to {@code events_consumers}. */
+    long recordedXid;
+    long recordedPos;
+
     Loop(EventConsumer consumer, long gen, long cursorXid, long cursorPos) {
       this.consumer = consumer;
       this.gen = gen;
-      this.cursorXid = cursorXid;
-      this.cursorPos = cursorPos;
+      this.cursorXid = recordedXid = cursorXid;
+      this.cursorPos = recordedPos = cursorPos;
     }
 
     boolean current() {
       return !stopped && gen == generation && connection != null;
+    }
+
+    /** Whether the cursor moved past what PostgreSQL holds for it. */
+    boolean unrecorded() {
+      return cursorXid != recordedXid || cursorPos != recordedPos;
     }
 
     boolean mayStart() {
@@ -285,22 +404,14 @@ public final class OutboxRelay {
         return;
       }
       PgConnection conn = connection;
-      conn.preparedQuery(FETCH).execute(Tuple.of(cursorXid, cursorPos, settings.batchSize()))
-          .compose(rows -> {
-            List<Row> batch = new ArrayList<>();
-            rows.forEach(batch::add);
-            if (batch.isEmpty()) return Future.succeededFuture(false);
-            return deliverAll(conn, batch, 0).compose(v -> {
-              Row last = batch.get(batch.size() - 1);
-              long xid = last.getLong("order_xid");
-              long pos = last.getLong("position");
-              return conn.preparedQuery("UPDATE events_consumers SET cursor_xid = $2, cursor_pos = $3, "
-                      + "updated_at = now() WHERE name = $1 AND (cursor_xid, cursor_pos) < ($2, $3)")
-                  .execute(Tuple.of(consumer.name(), xid, pos)).map(r -> {
-                    cursorXid = xid;
-                    cursorPos = pos;
-                    return true;
-                  });
+      reads.after(conn, cursorXid, cursorPos)
+          .compose(batch -> {
+            if (batch.events().isEmpty()) return Future.succeededFuture(false);
+            return deliverAll(conn, batch.events(), 0).map(v -> {
+              cursorXid = batch.lastXid();
+              cursorPos = batch.lastPos();
+              recordCursors();
+              return true;
             });
           })
           .onComplete(ar -> context.runOnContext(v -> {
@@ -317,11 +428,13 @@ public final class OutboxRelay {
     }
 
     /** Delivers batch[from..] in order; goes on in place while deliveries complete at once (no deep recursion). */
-    Future<Void> deliverAll(PgConnection conn, List<Row> batch, int from) {
+    Future<Void> deliverAll(PgConnection conn, List<Event> batch, int from) {
       int i = from;
       while (i < batch.size()) {
         if (!current()) return Future.failedFuture("relay no longer active");
-        Future<Void> delivered = deliverOne(conn, Event.fromRow(batch.get(i)));
+        Event shared = batch.get(i);
+        // The batch is shared with the other consumers' loops: each durable consumer gets a payload of its own.
+        Future<Void> delivered = deliverOne(conn, consumer instanceof PubSub ? shared : shared.withPayloadCopy());
         int next = ++i;
         if (!delivered.isComplete()) return delivered.compose(v -> deliverAll(conn, batch, next));
         if (delivered.failed()) return delivered;
@@ -346,6 +459,8 @@ public final class OutboxRelay {
 
     Future<Void> attempt(PgConnection conn, Event event, int attempt) {
       Future<Void> handled = invoke(consumer, event);
+      // The common case, a consumer that is done at once on the relay's context: no futures to chain.
+      if (handled.isComplete() && handled.succeeded() && Vertx.currentContext() == context) return handled;
       if (!handled.isComplete()) {
         handled = handled.timeout(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
       }
@@ -416,9 +531,13 @@ public final class OutboxRelay {
         .mapEmpty();
   }
 
-  /** How far each consumer is behind: for /health/ready. Any node can ask, active or not. */
+  /**
+   * How far each consumer is behind: committed events after its cursor, the age of the oldest of them, and its parked
+   * events. Any node can ask, active or not.
+   */
   public Future<List<ConsumerLag>> lag() {
-    return pool.preparedQuery("SELECT c.name, count(o.position) AS events, min(o.created_at) AS oldest, now() AS now "
+    return pool.preparedQuery("SELECT c.name, count(o.position) AS events, min(o.created_at) AS oldest, now() AS now, "
+            + "(SELECT count(*) FROM events_dead d WHERE d.consumer = c.name) AS parked "
             + "FROM events_consumers c LEFT JOIN events_outbox o ON (o.order_xid, o.position) > (c.cursor_xid, "
             + "c.cursor_pos) WHERE c.name = ANY($1) GROUP BY c.name ORDER BY c.name")
         .execute(Tuple.of((Object) consumers.keySet().toArray(new String[0])))
@@ -427,16 +546,39 @@ public final class OutboxRelay {
           for (Row r : rows) {
             Instant now = r.getOffsetDateTime("now").toInstant();
             Instant oldest = r.getOffsetDateTime("oldest") == null ? now : r.getOffsetDateTime("oldest").toInstant();
-            out.add(new ConsumerLag(r.getString("name"), r.getLong("events"), Duration.between(oldest, now)));
+            out.add(new ConsumerLag(r.getString("name"), r.getLong("events"), Duration.between(oldest, now),
+                r.getLong("parked")));
           }
           return out;
         });
   }
 
+  /**
+   * For /health/ready: whether this instance is the active relay, whether any relay in the cluster holds the lock,
+   * and each consumer's lag. Fails when PostgreSQL cannot be reached.
+   */
+  public Future<RelayStatus> status() {
+    boolean here = active();
+    // The session-level advisory lock on one bigint shows in pg_locks as its high and low 32 bits.
+    return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            + "AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)")
+        .execute(Tuple.of(LOCK_KEY >>> 32, LOCK_KEY & 0xFFFF_FFFFL))
+        .compose(rows -> {
+          boolean held = rows.iterator().next().getBoolean(0);
+          return lag().map(lags -> new RelayStatus(here, held, lags));
+        });
+  }
+
   /** Parked events, oldest first; {@code consumer} null means all consumers. */
   public Future<List<DeadEvent>> dead(String consumer, int limit) {
-    return pool.preparedQuery("SELECT * FROM events_dead WHERE $1::text IS NULL OR consumer = $1 ORDER BY id LIMIT $2")
-        .execute(Tuple.of(consumer, limit))
+    return dead(consumer, 0, limit);
+  }
+
+  /** Parked events with an id above {@code afterId}, oldest first; {@code consumer} null means all consumers. */
+  public Future<List<DeadEvent>> dead(String consumer, long afterId, int limit) {
+    return pool.preparedQuery("SELECT * FROM events_dead WHERE ($1::text IS NULL OR consumer = $1) AND id > $2 "
+            + "ORDER BY id LIMIT $3")
+        .execute(Tuple.of(consumer, afterId, limit))
         .map(rows -> {
           List<DeadEvent> out = new ArrayList<>();
           for (Row r : rows) out.add(deadOf(r));
@@ -475,7 +617,9 @@ public final class OutboxRelay {
                     .<Void>mapEmpty()
                 : pool.preparedQuery("UPDATE events_dead SET attempts = attempts + 1, error = $2 WHERE id = $1")
                     .execute(Tuple.of(deadId, String.valueOf(ar.cause())))
-                    .compose(x -> Future.<Void>failedFuture(ar.cause())));
+                    .compose(x -> Future.<Void>failedFuture(new DeadEventException(
+                        DeadEventException.Reason.DELIVERY_FAILED, "the consumer failed again: " + ar.cause(),
+                        ar.cause()))));
           });
     });
   }

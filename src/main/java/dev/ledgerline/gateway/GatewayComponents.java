@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway;
 
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.events.OutboxRelay;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.access.AccountOwners;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
@@ -18,6 +19,8 @@ import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.gateway.stream.StreamMetrics;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.providers.LinkedAccounts;
+import dev.ledgerline.providers.PaymentProvider;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.transactions.PaymentStore;
 import dev.ledgerline.users.RolePermissions;
@@ -79,24 +82,29 @@ public final class GatewayComponents {
   private final UserCheck userCheck;
   private final MessageConsumer<JsonObject> userChanged;
   private final PgSubscriber userNotifications;
+  /** Set once by the node, after the token checks and before any gateway instance is deployed. */
+  private volatile LinkedAccounts linkedAccounts;
+  private volatile PaymentProvider provider;
   private final Future<Void> started;
   private final PaymentRoutes payments;
+  private final OutboxRelay relay;
 
   /**
    * Builds the parts with the system clock. Throws {@link dev.ledgerline.gateway.auth.NoVerificationKeysException}
    * when there is no verification key (the gateway must not start: vert.x-auth-jwt would then accept unsigned tokens)
    * and {@link dev.ledgerline.gateway.auth.AuthConfigException} for unusable keys or settings.
    */
-  public static GatewayComponents create(NodeContext node) {
-    return new GatewayComponents(node, Clock.systemUTC());
+  public static GatewayComponents create(NodeContext node, OutboxRelay relay) {
+    return new GatewayComponents(node, relay, Clock.systemUTC());
   }
 
-  private GatewayComponents(NodeContext node, Clock clock) {
+  private GatewayComponents(NodeContext node, OutboxRelay relay, Clock clock) {
     Vertx vertx = node.vertx();
     LedgerlineConfig cfg = node.config();
     LedgerlineConfig.GatewaySettings gw = cfg.gatewaySettings();
     this.vertx = vertx;
     this.clock = clock;
+    this.relay = relay;
     // First: with no verification key nothing else is built.
     this.authenticator = JwtAuthenticator.create(vertx, JwtSettings.from(cfg), clock);
     authenticator.watch();
@@ -173,13 +181,27 @@ public final class GatewayComponents {
     this.started = Future.join(limiter.start(), revocations.start(vertx), listening, cursorKey.start()).mapEmpty();
     this.streamMetrics = new StreamMetrics(node.registry());
     this.payments = new PaymentRoutes(vertx, new PaymentStore(node.services().pool(),
-        dev.ledgerline.events.EventPublisher.create(cfg)), ledger, access, linkedAccountCheck(node),
+        dev.ledgerline.events.EventPublisher.create(cfg)), ledger, access, linkedAccountCheck(),
         UInt128.of(cfg.gateway().transfersMaxAmount()), cfg.temporal().rpcTimeout().plusSeconds(5).toMillis());
   }
 
   /** Whether a payment's linked account exists and is its owner's. */
-  private static PaymentRoutes.LinkedAccountCheck linkedAccountCheck(NodeContext node) {
-    return (owner, id) -> Future.succeededFuture(true);
+  private PaymentRoutes.LinkedAccountCheck linkedAccountCheck() {
+    return (owner, id) -> {
+      LinkedAccounts l = linkedAccounts;
+      if (l == null) {
+        // Without the token vault on this node no link can be read: nothing is written, the client retries.
+        return Future.failedFuture(new dev.ledgerline.gateway.http.ProblemException(dev.ledgerline.gateway.http
+            .Problem.of(503, "linked accounts are not available on this node (docs/vault.md)")));
+      }
+      java.util.UUID uuid;
+      try {
+        uuid = java.util.UUID.fromString(id);
+      } catch (IllegalArgumentException e) {
+        return Future.succeededFuture(false);
+      }
+      return l.find(owner, uuid).map(java.util.Optional::isPresent);
+    };
   }
 
   /** The payment routes, shared by every gateway instance (they keep no per-instance state). */
@@ -233,9 +255,36 @@ public final class GatewayComponents {
     return new IdempotencyStore(vertx, own, claims, retention, wait, holder);
   }
 
+  /**
+   * The provider parts the routes use, built after this object so that a node without a verification key builds
+   * nothing else (no sandbox, no vault key). Called once by the node before it deploys the gateway instances.
+   *
+   * @param linkedAccounts the users' bank links over the token vault; null when the vault is not configured here
+   * @param provider the bank-data provider behind its breaker (the public institution catalog)
+   */
+  public void useProviders(LinkedAccounts linkedAccounts, PaymentProvider provider) {
+    this.linkedAccounts = linkedAccounts;
+    this.provider = java.util.Objects.requireNonNull(provider);
+  }
+
+  /** Users' bank links; null when this node's token vault is not configured (the routes then answer 503). */
+  public LinkedAccounts linkedAccounts() {
+    return linkedAccounts;
+  }
+
+  /** The bank-data provider, every call through its breaker. */
+  public PaymentProvider provider() {
+    return provider;
+  }
+
   /** The node's user cache; the admin routes and the stream read it too. */
   public UserDirectory users() {
     return users;
+  }
+
+  /** The node's outbox relay: the admin routes list and redeliver parked events through it. */
+  public OutboxRelay relay() {
+    return relay;
   }
 
   public UserCheck userCheck() {

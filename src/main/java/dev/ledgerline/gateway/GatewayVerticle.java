@@ -5,6 +5,9 @@ import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.routes.ApiRouter;
+import dev.ledgerline.gateway.routes.InstitutionRoutes;
+import dev.ledgerline.gateway.routes.LinkedAccountRoutes;
+import dev.ledgerline.gateway.routes.EventAdminRoutes;
 import dev.ledgerline.gateway.routes.UserRoutes;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.roles.NodeContext;
@@ -44,7 +47,9 @@ public final class GatewayVerticle extends RoleVerticle {
       router = ApiRouter.create(vertx, node.config(), new ApiRouter.Parts(gateway.authenticator(), gateway.limiter(),
           gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
           gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
-          gateway.userCheck(), new UserRoutes(vertx, gateway.users()), gateway.payments()));
+          gateway.userCheck(), new UserRoutes(vertx, gateway.users()),
+          new LinkedAccountRoutes(gateway.linkedAccounts()), new InstitutionRoutes(gateway.provider()),
+          new EventAdminRoutes(gateway.relay()), gateway.payments()));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());

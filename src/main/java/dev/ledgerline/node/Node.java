@@ -4,10 +4,14 @@ import dev.ledgerline.cache.CacheVerticle;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
+import dev.ledgerline.events.ConsumerLag;
+import dev.ledgerline.events.OutboxRelay;
+import dev.ledgerline.events.RelayStatus;
 import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
+import dev.ledgerline.providers.LinkedAccounts;
 import dev.ledgerline.providers.Providers;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleDeployments;
@@ -19,8 +23,10 @@ import dev.ledgerline.transactions.saga.PaymentSagaWorker;
 import dev.ledgerline.transactions.saga.ProviderActivitiesImpl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,10 +47,14 @@ public final class Node {
   private DataServices services;
   private ManagementServer management;
   private RoleDeployments roles;
+  /** The outbox relay (null on nodes that do not relay events; see {@link #relaysEvents}). */
+  private volatile OutboxRelay relay;
   /** The gateway's node-scoped parts, built once before its instances are deployed (null without the role). */
   private volatile GatewayComponents gateway;
-  /** The provider layer (and the embedded sandbox), built with the transactions role (null without it). */
+  /** The provider layer (and the embedded sandbox), built with the transactions or gateway role (null without). */
   private volatile Providers providers;
+  /** The users' bank links, opened with the first role that needs them (null before; empty without a vault). */
+  private volatile Optional<LinkedAccounts> linked;
   private CompletableFuture<Void> stopping;
 
   public Node(ConfigService configService) {
@@ -71,9 +81,14 @@ public final class Node {
     return gateway;
   }
 
-  /** The provider layer: null before the transactions role is prepared, or without it. */
+  /** The provider layer: null before the transactions or gateway role is prepared, or without either. */
   public Providers providers() {
     return providers;
+  }
+
+  /** The node's outbox relay, or null when this node does not relay events. */
+  public OutboxRelay relay() {
+    return relay;
   }
 
   public int members() {
@@ -126,7 +141,7 @@ public final class Node {
           return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.health());
         });
       }
-      if (config.node().roles().contains(Role.TRANSACTIONS)) {
+      if (config.node().roles().contains(Role.TRANSACTIONS) || config.node().roles().contains(Role.GATEWAY)) {
         // An open breaker degrades the node (balances turn stale, payments wait); it stays UP.
         management.check("providers", () -> {
           Providers p = providers;
@@ -136,6 +151,12 @@ public final class Node {
       for (Role role : config.node().roles()) {
         management.check("role." + role.id(), () -> roles.health(role));
       }
+      if (relaysEvents(config)) {
+        // Built before the roles (the gateway's admin routes use it), started once they are deployed.
+        relay = OutboxRelay.create(b.vertx(), s, config, EventConsumers.of(ctx));
+        OutboxRelay r = relay;
+        management.check("events", () -> r.status().map(Node::relayHealth));
+      }
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
       return roles.deployAll(ctx, role -> prepare(role, ctx), this::create, (role, err) -> {
@@ -143,7 +164,8 @@ public final class Node {
         return role == Role.GATEWAY && ListenerAddress.inUse(err)
             ? ListenerAddress.refused("gateway.port", gw.host(), gw.port(), err) : err;
       });
-    }).compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
+    }).compose(v -> relay == null ? Future.<Void>succeededFuture() : relay.start())
+        .compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
             managementAuth))
         .map(s -> {
           LOG.info("node {} ready: management http://{}:{}", nodeId, config.management().host(),
@@ -154,6 +176,25 @@ public final class Node {
           LOG.error("node {} failed to start: {}", nodeId, err.getMessage());
           return Future.fromCompletionStage(stop()).transform(ignored -> Future.<Node>failedFuture(err));
         });
+  }
+
+  /**
+   * Nodes whose roles write events (the gateway's user changes, the transactions role's payments) run a relay; the
+   * advisory lock keeps one of them active per cluster. A ledger-only node's PostgreSQL holds just its write lease.
+   */
+  static boolean relaysEvents(LedgerlineConfig config) {
+    return config.node().roles().contains(Role.GATEWAY) || config.node().roles().contains(Role.TRANSACTIONS);
+  }
+
+  /** The relay's readiness data: active or standby, and per consumer the undelivered events and the oldest's age. */
+  private static JsonObject relayHealth(RelayStatus status) {
+    JsonArray consumers = new JsonArray();
+    for (ConsumerLag lag : status.consumers()) {
+      consumers.add(new JsonObject().put("name", lag.consumer()).put("undelivered", lag.events())
+          .put("oldest_undelivered_ms", lag.oldest().toMillis()).put("parked", lag.parked()));
+    }
+    return new JsonObject().put("relay", status.active() ? "active" : "standby")
+        .put("cluster_relay_active", status.clusterActive()).put("consumers", consumers);
   }
 
   public NodeApi.NodeInfo info() {
@@ -168,14 +209,24 @@ public final class Node {
   private Future<Void> prepare(Role role, NodeContext ctx) {
     if (role == Role.GATEWAY) {
       try {
-        gateway = GatewayComponents.create(ctx);
+        gateway = GatewayComponents.create(ctx, relay);
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
+      // The linked-accounts API needs the provider layer (built already when this node has the transactions role,
+      // which is prepared earlier) and the token vault.
+      boolean pg = ctx.services().hasPostgres();
+      Future<Providers> started = providers != null ? Future.succeededFuture(providers)
+          : Providers.start(ctx.vertx(), ctx.config(), ctx.registry(), pg ? ctx.services().pool() : null, nodeId)
+              .onSuccess(p -> providers = p);
+      return started.compose(p -> openLinkedAccounts(ctx, p))
+          .onSuccess(linked -> gateway.useProviders(linked.orElse(null), providers.provider())).mapEmpty();
     }
     if (role == Role.TRANSACTIONS) {
+      // The saga's external step reads the payer's bank link (and its access token) through the same vault.
       return Providers.start(ctx.vertx(), ctx.config(), ctx.registry(),
-          ctx.services().hasPostgres() ? ctx.services().pool() : null, nodeId).onSuccess(p -> providers = p).mapEmpty();
+          ctx.services().hasPostgres() ? ctx.services().pool() : null, nodeId).onSuccess(p -> providers = p)
+          .compose(p -> openLinkedAccounts(ctx, p)).mapEmpty();
     }
     return Future.succeededFuture();
   }
@@ -186,7 +237,7 @@ public final class Node {
         return new GatewayVerticle(ctx, gateway);
       case TRANSACTIONS:
         // The saga's external step goes through the provider layer's breaker; the payment rows are re-driven.
-        ProviderActivitiesImpl external = new ProviderActivitiesImpl(providers.provider(), linkedAccounts(ctx),
+        ProviderActivitiesImpl external = new ProviderActivitiesImpl(providers.provider(), linkedAccounts(),
             PaymentSagaWorker.AMOUNT_SCALE);
         return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external),
             new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config())));
@@ -199,9 +250,32 @@ public final class Node {
     }
   }
 
-  /** The bank accounts behind payments' {@code linked_account_id}s. */
-  private static ProviderActivitiesImpl.LinkedAccounts linkedAccounts(NodeContext ctx) {
-    return id -> Future.failedFuture(new IllegalStateException("no linked account " + id));
+  /** The users' bank links over the token vault, opened once for the roles that need them (empty without a vault). */
+  private Future<Optional<LinkedAccounts>> openLinkedAccounts(NodeContext ctx, Providers p) {
+    if (linked != null) return Future.succeededFuture(linked);
+    if (!ctx.services().hasPostgres()) return Future.succeededFuture(Optional.empty());
+    return LinkedAccounts.open(ctx.vertx(), ctx.config(), ctx.services().pool(), p).onSuccess(l -> linked = l);
+  }
+
+  /**
+   * The bank accounts behind payments' {@code linked_account_id}s: the link's first account, debited in the owner's
+   * name. Without a vault on this node the external step fails and is retried until the external deadline.
+   */
+  private ProviderActivitiesImpl.LinkedAccounts linkedAccounts() {
+    return id -> {
+      LinkedAccounts l = linked == null ? null : linked.orElse(null);
+      if (l == null) {
+        return Future.failedFuture(new IllegalStateException("the token vault is not configured on this node"));
+      }
+      UUID uuid;
+      try {
+        uuid = UUID.fromString(id);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(new IllegalStateException("no linked account " + id));
+      }
+      return l.debit(uuid).map(d -> new ProviderActivitiesImpl.LinkedAccount(d.accessToken(), d.accountId(),
+          d.owner()));
+    };
   }
 
   /**
@@ -221,6 +295,13 @@ public final class Node {
     LOG.info("node {} stopping (budget {})", nodeId, budget);
     configService.close();
     Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
+    OutboxRelay r = relay;
+    if (r != null) {
+      // Before the roles: the batches in delivery finish (their consumers may still call a role) and record their
+      // cursors; events published meanwhile wait in the outbox for the next active relay.
+      chain = chain.eventually(() -> r.stop()
+          .onFailure(e -> LOG.warn("stopping the event relay failed: {}", e.getMessage())));
+    }
     chain = roles.undeployAfter(chain);
     GatewayComponents g = gateway;
     if (g != null) {

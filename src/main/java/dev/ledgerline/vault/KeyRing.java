@@ -82,6 +82,21 @@ public final class KeyRing {
   }
 
   /**
+   * Whether {@link #fromConfig} has keys to build a ring from: {@code vault.keys} is set, or a development key is
+   * allowed ({@code vault.dev-key: true}, or {@code auto} with embedded PostgreSQL). False means the vault is not
+   * configured on this node, which is not an error until something needs it.
+   */
+  public static boolean configured(LedgerlineConfig cfg) {
+    LedgerlineConfig.Vault vault = cfg.vault();
+    return !vault.keys().isEmpty() || !vault.activeKey().isEmpty() || devKeyAllowed(vault,
+        cfg.postgres().mode() == LedgerlineConfig.Mode.EMBEDDED);
+  }
+
+  private static boolean devKeyAllowed(LedgerlineConfig.Vault vault, boolean embeddedPostgres) {
+    return "true".equals(vault.devKey()) || ("auto".equals(vault.devKey()) && embeddedPostgres);
+  }
+
+  /**
    * @param dataDir {@code node.data-dir}, where a development key is kept
    * @param embeddedPostgres whether the tokens live in the node's own embedded PostgreSQL (then a development key
    *     beside them adds no exposure, and {@code vault.dev-key: auto} allows one)
@@ -94,8 +109,7 @@ public final class KeyRing {
         throw new ConfigException("vault.active-key", "invalid configuration: vault.active-key = \""
             + vault.activeKey() + "\" names no key: vault.keys is empty");
       }
-      boolean allowed = "true".equals(vault.devKey()) || ("auto".equals(vault.devKey()) && embeddedPostgres);
-      if (!allowed) {
+      if (!devKeyAllowed(vault, embeddedPostgres)) {
         throw new ConfigException("vault.keys", "invalid configuration: vault.keys is empty, and a development key"
             + " is " + ("false".equals(vault.devKey()) ? "turned off (vault.dev-key: false)"
                 : "used only with embedded PostgreSQL (vault.dev-key: auto)")

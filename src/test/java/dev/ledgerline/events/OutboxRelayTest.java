@@ -187,6 +187,42 @@ class OutboxRelayTest {
   }
 
   @Test
+  void publishAllNumbersEachAggregateInListOrderAndRefusesAllOrNothing() {
+    Recording first = new Recording("all-first");
+    Recording second = new Recording("all-second");
+    relay(bed.vertx(), 3, first, second);
+    publishCommitted("acct-b", new JsonObject().put("n", 0));
+    List<NewEvent> drafts = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      drafts.add(NewEvent.of(TYPE, i % 2 == 0 ? "acct-a" : "acct-b", "test", new JsonObject().put("n", i)));
+    }
+    List<Event> published = pool.withTransaction(tx -> publisher.publishAll(tx, drafts)).await();
+    assertThat(published).extracting(Event::id).containsExactlyElementsOf(drafts.stream().map(NewEvent::id).toList());
+    assertThat(published).extracting(Event::aggregateId, Event::sequence).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("acct-b", 2L), org.assertj.core.groups.Tuple.tuple("acct-a", 1L),
+        org.assertj.core.groups.Tuple.tuple("acct-b", 3L), org.assertj.core.groups.Tuple.tuple("acct-a", 2L),
+        org.assertj.core.groups.Tuple.tuple("acct-b", 4L), org.assertj.core.groups.Tuple.tuple("acct-a", 3L));
+
+    // Both consumers read the same batches; each gets every event once, in sequence order per aggregate, with a
+    // payload of its own.
+    Poll.until(PATIENCE, "all delivered to both", () -> first.handled.size() == 7 && second.handled.size() == 7);
+    for (Recording r : List.of(first, second)) {
+      assertThat(r.handled.stream().filter(e -> e.aggregateId().equals("acct-a")).map(Event::sequence))
+          .containsExactly(1L, 2L, 3L);
+      assertThat(r.handled.stream().filter(e -> e.aggregateId().equals("acct-b")).map(Event::sequence))
+          .containsExactly(1L, 2L, 3L, 4L);
+    }
+    assertThat(first.handled.get(0).payload()).isNotSameAs(second.handled.get(0).payload());
+
+    List<NewEvent> oneBad = List.of(NewEvent.of(TYPE, "acct-a", "test", new JsonObject()),
+        NewEvent.of("no.such.type", "acct-a", "test", new JsonObject()));
+    assertThatThrownBy(() -> pool.withTransaction(tx -> publisher.publishAll(tx, oneBad)).await())
+        .isInstanceOf(EventRejectedException.class);
+    assertThat(pool.query("SELECT count(*) FROM events_outbox").execute().await().iterator().next().getLong(0))
+        .isEqualTo(7);
+  }
+
+  @Test
   void orderPerAggregateHoldsUnderEightConcurrentPublishers() throws Exception {
     int publishers = 8;
     int perPublisher = 60;

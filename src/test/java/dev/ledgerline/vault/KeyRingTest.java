@@ -203,6 +203,32 @@ class KeyRingTest {
     assertEquals(KeyRing.DEV_KEY_ID, KeyRing.from(vault("", Map.of(), "true"), dir, false, Map.of()).activeKeyId());
   }
 
+  /** postgres.mode | vault.dev-key | vault.keys | configured (what a node decides before it builds the vault). */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1} {2} -> {3}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+      embedded | auto  | none | true
+      embedded | false | none | false
+      embedded | true  | none | true
+      external | auto  | none | false
+      external | true  | none | true
+      external | false | one  | true
+      external | auto  | one  | true
+      """)
+  void configuredSaysWhetherTheConfigurationHasKeysToBuildARingFrom(String postgres, String devKey, String keys,
+      boolean configured) {
+    Map<String, String> set = new java.util.HashMap<>(Map.of("vault.dev-key", devKey, "postgres.mode", postgres));
+    if (postgres.equals("external")) {
+      set.put("postgres.url", "postgresql://ledgerline@127.0.0.1:5432/ledgerline");
+    }
+    if (keys.equals("one")) {
+      set.put("vault.keys", new io.vertx.core.json.JsonObject().put("k1", "env:LEDGERLINE_TEST_VAULT_KEY").encode());
+      set.put("vault.active-key", "k1");
+    }
+    LedgerlineConfig cfg = new dev.ledgerline.config.ConfigResolver().resolve(new io.vertx.core.json.JsonObject(),
+        Map.of(), Map.of(), set);
+    assertEquals(configured, KeyRing.configured(cfg));
+  }
+
   @Test
   void checkValuesTellKeysApartAndRevealNothingOfThem() {
     KeyRing ring = KeyRing.of("k1", Map.of("k1", bytes(32, 1), "k2", bytes(32, 2)));

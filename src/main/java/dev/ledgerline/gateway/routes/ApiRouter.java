@@ -53,7 +53,8 @@ public final class ApiRouter {
   public record Parts(JwtAuthenticator authenticator, RateLimiter limiter, RevocationStore revocations,
       RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
-      UserRoutes userAdmin, PaymentRoutes payments) {}
+      UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
+      EventAdminRoutes eventAdmin, PaymentRoutes payments) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -125,8 +126,7 @@ public final class ApiRouter {
         payments.get());
     get(router, PaymentRoutes.PATH + "/:id/events", auth, limit.apply("payments.read"),
         need(Permission.PAYMENTS_READ), payments.events());
-    // Cancel carries no body: only the content-type-free chain, without the body handler's non-empty check.
-    bodyless(router, PaymentRoutes.PATH + "/:id/cancel", auth, limit.apply("payments.cancel"),
+    postWithoutBody(router, PaymentRoutes.PATH + "/:id/cancel", auth, limit.apply("payments.cancel"), standardBody,
         need(Permission.PAYMENTS_CREATE), payments.cancel());
     post(router, PaymentRoutes.PATH + "/:id/resolve", auth, limit.apply("payments.resolve"), standardBody,
         need(Permission.OPERATOR_RESOLVE), payments.resolve());
@@ -138,6 +138,30 @@ public final class ApiRouter {
     get(router, UserRoutes.PATH + "/:id", auth, limit.apply("admin.users"), admin, users.get());
     get(router, UserRoutes.PATH + "/:id/events", auth, limit.apply("admin.users"), admin, users.events());
     patch(router, UserRoutes.PATH + "/:id", auth, limit.apply("admin.users"), standardBody, admin, users.patch());
+
+    LinkedAccountRoutes linked = parts.linkedAccounts();
+    RequirePermission manageLinks = need(Permission.LINKED_ACCOUNTS_MANAGE);
+    post(router, LinkedAccountRoutes.PATH, auth, limit.apply("linked_accounts.create"), standardBody, manageLinks,
+        new Idempotent(idem, LinkedAccountRoutes.CREATE, false, linked::create));
+    get(router, LinkedAccountRoutes.PATH, auth, limit.apply("linked_accounts.read"), manageLinks, linked.list());
+    get(router, LinkedAccountRoutes.PATH + "/:id/balances", auth, limit.apply("linked_accounts.read"), manageLinks,
+        linked.balances());
+    delete(router, LinkedAccountRoutes.PATH + "/:id", auth, limit.apply("linked_accounts.delete"), manageLinks,
+        linked.delete());
+    // Public catalog data: no token needed. Without one the request was charged to its address above; either way
+    // it is charged to the route's own bucket too (by subject when a valid token came along).
+    router.route(HttpMethod.GET, InstitutionRoutes.PATH).handler(RateLimitHandler.create(parts.limiter(),
+            "institutions.read", RateLimitHandler.subjectOrIp(rc -> {
+              Principal p = Principal.of(rc);
+              return p == null ? null : p.subject();
+            })))
+        .handler(parts.institutions().list()).putMetadata(PERMISSION, "public");
+
+    EventAdminRoutes events = parts.eventAdmin();
+    get(router, EventAdminRoutes.PATH, auth, limit.apply("admin.events"), need(Permission.OPERATOR_READ),
+        events.list());
+    postWithoutBody(router, EventAdminRoutes.PATH + "/:id/retry", auth, limit.apply("admin.events"), standardBody,
+        need(Permission.OPERATOR_RESOLVE), events.retry());
     return router;
   }
 
@@ -165,16 +189,26 @@ public final class ApiRouter {
         .putMetadata(PERMISSION, permission.permission().wireName());
   }
 
-  /** A POST whose body, if any, is ignored (an action on the path's resource). */
-  private static void bodyless(Router router, String path, Handler<RoutingContext> auth,
-      Handler<RoutingContext> limit, RequirePermission permission, Handler<RoutingContext> handler) {
-    router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
-        .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
+  /** A POST whose request is its path: no content type is required, and the handler refuses a body. */
+  private static void postWithoutBody(Router router, String path, Handler<RoutingContext> auth,
+      Handler<RoutingContext> limit, Handler<RoutingContext> body, RequirePermission permission,
+      Handler<RoutingContext> handler) {
+    router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject());
+    router.route(HttpMethod.POST, path).handler(limit);
+    router.route(HttpMethod.POST, path).handler(body);
+    router.route(HttpMethod.POST, path).handler(permission).handler(handler)
+        .putMetadata(PERMISSION, permission.permission().wireName());
   }
 
   private static void get(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
       RequirePermission permission, Handler<RoutingContext> handler) {
     router.route(HttpMethod.GET, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
+        .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
+  }
+
+  private static void delete(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
+      RequirePermission permission, Handler<RoutingContext> handler) {
+    router.route(HttpMethod.DELETE, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
         .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
   }
 

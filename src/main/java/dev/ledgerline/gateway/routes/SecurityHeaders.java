@@ -52,7 +52,7 @@ public final class SecurityHeaders implements Handler<RoutingContext> {
       return null;
     }
     return CorsHandler.create().addOrigins(new ArrayList<>(origins))
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
         .allowedHeaders(Set.of("Authorization", "Content-Type", "Idempotency-Key", TokenSources.CSRF_HEADER,
             "X-Request-Id"))
         .exposedHeaders(Set.of("RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-Id", "Location"))

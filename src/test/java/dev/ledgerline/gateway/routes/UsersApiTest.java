@@ -78,6 +78,12 @@ class UsersApiTest {
       GET      | /v1/payments/00000000-0000-7000-8000-000000000000/events | payments:read |
       POST     | /v1/payments/00000000-0000-7000-8000-000000000000/cancel | payments:create |
       POST     | /v1/payments/00000000-0000-7000-8000-000000000000/resolve | operator:resolve | {"action":"retry","reason":"fixed"}
+      POST     | /v1/linked-accounts                    | linked_accounts:manage | {"public_token":"public-sandbox-unknown"}
+      GET      | /v1/linked-accounts                    | linked_accounts:manage |
+      GET      | /v1/linked-accounts/00000000-0000-4000-8000-000000000000/balances | linked_accounts:manage |
+      DELETE   | /v1/linked-accounts/00000000-0000-4000-8000-000000000000 | linked_accounts:manage |
+      GET      | /v1/admin/events/dead                  | operator:read     |
+      POST     | /v1/admin/events/dead/1/retry          | operator:resolve  |
       """)
   void everyRouteNeedsItsPermission(String method, String path, String permission, String body) {
     String id = "deny-" + permission.replace(':', '-') + "-" + UUID.randomUUID();
@@ -123,7 +129,15 @@ class UsersApiTest {
         Map.entry("POST /v1/payments", "payments:create"), Map.entry("GET /v1/payments", "payments:read"),
         Map.entry("GET /v1/payments/{id}", "payments:read"), Map.entry("GET /v1/payments/{id}/events", "payments:read"),
         Map.entry("POST /v1/payments/{id}/cancel", "payments:create"),
-        Map.entry("POST /v1/payments/{id}/resolve", "operator:resolve")));
+        Map.entry("POST /v1/payments/{id}/resolve", "operator:resolve"),
+        Map.entry("POST /v1/linked-accounts", "linked_accounts:manage"),
+        Map.entry("GET /v1/linked-accounts", "linked_accounts:manage"),
+        Map.entry("GET /v1/linked-accounts/{id}/balances", "linked_accounts:manage"),
+        Map.entry("DELETE /v1/linked-accounts/{id}", "linked_accounts:manage"),
+        Map.entry("GET /v1/institutions", "public"),
+
+        Map.entry("GET /v1/admin/events/dead", "operator:read"),
+        Map.entry("POST /v1/admin/events/dead/{id}/retry", "operator:resolve")));
   }
 
   @Test

@@ -1,0 +1,153 @@
+package dev.ledgerline.gateway.routes;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.http.Reply;
+import dev.ledgerline.gateway.json.FieldError;
+import dev.ledgerline.gateway.json.InvalidRequestException;
+import dev.ledgerline.providers.PaymentProvider;
+import dev.ledgerline.providers.PaymentProvider.Institution;
+import dev.ledgerline.providers.ProviderUnavailableException;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /v1/institutions}: the provider's institution catalog, public data that needs no token. It changes
+ * rarely, so answers carry long HTTP cache headers (shared caches and the CDN may keep them for a day) and a strong
+ * ETag; each gateway instance also keeps rendered pages for an hour, so a burst of anonymous requests costs the
+ * provider one call per page. A request with a token still gets {@code no-store} ({@link SecurityHeaders}).
+ */
+public final class InstitutionRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(InstitutionRoutes.class);
+  public static final String PATH = "/v1/institutions";
+  public static final String CACHE_CONTROL = "public, max-age=86400";
+  static final int DEFAULT_COUNT = 100;
+  static final int MAX_COUNT = 500;
+  static final int MAX_OFFSET = 100_000;
+  private static final Duration KEPT = Duration.ofHours(1);
+  private static final Set<String> PARAMS = Set.of("count", "offset", "country_codes");
+
+  private record Rendered(Buffer body, String etag) {}
+
+  private final PaymentProvider provider;
+  private final Cache<String, Rendered> pages = Caffeine.newBuilder().maximumSize(256).expireAfterWrite(KEPT).build();
+
+  public InstitutionRoutes(PaymentProvider provider) {
+    this.provider = provider;
+  }
+
+  public Handler<RoutingContext> list() {
+    return rc -> {
+      MultiMap q = rc.queryParams();
+      List<FieldError> errors = new ArrayList<>();
+      for (String name : q.names()) {
+        if (!PARAMS.contains(name)) {
+          errors.add(new FieldError(name, "unknown query parameter"));
+        } else if (q.getAll(name).size() > 1) {
+          errors.add(new FieldError(name, "must be given at most once"));
+        }
+      }
+      int count = integer(q.get("count"), DEFAULT_COUNT, 1, MAX_COUNT, "count", errors);
+      int offset = integer(q.get("offset"), 0, 0, MAX_OFFSET, "offset", errors);
+      String countries = q.get("country_codes") == null ? "US" : q.get("country_codes");
+      if (!countries.matches("[A-Z]{2}(,[A-Z]{2}){0,9}")) {
+        errors.add(new FieldError("country_codes", "must be 1 to 10 ISO 3166-1 alpha-2 codes, comma-separated"));
+      }
+      if (!errors.isEmpty()) {
+        Reply.problem(Problem.validation(errors)).send(rc, false);
+        return;
+      }
+      String key = count + "/" + offset + "/" + countries;
+      Rendered cached = pages.getIfPresent(key);
+      if (cached != null) {
+        send(rc, cached);
+        return;
+      }
+      provider.institutions(count, offset, Arrays.asList(countries.split(","))).onComplete(ar -> {
+        if (rc.response().ended() || rc.response().closed()) {
+          return;
+        }
+        if (ar.failed()) {
+          Throwable e = ar.cause();
+          int retry = e instanceof ProviderUnavailableException u && u.retryAfter() != null
+              ? (int) Math.max(1, Math.min(3600, u.retryAfter().toSeconds())) : 1;
+          LOG.warn("institutions: {}", e instanceof dev.ledgerline.providers.ProviderException pe
+              ? pe.errorType() + " " + pe.errorCode() : e.getClass().getSimpleName());
+          Reply.problem(Problem.of(503, "the institution catalog is unavailable; retry later")
+              .withType(LinkedAccountRoutes.TYPE_PROVIDER_UNAVAILABLE)).notKept().withRetryAfter(retry)
+              .send(rc, false);
+          return;
+        }
+        JsonArray list = new JsonArray();
+        for (Institution i : ar.result().institutions()) {
+          list.add(new JsonObject().put("institution_id", i.institutionId()).put("name", i.name())
+              .put("products", new JsonArray(i.products())).put("country_codes", new JsonArray(i.countryCodes())));
+        }
+        Buffer body = new JsonObject().put("institutions", list).put("total", ar.result().total()).toBuffer();
+        Rendered r = new Rendered(body, etag(body));
+        pages.put(key, r);
+        send(rc, r);
+      });
+    };
+  }
+
+  private static void send(RoutingContext rc, Rendered r) {
+    var response = rc.response().putHeader("Cache-Control", CACHE_CONTROL).putHeader("ETag", r.etag())
+        .putHeader("Surrogate-Key", "institutions");
+    if (matches(rc.request().getHeader("If-None-Match"), r.etag())) {
+      response.setStatusCode(304).end();
+      return;
+    }
+    response.setStatusCode(200).putHeader("Content-Type", Reply.JSON).end(r.body());
+  }
+
+  /** RFC 9110 §13.1.2: {@code *} or a list of tags, compared weakly. */
+  static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null) {
+      return false;
+    }
+    String bare = etag.startsWith("W/") ? etag.substring(2) : etag;
+    for (String tag : ifNoneMatch.split(",")) {
+      String t = tag.trim();
+      if (t.equals("*") || (t.startsWith("W/") ? t.substring(2) : t).equals(bare)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String etag(Buffer body) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(body.getBytes());
+      return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16)) + "\"";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int integer(String v, int dflt, int min, int max, String name, List<FieldError> errors) {
+    if (v == null) {
+      return dflt;
+    }
+    if (!v.matches("0|[1-9][0-9]{0,5}") || Integer.parseInt(v) < min || Integer.parseInt(v) > max) {
+      errors.add(new FieldError(name, "must be an integer from " + min + " to " + max));
+      return dflt;
+    }
+    return Integer.parseInt(v);
+  }
+}
