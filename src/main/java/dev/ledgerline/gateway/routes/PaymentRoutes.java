@@ -354,8 +354,10 @@ public final class PaymentRoutes {
     }
   }
 
-  private static InvalidRequestException invalid(String field, String reason) {
-    return new InvalidRequestException(List.of(new FieldError(field, reason)));
+  /** A well-formed body that names something it may not: 422 with the field, nothing written. */
+  private static ProblemException invalid(String field, String reason) {
+    return new ProblemException(Problem.of(422, field + ": " + reason).withType(Problem.TYPE_VALIDATION)
+        .withErrors(List.of(new FieldError(field, reason))));
   }
 
   private static ProblemException notFound() {

@@ -12,8 +12,13 @@ import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.transactions.saga.PaymentLedgerIds;
 import dev.ledgerline.users.Role;
+import dev.ledgerline.providers.sandbox.SandboxSettings;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -40,6 +45,8 @@ class PaymentsApiTest {
   private static String operator;
   private static String aliceAccount;
   private static String aliceOtherLedger;
+  private static String aliceLink;
+  private static String bobLink;
 
   @BeforeAll
   static void start() {
@@ -49,6 +56,23 @@ class PaymentsApiTest {
     operator = node.tokens().issue("op", Role.OPERATOR);
     aliceAccount = account(alice, 1);
     aliceOtherLedger = account(alice, 2);
+    aliceLink = link(alice);
+    bobLink = link(bob);
+  }
+
+  /** A bank link of the caller's, through the sandbox's public token and /v1/linked-accounts. */
+  private static String link(String token) {
+    WebClient web = WebClient.create(node.client());
+    String sandbox = node.get().providers().baseUrl();
+    HttpResponse<Buffer> r = web.postAbs(sandbox + "/sandbox/public_token/create")
+        .sendJsonObject(new JsonObject().put("client_id", SandboxSettings.DEVELOPMENT_CLIENT_ID)
+            .put("secret", SandboxSettings.DEVELOPMENT_SECRET).put("institution_id", "ins_109508")
+            .put("initial_products", new JsonArray().add("transfer"))).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    Answer a = api.post("/v1/linked-accounts", token, UUID.randomUUID().toString(), new JsonObject()
+        .put("public_token", r.bodyAsJsonObject().getString("public_token")).encode());
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
+    return a.json().getString("id");
   }
 
   private static String account(String token, int ledger) {
@@ -59,7 +83,7 @@ class PaymentsApiTest {
 
   private static String body(String from, String amount, int ledger) {
     return "{\"from_account_id\":\"" + from + "\",\"amount\":\"" + amount + "\",\"ledger\":" + ledger
-        + ",\"code\":1,\"provider\":\"plaid\",\"linked_account_id\":\"link-1\",\"description\":\"rent\","
+        + ",\"code\":1,\"provider\":\"plaid\",\"linked_account_id\":\"" + aliceLink + "\",\"description\":\"rent\","
         + "\"metadata\":{\"invoice\":\"42\"}}";
   }
 
@@ -142,34 +166,36 @@ class PaymentsApiTest {
   /** Bad input of every kind: a 4xx problem, and no payment row. */
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      amount 0                | 400 | {"from_account_id":"ACC","amount":"0","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      amount negative         | 400 | {"from_account_id":"ACC","amount":"-5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      amount not a number     | 400 | {"from_account_id":"ACC","amount":"ten","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      amount over the cap     | 400 | {"from_account_id":"ACC","amount":"340282366920938463463374607431768211455","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      amount a float          | 400 | {"from_account_id":"ACC","amount":2.5,"ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      from missing            | 400 | {"amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      from 0                  | 400 | {"from_account_id":"0","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      ledger 0                | 400 | {"from_account_id":"ACC","amount":"5","ledger":0,"code":1,"provider":"plaid","linked_account_id":"l"}
-      ledger a string         | 400 | {"from_account_id":"ACC","amount":"5","ledger":"1","code":1,"provider":"plaid","linked_account_id":"l"}
-      code too large          | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":70000,"provider":"plaid","linked_account_id":"l"}
-      unknown provider        | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"stripe","linked_account_id":"l"}
+      amount 0                | 400 | {"from_account_id":"ACC","amount":"0","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      amount negative         | 400 | {"from_account_id":"ACC","amount":"-5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      amount not a number     | 400 | {"from_account_id":"ACC","amount":"ten","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      amount over the cap     | 400 | {"from_account_id":"ACC","amount":"340282366920938463463374607431768211455","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      amount a float          | 400 | {"from_account_id":"ACC","amount":2.5,"ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      from missing            | 400 | {"amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      from 0                  | 400 | {"from_account_id":"0","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      ledger 0                | 400 | {"from_account_id":"ACC","amount":"5","ledger":0,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      ledger a string         | 400 | {"from_account_id":"ACC","amount":"5","ledger":"1","code":1,"provider":"plaid","linked_account_id":"LINK"}
+      code too large          | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":70000,"provider":"plaid","linked_account_id":"LINK"}
+      unknown provider        | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"stripe","linked_account_id":"LINK"}
       linked account missing  | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid"}
       linked account empty    | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":""}
       unknown field           | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l","x":1}
       metadata an array       | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l","metadata":[1]}
       description null        | 400 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l","description":null}
-      duplicate member        | 400 | {"from_account_id":"ACC","amount":"5","amount":"6","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      duplicate member        | 400 | {"from_account_id":"ACC","amount":"5","amount":"6","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
       an array                | 400 | [1,2]
       not JSON                | 400 | {"from_account_id":
-      different ledgers       | 422 | {"from_account_id":"OTHER","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      no such account         | 403 | {"from_account_id":"123456789","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
-      not the caller's        | 403 | {"from_account_id":"BOBS","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"l"}
+      different ledgers       | 422 | {"from_account_id":"OTHER","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      no such account         | 403 | {"from_account_id":"123456789","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      unknown linked account  | 422 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"00000000-0000-4000-8000-000000000000"}
+      another's linked account| 422 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"BOBLINK"}
+      not the caller's        | 403 | {"from_account_id":"BOBS","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
       """)
   void badInputIsRefusedAndWritesNothing(String name, int status, String body) {
     String bobs = account(bob, 1);
     long before = rows();
     Answer a = api.post("/v1/payments", alice, UUID.randomUUID().toString(), body.replace("ACC", aliceAccount)
-        .replace("OTHER", aliceOtherLedger).replace("BOBS", bobs));
+        .replace("OTHER", aliceOtherLedger).replace("BOBS", bobs).replace("BOBLINK", bobLink).replace("LINK", aliceLink));
     assertThat(a.status()).as(a.raw().toString()).isEqualTo(status);
     assertThat(a.header("Content-Type")).startsWith("application/problem+json");
     assertThat(rows()).isEqualTo(before);

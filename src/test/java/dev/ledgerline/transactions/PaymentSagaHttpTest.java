@@ -1,0 +1,201 @@
+package dev.ledgerline.transactions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.providers.ProviderBreaker;
+import dev.ledgerline.providers.sandbox.SandboxSettings;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
+import dev.ledgerline.transactions.saga.PaymentLedgerIds;
+import dev.ledgerline.users.Role;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The payment saga end to end over HTTP, on one node with every role, the in-process Temporal server and the embedded
+ * Plaid sandbox: a payment is accepted by the gateway, started by the transaction.created handler, and the ledger and
+ * the payment row show each outcome. Short deadlines keep the fault cases quick.
+ */
+class PaymentSagaHttpTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(8);
+
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().rateLimits(NodeExtension.RATE_LIMITS_NEVER_BIND)
+      .set("temporal.target", "inprocess")
+      .set("providers.sandbox.port", "0").set("providers.sandbox.settle-after", "200ms")
+      .set("providers.breaker.failure-threshold", "3").set("providers.breaker.reset-timeout", "1s")
+      .set("providers.breaker.half-open-successes", "1")
+      .set("payments.settlement-poll", "200ms").set("payments.external-deadline", DEADLINE.toSeconds() + "s")
+      .build();
+
+  private static WebClient web;
+  private static String sandbox;
+  private static LedgerClient ledger;
+  private static String alice;
+  private static String operator;
+  private static String funder;
+  private static String link;
+
+  @BeforeAll
+  static void start() {
+    web = WebClient.create(node.client());
+    sandbox = node.get().providers().baseUrl();
+    ledger = new LedgerClient(node.get().vertx(), Duration.ofSeconds(30));
+    alice = node.tokens().issue("alice", Role.USER);
+    operator = node.tokens().issue("op", Role.OPERATOR);
+    funder = account(operator);
+    link = link(alice);
+  }
+
+  @AfterEach
+  void noFaults() {
+    assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
+  }
+
+  private static JsonObject call(String method, String path, String token, JsonObject body, int expected) {
+    var req = web.request(io.vertx.core.http.HttpMethod.valueOf(method), node.gatewayPort(), "127.0.0.1", path)
+        .putHeader("Authorization", "Bearer " + token).putHeader("Idempotency-Key", UUID.randomUUID().toString());
+    HttpResponse<Buffer> r = body == null ? req.send().await() : req.sendJsonObject(body).await();
+    assertThat(r.statusCode()).as(method + " " + path + ": " + r.bodyAsString()).isEqualTo(expected);
+    return r.bodyAsJsonObject();
+  }
+
+  private static String account(String token) {
+    return call("POST", "/v1/accounts", token, new JsonObject().put("ledger", 1).put("code", 1), 201)
+        .getString("id");
+  }
+
+  private static String link(String token) {
+    HttpResponse<Buffer> r = web.postAbs(sandbox + "/sandbox/public_token/create")
+        .sendJsonObject(new JsonObject().put("client_id", SandboxSettings.DEVELOPMENT_CLIENT_ID)
+            .put("secret", SandboxSettings.DEVELOPMENT_SECRET).put("institution_id", "ins_109508")
+            .put("initial_products", new JsonArray().add("transfer"))).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return call("POST", "/v1/linked-accounts", token, new JsonObject()
+        .put("public_token", r.bodyAsJsonObject().getString("public_token")), 201).getString("id");
+  }
+
+  /** A funded account of alice's with 1000. */
+  private static String payer() {
+    String payer = account(alice);
+    call("POST", "/v1/transfers", operator, new JsonObject().put("debit_account_id", funder)
+        .put("credit_account_id", payer).put("amount", "1000").put("ledger", 1).put("code", 1), 201);
+    return payer;
+  }
+
+  private static String pay(String payer, long amount) {
+    JsonObject accepted = call("POST", "/v1/payments", alice, new JsonObject().put("from_account_id", payer)
+        .put("amount", Long.toString(amount)).put("ledger", 1).put("code", 1).put("provider", "plaid")
+        .put("linked_account_id", link).put("description", "rent"), 202);
+    assertThat(accepted.getString("status")).isEqualTo("pending");
+    return accepted.getString("id");
+  }
+
+  /** Waits for the row's status (read from PostgreSQL: cheap), then answers GET /v1/payments/{id}. */
+  private static JsonObject until(String id, String status, Duration within) {
+    PaymentStore store = new PaymentStore(node.get().services().pool(), null);
+    Poll.until(within, "payment " + id + " " + status, () -> {
+      Payment p = store.get(id).await().orElseThrow();
+      return p.status().wireName().equals(status);
+    });
+    return call("GET", "/v1/payments/" + id, alice, null, 200);
+  }
+
+  private static void fault(String endpoint, String mode) {
+    HttpResponse<Buffer> r = web.postAbs(sandbox + "/sandbox/faults").sendJsonObject(new JsonObject()
+        .put("endpoint", endpoint).put("mode", mode).put("rate", 1.0)).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+  }
+
+  private static Account account(UInt128 id) {
+    return ledger.lookupAccounts(List.of(id)).await().get(0);
+  }
+
+  private static boolean exists(String paymentId, String step) {
+    return !ledger.lookupTransfers(List.of(PaymentLedgerIds.transfer(paymentId, step))).await().isEmpty();
+  }
+
+  private static Transfer transfer(String paymentId, String step) {
+    return ledger.lookupTransfers(List.of(PaymentLedgerIds.transfer(paymentId, step))).await().get(0);
+  }
+
+  @Test
+  void aPaymentCompletesWithBothHoldsPosted() {
+    String payer = payer();
+    String id = pay(payer, 250);
+    JsonObject done = until(id, "completed", Duration.ofSeconds(30));
+    assertThat(done.getString("provider_reference")).isNotNull();
+    assertThat(exists(id, PaymentLedgerIds.COMMIT_RESERVE)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.COMMIT_PENDING)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isFalse();
+    assertThat(exists(id, PaymentLedgerIds.REVERSE_PAYER)).isFalse();
+    Account a = account(UInt128.parse(payer));
+    assertThat(a.debitsPosted()).isEqualTo(UInt128.of(250));
+    assertThat(a.debitsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(account(PaymentLedgerIds.providerAccount(1, "plaid")).creditsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(done.getJsonArray("steps").stream().map(s -> ((JsonObject) s).getString("event")))
+        .contains("FundsReserved", "TransferCommitted", "PaymentCompleted");
+    JsonArray events = call("GET", "/v1/payments/" + id + "/events", alice, null, 200).getJsonArray("data");
+    assertThat(events.stream().map(e -> ((JsonObject) e).getString("type"))).contains("transaction.created",
+        "payment.updated");
+  }
+
+  @Test
+  void aDeclineVoidsBothHoldsAndRestoresTheBalance() {
+    fault("/transfer/authorization/create", "decline");
+    String payer = payer();
+    String id = pay(payer, 300);
+    JsonObject done = until(id, "compensated", Duration.ofSeconds(30));
+    assertThat(done.getString("failure_reason")).isNotNull();
+    assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.VOID_PENDING)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.COMMIT_RESERVE)).isFalse();
+    Account a = account(UInt128.parse(payer));
+    assertThat(a.debitsPosted()).isEqualTo(UInt128.ZERO);
+    assertThat(a.debitsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(a.creditsPosted()).isEqualTo(UInt128.of(1000));
+  }
+
+  @Test
+  void anOutageOpensTheBreakerThePaymentWaitsThenCompletes() {
+    fault("/transfer/authorization/create", "outage");
+    String payer = payer();
+    String id = pay(payer, 120);
+    until(id, "external_pending", Duration.ofSeconds(30));
+    Poll.until(Duration.ofSeconds(30), "the breaker opens",
+        () -> node.get().providers().breaker().state() == ProviderBreaker.State.OPEN);
+    assertThat(call("GET", "/v1/payments/" + id, alice, null, 200).getString("status"))
+        .isEqualTo("external_pending");
+    assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
+    until(id, "completed", Duration.ofSeconds(30));
+    assertThat(account(UInt128.parse(payer)).debitsPosted()).isEqualTo(UInt128.of(120));
+  }
+
+  @Test
+  void aProviderAwayPastTheDeadlineIsCompensated() {
+    fault("/transfer/authorization/create", "outage");
+    String payer = payer();
+    String id = pay(payer, 75);
+    JsonObject done = until(id, "compensated", DEADLINE.plusSeconds(30));
+    assertThat(done.getString("failure_reason")).isNotNull();
+    assertThat(transfer(id, PaymentLedgerIds.VOID_RESERVE)).isNotNull();
+    assertThat(exists(id, PaymentLedgerIds.COMMIT_RESERVE)).isFalse();
+    Account a = account(UInt128.parse(payer));
+    assertThat(a.debitsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(a.debitsPosted()).isEqualTo(UInt128.ZERO);
+  }
+}
