@@ -463,14 +463,18 @@ public record LedgerlineConfig(
     return new Transactions(duration(json.getJsonObject("transactions").getString("cache-ttl")));
   }
 
-  /** {@code payments.*}: the payment saga's timing. */
+  /**
+   * {@code payments.*}: the payment saga's timing, and {@code maxInFlight}, the payments one gateway node keeps
+   * running at once before it answers 429 (0 = no bound).
+   */
   public record Payments(Duration holdTimeout, Duration externalDeadline, Duration settlementPoll,
-      Duration compensationRetry) {}
+      Duration compensationRetry, int maxInFlight) {}
 
   /** {@code payments.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
   public Payments payments() {
     JsonObject p = json.getJsonObject("payments");
     return new Payments(duration(p.getString("hold-timeout")), duration(p.getString("external-deadline")),
-        duration(p.getString("settlement-poll")), duration(p.getString("compensation-retry")));
+        duration(p.getString("settlement-poll")), duration(p.getString("compensation-retry")),
+        p.getInteger("max-in-flight", 64));
   }
 }

@@ -182,7 +182,9 @@ public final class GatewayComponents {
     this.streamMetrics = new StreamMetrics(node.registry());
     this.payments = new PaymentRoutes(vertx, new PaymentStore(node.services().pool(),
         dev.ledgerline.events.EventPublisher.create(cfg)), ledger, access, linkedAccountCheck(),
-        UInt128.of(cfg.gateway().transfersMaxAmount()), cfg.temporal().rpcTimeout().plusSeconds(5).toMillis());
+        UInt128.of(cfg.gateway().transfersMaxAmount()), cfg.temporal().rpcTimeout().plusSeconds(5).toMillis(),
+        cfg.payments().maxInFlight(), cfg.payments().externalDeadline().plus(cfg.payments().compensationRetry())
+            .multipliedBy(2));
   }
 
   /** Whether a payment's linked account exists and is its owner's. */
@@ -220,7 +222,7 @@ public final class GatewayComponents {
     cursorKey.close();
     vertx.cancelTimer(purgeTimer);
     return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
-        holder.close(), sql.close())).mapEmpty();
+        holder.close(), sql.close(), payments.close())).mapEmpty();
   }
 
   /**

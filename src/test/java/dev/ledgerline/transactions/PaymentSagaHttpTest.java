@@ -39,7 +39,7 @@ class PaymentSagaHttpTest {
       .set("providers.sandbox.port", "0").set("providers.sandbox.settle-after", "200ms")
       .set("providers.breaker.failure-threshold", "3").set("providers.breaker.reset-timeout", "1s")
       .set("providers.breaker.half-open-successes", "1")
-      .set("payments.settlement-poll", "200ms").set("payments.external-deadline", DEADLINE.toSeconds() + "s")
+      .set("payments.max-in-flight", "2").set("payments.settlement-poll", "200ms").set("payments.external-deadline", DEADLINE.toSeconds() + "s")
       .build();
 
   private static WebClient web;
@@ -183,6 +183,25 @@ class PaymentSagaHttpTest {
     assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
     until(id, "completed", Duration.ofSeconds(30));
     assertThat(account(UInt128.parse(payer)).debitsPosted()).isEqualTo(UInt128.of(120));
+  }
+
+  /** Admission: two payments waiting on the provider fill this node's slots; the next is 429 until one ends. */
+  @Test
+  void paymentsBeyondTheInFlightBoundAreRefusedUntilOneEnds() {
+    fault("/transfer/authorization/create", "outage");
+    String payer = payer();
+    String first = pay(payer, 10);
+    String second = pay(payer, 10);
+    JsonObject refused = call("POST", "/v1/payments", alice, new JsonObject().put("from_account_id", payer)
+        .put("amount", "10").put("ledger", 1).put("code", 1).put("provider", "plaid")
+        .put("linked_account_id", link), 429);
+    assertThat(refused.getString("type")).isEqualTo("urn:ledgerline:problem:payments-in-flight");
+    assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
+    until(first, "completed", Duration.ofSeconds(30));
+    until(second, "completed", Duration.ofSeconds(30));
+    // The outcomes reach the gateway through the relay's pub/sub: a slot frees shortly after.
+    Poll.until(Duration.ofSeconds(10), "a slot is free", () -> node.get().gateway().payments().inFlight() < 2);
+    until(pay(payer, 10), "completed", Duration.ofSeconds(30));
   }
 
   @Test

@@ -17,7 +17,9 @@ import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.transactions.NewPayment;
 import dev.ledgerline.transactions.Payment;
 import dev.ledgerline.transactions.PaymentStore;
+import dev.ledgerline.transactions.TransactionEventHandler;
 import dev.ledgerline.transactions.TransactionsApi;
+import dev.ledgerline.events.EventTypes;
 import dev.ledgerline.transactions.saga.PaymentLedgerIds;
 import dev.ledgerline.transactions.saga.PaymentStatus;
 import io.vertx.core.Future;
@@ -25,13 +27,17 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -44,6 +50,7 @@ import java.util.function.Function;
 public final class PaymentRoutes {
   public static final String PATH = "/v1/payments";
   public static final String CREATE = "POST /v1/payments";
+  public static final String TYPE_TOO_MANY_RUNNING = "urn:ledgerline:problem:payments-in-flight";
   public static final String TYPE_NOT_CANCELLABLE = "urn:ledgerline:problem:payment-not-cancellable";
   public static final String TYPE_NOT_RESOLVABLE = "urn:ledgerline:problem:payment-not-resolvable";
   static final Set<String> PROVIDERS = Set.of("plaid");
@@ -69,6 +76,16 @@ public final class PaymentRoutes {
   private final LinkedAccountCheck linked;
   private final UInt128 maxAmount;
   private final long signalTimeoutMs;
+  private final int maxInFlight;
+  /**
+   * The payments this node accepted that have not reached an outcome, with the time each was admitted. Admission
+   * reserves a slot before anything is written; the outcome's {@code transaction.updated} (relay pub/sub, from any
+   * node) frees it. A slot whose outcome never arrives here (a lost pub/sub message) is freed after {@code stale}.
+   */
+  private final ConcurrentHashMap<String, Long> running = new ConcurrentHashMap<>();
+  private final AtomicInteger slots = new AtomicInteger();
+  private final long staleNanos;
+  private MessageConsumer<JsonObject> outcomes;
 
   /**
    * @param maxAmount the largest amount ({@code gateway.transfers.max-amount}, as for transfers)
@@ -76,6 +93,27 @@ public final class PaymentRoutes {
    */
   public PaymentRoutes(Vertx vertx, PaymentStore store, LedgerClient ledger, Access access, LinkedAccountCheck linked,
       UInt128 maxAmount, long signalTimeoutMs) {
+    this(vertx, store, ledger, access, linked, maxAmount, signalTimeoutMs, 0, Duration.ofHours(1));
+  }
+
+  /**
+   * @param maxInFlight payments this node keeps running at once before POST answers 429 (0 = no bound)
+   * @param stale how long a slot is held at most when its outcome is never heard of
+   */
+  public PaymentRoutes(Vertx vertx, PaymentStore store, LedgerClient ledger, Access access, LinkedAccountCheck linked,
+      UInt128 maxAmount, long signalTimeoutMs, int maxInFlight, Duration stale) {
+    this.maxInFlight = maxInFlight;
+    this.staleNanos = stale.toNanos();
+    if (maxInFlight > 0) {
+      outcomes = vertx.eventBus().<JsonObject>consumer(EventTypes.address(TransactionEventHandler.UPDATED), m -> {
+        JsonObject payload = m.body() == null ? null : m.body().getJsonObject("payload");
+        if (payload == null || !"payment".equals(payload.getString("kind"))) return;
+        PaymentStatus st = status(payload.getString("status"));
+        if (st != null && (st.terminal() || st == PaymentStatus.NEEDS_ATTENTION)) {
+          release(payload.getString("id"));
+        }
+      });
+    }
     this.vertx = vertx;
     this.store = store;
     this.ledger = ledger;
@@ -88,6 +126,52 @@ public final class PaymentRoutes {
   /** POST /v1/payments: 202 {@code {"id","status":"pending","links"}}; run under its Idempotency-Key. */
   public Future<Reply> create(RoutingContext rc, Principal p, String key) {
     NewPayment n = parse(p.subject(), rc.body().buffer().getBytes());
+    if (!admit()) {
+      return Future.succeededFuture(Reply.problem(Problem.of(429, "too many payments are running on this node; "
+          + "retry shortly").withType(TYPE_TOO_MANY_RUNNING)).notKept().withRetryAfter(1));
+    }
+    return accept(p, n).map(reply -> {
+      String id = reply.status() == 202 ? new JsonObject(reply.body()).getString("id") : null;
+      if (id == null) {
+        slots.decrementAndGet();
+      } else if (maxInFlight > 0) {
+        running.put(id, System.nanoTime());
+      }
+      return reply;
+    });
+  }
+
+  /** Stops listening for outcomes (the node closes the gateway's parts). */
+  public Future<Void> close() {
+    return outcomes == null ? Future.succeededFuture() : outcomes.unregister();
+  }
+
+  /** Payments this node runs now (accepted, outcome not yet heard of). */
+  public int inFlight() {
+    return slots.get();
+  }
+
+  /** Reserves a slot, after freeing those held past {@code stale}; false when every slot is taken. */
+  private boolean admit() {
+    if (maxInFlight <= 0) return true;
+    if (slots.get() >= maxInFlight) {
+      long now = System.nanoTime();
+      running.forEach((id, at) -> {
+        if (now - at > staleNanos) release(id);
+      });
+    }
+    if (slots.incrementAndGet() > maxInFlight) {
+      slots.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  private void release(String id) {
+    if (id != null && running.remove(id) != null) slots.decrementAndGet();
+  }
+
+  private Future<Reply> accept(Principal p, NewPayment n) {
     UInt128 from = UInt128.parse(n.fromAccountId());
     return access.owned(p, List.of(from)).compose(mine -> {
       if (!mine.contains(from)) {
