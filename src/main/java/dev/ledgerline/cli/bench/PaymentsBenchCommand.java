@@ -1,0 +1,429 @@
+package dev.ledgerline.cli.bench;
+
+import dev.ledgerline.node.Logging;
+import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.events.EventTypes;
+import dev.ledgerline.gateway.auth.JwtSettings;
+import dev.ledgerline.gateway.auth.TokenIssuer;
+import dev.ledgerline.infra.temporal.TemporalService;
+import dev.ledgerline.node.Node;
+import dev.ledgerline.transactions.TransactionEventHandler;
+import dev.ledgerline.users.Role;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ledgerline bench payments}: N clients each send {@code POST /v1/payments} and wait for that payment's
+ * {@code completed}, then send the next, against one node on embedded defaults (in-process Temporal, the embedded
+ * sandbox settling at once). Reports completed sagas per second and the latency from POST to {@code completed}
+ * (p50, p99), per concurrency. A 429 from admission is counted and retried after a short pause; the latency of a
+ * payment counts from its accepted POST.
+ *
+ * <p>{@code --baseline}: the same in-process Temporal server and worker settings running a five-step saga whose
+ * activities do nothing (each with its compensation registered), the ceiling the payment saga sits on.
+ */
+@Command(name = "payments", mixinStandardHelpOptions = true,
+    description = "Benchmark the payment saga end to end (POST to completed), with an optional no-op saga baseline.")
+public final class PaymentsBenchCommand implements Callable<Integer> {
+  private static final String BASELINE_QUEUE = "bench-baseline";
+
+  @Option(names = "--concurrency", split = ",", defaultValue = "4,16,64",
+      description = "Concurrent clients, one run each (default ${DEFAULT-VALUE}).")
+  List<Integer> concurrency;
+
+  @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
+  int durationSeconds;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds before each run.")
+  int warmupSeconds;
+
+  @Option(names = "--baseline", description = "Also run the no-op five-step saga on in-process Temporal.")
+  boolean baseline;
+
+  @Option(names = "--max-in-flight", defaultValue = "-1",
+      description = "payments.max-in-flight for the node (default: the configured production default).")
+  int maxInFlight;
+
+  /** One run's figures. */
+  record Result(String what, int clients, long completed, double seconds, Histogram latency, long refused) {
+    double perSecond() {
+      return completed / seconds;
+    }
+
+    void print() {
+      System.out.printf(Locale.ROOT, "%-9s %3d clients: %6.1f sagas/s, p50 %7.1f ms, p99 %7.1f ms, max %7.1f ms"
+              + " (%,d completed in %.1f s, %,d refused with 429)%n", what, clients, perSecond(),
+          latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
+          latency.getMaxValue() / 1e6, completed, seconds, refused);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Logging.setLevel("WARN");
+    Path dir = Files.createTempDirectory("ledgerline-bench-payments-");
+    Map<String, String> sets = new LinkedHashMap<>();
+    sets.put("management.port", String.valueOf(freePort()));
+    int gatewayPort = freePort();
+    sets.put("gateway.port", String.valueOf(gatewayPort));
+    sets.put("postgres.data-dir", dir.resolve("pg").toString());
+    sets.put("ledger.engine.data-dir", dir.resolve("ledger").toString());
+    sets.put("node.data-dir", dir.resolve("node").toString());
+    sets.put("redis.data-dir", "");
+    sets.put("temporal.target", "inprocess");
+    // The zero-latency sandbox: a transfer settles at once, and the saga asks for it often.
+    sets.put("providers.sandbox.port", "0");
+    sets.put("providers.sandbox.settle-after", "0ms");
+    sets.put("payments.settlement-poll", "20ms");
+    sets.put("gateway.rate-limits", "{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}");
+    if (maxInFlight >= 0) sets.put("payments.max-in-flight", String.valueOf(maxInFlight));
+    ConfigService config = ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), sets));
+    Node node = new Node(config).start().await();
+    List<Result> results = new ArrayList<>();
+    try {
+      LedgerlineConfig cfg = config.current();
+      JwtSettings jwt = JwtSettings.from(cfg);
+      String user = TokenIssuer.issue(jwt, "bench-payer", Set.of(Role.USER), Duration.ofHours(2), Instant.now());
+      String operator = TokenIssuer.issue(jwt, "bench-operator", Set.of(Role.OPERATOR), Duration.ofHours(2),
+          Instant.now());
+      int most = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
+      WebClient web = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(gatewayPort).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(most + 4));
+      Http http = new Http(web);
+      String funder = http.post("/v1/accounts", operator, new JsonObject().put("ledger", 1).put("code", 1), 201)
+          .getString("id");
+      String publicToken = node.providers().plaid().sandboxPublicToken("ins_109508", List.of("transfer")).await();
+      String link = http.post("/v1/linked-accounts", user, new JsonObject().put("public_token", publicToken), 201)
+          .getString("id");
+      // One payer account per client, funded far beyond what a run spends.
+      List<String> payers = new ArrayList<>();
+      for (int i = 0; i < most; i++) {
+        String payer = http.post("/v1/accounts", user, new JsonObject().put("ledger", 1).put("code", 1), 201)
+            .getString("id");
+        http.post("/v1/transfers", operator, new JsonObject().put("debit_account_id", funder)
+            .put("credit_account_id", payer).put("amount", "1000000000000").put("ledger", 1).put("code", 1), 201);
+        payers.add(payer);
+      }
+      Completions completions = new Completions(node.vertx());
+      for (int c : concurrency) {
+        Result r = paymentsRun(node.vertx(), http, user, link, payers.subList(0, c), completions);
+        r.print();
+        results.add(r);
+      }
+      completions.close();
+      if (baseline) {
+        TemporalService temporal = TemporalService.start(node.vertx(), cfg.temporal(), "bench-baseline",
+            BASELINE_QUEUE, w -> {
+              w.registerWorkflowImplementationTypes(NoopSagaImpl.class);
+              w.registerActivitiesImplementations(new NoopStepsImpl());
+            }).await();
+        try {
+          for (int c : concurrency) {
+            Result r = baselineRun(temporal, c);
+            r.print();
+            results.add(r);
+          }
+        } finally {
+          temporal.stop().await();
+        }
+      }
+      web.close();
+    } finally {
+      node.stop().join();
+      deleteRecursively(dir);
+    }
+    JsonArray json = new JsonArray();
+    for (Result r : results) {
+      json.add(new JsonObject().put("run", r.what()).put("clients", r.clients())
+          .put("sagas_per_s", Math.round(r.perSecond() * 10) / 10.0)
+          .put("p50_ms", Math.round(r.latency().getValueAtPercentile(50) / 1e5) / 10.0)
+          .put("p99_ms", Math.round(r.latency().getValueAtPercentile(99) / 1e5) / 10.0)
+          .put("refused", r.refused()));
+    }
+    System.out.println(new JsonObject().put("bench", "payments").put("runs", json).encode());
+    return 0;
+  }
+
+  private Result paymentsRun(Vertx vertx, Http http, String token, String link, List<String> payers,
+      Completions completions) throws InterruptedException {
+    Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
+    AtomicLong completed = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    AtomicBoolean measuring = new AtomicBoolean();
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong active = new AtomicLong(payers.size());
+    Promise<Void> drained = Promise.promise();
+    for (String payer : payers) {
+      vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
+          measuring, running, active, drained));
+    }
+    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // unmeasured warm-up, not synchronisation
+    latency.reset();
+    completed.set(0);
+    refused.set(0);
+    measuring.set(true);
+    long start = System.nanoTime();
+    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
+    measuring.set(false);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long count = completed.get();
+    long refusals = refused.get();
+    Histogram copy = latency.copy();
+    running.set(false);
+    drained.future().timeout(5, TimeUnit.MINUTES).await();
+    return new Result("payments", payers.size(), count, seconds, copy, refusals);
+  }
+
+  /** One client: POST, wait for completed, again; a 429 waits 5 ms and retries. */
+  private static void paymentLoop(Vertx vertx, Http http, String token, String link, String payer,
+      Completions completions, Histogram latency, AtomicLong completed, AtomicLong refused, AtomicBoolean measuring,
+      AtomicBoolean running, AtomicLong active, Promise<Void> drained) {
+    if (!running.get()) {
+      if (active.decrementAndGet() == 0) drained.tryComplete();
+      return;
+    }
+    Runnable next = () -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
+        measuring, running, active, drained);
+    long t0 = System.nanoTime();
+    JsonObject body = new JsonObject().put("from_account_id", payer).put("amount", "100").put("ledger", 1)
+        .put("code", 1).put("provider", "plaid").put("linked_account_id", link);
+    http.send("/v1/payments", token, body).onComplete(ar -> {
+      if (ar.failed() || ar.result().statusCode() == 429) {
+        if (ar.succeeded() && measuring.get()) refused.incrementAndGet();
+        vertx.setTimer(5, t -> next.run());
+        return;
+      }
+      if (ar.result().statusCode() != 202) {
+        System.err.println("bench: POST /v1/payments answered " + ar.result().statusCode() + ": "
+            + ar.result().bodyAsString());
+        vertx.setTimer(100, t -> next.run());
+        return;
+      }
+      String id = ar.result().bodyAsJsonObject().getString("id");
+      completions.await(id).onComplete(done -> {
+        if (done.succeeded() && "completed".equals(done.result()) && measuring.get()) {
+          latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
+          completed.incrementAndGet();
+        } else if (done.succeeded() && !"completed".equals(done.result())) {
+          System.err.println("bench: payment " + id + " ended " + done.result());
+        }
+        next.run();
+      });
+    });
+  }
+
+  private Result baselineRun(TemporalService temporal, int clients) throws Exception {
+    Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
+    AtomicLong completed = new AtomicLong();
+    AtomicBoolean measuring = new AtomicBoolean();
+    AtomicBoolean running = new AtomicBoolean(true);
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    for (int i = 0; i < clients; i++) {
+      pool.submit(() -> {
+        while (running.get()) {
+          long t0 = System.nanoTime();
+          NoopSaga saga = temporal.client().newWorkflowStub(NoopSaga.class, WorkflowOptions.newBuilder()
+              .setTaskQueue(BASELINE_QUEUE).setWorkflowId("bench-" + UUID.randomUUID()).build());
+          try {
+            saga.run();
+          } catch (RuntimeException e) {
+            continue;
+          }
+          if (measuring.get()) {
+            latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
+            completed.incrementAndGet();
+          }
+        }
+        return null;
+      });
+    }
+    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // unmeasured warm-up, not synchronisation
+    latency.reset();
+    completed.set(0);
+    measuring.set(true);
+    long start = System.nanoTime();
+    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
+    measuring.set(false);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long count = completed.get();
+    Histogram copy = latency.copy();
+    running.set(false);
+    pool.shutdown();
+    pool.awaitTermination(5, TimeUnit.MINUTES);
+    return new Result("baseline", clients, count, seconds, copy, 0);
+  }
+
+  /** The outcome of each payment, heard from the relay's pub/sub of {@code transaction.updated}. */
+  static final class Completions {
+    private final Map<String, Promise<String>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, String> early = new ConcurrentHashMap<>();
+    private final io.vertx.core.eventbus.MessageConsumer<JsonObject> consumer;
+
+    Completions(Vertx vertx) {
+      consumer = vertx.eventBus().<JsonObject>consumer(EventTypes.address(TransactionEventHandler.UPDATED), m -> {
+        JsonObject p = m.body().getJsonObject("payload");
+        String status = p == null ? null : p.getString("status");
+        if (status == null || !Set.of("completed", "compensated", "failed", "needs_attention").contains(status)) {
+          return;
+        }
+        String id = p.getString("id");
+        Promise<String> w = waiting.remove(id);
+        if (w != null) {
+          w.tryComplete(status);
+        } else {
+          early.put(id, status);
+        }
+      });
+    }
+
+    Future<String> await(String id) {
+      Promise<String> p = Promise.promise();
+      waiting.put(id, p);
+      String done = early.remove(id);
+      if (done != null && waiting.remove(id) != null) p.tryComplete(done);
+      return p.future();
+    }
+
+    void close() {
+      consumer.unregister();
+    }
+  }
+
+  /** The gateway over HTTP with a bearer token and a fresh Idempotency-Key per request. */
+  static final class Http {
+    private final WebClient web;
+
+    Http(WebClient web) {
+      this.web = web;
+    }
+
+    Future<HttpResponse<Buffer>> send(String path, String token, JsonObject body) {
+      return web.post(path).putHeader("Authorization", "Bearer " + token)
+          .putHeader("Idempotency-Key", UUID.randomUUID().toString()).sendJsonObject(body);
+    }
+
+    JsonObject post(String path, String token, JsonObject body, int expected) {
+      HttpResponse<Buffer> r = send(path, token, body).await();
+      if (r.statusCode() != expected) {
+        throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + ": " + r.bodyAsString());
+      }
+      return r.bodyAsJsonObject();
+    }
+  }
+
+  /** The baseline's saga: five steps, each with its compensation registered first, as the payment saga does. */
+  @WorkflowInterface
+  public interface NoopSaga {
+    @WorkflowMethod
+    void run();
+  }
+
+  /** Five activities that do nothing. */
+  @ActivityInterface
+  public interface NoopSteps {
+    void step1();
+
+    void step2();
+
+    void step3();
+
+    void step4();
+
+    void step5();
+
+    void undo();
+  }
+
+  public static final class NoopStepsImpl implements NoopSteps {
+    @Override
+    public void step1() {}
+
+    @Override
+    public void step2() {}
+
+    @Override
+    public void step3() {}
+
+    @Override
+    public void step4() {}
+
+    @Override
+    public void step5() {}
+
+    @Override
+    public void undo() {}
+  }
+
+  public static final class NoopSagaImpl implements NoopSaga {
+    private final NoopSteps steps = Workflow.newActivityStub(NoopSteps.class,
+        ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).build());
+
+    @Override
+    public void run() {
+      Saga saga = new Saga(new Saga.Options.Builder().build());
+      saga.addCompensation(steps::undo);
+      steps.step1();
+      saga.addCompensation(steps::undo);
+      steps.step2();
+      saga.addCompensation(steps::undo);
+      steps.step3();
+      saga.addCompensation(steps::undo);
+      steps.step4();
+      steps.step5();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("bench: could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+}
