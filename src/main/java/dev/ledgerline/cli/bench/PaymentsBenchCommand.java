@@ -132,12 +132,14 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       Http http = new Http(web);
       String funder = http.post("/v1/accounts", operator, new JsonObject().put("ledger", 1).put("code", 1), 201)
           .getString("id");
-      String publicToken = node.providers().plaid().sandboxPublicToken("ins_109508", List.of("transfer")).await();
-      String link = http.post("/v1/linked-accounts", user, new JsonObject().put("public_token", publicToken), 201)
-          .getString("id");
-      // One payer account per client, funded far beyond what a run spends.
+      // One payer account and one bank link per client: a sandbox checking account holds 100.00, and each payment
+      // debits 0.01 of it, so no run drains one.
       List<String> payers = new ArrayList<>();
+      List<String> links = new ArrayList<>();
       for (int i = 0; i < most; i++) {
+        String publicToken = node.providers().plaid().sandboxPublicToken("ins_109508", List.of("transfer")).await();
+        links.add(http.post("/v1/linked-accounts", user, new JsonObject().put("public_token", publicToken), 201)
+            .getString("id"));
         String payer = http.post("/v1/accounts", user, new JsonObject().put("ledger", 1).put("code", 1), 201)
             .getString("id");
         http.post("/v1/transfers", operator, new JsonObject().put("debit_account_id", funder)
@@ -146,7 +148,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       }
       Completions completions = new Completions(node.vertx());
       for (int c : concurrency) {
-        Result r = paymentsRun(node.vertx(), http, user, link, payers.subList(0, c), completions);
+        Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions);
         r.print();
         results.add(r);
       }
@@ -184,7 +186,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Result paymentsRun(Vertx vertx, Http http, String token, String link, List<String> payers,
+  private Result paymentsRun(Vertx vertx, Http http, String token, List<String> links, List<String> payers,
       Completions completions) throws InterruptedException {
     Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
     AtomicLong completed = new AtomicLong();
@@ -193,7 +195,9 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong active = new AtomicLong(payers.size());
     Promise<Void> drained = Promise.promise();
-    for (String payer : payers) {
+    for (int i = 0; i < payers.size(); i++) {
+      String payer = payers.get(i);
+      String link = links.get(i);
       vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
           measuring, running, active, drained));
     }
@@ -225,7 +229,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     Runnable next = () -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
         measuring, running, active, drained);
     long t0 = System.nanoTime();
-    JsonObject body = new JsonObject().put("from_account_id", payer).put("amount", "100").put("ledger", 1)
+    JsonObject body = new JsonObject().put("from_account_id", payer).put("amount", "1").put("ledger", 1)
         .put("code", 1).put("provider", "plaid").put("linked_account_id", link);
     http.send("/v1/payments", token, body).onComplete(ar -> {
       if (ar.failed() || ar.result().statusCode() == 429) {
