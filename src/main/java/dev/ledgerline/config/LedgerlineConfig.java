@@ -475,6 +475,6 @@ public record LedgerlineConfig(
     JsonObject p = json.getJsonObject("payments");
     return new Payments(duration(p.getString("hold-timeout")), duration(p.getString("external-deadline")),
         duration(p.getString("settlement-poll")), duration(p.getString("compensation-retry")),
-        p.getInteger("max-in-flight", 64));
+        p.getInteger("max-in-flight", 16));
   }
 }
