@@ -84,7 +84,8 @@ public final class TransactionEventHandler implements EventConsumer {
    * {@code temporal.rpc-timeout} plus a margin for the event-bus hop.
    */
   public static TransactionEventHandler create(Vertx vertx, DataServices services, LedgerlineConfig config) {
-    return new TransactionEventHandler(vertx, services.pool(), services.redis(), config.transactions().cacheTtl(),
+    return new TransactionEventHandler(vertx, services.pool(), services.hasRedis() ? services.redis() : null,
+        config.transactions().cacheTtl(),
         config.temporal().rpcTimeout().plusSeconds(5));
   }
 
@@ -122,9 +123,11 @@ public final class TransactionEventHandler implements EventConsumer {
             Numeric.create(new BigDecimal(s.amount())),
             s.ledger(), s.code(), s.description(), s.metadata(), s.providerReference(),
             s.createdAt().atOffset(ZoneOffset.UTC), s.updatedAt().atOffset(ZoneOffset.UTC), s.version(), event.id()}))
-        .compose(rows -> redis.send(Request.cmd(Command.EVAL).arg(SET_IF_NEWER).arg(1)
-            .arg(TransactionsApi.cacheKey(s.id())).arg(s.toJson().encode()).arg(s.version())
-            .arg(cacheTtl.toMillis())))
+        // A relaying node without Redis (a transactions-only node) keeps the search row; the cache entry expires.
+        .compose(rows -> redis == null ? Future.succeededFuture()
+            : redis.send(Request.cmd(Command.EVAL).arg(SET_IF_NEWER).arg(1)
+                .arg(TransactionsApi.cacheKey(s.id())).arg(s.toJson().encode()).arg(s.version())
+                .arg(cacheTtl.toMillis())))
         .mapEmpty();
   }
 

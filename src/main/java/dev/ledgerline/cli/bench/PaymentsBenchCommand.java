@@ -56,7 +56,7 @@ import picocli.CommandLine.Option;
  * {@code ledgerline bench payments}: N clients each send {@code POST /v1/payments} and wait for that payment's
  * {@code completed}, then send the next, against one node on embedded defaults (in-process Temporal, the embedded
  * sandbox settling at once). Reports completed sagas per second and the latency from POST to {@code completed}
- * (p50, p99), per concurrency. A 429 from admission is counted and retried after a short pause; the latency of a
+ * (p50, p99), per concurrency. A 429 from admission is counted and retried after 50 ms; the latency of a
  * payment counts from its accepted POST.
  *
  * <p>{@code --baseline}: the same in-process Temporal server and worker settings running a five-step saga whose
@@ -71,7 +71,8 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       description = "Concurrent clients, one run each (default ${DEFAULT-VALUE}).")
   List<Integer> concurrency;
 
-  @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
+  @Option(names = "--duration", defaultValue = "20",
+      description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
   int durationSeconds;
 
   @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds before each run.")
@@ -218,7 +219,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     return new Result("payments", payers.size(), count, seconds, copy, refusals);
   }
 
-  /** One client: POST, wait for completed, again; a 429 waits 5 ms and retries. */
+  /** One client: POST, wait for completed, again; a 429 waits 50 ms and retries. */
   private static void paymentLoop(Vertx vertx, Http http, String token, String link, String payer,
       Completions completions, Histogram latency, AtomicLong completed, AtomicLong refused, AtomicBoolean measuring,
       AtomicBoolean running, AtomicLong active, Promise<Void> drained) {
@@ -234,7 +235,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     http.send("/v1/payments", token, body).onComplete(ar -> {
       if (ar.failed() || ar.result().statusCode() == 429) {
         if (ar.succeeded() && measuring.get()) refused.incrementAndGet();
-        vertx.setTimer(5, t -> next.run());
+        vertx.setTimer(50, t -> next.run());
         return;
       }
       if (ar.result().statusCode() != 202) {
