@@ -81,6 +81,9 @@ class TransactionEventHandlerTest {
 
   @BeforeAll
   static void startTemporal() {
+    // The node's own relay would hold the cluster's relay lock (and deliver to its own handler): these tests drive
+    // a relay of their own, with a consumer that loses acknowledgements.
+    if (NODE.get().relay() != null) NODE.get().relay().stop().await();
     Vertx vertx = NODE.get().vertx();
     temporal = TemporalService.start(vertx, NODE.config().current().temporal(), "test", TransactionsApi.TASK_QUEUE,
         w -> w.registerWorkflowImplementationTypes(CountingPayment.class)).await();
