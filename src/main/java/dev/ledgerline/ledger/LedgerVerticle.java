@@ -109,7 +109,11 @@ public final class LedgerVerticle extends RoleVerticle {
           if (config.publishCommitted()) {
             publisher = new CommittedPublisher(vertx, b, feedCursors(), node.config().feed().pollInterval());
             batcher.onCommitted(publisher::committed);
-            publishing = publisher.start();
+            // The first cursor load is awaited so that a fresh feed starts at the ledger's end before any request is
+            // taken, but only for a request timeout: an unreachable TigerBeetle cluster never answers, and the
+            // publisher retries the load at every poll anyway.
+            publishing = publisher.start().timeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .recover(e -> Future.succeededFuture());
           }
           node.configService().onReload(c -> context.runOnContext(x -> {
             if (stopped) return;
