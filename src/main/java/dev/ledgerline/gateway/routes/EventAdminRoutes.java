@@ -150,26 +150,8 @@ public final class EventAdminRoutes {
     }
   }
 
-  /** Runs a route body and sends its reply, or the problem its failure stands for. */
   private static Handler<RoutingContext> answer(Function<RoutingContext, Future<Reply>> route) {
-    return rc -> {
-      Future<Reply> reply;
-      try {
-        reply = route.apply(rc);
-      } catch (RuntimeException e) {
-        reply = Future.failedFuture(e);
-      }
-      reply.onComplete(ar -> {
-        if (rc.response().ended() || rc.response().closed()) return;
-        if (ar.succeeded()) {
-          ar.result().send(rc, false);
-          return;
-        }
-        Problem p = problem(ar.cause());
-        if (p.status() == 503) rc.response().putHeader("Retry-After", "1");
-        Reply.problem(p).send(rc, false);
-      });
-    };
+    return Answers.answer(route, e -> Answers.problem(problem(e)));
   }
 
   private static Problem problem(Throwable e) {

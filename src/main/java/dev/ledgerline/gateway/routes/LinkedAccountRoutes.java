@@ -259,27 +259,8 @@ public final class LinkedAccountRoutes {
     return v == null ? null : v.toPlainString();
   }
 
-  /** Runs a route body and sends its reply, or the problem its failure stands for. */
   private static Handler<RoutingContext> answer(Function<RoutingContext, Future<Reply>> route) {
-    return rc -> {
-      Future<Reply> reply;
-      try {
-        reply = route.apply(rc);
-      } catch (RuntimeException e) {
-        reply = Future.failedFuture(e);
-      }
-      reply.onComplete(ar -> {
-        if (rc.response().ended() || rc.response().closed()) {
-          return;
-        }
-        Reply r = ar.succeeded() ? ar.result() : reply(ar.cause(), false);
-        if (r.status() == 204) {
-          rc.response().setStatusCode(204).end();
-        } else {
-          r.send(rc, false);
-        }
-      });
-    };
+    return Answers.answer(route, e -> reply(e, false));
   }
 
   /**

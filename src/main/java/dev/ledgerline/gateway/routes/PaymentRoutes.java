@@ -455,17 +455,6 @@ public final class PaymentRoutes {
   }
 
   private static Handler<RoutingContext> answer(Function<RoutingContext, Future<Reply>> route) {
-    return rc -> {
-      Future<Reply> reply;
-      try {
-        reply = route.apply(rc);
-      } catch (RuntimeException e) {
-        reply = Future.failedFuture(e);
-      }
-      reply.onComplete(ar -> {
-        if (rc.response().ended() || rc.response().closed()) return;
-        (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false);
-      });
-    };
+    return Answers.answer(route, LedgerReplies::of);
   }
 }
