@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify-events", mixinStandardHelpOptions = true,
     description = {"Cross-check the ledger event store: every ledger_events row against its transfer, every event "
-        + "transfer against its row. With --repair, rebuild missing rows from the ledger and the kept payloads (a payment's from its row).",
+        + "transfer against its row. With --repair, rebuild missing rows from the ledger and the kept payloads "
+        + "(a payment's from its row).",
         "Exit 0: consistent (after repair); 1: violations left; 2: bad configuration or the ledger could not start.",
         "With the embedded ledger, stop the node first: this command opens the same ledger and PostgreSQL."})
 public final class VerifyEventsCommand implements Callable<Integer> {
