@@ -17,8 +17,8 @@ public final class EventTypes {
   private static final int CODE_MAX = 0xFFFF;
 
   /**
-   * The house's types. 1 to 16 are the outbox's; 17 to 29 are a payment's history in the ledger event store (one per
-   * state change the saga records, see docs/events.md). Codes only ever get added.
+   * The house's types. 1 to 16 are the outbox's; 17 to 30 are a payment's history in the ledger event store (one per
+   * state change, see docs/payments.md). Codes only ever get added.
    */
   public static final EventTypes KNOWN = new EventTypes(Map.ofEntries(
       Map.entry("transaction.created", 1),
@@ -39,7 +39,8 @@ public final class EventTypes {
       Map.entry("payment.compensated", 26),
       Map.entry("payment.failed", 27),
       Map.entry("payment.needs_attention", 28),
-      Map.entry("payment.resolved", 29)));
+      Map.entry("payment.resolved", 29),
+      Map.entry("payment.cancel_requested", 30)));
 
   private final Map<String, Integer> codes;
   private final Map<Integer, String> names;

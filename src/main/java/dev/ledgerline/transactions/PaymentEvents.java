@@ -34,7 +34,9 @@ public final class PaymentEvents {
       Map.entry("PaymentCompensated", "payment.compensated"),
       Map.entry("PaymentFailed", "payment.failed"),
       Map.entry("PaymentNeedsAttention", "payment.needs_attention"),
-      Map.entry("PaymentResolved", "payment.resolved"));
+      Map.entry("PaymentResolved", "payment.resolved"),
+      // Not the saga's: the owner's cancel, recorded on the row by PaymentStore.requestCancel.
+      Map.entry("CancelRequested", "payment.cancel_requested"));
 
   public static final String REQUESTED = "payment.requested";
   /** Every payment event type starts so (what tells the verifier an aggregate is a payment). */

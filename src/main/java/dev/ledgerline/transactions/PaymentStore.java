@@ -126,11 +126,23 @@ public final class PaymentStore {
   public Future<Optional<Payment>> requestCancel(String id, String owner) {
     UUID uuid = uuid(id);
     if (uuid == null) return Future.succeededFuture(Optional.empty());
-    return pool.preparedQuery("UPDATE payments SET cancel_requested = true, updated_at = now() WHERE id = $1 "
+    // The first cancel is a state change of its own (a step, so an event); a repeated one changes nothing.
+    JsonObject step = new JsonObject().put("event_id", Uuid7.next().toString()).put("event", "CancelRequested")
+        .put("status", "").put("at", Instant.now().toString()).put("detail", new JsonObject());
+    return pool.preparedQuery("UPDATE payments SET steps = CASE WHEN cancel_requested THEN steps "
+            + "ELSE steps || jsonb_build_array(jsonb_set($3::jsonb, '{status}', to_jsonb(status))) END, "
+            + "cancel_requested = true, updated_at = now() WHERE id = $1 "
             + "AND owner = $2 AND status IN ('pending', 'reserved', 'external_pending') "
             + "AND NOT steps @> '[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb RETURNING " + COLUMNS)
-        .execute(Tuple.of(uuid, owner))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(payment(rows.iterator().next())));
+        .execute(Tuple.of(uuid, owner, step))
+        .map(rows -> rows.size() == 0 ? Optional.<Payment>empty() : Optional.of(payment(rows.iterator().next())))
+        .compose(found -> found.isEmpty() || eventStore == null ? Future.succeededFuture(found)
+            // The cancel is recorded: an append that fails now is made by the saga's next record activity.
+            : appendEvents(found.get()).map(found).recover(e -> {
+              LOG.warn("payment {}: payment.cancel_requested not appended yet ({}); the saga appends it", id,
+                  e.toString());
+              return Future.succeededFuture(found);
+            }));
   }
 
   /**

@@ -174,6 +174,20 @@ class PaymentEventSourcingTest {
   }
 
   @Test
+  void theOwnersCancelIsAnEventOnceAndTheSagasNextChangeFollowsIt() {
+    Payment p = create(store);
+    assertThat(store.requestCancel(p.id(), "alice").await()).isPresent();
+    assertThat(store.requestCancel(p.id(), "alice").await()).isPresent();
+    records.record(update(p, "CompensationStarted", PaymentStatus.COMPENSATING));
+
+    List<StoredEvent> events = store.events(p.id()).await();
+    assertThat(events).extracting(StoredEvent::type).containsExactly("payment.requested",
+        "payment.cancel_requested", "payment.compensating");
+    assertThat(events).extracting(StoredEvent::version).containsExactly(1L, 2L, 3L);
+    assertThat(events.get(1).payload().getString("status")).isEqualTo("pending");
+  }
+
+  @Test
   void anotherEventAtThePaymentsVersionIsAConflict() {
     Payment p = create(store);
     // Someone else wrote version 2 of this aggregate.
