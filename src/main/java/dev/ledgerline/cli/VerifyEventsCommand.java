@@ -7,6 +7,7 @@ import dev.ledgerline.events.EventStoreVerifier;
 import dev.ledgerline.events.EventTypes;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.node.Node;
+import dev.ledgerline.transactions.PaymentStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify-events", mixinStandardHelpOptions = true,
     description = {"Cross-check the ledger event store: every ledger_events row against its transfer, every event "
-        + "transfer against its row. With --repair, rebuild missing rows from the ledger and the kept payloads.",
+        + "transfer against its row. With --repair, rebuild missing rows from the ledger and the kept payloads "
+        + "(a payment's from its row).",
         "Exit 0: consistent (after repair); 1: violations left; 2: bad configuration or the ledger could not start.",
         "With the embedded ledger, stop the node first: this command opens the same ledger and PostgreSQL."})
 public final class VerifyEventsCommand implements Callable<Integer> {
@@ -72,8 +74,11 @@ public final class VerifyEventsCommand implements Callable<Integer> {
       return RunCommand.EXIT_CONFIG;
     }
     try {
+      // Payments derive their events from their rows: a lost row of theirs is rebuilt from the payment.
+      PaymentStore payments = new PaymentStore(node.services().pool(), null);
       EventStoreVerifier verifier = new EventStoreVerifier(new LedgerClient(node.vertx(),
-          cfg.ledger().requestTimeout()), node.services().pool(), EventTypes.KNOWN, cfg.events().ledger());
+          cfg.ledger().requestTimeout()), node.services().pool(), EventTypes.KNOWN, cfg.events().ledger(),
+          payments::eventPayload);
       long start = System.nanoTime();
       EventStoreVerifier.Report r = verifier.verify(repair).toCompletionStage().toCompletableFuture().join();
       out.println("ledger event store on ledger " + cfg.events().ledger());

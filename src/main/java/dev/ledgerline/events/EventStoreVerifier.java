@@ -13,12 +13,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Cross-checks the ledger event store's two halves. The ledger is the truth: every {@code ledger_events} row must have
  * its transfer with the same aggregate, type, version, ledger and timestamp, and every transfer on the events ledger
  * must have its row. With repair, a missing row is rebuilt from its transfer and the payload kept for it in
- * {@code ledger_event_payloads}; a row without a payload anywhere cannot be rebuilt and stays a violation.
+ * {@code ledger_event_payloads}, or else from the {@link PayloadSource} of aggregates that derive their events from a
+ * record of their own (payments: their row); a row without a payload anywhere cannot be rebuilt and stays a violation.
  */
 public final class EventStoreVerifier {
   private static final int PAGE = 1000;
@@ -27,12 +29,29 @@ public final class EventStoreVerifier {
   private final Pool pool;
   private final EventTypes types;
   private final int ledgerId;
+  private final PayloadSource source;
+
+  /**
+   * The payload of an event rebuilt from the aggregate's own record, when the aggregate derives its events from one.
+   * Answers empty when it cannot, or when it would hold another type at that version.
+   */
+  @FunctionalInterface
+  public interface PayloadSource {
+    PayloadSource NONE = (aggregateId, version, type) -> Future.succeededFuture(Optional.empty());
+
+    Future<Optional<JsonObject>> payload(UInt128 aggregateId, long version, String type);
+  }
 
   public EventStoreVerifier(LedgerClient ledger, Pool pool, EventTypes types, int ledgerId) {
+    this(ledger, pool, types, ledgerId, PayloadSource.NONE);
+  }
+
+  public EventStoreVerifier(LedgerClient ledger, Pool pool, EventTypes types, int ledgerId, PayloadSource source) {
     this.ledger = ledger;
     this.pool = pool;
     this.types = types;
     this.ledgerId = ledgerId;
+    this.source = source;
   }
 
   /** What a run found: rows and transfers checked, rows rebuilt, and every violation left. */
@@ -123,14 +142,20 @@ public final class EventStoreVerifier {
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT event_type, payload FROM ledger_event_payloads "
             + "WHERE transfer_id = $1::text::numeric FOR UPDATE").execute(Tuple.of(t.id().toString()))
         .compose(rows -> {
-          if (rows.size() == 0) return Future.succeededFuture(where + ": no ledger_events row, and no payload kept "
-              + "to rebuild it from");
+          if (rows.size() == 0) {
+            return source.payload(aggregateId, version, type).map(derived -> derived.map(Rebuild::of)
+                .orElse(Rebuild.not(where + ": no ledger_events row, and no payload kept to rebuild it from")));
+          }
           Row p = rows.iterator().next();
           if (!type.equals(p.getString(0))) {
-            return Future.succeededFuture(where + ": kept payload is of type " + p.getString(0) + ", transfer of "
-                + type);
+            return Future.succeededFuture(Rebuild.not(where + ": kept payload is of type " + p.getString(0)
+                + ", transfer of " + type));
           }
-          JsonObject payload = p.getJsonObject(1);
+          return Future.succeededFuture(Rebuild.of(p.getJsonObject(1)));
+        })
+        .compose(found -> {
+          if (found.problem() != null) return Future.succeededFuture(found.problem());
+          JsonObject payload = found.payload();
           return conn.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, event_type, payload, "
                   + "ledger_timestamp, transfer_id) VALUES ($1::text::numeric, $2, $3, $4::jsonb, $5, "
                   + "$6::text::numeric)")
@@ -147,5 +172,16 @@ public final class EventStoreVerifier {
           }
           return null;
         });
+  }
+
+  /** A missing row's payload, or why it cannot be rebuilt. */
+  private record Rebuild(JsonObject payload, String problem) {
+    static Rebuild of(JsonObject payload) {
+      return new Rebuild(payload, null);
+    }
+
+    static Rebuild not(String problem) {
+      return new Rebuild(null, problem);
+    }
   }
 }

@@ -16,14 +16,31 @@ public final class EventTypes {
   private static final Pattern NAME = Pattern.compile("^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*){1,7}$");
   private static final int CODE_MAX = 0xFFFF;
 
-  /** The house's types; the payments issue adds its own here, with new codes. */
-  public static final EventTypes KNOWN = new EventTypes(Map.of(
-      "transaction.created", 1,
-      "transaction.updated", 2,
-      "user.created", 3,
-      "user.updated", 4,
-      "provider.breaker.changed", 5,
-      "payment.updated", 16));
+  /**
+   * The house's types. 1 to 16 are the outbox's; 17 to 30 are a payment's history in the ledger event store (one per
+   * state change, see docs/payments.md). Codes only ever get added.
+   */
+  public static final EventTypes KNOWN = new EventTypes(Map.ofEntries(
+      Map.entry("transaction.created", 1),
+      Map.entry("transaction.updated", 2),
+      Map.entry("user.created", 3),
+      Map.entry("user.updated", 4),
+      Map.entry("provider.breaker.changed", 5),
+      Map.entry("payment.updated", 16),
+      Map.entry("payment.requested", 17),
+      Map.entry("payment.funds_reserved", 18),
+      Map.entry("payment.pending_created", 19),
+      Map.entry("payment.external_requested", 20),
+      Map.entry("payment.external_succeeded", 21),
+      Map.entry("payment.committed", 22),
+      Map.entry("payment.completed", 23),
+      Map.entry("payment.compensating", 24),
+      Map.entry("payment.compensation_done", 25),
+      Map.entry("payment.compensated", 26),
+      Map.entry("payment.failed", 27),
+      Map.entry("payment.needs_attention", 28),
+      Map.entry("payment.resolved", 29),
+      Map.entry("payment.cancel_requested", 30)));
 
   private final Map<String, Integer> codes;
   private final Map<Integer, String> names;

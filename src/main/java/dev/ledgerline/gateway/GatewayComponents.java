@@ -181,7 +181,8 @@ public final class GatewayComponents {
     this.started = Future.join(limiter.start(), revocations.start(vertx), listening, cursorKey.start()).mapEmpty();
     this.streamMetrics = new StreamMetrics(node.registry());
     this.payments = new PaymentRoutes(vertx, new PaymentStore(node.services().pool(),
-        dev.ledgerline.events.EventPublisher.create(cfg)), ledger, access, linkedAccountCheck(),
+        dev.ledgerline.events.EventPublisher.create(cfg), dev.ledgerline.events.LedgerEventStore.create(ledger,
+            node.services().pool(), cfg)), ledger, access, linkedAccountCheck(),
         UInt128.of(cfg.gateway().transfersMaxAmount()), cfg.temporal().rpcTimeout().plusSeconds(5).toMillis(),
         cfg.payments().maxInFlight(), cfg.payments().externalDeadline().plus(cfg.payments().compensationRetry())
             .multipliedBy(2));

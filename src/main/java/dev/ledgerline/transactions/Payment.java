@@ -8,7 +8,7 @@ import java.time.Instant;
 /**
  * A payment's row. Ids and amounts are decimal strings (u128).
  *
- * @param steps every state change the saga recorded, oldest first: {@code {event, status, step, at, detail}}
+ * @param steps every state change the saga recorded, oldest first: {@code {event_id, event, status, step, at, detail}}
  * @param version grows with every change: the version of its {@code transaction.updated} snapshots
  */
 public record Payment(String id, String owner, PaymentStatus status, String fromAccountId, String amount, long ledger,

@@ -1,8 +1,12 @@
 package dev.ledgerline.transactions;
 
 import dev.ledgerline.events.EventPublisher;
+import dev.ledgerline.events.EventVersionConflictException;
+import dev.ledgerline.events.LedgerEventStore;
 import dev.ledgerline.events.NewEvent;
+import dev.ledgerline.events.StoredEvent;
 import dev.ledgerline.events.Uuid7;
+import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.transactions.saga.PaymentStatus;
 import dev.ledgerline.transactions.saga.PaymentUpdate;
 import io.vertx.core.Future;
@@ -14,19 +18,29 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The payments table: the record of every payment, written with its events in one PostgreSQL transaction. A new
  * payment and its {@code transaction.created} commit together (the handler of that event starts the saga); each state
  * change the saga records updates the row and publishes {@code payment.updated} together, and a {@code
  * transaction.updated} snapshot (search, cache) when the payment is created, reaches an outcome or needs an operator.
+ *
+ * <p>With a {@link LedgerEventStore} the payment is also event-sourced: its history ({@link PaymentEvents}) is
+ * appended to the ledger event store after the row. The row commits first and the events are derived from it, so a
+ * crash between the two is repaired by the next writer: the retried record activity, the saga's load, or the POST's
+ * own retry each append whatever version the store is missing.
  */
 public final class PaymentStore {
+  private static final Logger LOG = LoggerFactory.getLogger(PaymentStore.class);
   /** Aggregate ids of payment events: {@code payment-<id>}. */
   public static final String AGGREGATE_PREFIX = "payment-";
   public static final String SOURCE = "transactions";
@@ -38,10 +52,17 @@ public final class PaymentStore {
 
   private final Pool pool;
   private final EventPublisher events;
+  private final LedgerEventStore eventStore;
 
+  /** Without the ledger event store: the row and the outbox only (readers of the row). */
   public PaymentStore(Pool pool, EventPublisher events) {
+    this(pool, events, null);
+  }
+
+  public PaymentStore(Pool pool, EventPublisher events, LedgerEventStore eventStore) {
     this.pool = pool;
     this.events = events;
+    this.eventStore = eventStore;
   }
 
   /** Writes the row ({@code pending}) and {@code transaction.created} in one transaction. */
@@ -56,7 +77,15 @@ public final class PaymentStore {
         .map(rows -> payment(rows.iterator().next()))
         .compose(payment -> publish(conn, id, "transaction.created", created(payment))
             .compose(v -> publish(conn, id, "transaction.updated", snapshot(payment, payment.status())))
-            .map(payment)));
+            .map(payment)))
+        // payment.requested (version 1) follows the row. Failing here would hide a payment that exists, so a failure
+        // is only logged: the saga's first activity appends it.
+        .compose(payment -> eventStore == null ? Future.succeededFuture(payment)
+            : appendEvents(payment).map(payment).recover(e -> {
+              LOG.warn("payment {}: payment.requested not appended yet ({}); the saga appends it", payment.id(),
+                  e.toString());
+              return Future.succeededFuture(payment);
+            }));
   }
 
   public Future<Optional<Payment>> get(String id) {
@@ -97,32 +126,83 @@ public final class PaymentStore {
   public Future<Optional<Payment>> requestCancel(String id, String owner) {
     UUID uuid = uuid(id);
     if (uuid == null) return Future.succeededFuture(Optional.empty());
-    return pool.preparedQuery("UPDATE payments SET cancel_requested = true, updated_at = now() WHERE id = $1 "
+    // The first cancel is a state change of its own (a step, so an event); a repeated one changes nothing.
+    JsonObject step = new JsonObject().put("event_id", Uuid7.next().toString()).put("event", "CancelRequested")
+        .put("status", "").put("at", Instant.now().toString()).put("detail", new JsonObject());
+    return pool.preparedQuery("UPDATE payments SET steps = CASE WHEN cancel_requested THEN steps "
+            + "ELSE steps || jsonb_build_array(jsonb_set($3::jsonb, '{status}', to_jsonb(status))) END, "
+            + "cancel_requested = true, updated_at = now() WHERE id = $1 "
             + "AND owner = $2 AND status IN ('pending', 'reserved', 'external_pending') "
             + "AND NOT steps @> '[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb RETURNING " + COLUMNS)
-        .execute(Tuple.of(uuid, owner))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(payment(rows.iterator().next())));
+        .execute(Tuple.of(uuid, owner, step))
+        .map(rows -> rows.size() == 0 ? Optional.<Payment>empty() : Optional.of(payment(rows.iterator().next())))
+        .compose(found -> found.isEmpty() || eventStore == null ? Future.succeededFuture(found)
+            // The cancel is recorded: an append that fails now is made by the saga's next record activity.
+            : appendEvents(found.get()).map(found).recover(e -> {
+              LOG.warn("payment {}: payment.cancel_requested not appended yet ({}); the saga appends it", id,
+                  e.toString());
+              return Future.succeededFuture(found);
+            }));
   }
 
   /**
-   * The payment's events as the event store holds them (aggregate {@code payment-<id>}), oldest first: {@code
-   * transaction.created}, each {@code payment.updated} (its {@code event} names the change: FundsReserved, ...,
-   * PaymentCompleted or PaymentCompensated) and the {@code transaction.updated} snapshots. The store keeps delivered
-   * events for {@code events.retention}; the row's {@code steps} keep the saga's changes for good.
+   * The payment's event stream as the ledger event store holds it, in version order: {@code payment.requested} (1),
+   * then one event per state change (see {@link PaymentEvents}), each with its ledger transfer and the ledger's
+   * timestamp. Empty without an event store.
    */
-  public Future<List<JsonObject>> events(String id) {
-    return pool.preparedQuery("SELECT event_id::text, event_type, aggregate_seq, occurred_at, payload "
-            + "FROM events_outbox WHERE aggregate_id = $1 ORDER BY aggregate_seq")
-        .execute(Tuple.of(AGGREGATE_PREFIX + id)).map(rows -> {
-          List<JsonObject> out = new ArrayList<>();
-          for (Row r : rows) {
-            Object payload = r.getValue("payload");
-            out.add(new JsonObject().put("id", r.getString(0)).put("type", r.getString(1))
-                .put("sequence", r.getLong(2)).put("occurred_at", r.getOffsetDateTime(3).toInstant().toString())
-                .put("data", payload instanceof JsonObject j ? j : new JsonObject()));
-          }
-          return out;
-        });
+  public Future<List<StoredEvent>> events(String id) {
+    if (eventStore == null || uuid(id) == null) return Future.succeededFuture(List.of());
+    return eventStore.getEvents(PaymentEvents.aggregate(id));
+  }
+
+  /**
+   * Appends whatever of the payment's history the event store is missing (the row is the source of each event), and
+   * checks what it holds: a version held by another type or another event id is an
+   * {@link EventVersionConflictException}. A retry after a crash anywhere in between appends each event once. A no-op
+   * without an event store.
+   */
+  public Future<Void> syncEvents(String id) {
+    if (eventStore == null) return Future.succeededFuture();
+    return get(id).compose(p -> p.isEmpty()
+        ? Future.failedFuture(new IllegalArgumentException("no payment " + id))
+        : appendEvents(p.get()));
+  }
+
+  /**
+   * The payload of a payment's event at {@code version} as its row derives it, when it is of {@code type}: what
+   * {@code verify-events --repair} rebuilds a lost {@code ledger_events} row from.
+   */
+  public Future<Optional<JsonObject>> eventPayload(UInt128 aggregate, long version, String type) {
+    if (!type.startsWith(PaymentEvents.TYPE_PREFIX) || aggregate.isZero()) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return get(PaymentEvents.paymentId(aggregate)).map(p -> p.flatMap(payment -> PaymentEvents.of(payment).stream()
+        .filter(e -> e.version() == version && e.type().equals(type)).findFirst()
+        .map(PaymentEvents.Expected::payload)));
+  }
+
+  private Future<Void> appendEvents(Payment p) {
+    UInt128 aggregate = PaymentEvents.aggregate(p.id());
+    List<PaymentEvents.Expected> expected = PaymentEvents.of(p);
+    return eventStore.getEvents(aggregate).compose(stored -> {
+      Map<Long, StoredEvent> held = new HashMap<>();
+      for (StoredEvent s : stored) held.put(s.version(), s);
+      Future<Void> chain = Future.succeededFuture();
+      for (PaymentEvents.Expected e : expected) {
+        StoredEvent s = held.remove(e.version());
+        if (s == null) {
+          // In version order, so the ledger timestamps follow the versions.
+          chain = chain.compose(v -> eventStore.append(aggregate, e.version(), e.type(), e.payload()).mapEmpty());
+        } else if (!s.type().equals(e.type()) || !Objects.equals(s.payload().getString("event_id"), e.eventId())) {
+          return Future.failedFuture(new EventVersionConflictException(aggregate, e.version()));
+        }
+      }
+      // A version the row does not have: someone else writes this aggregate.
+      if (!held.isEmpty()) {
+        return Future.failedFuture(new EventVersionConflictException(aggregate, held.keySet().iterator().next()));
+      }
+      return chain;
+    });
   }
 
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
@@ -137,14 +217,16 @@ public final class PaymentStore {
 
   /**
    * Applies one of the saga's updates: the row's status, the step appended, the provider reference and failure
-   * reason when the update carries them, and {@code payment.updated}. An update already applied (same event id) is
-   * skipped, so the saga's retries apply it once.
+   * reason when the update carries them, and {@code payment.updated}; then, with an event store, the update's event
+   * (see {@link #syncEvents}). An update already applied (same event id) is not applied again, but its event is still
+   * appended if missing, so the saga's retries apply it once and a crash after the row loses no event.
    */
   public Future<Void> record(PaymentUpdate u) {
     UUID paymentId = UUID.fromString(u.paymentId());
     UUID eventId = UUID.fromString(u.eventId());
     Map<String, String> detail = u.detail() == null ? Map.of() : u.detail();
-    JsonObject step = new JsonObject().put("event", u.event()).put("status", u.status().wireName())
+    JsonObject step = new JsonObject().put("event_id", u.eventId()).put("event", u.event())
+        .put("status", u.status().wireName())
         .put("step", u.step()).put("at", Instant.ofEpochMilli(u.atMillis()).toString())
         .put("detail", new JsonObject(new LinkedHashMap<>(detail)));
     return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO payment_updates (event_id, payment_id) "
@@ -167,7 +249,8 @@ public final class PaymentStore {
               return outcome ? history.compose(v -> publish(conn, paymentId, "transaction.updated",
                   snapshot(p, p.status()))) : history;
             })
-            .mapEmpty()));
+            .mapEmpty()))
+        .compose(v -> syncEvents(u.paymentId()));
   }
 
   /**

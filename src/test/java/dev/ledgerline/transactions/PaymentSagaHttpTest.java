@@ -149,9 +149,24 @@ class PaymentSagaHttpTest {
     assertThat(account(PaymentLedgerIds.providerAccount(1, "plaid")).creditsPending()).isEqualTo(UInt128.ZERO);
     assertThat(done.getJsonArray("steps").stream().map(s -> ((JsonObject) s).getString("event")))
         .contains("FundsReserved", "TransferCommitted", "PaymentCompleted");
+    // The payment's stream in the ledger event store: one event per state change, versions 1..n, each a transfer.
+    // The last event follows the row's last update within the same activity.
+    Poll.until(Duration.ofSeconds(10), "payment " + id + " events", () -> call("GET", "/v1/payments/" + id
+        + "/events", alice, null, 200).getJsonArray("data").size() == 7);
     JsonArray events = call("GET", "/v1/payments/" + id + "/events", alice, null, 200).getJsonArray("data");
-    assertThat(events.stream().map(e -> ((JsonObject) e).getString("type"))).contains("transaction.created",
-        "payment.updated");
+    assertThat(events.stream().map(e -> ((JsonObject) e).getString("type"))).containsExactly("payment.requested",
+        "payment.funds_reserved", "payment.pending_created", "payment.external_requested",
+        "payment.external_succeeded", "payment.committed", "payment.completed");
+    for (int i = 0; i < events.size(); i++) {
+      JsonObject e = events.getJsonObject(i);
+      assertThat(e.getLong("version")).isEqualTo(i + 1L);
+      assertThat(e.getJsonObject("payload").getString("payment_id")).isEqualTo(id);
+      List<Transfer> t = ledger.lookupTransfers(List.of(UInt128.parse(e.getString("transfer_id")))).await();
+      assertThat(t).singleElement().satisfies(x -> {
+        assertThat(Long.toUnsignedString(x.timestamp())).isEqualTo(e.getString("ledger_timestamp"));
+        assertThat(Integer.toUnsignedLong(x.userData32())).isEqualTo(e.getLong("version"));
+      });
+    }
   }
 
   @Test

@@ -204,10 +204,20 @@ public final class PaymentRoutes {
     return answer(rc -> visible(rc).map(pay -> Reply.json(200, json(pay).toBuffer())));
   }
 
-  /** GET /v1/payments/{id}/events: the payment's events from the event store, oldest first. */
+  /**
+   * GET /v1/payments/{id}/events: the payment's event stream from the ledger event store, in version order; the
+   * timestamp and transfer id are the ledger's (decimal strings, like every u64/u128 of the API).
+   */
   public Handler<RoutingContext> events() {
-    return answer(rc -> visible(rc).compose(pay -> store.events(pay.id())).map(events -> Reply.json(200,
-        new JsonObject().put("data", new JsonArray(events)).toBuffer())));
+    return answer(rc -> visible(rc).compose(pay -> store.events(pay.id())).map(events -> {
+      JsonArray data = new JsonArray();
+      for (dev.ledgerline.events.StoredEvent e : events) {
+        data.add(new JsonObject().put("version", e.version()).put("type", e.type())
+            .put("ledger_timestamp", Long.toUnsignedString(e.ledgerTimestamp()))
+            .put("transfer_id", e.transferId().toString()).put("payload", e.payload()));
+      }
+      return Reply.json(200, new JsonObject().put("data", data).toBuffer());
+    }));
   }
 
   /** GET /v1/payments?status=&cursor=&limit=: the caller's own payments, newest first. */

@@ -10,7 +10,10 @@ public interface PaymentRecordActivities {
   @ActivityMethod(name = "load-payment")
   PaymentOrder load(String paymentId);
 
-  /** Updates the row (status, steps) and appends the event, in one PostgreSQL transaction. */
+  /**
+   * Updates the row (status, steps) and its outbox event in one PostgreSQL transaction, then appends the change to
+   * the ledger event store; a retry completes whichever half is missing.
+   */
   @ActivityMethod(name = "record-payment")
   void record(PaymentUpdate update);
 

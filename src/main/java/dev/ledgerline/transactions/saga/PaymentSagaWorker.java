@@ -1,6 +1,7 @@
 package dev.ledgerline.transactions.saga;
 
 import dev.ledgerline.events.EventPublisher;
+import dev.ledgerline.events.LedgerEventStore;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.transactions.PaymentStore;
@@ -22,7 +23,8 @@ public final class PaymentSagaWorker {
   /** @param provider the external step over the provider layer (its breaker and client) */
   public static Consumer<Worker> registration(NodeContext node, ProviderActivities provider) {
     LedgerClient ledger = LedgerClient.create(node);
-    PaymentStore store = new PaymentStore(node.services().pool(), EventPublisher.create(node.config()));
+    PaymentStore store = new PaymentStore(node.services().pool(), EventPublisher.create(node.config()),
+        LedgerEventStore.create(ledger, node.services().pool(), node.config()));
     SagaSettings settings = SagaSettings.from(node.config().payments());
     return worker -> {
       worker.registerWorkflowImplementationTypes(PaymentWorkflowImpl.class);

@@ -127,8 +127,14 @@ class PaymentsApiTest {
 
     Answer events = api.get("/v1/payments/" + id + "/events", alice);
     assertThat(events.status()).isEqualTo(200);
-    assertThat(events.json().getJsonArray("data").getJsonObject(0).getString("type"))
-        .isEqualTo("transaction.created");
+    // The request is version 1 of the payment's stream in the ledger event store, appended with the row.
+    JsonObject requested = events.json().getJsonArray("data").getJsonObject(0);
+    assertThat(requested.getString("type")).isEqualTo("payment.requested");
+    assertThat(requested.getLong("version")).isEqualTo(1L);
+    assertThat(requested.getString("transfer_id")).matches("[1-9][0-9]*");
+    assertThat(requested.getString("ledger_timestamp")).matches("[1-9][0-9]*");
+    assertThat(requested.getJsonObject("payload").getString("amount")).isEqualTo("250");
+    assertThat(api.get("/v1/payments/" + id + "/events", operator).status()).isEqualTo(200);
     assertThat(api.get("/v1/payments/" + id + "/events", bob).status()).isEqualTo(404);
 
     // Lists hold only the caller's own payments.
