@@ -81,7 +81,7 @@ public final class PaymentStore {
         // payment.requested (version 1) follows the row. Failing here would hide a payment that exists, so a failure
         // is only logged: the saga's first activity appends it.
         .compose(payment -> eventStore == null ? Future.succeededFuture(payment)
-            : appendEvents(payment).map(payment).recover(e -> {
+            : syncEvents(payment.id()).map(payment).recover(e -> {
               LOG.warn("payment {}: payment.requested not appended yet ({}); the saga appends it", payment.id(),
                   e.toString());
               return Future.succeededFuture(payment);
@@ -138,7 +138,7 @@ public final class PaymentStore {
         .map(rows -> rows.size() == 0 ? Optional.<Payment>empty() : Optional.of(payment(rows.iterator().next())))
         .compose(found -> found.isEmpty() || eventStore == null ? Future.succeededFuture(found)
             // The cancel is recorded: an append that fails now is made by the saga's next record activity.
-            : appendEvents(found.get()).map(found).recover(e -> {
+            : syncEvents(id).map(found).recover(e -> {
               LOG.warn("payment {}: payment.cancel_requested not appended yet ({}); the saga appends it", id,
                   e.toString());
               return Future.succeededFuture(found);
@@ -163,9 +163,17 @@ public final class PaymentStore {
    */
   public Future<Void> syncEvents(String id) {
     if (eventStore == null) return Future.succeededFuture();
-    return get(id).compose(p -> p.isEmpty()
+    return appendMissing(id);
+  }
+
+  /**
+   * Reads the stored events first and the row second: an event is appended only after its row change committed, so
+   * the row read afterwards holds every stored version, and a newer event of a concurrent writer never looks foreign.
+   */
+  private Future<Void> appendMissing(String id) {
+    return eventStore.getEvents(PaymentEvents.aggregate(id)).compose(stored -> get(id).compose(p -> p.isEmpty()
         ? Future.failedFuture(new IllegalArgumentException("no payment " + id))
-        : appendEvents(p.get()));
+        : appendEvents(p.get(), stored)));
   }
 
   /**
@@ -181,28 +189,43 @@ public final class PaymentStore {
         .map(PaymentEvents.Expected::payload)));
   }
 
-  private Future<Void> appendEvents(Payment p) {
+  /**
+   * Another writer of this payment (the POST, a cancel, the saga) appended {@code expected}'s version at the same time:
+   * done when what it wrote is this row's event, a real conflict otherwise.
+   */
+  private Future<Void> appendedMeanwhile(UInt128 aggregate, PaymentEvents.Expected expected, Throwable conflict) {
+    return eventStore.getEvents(aggregate).compose(stored -> stored.stream()
+        .anyMatch(s -> s.version() == expected.version() && sameEvent(s, expected))
+        ? Future.succeededFuture() : Future.failedFuture(conflict));
+  }
+
+  private static boolean sameEvent(StoredEvent stored, PaymentEvents.Expected expected) {
+    return stored.type().equals(expected.type())
+        && Objects.equals(stored.payload().getString("event_id"), expected.eventId());
+  }
+
+  private Future<Void> appendEvents(Payment p, List<StoredEvent> stored) {
     UInt128 aggregate = PaymentEvents.aggregate(p.id());
     List<PaymentEvents.Expected> expected = PaymentEvents.of(p);
-    return eventStore.getEvents(aggregate).compose(stored -> {
-      Map<Long, StoredEvent> held = new HashMap<>();
-      for (StoredEvent s : stored) held.put(s.version(), s);
-      Future<Void> chain = Future.succeededFuture();
-      for (PaymentEvents.Expected e : expected) {
-        StoredEvent s = held.remove(e.version());
-        if (s == null) {
-          // In version order, so the ledger timestamps follow the versions.
-          chain = chain.compose(v -> eventStore.append(aggregate, e.version(), e.type(), e.payload()).mapEmpty());
-        } else if (!s.type().equals(e.type()) || !Objects.equals(s.payload().getString("event_id"), e.eventId())) {
-          return Future.failedFuture(new EventVersionConflictException(aggregate, e.version()));
-        }
+    Map<Long, StoredEvent> held = new HashMap<>();
+    for (StoredEvent s : stored) held.put(s.version(), s);
+    Future<Void> chain = Future.succeededFuture();
+    for (PaymentEvents.Expected e : expected) {
+      StoredEvent s = held.remove(e.version());
+      if (s == null) {
+        // In version order, so the ledger timestamps follow the versions.
+        chain = chain.compose(v -> eventStore.append(aggregate, e.version(), e.type(), e.payload()).<Void>mapEmpty()
+            .recover(err -> err instanceof EventVersionConflictException ? appendedMeanwhile(aggregate, e, err)
+                : Future.failedFuture(err)));
+      } else if (!sameEvent(s, e)) {
+        return Future.failedFuture(new EventVersionConflictException(aggregate, e.version()));
       }
-      // A version the row does not have: someone else writes this aggregate.
-      if (!held.isEmpty()) {
-        return Future.failedFuture(new EventVersionConflictException(aggregate, held.keySet().iterator().next()));
-      }
-      return chain;
-    });
+    }
+    // A version the row does not have: someone else writes this aggregate.
+    if (!held.isEmpty()) {
+      return Future.failedFuture(new EventVersionConflictException(aggregate, held.keySet().iterator().next()));
+    }
+    return chain;
   }
 
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */

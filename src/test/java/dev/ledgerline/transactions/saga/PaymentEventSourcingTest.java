@@ -25,10 +25,12 @@ import dev.ledgerline.transactions.PaymentWorkflow;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -171,6 +173,23 @@ class PaymentEventSourcingTest {
     assertThat(types(p.id())).containsExactly("payment.requested", "payment.funds_reserved");
     records.record(reserved);
     assertThat(types(p.id())).containsExactly("payment.requested", "payment.funds_reserved");
+  }
+
+  @Test
+  void concurrentWritersOfOnePaymentNeverSeeEachOthersEventsAsConflicts() {
+    // The POST, a cancel and the saga's activities sync the same payment at once: each reads the store, then the row.
+    PaymentStore rowsOnly = new PaymentStore(pool, new EventPublisher(EventTypes.KNOWN, 65_536));
+    Payment p = create(rowsOnly);
+    for (String event : List.of("FundsReserved", "PendingTransferCreated", "ExternalPaymentRequested")) {
+      rowsOnly.record(update(p, event, PaymentStatus.RESERVED)).await();
+    }
+    List<Future<Void>> syncs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      syncs.add(store.syncEvents(p.id()));
+    }
+    Future.all(syncs).await();
+
+    assertThat(store.events(p.id()).await()).extracting(StoredEvent::version).containsExactly(1L, 2L, 3L, 4L);
   }
 
   @Test
