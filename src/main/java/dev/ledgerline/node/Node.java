@@ -141,6 +141,13 @@ public final class Node {
           return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.health());
         });
       }
+      if (config.node().roles().contains(Role.GATEWAY)) {
+        // The balance cache without Redis serves from memory and the ledger: up, and says it is degraded.
+        management.check("cache", () -> {
+          GatewayComponents g = gateway;
+          return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.balances().health());
+        });
+      }
       if (config.node().roles().contains(Role.TRANSACTIONS) || config.node().roles().contains(Role.GATEWAY)) {
         // An open breaker degrades the node (balances turn stale, payments wait); it stays UP.
         management.check("providers", () -> {
