@@ -66,6 +66,12 @@ public final class BalanceCache {
     }
   }
 
+  /** Where balances come from: the ledger in production. */
+  public interface Ledger {
+    /** The balance, or null when there is no such account. */
+    Future<Balance> load(UInt128 id);
+  }
+
   /** What answered a read, for {@code X-Cache}. */
   public enum Served { L1, L2, MISS, REFRESH }
 
@@ -76,7 +82,7 @@ public final class BalanceCache {
 
   private final Vertx vertx;
   private final Redis redis;
-  private final LedgerClient ledger;
+  private final Ledger ledger;
   private final LongSupplier clock;
   private final String nodeId;
   private final MultiLayerCache<Balance> cache;
@@ -91,6 +97,11 @@ public final class BalanceCache {
   private MessageConsumer<TransfersCommitted> committed;
 
   public BalanceCache(Vertx vertx, Redis redis, LedgerClient ledger, LedgerlineConfig.Cache settings,
+      Duration commandTimeout, MeterRegistry registry, String nodeId, LongSupplier clock) {
+    this(vertx, redis, id -> load(ledger, id), settings, commandTimeout, registry, nodeId, clock);
+  }
+
+  public BalanceCache(Vertx vertx, Redis redis, Ledger ledger, LedgerlineConfig.Cache settings,
       Duration commandTimeout, MeterRegistry registry, String nodeId, LongSupplier clock) {
     this.vertx = vertx;
     this.redis = redis;
@@ -142,9 +153,9 @@ public final class BalanceCache {
   public Future<Answer> get(UInt128 id, boolean consistent) {
     String key = id.toString();
     if (consistent) {
-      return cache.reload(key, List.of(), () -> load(id)).map(e -> answer(e, Served.MISS));
+      return cache.reload(key, List.of(), () -> ledger.load(id)).map(e -> answer(e, Served.MISS));
     }
-    return cache.get(key, List.of(), () -> load(id)).map(e -> {
+    return cache.get(key, List.of(), () -> ledger.load(id)).map(e -> {
       if (e == null) {
         return new Answer(null, 0, 0, Served.MISS);
       }
@@ -185,7 +196,7 @@ public final class BalanceCache {
         refreshElsewhere.increment();
         return;
       }
-      cache.reload(key, List.of(), () -> load(id)).onComplete(ar -> {
+      cache.reload(key, List.of(), () -> ledger.load(id)).onComplete(ar -> {
         if (ar.succeeded()) {
           refreshOk.increment();
         } else {
@@ -198,7 +209,7 @@ public final class BalanceCache {
   }
 
   /** The account and the timestamp of its latest transfer, in parallel; null when the ledger has no such account. */
-  private Future<Balance> load(UInt128 id) {
+  private static Future<Balance> load(LedgerClient ledger, UInt128 id) {
     AccountFilter latest = new AccountFilter(id, UInt128.ZERO, 0, 0, 0, 0, 0, 1,
         AccountFilterFlags.DEBITS | AccountFilterFlags.CREDITS | AccountFilterFlags.REVERSED);
     Future<List<Account>> account = ledger.lookupAccounts(List.of(id));
