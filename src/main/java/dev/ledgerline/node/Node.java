@@ -125,12 +125,11 @@ public final class Node {
       }
       if (s.hasRedis()) {
         String mode = config.redis().mode().name().toLowerCase(java.util.Locale.ROOT);
-        // A gateway without the cache role keeps serving without Redis (local rate limits; revocation per
-        // auth.revocation.*), so for it an unreachable Redis is degraded, not down.
-        boolean gatewayOnly = !config.node().roles().contains(Role.CACHE);
+        // Every role keeps serving without Redis (local rate limits; revocation per auth.revocation.*; the balance
+        // cache from memory and the ledger), so an unreachable Redis is degraded, not down.
         management.check("redis", () -> s.pingRedis().map(v -> new JsonObject().put("mode", mode))
-            .recover(err -> gatewayOnly ? Future.succeededFuture(new JsonObject().put("mode", mode)
-                .put("degraded", true).put("error", String.valueOf(err.getMessage()))) : Future.failedFuture(err)));
+            .recover(err -> Future.succeededFuture(new JsonObject().put("mode", mode)
+                .put("degraded", true).put("error", String.valueOf(err.getMessage())))));
       }
       management.check("cluster", () -> Future.succeededFuture(new JsonObject()
           .put("enabled", config.cluster().enabled()).put("members", b.members())));
