@@ -117,7 +117,7 @@ class BalanceCacheTest {
     Answer fresh = a.get(ID, false).await();
     assertThat(fresh.served()).isEqualTo(Served.L1);
     assertThat(fresh.freshMillis()).isEqualTo(30_000);
-    assertThat(refreshes("ok")).isEqualTo(1.0);
+    Poll.until(Duration.ofSeconds(5), "the refresh is counted", () -> refreshes("ok") == 1.0);
     assertThat(lookups).hasValue(2);
   }
 
@@ -196,6 +196,22 @@ class BalanceCacheTest {
     assertThat(through.balance().version()).isEqualTo(1010);
     assertThat(lookups).hasValue(before + 1);
     assertThat(a.get(ID, false).await().balance().version()).isEqualTo(1010);
+  }
+
+  @Test
+  void aThousandConcurrentMissesOnOneBalanceMakeOneLedgerLookup() {
+    BalanceCache a = node("a");
+    hold = true;
+    List<Future<Answer>> answers = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      answers.add(a.get(ID, false));
+    }
+    Poll.until(Duration.ofSeconds(5), "the one lookup starts", () -> lookups.get() == 1);
+    held.poll().complete(new Balance(new Account(ID, UInt128.ZERO, UInt128.ZERO, UInt128.ZERO, UInt128.of(3),
+        UInt128.ZERO, 0, 0, 0, 1, 1, 0, 1), 1003));
+    Future.all(answers).await();
+    assertThat(lookups).hasValue(1);
+    assertThat(answers).allSatisfy(f -> assertThat(f.result().balance().version()).isEqualTo(1003));
   }
 
   @Test
