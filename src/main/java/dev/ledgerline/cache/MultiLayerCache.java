@@ -220,8 +220,8 @@ public final class MultiLayerCache<V> {
   }
 
   /**
-   * Asks the loader (single-flight with any load of the key in flight) and stores its answer in both layers, skipping
-   * L2 on the way in: a read-through for callers that must see the source's current value.
+   * Asks the loader and stores its answer in both layers, skipping L2 on the way in: a read-through for callers that
+   * must see the source's current value. Misses that arrive while it runs share its answer.
    */
   public Future<Entry<V>> reload(String key, List<String> tags, Supplier<Future<V>> loader) {
     return onCallerContext(load(key, tags, loader, false));
@@ -229,9 +229,15 @@ public final class MultiLayerCache<V> {
 
   private Future<Entry<V>> load(String key, List<String> tags, Supplier<Future<V>> loader, boolean readL2) {
     Promise<Entry<V>> mine = Promise.promise();
-    Promise<Entry<V>> running = inflight.putIfAbsent(key, mine);
-    if (running != null) {
-      return running.future();
+    if (readL2) {
+      Promise<Entry<V>> running = inflight.putIfAbsent(key, mine);
+      if (running != null) {
+        return running.future();
+      }
+    } else {
+      // A read-through never joins a load that started before it (that load may predate the caller's own write);
+      // it takes the key's place, so that the older load stores nothing and later misses join this one.
+      inflight.put(key, mine);
     }
     Future<Entry<V>> fromL2 = readL2 ? readL2(key) : Future.succeededFuture(null);
     fromL2.compose(found -> {

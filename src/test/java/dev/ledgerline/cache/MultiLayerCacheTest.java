@@ -224,6 +224,24 @@ class MultiLayerCacheTest {
   }
 
   @Test
+  void aReadThroughNeverJoinsALoadThatStartedBeforeIt() {
+    MultiLayerCache<String> a = node(SETTINGS);
+    Promise<String> older = Promise.promise();
+    AtomicInteger calls = new AtomicInteger();
+    Future<Entry<String>> first = a.get("k", List.of(), () -> {
+      calls.incrementAndGet();
+      return older.future();
+    });
+    Poll.until(Duration.ofSeconds(5), "the first load asks the source", () -> calls.get() == 1);
+    Future<Entry<String>> through = a.reload("k", List.of(), counting(calls, "v-after-the-write"));
+    assertThat(through.await().value()).isEqualTo("v-after-the-write");
+    older.complete("v-before-the-write");
+    assertThat(first.await().value()).isEqualTo("v-before-the-write");
+    assertThat(calls).hasValue(2);
+    assertThat(a.peek("k").value()).as("the older load stores nothing").isEqualTo("v-after-the-write");
+  }
+
+  @Test
   void anUndecodableL2ValueIsAMissAndIsDeleted() {
     MultiLayerCache<String> a = node(SETTINGS);
     redis(Request.cmd(Command.SET).arg("ll:cache:test:k").arg("garbage"));
