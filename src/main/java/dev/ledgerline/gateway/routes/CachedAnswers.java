@@ -51,6 +51,9 @@ final class CachedAnswers {
     rc.put(SecurityHeaders.PRIVATE_CACHEABLE, true);
     HttpServerResponse r = rc.response();
     String etag = a.balance().etag();
+    // Date lets a client cache compute the answer's age (RFC 9111 §4.2.3).
+    r.putHeader("Date", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+        java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
     r.putHeader("ETag", etag).putHeader("Age", String.valueOf(a.ageMillis() / 1000))
         .putHeader("Cache-Control", "private, max-age=" + Math.max(0, a.freshMillis() / 1000))
         .putHeader("Vary", "Authorization, Cookie");
