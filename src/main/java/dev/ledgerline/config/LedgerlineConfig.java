@@ -477,4 +477,21 @@ public record LedgerlineConfig(
         duration(p.getString("settlement-poll")), duration(p.getString("compensation-retry")),
         p.getInteger("max-in-flight", 16));
   }
+
+  /**
+   * {@code cache.*}: the cache layers. The TTLs and sizes are reloadable; {@code refreshLock} is read at start.
+   *
+   * @param balanceTtl how long a cached balance is served; {@code balanceRefreshAhead} before its end a read refreshes
+   */
+  public record Cache(int l1MaxEntries, Duration l1Ttl, Duration l2Ttl, boolean debugHeaders, Duration balanceTtl,
+      Duration balanceRefreshAhead, Duration refreshLock) {}
+
+  /** {@code cache.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Cache cache() {
+    JsonObject c = json.getJsonObject("cache");
+    JsonObject b = c.getJsonObject("balance");
+    return new Cache(c.getInteger("l1-max-entries"), duration(c.getString("l1-ttl")), duration(c.getString("l2-ttl")),
+        c.getBoolean("debug-headers"), duration(b.getString("ttl")), duration(b.getString("refresh-ahead")),
+        duration(b.getString("refresh-lock")));
+  }
 }

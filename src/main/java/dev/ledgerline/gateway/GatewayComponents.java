@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway;
 
+import dev.ledgerline.cache.BalanceCache;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.OutboxRelay;
 import dev.ledgerline.gateway.access.Access;
@@ -88,6 +89,7 @@ public final class GatewayComponents {
   private final Future<Void> started;
   private final PaymentRoutes payments;
   private final OutboxRelay relay;
+  private final BalanceCache balances;
 
   /**
    * Builds the parts with the system clock. Throws {@link dev.ledgerline.gateway.auth.NoVerificationKeysException}
@@ -144,9 +146,12 @@ public final class GatewayComponents {
     this.stream = new StreamHandshake.Settings(allowedOrigins, gw.stream().pingInterval(), gw.stream().maxQueued(),
         gw.stream().maxAccountsPerMessage(), gw.stream().maxAccounts(), cfg.feed().resumeWindow());
     this.cursorKey = StreamCursorKey.create(vertx, cfg.feed(), node.services().pool());
+    this.balances = new BalanceCache(vertx, node.services().redis(), ledger, cfg.cache(),
+        cfg.redisSettings().commandTimeout(), node.registry(), node.nodeId(), clock::millis).start();
     node.configService().onReload(c -> {
       limiter.updateLimits(c.gateway().rateLimits());
       LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
+      balances.update(c.cache());
     });
     // Users: loaded behind every token from a per-node cache that hears of changes from every node (event bus) and
     // from tools outside the cluster (PostgreSQL NOTIFY).
@@ -223,7 +228,7 @@ public final class GatewayComponents {
     cursorKey.close();
     vertx.cancelTimer(purgeTimer);
     return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
-        holder.close(), sql.close(), payments.close())).mapEmpty();
+        holder.close(), sql.close(), payments.close(), balances.close())).mapEmpty();
   }
 
   /**
@@ -283,6 +288,11 @@ public final class GatewayComponents {
   /** The node's user cache; the admin routes and the stream read it too. */
   public UserDirectory users() {
     return users;
+  }
+
+  /** Account balances cached over the ledger (memory, Redis), for GET /v1/accounts/{id}. */
+  public BalanceCache balances() {
+    return balances;
   }
 
   /** The node's outbox relay: the admin routes list and redeliver parked events through it. */

@@ -125,12 +125,11 @@ public final class Node {
       }
       if (s.hasRedis()) {
         String mode = config.redis().mode().name().toLowerCase(java.util.Locale.ROOT);
-        // A gateway without the cache role keeps serving without Redis (local rate limits; revocation per
-        // auth.revocation.*), so for it an unreachable Redis is degraded, not down.
-        boolean gatewayOnly = !config.node().roles().contains(Role.CACHE);
+        // Every role keeps serving without Redis (local rate limits; revocation per auth.revocation.*; the balance
+        // cache from memory and the ledger), so an unreachable Redis is degraded, not down.
         management.check("redis", () -> s.pingRedis().map(v -> new JsonObject().put("mode", mode))
-            .recover(err -> gatewayOnly ? Future.succeededFuture(new JsonObject().put("mode", mode)
-                .put("degraded", true).put("error", String.valueOf(err.getMessage()))) : Future.failedFuture(err)));
+            .recover(err -> Future.succeededFuture(new JsonObject().put("mode", mode)
+                .put("degraded", true).put("error", String.valueOf(err.getMessage())))));
       }
       management.check("cluster", () -> Future.succeededFuture(new JsonObject()
           .put("enabled", config.cluster().enabled()).put("members", b.members())));
@@ -139,6 +138,13 @@ public final class Node {
         management.check("ratelimit", () -> {
           GatewayComponents g = gateway;
           return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.health());
+        });
+      }
+      if (config.node().roles().contains(Role.GATEWAY)) {
+        // The balance cache without Redis serves from memory and the ledger: up, and says it is degraded.
+        management.check("cache", () -> {
+          GatewayComponents g = gateway;
+          return g == null ? Future.failedFuture("gateway not started") : Future.succeededFuture(g.balances().health());
         });
       }
       if (config.node().roles().contains(Role.TRANSACTIONS) || config.node().roles().contains(Role.GATEWAY)) {

@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.routes;
 
+import dev.ledgerline.cache.BalanceCache;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.http.LedgerReplies;
@@ -43,10 +44,17 @@ public final class AccountRoutes {
 
   private final LedgerClient ledger;
   private final Access access;
+  /** Null: every read goes to the ledger. */
+  private final BalanceCache balances;
 
   public AccountRoutes(LedgerClient ledger, Access access) {
+    this(ledger, access, null);
+  }
+
+  public AccountRoutes(LedgerClient ledger, Access access, BalanceCache balances) {
     this.ledger = ledger;
     this.access = access;
+    this.balances = balances;
   }
 
   /**
@@ -104,18 +112,53 @@ public final class AccountRoutes {
         + "recorded; ask an operator to assign account " + id)).notKept());
   }
 
-  /** GET /v1/accounts/{id}. */
+  /**
+   * GET /v1/accounts/{id}. The owner check runs first, so a cached balance is only ever served to a caller allowed to
+   * read the account. With the balance cache, the answer carries its version as a strong {@code ETag}, its
+   * {@code Age}, and {@code Cache-Control: private, max-age=<fresh time left>} ({@code Vary: Authorization, Cookie}):
+   * only the caller's own client may keep it. {@code If-None-Match} with the version this node's memory holds answers
+   * 304 without asking the ledger; {@code Cache-Control: no-cache} on the request or {@code ?consistent=true} reads
+   * through to the ledger.
+   */
   public Handler<RoutingContext> get() {
     return rc -> {
       Principal p = Principal.of(rc);
       UInt128 id = Decimals.u128("id", rc.pathParam("id"));
-      access.requireRead(p, id).compose(v -> ledger.lookupAccounts(List.of(id))).onComplete(ar -> {
+      if (balances == null) {
+        access.requireRead(p, id).compose(v -> ledger.lookupAccounts(List.of(id))).onComplete(ar -> {
+          if (ar.failed()) {
+            LedgerReplies.of(ar.cause()).send(rc, false);
+          } else if (ar.result().isEmpty()) {
+            Reply.problem(ProblemHandler.standard(404)).send(rc, false);
+          } else {
+            Reply.json(200, ResponseJson.account(ar.result().get(0))).send(rc, false);
+          }
+        });
+        return;
+      }
+      List<FieldError> errors = new ArrayList<>();
+      boolean consistent = Page.bool(rc.queryParams(), "consistent", false, errors)
+          || CachedAnswers.noCache(rc.request().getHeader("Cache-Control"));
+      if (!errors.isEmpty()) {
+        throw new InvalidRequestException(errors);
+      }
+      String ifNoneMatch = rc.request().getHeader("If-None-Match");
+      access.requireRead(p, id).compose(v -> {
+        if (!consistent && ifNoneMatch != null) {
+          // The version this node's memory holds answers a revalidation without the ledger.
+          BalanceCache.Answer known = balances.known(id);
+          if (known != null && CachedAnswers.matches(ifNoneMatch, known.balance().etag())) {
+            return Future.succeededFuture(known);
+          }
+        }
+        return balances.get(id, consistent);
+      }).onComplete(ar -> {
         if (ar.failed()) {
           LedgerReplies.of(ar.cause()).send(rc, false);
-        } else if (ar.result().isEmpty()) {
+        } else if (ar.result().balance() == null) {
           Reply.problem(ProblemHandler.standard(404)).send(rc, false);
         } else {
-          Reply.json(200, ResponseJson.account(ar.result().get(0))).send(rc, false);
+          CachedAnswers.send(rc, ar.result(), ifNoneMatch, balances.settings().debugHeaders());
         }
       });
     };

@@ -54,7 +54,7 @@ public final class ApiRouter {
       RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
       UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
-      EventAdminRoutes eventAdmin, PaymentRoutes payments) {}
+      EventAdminRoutes eventAdmin, PaymentRoutes payments, dev.ledgerline.cache.BalanceCache balances) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -78,9 +78,9 @@ public final class ApiRouter {
     Function<String, Handler<RoutingContext>> limit = operation -> revocationThenLimit(parts, anonymous, operation);
     var standardBody = JsonBodies.standard(config);
     var batchBody = JsonBodies.batch(config);
-    AccountRoutes accounts = new AccountRoutes(parts.ledger(), parts.access());
+    AccountRoutes accounts = new AccountRoutes(parts.ledger(), parts.access(), parts.balances());
     TransferRoutes transfers = new TransferRoutes(parts.ledger(), parts.access(),
-        UInt128.of(config.gateway().transfersMaxAmount()));
+        UInt128.of(config.gateway().transfersMaxAmount()), parts.balances());
     IdempotencyStore idem = parts.idempotency();
 
     // Any authenticated caller (no permission: a user may always end their own tokens); the body is a token to

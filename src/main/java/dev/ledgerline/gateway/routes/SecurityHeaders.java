@@ -19,6 +19,11 @@ import java.util.Set;
  */
 public final class SecurityHeaders implements Handler<RoutingContext> {
   public static final String HSTS = "max-age=31536000; includeSubDomains";
+  /**
+   * Routing-context flag set by a route whose answer is the caller's own data marked {@code private} with validators
+   * (a cached balance): it keeps its own {@code Cache-Control} instead of {@code no-store}.
+   */
+  static final String PRIVATE_CACHEABLE = "ledgerline.private-cacheable";
 
   private final boolean tls;
 
@@ -35,7 +40,7 @@ public final class SecurityHeaders implements Handler<RoutingContext> {
     }
     boolean tokenSent = TokenSources.presented(rc.request());
     rc.addHeadersEndHandler(v -> {
-      if (tokenSent || Principal.of(rc) != null) {
+      if ((tokenSent || Principal.of(rc) != null) && !Boolean.TRUE.equals(rc.get(PRIVATE_CACHEABLE))) {
         response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
       }
     });

@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.routes;
 
+import dev.ledgerline.cache.BalanceCache;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.access.CreditAccountPrivacy;
 import dev.ledgerline.gateway.access.ExistingTransfers;
@@ -15,6 +16,7 @@ import dev.ledgerline.gateway.json.TransferRequest;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.Results;
+import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import io.vertx.core.Future;
@@ -30,6 +32,7 @@ public final class TransferRoutes {
   public static final String CREATE = "POST /v1/transfers";
   public static final String BATCH = "POST /v1/transfers/batch";
 
+  private final BalanceCache balances;
   private final LedgerClient ledger;
   private final Access access;
   private final TransferAuthorizer authorizer;
@@ -38,6 +41,12 @@ public final class TransferRoutes {
 
   /** @param maxAmount the largest amount a user may create or post ({@code gateway.transfers.max-amount}) */
   public TransferRoutes(LedgerClient ledger, Access access, UInt128 maxAmount) {
+    this(ledger, access, maxAmount, null);
+  }
+
+  /** @param balances dropped for both accounts of every transfer written here before the answer; may be null */
+  public TransferRoutes(LedgerClient ledger, Access access, UInt128 maxAmount, BalanceCache balances) {
+    this.balances = balances;
     this.ledger = ledger;
     this.access = access;
     this.authorizer = new TransferAuthorizer(ledger, access, maxAmount);
@@ -50,7 +59,7 @@ public final class TransferRoutes {
     TransferRequest req = RequestParser.transfer(rc.body().buffer().getBytes());
     UInt128 id = req.hasId() ? req.id() : DerivedIds.of(CREATE, p.subject(), key, 0);
     Transfer t = req.toTransfer(() -> id);
-    return authorizer.authorize(p, List.of(t), false).compose(v -> ledger.createTransfers(List.of(t)))
+    return authorizer.authorize(p, List.of(t), false).compose(v -> written(List.of(t)))
         .compose(results -> {
           CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
           int status = LedgerReplies.status(r);
@@ -83,7 +92,7 @@ public final class TransferRoutes {
       ids.add(id);
       transfers.add(req.toTransfer(() -> id));
     }
-    return authorizer.authorize(p, transfers, true).compose(v -> ledger.createTransfers(transfers))
+    return authorizer.authorize(p, transfers, true).compose(v -> written(transfers))
         .compose(results -> {
           List<CreateTransferResult> all = Arrays.asList(Results.expandTransfers(results, transfers.size()));
           return privacy.names(p, transfers, all).compose(names -> existing.hidden(p, ids, all).map(hidden -> {
@@ -91,6 +100,18 @@ public final class TransferRoutes {
             return Reply.json(200, ResponseJson.transferResults(ids, names));
           }));
         });
+  }
+
+  /**
+   * Creates the transfers, then drops their accounts' cached balances here (memory and Redis) before the caller hears
+   * of it, so that the caller's next read on this node sees its write; other nodes drop them on the committed feed.
+   */
+  private Future<List<CreateTransfersResult>> written(List<Transfer> transfers) {
+    Future<List<CreateTransfersResult>> created = ledger.createTransfers(transfers);
+    if (balances == null) {
+      return created;
+    }
+    return created.compose(results -> balances.written(transfers).map(results));
   }
 
   /** GET /v1/transfers/{id}: visible to a user only when it touches an account the user owns. */

@@ -1,0 +1,293 @@
+package dev.ledgerline.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ledgerline.cache.MultiLayerCache.Entry;
+import dev.ledgerline.cache.MultiLayerCache.Source;
+import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.ledger.LedgerApi;
+import dev.ledgerline.ledger.LedgerApi.TransfersCommitted;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.AccountFilter;
+import dev.ledgerline.ledger.model.AccountFilterFlags;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.ledger.model.Wire;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Account balances, cache-aside over the ledger on a {@link MultiLayerCache} whose TTL is {@code cache.balance.ttl}.
+ *
+ * <p><b>Version.</b> A cached balance carries the timestamp of the latest transfer that touched the account (the
+ * account's own timestamp before its first transfer): the gateway's strong {@code ETag}.
+ *
+ * <p><b>Refresh-ahead.</b> A read that finds less than {@code cache.balance.refresh-ahead} left answers at once with the
+ * cached balance and starts a refresh in the background, once per entry per node, and only where it wins the key's
+ * short Redis lock ({@code SET NX PX cache.balance.refresh-lock}), so one node of the cluster refreshes it; without
+ * Redis each node refreshes its own. A failed refresh leaves the old value to its TTL and counts in
+ * {@code ledgerline.cache.balance.refresh{result=failed}}.
+ *
+ * <p><b>Writes.</b> Every node hears the ledger's committed transfers ({@link LedgerApi#TRANSFERS_COMMITTED}) itself
+ * and drops both accounts of each transfer from its L1 and from L2; the time from the transfer's ledger timestamp to
+ * that drop is the histogram {@code ledgerline.cache.invalidation.delay}.
+ *
+ * <p>This class never checks who asks: callers authorise the reader first.
+ */
+public final class BalanceCache {
+  private static final Logger LOG = LoggerFactory.getLogger(BalanceCache.class);
+  private static final String NAME = "balance";
+  private static final String LOCK_PREFIX = "ll:cache:balance:lock:";
+  /** Delays beyond this are clock differences or a replay of old transfers, not invalidation latency. */
+  private static final long PLAUSIBLE_DELAY_MS = 60_000;
+
+  /** A balance and its version. */
+  public record Balance(Account account, long version) {
+    public String etag() {
+      return "\"" + Long.toUnsignedString(version) + "\"";
+    }
+  }
+
+  /** Where balances come from: the ledger in production. */
+  public interface Ledger {
+    /** The balance, or null when there is no such account. */
+    Future<Balance> load(UInt128 id);
+  }
+
+  /** What answered a read, for {@code X-Cache}. */
+  public enum Served { L1, L2, MISS, REFRESH }
+
+  /**
+   * @param balance null when the ledger has no such account (not cached)
+   */
+  public record Answer(Balance balance, long ageMillis, long freshMillis, Served served) {}
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final Ledger ledger;
+  private final LongSupplier clock;
+  private final String nodeId;
+  private final MultiLayerCache<Balance> cache;
+  private volatile LedgerlineConfig.Cache settings;
+  private final Duration commandTimeout;
+  /** Entries (by key and expiry) whose refresh this node already tried, so each window refreshes once. */
+  private final Cache<String, Long> refreshTried;
+  private final Counter refreshOk;
+  private final Counter refreshFailed;
+  private final Counter refreshElsewhere;
+  private final Timer invalidationDelay;
+  private MessageConsumer<TransfersCommitted> committed;
+
+  public BalanceCache(Vertx vertx, Redis redis, LedgerClient ledger, LedgerlineConfig.Cache settings,
+      Duration commandTimeout, MeterRegistry registry, String nodeId, LongSupplier clock) {
+    this(vertx, redis, id -> load(ledger, id), settings, commandTimeout, registry, nodeId, clock);
+  }
+
+  public BalanceCache(Vertx vertx, Redis redis, Ledger ledger, LedgerlineConfig.Cache settings,
+      Duration commandTimeout, MeterRegistry registry, String nodeId, LongSupplier clock) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.ledger = ledger;
+    this.clock = clock;
+    this.nodeId = nodeId;
+    this.settings = settings;
+    this.commandTimeout = commandTimeout;
+    this.cache = new MultiLayerCache<>(vertx, redis, NAME, CODEC, layerSettings(settings, commandTimeout), registry,
+        clock);
+    this.refreshTried = Caffeine.newBuilder().maximumSize(settings.l1MaxEntries())
+        .expireAfterWrite(settings.balanceTtl()).build();
+    this.refreshOk = refreshCounter(registry, "ok");
+    this.refreshFailed = refreshCounter(registry, "failed");
+    this.refreshElsewhere = refreshCounter(registry, "elsewhere");
+    this.invalidationDelay = Timer.builder("ledgerline.cache.invalidation.delay")
+        .description("from a transfer's ledger timestamp to its accounts' balances dropped on this node")
+        .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
+  }
+
+  private static Counter refreshCounter(MeterRegistry registry, String result) {
+    return Counter.builder("ledgerline.cache.balance.refresh").tag("result", result).register(registry);
+  }
+
+  private static MultiLayerCache.Settings layerSettings(LedgerlineConfig.Cache c, Duration commandTimeout) {
+    return new MultiLayerCache.Settings(c.l1MaxEntries(), c.balanceTtl(), c.balanceTtl(), commandTimeout);
+  }
+
+  /** Starts hearing committed transfers. */
+  public BalanceCache start() {
+    committed = vertx.eventBus().consumer(LedgerApi.TRANSFERS_COMMITTED, m -> onCommitted(m.body()));
+    return this;
+  }
+
+  /** Applies reloaded {@code cache.*} settings (TTL, refresh-ahead, size, debug headers). */
+  public void update(LedgerlineConfig.Cache c) {
+    this.settings = c;
+    cache.update(layerSettings(c, commandTimeout));
+  }
+
+  public LedgerlineConfig.Cache settings() {
+    return settings;
+  }
+
+  /**
+   * The account's balance. {@code consistent} reads through to the ledger (and stores what it reads), for a client
+   * that must see its own write.
+   */
+  public Future<Answer> get(UInt128 id, boolean consistent) {
+    String key = id.toString();
+    if (consistent) {
+      return cache.reload(key, List.of(), () -> ledger.load(id)).map(e -> answer(e, Served.MISS));
+    }
+    return cache.get(key, List.of(), () -> ledger.load(id)).map(e -> {
+      if (e == null) {
+        return new Answer(null, 0, 0, Served.MISS);
+      }
+      long now = clock.getAsLong();
+      if (e.source() != Source.LOAD && e.remainingMillis(now) < settings.balanceRefreshAhead().toMillis()
+          && refreshTried.asMap().putIfAbsent(key + "@" + e.expiresAt(), e.expiresAt()) == null) {
+        refresh(id);
+        return answer(e, Served.REFRESH);
+      }
+      return answer(e, e.source() == Source.L1 ? Served.L1 : e.source() == Source.L2 ? Served.L2 : Served.MISS);
+    });
+  }
+
+  /** The balance this node's L1 holds for the account, if fresh; never asks Redis or the ledger. */
+  public Answer known(UInt128 id) {
+    Entry<Balance> e = cache.peek(id.toString());
+    return e == null ? null : answer(e, Served.L1);
+  }
+
+  private Answer answer(Entry<Balance> e, Served served) {
+    if (e == null) {
+      return new Answer(null, 0, 0, Served.MISS);
+    }
+    long now = clock.getAsLong();
+    return new Answer(e.value(), e.ageMillis(now), e.remainingMillis(now), served);
+  }
+
+  /** One refresh per key cluster-wide: this node refreshes only if it takes the key's lock. */
+  private void refresh(UInt128 id) {
+    String key = id.toString();
+    Future<Boolean> mine = redis == null ? Future.succeededFuture(true)
+        : redis.send(Request.cmd(Command.SET).arg(LOCK_PREFIX + key).arg(nodeId).arg("NX").arg("PX")
+            .arg(settings.refreshLock().toMillis())).timeout(commandTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            // Redis away: each node refreshes its own entry (once per window, as above).
+            .map(r -> r != null).otherwise(true);
+    mine.onSuccess(won -> {
+      if (!won) {
+        refreshElsewhere.increment();
+        return;
+      }
+      cache.reload(key, List.of(), () -> ledger.load(id)).onComplete(ar -> {
+        if (ar.succeeded()) {
+          refreshOk.increment();
+        } else {
+          refreshFailed.increment();
+          LOG.debug("refreshing the balance of {} failed ({}); the cached one serves until its TTL", key,
+              ar.cause().toString());
+        }
+      });
+    });
+  }
+
+  /** The account and the timestamp of its latest transfer, in parallel; null when the ledger has no such account. */
+  private static Future<Balance> load(LedgerClient ledger, UInt128 id) {
+    AccountFilter latest = new AccountFilter(id, UInt128.ZERO, 0, 0, 0, 0, 0, 1,
+        AccountFilterFlags.DEBITS | AccountFilterFlags.CREDITS | AccountFilterFlags.REVERSED);
+    Future<List<Account>> account = ledger.lookupAccounts(List.of(id));
+    Future<List<Transfer>> last = ledger.getAccountTransfers(latest);
+    return Future.all(account, last).map(v -> {
+      List<Account> found = account.result();
+      if (found.isEmpty()) {
+        return null;
+      }
+      List<Transfer> t = last.result();
+      return new Balance(found.get(0), t.isEmpty() ? found.get(0).timestamp() : t.get(0).timestamp());
+    });
+  }
+
+  /**
+   * Drops both accounts of transfers this node just wrote from its L1 and from L2; completes when L2 answered or
+   * the command timeout passed, never failing.
+   */
+  public Future<Void> written(List<Transfer> transfers) {
+    Set<String> keys = new LinkedHashSet<>();
+    for (Transfer t : transfers) {
+      keys.add(t.debitAccountId().toString());
+      keys.add(t.creditAccountId().toString());
+    }
+    cache.invalidateLocal(keys);
+    return cache.invalidateL2(keys);
+  }
+
+  private void onCommitted(TransfersCommitted batch) {
+    Set<String> keys = new LinkedHashSet<>();
+    long newest = 0;
+    for (Transfer t : batch.transfers()) {
+      keys.add(t.debitAccountId().toString());
+      keys.add(t.creditAccountId().toString());
+      newest = Math.max(newest, t.timestamp());
+    }
+    if (keys.isEmpty()) {
+      return;
+    }
+    cache.invalidateLocal(keys);
+    long delay = clock.getAsLong() - newest / 1_000_000;
+    if (delay >= 0 && delay < PLAUSIBLE_DELAY_MS) {
+      invalidationDelay.record(delay, TimeUnit.MILLISECONDS);
+    }
+    // Every node deletes the same L2 keys; DEL is idempotent, and no node depends on another having heard the batch.
+    cache.invalidateL2(keys);
+  }
+
+  public JsonObject health() {
+    return cache.health();
+  }
+
+  public boolean degraded() {
+    return cache.degraded();
+  }
+
+  public Future<Void> close() {
+    return Future.join(cache.close(), committed == null ? Future.succeededFuture() : committed.unregister())
+        .mapEmpty();
+  }
+
+  /** The account in the ledger's own 128-byte layout, then the version: 136 bytes. */
+  static final MultiLayerCache.Codec<Balance> CODEC = new MultiLayerCache.Codec<>() {
+    @Override
+    public byte[] encode(Balance b) {
+      ByteBuffer buf = ByteBuffer.allocate(Wire.ACCOUNT_SIZE + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      Wire.ACCOUNT.put(buf, 0, b.account());
+      buf.putLong(Wire.ACCOUNT_SIZE, b.version());
+      return buf.array();
+    }
+
+    @Override
+    public Balance decode(byte[] bytes) {
+      if (bytes.length != Wire.ACCOUNT_SIZE + 8) {
+        throw new IllegalArgumentException("a balance is " + (Wire.ACCOUNT_SIZE + 8) + " bytes, not " + bytes.length);
+      }
+      ByteBuffer buf = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      return new Balance(Wire.ACCOUNT.get(buf, 0), buf.getLong(Wire.ACCOUNT_SIZE));
+    }
+  };
+}

@@ -1,0 +1,474 @@
+package dev.ledgerline.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A read-through cache in two layers: L1, a Caffeine map per node (size-bounded, TTL {@code cache.l1-ttl}), and L2,
+ * Redis (TTL {@code cache.l2-ttl}), in front of a loader (the source of truth).
+ *
+ * <p><b>Reading.</b> {@link #get} answers from L1, else from L2 (filling L1), else from the loader (filling L2 and
+ * L1). Misses are single-flight per key per node: however many callers miss one key at once, one L2 read and at most
+ * one load run, and they all get its answer. An entry keeps the time it was stored and its expiry in both layers, so
+ * its age and remaining freshness are the same whichever layer or node answers.
+ *
+ * <p><b>Invalidating.</b> {@link #invalidate} drops keys and {@link #invalidateTag} every key stored with a tag: in
+ * this node's L1 at once, in every other node's L1 through an event-bus publish on {@link #INVALIDATE_ADDRESS}, and in
+ * L2 by key, or through the tag's Redis set (one script, no {@code KEYS} or {@code SCAN}). A load in flight when its
+ * key is invalidated still answers its waiters but stores nothing, so a value read before a write is never cached
+ * after the write's invalidation on this node.
+ *
+ * <p><b>Redis away.</b> Every Redis call is bounded by the command timeout; a failed or slow call counts as an L2 miss
+ * (reads) or is skipped (writes, deletes) and the cache reports itself degraded until a call succeeds again, while L1
+ * and the loader keep serving. Invalidations lost meanwhile are bounded by the L2 TTL. An L2 value that cannot be
+ * decoded (another version's format, a poisoned key) is a miss and is deleted.
+ */
+public final class MultiLayerCache<V> {
+  private static final Logger LOG = LoggerFactory.getLogger(MultiLayerCache.class);
+  /** Published with {@code {cache, keys[]}} or {@code {cache, tag}}: every node drops those entries from its L1. */
+  public static final String INVALIDATE_ADDRESS = "cache.invalidate";
+  /** First byte of every L2 value: a value in another format is treated as undecodable. */
+  private static final byte FORMAT = 1;
+  private static final int HEADER = 1 + 8 + 8;
+  /** Deletes every key listed in the tag set KEYS[1], then the set. */
+  private static final String DROP_TAG = "local ks = redis.call('SMEMBERS', KEYS[1]) "
+      + "for i = 1, #ks, 500 do redis.call('DEL', unpack(ks, i, math.min(i + 499, #ks))) end "
+      + "redis.call('DEL', KEYS[1]) return #ks";
+
+  /** Where an answer came from. */
+  public enum Source { L1, L2, LOAD }
+
+  /** The value's compact form in L2; {@code decode} may throw on bytes it does not understand. */
+  public interface Codec<V> {
+    byte[] encode(V value);
+
+    V decode(byte[] bytes);
+  }
+
+  /**
+   * A cached value with the time it was stored (ms since the epoch) and when it stops being fresh.
+   *
+   * @param source the layer that answered this read
+   */
+  public record Entry<V>(V value, long storedAt, long expiresAt, Source source) {
+    public long ageMillis(long now) {
+      return Math.max(0, now - storedAt);
+    }
+
+    public long remainingMillis(long now) {
+      return Math.max(0, expiresAt - now);
+    }
+
+    Entry<V> from(Source s) {
+      return s == source ? this : new Entry<>(value, storedAt, expiresAt, s);
+    }
+  }
+
+  /** Reloadable sizes and TTLs; {@code commandTimeout} bounds every Redis call. */
+  public record Settings(int l1MaxEntries, Duration l1Ttl, Duration l2Ttl, Duration commandTimeout) {
+    public Settings {
+      if (l1MaxEntries < 1 || l1Ttl.isNegative() || l1Ttl.isZero() || l2Ttl.isNegative() || l2Ttl.isZero()
+          || commandTimeout.isNegative() || commandTimeout.isZero()) {
+        throw new IllegalArgumentException("cache sizes, TTLs and the command timeout must be positive");
+      }
+    }
+  }
+
+  private record Stored<V>(Entry<V> entry, List<String> tags) {}
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final String name;
+  private final String prefix;
+  private final Codec<V> codec;
+  private final LongSupplier clock;
+  private volatile Settings settings;
+  private final Cache<String, Stored<V>> l1;
+  private final ConcurrentHashMap<String, Promise<Entry<V>>> inflight = new ConcurrentHashMap<>();
+  /** L1 keys per tag, so that a tag is dropped without scanning L1. */
+  private final ConcurrentHashMap<String, Set<String>> tagIndex = new ConcurrentHashMap<>();
+  private final MessageConsumer<JsonObject> consumer;
+  private volatile boolean degraded;
+  private volatile String lastError = "";
+  private final Counter l1Hits;
+  private final Counter l2Hits;
+  private final Counter misses;
+  private final Counter loads;
+  private final Counter redisErrors;
+  private final Counter poisoned;
+
+  /**
+   * @param redis the node's Redis client; null runs L1 only
+   * @param name this cache's name: its Redis key prefix ({@code ll:cache:<name>:}) and metric tag
+   * @param clock milliseconds since the epoch (L1 expiry follows it too)
+   */
+  public MultiLayerCache(Vertx vertx, Redis redis, String name, Codec<V> codec, Settings settings,
+      MeterRegistry registry, LongSupplier clock) {
+    this.vertx = Objects.requireNonNull(vertx);
+    this.redis = redis;
+    this.name = Objects.requireNonNull(name);
+    this.prefix = "ll:cache:" + name + ":";
+    this.codec = Objects.requireNonNull(codec);
+    this.clock = clock;
+    this.settings = settings;
+    this.l1 = Caffeine.newBuilder().maximumSize(settings.l1MaxEntries())
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.getAsLong()))
+        .expireAfter(new Expiry<String, Stored<V>>() {
+          @Override
+          public long expireAfterCreate(String key, Stored<V> s, long now) {
+            return l1Nanos(s);
+          }
+
+          @Override
+          public long expireAfterUpdate(String key, Stored<V> s, long now, long current) {
+            return l1Nanos(s);
+          }
+
+          @Override
+          public long expireAfterRead(String key, Stored<V> s, long now, long current) {
+            return current;
+          }
+        })
+        .removalListener((String key, Stored<V> s, RemovalCause cause) -> {
+          if (key != null && s != null && cause != RemovalCause.REPLACED) {
+            untag(key, s.tags());
+          }
+        })
+        .executor(Runnable::run)
+        .build();
+    this.consumer = vertx.eventBus().<JsonObject>consumer(INVALIDATE_ADDRESS, m -> {
+      if (name.equals(m.body().getString("cache"))) {
+        dropLocal(m.body());
+      }
+    });
+    l1Hits = counter(registry, "l1");
+    l2Hits = counter(registry, "l2");
+    misses = counter(registry, "miss");
+    loads = Counter.builder("ledgerline.cache.loads").tag("cache", name).register(registry);
+    redisErrors = Counter.builder("ledgerline.cache.redis.errors").tag("cache", name).register(registry);
+    poisoned = Counter.builder("ledgerline.cache.l2.undecodable").tag("cache", name).register(registry);
+  }
+
+  private Counter counter(MeterRegistry registry, String result) {
+    return Counter.builder("ledgerline.cache.reads").tag("cache", name).tag("result", result).register(registry);
+  }
+
+  private long l1Nanos(Stored<V> s) {
+    long left = Math.min(s.entry().expiresAt() - clock.getAsLong(), settings.l1Ttl().toMillis());
+    return TimeUnit.MILLISECONDS.toNanos(Math.max(0, left));
+  }
+
+  /** Applies new sizes and TTLs; entries already stored keep their expiry. */
+  public void update(Settings s) {
+    this.settings = s;
+    l1.policy().eviction().ifPresent(e -> e.setMaximum(s.l1MaxEntries()));
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** This node's L1 entry for a key if it is still fresh; never asks Redis or the loader. */
+  public Entry<V> peek(String key) {
+    Stored<V> s = l1.getIfPresent(key);
+    return s != null && s.entry().expiresAt() > clock.getAsLong() ? s.entry().from(Source.L1) : null;
+  }
+
+  /**
+   * The entry for {@code key}: from L1, L2 or {@code loader}, whose null value means "absent" and is not cached.
+   * The future completes on the caller's context.
+   *
+   * @param tags stored with the entry, for {@link #invalidateTag}
+   */
+  public Future<Entry<V>> get(String key, List<String> tags, Supplier<Future<V>> loader) {
+    Entry<V> hit = peek(key);
+    if (hit != null) {
+      l1Hits.increment();
+      return Future.succeededFuture(hit);
+    }
+    return onCallerContext(load(key, tags, loader, true));
+  }
+
+  /**
+   * Asks the loader and stores its answer in both layers, skipping L2 on the way in: a read-through for callers that
+   * must see the source's current value. Misses that arrive while it runs share its answer.
+   */
+  public Future<Entry<V>> reload(String key, List<String> tags, Supplier<Future<V>> loader) {
+    return onCallerContext(load(key, tags, loader, false));
+  }
+
+  private Future<Entry<V>> load(String key, List<String> tags, Supplier<Future<V>> loader, boolean readL2) {
+    Promise<Entry<V>> mine = Promise.promise();
+    if (readL2) {
+      Promise<Entry<V>> running = inflight.putIfAbsent(key, mine);
+      if (running != null) {
+        return running.future();
+      }
+    } else {
+      // A read-through never joins a load that started before it (that load may predate the caller's own write);
+      // it takes the key's place, so that the older load stores nothing and later misses join this one.
+      inflight.put(key, mine);
+    }
+    Future<Entry<V>> fromL2 = readL2 ? readL2(key) : Future.succeededFuture(null);
+    fromL2.compose(found -> {
+      if (found != null) {
+        l2Hits.increment();
+        return Future.succeededFuture(found);
+      }
+      misses.increment();
+      loads.increment();
+      Future<V> loaded;
+      try {
+        loaded = loader.get();
+      } catch (RuntimeException e) {
+        loaded = Future.failedFuture(e);
+      }
+      return loaded.map(v -> {
+        long now = clock.getAsLong();
+        return v == null ? null : new Entry<>(v, now, now + settings.l2Ttl().toMillis(), Source.LOAD);
+      });
+    }).onComplete(ar -> {
+      // Stored only if no invalidation removed this load meanwhile.
+      if (inflight.remove(key, mine) && ar.succeeded() && ar.result() != null) {
+        storeL1(key, tags, ar.result());
+        if (ar.result().source() == Source.LOAD) {
+          writeL2(key, tags, ar.result());
+        }
+      }
+      mine.handle(ar);
+    });
+    return mine.future();
+  }
+
+  /** Stores a value in both layers (write-through), fresh for the L2 TTL from now. */
+  public Future<Void> set(String key, List<String> tags, V value) {
+    long now = clock.getAsLong();
+    Entry<V> e = new Entry<>(value, now, now + settings.l2Ttl().toMillis(), Source.LOAD);
+    inflight.remove(key);
+    storeL1(key, tags, e);
+    return writeL2(key, tags, e);
+  }
+
+  /** Drops keys from this node's L1 at once, every other node's L1 by publish, and L2. */
+  public Future<Void> invalidate(Collection<String> keys) {
+    JsonObject msg = new JsonObject().put("cache", name).put("keys", new JsonArray(new ArrayList<>(keys)));
+    dropLocal(msg);
+    vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
+    if (redis == null || keys.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Request del = Request.cmd(Command.DEL);
+    keys.forEach(k -> del.arg(prefix + k));
+    return call(del).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** Drops every entry stored with {@code tag}: in every node's L1 and, through the tag's Redis set, in L2. */
+  public Future<Void> invalidateTag(String tag) {
+    JsonObject msg = new JsonObject().put("cache", name).put("tag", tag);
+    dropLocal(msg);
+    vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
+    if (redis == null) {
+      return Future.succeededFuture();
+    }
+    return call(Request.cmd(Command.EVAL).arg(DROP_TAG).arg(1).arg(tagKey(tag))).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** Drops keys from this node's L1 only (each node hears the same event itself). */
+  public void invalidateLocal(Collection<String> keys) {
+    dropLocal(new JsonObject().put("cache", name).put("keys", new JsonArray(new ArrayList<>(keys))));
+  }
+
+  /** Drops keys from L2 only. */
+  public Future<Void> invalidateL2(Collection<String> keys) {
+    if (redis == null || keys.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Request del = Request.cmd(Command.DEL);
+    keys.forEach(k -> del.arg(prefix + k));
+    return call(del).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private void dropLocal(JsonObject msg) {
+    JsonArray keys = msg.getJsonArray("keys");
+    if (keys != null) {
+      for (Object k : keys) {
+        inflight.remove((String) k);
+        l1.invalidate((String) k);
+      }
+    }
+    String tag = msg.getString("tag");
+    if (tag != null) {
+      Set<String> tagged = tagIndex.remove(tag);
+      if (tagged != null) {
+        for (String k : tagged) {
+          inflight.remove(k);
+          l1.invalidate(k);
+        }
+      }
+    }
+  }
+
+  private void storeL1(String key, List<String> tags, Entry<V> e) {
+    for (String t : tags) {
+      tagIndex.computeIfAbsent(t, x -> ConcurrentHashMap.newKeySet()).add(key);
+    }
+    l1.put(key, new Stored<>(e.from(Source.L1), List.copyOf(tags)));
+  }
+
+  private void untag(String key, List<String> tags) {
+    for (String t : tags) {
+      tagIndex.computeIfPresent(t, (x, set) -> {
+        set.remove(key);
+        return set.isEmpty() ? null : set;
+      });
+    }
+  }
+
+  private Future<Entry<V>> readL2(String key) {
+    if (redis == null) {
+      return Future.succeededFuture(null);
+    }
+    return call(Request.cmd(Command.GET).arg(prefix + key)).transform(ar -> {
+      if (ar.failed() || ar.result() == null) {
+        return Future.succeededFuture(null);
+      }
+      Entry<V> e = decode(ar.result().toBytes());
+      if (e == null) {
+        poisoned.increment();
+        LOG.warn("cache {}: undecodable L2 value for key {}; deleted", name, key);
+        call(Request.cmd(Command.DEL).arg(prefix + key));
+        return Future.succeededFuture(null);
+      }
+      return Future.succeededFuture(e.expiresAt() > clock.getAsLong() ? e : null);
+    });
+  }
+
+  private Future<Void> writeL2(String key, List<String> tags, Entry<V> e) {
+    if (redis == null) {
+      return Future.succeededFuture();
+    }
+    long px = e.expiresAt() - clock.getAsLong();
+    if (px <= 0) {
+      return Future.succeededFuture();
+    }
+    byte[] body = codec.encode(e.value());
+    ByteBuffer b = ByteBuffer.allocate(HEADER + body.length);
+    b.put(FORMAT).putLong(e.storedAt()).putLong(e.expiresAt()).put(body);
+    List<Request> batch = new ArrayList<>();
+    batch.add(Request.cmd(Command.SET).arg(prefix + key).arg(Buffer.buffer(b.array())).arg("PX").arg(px));
+    for (String t : tags) {
+      // The set outlives its members by at most one L2 TTL.
+      batch.add(Request.cmd(Command.SADD).arg(tagKey(t)).arg(prefix + key));
+      batch.add(Request.cmd(Command.PEXPIRE).arg(tagKey(t)).arg(settings.l2Ttl().toMillis()));
+    }
+    return within(redis.batch(batch)).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private Entry<V> decode(byte[] bytes) {
+    try {
+      if (bytes.length < HEADER || bytes[0] != FORMAT) {
+        return null;
+      }
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      b.get();
+      long stored = b.getLong();
+      long expires = b.getLong();
+      byte[] body = new byte[bytes.length - HEADER];
+      b.get(body);
+      V v = codec.decode(body);
+      return v == null ? null : new Entry<>(v, stored, expires, Source.L2);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private String tagKey(String tag) {
+    return prefix + "tag:" + tag;
+  }
+
+  private Future<Response> call(Request r) {
+    return within(redis.send(r));
+  }
+
+  private <T> Future<T> within(Future<T> op) {
+    return op.timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS).andThen(ar -> {
+      if (ar.failed()) {
+        if (!degraded) {
+          LOG.warn("cache {}: Redis unavailable ({}); serving from memory and the source", name, ar.cause().toString());
+        }
+        degraded = true;
+        lastError = String.valueOf(ar.cause().getMessage());
+        redisErrors.increment();
+      } else if (degraded) {
+        degraded = false;
+        LOG.info("cache {}: Redis reachable again", name);
+      }
+    });
+  }
+
+  /** Completes the caller's future on the caller's own context (loads may finish on another event loop). */
+  private static <T> Future<T> onCallerContext(Future<T> f) {
+    Context ctx = Vertx.currentContext();
+    if (ctx == null) {
+      return f;
+    }
+    Promise<T> p = Promise.promise();
+    f.onComplete((AsyncResult<T> ar) -> {
+      if (Vertx.currentContext() == ctx) {
+        p.handle(ar);
+      } else {
+        ctx.runOnContext(v -> p.handle(ar));
+      }
+    });
+    return p.future();
+  }
+
+  /** Whether the last Redis call failed: L1 and the source still serve. */
+  public boolean degraded() {
+    return degraded;
+  }
+
+  public JsonObject health() {
+    JsonObject j = new JsonObject().put("l2", redis == null ? "none" : "redis").put("degraded", degraded)
+        .put("l1_entries", l1.estimatedSize());
+    if (degraded) {
+      j.put("error", lastError);
+    }
+    return j;
+  }
+
+  /** Stops hearing other nodes' invalidations. */
+  public Future<Void> close() {
+    return consumer.unregister();
+  }
+}

@@ -1,0 +1,179 @@
+package dev.ledgerline.cli.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ledgerline bench cache}: balance reads over HTTP against a running node, in one run: the node's
+ * {@code GET /health/live} (the ceiling: no auth, no cache), L1 hits, 304 revalidations ({@code If-None-Match} with
+ * the current version) and misses ({@code ?consistent=true}, which reads the ledger every time). Each of N
+ * connections sends requests back to back for the duration of each phase.
+ */
+@Command(name = "cache", mixinStandardHelpOptions = true,
+    description = {"Load-test a running node's balance cache over HTTP.",
+        "Start the node with `scripts/ledgerline run --config conf/bench.yaml`: the default rate limits would answer "
+            + "most requests 429."})
+public final class CacheBenchCommand implements Callable<Integer> {
+  @Option(names = "--url", description = "Gateway base URL (default: ${DEFAULT-VALUE}).")
+  String url = "http://127.0.0.1:8080";
+
+  @Option(names = "--management-url", description = "Management base URL (default: ${DEFAULT-VALUE}).")
+  String managementUrl = "http://127.0.0.1:9090";
+
+  @Option(names = "--sub", description = "Subject of the signed token (default: ${DEFAULT-VALUE}).")
+  String subject = "bench-cache";
+
+  /** The configuration whose key signs the token. */
+  @picocli.CommandLine.Mixin
+  dev.ledgerline.cli.ConfigOptions configOptions;
+
+  @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
+  int connections = 32;
+
+  @Option(names = "--duration", description = "Seconds of measured load per phase (default: ${DEFAULT-VALUE}).")
+  int durationSeconds = 10;
+
+  @Option(names = "--warmup", description = "Seconds of unmeasured load first (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds = 3;
+
+  @Option(names = "--accounts", description = "Accounts read (default: ${DEFAULT-VALUE}).")
+  int accounts = 100;
+
+  /** What one phase measured. */
+  record PhaseResult(String name, double perSecond, double p50Ms, double p99Ms, Map<Integer, Long> statuses,
+      long errors) {
+    JsonObject toJson() {
+      JsonObject s = new JsonObject();
+      statuses.forEach((k, v) -> s.put(String.valueOf(k), v));
+      return new JsonObject().put("phase", name).put("requests_per_s", Math.round(perSecond * 10) / 10.0)
+          .put("p50_ms", p50Ms).put("p99_ms", p99Ms).put("statuses", s).put("transport_errors", errors);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    var cfg = configOptions.load().current();
+    String token = dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
+        subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2), java.time.Instant.now());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    WebClient api = client(vertx, URI.create(url));
+    WebClient management = client(vertx, URI.create(managementUrl));
+    try {
+      String[] ids = new String[accounts];
+      String[] etags = new String[accounts];
+      List<Future<Void>> made = new ArrayList<>();
+      for (int i = 0; i < accounts; i++) {
+        int idx = i;
+        made.add(api.post("/v1/accounts").bearerTokenAuthentication(token)
+            .putHeader("Idempotency-Key", UUID.randomUUID().toString()).putHeader("content-type", "application/json")
+            .sendBuffer(Buffer.buffer("{\"ledger\":1,\"code\":1}"))
+            .compose(r -> r.statusCode() != 201 ? Future.failedFuture("creating an account answered "
+                + r.statusCode() + ": " + r.bodyAsString()) : Future.succeededFuture(r.bodyAsJsonObject()
+                .getString("id")))
+            .compose(id -> api.get("/v1/accounts/" + id).bearerTokenAuthentication(token).send().map(r -> {
+              ids[idx] = id;
+              etags[idx] = r.getHeader("ETag");
+              return (Void) null;
+            })));
+      }
+      Future.all(made).toCompletionStage().toCompletableFuture().join();
+      JsonArray results = new JsonArray();
+      results.add(print(run("live", i -> management.get("/health/live"))).toJson());
+      results.add(print(run("l1-hit", i -> api.get("/v1/accounts/" + ids[i]).bearerTokenAuthentication(token)))
+          .toJson());
+      results.add(print(run("304", i -> api.get("/v1/accounts/" + ids[i]).bearerTokenAuthentication(token)
+          .putHeader("If-None-Match", etags[i]))).toJson());
+      results.add(print(run("miss", i -> api.get("/v1/accounts/" + ids[i] + "?consistent=true")
+          .bearerTokenAuthentication(token))).toJson());
+      System.out.println(new JsonObject().put("bench", "cache").put("date", LocalDate.now().toString())
+          .put("connections", connections).put("duration_s", durationSeconds).put("accounts", accounts)
+          .put("results", results).encode());
+      return 0;
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+  }
+
+  private WebClient client(Vertx vertx, URI base) {
+    return WebClient.create(vertx, new WebClientOptions().setDefaultHost(base.getHost())
+        .setDefaultPort(base.getPort() < 0 ? 80 : base.getPort()).setSsl("https".equals(base.getScheme()))
+        .setKeepAlive(true).setPipelining(false), new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  private PhaseResult run(String name, Function<Integer, HttpRequest<Buffer>> request) {
+    Recorder recorder = new Recorder(3);
+    Map<Integer, Long> statuses = new ConcurrentHashMap<>();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong completed = new AtomicLong();
+    long measureFrom = System.nanoTime() + Duration.ofSeconds(warmupSeconds).toNanos();
+    long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
+    CountDownLatch done = new CountDownLatch(connections);
+    for (int c = 0; c < connections; c++) {
+      loop(request, measureFrom, end, recorder, statuses, errors, completed, done);
+    }
+    try {
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Histogram h = recorder.getIntervalHistogram();
+    return new PhaseResult(name, completed.get() / (double) durationSeconds, h.getValueAtPercentile(50) / 1e3,
+        h.getValueAtPercentile(99) / 1e3, new TreeMap<>(statuses), errors.get());
+  }
+
+  private void loop(Function<Integer, HttpRequest<Buffer>> request, long measureFrom, long end, Recorder recorder,
+      Map<Integer, Long> statuses, AtomicLong errors, AtomicLong completed, CountDownLatch done) {
+    long now = System.nanoTime();
+    if (now >= end) {
+      done.countDown();
+      return;
+    }
+    request.apply(ThreadLocalRandom.current().nextInt(accounts)).send().onComplete(ar -> {
+      long t = System.nanoTime();
+      if (now >= measureFrom && t <= end) {
+        recorder.recordValue(Math.max(1, (t - now) / 1000));
+        if (ar.succeeded()) {
+          statuses.merge(ar.result().statusCode(), 1L, Long::sum);
+          if (ar.result().statusCode() < 400) {
+            completed.incrementAndGet();
+          }
+        } else {
+          errors.incrementAndGet();
+        }
+      }
+      loop(request, measureFrom, end, recorder, statuses, errors, completed, done);
+    });
+  }
+
+  private static PhaseResult print(PhaseResult r) {
+    System.out.printf("%-8s %10.0f req/s   p50 %7.2f ms  p99 %7.2f ms  statuses %s  transport errors %d%n",
+        r.name(), r.perSecond(), r.p50Ms(), r.p99Ms(), r.statuses(), r.errors());
+    return r;
+  }
+}

@@ -1,0 +1,254 @@
+package dev.ledgerline.gateway.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.gateway.routes.ApiClient.Answer;
+import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
+import dev.ledgerline.users.Role;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.hc.client5.http.cache.CacheResponseStatus;
+import org.apache.hc.client5.http.cache.HttpCacheContext;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.cache.CacheConfig;
+import org.apache.hc.client5.http.impl.cache.CachingHttpClients;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * GET /v1/accounts/{id} through the balance cache on one node (embedded ledger, PostgreSQL and Redis): who gets a
+ * cached balance, validators and 304s, read-through, invalidation after a transfer, and what RFC 9111 caches
+ * (Apache httpclient5-cache, private and shared) do with the answers.
+ */
+class BalanceCacheHttpTest {
+  @RegisterExtension
+  static final NodeExtension node = NodeExtension.node().rateLimits(NodeExtension.RATE_LIMITS_NEVER_BIND)
+      .set("cache.debug-headers", "true").build();
+  private static ApiClient api;
+  private static String operator;
+
+  @BeforeAll
+  static void start() {
+    api = new ApiClient(node.client(), node.gatewayPort());
+    operator = node.tokens().issue("operator", Role.OPERATOR);
+  }
+
+  private static String user(String sub) {
+    return node.tokens().issue(sub, Role.USER);
+  }
+
+  private static String account(String token) {
+    Answer a = api.post("/v1/accounts", token, null, "{\"ledger\":1,\"code\":1}");
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
+    return a.json().getString("id");
+  }
+
+  private static void transfer(String token, String debit, String credit, String amount) {
+    Answer a = api.post("/v1/transfers", token, UUID.randomUUID().toString(), "{\"debit_account_id\":\"" + debit
+        + "\",\"credit_account_id\":\"" + credit + "\",\"amount\":\"" + amount + "\",\"ledger\":1,\"code\":1}");
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
+  }
+
+  private static HttpResponse<Buffer> get(String path, String token, Map<String, String> headers) {
+    HttpRequest<Buffer> r = node.web().get(node.gatewayPort(), "127.0.0.1", path);
+    if (token != null) {
+      r.putHeader("Authorization", "Bearer " + token);
+    }
+    headers.forEach(r::putHeader);
+    HttpResponse<Buffer> resp = r.send().await();
+    api.conforms(io.vertx.core.http.HttpMethod.GET, path.replaceAll("\\?.*", ""), new Answer(resp.statusCode(),
+        resp.headers(), resp.body() == null ? Buffer.buffer() : resp.body()));
+    return resp;
+  }
+
+  // ---- BOLA: a cached balance is never served to another user ----
+
+  enum Caller { OWNER, OTHER_USER, OPERATOR, NO_TOKEN }
+
+  static Stream<Arguments> callers() {
+    return Stream.of(
+        Arguments.of(Caller.OWNER, false, 200), Arguments.of(Caller.OWNER, true, 200),
+        Arguments.of(Caller.OTHER_USER, false, 404), Arguments.of(Caller.OTHER_USER, true, 404),
+        Arguments.of(Caller.OPERATOR, false, 200), Arguments.of(Caller.OPERATOR, true, 200),
+        Arguments.of(Caller.NO_TOKEN, false, 401), Arguments.of(Caller.NO_TOKEN, true, 401));
+  }
+
+  @ParameterizedTest(name = "{0}, balance cached first: {1} -> {2}")
+  @MethodSource("callers")
+  void onlyCallersAllowedToReadTheAccountGetItsCachedBalance(Caller caller, boolean warm, int expected) {
+    String owner = user("bola-owner-" + UUID.randomUUID());
+    String acct = account(owner);
+    if (warm) {
+      HttpResponse<Buffer> first = get("/v1/accounts/" + acct, owner, Map.of());
+      assertThat(first.statusCode()).isEqualTo(200);
+      String etag = first.getHeader("ETag");
+      assertThat(get("/v1/accounts/" + acct, owner, Map.of()).getHeader("X-Cache")).isEqualTo("L1");
+      // A known version does not turn a refused read into a 304 either.
+      if (caller != Caller.OWNER && caller != Caller.OPERATOR) {
+        HttpResponse<Buffer> r = get("/v1/accounts/" + acct, token(caller), Map.of("If-None-Match", etag));
+        assertThat(r.statusCode()).isEqualTo(expected);
+        assertThat(r.getHeader("ETag")).isNull();
+      }
+    }
+    HttpResponse<Buffer> r = get("/v1/accounts/" + acct, caller == Caller.OWNER ? owner : token(caller), Map.of());
+    assertThat(r.statusCode()).isEqualTo(expected);
+    if (expected == 200) {
+      assertThat(r.bodyAsJsonObject().getString("id")).isEqualTo(acct);
+      assertThat(r.getHeader("X-Cache")).isEqualTo(warm ? "L1" : "miss");
+    } else {
+      assertThat(r.getHeader("ETag")).isNull();
+      assertThat(r.getHeader("X-Cache")).isNull();
+      assertThat(r.bodyAsString()).doesNotContain("credits_posted");
+      assertThat(r.getHeader("Cache-Control")).isEqualTo("no-store");
+    }
+  }
+
+  private static String token(Caller c) {
+    return switch (c) {
+      case OWNER -> throw new IllegalStateException("the owner's token is made per case");
+      case OTHER_USER -> user("bola-other");
+      case OPERATOR -> operator;
+      case NO_TOKEN -> null;
+    };
+  }
+
+  // ---- validators, freshness, read-through ----
+
+  @Test
+  void answersCarryVersionAgeAndPrivateFreshnessAndAKnownVersionGets304() {
+    String kim = user("kim-" + UUID.randomUUID());
+    String acct = account(kim);
+    HttpResponse<Buffer> first = get("/v1/accounts/" + acct, kim, Map.of());
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.getHeader("X-Cache")).isEqualTo("miss");
+    String etag = first.getHeader("ETag");
+    assertThat(etag).matches("\"[0-9]+\"");
+    assertThat(first.getHeader("Cache-Control")).matches("private, max-age=(29|30)");
+    assertThat(first.getHeader("Vary")).isEqualTo("Authorization, Cookie");
+    assertThat(first.getHeader("Age")).isEqualTo("0");
+
+    HttpResponse<Buffer> again = get("/v1/accounts/" + acct, kim, Map.of("If-None-Match", etag));
+    assertThat(again.statusCode()).isEqualTo(304);
+    assertThat(again.getHeader("X-Cache")).isEqualTo("L1");
+    assertThat(again.getHeader("ETag")).isEqualTo(etag);
+    assertThat(again.body() == null ? 0 : again.body().length()).isZero();
+    assertThat(get("/v1/accounts/" + acct, kim, Map.of("If-None-Match", "W/" + etag)).statusCode()).isEqualTo(304);
+    assertThat(get("/v1/accounts/" + acct, kim, Map.of("If-None-Match", "\"1\"")).statusCode()).isEqualTo(200);
+
+    // Read-through: the ledger answers, and still 304 when the version is unchanged.
+    HttpResponse<Buffer> through = get("/v1/accounts/" + acct + "?consistent=true", kim, Map.of());
+    assertThat(through.getHeader("X-Cache")).isEqualTo("miss");
+    assertThat(through.getHeader("ETag")).isEqualTo(etag);
+    HttpResponse<Buffer> noCache = get("/v1/accounts/" + acct, kim, Map.of("Cache-Control", "no-cache",
+        "If-None-Match", etag));
+    assertThat(noCache.statusCode()).isEqualTo(304);
+    assertThat(noCache.getHeader("X-Cache")).isEqualTo("miss");
+    HttpResponse<Buffer> bad = get("/v1/accounts/" + acct + "?consistent=maybe", kim, Map.of());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.getHeader("Content-Type")).isEqualTo("application/problem+json");
+  }
+
+  @Test
+  void aTransferChangesTheVersionAndTheCachedBalanceAtOnce() {
+    String lee = user("lee-" + UUID.randomUUID());
+    String a = account(lee);
+    String b = account(lee);
+    HttpResponse<Buffer> before = get("/v1/accounts/" + b, lee, Map.of());
+    assertThat(get("/v1/accounts/" + b, lee, Map.of()).getHeader("X-Cache")).isEqualTo("L1");
+    String etag = before.getHeader("ETag");
+
+    transfer(lee, a, b, "25");
+    HttpResponse<Buffer> after = get("/v1/accounts/" + b, lee, Map.of("If-None-Match", etag));
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.bodyAsJsonObject().getString("credits_posted")).isEqualTo("25");
+    assertThat(after.getHeader("ETag")).isNotEqualTo(etag);
+    assertThat(after.getHeader("X-Cache")).isEqualTo("miss");
+    assertThat(get("/v1/accounts/" + a, lee, Map.of()).bodyAsJsonObject().getString("debits_posted"))
+        .isEqualTo("25");
+  }
+
+  @Test
+  void aTransferMadeElsewhereDropsTheCachedBalanceThroughTheCommittedFeed() {
+    String ana = user("ana-" + UUID.randomUUID());
+    String a = account(ana);
+    String b = account(ana);
+    get("/v1/accounts/" + b, ana, Map.of());
+    assertThat(get("/v1/accounts/" + b, ana, Map.of()).getHeader("X-Cache")).isEqualTo("L1");
+    // Straight to the ledger, as another node or the payment saga would write: only the feed tells this node.
+    dev.ledgerline.ledger.LedgerClient ledger = node.get().gateway().ledger();
+    var t = new dev.ledgerline.ledger.model.Transfer(dev.ledgerline.ledger.model.Ids.next(),
+        dev.ledgerline.ledger.model.UInt128.parse(a), dev.ledgerline.ledger.model.UInt128.parse(b),
+        dev.ledgerline.ledger.model.UInt128.of(7), dev.ledgerline.ledger.model.UInt128.ZERO,
+        dev.ledgerline.ledger.model.UInt128.ZERO, 0, 0, 0, 1, 1, 0, 0);
+    assertThat(ledger.createTransfers(java.util.List.of(t)).await()).isEmpty();
+    Poll.until(Duration.ofSeconds(10), "the committed feed drops the cached balance",
+        () -> "7".equals(get("/v1/accounts/" + b, ana, Map.of()).bodyAsJsonObject().getString("credits_posted")));
+  }
+
+  // ---- RFC 9111 caches ----
+
+  @Test
+  void aPrivateClientCacheKeepsTheBalanceWhileFreshAndASharedCacheNeverStoresIt() throws Exception {
+    String max = user("max-" + UUID.randomUUID());
+    String acct = account(max);
+    String url = "http://127.0.0.1:" + node.gatewayPort() + "/v1/accounts/" + acct;
+    try (CloseableHttpClient client = CachingHttpClients.custom()
+        .setCacheConfig(CacheConfig.custom().setSharedCache(false).build()).build()) {
+      assertThat(fetch(client, url, max)).isEqualTo(CacheResponseStatus.CACHE_MISS);
+      assertThat(fetch(client, url, max)).isEqualTo(CacheResponseStatus.CACHE_HIT);
+    }
+    try (CloseableHttpClient shared = CachingHttpClients.custom()
+        .setCacheConfig(CacheConfig.custom().setSharedCache(true).build()).build()) {
+      assertThat(fetch(shared, url, max)).isEqualTo(CacheResponseStatus.CACHE_MISS);
+      assertThat(fetch(shared, url, max)).as("private: not stored by a shared cache")
+          .isEqualTo(CacheResponseStatus.CACHE_MISS);
+    }
+  }
+
+  private static CacheResponseStatus fetch(CloseableHttpClient client, String url, String token)
+      throws Exception {
+    HttpGet get = new HttpGet(url);
+    get.addHeader("Authorization", "Bearer " + token);
+    HttpCacheContext ctx = HttpCacheContext.create();
+    int status = client.execute(get, ctx, r -> {
+      EntityUtils.consume(r.getEntity());
+      return r.getCode();
+    });
+    assertThat(status).isEqualTo(200);
+    return ctx.getCacheResponseStatus();
+  }
+
+  @Test
+  void theInvalidationDelayIsMeasured() {
+    String zoe = user("zoe-" + UUID.randomUUID());
+    String a = account(zoe);
+    String b = account(zoe);
+    for (int i = 0; i < 200; i++) {
+      transfer(zoe, a, b, "1");
+    }
+    Poll.until(Duration.ofSeconds(10), "the delay histogram has the samples",
+        () -> delayCount() >= 200);
+    String metrics = node.web().get(node.managementPort(), "127.0.0.1", "/metrics").send().await().bodyAsString();
+    metrics.lines().filter(l -> l.startsWith("ledgerline_cache_invalidation_delay_seconds") && !l.contains("_bucket")
+        || l.startsWith("ledgerline_cache_invalidation_delay_seconds_max")).forEach(l -> System.out.println(
+        "invalidation delay (committed transfer to balances dropped, one node): " + l));
+  }
+
+  private static double delayCount() {
+    String metrics = node.web().get(node.managementPort(), "127.0.0.1", "/metrics").send().await().bodyAsString();
+    return metrics.lines().filter(l -> l.startsWith("ledgerline_cache_invalidation_delay_seconds_count"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+}
