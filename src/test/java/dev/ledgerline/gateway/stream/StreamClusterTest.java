@@ -469,7 +469,11 @@ class StreamClusterTest {
     String acct = account(kim);
     HttpResponse<Buffer> r = get(portB, "/v1/accounts/" + acct, kim);
     assertThat(r.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
-    assertThat(r.getHeader("Cache-Control")).isEqualTo("no-store");
+    // A balance may be kept by the client only (the balance cache's validators); never by a shared cache.
+    assertThat(r.getHeader("Cache-Control")).startsWith("private, max-age=");
+    assertThat(r.getHeader("Vary")).contains("Authorization");
+    assertThat(get(portB, "/v1/accounts/" + acct + "/transfers", kim).getHeader("Cache-Control"))
+        .as("other authenticated answers are not stored at all").isEqualTo("no-store");
     assertThat(r.getHeader("Strict-Transport-Security")).as("no HSTS without TLS").isNull();
     assertThat(r.getHeader("RateLimit")).startsWith("\"accounts.read\";r=");
     HttpResponse<Buffer> plain = get(portB, "/v1/stream", kim);
