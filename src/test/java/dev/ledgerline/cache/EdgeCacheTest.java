@@ -125,7 +125,8 @@ class EdgeCacheTest {
   @Order(4)
   void aReloadPurgesThePublicAnswersAndAppliesTheNewFreshness() {
     PURGES.clear();
-    config.reload(new JsonObject().put("cache", new JsonObject().put("edge", new JsonObject().put("s-maxage", "600s"))));
+    config.reload(new JsonObject().put("cache",
+        new JsonObject().put("edge", new JsonObject().put("s-maxage", "600s"))));
     Poll.until(Duration.ofSeconds(10), "the reload purge",
         () -> PURGES.contains(new Purge("BAN", "institutions openapi", TOKEN)));
     assertThat(get("/openapi.json", null).getHeader("Cache-Control"))

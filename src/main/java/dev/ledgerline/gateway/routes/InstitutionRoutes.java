@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /v1/institutions}: the provider's institution catalog, public data that needs no token. It changes
  * rarely, so answers carry public HTTP cache headers ({@code cache.edge.*}: browsers briefly, shared caches and the CDN
- * long, purged through {@code EdgePurger} when it changes), a {@code Surrogate-Key} and a strong ETag; each gateway instance also keeps rendered pages for an hour, so a burst of anonymous requests costs the
+ * long, purged through {@code EdgePurger} when it changes), a {@code Surrogate-Key} and a strong ETag; each gateway
+ * instance also keeps rendered pages for an hour, so a burst of anonymous requests costs the
  * provider one call per page. A request with a token still gets {@code no-store} ({@link SecurityHeaders}).
  */
 public final class InstitutionRoutes {
