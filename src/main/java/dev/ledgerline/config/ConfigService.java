@@ -133,8 +133,8 @@ public final class ConfigService implements AutoCloseable {
     watcher.listen(change -> reload(change.getNewConfiguration()));
   }
 
-  /** Applies a new file content: visible for tests. */
-  void reload(JsonObject file) {
+  /** Applies a new file content, as the file watch does; public for tests of what reloads trigger. */
+  public void reload(JsonObject file) {
     LedgerlineConfig before = current.get();
     JsonObject next;
     try {

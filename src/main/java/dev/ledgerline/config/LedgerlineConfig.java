@@ -494,4 +494,30 @@ public record LedgerlineConfig(
         c.getBoolean("debug-headers"), duration(b.getString("ttl")), duration(b.getString("refresh-ahead")),
         duration(b.getString("refresh-lock")));
   }
+
+  /**
+   * {@code cache.edge.*}: public catalog answers in a shared cache (Varnish, a CDN). The freshness values are
+   * reloadable; where purges go is read at start. {@code purgeToken} is a secret: never logged or rendered.
+   */
+  public record CacheEdge(Duration maxAge, Duration sMaxAge, Duration staleWhileRevalidate, String purgeUrl,
+      String purgeMethod, String purgeToken) {
+    /** The {@code Cache-Control} of a public answer: browsers, shared caches, and serving stale while refetching. */
+    public String cacheControl() {
+      return "public, max-age=" + maxAge.toSeconds() + ", s-maxage=" + sMaxAge.toSeconds()
+          + ", stale-while-revalidate=" + staleWhileRevalidate.toSeconds();
+    }
+
+    @Override
+    public String toString() {
+      return "CacheEdge[" + cacheControl() + ", purgeUrl=" + purgeUrl + ", purgeMethod=" + purgeMethod + "]";
+    }
+  }
+
+  /** {@code cache.edge.*}, typed. */
+  public CacheEdge cacheEdge() {
+    JsonObject e = json.getJsonObject("cache").getJsonObject("edge");
+    return new CacheEdge(duration(e.getString("max-age")), duration(e.getString("s-maxage")),
+        duration(e.getString("stale-while-revalidate")), e.getString("purge-url"), e.getString("purge-method"),
+        e.getString("purge-token"));
+  }
 }

@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway;
 
 import dev.ledgerline.cache.BalanceCache;
+import dev.ledgerline.cache.EdgePurger;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.OutboxRelay;
 import dev.ledgerline.gateway.access.Access;
@@ -90,6 +91,8 @@ public final class GatewayComponents {
   private final PaymentRoutes payments;
   private final OutboxRelay relay;
   private final BalanceCache balances;
+  private final EdgePurger edgePurger;
+  private volatile String publicCacheControl;
 
   /**
    * Builds the parts with the system clock. Throws {@link dev.ledgerline.gateway.auth.NoVerificationKeysException}
@@ -148,10 +151,17 @@ public final class GatewayComponents {
     this.cursorKey = StreamCursorKey.create(vertx, cfg.feed(), node.services().pool());
     this.balances = new BalanceCache(vertx, node.services().redis(), ledger, cfg.cache(),
         cfg.redisSettings().commandTimeout(), node.registry(), node.nodeId(), clock::millis).start();
+    this.edgePurger = new EdgePurger(vertx, cfg.cacheEdge());
+    this.publicCacheControl = cfg.cacheEdge().cacheControl();
+    // A node may start with another OpenAPI document than the one the edge holds.
+    edgePurger.purge(List.of(EdgePurger.OPENAPI));
     node.configService().onReload(c -> {
       limiter.updateLimits(c.gateway().rateLimits());
       LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
       balances.update(c.cache());
+      // A reload may change what public answers say (their freshness, the catalog behind them): the edge drops them.
+      publicCacheControl = c.cacheEdge().cacheControl();
+      edgePurger.purge(List.of(EdgePurger.INSTITUTIONS, EdgePurger.OPENAPI));
     });
     // Users: loaded behind every token from a per-node cache that hears of changes from every node (event bus) and
     // from tools outside the cluster (PostgreSQL NOTIFY).
@@ -227,6 +237,7 @@ public final class GatewayComponents {
     revocations.stop();
     cursorKey.close();
     vertx.cancelTimer(purgeTimer);
+    edgePurger.close();
     return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
         holder.close(), sql.close(), payments.close(), balances.close())).mapEmpty();
   }
@@ -293,6 +304,16 @@ public final class GatewayComponents {
   /** Account balances cached over the ledger (memory, Redis), for GET /v1/accounts/{id}. */
   public BalanceCache balances() {
     return balances;
+  }
+
+  /** {@code Cache-Control} of public catalog answers ({@code cache.edge.*}, reloadable). */
+  public String publicCacheControl() {
+    return publicCacheControl;
+  }
+
+  /** Purges public answers from the edge cache; whatever changes public data calls it. */
+  public EdgePurger edgePurger() {
+    return edgePurger;
   }
 
   /** The node's outbox relay: the admin routes list and redeliver parked events through it. */

@@ -48,7 +48,8 @@ public final class GatewayVerticle extends RoleVerticle {
           gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
           gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
           gateway.userCheck(), new UserRoutes(vertx, gateway.users()),
-          new LinkedAccountRoutes(gateway.linkedAccounts()), new InstitutionRoutes(gateway.provider()),
+          new LinkedAccountRoutes(gateway.linkedAccounts()),
+          new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
           new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances()));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),

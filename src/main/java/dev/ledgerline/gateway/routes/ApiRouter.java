@@ -96,8 +96,10 @@ public final class ApiRouter {
       Problem.of(426, "open " + StreamHandshake.PATH + " as a WebSocket").withTitle("Upgrade Required").send(rc);
     });
     Buffer openapi = openApiDocument();
+    // Public: kept by the edge under its surrogate key, purged when a node starts with another document.
     router.get("/openapi.json").handler(rc -> rc.response().putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "public, max-age=300").end(openapi));
+        .putHeader("Cache-Control", parts.institutions().cacheControl())
+        .putHeader("Surrogate-Key", dev.ledgerline.cache.EdgePurger.OPENAPI).end(openapi));
 
     // Batch first: it is a longer literal path than the templated reads below.
     post(router, "/v1/transfers/batch", auth, limit.apply("transfers.batch"), batchBody,

@@ -28,14 +28,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /v1/institutions}: the provider's institution catalog, public data that needs no token. It changes
- * rarely, so answers carry long HTTP cache headers (shared caches and the CDN may keep them for a day) and a strong
- * ETag; each gateway instance also keeps rendered pages for an hour, so a burst of anonymous requests costs the
+ * rarely, so answers carry public HTTP cache headers ({@code cache.edge.*}: browsers briefly, shared caches and the CDN
+ * long, purged through {@code EdgePurger} when it changes), a {@code Surrogate-Key} and a strong ETag; each gateway
+ * instance also keeps rendered pages for an hour, so a burst of anonymous requests costs the
  * provider one call per page. A request with a token still gets {@code no-store} ({@link SecurityHeaders}).
  */
 public final class InstitutionRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(InstitutionRoutes.class);
   public static final String PATH = "/v1/institutions";
-  public static final String CACHE_CONTROL = "public, max-age=86400";
+  /** Tags the answers in the edge cache, so that a purge of this key drops every page. */
+  public static final String SURROGATE_KEY = dev.ledgerline.cache.EdgePurger.INSTITUTIONS;
   static final int DEFAULT_COUNT = 100;
   static final int MAX_COUNT = 500;
   static final int MAX_OFFSET = 100_000;
@@ -45,10 +47,18 @@ public final class InstitutionRoutes {
   private record Rendered(Buffer body, String etag) {}
 
   private final PaymentProvider provider;
+  private final java.util.function.Supplier<String> cacheControl;
   private final Cache<String, Rendered> pages = Caffeine.newBuilder().maximumSize(256).expireAfterWrite(KEPT).build();
 
-  public InstitutionRoutes(PaymentProvider provider) {
+  /** {@code cacheControl}: the current {@code cache.edge.*} freshness of public answers. */
+  public InstitutionRoutes(PaymentProvider provider, java.util.function.Supplier<String> cacheControl) {
     this.provider = provider;
+    this.cacheControl = cacheControl;
+  }
+
+  /** The {@code Cache-Control} of public answers now (also used for {@code /openapi.json}). */
+  public String cacheControl() {
+    return cacheControl.get();
   }
 
   public Handler<RoutingContext> list() {
@@ -106,9 +116,9 @@ public final class InstitutionRoutes {
     };
   }
 
-  private static void send(RoutingContext rc, Rendered r) {
-    var response = rc.response().putHeader("Cache-Control", CACHE_CONTROL).putHeader("ETag", r.etag())
-        .putHeader("Surrogate-Key", "institutions");
+  private void send(RoutingContext rc, Rendered r) {
+    var response = rc.response().putHeader("Cache-Control", cacheControl.get()).putHeader("ETag", r.etag())
+        .putHeader("Surrogate-Key", SURROGATE_KEY);
     if (matches(rc.request().getHeader("If-None-Match"), r.etag())) {
       response.setStatusCode(304).end();
       return;

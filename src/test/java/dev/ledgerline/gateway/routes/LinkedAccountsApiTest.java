@@ -476,7 +476,8 @@ class LinkedAccountsApiTest {
     Answer a = get(InstitutionRoutes.PATH + "?count=3", null);
     assertThat(a.status()).isEqualTo(200);
     assertThat(a.json().getJsonArray("institutions")).hasSize(3);
-    assertThat(a.header("Cache-Control")).isEqualTo(InstitutionRoutes.CACHE_CONTROL);
+    assertThat(a.header("Cache-Control")).isEqualTo(node.config().current().cacheEdge().cacheControl());
+    assertThat(a.header("Surrogate-Key")).isEqualTo(InstitutionRoutes.SURROGATE_KEY);
     String etag = a.header("ETag");
     assertThat(etag).matches("\"[A-Za-z0-9_-]+\"");
     HttpResponse<Buffer> again = WebClient.create(node.client()).get(node.gatewayPort(), "127.0.0.1",
