@@ -249,10 +249,11 @@ public final class Node {
         return new GatewayVerticle(ctx, gateway);
       case TRANSACTIONS:
         // The saga's external step goes through the provider layer's breaker; the payment rows are re-driven.
+        PaymentStore payments = new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config()));
         ProviderActivitiesImpl external = new ProviderActivitiesImpl(providers.provider(), linkedAccounts(),
-            PaymentSagaWorker.AMOUNT_SCALE);
-        return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external),
-            new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config())));
+            PaymentSagaWorker.AMOUNT_SCALE, payments::recordProviderReference);
+        return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external), payments,
+            providers.provider());
       case LEDGER:
         return new LedgerVerticle(ctx);
       case CACHE:

@@ -228,6 +228,27 @@ public final class PaymentStore {
     return chain;
   }
 
+  /**
+   * Records the provider transfer a payment created, as soon as it exists (the saga's own update records it again
+   * on success); a reference already recorded is kept.
+   */
+  public Future<Void> recordProviderReference(String paymentId, String reference) {
+    UUID uuid = uuid(paymentId);
+    if (uuid == null || reference == null) return Future.succeededFuture();
+    return pool.preparedQuery("UPDATE payments SET provider_reference = $2 WHERE id = $1 "
+        + "AND provider_reference IS NULL").execute(Tuple.of(uuid, reference)).mapEmpty();
+  }
+
+  /** The unfinished payments whose provider transfer is {@code reference} (at most one in practice). */
+  public Future<List<String>> unfinishedByProviderReference(String reference) {
+    return pool.preparedQuery("SELECT id::text FROM payments WHERE provider_reference = $1 "
+        + "AND status NOT IN ('completed', 'compensated', 'failed')").execute(Tuple.of(reference)).map(rows -> {
+          List<String> out = new ArrayList<>();
+          for (Row r : rows) out.add(r.getString(0));
+          return out;
+        });
+  }
+
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
   public Future<List<String>> unfinished() {
     return pool.query("SELECT id::text FROM payments WHERE status NOT IN ('completed', 'compensated', 'failed') "

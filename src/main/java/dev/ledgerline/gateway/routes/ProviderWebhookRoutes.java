@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /v1/provider-webhooks/plaid}: the provider's webhooks. There is no token; the {@code Plaid-Verification}
  * JWT is the authentication, so nothing in the body is read before it verifies. A verified
- * {@code TRANSFER_EVENTS_UPDATE} is published on {@link #TRANSFER_EVENTS_ADDRESS} for a transactions node to sync the
+ * {@code TRANSFER_EVENTS_UPDATE} is sent to {@link #TRANSFER_EVENTS_ADDRESS} for a transactions node to sync the
  * provider's transfer events; every other verified webhook is acknowledged and ignored.
  *
  * <p>Replays: a verified webhook's JWT is remembered (by its SHA-256) for twice the {@code iat} window, which covers
@@ -37,8 +37,9 @@ public final class ProviderWebhookRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(ProviderWebhookRoutes.class);
   public static final String PATH = "/v1/provider-webhooks/plaid";
   public static final String HEADER = "Plaid-Verification";
-  /** Published (not requested) with {@code {"webhook_code", "environment"}}: any transactions node may sync. */
-  public static final String TRANSFER_EVENTS_ADDRESS = "transactions.provider.transfer-events";
+  /** Where a verified transfer update goes: one transactions node syncs the provider's events. */
+  public static final String TRANSFER_EVENTS_ADDRESS = dev.ledgerline.transactions.TransactionsApi
+      .PROVIDER_TRANSFER_EVENTS;
   /** The body cap: Plaid's webhooks are a few hundred bytes. */
   public static final long BODY_LIMIT = 16 * 1024;
   static final String TYPE_SIGNATURE = "urn:ledgerline:problem:webhook-signature";
@@ -93,7 +94,7 @@ public final class ProviderWebhookRoutes {
           return;
         }
         if ("TRANSFER".equals(type) && "TRANSFER_EVENTS_UPDATE".equals(code)) {
-          vertx.eventBus().publish(TRANSFER_EVENTS_ADDRESS, new JsonObject().put("webhook_code", code)
+          vertx.eventBus().send(TRANSFER_EVENTS_ADDRESS, new JsonObject().put("webhook_code", code)
               .put("environment", json.getValue("environment") instanceof String s ? s : null));
         }
         Reply.json(200, new JsonObject().put("received", true).toBuffer()).send(rc, false);
