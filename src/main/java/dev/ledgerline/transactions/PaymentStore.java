@@ -44,6 +44,7 @@ public final class PaymentStore {
   /** Aggregate ids of payment events: {@code payment-<id>}. */
   public static final String AGGREGATE_PREFIX = "payment-";
   public static final String SOURCE = "transactions";
+  public static final String PROVIDER_TRANSFER_UPDATED = "provider.transfer.updated";
   public static final int MAX_PAGE = 100;
 
   private static final String COLUMNS = "id::text, owner, status, from_account_id::text, amount::text, ledger, code, "
@@ -237,6 +238,16 @@ public final class PaymentStore {
     if (uuid == null || reference == null) return Future.succeededFuture();
     return pool.preparedQuery("UPDATE payments SET provider_reference = $2 WHERE id = $1 "
         + "AND provider_reference IS NULL").execute(Tuple.of(uuid, reference)).mapEmpty();
+  }
+
+  /**
+   * Publishes {@code provider.transfer.updated} through the outbox: the provider says a payment's transfer changed.
+   * The aggregate is the transfer, so one transfer's events keep their order.
+   */
+  public Future<Void> publishProviderTransferUpdated(String paymentId, String transferId, JsonObject payload) {
+    return pool.withTransaction(conn -> events.publish(conn, dev.ledgerline.events.NewEvent.of(
+        PROVIDER_TRANSFER_UPDATED, "provider-transfer:" + transferId, SOURCE, payload.copy()
+            .put("payment_id", paymentId)))).mapEmpty();
   }
 
   /** The unfinished payments whose provider transfer is {@code reference} (at most one in practice). */

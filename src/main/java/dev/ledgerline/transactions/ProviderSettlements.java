@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns the provider's "transfer events are waiting" webhook into settlement signals: reads
  * {@code /transfer/event/sync} (through the breaker) from this node's cursor and, for each event of a transfer that
- * belongs to an unfinished payment, signals that payment's workflow {@code settlementUpdated}.
+ * belongs to an unfinished payment, publishes {@code provider.transfer.updated} through the outbox and signals that
+ * payment's workflow {@code settlementUpdated} directly.
  *
  * <p>At-least-once and idempotent: the cursor moves past an event only once its signal was delivered (or there was
  * nothing to signal), so a failure leaves the event for the next webhook; a repeated signal only makes the saga look
@@ -96,7 +97,11 @@ public final class ProviderSettlements {
       Future<Void> chain = Future.succeededFuture();
       for (String id : ids) {
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
-        chain = chain.compose(v -> temporal.blocking(() -> {
+        JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
+            .put("event_type", e.eventType()).put("outcome", update.outcome().name().toLowerCase(java.util.Locale.ROOT))
+            .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
+        chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload))
+            .compose(v -> temporal.blocking(() -> {
           try {
             temporal.client().newWorkflowStub(PaymentWorkflow.class, TransactionsApi.workflowId(id))
                 .settlementUpdated(update);

@@ -73,5 +73,18 @@ class PaymentWebhookTest {
     assertThat(done.getString("provider_reference")).isNotNull();
     assertThat(done.getJsonArray("steps").stream().map(s -> ((JsonObject) s).getString("event")))
         .contains("TransferCommitted", "PaymentCompleted");
+    // The settlement went through the outbox as provider.transfer.updated, naming the payment and its transfer.
+    var rows = node.get().services().pool().preparedQuery("SELECT payload FROM events_outbox WHERE event_type = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED)).await();
+    assertThat(rows.size()).isPositive();
+    JsonObject settled = null;
+    for (var r : rows) {
+      JsonObject p = new JsonObject(String.valueOf(r.getValue(0)));
+      if ("settled".equals(p.getString("event_type"))) settled = p;
+    }
+    assertThat(settled).isNotNull();
+    assertThat(settled.getString("payment_id")).isEqualTo(id);
+    assertThat(settled.getString("transfer_id")).isEqualTo(done.getString("provider_reference"));
+    assertThat(settled.getString("outcome")).isEqualTo("succeeded");
   }
 }
