@@ -26,6 +26,7 @@ public final class EventTypes {
       Map.entry("user.created", 3),
       Map.entry("user.updated", 4),
       Map.entry("provider.breaker.changed", 5),
+      Map.entry("provider.transfer.updated", 6),
       Map.entry("payment.updated", 16),
       Map.entry("payment.requested", 17),
       Map.entry("payment.funds_reserved", 18),

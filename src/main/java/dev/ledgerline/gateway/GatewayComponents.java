@@ -87,6 +87,7 @@ public final class GatewayComponents {
   /** Set once by the node, after the token checks and before any gateway instance is deployed. */
   private volatile LinkedAccounts linkedAccounts;
   private volatile PaymentProvider provider;
+  private volatile dev.ledgerline.gateway.routes.ProviderWebhookRoutes webhooks;
   private final Future<Void> started;
   private final PaymentRoutes payments;
   private final OutboxRelay relay;
@@ -284,6 +285,22 @@ public final class GatewayComponents {
   public void useProviders(LinkedAccounts linkedAccounts, PaymentProvider provider) {
     this.linkedAccounts = linkedAccounts;
     this.provider = java.util.Objects.requireNonNull(provider);
+  }
+
+  /**
+   * The provider webhook route's node-wide state (its replay memory is shared by the node's gateway instances).
+   *
+   * @param verifier verifies the provider's webhook signatures
+   * @param window the verifier's issued-at window
+   */
+  public void useWebhooks(dev.ledgerline.providers.PlaidWebhookVerifier verifier, java.time.Duration window) {
+    this.webhooks = new dev.ledgerline.gateway.routes.ProviderWebhookRoutes(vertx, verifier, window);
+  }
+
+  /** The provider webhook route; without {@link #useWebhooks} it answers 503. */
+  public dev.ledgerline.gateway.routes.ProviderWebhookRoutes webhooks() {
+    return webhooks != null ? webhooks : new dev.ledgerline.gateway.routes.ProviderWebhookRoutes(vertx, null,
+        java.time.Duration.ofMinutes(5));
   }
 
   /** Users' bank links; null when this node's token vault is not configured (the routes then answer 503). */

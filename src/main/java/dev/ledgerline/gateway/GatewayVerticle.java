@@ -50,7 +50,8 @@ public final class GatewayVerticle extends RoleVerticle {
           gateway.userCheck(), new UserRoutes(vertx, gateway.users()),
           new LinkedAccountRoutes(gateway.linkedAccounts()),
           new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
-          new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances()));
+          new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances(),
+          gateway.webhooks()));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());

@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  /** How far a provider webhook's issued-at may be from now (Plaid recommends five minutes). */
+  private static final java.time.Duration WEBHOOK_WINDOW = java.time.Duration.ofMinutes(5);
 
   private final ConfigService configService;
   private final String nodeId;
@@ -226,7 +228,11 @@ public final class Node {
           : Providers.start(ctx.vertx(), ctx.config(), ctx.registry(), pg ? ctx.services().pool() : null, nodeId)
               .onSuccess(p -> providers = p);
       return started.compose(p -> openLinkedAccounts(ctx, p))
-          .onSuccess(linked -> gateway.useProviders(linked.orElse(null), providers.provider())).mapEmpty();
+          .onSuccess(linked -> {
+            gateway.useProviders(linked.orElse(null), providers.provider());
+            gateway.useWebhooks(new dev.ledgerline.providers.PlaidWebhookVerifier(providers.plaid(),
+                java.time.Clock.systemUTC(), WEBHOOK_WINDOW), WEBHOOK_WINDOW);
+          }).mapEmpty();
     }
     if (role == Role.TRANSACTIONS) {
       // The saga's external step reads the payer's bank link (and its access token) through the same vault.
@@ -243,10 +249,11 @@ public final class Node {
         return new GatewayVerticle(ctx, gateway);
       case TRANSACTIONS:
         // The saga's external step goes through the provider layer's breaker; the payment rows are re-driven.
+        PaymentStore payments = new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config()));
         ProviderActivitiesImpl external = new ProviderActivitiesImpl(providers.provider(), linkedAccounts(),
-            PaymentSagaWorker.AMOUNT_SCALE);
-        return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external),
-            new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config())));
+            PaymentSagaWorker.AMOUNT_SCALE, payments::recordProviderReference);
+        return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external), payments,
+            providers.provider());
       case LEDGER:
         return new LedgerVerticle(ctx);
       case CACHE:

@@ -74,13 +74,31 @@ public final class Providers {
       String id = clientId.isEmpty() ? SandboxSettings.DEVELOPMENT_CLIENT_ID : clientId;
       String s = secret.isEmpty() ? SandboxSettings.DEVELOPMENT_SECRET : secret;
       SandboxSettings settings = new SandboxSettings(LOOPBACK, p.sandboxPort(), id, s, p.sandboxSettleAfter(),
-          p.sandboxWebhookUrl());
+          sandboxWebhookUrl(config));
       return PlaidSandbox.start(vertx, settings)
           .recover(err -> Future.failedFuture(new ProviderConfigException("the embedded Plaid sandbox cannot listen"
               + " on " + LOOPBACK + ":" + p.sandboxPort() + " (providers.sandbox.port): " + err.getMessage())))
           .map(sb -> build(vertx, config, sb, sb.baseUrl(), id, s, registry, pool, nodeId));
     }
     return Future.succeededFuture(build(vertx, config, null, p.plaidBaseUrl(), clientId, secret, registry, pool, nodeId));
+  }
+
+  /**
+   * Where the embedded sandbox sends its webhooks: the configured URL, or else this node's own webhook route when
+   * this node serves the gateway over plain HTTP on a known port (a development node then settles payments by
+   * webhook as production does). Only the embedded sandbox uses this; a real provider is configured at Plaid.
+   */
+  static String sandboxWebhookUrl(LedgerlineConfig config) {
+    String configured = config.providers().sandboxWebhookUrl();
+    if (!configured.isEmpty()) return configured;
+    if (!config.node().has(LedgerlineConfig.Role.GATEWAY) || config.gateway().port() <= 0
+        || config.gatewaySettings().tls().enabled()) {
+      return "";
+    }
+    String host = config.gateway().host();
+    boolean anyAddress = host == null || host.isEmpty() || "0.0.0.0".equals(host) || "::".equals(host);
+    String target = anyAddress ? LOOPBACK : host.contains(":") ? "[" + host + "]" : host;
+    return "http://" + target + ":" + config.gateway().port() + "/v1/provider-webhooks/plaid";
   }
 
   private static Providers build(Vertx vertx, LedgerlineConfig config, PlaidSandbox sandbox, String baseUrl,

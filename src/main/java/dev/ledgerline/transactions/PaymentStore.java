@@ -44,6 +44,7 @@ public final class PaymentStore {
   /** Aggregate ids of payment events: {@code payment-<id>}. */
   public static final String AGGREGATE_PREFIX = "payment-";
   public static final String SOURCE = "transactions";
+  public static final String PROVIDER_TRANSFER_UPDATED = "provider.transfer.updated";
   public static final int MAX_PAGE = 100;
 
   private static final String COLUMNS = "id::text, owner, status, from_account_id::text, amount::text, ledger, code, "
@@ -226,6 +227,37 @@ public final class PaymentStore {
       return Future.failedFuture(new EventVersionConflictException(aggregate, held.keySet().iterator().next()));
     }
     return chain;
+  }
+
+  /**
+   * Records the provider transfer a payment created, as soon as it exists (the saga's own update records it again
+   * on success); a reference already recorded is kept.
+   */
+  public Future<Void> recordProviderReference(String paymentId, String reference) {
+    UUID uuid = uuid(paymentId);
+    if (uuid == null || reference == null) return Future.succeededFuture();
+    return pool.preparedQuery("UPDATE payments SET provider_reference = $2 WHERE id = $1 "
+        + "AND provider_reference IS NULL").execute(Tuple.of(uuid, reference)).mapEmpty();
+  }
+
+  /**
+   * Publishes {@code provider.transfer.updated} through the outbox: the provider says a payment's transfer changed.
+   * The aggregate is the transfer, so one transfer's events keep their order.
+   */
+  public Future<Void> publishProviderTransferUpdated(String paymentId, String transferId, JsonObject payload) {
+    return pool.withTransaction(conn -> events.publish(conn, dev.ledgerline.events.NewEvent.of(
+        PROVIDER_TRANSFER_UPDATED, "provider-transfer:" + transferId, SOURCE, payload.copy()
+            .put("payment_id", paymentId)))).mapEmpty();
+  }
+
+  /** The unfinished payments whose provider transfer is {@code reference} (at most one in practice). */
+  public Future<List<String>> unfinishedByProviderReference(String reference) {
+    return pool.preparedQuery("SELECT id::text FROM payments WHERE provider_reference = $1 "
+        + "AND status NOT IN ('completed', 'compensated', 'failed')").execute(Tuple.of(reference)).map(rows -> {
+          List<String> out = new ArrayList<>();
+          for (Row r : rows) out.add(r.getString(0));
+          return out;
+        });
   }
 
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */

@@ -20,6 +20,12 @@ public final class TransactionsApi {
    */
   public static final String RESOLVE_PAYMENT = "transactions.payments.resolve";
   public static final String SIGNALLED = "signalled";
+  /**
+   * Sent (point to point) when the provider's verified webhook says transfer events are waiting: the receiving
+   * transactions node syncs them from its cursor and signals the payments' workflows. The body is
+   * {@code {"webhook_code","environment"}}; nothing in it is trusted beyond "look now".
+   */
+  public static final String PROVIDER_TRANSFER_EVENTS = "transactions.provider.transfer-events";
   public static final String ALREADY_STARTED = "already-started";
 
   /** A payment or transaction id as events carry it: it becomes part of a workflow id and a cache key. */

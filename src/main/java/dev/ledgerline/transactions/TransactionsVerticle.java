@@ -29,6 +29,7 @@ public final class TransactionsVerticle extends RoleVerticle {
 
   private final Consumer<Worker> workflows;
   private final PaymentStore redrive;
+  private final dev.ledgerline.providers.PaymentProvider provider;
   private TemporalService temporal;
   private MessageConsumer<String> starts;
   private List<MessageConsumer<?>> signals = List.of();
@@ -44,9 +45,19 @@ public final class TransactionsVerticle extends RoleVerticle {
 
   /** With {@code redrive}: the payments whose unfinished sagas are started again once the worker polls. */
   public TransactionsVerticle(NodeContext node, Consumer<Worker> workflows, PaymentStore redrive) {
+    this(node, workflows, redrive, null);
+  }
+
+  /**
+   * With {@code provider} too: the provider's settlement webhooks are synced here and signalled to the workflows
+   * (see {@link ProviderSettlements}; needs {@code redrive}'s payment store).
+   */
+  public TransactionsVerticle(NodeContext node, Consumer<Worker> workflows, PaymentStore redrive,
+      dev.ledgerline.providers.PaymentProvider provider) {
     super(node);
     this.workflows = workflows;
     this.redrive = redrive;
+    this.provider = provider;
   }
 
   @Override
@@ -61,6 +72,11 @@ public final class TransactionsVerticle extends RoleVerticle {
           temporal = t;
           starts = PaymentStarts.register(vertx, t);
           signals = PaymentStarts.registerSignals(vertx, t);
+          if (provider != null && redrive != null) {
+            List<MessageConsumer<?>> all = new java.util.ArrayList<>(signals);
+            all.add(new ProviderSettlements(provider, redrive, t).register(vertx));
+            signals = List.copyOf(all);
+          }
           return Future.all(starts.completion(), Future.all(signals.stream().map(MessageConsumer::completion)
               .toList()));
         })

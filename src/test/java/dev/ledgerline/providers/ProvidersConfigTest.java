@@ -63,4 +63,14 @@ class ProvidersConfigTest {
       vertx.close().await();
     }
   }
+
+  @Test
+  void theEmbeddedSandboxPostsToThisNodesWebhookRouteOnlyWhenNothingElseIsSaid() {
+    assertThat(Providers.sandboxWebhookUrl(config(Map.of("node.roles", "gateway,transactions", "gateway.port",
+        "8443")))).isEqualTo("http://127.0.0.1:8443/v1/provider-webhooks/plaid");
+    assertThat(Providers.sandboxWebhookUrl(config(Map.of("node.roles", "gateway", "gateway.port", "8443",
+        "providers.sandbox.webhook-url", "https://hooks.example/plaid")))).isEqualTo("https://hooks.example/plaid");
+    // No gateway on this node: nowhere (another node's address is not this node's to guess).
+    assertThat(Providers.sandboxWebhookUrl(config(Map.of("node.roles", "transactions")))).isEmpty();
+  }
 }

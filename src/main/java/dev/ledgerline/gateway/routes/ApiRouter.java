@@ -54,7 +54,8 @@ public final class ApiRouter {
       RevocationStore.ReadsWhenUnavailable readsWhenUnavailable, LedgerClient ledger, Access access,
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
       UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
-      EventAdminRoutes eventAdmin, PaymentRoutes payments, dev.ledgerline.cache.BalanceCache balances) {}
+      EventAdminRoutes eventAdmin, PaymentRoutes payments, dev.ledgerline.cache.BalanceCache balances,
+      ProviderWebhookRoutes webhooks) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -158,6 +159,15 @@ public final class ApiRouter {
               return p == null ? null : p.subject();
             })))
         .handler(parts.institutions().list()).putMetadata(PERMISSION, "public");
+
+    // The provider's webhooks: no token, the signature is the authentication (checked by the handler, before the
+    // body is read as anything). Own bucket per address and a small body cap.
+    router.route(HttpMethod.POST, ProviderWebhookRoutes.PATH).handler(RateLimitHandler.create(parts.limiter(),
+        "provider_webhooks", RateLimitHandler.clientIp()));
+    router.route(HttpMethod.POST, ProviderWebhookRoutes.PATH).handler(JsonBodies.handler(ProviderWebhookRoutes
+        .BODY_LIMIT));
+    router.route(HttpMethod.POST, ProviderWebhookRoutes.PATH).handler(parts.webhooks().plaid())
+        .putMetadata(PERMISSION, "public");
 
     EventAdminRoutes events = parts.eventAdmin();
     get(router, EventAdminRoutes.PATH, auth, limit.apply("admin.events"), need(Permission.OPERATOR_READ),

@@ -207,6 +207,14 @@ public final class PlaidSandbox {
     });
   }
 
+  /**
+   * The {@code Plaid-Verification} value this sandbox would send with {@code body}, signed now with its current key:
+   * lets a receiver's tests deliver any body, well-formed or not, exactly as the provider would sign it.
+   */
+  public String signWebhook(byte[] body) {
+    return signer.sign(body);
+  }
+
   /** Plaid's transfer webhook says only that events exist; the receiver reads them with /transfer/event/sync. */
   private void sendWebhook() {
     if (settings.webhookUrl().isEmpty()) {

@@ -35,18 +35,32 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     Future<LinkedAccount> find(String linkedAccountId);
   }
 
+  /** Records which provider transfer a payment made, so that the provider's webhooks can be matched to it. */
+  @FunctionalInterface
+  public interface References {
+    Future<Void> record(String paymentId, String reference);
+  }
+
   private final PaymentProvider provider;
   private final LinkedAccounts accounts;
   private final int amountScale;
+  private final References references;
 
   /**
    * @param amountScale decimal places of the ledger's amounts in the provider's currency unit: 2 means the ledger
    *     counts cents and 250 is sent as 2.50
    */
   public ProviderActivitiesImpl(PaymentProvider provider, LinkedAccounts accounts, int amountScale) {
+    this(provider, accounts, amountScale, null);
+  }
+
+  /** @param references where a created transfer's reference is recorded; null records nothing */
+  public ProviderActivitiesImpl(PaymentProvider provider, LinkedAccounts accounts, int amountScale,
+      References references) {
     this.provider = provider;
     this.accounts = accounts;
     this.amountScale = amountScale;
+    this.references = references;
   }
 
   @Override
@@ -60,8 +74,11 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
           + (auth.rationaleDescription() == null ? "" : " (" + auth.rationaleDescription() + ")"),
           SagaFailures.PROVIDER_DECLINED);
     }
-    return transfer(call(provider.createTransfer(account.accessToken(), account.accountId(), auth.id(),
-        r.description() == null ? "payment" : r.description(), r.paymentId())));
+    ProviderTransfer created = transfer(call(provider.createTransfer(account.accessToken(), account.accountId(),
+        auth.id(), r.description() == null ? "payment" : r.description(), r.paymentId())));
+    // Before the settlement webhook can come: it names only the transfer. A failure retries the (idempotent) create.
+    if (references != null) references.record(r.paymentId(), created.reference()).await();
+    return created;
   }
 
   @Override

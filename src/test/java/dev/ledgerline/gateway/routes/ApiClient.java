@@ -133,6 +133,7 @@ final class ApiClient {
       Map.entry("^/v1/linked-accounts/[^/?]+/balances(\\?.*)?$", "/v1/linked-accounts/{id}/balances"),
       Map.entry("^/v1/linked-accounts/[^/?]+$", "/v1/linked-accounts/{id}"),
       Map.entry("^/v1/institutions(\\?.*)?$", "/v1/institutions"),
+      Map.entry("^/v1/provider-webhooks/plaid$", "/v1/provider-webhooks/plaid"),
       Map.entry("^/v1/payments(\\?.*)?$", "/v1/payments"),
       Map.entry("^/v1/payments/[^/?]+/events$", "/v1/payments/{id}/events"),
       Map.entry("^/v1/payments/[^/?]+/cancel$", "/v1/payments/{id}/cancel"),

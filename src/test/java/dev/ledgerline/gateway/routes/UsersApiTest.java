@@ -135,6 +135,7 @@ class UsersApiTest {
         Map.entry("GET /v1/linked-accounts/{id}/balances", "linked_accounts:manage"),
         Map.entry("DELETE /v1/linked-accounts/{id}", "linked_accounts:manage"),
         Map.entry("GET /v1/institutions", "public"),
+        Map.entry("POST /v1/provider-webhooks/plaid", "public"),
 
         Map.entry("GET /v1/admin/events/dead", "operator:read"),
         Map.entry("POST /v1/admin/events/dead/{id}/retry", "operator:resolve")));

@@ -1,0 +1,118 @@
+package dev.ledgerline.transactions;
+
+import dev.ledgerline.infra.temporal.TemporalService;
+import dev.ledgerline.providers.PaymentProvider;
+import dev.ledgerline.providers.PaymentProvider.TransferEvent;
+import dev.ledgerline.providers.PaymentProvider.TransferEvents;
+import dev.ledgerline.transactions.saga.ProviderTransfer;
+import io.temporal.client.WorkflowNotFoundException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the provider's "transfer events are waiting" webhook into settlement signals: reads
+ * {@code /transfer/event/sync} (through the breaker) from this node's cursor and, for each event of a transfer that
+ * belongs to an unfinished payment, publishes {@code provider.transfer.updated} through the outbox and signals that
+ * payment's workflow {@code settlementUpdated} directly.
+ *
+ * <p>At-least-once and idempotent: the cursor moves past an event only once its signal was delivered (or there was
+ * nothing to signal), so a failure leaves the event for the next webhook; a repeated signal only makes the saga look
+ * at a status it already knows. The saga's polling covers a webhook that never comes. The cursor is kept in memory:
+ * a restarted node reads the provider's events again from the start, which costs reads, not correctness.
+ * Webhooks arriving during a sync are folded into one more pass.
+ */
+public final class ProviderSettlements {
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderSettlements.class);
+  static final int PAGE = 100;
+  /** Waits for a payment's reference to be recorded when a final event names a transfer no payment has yet. */
+  private static final long[] UNMATCHED_RETRY_MS = {250, 1000, 4000};
+  /** Only a recent event can be waiting for its reference (a restarted node re-reads old ones quickly). */
+  private static final java.time.Duration RECENT = java.time.Duration.ofMinutes(1);
+
+  private final PaymentProvider provider;
+  private final PaymentStore payments;
+  private final TemporalService temporal;
+  private Vertx vertx;
+  private long cursor;
+  private boolean syncing;
+  private boolean again;
+
+  public ProviderSettlements(PaymentProvider provider, PaymentStore payments, TemporalService temporal) {
+    this.provider = provider;
+    this.payments = payments;
+    this.temporal = temporal;
+  }
+
+  /** Syncs on each {@link TransactionsApi#PROVIDER_TRANSFER_EVENTS} message (handled on the caller's event loop). */
+  public MessageConsumer<JsonObject> register(Vertx vertx) {
+    this.vertx = vertx;
+    return vertx.eventBus().<JsonObject>consumer(TransactionsApi.PROVIDER_TRANSFER_EVENTS, m -> sync());
+  }
+
+  /** Starts a pass, or asks the running one to make another. */
+  void sync() {
+    if (syncing) {
+      again = true;
+      return;
+    }
+    syncing = true;
+    again = false;
+    page().onComplete(ar -> {
+      if (ar.failed()) LOG.warn("syncing provider transfer events failed: {}", ar.cause().toString());
+      syncing = false;
+      if (again) sync();
+    });
+  }
+
+  private Future<Void> page() {
+    return provider.transferEvents(cursor, PAGE).compose(page -> apply(page, 0)
+        .compose(v -> page.hasMore() && !page.events().isEmpty() ? page() : Future.succeededFuture()));
+  }
+
+  private Future<Void> apply(TransferEvents page, int i) {
+    if (i >= page.events().size()) return Future.succeededFuture();
+    TransferEvent e = page.events().get(i);
+    return signal(e, 0).compose(v -> {
+      cursor = Math.max(cursor, e.eventId());
+      return apply(page, i + 1);
+    });
+  }
+
+  private Future<Void> signal(TransferEvent e, int attempt) {
+    if (e.transferId() == null || e.transferId().isEmpty()) return Future.succeededFuture();
+    ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
+        ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
+    return payments.unfinishedByProviderReference(e.transferId()).compose(ids -> {
+      // A settlement can overtake the recording of its reference by a moment; a transfer that is not a payment's
+      // costs these few waits once.
+      if (ids.isEmpty() && update.outcome() != ProviderTransfer.Outcome.PENDING && vertx != null
+          && attempt < UNMATCHED_RETRY_MS.length && e.timestamp() != null
+          && e.timestamp().isAfter(java.time.Instant.now().minus(RECENT))) {
+        return vertx.timer(UNMATCHED_RETRY_MS[attempt]).compose(t -> signal(e, attempt + 1));
+      }
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : ids) {
+        if (!TransactionsApi.ID.matcher(id).matches()) continue;
+        JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
+            .put("event_type", e.eventType()).put("outcome", update.outcome().name().toLowerCase(java.util.Locale.ROOT))
+            .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
+        chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload))
+            .compose(v -> temporal.blocking(() -> {
+          try {
+            temporal.client().newWorkflowStub(PaymentWorkflow.class, TransactionsApi.workflowId(id))
+                .settlementUpdated(update);
+          } catch (WorkflowNotFoundException gone) {
+            // Finished meanwhile: nothing is waiting for this event.
+          }
+          return null;
+        }).onSuccess(x -> LOG.debug("payment {}: provider transfer {} is {}", id, e.transferId(), e.eventType()))
+            .mapEmpty());
+      }
+      return chain;
+    });
+  }
+}
