@@ -6,15 +6,10 @@ import dev.ledgerline.infra.temporal.TemporalService;
 import dev.ledgerline.testing.FreePorts;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
-import dev.ledgerline.transactions.saga.PaymentSagaState;
-import dev.ledgerline.transactions.saga.ProviderTransfer;
-import dev.ledgerline.transactions.saga.ResolveAction;
 import io.temporal.testserver.TestServer;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,30 +18,6 @@ import org.junit.jupiter.api.Test;
  * after the worker: the worker waits for it, then runs the workflows it is given.
  */
 class TemporalClusterTargetTest {
-  static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
-
-  public static final class CountingPayment implements PaymentWorkflow {
-    @Override
-    public void process(String paymentId) {
-      RUNS.computeIfAbsent(paymentId, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    // The saga's signals and query; these tests count starts only.
-    @Override
-    public void settlementUpdated(ProviderTransfer update) {}
-
-    @Override
-    public void cancel() {}
-
-    @Override
-    public void resolve(ResolveAction action, String reason) {}
-
-    @Override
-    public PaymentSagaState state() {
-      return null;
-    }
-  }
-
   private final Vertx vertx = Vertx.vertx();
 
   @AfterEach
@@ -77,7 +48,7 @@ class TemporalClusterTargetTest {
       }).await();
       assertThat(temporal.blocking(() -> PaymentStarts.start(temporal.client(), "pay-c1")).await())
           .as("a completed run is not started again").isEqualTo(TransactionsApi.ALREADY_STARTED);
-      assertThat(RUNS.get("pay-c1").get()).isEqualTo(1);
+      assertThat(CountingPayment.RUNS.get("pay-c1").get()).isEqualTo(1);
     } finally {
       temporal.stop().await();
       if (server != null) server.close();

@@ -13,9 +13,6 @@ import dev.ledgerline.events.OutboxRelay;
 import dev.ledgerline.infra.temporal.TemporalService;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
-import dev.ledgerline.transactions.saga.PaymentSagaState;
-import dev.ledgerline.transactions.saga.ProviderTransfer;
-import dev.ledgerline.transactions.saga.ResolveAction;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -27,10 +24,7 @@ import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,31 +42,6 @@ class TransactionEventHandlerTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(30);
   private static final EventPublisher PUBLISHER = new EventPublisher(EventTypes.KNOWN, 65536);
-  /** Runs of the test workflow, by payment id: the saga's own implementation comes with the payments issue. */
-  static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
-
-  public static final class CountingPayment implements PaymentWorkflow {
-    @Override
-    public void process(String paymentId) {
-      RUNS.computeIfAbsent(paymentId, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    // The saga's signals and query; these tests count starts only.
-    @Override
-    public void settlementUpdated(ProviderTransfer update) {}
-
-    @Override
-    public void cancel() {}
-
-    @Override
-    public void resolve(ResolveAction action, String reason) {}
-
-    @Override
-    public PaymentSagaState state() {
-      return null;
-    }
-  }
-
   private static TemporalService temporal;
   private static MessageConsumer<String> starts;
   private OutboxRelay relay;
@@ -169,13 +138,13 @@ class TransactionEventHandlerTest {
     Poll.until(PATIENCE, "three deliveries and no lag",
         () -> losing.deliveries.size() == 3 && relay.lag().await().stream().allMatch(l -> l.events() == 0));
     assertThat(losing.deliveries).extracting(Event::id).containsOnly(created.id());
-    Poll.until(PATIENCE, "the workflow ran", () -> RUNS.containsKey("pay-1"));
+    Poll.until(PATIENCE, "the workflow ran", () -> CountingPayment.RUNS.containsKey("pay-1"));
     temporal.client().newUntypedWorkflowStub(TransactionsApi.workflowId("pay-1")).getResult(Void.class);
     // Also a publisher that sends the same fact again, after the workflow completed: the id is not reused.
     publish(TransactionEventHandler.CREATED, "pay-1", new JsonObject().put("id", "pay-1"));
     Poll.until(PATIENCE, "four deliveries and no lag",
         () -> losing.deliveries.size() == 4 && relay.lag().await().stream().allMatch(l -> l.events() == 0));
-    assertThat(RUNS.get("pay-1").get()).isEqualTo(1);
+    assertThat(CountingPayment.RUNS.get("pay-1").get()).isEqualTo(1);
     assertThat(relay.dead(TransactionEventHandler.NAME, 10).await()).isEmpty();
   }
 
