@@ -149,7 +149,7 @@ class ConsoleHttpTest {
 
     Answer signed = post("/console/session", callers.get("operator"));
     assertThat(signed.status()).isEqualTo(204);
-    assertThat(signed.setCookie()).startsWith(ConsoleRoutes.COOKIE + "=").contains("HttpOnly")
+    assertThat(signed.setCookie()).startsWith(ConsoleRoutes.COOKIE + "=").containsIgnoringCase("; HttpOnly")
         .contains("SameSite=Strict").contains("Path=/console");
     String cookie = signed.setCookie().substring(0, signed.setCookie().indexOf(';'));
     Answer withCookie = get(node.managementPort(), "/console", null, cookie);
