@@ -60,6 +60,9 @@ final class NodeSummary {
     double errors = 0;
     Map<Double, Double> buckets = new TreeMap<>();
     for (Timer t : registry.find(NodeMeters.HTTP_SERVER_TIME).timers()) {
+      if (management(t.getId().getTag("route"))) {
+        continue;
+      }
       HistogramSnapshot s = t.takeSnapshot();
       requests += s.count();
       String code = t.getId().getTag("code");
@@ -76,6 +79,11 @@ final class NodeSummary {
     Double p99 = quantile(buckets, previousBuckets, total, 0.99);
     previousBuckets = buckets;
     return p99 == null ? out : out.put("p99_ms", p99);
+  }
+
+  /** The management server's own routes (scrapes, probes, this console) are not the API's traffic. */
+  static boolean management(String route) {
+    return route != null && (route.startsWith("/metrics") || route.startsWith("/health") || route.startsWith("/console"));
   }
 
   /**

@@ -69,7 +69,7 @@ public final class StateGauges {
   Future<Void> refresh() {
     Future<Void> p = payments == null ? Future.succeededFuture() : payments.countByStatus().map(counts -> {
       counts.forEach((s, n) -> byStatus.get(s).set(n));
-      lastPayments.set(Map.copyOf(counts));
+      lastPayments.set(java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(counts)));
       return (Void) null;
     });
     Future<Void> e = relay == null ? Future.succeededFuture() : relay.lag().map(lags -> {
