@@ -20,6 +20,13 @@
     if (s.length > HISTORY) s.shift();
   }
 
+  // Each sparkline is an empty <svg> in the page; its scale and line are added here once.
+  for (const svg of document.querySelectorAll('svg.spark')) {
+    svg.setAttribute('viewBox', '0 0 120 30');
+    svg.setAttribute('preserveAspectRatio', 'none');
+    svg.append(document.createElementNS('http://www.w3.org/2000/svg', 'polyline'));
+  }
+
   function spark(id, values) {
     const max = Math.max(1e-9, ...values);
     const step = 120 / Math.max(1, HISTORY - 1);
