@@ -74,6 +74,8 @@ final class LedgerMetrics {
     Timer sync = Timer.builder("ledger.engine.fsync").description("time for a group of batches to become durable")
         .publishPercentileHistogram().register(registry);
     engine.onSync(nanos -> sync.record(nanos, TimeUnit.NANOSECONDS));
+    // A gauge stays bound to the object it was first registered with: a redeployed ledger replaces its engine's.
+    registry.find("ledger.engine.halted").gauges().forEach(registry::remove);
     Gauge.builder("ledger.engine.halted", engine, e -> e.haltReason().isPresent() ? 1 : 0)
         .description("1 when the embedded engine has halted and refuses every request until restarted")
         .register(registry);
