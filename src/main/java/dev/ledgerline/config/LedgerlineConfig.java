@@ -520,4 +520,18 @@ public record LedgerlineConfig(
         duration(e.getString("stale-while-revalidate")), e.getString("purge-url"), e.getString("purge-method"),
         e.getString("purge-token"));
   }
+
+  /**
+   * {@code metrics.*}: the HTTP latency objective, and pushing the meters over OTLP ({@code push}) besides the
+   * Prometheus pull on the management port.
+   */
+  public record Metrics(Duration slo, boolean pushEnabled, String pushEndpoint, Duration pushStep) {}
+
+  /** {@code metrics.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Metrics metrics() {
+    JsonObject m = json.getJsonObject("metrics");
+    JsonObject push = m.getJsonObject("push");
+    return new Metrics(duration(m.getString("slo")), push.getBoolean("enabled"), push.getString("endpoint"),
+        duration(push.getString("step")));
+  }
 }

@@ -91,7 +91,10 @@ public final class LedgerVerticle extends RoleVerticle {
         .compose(v -> vertx.executeBlocking(() -> opener.apply(config)))
         .compose(opened -> {
           backend = opened;
-          if (opened instanceof LedgerEngine e) engine = e;
+          if (opened instanceof LedgerEngine e) {
+            engine = e;
+            LedgerMetrics.engine(node.registry(), e);
+          }
           return takeLease();
         })
         .compose(v -> {
