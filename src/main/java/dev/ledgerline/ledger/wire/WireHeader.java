@@ -169,14 +169,20 @@ public final class WireHeader {
     return bytes[REPLICA] & 0xFF;
   }
 
-  // ---- request fields (also ping_client's client) ----
+  // ---- request fields ----
 
   public UInt128 parent() {
     return u128(REQUEST_PARENT);
   }
 
+  /** The client of a request, ping, eviction or reply (each keeps it at its own offset). */
   public UInt128 client() {
-    return u128(command() == PING_CLIENT_COMMAND ? PING_CLIENT : REQUEST_CLIENT);
+    return u128(switch (command()) {
+      case PING_CLIENT_COMMAND -> PING_CLIENT;
+      case EVICTION_COMMAND -> EVICTION_CLIENT;
+      case REPLY_COMMAND -> REPLY_CLIENT;
+      default -> REQUEST_CLIENT;
+    });
   }
 
   public long session() {
