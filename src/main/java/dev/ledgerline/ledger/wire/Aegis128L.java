@@ -18,6 +18,8 @@ public final class Aegis128L {
     }
   }
 
+  private static final java.lang.invoke.VarHandle INT_LE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+      int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
   private static final int[] T0 = new int[256];
   private static final int[] T1 = new int[256];
   private static final int[] T2 = new int[256];
@@ -63,8 +65,8 @@ public final class Aegis128L {
     int[] st = SEED.clone();
     int[] m = new int[8];
     int full = len & ~31;
-    for (int p = 0; p < full; p += 32) {
-      for (int w = 0; w < 8; w++) m[w] = getInt(data, off + p + 4 * w);
+    for (int p = off; p < off + full; p += 32) {
+      for (int w = 0; w < 8; w++) m[w] = (int) INT_LE.get(data, p + 4 * w);
       update(st, m, 0, m, 4);
     }
     if (full < len) {
@@ -89,19 +91,26 @@ public final class Aegis128L {
 
   /** The AEGIS-128L state update with message blocks {@code m0} and {@code m1} (four words each). */
   private static void update(int[] s, int[] m0, int o0, int[] m1, int o1) {
-    int[] s7 = {s[28], s[29], s[30], s[31]};
-    // Work from the last block down so that each round key S(i-1) is still the old value.
-    for (int b = 7; b >= 1; b--) {
-      int in = 4 * (b - 1);
-      int out = 4 * b;
-      if (b == 4) {
-        aesRound(s, in, s[out] ^ m1[o1], s[out + 1] ^ m1[o1 + 1], s[out + 2] ^ m1[o1 + 2], s[out + 3] ^ m1[o1 + 3],
-            s, out);
-      } else {
-        aesRound(s, in, s[out], s[out + 1], s[out + 2], s[out + 3], s, out);
-      }
-    }
-    aesRound(s7, 0, s[0] ^ m0[o0], s[1] ^ m0[o0 + 1], s[2] ^ m0[o0 + 2], s[3] ^ m0[o0 + 3], s, 0);
+    int w0 = s[28];
+    int w1 = s[29];
+    int w2 = s[30];
+    int w3 = s[31];
+    // From the last block down, so that each round still reads the old S(i-1); S7 was saved for S0's round.
+    aesRound(s, 24, s[28], s[29], s[30], s[31], s, 28);
+    aesRound(s, 20, s[24], s[25], s[26], s[27], s, 24);
+    aesRound(s, 16, s[20], s[21], s[22], s[23], s, 20);
+    aesRound(s, 12, s[16] ^ m1[o1], s[17] ^ m1[o1 + 1], s[18] ^ m1[o1 + 2], s[19] ^ m1[o1 + 3], s, 16);
+    aesRound(s, 8, s[12], s[13], s[14], s[15], s, 12);
+    aesRound(s, 4, s[8], s[9], s[10], s[11], s, 8);
+    aesRound(s, 0, s[4], s[5], s[6], s[7], s, 4);
+    int r0 = T0[w0 & 0xFF] ^ T1[(w1 >>> 8) & 0xFF] ^ T2[(w2 >>> 16) & 0xFF] ^ T3[w3 >>> 24];
+    int r1 = T0[w1 & 0xFF] ^ T1[(w2 >>> 8) & 0xFF] ^ T2[(w3 >>> 16) & 0xFF] ^ T3[w0 >>> 24];
+    int r2 = T0[w2 & 0xFF] ^ T1[(w3 >>> 8) & 0xFF] ^ T2[(w0 >>> 16) & 0xFF] ^ T3[w1 >>> 24];
+    int r3 = T0[w3 & 0xFF] ^ T1[(w0 >>> 8) & 0xFF] ^ T2[(w1 >>> 16) & 0xFF] ^ T3[w2 >>> 24];
+    s[0] = r0 ^ s[0] ^ m0[o0];
+    s[1] = r1 ^ s[1] ^ m0[o0 + 1];
+    s[2] = r2 ^ s[2] ^ m0[o0 + 2];
+    s[3] = r3 ^ s[3] ^ m0[o0 + 3];
   }
 
   /** {@code dst[d..d+4) = MixColumns(ShiftRows(SubBytes(src[i..i+4)))) ^ (k0, k1, k2, k3)}. */
