@@ -38,6 +38,9 @@ public final class WireBenchCommand implements Callable<Integer> {
   @Option(names = "--clients", defaultValue = "2", description = "Client sessions, batches sent round-robin: a "
       + "TigerBeetle client has one request in flight, so a second one lets a batch travel while another executes.")
   int clients;
+  @Option(names = "--publish-committed", description = "Keep ledger.publish-committed on (a feed read and an account "
+      + "lookup per batch for the live stream, which bench ledger does not do).")
+  boolean publishCommitted;
   @Option(names = "--skip-engine", description = "Do not measure bench ledger's engine figure first.")
   boolean skipEngine;
 
@@ -65,6 +68,7 @@ public final class WireBenchCommand implements Callable<Integer> {
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     int port = LedgerBusBenchCommand.freePort();
     Node node = LedgerBusBenchCommand.start(Map.of("node.roles", "ledger", "node.id", "bench-wire",
+        "ledger.publish-committed", String.valueOf(publishCommitted),
         "management.port", String.valueOf(LedgerBusBenchCommand.freePort()),
         "gateway.port", String.valueOf(LedgerBusBenchCommand.freePort()),
         "ledger.engine.data-dir", dir.resolve("ledger").toString(), "postgres.data-dir", dir.resolve("pg").toString(),
