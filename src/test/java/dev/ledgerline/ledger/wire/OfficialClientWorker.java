@@ -80,6 +80,16 @@ public final class OfficialClientWorker {
     return a;
   }
 
+  private static void addTransfer(TransferBatch tr, long id, long debit, long credit, long amount) {
+    tr.add();
+    tr.setId(id, 0);
+    tr.setDebitAccountId(debit, 0);
+    tr.setCreditAccountId(credit, 0);
+    tr.setAmount(amount);
+    tr.setLedger(1);
+    tr.setCode(1);
+  }
+
   /**
    * 64 threads each send transfers one call at a time: the client merges concurrent calls into one request and
    * splits the results by call, which needs results in ascending index order.
@@ -89,7 +99,6 @@ public final class OfficialClientWorker {
     int perThread = 50;
     long base = System.nanoTime() & 0xFFFFFFFFL;
     try (Client client = new Client(UInt128.asBytes(0), new String[] {address})) {
-      CreateTransferResultBatch none;
       long debit = base << 20;
       long credit = debit + 1;
       if (client.createAccounts(accounts(debit, credit)).getLength() != 0) return false;
@@ -105,21 +114,9 @@ public final class OfficialClientWorker {
             for (int i = 0; i < perThread; i++) {
               TransferBatch tr = new TransferBatch(2);
               long id = debit + 2 + (long) thread * perThread * 2 + i * 2L;
-              tr.add();
-              tr.setId(id, 0);
-              tr.setDebitAccountId(debit, 0);
-              tr.setCreditAccountId(credit, 0);
-              tr.setAmount(1);
-              tr.setLedger(1);
-              tr.setCode(1);
+              addTransfer(tr, id, debit, credit, 1);
               // The second one fails (same id, other amount): each call must get back exactly its own failure.
-              tr.add();
-              tr.setId(id, 0);
-              tr.setDebitAccountId(debit, 0);
-              tr.setCreditAccountId(credit, 0);
-              tr.setAmount(2);
-              tr.setLedger(1);
-              tr.setCode(1);
+              addTransfer(tr, id, debit, credit, 2);
               CreateTransferResultBatch r = client.createTransfers(tr);
               if (r.getLength() != 1 || !r.next() || r.getIndex() != 1
                   || r.getResult() != com.tigerbeetle.CreateTransferResult.ExistsWithDifferentAmount) {
@@ -174,13 +171,7 @@ public final class OfficialClientWorker {
         long debit = (System.nanoTime() & 0xFFFFFFFFL) << 20;
         if (client.createAccounts(accounts(debit, debit + 1)).getLength() != 0) return false;
         TransferBatch tr = new TransferBatch(1);
-        tr.add();
-        tr.setId(debit + 2, 0);
-        tr.setDebitAccountId(debit, 0);
-        tr.setCreditAccountId(debit + 1, 0);
-        tr.setAmount(7);
-        tr.setLedger(1);
-        tr.setCode(1);
+        addTransfer(tr, debit + 2, debit, debit + 1, 7);
         CreateTransferResultBatch r = client.createTransfers(tr);
         IdBatch ids = new IdBatch(1);
         ids.add();
