@@ -64,6 +64,11 @@ class OfficialClientTest {
   }
 
   @Test
+  void anEvictedSessionFailsTheClientsNextRequestWithoutAPanic(@TempDir Path dir) throws Exception {
+    fork(dir, 120, "eviction", String.valueOf(WIRE_PORT));
+  }
+
+  @Test
   void aKilledConnectionIsRetriedAndTheRequestAppliedOnce(@TempDir Path dir) throws Exception {
     fork(dir, 120, "retry", String.valueOf(WIRE_PORT));
   }

@@ -43,6 +43,7 @@ public final class OfficialClientWorker {
       case "conformance" -> conformance(address, args.length > 2 ? args[2] : "");
       case "batching" -> batching(address);
       case "retry" -> killedConnection(port);
+      case "eviction" -> evicted(port);
       default -> throw new IllegalArgumentException(scenario);
     };
     System.out.println(ok ? "RESULT ok" : "RESULT failed");
@@ -182,6 +183,40 @@ public final class OfficialClientWorker {
         System.out.println("retry: connection killed " + killed.get() + ", failures " + r.getLength()
             + ", credits posted " + posted);
         return killed.get() && r.getLength() == 0 && posted == 7;
+      }
+    }
+  }
+
+  /**
+   * 64 other sessions register (over a plain socket, as a client would) and fill the client table: the official
+   * client's session has the oldest reply and is evicted. Its next request must fail with {@code ClientEvicted}, not
+   * panic the client nor hang it.
+   */
+  private static boolean evicted(int port) throws Exception {
+    try (Client client = new Client(UInt128.asBytes(0), new String[] {"127.0.0.1:" + port})) {
+      long id = (System.nanoTime() & 0xFFFFFFFFL) << 20;
+      if (client.createAccounts(accounts(id)).getLength() != 0) return false;
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        byte[] reply = new byte[WireHeader.SIZE + 64];
+        for (int i = 0; i < WireProtocol.CLIENTS_MAX; i++) {
+          byte[] body = new byte[256];
+          WireHeader register = WireHeader.request(dev.ledgerline.ledger.model.UInt128.ZERO, WireProtocol.RELEASE,
+              dev.ledgerline.ledger.model.UInt128.of(id + i + 1, 77), dev.ledgerline.ledger.model.UInt128.ZERO, 0, 0,
+              WireHeader.OPERATION_REGISTER, body);
+          socket.getOutputStream().write(register.bytes());
+          socket.getOutputStream().write(body);
+          if (!readFully(socket.getInputStream(), reply, reply.length)) return false;
+        }
+      }
+      IdBatch ids = new IdBatch(1);
+      ids.add(id, 0);
+      try {
+        client.lookupAccounts(ids);
+        System.out.println("eviction: the request was answered after the session was evicted");
+        return false;
+      } catch (com.tigerbeetle.RequestException e) {
+        System.out.println("eviction: " + e.getStatus());
+        return e.getStatus() == com.tigerbeetle.PacketStatus.ClientEvicted.value;
       }
     }
   }
