@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class WireServer {
   private static final Logger LOG = LoggerFactory.getLogger(WireServer.class);
+  /**
+   * Open connections at most: room for every session of a full client table to reconnect while its old connection
+   * is still closing, and a bound on what a flood of idle connections can hold.
+   */
+  static final int CONNECTIONS_MAX = 4 * WireProtocol.CLIENTS_MAX;
 
   private final Vertx vertx;
   private final LedgerlineConfig.LedgerWire config;
@@ -51,7 +56,14 @@ public final class WireServer {
       LOG.warn("ledger.wire listens on {} without TLS (ledger.wire.allow-plaintext): anyone who reaches this port "
           + "can write to the ledger", config.host());
     }
-    server = vertx.createNetServer(options).connectHandler(socket -> new Connection(socket).start());
+    server = vertx.createNetServer(options).connectHandler(socket -> {
+      if (connections.size() >= CONNECTIONS_MAX) {
+        LOG.warn("wire connection from {} refused: {} connections open", socket.remoteAddress(), CONNECTIONS_MAX);
+        socket.close();
+        return;
+      }
+      new Connection(socket).start();
+    });
     return server.listen().map(s -> {
       LOG.info("TigerBeetle 0.16.30 wire protocol listening on {}:{} (cluster {}{})", config.host(), s.actualPort(),
           protocol.cluster(), tls.enabled() ? ", mutual TLS" : "");
