@@ -66,6 +66,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private boolean awaitingResolve;
   private ProviderTransfer settlement;
   private Resolution resolution;
+  private PendingRecord recording;
 
   @Override
   public void process(String paymentId) {
@@ -89,8 +90,10 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
       register(PaymentLedgerIds.VOID_PENDING, () -> ledgerUndo.voidPending(legs));
       register("cancel-external", () -> providerUndo.cancelTransfer(order.provider(), paymentId, null));
       register("reverse-commit", this::reverseCommit);
-      Workflow.newDetachedCancellationScope(() -> compensate(cancelRequested ? "cancelled"
-          : "re-driven after a restart while compensating")).run();
+      Workflow.newDetachedCancellationScope(() -> {
+        compensate(cancelRequested ? "cancelled" : "re-driven after a restart while compensating");
+        awaitRecord();
+      }).run();
       return;
     }
     try {
@@ -105,6 +108,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
       // The workflow itself was cancelled (an operator through Temporal): undo what was done, outside the scope.
       Workflow.newDetachedCancellationScope(() -> compensate("workflow cancelled")).run();
     }
+    // The run ends only once its last state change is in the row.
+    Workflow.newDetachedCancellationScope(this::awaitRecord).run();
   }
 
   private void forward() {
@@ -221,6 +226,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
         finish(index, "failed", why);
         Workflow.getMetricsScope().counter(NEEDS_ATTENTION_METRIC).inc(1);
         change("PaymentNeedsAttention", PaymentStatus.NEEDS_ATTENTION, name, Map.of("reason", name + ": " + why));
+        // The row says needs_attention before the operator is waited for (the resolve route checks it).
+        awaitRecord();
         awaitingResolve = true;
         Workflow.await(() -> resolution != null);
         Resolution r = resolution;
@@ -302,10 +309,30 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     steps.set(index, steps.get(index).finish(state, Workflow.currentTimeMillis(), detail));
   }
 
+  /**
+   * Records a state change in the row (and the event store) while the saga goes on to its next step: the write and
+   * the step overlap, and the writes stay in order because each waits for the one before it. Nothing depends on the
+   * row being ahead of the ledger or the provider: a re-drive recognizes every step done from their state.
+   */
   private void change(String event, PaymentStatus newStatus, String step, Map<String, String> detail) {
     status = newStatus;
-    records.record(new PaymentUpdate(paymentId, Workflow.randomUUID().toString(), event, newStatus, step,
-        Workflow.currentTimeMillis(), detail));
+    PaymentUpdate update = new PaymentUpdate(paymentId, Workflow.randomUUID().toString(), event, newStatus, step,
+        Workflow.currentTimeMillis(), detail);
+    awaitRecord();
+    recording = new PendingRecord(update, Async.procedure(records::record, update));
+  }
+
+  /** Waits for the last state change to be written; one cut short (the workflow was cancelled) is written again. */
+  private void awaitRecord() {
+    if (recording == null) return;
+    PendingRecord r = recording;
+    recording = null;
+    try {
+      r.written.get();
+    } catch (ActivityFailure | CanceledFailure cut) {
+      // Applied once by its event id, however often it is written.
+      records.record(r.update);
+    }
   }
 
   private Map<String, String> ids(String... steps) {
@@ -388,6 +415,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   }
 
   private record Resolution(ResolveAction action, String reason) {}
+
+  private record PendingRecord(PaymentUpdate update, Promise<Void> written) {}
 
   /** Leaves the forward steps; caught in {@link #process}, never thrown out of the workflow. */
   private static final class Abort extends RuntimeException {
