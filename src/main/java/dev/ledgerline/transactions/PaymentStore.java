@@ -317,7 +317,9 @@ public final class PaymentStore {
                   Instant.ofEpochMilli(u.atMillis()), u.paymentId(), u.eventId(), SOURCE,
                   AGGREGATE_PREFIX + u.paymentId(), step.copy().put("payment_id", u.paymentId()))).mapEmpty();
               // Search and cache learn the outcome, and that an operator is needed; steps in between are history.
-              boolean outcome = p.status().terminal() || p.status() == PaymentStatus.NEEDS_ATTENTION;
+              // A completion's snapshot, with the balances, was published by update-balance just before.
+              boolean outcome = p.status() != PaymentStatus.COMPLETED
+                  && (p.status().terminal() || p.status() == PaymentStatus.NEEDS_ATTENTION);
               return outcome ? history.compose(v -> publish(conn, paymentId, "transaction.updated",
                   snapshot(p, p.status()))) : history;
             })

@@ -228,6 +228,35 @@ class PaymentSagaHttpTest {
     until(pay(payer, 10), "completed", Duration.ofSeconds(30));
   }
 
+  /**
+   * Cancel over HTTP: while the provider is down the payment waits before its external step has succeeded, so the
+   * owner's cancel compensates it (both holds voided); once a payment has completed, a cancel is 409.
+   */
+  @Test
+  void anOwnersCancelBeforeTheExternalStepCompensatesAndAfterItIsRefused() {
+    fault("/transfer/authorization/create", "outage");
+    String payer = payer();
+    String id = pay(payer, 60);
+    until(id, "external_pending", Duration.ofSeconds(30));
+    assertThat(call("POST", "/v1/payments/" + id + "/cancel", alice, null, 202).getBoolean("cancel_requested"))
+        .isTrue();
+    JsonObject done = until(id, "compensated", Duration.ofSeconds(30));
+    assertThat(done.getString("failure_reason")).isEqualTo("cancelled");
+    assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.VOID_PENDING)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.COMMIT_RESERVE)).isFalse();
+    Account a = account(UInt128.parse(payer));
+    assertThat(a.debitsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(a.debitsPosted()).isEqualTo(UInt128.ZERO);
+
+    assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
+    String completed = pay(payer, 40);
+    until(completed, "completed", Duration.ofSeconds(30));
+    call("POST", "/v1/payments/" + completed + "/cancel", alice, null, 409);
+    assertThat(exists(completed, PaymentLedgerIds.VOID_RESERVE)).isFalse();
+    assertThat(account(UInt128.parse(payer)).debitsPosted()).isEqualTo(UInt128.of(40));
+  }
+
   @Test
   void aProviderAwayPastTheDeadlineIsCompensated() {
     fault("/transfer/authorization/create", "outage");
