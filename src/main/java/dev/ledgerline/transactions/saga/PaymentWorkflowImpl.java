@@ -31,8 +31,7 @@ import java.util.Map;
 public class PaymentWorkflowImpl implements PaymentWorkflow {
   /** Counter of compensations that failed after their retries and wait for an operator. */
   public static final String NEEDS_ATTENTION_METRIC = "ledgerline_payments_needs_attention";
-  // Runs started before it replay as they ran (on a cluster): state changes written before the next step, and the
-  // settlement poll as an ordinary activity.
+  // Runs started before it replay as they ran (on a cluster): each state change written before the next step.
   private static final String FAST_PATH = "saga-fast-path";
 
   // Ledger calls are answered within ledger.request-timeout (plus the bus margin); an attempt longer than this is lost.
@@ -71,6 +70,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private Resolution resolution;
   private PendingRecord recording;
   private boolean fastPath;
+  private int changes;
 
   @Override
   public void process(String paymentId) {
@@ -321,7 +321,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
    */
   private void change(String event, PaymentStatus newStatus, String step, Map<String, String> detail) {
     status = newStatus;
-    PaymentUpdate update = new PaymentUpdate(paymentId, Workflow.randomUUID().toString(), event, newStatus, step,
+    PaymentUpdate update = new PaymentUpdate(paymentId, eventId(), event, newStatus, step,
         Workflow.currentTimeMillis(), detail);
     awaitRecord();
     if (!fastPath) {
@@ -329,6 +329,17 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
       return;
     }
     recording = new PendingRecord(update, Async.procedure(records::record, update));
+  }
+
+  /**
+   * The n-th state change of this run: the same id however often the run's code is executed again. Not
+   * {@code Workflow.randomUUID}: the SDK draws local activities' ids from the same sequence, so a workflow task
+   * executed again (a signal came while it completed) that polled the provider a different number of times would
+   * give a change another id, and a write of the first execution, still retrying, would apply the change twice.
+   */
+  private String eventId() {
+    String seed = "payment-update:" + paymentId + ":" + Workflow.getInfo().getRunId() + ":" + changes++;
+    return java.util.UUID.nameUUIDFromBytes(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
   }
 
   /** Waits for the last state change to be written; one cut short (the workflow was cancelled) is written again. */
@@ -368,10 +379,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     ledgerCommit = ledger(null);
     ledgerUndo = ledger(s.compensationRetry());
     providerCreate = provider(s.externalDeadline(), BACKOFF);
-    RetryOptions once = RetryOptions.newBuilder(BACKOFF).setMaximumAttempts(1).build();
-    // A poll is one short, idempotent read: as a local activity it skips two round trips through the server.
-    providerPoll = fastPath ? Workflow.newLocalActivityStub(ProviderActivities.class, LocalActivityOptions.newBuilder()
-        .setStartToCloseTimeout(PROVIDER_ATTEMPT).setRetryOptions(once).build()) : provider(null, once);
+    providerPoll = provider(null, RetryOptions.newBuilder(BACKOFF).setMaximumAttempts(1).build());
     providerUndo = provider(s.compensationRetry(), BACKOFF);
     publishing = Workflow.newLocalActivityStub(PaymentRecordActivities.class, LocalActivityOptions.newBuilder()
         .setStartToCloseTimeout(RECORD_ATTEMPT).setScheduleToCloseTimeout(s.compensationRetry())
