@@ -124,6 +124,21 @@ class PaymentSagaHttpTest {
     return call("GET", "/v1/payments/" + id, alice, null, 200);
   }
 
+  /** Idempotency keys stored for POST /v1/payments. */
+  private static long paymentKeys() {
+    return node.get().services().pool().preparedQuery("SELECT count(*) FROM idempotency_keys WHERE route = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(dev.ledgerline.gateway.routes.PaymentRoutes.CREATE)).await().iterator()
+        .next().getLong(0);
+  }
+
+  /** A payment that waits in external_pending because the provider's authorization is down. */
+  private static String waitingOnTheProvider(String payer, long amount) {
+    fault("/transfer/authorization/create", "outage");
+    String id = pay(payer, amount);
+    until(id, "external_pending", Duration.ofSeconds(30));
+    return id;
+  }
+
   private static void fault(String endpoint, String mode) {
     HttpResponse<Buffer> r = web.postAbs(sandbox + "/sandbox/faults").sendJsonObject(new JsonObject()
         .put("endpoint", endpoint).put("mode", mode).put("rate", 1.0)).await();
@@ -196,10 +211,8 @@ class PaymentSagaHttpTest {
 
   @Test
   void anOutageOpensTheBreakerThePaymentWaitsThenCompletes() {
-    fault("/transfer/authorization/create", "outage");
     String payer = payer();
-    String id = pay(payer, 120);
-    until(id, "external_pending", Duration.ofSeconds(30));
+    String id = waitingOnTheProvider(payer, 120);
     Poll.until(Duration.ofSeconds(30), "the breaker opens",
         () -> node.get().providers().breaker().state() == ProviderBreaker.State.OPEN);
     assertThat(call("GET", "/v1/payments/" + id, alice, null, 200).getString("status"))
@@ -216,10 +229,14 @@ class PaymentSagaHttpTest {
     String payer = payer();
     String first = pay(payer, 10);
     String second = pay(payer, 10);
+    long keysBefore = paymentKeys();
+    assertThat(keysBefore).isPositive();
     JsonObject refused = call("POST", "/v1/payments", alice, new JsonObject().put("from_account_id", payer)
         .put("amount", "10").put("ledger", 1).put("code", 1).put("provider", "plaid")
         .put("linked_account_id", link), 429);
     assertThat(refused.getString("type")).isEqualTo("urn:ledgerline:problem:payments-in-flight");
+    // Refused before its Idempotency-Key was claimed: a crowd of refused clients writes nothing.
+    assertThat(paymentKeys()).isEqualTo(keysBefore);
     assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
     until(first, "completed", Duration.ofSeconds(30));
     until(second, "completed", Duration.ofSeconds(30));
@@ -234,10 +251,8 @@ class PaymentSagaHttpTest {
    */
   @Test
   void anOwnersCancelBeforeTheExternalStepCompensatesAndAfterItIsRefused() {
-    fault("/transfer/authorization/create", "outage");
     String payer = payer();
-    String id = pay(payer, 60);
-    until(id, "external_pending", Duration.ofSeconds(30));
+    String id = waitingOnTheProvider(payer, 60);
     assertThat(call("POST", "/v1/payments/" + id + "/cancel", alice, null, 202).getBoolean("cancel_requested"))
         .isTrue();
     JsonObject done = until(id, "compensated", Duration.ofSeconds(30));
