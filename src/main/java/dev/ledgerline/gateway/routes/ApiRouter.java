@@ -122,7 +122,8 @@ public final class ApiRouter {
 
     PaymentRoutes payments = parts.payments();
     post(router, PaymentRoutes.PATH, auth, limit.apply("payments.create"), standardBody,
-        need(Permission.PAYMENTS_CREATE), new Idempotent(idem, PaymentRoutes.CREATE, true, payments::create));
+        need(Permission.PAYMENTS_CREATE),
+        payments.admitted(new Idempotent(idem, PaymentRoutes.CREATE, true, payments::create)));
     get(router, PaymentRoutes.PATH, auth, limit.apply("payments.read"), need(Permission.PAYMENTS_READ),
         payments.list());
     get(router, PaymentRoutes.PATH + "/:id", auth, limit.apply("payments.read"), need(Permission.PAYMENTS_READ),
