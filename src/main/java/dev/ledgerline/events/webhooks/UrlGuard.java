@@ -124,7 +124,7 @@ public final class UrlGuard {
       InetAddress embedded = embeddedIpv4(b);
       if (embedded != null) {
         String inner = forbidden(embedded);
-        return inner == null ? null : "an IPv6 form of a " + inner;
+        return inner == null ? null : "an IPv6 form of " + inner;
       }
       if ((b[0] & 0xfe) == 0xfc) {
         return "a private (fc00::/7)";
@@ -174,7 +174,7 @@ public final class UrlGuard {
   /** The IPv4 address inside an IPv4-compatible, NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address, else null. */
   private static InetAddress embeddedIpv4(byte[] b) {
     try {
-      boolean compatible = Arrays.equals(Arrays.copyOf(b, 12), new byte[12]) && !(isZero(b, 12, 15) && b[15] <= 1);
+      boolean compatible = Arrays.equals(Arrays.copyOf(b, 12), new byte[12]) && !(isZero(b, 12, 14) && (b[15] & 0xff) <= 1);
       boolean nat64 = (b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff
           && (b[3] & 0xff) == 0x9b && isZero(b, 4, 11);
       if (compatible || nat64) {

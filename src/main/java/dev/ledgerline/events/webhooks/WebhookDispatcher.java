@@ -393,7 +393,7 @@ public final class WebhookDispatcher {
             health.values().toArray(new Boolean[0]), healthAt.values().toArray(new OffsetDateTime[0]))))
         .compose(v -> conn.preparedQuery(DISABLE).execute(Tuple.of(exhausted.toArray(new UUID[0]),
             exhaustedCreated.toArray(new OffsetDateTime[0]), seconds(settings.disableAfter()),
-            settings.disableAfter().toString(), settings.maxAge().toString())))
+            words(settings.disableAfter()), words(settings.maxAge()))))
         .compose(disabled -> {
           if (disabled.size() == 0) {
             return Future.succeededFuture(0);
@@ -449,6 +449,11 @@ public final class WebhookDispatcher {
   private static String message(Throwable e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return m.length() > MAX_ERROR ? m.substring(0, MAX_ERROR) : m;
+  }
+
+  /** 72h, 4s: a duration as the configuration spells it. */
+  private static String words(Duration d) {
+    return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
   }
 
   private static double seconds(Duration d) {
