@@ -117,12 +117,17 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
       long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
       receiver.window(measureFrom, end);
       long committed = post(node.vertx(), http, user, accounts, start, end);
+      long postedAt = System.nanoTime();
       // Let what was committed in the window arrive before reading the figures.
       long settle = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (receiver.total.get() < committed * endpoints && System.nanoTime() < settle) {
         Thread.sleep(50);
       }
       Histogram lag = receiver.lag.getIntervalHistogram();
+      System.out.printf(Locale.ROOT, "webhooks: all arrived %.1f s after the last commit; delivery rows: %s%n",
+          (System.nanoTime() - postedAt) / 1e9, node.services().pool().query("SELECT status, count(*), "
+              + "max(attempts) FROM webhook_deliveries GROUP BY status").execute().await().value().stream()
+              .map(r -> r.getString(0) + "=" + r.getLong(1) + " (attempts <= " + r.getInteger(2) + ")").toList());
       double perSecond = receiver.perSecond();
       System.out.printf(Locale.ROOT, "webhooks: %d endpoints, %,d transfers/s offered: %,.0f deliveries/s; "
               + "commit-to-delivery p50 %.1f ms, p99 %.1f ms, max %.1f ms (%,d of %,d deliveries arrived)%n",

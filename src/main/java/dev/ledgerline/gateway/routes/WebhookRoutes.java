@@ -52,6 +52,9 @@ public final class WebhookRoutes {
   static final int MAX_EVENTS = 16;
   static final int DEFAULT_LIMIT = 50;
   private static final Set<String> FIELDS = Set.of("url", "events");
+  private static final Set<String> LIST_PARAMS = Set.of("cursor", "limit");
+  private static final String ENDPOINT_CURSOR = "w:";
+  private static final String DELIVERY_CURSOR = "d:";
   private static final Pattern CANONICAL_UUID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final Pattern DELIVERY_ID = Pattern.compile("[1-9][0-9]{0,18}");
@@ -83,11 +86,11 @@ public final class WebhookRoutes {
   public Handler<RoutingContext> list() {
     return answer(rc -> {
       WebhookEndpoints e = available();
-      SeqCursors page = SeqCursors.read(rc.queryParams(), "w", DEFAULT_LIMIT, WebhookEndpoints.MAX_PAGE);
+      Paging page = paging(rc, ENDPOINT_CURSOR);
       return e.list(Principal.of(rc).subject(), page.after(), page.limit()).map(found -> {
         JsonArray data = new JsonArray();
         found.items().forEach(endpoint -> data.add(endpointJson(endpoint)));
-        return Reply.json(200, pageJson(data, found.nextAfter(), "w").toBuffer());
+        return Reply.json(200, pageJson(data, found.nextAfter(), ENDPOINT_CURSOR).toBuffer());
       });
     });
   }
@@ -131,12 +134,12 @@ public final class WebhookRoutes {
     return answer(rc -> {
       WebhookEndpoints e = available();
       UUID id = id(rc);
-      SeqCursors page = SeqCursors.read(rc.queryParams(), "d", DEFAULT_LIMIT, WebhookEndpoints.MAX_PAGE);
+      Paging page = paging(rc, DELIVERY_CURSOR);
       return e.deliveries(Principal.of(rc).subject(), id, page.after(), page.limit()).map(found -> {
         var log = found.orElseThrow(WebhookRoutes::notFound);
         JsonArray data = new JsonArray();
         log.items().forEach(d -> data.add(deliveryJson(d)));
-        return Reply.json(200, pageJson(data, log.nextAfter(), "d").toBuffer());
+        return Reply.json(200, pageJson(data, log.nextAfter(), DELIVERY_CURSOR).toBuffer());
       });
     });
   }
@@ -156,6 +159,18 @@ public final class WebhookRoutes {
       return e.retry(Principal.of(rc).subject(), id, deliveryId).map(found -> Reply.json(202,
           deliveryJson(found.orElseThrow(WebhookRoutes::notFound)).toBuffer()).notKept());
     });
+  }
+
+  /** A list's page: at most {@code limit} items after the position {@code after} (0 = from the start). */
+  record Paging(int limit, long after) {}
+
+  /** {@code limit} (1-100, default 50) and {@code cursor} of the list whose cursors start with {@code prefix}. */
+  private static Paging paging(RoutingContext rc, String prefix) {
+    QueryParams q = QueryParams.strict(rc.queryParams(), LIST_PARAMS);
+    int limit = q.integer("limit", DEFAULT_LIMIT, 1, WebhookEndpoints.MAX_PAGE);
+    Long after = q.cursor("cursor", c -> QueryParams.decodeSequence(prefix, c), "is not a cursor of this API");
+    q.requireValid();
+    return new Paging(limit, after == null ? 0 : after);
   }
 
   /** The body of a creation. */
@@ -248,7 +263,7 @@ public final class WebhookRoutes {
   private static JsonObject pageJson(JsonArray data, Long nextAfter, String prefix) {
     JsonObject body = new JsonObject().put("data", data).put("has_more", nextAfter != null);
     if (nextAfter != null) {
-      body.put("next_cursor", SeqCursors.encode(prefix, nextAfter));
+      body.put("next_cursor", QueryParams.encodeSequence(prefix, nextAfter));
     }
     return body;
   }
