@@ -2,6 +2,9 @@ package dev.ledgerline.gateway.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledgerline.events.Event;
+import dev.ledgerline.events.Uuid7;
+import dev.ledgerline.events.webhooks.WebhookFanout;
 import dev.ledgerline.gateway.routes.ApiClient.Answer;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
@@ -15,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -335,6 +339,36 @@ class WebhooksApiTest {
         + "/retry", hal, null, null);
     assertThat(again.status()).as(again.raw().toString()).isEqualTo(202);
     Poll.until(WAIT, "second delivery", () -> receivedTransfer("/redeliver", id).size() == 2);
+  }
+
+  @Test
+  void aPaymentsOutcomeGoesOnceToItsPayersEndpoints() throws Exception {
+    String lea = user("lea-payment", Role.USER);
+    String max = user("max-payment", Role.USER);
+    String payer = account(lea);
+    JsonObject leaHook = register(lea, "/payment/lea", "payment.completed", "payment.failed");
+    register(max, "/payment/max", "payment.completed");
+    String paymentId = UUID.randomUUID().toString();
+    JsonObject snapshot = new JsonObject().put("id", paymentId).put("version", 3).put("kind", "payment")
+        .put("status", "completed").put("account_ids", new JsonArray().add(payer)).put("amount", "12")
+        .put("ledger", 1).put("code", 1);
+    WebhookFanout fanout = new WebhookFanout(node.client(), node.get().services().pool());
+    // The outbox delivers at least once, and a later version of the same outcome is published too: one message.
+    for (int version : new int[] {3, 3, 4}) {
+      fanout.handle(new Event(Uuid7.next(), "transaction.updated", Instant.now(), "c", "c", "test",
+          "payment:" + paymentId, version, snapshot.copy().put("version", version))).await();
+    }
+    Poll.until(WAIT, "payment.completed at lea's endpoint", () -> !received("/payment/lea").isEmpty());
+    Received r = received("/payment/lea").get(0);
+    assertThat(verify(r, leaHook.getString("secret"))).isZero();
+    assertThat(r.json().getString("type")).isEqualTo("payment.completed");
+    assertThat(r.json().getJsonObject("data").getString("id")).isEqualTo(paymentId);
+    assertThat(Poll.holdsWithin(Duration.ofMillis(500), () -> received("/payment/lea").size() > 1
+        || !received("/payment/max").isEmpty())).isFalse();
+    // Steps that are not outcomes are no webhook.
+    fanout.handle(new Event(Uuid7.next(), "transaction.updated", Instant.now(), "c", "c", "test",
+        "payment:" + paymentId, 5, snapshot.copy().put("status", "pending"))).await();
+    assertThat(deliveries(lea, leaHook.getString("id"))).hasSize(1);
   }
 
   // ---- who may do what ----
