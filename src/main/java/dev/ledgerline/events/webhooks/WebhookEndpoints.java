@@ -54,6 +54,13 @@ public final class WebhookEndpoints {
     }
   }
 
+  /** A delivery of a disabled endpoint cannot be sent again: nothing is sent to a disabled endpoint. */
+  public static final class EndpointDisabledException extends RuntimeException {
+    EndpointDisabledException() {
+      super("the endpoint is disabled: nothing is sent to it; register it again", null, false, false);
+    }
+  }
+
   /** A creation retried with the same key but another URL or event list. */
   public static final class KeyReusedException extends RuntimeException {
     KeyReusedException() {
@@ -202,6 +209,15 @@ public final class WebhookEndpoints {
    * once more. Empty when the owner has no such endpoint or it no such delivery.
    */
   public Future<Optional<Delivery>> retry(String owner, UUID id, long deliveryId) {
+    return find(owner, id).compose(found -> {
+      if (found.isPresent() && !found.get().status().equals("enabled")) {
+        return Future.failedFuture(new EndpointDisabledException());
+      }
+      return found.isEmpty() ? Future.succeededFuture(Optional.empty()) : requeue(owner, id, deliveryId);
+    });
+  }
+
+  private Future<Optional<Delivery>> requeue(String owner, UUID id, long deliveryId) {
     return pool.preparedQuery("WITH u AS (UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now() "
             + "FROM webhook_endpoints e WHERE d.id = $3 AND d.endpoint_id = $1 AND e.id = d.endpoint_id "
             + "AND e.owner = $2 RETURNING d.*) SELECT u.id, u.message_id, m.type, u.status, u.attempts, "

@@ -49,6 +49,7 @@ public final class WebhookRoutes {
   public static final String CREATE = "POST " + PATH;
   public static final String TYPE_URL_REFUSED = "urn:ledgerline:problem:webhook-url-refused";
   public static final String TYPE_LIMIT = "urn:ledgerline:problem:webhook-endpoint-limit";
+  public static final String TYPE_DISABLED = "urn:ledgerline:problem:webhook-endpoint-disabled";
   static final int MAX_EVENTS = 16;
   static final int DEFAULT_LIMIT = 50;
   private static final Set<String> FIELDS = Set.of("url", "events");
@@ -325,6 +326,10 @@ public final class WebhookRoutes {
     }
     if (e instanceof WebhookEndpoints.TooManyEndpointsException t) {
       return Reply.problem(Problem.of(409, t.getMessage()).withType(TYPE_LIMIT).withTitle("Too many endpoints"))
+          .notKept();
+    }
+    if (e instanceof WebhookEndpoints.EndpointDisabledException d) {
+      return Reply.problem(Problem.of(409, d.getMessage()).withType(TYPE_DISABLED).withTitle("Endpoint disabled"))
           .notKept();
     }
     if (e instanceof WebhookEndpoints.KeyReusedException k) {

@@ -317,6 +317,10 @@ class WebhooksApiTest {
     assertThat(row.getString("status")).isEqualTo("failed");
     assertThat(row.getInteger("attempts")).isGreaterThan(1);
     assertThat(row.getInteger("last_status")).isEqualTo(500);
+    Answer retry = api.post(WebhookRoutes.PATH + "/" + broken.getString("id") + "/deliveries/"
+        + row.getString("id") + "/retry", gus, null, null);
+    assertThat(retry.status()).isEqualTo(409);
+    assertThat(retry.json().getString("type")).isEqualTo(WebhookRoutes.TYPE_DISABLED);
     // Nothing more is sent to a disabled endpoint.
     int before = received("/disable/broken").size();
     transfer(gus, a, b);
