@@ -527,8 +527,8 @@ public record LedgerlineConfig(
    */
   public record Webhooks(boolean allowPrivate, Duration maxAge, Duration disableAfter, Duration rotationGrace,
       Duration backoffInitial, Duration backoffMax, Duration connectTimeout, Duration timeout, int maxResponseBytes,
-      int concurrencyPerEndpoint, int batchSize, Duration pollInterval, Duration lease, int breakerFailures,
-      Duration breakerReset, int maxEndpointsPerOwner) {}
+      int concurrencyPerEndpoint, int dispatchers, int batchSize, Duration pollInterval, Duration lease,
+      int breakerFailures, Duration breakerReset, int maxEndpointsPerOwner) {}
 
   /** {@code webhooks.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
   public Webhooks webhooks() {
@@ -539,7 +539,7 @@ public record LedgerlineConfig(
         duration(w.getString("disable-after")), duration(w.getString("rotation-grace")),
         duration(backoff.getString("initial")), duration(backoff.getString("max")),
         duration(w.getString("connect-timeout")), duration(w.getString("timeout")), w.getInteger("max-response-bytes"),
-        w.getInteger("concurrency-per-endpoint"), w.getInteger("batch-size"), duration(w.getString("poll-interval")),
+        w.getInteger("concurrency-per-endpoint"), w.getInteger("dispatchers"), w.getInteger("batch-size"), duration(w.getString("poll-interval")),
         duration(w.getString("lease")), breaker.getInteger("failure-threshold"),
         duration(breaker.getString("reset-timeout")), w.getInteger("max-endpoints-per-owner"));
   }

@@ -41,7 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends due deliveries. It claims them in batches ({@code FOR UPDATE SKIP LOCKED}, so dispatchers on several nodes
+ * Sends due deliveries: {@code webhooks.dispatchers} of them per node, each on its own event loop and owning the
+ * endpoints whose id hashes to it, so one endpoint's attempts and breaker live in one place. It claims them in batches ({@code FOR UPDATE SKIP LOCKED}, so dispatchers on several nodes
  * share the work; a claim moves the row's next attempt past {@code webhooks.lease}, so a dispatcher that died leaves
  * it to another), queues them per endpoint, and sends at most {@code webhooks.concurrency-per-endpoint} at once to
  * one endpoint over a keep-alive client. Each endpoint has its own circuit breaker: attempts to an endpoint whose
@@ -63,7 +64,8 @@ public final class WebhookDispatcher {
 
   private static final String CLAIM = "WITH due AS (SELECT d.id, d.endpoint_id, d.next_attempt_at "
       + "FROM webhook_deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= now() "
-      + "AND NOT (d.endpoint_id = ANY($1)) ORDER BY d.next_attempt_at LIMIT $2), "
+      + "AND NOT (d.endpoint_id = ANY($1)) AND mod(abs(hashtext(d.endpoint_id::text)), $5) = $6 "
+      + "ORDER BY d.next_attempt_at LIMIT $2), "
       + "ranked AS (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn "
       + "FROM due), "
       + "c AS (SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id "
@@ -110,6 +112,9 @@ public final class WebhookDispatcher {
   private final EventPublisher publisher;
   private final LedgerlineConfig.Webhooks settings;
   private final Clock clock;
+  /** This dispatcher claims the endpoints whose id hashes to {@code shard} of {@code shards}. */
+  private final int shard;
+  private final int shards;
   private final HttpClient http;
   private final Map<UUID, Lane> lanes = new HashMap<>();
   private final List<Outcome> outcomes = new ArrayList<>();
@@ -122,8 +127,10 @@ public final class WebhookDispatcher {
   private boolean stopped;
 
   public WebhookDispatcher(Vertx vertx, Pool pool, WebhookEndpoints endpoints, UrlGuard guard,
-      EventPublisher publisher, LedgerlineConfig.Webhooks settings, Clock clock) {
+      EventPublisher publisher, LedgerlineConfig.Webhooks settings, Clock clock, int shard, int shards) {
     this.vertx = vertx;
+    this.shard = shard;
+    this.shards = shards;
     this.pool = pool;
     this.endpoints = endpoints;
     this.guard = guard;
@@ -177,7 +184,7 @@ public final class WebhookDispatcher {
     });
     int batch = settings.batchSize();
     pool.preparedQuery(CLAIM).execute(Tuple.of(skip.toArray(new UUID[0]), batch * 4,
-            settings.concurrencyPerEndpoint() * 2, seconds(settings.lease())))
+            settings.concurrencyPerEndpoint() * 2, seconds(settings.lease()), shards, shard))
         .onComplete(ar -> {
           claiming = false;
           if (ar.failed()) {

@@ -6,7 +6,9 @@ import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.vault.KeyRing;
 import dev.ledgerline.vault.TokenVault;
+import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,30 +16,31 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * A gateway node's outbound webhooks: the endpoints API's storage, the committed-transfer consumer and the
- * dispatcher, all on one context of their own. Needs the token vault (the endpoints' secrets): without a configured
- * key ring there are none and the routes answer 503.
+ * A gateway node's outbound webhooks: the endpoints API's storage, the committed-transfer consumer (on a context of
+ * its own) and {@code webhooks.dispatchers} dispatchers (verticle instances, each on its own event loop). Needs the
+ * token vault (the endpoints' secrets): without a configured key ring there are none and the routes answer 503.
  */
 public final class Webhooks {
   /** Transfers per read of the committed-transfer feed. */
   static final int FEED_PAGE = 2000;
 
-  private final Context context;
+  private final Vertx vertx;
+  private final Context feedContext;
   private final WebhookEndpoints endpoints;
-  private final WebhookDispatcher dispatcher;
   private final TransferWebhooks transfers;
-  private final UrlGuard guard;
+  private final String deployment;
 
-  private Webhooks(Context context, WebhookEndpoints endpoints, WebhookDispatcher dispatcher,
-      TransferWebhooks transfers, UrlGuard guard) {
-    this.context = context;
+  private Webhooks(Vertx vertx, Context feedContext, WebhookEndpoints endpoints, TransferWebhooks transfers,
+      String deployment) {
+    this.vertx = vertx;
+    this.feedContext = feedContext;
     this.endpoints = endpoints;
-    this.dispatcher = dispatcher;
     this.transfers = transfers;
-    this.guard = guard;
+    this.deployment = deployment;
   }
 
   /**
@@ -54,21 +57,25 @@ public final class Webhooks {
     return vertx.executeBlocking(() -> KeyRing.fromConfig(config), false)
         .compose(ring -> TokenVault.open(pool, ring))
         .compose(vault -> {
-          Context context = vertx.getOrCreateContext();
-          Promise<Optional<Webhooks>> started = Promise.promise();
-          context.runOnContext(v -> {
-            UrlGuard guard = new UrlGuard(vertx, settings.allowPrivate());
-            WebhookEndpoints endpoints = new WebhookEndpoints(pool, vault, guard, settings.maxEndpointsPerOwner(),
-                settings.rotationGrace());
-            WebhookDispatcher dispatcher = new WebhookDispatcher(vertx, pool, endpoints, guard,
-                EventPublisher.create(config), settings, Clock.systemUTC());
-            TransferWebhooks transfers = new TransferWebhooks(vertx, pool, ledger, transferJson,
-                settings.pollInterval(), FEED_PAGE);
-            dispatcher.start();
-            transfers.wake();
-            started.complete(Optional.of(new Webhooks(context, endpoints, dispatcher, transfers, guard)));
-          });
-          return started.future();
+          UrlGuard guard = new UrlGuard(vertx, settings.allowPrivate());
+          WebhookEndpoints endpoints = new WebhookEndpoints(pool, vault, guard, settings.maxEndpointsPerOwner(),
+              settings.rotationGrace());
+          int shards = settings.dispatchers();
+          AtomicInteger next = new AtomicInteger();
+          return vertx.deployVerticle(() -> new DispatcherVerticle(new WebhookDispatcher(vertx, pool, endpoints,
+                  guard, EventPublisher.create(config), settings, Clock.systemUTC(), next.getAndIncrement(), shards)),
+              new DeploymentOptions().setInstances(shards))
+              .compose(id -> {
+                Promise<Optional<Webhooks>> started = Promise.promise();
+                Context feed = vertx.getOrCreateContext();
+                feed.runOnContext(v -> {
+                  TransferWebhooks transfers = new TransferWebhooks(vertx, pool, ledger, transferJson,
+                      settings.pollInterval(), FEED_PAGE);
+                  transfers.wake();
+                  started.complete(Optional.of(new Webhooks(vertx, feed, endpoints, transfers, id)));
+                });
+                return started.future();
+              });
         });
   }
 
@@ -76,14 +83,29 @@ public final class Webhooks {
     return endpoints;
   }
 
-  public UrlGuard guard() {
-    return guard;
-  }
-
   /** Stops reading the feed and claiming; attempts in flight finish and are recorded. */
   public Future<Void> stop() {
     Promise<Void> stopped = Promise.promise();
-    context.runOnContext(v -> transfers.stop().eventually(dispatcher::stop).onComplete(stopped));
-    return stopped.future();
+    feedContext.runOnContext(v -> transfers.stop().onComplete(stopped));
+    return stopped.future().eventually(() -> vertx.undeploy(deployment));
+  }
+
+  /** One dispatcher on the event loop of its verticle instance. */
+  private static final class DispatcherVerticle extends AbstractVerticle {
+    private final WebhookDispatcher dispatcher;
+
+    DispatcherVerticle(WebhookDispatcher dispatcher) {
+      this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void start() {
+      dispatcher.start();
+    }
+
+    @Override
+    public void stop(Promise<Void> done) {
+      dispatcher.stop().onComplete(done);
+    }
   }
 }
