@@ -66,6 +66,10 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
       description = "webhooks.concurrency-per-endpoint of the node (default ${DEFAULT-VALUE}).")
   int perEndpoint;
 
+  @Option(names = "--dispatchers", defaultValue = "4",
+      description = "webhooks.dispatchers of the node (default ${DEFAULT-VALUE}).")
+  int dispatchers;
+
   @Override
   public Integer call() throws Exception {
     Logging.setLevel("WARN");
@@ -84,6 +88,7 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
     // The receiver is on loopback over plain http.
     sets.put("webhooks.allow-private", "true");
     sets.put("webhooks.concurrency-per-endpoint", String.valueOf(perEndpoint));
+    sets.put("webhooks.dispatchers", String.valueOf(dispatchers));
     ConfigService config = ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), sets));
     Vertx receiverVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Node node = new Node(config).start().await();
