@@ -21,10 +21,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,7 +68,8 @@ public final class WebhookRoutes {
     try {
       WebhookEndpoints e = available();
       Request request = request(rc.body().buffer());
-      UUID id = key == null ? UUID.randomUUID() : derivedId(p.subject(), key);
+      // With a key, the id is derived from it: a retry finds the endpoint its first attempt made.
+      UUID id = key == null ? UUID.randomUUID() : DerivedIds.uuid(CREATE, p.subject(), key);
       return e.create(id, p.subject(), Access.privileged(p), request.url(), request.events()).map(created -> {
         rc.response().putHeader("Location", PATH + "/" + id);
         // Not kept by the idempotency store: it would hold the secret; a retry finds the endpoint instead.
@@ -213,25 +210,6 @@ public final class WebhookRoutes {
       throw new InvalidRequestException(errors);
     }
     return new Request((String) url, List.copyOf(types));
-  }
-
-  /** The endpoint id of a creation with an idempotency key: the same for every retry of it. */
-  static UUID derivedId(String subject, String key) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (String part : new String[] {CREATE, subject, key}) {
-        byte[] b = part.getBytes(StandardCharsets.UTF_8);
-        md.update(ByteBuffer.allocate(4).putInt(b.length).array());
-        md.update(b);
-      }
-      ByteBuffer d = ByteBuffer.wrap(md.digest());
-      // A version-4-shaped UUID, so it reads as any other endpoint id.
-      long hi = (d.getLong() & ~0xF000L) | 0x4000L;
-      long lo = (d.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-      return new UUID(hi, lo);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private WebhookEndpoints available() {
