@@ -587,4 +587,27 @@ public record LedgerlineConfig(
     }
     return wire;
   }
+
+  /**
+   * {@code webhooks.*}: outbound webhooks (docs/webhooks.md). {@code allowPrivate} lets deliveries reach loopback,
+   * private, link-local and metadata addresses and plain http (tests and local benches only).
+   */
+  public record Webhooks(boolean allowPrivate, Duration maxAge, Duration disableAfter, Duration rotationGrace,
+      Duration backoffInitial, Duration backoffMax, Duration connectTimeout, Duration timeout, int maxResponseBytes,
+      int concurrencyPerEndpoint, int dispatchers, int batchSize, Duration pollInterval, Duration lease,
+      int breakerFailures, Duration breakerReset, int maxEndpointsPerOwner) {}
+
+  /** {@code webhooks.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Webhooks webhooks() {
+    JsonObject w = json.getJsonObject("webhooks");
+    JsonObject backoff = w.getJsonObject("backoff");
+    JsonObject breaker = w.getJsonObject("breaker");
+    return new Webhooks(w.getBoolean("allow-private"), duration(w.getString("max-age")),
+        duration(w.getString("disable-after")), duration(w.getString("rotation-grace")),
+        duration(backoff.getString("initial")), duration(backoff.getString("max")),
+        duration(w.getString("connect-timeout")), duration(w.getString("timeout")), w.getInteger("max-response-bytes"),
+        w.getInteger("concurrency-per-endpoint"), w.getInteger("dispatchers"), w.getInteger("batch-size"), duration(w.getString("poll-interval")),
+        duration(w.getString("lease")), breaker.getInteger("failure-threshold"),
+        duration(breaker.getString("reset-timeout")), w.getInteger("max-endpoints-per-owner"));
+  }
 }

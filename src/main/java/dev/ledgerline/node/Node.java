@@ -6,6 +6,8 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.events.ConsumerLag;
 import dev.ledgerline.events.OutboxRelay;
+import dev.ledgerline.events.webhooks.Webhooks;
+import dev.ledgerline.gateway.json.ResponseJson;
 import dev.ledgerline.events.RelayStatus;
 import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
@@ -55,6 +57,8 @@ public final class Node {
   private volatile GatewayComponents gateway;
   /** The provider layer (and the embedded sandbox), built with the transactions or gateway role (null without). */
   private volatile Providers providers;
+  /** Outbound webhooks on a gateway node with a vault (null before, or without). */
+  private volatile Webhooks webhooks;
   /** The users' bank links, opened with the first role that needs them (null before; empty without a vault). */
   private volatile Optional<LinkedAccounts> linked;
   private CompletableFuture<Void> stopping;
@@ -236,7 +240,7 @@ public final class Node {
             gateway.useProviders(linked.orElse(null), providers.provider());
             gateway.useWebhooks(new dev.ledgerline.providers.PlaidWebhookVerifier(providers.plaid(),
                 java.time.Clock.systemUTC(), WEBHOOK_WINDOW), WEBHOOK_WINDOW);
-          }).mapEmpty();
+          }).compose(v -> startWebhooks(ctx));
     }
     if (role == Role.TRANSACTIONS) {
       // The saga's external step reads the payer's bank link (and its access token) through the same vault.
@@ -265,6 +269,19 @@ public final class Node {
       default:
         throw new IllegalArgumentException("unknown role " + role);
     }
+  }
+
+  /**
+   * Outbound webhooks on a gateway node: the endpoints' storage (for the routes), the committed-transfer consumer and
+   * the dispatcher. None without PostgreSQL or a vault (the routes then answer 503).
+   */
+  private Future<Void> startWebhooks(NodeContext ctx) {
+    if (!ctx.services().hasPostgres()) return Future.succeededFuture();
+    return Webhooks.start(ctx.vertx(), ctx.config(), ctx.services().pool(), gateway.ledger(), ResponseJson::transfer)
+        .onSuccess(w -> w.ifPresent(started -> {
+          webhooks = started;
+          gateway.useWebhookEndpoints(started.endpoints());
+        })).mapEmpty();
   }
 
   /** The users' bank links over the token vault, opened once for the roles that need them (empty without a vault). */
@@ -322,6 +339,12 @@ public final class Node {
           .onFailure(e -> LOG.warn("stopping the event relay failed: {}", e.getMessage())));
     }
     chain = roles.undeployAfter(chain);
+    Webhooks w = webhooks;
+    if (w != null) {
+      // After the gateway: attempts in flight finish and their outcomes are written before PostgreSQL closes.
+      chain = chain.eventually(() -> w.stop()
+          .onFailure(e -> LOG.warn("stopping the webhooks failed: {}", e.getMessage())));
+    }
     GatewayComponents g = gateway;
     if (g != null) {
       chain = chain.eventually(() -> g.close()
