@@ -249,22 +249,34 @@ public final class CacheBenchCommand implements Callable<Integer> {
     return out;
   }
 
-  /** p50, p99 and max of {@code ledgerline.cache.invalidation.delay} in ms, and its count. */
+  /**
+   * p50, p99 (upper bounds: the first histogram bucket that holds the share) and max of
+   * {@code ledgerline.cache.invalidation.delay} in ms, and its count (one sample per committed batch).
+   */
   private static JsonObject invalidationDelay(WebClient management, String token) {
+    TreeMap<Double, Double> buckets = new TreeMap<>();
     JsonObject j = new JsonObject();
     for (String line : metrics(management, token).split("\n")) {
       if (!line.startsWith("ledgerline_cache_invalidation_delay_seconds")) {
         continue;
       }
       double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      if (line.contains("quantile=\"0.5\"")) {
-        j.put("p50_ms", round(v * 1000));
-      } else if (line.contains("quantile=\"0.99\"")) {
-        j.put("p99_ms", round(v * 1000));
+      var le = java.util.regex.Pattern.compile("le=\"([^\"]+)\"").matcher(line);
+      if (line.startsWith("ledgerline_cache_invalidation_delay_seconds_bucket") && le.find()) {
+        buckets.put(le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1)), v);
       } else if (line.startsWith("ledgerline_cache_invalidation_delay_seconds_max")) {
         j.put("max_ms", round(v * 1000));
       } else if (line.startsWith("ledgerline_cache_invalidation_delay_seconds_count")) {
         j.put("count", (long) v);
+      }
+    }
+    double total = buckets.isEmpty() ? 0 : buckets.lastEntry().getValue();
+    for (double q : new double[] {0.5, 0.99}) {
+      for (var b : buckets.entrySet()) {
+        if (total > 0 && b.getValue() >= q * total) {
+          j.put(q == 0.5 ? "p50_ms_at_most" : "p99_ms_at_most", round(b.getKey() * 1000));
+          break;
+        }
       }
     }
     return j;

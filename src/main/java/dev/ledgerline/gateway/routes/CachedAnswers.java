@@ -1,5 +1,7 @@
 package dev.ledgerline.gateway.routes;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.ledgerline.cache.BalanceCache;
 import dev.ledgerline.cache.MultiLayerCache;
 import dev.ledgerline.cache.TransactionCache;
@@ -22,6 +24,17 @@ import java.util.Locale;
  */
 final class CachedAnswers {
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+  /**
+   * Each cached balance's JSON, encoded once per cached value rather than once per hit (its u128 fields cost a
+   * BigInteger conversion each); weak keys compare by identity and go with the cache's own entries.
+   */
+  private static final Cache<BalanceCache.Balance, Buffer> BODIES = Caffeine.newBuilder().weakKeys()
+      .maximumSize(100_000).build();
+
+  /** The {@code Date} header of the current second: formatting it is a visible share of a hit's cost. */
+  private record HttpDate(long second, String text) {}
+
+  private static volatile HttpDate date = new HttpDate(-1, "");
 
   private CachedAnswers() {}
 
@@ -90,11 +103,22 @@ final class CachedAnswers {
     }
   }
 
+  private static String httpDate() {
+    long now = System.currentTimeMillis() / 1000;
+    HttpDate d = date;
+    if (d.second() != now) {
+      d = new HttpDate(now, HTTP_DATE.format(ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(now),
+          ZoneOffset.UTC)));
+      date = d;
+    }
+    return d.text();
+  }
+
   /** 200 with the balance, or 304 when the client's tag is the current version. */
   static void send(RoutingContext rc, BalanceCache.Answer a, String ifNoneMatch, boolean debug) {
     View v = View.of(a);
     send(rc, new View(v.etag(), v.ageMillis(), v.freshMillis(), v.served(),
-        ResponseJson.account(a.balance().account())), ifNoneMatch, debug);
+        BODIES.get(a.balance(), b -> ResponseJson.account(b.account()))), ifNoneMatch, debug);
   }
 
   /**
@@ -108,7 +132,7 @@ final class CachedAnswers {
     HttpServerResponse r = rc.response();
     String etag = a.etag();
     // Date lets a client cache compute the answer's age (RFC 9111 §4.2.3).
-    r.putHeader("Date", HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+    r.putHeader("Date", httpDate());
     r.putHeader("ETag", etag).putHeader("Age", String.valueOf(a.ageMillis() / 1000))
         .putHeader("Cache-Control", "private, max-age=" + Math.max(0, a.freshMillis() / 1000))
         .putHeader("Vary", "Authorization, Cookie");
