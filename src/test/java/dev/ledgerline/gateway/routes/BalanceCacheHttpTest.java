@@ -162,6 +162,23 @@ class BalanceCacheHttpTest {
   }
 
   @Test
+  void theBalanceTtlIsReloadable() {
+    String jo = user("jo-" + UUID.randomUUID());
+    String acct = account(jo);
+    node.config().reload(new io.vertx.core.json.JsonObject().put("cache", new io.vertx.core.json.JsonObject()
+        .put("balance", new io.vertx.core.json.JsonObject().put("ttl", "12s"))));
+    try {
+      // A read-through stores the balance with the TTL in force: the answer's freshness shows it.
+      Poll.until(Duration.ofSeconds(10), "the reloaded TTL applies", () -> get("/v1/accounts/" + acct
+          + "?consistent=true", jo, Map.of()).getHeader("Cache-Control").matches("private, max-age=(11|12)"));
+    } finally {
+      node.config().reload(new io.vertx.core.json.JsonObject());
+    }
+    Poll.until(Duration.ofSeconds(10), "the default TTL is back", () -> get("/v1/accounts/" + acct
+        + "?consistent=true", jo, Map.of()).getHeader("Cache-Control").matches("private, max-age=(29|30)"));
+  }
+
+  @Test
   void aTransferChangesTheVersionAndTheCachedBalanceAtOnce() {
     String lee = user("lee-" + UUID.randomUUID());
     String a = account(lee);
