@@ -251,17 +251,19 @@ class BalanceCacheHttpTest {
       // seconds): the cache then sends If-None-Match with the stored ETag, and the node's 304 validates its copy.
       Poll.until(Duration.ofSeconds(10), "the client cache revalidates its stale copy with a 304",
           () -> fetch(client, url, cookie, "max-age=0") == CacheResponseStatus.VALIDATED);
-      // A transfer changes the version: the revalidation then brings the new balance, not a 304.
+      // A transfer changes the version: the revalidation then brings the new balance, not a 304 (within the second
+      // of the last validation the stored copy is still fresh for max-age=0, so this may take one more request).
       String other = account(ivy);
       transfer(ivy, other, acct, "3");
-      HttpGet get = new HttpGet(url);
-      get.addHeader("Cookie", TokenSources.COOKIE + "=" + ivy);
-      get.addHeader("Cache-Control", "max-age=0");
-      HttpCacheContext ctx = HttpCacheContext.create();
-      String body = client.execute(get, ctx, r -> EntityUtils.toString(r.getEntity()));
-      assertThat(ctx.getCacheResponseStatus()).isIn(CacheResponseStatus.CACHE_MISS, CacheResponseStatus.VALIDATED,
-          CacheResponseStatus.CACHE_MODULE_RESPONSE).isNotEqualTo(CacheResponseStatus.CACHE_HIT);
-      assertThat(new io.vertx.core.json.JsonObject(body).getString("credits_posted")).isEqualTo("3");
+      Poll.until(Duration.ofSeconds(10), "the revalidation brings the new balance", () -> {
+        HttpGet get = new HttpGet(url);
+        get.addHeader(cookie.header(), cookie.value());
+        get.addHeader("Cache-Control", "max-age=0");
+        HttpCacheContext ctx = HttpCacheContext.create();
+        String body = client.execute(get, ctx, r -> EntityUtils.toString(r.getEntity()));
+        return ctx.getCacheResponseStatus() != CacheResponseStatus.CACHE_HIT
+            && "3".equals(new io.vertx.core.json.JsonObject(body).getString("credits_posted"));
+      });
     }
   }
 
