@@ -190,15 +190,16 @@ public final class MultiLayerCache<V> {
         dropLocal(m.body());
       }
     });
+    flushed = Counter.builder("ledgerline.cache.l2.flushed").tag("cache", name)
+        .description("L2 keys and tags dropped on Redis's return because their invalidation was lost")
+        .register(registry);
+
     l1Hits = counter(registry, "l1");
     l2Hits = counter(registry, "l2");
     misses = counter(registry, "miss");
     loads = Counter.builder("ledgerline.cache.loads").tag("cache", name).register(registry);
     redisErrors = Counter.builder("ledgerline.cache.redis.errors").tag("cache", name).register(registry);
     poisoned = Counter.builder("ledgerline.cache.l2.undecodable").tag("cache", name).register(registry);
-    flushed = Counter.builder("ledgerline.cache.l2.flushed").tag("cache", name)
-        .description("L2 keys and tags dropped on Redis's return because their invalidation was lost")
-        .register(registry);
   }
 
   private Counter counter(MeterRegistry registry, String result) {
