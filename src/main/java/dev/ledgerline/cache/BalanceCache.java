@@ -187,7 +187,7 @@ public final class BalanceCache {
   /** One refresh per key cluster-wide: this node refreshes only if it takes the key's lock. */
   private void refresh(UInt128 id) {
     String key = id.toString();
-    Future<Boolean> mine = redis == null ? Future.succeededFuture(true)
+    Future<Boolean> mine = redis == null || cache.degraded() ? Future.succeededFuture(true)
         : redis.send(Request.cmd(Command.SET).arg(LOCK_PREFIX + key).arg(nodeId).arg("NX").arg("PX")
             .arg(settings.refreshLock().toMillis())).timeout(commandTimeout.toMillis(), TimeUnit.MILLISECONDS)
             // Redis away: each node refreshes its own entry (once per window, as above).

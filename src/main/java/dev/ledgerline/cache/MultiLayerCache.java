@@ -49,9 +49,13 @@ import org.slf4j.LoggerFactory;
  * after the write's invalidation on this node.
  *
  * <p><b>Redis away.</b> Every Redis call is bounded by the command timeout; a failed or slow call counts as an L2 miss
- * (reads) or is skipped (writes, deletes) and the cache reports itself degraded until a call succeeds again, while L1
- * and the loader keep serving. Invalidations lost meanwhile are bounded by the L2 TTL. An L2 value that cannot be
- * decoded (another version's format, a poisoned key) is a miss and is deleted.
+ * (reads) or is skipped (writes, deletes) and the cache reports itself degraded, while L1 and the loader keep serving.
+ * While degraded no request waits on Redis at all: L2 is skipped and a probe ({@code PING} every
+ * {@value #PROBE_MS} ms) looks for its return. The keys and tags whose L2 invalidation was lost meanwhile are
+ * remembered (up to {@value #MAX_LOST}; beyond that their L2 TTL bounds them) and dropped from L2 when Redis answers
+ * again, before L2 is read again, so that a Redis that kept its data (persistence, a network split) does not serve
+ * entries whose write it missed. An L2 value that cannot be decoded (another version's format, a poisoned key) is a
+ * miss and is deleted.
  */
 public final class MultiLayerCache<V> {
   private static final Logger LOG = LoggerFactory.getLogger(MultiLayerCache.class);
@@ -64,6 +68,12 @@ public final class MultiLayerCache<V> {
   private static final String DROP_TAG = "local ks = redis.call('SMEMBERS', KEYS[1]) "
       + "for i = 1, #ks, 500 do redis.call('DEL', unpack(ks, i, math.min(i + 499, #ks))) end "
       + "redis.call('DEL', KEYS[1]) return #ks";
+  /** How often a degraded cache asks whether Redis is back. */
+  static final long PROBE_MS = 500;
+  /** Lost invalidations remembered for the flush on reconnect; past this the L2 TTL bounds them. */
+  static final int MAX_LOST = 100_000;
+  /** Keys per DEL of the reconnect flush. */
+  private static final int FLUSH_CHUNK = 500;
 
   /** Where an answer came from. */
   public enum Source { L1, L2, LOAD }
@@ -118,8 +128,17 @@ public final class MultiLayerCache<V> {
   /** L1 keys per tag, so that a tag is dropped without scanning L1. */
   private final ConcurrentHashMap<String, Set<String>> tagIndex = new ConcurrentHashMap<>();
   private final MessageConsumer<JsonObject> consumer;
+  /** Tells this instance's own publishes apart: a write-through must not drop the entry it just stored. */
+  private final String origin = java.util.UUID.randomUUID().toString();
   private volatile boolean degraded;
   private volatile String lastError = "";
+  /** L2 keys (full Redis names) and tags whose invalidation Redis missed; guarded by {@code this}. */
+  private final Set<String> lostKeys = new java.util.LinkedHashSet<>();
+  private final Set<String> lostTags = new java.util.LinkedHashSet<>();
+  private boolean lostOverflow;
+  private boolean probing;
+  private volatile boolean closed;
+  private final Counter flushed;
   private final Counter l1Hits;
   private final Counter l2Hits;
   private final Counter misses;
@@ -167,10 +186,14 @@ public final class MultiLayerCache<V> {
         .executor(Runnable::run)
         .build();
     this.consumer = vertx.eventBus().<JsonObject>consumer(INVALIDATE_ADDRESS, m -> {
-      if (name.equals(m.body().getString("cache"))) {
+      if (name.equals(m.body().getString("cache")) && !origin.equals(m.body().getString("origin"))) {
         dropLocal(m.body());
       }
     });
+    flushed = Counter.builder("ledgerline.cache.l2.flushed").tag("cache", name)
+        .description("L2 keys and tags dropped on Redis's return because their invalidation was lost")
+        .register(registry);
+
     l1Hits = counter(registry, "l1");
     l2Hits = counter(registry, "l2");
     misses = counter(registry, "miss");
@@ -274,37 +297,48 @@ public final class MultiLayerCache<V> {
     return mine.future();
   }
 
-  /** Stores a value in both layers (write-through), fresh for the L2 TTL from now. */
+  /**
+   * Stores a value in both layers (write-through), fresh for the L2 TTL from now; every other node drops the key from
+   * its L1, so that its next read finds this value in L2.
+   */
   public Future<Void> set(String key, List<String> tags, V value) {
     long now = clock.getAsLong();
     Entry<V> e = new Entry<>(value, now, now + settings.l2Ttl().toMillis(), Source.LOAD);
     inflight.remove(key);
     storeL1(key, tags, e);
-    return writeL2(key, tags, e);
+    Future<Void> written = writeL2(key, tags, e);
+    vertx.eventBus().publish(INVALIDATE_ADDRESS, keysMessage(List.of(key)));
+    return written;
   }
 
   /** Drops keys from this node's L1 at once, every other node's L1 by publish, and L2. */
   public Future<Void> invalidate(Collection<String> keys) {
-    JsonObject msg = new JsonObject().put("cache", name).put("keys", new JsonArray(new ArrayList<>(keys)));
+    JsonObject msg = keysMessage(keys);
     dropLocal(msg);
     vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
-    if (redis == null || keys.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    Request del = Request.cmd(Command.DEL);
-    keys.forEach(k -> del.arg(prefix + k));
-    return call(del).<Void>mapEmpty().otherwiseEmpty();
+    return invalidateL2(keys);
+  }
+
+  private JsonObject keysMessage(Collection<String> keys) {
+    return new JsonObject().put("cache", name).put("origin", origin).put("keys", new JsonArray(new ArrayList<>(keys)));
   }
 
   /** Drops every entry stored with {@code tag}: in every node's L1 and, through the tag's Redis set, in L2. */
   public Future<Void> invalidateTag(String tag) {
-    JsonObject msg = new JsonObject().put("cache", name).put("tag", tag);
+    JsonObject msg = new JsonObject().put("cache", name).put("origin", origin).put("tag", tag);
     dropLocal(msg);
     vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
     if (redis == null) {
       return Future.succeededFuture();
     }
-    return call(Request.cmd(Command.EVAL).arg(DROP_TAG).arg(1).arg(tagKey(tag))).<Void>mapEmpty().otherwiseEmpty();
+    if (lostWhileDegraded(List.of(), List.of(tag))) {
+      return Future.succeededFuture();
+    }
+    return call(Request.cmd(Command.EVAL).arg(DROP_TAG).arg(1).arg(tagKey(tag))).<Void>mapEmpty()
+        .recover(e -> {
+          lost(List.of(), List.of(tag));
+          return Future.succeededFuture();
+        });
   }
 
   /** Drops keys from this node's L1 only (each node hears the same event itself). */
@@ -312,14 +346,130 @@ public final class MultiLayerCache<V> {
     dropLocal(new JsonObject().put("cache", name).put("keys", new JsonArray(new ArrayList<>(keys))));
   }
 
-  /** Drops keys from L2 only. */
+  /** Drops keys from L2 only; a delete Redis misses is remembered and done when Redis answers again. */
   public Future<Void> invalidateL2(Collection<String> keys) {
     if (redis == null || keys.isEmpty()) {
       return Future.succeededFuture();
     }
+    List<String> full = new ArrayList<>(keys.size());
+    keys.forEach(k -> full.add(prefix + k));
+    if (lostWhileDegraded(full, List.of())) {
+      return Future.succeededFuture();
+    }
     Request del = Request.cmd(Command.DEL);
-    keys.forEach(k -> del.arg(prefix + k));
-    return call(del).<Void>mapEmpty().otherwiseEmpty();
+    full.forEach(del::arg);
+    return call(del).<Void>mapEmpty().recover(e -> {
+      lost(full, List.of());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** While degraded, an invalidation is only remembered (nothing waits on Redis); true when it was. */
+  private synchronized boolean lostWhileDegraded(Collection<String> keys, Collection<String> tags) {
+    if (!degraded) {
+      return false;
+    }
+    lost(keys, tags);
+    return true;
+  }
+
+  private synchronized void lost(Collection<String> keys, Collection<String> tags) {
+    for (String k : keys) {
+      if (lostKeys.size() + lostTags.size() >= MAX_LOST) {
+        overflow();
+        return;
+      }
+      lostKeys.add(k);
+    }
+    for (String t : tags) {
+      if (lostKeys.size() + lostTags.size() >= MAX_LOST) {
+        overflow();
+        return;
+      }
+      lostTags.add(t);
+    }
+  }
+
+  private void overflow() {
+    if (!lostOverflow) {
+      lostOverflow = true;
+      LOG.warn("cache {}: more than {} invalidations lost while Redis is away; the rest expire with the L2 TTL",
+          name, MAX_LOST);
+    }
+  }
+
+  /**
+   * While degraded: asks Redis every {@link #PROBE_MS} ms; once it answers, flushes the lost invalidations, then L2
+   * is used again.
+   */
+  private void probe() {
+    if (closed) {
+      return;
+    }
+    vertx.setTimer(PROBE_MS, t -> redis.send(Request.cmd(Command.PING))
+        .timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .compose(pong -> flushLost())
+        .onComplete(ar -> {
+          if (ar.succeeded() && ar.result()) {
+            synchronized (this) {
+              probing = false;
+            }
+            LOG.info("cache {}: Redis reachable again", name);
+          } else {
+            if (ar.failed()) {
+              lastError = String.valueOf(ar.cause().getMessage());
+            }
+            probe();
+          }
+        }));
+  }
+
+  /**
+   * Drops the lost keys and tags from L2, one chunk at a time; true once none is left, when the cache leaves the
+   * degraded state (in the same step, so that no invalidation slips between the last chunk and the switch).
+   */
+  private Future<Boolean> flushLost() {
+    List<String> keys;
+    List<String> tags;
+    synchronized (this) {
+      if (lostKeys.isEmpty() && lostTags.isEmpty()) {
+        degraded = false;
+        lostOverflow = false;
+        return Future.succeededFuture(true);
+      }
+      keys = take(lostKeys, FLUSH_CHUNK);
+      tags = take(lostTags, Math.max(0, FLUSH_CHUNK - keys.size()));
+    }
+    List<Request> batch = new ArrayList<>();
+    if (!keys.isEmpty()) {
+      Request del = Request.cmd(Command.DEL);
+      keys.forEach(del::arg);
+      batch.add(del);
+    }
+    for (String t : tags) {
+      batch.add(Request.cmd(Command.EVAL).arg(DROP_TAG).arg(1).arg(tagKey(t)));
+    }
+    return redis.batch(batch).timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .transform(ar -> {
+          if (ar.failed()) {
+            lost(keys, tags);
+            return Future.failedFuture(ar.cause());
+          }
+          flushed.increment(keys.size() + tags.size());
+          LOG.info("cache {}: dropped {} keys and {} tags from L2 whose invalidation Redis missed", name, keys.size(),
+              tags.size());
+          return flushLost();
+        });
+  }
+
+  private static List<String> take(Set<String> from, int max) {
+    List<String> out = new ArrayList<>(Math.min(max, from.size()));
+    var it = from.iterator();
+    while (it.hasNext() && out.size() < max) {
+      out.add(it.next());
+      it.remove();
+    }
+    return out;
   }
 
   private void dropLocal(JsonObject msg) {
@@ -359,7 +509,7 @@ public final class MultiLayerCache<V> {
   }
 
   private Future<Entry<V>> readL2(String key) {
-    if (redis == null) {
+    if (redis == null || degraded) {
       return Future.succeededFuture(null);
     }
     return call(Request.cmd(Command.GET).arg(prefix + key)).transform(ar -> {
@@ -378,7 +528,7 @@ public final class MultiLayerCache<V> {
   }
 
   private Future<Void> writeL2(String key, List<String> tags, Entry<V> e) {
-    if (redis == null) {
+    if (redis == null || degraded) {
       return Future.succeededFuture();
     }
     long px = e.expiresAt() - clock.getAsLong();
@@ -427,17 +577,27 @@ public final class MultiLayerCache<V> {
   private <T> Future<T> within(Future<T> op) {
     return op.timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS).andThen(ar -> {
       if (ar.failed()) {
-        if (!degraded) {
-          LOG.warn("cache {}: Redis unavailable ({}); serving from memory and the source", name, ar.cause().toString());
-        }
-        degraded = true;
-        lastError = String.valueOf(ar.cause().getMessage());
         redisErrors.increment();
-      } else if (degraded) {
-        degraded = false;
-        LOG.info("cache {}: Redis reachable again", name);
+        lastError = String.valueOf(ar.cause().getMessage());
+        degrade(ar.cause());
       }
     });
+  }
+
+  /** Stops using L2 until the probe finds Redis again and has flushed what was lost meanwhile. */
+  private void degrade(Throwable cause) {
+    boolean start;
+    synchronized (this) {
+      if (!degraded) {
+        LOG.warn("cache {}: Redis unavailable ({}); serving from memory and the source", name, cause.toString());
+      }
+      degraded = true;
+      start = !probing;
+      probing = true;
+    }
+    if (start) {
+      probe();
+    }
   }
 
   /** Completes the caller's future on the caller's own context (loads may finish on another event loop). */
@@ -466,13 +626,18 @@ public final class MultiLayerCache<V> {
     JsonObject j = new JsonObject().put("l2", redis == null ? "none" : "redis").put("degraded", degraded)
         .put("l1_entries", l1.estimatedSize());
     if (degraded) {
-      j.put("error", lastError);
+      int lost;
+      synchronized (this) {
+        lost = lostKeys.size() + lostTags.size();
+      }
+      j.put("error", lastError).put("lost_invalidations", lost);
     }
     return j;
   }
 
   /** Stops hearing other nodes' invalidations. */
   public Future<Void> close() {
+    closed = true;
     return consumer.unregister();
   }
 }

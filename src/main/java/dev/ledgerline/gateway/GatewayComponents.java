@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway;
 
 import dev.ledgerline.cache.BalanceCache;
+import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.cache.EdgePurger;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.OutboxRelay;
@@ -92,6 +93,7 @@ public final class GatewayComponents {
   private final PaymentRoutes payments;
   private final OutboxRelay relay;
   private final BalanceCache balances;
+  private final TransactionCache transactions;
   private final EdgePurger edgePurger;
   private volatile String publicCacheControl;
   private volatile dev.ledgerline.events.webhooks.WebhookEndpoints webhookEndpoints;
@@ -153,6 +155,7 @@ public final class GatewayComponents {
     this.cursorKey = StreamCursorKey.create(vertx, cfg.feed(), node.services().pool());
     this.balances = new BalanceCache(vertx, node.services().redis(), ledger, cfg.cache(),
         cfg.redisSettings().commandTimeout(), node.registry(), node.nodeId(), clock::millis).start();
+    this.transactions = TransactionCache.create(node);
     this.edgePurger = new EdgePurger(vertx, cfg.cacheEdge());
     this.publicCacheControl = cfg.cacheEdge().cacheControl();
     // A node may start with another OpenAPI document than the one the edge holds.
@@ -161,6 +164,7 @@ public final class GatewayComponents {
       limiter.updateLimits(c.gateway().rateLimits());
       LOG.info("rate limits reloaded: {}", c.gateway().rateLimits().keySet());
       balances.update(c.cache());
+      transactions.update(c);
       // A reload may change what public answers say (their freshness, the catalog behind them): the edge drops them.
       publicCacheControl = c.cacheEdge().cacheControl();
       edgePurger.purge(List.of(EdgePurger.INSTITUTIONS, EdgePurger.OPENAPI));
@@ -199,7 +203,7 @@ public final class GatewayComponents {
     this.streamMetrics = new StreamMetrics(node.registry());
     this.payments = new PaymentRoutes(vertx, new PaymentStore(node.services().pool(),
         dev.ledgerline.events.EventPublisher.create(cfg), dev.ledgerline.events.LedgerEventStore.create(ledger,
-            node.services().pool(), cfg)), ledger, access, linkedAccountCheck(),
+            node.services().pool(), cfg), transactions), transactions, ledger, access, linkedAccountCheck(),
         UInt128.of(cfg.gateway().transfersMaxAmount()), cfg.temporal().rpcTimeout().plusSeconds(5).toMillis(),
         cfg.payments().maxInFlight(), cfg.payments().externalDeadline().plus(cfg.payments().compensationRetry())
             .multipliedBy(2));
@@ -241,7 +245,7 @@ public final class GatewayComponents {
     vertx.cancelTimer(purgeTimer);
     edgePurger.close();
     return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
-        holder.close(), sql.close(), payments.close(), balances.close())).mapEmpty();
+        holder.close(), sql.close(), payments.close(), balances.close(), transactions.close())).mapEmpty();
   }
 
   /**
@@ -333,6 +337,11 @@ public final class GatewayComponents {
   }
 
   /** Account balances cached over the ledger (memory, Redis), for GET /v1/accounts/{id}. */
+  /** The {@code transaction:<id>} entries behind GET /v1/payments/{id} and GET /v1/transfers/{id}. */
+  public TransactionCache transactions() {
+    return transactions;
+  }
+
   public BalanceCache balances() {
     return balances;
   }

@@ -52,7 +52,7 @@ public final class GatewayVerticle extends RoleVerticle {
           new LinkedAccountRoutes(gateway.linkedAccounts()),
           new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
           new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances(),
-          gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints())));
+          gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints()), gateway.transactions()));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());

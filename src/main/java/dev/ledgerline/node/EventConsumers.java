@@ -1,5 +1,6 @@
 package dev.ledgerline.node;
 
+import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.events.EventConsumer;
 import dev.ledgerline.events.webhooks.WebhookFanout;
 import dev.ledgerline.roles.NodeContext;
@@ -23,7 +24,9 @@ public final class EventConsumers {
     List<EventConsumer> consumers = new ArrayList<>();
     // Register durable consumers here.
     // transaction.created starts the saga on a transactions node over the event bus, from whichever node relays.
-    consumers.add(TransactionEventHandler.create(node.vertx(), node.services(), node.config()));
+    // transaction.updated writes the transaction:<id> cache entries.
+    consumers.add(TransactionEventHandler.create(node.vertx(), node.services(), node.config(),
+        TransactionCache.create(node)));
     // Payment outcomes and disabled endpoints become outbound webhook deliveries.
     consumers.add(new WebhookFanout(node.vertx(), node.services().pool()));
     return consumers;

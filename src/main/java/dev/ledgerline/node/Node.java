@@ -257,7 +257,8 @@ public final class Node {
         return new GatewayVerticle(ctx, gateway);
       case TRANSACTIONS:
         // The saga's external step goes through the provider layer's breaker; the payment rows are re-driven.
-        PaymentStore payments = new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config()));
+        PaymentStore payments = new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config()), null,
+            dev.ledgerline.cache.TransactionCache.create(ctx));
         ProviderActivitiesImpl external = new ProviderActivitiesImpl(providers.provider(), linkedAccounts(),
             PaymentSagaWorker.AMOUNT_SCALE, payments::recordProviderReference);
         return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external), payments,

@@ -1,5 +1,6 @@
 package dev.ledgerline.transactions;
 
+import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.events.EventPublisher;
 import dev.ledgerline.events.EventVersionConflictException;
 import dev.ledgerline.events.LedgerEventStore;
@@ -54,16 +55,32 @@ public final class PaymentStore {
   private final Pool pool;
   private final EventPublisher events;
   private final LedgerEventStore eventStore;
+  /** Dropped for a payment after each change of its row; null where nothing reads it through the cache. */
+  private final TransactionCache cache;
 
   /** Without the ledger event store: the row and the outbox only (readers of the row). */
   public PaymentStore(Pool pool, EventPublisher events) {
-    this(pool, events, null);
+    this(pool, events, null, null);
   }
 
   public PaymentStore(Pool pool, EventPublisher events, LedgerEventStore eventStore) {
+    this(pool, events, eventStore, null);
+  }
+
+  /**
+   * @param cache the {@code transaction:<id>} entries: each change of a row drops its payment's entry once it has
+   *     committed (the {@code transaction.updated} handler writes the outcome's entry itself)
+   */
+  public PaymentStore(Pool pool, EventPublisher events, LedgerEventStore eventStore, TransactionCache cache) {
     this.pool = pool;
     this.events = events;
     this.eventStore = eventStore;
+    this.cache = cache;
+  }
+
+  /** Drops the payment's cache entry on every node after its row changed; never fails. */
+  private Future<Void> changed(String paymentId) {
+    return cache == null ? Future.succeededFuture() : cache.invalidate(paymentId);
   }
 
   /** Writes the row ({@code pending}) and {@code transaction.created} in one transaction. */
@@ -137,6 +154,7 @@ public final class PaymentStore {
             + "AND NOT steps @> '[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb RETURNING " + COLUMNS)
         .execute(Tuple.of(uuid, owner, step))
         .map(rows -> rows.size() == 0 ? Optional.<Payment>empty() : Optional.of(payment(rows.iterator().next())))
+        .compose(found -> found.isEmpty() ? Future.succeededFuture(found) : changed(found.get().id()).map(found))
         .compose(found -> found.isEmpty() || eventStore == null ? Future.succeededFuture(found)
             // The cancel is recorded: an append that fails now is made by the saga's next record activity.
             : syncEvents(id).map(found).recover(e -> {
@@ -238,9 +256,11 @@ public final class PaymentStore {
     if (uuid == null || reference == null) return Future.succeededFuture();
     // One statement: the row's column and the webhook's lookup by reference never disagree.
     return pool.preparedQuery("WITH recorded AS (UPDATE payments SET provider_reference = $2 WHERE id = $1 "
-        + "AND provider_reference IS NULL RETURNING id) INSERT INTO payment_provider_references "
-        + "(provider_reference, payment_id) SELECT $2, id FROM recorded ON CONFLICT (provider_reference) DO NOTHING")
-        .execute(Tuple.of(uuid, reference)).mapEmpty();
+        + "AND provider_reference IS NULL RETURNING id), indexed AS (INSERT INTO payment_provider_references "
+        + "(provider_reference, payment_id) SELECT $2, id FROM recorded ON CONFLICT (provider_reference) DO NOTHING) "
+        + "SELECT id FROM recorded")
+        .execute(Tuple.of(uuid, reference))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : changed(paymentId));
   }
 
   /**
@@ -334,6 +354,7 @@ public final class PaymentStore {
                   snapshot(p, p.status()))) : history;
             })
             .mapEmpty()))
+        .compose(v -> changed(u.paymentId()))
         .compose(v -> syncEvents(u.paymentId()));
   }
 
@@ -347,7 +368,7 @@ public final class PaymentStore {
             + "updated_at = now() WHERE id = $1 RETURNING " + COLUMNS).execute(Tuple.of(id))
         .compose(rows -> publish(conn, id, "transaction.updated",
             snapshot(payment(rows.iterator().next()), status).put("balances", balances))))
-        .mapEmpty();
+        .compose(v -> changed(paymentId));
   }
 
   /** The payment as a {@code transaction.updated} payload (the shape {@code TransactionSnapshot} reads). */

@@ -1,5 +1,6 @@
 package dev.ledgerline.transactions;
 
+import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.Event;
 import dev.ledgerline.events.EventConsumer;
@@ -8,10 +9,6 @@ import dev.ledgerline.transactions.TransactionEventException.Reason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.data.Numeric;
@@ -26,9 +23,11 @@ import java.time.ZoneOffset;
  * <ul>
  *   <li>{@code transaction.created} ({@code {"id"}}): starts workflow {@code transaction-<id>} through a transactions
  *       node ({@link PaymentStarts}). A redelivery finds the workflow already started and is done.
- *   <li>{@code transaction.updated} ({@link TransactionSnapshot}): upserts the {@code transaction_search} row, then
- *       the cache entry {@code transaction:<id>} (with {@code transactions.cache-ttl}). Both keep the higher version,
- *       so a late or repeated event changes nothing, and a retry after a failed cache write only redoes the cache.
+ *   <li>{@code transaction.updated} ({@link TransactionSnapshot}): upserts the {@code transaction_search} row (it
+ *       keeps the higher version, so a late or repeated event changes nothing there), then writes the cache entry
+ *       {@code transaction:<id>} ({@link TransactionCache}, {@code transactions.cache-ttl}) through both layers: a
+ *       payment's answer as its row is now, so a late or repeated event writes the current answer, never an older
+ *       one. Any other kind, or a payment without a row here, drops the entry instead; the next read fills it.
  * </ul>
  *
  * A payload it cannot read fails every delivery with {@link TransactionEventException}, so the relay parks it.
@@ -51,42 +50,27 @@ public final class TransactionEventHandler implements EventConsumer {
           indexed_at = now()
       WHERE t.version < EXCLUDED.version""";
 
-  // Keeps the entry with the higher version: an older snapshot never replaces a newer one, an equal one is a repeat.
-  // KEYS[1] the entry; ARGV: snapshot JSON, its version, TTL in ms.
-  private static final String SET_IF_NEWER = """
-      local current = redis.call('GET', KEYS[1])
-      if current then
-        local ok, decoded = pcall(cjson.decode, current)
-        if ok and type(decoded) == 'table' and tonumber(decoded['version']) ~= nil
-            and tonumber(decoded['version']) >= tonumber(ARGV[2]) then
-          return 0
-        end
-      end
-      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-      return 1""";
-
   private final Vertx vertx;
   private final Pool pool;
-  private final Redis redis;
-  private final Duration cacheTtl;
+  private final PaymentStore payments;
+  private final TransactionCache cache;
   private final Duration startTimeout;
 
-  public TransactionEventHandler(Vertx vertx, Pool pool, Redis redis, Duration cacheTtl, Duration startTimeout) {
+  public TransactionEventHandler(Vertx vertx, Pool pool, TransactionCache cache, Duration startTimeout) {
     this.vertx = vertx;
     this.pool = pool;
-    this.redis = redis;
-    this.cacheTtl = cacheTtl;
+    this.payments = new PaymentStore(pool, null);
+    this.cache = cache;
     this.startTimeout = startTimeout;
   }
 
   /**
-   * The handler on a node's PostgreSQL and Redis, with {@code transactions.cache-ttl}; a start waits for
-   * {@code temporal.rpc-timeout} plus a margin for the event-bus hop.
+   * The handler on a node's PostgreSQL and its transactions cache; a start waits for {@code temporal.rpc-timeout}
+   * plus a margin for the event-bus hop.
    */
-  public static TransactionEventHandler create(Vertx vertx, DataServices services, LedgerlineConfig config) {
-    return new TransactionEventHandler(vertx, services.pool(), services.hasRedis() ? services.redis() : null,
-        config.transactions().cacheTtl(),
-        config.temporal().rpcTimeout().plusSeconds(5));
+  public static TransactionEventHandler create(Vertx vertx, DataServices services, LedgerlineConfig config,
+      TransactionCache cache) {
+    return new TransactionEventHandler(vertx, services.pool(), cache, config.temporal().rpcTimeout().plusSeconds(5));
   }
 
   @Override
@@ -123,17 +107,29 @@ public final class TransactionEventHandler implements EventConsumer {
             Numeric.create(new BigDecimal(s.amount())),
             s.ledger(), s.code(), s.description(), s.metadata(), s.providerReference(),
             s.createdAt().atOffset(ZoneOffset.UTC), s.updatedAt().atOffset(ZoneOffset.UTC), s.version(), event.id()}))
-        // A relaying node without Redis (a transactions-only node) keeps the search row; the cache entry expires.
-        .compose(rows -> redis == null ? Future.succeededFuture()
-            : redis.send(Request.cmd(Command.EVAL).arg(SET_IF_NEWER).arg(1)
-                .arg(TransactionsApi.cacheKey(s.id())).arg(s.toJson().encode()).arg(s.version())
-                .arg(cacheTtl.toMillis())))
-        .mapEmpty();
+        .compose(rows -> cacheEntry(s));
   }
 
-  /** The cached snapshot of a transaction, or null (for readers and tests). */
-  public Future<JsonObject> cached(String transactionId) {
-    return redis.send(Request.cmd(Command.GET).arg(TransactionsApi.cacheKey(transactionId)))
-        .map(r -> r == null ? null : new JsonObject(r.toString()));
+  /** Writes the payment's current answer; drops the entry of anything else (or of a payment with no row here). */
+  private Future<Void> cacheEntry(TransactionSnapshot s) {
+    if (!"payment".equals(s.kind())) {
+      return cache.invalidate(s.id());
+    }
+    return payments.get(s.id()).compose(found -> {
+      if (found.isEmpty()) {
+        return cache.invalidate(s.id());
+      }
+      TransactionCache.Cached written = PaymentAnswer.cached(found.get());
+      // A change that committed between the read and the write dropped the entry before this write landed: read the
+      // row again, and drop what was written if it is no longer the row. A change after this read drops it itself.
+      return cache.set(s.id(), written).compose(v -> payments.get(s.id())).compose(now -> now.isPresent()
+          && PaymentAnswer.cached(now.get()).etag().equals(written.etag()) ? Future.<Void>succeededFuture()
+          : cache.invalidate(s.id()));
+    });
+  }
+
+  /** The cached entry of a transaction from memory or Redis, or null; never loads it (for tests). */
+  public Future<TransactionCache.Cached> cached(String transactionId) {
+    return cache.get(transactionId, false, () -> Future.succeededFuture(null)).map(e -> e == null ? null : e.value());
   }
 }

@@ -294,6 +294,42 @@ class MultiLayerCacheTest {
   }
 
   @Test
+  void invalidationsLostWhileRedisIsAwayAreFlushedFromL2WhenItReturnsWithItsData() {
+    MultiLayerCache<String> a = node(new Settings(1000, Duration.ofSeconds(60), Duration.ofSeconds(300),
+        Duration.ofSeconds(1)));
+    AtomicInteger calls = new AtomicInteger();
+    a.get("k", List.of(), counting(calls, "v-before-the-write")).await();
+    a.get("t", List.of("group"), counting(calls, "v-tagged-before-the-write")).await();
+    a.get("untouched", List.of(), counting(calls, "v-still-good")).await();
+    Poll.until(Duration.ofSeconds(5), "the three entries are in L2", () -> redis(Request.cmd(Command.EXISTS)
+        .arg("ll:cache:test:k").arg("ll:cache:test:t").arg("ll:cache:test:untouched")).toInteger() == 3);
+    // A Redis with persistence: what it holds now comes back when it restarts.
+    redis(Request.cmd(Command.SAVE));
+    redis.stop();
+
+    a.invalidate(List.of("k")).await();
+    assertThat(a.degraded()).isTrue();
+    long t0 = System.nanoTime();
+    a.invalidateTag("group").await();
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("degraded: remembered without waiting on Redis")
+        .isLessThan(200);
+    assertThat(a.health().getInteger("lost_invalidations")).isEqualTo(2);
+
+    redis.restart();
+    assertThat(redis(Request.cmd(Command.EXISTS).arg("ll:cache:test:k")).toInteger())
+        .as("the restarted Redis holds the entry whose invalidation it missed").isEqualTo(1);
+    Poll.until(Duration.ofSeconds(10), "the cache uses Redis again", () -> !a.degraded());
+    assertThat(redis(Request.cmd(Command.EXISTS).arg("ll:cache:test:k").arg("ll:cache:test:t")
+        .arg("ll:cache:test:tag:group")).toInteger()).as("flushed before L2 is read again").isZero();
+    assertThat(redis(Request.cmd(Command.EXISTS).arg("ll:cache:test:untouched")).toInteger()).isEqualTo(1);
+    assertThat(registry.counter("ledgerline.cache.l2.flushed", "cache", "test").count()).isEqualTo(2.0);
+    MultiLayerCache<String> b = node(SETTINGS);
+    assertThat(b.get("k", List.of(), counting(calls, "v-after-the-write")).await().value())
+        .isEqualTo("v-after-the-write");
+    assertThat(b.get("untouched", List.of(), counting(calls, "v-x")).await().source()).isEqualTo(Source.L2);
+  }
+
+  @Test
   void sizesAndTtlsAreReloadable() {
     MultiLayerCache<String> a = node(SETTINGS);
     AtomicInteger calls = new AtomicInteger();

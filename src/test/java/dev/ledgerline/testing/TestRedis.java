@@ -14,8 +14,11 @@ public final class TestRedis implements AutoCloseable {
 
   private TestRedis(int port) throws IOException {
     this.port = port;
+    // Its own directory: a test's SAVE (see restart) never writes into the working directory or another's snapshot.
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("test-redis-");
+    dir.toFile().deleteOnExit();
     this.server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-        .setting("save \"\"").setting("appendonly no").build();
+        .setting("save \"\"").setting("appendonly no").setting("dir " + dir).build();
   }
 
   public static TestRedis start() {
@@ -50,7 +53,10 @@ public final class TestRedis implements AutoCloseable {
     }
   }
 
-  /** Starts again on the same port (with an empty data set, as after a crash without persistence). */
+  /**
+   * Starts again on the same port: with an empty data set, as after a crash without persistence, or with the data of
+   * the last {@code SAVE} a test sent, as a Redis with persistence comes back.
+   */
   public void restart() {
     try {
       server.start();

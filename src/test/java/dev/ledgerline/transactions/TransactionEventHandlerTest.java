@@ -2,7 +2,9 @@ package dev.ledgerline.transactions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.config.LedgerlineConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.ledgerline.events.DeadEvent;
 import dev.ledgerline.events.Event;
 import dev.ledgerline.events.EventConsumer;
@@ -71,7 +73,9 @@ class TransactionEventHandlerTest {
     pool = NODE.get().services().pool();
     pool.query("TRUNCATE events_outbox, events_aggregates, events_consumers, events_dead, events_processed, "
         + "transaction_search").execute().await();
-    handler = TransactionEventHandler.create(NODE.get().vertx(), NODE.get().services(), NODE.config().current());
+    handler = TransactionEventHandler.create(NODE.get().vertx(), NODE.get().services(), NODE.config().current(),
+        new TransactionCache(NODE.get().vertx(), NODE.get().services().redis(), NODE.config().current(),
+            new SimpleMeterRegistry(), System::currentTimeMillis));
   }
 
   @AfterEach
@@ -164,12 +168,7 @@ class TransactionEventHandlerTest {
     assertThat(row.getString("description")).isEqualTo("coffee beans for the office");
     assertThat(row.getBigDecimal("amount")).isEqualTo(new BigDecimal("340282366920938463463374607431768211455"));
     assertThat(row.getString("provider_reference")).isEqualTo("plaid-tr-3");
-    JsonObject cached = handler.cached("pay-2").await();
-    assertThat(cached.getLong("version")).isEqualTo(3);
-    assertThat(cached.getString("status")).isEqualTo("completed");
-    assertThat(cached.getString("amount")).isEqualTo("340282366920938463463374607431768211455");
-    Long ttl = NODE.get().services().redisApi().pttl(TransactionsApi.cacheKey("pay-2")).await().toLong();
-    assertThat(ttl).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
+    assertThat(handler.cached("pay-2").await()).as("no payment row here: nothing is cached").isNull();
 
     // The index answers full-text, typo-tolerant, metadata and account queries.
     assertThat(ids("SELECT id FROM transaction_search WHERE search @@ plainto_tsquery('simple', 'office')"))
@@ -180,6 +179,35 @@ class TransactionEventHandlerTest {
         .containsExactly("pay-2");
     assertThat(ids("SELECT id FROM transaction_search WHERE account_ids && ARRAY[7]::numeric[]"))
         .containsExactly("pay-2");
+    assertThat(relay.dead(TransactionEventHandler.NAME, 10).await()).isEmpty();
+  }
+
+  @Test
+  void anUpdateWritesThePaymentsCurrentAnswerToTheCacheAndALateOneNeverAnOlderAnswer() {
+    String id = java.util.UUID.randomUUID().toString();
+    pool.preparedQuery("INSERT INTO payments (id, owner, status, from_account_id, amount, ledger, code, provider, "
+        + "linked_account_id, version) VALUES ($1::uuid, 'ann', 'pending', 7, 250, 1, 10, 'plaid', 'link-1', 1)")
+        .execute(Tuple.of(id)).await();
+    startRelay(10, handler);
+    publish(TransactionEventHandler.UPDATED, id, snapshot(id, 1, "pending", "rent"));
+    Poll.until(PATIENCE, "the entry is written", () -> handler.cached(id).await() != null);
+    TransactionCache.Cached first = handler.cached(id).await();
+    assertThat(first.kind()).isEqualTo(TransactionCache.Kind.PAYMENT);
+    assertThat(first.owner()).isEqualTo("ann");
+    assertThat(first.version()).isEqualTo(1);
+    assertThat(first.body().toJsonObject().getString("status")).isEqualTo("pending");
+    Long ttl = NODE.get().services().redisApi().pttl("ll:cache:transaction:" + id).await().toLong();
+    assertThat(ttl).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
+
+    // The row moves on; an event for an older version arrives late: the entry is the row as it is now.
+    pool.preparedQuery("UPDATE payments SET status = 'completed', version = 3 WHERE id = $1::uuid")
+        .execute(Tuple.of(id)).await();
+    publish(TransactionEventHandler.UPDATED, id, snapshot(id, 2, "reserved", "rent"));
+    Poll.until(PATIENCE, "all delivered", () -> relay.lag().await().stream().allMatch(l -> l.events() == 0));
+    Poll.until(PATIENCE, "the entry follows the row", () -> {
+      TransactionCache.Cached now = handler.cached(id).await();
+      return now != null && now.version() == 3 && "completed".equals(now.body().toJsonObject().getString("status"));
+    });
     assertThat(relay.dead(TransactionEventHandler.NAME, 10).await()).isEmpty();
   }
 

@@ -8,6 +8,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
@@ -32,8 +33,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code ledgerline bench cache}: balance reads over HTTP against a running node, in one run: the node's
  * {@code GET /health/live} (the ceiling: no auth, no cache), L1 hits, 304 revalidations ({@code If-None-Match} with
- * the current version) and misses ({@code ?consistent=true}, which reads the ledger every time). Each of N
- * connections sends requests back to back for the duration of each phase.
+ * the current version), misses ({@code ?consistent=true}, which reads the ledger every time) and, to compare the
+ * misses with, a direct ledger read of the same account over the same chain without the cache
+ * ({@code GET /v1/accounts/{id}/transfers?limit=1}: the account and its latest transfer, as a miss loads them). A last
+ * phase writes transfers between the accounts, each invalidating both balances on the node; the node's
+ * {@code ledgerline.cache.invalidation.delay} then gives the invalidation delay's p99. Each phase's hit ratio comes
+ * from the node's {@code ledgerline.cache.reads} before and after it. Each of N connections sends requests back to
+ * back for the duration of each phase.
  */
 @Command(name = "cache", mixinStandardHelpOptions = true,
     description = {"Load-test a running node's balance cache over HTTP.",
@@ -64,6 +70,9 @@ public final class CacheBenchCommand implements Callable<Integer> {
 
   @Option(names = "--accounts", description = "Accounts read (default: ${DEFAULT-VALUE}).")
   int accounts = 100;
+
+  @Option(names = "--no-transfers", description = "Skip the last phase (transfers, invalidation delay).")
+  boolean noTransfers;
 
   /** What one phase measured. */
   record PhaseResult(String name, double perSecond, double p50Ms, double p99Ms, Map<Integer, Long> statuses,
@@ -103,17 +112,67 @@ public final class CacheBenchCommand implements Callable<Integer> {
             })));
       }
       Future.all(made).toCompletionStage().toCompletableFuture().join();
+      String metricsToken = cfg.management().authToken();
+      Map<String, Double> before = reads(management, metricsToken);
       JsonArray results = new JsonArray();
-      results.add(print(run("live", i -> management.get("/health/live"))).toJson());
-      results.add(print(run("l1-hit", i -> api.get("/v1/accounts/" + ids[i]).bearerTokenAuthentication(token)))
-          .toJson());
-      results.add(print(run("304", i -> api.get("/v1/accounts/" + ids[i]).bearerTokenAuthentication(token)
-          .putHeader("If-None-Match", etags[i]))).toJson());
-      results.add(print(run("miss", i -> api.get("/v1/accounts/" + ids[i] + "?consistent=true")
-          .bearerTokenAuthentication(token))).toJson());
+      Map<String, PhaseResult> byName = new TreeMap<>();
+      java.util.function.BiConsumer<PhaseResult, Map<String, Double>> keep = (r, from) -> {
+        Map<String, Double> to = reads(management, metricsToken);
+        JsonObject j = r.toJson();
+        double l1 = delta(from, to, "l1");
+        double l2 = delta(from, to, "l2");
+        double miss = delta(from, to, "miss");
+        double all = l1 + l2 + miss;
+        if (all > 0) {
+          j.put("cache_reads", new JsonObject().put("l1", l1).put("l2", l2).put("miss", miss))
+              .put("hit_ratio", round((l1 + l2) / all));
+        }
+        if (r.name().equals("304")) {
+          long notModified = r.statuses().getOrDefault(304, 0L);
+          long answered = r.statuses().values().stream().mapToLong(Long::longValue).sum();
+          j.put("not_modified_ratio", answered == 0 ? 0 : round(notModified / (double) answered));
+        }
+        results.add(j);
+        byName.put(r.name(), r);
+        from.clear();
+        from.putAll(to);
+      };
+      keep.accept(print(run("live", i -> management.get("/health/live"))), before);
+      keep.accept(print(run("l1-hit", i -> api.get("/v1/accounts/" + ids[i]).bearerTokenAuthentication(token))),
+          before);
+      keep.accept(print(run("304", i -> api.get("/v1/accounts/" + ids[i]).bearerTokenAuthentication(token)
+          .putHeader("If-None-Match", etags[i]))), before);
+      keep.accept(print(run("miss", i -> api.get("/v1/accounts/" + ids[i] + "?consistent=true")
+          .bearerTokenAuthentication(token))), before);
+      keep.accept(print(run("direct", i -> api.get("/v1/accounts/" + ids[i] + "/transfers?limit=1")
+          .bearerTokenAuthentication(token))), before);
+      JsonObject summary = new JsonObject();
+      PhaseResult live = byName.get("live");
+      PhaseResult hit = byName.get("l1-hit");
+      PhaseResult miss = byName.get("miss");
+      PhaseResult direct = byName.get("direct");
+      summary.put("l1_hit_vs_live", round(hit.perSecond() / live.perSecond()))
+          .put("304_vs_l1_hit", round(byName.get("304").perSecond() / hit.perSecond()))
+          .put("miss_p50_vs_direct_p50", round(miss.p50Ms() / direct.p50Ms()))
+          .put("direct_vs_miss_throughput", round(direct.perSecond() / miss.perSecond()));
+      if (!noTransfers) {
+        keep.accept(print(runCalls("transfers", i -> {
+          int other = (i + 1 + ThreadLocalRandom.current().nextInt(accounts - 1)) % accounts;
+          return api.post("/v1/transfers").bearerTokenAuthentication(token)
+              .putHeader("Idempotency-Key", UUID.randomUUID().toString())
+              .putHeader("content-type", "application/json")
+              .sendBuffer(Buffer.buffer("{\"debit_account_id\":\"" + ids[i] + "\",\"credit_account_id\":\""
+                  + ids[other] + "\",\"amount\":\"1\",\"ledger\":1,\"code\":1}"));
+        })), before);
+        JsonObject delay = invalidationDelay(management, metricsToken);
+        summary.put("invalidation_delay", delay);
+        System.out.println("invalidation delay (transfer's ledger timestamp to its balances dropped on the node): "
+            + delay.encode());
+      }
+      System.out.println("summary " + summary.encode());
       System.out.println(new JsonObject().put("bench", "cache").put("date", LocalDate.now().toString())
           .put("connections", connections).put("duration_s", durationSeconds).put("accounts", accounts)
-          .put("results", results).encode());
+          .put("results", results).put("summary", summary).encode());
       return 0;
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().join();
@@ -127,6 +186,10 @@ public final class CacheBenchCommand implements Callable<Integer> {
   }
 
   private PhaseResult run(String name, Function<Integer, HttpRequest<Buffer>> request) {
+    return runCalls(name, i -> request.apply(i).send());
+  }
+
+  private PhaseResult runCalls(String name, Function<Integer, Future<HttpResponse<Buffer>>> request) {
     Recorder recorder = new Recorder(3);
     Map<Integer, Long> statuses = new ConcurrentHashMap<>();
     AtomicLong errors = new AtomicLong();
@@ -147,14 +210,14 @@ public final class CacheBenchCommand implements Callable<Integer> {
         h.getValueAtPercentile(99) / 1e3, new TreeMap<>(statuses), errors.get());
   }
 
-  private void loop(Function<Integer, HttpRequest<Buffer>> request, long measureFrom, long end, Recorder recorder,
+  private void loop(Function<Integer, Future<HttpResponse<Buffer>>> request, long measureFrom, long end, Recorder recorder,
       Map<Integer, Long> statuses, AtomicLong errors, AtomicLong completed, CountDownLatch done) {
     long now = System.nanoTime();
     if (now >= end) {
       done.countDown();
       return;
     }
-    request.apply(ThreadLocalRandom.current().nextInt(accounts)).send().onComplete(ar -> {
+    request.apply(ThreadLocalRandom.current().nextInt(accounts)).onComplete(ar -> {
       long t = System.nanoTime();
       if (now >= measureFrom && t <= end) {
         recorder.recordValue(Math.max(1, (t - now) / 1000));
@@ -169,6 +232,75 @@ public final class CacheBenchCommand implements Callable<Integer> {
       }
       loop(request, measureFrom, end, recorder, statuses, errors, completed, done);
     });
+  }
+
+  private static final java.util.regex.Pattern READS = java.util.regex.Pattern.compile(
+      "^ledgerline_cache_reads_total\\{(?=[^}]*cache=\"balance\")(?=[^}]*result=\"(\\w+)\")[^}]*} ([0-9.eE+-]+)$");
+
+  /** The balance cache's reads by result, from the node's /metrics (empty when it cannot be read). */
+  private static Map<String, Double> reads(WebClient management, String token) {
+    Map<String, Double> out = new TreeMap<>();
+    for (String line : metrics(management, token).split("\n")) {
+      var m = READS.matcher(line);
+      if (m.matches()) {
+        out.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * p50, p99 (upper bounds: the first histogram bucket that holds the share) and max of
+   * {@code ledgerline.cache.invalidation.delay} in ms, and its count (one sample per committed batch).
+   */
+  private static JsonObject invalidationDelay(WebClient management, String token) {
+    TreeMap<Double, Double> buckets = new TreeMap<>();
+    JsonObject j = new JsonObject();
+    for (String line : metrics(management, token).split("\n")) {
+      if (!line.startsWith("ledgerline_cache_invalidation_delay_seconds")) {
+        continue;
+      }
+      double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      var le = java.util.regex.Pattern.compile("le=\"([^\"]+)\"").matcher(line);
+      if (line.startsWith("ledgerline_cache_invalidation_delay_seconds_bucket") && le.find()) {
+        buckets.put(le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1)), v);
+      } else if (line.startsWith("ledgerline_cache_invalidation_delay_seconds_max")) {
+        j.put("max_ms", round(v * 1000));
+      } else if (line.startsWith("ledgerline_cache_invalidation_delay_seconds_count")) {
+        j.put("count", (long) v);
+      }
+    }
+    double total = buckets.isEmpty() ? 0 : buckets.lastEntry().getValue();
+    for (double q : new double[] {0.5, 0.99}) {
+      for (var b : buckets.entrySet()) {
+        if (total > 0 && b.getValue() >= q * total) {
+          j.put(q == 0.5 ? "p50_ms_at_most" : "p99_ms_at_most", round(b.getKey() * 1000));
+          break;
+        }
+      }
+    }
+    return j;
+  }
+
+  private static String metrics(WebClient management, String token) {
+    HttpRequest<Buffer> r = management.get("/metrics");
+    if (token != null && !token.isEmpty()) {
+      r.bearerTokenAuthentication(token);
+    }
+    try {
+      HttpResponse<Buffer> resp = r.send().toCompletionStage().toCompletableFuture().join();
+      return resp.statusCode() == 200 && resp.body() != null ? resp.bodyAsString() : "";
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
+  private static double delta(Map<String, Double> from, Map<String, Double> to, String result) {
+    return to.getOrDefault(result, 0.0) - from.getOrDefault(result, 0.0);
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
   }
 
   private static PhaseResult print(PhaseResult r) {

@@ -136,12 +136,7 @@ public final class AccountRoutes {
         });
         return;
       }
-      List<FieldError> errors = new ArrayList<>();
-      boolean consistent = Page.bool(rc.queryParams(), "consistent", false, errors)
-          || CachedAnswers.noCache(rc.request().getHeader("Cache-Control"));
-      if (!errors.isEmpty()) {
-        throw new InvalidRequestException(errors);
-      }
+      boolean consistent = CachedAnswers.consistent(rc);
       String ifNoneMatch = rc.request().getHeader("If-None-Match");
       access.requireRead(p, id).compose(v -> {
         if (!consistent && ifNoneMatch != null) {

@@ -55,7 +55,8 @@ public final class ApiRouter {
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
       UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
       EventAdminRoutes eventAdmin, PaymentRoutes payments, dev.ledgerline.cache.BalanceCache balances,
-      ProviderWebhookRoutes webhooks, WebhookRoutes webhookEndpoints) {}
+      ProviderWebhookRoutes webhooks, WebhookRoutes webhookEndpoints,
+      dev.ledgerline.cache.TransactionCache transactions) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -81,7 +82,7 @@ public final class ApiRouter {
     var batchBody = JsonBodies.batch(config);
     AccountRoutes accounts = new AccountRoutes(parts.ledger(), parts.access(), parts.balances());
     TransferRoutes transfers = new TransferRoutes(parts.ledger(), parts.access(),
-        UInt128.of(config.gateway().transfersMaxAmount()), parts.balances());
+        UInt128.of(config.gateway().transfersMaxAmount()), parts.balances(), parts.transactions());
     IdempotencyStore idem = parts.idempotency();
 
     // Any authenticated caller (no permission: a user may always end their own tokens); the body is a token to

@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.routes;
 
+import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.http.LedgerReplies;
@@ -16,11 +17,11 @@ import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.transactions.NewPayment;
 import dev.ledgerline.transactions.Payment;
+import dev.ledgerline.transactions.PaymentAnswer;
 import dev.ledgerline.transactions.PaymentStore;
 import dev.ledgerline.transactions.TransactionEventHandler;
 import dev.ledgerline.transactions.TransactionsApi;
 import dev.ledgerline.events.EventTypes;
-import dev.ledgerline.transactions.saga.PaymentLedgerIds;
 import dev.ledgerline.transactions.saga.PaymentStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -71,6 +72,8 @@ public final class PaymentRoutes {
 
   private final Vertx vertx;
   private final PaymentStore store;
+  /** Null: GET reads the row every time. */
+  private final TransactionCache transactions;
   private final LedgerClient ledger;
   private final Access access;
   private final LinkedAccountCheck linked;
@@ -93,15 +96,18 @@ public final class PaymentRoutes {
    */
   public PaymentRoutes(Vertx vertx, PaymentStore store, LedgerClient ledger, Access access, LinkedAccountCheck linked,
       UInt128 maxAmount, long signalTimeoutMs) {
-    this(vertx, store, ledger, access, linked, maxAmount, signalTimeoutMs, 0, Duration.ofHours(1));
+    this(vertx, store, null, ledger, access, linked, maxAmount, signalTimeoutMs, 0, Duration.ofHours(1));
   }
 
   /**
    * @param maxInFlight payments this node keeps running at once before POST answers 429 (0 = no bound)
    * @param stale how long a slot is held at most when its outcome is never heard of
+   * @param transactions the {@code transaction:<id>} entries GET reads through; null reads the row every time
    */
-  public PaymentRoutes(Vertx vertx, PaymentStore store, LedgerClient ledger, Access access, LinkedAccountCheck linked,
-      UInt128 maxAmount, long signalTimeoutMs, int maxInFlight, Duration stale) {
+  public PaymentRoutes(Vertx vertx, PaymentStore store, TransactionCache transactions, LedgerClient ledger,
+      Access access, LinkedAccountCheck linked, UInt128 maxAmount, long signalTimeoutMs, int maxInFlight,
+      Duration stale) {
+    this.transactions = transactions;
     this.maxInFlight = maxInFlight;
     this.staleNanos = stale.toNanos();
     if (maxInFlight > 0) {
@@ -223,9 +229,43 @@ public final class PaymentRoutes {
         .recover(e -> Future.succeededFuture(refusal(e)));
   }
 
-  /** GET /v1/payments/{id}. */
+  /**
+   * GET /v1/payments/{id}. With the transactions cache the answer is the entry {@code transaction:<id>} (written when
+   * the payment reaches an outcome, dropped by every other change of its row), served only to its owner or an
+   * operator or admin, with its validators as a balance has them: a strong {@code ETag}, {@code Age}, private
+   * freshness, 304 for a known tag, and a read-through for {@code ?consistent=true} or {@code Cache-Control:
+   * no-cache}.
+   */
   public Handler<RoutingContext> get() {
-    return answer(rc -> visible(rc).map(pay -> Reply.json(200, json(pay).toBuffer())));
+    if (transactions == null) {
+      return answer(rc -> visible(rc).map(pay -> Reply.json(200, json(pay).toBuffer())));
+    }
+    return rc -> {
+      Principal p = Principal.of(rc);
+      String id = rc.pathParam("id");
+      boolean consistent = CachedAnswers.consistent(rc);
+      String ifNoneMatch = rc.request().getHeader("If-None-Match");
+      if (uuid(id) == null) {
+        Reply.problem(ProblemHandler.standard(404)).send(rc, false);
+        return;
+      }
+      transactions.get(id, consistent, () -> store.get(id).map(found -> found.map(PaymentAnswer::cached)
+          .orElse(null))).onComplete(ar -> {
+            if (ar.failed()) {
+              LedgerReplies.of(ar.cause()).send(rc, false);
+              return;
+            }
+            var e = ar.result();
+            // The same 404 for a payment that does not exist and one that is someone else's, cached or not.
+            if (e == null || e.value().kind() != TransactionCache.Kind.PAYMENT
+                || !(e.value().owner().equals(p.subject()) || Access.privileged(p))) {
+              Reply.problem(ProblemHandler.standard(404)).send(rc, false);
+              return;
+            }
+            CachedAnswers.send(rc, CachedAnswers.View.of(e, transactions.now()), ifNoneMatch,
+                transactions.debugHeaders());
+          });
+    };
   }
 
   /**
@@ -411,23 +451,9 @@ public final class PaymentRoutes {
     return ((Number) v).longValue();
   }
 
-  /** The answer of GET: the row, its steps with their times, the ledger ids and the provider reference. */
+  /** The answer of GET (also the body of the {@code transaction:<id>} cache entry). */
   static JsonObject json(Payment p) {
-    JsonObject transfers = new JsonObject();
-    for (String step : PaymentLedgerIds.STEPS) {
-      transfers.put(step, PaymentLedgerIds.transfer(p.id(), step).toString());
-    }
-    JsonObject out = new JsonObject().put("id", p.id()).put("status", p.status().wireName())
-        .put("from_account_id", p.fromAccountId()).put("amount", p.amount()).put("ledger", p.ledger())
-        .put("code", p.code()).put("provider", p.provider()).put("linked_account_id", p.linkedAccountId());
-    if (p.description() != null) out.put("description", p.description());
-    if (p.metadata() != null) out.put("metadata", p.metadata());
-    return out.put("cancel_requested", p.cancelRequested()).put("provider_reference", p.providerReference())
-        .put("failure_reason", p.failureReason()).put("steps", p.steps())
-        .put("ledger_transfer_ids", transfers)
-        .put("created_at", p.createdAt().toString()).put("updated_at", p.updatedAt().toString())
-        .put("links", new JsonObject().put("self", PATH + "/" + p.id()).put("events", PATH + "/" + p.id()
-            + "/events"));
+    return PaymentAnswer.json(p);
   }
 
   private static PaymentStatus status(String wire) {

@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway.routes;
 
 import dev.ledgerline.cache.BalanceCache;
+import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.access.CreditAccountPrivacy;
 import dev.ledgerline.gateway.access.ExistingTransfers;
@@ -33,6 +34,8 @@ public final class TransferRoutes {
   public static final String BATCH = "POST /v1/transfers/batch";
 
   private final BalanceCache balances;
+  /** Null: GET reads the ledger every time. */
+  private final TransactionCache transactions;
   private final LedgerClient ledger;
   private final Access access;
   private final TransferAuthorizer authorizer;
@@ -41,12 +44,17 @@ public final class TransferRoutes {
 
   /** @param maxAmount the largest amount a user may create or post ({@code gateway.transfers.max-amount}) */
   public TransferRoutes(LedgerClient ledger, Access access, UInt128 maxAmount) {
-    this(ledger, access, maxAmount, null);
+    this(ledger, access, maxAmount, null, null);
   }
 
-  /** @param balances dropped for both accounts of every transfer written here before the answer; may be null */
-  public TransferRoutes(LedgerClient ledger, Access access, UInt128 maxAmount, BalanceCache balances) {
+  /**
+   * @param balances dropped for both accounts of every transfer written here before the answer; may be null
+   * @param transactions the {@code transaction:<id>} entries GET reads through; may be null
+   */
+  public TransferRoutes(LedgerClient ledger, Access access, UInt128 maxAmount, BalanceCache balances,
+      TransactionCache transactions) {
     this.balances = balances;
+    this.transactions = transactions;
     this.ledger = ledger;
     this.access = access;
     this.authorizer = new TransferAuthorizer(ledger, access, maxAmount);
@@ -114,20 +122,54 @@ public final class TransferRoutes {
     return created.compose(results -> balances.written(transfers).map(results));
   }
 
-  /** GET /v1/transfers/{id}: visible to a user only when it touches an account the user owns. */
+  /**
+   * GET /v1/transfers/{id}: visible to a user only when it touches an account the user owns. With the transactions
+   * cache, a transfer (which never changes) is read through {@code transaction:<id>}; the owner check runs on the
+   * entry's accounts before anything of it is sent, and the answer carries the cache's validators as a balance does.
+   */
   public Handler<RoutingContext> get() {
     return rc -> {
       Principal p = Principal.of(rc);
       UInt128 id = Decimals.u128("id", rc.pathParam("id"));
-      ledger.lookupTransfers(List.of(id)).compose(found -> {
-        if (found.isEmpty()) {
-          return Future.succeededFuture(Reply.problem(ProblemHandler.standard(404)));
-        }
-        Transfer t = found.get(0);
-        return access.canReadAny(p, t.debitAccountId(), t.creditAccountId()).map(ok -> ok
-            ? Reply.json(200, ResponseJson.transfer(t)) : Reply.problem(ProblemHandler.standard(404)));
-      }).onComplete(ar -> (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false));
+      if (transactions == null) {
+        ledger.lookupTransfers(List.of(id)).compose(found -> {
+          if (found.isEmpty()) {
+            return Future.succeededFuture(Reply.problem(ProblemHandler.standard(404)));
+          }
+          Transfer t = found.get(0);
+          return access.canReadAny(p, t.debitAccountId(), t.creditAccountId()).map(ok -> ok
+              ? Reply.json(200, ResponseJson.transfer(t)) : Reply.problem(ProblemHandler.standard(404)));
+        }).onComplete(ar -> (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false));
+        return;
+      }
+      boolean consistent = CachedAnswers.consistent(rc);
+      String ifNoneMatch = rc.request().getHeader("If-None-Match");
+      transactions.get(id.toString(), consistent, () -> ledger.lookupTransfers(List.of(id))
+              .map(found -> found.isEmpty() ? null : cached(found.get(0))))
+          .compose(e -> {
+            if (e == null || e.value().kind() != TransactionCache.Kind.TRANSFER) {
+              return Future.succeededFuture(null);
+            }
+            List<String> accounts = e.value().accounts();
+            return access.canReadAny(p, UInt128.parse(accounts.get(0)), UInt128.parse(accounts.get(1)))
+                .map(ok -> ok ? e : null);
+          }).onComplete(ar -> {
+            if (ar.failed()) {
+              LedgerReplies.of(ar.cause()).send(rc, false);
+            } else if (ar.result() == null) {
+              Reply.problem(ProblemHandler.standard(404)).send(rc, false);
+            } else {
+              CachedAnswers.send(rc, CachedAnswers.View.of(ar.result(), transactions.now()), ifNoneMatch,
+                  transactions.debugHeaders());
+            }
+          });
     };
+  }
+
+  /** A transfer's entry: its answer, versioned by its ledger timestamp, with the accounts that decide who reads it. */
+  private static TransactionCache.Cached cached(Transfer t) {
+    return TransactionCache.Cached.of(TransactionCache.Kind.TRANSFER, t.timestamp(), null,
+        List.of(t.debitAccountId().toString(), t.creditAccountId().toString()), ResponseJson.transfer(t));
   }
 
   private static Buffer result(UInt128 id, CreateTransferResult r) {

@@ -24,7 +24,8 @@ public final class PaymentSagaWorker {
   public static Consumer<Worker> registration(NodeContext node, ProviderActivities provider) {
     LedgerClient ledger = LedgerClient.create(node);
     PaymentStore store = new PaymentStore(node.services().pool(), EventPublisher.create(node.config()),
-        LedgerEventStore.create(ledger, node.services().pool(), node.config()));
+        LedgerEventStore.create(ledger, node.services().pool(), node.config()),
+        dev.ledgerline.cache.TransactionCache.create(node));
     SagaSettings settings = SagaSettings.from(node.config().payments());
     return worker -> {
       worker.registerWorkflowImplementationTypes(PaymentWorkflowImpl.class);

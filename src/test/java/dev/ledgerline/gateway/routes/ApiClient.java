@@ -45,6 +45,19 @@ final class ApiClient {
     return send(HttpMethod.GET, path, token, null, null, "application/json");
   }
 
+  /** A GET with extra request headers (validators, Cache-Control), checked against /openapi.json like any other. */
+  Answer get(String path, String token, Map<String, String> headers) {
+    var r = web.get(port, "127.0.0.1", path);
+    if (token != null) {
+      r.putHeader("Authorization", "Bearer " + token);
+    }
+    headers.forEach(r::putHeader);
+    HttpResponse<Buffer> resp = r.send().await();
+    Answer a = new Answer(resp.statusCode(), resp.headers(), resp.body() == null ? Buffer.buffer() : resp.body());
+    conforms(HttpMethod.GET, path.replaceAll("\\?.*", ""), a);
+    return a;
+  }
+
   Answer post(String path, String token, String key, String body) {
     return send(HttpMethod.POST, path, token, key, body, "application/json");
   }

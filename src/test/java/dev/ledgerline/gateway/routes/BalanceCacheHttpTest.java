@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ledgerline.gateway.auth.TokenSources;
 import dev.ledgerline.gateway.routes.ApiClient.Answer;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
@@ -161,6 +162,23 @@ class BalanceCacheHttpTest {
   }
 
   @Test
+  void theBalanceTtlIsReloadable() {
+    String jo = user("jo-" + UUID.randomUUID());
+    String acct = account(jo);
+    node.config().reload(new io.vertx.core.json.JsonObject().put("cache", new io.vertx.core.json.JsonObject()
+        .put("balance", new io.vertx.core.json.JsonObject().put("ttl", "12s"))));
+    try {
+      // A read-through stores the balance with the TTL in force: the answer's freshness shows it.
+      Poll.until(Duration.ofSeconds(10), "the reloaded TTL applies", () -> get("/v1/accounts/" + acct
+          + "?consistent=true", jo, Map.of()).getHeader("Cache-Control").matches("private, max-age=(11|12)"));
+    } finally {
+      node.config().reload(new io.vertx.core.json.JsonObject());
+    }
+    Poll.until(Duration.ofSeconds(10), "the default TTL is back", () -> get("/v1/accounts/" + acct
+        + "?consistent=true", jo, Map.of()).getHeader("Cache-Control").matches("private, max-age=(29|30)"));
+  }
+
+  @Test
   void aTransferChangesTheVersionAndTheCachedBalanceAtOnce() {
     String lee = user("lee-" + UUID.randomUUID());
     String a = account(lee);
@@ -206,21 +224,99 @@ class BalanceCacheHttpTest {
     String url = "http://127.0.0.1:" + node.gatewayPort() + "/v1/accounts/" + acct;
     try (CloseableHttpClient client = CachingHttpClients.custom()
         .setCacheConfig(CacheConfig.custom().setSharedCache(false).build()).build()) {
-      assertThat(fetch(client, url, max)).isEqualTo(CacheResponseStatus.CACHE_MISS);
-      assertThat(fetch(client, url, max)).isEqualTo(CacheResponseStatus.CACHE_HIT);
+      // The token as the browser's cookie: httpclient5-cache keeps no Authorization header with a stored answer,
+      // so an answer that varies on it is never reused for a request that carries one (it is fetched again).
+      assertThat(fetch(client, url, Credential.cookie(max), null)).isEqualTo(CacheResponseStatus.CACHE_MISS);
+      assertThat(fetch(client, url, Credential.cookie(max), null)).isEqualTo(CacheResponseStatus.CACHE_HIT);
     }
     try (CloseableHttpClient shared = CachingHttpClients.custom()
         .setCacheConfig(CacheConfig.custom().setSharedCache(true).build()).build()) {
-      assertThat(fetch(shared, url, max)).isEqualTo(CacheResponseStatus.CACHE_MISS);
-      assertThat(fetch(shared, url, max)).as("private: not stored by a shared cache")
+      assertThat(fetch(shared, url, Credential.cookie(max), null)).isEqualTo(CacheResponseStatus.CACHE_MISS);
+      assertThat(fetch(shared, url, Credential.cookie(max), null)).as("private: not stored by a shared cache")
           .isEqualTo(CacheResponseStatus.CACHE_MISS);
     }
   }
 
-  private static CacheResponseStatus fetch(CloseableHttpClient client, String url, String token)
-      throws Exception {
+  @Test
+  void aStaleAnswerIsRevalidatedThroughTheClientCacheAndTheNodeAnswers304() throws Exception {
+    String ivy = user("ivy-" + UUID.randomUUID());
+    String acct = account(ivy);
+    String url = "http://127.0.0.1:" + node.gatewayPort() + "/v1/accounts/" + acct;
+    try (CloseableHttpClient client = CachingHttpClients.custom()
+        .setCacheConfig(CacheConfig.custom().setSharedCache(false).build()).build()) {
+      Credential cookie = Credential.cookie(ivy);
+      assertThat(fetch(client, url, cookie, null)).isEqualTo(CacheResponseStatus.CACHE_MISS);
+      assertThat(fetch(client, url, cookie, null)).isEqualTo(CacheResponseStatus.CACHE_HIT);
+      // With the request's max-age=0 the stored answer is stale once it is a second old (Date and Age count
+      // seconds): the cache then sends If-None-Match with the stored ETag, and the node's 304 validates its copy.
+      Poll.until(Duration.ofSeconds(10), "the client cache revalidates its stale copy with a 304",
+          () -> fetch(client, url, cookie, "max-age=0") == CacheResponseStatus.VALIDATED);
+      // A transfer changes the version: the revalidation then brings the new balance, not a 304 (within the second
+      // of the last validation the stored copy is still fresh for max-age=0, so this may take one more request).
+      String other = account(ivy);
+      transfer(ivy, other, acct, "3");
+      Poll.until(Duration.ofSeconds(10), "the revalidation brings the new balance", () -> {
+        HttpGet get = new HttpGet(url);
+        get.addHeader(cookie.header(), cookie.value());
+        get.addHeader("Cache-Control", "max-age=0");
+        HttpCacheContext ctx = HttpCacheContext.create();
+        String body = client.execute(get, ctx, r -> EntityUtils.toString(r.getEntity()));
+        return ctx.getCacheResponseStatus() != CacheResponseStatus.CACHE_HIT
+            && "3".equals(new io.vertx.core.json.JsonObject(body).getString("credits_posted"));
+      });
+    }
+  }
+
+  @Test
+  void aSharedCacheStoresThePublicCatalogAndNeverAUsersTransactionOrBalance() throws Exception {
+    String base = "http://127.0.0.1:" + node.gatewayPort();
+    String sam = user("sam-" + UUID.randomUUID());
+    String a = account(sam);
+    String b = account(sam);
+    String transferId = String.valueOf(Math.abs(UUID.randomUUID().getMostSignificantBits()));
+    Answer t = api.post("/v1/transfers", sam, UUID.randomUUID().toString(), "{\"id\":\"" + transferId
+        + "\",\"debit_account_id\":\"" + a + "\",\"credit_account_id\":\"" + b
+        + "\",\"amount\":\"1\",\"ledger\":1,\"code\":1}");
+    assertThat(t.status()).as(t.raw().toString()).isEqualTo(201);
+    // The OpenAPI document is larger than the cache's default object bound (8 KiB).
+    try (CloseableHttpClient shared = CachingHttpClients.custom()
+        .setCacheConfig(CacheConfig.custom().setSharedCache(true).setMaxObjectSize(4 << 20).build()).build()) {
+      for (String path : java.util.List.of("/openapi.json", InstitutionRoutes.PATH + "?count=2")) {
+        assertThat(fetch(shared, base + path, null, null)).as(path).isEqualTo(CacheResponseStatus.CACHE_MISS);
+        assertThat(fetch(shared, base + path, null, null)).as(path + ": public, stored").isEqualTo(
+            CacheResponseStatus.CACHE_HIT);
+      }
+      for (String path : java.util.List.of("/v1/accounts/" + a, "/v1/transfers/" + transferId)) {
+        for (Credential c : java.util.List.of(Credential.bearer(sam), Credential.cookie(sam))) {
+          assertThat(fetch(shared, base + path, c, null)).as(path).isEqualTo(CacheResponseStatus.CACHE_MISS);
+          assertThat(fetch(shared, base + path, c, null)).as(path + ": private, never stored by a shared cache")
+              .isEqualTo(CacheResponseStatus.CACHE_MISS);
+        }
+      }
+    }
+  }
+
+  /** How a request carries its token: the header, or the browser's cookie. */
+  record Credential(String header, String value) {
+    static Credential bearer(String token) {
+      return new Credential("Authorization", "Bearer " + token);
+    }
+
+    static Credential cookie(String token) {
+      return new Credential("Cookie", TokenSources.COOKIE + "=" + token);
+    }
+  }
+
+  /** A 200 through the client cache; what the cache did. */
+  private static CacheResponseStatus fetch(CloseableHttpClient client, String url, Credential credential,
+      String cacheControl) throws Exception {
     HttpGet get = new HttpGet(url);
-    get.addHeader("Authorization", "Bearer " + token);
+    if (credential != null) {
+      get.addHeader(credential.header(), credential.value());
+    }
+    if (cacheControl != null) {
+      get.addHeader("Cache-Control", cacheControl);
+    }
     HttpCacheContext ctx = HttpCacheContext.create();
     int status = client.execute(get, ctx, r -> {
       EntityUtils.consume(r.getEntity());
