@@ -520,4 +520,13 @@ public record LedgerlineConfig(
         duration(e.getString("stale-while-revalidate")), e.getString("purge-url"), e.getString("purge-method"),
         e.getString("purge-token"));
   }
+
+  /** {@code search.*}: the transaction search index (docs/search.md). */
+  public record Search(boolean indexTransfers) {}
+
+  /** {@code search.*}, typed. */
+  public Search search() {
+    JsonObject s = json.getJsonObject("search");
+    return new Search(s.getBoolean("index-transfers"));
+  }
 }

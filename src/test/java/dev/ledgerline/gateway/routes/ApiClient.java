@@ -140,6 +140,7 @@ final class ApiClient {
       Map.entry("^/v1/payments/[^/?]+/resolve$", "/v1/payments/{id}/resolve"),
       Map.entry("^/v1/payments/[^/?]+$", "/v1/payments/{id}"),
       Map.entry("^/v1/admin/events/dead(\\?.*)?$", "/v1/admin/events/dead"),
+      Map.entry("^/v1/transactions/search(\\?.*)?$", "/v1/transactions/search"),
       Map.entry("^/v1/admin/events/dead/[^/?]+/retry$", "/v1/admin/events/dead/{id}/retry"));
 
   static String template(String path) {
