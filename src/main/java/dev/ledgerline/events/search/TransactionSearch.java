@@ -51,53 +51,12 @@ public final class TransactionSearch {
   /** One page: the rows as JSON and where the next one starts (null on the last page). */
   public record Page(List<JsonObject> rows, Position next) {}
 
+  /** The statement and its arguments for a query. */
+  private record Statement(String sql, List<Object> args) {}
+
   public Future<Page> search(Query query) {
-    List<Object> args = new ArrayList<>();
-    StringBuilder where = new StringBuilder(" WHERE true");
-    String score;
-    if (query.q() != null) {
-      args.add(query.q());
-      score = "round((ts_rank(t.search, websearch_to_tsquery('simple', $1)) + word_similarity($1, t.description))"
-          + "::numeric, " + SCORE_SCALE + ")";
-      where.append(" AND (t.search @@ websearch_to_tsquery('simple', $1) OR $1 <% t.description)");
-    } else {
-      score = "0::numeric";
-    }
-    if (query.owner() != null) {
-      where.append(" AND t.account_ids && ARRAY(SELECT account_id FROM account_owners WHERE owner = ")
-          .append(arg(args, query.owner())).append(")");
-    }
-    if (query.status() != null) where.append(" AND t.status = ").append(arg(args, query.status()));
-    if (query.kind() != null) where.append(" AND t.kind = ").append(arg(args, query.kind()));
-    if (query.accountId() != null) {
-      where.append(" AND t.account_ids @> ARRAY[").append(arg(args, numeric(query.accountId())))
-          .append("::numeric(39, 0)]");
-    }
-    if (query.minAmount() != null) where.append(" AND t.amount >= ").append(arg(args, numeric(query.minAmount())));
-    if (query.maxAmount() != null) where.append(" AND t.amount <= ").append(arg(args, numeric(query.maxAmount())));
-    if (query.from() != null) where.append(" AND t.created_at >= ").append(arg(args, time(query.from())));
-    if (query.to() != null) where.append(" AND t.created_at < ").append(arg(args, time(query.to())));
-    String columns = "t.id, t.kind, t.status, t.account_ids::text[] AS accounts, t.amount::text AS amount, "
-        + "t.ledger, t.code, t.description, t.metadata, t.provider_reference, t.created_at, t.updated_at, ";
-    Position p = query.after();
-    String sql;
-    if (query.q() == null) {
-      // Newest first over (created_at, id), which transaction_search_created serves in order.
-      if (p != null) {
-        where.append(" AND (t.created_at, t.id) < (").append(arg(args, micros(p.createdMicros()))).append(", ")
-            .append(arg(args, p.id())).append(")");
-      }
-      sql = "SELECT " + columns + "0::numeric AS score FROM transaction_search t" + where
-          + " ORDER BY t.created_at DESC, t.id DESC LIMIT " + arg(args, query.limit() + 1);
-    } else {
-      sql = "SELECT * FROM (SELECT " + columns + score + " AS score FROM transaction_search t" + where + ") s";
-      if (p != null) {
-        sql += " WHERE (s.score, s.created_at, s.id) < (" + arg(args, p.score()) + "::numeric, "
-            + arg(args, micros(p.createdMicros())) + ", " + arg(args, p.id()) + ")";
-      }
-      sql += " ORDER BY s.score DESC, s.created_at DESC, s.id DESC LIMIT " + arg(args, query.limit() + 1);
-    }
-    return pool.preparedQuery(sql).execute(Tuple.from(args)).map(rows -> {
+    Statement st = statement(query);
+    return pool.preparedQuery(st.sql()).execute(Tuple.from(st.args())).map(rows -> {
       List<JsonObject> out = new ArrayList<>();
       Position last = null;
       boolean more = false;
@@ -113,6 +72,85 @@ public final class TransactionSearch {
       }
       return new Page(out, more ? last : null);
     });
+  }
+
+  private Statement statement(Query query) {
+    List<Object> args = new ArrayList<>();
+    String q = null;
+    if (query.q() != null) q = arg(args, query.q());
+    // The accounts whose rows are read through transaction_search_by_account: the owner's (with account_id, the one if
+    // it is the owner's), or the one account an operator asked for; null = every row.
+    String accounts = null;
+    if (query.owner() != null) {
+      accounts = "ARRAY(SELECT account_id FROM account_owners WHERE owner = " + arg(args, query.owner())
+          + (query.accountId() == null ? "" : " AND account_id = " + arg(args, numeric(query.accountId()))) + ")";
+    } else if (query.accountId() != null) {
+      accounts = "ARRAY[" + arg(args, numeric(query.accountId())) + "::numeric(39, 0)]";
+    }
+    StringBuilder filters = new StringBuilder();
+    if (query.status() != null) filters.append(" AND t.status = ").append(arg(args, query.status()));
+    if (query.kind() != null) filters.append(" AND t.kind = ").append(arg(args, query.kind()));
+    if (query.minAmount() != null) filters.append(" AND t.amount >= ").append(arg(args, numeric(query.minAmount())));
+    if (query.maxAmount() != null) filters.append(" AND t.amount <= ").append(arg(args, numeric(query.maxAmount())));
+    // Time bounds on the alias whose index is walked: the account table's in a scoped listing.
+    String time = accounts != null && q == null ? "a.created_at" : "t.created_at";
+    if (query.from() != null) filters.append(" AND " + time + " >= ").append(arg(args, time(query.from())));
+    if (query.to() != null) filters.append(" AND " + time + " < ").append(arg(args, time(query.to())));
+    String columns = "t.id, t.kind, t.status, t.account_ids::text[] AS accounts, t.amount::text AS amount, "
+        + "t.ledger, t.code, t.description, t.metadata, t.provider_reference, t.created_at, t.updated_at";
+    Position p = query.after();
+    String sql;
+    if (q == null && accounts == null) {
+      // Newest first over (created_at, id), which transaction_search_created serves in order.
+      if (p != null) {
+        filters.append(" AND (t.created_at, t.id) < (").append(arg(args, micros(p.createdMicros()))).append(", ")
+            .append(arg(args, p.id())).append(")");
+      }
+      sql = "SELECT " + columns + ", 0::numeric AS score FROM transaction_search t WHERE true" + filters
+          + " ORDER BY t.created_at DESC, t.id DESC LIMIT " + arg(args, query.limit() + 1);
+    } else if (q == null) {
+      // Each account's newest rows after the cursor (its own index order), merged; a row touching two of the
+      // accounts comes once.
+      if (p != null) {
+        filters.append(" AND (a.created_at, a.id) < (").append(arg(args, micros(p.createdMicros()))).append(", ")
+            .append(arg(args, p.id())).append(")");
+      }
+      String limit = arg(args, query.limit() + 1);
+      sql = "SELECT DISTINCT ON (t.created_at, t.id) t.*, 0::numeric AS score FROM unnest(" + accounts
+          + ") acc(account_id) CROSS JOIN LATERAL (SELECT " + columns + " FROM transaction_search_by_account a "
+          + "JOIN transaction_search t ON t.id = a.id WHERE a.account_id = acc.account_id" + filters
+          + " ORDER BY a.created_at DESC, a.id DESC LIMIT " + limit + ") t ORDER BY t.created_at DESC, t.id DESC "
+          + "LIMIT " + limit;
+    } else {
+      String score = "round((ts_rank(t.search, websearch_to_tsquery('simple', " + q + ")) + word_similarity(" + q
+          + ", t.description))::numeric, " + SCORE_SCALE + ")";
+      String match = " AND (t.search @@ websearch_to_tsquery('simple', " + q + ") OR " + q + " <% t.description)";
+      // A caller's own rows first (materialized: few, whatever the index holds), then the words over them; without
+      // a scope, the text and trigram indexes find the rows.
+      sql = accounts == null
+          ? "SELECT * FROM (SELECT " + columns + ", " + score + " AS score FROM transaction_search t WHERE true"
+              + match + filters + ") s"
+          : "WITH mine AS MATERIALIZED (SELECT DISTINCT a.id FROM transaction_search_by_account a WHERE a.account_id "
+              + "= ANY (" + accounts + ")) SELECT * FROM (SELECT " + columns + ", " + score + " AS score FROM mine "
+              + "JOIN transaction_search t ON t.id = mine.id WHERE true" + match + filters + ") s";
+      if (p != null) {
+        sql += " WHERE (s.score, s.created_at, s.id) < (" + arg(args, p.score()) + "::numeric, "
+            + arg(args, micros(p.createdMicros())) + ", " + arg(args, p.id()) + ")";
+      }
+      sql += " ORDER BY s.score DESC, s.created_at DESC, s.id DESC LIMIT " + arg(args, query.limit() + 1);
+    }
+    return new Statement(sql, args);
+  }
+
+  /** The plan PostgreSQL runs a query with, and what it cost ({@code ledgerline bench search --explain}). */
+  public Future<String> explain(Query query) {
+    Statement st = statement(query);
+    return pool.preparedQuery("EXPLAIN (ANALYZE, BUFFERS) " + st.sql()).execute(Tuple.from(st.args()))
+        .map(rows -> {
+          StringBuilder b = new StringBuilder();
+          for (Row r : rows) b.append(r.getString(0)).append('\n');
+          return b.toString();
+        });
   }
 
   private static String arg(List<Object> args, Object value) {
