@@ -18,7 +18,8 @@ import java.util.List;
 
 /**
  * Queries {@code transaction_search}: full text ({@code websearch_to_tsquery('simple', q)} over description, provider
- * reference and metadata) or, for typos, trigram word similarity with the description ({@code q <% description}),
+ * reference and metadata) or, for typos in a query without digits, trigram word similarity with the description
+ * ({@code q <% description}),
  * ranked by {@code ts_rank + word_similarity}; filters on status, kind, account, amount (exact {@code numeric(39,0)})
  * and creation time; limited to the accounts of one owner unless the caller sees everything.
  *
@@ -29,6 +30,7 @@ import java.util.List;
 public final class TransactionSearch {
   /** The decimals a score keeps: enough to order, exact to compare. */
   static final int SCORE_SCALE = 6;
+  private static final java.util.regex.Pattern DIGIT = java.util.regex.Pattern.compile("[0-9]");
 
   private final Pool pool;
 
@@ -124,7 +126,11 @@ public final class TransactionSearch {
     } else {
       String score = "round((ts_rank(t.search, websearch_to_tsquery('simple', " + q + ")) + word_similarity(" + q
           + ", t.description))::numeric, " + SCORE_SCALE + ")";
-      String match = " AND (t.search @@ websearch_to_tsquery('simple', " + q + ") OR " + q + " <% t.description)";
+      // Typos are forgiven in words, not in numbers: a query with a digit (an invoice number, a reference, an
+      // amount) matches exactly, which also spares the trigram index the posting lists of common digit trigrams.
+      boolean fuzzy = !DIGIT.matcher(query.q()).find();
+      String match = " AND (t.search @@ websearch_to_tsquery('simple', " + q + ")"
+          + (fuzzy ? " OR " + q + " <% t.description)" : ")");
       // A caller's own rows first (materialized: few, whatever the index holds), then the words over them; without
       // a scope, the text and trigram indexes find the rows.
       sql = accounts == null

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@value #CONSUMER}), moved in the same PostgreSQL transaction as the rows it covers and only from the position this
  * indexer read (compare and set). So an indexer that was stopped resumes where its last transaction ended; two
  * indexers on two nodes never both commit one page (the loser reloads and goes on); and {@code ledgerline reindex},
- * which sets the position back to 0, makes a running indexer start again from the beginning.
+ * which sets the position back to 0, makes a running indexer start again from the beginning (it reads the stored
+ * position at every poll).
  *
  * <p>It reads when the ledger publishes {@link LedgerApi#TRANSFERS_COMMITTED} (the commit's own wake-up, so a
  * transfer is searchable within milliseconds) and every {@code feed.poll-interval} in case one was missed. Transfers
@@ -57,6 +58,7 @@ public final class TransferIndexer {
   private boolean pumping;
   private boolean again;
   private boolean failing;
+  private boolean reload;
   private boolean stopped = true;
   private long timer = -1;
   private MessageConsumer<Object> wakeups;
@@ -110,7 +112,11 @@ public final class TransferIndexer {
         return;
       }
       stopped = false;
-      timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> wake());
+      timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> {
+        // The stored cursor is read again at every poll: a reindex that set it back is followed within one.
+        reload = true;
+        wake();
+      });
       wakeups = vertx.eventBus().consumer(LedgerApi.TRANSFERS_COMMITTED, m -> wake());
       wakeups.completion().onComplete(ar -> {
         wake();
@@ -178,7 +184,9 @@ public final class TransferIndexer {
 
   /** Reads and indexes pages until one comes back empty with no wake-up meanwhile. */
   private void round() {
-    (position < 0 ? load() : Future.succeededFuture(position))
+    boolean fresh = position < 0 || reload;
+    reload = false;
+    (fresh ? load() : Future.succeededFuture(position))
         .compose(from -> ledger.transfersAfter(from, PAGE))
         .compose(page -> page.isEmpty() ? Future.succeededFuture(false) : index(page).map(true))
         .onComplete(ar -> {
