@@ -1,14 +1,12 @@
 package dev.ledgerline.cli;
 
 import dev.ledgerline.config.ConfigException;
-import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.EventPublisher;
 import dev.ledgerline.events.search.SearchReindex;
 import dev.ledgerline.infra.DataServiceException;
-import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.transactions.PaymentStore;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,37 +32,14 @@ public final class ReindexCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CliLogging.toStderr();
-    Vertx vertx = Vertx.vertx();
-    DataServices pg = null;
-    try {
-      LedgerlineConfig cfg = node.load().current();
-      pg = DataServices.startPostgres(vertx, UsersCommand.postgres(cfg)).await();
-      PaymentStore payments = new PaymentStore(pg.pool(), EventPublisher.create(cfg));
-      JsonObject out = pg.pool().withTransaction(conn -> SearchReindex.resetTransfers(conn)
+    return AttachedPostgres.run(spec, node, (cfg, pool) -> {
+      PaymentStore payments = new PaymentStore(pool, EventPublisher.create(cfg));
+      return pool.withTransaction(conn -> SearchReindex.resetTransfers(conn)
           .compose(transfers -> SearchReindex.removePayments(conn)
               .compose(removed -> payments.republishSnapshots(conn))
               .map(republished -> new JsonObject().put("transfer_rows_removed", transfers)
                   .put("payments_republished", republished)
-                  .put("transfers", "the indexer reads the ledger again from its beginning")))).await();
-      spec.commandLine().getOut().println(out.encodePrettily());
-      spec.commandLine().getOut().flush();
-      return 0;
-    } catch (ConfigException e) {
-      return fail(e.getMessage(), UsersCommand.EXIT_USAGE);
-    } catch (DataServiceException e) {
-      return fail(e.getMessage(), UsersCommand.EXIT_FAILED);
-    } finally {
-      if (pg != null) {
-        pg.close().await();
-      }
-      vertx.close().await();
-    }
-  }
-
-  private int fail(String message, int code) {
-    spec.commandLine().getErr().println(message);
-    spec.commandLine().getErr().flush();
-    return code;
+                  .put("transfers", "the indexer reads the ledger again from its beginning"))));
+    }, List.of(ConfigException.class), List.of(DataServiceException.class));
   }
 }

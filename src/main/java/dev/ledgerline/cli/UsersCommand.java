@@ -3,7 +3,6 @@ package dev.ledgerline.cli;
 import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.infra.DataServiceException;
-import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.infra.ServiceMode;
 import dev.ledgerline.infra.postgres.EmbeddedPostgresServer;
 import dev.ledgerline.infra.postgres.PostgresSettings;
@@ -18,7 +17,6 @@ import dev.ledgerline.users.UserNotFoundException;
 import dev.ledgerline.users.UserStatus;
 import dev.ledgerline.users.UserStore;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -69,34 +67,11 @@ public final class UsersCommand implements Runnable {
 
     @Override
     public Integer call() {
-      CliLogging.toStderr();
-      Vertx vertx = Vertx.vertx();
-      DataServices pg = null;
-      try {
-        LedgerlineConfig cfg = node.load().current();
-        pg = DataServices.startPostgres(vertx, postgres(cfg)).await();
-        UserStore store = new UserStore(pg.pool(), RolePermissions.from(cfg.users()),
-            dev.ledgerline.events.EventPublisher.create(cfg));
-        JsonObject out = apply(store, "cli:" + System.getProperty("user.name", "unknown")).await();
-        spec.commandLine().getOut().println(out.encodePrettily());
-        spec.commandLine().getOut().flush();
-        return 0;
-      } catch (ConfigException | InvalidUserException | IllegalArgumentException e) {
-        return fail(e.getMessage(), EXIT_USAGE);
-      } catch (UserNotFoundException | UserExistsException | DataServiceException e) {
-        return fail(e.getMessage(), EXIT_FAILED);
-      } finally {
-        if (pg != null) {
-          pg.close().await();
-        }
-        vertx.close().await();
-      }
-    }
-
-    private int fail(String message, int code) {
-      spec.commandLine().getErr().println(message);
-      spec.commandLine().getErr().flush();
-      return code;
+      return AttachedPostgres.run(spec, node, (cfg, pool) -> apply(new UserStore(pool,
+              RolePermissions.from(cfg.users()), dev.ledgerline.events.EventPublisher.create(cfg)),
+          "cli:" + System.getProperty("user.name", "unknown")),
+          List.of(ConfigException.class, InvalidUserException.class, IllegalArgumentException.class),
+          List.of(UserNotFoundException.class, UserExistsException.class, DataServiceException.class));
     }
 
     static JsonObject show(User user, UserStore store) {
