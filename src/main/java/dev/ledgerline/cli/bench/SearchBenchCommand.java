@@ -3,20 +3,14 @@ package dev.ledgerline.cli.bench;
 import dev.ledgerline.events.search.TransactionSearch;
 import dev.ledgerline.events.search.TransactionSearch.Query;
 import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.ledger.conformance.ConformanceRunnerSupport;
 import dev.ledgerline.node.Logging;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -80,13 +74,8 @@ public final class SearchBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.setLevel("WARN");
-    Path dir = Files.createTempDirectory("ledgerline-bench-search-");
-    // As root the embedded server runs unprivileged: the directory must let it through.
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    Vertx vertx = Vertx.vertx();
-    DataServices pg = DataServices.startPostgres(vertx,
-        PostgresSettings.embedded(dir.resolve("pg")).withPoolSize(concurrency + 2)).await();
-    try {
+    try (BenchPostgres bench = BenchPostgres.start("ledgerline-bench-search-", concurrency + 2)) {
+      DataServices pg = bench.pg();
       long started = System.nanoTime();
       load(pg.pool());
       System.out.printf(Locale.ROOT, "loaded %,d transactions over %,d accounts of %,d users in %.1f s "
@@ -108,10 +97,6 @@ public final class SearchBenchCommand implements Callable<Integer> {
             .put("rows", rows).put("concurrency", concurrency).encode());
       }
       return 0;
-    } finally {
-      pg.close().await();
-      vertx.close().await();
-      ConformanceRunnerSupport.deleteRecursively(dir);
     }
   }
 

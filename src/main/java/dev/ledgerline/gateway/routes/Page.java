@@ -34,15 +34,7 @@ public record Page(int limit, boolean descending, long timestampMin, long timest
         errors.add(new FieldError(name, "must be given at most once"));
       }
     }
-    int limit = DEFAULT_LIMIT;
-    String l = params.get("limit");
-    if (l != null) {
-      if (!l.matches("^[1-9][0-9]{0,3}$") || Integer.parseInt(l) > MAX_LIMIT) {
-        errors.add(new FieldError("limit", "must be an integer from 1 to " + MAX_LIMIT));
-      } else {
-        limit = Integer.parseInt(l);
-      }
-    }
+    int limit = limit(params, DEFAULT_LIMIT, MAX_LIMIT, errors);
     String o = params.get("order");
     Boolean desc = null;
     if (o != null) {
@@ -101,6 +93,19 @@ public record Page(int limit, boolean descending, long timestampMin, long timest
     } catch (IllegalArgumentException e) {
       return null;
     }
+  }
+
+  /** Reads the optional {@code limit} parameter: an integer from 1 to {@code max}, else {@code dflt}. */
+  static int limit(MultiMap params, int dflt, int max, List<FieldError> errors) {
+    String l = params.get("limit");
+    if (l == null) {
+      return dflt;
+    }
+    if (!l.matches("^[1-9][0-9]{0,5}$") || Integer.parseInt(l) > max) {
+      errors.add(new FieldError("limit", "must be an integer from 1 to " + max));
+      return dflt;
+    }
+    return Integer.parseInt(l);
   }
 
   /** Reads an optional u32 query parameter. */

@@ -120,15 +120,7 @@ public final class SearchRoutes {
     Instant from = time(params, "from", errors);
     Instant to = time(params, "to", errors);
     if (from != null && to != null && !from.isBefore(to)) errors.add(new FieldError("from", "must be before to"));
-    int limit = DEFAULT_LIMIT;
-    String l = params.get("limit");
-    if (l != null) {
-      if (!l.matches("^[1-9][0-9]{0,2}$") || Integer.parseInt(l) > MAX_LIMIT) {
-        errors.add(new FieldError("limit", "must be an integer from 1 to " + MAX_LIMIT));
-      } else {
-        limit = Integer.parseInt(l);
-      }
-    }
+    int limit = Page.limit(params, DEFAULT_LIMIT, MAX_LIMIT, errors);
     String binding = p.subject() + "\n" + filters;
     Position after = null;
     String cursor = params.get("cursor");
