@@ -1,9 +1,7 @@
 package dev.ledgerline.cli;
 
-import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.events.EventPublisher;
 import dev.ledgerline.events.search.SearchReindex;
-import dev.ledgerline.infra.DataServiceException;
 import dev.ledgerline.transactions.PaymentStore;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -32,14 +30,17 @@ public final class ReindexCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return AttachedPostgres.run(spec, node, (cfg, pool) -> {
+    PostgresCli cli = new PostgresCli(spec, List.of(), List.of());
+    return cli.run(node, (cfg, pool) -> {
       PaymentStore payments = new PaymentStore(pool, EventPublisher.create(cfg));
-      return pool.withTransaction(conn -> SearchReindex.resetTransfers(conn)
+      JsonObject out = pool.withTransaction(conn -> SearchReindex.resetTransfers(conn)
           .compose(transfers -> SearchReindex.removePayments(conn)
               .compose(removed -> payments.republishSnapshots(conn))
               .map(republished -> new JsonObject().put("transfer_rows_removed", transfers)
                   .put("payments_republished", republished)
-                  .put("transfers", "the indexer reads the ledger again from its beginning"))));
-    }, List.of(ConfigException.class), List.of(DataServiceException.class));
+                  .put("transfers", "the indexer reads the ledger again from its beginning")))).await();
+      cli.print(out.encodePrettily());
+      return 0;
+    });
   }
 }

@@ -1,12 +1,5 @@
 package dev.ledgerline.cli;
 
-import dev.ledgerline.config.ConfigException;
-import dev.ledgerline.config.LedgerlineConfig;
-import dev.ledgerline.infra.DataServiceException;
-import dev.ledgerline.infra.ServiceMode;
-import dev.ledgerline.infra.postgres.EmbeddedPostgresServer;
-import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.node.EmbeddedServices;
 import dev.ledgerline.users.InvalidUserException;
 import dev.ledgerline.users.Permission;
 import dev.ledgerline.users.RolePermissions;
@@ -41,8 +34,8 @@ import picocli.CommandLine.Spec;
     subcommands = {UsersCommand.Create.class, UsersCommand.Suspend.class, UsersCommand.Activate.class,
         UsersCommand.Grant.class, UsersCommand.Deny.class, UsersCommand.Show.class})
 public final class UsersCommand implements Runnable {
-  static final int EXIT_FAILED = 1;
-  static final int EXIT_USAGE = 2;
+  static final int EXIT_FAILED = PostgresCli.EXIT_FAILED;
+  static final int EXIT_USAGE = PostgresCli.EXIT_USAGE;
 
   @Spec
   CommandSpec spec;
@@ -67,26 +60,19 @@ public final class UsersCommand implements Runnable {
 
     @Override
     public Integer call() {
-      return AttachedPostgres.run(spec, node, (cfg, pool) -> apply(new UserStore(pool,
-              RolePermissions.from(cfg.users()), dev.ledgerline.events.EventPublisher.create(cfg)),
-          "cli:" + System.getProperty("user.name", "unknown")),
-          List.of(ConfigException.class, InvalidUserException.class, IllegalArgumentException.class),
-          List.of(UserNotFoundException.class, UserExistsException.class, DataServiceException.class));
+      PostgresCli cli = new PostgresCli(spec, List.of(InvalidUserException.class),
+          List.of(UserNotFoundException.class, UserExistsException.class));
+      return cli.run(node, (cfg, pool) -> {
+        UserStore store = new UserStore(pool, RolePermissions.from(cfg.users()),
+            dev.ledgerline.events.EventPublisher.create(cfg));
+        cli.print(apply(store, "cli:" + System.getProperty("user.name", "unknown")).await().encodePrettily());
+        return 0;
+      });
     }
 
     static JsonObject show(User user, UserStore store) {
       return user.toJson(store.rolePermissions());
     }
-  }
-
-  /** The node's PostgreSQL: external as configured; embedded, the running node's server or a start of its own. */
-  static PostgresSettings postgres(LedgerlineConfig cfg) {
-    PostgresSettings configured = EmbeddedServices.configuredPostgres(cfg).withPoolSize(1);
-    if (configured.mode() == ServiceMode.EXTERNAL) {
-      return configured;
-    }
-    return EmbeddedPostgresServer.running(configured).map(url -> PostgresSettings.external(url.url()).withPoolSize(1))
-        .orElse(configured);
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an active user.")

@@ -260,6 +260,16 @@ public final class PaymentStore {
         });
   }
 
+  /** How many payments are in each status (the console and the {@code ledgerline_payments} gauge). */
+  public Future<java.util.Map<PaymentStatus, Long>> countByStatus() {
+    return pool.query("SELECT status, count(*) AS n FROM payments GROUP BY status").execute().map(rows -> {
+      java.util.Map<PaymentStatus, Long> out = new java.util.EnumMap<>(PaymentStatus.class);
+      for (PaymentStatus s : PaymentStatus.values()) out.put(s, 0L);
+      for (Row r : rows) out.put(PaymentStatus.fromWire(r.getString("status")), r.getLong("n"));
+      return out;
+    });
+  }
+
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
   public Future<List<String>> unfinished() {
     return pool.query("SELECT id::text FROM payments WHERE status NOT IN ('completed', 'compensated', 'failed') "

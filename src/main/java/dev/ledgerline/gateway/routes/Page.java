@@ -7,6 +7,7 @@ import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -26,15 +27,11 @@ public record Page(int limit, boolean descending, long timestampMin, long timest
 
   /** Reads the paging parameters; {@code allowed} are the route's other parameters. */
   public static Page read(MultiMap params, Set<String> allowed) {
-    List<FieldError> errors = new ArrayList<>();
-    for (String name : params.names()) {
-      if (!allowed.contains(name) && !Set.of("limit", "order", "cursor").contains(name)) {
-        errors.add(new FieldError(name, "unknown query parameter"));
-      } else if (params.getAll(name).size() > 1) {
-        errors.add(new FieldError(name, "must be given at most once"));
-      }
-    }
-    int limit = limit(params, DEFAULT_LIMIT, MAX_LIMIT, errors);
+    Set<String> names = new HashSet<>(allowed);
+    names.addAll(Set.of("limit", "order", "cursor"));
+    QueryParams q = QueryParams.strict(params, names);
+    int limit = q.integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    List<FieldError> errors = q.errors();
     String o = params.get("order");
     Boolean desc = null;
     if (o != null) {
@@ -93,19 +90,6 @@ public record Page(int limit, boolean descending, long timestampMin, long timest
     } catch (IllegalArgumentException e) {
       return null;
     }
-  }
-
-  /** Reads the optional {@code limit} parameter: an integer from 1 to {@code max}, else {@code dflt}. */
-  static int limit(MultiMap params, int dflt, int max, List<FieldError> errors) {
-    String l = params.get("limit");
-    if (l == null) {
-      return dflt;
-    }
-    if (!l.matches("^[1-9][0-9]{0,5}$") || Integer.parseInt(l) > max) {
-      errors.add(new FieldError("limit", "must be an integer from 1 to " + max));
-      return dflt;
-    }
-    return Integer.parseInt(l);
   }
 
   /** Reads an optional u32 query parameter. */

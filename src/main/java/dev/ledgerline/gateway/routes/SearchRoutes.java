@@ -85,22 +85,20 @@ public final class SearchRoutes {
   private record Parsed(Query query, String binding) {}
 
   static Parsed parse(MultiMap params, Principal p, StreamCursors sealer) {
-    List<FieldError> errors = new ArrayList<>();
+    QueryParams query = QueryParams.strict(params, PARAMS);
     // The filters in one canonical order: the binding of this query's cursors.
     TreeMap<String, String> filters = new TreeMap<>();
     for (String name : params.names()) {
-      List<String> values = params.getAll(name);
-      if (!PARAMS.contains(name)) {
-        errors.add(new FieldError(safe(name), "unknown query parameter"));
-      } else if (values.size() > 1) {
-        errors.add(new FieldError(name, "must be given at most once"));
-      } else if (hasControl(values.get(0))) {
-        errors.add(new FieldError(name, "must not contain control characters"));
+      if (!PARAMS.contains(name) || params.getAll(name).size() > 1) continue;
+      String value = params.get(name);
+      if (hasControl(value)) {
+        query.error(name, "must not contain control characters");
       } else if (!name.equals("cursor") && !name.equals("limit")) {
-        filters.put(name, values.get(0));
+        filters.put(name, value);
       }
     }
-    if (!errors.isEmpty()) throw new InvalidRequestException(errors);
+    query.requireValid();
+    List<FieldError> errors = query.errors();
     String q = params.get("q");
     if (q != null && (q.isBlank() || q.length() > MAX_Q)) {
       errors.add(new FieldError("q", "must be 1 to " + MAX_Q + " characters, not only spaces"));
@@ -120,7 +118,7 @@ public final class SearchRoutes {
     Instant from = time(params, "from", errors);
     Instant to = time(params, "to", errors);
     if (from != null && to != null && !from.isBefore(to)) errors.add(new FieldError("from", "must be before to"));
-    int limit = Page.limit(params, DEFAULT_LIMIT, MAX_LIMIT, errors);
+    int limit = query.integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     String binding = p.subject() + "\n" + filters;
     Position after = null;
     String cursor = params.get("cursor");
@@ -181,12 +179,6 @@ public final class SearchRoutes {
       }
     }
     return false;
-  }
-
-  /** A parameter name echoed back: printable and short. */
-  private static String safe(String name) {
-    String s = name.length() > 64 ? name.substring(0, 64) : name;
-    return s.replaceAll("\\p{Cntrl}", "?");
   }
 
   private static Set<String> statuses() {
