@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
         dev.ledgerline.cli.ProviderSandboxCommand.class,
         dev.ledgerline.cli.bench.BenchCommand.class,
         dev.ledgerline.cli.ChaosCommand.class,
-        dev.ledgerline.cli.VaultCommand.class})
+        dev.ledgerline.cli.VaultCommand.class,
+        dev.ledgerline.cli.ReindexCommand.class})
 public final class Ledgerline implements Runnable {
 
   public static void main(String[] args) {

@@ -610,4 +610,13 @@ public record LedgerlineConfig(
         duration(w.getString("lease")), breaker.getInteger("failure-threshold"),
         duration(breaker.getString("reset-timeout")), w.getInteger("max-endpoints-per-owner"));
   }
+
+  /** {@code search.*}: the transaction search index (docs/search.md). */
+  public record Search(boolean indexTransfers) {}
+
+  /** {@code search.*}, typed. */
+  public Search search() {
+    JsonObject s = json.getJsonObject("search");
+    return new Search(s.getBoolean("index-transfers"));
+  }
 }

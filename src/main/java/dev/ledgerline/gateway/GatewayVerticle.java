@@ -4,7 +4,9 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
+import dev.ledgerline.events.search.TransactionSearch;
 import dev.ledgerline.gateway.routes.ApiRouter;
+import dev.ledgerline.gateway.routes.SearchRoutes;
 import dev.ledgerline.gateway.routes.InstitutionRoutes;
 import dev.ledgerline.gateway.routes.LinkedAccountRoutes;
 import dev.ledgerline.gateway.routes.EventAdminRoutes;
@@ -52,7 +54,8 @@ public final class GatewayVerticle extends RoleVerticle {
           new LinkedAccountRoutes(gateway.linkedAccounts()),
           new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
           new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances(),
-          gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints()), gateway.transactions()));
+          gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints()), gateway.transactions(),
+          new SearchRoutes(new TransactionSearch(node.services().pool()), gateway.cursorKey())));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());

@@ -9,6 +9,7 @@ import dev.ledgerline.events.OutboxRelay;
 import dev.ledgerline.events.webhooks.Webhooks;
 import dev.ledgerline.gateway.json.ResponseJson;
 import dev.ledgerline.events.RelayStatus;
+import dev.ledgerline.events.search.TransferIndexer;
 import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
@@ -53,6 +54,8 @@ public final class Node {
   private RoleDeployments roles;
   /** The outbox relay (null on nodes that do not relay events; see {@link #relaysEvents}). */
   private volatile OutboxRelay relay;
+  /** The search index's transfer indexer (null where it does not run; see {@link #indexesTransfers}). */
+  private volatile TransferIndexer indexer;
   /** The gateway's node-scoped parts, built once before its instances are deployed (null without the role). */
   private volatile GatewayComponents gateway;
   /** The provider layer (and the embedded sandbox), built with the transactions or gateway role (null without). */
@@ -180,6 +183,11 @@ public final class Node {
             ? ListenerAddress.refused("gateway.port", gw.host(), gw.port(), err) : err;
       });
     }).compose(v -> relay == null ? Future.<Void>succeededFuture() : relay.start())
+        .compose(v -> {
+          if (!indexesTransfers(config, services)) return Future.<Void>succeededFuture();
+          indexer = TransferIndexer.create(built.vertx(), services.pool(), config, built.registry());
+          return indexer.start();
+        })
         .compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
             managementAuth))
         .map(s -> {
@@ -200,6 +208,19 @@ public final class Node {
    */
   static boolean relaysEvents(LedgerlineConfig config) {
     return config.node().roles().contains(Role.GATEWAY) || config.node().roles().contains(Role.TRANSACTIONS);
+  }
+
+  /**
+   * The nodes that relay events also keep transfers in the search index (where PostgreSQL is). Several may run: the
+   * indexer's cursor is moved by compare-and-set with its rows, so they never both commit one page.
+   */
+  static boolean indexesTransfers(LedgerlineConfig config, DataServices services) {
+    return relaysEvents(config) && services.hasPostgres() && config.search().indexTransfers();
+  }
+
+  /** The node's transfer indexer, or null when it runs none. */
+  public TransferIndexer indexer() {
+    return indexer;
   }
 
   /** The relay's readiness data: active or standby, and per consumer the undelivered events and the oldest's age. */
@@ -332,6 +353,11 @@ public final class Node {
     NodeConsole c = console;
     Future<Void> chain = c == null ? Future.succeededFuture() : c.stop().otherwiseEmpty();
     chain = management == null ? chain : chain.eventually(() -> management.close());
+    TransferIndexer ix = indexer;
+    if (ix != null) {
+      chain = chain.eventually(() -> ix.stop()
+          .onFailure(e -> LOG.warn("stopping the search indexer failed: {}", e.getMessage())));
+    }
     OutboxRelay r = relay;
     if (r != null) {
       // Before the roles: the batches in delivery finish (their consumers may still call a role) and record their

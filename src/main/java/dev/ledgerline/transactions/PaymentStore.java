@@ -371,6 +371,28 @@ public final class PaymentStore {
         .compose(v -> changed(paymentId));
   }
 
+  /**
+   * Publishes every payment's current snapshot as {@code transaction.updated} in {@code conn}'s transaction, a
+   * thousand per statement ({@code ledgerline reindex}, after it removed the payments' search rows); the count.
+   */
+  public Future<Integer> republishSnapshots(SqlConnection conn) {
+    return conn.query("SELECT " + COLUMNS + " FROM payments ORDER BY id").execute().compose(rows -> {
+      List<NewEvent> all = new ArrayList<>();
+      for (Row r : rows) {
+        Payment p = payment(r);
+        UUID id = UUID.fromString(p.id());
+        all.add(NewEvent.of("transaction.updated", AGGREGATE_PREFIX + id, SOURCE, snapshot(p, p.status()))
+            .causedBy(p.id(), p.id()));
+      }
+      Future<Void> chain = Future.succeededFuture();
+      for (int from = 0; from < all.size(); from += 1000) {
+        List<NewEvent> part = all.subList(from, Math.min(all.size(), from + 1000));
+        chain = chain.compose(v -> events.publishAll(conn, part).mapEmpty());
+      }
+      return chain.map(all.size());
+    });
+  }
+
   /** The payment as a {@code transaction.updated} payload (the shape {@code TransactionSnapshot} reads). */
   static JsonObject snapshot(Payment p, PaymentStatus status) {
     JsonObject s = new JsonObject().put("id", p.id()).put("version", p.version()).put("kind", "payment")

@@ -11,6 +11,7 @@ public enum Permission {
   TRANSFERS_READ("transfers:read"),
   PAYMENTS_CREATE("payments:create"),
   PAYMENTS_READ("payments:read"),
+  TRANSACTIONS_SEARCH("transactions:search"),
   LINKED_ACCOUNTS_MANAGE("linked_accounts:manage"),
   WEBHOOKS_MANAGE("webhooks:manage"),
   STREAM_CONNECT("stream:connect"),

@@ -27,7 +27,7 @@ public final class RolePermissions {
   public static RolePermissions defaults() {
     Set<Permission> user = EnumSet.of(Permission.ACCOUNTS_READ, Permission.ACCOUNTS_CREATE,
         Permission.TRANSFERS_CREATE, Permission.TRANSFERS_READ, Permission.PAYMENTS_CREATE, Permission.PAYMENTS_READ,
-        Permission.LINKED_ACCOUNTS_MANAGE, Permission.STREAM_CONNECT);
+        Permission.TRANSACTIONS_SEARCH, Permission.LINKED_ACCOUNTS_MANAGE, Permission.STREAM_CONNECT);
     Set<Permission> operator = EnumSet.copyOf(user);
     operator.addAll(EnumSet.of(Permission.OPERATOR_READ, Permission.OPERATOR_RESOLVE));
     Set<Permission> admin = EnumSet.allOf(Permission.class);

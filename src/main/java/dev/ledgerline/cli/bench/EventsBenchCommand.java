@@ -8,16 +8,11 @@ import dev.ledgerline.events.EventTypes;
 import dev.ledgerline.events.NewEvent;
 import dev.ledgerline.events.OutboxRelay;
 import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.ledger.conformance.ConformanceRunnerSupport;
 import dev.ledgerline.node.Logging;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -100,13 +95,9 @@ public final class EventsBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.setLevel("WARN");
-    Path dir = Files.createTempDirectory("ledgerline-bench-events-");
-    // As root the embedded server runs unprivileged: the directory must let it through.
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-    Vertx vertx = Vertx.vertx();
-    DataServices pg = DataServices.startPostgres(vertx,
-        PostgresSettings.embedded(dir.resolve("pg")).withPoolSize(publishers + 4)).await();
-    try {
+    try (BenchPostgres bench = BenchPostgres.start("ledgerline-bench-events-", publishers + 4)) {
+      Vertx vertx = bench.vertx();
+      DataServices pg = bench.pg();
       for (int n : consumerCounts) {
         Result r = run(vertx, pg, n);
         if (r.backlog() > 0) {
@@ -120,10 +111,6 @@ public final class EventsBenchCommand implements Callable<Integer> {
         System.out.println(r.json());
       }
       return 0;
-    } finally {
-      pg.close().await();
-      vertx.close().await();
-      ConformanceRunnerSupport.deleteRecursively(dir);
     }
   }
 

@@ -56,7 +56,7 @@ public final class ApiRouter {
       UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
       EventAdminRoutes eventAdmin, PaymentRoutes payments, dev.ledgerline.cache.BalanceCache balances,
       ProviderWebhookRoutes webhooks, WebhookRoutes webhookEndpoints,
-      dev.ledgerline.cache.TransactionCache transactions) {}
+      dev.ledgerline.cache.TransactionCache transactions, SearchRoutes search) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -129,6 +129,9 @@ public final class ApiRouter {
         payments.list());
     get(router, PaymentRoutes.PATH + "/:id", auth, limit.apply("payments.read"), need(Permission.PAYMENTS_READ),
         payments.get());
+    // Owner-scoped in the query itself (the caller's accounts, or all for operators and admins).
+    get(router, SearchRoutes.PATH, auth, limit.apply("transactions.search"), need(Permission.TRANSACTIONS_SEARCH),
+        parts.search().search());
     get(router, PaymentRoutes.PATH + "/:id/events", auth, limit.apply("payments.read"),
         need(Permission.PAYMENTS_READ), payments.events());
     postWithoutBody(router, PaymentRoutes.PATH + "/:id/cancel", auth, limit.apply("payments.cancel"), standardBody,

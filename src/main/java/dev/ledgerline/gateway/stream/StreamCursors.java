@@ -101,6 +101,48 @@ public final class StreamCursors {
     return new Position(UInt128.of(lo, hi), b.getLong(), b.getLong());
   }
 
+  /**
+   * Another API's opaque cursor under the same key: base64url of {@code body}, a dot, and 16 bytes of HMAC-SHA256 over
+   * {@code purpose}, {@code binding} and {@code body}. The purpose keeps one API's cursors out of another's; the
+   * binding (what the cursor is only good for, e.g. the caller and the query) is checked, not carried.
+   */
+  public String seal(String purpose, String binding, String body) {
+    byte[] raw = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw) + "."
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(sealTag(purpose, binding, raw));
+  }
+
+  /** The body of a cursor {@link #seal} made for this purpose and binding, or {@link Refused}. */
+  public String open(String purpose, String binding, String cursor) throws Refused {
+    int dot = cursor.indexOf('.');
+    byte[] raw;
+    byte[] given;
+    try {
+      if (dot < 1 || cursor.length() > 1024) throw new IllegalArgumentException();
+      raw = Base64.getUrlDecoder().decode(cursor.substring(0, dot));
+      given = Base64.getUrlDecoder().decode(cursor.substring(dot + 1));
+    } catch (IllegalArgumentException e) {
+      throw new Refused(true, "not a cursor");
+    }
+    if (!MessageDigest.isEqual(sealTag(purpose, binding, raw), given)) {
+      throw new Refused(false, "not a cursor of this service");
+    }
+    return new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private byte[] sealTag(String purpose, String binding, byte[] body) {
+    Mac mac = macs.get();
+    // Lengths first: no two (purpose, binding, body) triples give the same MAC input.
+    byte[] p = purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] b = binding.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    mac.update(ByteBuffer.allocate(13).put((byte) 0xFF).putInt(p.length).putInt(b.length).putInt(body.length)
+        .array());
+    mac.update(p);
+    mac.update(b);
+    mac.update(body);
+    return java.util.Arrays.copyOf(mac.doFinal(), TAG);
+  }
+
   private byte[] tag(byte[] message) {
     Mac mac = macs.get();
     mac.update(message, 0, BODY);

@@ -153,6 +153,7 @@ final class ApiClient {
       Map.entry("^/v1/payments/[^/?]+/resolve$", "/v1/payments/{id}/resolve"),
       Map.entry("^/v1/payments/[^/?]+$", "/v1/payments/{id}"),
       Map.entry("^/v1/admin/events/dead(\\?.*)?$", "/v1/admin/events/dead"),
+      Map.entry("^/v1/transactions/search(\\?.*)?$", "/v1/transactions/search"),
       Map.entry("^/v1/admin/events/dead/[^/?]+/retry$", "/v1/admin/events/dead/{id}/retry"),
       Map.entry("^/v1/webhooks(\\?.*)?$", "/v1/webhooks"),
       Map.entry("^/v1/webhooks/[^/?]+/rotate-secret$", "/v1/webhooks/{id}/rotate-secret"),

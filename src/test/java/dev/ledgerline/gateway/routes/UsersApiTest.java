@@ -76,6 +76,7 @@ class UsersApiTest {
       GET      | /v1/payments                           | payments:read     |
       GET      | /v1/payments/00000000-0000-7000-8000-000000000000 | payments:read     |
       GET      | /v1/payments/00000000-0000-7000-8000-000000000000/events | payments:read |
+      GET      | /v1/transactions/search?q=x            | transactions:search |
       POST     | /v1/payments/00000000-0000-7000-8000-000000000000/cancel | payments:create |
       POST     | /v1/payments/00000000-0000-7000-8000-000000000000/resolve | operator:resolve | {"action":"retry","reason":"fixed"}
       POST     | /v1/linked-accounts                    | linked_accounts:manage | {"public_token":"public-sandbox-unknown"}
@@ -142,6 +143,7 @@ class UsersApiTest {
         Map.entry("GET /v1/linked-accounts/{id}/balances", "linked_accounts:manage"),
         Map.entry("DELETE /v1/linked-accounts/{id}", "linked_accounts:manage"),
         Map.entry("GET /v1/institutions", "public"),
+        Map.entry("GET /v1/transactions/search", "transactions:search"),
         Map.entry("POST /v1/provider-webhooks/plaid", "public"),
 
         Map.entry("GET /v1/admin/events/dead", "operator:read"),
