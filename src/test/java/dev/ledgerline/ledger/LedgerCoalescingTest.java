@@ -13,6 +13,7 @@ import dev.ledgerline.ledger.model.CreateTransfersResult;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.testing.Futures;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import io.vertx.core.Context;
@@ -24,12 +25,10 @@ import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,15 +61,9 @@ class LedgerCoalescingTest {
   }
 
   private void start(Map<String, String> settings) {
-    Map<String, String> sets = new HashMap<>(settings);
-    sets.put("ledger.engine.data-dir", dir.toString());
-    AtomicReference<GatedBackend> ref = new AtomicReference<>();
-    verticle = new LedgerVerticle(LeasePostgres.context(vertx, NodeExtension.configWith(sets)), b -> {
-      ref.set(new GatedBackend(b));
-      return ref.get();
-    });
-    vertx.deployVerticle(verticle).await();
-    gated = ref.get();
+    GatedBackend.Deployed deployed = GatedBackend.deploy(vertx, dir, settings);
+    verticle = deployed.verticle();
+    gated = deployed.gated();
     vertx.eventBus().addOutboundInterceptor(c -> {
       if (c.message().address().startsWith("ledger.") && c.message().replyAddress() != null) {
         sent.add(c.message().address());
@@ -83,7 +76,7 @@ class LedgerCoalescingTest {
   }
 
   @AfterEach
-  void openTheGate() {
+  void openTheGate() throws Exception {
     if (gated != null) gated.open();
   }
 
@@ -100,17 +93,8 @@ class LedgerCoalescingTest {
     return made.future().await();
   }
 
-  private static Throwable failure(Future<?> f) {
-    try {
-      f.timeout(30, TimeUnit.SECONDS).await();
-    } catch (Throwable t) {
-      return t;
-    }
-    throw new AssertionError("expected a failure");
-  }
-
   @Test
-  void requestsOfOneTickTravelAsOneMessageAndEachGetsItsOwnResults() {
+  void requestsOfOneTickTravelAsOneMessageAndEachGetsItsOwnResults() throws Exception {
     start(Map.of("ledger.request-timeout", "60s"));
     Transfer ok1 = transfer(1, 0);
     Transfer open = transfer(2, TransferFlags.LINKED);
@@ -140,7 +124,7 @@ class LedgerCoalescingTest {
   }
 
   @Test
-  void aLoneRequestAndRequestsOffTheEventLoopKeepTheirOwnMessage() {
+  void aLoneRequestAndRequestsOffTheEventLoopKeepTheirOwnMessage() throws Exception {
     start(Map.of("ledger.request-timeout", "60s"));
     assertThat(inOneTick(List.of(List.of(transfer(10, 0))), client::createTransfers).get(0).await()).isEmpty();
     assertThat(client.createTransfers(List.of(transfer(11, 0))).await()).isEmpty();
@@ -148,7 +132,7 @@ class LedgerCoalescingTest {
   }
 
   @Test
-  void overloadIsTypedPerRequest() {
+  void overloadIsTypedPerRequest() throws Exception {
     start(Map.of("ledger.queue.max-events", "2", "ledger.batch.max-events", "2", "ledger.request-timeout", "60s"));
     gated.shut();
     Future<List<CreateTransfersResult>> held = client.createTransfers(List.of(transfer(20, 0)));
@@ -161,20 +145,20 @@ class LedgerCoalescingTest {
     // The queue took two events; the third request was refused (its answer travels with its message's).
     assertThat(replies.get(0).await()).isEmpty();
     assertThat(replies.get(1).await()).isEmpty();
-    assertThat(failure(replies.get(2))).isInstanceOf(LedgerOverloadedException.class)
+    assertThat(Futures.failureOf(replies.get(2))).isInstanceOf(LedgerOverloadedException.class)
         .hasMessageContaining("overloaded");
     assertThat(client.lookupTransfers(List.of(UInt128.of(23, 9))).await()).isEmpty();
   }
 
   @Test
-  void aDeadlineMakesEachRequestOutcomeUnknownWithItsOwnIds() {
+  void aDeadlineMakesEachRequestOutcomeUnknownWithItsOwnIds() throws Exception {
     start(Map.of("ledger.request-timeout", "400ms"));
     gated.shut();
     List<Transfer> first = List.of(transfer(30, 0), transfer(31, 0));
     List<Transfer> second = List.of(transfer(32, 0));
     List<Future<List<CreateTransfersResult>>> replies = inOneTick(List.of(first, second), client::createTransfers);
-    Throwable a = failure(replies.get(0));
-    Throwable b = failure(replies.get(1));
+    Throwable a = Futures.failureOf(replies.get(0));
+    Throwable b = Futures.failureOf(replies.get(1));
     assertThat(a).isInstanceOf(LedgerTimeoutException.class).hasMessageContaining("outcome unknown");
     assertThat(((LedgerTimeoutException) a).ids()).containsExactly(first.get(0).id(), first.get(1).id());
     assertThat(((LedgerTimeoutException) a).operation()).isEqualTo(LedgerApi.CREATE_TRANSFERS);
@@ -183,21 +167,21 @@ class LedgerCoalescingTest {
   }
 
   @Test
-  void noLedgerMeansUnavailableForEveryRequest() {
+  void noLedgerMeansUnavailableForEveryRequest() throws Exception {
     // No verticle deployed: the coalesced message finds no handler.
     LedgerApi.registerCodecs(vertx.eventBus());
     LedgerClient alone = new LedgerClient(vertx, Duration.ofSeconds(5));
     List<Future<List<CreateTransfersResult>>> replies = inOneTick(List.of(List.of(transfer(40, 0)),
         List.of(transfer(41, 0))), alone::createTransfers);
     for (Future<?> f : replies) {
-      assertThat(failure(f)).isInstanceOf(LedgerUnavailableException.class)
+      assertThat(Futures.failureOf(f)).isInstanceOf(LedgerUnavailableException.class)
           .hasMessageContaining(LedgerApi.CREATE_TRANSFERS);
     }
   }
 
   @Test
   @SuppressWarnings({"rawtypes", "unchecked"})
-  void theWireFormKeepsEveryRequestAndAnswer() {
+  void theWireFormKeepsEveryRequestAndAnswer() throws Exception {
     List<List<Account>> accounts = List.of(List.of(Account.of(A1, 1, 1, 0)),
         List.of(Account.of(A2, 2, 3, 0), Account.of(UInt128.of(3, 4), 5, 6, 0)), List.of());
     CreateRequests<Account> requests = new CreateRequests<>(Operation.CREATE_ACCOUNTS, accounts);
