@@ -18,7 +18,8 @@ public final class EventTypes {
 
   /**
    * The house's types. 1 to 16 are the outbox's; 17 to 30 are a payment's history in the ledger event store (one per
-   * state change, see docs/payments.md). Codes only ever get added.
+   * state change, see docs/payments.md). 40 and 41 are the outbound webhooks' (docs/webhooks.md). Codes only ever get
+   * added.
    */
   public static final EventTypes KNOWN = new EventTypes(Map.ofEntries(
       Map.entry("transaction.created", 1),
@@ -41,7 +42,9 @@ public final class EventTypes {
       Map.entry("payment.failed", 27),
       Map.entry("payment.needs_attention", 28),
       Map.entry("payment.resolved", 29),
-      Map.entry("payment.cancel_requested", 30)));
+      Map.entry("payment.cancel_requested", 30),
+      Map.entry("transfer.committed", 40),
+      Map.entry("webhook.endpoint.disabled", 41)));
 
   private final Map<String, Integer> codes;
   private final Map<Integer, String> names;

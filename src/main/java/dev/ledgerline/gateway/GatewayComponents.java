@@ -94,6 +94,7 @@ public final class GatewayComponents {
   private final BalanceCache balances;
   private final EdgePurger edgePurger;
   private volatile String publicCacheControl;
+  private volatile dev.ledgerline.events.webhooks.WebhookEndpoints webhookEndpoints;
 
   /**
    * Builds the parts with the system clock. Throws {@link dev.ledgerline.gateway.auth.NoVerificationKeysException}
@@ -301,6 +302,19 @@ public final class GatewayComponents {
   public dev.ledgerline.gateway.routes.ProviderWebhookRoutes webhooks() {
     return webhooks != null ? webhooks : new dev.ledgerline.gateway.routes.ProviderWebhookRoutes(vertx, null,
         java.time.Duration.ofMinutes(5));
+  }
+
+  /**
+   * The outbound webhooks' endpoints, once the node has started them; without it (no vault on this node) the
+   * webhook routes answer 503.
+   */
+  public void useWebhookEndpoints(dev.ledgerline.events.webhooks.WebhookEndpoints endpoints) {
+    this.webhookEndpoints = endpoints;
+  }
+
+  /** The outbound webhooks' endpoints; null when this node's token vault is not configured. */
+  public dev.ledgerline.events.webhooks.WebhookEndpoints webhookEndpoints() {
+    return webhookEndpoints;
   }
 
   /** Users' bank links; null when this node's token vault is not configured (the routes then answer 503). */

@@ -9,6 +9,7 @@ import dev.ledgerline.gateway.routes.InstitutionRoutes;
 import dev.ledgerline.gateway.routes.LinkedAccountRoutes;
 import dev.ledgerline.gateway.routes.EventAdminRoutes;
 import dev.ledgerline.gateway.routes.UserRoutes;
+import dev.ledgerline.gateway.routes.WebhookRoutes;
 import dev.ledgerline.gateway.stream.StreamHandshake;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleVerticle;
@@ -51,7 +52,7 @@ public final class GatewayVerticle extends RoleVerticle {
           new LinkedAccountRoutes(gateway.linkedAccounts()),
           new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
           new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances(),
-          gateway.webhooks()));
+          gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints())));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
           gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());

@@ -1,6 +1,7 @@
 package dev.ledgerline.node;
 
 import dev.ledgerline.events.EventConsumer;
+import dev.ledgerline.events.webhooks.WebhookFanout;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.transactions.TransactionEventHandler;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ public final class EventConsumers {
     // Register durable consumers here.
     // transaction.created starts the saga on a transactions node over the event bus, from whichever node relays.
     consumers.add(TransactionEventHandler.create(node.vertx(), node.services(), node.config()));
+    // Payment outcomes and disabled endpoints become outbound webhook deliveries.
+    consumers.add(new WebhookFanout(node.vertx(), node.services().pool()));
     return consumers;
   }
 }

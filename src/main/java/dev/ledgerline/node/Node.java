@@ -6,6 +6,8 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.events.ConsumerLag;
 import dev.ledgerline.events.OutboxRelay;
+import dev.ledgerline.events.webhooks.Webhooks;
+import dev.ledgerline.gateway.json.ResponseJson;
 import dev.ledgerline.events.RelayStatus;
 import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
@@ -55,9 +57,13 @@ public final class Node {
   private volatile GatewayComponents gateway;
   /** The provider layer (and the embedded sandbox), built with the transactions or gateway role (null without). */
   private volatile Providers providers;
+  /** Outbound webhooks on a gateway node with a vault (null before, or without). */
+  private volatile Webhooks webhooks;
   /** The users' bank links, opened with the first role that needs them (null before; empty without a vault). */
   private volatile Optional<LinkedAccounts> linked;
   private CompletableFuture<Void> stopping;
+  /** Gauges, webhook counters and the operator console (null before the management server is built). */
+  private NodeConsole console;
 
   public Node(ConfigService configService) {
     this.configService = configService;
@@ -107,7 +113,7 @@ public final class Node {
     } catch (NodeRefusedException e) {
       return Future.failedFuture(e);
     }
-    return NodeVertx.build(config).compose(b -> {
+    return NodeVertx.build(config, nodeId).compose(b -> {
       built = b;
       roles = new RoleDeployments(b.vertx());
       LOG.info("node {} starting: roles {}, cluster {}", nodeId,
@@ -119,7 +125,7 @@ public final class Node {
       services = s;
       EmbeddedServices.publishUrls(config, s);
       NodeVertx.Built b = built;
-      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.registry(), s, b::members);
+      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.meters(), s, b::members);
       management = new ManagementServer(b.vertx());
       if (s.hasPostgres()) {
         management.check("postgres", () -> s.pingPostgres().map(v -> new JsonObject()
@@ -165,6 +171,7 @@ public final class Node {
         OutboxRelay r = relay;
         management.check("events", () -> r.status().map(Node::relayHealth));
       }
+      console = new NodeConsole(nodeId, config, b, s, relay, managementAuth, () -> gateway, management);
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
       return roles.deployAll(ctx, role -> prepare(role, ctx), this::create, (role, err) -> {
@@ -176,6 +183,7 @@ public final class Node {
         .compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
             managementAuth))
         .map(s -> {
+          console.start();
           LOG.info("node {} ready: management http://{}:{}", nodeId, config.management().host(),
               config.management().port());
           return this;
@@ -232,7 +240,7 @@ public final class Node {
             gateway.useProviders(linked.orElse(null), providers.provider());
             gateway.useWebhooks(new dev.ledgerline.providers.PlaidWebhookVerifier(providers.plaid(),
                 java.time.Clock.systemUTC(), WEBHOOK_WINDOW), WEBHOOK_WINDOW);
-          }).mapEmpty();
+          }).compose(v -> startWebhooks(ctx));
     }
     if (role == Role.TRANSACTIONS) {
       // The saga's external step reads the payer's bank link (and its access token) through the same vault.
@@ -261,6 +269,19 @@ public final class Node {
       default:
         throw new IllegalArgumentException("unknown role " + role);
     }
+  }
+
+  /**
+   * Outbound webhooks on a gateway node: the endpoints' storage (for the routes), the committed-transfer consumer and
+   * the dispatcher. None without PostgreSQL or a vault (the routes then answer 503).
+   */
+  private Future<Void> startWebhooks(NodeContext ctx) {
+    if (!ctx.services().hasPostgres()) return Future.succeededFuture();
+    return Webhooks.start(ctx.vertx(), ctx.config(), ctx.services().pool(), gateway.ledger(), ResponseJson::transfer)
+        .onSuccess(w -> w.ifPresent(started -> {
+          webhooks = started;
+          gateway.useWebhookEndpoints(started.endpoints());
+        })).mapEmpty();
   }
 
   /** The users' bank links over the token vault, opened once for the roles that need them (empty without a vault). */
@@ -307,7 +328,9 @@ public final class Node {
     Duration budget = configService.current().node().shutdownTimeout();
     LOG.info("node {} stopping (budget {})", nodeId, budget);
     configService.close();
-    Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
+    NodeConsole c = console;
+    Future<Void> chain = c == null ? Future.succeededFuture() : c.stop().otherwiseEmpty();
+    chain = management == null ? chain : chain.eventually(() -> management.close());
     OutboxRelay r = relay;
     if (r != null) {
       // Before the roles: the batches in delivery finish (their consumers may still call a role) and record their
@@ -316,6 +339,12 @@ public final class Node {
           .onFailure(e -> LOG.warn("stopping the event relay failed: {}", e.getMessage())));
     }
     chain = roles.undeployAfter(chain);
+    Webhooks w = webhooks;
+    if (w != null) {
+      // After the gateway: attempts in flight finish and their outcomes are written before PostgreSQL closes.
+      chain = chain.eventually(() -> w.stop()
+          .onFailure(e -> LOG.warn("stopping the webhooks failed: {}", e.getMessage())));
+    }
     GatewayComponents g = gateway;
     if (g != null) {
       chain = chain.eventually(() -> g.close()

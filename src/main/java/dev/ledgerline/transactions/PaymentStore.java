@@ -236,8 +236,11 @@ public final class PaymentStore {
   public Future<Void> recordProviderReference(String paymentId, String reference) {
     UUID uuid = uuid(paymentId);
     if (uuid == null || reference == null) return Future.succeededFuture();
-    return pool.preparedQuery("UPDATE payments SET provider_reference = $2 WHERE id = $1 "
-        + "AND provider_reference IS NULL").execute(Tuple.of(uuid, reference)).mapEmpty();
+    // One statement: the row's column and the webhook's lookup by reference never disagree.
+    return pool.preparedQuery("WITH recorded AS (UPDATE payments SET provider_reference = $2 WHERE id = $1 "
+        + "AND provider_reference IS NULL RETURNING id) INSERT INTO payment_provider_references "
+        + "(provider_reference, payment_id) SELECT $2, id FROM recorded ON CONFLICT (provider_reference) DO NOTHING")
+        .execute(Tuple.of(uuid, reference)).mapEmpty();
   }
 
   /**
@@ -252,12 +255,36 @@ public final class PaymentStore {
 
   /** The unfinished payments whose provider transfer is {@code reference} (at most one in practice). */
   public Future<List<String>> unfinishedByProviderReference(String reference) {
-    return pool.preparedQuery("SELECT id::text FROM payments WHERE provider_reference = $1 "
-        + "AND status NOT IN ('completed', 'compensated', 'failed')").execute(Tuple.of(reference)).map(rows -> {
+    return pool.preparedQuery("SELECT p.id::text FROM payment_provider_references r JOIN payments p "
+        + "ON p.id = r.payment_id WHERE r.provider_reference = $1 "
+        + "AND p.status NOT IN ('completed', 'compensated', 'failed')").execute(Tuple.of(reference)).map(rows -> {
           List<String> out = new ArrayList<>();
           for (Row r : rows) out.add(r.getString(0));
           return out;
         });
+  }
+
+  /** How many payments are in each status (the console and the {@code ledgerline_payments} gauge). */
+  public Future<java.util.Map<PaymentStatus, Long>> countByStatus() {
+    return pool.query("SELECT status, count(*) AS n FROM payments GROUP BY status").execute().map(rows -> {
+      java.util.Map<PaymentStatus, Long> out = new java.util.EnumMap<>(PaymentStatus.class);
+      for (PaymentStatus s : PaymentStatus.values()) out.put(s, 0L);
+      for (Row r : rows) out.put(PaymentStatus.fromWire(r.getString("status")), r.getLong("n"));
+      return out;
+    });
+  }
+
+  /** Where the provider event sync named {@code name} has read up to (0: from the start). */
+  public Future<Long> eventCursor(String name) {
+    return pool.preparedQuery("SELECT after_id FROM provider_event_cursors WHERE name = $1").execute(Tuple.of(name))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  /** Moves the cursor forward to {@code afterId}; never back (another node may have read further). */
+  public Future<Void> saveEventCursor(String name, long afterId) {
+    return pool.preparedQuery("INSERT INTO provider_event_cursors (name, after_id) VALUES ($1, $2) "
+        + "ON CONFLICT (name) DO UPDATE SET after_id = greatest(provider_event_cursors.after_id, excluded.after_id), "
+        + "updated_at = now()").execute(Tuple.of(name, afterId)).mapEmpty();
   }
 
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
@@ -300,7 +327,9 @@ public final class PaymentStore {
                   Instant.ofEpochMilli(u.atMillis()), u.paymentId(), u.eventId(), SOURCE,
                   AGGREGATE_PREFIX + u.paymentId(), step.copy().put("payment_id", u.paymentId()))).mapEmpty();
               // Search and cache learn the outcome, and that an operator is needed; steps in between are history.
-              boolean outcome = p.status().terminal() || p.status() == PaymentStatus.NEEDS_ATTENTION;
+              // A completion's snapshot, with the balances, was published by update-balance just before.
+              boolean outcome = p.status() != PaymentStatus.COMPLETED
+                  && (p.status().terminal() || p.status() == PaymentStatus.NEEDS_ATTENTION);
               return outcome ? history.compose(v -> publish(conn, paymentId, "transaction.updated",
                   snapshot(p, p.status()))) : history;
             })

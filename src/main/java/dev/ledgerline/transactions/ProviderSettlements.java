@@ -21,13 +21,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At-least-once and idempotent: the cursor moves past an event only once its signal was delivered (or there was
  * nothing to signal), so a failure leaves the event for the next webhook; a repeated signal only makes the saga look
- * at a status it already knows. The saga's polling covers a webhook that never comes. The cursor is kept in memory:
- * a restarted node reads the provider's events again from the start, which costs reads, not correctness.
+ * at a status it already knows. The saga's polling covers a webhook that never comes. The cursor is kept in
+ * PostgreSQL after each page ({@code provider_event_cursors}, shared by the transactions nodes and never moved back),
+ * so a restarted node goes on from where it was instead of reading the provider's whole history again.
  * Webhooks arriving during a sync are folded into one more pass.
  */
 public final class ProviderSettlements {
   private static final Logger LOG = LoggerFactory.getLogger(ProviderSettlements.class);
   static final int PAGE = 100;
+  /** The cursor's name in {@code provider_event_cursors}. */
+  static final String CURSOR = "plaid:transfer-events";
   /** Waits for a payment's reference to be recorded when a final event names a transfer no payment has yet. */
   private static final long[] UNMATCHED_RETRY_MS = {250, 1000, 4000};
   /** Only a recent event can be waiting for its reference (a restarted node re-reads old ones quickly). */
@@ -61,7 +64,11 @@ public final class ProviderSettlements {
     }
     syncing = true;
     again = false;
-    page().onComplete(ar -> {
+    // Another node, or this one before a restart, may have read further.
+    payments.eventCursor(CURSOR).compose(stored -> {
+      cursor = Math.max(cursor, stored);
+      return page();
+    }).onComplete(ar -> {
       if (ar.failed()) LOG.warn("syncing provider transfer events failed: {}", ar.cause().toString());
       syncing = false;
       if (again) sync();
@@ -69,7 +76,9 @@ public final class ProviderSettlements {
   }
 
   private Future<Void> page() {
+    long from = cursor;
     return provider.transferEvents(cursor, PAGE).compose(page -> apply(page, 0)
+        .compose(v -> cursor == from ? Future.succeededFuture() : payments.saveEventCursor(CURSOR, cursor))
         .compose(v -> page.hasMore() && !page.events().isEmpty() ? page() : Future.succeededFuture()));
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.providers.ProviderBreaker;
 import dev.ledgerline.providers.sandbox.SandboxSettings;
@@ -40,6 +41,8 @@ class PaymentSagaHttpTest {
       .set("providers.breaker.failure-threshold", "3").set("providers.breaker.reset-timeout", "1s")
       .set("providers.breaker.half-open-successes", "1")
       .set("payments.max-in-flight", "2").set("payments.settlement-poll", "200ms").set("payments.external-deadline", DEADLINE.toSeconds() + "s")
+      // update-balance (and each compensation) gives up after this: the failure-after-commit case ends in seconds.
+      .set("payments.compensation-retry", "6s")
       .build();
 
   private static WebClient web;
@@ -98,9 +101,15 @@ class PaymentSagaHttpTest {
   }
 
   private static String pay(String payer, long amount) {
-    JsonObject accepted = call("POST", "/v1/payments", alice, new JsonObject().put("from_account_id", payer)
-        .put("amount", Long.toString(amount)).put("ledger", 1).put("code", 1).put("provider", "plaid")
-        .put("linked_account_id", link).put("description", "rent"), 202);
+    return pay(payer, amount, null);
+  }
+
+  private static String pay(String payer, long amount, JsonObject metadata) {
+    JsonObject body = new JsonObject().put("from_account_id", payer).put("amount", Long.toString(amount))
+        .put("ledger", 1).put("code", 1).put("provider", "plaid").put("linked_account_id", link)
+        .put("description", "rent");
+    if (metadata != null) body.put("metadata", metadata);
+    JsonObject accepted = call("POST", "/v1/payments", alice, body, 202);
     assertThat(accepted.getString("status")).isEqualTo("pending");
     return accepted.getString("id");
   }
@@ -113,6 +122,21 @@ class PaymentSagaHttpTest {
       return p.status().wireName().equals(status);
     });
     return call("GET", "/v1/payments/" + id, alice, null, 200);
+  }
+
+  /** Idempotency keys stored for POST /v1/payments. */
+  private static long paymentKeys() {
+    return node.get().services().pool().preparedQuery("SELECT count(*) FROM idempotency_keys WHERE route = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(dev.ledgerline.gateway.routes.PaymentRoutes.CREATE)).await().iterator()
+        .next().getLong(0);
+  }
+
+  /** A payment that waits in external_pending because the provider's authorization is down. */
+  private static String waitingOnTheProvider(String payer, long amount) {
+    fault("/transfer/authorization/create", "outage");
+    String id = pay(payer, amount);
+    until(id, "external_pending", Duration.ofSeconds(30));
+    return id;
   }
 
   private static void fault(String endpoint, String mode) {
@@ -187,10 +211,8 @@ class PaymentSagaHttpTest {
 
   @Test
   void anOutageOpensTheBreakerThePaymentWaitsThenCompletes() {
-    fault("/transfer/authorization/create", "outage");
     String payer = payer();
-    String id = pay(payer, 120);
-    until(id, "external_pending", Duration.ofSeconds(30));
+    String id = waitingOnTheProvider(payer, 120);
     Poll.until(Duration.ofSeconds(30), "the breaker opens",
         () -> node.get().providers().breaker().state() == ProviderBreaker.State.OPEN);
     assertThat(call("GET", "/v1/payments/" + id, alice, null, 200).getString("status"))
@@ -207,16 +229,47 @@ class PaymentSagaHttpTest {
     String payer = payer();
     String first = pay(payer, 10);
     String second = pay(payer, 10);
+    long keysBefore = paymentKeys();
+    assertThat(keysBefore).isPositive();
     JsonObject refused = call("POST", "/v1/payments", alice, new JsonObject().put("from_account_id", payer)
         .put("amount", "10").put("ledger", 1).put("code", 1).put("provider", "plaid")
         .put("linked_account_id", link), 429);
     assertThat(refused.getString("type")).isEqualTo("urn:ledgerline:problem:payments-in-flight");
+    // Refused before its Idempotency-Key was claimed: a crowd of refused clients writes nothing.
+    assertThat(paymentKeys()).isEqualTo(keysBefore);
     assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
     until(first, "completed", Duration.ofSeconds(30));
     until(second, "completed", Duration.ofSeconds(30));
     // The outcomes reach the gateway through the relay's pub/sub: a slot frees shortly after.
     Poll.until(Duration.ofSeconds(10), "a slot is free", () -> node.get().gateway().payments().inFlight() < 2);
     until(pay(payer, 10), "completed", Duration.ofSeconds(30));
+  }
+
+  /**
+   * Cancel over HTTP: while the provider is down the payment waits before its external step has succeeded, so the
+   * owner's cancel compensates it (both holds voided); once a payment has completed, a cancel is 409.
+   */
+  @Test
+  void anOwnersCancelBeforeTheExternalStepCompensatesAndAfterItIsRefused() {
+    String payer = payer();
+    String id = waitingOnTheProvider(payer, 60);
+    assertThat(call("POST", "/v1/payments/" + id + "/cancel", alice, null, 202).getBoolean("cancel_requested"))
+        .isTrue();
+    JsonObject done = until(id, "compensated", Duration.ofSeconds(30));
+    assertThat(done.getString("failure_reason")).isEqualTo("cancelled");
+    assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.VOID_PENDING)).isTrue();
+    assertThat(exists(id, PaymentLedgerIds.COMMIT_RESERVE)).isFalse();
+    Account a = account(UInt128.parse(payer));
+    assertThat(a.debitsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(a.debitsPosted()).isEqualTo(UInt128.ZERO);
+
+    assertThat(web.deleteAbs(sandbox + "/sandbox/faults").send().await().statusCode()).isEqualTo(200);
+    String completed = pay(payer, 40);
+    until(completed, "completed", Duration.ofSeconds(30));
+    call("POST", "/v1/payments/" + completed + "/cancel", alice, null, 409);
+    assertThat(exists(completed, PaymentLedgerIds.VOID_RESERVE)).isFalse();
+    assertThat(account(UInt128.parse(payer)).debitsPosted()).isEqualTo(UInt128.of(40));
   }
 
   @Test
@@ -231,5 +284,72 @@ class PaymentSagaHttpTest {
     Account a = account(UInt128.parse(payer));
     assertThat(a.debitsPending()).isEqualTo(UInt128.ZERO);
     assertThat(a.debitsPosted()).isEqualTo(UInt128.ZERO);
+  }
+
+  /**
+   * A fault after the commit: PostgreSQL refuses update-balance's {@code transaction.updated} (a trigger on the outbox,
+   * for this payment's metadata only), so the saga compensates with both holds already posted. The ledger then
+   * holds the reversal, provider → clearing → payer as one linked chain, and no void; the payer's balance is whole
+   * again. The provider's transfer has settled and cannot be cancelled (the provider layer has no refund), so the
+   * payment waits in needs_attention until an operator marks that part resolved; then it is compensated.
+   */
+  @Test
+  void aFailureAfterTheCommitReversesAndNeverVoids() {
+    String fault = UUID.randomUUID().toString();
+    var pool = node.get().services().pool();
+    pool.query("CREATE OR REPLACE FUNCTION payment_test_fail_update() RETURNS trigger LANGUAGE plpgsql AS "
+        + "$$ BEGIN RAISE EXCEPTION 'injected fault: update-balance'; END $$").execute().await();
+    pool.query("CREATE TRIGGER payment_test_fail_update BEFORE INSERT ON events_outbox FOR EACH ROW WHEN "
+        + "(NEW.event_type = 'transaction.updated' AND NEW.payload->>'status' = 'completed' "
+        + "AND NEW.payload->'metadata'->>'fault' = '" + fault + "') "
+        + "EXECUTE FUNCTION payment_test_fail_update()").execute().await();
+    String payer = payer();
+    String id;
+    JsonObject stuck;
+    try {
+      id = pay(payer, 180, new JsonObject().put("fault", fault));
+      stuck = until(id, "needs_attention", Duration.ofSeconds(60));
+    } finally {
+      pool.query("DROP TRIGGER payment_test_fail_update ON events_outbox").execute().await();
+    }
+    assertThat(stuck.getString("failure_reason")).contains("update-balance");
+    assertThat(stuck.getJsonArray("steps").stream().map(s -> ((JsonObject) s).getString("event")))
+        .contains("TransferCommitted", "CompensationStarted", "PaymentNeedsAttention")
+        .doesNotContain("PaymentCompleted");
+
+    // The commit is undone by a reversal chain, and its holds are never voided.
+    Transfer commitReserve = transfer(id, PaymentLedgerIds.COMMIT_RESERVE);
+    Transfer commitPending = transfer(id, PaymentLedgerIds.COMMIT_PENDING);
+    assertThat(commitReserve).isNotNull();
+    assertThat(commitPending).isNotNull();
+    Transfer back1 = transfer(id, PaymentLedgerIds.REVERSE_PROVIDER);
+    Transfer back2 = transfer(id, PaymentLedgerIds.REVERSE_PAYER);
+    UInt128 clearing = PaymentLedgerIds.clearingAccount(1);
+    UInt128 provider = PaymentLedgerIds.providerAccount(1, "plaid");
+    assertThat(back1.debitAccountId()).isEqualTo(provider);
+    assertThat(back1.creditAccountId()).isEqualTo(clearing);
+    assertThat(back1.hasFlag(TransferFlags.LINKED)).as("the reversal is one linked chain").isTrue();
+    assertThat(back2.debitAccountId()).isEqualTo(clearing);
+    assertThat(back2.creditAccountId()).isEqualTo(UInt128.parse(payer));
+    assertThat(back2.hasFlag(TransferFlags.LINKED)).as("the chain ends at the payer").isFalse();
+    assertThat(back1.amount()).isEqualTo(UInt128.of(180));
+    assertThat(back2.amount()).isEqualTo(UInt128.of(180));
+    assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isFalse();
+    assertThat(exists(id, PaymentLedgerIds.VOID_PENDING)).isFalse();
+    Account a = account(UInt128.parse(payer));
+    assertThat(a.debitsPosted()).isEqualTo(UInt128.of(180));
+    assertThat(a.creditsPosted()).isEqualTo(UInt128.of(1000 + 180));
+    assertThat(a.debitsPending()).isEqualTo(UInt128.ZERO);
+
+    // Only an operator resolves; the provider's part is marked resolved by hand and the saga finishes compensating.
+    JsonObject resolve = new JsonObject().put("action", "mark_resolved").put("reason", "refunded at the provider");
+    call("POST", "/v1/payments/" + id + "/resolve", alice, resolve, 403);
+    call("POST", "/v1/payments/" + id + "/resolve", operator, resolve, 202);
+    JsonObject done = until(id, "compensated", Duration.ofSeconds(30));
+    assertThat(done.getJsonArray("steps").stream().map(s -> ((JsonObject) s).getString("event")))
+        .contains("PaymentResolved", "PaymentCompensated");
+    assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isFalse();
+    assertThat(exists(id, PaymentLedgerIds.VOID_PENDING)).isFalse();
+    assertThat(account(UInt128.parse(payer)).creditsPosted()).isEqualTo(UInt128.of(1000 + 180));
   }
 }

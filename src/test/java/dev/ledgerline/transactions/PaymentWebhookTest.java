@@ -86,5 +86,14 @@ class PaymentWebhookTest {
     assertThat(settled.getString("payment_id")).isEqualTo(id);
     assertThat(settled.getString("transfer_id")).isEqualTo(done.getString("provider_reference"));
     assertThat(settled.getString("outcome")).isEqualTo("succeeded");
+    // The webhook's lookup found the payment by its provider reference, and the sync's cursor is kept in PostgreSQL
+    // past the settlement, so a restarted node does not read it again.
+    var ref = node.get().services().pool().preparedQuery("SELECT payment_id::text FROM payment_provider_references "
+        + "WHERE provider_reference = $1").execute(io.vertx.sqlclient.Tuple.of(done.getString("provider_reference")))
+        .await();
+    assertThat(ref.iterator().next().getString(0)).isEqualTo(id);
+    long settledEvent = settled.getLong("event_id");
+    Poll.until(Duration.ofSeconds(10), "the event cursor is stored past the settlement",
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() >= settledEvent);
   }
 }

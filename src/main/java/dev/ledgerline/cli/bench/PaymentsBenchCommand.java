@@ -81,6 +81,10 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   @Option(names = "--baseline", description = "Also run the no-op five-step saga on in-process Temporal.")
   boolean baseline;
 
+  @Option(names = "--breakdown",
+      description = "After each payments run, print the median and p99 time of each saga step (from the rows).")
+  boolean breakdown;
+
   @Option(names = "--max-in-flight", defaultValue = "-1",
       description = "payments.max-in-flight for the node (default: the configured production default).")
   int maxInFlight;
@@ -149,9 +153,11 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       }
       Completions completions = new Completions(node.vertx());
       for (int c : concurrency) {
+        Instant from = Instant.now();
         Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions);
         r.print();
         results.add(r);
+        if (breakdown) printBreakdown(node, from);
       }
       completions.close();
       if (baseline) {
@@ -217,6 +223,28 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     running.set(false);
     drained.future().timeout(5, TimeUnit.MINUTES).await();
     return new Result("payments", payers.size(), count, seconds, copy, refusals);
+  }
+
+  /**
+   * Where a completed payment's time goes: each recorded state change's distance from the one before it (the first
+   * from the row's creation), median and p99 over the run's completed payments. A change is stamped when the
+   * workflow records it, so each line holds the step before it and the previous record's write.
+   */
+  private static void printBreakdown(Node node, Instant from) {
+    String sql = "WITH s AS (SELECT p.id, p.created_at, p.updated_at, (e->>'at')::timestamptz AS at, "
+        + "e->>'event' AS event, i FROM payments p, jsonb_array_elements(p.steps) WITH ORDINALITY AS x(e, i) "
+        + "WHERE p.status = 'completed' AND p.created_at >= $1), "
+        + "g AS (SELECT i, event, extract(epoch FROM at - coalesce(lag(at) OVER (PARTITION BY id ORDER BY i), "
+        + "created_at)) * 1000 AS ms FROM s UNION ALL SELECT 99, '(last record written)', "
+        + "extract(epoch FROM max(updated_at) - max(at)) * 1000 FROM s GROUP BY id) "
+        + "SELECT i, event, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), "
+        + "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms), count(*) FROM g GROUP BY i, event ORDER BY i";
+    var rows = node.services().pool().preparedQuery(sql)
+        .execute(io.vertx.sqlclient.Tuple.of(from.atOffset(java.time.ZoneOffset.UTC))).await();
+    for (var row : rows) {
+      System.out.printf(Locale.ROOT, "  %-28s p50 %7.1f ms  p99 %7.1f ms  (%d)%n", row.getString(1),
+          row.getDouble(2), row.getDouble(3), row.getLong(4));
+    }
   }
 
   /** One client: POST, wait for completed, again; a 429 waits 50 ms and retries. */
@@ -418,13 +446,13 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
-  private static void deleteRecursively(Path dir) {
+  static void deleteRecursively(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

@@ -55,7 +55,7 @@ public final class ApiRouter {
       IdempotencyStore idempotency, boolean tls, Set<String> allowedOrigins, UserCheck users,
       UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
       EventAdminRoutes eventAdmin, PaymentRoutes payments, dev.ledgerline.cache.BalanceCache balances,
-      ProviderWebhookRoutes webhooks) {}
+      ProviderWebhookRoutes webhooks, WebhookRoutes webhookEndpoints) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -122,7 +122,8 @@ public final class ApiRouter {
 
     PaymentRoutes payments = parts.payments();
     post(router, PaymentRoutes.PATH, auth, limit.apply("payments.create"), standardBody,
-        need(Permission.PAYMENTS_CREATE), new Idempotent(idem, PaymentRoutes.CREATE, true, payments::create));
+        need(Permission.PAYMENTS_CREATE),
+        payments.admitted(new Idempotent(idem, PaymentRoutes.CREATE, true, payments::create)));
     get(router, PaymentRoutes.PATH, auth, limit.apply("payments.read"), need(Permission.PAYMENTS_READ),
         payments.list());
     get(router, PaymentRoutes.PATH + "/:id", auth, limit.apply("payments.read"), need(Permission.PAYMENTS_READ),
@@ -168,6 +169,20 @@ public final class ApiRouter {
         .BODY_LIMIT));
     router.route(HttpMethod.POST, ProviderWebhookRoutes.PATH).handler(parts.webhooks().plaid())
         .putMetadata(PERMISSION, "public");
+
+    WebhookRoutes hooks = parts.webhookEndpoints();
+    RequirePermission manageHooks = need(Permission.WEBHOOKS_MANAGE);
+    post(router, WebhookRoutes.PATH, auth, limit.apply("webhooks.create"), standardBody, manageHooks,
+        new Idempotent(idem, WebhookRoutes.CREATE, false, hooks::create));
+    get(router, WebhookRoutes.PATH, auth, limit.apply("webhooks.read"), manageHooks, hooks.list());
+    get(router, WebhookRoutes.PATH + "/:id", auth, limit.apply("webhooks.read"), manageHooks, hooks.get());
+    delete(router, WebhookRoutes.PATH + "/:id", auth, limit.apply("webhooks.delete"), manageHooks, hooks.delete());
+    postWithoutBody(router, WebhookRoutes.PATH + "/:id/rotate-secret", auth, limit.apply("webhooks.rotate"),
+        standardBody, manageHooks, hooks.rotate());
+    get(router, WebhookRoutes.PATH + "/:id/deliveries", auth, limit.apply("webhooks.read"), manageHooks,
+        hooks.deliveries());
+    postWithoutBody(router, WebhookRoutes.PATH + "/:id/deliveries/:delivery_id/retry", auth,
+        limit.apply("webhooks.retry"), standardBody, manageHooks, hooks.retry());
 
     EventAdminRoutes events = parts.eventAdmin();
     get(router, EventAdminRoutes.PATH, auth, limit.apply("admin.events"), need(Permission.OPERATOR_READ),

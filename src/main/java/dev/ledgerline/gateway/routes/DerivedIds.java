@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.UUID;
 
 /**
  * Ledger ids derived from (subject, idempotency key, position) when the client sends none: a retry of a request whose
@@ -15,6 +16,23 @@ public final class DerivedIds {
   private DerivedIds() {}
 
   public static UInt128 of(String route, String subject, String key, int index) {
+    ByteBuffer d = digest(route, subject, key, index);
+    long hi = d.getLong();
+    long lo = d.getLong();
+    UInt128 id = UInt128.of(lo, hi);
+    // 0 and 2^128-1 are not valid ids; a 2^-127 chance, but cheap to rule out.
+    return id.isZero() || id.isMax() ? UInt128.of(lo ^ 1, hi) : id;
+  }
+
+  /** The same derivation as a version-4-shaped UUID, for rows outside the ledger (a webhook endpoint's id). */
+  public static UUID uuid(String route, String subject, String key) {
+    ByteBuffer d = digest(route, subject, key, 0);
+    long hi = (d.getLong() & ~0xF000L) | 0x4000L;
+    long lo = (d.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(hi, lo);
+  }
+
+  private static ByteBuffer digest(String route, String subject, String key, int index) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (String part : new String[] {route, subject, key}) {
@@ -23,12 +41,7 @@ public final class DerivedIds {
         md.update(b);
       }
       md.update(ByteBuffer.allocate(4).putInt(index).array());
-      ByteBuffer d = ByteBuffer.wrap(md.digest());
-      long hi = d.getLong();
-      long lo = d.getLong();
-      UInt128 id = UInt128.of(lo, hi);
-      // 0 and 2^128-1 are not valid ids; a 2^-127 chance, but cheap to rule out.
-      return id.isZero() || id.isMax() ? UInt128.of(lo ^ 1, hi) : id;
+      return ByteBuffer.wrap(md.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -123,12 +123,31 @@ public final class PaymentRoutes {
     this.signalTimeoutMs = signalTimeoutMs;
   }
 
+  /**
+   * Before the Idempotency-Key is claimed: while every slot is taken, POST /v1/payments is answered 429 at once, so a
+   * crowd of refused clients costs no idempotency writes (each claim is a PostgreSQL write and its release another).
+   * {@link #create} still reserves the slot itself; this is only the cheap early answer.
+   */
+  public Handler<RoutingContext> admitted(Handler<RoutingContext> next) {
+    return rc -> {
+      if (maxInFlight > 0 && slots.get() >= maxInFlight && !freeStale()) {
+        tooManyRunning().send(rc, false);
+      } else {
+        next.handle(rc);
+      }
+    };
+  }
+
+  private static Reply tooManyRunning() {
+    return Reply.problem(Problem.of(429, "too many payments are running on this node; retry shortly")
+        .withType(TYPE_TOO_MANY_RUNNING)).notKept().withRetryAfter(1);
+  }
+
   /** POST /v1/payments: 202 {@code {"id","status":"pending","links"}}; run under its Idempotency-Key. */
   public Future<Reply> create(RoutingContext rc, Principal p, String key) {
     NewPayment n = parse(p.subject(), rc.body().buffer().getBytes());
     if (!admit()) {
-      return Future.succeededFuture(Reply.problem(Problem.of(429, "too many payments are running on this node; "
-          + "retry shortly").withType(TYPE_TOO_MANY_RUNNING)).notKept().withRetryAfter(1));
+      return Future.succeededFuture(tooManyRunning());
     }
     return accept(p, n).map(reply -> {
       String id = reply.status() == 202 ? new JsonObject(reply.body()).getString("id") : null;
@@ -154,17 +173,22 @@ public final class PaymentRoutes {
   /** Reserves a slot, after freeing those held past {@code stale}; false when every slot is taken. */
   private boolean admit() {
     if (maxInFlight <= 0) return true;
-    if (slots.get() >= maxInFlight) {
-      long now = System.nanoTime();
-      running.forEach((id, at) -> {
-        if (now - at > staleNanos) release(id);
-      });
-    }
+    if (slots.get() >= maxInFlight) freeStale();
     if (slots.incrementAndGet() > maxInFlight) {
       slots.decrementAndGet();
       return false;
     }
     return true;
+  }
+
+  /** Frees the slots held past {@code stale}; true when one was freed. */
+  private boolean freeStale() {
+    long now = System.nanoTime();
+    int before = slots.get();
+    running.forEach((id, at) -> {
+      if (now - at > staleNanos) release(id);
+    });
+    return slots.get() < before;
   }
 
   private void release(String id) {
@@ -223,38 +247,15 @@ public final class PaymentRoutes {
   /** GET /v1/payments?status=&cursor=&limit=: the caller's own payments, newest first. */
   public Handler<RoutingContext> list() {
     return answer(rc -> {
-      MultiMap q = rc.queryParams();
-      List<FieldError> errors = new ArrayList<>();
-      for (String name : q.names()) {
-        if (!LIST_PARAMS.contains(name)) {
-          errors.add(new FieldError(name, "unknown query parameter"));
-        } else if (q.getAll(name).size() > 1) {
-          errors.add(new FieldError(name, "must be given at most once"));
-        }
+      QueryParams q = QueryParams.strict(rc.queryParams(), LIST_PARAMS);
+      PaymentStatus status = q.get("status") == null ? null : status(q.get("status"));
+      if (q.get("status") != null && status == null) {
+        q.error("status", "must be one of " + statuses());
       }
-      PaymentStatus status = null;
-      if (q.get("status") != null) {
-        status = status(q.get("status"));
-        if (status == null) {
-          errors.add(new FieldError("status", "must be one of " + statuses()));
-        }
-      }
-      int limit = DEFAULT_LIMIT;
-      String l = q.get("limit");
-      if (l != null) {
-        if (!l.matches("^[1-9][0-9]{0,2}$") || Integer.parseInt(l) > PaymentStore.MAX_PAGE) {
-          errors.add(new FieldError("limit", "must be an integer from 1 to " + PaymentStore.MAX_PAGE));
-        } else {
-          limit = Integer.parseInt(l);
-        }
-      }
+      int limit = q.integer("limit", DEFAULT_LIMIT, 1, PaymentStore.MAX_PAGE);
       String cursor = q.get("cursor");
-      if (cursor != null && uuid(cursor) == null) {
-        errors.add(new FieldError("cursor", "not a cursor of this list"));
-      }
-      if (!errors.isEmpty()) {
-        throw new InvalidRequestException(errors);
-      }
+      q.cursor("cursor", PaymentRoutes::uuid, "not a cursor of this list");
+      q.requireValid();
       return store.list(Principal.of(rc).subject(), status, cursor, limit).map(page -> {
         JsonObject out = new JsonObject().put("data", new JsonArray(page.payments().stream()
             .map(PaymentRoutes::json).toList()));

@@ -92,6 +92,8 @@ final class LogWriter implements Runnable {
   private final Path dir;
   private final WalFiles files;
   private final boolean fsync;
+  /** Told how long each group took to become durable (both fsyncs); a meter, never anything that blocks. */
+  private volatile java.util.function.LongConsumer syncListener = nanos -> {};
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(64);
   private final Thread thread;
   private final Consumer<Throwable> onFatal;
@@ -194,6 +196,10 @@ final class LogWriter implements Runnable {
    * Creates segment {@code firstOp} and its commit file, each with its header durable under a temporary name first
    * (never a torn header); the commit file is in place before the segment, so a segment never lacks one.
    */
+  void onSync(java.util.function.LongConsumer listener) {
+    syncListener = listener;
+  }
+
   static SegmentChannels createSegment(Path dir, WalFiles files, long firstOp, boolean fsync) throws IOException {
     Path commits = createFile(dir, files, CommitFile.name(firstOp), CommitFile.header(firstOp), fsync);
     // The commit file's name is durable before the segment's can be.
@@ -355,8 +361,10 @@ final class LogWriter implements Runnable {
         long written = 0;
         while (written < total) written += channel.write(bufs);
         position += total;
+        long syncStart = System.nanoTime();
         if (fsync) channel.force(false);
         appendCommit(bufs[k]);
+        syncListener.accept(System.nanoTime() - syncStart);
       }
     } catch (IOException | RuntimeException e) {
       fail(e);

@@ -31,6 +31,8 @@ import java.util.Map;
 public class PaymentWorkflowImpl implements PaymentWorkflow {
   /** Counter of compensations that failed after their retries and wait for an operator. */
   public static final String NEEDS_ATTENTION_METRIC = "ledgerline_payments_needs_attention";
+  // Runs started before it replay as they ran (on a cluster): each state change written before the next step.
+  private static final String FAST_PATH = "saga-fast-path";
 
   // Ledger calls are answered within ledger.request-timeout (plus the bus margin); an attempt longer than this is lost.
   private static final Duration LEDGER_ATTEMPT = Duration.ofSeconds(60);
@@ -66,10 +68,14 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private boolean awaitingResolve;
   private ProviderTransfer settlement;
   private Resolution resolution;
+  private PendingRecord recording;
+  private boolean fastPath;
+  private int changes;
 
   @Override
   public void process(String paymentId) {
     this.paymentId = paymentId;
+    fastPath = Workflow.getVersion(FAST_PATH, Workflow.DEFAULT_VERSION, 1) >= 1;
     order = records.load(paymentId);
     if (order.status().terminal()) {
       status = order.status();
@@ -89,8 +95,10 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
       register(PaymentLedgerIds.VOID_PENDING, () -> ledgerUndo.voidPending(legs));
       register("cancel-external", () -> providerUndo.cancelTransfer(order.provider(), paymentId, null));
       register("reverse-commit", this::reverseCommit);
-      Workflow.newDetachedCancellationScope(() -> compensate(cancelRequested ? "cancelled"
-          : "re-driven after a restart while compensating")).run();
+      Workflow.newDetachedCancellationScope(() -> {
+        compensate(cancelRequested ? "cancelled" : "re-driven after a restart while compensating");
+        awaitRecord();
+      }).run();
       return;
     }
     try {
@@ -105,6 +113,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
       // The workflow itself was cancelled (an operator through Temporal): undo what was done, outside the scope.
       Workflow.newDetachedCancellationScope(() -> compensate("workflow cancelled")).run();
     }
+    // The run ends only once its last state change is in the row.
+    Workflow.newDetachedCancellationScope(this::awaitRecord).run();
   }
 
   private void forward() {
@@ -221,6 +231,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
         finish(index, "failed", why);
         Workflow.getMetricsScope().counter(NEEDS_ATTENTION_METRIC).inc(1);
         change("PaymentNeedsAttention", PaymentStatus.NEEDS_ATTENTION, name, Map.of("reason", name + ": " + why));
+        // The row says needs_attention before the operator is waited for (the resolve route checks it).
+        awaitRecord();
         awaitingResolve = true;
         Workflow.await(() -> resolution != null);
         Resolution r = resolution;
@@ -302,10 +314,45 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     steps.set(index, steps.get(index).finish(state, Workflow.currentTimeMillis(), detail));
   }
 
+  /**
+   * Records a state change in the row (and the event store) while the saga goes on to its next step: the write and
+   * the step overlap, and the writes stay in order because each waits for the one before it. Nothing depends on the
+   * row being ahead of the ledger or the provider: a re-drive recognizes every step done from their state.
+   */
   private void change(String event, PaymentStatus newStatus, String step, Map<String, String> detail) {
     status = newStatus;
-    records.record(new PaymentUpdate(paymentId, Workflow.randomUUID().toString(), event, newStatus, step,
-        Workflow.currentTimeMillis(), detail));
+    PaymentUpdate update = new PaymentUpdate(paymentId, eventId(), event, newStatus, step,
+        Workflow.currentTimeMillis(), detail);
+    awaitRecord();
+    if (!fastPath) {
+      records.record(update);
+      return;
+    }
+    recording = new PendingRecord(update, Async.procedure(records::record, update));
+  }
+
+  /**
+   * The n-th state change of this run: the same id however often the run's code is executed again. Not
+   * {@code Workflow.randomUUID}: the SDK draws local activities' ids from the same sequence, so a workflow task
+   * executed again (a signal came while it completed) that polled the provider a different number of times would
+   * give a change another id, and a write of the first execution, still retrying, would apply the change twice.
+   */
+  private String eventId() {
+    String seed = "payment-update:" + paymentId + ":" + Workflow.getInfo().getRunId() + ":" + changes++;
+    return java.util.UUID.nameUUIDFromBytes(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+  }
+
+  /** Waits for the last state change to be written; one cut short (the workflow was cancelled) is written again. */
+  private void awaitRecord() {
+    if (recording == null) return;
+    PendingRecord r = recording;
+    recording = null;
+    try {
+      r.written.get();
+    } catch (ActivityFailure | CanceledFailure cut) {
+      // Applied once by its event id, however often it is written.
+      records.record(r.update);
+    }
   }
 
   private Map<String, String> ids(String... steps) {
@@ -388,6 +435,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   }
 
   private record Resolution(ResolveAction action, String reason) {}
+
+  private record PendingRecord(PaymentUpdate update, Promise<Void> written) {}
 
   /** Leaves the forward steps; caught in {@link #process}, never thrown out of the workflow. */
   private static final class Abort extends RuntimeException {

@@ -20,6 +20,11 @@ import java.math.BigInteger;
 public final class ProviderActivitiesImpl implements ProviderActivities {
   /** cancel-external found a transfer that can no longer be cancelled and has moved money: only a refund undoes it. */
   public static final String NEEDS_REFUND = "ProviderTransferNeedsRefund";
+  /**
+   * Plaid's transfer description (what the payer's bank statement shows) is 1 to 15 characters; a payment's own
+   * description may be longer (it stays whole on the payment), so the provider gets its first 15 characters.
+   */
+  static final int PROVIDER_DESCRIPTION = 15;
 
   /** The bank account behind a payment's {@code linked_account_id}: a vault-held access token and Plaid's ids. */
   public record LinkedAccount(String accessToken, String accountId, String legalName) {
@@ -75,7 +80,7 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
           SagaFailures.PROVIDER_DECLINED);
     }
     ProviderTransfer created = transfer(call(provider.createTransfer(account.accessToken(), account.accountId(),
-        auth.id(), r.description() == null ? "payment" : r.description(), r.paymentId())));
+        auth.id(), statementText(r.description()), r.paymentId())));
     // Before the settlement webhook can come: it names only the transfer. A failure retries the (idempotent) create.
     if (references != null) references.record(r.paymentId(), created.reference()).await();
     return created;
@@ -99,6 +104,16 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     }
     throw ApplicationFailure.newNonRetryableFailure("transfer " + reference + " is " + t.status()
         + " and can no longer be cancelled; it needs a refund", NEEDS_REFUND);
+  }
+
+  static String statementText(String description) {
+    String d = description == null ? "" : description.strip();
+    if (d.isEmpty()) return "payment";
+    if (d.length() <= PROVIDER_DESCRIPTION) return d;
+    // Counted in UTF-16 units, as the provider counts them; a cut never splits a surrogate pair.
+    int end = Character.isHighSurrogate(d.charAt(PROVIDER_DESCRIPTION - 1)) ? PROVIDER_DESCRIPTION - 1
+        : PROVIDER_DESCRIPTION;
+    return d.substring(0, end).strip();
   }
 
   private static ProviderTransfer transfer(PaymentProvider.Transfer t) {

@@ -140,7 +140,12 @@ final class ApiClient {
       Map.entry("^/v1/payments/[^/?]+/resolve$", "/v1/payments/{id}/resolve"),
       Map.entry("^/v1/payments/[^/?]+$", "/v1/payments/{id}"),
       Map.entry("^/v1/admin/events/dead(\\?.*)?$", "/v1/admin/events/dead"),
-      Map.entry("^/v1/admin/events/dead/[^/?]+/retry$", "/v1/admin/events/dead/{id}/retry"));
+      Map.entry("^/v1/admin/events/dead/[^/?]+/retry$", "/v1/admin/events/dead/{id}/retry"),
+      Map.entry("^/v1/webhooks(\\?.*)?$", "/v1/webhooks"),
+      Map.entry("^/v1/webhooks/[^/?]+/rotate-secret$", "/v1/webhooks/{id}/rotate-secret"),
+      Map.entry("^/v1/webhooks/[^/?]+/deliveries(\\?.*)?$", "/v1/webhooks/{id}/deliveries"),
+      Map.entry("^/v1/webhooks/[^/?]+/deliveries/[^/?]+/retry$", "/v1/webhooks/{id}/deliveries/{delivery_id}/retry"),
+      Map.entry("^/v1/webhooks/[^/?]+$", "/v1/webhooks/{id}"));
 
   static String template(String path) {
     for (var e : TEMPLATES.entrySet()) {

@@ -84,6 +84,13 @@ class UsersApiTest {
       DELETE   | /v1/linked-accounts/00000000-0000-4000-8000-000000000000 | linked_accounts:manage |
       GET      | /v1/admin/events/dead                  | operator:read     |
       POST     | /v1/admin/events/dead/1/retry          | operator:resolve  |
+      POST     | /v1/webhooks                           | webhooks:manage   | {"url":"https://93.184.216.34/in","events":["transfer.committed"]}
+      GET      | /v1/webhooks                           | webhooks:manage   |
+      GET      | /v1/webhooks/00000000-0000-4000-8000-000000000000 | webhooks:manage |
+      DELETE   | /v1/webhooks/00000000-0000-4000-8000-000000000000 | webhooks:manage |
+      POST     | /v1/webhooks/00000000-0000-4000-8000-000000000000/rotate-secret | webhooks:manage |
+      GET      | /v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries | webhooks:manage |
+      POST     | /v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries/1/retry | webhooks:manage |
       """)
   void everyRouteNeedsItsPermission(String method, String path, String permission, String body) {
     String id = "deny-" + permission.replace(':', '-') + "-" + UUID.randomUUID();
@@ -138,7 +145,12 @@ class UsersApiTest {
         Map.entry("POST /v1/provider-webhooks/plaid", "public"),
 
         Map.entry("GET /v1/admin/events/dead", "operator:read"),
-        Map.entry("POST /v1/admin/events/dead/{id}/retry", "operator:resolve")));
+        Map.entry("POST /v1/admin/events/dead/{id}/retry", "operator:resolve"),
+        Map.entry("POST /v1/webhooks", "webhooks:manage"), Map.entry("GET /v1/webhooks", "webhooks:manage"),
+        Map.entry("GET /v1/webhooks/{id}", "webhooks:manage"), Map.entry("DELETE /v1/webhooks/{id}", "webhooks:manage"),
+        Map.entry("POST /v1/webhooks/{id}/rotate-secret", "webhooks:manage"),
+        Map.entry("GET /v1/webhooks/{id}/deliveries", "webhooks:manage"),
+        Map.entry("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", "webhooks:manage")));
   }
 
   @Test

@@ -30,6 +30,7 @@ class ProviderActivitiesTest {
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile TransferRequest authorized;
     volatile String createKey;
+    volatile String description;
     volatile String decision = "approved";
     volatile RuntimeException failure;
     volatile Transfer current = transfer("pending", true);
@@ -58,6 +59,7 @@ class ProviderActivitiesTest {
         String description, String idempotencyKey) {
       calls.add("create");
       createKey = idempotencyKey;
+      this.description = description;
       return Future.succeededFuture(current);
     }
 
@@ -97,6 +99,20 @@ class ProviderActivitiesTest {
     public Future<Institutions> institutions(int count, int offset, List<String> countryCodes) {
       throw new UnsupportedOperationException();
     }
+  }
+
+  /** The provider takes 1 to 15 characters of description: a longer payment description is cut, none is "payment". */
+  @Test
+  void theProviderGetsAtMostFifteenCharactersOfDescription() {
+    activities.createTransfer(new ProviderTransferRequest("pay-1", "plaid", "link-1", "250",
+        "quarterly rent for the flat"));
+    assertThat(provider.description).isEqualTo("quarterly rent");
+    activities.createTransfer(new ProviderTransferRequest("pay-2", "plaid", "link-1", "250", null));
+    assertThat(provider.description).isEqualTo("payment");
+    activities.createTransfer(new ProviderTransferRequest("pay-3", "plaid", "link-1", "250",
+        "\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6"
+            + "\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6\uD83D\uDCB6"));
+    assertThat(provider.description).hasSize(14).isEqualTo("\uD83D\uDCB6".repeat(7));
   }
 
   @Test

@@ -1,0 +1,160 @@
+package dev.ledgerline.events.webhooks;
+
+import dev.ledgerline.ledger.LedgerApi;
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.QueryFilter;
+import dev.ledgerline.ledger.model.QueryFilterFlags;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable consumer of the committed-transfer feed ({@link LedgerClient#transfersAfter}): each committed transfer
+ * becomes a {@code transfer.committed} message for the endpoints of its accounts' owners. The cursor (the last
+ * transfer's timestamp) lives in {@code ledger_feed_cursors} and moves in the same transaction as the deliveries it
+ * wrote, so every committed transfer is turned into deliveries exactly once. That transaction holds the cursor's row
+ * ({@code FOR UPDATE SKIP LOCKED}): every gateway node runs one of these, and one of them at a time reads a page;
+ * the others find the row taken and leave it. Woken by the ledger's commit publication and every
+ * {@code webhooks.poll-interval}. While no enabled endpoint subscribes to {@code transfer.committed} the cursor moves
+ * to the ledger's end without reading anything: an endpoint receives the transfers committed after it was registered.
+ */
+public final class TransferWebhooks {
+  static final String CONSUMER = "webhooks";
+  /** One cursor for the cluster's ledger, whichever backend serves it. */
+  static final String LEDGER = "cluster";
+  private static final Logger LOG = LoggerFactory.getLogger(TransferWebhooks.class);
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final LedgerClient ledger;
+  private final Function<Transfer, Buffer> json;
+  private final int page;
+  private final long timer;
+  private MessageConsumer<Object> committed;
+  private boolean running;
+  private boolean again;
+  private boolean stopped;
+  /** Deliveries written by the transaction in progress, announced once it committed. */
+  private int announce;
+
+  /**
+   * @param json a transfer as the API writes it (the message's data)
+   */
+  public TransferWebhooks(Vertx vertx, Pool pool, LedgerClient ledger, Function<Transfer, Buffer> json,
+      Duration pollInterval, int page) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.ledger = ledger;
+    this.json = json;
+    this.page = page;
+    this.timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> wake());
+    this.committed = vertx.eventBus().localConsumer(LedgerApi.TRANSFERS_COMMITTED, m -> wake());
+  }
+
+  /** Reads the feed now (or once more after the read in progress). */
+  public void wake() {
+    if (stopped) {
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    step().onComplete(ar -> {
+      running = false;
+      // Only after the commit: a dispatcher woken earlier would not see the rows.
+      int written = ar.succeeded() ? announce : 0;
+      announce = 0;
+      WebhookMessages.announce(vertx, written);
+      if (ar.failed()) {
+        LOG.warn("webhooks: reading the committed-transfer feed failed (retried): {}", ar.cause().getMessage());
+      } else if (ar.result() || again) {
+        wake();
+      }
+    });
+  }
+
+  public Future<Void> stop() {
+    stopped = true;
+    vertx.cancelTimer(timer);
+    MessageConsumer<Object> c = committed;
+    committed = null;
+    return c == null ? Future.succeededFuture() : c.unregister();
+  }
+
+  /** One page; true when the feed may hold more right now. */
+  Future<Boolean> step() {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT position, EXISTS (SELECT 1 FROM "
+            + "webhook_endpoints WHERE status = 'enabled' AND $3 = ANY(events)) FROM ledger_feed_cursors "
+            + "WHERE consumer = $1 AND ledger = $2 FOR UPDATE SKIP LOCKED")
+        .execute(Tuple.of(CONSUMER, LEDGER, WebhookFanout.TRANSFER_COMMITTED))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return start(conn);
+          }
+          long position = rows.iterator().next().getLong(0);
+          boolean subscribed = rows.iterator().next().getBoolean(1);
+          if (!subscribed) {
+            return latest().compose(end -> end <= position ? Future.succeededFuture(false)
+                : save(conn, end).map(false));
+          }
+          return ledger.transfersAfter(position, page).compose(transfers -> {
+            if (transfers.isEmpty()) {
+              return Future.succeededFuture(false);
+            }
+            List<WebhookMessages.Message> messages = new ArrayList<>(transfers.size());
+            for (Transfer t : transfers) {
+              messages.add(message(t));
+            }
+            long last = transfers.get(transfers.size() - 1).timestamp();
+            return WebhookMessages.enqueue(conn, messages).compose(written -> save(conn, last).map(v -> {
+              announce += written;
+              return transfers.size() == page;
+            }));
+          });
+        }));
+  }
+
+  /** The first read of the cluster: the cursor starts at the ledger's end (the history is nobody's new event). */
+  private Future<Boolean> start(SqlConnection conn) {
+    return latest().compose(end -> conn.preparedQuery("INSERT INTO ledger_feed_cursors (consumer, ledger, position) "
+            + "VALUES ($1, $2, $3) ON CONFLICT (consumer, ledger) DO NOTHING")
+        .execute(Tuple.of(CONSUMER, LEDGER, end)).map(true));
+  }
+
+  private Future<Void> save(SqlConnection conn, long position) {
+    return conn.preparedQuery("UPDATE ledger_feed_cursors SET position = GREATEST(position, $3), updated_at = now() "
+        + "WHERE consumer = $1 AND ledger = $2").execute(Tuple.of(CONSUMER, LEDGER, position)).mapEmpty();
+  }
+
+  /** The timestamp of the ledger's last transfer, 0 when it has none. */
+  private Future<Long> latest() {
+    return ledger.queryTransfers(new QueryFilter(UInt128.ZERO, 0, 0, 0, 0, 0, 0, 1, QueryFilterFlags.REVERSED))
+        .map(ts -> ts.isEmpty() ? 0L : ts.get(0).timestamp());
+  }
+
+  private WebhookMessages.Message message(Transfer t) {
+    // The transfer's id is unique in the ledger: as the message id, a page read twice is written once.
+    UUID id = new UUID(t.id().hi(), t.id().lo());
+    JsonObject data = new JsonObject(json.apply(t));
+    return new WebhookMessages.Message(id, WebhookFanout.TRANSFER_COMMITTED, Instant.ofEpochSecond(0, t.timestamp()),
+        data, List.of(t.debitAccountId().toString(), t.creditAccountId().toString()), null);
+  }
+}
