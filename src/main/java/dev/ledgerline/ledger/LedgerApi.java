@@ -5,6 +5,7 @@ import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
 import dev.ledgerline.ledger.model.CreateTransfersResult;
+import dev.ledgerline.ledger.model.Event;
 import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
@@ -39,6 +40,11 @@ public final class LedgerApi {
   public static final String ACCOUNT_BALANCES = "ledger.accounts.balances";
   public static final String QUERY_ACCOUNTS = "ledger.accounts.query";
   public static final String QUERY_TRANSFERS = "ledger.transfers.query";
+  /**
+   * Several create requests in one message ({@link CreateRequests}), answered with one {@link CreateAnswers}: how
+   * {@link LedgerClient} sends the requests one event loop makes within one tick.
+   */
+  public static final String CREATE_MANY = "ledger.create-many";
   /** Every ledger node answers with its {@link OwnerInfo}: how a second embedded ledger learns it is not alone. */
   public static final String OWNER = "ledger.owner";
   /**
@@ -145,6 +151,45 @@ public final class LedgerApi {
     }
   }
 
+  /**
+   * Create requests of one operation travelling as one message; the ledger queues each as if it had come alone, so
+   * each keeps its own batching rules (a linked chain is never split), deadline and answer.
+   */
+  public record CreateRequests<E extends Event>(Operation<E, ?> operation, List<List<E>> requests) {
+    public CreateRequests {
+      Objects.requireNonNull(operation, "operation");
+      requests = List.copyOf(requests);
+    }
+  }
+
+  /** One answer per request of a {@link CreateRequests}, in its order. */
+  public record CreateAnswers<R extends EventResult>(Operation<?, R> operation, List<CreateAnswer<R>> answers) {
+    public CreateAnswers {
+      Objects.requireNonNull(operation, "operation");
+      answers = List.copyOf(answers);
+    }
+  }
+
+  /**
+   * A request's answer: its failed events ({@code failure == 0}), or the {@code FAILURE_*} code and message it would
+   * have got as a reply failure of its own.
+   */
+  public record CreateAnswer<R extends EventResult>(List<R> results, int failure, String message) {
+    public CreateAnswer {
+      results = List.copyOf(results);
+      Objects.requireNonNull(message, "message");
+    }
+
+    public static <R extends EventResult> CreateAnswer<R> ok(List<R> results) {
+      return new CreateAnswer<>(results, 0, "");
+    }
+
+    public static <R extends EventResult> CreateAnswer<R> failed(int failure, String message) {
+      if (failure == 0) throw new IllegalArgumentException("a failure code is never 0");
+      return new CreateAnswer<>(List.of(), failure, message == null ? "" : message);
+    }
+  }
+
   /** Who runs a ledger: its node and backend ({@code embedded} or {@code tigerbeetle}). */
   public record OwnerInfo(String nodeId, String backend) {
     public OwnerInfo {
@@ -168,6 +213,13 @@ public final class LedgerApi {
             getRecords(b, p + 4 + transfers.size() * Wire.TRANSFER_SIZE, Wire.ACCOUNT));
       });
 
+  @SuppressWarnings("rawtypes")
+  static final BinaryCodec<CreateRequests> CREATE_REQUESTS_CODEC = new BinaryCodec<>("ledger.create-requests",
+      LedgerApi::putRequests, LedgerApi::getRequests);
+  @SuppressWarnings("rawtypes")
+  static final BinaryCodec<CreateAnswers> CREATE_ANSWERS_CODEC = new BinaryCodec<>("ledger.create-answers",
+      LedgerApi::putAnswers, LedgerApi::getAnswers);
+
   /** Registers the ledger's codecs; {@link dev.ledgerline.node.Codecs#registerAll} calls it on every node. */
   public static void registerCodecs(EventBus bus) {
     bus.registerDefaultCodec(CreateAccounts.class, records("ledger.create-accounts",
@@ -190,6 +242,8 @@ public final class LedgerApi {
     bus.registerDefaultCodec(Balances.class, records("ledger.balances", Wire.ACCOUNT_BALANCE, Balances::balances,
         Balances::new));
     bus.registerDefaultCodec(TransfersCommitted.class, TRANSFERS_COMMITTED_CODEC);
+    bus.registerDefaultCodec(CreateRequests.class, CREATE_REQUESTS_CODEC);
+    bus.registerDefaultCodec(CreateAnswers.class, CREATE_ANSWERS_CODEC);
     bus.registerDefaultCodec(OwnerInfo.class, new BinaryCodec<>("ledger.owner-info",
         (b, r) -> {
           putString(b, r.nodeId());
@@ -201,6 +255,72 @@ public final class LedgerApi {
           int q = p + 4 + len;
           return new OwnerInfo(node, b.getString(q + 4, q + 4 + b.getIntLE(q), "UTF-8"));
         }));
+  }
+
+  static Operation<?, ?> operation(int code) {
+    if (code == Operation.CREATE_TRANSFERS.code()) return Operation.CREATE_TRANSFERS;
+    if (code == Operation.CREATE_ACCOUNTS.code()) return Operation.CREATE_ACCOUNTS;
+    throw new IllegalArgumentException("unknown create operation " + code);
+  }
+
+  /** The operation's code, the number of requests, then each request as a count and records. */
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static void putRequests(Buffer b, CreateRequests m) {
+    Operation op = m.operation();
+    List<List<Event>> requests = m.requests();
+    b.appendIntLE(op.code()).appendIntLE(requests.size());
+    for (List<Event> events : requests) append(b, events.size(), op.encode(events));
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static CreateRequests getRequests(int pos, Buffer b) {
+    Operation op = operation(b.getIntLE(pos));
+    int n = b.getIntLE(pos + 4);
+    if (n < 0 || n > LedgerBackend.BATCH_MAX) throw new IllegalArgumentException("bad request count " + n);
+    List<List<Event>> requests = new java.util.ArrayList<>(n);
+    int p = pos + 8;
+    for (int i = 0; i < n; i++) {
+      List<Event> events = getRecords(b, p, op.layout());
+      requests.add(events);
+      p += 4 + events.size() * op.eventSize();
+    }
+    return new CreateRequests(op, requests);
+  }
+
+  /** The operation's code, the number of answers, then each as a failure code and its results or message. */
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static void putAnswers(Buffer b, CreateAnswers m) {
+    List<CreateAnswer> answers = m.answers();
+    b.appendIntLE(m.operation().code()).appendIntLE(answers.size());
+    for (CreateAnswer a : answers) {
+      b.appendIntLE(a.failure());
+      if (a.failure() == 0) {
+        append(b, a.results().size(), Wire.encodeResults(a.results()));
+      } else {
+        putString(b, a.message());
+      }
+    }
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static CreateAnswers getAnswers(int pos, Buffer b) {
+    Operation op = operation(b.getIntLE(pos));
+    int n = b.getIntLE(pos + 4);
+    if (n < 0 || n > LedgerBackend.BATCH_MAX) throw new IllegalArgumentException("bad answer count " + n);
+    List<CreateAnswer> answers = new java.util.ArrayList<>(n);
+    int p = pos + 8;
+    for (int i = 0; i < n; i++) {
+      int failure = b.getIntLE(p);
+      int len = b.getIntLE(p + 4);
+      if (failure == 0) {
+        answers.add(CreateAnswer.ok(op.decodeResults(body(b, p + 4, Wire.RESULT_SIZE))));
+        p += 8 + len * Wire.RESULT_SIZE;
+      } else {
+        answers.add(CreateAnswer.failed(failure, b.getString(p + 8, p + 8 + len, "UTF-8")));
+        p += 8 + len;
+      }
+    }
+    return new CreateAnswers(op, answers);
   }
 
   /** A message that is one list of records of {@code layout}. */

@@ -20,13 +20,14 @@ import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.roles.NodeContext;
+import dev.ledgerline.ledger.model.EventResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +45,8 @@ public final class LedgerClient {
 
   private final Vertx vertx;
   private final DeliveryOptions options;
+  /** This client's key in a context's data: clients with other timeouts keep their own coalescers. */
+  private final Object coalescersKey = new Object();
 
   /** A client whose requests give up after {@code requestTimeout} (plus a margin for the ledger's own answer). */
   public LedgerClient(Vertx vertx, Duration requestTimeout) {
@@ -57,18 +60,47 @@ public final class LedgerClient {
   }
 
   public Future<List<CreateAccountsResult>> createAccounts(List<Account> accounts) {
-    return this.<CreateAccountsReply, Account>create(Operation.CREATE_ACCOUNTS, accounts, CreateAccounts::new)
-        .map(CreateAccountsReply::results);
+    return create(Operation.CREATE_ACCOUNTS, accounts);
   }
 
   public Future<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
-    return this.<CreateTransfersReply, Transfer>create(Operation.CREATE_TRANSFERS, transfers, CreateTransfers::new)
-        .map(CreateTransfersReply::results);
+    return create(Operation.CREATE_TRANSFERS, transfers);
   }
 
-  private <M, E extends Event> Future<M> create(Operation<E, ?> op, List<E> events, Function<List<E>, ?> message) {
+  /**
+   * On an event loop, the request joins the others this loop makes in the same tick ({@link CreateCoalescer});
+   * anywhere else it travels alone.
+   */
+  private <E extends Event, R extends EventResult> Future<List<R>> create(Operation<E, R> op, List<E> events) {
     if (events.size() > LedgerBackend.BATCH_MAX) return Future.failedFuture(tooLarge(events.size()));
-    return request(op.address(), message.apply(events), () -> events.stream().map(Event::id).toList());
+    Context context = Vertx.currentContext();
+    if (context == null || !context.isEventLoopContext() || context.owner() != vertx) return alone(op, events);
+    Coalescers coalescers = context.get(coalescersKey);
+    if (coalescers == null) {
+      coalescers = new Coalescers(new CreateCoalescer<>(context, Operation.CREATE_ACCOUNTS, options, this::alone),
+          new CreateCoalescer<>(context, Operation.CREATE_TRANSFERS, options, this::alone));
+      context.put(coalescersKey, coalescers);
+    }
+    return coalescers.of(op).add(events);
+  }
+
+  /** One request, one message. */
+  @SuppressWarnings("unchecked")
+  private <E extends Event, R extends EventResult> Future<List<R>> alone(Operation<E, R> op, List<E> events) {
+    Object message = op == (Object) Operation.CREATE_TRANSFERS
+        ? new CreateTransfers((List<Transfer>) events) : new CreateAccounts((List<Account>) events);
+    return this.<Object>request(op.address(), message, () -> events.stream().map(Event::id).toList())
+        .map(reply -> (List<R>) (reply instanceof CreateTransfersReply t ? t.results()
+            : ((CreateAccountsReply) reply).results()));
+  }
+
+  /** The coalescers of one event-loop context (kept in its data, which its duplicated contexts share). */
+  private record Coalescers(CreateCoalescer<Account, CreateAccountsResult> accounts,
+      CreateCoalescer<Transfer, CreateTransfersResult> transfers) {
+    @SuppressWarnings("unchecked")
+    <E extends Event, R extends EventResult> CreateCoalescer<E, R> of(Operation<E, R> op) {
+      return (CreateCoalescer<E, R>) (op == (Object) Operation.CREATE_TRANSFERS ? transfers : accounts);
+    }
   }
 
   /** The accounts found, in request order; missing ids are left out. */

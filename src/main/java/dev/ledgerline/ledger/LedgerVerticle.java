@@ -9,10 +9,15 @@ import dev.ledgerline.ledger.LedgerApi.CreateAccounts;
 import dev.ledgerline.ledger.LedgerApi.CreateAccountsReply;
 import dev.ledgerline.ledger.LedgerApi.CreateTransfers;
 import dev.ledgerline.ledger.LedgerApi.CreateTransfersReply;
+import dev.ledgerline.ledger.LedgerApi.CreateAnswer;
+import dev.ledgerline.ledger.LedgerApi.CreateAnswers;
+import dev.ledgerline.ledger.LedgerApi.CreateRequests;
 import dev.ledgerline.ledger.LedgerApi.Lookup;
 import dev.ledgerline.ledger.LedgerApi.Query;
 import dev.ledgerline.ledger.LedgerApi.Transfers;
 import dev.ledgerline.ledger.engine.LedgerEngine;
+import dev.ledgerline.ledger.model.Event;
+import dev.ledgerline.ledger.model.EventResult;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.ledger.wire.BatcherLedger;
 import dev.ledgerline.ledger.wire.WireHeader;
@@ -230,6 +235,7 @@ public final class LedgerVerticle extends RoleVerticle {
         m -> batcher.createTransfers(m.body().transfers(), reply(m, CreateTransfersReply::new))));
     consumers.add(bus.<CreateAccounts>consumer(LedgerApi.CREATE_ACCOUNTS,
         m -> batcher.createAccounts(m.body().accounts(), reply(m, CreateAccountsReply::new))));
+    consumers.add(bus.<CreateRequests<?>>consumer(LedgerApi.CREATE_MANY, m -> createMany(m, m.body())));
     consumers.add(bus.<Lookup>consumer(LedgerApi.LOOKUP_ACCOUNTS, m -> batcher.read(LedgerApi.LOOKUP_ACCOUNTS,
         m.body().ids(), () -> backend.lookupAccounts(m.body().ids()), reply(m, Accounts::new))));
     consumers.add(bus.<Lookup>consumer(LedgerApi.LOOKUP_TRANSFERS, m -> batcher.read(LedgerApi.LOOKUP_TRANSFERS,
@@ -247,6 +253,41 @@ public final class LedgerVerticle extends RoleVerticle {
     consumers.add(bus.<String>consumer(LedgerApi.OWNER, m -> m.reply(ownership.info())));
     // Registered only when they have reached the whole cluster: no NO_HANDLERS right after start.
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  /**
+   * Queues each request of a coalesced message as if it had come alone, and replies once every one of them is
+   * answered (each by its own deadline at the latest).
+   */
+  private <E extends Event, R extends EventResult> void createMany(Message<?> m, CreateRequests<E> body) {
+    @SuppressWarnings("unchecked")
+    Operation<E, R> op = (Operation<E, R>) body.operation();
+    List<List<E>> requests = body.requests();
+    List<CreateAnswer<R>> answers = new ArrayList<>(java.util.Collections.nCopies(requests.size(), null));
+    int[] left = {requests.size()};
+    if (left[0] == 0) {
+      m.reply(new CreateAnswers<>(op, List.of()));
+      return;
+    }
+    for (int i = 0; i < requests.size(); i++) {
+      int index = i;
+      batcher.create(op, requests.get(i), new LedgerBatcher.Reply<>() {
+        @Override
+        public void succeed(List<R> results) {
+          answer(CreateAnswer.ok(results));
+        }
+
+        @Override
+        public void fail(int code, String message) {
+          answer(CreateAnswer.failed(code, message));
+        }
+
+        private void answer(CreateAnswer<R> a) {
+          answers.set(index, a);
+          if (--left[0] == 0) m.reply(new CreateAnswers<>(op, answers));
+        }
+      });
+    }
   }
 
   /**

@@ -27,6 +27,23 @@ final class GatedBackend implements LedgerBackend {
     this.delegate = delegate;
   }
 
+  /** A ledger verticle deployed on {@code vertx} over the engine in {@code dir}, wrapped in a gate. */
+  record Deployed(LedgerVerticle verticle, GatedBackend gated) {}
+
+  /** Deploys the verticle with {@code settings} (plus its data directory) and a lease of its own. */
+  static Deployed deploy(io.vertx.core.Vertx vertx, java.nio.file.Path dir, java.util.Map<String, String> settings) {
+    java.util.Map<String, String> sets = new java.util.HashMap<>(settings);
+    sets.put("ledger.engine.data-dir", dir.toString());
+    java.util.concurrent.atomic.AtomicReference<GatedBackend> ref = new java.util.concurrent.atomic.AtomicReference<>();
+    LedgerVerticle verticle = new LedgerVerticle(LeasePostgres.context(vertx,
+        dev.ledgerline.testing.NodeExtension.configWith(sets)), b -> {
+          ref.set(new GatedBackend(b));
+          return ref.get();
+        });
+    vertx.deployVerticle(verticle).await();
+    return new Deployed(verticle, ref.get());
+  }
+
   void shut() {
     gate = new CompletableFuture<>();
   }

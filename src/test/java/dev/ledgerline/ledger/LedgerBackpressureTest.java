@@ -21,11 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,15 +55,9 @@ class LedgerBackpressureTest {
   }
 
   private void start(Map<String, String> settings) {
-    Map<String, String> sets = new HashMap<>(settings);
-    sets.put("ledger.engine.data-dir", dir.toString());
-    AtomicReference<GatedBackend> ref = new AtomicReference<>();
-    verticle = new LedgerVerticle(LeasePostgres.context(vertx, NodeExtension.configWith(sets)), b -> {
-      ref.set(new GatedBackend(b));
-      return ref.get();
-    });
-    vertx.deployVerticle(verticle).await();
-    gated = ref.get();
+    GatedBackend.Deployed deployed = GatedBackend.deploy(vertx, dir, settings);
+    verticle = deployed.verticle();
+    gated = deployed.gated();
     // Replies are held for as long as a test keeps the gate shut: the client must not give up first.
     client = new LedgerClient(vertx, Duration.ofSeconds(60));
     assertThat(client.createAccounts(List.of(Account.of(A1, 1, 1, 0), Account.of(A2, 1, 1, 0))).await()).isEmpty();

@@ -106,23 +106,45 @@ public final class RateLimiter implements AutoCloseable {
    * @param probeInterval how often a degraded limiter checks whether Redis is back
    * @param keyPrefix prefix of every bucket key
    * @param maxLocalBuckets bound on the local buckets kept while degraded
+   * @param leaseShare the share of a bucket's capacity one event loop may lease ahead (see {@link #leaseSize})
+   * @param leaseMax the most tokens one event loop leases of one bucket
+   * @param leaseTtl how long leased tokens may be spent; unspent ones are then dropped, never given back
    */
-  public record Options(Duration commandTimeout, Duration probeInterval, String keyPrefix, int maxLocalBuckets) {
+  public record Options(Duration commandTimeout, Duration probeInterval, String keyPrefix, int maxLocalBuckets,
+      double leaseShare, int leaseMax, Duration leaseTtl) {
     public static final Options DEFAULTS = new Options(Duration.ofMillis(250), Duration.ofSeconds(1), "ll:rl:",
-        100_000);
+        100_000, 0.01, 256, Duration.ofSeconds(1));
+
+    /** Without leases: every check goes to Redis (coalesced per bucket and event loop). */
+    public Options(Duration commandTimeout, Duration probeInterval, String keyPrefix, int maxLocalBuckets) {
+      this(commandTimeout, probeInterval, keyPrefix, maxLocalBuckets, 0, 0, Duration.ofSeconds(1));
+    }
 
     /** The defaults with {@code redis.command-timeout}. */
     public static Options from(LedgerlineConfig config) {
       return new Options(config.redisSettings().commandTimeout(), DEFAULTS.probeInterval(), DEFAULTS.keyPrefix(),
-          DEFAULTS.maxLocalBuckets());
+          DEFAULTS.maxLocalBuckets(), DEFAULTS.leaseShare(), DEFAULTS.leaseMax(), DEFAULTS.leaseTtl());
     }
 
     public Options {
       Objects.requireNonNull(keyPrefix);
       if (commandTimeout.isNegative() || commandTimeout.isZero() || probeInterval.toMillis() < 1
-          || maxLocalBuckets < 1) {
+          || maxLocalBuckets < 1 || leaseTtl.toMillis() < 1) {
         throw new IllegalArgumentException("timeouts and intervals must be positive");
       }
+      if (leaseShare < 0 || leaseShare > 1 || leaseMax < 0) {
+        throw new IllegalArgumentException("leaseShare must be 0..1 and leaseMax not negative");
+      }
+    }
+
+    /**
+     * Tokens of a bucket of {@code capacity} one event loop leases ahead: {@code leaseShare} of it, at most
+     * {@code leaseMax}; 0 (no lease, every check asks Redis) below 2, so small buckets, the production defaults
+     * among them, stay exact.
+     */
+    public int leaseSize(long capacity) {
+      long size = Math.min(leaseMax, (long) Math.floor(capacity * leaseShare));
+      return size < 2 ? 0 : (int) size;
     }
   }
 
@@ -138,6 +160,7 @@ public final class RateLimiter implements AutoCloseable {
   private final Counter deniedRedis;
   private final Counter allowedLocal;
   private final Counter deniedLocal;
+  private final Counter allowedLeased;
   private final Counter fallbacks;
   private final Counter scriptReloads;
   private final Counter busy;
@@ -169,6 +192,7 @@ public final class RateLimiter implements AutoCloseable {
     deniedRedis = decisions(registry, "denied", "redis");
     allowedLocal = decisions(registry, "allowed", "local");
     deniedLocal = decisions(registry, "denied", "local");
+    allowedLeased = decisions(registry, "allowed", "lease");
     fallbacks = Counter.builder("ledgerline.ratelimit.fallbacks")
         .description("switches from Redis to local buckets").register(registry);
     scriptReloads = Counter.builder("ledgerline.ratelimit.script.loads")
@@ -249,6 +273,24 @@ public final class RateLimiter implements AutoCloseable {
     if (context == null || !context.isEventLoopContext()) {
       return take(key, policy, 1).map(all -> all.get(0));
     }
+    int leaseSize = options.leaseSize(policy.capacity());
+    Leases leases = null;
+    if (leaseSize > 0) {
+      leases = context.get(LEASES);
+      if (leases == null) {
+        leases = new Leases();
+        context.put(LEASES, leases);
+      }
+      Lease lease = leases.get(key);
+      long now = System.nanoTime();
+      if (lease != null && lease.tokens > 0 && now - lease.expires < 0) {
+        // Spent from tokens Redis already granted to this event loop: no round trip.
+        lease.tokens--;
+        allowedLeased.increment();
+        if (lease.tokens <= leaseSize / 2 && !lease.refilling) refill(context, key, policy, lease, leaseSize);
+        return Future.succeededFuture(Decision.of(true, policy, lease.remaining + lease.tokens, lease.nextMillis));
+      }
+    }
     // Per event loop, so that a batch is sent and answered on the thread of every request in it. A key is present
     // while a call for its bucket is in flight; its list holds the checks that arrived since.
     Map<String, List<Promise<Decision>>> waiting = context.get(WAITING);
@@ -263,17 +305,76 @@ public final class RateLimiter implements AutoCloseable {
       return promise.future();
     }
     waiting.put(key, new ArrayList<>());
-    send(context, waiting, key, policy, List.of(promise));
+    send(context, waiting, leases, key, policy, List.of(promise));
     return promise.future();
   }
 
   private static final Object WAITING = new Object();
+  private static final Object LEASES = new Object();
 
-  private void send(Context context, Map<String, List<Promise<Decision>>> waiting, String key, Policy policy,
-      List<Promise<Decision>> batch) {
+  /** Tokens one event loop holds of one bucket, with the bucket's state when they were granted. */
+  private static final class Lease {
+    long tokens;
+    long expires;
+    long remaining;
+    long nextMillis;
+    boolean refilling;
+  }
+
+  /** One event loop's leases; bounded, expired ones are swept when it is full. */
+  private static final class Leases extends HashMap<String, Lease> {
+    static final int MAX = 10_000;
+
+    /** The lease of {@code key}, created if there is room. */
+    Lease of(String key, long now) {
+      Lease l = get(key);
+      if (l == null) {
+        if (size() >= MAX) values().removeIf(e -> !e.refilling && now - e.expires >= 0);
+        if (size() >= MAX) return null;
+        l = new Lease();
+        put(key, l);
+      }
+      return l;
+    }
+  }
+
+  /** Tops the lease up to {@code leaseSize} while what is left of it still serves. */
+  private void refill(Context context, String key, Policy policy, Lease lease, int leaseSize) {
+    lease.refilling = true;
+    take(key, policy, 0, (int) (leaseSize - lease.tokens)).onComplete(ar -> context.runOnContext(v -> {
+      lease.refilling = false;
+      leased(lease, ar.result());
+    }));
+  }
+
+  /**
+   * Adds the tokens Redis granted beyond the waiting checks. Each call asks for at most what the lease lacks, so a
+   * lease never holds more than its size; tokens of an expired lease are dropped first.
+   */
+  private void leased(Lease lease, Taken taken) {
+    if (lease == null || taken.extra() == 0) return;
+    long now = System.nanoTime();
+    lease.tokens = (now - lease.expires < 0 ? lease.tokens : 0) + taken.extra();
+    lease.expires = now + options.leaseTtl().toNanos();
+    lease.remaining = taken.remaining();
+    lease.nextMillis = taken.nextMillis();
+  }
+
+  private void send(Context context, Map<String, List<Promise<Decision>>> waiting, Leases leases, String key,
+      Policy policy, List<Promise<Decision>> batch) {
+    long now = System.nanoTime();
+    Lease lease = leases == null ? null : leases.of(key, now);
+    int extra = lease == null || lease.refilling ? 0
+        : (int) Math.max(0, options.leaseSize(policy.capacity()) - (now - lease.expires < 0 ? lease.tokens : 0));
+    if (lease != null && extra > 0) lease.refilling = true;
     // The answer may arrive on another thread (a script load shared with another event loop): hop back first.
-    take(key, policy, batch.size()).onComplete(ar -> context.runOnContext(v -> {
-      List<Decision> decisions = ar.result(); // take never fails
+    take(key, policy, batch.size(), extra).onComplete(ar -> context.runOnContext(v -> {
+      Taken taken = ar.result(); // take never fails
+      if (extra > 0) {
+        lease.refilling = false;
+        leased(lease, taken);
+      }
+      List<Decision> decisions = taken.decisions();
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).complete(decisions.get(i));
       }
@@ -282,38 +383,57 @@ public final class RateLimiter implements AutoCloseable {
         waiting.remove(key);
       } else {
         waiting.put(key, new ArrayList<>());
-        send(context, waiting, key, policy, queued);
+        send(context, waiting, leases, key, policy, queued);
       }
     }));
   }
 
+  /**
+   * The decisions of the checks that asked, and the tokens granted beyond them for a lease ({@code extra}), with the
+   * bucket's whole tokens left and the milliseconds to its next token after the call.
+   */
+  private record Taken(List<Decision> decisions, long extra, long remaining, long nextMillis) {}
+
   /** Takes up to {@code n} tokens, one per request in order; never fails (the local buckets decide instead). */
   private Future<List<Decision>> take(String key, Policy policy, int n) {
+    return take(key, policy, n, 0).map(Taken::decisions);
+  }
+
+  /**
+   * Takes up to {@code n} tokens, one per request in order, then up to {@code extra} more for a lease; never fails
+   * (the local buckets decide the requests instead, and nothing is leased).
+   */
+  private Future<Taken> take(String key, Policy policy, int n, int extra) {
     if (degraded.get()) {
-      return Future.succeededFuture(takeLocal(key, policy, n));
+      return Future.succeededFuture(new Taken(takeLocal(key, policy, n), 0, 0, 0));
     }
     String current = sha;
-    Future<Response> reply = current != null ? evalsha(current, key, policy, n)
-        : loadScript().compose(s -> evalsha(s, key, policy, n));
+    int wanted = n + extra;
+    Future<Response> reply = current != null ? evalsha(current, key, policy, wanted)
+        : loadScript().compose(s -> evalsha(s, key, policy, wanted));
     return reply.recover(err -> {
       if (isNoScript(err)) {
         // Redis restarted or SCRIPT FLUSH: load again (once for all concurrent callers) and retry this call.
-        return reloadScript(current).compose(s -> evalsha(s, key, policy, n));
+        return reloadScript(current).compose(s -> evalsha(s, key, policy, wanted));
       }
       return Future.failedFuture(err);
     }).map(r -> {
       long granted = r.get(0).toLong();
       long remaining = r.get(1).toLong();
       long nextMillis = r.get(2).toLong();
+      // The requests come first: a lease only ever gets what they left.
+      long grantedRequests = Math.min(granted, n);
+      long leased = granted - grantedRequests;
       List<Decision> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         // As if served one by one: the i-th granted request saw the tokens the later ones then took.
-        boolean allowed = i < granted;
-        out.add(Decision.of(allowed, policy, allowed ? remaining + (granted - 1 - i) : remaining, nextMillis));
+        boolean allowed = i < grantedRequests;
+        out.add(Decision.of(allowed, policy, allowed ? remaining + leased + (grantedRequests - 1 - i) : remaining,
+            nextMillis));
       }
-      allowedRedis.increment(granted);
-      deniedRedis.increment(n - granted);
-      return out;
+      allowedRedis.increment(grantedRequests);
+      deniedRedis.increment(n - grantedRequests);
+      return new Taken(out, leased, remaining, nextMillis);
     }).recover(err -> {
       if (err instanceof ConnectionPoolTooBusyException) {
         // Redis is fine, this node's pool is saturated: decide these requests locally without leaving Redis.
@@ -321,7 +441,7 @@ public final class RateLimiter implements AutoCloseable {
       } else {
         goDegraded(err);
       }
-      return Future.succeededFuture(takeLocal(key, policy, n));
+      return Future.succeededFuture(new Taken(takeLocal(key, policy, n), 0, 0, 0));
     });
   }
 
