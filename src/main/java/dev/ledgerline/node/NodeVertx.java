@@ -5,6 +5,7 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.node.clustertls.ClusterTls;
+import dev.ledgerline.observability.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -51,6 +52,11 @@ public final class NodeVertx {
    * without {@code cluster.tls}, and names the key and address of a cluster port that is taken.
    */
   public static Future<Built> build(LedgerlineConfig config) {
+    return build(config, Tracing.off());
+  }
+
+  /** {@link #build(LedgerlineConfig)} with {@code tracing}'s tracer (HTTP, event bus, SQL, Redis, web client). */
+  public static Future<Built> build(LedgerlineConfig config, Tracing tracing) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
@@ -60,10 +66,14 @@ public final class NodeVertx {
             Label.POOL_NAME, Label.EB_SIDE, Label.EB_ADDRESS, Label.EB_FAILURE));
     VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
     var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
+    if (tracing.enabled()) {
+      builder.withTracer(tracing.vertxTracerFactory());
+    }
     LedgerlineConfig.Cluster cluster = config.cluster();
     if (!cluster.enabled()) {
       Vertx vertx = builder.build();
       Codecs.registerAll(vertx.eventBus());
+      tracing.propagateOverEventBus(vertx.eventBus());
       return Future.succeededFuture(new Built(vertx, registry, null, null));
     }
     HazelcastInstance hazelcast;
@@ -87,6 +97,7 @@ public final class NodeVertx {
         })
         .map(vertx -> {
           Codecs.registerAll(vertx.eventBus());
+          tracing.propagateOverEventBus(vertx.eventBus());
           return new Built(vertx, registry, manager, hazelcast);
         });
   }
