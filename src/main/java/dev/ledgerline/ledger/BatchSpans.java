@@ -21,6 +21,8 @@ final class BatchSpans {
   static final AttributeKey<Long> REQUESTS = AttributeKey.longKey("ledger.batch.requests");
   /** From submitting the batch to its durable answer: the log write and its fsync. */
   static final AttributeKey<Double> COMMIT_MS = AttributeKey.doubleKey("ledger.batch.commit_ms");
+  /** The fsync of the batch's log write (the embedded engine; absent when the backend cannot tell). */
+  static final AttributeKey<Double> FSYNC_MS = AttributeKey.doubleKey("ledger.batch.fsync_ms");
   static final AttributeKey<List<String>> LINKS = AttributeKey.stringArrayKey("ledger.batch.links");
 
   /** No tracing: nothing is captured and no span is made. */
@@ -58,11 +60,13 @@ final class BatchSpans {
     return b.startSpan();
   }
 
-  /** Ends the batch's span with its size and commit time. */
-  static void end(Span span, int events, long tookNanos, Throwable failure) {
+  /** Ends the batch's span with its size, commit time and (when known, {@code >= 0}) fsync time. */
+  static void end(Span span, int events, long tookNanos, long fsyncNanos, Throwable failure) {
     if (span == null) return;
+    double nanosPerMs = TimeUnit.MILLISECONDS.toNanos(1);
     span.setAttribute(SIZE, (long) events);
-    span.setAttribute(COMMIT_MS, tookNanos / (double) TimeUnit.MILLISECONDS.toNanos(1));
+    span.setAttribute(COMMIT_MS, tookNanos / nanosPerMs);
+    if (fsyncNanos >= 0) span.setAttribute(FSYNC_MS, fsyncNanos / nanosPerMs);
     if (failure != null) span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
     span.end();
   }

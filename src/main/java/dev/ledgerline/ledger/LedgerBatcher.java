@@ -312,7 +312,7 @@ public final class LedgerBatcher {
     }
     // The backend may complete on its own thread: hop back before touching any state.
     stage.whenComplete((results, err) -> context.execute(() -> {
-      BatchSpans.end(span, total, nanoClock.getAsLong() - started, err);
+      BatchSpans.end(span, total, nanoClock.getAsLong() - started, span == null ? -1 : backend.lastSyncNanos(), err);
       completed(op, batch, total, started, results, err);
     }));
   }

@@ -92,6 +92,8 @@ final class LogWriter implements Runnable {
   private final Path dir;
   private final WalFiles files;
   private final boolean fsync;
+  /** How long the last group's fsyncs took (the log's and its commit file's); -1 before the first. */
+  private volatile long lastSyncNanos = -1;
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(64);
   private final Thread thread;
   private final Consumer<Throwable> onFatal;
@@ -275,6 +277,11 @@ final class LogWriter implements Runnable {
     if (fsync) commits.force(false);
   }
 
+  /** How long the last group's fsyncs took, in nanoseconds; -1 before the first (or without fsync). */
+  long lastSyncNanos() {
+    return lastSyncNanos;
+  }
+
   @Override
   public void run() {
     List<Item> drained = new ArrayList<>();
@@ -355,8 +362,10 @@ final class LogWriter implements Runnable {
         long written = 0;
         while (written < total) written += channel.write(bufs);
         position += total;
+        long syncStart = System.nanoTime();
         if (fsync) channel.force(false);
         appendCommit(bufs[k]);
+        if (fsync) lastSyncNanos = System.nanoTime() - syncStart;
       }
     } catch (IOException | RuntimeException e) {
       fail(e);
