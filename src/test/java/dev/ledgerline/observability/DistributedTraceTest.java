@@ -156,6 +156,15 @@ class DistributedTraceTest {
     JsonObject server = spans.stream().filter(s -> caller.equals(s.getString("parentId"))).findFirst().orElseThrow();
     assertThat(server.getString("kind")).isEqualTo("SERVER");
     assertThat(tag(server, Tracing.NODE_ATTRIBUTE)).isEqualTo("gw");
+    // The clustered event bus carried the context: a span on node tx is the child of a send span on node gw.
+    Map<String, JsonObject> byId = spans.stream().collect(Collectors.toMap(s -> s.getString("id"), s -> s,
+        (x, y) -> x));
+    assertThat(spans).anySatisfy(s -> {
+      assertThat(tag(s, Tracing.NODE_ATTRIBUTE)).isEqualTo("tx");
+      JsonObject parent = byId.get(s.getString("parentId"));
+      assertThat(parent).isNotNull();
+      assertThat(tag(parent, Tracing.NODE_ATTRIBUTE)).isEqualTo("gw");
+    });
 
     Map<String, JsonObject> steps = spans.stream().filter(s -> tag(s, "saga.step") != null)
         .collect(Collectors.toMap(s -> tag(s, "saga.step"), s -> s, (x, y) -> x));
@@ -176,6 +185,7 @@ class DistributedTraceTest {
     assertThat(batches).isNotEmpty().allSatisfy(batch -> {
       assertThat(tag(batch, "ledger.batch.size")).isNotNull();
       assertThat(tag(batch, "ledger.batch.commit_ms")).isNotNull();
+      assertThat(tag(batch, "ledger.batch.fsync_ms")).isNotNull();
       // Linked to the ledger request it carried, a span of this trace.
       String links = tag(batch, "ledger.batch.links");
       assertThat(links).isNotNull();
