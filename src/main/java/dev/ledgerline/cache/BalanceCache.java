@@ -123,7 +123,8 @@ public final class BalanceCache {
   }
 
   private static Counter refreshCounter(MeterRegistry registry, String result) {
-    return Counter.builder("ledgerline.cache.balance.refresh").tag("result", result).register(registry);
+    return Counter.builder("ledgerline.cache.balance.refresh").description("balance refreshes ahead of expiry by result")
+        .tag("result", result).register(registry);
   }
 
   private static MultiLayerCache.Settings layerSettings(LedgerlineConfig.Cache c, Duration commandTimeout) {

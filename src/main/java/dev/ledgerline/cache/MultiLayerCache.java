@@ -174,13 +174,17 @@ public final class MultiLayerCache<V> {
     l1Hits = counter(registry, "l1");
     l2Hits = counter(registry, "l2");
     misses = counter(registry, "miss");
-    loads = Counter.builder("ledgerline.cache.loads").tag("cache", name).register(registry);
-    redisErrors = Counter.builder("ledgerline.cache.redis.errors").tag("cache", name).register(registry);
-    poisoned = Counter.builder("ledgerline.cache.l2.undecodable").tag("cache", name).register(registry);
+    loads = Counter.builder("ledgerline.cache.loads").description("loads from the source after a miss in both layers")
+        .tag("cache", name).register(registry);
+    redisErrors = Counter.builder("ledgerline.cache.redis.errors").description("Redis calls that failed or timed out")
+        .tag("cache", name).register(registry);
+    poisoned = Counter.builder("ledgerline.cache.l2.undecodable").description("Redis entries that could not be decoded")
+        .tag("cache", name).register(registry);
   }
 
   private Counter counter(MeterRegistry registry, String result) {
-    return Counter.builder("ledgerline.cache.reads").tag("cache", name).tag("result", result).register(registry);
+    return Counter.builder("ledgerline.cache.reads").description("reads by the layer that answered: l1, l2 or miss")
+        .tag("cache", name).tag("result", result).register(registry);
   }
 
   private long l1Nanos(Stored<V> s) {

@@ -1,13 +1,5 @@
 package dev.ledgerline.cli;
 
-import dev.ledgerline.config.ConfigException;
-import dev.ledgerline.config.LedgerlineConfig;
-import dev.ledgerline.infra.DataServiceException;
-import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.infra.ServiceMode;
-import dev.ledgerline.infra.postgres.EmbeddedPostgresServer;
-import dev.ledgerline.infra.postgres.PostgresSettings;
-import dev.ledgerline.node.EmbeddedServices;
 import dev.ledgerline.users.InvalidUserException;
 import dev.ledgerline.users.Permission;
 import dev.ledgerline.users.RolePermissions;
@@ -18,7 +10,6 @@ import dev.ledgerline.users.UserNotFoundException;
 import dev.ledgerline.users.UserStatus;
 import dev.ledgerline.users.UserStore;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -43,8 +34,8 @@ import picocli.CommandLine.Spec;
     subcommands = {UsersCommand.Create.class, UsersCommand.Suspend.class, UsersCommand.Activate.class,
         UsersCommand.Grant.class, UsersCommand.Deny.class, UsersCommand.Show.class})
 public final class UsersCommand implements Runnable {
-  static final int EXIT_FAILED = 1;
-  static final int EXIT_USAGE = 2;
+  static final int EXIT_FAILED = PostgresCli.EXIT_FAILED;
+  static final int EXIT_USAGE = PostgresCli.EXIT_USAGE;
 
   @Spec
   CommandSpec spec;
@@ -69,49 +60,19 @@ public final class UsersCommand implements Runnable {
 
     @Override
     public Integer call() {
-      CliLogging.toStderr();
-      Vertx vertx = Vertx.vertx();
-      DataServices pg = null;
-      try {
-        LedgerlineConfig cfg = node.load().current();
-        pg = DataServices.startPostgres(vertx, postgres(cfg)).await();
-        UserStore store = new UserStore(pg.pool(), RolePermissions.from(cfg.users()),
+      PostgresCli cli = new PostgresCli(spec, List.of(InvalidUserException.class),
+          List.of(UserNotFoundException.class, UserExistsException.class));
+      return cli.run(node, (cfg, pool) -> {
+        UserStore store = new UserStore(pool, RolePermissions.from(cfg.users()),
             dev.ledgerline.events.EventPublisher.create(cfg));
-        JsonObject out = apply(store, "cli:" + System.getProperty("user.name", "unknown")).await();
-        spec.commandLine().getOut().println(out.encodePrettily());
-        spec.commandLine().getOut().flush();
+        cli.print(apply(store, "cli:" + System.getProperty("user.name", "unknown")).await().encodePrettily());
         return 0;
-      } catch (ConfigException | InvalidUserException | IllegalArgumentException e) {
-        return fail(e.getMessage(), EXIT_USAGE);
-      } catch (UserNotFoundException | UserExistsException | DataServiceException e) {
-        return fail(e.getMessage(), EXIT_FAILED);
-      } finally {
-        if (pg != null) {
-          pg.close().await();
-        }
-        vertx.close().await();
-      }
-    }
-
-    private int fail(String message, int code) {
-      spec.commandLine().getErr().println(message);
-      spec.commandLine().getErr().flush();
-      return code;
+      });
     }
 
     static JsonObject show(User user, UserStore store) {
       return user.toJson(store.rolePermissions());
     }
-  }
-
-  /** The node's PostgreSQL: external as configured; embedded, the running node's server or a start of its own. */
-  static PostgresSettings postgres(LedgerlineConfig cfg) {
-    PostgresSettings configured = EmbeddedServices.configuredPostgres(cfg).withPoolSize(1);
-    if (configured.mode() == ServiceMode.EXTERNAL) {
-      return configured;
-    }
-    return EmbeddedPostgresServer.running(configured).map(url -> PostgresSettings.external(url.url()).withPoolSize(1))
-        .orElse(configured);
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an active user.")

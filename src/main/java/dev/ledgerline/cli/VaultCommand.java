@@ -1,14 +1,10 @@
 package dev.ledgerline.cli;
 
-import dev.ledgerline.config.ConfigException;
-import dev.ledgerline.config.LedgerlineConfig;
-import dev.ledgerline.infra.DataServiceException;
-import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.vault.KeyRing;
 import dev.ledgerline.vault.KeyRotation;
 import dev.ledgerline.vault.TokenVault;
 import dev.ledgerline.vault.VaultException;
-import io.vertx.core.Vertx;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,38 +45,18 @@ public final class VaultCommand implements Runnable {
 
     @Override
     public Integer call() {
-      CliLogging.toStderr();
-      Vertx vertx = Vertx.vertx();
-      DataServices pg = null;
-      try {
-        LedgerlineConfig cfg = node.load().current();
+      PostgresCli cli = new PostgresCli(spec, List.of(), List.of(VaultException.class));
+      if (batchSize != null && batchSize < 1) {
+        return cli.fail("--batch-size must be at least 1", PostgresCli.EXIT_USAGE);
+      }
+      return cli.run(node, (cfg, pool) -> {
         KeyRing ring = KeyRing.fromConfig(cfg);
         int size = batchSize != null ? batchSize : cfg.vault().rotationBatchSize();
-        if (size < 1) {
-          return fail("--batch-size must be at least 1", UsersCommand.EXIT_USAGE);
-        }
-        pg = DataServices.startPostgres(vertx, UsersCommand.postgres(cfg)).await();
-        TokenVault vault = TokenVault.open(pg.pool(), ring).await();
+        TokenVault vault = TokenVault.open(pool, ring).await();
         KeyRotation.Summary summary = new KeyRotation(vault, size).run().await();
-        spec.commandLine().getOut().println(summary.toJson().encodePrettily());
-        spec.commandLine().getOut().flush();
-        return summary.complete() ? 0 : UsersCommand.EXIT_FAILED;
-      } catch (ConfigException e) {
-        return fail(e.getMessage(), UsersCommand.EXIT_USAGE);
-      } catch (VaultException | DataServiceException e) {
-        return fail(e.getMessage(), UsersCommand.EXIT_FAILED);
-      } finally {
-        if (pg != null) {
-          pg.close().await();
-        }
-        vertx.close().await();
-      }
-    }
-
-    private int fail(String message, int code) {
-      spec.commandLine().getErr().println(message);
-      spec.commandLine().getErr().flush();
-      return code;
+        cli.print(summary.toJson().encodePrettily());
+        return summary.complete() ? 0 : PostgresCli.EXIT_FAILED;
+      });
     }
   }
 }

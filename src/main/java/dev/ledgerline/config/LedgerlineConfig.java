@@ -213,7 +213,13 @@ public record LedgerlineConfig(
             new Lease(duration(lg.getJsonObject("lease").getString("ttl")),
                 duration(lg.getJsonObject("lease").getString("acquire-timeout")))),
         users(j.getJsonObject("auth")),
-        j.copy());
+        checked(j));
+  }
+
+  /** The configuration after the checks the schema cannot express (so a bad one is refused when loaded). */
+  private static JsonObject checked(JsonObject j) {
+    ledgerWire(j.getJsonObject("ledger").getJsonObject("wire"));
+    return j.copy();
   }
 
   private static Users users(JsonObject auth) {
@@ -519,6 +525,67 @@ public record LedgerlineConfig(
     return new CacheEdge(duration(e.getString("max-age")), duration(e.getString("s-maxage")),
         duration(e.getString("stale-while-revalidate")), e.getString("purge-url"), e.getString("purge-method"),
         e.getString("purge-token"));
+  }
+
+  /**
+   * {@code metrics.*}: the HTTP latency objective, and pushing the meters over OTLP ({@code push}) besides the
+   * Prometheus pull on the management port.
+   */
+  public record Metrics(Duration slo, boolean pushEnabled, String pushEndpoint, Duration pushStep) {}
+
+  /** {@code metrics.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Metrics metrics() {
+    JsonObject m = json.getJsonObject("metrics");
+    JsonObject push = m.getJsonObject("push");
+    return new Metrics(duration(m.getString("slo")), push.getBoolean("enabled"), push.getString("endpoint"),
+        duration(push.getString("step")));
+  }
+
+  /**
+   * {@code ledger.wire.*}: TigerBeetle's client protocol on the ledger node. {@code clusterId} is the decimal u128
+   * clients must send; the TLS paths are empty when not set.
+   */
+  public record LedgerWire(boolean enabled, String host, int port, String clusterId, boolean allowPlaintext,
+      WireTls tls) {
+    /** Whether {@code host} only takes connections from this machine. */
+    public boolean loopback() {
+      String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+          || h.matches("127(\\.[0-9]{1,3}){3}");
+    }
+  }
+
+  /** {@code ledger.wire.tls.*}: PEM files; empty strings mean "not given". */
+  public record WireTls(boolean enabled, String cert, String key, String trust) {}
+
+  /**
+   * {@code ledger.wire.*}, typed and checked: a listener on a non-loopback interface must use mutual TLS or be
+   * allowed plaintext explicitly, so an unauthenticated ledger port is never exposed by accident.
+   */
+  public LedgerWire ledgerWire() {
+    return ledgerWire(json.getJsonObject("ledger").getJsonObject("wire"));
+  }
+
+  private static LedgerWire ledgerWire(JsonObject w) {
+    JsonObject t = w.getJsonObject("tls");
+    LedgerWire wire = new LedgerWire(w.getBoolean("enabled"), w.getString("host"), w.getInteger("port"),
+        w.getString("cluster-id"), w.getBoolean("allow-plaintext"),
+        new WireTls(t.getBoolean("enabled"), t.getString("cert"), t.getString("key"), t.getString("trust")));
+    if (new java.math.BigInteger(wire.clusterId()).bitLength() > 128) {
+      throw new ConfigException("ledger.wire.cluster-id", "invalid configuration: ledger.wire.cluster-id = "
+          + wire.clusterId() + " is larger than a u128 (at most 340282366920938463463374607431768211455)");
+    }
+    if (wire.tls().enabled() && (wire.tls().cert().isEmpty() || wire.tls().key().isEmpty()
+        || wire.tls().trust().isEmpty())) {
+      throw new ConfigException("ledger.wire.tls", "invalid configuration: ledger.wire.tls.enabled = true needs "
+          + "ledger.wire.tls.cert, ledger.wire.tls.key and ledger.wire.tls.trust (mutual TLS)");
+    }
+    if (wire.enabled() && !wire.loopback() && !wire.tls().enabled() && !wire.allowPlaintext()) {
+      throw new ConfigException("ledger.wire.host", "invalid configuration: ledger.wire.host = " + wire.host()
+          + " is not loopback: set ledger.wire.tls.enabled (mutual TLS) or, to take unauthenticated writes from the "
+          + "network, ledger.wire.allow-plaintext = true");
+    }
+    return wire;
   }
 
   /** {@code tracing.exporter}: where spans go; {@code none} switches tracing off. */

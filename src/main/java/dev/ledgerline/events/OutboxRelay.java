@@ -569,6 +569,11 @@ public final class OutboxRelay {
         });
   }
 
+  /** The most recently parked events of every consumer, newest first (the operator console shows them). */
+  public Future<List<DeadEvent>> recentlyParked(int limit) {
+    return deadRows("SELECT * FROM events_dead ORDER BY id DESC LIMIT $1", Tuple.of(limit));
+  }
+
   /** Parked events, oldest first; {@code consumer} null means all consumers. */
   public Future<List<DeadEvent>> dead(String consumer, int limit) {
     return dead(consumer, 0, limit);
@@ -576,14 +581,16 @@ public final class OutboxRelay {
 
   /** Parked events with an id above {@code afterId}, oldest first; {@code consumer} null means all consumers. */
   public Future<List<DeadEvent>> dead(String consumer, long afterId, int limit) {
-    return pool.preparedQuery("SELECT * FROM events_dead WHERE ($1::text IS NULL OR consumer = $1) AND id > $2 "
-            + "ORDER BY id LIMIT $3")
-        .execute(Tuple.of(consumer, afterId, limit))
-        .map(rows -> {
-          List<DeadEvent> out = new ArrayList<>();
-          for (Row r : rows) out.add(deadOf(r));
-          return out;
-        });
+    return deadRows("SELECT * FROM events_dead WHERE ($1::text IS NULL OR consumer = $1) AND id > $2 "
+        + "ORDER BY id LIMIT $3", Tuple.of(consumer, afterId, limit));
+  }
+
+  private Future<List<DeadEvent>> deadRows(String sql, Tuple args) {
+    return pool.preparedQuery(sql).execute(args).map(rows -> {
+      List<DeadEvent> out = new ArrayList<>();
+      for (Row r : rows) out.add(deadOf(r));
+      return out;
+    });
   }
 
   /**

@@ -66,6 +66,21 @@ final class LedgerMetrics {
     timedOut = refused("timeout");
   }
 
+  /**
+   * The embedded engine's meters: how long each group took to become durable, and whether the engine halted (a failed
+   * fsync is never retried, so a halted ledger needs an operator: the alert {@code LedgerHalted} fires on it).
+   */
+  static void engine(MeterRegistry registry, dev.ledgerline.ledger.engine.LedgerEngine engine) {
+    Timer sync = Timer.builder("ledger.engine.fsync").description("time for a group of batches to become durable")
+        .publishPercentileHistogram().register(registry);
+    engine.onSync(nanos -> sync.record(nanos, TimeUnit.NANOSECONDS));
+    // A gauge stays bound to the object it was first registered with: a redeployed ledger replaces its engine's.
+    registry.find("ledger.engine.halted").gauges().forEach(registry::remove);
+    Gauge.builder("ledger.engine.halted", engine, e -> e.haltReason().isPresent() ? 1 : 0)
+        .description("1 when the embedded engine has halted and refuses every request until restarted")
+        .register(registry);
+  }
+
   private Counter refused(String reason) {
     return Counter.builder("ledger.requests.refused").description("requests answered with an error by the batcher")
         .tag("reason", reason).register(registry);

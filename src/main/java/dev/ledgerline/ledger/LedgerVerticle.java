@@ -13,6 +13,11 @@ import dev.ledgerline.ledger.LedgerApi.Lookup;
 import dev.ledgerline.ledger.LedgerApi.Query;
 import dev.ledgerline.ledger.LedgerApi.Transfers;
 import dev.ledgerline.ledger.engine.LedgerEngine;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.ledger.wire.BatcherLedger;
+import dev.ledgerline.ledger.wire.WireHeader;
+import dev.ledgerline.ledger.wire.WireProtocol;
+import dev.ledgerline.ledger.wire.WireServer;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleVerticle;
 import io.vertx.core.Future;
@@ -56,6 +61,8 @@ public final class LedgerVerticle extends RoleVerticle {
   private UUID ledgerId;
   private long renewTimer = -1;
   private boolean renewing;
+  /** TigerBeetle's client protocol ({@code ledger.wire.*}), or null when not enabled. */
+  private WireServer wire;
 
   public LedgerVerticle(NodeContext node) {
     this(node, UnaryOperator.identity());
@@ -91,7 +98,10 @@ public final class LedgerVerticle extends RoleVerticle {
         .compose(v -> vertx.executeBlocking(() -> opener.apply(config)))
         .compose(opened -> {
           backend = opened;
-          if (opened instanceof LedgerEngine e) engine = e;
+          if (opened instanceof LedgerEngine e) {
+            engine = e;
+            LedgerMetrics.engine(node.registry(), e);
+          }
           return takeLease();
         })
         .compose(v -> {
@@ -122,7 +132,7 @@ public final class LedgerVerticle extends RoleVerticle {
             batcher.reconfigure(l.batchMaxEvents(), l.batchLinger(), l.queueMaxEvents());
             LOG.info("ledger batching reconfigured: max-events {}, linger {}", l.batchMaxEvents(), l.batchLinger());
           }));
-          return publishing.compose(started -> register());
+          return publishing.compose(started -> register()).compose(registered -> startWire());
         })
         .onSuccess(v -> LOG.info("ledger started on node {}: backend {}, max-events {}, linger {}, queue {} events, "
             + "timeout {}", node.nodeId(), config.backend().id(), config.batchMaxEvents(), config.batchLinger(),
@@ -240,6 +250,23 @@ public final class LedgerVerticle extends RoleVerticle {
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
+  /**
+   * With {@code ledger.wire.enabled}, TigerBeetle clients feed the same batcher as the event bus. A request may carry
+   * at most {@code ledger.batch.max-events} events, as {@code --limit-request} bounds a TigerBeetle replica's.
+   */
+  private Future<Void> startWire() {
+    LedgerlineConfig.LedgerWire w = node.config().ledgerWire();
+    if (!w.enabled()) return Future.succeededFuture();
+    int requestSizeLimit = WireHeader.SIZE + config.batchMaxEvents() * Operation.CREATE_TRANSFERS.eventSize();
+    WireProtocol protocol = new WireProtocol(UInt128.parse(w.clusterId()), new BatcherLedger(batcher, backend),
+        requestSizeLimit, WireProtocol.CLIENTS_MAX, () -> System.currentTimeMillis() * 1_000_000L);
+    wire = new WireServer(vertx, w, protocol);
+    // Listening from this verticle's context binds every connection to it: the batcher's thread, no locking.
+    Promise<Void> listening = Promise.promise();
+    context.runOnContext(v -> wire.start().<Void>mapEmpty().onComplete(listening));
+    return listening.future();
+  }
+
   private static <T> LedgerBatcher.Reply<T> reply(Message<?> m, Function<T, Object> wrap) {
     return new LedgerBatcher.Reply<>() {
       @Override
@@ -281,7 +308,10 @@ public final class LedgerVerticle extends RoleVerticle {
   protected Future<?> stopRole() {
     stopped = true;
     if (renewTimer >= 0) vertx.cancelTimer(renewTimer);
-    Future<Void> unregistered = Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+    Future<Void> wireStopped = wire == null ? Future.succeededFuture() : wire.stop().recover(e -> Future.succeededFuture());
+    wire = null;
+    Future<Void> unregistered = wireStopped.compose(w -> Future.all(consumers.stream()
+        .map(MessageConsumer::unregister).toList())).mapEmpty();
     consumers.clear();
     return unregistered.recover(e -> Future.succeededFuture()).compose(v -> {
       if (batcher == null) return Future.<Void>succeededFuture();

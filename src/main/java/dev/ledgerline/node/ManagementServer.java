@@ -15,12 +15,16 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.function.Supplier;
 
-/** Serves {@code /health/live}, {@code /health/ready} and {@code /metrics} on every node, whatever its roles. */
+/**
+ * Serves {@code /health/live}, {@code /health/ready} and {@code /metrics} on every node, whatever its roles, and the
+ * operator console mounted on it ({@code observability/ConsoleRoutes}).
+ */
 public final class ManagementServer {
   private static final long CHECK_TIMEOUT_MS = 2000;
 
   private final Vertx vertx;
   private final HealthChecks ready;
+  private final java.util.List<java.util.function.Consumer<Router>> mounted = new java.util.ArrayList<>();
   private HttpServer server;
 
   public ManagementServer(Vertx vertx) {
@@ -37,6 +41,12 @@ public final class ManagementServer {
         promise.complete(Status.KO(new JsonObject().put("reason", String.valueOf(ar.cause().getMessage()))));
       }
     }));
+    return this;
+  }
+
+  /** Adds routes of another room (the operator console) to the router, before {@link #listen}. */
+  public ManagementServer mount(java.util.function.Consumer<Router> routes) {
+    mounted.add(routes);
     return this;
   }
 
@@ -72,6 +82,7 @@ public final class ManagementServer {
         unauthorized(rc);
       }
     }).handler(PrometheusScrapingHandler.create(registry));
+    mounted.forEach(m -> m.accept(router));
     return vertx.createHttpServer().requestHandler(router).listen(port, host)
         .recover(err -> Future.failedFuture(ListenerAddress.inUse(err)
             ? ListenerAddress.refused("management.port", host, port, err) : err))

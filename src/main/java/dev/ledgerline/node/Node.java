@@ -11,7 +11,7 @@ import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
-import dev.ledgerline.observability.Tracing;
+import dev.ledgerline.tracing.Tracing;
 import dev.ledgerline.providers.LinkedAccounts;
 import dev.ledgerline.providers.Providers;
 import dev.ledgerline.roles.NodeContext;
@@ -61,6 +61,8 @@ public final class Node {
   /** The users' bank links, opened with the first role that needs them (null before; empty without a vault). */
   private volatile Optional<LinkedAccounts> linked;
   private CompletableFuture<Void> stopping;
+  /** Gauges, webhook counters and the operator console (null before the management server is built). */
+  private NodeConsole console;
 
   public Node(ConfigService configService) {
     this.configService = configService;
@@ -120,7 +122,7 @@ public final class Node {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return NodeVertx.build(config, tracing).compose(b -> {
+    return NodeVertx.build(config, nodeId, tracing).compose(b -> {
       built = b;
       roles = new RoleDeployments(b.vertx());
       LOG.info("node {} starting: roles {}, cluster {}", nodeId,
@@ -132,7 +134,7 @@ public final class Node {
       services = s;
       EmbeddedServices.publishUrls(config, s);
       NodeVertx.Built b = built;
-      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.registry(), s, b::members,
+      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.meters(), s, b::members,
           tracing);
       management = new ManagementServer(b.vertx());
       if (s.hasPostgres()) {
@@ -179,6 +181,7 @@ public final class Node {
         OutboxRelay r = relay;
         management.check("events", () -> r.status().map(Node::relayHealth));
       }
+      console = new NodeConsole(nodeId, config, b, s, relay, managementAuth, () -> gateway, management);
       b.vertx().eventBus().consumer(NodeApi.INFO, msg -> msg.reply(info()));
       configService.watch(b.vertx());
       return roles.deployAll(ctx, role -> prepare(role, ctx), this::create, (role, err) -> {
@@ -190,6 +193,7 @@ public final class Node {
         .compose(v -> management.listen(config.management().host(), config.management().port(), built.registry(),
             managementAuth))
         .map(s -> {
+          console.start();
           LOG.info("node {} ready: management http://{}:{}", nodeId, config.management().host(),
               config.management().port());
           return this;
@@ -322,7 +326,9 @@ public final class Node {
     Duration budget = configService.current().node().shutdownTimeout();
     LOG.info("node {} stopping (budget {})", nodeId, budget);
     configService.close();
-    Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
+    NodeConsole c = console;
+    Future<Void> chain = c == null ? Future.succeededFuture() : c.stop().otherwiseEmpty();
+    chain = management == null ? chain : chain.eventually(() -> management.close());
     OutboxRelay r = relay;
     if (r != null) {
       // Before the roles: the batches in delivery finish (their consumers may still call a role) and record their

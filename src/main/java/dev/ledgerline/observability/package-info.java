@@ -1,6 +1,7 @@
 /**
- * Observability: OpenTelemetry tracing for a node ({@link dev.ledgerline.observability.Tracing}), the trace context
- * across the event bus, Temporal and the log, and the span helpers other rooms use. It depends on no other room, so
- * any room may use it.
+ * Observability: how a node's meters are set up and pushed ({@link dev.ledgerline.observability.NodeMeters}), the
+ * meters that read cluster-wide state on a timer ({@link dev.ledgerline.observability.StateGauges}), and the operator
+ * console on the management port ({@link dev.ledgerline.observability.ConsoleRoutes}). The domain meters themselves
+ * live with their domain (ledger, providers, cache, events); this room only reads them. docs/observability.md.
  */
 package dev.ledgerline.observability;

@@ -3,7 +3,7 @@ package dev.ledgerline.roles;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.observability.Tracing;
+import dev.ledgerline.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 

@@ -7,7 +7,7 @@ import dev.ledgerline.events.NewEvent;
 import dev.ledgerline.events.StoredEvent;
 import dev.ledgerline.events.Uuid7;
 import dev.ledgerline.ledger.model.UInt128;
-import dev.ledgerline.observability.TraceContext;
+import dev.ledgerline.tracing.TraceContext;
 import dev.ledgerline.transactions.saga.PaymentStatus;
 import dev.ledgerline.transactions.saga.PaymentUpdate;
 import io.vertx.core.Future;
@@ -261,6 +261,16 @@ public final class PaymentStore {
           for (Row r : rows) out.add(r.getString(0));
           return out;
         });
+  }
+
+  /** How many payments are in each status (the console and the {@code ledgerline_payments} gauge). */
+  public Future<java.util.Map<PaymentStatus, Long>> countByStatus() {
+    return pool.query("SELECT status, count(*) AS n FROM payments GROUP BY status").execute().map(rows -> {
+      java.util.Map<PaymentStatus, Long> out = new java.util.EnumMap<>(PaymentStatus.class);
+      for (PaymentStatus s : PaymentStatus.values()) out.put(s, 0L);
+      for (Row r : rows) out.put(PaymentStatus.fromWire(r.getString("status")), r.getLong("n"));
+      return out;
+    });
   }
 
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */

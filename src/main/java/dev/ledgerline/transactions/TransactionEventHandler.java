@@ -4,7 +4,7 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.Event;
 import dev.ledgerline.events.EventConsumer;
 import dev.ledgerline.infra.DataServices;
-import dev.ledgerline.observability.TraceContext;
+import dev.ledgerline.tracing.TraceContext;
 import io.opentelemetry.context.Scope;
 import dev.ledgerline.transactions.TransactionEventException.Reason;
 import io.vertx.core.Future;

@@ -2,6 +2,7 @@ package dev.ledgerline.vault;
 
 import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.infra.SecretFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -217,7 +218,7 @@ public final class KeyRing {
   /** A key file's text, refused when anyone but its owner may read or write it. */
   private static String readKeyFile(String key, Path file) {
     try {
-      if (posix(file)) {
+      if (SecretFiles.posix(file)) {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
         if (!OWNER_ONLY.containsAll(perms)) {
           throw new ConfigException(key, "invalid configuration: vault key file " + file + " has permissions "
@@ -248,58 +249,19 @@ public final class KeyRing {
   }
 
   private static void generate(Path file) throws IOException {
-    Path dir = file.getParent();
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir);
-      if (posix(dir)) {
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-      }
-    }
     byte[] key = new byte[KEY_BYTES];
     new SecureRandom().nextBytes(key);
     byte[] text = (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII);
     Arrays.fill(key, (byte) 0);
-    // Created 0600 and written whole before it gets its name, so nobody sees a readable or half-written key; a
-    // hard link publishes it only if no other process got there first.
-    Path tmp = posix(dir)
-        ? Files.createTempFile(dir, ".vault-dev", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY))
-        : Files.createTempFile(dir, ".vault-dev", ".tmp");
     boolean won;
     try {
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        out.write(ByteBuffer.wrap(text));
-        out.force(true);
-      } finally {
-        Arrays.fill(text, (byte) 0);
-      }
-      won = publish(tmp, file);
+      won = SecretFiles.createOnce(file, ".vault-dev", text);
     } finally {
-      Files.deleteIfExists(tmp);
+      Arrays.fill(text, (byte) 0);
     }
     if (won) {
       LOG.warn("DEVELOPMENT VAULT KEY GENERATED at {}. It encrypts provider tokens on this node only;"
           + " production configures vault.keys and vault.active-key", file);
     }
-  }
-
-  private static boolean publish(Path tmp, Path file) throws IOException {
-    try {
-      Files.createLink(file, tmp);
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
-    } catch (UnsupportedOperationException e) {
-      try {
-        Files.move(tmp, file);
-        return true;
-      } catch (FileAlreadyExistsException raced) {
-        return false;
-      }
-    }
-  }
-
-  private static boolean posix(Path p) {
-    Path probe = p.toAbsolutePath();
-    return probe.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 }

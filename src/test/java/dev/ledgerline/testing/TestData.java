@@ -85,4 +85,13 @@ public final class TestData {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** The file of a test resource, e.g. {@code resource("/cluster-tls/node.pem")}, as a path string. */
+  public static String resource(String name) {
+    try {
+      return Path.of(java.util.Objects.requireNonNull(TestData.class.getResource(name), name).toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

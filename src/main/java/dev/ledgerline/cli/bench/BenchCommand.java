@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
     subcommands = {LedgerBenchCommand.class, HttpBenchCommand.class, LedgerBusBenchCommand.class,
         EventsBenchCommand.class, ProvidersBenchCommand.class, PaymentsBenchCommand.class,
-        CacheBenchCommand.class})
+        CacheBenchCommand.class, WireBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @Override
   public void run() {

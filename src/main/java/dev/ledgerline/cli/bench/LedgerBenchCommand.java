@@ -47,6 +47,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
   @Option(names = "--snapshot-interval", defaultValue = "60s") String snapshotInterval;
   @Option(names = "--seed", defaultValue = "42") long seed;
 
+  /** The last run's accepted load (transfers per second), for benchmarks that compare against the engine. */
+  double tps;
+
   @Override
   public Integer call() throws Exception {
     CliLogging.quiet();
@@ -136,7 +139,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       recovery = reopened.recoveryInfo();
     }
     long reopenMs = (System.nanoTime() - reopenStart) / 1_000_000;
-    double tps = transfers / (elapsedNs / 1e9);
+    tps = transfers / (elapsedNs / 1e9);
     double bytesPerTransfer = stats.transfers() == 0 ? 0 : (double) stats.memoryBytes() / stats.transfers();
     System.out.printf(Locale.ROOT, "load accepted = %,.0f tx/s (%,d transfers in %.2f s)%n", tps, transfers,
         elapsedNs / 1e9);

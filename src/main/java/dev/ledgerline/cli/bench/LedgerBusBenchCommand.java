@@ -184,7 +184,8 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
     }
   }
 
-  private static Node start(Map<String, String> sets) {
+  /** A node from these keys alone (no file, no environment), started. */
+  static Node start(Map<String, String> sets) {
     return new Node(ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), sets))).start().await();
   }
 
@@ -227,7 +228,7 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.auth;
 
+import dev.ledgerline.infra.SecretFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -63,54 +64,15 @@ public final class DevKeys {
   }
 
   private static void generate(Path file) throws IOException, GeneralSecurityException {
-    Path dir = file.getParent();
-    Files.createDirectories(dir);
-    if (posix(dir)) {
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    }
     KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
     gen.initialize(2048);
     KeyPair pair = gen.generateKeyPair();
-    // Created 0600, so the key is never readable by others; written and flushed whole before it is published, so a
-    // crash never leaves half a key behind.
-    Path tmp = posix(dir)
-        ? Files.createTempFile(dir, ".dev-jwt", ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-        : Files.createTempFile(dir, ".dev-jwt", ".tmp");
-    boolean won;
-    try {
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        out.write(ByteBuffer.wrap(KeyMaterial.pem("PRIVATE KEY", pair.getPrivate().getEncoded())
-            .getBytes(StandardCharsets.US_ASCII)));
-        out.force(true);
-      }
-      won = publish(tmp, file);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    boolean won = SecretFiles.createOnce(file, ".dev-jwt",
+        KeyMaterial.pem("PRIVATE KEY", pair.getPrivate().getEncoded()).getBytes(StandardCharsets.US_ASCII));
     if (won) {
       LOG.warn("DEVELOPMENT JWT KEYS GENERATED at {} (kid {}). Anyone who can read this file can mint API tokens: "
           + "configure auth.jwt.public-keys or auth.jwt.jwks-file and set auth.jwt.dev-keys: false for production",
           file, KeyMaterial.thumbprint(pair.getPublic()));
-    }
-  }
-
-  /** Makes {@code tmp} the key unless one exists already; false when another caller's key won. */
-  private static boolean publish(Path tmp, Path file) throws IOException {
-    try {
-      Files.createLink(file, tmp);
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
-    } catch (UnsupportedOperationException e) {
-      // No hard links on this file system: a move without REPLACE_EXISTING, which refuses an existing key but
-      // checks and renames in two steps.
-      try {
-        Files.move(tmp, file);
-        return true;
-      } catch (FileAlreadyExistsException raced) {
-        return false;
-      }
     }
   }
 
@@ -131,7 +93,7 @@ public final class DevKeys {
   }
 
   private static void tightenPermissions(Path file) throws IOException {
-    if (!posix(file)) {
+    if (!SecretFiles.posix(file)) {
       return;
     }
     Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
@@ -140,9 +102,5 @@ public final class DevKeys {
       Files.setPosixFilePermissions(file, ownerOnly);
       LOG.warn("development key {} was readable by others; permissions reset to 0600", file);
     }
-  }
-
-  private static boolean posix(Path p) {
-    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 }

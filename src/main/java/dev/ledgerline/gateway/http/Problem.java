@@ -1,7 +1,7 @@
 package dev.ledgerline.gateway.http;
 
 import dev.ledgerline.gateway.json.FieldError;
-import dev.ledgerline.observability.TraceContext;
+import dev.ledgerline.tracing.TraceContext;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,6 @@
 package dev.ledgerline.gateway.idempotency;
 
-import dev.ledgerline.observability.CallerPromises;
+import dev.ledgerline.tracing.CallerPromises;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

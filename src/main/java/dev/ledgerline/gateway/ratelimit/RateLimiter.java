@@ -2,7 +2,7 @@ package dev.ledgerline.gateway.ratelimit;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.RateLimit;
-import dev.ledgerline.observability.CallerPromises;
+import dev.ledgerline.tracing.CallerPromises;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -48,40 +48,17 @@ public final class EventAdminRoutes {
   /** GET the parked events, oldest first: {@code consumer}, {@code cursor} (opaque), {@code limit} (1 to 500). */
   public Handler<RoutingContext> list() {
     return answer(rc -> {
-      MultiMap q = rc.queryParams();
-      List<FieldError> errors = new ArrayList<>();
-      for (String name : q.names()) {
-        if (!LIST_PARAMS.contains(name)) {
-          errors.add(new FieldError(name, "unknown query parameter; the list takes consumer, cursor, limit"));
-        } else if (q.getAll(name).size() > 1) {
-          errors.add(new FieldError(name, "must be given at most once"));
-        }
-      }
+      QueryParams q = QueryParams.strict(rc.queryParams(), LIST_PARAMS,
+          "unknown query parameter; the list takes consumer, cursor, limit");
       String consumer = q.get("consumer");
       if (consumer != null && (consumer.isEmpty() || consumer.length() > EventPublisher.MAX_ID_LENGTH
           || consumer.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
-        errors.add(new FieldError("consumer", "must be 1 to " + EventPublisher.MAX_ID_LENGTH
-            + " characters without control characters"));
+        q.error("consumer", "must be 1 to " + EventPublisher.MAX_ID_LENGTH + " characters without control characters");
       }
-      int limit = DEFAULT_LIMIT;
-      String l = q.get("limit");
-      if (l != null) {
-        if (!l.matches("^[1-9][0-9]{0,2}$") || Integer.parseInt(l) > MAX_LIMIT) {
-          errors.add(new FieldError("limit", "must be an integer from 1 to " + MAX_LIMIT));
-        } else {
-          limit = Integer.parseInt(l);
-        }
-      }
-      long after = 0;
-      String c = q.get("cursor");
-      if (c != null) {
-        Long decoded = decodeCursor(c);
-        if (decoded == null) {
-          errors.add(new FieldError("cursor", "is not a cursor of this list"));
-        } else {
-          after = decoded;
-        }
-      }
+      int limit = q.integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+      Long decoded = q.cursor("cursor", EventAdminRoutes::decodeCursor, "is not a cursor of this list");
+      long after = decoded == null ? 0 : decoded;
+      List<FieldError> errors = q.errors();
       if (!errors.isEmpty()) {
         return Future.succeededFuture(Reply.problem(Problem.validation(errors)
             .withDetail("the query has " + errors.size() + " invalid parameter" + (errors.size() == 1 ? "" : "s"))));
@@ -131,23 +108,12 @@ public final class EventAdminRoutes {
   }
 
   static String encodeCursor(long lastId) {
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((CURSOR_PREFIX + lastId).getBytes(StandardCharsets.US_ASCII));
+    return QueryParams.encodeSequence(CURSOR_PREFIX, lastId);
   }
 
   /** The id a cursor continues after, or null when it is not exactly a cursor this list handed out. */
   static Long decodeCursor(String cursor) {
-    if (cursor.isEmpty() || cursor.length() > 40) return null;
-    try {
-      String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
-      if (!text.startsWith(CURSOR_PREFIX) || !ID.matcher(text.substring(CURSOR_PREFIX.length())).matches()) {
-        return null;
-      }
-      long id = Long.parseLong(text.substring(CURSOR_PREFIX.length()));
-      return encodeCursor(id).equals(cursor) ? id : null;
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    return QueryParams.decodeSequence(CURSOR_PREFIX, cursor);
   }
 
   private static Handler<RoutingContext> answer(Function<RoutingContext, Future<Reply>> route) {

@@ -63,20 +63,13 @@ public final class InstitutionRoutes {
 
   public Handler<RoutingContext> list() {
     return rc -> {
-      MultiMap q = rc.queryParams();
-      List<FieldError> errors = new ArrayList<>();
-      for (String name : q.names()) {
-        if (!PARAMS.contains(name)) {
-          errors.add(new FieldError(name, "unknown query parameter"));
-        } else if (q.getAll(name).size() > 1) {
-          errors.add(new FieldError(name, "must be given at most once"));
-        }
-      }
-      int count = integer(q.get("count"), DEFAULT_COUNT, 1, MAX_COUNT, "count", errors);
-      int offset = integer(q.get("offset"), 0, 0, MAX_OFFSET, "offset", errors);
+      QueryParams q = QueryParams.strict(rc.queryParams(), PARAMS);
+      int count = q.integer("count", DEFAULT_COUNT, 1, MAX_COUNT);
+      int offset = q.integer("offset", 0, 0, MAX_OFFSET);
+      List<FieldError> errors = q.errors();
       String countries = q.get("country_codes") == null ? "US" : q.get("country_codes");
       if (!countries.matches("[A-Z]{2}(,[A-Z]{2}){0,9}")) {
-        errors.add(new FieldError("country_codes", "must be 1 to 10 ISO 3166-1 alpha-2 codes, comma-separated"));
+        q.error("country_codes", "must be 1 to 10 ISO 3166-1 alpha-2 codes, comma-separated");
       }
       if (!errors.isEmpty()) {
         Reply.problem(Problem.validation(errors)).send(rc, false);
@@ -148,16 +141,5 @@ public final class InstitutionRoutes {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static int integer(String v, int dflt, int min, int max, String name, List<FieldError> errors) {
-    if (v == null) {
-      return dflt;
-    }
-    if (!v.matches("0|[1-9][0-9]{0,5}") || Integer.parseInt(v) < min || Integer.parseInt(v) > max) {
-      errors.add(new FieldError(name, "must be an integer from " + min + " to " + max));
-      return dflt;
-    }
-    return Integer.parseInt(v);
   }
 }

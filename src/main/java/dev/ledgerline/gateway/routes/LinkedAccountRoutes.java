@@ -58,7 +58,6 @@ public final class LinkedAccountRoutes {
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
   private static final Pattern CANONICAL_UUID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  private static final Pattern CURSOR = Pattern.compile("l:[1-9][0-9]{0,18}");
 
   /** Null when the vault is not configured on this node: every route then answers 503. */
   private final LinkedAccounts linked;
@@ -85,37 +84,11 @@ public final class LinkedAccountRoutes {
   public Handler<RoutingContext> list() {
     return answer(rc -> {
       LinkedAccounts l = available();
-      MultiMap q = rc.queryParams();
-      List<FieldError> errors = new ArrayList<>();
-      for (String name : q.names()) {
-        if (!LIST_PARAMS.contains(name)) {
-          errors.add(new FieldError(name, "unknown query parameter"));
-        } else if (q.getAll(name).size() > 1) {
-          errors.add(new FieldError(name, "must be given at most once"));
-        }
-      }
-      int limit = DEFAULT_LIMIT;
-      String lim = q.get("limit");
-      if (lim != null) {
-        if (!lim.matches("[1-9][0-9]{0,2}") || Integer.parseInt(lim) > LinkedAccounts.MAX_PAGE) {
-          errors.add(new FieldError("limit", "must be an integer from 1 to " + LinkedAccounts.MAX_PAGE));
-        } else {
-          limit = Integer.parseInt(lim);
-        }
-      }
-      long after = 0;
-      String cursor = q.get("cursor");
-      if (cursor != null) {
-        Long seq = decodeCursor(cursor);
-        if (seq == null) {
-          errors.add(new FieldError("cursor", "is not a cursor of this API"));
-        } else {
-          after = seq;
-        }
-      }
-      if (!errors.isEmpty()) {
-        throw new InvalidRequestException(errors);
-      }
+      QueryParams q = QueryParams.strict(rc.queryParams(), LIST_PARAMS);
+      int limit = q.integer("limit", DEFAULT_LIMIT, 1, LinkedAccounts.MAX_PAGE);
+      Long seq = q.cursor("cursor", LinkedAccountRoutes::decodeCursor, "is not a cursor of this API");
+      long after = seq == null ? 0 : seq;
+      q.requireValid();
       return l.list(Principal.of(rc).subject(), after, limit).map(page -> {
         JsonArray data = new JsonArray();
         page.links().forEach(link -> data.add(linkJson(link)));
@@ -208,23 +181,11 @@ public final class LinkedAccountRoutes {
   }
 
   static String encodeCursor(long seq) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(("l:" + seq).getBytes(StandardCharsets.US_ASCII));
+    return QueryParams.encodeSequence("l:", seq);
   }
 
   static Long decodeCursor(String cursor) {
-    if (cursor.isEmpty() || cursor.length() > 40) {
-      return null;
-    }
-    try {
-      String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
-      // Only the spelling this API hands out.
-      if (!CURSOR.matcher(text).matches() || !encodeCursor(Long.parseLong(text.substring(2))).equals(cursor)) {
-        return null;
-      }
-      return Long.parseLong(text.substring(2));
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    return QueryParams.decodeSequence("l:", cursor);
   }
 
   static JsonObject linkJson(Link link) {

@@ -7,6 +7,7 @@ import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -26,23 +27,11 @@ public record Page(int limit, boolean descending, long timestampMin, long timest
 
   /** Reads the paging parameters; {@code allowed} are the route's other parameters. */
   public static Page read(MultiMap params, Set<String> allowed) {
-    List<FieldError> errors = new ArrayList<>();
-    for (String name : params.names()) {
-      if (!allowed.contains(name) && !Set.of("limit", "order", "cursor").contains(name)) {
-        errors.add(new FieldError(name, "unknown query parameter"));
-      } else if (params.getAll(name).size() > 1) {
-        errors.add(new FieldError(name, "must be given at most once"));
-      }
-    }
-    int limit = DEFAULT_LIMIT;
-    String l = params.get("limit");
-    if (l != null) {
-      if (!l.matches("^[1-9][0-9]{0,3}$") || Integer.parseInt(l) > MAX_LIMIT) {
-        errors.add(new FieldError("limit", "must be an integer from 1 to " + MAX_LIMIT));
-      } else {
-        limit = Integer.parseInt(l);
-      }
-    }
+    Set<String> names = new HashSet<>(allowed);
+    names.addAll(Set.of("limit", "order", "cursor"));
+    QueryParams q = QueryParams.strict(params, names);
+    int limit = q.integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    List<FieldError> errors = q.errors();
     String o = params.get("order");
     Boolean desc = null;
     if (o != null) {

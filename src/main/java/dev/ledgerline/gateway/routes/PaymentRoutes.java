@@ -223,38 +223,15 @@ public final class PaymentRoutes {
   /** GET /v1/payments?status=&cursor=&limit=: the caller's own payments, newest first. */
   public Handler<RoutingContext> list() {
     return answer(rc -> {
-      MultiMap q = rc.queryParams();
-      List<FieldError> errors = new ArrayList<>();
-      for (String name : q.names()) {
-        if (!LIST_PARAMS.contains(name)) {
-          errors.add(new FieldError(name, "unknown query parameter"));
-        } else if (q.getAll(name).size() > 1) {
-          errors.add(new FieldError(name, "must be given at most once"));
-        }
+      QueryParams q = QueryParams.strict(rc.queryParams(), LIST_PARAMS);
+      PaymentStatus status = q.get("status") == null ? null : status(q.get("status"));
+      if (q.get("status") != null && status == null) {
+        q.error("status", "must be one of " + statuses());
       }
-      PaymentStatus status = null;
-      if (q.get("status") != null) {
-        status = status(q.get("status"));
-        if (status == null) {
-          errors.add(new FieldError("status", "must be one of " + statuses()));
-        }
-      }
-      int limit = DEFAULT_LIMIT;
-      String l = q.get("limit");
-      if (l != null) {
-        if (!l.matches("^[1-9][0-9]{0,2}$") || Integer.parseInt(l) > PaymentStore.MAX_PAGE) {
-          errors.add(new FieldError("limit", "must be an integer from 1 to " + PaymentStore.MAX_PAGE));
-        } else {
-          limit = Integer.parseInt(l);
-        }
-      }
+      int limit = q.integer("limit", DEFAULT_LIMIT, 1, PaymentStore.MAX_PAGE);
       String cursor = q.get("cursor");
-      if (cursor != null && uuid(cursor) == null) {
-        errors.add(new FieldError("cursor", "not a cursor of this list"));
-      }
-      if (!errors.isEmpty()) {
-        throw new InvalidRequestException(errors);
-      }
+      q.cursor("cursor", PaymentRoutes::uuid, "not a cursor of this list");
+      q.requireValid();
       return store.list(Principal.of(rc).subject(), status, cursor, limit).map(page -> {
         JsonObject out = new JsonObject().put("data", new JsonArray(page.payments().stream()
             .map(PaymentRoutes::json).toList()));

@@ -442,6 +442,11 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
     }
   }
 
+  /** Hands each group's time to durability (its fsyncs, in nanoseconds) to {@code listener}, on the log's thread. */
+  public void onSync(java.util.function.LongConsumer listener) {
+    writer.onSync(listener);
+  }
+
   @Override
   public Optional<String> haltReason() {
     Throwable f = fatal;

@@ -94,6 +94,8 @@ final class LogWriter implements Runnable {
   private final boolean fsync;
   /** How long the last group's fsyncs took (the log's and its commit file's); -1 before the first. */
   private volatile long lastSyncNanos = -1;
+  /** Told how long each group took to become durable (both fsyncs); a meter, never anything that blocks. */
+  private volatile java.util.function.LongConsumer syncListener = nanos -> {};
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(64);
   private final Thread thread;
   private final Consumer<Throwable> onFatal;
@@ -196,6 +198,10 @@ final class LogWriter implements Runnable {
    * Creates segment {@code firstOp} and its commit file, each with its header durable under a temporary name first
    * (never a torn header); the commit file is in place before the segment, so a segment never lacks one.
    */
+  void onSync(java.util.function.LongConsumer listener) {
+    syncListener = listener;
+  }
+
   static SegmentChannels createSegment(Path dir, WalFiles files, long firstOp, boolean fsync) throws IOException {
     Path commits = createFile(dir, files, CommitFile.name(firstOp), CommitFile.header(firstOp), fsync);
     // The commit file's name is durable before the segment's can be.
@@ -365,7 +371,9 @@ final class LogWriter implements Runnable {
         long syncStart = System.nanoTime();
         if (fsync) channel.force(false);
         appendCommit(bufs[k]);
-        if (fsync) lastSyncNanos = System.nanoTime() - syncStart;
+        long synced = System.nanoTime() - syncStart;
+        if (fsync) lastSyncNanos = synced;
+        syncListener.accept(synced);
       }
     } catch (IOException | RuntimeException e) {
       fail(e);

@@ -1,5 +1,7 @@
 package dev.ledgerline.ledger.model;
 
+import java.util.Locale;
+
 /**
  * A create result code ({@link CreateAccountResult}, {@link CreateTransferResult}): TigerBeetle's wire value and
  * snake_case name. Both enums declare their constants in TigerBeetle's order of descending precedence.
@@ -8,8 +10,13 @@ public interface ResultCode {
   /** The numeric value on the wire. */
   int code();
 
-  /** TigerBeetle's snake_case name, e.g. {@code linked_event_failed}. */
-  String tbName();
+  /** TigerBeetle's snake_case name, e.g. {@code linked_event_failed}: the constant's name in lower case. */
+  default String tbName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The constant's name (implemented by the enum). */
+  String name();
 
   /** Declaration order (implemented by the enum). */
   int ordinal();

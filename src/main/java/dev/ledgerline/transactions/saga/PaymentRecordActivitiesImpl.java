@@ -20,11 +20,18 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
   private final PaymentStore store;
   private final LedgerClient ledger;
   private final SagaSettings settings;
+  private final SagaMeters meters;
 
   public PaymentRecordActivitiesImpl(PaymentStore store, LedgerClient ledger, SagaSettings settings) {
+    this(store, ledger, settings, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
+  public PaymentRecordActivitiesImpl(PaymentStore store, LedgerClient ledger, SagaSettings settings,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.store = store;
     this.ledger = ledger;
     this.settings = settings;
+    this.meters = new SagaMeters(registry);
   }
 
   @Override
@@ -41,6 +48,7 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
   @Override
   public void record(PaymentUpdate update) {
     store.record(update).await();
+    meters.recorded(update);
   }
 
   @Override

@@ -29,7 +29,7 @@ public final class PaymentSagaWorker {
     return worker -> {
       worker.registerWorkflowImplementationTypes(PaymentWorkflowImpl.class);
       worker.registerActivitiesImplementations(new LedgerSagaActivitiesImpl(ledger),
-          new PaymentRecordActivitiesImpl(store, ledger, settings), provider);
+          new PaymentRecordActivitiesImpl(store, ledger, settings, node.registry()), provider);
     };
   }
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Conformance cases against a real TigerBeetle cluster, when {@code TB_ADDRESSES} names one
  * ({@code TB_CLUSTER_ID} defaults to 0); reported as skipped otherwise. The same runner path (one long-lived ledger,
  * each case in its own id namespace, no test hooks) is also exercised on the embedded engine, so it is known to work
- * before a cluster is at hand.
+ * before a cluster is at hand. Without a cluster, {@code dev.ledgerline.ledger.wire.OfficialClientTest} runs this
+ * backend over the same corpus against a node's TigerBeetle wire listener, in a forked JVM.
  */
 class TigerBeetleConformanceTest {
 

@@ -1,4 +1,4 @@
-package dev.ledgerline.observability;
+package dev.ledgerline.tracing;
 
 import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;

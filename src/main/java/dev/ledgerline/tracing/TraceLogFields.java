@@ -1,4 +1,4 @@
-package dev.ledgerline.observability;
+package dev.ledgerline.tracing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;

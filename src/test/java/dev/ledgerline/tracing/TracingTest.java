@@ -1,4 +1,4 @@
-package dev.ledgerline.observability;
+package dev.ledgerline.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

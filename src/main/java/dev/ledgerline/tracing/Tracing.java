@@ -1,4 +1,4 @@
-package dev.ledgerline.observability;
+package dev.ledgerline.tracing;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import io.opentelemetry.api.OpenTelemetry;

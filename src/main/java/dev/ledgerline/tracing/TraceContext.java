@@ -1,4 +1,4 @@
-package dev.ledgerline.observability;
+package dev.ledgerline.tracing;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
