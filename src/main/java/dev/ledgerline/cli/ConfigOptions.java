@@ -16,6 +16,16 @@ public final class ConfigOptions {
       description = "Override one configuration key; repeatable; beats every other source.")
   Map<String, String> sets = new LinkedHashMap<>();
 
+  /** The {@code --config} file given, or null. */
+  public Path file() {
+    return config;
+  }
+
+  /** The {@code --set} keys given. */
+  public Map<String, String> sets() {
+    return sets;
+  }
+
   /** Loads and validates the configuration; throws {@link dev.ledgerline.config.ConfigException}. */
   public ConfigService load() {
     return ConfigService.load(ConfigService.Source.of(ConfigService.Source.defaultFile(config), sets));

@@ -130,6 +130,11 @@ public final class ConfigResolver {
         }
         return new JsonArray(Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty())
             .collect(Collectors.toList()));
+      case "number":
+        if (raw.matches("-?[0-9]{1,9}(\\.[0-9]{1,9})?")) {
+          return Double.parseDouble(raw);
+        }
+        return raw;
       case "object":
         // Map-valued keys (e.g. per-operation limits) are given as JSON text outside the file.
         try {

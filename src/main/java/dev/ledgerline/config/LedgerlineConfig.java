@@ -619,4 +619,35 @@ public record LedgerlineConfig(
     JsonObject s = json.getJsonObject("search");
     return new Search(s.getBoolean("index-transfers"));
   }
+
+  /** {@code tracing.exporter}: where spans go; {@code none} switches tracing off. */
+  public enum TracingExporter {
+    NONE, OTLP, ZIPKIN, LOGGING;
+
+    static TracingExporter of(String name) {
+      return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /**
+   * {@code tracing.*}: OpenTelemetry spans, read at start.
+   *
+   * @param endpoint the exporter's URL; empty = its local default
+   * @param samplingRatio the share of new traces recorded; a propagated context keeps its caller's decision
+   */
+  public record Tracing(TracingExporter exporter, String endpoint, double samplingRatio, String serviceName,
+      Map<String, String> resourceAttributes) {
+    public boolean enabled() {
+      return exporter != TracingExporter.NONE;
+    }
+  }
+
+  /** {@code tracing.*}, typed (read from the validated JSON, so this record adds no constructor argument). */
+  public Tracing tracing() {
+    JsonObject t = json.getJsonObject("tracing");
+    Map<String, String> attributes = new java.util.TreeMap<>();
+    t.getJsonObject("resource-attributes").forEach(e -> attributes.put(e.getKey(), String.valueOf(e.getValue())));
+    return new Tracing(TracingExporter.of(t.getString("exporter")), t.getString("endpoint"),
+        t.getNumber("sampling-ratio").doubleValue(), t.getString("service-name"), Map.copyOf(attributes));
+  }
 }

@@ -30,6 +30,14 @@ public interface LedgerBackend extends AutoCloseable {
 
   CompletionStage<List<CreateAccountsResult>> createAccounts(List<Account> accounts);
 
+  /**
+   * How long the fsync of the last durable write took, in nanoseconds, or -1 when the backend does not know (a
+   * TigerBeetle cluster syncs on its own replicas). Read right after a batch completes, it is that batch's.
+   */
+  default long lastSyncNanos() {
+    return -1;
+  }
+
   CompletionStage<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers);
 
   CompletionStage<List<Account>> lookupAccounts(List<UInt128> ids);

@@ -82,11 +82,15 @@ public final class LedgerBatcher {
     final long deadline;
     final boolean endsOpenChain;
     final Reply<List<R>> reply;
+    /** The requester's span, for the batch's links (null without tracing). */
+    final io.opentelemetry.api.trace.SpanContext trace;
     int offset;
     boolean answered;
 
-    Pending(Operation<E, R> op, List<E> events, long arrival, long deadline, Reply<List<R>> reply) {
+    Pending(Operation<E, R> op, List<E> events, long arrival, long deadline, Reply<List<R>> reply,
+        io.opentelemetry.api.trace.SpanContext trace) {
       this.op = op;
+      this.trace = trace;
       this.events = events;
       this.size = events.size();
       this.imported = op.imported(events);
@@ -140,6 +144,7 @@ public final class LedgerBatcher {
   private java.util.function.Consumer<List<Transfer>> committed;
   /** Null while writes may go to the backend, else why not (the ledger lease); asked before every batch. */
   private Supplier<String> writeGate = () -> null;
+  private BatchSpans spans = BatchSpans.OFF;
 
   public LedgerBatcher(LedgerBackend backend, Settings settings, Executor context, Timers timers,
       LongSupplier nanoClock, MeterRegistry registry) {
@@ -156,6 +161,11 @@ public final class LedgerBatcher {
     // One sweep timer instead of a timer per request: deadlines are checked a few times per timeout period.
     long sweep = Math.max(1, Math.min(50, settings.timeout().toMillis() / 10));
     this.sweepTimer = timers.setPeriodic(sweep, this::expire);
+  }
+
+  /** Traces each batch with {@code tracer}, linked to the spans of the requests it carries. */
+  public void tracer(io.opentelemetry.api.trace.Tracer tracer) {
+    this.spans = new BatchSpans(tracer);
   }
 
   /**
@@ -219,7 +229,7 @@ public final class LedgerBatcher {
       return;
     }
     long now = nanoClock.getAsLong();
-    queue.addLast(new Pending<>(operation, events, now, now + timeoutNanos, reply));
+    queue.addLast(new Pending<>(operation, events, now, now + timeoutNanos, reply, spans.capture()));
     queuedEvents += n;
     queuedRequests++;
     maybeFlush();
@@ -293,6 +303,7 @@ public final class LedgerBatcher {
     List<Pending<E, R>> batch = (List<Pending<E, R>>) (List<?>) requests;
     long started = nanoClock.getAsLong();
     inFlightSince = started;
+    io.opentelemetry.api.trace.Span span = spans.start(op.tbName(), batch.stream().map(p -> p.trace).toList());
     CompletionStage<List<R>> stage;
     try {
       stage = op.create(backend, concat(batch, total));
@@ -300,7 +311,10 @@ public final class LedgerBatcher {
       stage = java.util.concurrent.CompletableFuture.failedFuture(e);
     }
     // The backend may complete on its own thread: hop back before touching any state.
-    stage.whenComplete((results, err) -> context.execute(() -> completed(op, batch, total, started, results, err)));
+    stage.whenComplete((results, err) -> context.execute(() -> {
+      BatchSpans.end(span, total, nanoClock.getAsLong() - started, span == null ? -1 : backend.lastSyncNanos(), err);
+      completed(op, batch, total, started, results, err);
+    }));
   }
 
   private static <E extends Event> List<E> concat(List<? extends Pending<E, ?>> batch, int total) {

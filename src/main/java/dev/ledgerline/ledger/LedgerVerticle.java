@@ -115,6 +115,7 @@ public final class LedgerVerticle extends RoleVerticle {
           batcher = new LedgerBatcher(b, new LedgerBatcher.Settings(config.batchMaxEvents(), config.batchLinger(),
               config.queueMaxEvents(), config.requestTimeout()), r -> context.runOnContext(x -> r.run()),
               timers(), System::nanoTime, node.registry());
+          if (node.tracing().enabled()) batcher.tracer(node.tracing().tracer());
           if (lease != null) {
             batcher.writeGate(lease::refusal);
             long every = Math.max(1, lease.ttl().toMillis() / 3);

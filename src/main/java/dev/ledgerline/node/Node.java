@@ -14,6 +14,7 @@ import dev.ledgerline.gateway.GatewayComponents;
 import dev.ledgerline.gateway.GatewayVerticle;
 import dev.ledgerline.infra.DataServices;
 import dev.ledgerline.ledger.LedgerVerticle;
+import dev.ledgerline.tracing.Tracing;
 import dev.ledgerline.providers.LinkedAccounts;
 import dev.ledgerline.providers.Providers;
 import dev.ledgerline.roles.NodeContext;
@@ -49,6 +50,8 @@ public final class Node {
   private final String nodeId;
   private final long startedAt = System.currentTimeMillis();
   private NodeVertx.Built built;
+  /** The node's tracing (off until start; closed after Vert.x, so the last spans are exported). */
+  private volatile Tracing tracing = Tracing.off();
   private DataServices services;
   private ManagementServer management;
   private RoleDeployments roles;
@@ -106,6 +109,11 @@ public final class Node {
     return built.members();
   }
 
+  /** The node's tracing ({@link Tracing#off()} when {@code tracing.exporter} is none). */
+  public Tracing tracing() {
+    return tracing;
+  }
+
   /** Starts everything; on failure, what did start is stopped again and the failure is returned. */
   public Future<Node> start() {
     LedgerlineConfig config = configService.current();
@@ -116,7 +124,12 @@ public final class Node {
     } catch (NodeRefusedException e) {
       return Future.failedFuture(e);
     }
-    return NodeVertx.build(config, nodeId).compose(b -> {
+    try {
+      tracing = Tracing.start(config.tracing(), nodeId);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return NodeVertx.build(config, nodeId, tracing).compose(b -> {
       built = b;
       roles = new RoleDeployments(b.vertx());
       LOG.info("node {} starting: roles {}, cluster {}", nodeId,
@@ -128,7 +141,8 @@ public final class Node {
       services = s;
       EmbeddedServices.publishUrls(config, s);
       NodeVertx.Built b = built;
-      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.meters(), s, b::members);
+      NodeContext ctx = new NodeContext(nodeId, configService, b.vertx(), b.meters(), s, b::members,
+          tracing);
       management = new ManagementServer(b.vertx());
       if (s.hasPostgres()) {
         management.check("postgres", () -> s.pingPostgres().map(v -> new JsonObject()
@@ -344,6 +358,7 @@ public final class Node {
     }
     stopping = new CompletableFuture<>();
     if (built == null) {
+      tracing.close();
       stopping.complete(null);
       return stopping;
     }
@@ -405,6 +420,7 @@ public final class Node {
       if (err != null) {
         LOG.warn("closing Vert.x failed: {}", err.getMessage());
       }
+      tracing.close();
       LOG.info("node {} stopped", nodeId);
       done.complete(null);
     });

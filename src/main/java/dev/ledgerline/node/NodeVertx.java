@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.node.clustertls.ClusterTls;
 import dev.ledgerline.observability.NodeMeters;
+import dev.ledgerline.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -59,6 +60,11 @@ public final class NodeVertx {
    * without {@code cluster.tls}, and names the key and address of a cluster port that is taken.
    */
   public static Future<Built> build(LedgerlineConfig config, String nodeId) {
+    return build(config, nodeId, Tracing.off());
+  }
+
+  /** {@link #build(LedgerlineConfig, String)} with {@code tracing}'s tracer (HTTP, event bus, SQL, Redis, web client). */
+  public static Future<Built> build(LedgerlineConfig config, String nodeId, Tracing tracing) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MeterRegistry meters = NodeMeters.create(registry, config.metrics());
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
@@ -69,10 +75,14 @@ public final class NodeVertx {
             Label.POOL_NAME, Label.EB_SIDE, Label.EB_ADDRESS, Label.EB_FAILURE));
     VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
     var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(meters));
+    if (tracing.enabled()) {
+      builder.withTracer(tracing.vertxTracerFactory());
+    }
     LedgerlineConfig.Cluster cluster = config.cluster();
     if (!cluster.enabled()) {
       Vertx vertx = builder.build();
       Codecs.registerAll(vertx.eventBus());
+      tracing.propagateOverEventBus(vertx.eventBus());
       return Future.succeededFuture(new Built(vertx, registry, meters, null, null));
     }
     HazelcastInstance hazelcast;
@@ -97,6 +107,7 @@ public final class NodeVertx {
         })
         .map(vertx -> {
           Codecs.registerAll(vertx.eventBus());
+          tracing.propagateOverEventBus(vertx.eventBus());
           return new Built(vertx, registry, meters, manager, hazelcast);
         });
   }

@@ -8,6 +8,7 @@ import dev.ledgerline.events.NewEvent;
 import dev.ledgerline.events.StoredEvent;
 import dev.ledgerline.events.Uuid7;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.tracing.TraceContext;
 import dev.ledgerline.transactions.saga.PaymentStatus;
 import dev.ledgerline.transactions.saga.PaymentUpdate;
 import io.vertx.core.Future;
@@ -86,6 +87,8 @@ public final class PaymentStore {
   /** Writes the row ({@code pending}) and {@code transaction.created} in one transaction. */
   public Future<Payment> create(NewPayment p) {
     UUID id = Uuid7.next();
+    // The request's trace travels with the event, so the saga its handler starts continues it.
+    String traceparent = TraceContext.traceparent();
     return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO payments (id, owner, status, "
             + "from_account_id, amount, ledger, code, provider, linked_account_id, description, metadata) "
             + "VALUES ($1, $2, 'pending', $3::text::numeric, $4::text::numeric, $5, $6, $7, $8, $9, $10) "
@@ -93,7 +96,7 @@ public final class PaymentStore {
         .execute(Tuple.from(new Object[] {id, p.owner(), p.fromAccountId(), p.amount(), p.ledger(), p.code(),
             p.provider(), p.linkedAccountId(), p.description(), p.metadata()}))
         .map(rows -> payment(rows.iterator().next()))
-        .compose(payment -> publish(conn, id, "transaction.created", created(payment))
+        .compose(payment -> publish(conn, id, "transaction.created", created(payment, traceparent))
             .compose(v -> publish(conn, id, "transaction.updated", snapshot(payment, payment.status())))
             .map(payment)))
         // payment.requested (version 1) follows the row. Failing here would hide a payment that exists, so a failure
@@ -419,12 +422,17 @@ public final class PaymentStore {
     return events.publish(conn, e).mapEmpty();
   }
 
-  /** {@code transaction.created}: {@code id} is what starts the workflow; the rest describes the payment. */
-  private static JsonObject created(Payment p) {
-    return new JsonObject().put("id", p.id()).put("owner", p.owner()).put("status", p.status().wireName())
+  /**
+   * {@code transaction.created}: {@code id} is what starts the workflow; the rest describes the payment, and
+   * {@code traceparent} (when the request was traced) the trace the saga joins.
+   */
+  private static JsonObject created(Payment p, String traceparent) {
+    JsonObject created = new JsonObject().put("id", p.id()).put("owner", p.owner()).put("status", p.status().wireName())
         .put("from_account_id", p.fromAccountId()).put("amount", p.amount()).put("ledger", p.ledger())
         .put("code", p.code()).put("provider", p.provider()).put("linked_account_id", p.linkedAccountId())
         .put("description", p.description()).put("metadata", p.metadata());
+    if (traceparent != null) created.put(TraceContext.TRACEPARENT, traceparent);
+    return created;
   }
 
   static Payment payment(Row r) {

@@ -5,6 +5,8 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.Event;
 import dev.ledgerline.events.EventConsumer;
 import dev.ledgerline.infra.DataServices;
+import dev.ledgerline.tracing.TraceContext;
+import io.opentelemetry.context.Scope;
 import dev.ledgerline.transactions.TransactionEventException.Reason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -96,8 +98,12 @@ public final class TransactionEventHandler implements EventConsumer {
     if (!(id instanceof String paymentId) || !TransactionsApi.ID.matcher(paymentId).matches()) {
       throw new TransactionEventException(Reason.MALFORMED_PAYLOAD, CREATED + ": id is missing or not an id");
     }
-    return vertx.eventBus().<String>request(TransactionsApi.START_PAYMENT, paymentId,
-        new DeliveryOptions().setSendTimeout(startTimeout.toMillis())).mapEmpty();
+    // The start continues the trace of the request that created the payment (through the outbox, which has none).
+    Object traceparent = event.payload().getValue(TraceContext.TRACEPARENT);
+    try (Scope ignored = TraceContext.fromTraceparent(traceparent instanceof String t ? t : null).makeCurrent()) {
+      return vertx.eventBus().<String>request(TransactionsApi.START_PAYMENT, paymentId,
+          new DeliveryOptions().setSendTimeout(startTimeout.toMillis())).mapEmpty();
+    }
   }
 
   private Future<Void> updated(Event event) {

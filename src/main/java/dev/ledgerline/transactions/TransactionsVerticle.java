@@ -67,7 +67,10 @@ public final class TransactionsVerticle extends RoleVerticle {
 
   @Override
   protected Future<?> startRole() {
-    return TemporalService.start(vertx, node.config().temporal(), node.nodeId(), TransactionsApi.TASK_QUEUE, workflows)
+    var tracing = node.tracing();
+    return TemporalService.start(vertx, node.config().temporal(), node.nodeId(), TransactionsApi.TASK_QUEUE, workflows,
+            new TemporalService.Interceptors(tracing.temporalClientInterceptors(),
+                tracing.temporalWorkerInterceptors()))
         .compose(t -> {
           temporal = t;
           starts = PaymentStarts.register(vertx, t);

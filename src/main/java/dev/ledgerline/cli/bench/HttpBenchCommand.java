@@ -82,17 +82,36 @@ public final class HttpBenchCommand implements Callable<Integer> {
     }
   }
 
+  @Option(names = "--tracing", paramLabel = "MODES",
+      description = {"Measure tracing overhead instead of a running node: for each mode (off, or a sampling ratio "
+          + "such as 0.1 or 1.0) start a node in this process with --config/--set, spans exported (Zipkin format) "
+          + "to a local sink that accepts and drops them, and run the phases against it. Example: --tracing "
+          + "off,0.1,1.0 --mode single."})
+  String tracing;
+
   @Override
   public Integer call() {
-    if (token == null) {
-      // A real RS256 (or configured) token of a plain user: the benchmark pays for verification and ownership checks.
-      var cfg = configOptions.load().current();
-      token = dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
-          subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2),
-          java.time.Instant.now());
+    if (tracing != null) {
+      return new TracingBench(this, configOptions, tracing).call();
     }
+    if (token == null) {
+      token = userToken(configOptions.load().current());
+    }
+    JsonArray results = measure(URI.create(url));
+    System.out.println(new JsonObject().put("bench", "http").put("date", LocalDate.now().toString())
+        .put("connections", connections).put("duration_s", durationSeconds).put("results", results).encode());
+    return 0;
+  }
+
+  /** A real RS256 (or configured) token of a plain user: the benchmark pays for verification and ownership checks. */
+  String userToken(dev.ledgerline.config.LedgerlineConfig cfg) {
+    return dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
+        subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2), java.time.Instant.now());
+  }
+
+  /** Creates the accounts, then runs the phases {@code --mode} asks for against {@code base} with {@link #token}. */
+  JsonArray measure(URI base) {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    URI base = URI.create(url);
     WebClient client = WebClient.create(vertx, new WebClientOptions()
         .setDefaultHost(base.getHost()).setDefaultPort(base.getPort() < 0 ? 80 : base.getPort())
         .setSsl("https".equals(base.getScheme())).setKeepAlive(true).setPipelining(false),
@@ -107,9 +126,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
       if (!"single".equals(mode)) {
         results.add(print(run(client, ids, batch)).toJson());
       }
-      System.out.println(new JsonObject().put("bench", "http").put("date", LocalDate.now().toString())
-          .put("connections", connections).put("duration_s", durationSeconds).put("results", results).encode());
-      return 0;
+      return results;
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().join();
     }

@@ -1,6 +1,7 @@
 package dev.ledgerline.gateway.http;
 
 import dev.ledgerline.gateway.json.FieldError;
+import dev.ledgerline.tracing.TraceContext;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -87,11 +88,16 @@ public record Problem(String type, String title, int status, String detail, Stri
     return toJson().toBuffer();
   }
 
-  /** Ends the response with this problem, adding the request's id when it has none. */
+  /** Ends the response with this problem, adding the request's id when it has none and its trace id when traced. */
   public Future<Void> send(RoutingContext rc) {
     Problem p = requestId == null && RequestIds.of(rc) != null ? withRequestId(RequestIds.of(rc)) : this;
+    JsonObject body = p.toJson();
+    String traceId = TraceContext.traceId();
+    if (traceId != null) {
+      body.put("trace_id", traceId);
+    }
     return rc.response().setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE)
-        .putHeader("Cache-Control", "no-store").end(p.toBuffer());
+        .putHeader("Cache-Control", "no-store").end(body.toBuffer());
   }
 
   @Override

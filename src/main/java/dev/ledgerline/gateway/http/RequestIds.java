@@ -38,8 +38,10 @@ public final class RequestIds implements Handler<RoutingContext> {
       return;
     }
     long start = System.nanoTime();
-    rc.addEndHandler(v -> withId(id, () -> ACCESS.info("{} {} {} {} {}ms", server, rc.request().method(),
-        rc.request().path(), rc.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000)));
+    // The request's span is no longer current when the response has ended; the access line is logged under it.
+    io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
+    rc.addEndHandler(v -> withId(id, trace.wrap(() -> ACCESS.info("{} {} {} {} {}ms", server, rc.request().method(),
+        rc.request().path(), rc.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000))));
     rc.next();
   }
 

@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.idempotency;
 
+import dev.ledgerline.tracing.CallerPromises;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -46,7 +47,7 @@ final class MicroBatcher<T, R> {
   }
 
   Future<R> add(T item) {
-    Promise<R> p = Promise.promise();
+    Promise<R> p = CallerPromises.promise();
     boolean schedule;
     synchronized (this) {
       items.add(item);

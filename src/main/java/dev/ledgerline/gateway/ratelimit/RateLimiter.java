@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.ratelimit;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.RateLimit;
+import dev.ledgerline.tracing.CallerPromises;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -298,7 +299,7 @@ public final class RateLimiter implements AutoCloseable {
       waiting = new HashMap<>();
       context.put(WAITING, waiting);
     }
-    Promise<Decision> promise = Promise.promise();
+    Promise<Decision> promise = CallerPromises.promise();
     List<Promise<Decision>> queued = waiting.get(key);
     if (queued != null) {
       queued.add(promise);

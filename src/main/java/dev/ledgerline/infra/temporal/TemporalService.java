@@ -7,6 +7,8 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.interceptors.WorkerInterceptor;
+import io.temporal.common.interceptors.WorkflowClientInterceptor;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testserver.TestServer;
@@ -78,14 +80,26 @@ public final class TemporalService {
    */
   public static Future<TemporalService> start(Vertx vertx, LedgerlineConfig.Temporal settings, String identity,
       String taskQueue, Consumer<Worker> register) {
+    return start(vertx, settings, identity, taskQueue, register, new Interceptors(new WorkflowClientInterceptor[0],
+        new WorkerInterceptor[0]));
+  }
+
+  /** The client's and the worker's interceptors (tracing). */
+  public record Interceptors(WorkflowClientInterceptor[] client, WorkerInterceptor[] worker) {}
+
+  /** {@link #start(Vertx, LedgerlineConfig.Temporal, String, String, Consumer)} with the client's and worker's interceptors. */
+  public static Future<TemporalService> start(Vertx vertx, LedgerlineConfig.Temporal settings, String identity,
+      String taskQueue, Consumer<Worker> register, Interceptors interceptors) {
     WorkerExecutor executor = vertx.createSharedWorkerExecutor("ledgerline-temporal", settings.clientThreads());
-    return executor.executeBlocking(() -> open(vertx, settings, identity, taskQueue, register, executor), false)
+    return executor.executeBlocking(() -> open(vertx, settings, identity, taskQueue, register, executor,
+            interceptors), false)
         .onFailure(err -> executor.close())
         .compose(t -> t.startPolling().map(t).recover(err -> t.stop().transform(x -> Future.failedFuture(err))));
   }
 
   private static TemporalService open(Vertx vertx, LedgerlineConfig.Temporal settings, String identity,
-      String taskQueue, Consumer<Worker> register, WorkerExecutor executor) throws SSLException {
+      String taskQueue, Consumer<Worker> register, WorkerExecutor executor, Interceptors interceptors)
+      throws SSLException {
     TestServer.InProcessTestServer server = null;
     WorkflowServiceStubs stubs = null;
     try {
@@ -105,10 +119,11 @@ public final class TemporalService {
       }
       stubs = WorkflowServiceStubs.newServiceStubs(options.build());
       WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder()
-          .setNamespace(settings.namespace()).setIdentity(identity).build());
+          .setNamespace(settings.namespace()).setIdentity(identity).setInterceptors(interceptors.client()).build());
       LedgerlineConfig.TemporalWorker w = settings.worker();
       WorkerFactory factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder()
-          .setWorkflowCacheSize(w.workflowCacheSize()).setMaxWorkflowThreadCount(w.maxWorkflowThreads()).build());
+          .setWorkflowCacheSize(w.workflowCacheSize()).setMaxWorkflowThreadCount(w.maxWorkflowThreads())
+          .setWorkerInterceptors(interceptors.worker()).build());
       Worker worker = factory.newWorker(taskQueue, WorkerOptions.newBuilder()
           .setMaxConcurrentWorkflowTaskExecutionSize(w.workflowTasks())
           .setMaxConcurrentActivityExecutionSize(w.activities())

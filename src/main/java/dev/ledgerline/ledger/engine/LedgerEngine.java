@@ -192,6 +192,11 @@ public final class LedgerEngine implements LedgerBackend, LedgerTestHooks {
   }
 
   @Override
+  public long lastSyncNanos() {
+    return writer.lastSyncNanos();
+  }
+
+  @Override
   public CompletionStage<List<CreateTransfersResult>> createTransfers(List<Transfer> transfers) {
     return create(Operation.CREATE_TRANSFERS, transfers);
   }

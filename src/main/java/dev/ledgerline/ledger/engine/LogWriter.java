@@ -92,6 +92,8 @@ final class LogWriter implements Runnable {
   private final Path dir;
   private final WalFiles files;
   private final boolean fsync;
+  /** How long the last group's fsyncs took (the log's and its commit file's); -1 before the first. */
+  private volatile long lastSyncNanos = -1;
   /** Told how long each group took to become durable (both fsyncs); a meter, never anything that blocks. */
   private volatile java.util.function.LongConsumer syncListener = nanos -> {};
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(64);
@@ -281,6 +283,11 @@ final class LogWriter implements Runnable {
     if (fsync) commits.force(false);
   }
 
+  /** How long the last group's fsyncs took, in nanoseconds; -1 before the first (or without fsync). */
+  long lastSyncNanos() {
+    return lastSyncNanos;
+  }
+
   @Override
   public void run() {
     List<Item> drained = new ArrayList<>();
@@ -364,7 +371,9 @@ final class LogWriter implements Runnable {
         long syncStart = System.nanoTime();
         if (fsync) channel.force(false);
         appendCommit(bufs[k]);
-        syncListener.accept(System.nanoTime() - syncStart);
+        long synced = System.nanoTime() - syncStart;
+        if (fsync) lastSyncNanos = synced;
+        syncListener.accept(synced);
       }
     } catch (IOException | RuntimeException e) {
       fail(e);
