@@ -66,7 +66,13 @@ class ConsoleHttpTest {
 
   private static Answer send(RequestOptions o) throws Exception {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
-    http.request(o).compose(req -> req.send()).onSuccess(r -> read(r, answer)).onFailure(answer::completeExceptionally);
+    // The reader is attached on the event loop as the answer's head arrives: attached later from this thread, a short
+    // answer could already have ended.
+    http.request(o).compose(req -> req.send().andThen(ar -> {
+      if (ar.succeeded()) {
+        read(ar.result(), answer);
+      }
+    })).onFailure(answer::completeExceptionally);
     return answer.get(20, TimeUnit.SECONDS);
   }
 
