@@ -56,9 +56,13 @@ public final class OutboxRelay {
   private static final String RECORD_CURSORS = "UPDATE events_consumers c SET cursor_xid = u.xid, "
       + "cursor_pos = u.pos, updated_at = now() FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(name, xid, pos) "
       + "WHERE c.name = u.name AND (c.cursor_xid, c.cursor_pos) < (u.xid, u.pos)";
-  private static final String FETCH = "SELECT " + COLUMNS + " FROM events_outbox "
-      + "WHERE (order_xid, position) > ($1, $2) AND order_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
-      + "ORDER BY order_xid, position LIMIT $3";
+  // Also reads the committed rows that are not readable yet (an older transaction still runs), only to learn that
+  // they are there: ordered by order_xid, the readable rows are a prefix of the answer.
+  private static final String FETCH = "SELECT " + COLUMNS + ", order_xid < s.xmin AS readable FROM events_outbox, "
+      + "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin) s "
+      + "WHERE (order_xid, position) > ($1, $2) ORDER BY order_xid, position LIMIT $3";
+  /** First wait before reading again when committed rows wait for an older transaction; it doubles up to the poll. */
+  private static final long RECHECK_FIRST_MS = 2;
 
   private final Vertx vertx;
   private final Pool pool;
@@ -309,8 +313,11 @@ public final class OutboxRelay {
     return cursorWrite == null ? Future.succeededFuture() : cursorWrite.compose(v -> cursorsRecorded());
   }
 
-  /** Outbox rows after one cursor position, decoded, in delivery order; the last row's position is the next cursor. */
-  private record Batch(List<Event> events, long lastXid, long lastPos) {}
+  /**
+   * Outbox rows after one cursor position, decoded, in delivery order; the last row's position is the next cursor.
+   * {@code waiting}: committed rows follow that cannot be read yet because an older transaction is still running.
+   */
+  private record Batch(List<Event> events, long lastXid, long lastPos, boolean waiting) {}
 
   /**
    * Batches read for one consumer's loop, shared with the others that reach the same cursor (they usually move
@@ -334,12 +341,17 @@ public final class OutboxRelay {
         List<Event> events = new ArrayList<>(rows.size());
         long lastXid = xid;
         long lastPos = pos;
+        boolean waiting = false;
         for (Row r : rows) {
+          if (!r.getBoolean("readable")) {
+            waiting = true;
+            break;
+          }
           events.add(Event.fromRow(r));
           lastXid = r.getLong("order_xid");
           lastPos = r.getLong("position");
         }
-        return new Batch(events, lastXid, lastPos);
+        return new Batch(events, lastXid, lastPos, waiting);
       });
       Future<Batch> onContext = onContext(read);
       byCursor.put(key, onContext);
@@ -362,6 +374,9 @@ public final class OutboxRelay {
     long cursorPos;
     boolean running;
     boolean wakeAgain;
+    /** The next wait before reading again while committed rows wait for an older transaction (0: none pending). */
+    long recheckDelay;
+    long recheckTimer = -1;
     final Set<String> parked = new HashSet<>();
 
     /** The cursor as last written to {@code events_consumers}. */
@@ -406,7 +421,12 @@ public final class OutboxRelay {
       PgConnection conn = connection;
       reads.after(conn, cursorXid, cursorPos)
           .compose(batch -> {
-            if (batch.events().isEmpty()) return Future.succeededFuture(false);
+            if (batch.events().isEmpty()) {
+              if (batch.waiting()) recheckLater();
+              else recheckDelay = 0;
+              return Future.succeededFuture(false);
+            }
+            recheckDelay = 0;
             return deliverAll(conn, batch.events(), 0).map(v -> {
               cursorXid = batch.lastXid();
               cursorPos = batch.lastPos();
@@ -425,6 +445,22 @@ public final class OutboxRelay {
               running = false;
             }
           }));
+    }
+
+    /**
+     * Reads again soon when committed rows wait only for an older transaction to end. That transaction may write no
+     * outbox row, so no NOTIFY would come at its end, and waiting for the poll would add up to a whole
+     * {@code events.poll-interval} to the event. The wait doubles from a few milliseconds up to the poll interval.
+     */
+    void recheckLater() {
+      long poll = settings.pollInterval().toMillis();
+      recheckDelay = recheckDelay == 0 ? RECHECK_FIRST_MS : Math.min(poll, recheckDelay * 2);
+      if (recheckDelay >= poll) return; // the poll timer takes over
+      vertx.cancelTimer(recheckTimer);
+      recheckTimer = vertx.setTimer(recheckDelay, t -> {
+        recheckTimer = -1;
+        if (current()) wake();
+      });
     }
 
     /** Delivers batch[from..] in order; goes on in place while deliveries complete at once (no deep recursion). */

@@ -12,8 +12,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,16 +35,36 @@ public final class PaymentStarts {
 
   private PaymentStarts() {}
 
-  /** Answers start requests on the cluster's event bus, starting workflows through {@code temporal}. */
+  /** How many started payment ids a node remembers, to answer a repeated start without asking Temporal. */
+  static final int REMEMBERED_STARTS = 10_000;
+
+  /**
+   * Answers start requests on the cluster's event bus, starting workflows through {@code temporal}. A payment is
+   * usually asked for twice (the gateway's early start right after the row is written, then the relay's delivery of
+   * {@code transaction.created}): a workflow this node has seen started is answered "already started" at once, which
+   * is what Temporal would answer ({@code REJECT_DUPLICATE}), without a gRPC call on the relay's serial path.
+   */
   public static MessageConsumer<String> register(Vertx vertx, TemporalService temporal) {
+    Set<String> started = Collections.synchronizedSet(Collections.newSetFromMap(
+        new LinkedHashMap<String, Boolean>(256, 0.75f, false) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_STARTS;
+          }
+        }));
     return vertx.eventBus().<String>consumer(TransactionsApi.START_PAYMENT, message -> {
       String paymentId = message.body();
       if (paymentId == null || !TransactionsApi.ID.matcher(paymentId).matches()) {
         message.fail(400, "not a payment id");
         return;
       }
+      if (started.contains(paymentId)) {
+        message.reply(TransactionsApi.ALREADY_STARTED);
+        return;
+      }
       temporal.blocking(() -> start(temporal.client(), paymentId)).onComplete(ar -> {
         if (ar.succeeded()) {
+          started.add(paymentId);
           message.reply(ar.result());
         } else {
           LOG.warn("starting workflow {} failed: {}", TransactionsApi.workflowId(paymentId), ar.cause().toString());

@@ -3,6 +3,7 @@ package dev.ledgerline.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
@@ -432,6 +433,34 @@ class OutboxRelayTest {
       newer.close().await();
     }
   }
+  @Test
+  void anEventHeldBackByAnOlderTransactionWithoutEventsIsReadSoonAfterItEndsNotAtThePoll() throws Exception {
+    // The poll never comes within the test: only NOTIFY and the relay's own re-read can deliver.
+    LedgerlineConfig.Events s = EventsTestBed.settings(3);
+    LedgerlineConfig.Events noPoll = new LedgerlineConfig.Events(s.maxPayloadBytes(), s.maxAttempts(), s.retention(),
+        Duration.ofHours(1), s.batchSize(), s.deliveryTimeout(), s.backoffInitial(), s.backoffMax(), s.ledger());
+    Recording consumer = new Recording("held-back");
+    OutboxRelay relay = new OutboxRelay(bed.vertx(), pool, bed.connectOptions(), noPoll, List.of(consumer));
+    relays.add(relay);
+    relay.start().await();
+    io.vertx.sqlclient.SqlConnection older = pool.getConnection().await();
+    try {
+      // An older transaction with an id that publishes nothing: its end sends no NOTIFY.
+      io.vertx.sqlclient.Transaction olderTx = older.begin().await();
+      older.query("SELECT pg_current_xact_id()").execute().await();
+      publishCommitted("held", new JsonObject().put("n", 1));
+      // Not readable while the older transaction runs (a later row of it could still come first).
+      Poll.until(PATIENCE, "the relay has read the outbox and found the event not readable yet",
+          () -> relay.lag().await().stream().anyMatch(l -> l.events() == 1));
+      assertThat(consumer.deliveries).isEmpty();
+      olderTx.commit().await();
+      Poll.until(Duration.ofSeconds(20), "delivered once the older transaction ended, without a poll",
+          () -> consumer.handled.size() == 1);
+    } finally {
+      older.close().await();
+    }
+  }
+
   @Test
   void deliveredRowsGoAfterTheRetentionOnlyOnceEveryConsumerHasPassedThem() throws Exception {
     AtomicBoolean stuck = new AtomicBoolean(true);
