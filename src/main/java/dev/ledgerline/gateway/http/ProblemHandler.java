@@ -73,6 +73,9 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     if (failure instanceof InvalidRequestException) {
       return Problem.validation(((InvalidRequestException) failure).errors());
     }
+    if (failure != null && fromHttpDecoder(failure)) {
+      return standard(400);
+    }
     int status = rc.statusCode();
     if (failure instanceof HttpException) {
       status = ((HttpException) failure).getStatusCode();
@@ -89,6 +92,18 @@ public final class ProblemHandler implements Handler<RoutingContext> {
       return standard(status >= 500 && status != 500 ? status : 500);
     }
     return standard(500);
+  }
+
+  /**
+   * A request the HTTP decoder could not parse (a malformed chunk size, ...), reported to the route while its body was
+   * being read: the client's fault, so a 400 and no error log.
+   */
+  private static boolean fromHttpDecoder(Throwable t) {
+    if (t instanceof io.netty.handler.codec.DecoderException) {
+      return true;
+    }
+    StackTraceElement[] trace = t.getStackTrace();
+    return trace.length > 0 && trace[0].getClassName().startsWith("io.netty.handler.codec.http.");
   }
 
   /** The fixed answer for a status: RFC 9457 about:blank with a short, non-revealing detail. */

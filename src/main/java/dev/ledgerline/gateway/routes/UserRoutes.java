@@ -60,6 +60,8 @@ public final class UserRoutes {
       return store.create(n.id(), n.status(), n.roles(), n.grants(), n.denies(), Principal.of(rc).subject(),
               n.reason())
           .map(u -> {
+            // This node's copy first, so the caller's next request here sees the change; the publish reaches the others.
+            directory.accept(u);
             UserDirectory.publish(vertx, u);
             rc.response().putHeader("Location", PATH + "/" + java.net.URLEncoder.encode(u.id(),
                 java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
@@ -95,6 +97,7 @@ public final class UserRoutes {
       String id = UserStore.checkId(rc.pathParam("id"));
       UserChange change = UserChange.fromJson(StrictJson.object(rc.body().buffer().getBytes()));
       return store.update(id, change, Principal.of(rc).subject()).map(u -> {
+        directory.accept(u);
         UserDirectory.publish(vertx, u);
         return Reply.json(200, u.toJson(store.rolePermissions()).toBuffer());
       });
