@@ -1,5 +1,6 @@
 package dev.ledgerline.cli.bench;
 
+import dev.ledgerline.infra.Processes;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.conformance.ConformanceRunnerSupport;
@@ -14,8 +15,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,9 +108,9 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
   private Result run(int max) throws Exception {
     Path dir = dataDir == null ? Files.createTempDirectory("ledgerline-bench-bus-")
         : Files.createDirectories(dataDir.resolve("batch-max-" + max + "-" + System.nanoTime()));
-    int mgmt = freePort();
+    int mgmt = Processes.freeLoopbackPort();
     Map<String, String> ledger = new HashMap<>(Map.of("node.roles", "ledger", "node.id", "bench-ledger",
-        "management.port", String.valueOf(mgmt), "gateway.port", String.valueOf(freePort()),
+        "management.port", String.valueOf(mgmt), "gateway.port", String.valueOf(Processes.freeLoopbackPort()),
         "ledger.engine.data-dir", dir.resolve("ledger").toString(), "ledger.batch.max-events", String.valueOf(max),
         "config.scan-interval", "0s"));
     // Each run's own PostgreSQL (the ledger's write lease lives there): a lease left by another run's ledger would
@@ -124,16 +123,16 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
     }
     Map<String, String> senderNode = null;
     if (cluster) {
-      int hz1 = freePort();
-      int hz2 = freePort();
+      int hz1 = Processes.freeLoopbackPort();
+      int hz2 = Processes.freeLoopbackPort();
       String members = "127.0.0.1:" + hz1 + ",127.0.0.1:" + hz2;
       String name = "bench-" + System.nanoTime();
       ledger.putAll(Map.of("cluster.enabled", "true", "cluster.name", name, "cluster.port", String.valueOf(hz1),
           "cluster.members", members));
       senderNode = new HashMap<>(Map.of("cluster.enabled", "true", "cluster.name", name, "cluster.port",
           String.valueOf(hz2), "cluster.members", members, "node.roles", "cache", "node.id", "bench-senders",
-          "management.port", String.valueOf(freePort()), "gateway.port", String.valueOf(freePort()),
-          "config.scan-interval", "0s"));
+          "management.port", String.valueOf(Processes.freeLoopbackPort()),
+          "gateway.port", String.valueOf(Processes.freeLoopbackPort()), "config.scan-interval", "0s"));
     }
     Node ledgerNode = start(ledger);
     Node sendersNode = null;
@@ -228,11 +227,6 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   /** A group of senders on one event loop: each sends its next transfer as soon as its reply arrives. */
   private final class Senders extends VerticleBase {

@@ -28,13 +28,11 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,20 +105,13 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Logging.setLevel("WARN");
     Path dir = Files.createTempDirectory("ledgerline-bench-payments-");
-    Map<String, String> sets = new LinkedHashMap<>();
-    sets.put("management.port", String.valueOf(freePort()));
-    int gatewayPort = freePort();
-    sets.put("gateway.port", String.valueOf(gatewayPort));
-    sets.put("postgres.data-dir", dir.resolve("pg").toString());
-    sets.put("ledger.engine.data-dir", dir.resolve("ledger").toString());
-    sets.put("node.data-dir", dir.resolve("node").toString());
-    sets.put("redis.data-dir", "");
+    Map<String, String> sets = BenchNodes.settings(dir);
+    int gatewayPort = BenchNodes.gatewayPort(sets);
     sets.put("temporal.target", "inprocess");
     // The zero-latency sandbox: a transfer settles at once, and the saga asks for it often.
     sets.put("providers.sandbox.port", "0");
     sets.put("providers.sandbox.settle-after", "0ms");
     sets.put("payments.settlement-poll", "20ms");
-    sets.put("gateway.rate-limits", "{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}");
     if (maxInFlight >= 0) sets.put("payments.max-in-flight", String.valueOf(maxInFlight));
     ConfigService config = ConfigService.load(new ConfigService.Source(null, Map.of(), Map.of(), sets));
     Node node = new Node(config).start().await();
@@ -443,12 +434,6 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       saga.addCompensation(steps::undo);
       steps.step4();
       steps.step5();
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

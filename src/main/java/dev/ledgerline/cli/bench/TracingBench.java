@@ -1,5 +1,6 @@
 package dev.ledgerline.cli.bench;
 
+import dev.ledgerline.infra.Processes;
 import dev.ledgerline.cli.ConfigOptions;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.node.Node;
@@ -9,7 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,9 +80,9 @@ final class TracingBench {
 
   private JsonArray measure(String mode, Path root, String sink) {
     Map<String, String> sets = new LinkedHashMap<>(config.sets());
-    int gateway = freePort();
+    int gateway = Processes.freeLoopbackPort();
     sets.put("gateway.port", String.valueOf(gateway));
-    sets.put("management.port", String.valueOf(freePort()));
+    sets.put("management.port", String.valueOf(Processes.freeLoopbackPort()));
     sets.putIfAbsent("node.roles", "gateway,ledger");
     sets.putIfAbsent("postgres.data-dir", root.resolve("pg").toString());
     sets.putIfAbsent("ledger.engine.data-dir", root.resolve("ledger").toString());
@@ -105,11 +105,4 @@ final class TracingBench {
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,17 +73,10 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Logging.setLevel("WARN");
     Path dir = Files.createTempDirectory("ledgerline-bench-webhooks-");
-    Map<String, String> sets = new LinkedHashMap<>();
+    Map<String, String> sets = BenchNodes.settings(dir);
     sets.put("node.roles", "[\"gateway\",\"ledger\"]");
-    sets.put("management.port", String.valueOf(PaymentsBenchCommand.freePort()));
-    int gatewayPort = PaymentsBenchCommand.freePort();
-    sets.put("gateway.port", String.valueOf(gatewayPort));
-    sets.put("postgres.data-dir", dir.resolve("pg").toString());
-    sets.put("ledger.engine.data-dir", dir.resolve("ledger").toString());
-    sets.put("node.data-dir", dir.resolve("node").toString());
-    sets.put("redis.data-dir", "");
+    int gatewayPort = BenchNodes.gatewayPort(sets);
     sets.put("providers.sandbox.port", "0");
-    sets.put("gateway.rate-limits", "{\"default\":{\"capacity\":1000000,\"refill-per-second\":1000000}}");
     // The receiver is on loopback over plain http.
     sets.put("webhooks.allow-private", "true");
     sets.put("webhooks.concurrency-per-endpoint", String.valueOf(perEndpoint));

@@ -1,5 +1,6 @@
 package dev.ledgerline.cli.bench;
 
+import dev.ledgerline.infra.Processes;
 import com.tigerbeetle.AccountBatch;
 import com.tigerbeetle.Client;
 import com.tigerbeetle.CreateTransferResultBatch;
@@ -66,11 +67,11 @@ public final class WireBenchCommand implements Callable<Integer> {
     System.out.println("-- bench wire (official client -> wire listener -> batcher -> engine) --");
     Path dir = Files.createTempDirectory("ledgerline-bench-wire-");
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-    int port = LedgerBusBenchCommand.freePort();
+    int port = Processes.freeLoopbackPort();
     Node node = LedgerBusBenchCommand.start(Map.of("node.roles", "ledger", "node.id", "bench-wire",
         "ledger.publish-committed", String.valueOf(publishCommitted),
-        "management.port", String.valueOf(LedgerBusBenchCommand.freePort()),
-        "gateway.port", String.valueOf(LedgerBusBenchCommand.freePort()),
+        "management.port", String.valueOf(Processes.freeLoopbackPort()),
+        "gateway.port", String.valueOf(Processes.freeLoopbackPort()),
         "ledger.engine.data-dir", dir.resolve("ledger").toString(), "postgres.data-dir", dir.resolve("pg").toString(),
         "ledger.wire.enabled", "true", "ledger.wire.port", String.valueOf(port), "config.scan-interval", "0s"));
     double wireTps;
