@@ -142,8 +142,11 @@ class DistributedTraceTest {
     try {
       Poll.until(Duration.ofSeconds(30), "the payment's trace in Zipkin up to its last step", () -> {
         trace[0] = zipkin.trace(web, traceId);
+        // Each node exports on its own schedule: wait for both nodes' spans, not only the last step's.
         return names(trace[0]).stream().anyMatch(n -> n.contains("update-balance"))
-            && names(trace[0]).stream().anyMatch(n -> n.startsWith("ledger.batch"));
+            && names(trace[0]).stream().anyMatch(n -> n.startsWith("ledger.batch"))
+            && trace[0].stream().map(s -> tag((JsonObject) s, Tracing.NODE_ATTRIBUTE)).collect(Collectors.toSet())
+                .containsAll(Set.of("gw", "tx"));
       });
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; spans: " + trace[0].stream().map(JsonObject.class::cast)
