@@ -327,6 +327,32 @@ public final class PaymentStore {
    * appended if missing, so the saga's retries apply it once and a crash after the row loses no event.
    */
   public Future<Void> record(PaymentUpdate u) {
+    return record(List.of(u));
+  }
+
+  /**
+   * Applies several updates of one payment, in their order, in one PostgreSQL transaction (the saga coalesces the
+   * state changes made while the previous write was under way); then drops the cache entry and appends the events
+   * once. Each update is applied once by its event id, as {@link #record(PaymentUpdate)} does.
+   */
+  public Future<Void> record(List<PaymentUpdate> updates) {
+    if (updates.isEmpty()) return Future.succeededFuture();
+    String paymentId = updates.get(0).paymentId();
+    for (PaymentUpdate u : updates) {
+      if (!u.paymentId().equals(paymentId)) {
+        return Future.failedFuture(new IllegalArgumentException("updates of more than one payment"));
+      }
+    }
+    return pool.withTransaction(conn -> {
+      Future<Void> applied = Future.succeededFuture();
+      for (PaymentUpdate u : updates) {
+        applied = applied.compose(v -> apply(conn, u));
+      }
+      return applied;
+    }).compose(v -> changed(paymentId)).compose(v -> syncEvents(paymentId));
+  }
+
+  private Future<Void> apply(SqlConnection conn, PaymentUpdate u) {
     UUID paymentId = UUID.fromString(u.paymentId());
     UUID eventId = UUID.fromString(u.eventId());
     Map<String, String> detail = u.detail() == null ? Map.of() : u.detail();
@@ -334,7 +360,7 @@ public final class PaymentStore {
         .put("status", u.status().wireName())
         .put("step", u.step()).put("at", Instant.ofEpochMilli(u.atMillis()).toString())
         .put("detail", new JsonObject(new LinkedHashMap<>(detail)));
-    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO payment_updates (event_id, payment_id) "
+    return conn.preparedQuery("INSERT INTO payment_updates (event_id, payment_id) "
             + "VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
         .execute(Tuple.of(eventId, paymentId))
         .compose(fresh -> fresh.size() == 0 ? Future.succeededFuture() : conn.preparedQuery("UPDATE payments SET "
@@ -356,9 +382,7 @@ public final class PaymentStore {
               return outcome ? history.compose(v -> publish(conn, paymentId, "transaction.updated",
                   snapshot(p, p.status()))) : history;
             })
-            .mapEmpty()))
-        .compose(v -> changed(u.paymentId()))
-        .compose(v -> syncEvents(u.paymentId()));
+            .mapEmpty());
   }
 
   /**

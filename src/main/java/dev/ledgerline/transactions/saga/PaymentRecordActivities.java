@@ -2,6 +2,7 @@ package dev.ledgerline.transactions.saga;
 
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
+import java.util.List;
 
 /** The payment row (the record that outlives an in-memory Temporal server) and the events derived from it. */
 @ActivityInterface
@@ -16,6 +17,10 @@ public interface PaymentRecordActivities {
    */
   @ActivityMethod(name = "record-payment")
   void record(PaymentUpdate update);
+
+  /** Several state changes of one payment, in order, written as {@link #record} writes one: one transaction. */
+  @ActivityMethod(name = "record-payment-changes")
+  void recordAll(List<PaymentUpdate> updates);
 
   /** Step 5 and its compensation: publishes {@code transaction.updated} with the payer's new balances. */
   @ActivityMethod(name = "update-balance")

@@ -47,8 +47,13 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
 
   @Override
   public void record(PaymentUpdate update) {
-    store.record(update).await();
-    meters.recorded(update);
+    recordAll(List.of(update));
+  }
+
+  @Override
+  public void recordAll(List<PaymentUpdate> updates) {
+    store.record(updates).await();
+    updates.forEach(meters::recorded);
   }
 
   @Override

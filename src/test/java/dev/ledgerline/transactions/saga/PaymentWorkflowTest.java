@@ -87,6 +87,9 @@ class PaymentWorkflowTest {
     assertThat(activities.events()).containsExactly("FundsReserved", "PendingTransferCreated",
         "ExternalPaymentRequested", "ExternalPaymentSucceeded", "TransferCommitted", "PaymentCompleted");
     assertThat(activities.updates).extracting(PaymentUpdate::status).last().isEqualTo(PaymentStatus.COMPLETED);
+    // Two changes with no step between them go to the row in one write; every change is written exactly once.
+    assertThat(activities.writes).contains(2);
+    assertThat(activities.writes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(6);
   }
 
   static Stream<Arguments> failureAtEachStep() {

@@ -33,6 +33,8 @@ final class ScriptedActivities implements LedgerSagaActivities, ProviderActiviti
 
   final List<String> calls = new CopyOnWriteArrayList<>();
   final List<PaymentUpdate> updates = new CopyOnWriteArrayList<>();
+  /** The number of changes in each coalesced write, in order. */
+  final List<Integer> writes = new CopyOnWriteArrayList<>();
   private final Map<String, Deque<Fault>> once = new HashMap<>();
   private final Map<String, Fault> always = new HashMap<>();
   volatile PaymentOrder order = order(PaymentStatus.PENDING, false);
@@ -141,6 +143,12 @@ final class ScriptedActivities implements LedgerSagaActivities, ProviderActiviti
   @Override
   public void record(PaymentUpdate update) {
     updates.add(update);
+  }
+
+  @Override
+  public void recordAll(List<PaymentUpdate> batch) {
+    writes.add(batch.size());
+    updates.addAll(batch);
   }
 
   @Override
