@@ -33,8 +33,9 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   public static final String NEEDS_ATTENTION_METRIC = "ledgerline_payments_needs_attention";
   // Runs started before it replay as they ran (on a cluster): each state change written before the next step.
   private static final String FAST_PATH = "saga-fast-path";
-  // Runs started before it wrote each state change as its own write, one after the other.
-  private static final String COALESCED_RECORDS = "saga-coalesced-records";
+  // Runs started before it wrote each state change as its own write, one after the other, and polled the provider
+  // through the Temporal server.
+  private static final String COALESCED_RECORDS = "saga-coalesced-records-local-polls";
 
   // Ledger calls are answered within ledger.request-timeout (plus the bus margin); an attempt longer than this is lost.
   private static final Duration LEDGER_ATTEMPT = Duration.ofSeconds(60);
@@ -89,7 +90,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
       return;
     }
     legs = order.legs();
-    stubs(order.settings());
+    stubs(order.settings(), coalesced);
     for (String step : PaymentLedgerIds.STEPS) {
       ledgerTransfers.put(step, PaymentLedgerIds.transfer(paymentId, step).toString());
     }
@@ -409,14 +410,19 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     return cause == null ? f.getMessage() : cause.getMessage();
   }
 
-  private void stubs(SagaSettings s) {
+  private void stubs(SagaSettings s, boolean localPolls) {
     ledgerSteps = ledger(s.holdTimeout());
     // The commit retries until the ledger answers for good: its pending transfers expire after the hold timeout,
     // which is an answer too, so the outcome is always known before anything is compensated.
     ledgerCommit = ledger(null);
     ledgerUndo = ledger(s.compensationRetry());
     providerCreate = provider(s.externalDeadline(), BACKOFF);
-    providerPoll = provider(null, RetryOptions.newBuilder(BACKOFF).setMaximumAttempts(1).build());
+    // A poll is one short, read-only call, tried once (the next poll or the webhook follows): a local activity spares
+    // it the two trips through the Temporal server.
+    providerPoll = localPolls ? Workflow.newLocalActivityStub(ProviderActivities.class, LocalActivityOptions
+        .newBuilder().setStartToCloseTimeout(PROVIDER_ATTEMPT)
+        .setRetryOptions(RetryOptions.newBuilder(BACKOFF).setMaximumAttempts(1).build()).build())
+        : provider(null, RetryOptions.newBuilder(BACKOFF).setMaximumAttempts(1).build());
     providerUndo = provider(s.compensationRetry(), BACKOFF);
     publishing = Workflow.newLocalActivityStub(PaymentRecordActivities.class, LocalActivityOptions.newBuilder()
         .setStartToCloseTimeout(RECORD_ATTEMPT).setScheduleToCloseTimeout(s.compensationRetry())
