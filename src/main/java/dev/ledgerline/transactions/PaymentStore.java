@@ -86,6 +86,15 @@ public final class PaymentStore {
 
   /** Writes the row ({@code pending}) and {@code transaction.created} in one transaction. */
   public Future<Payment> create(NewPayment p) {
+    return create(p, committed -> { });
+  }
+
+  /**
+   * As {@link #create(NewPayment)}; {@code committed} is told as soon as the row is committed, before
+   * {@code payment.requested} is appended to the event store (the saga may start meanwhile: its first activity
+   * appends the same event, and the two appends agree).
+   */
+  public Future<Payment> create(NewPayment p, java.util.function.Consumer<Payment> committed) {
     UUID id = Uuid7.next();
     // The request's trace travels with the event, so the saga its handler starts continues it.
     String traceparent = TraceContext.traceparent();
@@ -99,6 +108,7 @@ public final class PaymentStore {
         .compose(payment -> publish(conn, id, "transaction.created", created(payment, traceparent))
             .compose(v -> publish(conn, id, "transaction.updated", snapshot(payment, payment.status())))
             .map(payment)))
+        .onSuccess(committed::accept)
         // payment.requested (version 1) follows the row. Failing here would hide a payment that exists, so a failure
         // is only logged: the saga's first activity appends it.
         .compose(payment -> eventStore == null ? Future.succeededFuture(payment)

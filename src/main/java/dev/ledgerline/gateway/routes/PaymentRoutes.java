@@ -222,7 +222,7 @@ public final class PaymentRoutes {
       if (!ok) {
         throw invalid("linked_account_id", "no such linked account");
       }
-      return store.create(n).onSuccess(created -> startEarly(created.id()));
+      return store.create(n, created -> startEarly(created.id()));
     }).map(created -> Reply.json(202, new JsonObject().put("id", created.id())
         .put("status", created.status().wireName())
         .put("links", new JsonObject().put("self", PATH + "/" + created.id())).toBuffer()))
