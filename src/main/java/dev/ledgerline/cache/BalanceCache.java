@@ -26,8 +26,13 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -70,6 +75,21 @@ public final class BalanceCache {
   public interface Ledger {
     /** The balance, or null when there is no such account. */
     Future<Balance> load(UInt128 id);
+
+    /** The balances of these accounts (absent ones left out), in as few ledger calls as the source allows. */
+    default Future<Map<UInt128, Balance>> loadAll(List<UInt128> ids) {
+      List<Future<Balance>> each = new ArrayList<>();
+      ids.forEach(id -> each.add(load(id)));
+      return Future.all(each).map(v -> {
+        Map<UInt128, Balance> found = new HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+          if (each.get(i).result() != null) {
+            found.put(ids.get(i), each.get(i).result());
+          }
+        }
+        return found;
+      });
+    }
   }
 
   /** What answered a read, for {@code X-Cache}. */
@@ -98,7 +118,17 @@ public final class BalanceCache {
 
   public BalanceCache(Vertx vertx, Redis redis, LedgerClient ledger, LedgerlineConfig.Cache settings,
       Duration commandTimeout, MeterRegistry registry, String nodeId, LongSupplier clock) {
-    this(vertx, redis, id -> load(ledger, id), settings, commandTimeout, registry, nodeId, clock);
+    this(vertx, redis, new Ledger() {
+      @Override
+      public Future<Balance> load(UInt128 id) {
+        return BalanceCache.load(ledger, id);
+      }
+
+      @Override
+      public Future<Map<UInt128, Balance>> loadAll(List<UInt128> ids) {
+        return BalanceCache.loadAll(ledger, ids);
+      }
+    }, settings, commandTimeout, registry, nodeId, clock);
   }
 
   public BalanceCache(Vertx vertx, Redis redis, Ledger ledger, LedgerlineConfig.Cache settings,
@@ -156,18 +186,77 @@ public final class BalanceCache {
     if (consistent) {
       return cache.reload(key, List.of(), () -> ledger.load(id)).map(e -> answer(e, Served.MISS));
     }
-    return cache.get(key, List.of(), () -> ledger.load(id)).map(e -> {
-      if (e == null) {
-        return new Answer(null, 0, 0, Served.MISS);
+    return cache.get(key, List.of(), () -> ledger.load(id)).map(e -> served(id, e));
+  }
+
+  /**
+   * The balances of many accounts (a list's rows), each as {@link #get} would answer it: what this node's memory
+   * holds is served from there, and every other id is read from L2 or, on a miss, by one {@link Ledger#loadAll} for
+   * all of them, started by the first miss. Each key stays single-flight: an id another read is already loading
+   * joins that load. {@code consistent} reads every id through to the ledger, again in one {@code loadAll}.
+   *
+   * @return an answer per distinct id, in the order given; an absent account's answer has a null balance
+   */
+  public Future<Map<UInt128, Answer>> getAll(Collection<UInt128> ids, boolean consistent) {
+    List<UInt128> distinct = List.copyOf(new LinkedHashSet<>(ids));
+    Set<UInt128> notInMemory = new LinkedHashSet<>();
+    for (UInt128 id : distinct) {
+      if (consistent || cache.peek(id.toString()) == null) {
+        notInMemory.add(id);
       }
-      long now = clock.getAsLong();
-      if (e.source() != Source.LOAD && e.remainingMillis(now) < settings.balanceRefreshAhead().toMillis()
-          && refreshTried.asMap().putIfAbsent(key + "@" + e.expiresAt(), e.expiresAt()) == null) {
-        refresh(id);
-        return answer(e, Served.REFRESH);
+    }
+    BatchLoad batch = new BatchLoad(notInMemory);
+    List<Future<Answer>> each = new ArrayList<>();
+    for (UInt128 id : distinct) {
+      String key = id.toString();
+      if (!notInMemory.contains(id)) {
+        each.add(get(id, false));
+      } else if (consistent) {
+        each.add(cache.reload(key, List.of(), () -> batch.of(id)).map(e -> answer(e, Served.MISS)));
+      } else {
+        each.add(cache.get(key, List.of(), () -> batch.of(id)).map(e -> served(id, e)));
       }
-      return answer(e, e.source() == Source.L1 ? Served.L1 : e.source() == Source.L2 ? Served.L2 : Served.MISS);
+    }
+    return Future.all(each).map(v -> {
+      Map<UInt128, Answer> answers = new LinkedHashMap<>();
+      for (int i = 0; i < distinct.size(); i++) {
+        answers.put(distinct.get(i), each.get(i).result());
+      }
+      return answers;
     });
+  }
+
+  /** One {@link Ledger#loadAll} for a multi-get's misses, started when the first of them needs it. */
+  private final class BatchLoad {
+    private final List<UInt128> ids;
+    private Future<Map<UInt128, Balance>> loaded;
+
+    BatchLoad(Collection<UInt128> ids) {
+      this.ids = List.copyOf(ids);
+    }
+
+    /** Loaders run wherever their key's L2 read completed: the first of them starts the one load. */
+    synchronized Future<Balance> of(UInt128 id) {
+      if (loaded == null) {
+        loaded = ledger.loadAll(ids);
+      }
+      return loaded.map(found -> found.get(id));
+    }
+  }
+
+  /** A read's answer, starting a refresh when the entry is near its end (once per entry per node). */
+  private Answer served(UInt128 id, Entry<Balance> e) {
+    if (e == null) {
+      return new Answer(null, 0, 0, Served.MISS);
+    }
+    String key = id.toString();
+    long now = clock.getAsLong();
+    if (e.source() != Source.LOAD && e.remainingMillis(now) < settings.balanceRefreshAhead().toMillis()
+        && refreshTried.asMap().putIfAbsent(key + "@" + e.expiresAt(), e.expiresAt()) == null) {
+      refresh(id);
+      return answer(e, Served.REFRESH);
+    }
+    return answer(e, e.source() == Source.L1 ? Served.L1 : e.source() == Source.L2 ? Served.L2 : Served.MISS);
   }
 
   /** The balance this node's L1 holds for the account, if fresh; never asks Redis or the ledger. */
@@ -211,10 +300,8 @@ public final class BalanceCache {
 
   /** The account and the timestamp of its latest transfer, in parallel; null when the ledger has no such account. */
   private static Future<Balance> load(LedgerClient ledger, UInt128 id) {
-    AccountFilter latest = new AccountFilter(id, UInt128.ZERO, 0, 0, 0, 0, 0, 1,
-        AccountFilterFlags.DEBITS | AccountFilterFlags.CREDITS | AccountFilterFlags.REVERSED);
     Future<List<Account>> account = ledger.lookupAccounts(List.of(id));
-    Future<List<Transfer>> last = ledger.getAccountTransfers(latest);
+    Future<List<Transfer>> last = ledger.getAccountTransfers(latestTransfer(id));
     return Future.all(account, last).map(v -> {
       List<Account> found = account.result();
       if (found.isEmpty()) {
@@ -223,6 +310,40 @@ public final class BalanceCache {
       List<Transfer> t = last.result();
       return new Balance(found.get(0), t.isEmpty() ? found.get(0).timestamp() : t.get(0).timestamp());
     });
+  }
+
+  /**
+   * Many accounts in one lookup, and each one's latest transfer (one read per account, all in parallel): the
+   * ledger has no query for the latest transfer of several accounts at once.
+   */
+  private static Future<Map<UInt128, Balance>> loadAll(LedgerClient ledger, List<UInt128> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    Future<List<Account>> accounts = ledger.lookupAccounts(ids);
+    List<Future<List<Transfer>>> latest = new ArrayList<>();
+    for (UInt128 id : ids) {
+      latest.add(ledger.getAccountTransfers(latestTransfer(id)));
+    }
+    List<Future<?>> all = new ArrayList<>(latest);
+    all.add(accounts);
+    return Future.all(all).map(v -> {
+      Map<UInt128, Integer> index = new HashMap<>();
+      for (int i = 0; i < ids.size(); i++) {
+        index.put(ids.get(i), i);
+      }
+      Map<UInt128, Balance> found = new HashMap<>();
+      for (Account a : accounts.result()) {
+        List<Transfer> t = latest.get(index.get(a.id())).result();
+        found.put(a.id(), new Balance(a, t.isEmpty() ? a.timestamp() : t.get(0).timestamp()));
+      }
+      return found;
+    });
+  }
+
+  private static AccountFilter latestTransfer(UInt128 id) {
+    return new AccountFilter(id, UInt128.ZERO, 0, 0, 0, 0, 0, 1,
+        AccountFilterFlags.DEBITS | AccountFilterFlags.CREDITS | AccountFilterFlags.REVERSED);
   }
 
   /**
