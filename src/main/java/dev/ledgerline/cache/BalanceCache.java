@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * Account balances, cache-aside over the ledger on a {@link MultiLayerCache} whose TTL is {@code cache.balance.ttl}.
  *
  * <p><b>Version.</b> A cached balance carries the timestamp of the latest transfer that touched the account (the
- * account's own timestamp before its first transfer): the gateway's strong {@code ETag}.
+ * account's own timestamp before its first transfer): the gateway's strong {@code ETag}. The balance holds every
+ * transfer up to its version (see {@code loadAll}), so a version at or past a transfer's timestamp proves the balance
+ * includes that transfer.
  *
  * <p><b>Refresh-ahead.</b> A read that finds less than {@code cache.balance.refresh-ahead} left answers at once with the
  * cached balance and starts a refresh in the background, once per entry per node, and only where it wins the key's
@@ -298,42 +300,33 @@ public final class BalanceCache {
     });
   }
 
-  /** The account and the timestamp of its latest transfer, in parallel; null when the ledger has no such account. */
+  /** The account and the timestamp of its latest transfer; null when the ledger has no such account. */
   private static Future<Balance> load(LedgerClient ledger, UInt128 id) {
-    Future<List<Account>> account = ledger.lookupAccounts(List.of(id));
-    Future<List<Transfer>> last = ledger.getAccountTransfers(latestTransfer(id));
-    return Future.all(account, last).map(v -> {
-      List<Account> found = account.result();
-      if (found.isEmpty()) {
-        return null;
-      }
-      List<Transfer> t = last.result();
-      return new Balance(found.get(0), t.isEmpty() ? found.get(0).timestamp() : t.get(0).timestamp());
-    });
+    return loadAll(ledger, List.of(id)).map(found -> found.get(id));
   }
 
   /**
-   * Many accounts in one lookup, and each one's latest transfer (one read per account, all in parallel): the
-   * ledger has no query for the latest transfer of several accounts at once.
+   * Each account's latest transfer (one read per account, in parallel: the ledger has no query for the latest
+   * transfer of several accounts), then the accounts in one lookup. In that order, so that the version is never
+   * ahead of the balance: the balance holds every transfer up to its version, and possibly later ones that committed
+   * between the two reads (whose commits then drop the entry). Read the other way round, a transfer committing in
+   * between would give its version to the balance from before it.
    */
   private static Future<Map<UInt128, Balance>> loadAll(LedgerClient ledger, List<UInt128> ids) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    Future<List<Account>> accounts = ledger.lookupAccounts(ids);
     List<Future<List<Transfer>>> latest = new ArrayList<>();
     for (UInt128 id : ids) {
       latest.add(ledger.getAccountTransfers(latestTransfer(id)));
     }
-    List<Future<?>> all = new ArrayList<>(latest);
-    all.add(accounts);
-    return Future.all(all).map(v -> {
+    return Future.all(latest).compose(v -> ledger.lookupAccounts(ids)).map(accounts -> {
       Map<UInt128, Integer> index = new HashMap<>();
       for (int i = 0; i < ids.size(); i++) {
         index.put(ids.get(i), i);
       }
       Map<UInt128, Balance> found = new HashMap<>();
-      for (Account a : accounts.result()) {
+      for (Account a : accounts) {
         List<Transfer> t = latest.get(index.get(a.id())).result();
         found.put(a.id(), new Balance(a, t.isEmpty() ? a.timestamp() : t.get(0).timestamp()));
       }
