@@ -7,6 +7,7 @@ import dev.ledgerline.cache.MultiLayerCache.Source;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.ledger.LedgerApi;
 import dev.ledgerline.ledger.LedgerApi.TransfersCommitted;
+import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountFilter;
@@ -40,7 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Account balances, cache-aside over the ledger on a {@link MultiLayerCache} whose TTL is {@code cache.balance.ttl}.
+ * Account balances, cache-aside over the ledger on a {@link MultiLayerCache} whose TTL is {@code cache.balance.ttl}:
+ * every current balance the gateway shows (docs/caching.md, "Balance fields everywhere").
  *
  * <p><b>Version.</b> A cached balance carries the timestamp of the latest transfer that touched the account (the
  * account's own timestamp before its first transfer): the gateway's strong {@code ETag}. The balance holds every
@@ -320,7 +322,7 @@ public final class BalanceCache {
     for (UInt128 id : ids) {
       latest.add(ledger.getAccountTransfers(latestTransfer(id)));
     }
-    return Future.all(latest).compose(v -> ledger.lookupAccounts(ids)).map(accounts -> {
+    return Future.all(latest).compose(v -> lookup(ledger, ids)).map(accounts -> {
       Map<UInt128, Integer> index = new HashMap<>();
       for (int i = 0; i < ids.size(); i++) {
         index.put(ids.get(i), i);
@@ -331,6 +333,19 @@ public final class BalanceCache {
         found.put(a.id(), new Balance(a, t.isEmpty() ? a.timestamp() : t.get(0).timestamp()));
       }
       return found;
+    });
+  }
+
+  /** The accounts, in lookups of at most a ledger batch each (a stream's page may touch more). */
+  private static Future<List<Account>> lookup(LedgerClient ledger, List<UInt128> ids) {
+    List<Future<List<Account>>> parts = new ArrayList<>();
+    for (int from = 0; from < ids.size(); from += LedgerBackend.BATCH_MAX) {
+      parts.add(ledger.lookupAccounts(ids.subList(from, Math.min(ids.size(), from + LedgerBackend.BATCH_MAX))));
+    }
+    return Future.all(parts).map(v -> {
+      List<Account> all = new ArrayList<>();
+      parts.forEach(part -> all.addAll(part.result()));
+      return all;
     });
   }
 

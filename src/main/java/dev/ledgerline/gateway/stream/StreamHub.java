@@ -127,7 +127,14 @@ public final class StreamHub {
       return;
     }
     reading = true;
-    balancesAfter(newest).onComplete(ar -> {
+    Future<Map<UInt128, String>> read;
+    try {
+      read = balancesAfter(newest);
+    } catch (RuntimeException e) {
+      // Never left reading: the batches would wait for good.
+      read = Future.failedFuture(e);
+    }
+    read.onComplete(ar -> {
       reading = false;
       if (ar.failed()) {
         LOG.debug("stream balances not read ({}); transfer frames go without them", ar.cause().toString());
