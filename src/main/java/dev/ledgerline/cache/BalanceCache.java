@@ -7,6 +7,7 @@ import dev.ledgerline.cache.MultiLayerCache.Source;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.ledger.LedgerApi;
 import dev.ledgerline.ledger.LedgerApi.TransfersCommitted;
+import dev.ledgerline.ledger.LedgerBackend;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountFilter;
@@ -26,8 +27,13 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -35,10 +41,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Account balances, cache-aside over the ledger on a {@link MultiLayerCache} whose TTL is {@code cache.balance.ttl}.
+ * Account balances, cache-aside over the ledger on a {@link MultiLayerCache} whose TTL is {@code cache.balance.ttl}:
+ * every current balance the gateway shows (docs/caching.md, "Balance fields everywhere").
  *
  * <p><b>Version.</b> A cached balance carries the timestamp of the latest transfer that touched the account (the
- * account's own timestamp before its first transfer): the gateway's strong {@code ETag}.
+ * account's own timestamp before its first transfer): the gateway's strong {@code ETag}. The balance holds every
+ * transfer up to its version (see {@code loadAll}), so a version at or past a transfer's timestamp proves the balance
+ * includes that transfer.
  *
  * <p><b>Refresh-ahead.</b> A read that finds less than {@code cache.balance.refresh-ahead} left answers at once with the
  * cached balance and starts a refresh in the background, once per entry per node, and only where it wins the key's
@@ -70,6 +79,21 @@ public final class BalanceCache {
   public interface Ledger {
     /** The balance, or null when there is no such account. */
     Future<Balance> load(UInt128 id);
+
+    /** The balances of these accounts (absent ones left out), in as few ledger calls as the source allows. */
+    default Future<Map<UInt128, Balance>> loadAll(List<UInt128> ids) {
+      List<Future<Balance>> each = new ArrayList<>();
+      ids.forEach(id -> each.add(load(id)));
+      return Future.all(each).map(v -> {
+        Map<UInt128, Balance> found = new HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+          if (each.get(i).result() != null) {
+            found.put(ids.get(i), each.get(i).result());
+          }
+        }
+        return found;
+      });
+    }
   }
 
   /** What answered a read, for {@code X-Cache}. */
@@ -98,7 +122,17 @@ public final class BalanceCache {
 
   public BalanceCache(Vertx vertx, Redis redis, LedgerClient ledger, LedgerlineConfig.Cache settings,
       Duration commandTimeout, MeterRegistry registry, String nodeId, LongSupplier clock) {
-    this(vertx, redis, id -> load(ledger, id), settings, commandTimeout, registry, nodeId, clock);
+    this(vertx, redis, new Ledger() {
+      @Override
+      public Future<Balance> load(UInt128 id) {
+        return BalanceCache.load(ledger, id);
+      }
+
+      @Override
+      public Future<Map<UInt128, Balance>> loadAll(List<UInt128> ids) {
+        return BalanceCache.loadAll(ledger, ids);
+      }
+    }, settings, commandTimeout, registry, nodeId, clock);
   }
 
   public BalanceCache(Vertx vertx, Redis redis, Ledger ledger, LedgerlineConfig.Cache settings,
@@ -156,18 +190,77 @@ public final class BalanceCache {
     if (consistent) {
       return cache.reload(key, List.of(), () -> ledger.load(id)).map(e -> answer(e, Served.MISS));
     }
-    return cache.get(key, List.of(), () -> ledger.load(id)).map(e -> {
-      if (e == null) {
-        return new Answer(null, 0, 0, Served.MISS);
+    return cache.get(key, List.of(), () -> ledger.load(id)).map(e -> served(id, e));
+  }
+
+  /**
+   * The balances of many accounts (a list's rows), each as {@link #get} would answer it: what this node's memory
+   * holds is served from there, and every other id is read from L2 or, on a miss, by one {@link Ledger#loadAll} for
+   * all of them, started by the first miss. Each key stays single-flight: an id another read is already loading
+   * joins that load. {@code consistent} reads every id through to the ledger, again in one {@code loadAll}.
+   *
+   * @return an answer per distinct id, in the order given; an absent account's answer has a null balance
+   */
+  public Future<Map<UInt128, Answer>> getAll(Collection<UInt128> ids, boolean consistent) {
+    List<UInt128> distinct = List.copyOf(new LinkedHashSet<>(ids));
+    Set<UInt128> notInMemory = new LinkedHashSet<>();
+    for (UInt128 id : distinct) {
+      if (consistent || cache.peek(id.toString()) == null) {
+        notInMemory.add(id);
       }
-      long now = clock.getAsLong();
-      if (e.source() != Source.LOAD && e.remainingMillis(now) < settings.balanceRefreshAhead().toMillis()
-          && refreshTried.asMap().putIfAbsent(key + "@" + e.expiresAt(), e.expiresAt()) == null) {
-        refresh(id);
-        return answer(e, Served.REFRESH);
+    }
+    BatchLoad batch = new BatchLoad(notInMemory);
+    List<Future<Answer>> each = new ArrayList<>();
+    for (UInt128 id : distinct) {
+      String key = id.toString();
+      if (!notInMemory.contains(id)) {
+        each.add(get(id, false));
+      } else if (consistent) {
+        each.add(cache.reload(key, List.of(), () -> batch.of(id)).map(e -> answer(e, Served.MISS)));
+      } else {
+        each.add(cache.get(key, List.of(), () -> batch.of(id)).map(e -> served(id, e)));
       }
-      return answer(e, e.source() == Source.L1 ? Served.L1 : e.source() == Source.L2 ? Served.L2 : Served.MISS);
+    }
+    return Future.all(each).map(v -> {
+      Map<UInt128, Answer> answers = new LinkedHashMap<>();
+      for (int i = 0; i < distinct.size(); i++) {
+        answers.put(distinct.get(i), each.get(i).result());
+      }
+      return answers;
     });
+  }
+
+  /** One {@link Ledger#loadAll} for a multi-get's misses, started when the first of them needs it. */
+  private final class BatchLoad {
+    private final List<UInt128> ids;
+    private Future<Map<UInt128, Balance>> loaded;
+
+    BatchLoad(Collection<UInt128> ids) {
+      this.ids = List.copyOf(ids);
+    }
+
+    /** Loaders run wherever their key's L2 read completed: the first of them starts the one load. */
+    synchronized Future<Balance> of(UInt128 id) {
+      if (loaded == null) {
+        loaded = ledger.loadAll(ids);
+      }
+      return loaded.map(found -> found.get(id));
+    }
+  }
+
+  /** A read's answer, starting a refresh when the entry is near its end (once per entry per node). */
+  private Answer served(UInt128 id, Entry<Balance> e) {
+    if (e == null) {
+      return new Answer(null, 0, 0, Served.MISS);
+    }
+    String key = id.toString();
+    long now = clock.getAsLong();
+    if (e.source() != Source.LOAD && e.remainingMillis(now) < settings.balanceRefreshAhead().toMillis()
+        && refreshTried.asMap().putIfAbsent(key + "@" + e.expiresAt(), e.expiresAt()) == null) {
+      refresh(id);
+      return answer(e, Served.REFRESH);
+    }
+    return answer(e, e.source() == Source.L1 ? Served.L1 : e.source() == Source.L2 ? Served.L2 : Served.MISS);
   }
 
   /** The balance this node's L1 holds for the account, if fresh; never asks Redis or the ledger. */
@@ -209,20 +302,56 @@ public final class BalanceCache {
     });
   }
 
-  /** The account and the timestamp of its latest transfer, in parallel; null when the ledger has no such account. */
+  /** The account and the timestamp of its latest transfer; null when the ledger has no such account. */
   private static Future<Balance> load(LedgerClient ledger, UInt128 id) {
-    AccountFilter latest = new AccountFilter(id, UInt128.ZERO, 0, 0, 0, 0, 0, 1,
-        AccountFilterFlags.DEBITS | AccountFilterFlags.CREDITS | AccountFilterFlags.REVERSED);
-    Future<List<Account>> account = ledger.lookupAccounts(List.of(id));
-    Future<List<Transfer>> last = ledger.getAccountTransfers(latest);
-    return Future.all(account, last).map(v -> {
-      List<Account> found = account.result();
-      if (found.isEmpty()) {
-        return null;
+    return loadAll(ledger, List.of(id)).map(found -> found.get(id));
+  }
+
+  /**
+   * Each account's latest transfer (one read per account, in parallel: the ledger has no query for the latest
+   * transfer of several accounts), then the accounts in one lookup. In that order, so that the version is never
+   * ahead of the balance: the balance holds every transfer up to its version, and possibly later ones that committed
+   * between the two reads (whose commits then drop the entry). Read the other way round, a transfer committing in
+   * between would give its version to the balance from before it.
+   */
+  private static Future<Map<UInt128, Balance>> loadAll(LedgerClient ledger, List<UInt128> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    List<Future<List<Transfer>>> latest = new ArrayList<>();
+    for (UInt128 id : ids) {
+      latest.add(ledger.getAccountTransfers(latestTransfer(id)));
+    }
+    return Future.all(latest).compose(v -> lookup(ledger, ids)).map(accounts -> {
+      Map<UInt128, Integer> index = new HashMap<>();
+      for (int i = 0; i < ids.size(); i++) {
+        index.put(ids.get(i), i);
       }
-      List<Transfer> t = last.result();
-      return new Balance(found.get(0), t.isEmpty() ? found.get(0).timestamp() : t.get(0).timestamp());
+      Map<UInt128, Balance> found = new HashMap<>();
+      for (Account a : accounts) {
+        List<Transfer> t = latest.get(index.get(a.id())).result();
+        found.put(a.id(), new Balance(a, t.isEmpty() ? a.timestamp() : t.get(0).timestamp()));
+      }
+      return found;
     });
+  }
+
+  /** The accounts, in lookups of at most a ledger batch each (a stream's page may touch more). */
+  private static Future<List<Account>> lookup(LedgerClient ledger, List<UInt128> ids) {
+    List<Future<List<Account>>> parts = new ArrayList<>();
+    for (int from = 0; from < ids.size(); from += LedgerBackend.BATCH_MAX) {
+      parts.add(ledger.lookupAccounts(ids.subList(from, Math.min(ids.size(), from + LedgerBackend.BATCH_MAX))));
+    }
+    return Future.all(parts).map(v -> {
+      List<Account> all = new ArrayList<>();
+      parts.forEach(part -> all.addAll(part.result()));
+      return all;
+    });
+  }
+
+  private static AccountFilter latestTransfer(UInt128 id) {
+    return new AccountFilter(id, UInt128.ZERO, 0, 0, 0, 0, 0, 1,
+        AccountFilterFlags.DEBITS | AccountFilterFlags.CREDITS | AccountFilterFlags.REVERSED);
   }
 
   /**

@@ -336,7 +336,7 @@ public final class GatewayComponents {
     return users;
   }
 
-  /** Account balances cached over the ledger (memory, Redis), for GET /v1/accounts/{id}. */
+  /** Account balances cached over the ledger (memory, Redis): every current balance the gateway shows. */
   /** The {@code transaction:<id>} entries behind GET /v1/payments/{id} and GET /v1/transfers/{id}. */
   public TransactionCache transactions() {
     return transactions;

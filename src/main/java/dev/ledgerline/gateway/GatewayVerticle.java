@@ -58,7 +58,7 @@ public final class GatewayVerticle extends RoleVerticle {
           new SearchRoutes(new TransactionSearch(node.services().pool()), gateway.cursorKey())));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),
-          gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock());
+          gateway.streamMetrics(), gateway.cursorKey(), gateway.stream(), gateway.clock(), gateway.balances());
       edge = new HttpEdge(vertx, HttpEdge.Settings.from(node.config()), gateway.connections());
       options = edge.apply(serverOptions());
     } catch (RuntimeException e) {

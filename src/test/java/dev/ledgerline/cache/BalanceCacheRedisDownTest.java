@@ -56,7 +56,13 @@ class BalanceCacheRedisDownTest {
     String owner = node.tokens().issue("redis-down-owner", Role.USER);
     String cached = account(owner);
     String cold = account(owner);
-    assertThat(get("/v1/accounts/" + cached, owner).getHeader("X-Cache")).isEqualTo("miss");
+    // Every create primes its balance: a transfer to the cold account drops it again.
+    HttpResponse<Buffer> t = node.web().post(node.gatewayPort(), "127.0.0.1", "/v1/transfers")
+        .putHeader("Authorization", "Bearer " + owner).putHeader("Content-Type", "application/json")
+        .putHeader("Idempotency-Key", java.util.UUID.randomUUID().toString())
+        .sendBuffer(Buffer.buffer("{\"debit_account_id\":\"" + account(owner) + "\",\"credit_account_id\":\"" + cold
+            + "\",\"amount\":\"1\",\"ledger\":1,\"code\":1}")).await();
+    assertThat(t.statusCode()).as(t.bodyAsString()).isEqualTo(201);
     assertThat(get("/v1/accounts/" + cached, owner).getHeader("X-Cache")).isEqualTo("L1");
     assertThat(cacheCheck().getJsonObject("data").getBoolean("degraded")).isFalse();
 

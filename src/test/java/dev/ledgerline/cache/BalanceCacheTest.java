@@ -218,6 +218,89 @@ class BalanceCacheTest {
   }
 
   @Test
+  void aMultiGetServesMemoryAndLoadsAllItsMissesInOneLedgerCallStillSingleFlightPerKey() {
+    List<List<UInt128>> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ConcurrentLinkedQueue<Promise<java.util.Map<UInt128, Balance>>> heldBatches = new ConcurrentLinkedQueue<>();
+    BalanceCache a = new BalanceCache(vertx, redis.client(vertx), new BalanceCache.Ledger() {
+      @Override
+      public Future<Balance> load(UInt128 id) {
+        return lookup(id);
+      }
+
+      @Override
+      public Future<java.util.Map<UInt128, Balance>> loadAll(List<UInt128> ids) {
+        java.util.Map<UInt128, Balance> found = new java.util.HashMap<>();
+        for (UInt128 id : ids) {
+          found.put(id, new Balance(new Account(id, UInt128.ZERO, UInt128.ZERO, UInt128.ZERO, UInt128.of(credits),
+              UInt128.ZERO, 0, 0, 0, 1, 1, 0, 1), 1000 + credits));
+        }
+        if (hold) {
+          Promise<java.util.Map<UInt128, Balance>> p = Promise.promise();
+          heldBatches.add(p);
+          batches.add(ids);
+          return p.future();
+        }
+        batches.add(ids);
+        return Future.succeededFuture(found);
+      }
+    }, SETTINGS, Duration.ofSeconds(5), registry, "a", now::get).start();
+    caches.add(a);
+    UInt128 b = UInt128.of(43);
+    UInt128 c = UInt128.of(44);
+    credits = 1;
+    a.get(ID, false).await();
+    int single = lookups.get();
+
+    java.util.Map<UInt128, Answer> first = a.getAll(List.of(ID, b, c, b), false).await();
+    assertThat(first.keySet()).containsExactly(ID, b, c);
+    assertThat(first.get(ID).served()).isEqualTo(Served.L1);
+    assertThat(first.get(b).served()).isEqualTo(Served.MISS);
+    assertThat(first.get(c).balance().version()).isEqualTo(1001);
+    assertThat(batches).as("one ledger call for every miss, none for what memory holds").containsExactly(List.of(b, c));
+    assertThat(a.getAll(List.of(ID, b, c), false).await().values()).allSatisfy(x ->
+        assertThat(x.served()).isEqualTo(Served.L1));
+    assertThat(batches).hasSize(1);
+
+    // Single-flight: a read of one of the keys while the batch runs joins it, and so does a second multi-get.
+    hold = true;
+    UInt128 d = UInt128.of(45);
+    UInt128 e = UInt128.of(46);
+    Future<java.util.Map<UInt128, Answer>> many = a.getAll(List.of(d, e), false);
+    Poll.until(Duration.ofSeconds(5), "the batch starts", () -> batches.size() == 2);
+    Future<Answer> one = a.get(d, false);
+    Future<java.util.Map<UInt128, Answer>> again = a.getAll(List.of(e), false);
+    hold = false;
+    java.util.Map<UInt128, Balance> loaded = new java.util.HashMap<>();
+    for (UInt128 id : List.of(d, e)) {
+      loaded.put(id, new Balance(new Account(id, UInt128.ZERO, UInt128.ZERO, UInt128.ZERO, UInt128.of(7),
+          UInt128.ZERO, 0, 0, 0, 1, 1, 0, 1), 1007));
+    }
+    heldBatches.poll().complete(loaded);
+    assertThat(many.await().get(e).balance().version()).isEqualTo(1007);
+    assertThat(one.await().balance().version()).isEqualTo(1007);
+    assertThat(again.await().get(e).balance().version()).isEqualTo(1007);
+    assertThat(batches).hasSize(2);
+    assertThat(lookups).as("no single-key load").hasValue(single);
+
+    // A committed transfer drops its accounts; the next multi-get loads only those, and consistent reads all.
+    credits = 2;
+    Transfer t = new Transfer(UInt128.of(9), b, c, UInt128.of(1), UInt128.ZERO, UInt128.ZERO, 0, 0, 0, 1, 1, 0,
+        now.get() * 1_000_000);
+    vertx.eventBus().publish(LedgerApi.TRANSFERS_COMMITTED, new LedgerApi.TransfersCommitted(List.of(t), List.of()));
+    Poll.until(Duration.ofSeconds(5), "the transfer's accounts are dropped", () -> a.known(b) == null
+        && a.known(c) == null);
+    java.util.Map<UInt128, Answer> after = a.getAll(List.of(ID, b, c), false).await();
+    assertThat(after.get(b).balance().version()).isEqualTo(1002);
+    assertThat(after.get(ID).balance().version()).isEqualTo(1001);
+    assertThat(batches.get(2)).containsExactly(b, c);
+    credits = 3;
+    java.util.Map<UInt128, Answer> through = a.getAll(List.of(ID, b), true).await();
+    assertThat(through.values()).allSatisfy(x -> assertThat(x.balance().version()).isEqualTo(1003));
+    assertThat(batches.get(3)).containsExactly(ID, b);
+    assertThat(a.get(ID, false).await().balance().version()).isEqualTo(1003);
+  }
+
+  @Test
   void theCodecKeepsEveryFieldInCompactForm() {
     Balance b = new Balance(new Account(UInt128.parse("340282366920938463463374607431768211455"), UInt128.of(1),
         UInt128.of(2), UInt128.of(3), UInt128.of(4), UInt128.of(5), 6, 7, 0, 8, 9, 10, 11), 12);

@@ -59,12 +59,27 @@ public final class ResponseJson {
   }
 
   public static Buffer account(Account a) {
-    return render(g -> writeAccount(g, a));
+    return render(g -> writeAccount(g, a, null));
   }
 
   /** {@code {"accounts": [...]}}. */
   public static Buffer accounts(List<Account> accounts) {
-    return renderArray("accounts", accounts.size(), (g, i) -> writeAccount(g, accounts.get(i)));
+    return renderArray("accounts", accounts.size(), (g, i) -> writeAccount(g, accounts.get(i), null));
+  }
+
+  /**
+   * When a shown balance was the ledger's: its version (the timestamp of the latest transfer that touched the
+   * account, else the account's own) and how long ago it was read from the ledger.
+   */
+  public record BalanceStamp(long version, long ageMillis) {}
+
+  /**
+   * {@code {"accounts": [...]}}, each with {@code balance_version} (a decimal string, like every timestamp) and
+   * {@code balance_age_ms} from its stamp; a null stamp leaves both out.
+   */
+  public static Buffer accounts(List<Account> accounts, List<BalanceStamp> stamps) {
+    requireSameSize(accounts, stamps);
+    return renderArray("accounts", accounts.size(), (g, i) -> writeAccount(g, accounts.get(i), stamps.get(i)));
   }
 
   public static Buffer transfer(Transfer t) {
@@ -125,7 +140,7 @@ public final class ResponseJson {
         .subtract(a.debitsPending().toBigInteger());
   }
 
-  private static void writeAccount(JsonGenerator g, Account a) throws IOException {
+  private static void writeAccount(JsonGenerator g, Account a, BalanceStamp stamp) throws IOException {
     g.writeStartObject();
     g.writeStringField("id", a.id().toString());
     g.writeStringField("debits_pending", a.debitsPending().toString());
@@ -140,6 +155,10 @@ public final class ResponseJson {
     g.writeNumberField("code", a.code());
     writeFlags(g, FlagNames.ACCOUNT.namesOf(a.flags()));
     g.writeStringField("timestamp", Long.toUnsignedString(a.timestamp()));
+    if (stamp != null) {
+      g.writeStringField("balance_version", Long.toUnsignedString(stamp.version()));
+      g.writeNumberField("balance_age_ms", stamp.ageMillis());
+    }
     g.writeEndObject();
   }
 

@@ -97,7 +97,22 @@ public final class AccountRoutes {
     });
   }
 
+  /**
+   * The created account's answer. With the balance cache it is read through the cache, which primes it: the next
+   * GET is answered from memory. The version is what any load of the account gives (its latest transfer's timestamp,
+   * else its own creation timestamp), never 0: a made-up version would differ from the one the next load gives for
+   * the same balance, and would claim a balance older than the account. It is read rather than stored from the
+   * create's answer, because a transfer may reach the account between the create and this read; a read-through
+   * whose key a committed transfer drops meanwhile stores nothing. The answer carries the balance's {@code ETag}
+   * and {@code Age} as GET does; a replay of the stored answer goes without them (see {@link Reply#headers}).
+   */
   private Future<Reply> created(int status, Account account, UInt128 id) {
+    if (balances != null) {
+      return balances.get(id, true).map(a -> a.balance() == null
+          ? Reply.json(status, ResponseJson.account(account))
+          : CachedAnswers.stated(Reply.json(status, ResponseJson.account(a.balance().account())), a,
+              balances.settings().debugHeaders()));
+    }
     return ledger.lookupAccounts(List.of(id)).map(found -> found.isEmpty()
         ? Reply.json(status, ResponseJson.account(account))
         : Reply.json(status, ResponseJson.account(found.get(0))));
@@ -180,6 +195,8 @@ public final class AccountRoutes {
       // One more than asked tells whether there is a next page.
       AccountFilter filter = new AccountFilter(id, UInt128.ZERO, 0, 0, 0, page.timestampMin(), page.timestampMax(),
           page.limit() + 1, flags);
+      // The account from the ledger, not from the balance cache: this route is the benchmark's direct read
+      // (docs/caching.md, "Benchmark"), and history is not served from the cache.
       access.requireRead(p, id).compose(v -> ledger.lookupAccounts(List.of(id))).compose(found -> {
         if (found.isEmpty()) {
           return Future.failedFuture(new ProblemException(ProblemHandler.standard(404)));
@@ -190,11 +207,17 @@ public final class AccountRoutes {
     };
   }
 
-  /** GET /v1/accounts?ledger=&code=&user_data_*= (operators; the route checks the role). */
+  /**
+   * GET /v1/accounts?ledger=&code=&user_data_*= (operators; the route checks the role). The query finds the
+   * accounts; with the balance cache their balances are then read through it (one multi-get for the page), so each
+   * row shows the same balance GET /v1/accounts/{id} would, with its {@code balance_version} and
+   * {@code balance_age_ms}; {@code ?consistent=true} or {@code Cache-Control: no-cache} reads them all through.
+   */
   public Handler<RoutingContext> query() {
     return rc -> {
       MultiMap q = rc.queryParams();
-      Page page = Page.read(q, Set.of("ledger", "code", "user_data_128", "user_data_64", "user_data_32"));
+      Page page = Page.read(q, Set.of("ledger", "code", "user_data_128", "user_data_64", "user_data_32",
+          "consistent"));
       List<FieldError> errors = new ArrayList<>();
       int ledgerId = Page.u32(q, "ledger", errors);
       int code = Page.u32(q, "code", errors);
@@ -219,21 +242,42 @@ public final class AccountRoutes {
       }
       QueryFilter filter = new QueryFilter(ud128, ud64, ud32, ledgerId, code, page.timestampMin(),
           page.timestampMax(), page.limit() + 1, page.descending() ? QueryFilterFlags.REVERSED : 0);
-      ledger.queryAccounts(filter).onComplete(ar -> {
-        if (ar.failed()) {
-          LedgerReplies.of(ar.cause()).send(rc, false);
-          return;
-        }
-        List<Account> list = ar.result();
+      boolean consistent = CachedAnswers.consistent(rc);
+      ledger.queryAccounts(filter).compose(list -> {
         boolean more = list.size() > page.limit();
         List<Account> shown = more ? list.subList(0, page.limit()) : list;
-        JsonObject body = new JsonObject(ResponseJson.accounts(shown)).put("has_more", more);
-        if (more) {
-          body.put("next_cursor", page.next(shown.get(shown.size() - 1).timestamp()));
-        }
-        Reply.json(200, body.toBuffer()).send(rc, false);
-      });
+        return rows(shown, consistent).map(rows -> {
+          JsonObject body = new JsonObject(rows).put("has_more", more);
+          if (more) {
+            body.put("next_cursor", page.next(shown.get(shown.size() - 1).timestamp()));
+          }
+          return Reply.json(200, body.toBuffer());
+        });
+      }).onComplete(ar -> (ar.succeeded() ? ar.result() : LedgerReplies.of(ar.cause())).send(rc, false));
     };
+  }
+
+  /**
+   * {@code {"accounts": [...]}} with each balance from the cache and stamped with its version and age. A row the
+   * cache does not answer for (the account was not found by its lookup) shows the query's own read, unstamped.
+   */
+  private Future<io.vertx.core.buffer.Buffer> rows(List<Account> shown, boolean consistent) {
+    if (balances == null) {
+      return Future.succeededFuture(ResponseJson.accounts(shown));
+    }
+    List<UInt128> ids = new ArrayList<>();
+    shown.forEach(a -> ids.add(a.id()));
+    return balances.getAll(ids, consistent).map(answers -> {
+      List<Account> accounts = new ArrayList<>();
+      List<ResponseJson.BalanceStamp> stamps = new ArrayList<>();
+      for (Account a : shown) {
+        BalanceCache.Answer c = answers.get(a.id());
+        boolean cached = c != null && c.balance() != null;
+        accounts.add(cached ? c.balance().account() : a);
+        stamps.add(cached ? new ResponseJson.BalanceStamp(c.balance().version(), c.ageMillis()) : null);
+      }
+      return ResponseJson.accounts(accounts, stamps);
+    });
   }
 
   private static Reply transfersPage(List<Transfer> list, Page page) {

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.ledgerline.cache.BalanceCache;
 import dev.ledgerline.cache.MultiLayerCache;
 import dev.ledgerline.cache.TransactionCache;
+import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.gateway.json.ResponseJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -112,6 +113,16 @@ final class CachedAnswers {
       date = d;
     }
     return d.text();
+  }
+
+  /**
+   * A reply with the balance's {@code ETag} and {@code Age} (and {@code X-Cache} when {@code debug}), for answers
+   * that show one balance but are not GETs of it (they stay {@code no-store}).
+   */
+  static Reply stated(Reply reply, BalanceCache.Answer a, boolean debug) {
+    View v = View.of(a);
+    Reply r = reply.withHeader("ETag", v.etag()).withHeader("Age", String.valueOf(v.ageMillis() / 1000));
+    return debug ? r.withHeader("X-Cache", v.served()) : r;
   }
 
   /** 200 with the balance, or 304 when the client's tag is the current version. */

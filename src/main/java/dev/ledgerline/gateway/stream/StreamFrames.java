@@ -20,15 +20,19 @@ final class StreamFrames {
   }
 
   /**
-   * The balance fields of an account, without braces: {@code "debits_pending":"0",...,"available":"5"}. The
-   * account's own timestamp (its creation) is left out: next to balances it would read as their time.
+   * The balance fields of an account, without braces: {@code "debits_pending":"0",...,"available":"5"}, then the
+   * balance's {@code balance_version} and {@code balance_age_ms} when it has a stamp. The account's own timestamp
+   * (its creation) is left out: next to balances it would read as their time.
    */
-  static String balanceFields(Account a) {
+  static String balanceFields(Account a, ResponseJson.BalanceStamp stamp) {
     JsonObject full = new JsonObject(ResponseJson.account(a));
     JsonObject b = new JsonObject();
     for (String f : new String[] {"debits_pending", "debits_posted", "credits_pending", "credits_posted",
         "available"}) {
       b.put(f, full.getValue(f));
+    }
+    if (stamp != null) {
+      b.put("balance_version", Long.toUnsignedString(stamp.version())).put("balance_age_ms", stamp.ageMillis());
     }
     String s = b.encode();
     return s.substring(1, s.length() - 1);

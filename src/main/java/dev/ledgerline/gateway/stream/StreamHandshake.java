@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.stream;
 
+import dev.ledgerline.cache.BalanceCache;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.Principal;
@@ -72,6 +73,15 @@ public final class StreamHandshake {
   public StreamHandshake(Vertx vertx, JwtAuthenticator authenticator, RevocationStore revocations,
       RevocationStore.ReadsWhenUnavailable reads, UserCheck users, RateLimiter limiter, Access access,
       LedgerClient ledger, StreamMetrics metrics, StreamCursorKey cursorKey, Settings settings, Clock clock) {
+    this(vertx, authenticator, revocations, reads, users, limiter, access, ledger, metrics, cursorKey, settings, clock,
+        null);
+  }
+
+  /** @param balances where balance frames come from; null: the committed feed's own read, without a version */
+  public StreamHandshake(Vertx vertx, JwtAuthenticator authenticator, RevocationStore revocations,
+      RevocationStore.ReadsWhenUnavailable reads, UserCheck users, RateLimiter limiter, Access access,
+      LedgerClient ledger, StreamMetrics metrics, StreamCursorKey cursorKey, Settings settings, Clock clock,
+      BalanceCache balances) {
     this.vertx = vertx;
     this.users = users;
     this.authenticator = authenticator;
@@ -80,7 +90,7 @@ public final class StreamHandshake {
     this.limiter = limiter;
     this.access = access;
     this.ledger = ledger;
-    this.hub = new StreamHub(vertx, cursorKey);
+    this.hub = new StreamHub(vertx, cursorKey, balances);
     this.cursorKey = cursorKey;
     this.metrics = metrics;
     this.settings = settings;

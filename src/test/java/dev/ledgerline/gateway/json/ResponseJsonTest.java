@@ -34,6 +34,21 @@ class ResponseJsonTest {
   }
 
   @Test
+  void listRowsStateTheirBalancesVersionAndAgeAndAnUnstampedRowStatesNeither() {
+    Account a = new Account(UInt128.ONE, UInt128.ZERO, UInt128.ZERO, UInt128.ZERO, UInt128.of(9), UInt128.ZERO, 0, 0,
+        0, 1, 1, 0, 5);
+    Account b = new Account(UInt128.of(2), UInt128.ZERO, UInt128.ZERO, UInt128.ZERO, UInt128.ZERO, UInt128.ZERO, 0, 0,
+        0, 1, 1, 0, 6);
+    JsonArray rows = new JsonObject(ResponseJson.accounts(List.of(a, b), java.util.Arrays.asList(
+        new ResponseJson.BalanceStamp(-1L, 1234), null))).getJsonArray("accounts");
+    assertThat(rows.getJsonObject(0).getString("balance_version")).isEqualTo("18446744073709551615");
+    assertThat(rows.getJsonObject(0).getLong("balance_age_ms")).isEqualTo(1234);
+    assertThat(rows.getJsonObject(0).getString("credits_posted")).isEqualTo("9");
+    assertThat(rows.getJsonObject(1).fieldNames()).doesNotContain("balance_version", "balance_age_ms");
+    assertThat(new JsonObject(ResponseJson.account(a)).fieldNames()).doesNotContain("balance_version");
+  }
+
+  @Test
   void availableIsSignedAndFollowsTheBalanceSide() {
     Account overdrawn = new Account(UInt128.ONE, UInt128.of(10), UInt128.of(50), UInt128.ZERO, UInt128.of(20),
         UInt128.ZERO, 0, 0, 0, 1, 1, 0, 1);

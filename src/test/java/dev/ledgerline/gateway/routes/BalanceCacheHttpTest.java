@@ -8,6 +8,7 @@ import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import dev.ledgerline.users.Role;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
@@ -31,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * GET /v1/accounts/{id} through the balance cache on one node (embedded ledger, PostgreSQL and Redis): who gets a
  * cached balance, validators and 304s, read-through, invalidation after a transfer, and what RFC 9111 caches
- * (Apache httpclient5-cache, private and shared) do with the answers.
+ * (Apache httpclient5-cache, private and shared) do with the answers; then the other answers with balance fields
+ * (the created account, the operators' list, history), each from the cache with its version and age.
  */
 class BalanceCacheHttpTest {
   @RegisterExtension
@@ -102,6 +104,9 @@ class BalanceCacheHttpTest {
         assertThat(r.statusCode()).isEqualTo(expected);
         assertThat(r.getHeader("ETag")).isNull();
       }
+    } else {
+      // The create primed the cache; a transfer drops the balance again.
+      transfer(owner, account(owner), acct, "1");
     }
     HttpResponse<Buffer> r = get("/v1/accounts/" + acct, caller == Caller.OWNER ? owner : token(caller), Map.of());
     assertThat(r.statusCode()).isEqualTo(expected);
@@ -133,7 +138,7 @@ class BalanceCacheHttpTest {
     String acct = account(kim);
     HttpResponse<Buffer> first = get("/v1/accounts/" + acct, kim, Map.of());
     assertThat(first.statusCode()).isEqualTo(200);
-    assertThat(first.getHeader("X-Cache")).isEqualTo("miss");
+    assertThat(first.getHeader("X-Cache")).as("primed by the create").isEqualTo("L1");
     String etag = first.getHeader("ETag");
     assertThat(etag).matches("\"[0-9]+\"");
     assertThat(first.getHeader("Cache-Control")).matches("private, max-age=(29|30)");
@@ -213,6 +218,157 @@ class BalanceCacheHttpTest {
     assertThat(ledger.createTransfers(java.util.List.of(t)).await()).isEmpty();
     Poll.until(Duration.ofSeconds(10), "the committed feed drops the cached balance",
         () -> "7".equals(get("/v1/accounts/" + b, ana, Map.of()).bodyAsJsonObject().getString("credits_posted")));
+  }
+
+  private static String accountBody(String userData128) {
+    return "{\"ledger\":1,\"code\":1,\"user_data_128\":\"" + userData128 + "\"}";
+  }
+
+  private static String account(String token, String userData128) {
+    Answer a = api.post("/v1/accounts", token, UUID.randomUUID().toString(), accountBody(userData128));
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
+    return a.json().getString("id");
+  }
+
+  private static String tag() {
+    return Long.toUnsignedString(UUID.randomUUID().getMostSignificantBits() >>> 1);
+  }
+
+  private static String version(Answer single) {
+    return single.header("ETag").replace("\"", "");
+  }
+
+  private static JsonObject row(Answer list, String id) {
+    return list.json().getJsonArray("accounts").stream().map(JsonObject.class::cast)
+        .filter(r -> r.getString("id").equals(id)).findFirst().orElseThrow();
+  }
+
+  /** This node's balance reads answered from memory so far. */
+  private static double l1Reads() {
+    String metrics = node.web().get(node.managementPort(), "127.0.0.1", "/metrics").send().await().bodyAsString();
+    return metrics.lines().filter(l -> l.startsWith("ledgerline_cache_reads_total") && l.contains("cache=\"balance\"")
+        && l.contains("result=\"l1\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  // ---- balance fields outside GET /v1/accounts/{id} (docs/caching.md, "Balance fields everywhere") ----
+
+  @Test
+  void aCreatedAccountIsAnsweredWithItsVersionAndAgeAndPrimesTheCacheAndAReplayStatesNeither() {
+    String kim = user("kim-" + UUID.randomUUID());
+    String key = UUID.randomUUID().toString();
+    Answer created = api.post("/v1/accounts", kim, key, accountBody(tag()));
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(version(created)).as("the version of an account without transfers is its creation")
+        .isEqualTo(created.json().getString("timestamp"));
+    assertThat(created.header("Age")).isEqualTo("0");
+    assertThat(created.header("X-Cache")).isEqualTo("miss");
+    assertThat(created.header("Cache-Control")).isEqualTo("no-store");
+
+    Answer read = api.get("/v1/accounts/" + created.json().getString("id"), kim);
+    assertThat(read.header("X-Cache")).as("primed by the create").isEqualTo("L1");
+    assertThat(read.header("ETag")).isEqualTo(created.header("ETag"));
+
+    Answer replay = api.post("/v1/accounts", kim, key, accountBody(created.json().getString("user_data_128")));
+    assertThat(replay.status()).isEqualTo(201);
+    assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(replay.header("ETag")).as("a stored answer is not a current balance").isNull();
+    assertThat(replay.header("Age")).isNull();
+  }
+
+  // ---- GET /v1/accounts (operators) ----
+
+  @Test
+  void listRowsComeFromTheCacheWithVersionAndAgeAndATransferShowsThrough() {
+    String lee = user("lee-" + UUID.randomUUID());
+    String group = tag();
+    String a = account(lee, group);
+    String b = account(lee, group);
+    Answer single = api.get("/v1/accounts/" + a, lee);
+    double before = l1Reads();
+
+    Answer list = api.get("/v1/accounts?user_data_128=" + group, operator);
+    assertThat(list.status()).isEqualTo(200);
+    assertThat(list.json().getJsonArray("accounts")).hasSize(2);
+    assertThat(row(list, a).getString("balance_version")).isEqualTo(version(single));
+    assertThat(row(list, a).getLong("balance_age_ms")).isNotNegative();
+    assertThat(l1Reads() - before).as("both rows from this node's memory").isGreaterThanOrEqualTo(2);
+
+    transfer(lee, a, b, "25");
+    Poll.until(Duration.ofSeconds(10), "the transfer shows in the list", () -> {
+      JsonObject r = row(api.get("/v1/accounts?user_data_128=" + group, operator), b);
+      return "25".equals(r.getString("credits_posted"))
+          && r.getString("balance_version").equals(version(api.get("/v1/accounts/" + b, lee)));
+    });
+    assertThat(Long.parseUnsignedLong(row(api.get("/v1/accounts?user_data_128=" + group, operator), a)
+        .getString("balance_version"))).isGreaterThan(Long.parseUnsignedLong(version(single)));
+
+    double cached = l1Reads();
+    Answer through = api.get("/v1/accounts?user_data_128=" + group + "&consistent=true", operator);
+    assertThat(row(through, b).getString("credits_posted")).isEqualTo("25");
+    assertThat(l1Reads()).as("read through, not from memory").isEqualTo(cached);
+    Answer noCache = api.get("/v1/accounts?user_data_128=" + group, operator, Map.of("Cache-Control", "no-cache"));
+    assertThat(row(noCache, a).getString("debits_posted")).isEqualTo("25");
+    assertThat(l1Reads()).isEqualTo(cached);
+    Answer bad = api.get("/v1/accounts?user_data_128=" + group + "&consistent=maybe", operator);
+    assertThat(bad.status()).isEqualTo(400);
+  }
+
+  // ---- who sees balance fields: caller × route, with the balance cached first or not ----
+
+  enum FieldsRoute { LIST, HISTORY, CREATE_SAME_ID }
+
+  static Stream<Arguments> fieldsTable() {
+    Stream.Builder<Arguments> rows = Stream.builder();
+    Object[][] expected = {
+        {FieldsRoute.LIST, Caller.OWNER, 403}, {FieldsRoute.LIST, Caller.OTHER_USER, 403},
+        {FieldsRoute.LIST, Caller.OPERATOR, 200}, {FieldsRoute.LIST, Caller.NO_TOKEN, 401},
+        {FieldsRoute.HISTORY, Caller.OWNER, 200}, {FieldsRoute.HISTORY, Caller.OTHER_USER, 404},
+        {FieldsRoute.HISTORY, Caller.OPERATOR, 200}, {FieldsRoute.HISTORY, Caller.NO_TOKEN, 401},
+        {FieldsRoute.CREATE_SAME_ID, Caller.OWNER, 200}, {FieldsRoute.CREATE_SAME_ID, Caller.OTHER_USER, 409},
+        {FieldsRoute.CREATE_SAME_ID, Caller.OPERATOR, 200}, {FieldsRoute.CREATE_SAME_ID, Caller.NO_TOKEN, 401}};
+    for (Object[] e : expected) {
+      rows.add(Arguments.of(e[0], e[1], false, e[2]));
+      rows.add(Arguments.of(e[0], e[1], true, e[2]));
+    }
+    return rows.build();
+  }
+
+  @ParameterizedTest(name = "{0} by {1}, balance cached first: {2} -> {3}")
+  @MethodSource("fieldsTable")
+  void onlyCallersAllowedToSeeTheAccountGetItsBalanceFields(FieldsRoute route, Caller caller, boolean warm,
+      int expected) {
+    String owner = user("fields-owner-" + UUID.randomUUID());
+    String group = tag();
+    String acct = account(owner, group);
+    if (warm) {
+      assertThat(api.get("/v1/accounts/" + acct, owner).header("X-Cache")).isEqualTo("L1");
+    } else {
+      // Primed by the create: a transfer drops it again.
+      transfer(owner, account(owner, tag()), acct, "1");
+    }
+    String token = caller == Caller.OWNER ? owner : token(caller);
+    Answer r = switch (route) {
+      case LIST -> api.get("/v1/accounts?user_data_128=" + group, token);
+      case HISTORY -> api.get("/v1/accounts/" + acct + "/balances", token);
+      case CREATE_SAME_ID -> api.post("/v1/accounts", token, UUID.randomUUID().toString(),
+          "{\"id\":\"" + acct + "\",\"ledger\":1,\"code\":1,\"user_data_128\":\"" + group + "\"}");
+    };
+    assertThat(r.status()).as(r.raw().toString()).isEqualTo(expected);
+    if (expected >= 300) {
+      assertThat(r.header("ETag")).isNull();
+      assertThat(r.header("X-Cache")).isNull();
+      assertThat(r.raw().toString()).doesNotContain("credits_posted").doesNotContain("balance_version");
+      return;
+    }
+    switch (route) {
+      case LIST -> assertThat(row(r, acct).getString("balance_version")).isNotEmpty();
+      case CREATE_SAME_ID -> {
+        assertThat(r.header("ETag")).isEqualTo(api.get("/v1/accounts/" + acct, operator).header("ETag"));
+        assertThat(r.json().getString("credits_posted")).isEqualTo(warm ? "0" : "1");
+      }
+      case HISTORY -> assertThat(r.json().getJsonArray("balances")).isNotNull();
+    }
   }
 
   // ---- RFC 9111 caches ----

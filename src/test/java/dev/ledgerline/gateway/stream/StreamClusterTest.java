@@ -243,6 +243,10 @@ class StreamClusterTest {
     assertThat(bal.getString("account")).isEqualTo(a1);
     assertThat(bal.getString("debits_posted")).isEqualTo("70");
     assertThat(bal.getString("available")).isEqualTo("-70");
+    // From node B's balance cache, stating a version at or past the transfer it follows.
+    assertThat(Long.parseUnsignedLong(bal.getString("balance_version"))).isGreaterThanOrEqualTo(
+        Long.parseUnsignedLong(tf.getJsonObject("transfer").getString("timestamp")));
+    assertThat(bal.getLong("balance_age_ms")).isNotNegative();
 
     // A transfer not touching the subscription is not sent; after unsubscribing nothing more arrives either.
     String a3 = account(alice);
