@@ -62,11 +62,8 @@ public final class CacheBenchCommand implements Callable<Integer> {
   @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
   int connections = 32;
 
-  @Option(names = "--duration", description = "Seconds of measured load per phase (default: ${DEFAULT-VALUE}).")
-  int durationSeconds = 10;
-
-  @Option(names = "--warmup", description = "Seconds of unmeasured load first (default: ${DEFAULT-VALUE}).")
-  int warmupSeconds = 3;
+  @picocli.CommandLine.Mixin
+  BenchWindow window = new BenchWindow(10, 3);
 
   @Option(names = "--accounts", description = "Accounts read (default: ${DEFAULT-VALUE}).")
   int accounts = 100;
@@ -171,7 +168,7 @@ public final class CacheBenchCommand implements Callable<Integer> {
       }
       System.out.println("summary " + summary.encode());
       System.out.println(new JsonObject().put("bench", "cache").put("date", LocalDate.now().toString())
-          .put("connections", connections).put("duration_s", durationSeconds).put("accounts", accounts)
+          .put("connections", connections).put("duration_s", window.durationSeconds).put("accounts", accounts)
           .put("results", results).put("summary", summary).encode());
       return 0;
     } finally {
@@ -194,8 +191,9 @@ public final class CacheBenchCommand implements Callable<Integer> {
     Map<Integer, Long> statuses = new ConcurrentHashMap<>();
     AtomicLong errors = new AtomicLong();
     AtomicLong completed = new AtomicLong();
-    long measureFrom = System.nanoTime() + Duration.ofSeconds(warmupSeconds).toNanos();
-    long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
+    BenchWindow.Deadlines deadlines = window.deadlines(System.nanoTime());
+    long measureFrom = deadlines.measureFrom();
+    long end = deadlines.end();
     CountDownLatch done = new CountDownLatch(connections);
     for (int c = 0; c < connections; c++) {
       loop(request, measureFrom, end, recorder, statuses, errors, completed, done);
@@ -206,7 +204,7 @@ public final class CacheBenchCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     Histogram h = recorder.getIntervalHistogram();
-    return new PhaseResult(name, completed.get() / (double) durationSeconds, h.getValueAtPercentile(50) / 1e3,
+    return new PhaseResult(name, completed.get() / (double) window.durationSeconds, h.getValueAtPercentile(50) / 1e3,
         h.getValueAtPercentile(99) / 1e3, new TreeMap<>(statuses), errors.get());
   }
 

@@ -52,11 +52,8 @@ public final class HttpBenchCommand implements Callable<Integer> {
   @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
   int connections = 64;
 
-  @Option(names = "--duration", description = "Seconds of measured load per phase (default: ${DEFAULT-VALUE}).")
-  int durationSeconds = 20;
-
-  @Option(names = "--warmup", description = "Seconds of unmeasured load first (default: ${DEFAULT-VALUE}).")
-  int warmupSeconds = 5;
+  @picocli.CommandLine.Mixin
+  BenchWindow window = new BenchWindow(20, 5);
 
   @Option(names = "--batch", description = "Transfers per batch request (default: ${DEFAULT-VALUE}).")
   int batch = 100;
@@ -99,7 +96,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
     }
     JsonArray results = measure(URI.create(url));
     System.out.println(new JsonObject().put("bench", "http").put("date", LocalDate.now().toString())
-        .put("connections", connections).put("duration_s", durationSeconds).put("results", results).encode());
+        .put("connections", connections).put("duration_s", window.durationSeconds).put("results", results).encode());
     return 0;
   }
 
@@ -181,8 +178,9 @@ public final class HttpBenchCommand implements Callable<Integer> {
     LongAdder errors = new LongAdder();
     AtomicLong completed = new AtomicLong();
     long start = System.nanoTime();
-    long measureFrom = start + Duration.ofSeconds(warmupSeconds).toNanos();
-    long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
+    BenchWindow.Deadlines deadlines = window.deadlines(start);
+    long measureFrom = deadlines.measureFrom();
+    long end = deadlines.end();
     java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(connections);
     for (int c = 0; c < connections; c++) {
       loop(client, ids, perRequest, c, measureFrom, end, recorder, statuses, errors, completed, done);
@@ -193,7 +191,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     Histogram h = recorder.getIntervalHistogram();
-    double seconds = durationSeconds;
+    double seconds = window.durationSeconds;
     long ok = completed.get();
     return new PhaseResult(name, ok / seconds, ok * (double) perRequest / seconds,
         h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,

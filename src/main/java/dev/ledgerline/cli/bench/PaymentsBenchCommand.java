@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,12 +70,8 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       description = "Concurrent clients, one run each (default ${DEFAULT-VALUE}).")
   List<Integer> concurrency;
 
-  @Option(names = "--duration", defaultValue = "20",
-      description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
-
-  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds before each run.")
-  int warmupSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(20, 3);
 
   @Option(names = "--baseline", description = "Also run the no-op five-step saga on in-process Temporal.")
   boolean baseline;
@@ -199,15 +196,12 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
           measuring, running, active, drained));
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // unmeasured warm-up, not synchronisation
-    latency.reset();
-    completed.set(0);
-    refused.set(0);
-    measuring.set(true);
-    long start = System.nanoTime();
-    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
-    measuring.set(false);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = window.measure(() -> {
+      latency.reset();
+      completed.set(0);
+      refused.set(0);
+      measuring.set(true);
+    }, () -> measuring.set(false));
     long count = completed.get();
     long refusals = refused.get();
     Histogram copy = latency.copy();
@@ -301,14 +295,11 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
         return null;
       });
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // unmeasured warm-up, not synchronisation
-    latency.reset();
-    completed.set(0);
-    measuring.set(true);
-    long start = System.nanoTime();
-    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
-    measuring.set(false);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = window.measure(() -> {
+      latency.reset();
+      completed.set(0);
+      measuring.set(true);
+    }, () -> measuring.set(false));
     long count = completed.get();
     Histogram copy = latency.copy();
     running.set(false);

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,11 +44,8 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
   @Option(names = "--concurrency", defaultValue = "64", description = "Reads in flight (default ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--duration", defaultValue = "10", description = "Measured seconds (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
-
-  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds first (default ${DEFAULT-VALUE}).")
-  int warmupSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(10, 3);
 
   @Option(names = "--rejections", defaultValue = "2000000",
       description = "Open-breaker refusals measured (default ${DEFAULT-VALUE}).")
@@ -83,14 +81,11 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
           loop(balances, token, reads, done, measuring, running, inFlight, drained);
         }
       });
-      Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
-      reads.reset();
-      done.set(0);
-      measuring.set(true);
-      long start = System.nanoTime();
-      Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds));
-      measuring.set(false);
-      double seconds = (System.nanoTime() - start) / 1e9;
+      double seconds = window.measure(() -> {
+        reads.reset();
+        done.set(0);
+        measuring.set(true);
+      }, () -> measuring.set(false));
       long count = done.get();
       running.set(false);
       drained.future().await();

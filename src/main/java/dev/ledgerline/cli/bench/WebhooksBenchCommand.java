@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,11 +56,8 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "100", description = "Transfers per POST /v1/transfers/batch.")
   int batch;
 
-  @Option(names = "--duration", defaultValue = "20", description = "Measured seconds (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
-
-  @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured seconds first.")
-  int warmupSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(20, 5);
 
   @Option(names = "--concurrency-per-endpoint", defaultValue = "64",
       description = "webhooks.concurrency-per-endpoint of the node (default ${DEFAULT-VALUE}).")
@@ -110,9 +108,9 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
       }
 
       long start = System.nanoTime();
-      long measureFrom = start + Duration.ofSeconds(warmupSeconds).toNanos();
-      long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
-      receiver.window(measureFrom, end);
+      BenchWindow.Deadlines deadlines = window.deadlines(start);
+      long end = deadlines.end();
+      receiver.window(deadlines.measureFrom(), end);
       long committed = post(node.vertx(), http, user, accounts, start, end);
       long postedAt = System.nanoTime();
       // Let what was committed in the window arrive before reading the figures.
