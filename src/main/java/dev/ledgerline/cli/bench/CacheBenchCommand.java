@@ -12,7 +12,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,18 +45,11 @@ import picocli.CommandLine.Option;
         "Start the node with `scripts/ledgerline run --config conf/bench.yaml`: the default rate limits would answer "
             + "most requests 429."})
 public final class CacheBenchCommand implements Callable<Integer> {
-  @Option(names = "--url", description = "Gateway base URL (default: ${DEFAULT-VALUE}).")
-  String url = "http://127.0.0.1:8080";
+  @picocli.CommandLine.Mixin
+  BenchTarget target = new BenchTarget("bench-cache");
 
   @Option(names = "--management-url", description = "Management base URL (default: ${DEFAULT-VALUE}).")
   String managementUrl = "http://127.0.0.1:9090";
-
-  @Option(names = "--sub", description = "Subject of the signed token (default: ${DEFAULT-VALUE}).")
-  String subject = "bench-cache";
-
-  /** The configuration whose key signs the token. */
-  @picocli.CommandLine.Mixin
-  dev.ledgerline.cli.ConfigOptions configOptions;
 
   @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
   int connections = 32;
@@ -84,11 +76,10 @@ public final class CacheBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var cfg = configOptions.load().current();
-    String token = dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
-        subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2), java.time.Instant.now());
+    var cfg = target.configOptions.load().current();
+    String token = target.userToken(cfg);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    WebClient api = client(vertx, URI.create(url));
+    WebClient api = client(vertx, URI.create(target.url));
     WebClient management = client(vertx, URI.create(managementUrl));
     try {
       String[] ids = new String[accounts];

@@ -4,8 +4,6 @@ import dev.ledgerline.node.Logging;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.EventTypes;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.infra.temporal.TemporalService;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.transactions.TransactionEventHandler;
@@ -20,13 +18,8 @@ import io.temporal.workflow.WorkflowMethod;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,14 +108,10 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     List<Result> results = new ArrayList<>();
     try {
       LedgerlineConfig cfg = config.current();
-      JwtSettings jwt = JwtSettings.from(cfg);
-      String user = TokenIssuer.issue(jwt, "bench-payer", Set.of(Role.USER), Duration.ofHours(2), Instant.now());
-      String operator = TokenIssuer.issue(jwt, "bench-operator", Set.of(Role.OPERATOR), Duration.ofHours(2),
-          Instant.now());
+      String user = BenchHttp.token(cfg, "bench-payer", Role.USER);
+      String operator = BenchHttp.token(cfg, "bench-operator", Role.OPERATOR);
       int most = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
-      WebClient web = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-          .setDefaultPort(gatewayPort).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(most + 4));
-      Http http = new Http(web);
+      BenchHttp http = BenchHttp.loopback(node.vertx(), gatewayPort, most + 4);
       String funder = http.post("/v1/accounts", operator, new JsonObject().put("ledger", 1).put("code", 1), 201)
           .getString("id");
       // One payer account and one bank link per client: a sandbox checking account holds 100.00, and each payment
@@ -164,7 +153,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
           temporal.stop().await();
         }
       }
-      web.close();
+      http.close();
     } finally {
       node.stop().join();
       deleteRecursively(dir);
@@ -181,7 +170,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Result paymentsRun(Vertx vertx, Http http, String token, List<String> links, List<String> payers,
+  private Result paymentsRun(Vertx vertx, BenchHttp http, String token, List<String> links, List<String> payers,
       Completions completions) throws InterruptedException {
     Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
     AtomicLong completed = new AtomicLong();
@@ -233,7 +222,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   }
 
   /** One client: POST, wait for completed, again; a 429 waits 50 ms and retries. */
-  private static void paymentLoop(Vertx vertx, Http http, String token, String link, String payer,
+  private static void paymentLoop(Vertx vertx, BenchHttp http, String token, String link, String payer,
       Completions completions, Histogram latency, AtomicLong completed, AtomicLong refused, AtomicBoolean measuring,
       AtomicBoolean running, AtomicLong active, Promise<Void> drained) {
     if (!running.get()) {
@@ -341,28 +330,6 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
 
     void close() {
       consumer.unregister();
-    }
-  }
-
-  /** The gateway over HTTP with a bearer token and a fresh Idempotency-Key per request. */
-  static final class Http {
-    private final WebClient web;
-
-    Http(WebClient web) {
-      this.web = web;
-    }
-
-    Future<HttpResponse<Buffer>> send(String path, String token, JsonObject body) {
-      return web.post(path).putHeader("Authorization", "Bearer " + token)
-          .putHeader("Idempotency-Key", UUID.randomUUID().toString()).sendJsonObject(body);
-    }
-
-    JsonObject post(String path, String token, JsonObject body, int expected) {
-      HttpResponse<Buffer> r = send(path, token, body).await();
-      if (r.statusCode() != expected) {
-        throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + ": " + r.bodyAsString());
-      }
-      return r.bodyAsJsonObject();
     }
   }
 
