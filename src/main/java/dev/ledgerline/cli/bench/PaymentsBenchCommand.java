@@ -38,7 +38,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -172,31 +171,20 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
 
   private Result paymentsRun(Vertx vertx, BenchHttp http, String token, List<String> links, List<String> payers,
       Completions completions) throws InterruptedException {
-    Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
-    AtomicLong completed = new AtomicLong();
-    AtomicLong refused = new AtomicLong();
-    AtomicBoolean measuring = new AtomicBoolean();
+    LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong active = new AtomicLong(payers.size());
     Promise<Void> drained = Promise.promise();
     for (int i = 0; i < payers.size(); i++) {
       String payer = payers.get(i);
       String link = links.get(i);
-      vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
-          measuring, running, active, drained));
+      vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, tally, running, active,
+          drained));
     }
-    double seconds = window.measure(() -> {
-      latency.reset();
-      completed.set(0);
-      refused.set(0);
-      measuring.set(true);
-    }, () -> measuring.set(false));
-    long count = completed.get();
-    long refusals = refused.get();
-    Histogram copy = latency.copy();
+    double seconds = tally.measure(window);
     running.set(false);
     drained.future().timeout(5, TimeUnit.MINUTES).await();
-    return new Result("payments", payers.size(), count, seconds, copy, refusals);
+    return new Result("payments", payers.size(), tally.completed(), seconds, tally.latency(), tally.refused());
   }
 
   /**
@@ -223,20 +211,18 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
 
   /** One client: POST, wait for completed, again; a 429 waits 50 ms and retries. */
   private static void paymentLoop(Vertx vertx, BenchHttp http, String token, String link, String payer,
-      Completions completions, Histogram latency, AtomicLong completed, AtomicLong refused, AtomicBoolean measuring,
-      AtomicBoolean running, AtomicLong active, Promise<Void> drained) {
+      Completions completions, LatencyTally tally, AtomicBoolean running, AtomicLong active, Promise<Void> drained) {
     if (!running.get()) {
       if (active.decrementAndGet() == 0) drained.tryComplete();
       return;
     }
-    Runnable next = () -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
-        measuring, running, active, drained);
+    Runnable next = () -> paymentLoop(vertx, http, token, link, payer, completions, tally, running, active, drained);
     long t0 = System.nanoTime();
     JsonObject body = new JsonObject().put("from_account_id", payer).put("amount", "1").put("ledger", 1)
         .put("code", 1).put("provider", "plaid").put("linked_account_id", link);
     http.send("/v1/payments", token, body).onComplete(ar -> {
       if (ar.failed() || ar.result().statusCode() == 429) {
-        if (ar.succeeded() && measuring.get()) refused.incrementAndGet();
+        if (ar.succeeded()) tally.recordRefusal();
         vertx.setTimer(50, t -> next.run());
         return;
       }
@@ -248,10 +234,9 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       }
       String id = ar.result().bodyAsJsonObject().getString("id");
       completions.await(id).onComplete(done -> {
-        if (done.succeeded() && "completed".equals(done.result()) && measuring.get()) {
-          latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
-          completed.incrementAndGet();
-        } else if (done.succeeded() && !"completed".equals(done.result())) {
+        if (done.succeeded() && "completed".equals(done.result())) {
+          tally.recordCompletion(t0);
+        } else if (done.succeeded()) {
           System.err.println("bench: payment " + id + " ended " + done.result());
         }
         next.run();
@@ -260,9 +245,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   }
 
   private Result baselineRun(TemporalService temporal, int clients) throws Exception {
-    Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
-    AtomicLong completed = new AtomicLong();
-    AtomicBoolean measuring = new AtomicBoolean();
+    LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     for (int i = 0; i < clients; i++) {
@@ -276,25 +259,16 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
           } catch (RuntimeException e) {
             continue;
           }
-          if (measuring.get()) {
-            latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
-            completed.incrementAndGet();
-          }
+          tally.recordCompletion(t0);
         }
         return null;
       });
     }
-    double seconds = window.measure(() -> {
-      latency.reset();
-      completed.set(0);
-      measuring.set(true);
-    }, () -> measuring.set(false));
-    long count = completed.get();
-    Histogram copy = latency.copy();
+    double seconds = tally.measure(window);
     running.set(false);
     pool.shutdown();
     pool.awaitTermination(5, TimeUnit.MINUTES);
-    return new Result("baseline", clients, count, seconds, copy, 0);
+    return new Result("baseline", clients, tally.completed(), seconds, tally.latency(), 0);
   }
 
   /** The outcome of each payment, heard from the relay's pub/sub of {@code transaction.updated}. */

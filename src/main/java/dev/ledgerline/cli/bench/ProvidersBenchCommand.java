@@ -24,7 +24,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,24 +68,19 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
       String token = plaid.sandboxPublicToken("ins_109508", List.of("transfer"))
           .compose(provider::exchangePublicToken).await().accessToken();
 
-      Histogram reads = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(30), 3);
-      AtomicLong done = new AtomicLong();
-      AtomicBoolean measuring = new AtomicBoolean();
+      LatencyTally tally = new LatencyTally(TimeUnit.SECONDS.toNanos(30));
       AtomicBoolean running = new AtomicBoolean(true);
       Promise<Void> drained = Promise.promise();
       AtomicLong inFlight = new AtomicLong(concurrency);
       Context ctx = vertx.getOrCreateContext();
       ctx.runOnContext(v -> {
         for (int i = 0; i < concurrency; i++) {
-          loop(balances, token, reads, done, measuring, running, inFlight, drained);
+          loop(balances, token, tally, running, inFlight, drained);
         }
       });
-      double seconds = window.measure(() -> {
-        reads.reset();
-        done.set(0);
-        measuring.set(true);
-      }, () -> measuring.set(false));
-      long count = done.get();
+      double seconds = tally.measure(window);
+      long count = tally.completed();
+      Histogram reads = tally.latency();
       running.set(false);
       drained.future().await();
       double perSecond = count / seconds;
@@ -137,8 +131,8 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
   }
 
   /** One reader: the next read starts when the previous one completes, until the run stops. */
-  private static void loop(BalanceReads balances, String token, Histogram reads, AtomicLong done,
-      AtomicBoolean measuring, AtomicBoolean running, AtomicLong inFlight, Promise<Void> drained) {
+  private static void loop(BalanceReads balances, String token, LatencyTally tally, AtomicBoolean running,
+      AtomicLong inFlight, Promise<Void> drained) {
     if (!running.get()) {
       if (inFlight.decrementAndGet() == 0) {
         drained.tryComplete();
@@ -147,11 +141,10 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     balances.read("bench-item", token).onComplete(ar -> {
-      if (ar.succeeded() && !ar.result().stale() && measuring.get()) {
-        reads.recordValue(System.nanoTime() - t0);
-        done.incrementAndGet();
+      if (ar.succeeded() && !ar.result().stale()) {
+        tally.recordCompletion(t0);
       }
-      loop(balances, token, reads, done, measuring, running, inFlight, drained);
+      loop(balances, token, tally, running, inFlight, drained);
     });
   }
 }
