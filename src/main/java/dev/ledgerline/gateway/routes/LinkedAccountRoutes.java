@@ -19,15 +19,12 @@ import dev.ledgerline.providers.ProviderUnavailableException;
 import dev.ledgerline.vault.VaultException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -52,6 +49,8 @@ public final class LinkedAccountRoutes {
   public static final String TYPE_PROVIDER_REJECTED = "urn:ledgerline:problem:provider-rejected";
   public static final String TYPE_PROVIDER_UNAVAILABLE = "urn:ledgerline:problem:provider-unavailable";
   static final int DEFAULT_LIMIT = 50;
+  /** The prefix of this route's list cursors. */
+  private static final String CURSOR = "l:";
   /** Plaid's public tokens are about 60 characters; anything far longer is not one. */
   static final int MAX_PUBLIC_TOKEN = 256;
   private static final Set<String> LIST_PARAMS = Set.of("cursor", "limit");
@@ -89,15 +88,8 @@ public final class LinkedAccountRoutes {
       Long seq = q.cursor("cursor", LinkedAccountRoutes::decodeCursor, "is not a cursor of this API");
       long after = seq == null ? 0 : seq;
       q.requireValid();
-      return l.list(Principal.of(rc).subject(), after, limit).map(page -> {
-        JsonArray data = new JsonArray();
-        page.links().forEach(link -> data.add(linkJson(link)));
-        JsonObject body = new JsonObject().put("data", data).put("has_more", page.nextAfter() != null);
-        if (page.nextAfter() != null) {
-          body.put("next_cursor", encodeCursor(page.nextAfter()));
-        }
-        return Reply.json(200, body.toBuffer());
-      });
+      return l.list(Principal.of(rc).subject(), after, limit).map(page -> Reply.json(200,
+          QueryParams.page(page.links(), LinkedAccountRoutes::linkJson, page.nextAfter(), CURSOR).toBuffer()));
     });
   }
 
@@ -180,12 +172,8 @@ public final class LinkedAccountRoutes {
     return new Refused(Reply.problem(ProblemHandler.standard(404)));
   }
 
-  static String encodeCursor(long seq) {
-    return QueryParams.encodeSequence("l:", seq);
-  }
-
   static Long decodeCursor(String cursor) {
-    return QueryParams.decodeSequence("l:", cursor);
+    return QueryParams.decodeSequence(CURSOR, cursor);
   }
 
   static JsonObject linkJson(Link link) {

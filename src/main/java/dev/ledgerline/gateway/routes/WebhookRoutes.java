@@ -85,11 +85,9 @@ public final class WebhookRoutes {
     return answer(rc -> {
       WebhookEndpoints e = available();
       Paging page = paging(rc, ENDPOINT_CURSOR);
-      return e.list(Principal.of(rc).subject(), page.after(), page.limit()).map(found -> {
-        JsonArray data = new JsonArray();
-        found.items().forEach(endpoint -> data.add(endpointJson(endpoint)));
-        return Reply.json(200, pageJson(data, found.nextAfter(), ENDPOINT_CURSOR).toBuffer());
-      });
+      return e.list(Principal.of(rc).subject(), page.after(), page.limit()).map(found -> Reply.json(200,
+          QueryParams.page(found.items(), WebhookRoutes::endpointJson, found.nextAfter(), ENDPOINT_CURSOR)
+              .toBuffer()));
     });
   }
 
@@ -135,9 +133,8 @@ public final class WebhookRoutes {
       Paging page = paging(rc, DELIVERY_CURSOR);
       return e.deliveries(Principal.of(rc).subject(), id, page.after(), page.limit()).map(found -> {
         var log = found.orElseThrow(WebhookRoutes::notFound);
-        JsonArray data = new JsonArray();
-        log.items().forEach(d -> data.add(deliveryJson(d)));
-        return Reply.json(200, pageJson(data, log.nextAfter(), DELIVERY_CURSOR).toBuffer());
+        return Reply.json(200, QueryParams.page(log.items(), WebhookRoutes::deliveryJson, log.nextAfter(),
+            DELIVERY_CURSOR).toBuffer());
       });
     });
   }
@@ -237,14 +234,6 @@ public final class WebhookRoutes {
 
   private static Refused notFound() {
     return new Refused(Reply.problem(ProblemHandler.standard(404)));
-  }
-
-  private static JsonObject pageJson(JsonArray data, Long nextAfter, String prefix) {
-    JsonObject body = new JsonObject().put("data", data).put("has_more", nextAfter != null);
-    if (nextAfter != null) {
-      body.put("next_cursor", QueryParams.encodeSequence(prefix, nextAfter));
-    }
-    return body;
   }
 
   static JsonObject endpointJson(Endpoint e) {
