@@ -55,8 +55,6 @@ public final class LinkedAccountRoutes {
   static final int MAX_PUBLIC_TOKEN = 256;
   private static final Set<String> LIST_PARAMS = Set.of("cursor", "limit");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
-  private static final Pattern CANONICAL_UUID =
-      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   /** Null when the vault is not configured on this node: every route then answers 503. */
   private final LinkedAccounts linked;
@@ -103,7 +101,7 @@ public final class LinkedAccountRoutes {
       LinkedAccounts l = available();
       UUID id = id(rc);
       return l.find(Principal.of(rc).subject(), id).compose(found -> {
-        Link link = found.orElseThrow(LinkedAccountRoutes::notFound);
+        Link link = found.orElseThrow(Answers::notFound);
         return l.balances(link).map(read -> {
           if (read.stale()) {
             rc.response().putHeader("Age", String.valueOf(read.age().toSeconds()));
@@ -121,7 +119,7 @@ public final class LinkedAccountRoutes {
       UUID id = id(rc);
       return l.unlink(Principal.of(rc).subject(), id).map(deleted -> {
         if (!deleted) {
-          throw notFound();
+          throw Answers.notFound();
         }
         return new Reply(204, Reply.JSON, Buffer.buffer(), true, 0);
       });
@@ -160,16 +158,7 @@ public final class LinkedAccountRoutes {
   }
 
   private static UUID id(RoutingContext rc) {
-    String id = rc.pathParam("id");
-    if (id == null || !CANONICAL_UUID.matcher(id).matches()) {
-      throw new InvalidRequestException(List.of(new FieldError("id", "is not a linked account id (a lower-case"
-          + " UUID)")));
-    }
-    return UUID.fromString(id);
-  }
-
-  private static Refused notFound() {
-    return new Refused(Reply.problem(ProblemHandler.standard(404)));
+    return Answers.pathId(rc, "a linked account id");
   }
 
   static Long decodeCursor(String cursor) {
