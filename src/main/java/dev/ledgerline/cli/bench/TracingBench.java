@@ -73,7 +73,8 @@ final class TracingBench {
       vertx.close().await();
     }
     System.out.println(new JsonObject().put("bench", "http-tracing").put("date", LocalDate.now().toString())
-        .put("connections", http.connections).put("duration_s", http.window.durationSeconds).put("runs", runs).encode());
+        .put("connections", http.connections).put("duration_s", http.window.durationSeconds).put("runs", runs)
+        .encode());
     return 0;
   }
 
