@@ -2,6 +2,7 @@ package dev.ledgerline.events;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.EventRejectedException.Reason;
+import dev.ledgerline.infra.postgres.ArrayColumns;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -107,33 +108,20 @@ public final class EventPublisher {
    */
   public Future<List<Event>> publishAll(SqlConnection tx, List<NewEvent> events) {
     if (events.isEmpty()) return Future.succeededFuture(List.of());
-    int n = events.size();
-    String[] aggregates = new String[n];
-    UUID[] ids = new UUID[n];
-    String[] types = new String[n];
-    OffsetDateTime[] times = new OffsetDateTime[n];
-    String[] correlations = new String[n];
-    String[] causations = new String[n];
-    String[] sources = new String[n];
-    String[] payloads = new String[n];
     try {
-      for (int i = 0; i < n; i++) {
-        NewEvent e = events.get(i);
-        validate(e);
-        aggregates[i] = e.aggregateId();
-        ids[i] = e.id();
-        types[i] = e.type();
-        times[i] = Event.utc(e.occurredAt());
-        correlations[i] = e.correlationId();
-        causations[i] = e.causationId();
-        sources[i] = e.source();
-        payloads[i] = e.payload().encode();
-      }
+      events.forEach(this::validate);
     } catch (EventRejectedException e) {
       return Future.failedFuture(e);
     }
-    return tx.preparedQuery(INSERT_ALL).execute(Tuple.of(aggregates, ids, types, times, correlations, causations,
-            sources, payloads))
+    int n = events.size();
+    Tuple columns = Tuple.of(ArrayColumns.of(events, NewEvent::aggregateId, String[]::new),
+        ArrayColumns.of(events, NewEvent::id, UUID[]::new), ArrayColumns.of(events, NewEvent::type, String[]::new),
+        ArrayColumns.of(events, e -> Event.utc(e.occurredAt()), OffsetDateTime[]::new),
+        ArrayColumns.of(events, NewEvent::correlationId, String[]::new),
+        ArrayColumns.of(events, NewEvent::causationId, String[]::new),
+        ArrayColumns.of(events, NewEvent::source, String[]::new),
+        ArrayColumns.of(events, e -> e.payload().encode(), String[]::new));
+    return tx.preparedQuery(INSERT_ALL).execute(columns)
         .map(rows -> {
           Map<UUID, Long> sequences = new HashMap<>(n * 2);
           for (Row r : rows) sequences.put(r.getUUID(0), r.getLong(1));

@@ -1,6 +1,7 @@
 package dev.ledgerline.events;
 
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.infra.postgres.ArrayColumns;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -277,14 +278,9 @@ public final class OutboxRelay {
     List<Loop> moved = new ArrayList<>();
     for (Loop l : loops.values()) if (l.unrecorded()) moved.add(l);
     if (moved.isEmpty()) return;
-    String[] names = new String[moved.size()];
-    Long[] xids = new Long[moved.size()];
-    Long[] positions = new Long[moved.size()];
-    for (int i = 0; i < moved.size(); i++) {
-      names[i] = moved.get(i).consumer.name();
-      xids[i] = moved.get(i).cursorXid;
-      positions[i] = moved.get(i).cursorPos;
-    }
+    String[] names = ArrayColumns.of(moved, l -> l.consumer.name(), String[]::new);
+    Long[] xids = ArrayColumns.of(moved, l -> l.cursorXid, Long[]::new);
+    Long[] positions = ArrayColumns.of(moved, l -> l.cursorPos, Long[]::new);
     long gen = generation;
     cursorsMovedAgain = false;
     Promise<Void> written = Promise.promise();

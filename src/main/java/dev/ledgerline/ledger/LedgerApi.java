@@ -1,5 +1,6 @@
 package dev.ledgerline.ledger;
 
+import dev.ledgerline.infra.BusCodec;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountBalance;
 import dev.ledgerline.ledger.model.AccountFilter;
@@ -13,14 +14,11 @@ import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.ledger.model.Wire;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -201,7 +199,7 @@ public final class LedgerApi {
   // ---- codecs ----
 
   /** Transfers, then accounts, each as a count and records. */
-  static final BinaryCodec<TransfersCommitted> TRANSFERS_COMMITTED_CODEC = new BinaryCodec<>(
+  static final BusCodec<TransfersCommitted> TRANSFERS_COMMITTED_CODEC = new BusCodec<>(
       "ledger.transfers-committed",
       (b, r) -> {
         putRecords(b, r.transfers(), Wire.TRANSFER);
@@ -214,10 +212,10 @@ public final class LedgerApi {
       });
 
   @SuppressWarnings("rawtypes")
-  static final BinaryCodec<CreateRequests> CREATE_REQUESTS_CODEC = new BinaryCodec<>("ledger.create-requests",
+  static final BusCodec<CreateRequests> CREATE_REQUESTS_CODEC = new BusCodec<>("ledger.create-requests",
       LedgerApi::putRequests, LedgerApi::getRequests);
   @SuppressWarnings("rawtypes")
-  static final BinaryCodec<CreateAnswers> CREATE_ANSWERS_CODEC = new BinaryCodec<>("ledger.create-answers",
+  static final BusCodec<CreateAnswers> CREATE_ANSWERS_CODEC = new BusCodec<>("ledger.create-answers",
       LedgerApi::putAnswers, LedgerApi::getAnswers);
 
   /** Registers the ledger's codecs; {@link dev.ledgerline.node.Codecs#registerAll} calls it on every node. */
@@ -244,7 +242,7 @@ public final class LedgerApi {
     bus.registerDefaultCodec(TransfersCommitted.class, TRANSFERS_COMMITTED_CODEC);
     bus.registerDefaultCodec(CreateRequests.class, CREATE_REQUESTS_CODEC);
     bus.registerDefaultCodec(CreateAnswers.class, CREATE_ANSWERS_CODEC);
-    bus.registerDefaultCodec(OwnerInfo.class, new BinaryCodec<>("ledger.owner-info",
+    bus.registerDefaultCodec(OwnerInfo.class, new BusCodec<>("ledger.owner-info",
         (b, r) -> {
           putString(b, r.nodeId());
           putString(b, r.backend());
@@ -323,61 +321,23 @@ public final class LedgerApi {
     return new CreateAnswers(op, answers);
   }
 
-  /** A message that is one list of records of {@code layout}. */
-  private static <M, T> BinaryCodec<M> records(String name, Wire.Layout<T> layout, Function<M, List<T>> list,
+  /**
+   * A message that is one list of records of {@code layout}; on the wire a little-endian u32 count followed by the
+   * records in TigerBeetle's layout ({@link Wire}).
+   */
+  private static <M, T> BusCodec<M> records(String name, Wire.Layout<T> layout, Function<M, List<T>> list,
       Function<List<T>, M> message) {
-    return new BinaryCodec<>(name, (b, m) -> putRecords(b, list.apply(m), layout),
+    return new BusCodec<>(name, (b, m) -> putRecords(b, list.apply(m), layout),
         (p, b) -> message.apply(getRecords(b, p, layout)));
   }
 
   /** A create reply: the failed events' results of {@code op}. */
-  private static <M, R extends EventResult> BinaryCodec<M> results(String name, Operation<?, R> op,
+  private static <M, R extends EventResult> BusCodec<M> results(String name, Operation<?, R> op,
       Function<M, List<R>> list, Function<List<R>, M> message) {
-    return new BinaryCodec<>(name, (b, m) -> {
+    return new BusCodec<>(name, (b, m) -> {
       List<R> results = list.apply(m);
       append(b, results.size(), Wire.encodeResults(results));
     }, (p, b) -> message.apply(op.decodeResults(body(b, p, Wire.RESULT_SIZE))));
-  }
-
-  /**
-   * Wire form: a little-endian u32 count followed by the records in TigerBeetle's layout ({@link Wire}). Records
-   * are immutable, so local delivery passes the same instance.
-   */
-  static final class BinaryCodec<T> implements MessageCodec<T, T> {
-    private final String name;
-    private final BiConsumer<Buffer, T> encode;
-    private final BiFunction<Integer, Buffer, T> decode;
-
-    BinaryCodec(String name, BiConsumer<Buffer, T> encode, BiFunction<Integer, Buffer, T> decode) {
-      this.name = name;
-      this.encode = encode;
-      this.decode = decode;
-    }
-
-    @Override
-    public void encodeToWire(Buffer buffer, T value) {
-      encode.accept(buffer, value);
-    }
-
-    @Override
-    public T decodeFromWire(int pos, Buffer buffer) {
-      return decode.apply(pos, buffer);
-    }
-
-    @Override
-    public T transform(T value) {
-      return value;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public byte systemCodecID() {
-      return -1;
-    }
   }
 
   private static void putString(Buffer b, String s) {

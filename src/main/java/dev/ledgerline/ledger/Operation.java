@@ -24,71 +24,40 @@ import java.util.function.BiFunction;
  *
  * @param <E> the event ({@link Account}, {@link Transfer})
  * @param <R> a failed event's result ({@link CreateAccountsResult}, {@link CreateTransfersResult})
+ * @param code TigerBeetle's operation number, which the engine's log also records
+ * @param tbName TigerBeetle's name, e.g. {@code create_transfers} (the metrics' {@code operation} tag)
+ * @param address the event-bus address of this operation, which also prefixes its error messages
+ * @param importedFlag the event flag that marks an imported event
+ * @param linkedFlag the event flag that links an event to the next
+ * @param layout an event's layout on the wire and in the log
+ * @param resultCodes every result code in precedence order, {@code ok} first; a code's {@link ResultCode#ordinal}
+ *     indexes it
+ * @param result builds a failed event's result from its index and wire code
+ * @param create the backend call that executes a batch
  */
-public final class Operation<E extends Event, R extends EventResult> {
+public record Operation<E extends Event, R extends EventResult>(int code, String tbName, String address,
+    int importedFlag, int linkedFlag, Wire.Layout<E> layout, List<ResultCode> resultCodes, Wire.ResultOf<R> result,
+    BiFunction<LedgerBackend, List<E>, CompletionStage<List<R>>> create) {
+  // The two create operations TigerBeetle has; code elsewhere compares operations by identity with these.
   public static final Operation<Account, CreateAccountsResult> CREATE_ACCOUNTS = new Operation<>(129,
       "create_accounts", LedgerApi.CREATE_ACCOUNTS, AccountFlags.IMPORTED, AccountFlags.LINKED, Wire.ACCOUNT,
-      CreateAccountResult.values(),
+      List.of(CreateAccountResult.values()),
       (index, code) -> new CreateAccountsResult(index, CreateAccountResult.fromCode(code)),
       LedgerBackend::createAccounts);
 
   public static final Operation<Transfer, CreateTransfersResult> CREATE_TRANSFERS = new Operation<>(130,
       "create_transfers", LedgerApi.CREATE_TRANSFERS, TransferFlags.IMPORTED, TransferFlags.LINKED, Wire.TRANSFER,
-      CreateTransferResult.values(),
+      List.of(CreateTransferResult.values()),
       (index, code) -> new CreateTransfersResult(index, CreateTransferResult.fromCode(code)),
       LedgerBackend::createTransfers);
 
-  private final int code;
-  private final String tbName;
-  private final String address;
-  private final int importedFlag;
-  private final int linkedFlag;
-  private final Wire.Layout<E> layout;
-  private final List<ResultCode> resultCodes;
-  private final Wire.ResultOf<R> result;
-  private final BiFunction<LedgerBackend, List<E>, CompletionStage<List<R>>> create;
-
-  private Operation(int code, String tbName, String address, int importedFlag, int linkedFlag, Wire.Layout<E> layout,
-      ResultCode[] resultCodes, Wire.ResultOf<R> result,
-      BiFunction<LedgerBackend, List<E>, CompletionStage<List<R>>> create) {
-    this.code = code;
-    this.tbName = tbName;
-    this.address = address;
-    this.importedFlag = importedFlag;
-    this.linkedFlag = linkedFlag;
-    this.layout = layout;
-    this.resultCodes = List.of(resultCodes);
-    this.result = result;
-    this.create = create;
-  }
-
-  /** TigerBeetle's operation number, which the engine's log also records. */
-  public int code() {
-    return code;
-  }
-
-  /** TigerBeetle's name, e.g. {@code create_transfers} (the metrics' {@code operation} tag). */
-  public String tbName() {
-    return tbName;
-  }
-
-  /** The event-bus address of this operation, which also prefixes its error messages. */
-  public String address() {
-    return address;
+  public Operation {
+    resultCodes = List.copyOf(resultCodes);
   }
 
   /** Bytes per event on the wire and in the log. */
   public int eventSize() {
     return layout.size();
-  }
-
-  public Wire.Layout<E> layout() {
-    return layout;
-  }
-
-  /** Every result code in precedence order, {@code ok} first; a code's {@link ResultCode#ordinal} indexes it. */
-  public List<ResultCode> resultCodes() {
-    return resultCodes;
   }
 
   /** TigerBeetle decides {@code imported} for a whole batch by its first event. */

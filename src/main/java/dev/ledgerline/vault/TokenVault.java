@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -132,14 +133,8 @@ public final class TokenVault {
 
   /** The token of {@code (userId, kind)}; fails with a {@link VaultException} when it is missing or unreadable. */
   public Future<VaultToken> retrieve(String userId, String kind) {
-    try {
-      checkUser(userId);
-      checkKind(kind);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e);
-    }
-    return pool.preparedQuery("SELECT id, key_id, nonce, ciphertext FROM vault_tokens WHERE user_id = $1 AND kind = $2")
-        .execute(Tuple.of(userId, kind))
+    String sql = "SELECT id, key_id, nonce, ciphertext FROM vault_tokens WHERE user_id = $1 AND kind = $2";
+    return byOwner(sql, userId, kind)
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(new VaultException(Reason.MISSING, "no " + kind + " token is stored for user "
@@ -156,15 +151,19 @@ public final class TokenVault {
 
   /** Deletes the token of {@code (userId, kind)}; true when there was one. Its ciphertext is gone with the row. */
   public Future<Boolean> delete(String userId, String kind) {
+    return byOwner("DELETE FROM vault_tokens WHERE user_id = $1 AND kind = $2", userId, kind)
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  /** Runs {@code sql} with {@code $1} = {@code userId} and {@code $2} = {@code kind} once both are valid. */
+  private Future<RowSet<Row>> byOwner(String sql, String userId, String kind) {
     try {
       checkUser(userId);
       checkKind(kind);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    return pool.preparedQuery("DELETE FROM vault_tokens WHERE user_id = $1 AND kind = $2")
-        .execute(Tuple.of(userId, kind))
-        .map(rows -> rows.rowCount() > 0);
+    return pool.preparedQuery(sql).execute(Tuple.of(userId, kind));
   }
 
   /** One row of {@code vault_tokens} as read. */

@@ -12,7 +12,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,27 +45,17 @@ import picocli.CommandLine.Option;
         "Start the node with `scripts/ledgerline run --config conf/bench.yaml`: the default rate limits would answer "
             + "most requests 429."})
 public final class CacheBenchCommand implements Callable<Integer> {
-  @Option(names = "--url", description = "Gateway base URL (default: ${DEFAULT-VALUE}).")
-  String url = "http://127.0.0.1:8080";
+  @picocli.CommandLine.Mixin
+  BenchTarget target = new BenchTarget("bench-cache");
 
   @Option(names = "--management-url", description = "Management base URL (default: ${DEFAULT-VALUE}).")
   String managementUrl = "http://127.0.0.1:9090";
 
-  @Option(names = "--sub", description = "Subject of the signed token (default: ${DEFAULT-VALUE}).")
-  String subject = "bench-cache";
-
-  /** The configuration whose key signs the token. */
-  @picocli.CommandLine.Mixin
-  dev.ledgerline.cli.ConfigOptions configOptions;
-
   @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
   int connections = 32;
 
-  @Option(names = "--duration", description = "Seconds of measured load per phase (default: ${DEFAULT-VALUE}).")
-  int durationSeconds = 10;
-
-  @Option(names = "--warmup", description = "Seconds of unmeasured load first (default: ${DEFAULT-VALUE}).")
-  int warmupSeconds = 3;
+  @picocli.CommandLine.Mixin
+  BenchWindow window = new BenchWindow(10, 3);
 
   @Option(names = "--accounts", description = "Accounts read (default: ${DEFAULT-VALUE}).")
   int accounts = 100;
@@ -87,11 +76,10 @@ public final class CacheBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    var cfg = configOptions.load().current();
-    String token = dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
-        subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2), java.time.Instant.now());
+    var cfg = target.configOptions.load().current();
+    String token = target.userToken(cfg);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    WebClient api = client(vertx, URI.create(url));
+    WebClient api = client(vertx, URI.create(target.url));
     WebClient management = client(vertx, URI.create(managementUrl));
     try {
       String[] ids = new String[accounts];
@@ -171,7 +159,7 @@ public final class CacheBenchCommand implements Callable<Integer> {
       }
       System.out.println("summary " + summary.encode());
       System.out.println(new JsonObject().put("bench", "cache").put("date", LocalDate.now().toString())
-          .put("connections", connections).put("duration_s", durationSeconds).put("accounts", accounts)
+          .put("connections", connections).put("duration_s", window.durationSeconds).put("accounts", accounts)
           .put("results", results).put("summary", summary).encode());
       return 0;
     } finally {
@@ -194,8 +182,9 @@ public final class CacheBenchCommand implements Callable<Integer> {
     Map<Integer, Long> statuses = new ConcurrentHashMap<>();
     AtomicLong errors = new AtomicLong();
     AtomicLong completed = new AtomicLong();
-    long measureFrom = System.nanoTime() + Duration.ofSeconds(warmupSeconds).toNanos();
-    long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
+    BenchWindow.Deadlines deadlines = window.deadlines(System.nanoTime());
+    long measureFrom = deadlines.measureFrom();
+    long end = deadlines.end();
     CountDownLatch done = new CountDownLatch(connections);
     for (int c = 0; c < connections; c++) {
       loop(request, measureFrom, end, recorder, statuses, errors, completed, done);
@@ -206,7 +195,7 @@ public final class CacheBenchCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     Histogram h = recorder.getIntervalHistogram();
-    return new PhaseResult(name, completed.get() / (double) durationSeconds, h.getValueAtPercentile(50) / 1e3,
+    return new PhaseResult(name, completed.get() / (double) window.durationSeconds, h.getValueAtPercentile(50) / 1e3,
         h.getValueAtPercentile(99) / 1e3, new TreeMap<>(statuses), errors.get());
   }
 

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -62,9 +63,8 @@ public final class EventsBenchCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "500", description = "The relay's events.batch-size.")
   int batchSize;
 
-  @Option(names = "--duration", defaultValue = "10",
-      description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(10, 2);
 
   @Option(names = "--backlog", defaultValue = "100000",
       description = "Events committed before the relay starts; their drain measures the relay alone (0 = skip).")
@@ -73,9 +73,6 @@ public final class EventsBenchCommand implements Callable<Integer> {
   @Option(names = "--one-by-one",
       description = "Publish each event with its own statement instead of one statement per transaction.")
   boolean oneByOne;
-
-  @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured seconds first (default ${DEFAULT-VALUE}).")
-  int warmupSeconds;
 
   /**
    * One run: {@code backlogPerSecond} is the relay alone (a committed backlog drained to every consumer); the rest is
@@ -123,7 +120,7 @@ public final class EventsBenchCommand implements Callable<Integer> {
     AtomicLong[] delivered = new AtomicLong[consumerCount];
     AtomicLong[] all = new AtomicLong[consumerCount];
     // The measured window [start, end) in nanoTime; volatile reads by the publishers and the consumers.
-    AtomicLongArray window = new AtomicLongArray(new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
+    AtomicLongArray measured = new AtomicLongArray(new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
     List<EventConsumer> consumers = new ArrayList<>();
     for (int i = 0; i < consumerCount; i++) {
       AtomicLong count = delivered[i] = new AtomicLong();
@@ -139,7 +136,7 @@ public final class EventsBenchCommand implements Callable<Integer> {
         public Future<Void> handle(Event event) {
           long now = System.nanoTime();
           total.incrementAndGet();
-          if (now >= window.get(0) && now < window.get(1)) {
+          if (now >= measured.get(0) && now < measured.get(1)) {
             count.incrementAndGet();
             Long at = committedAt.get(event.id());
             if (at != null) lag.recordValue(Math.max(0, now - at));
@@ -184,12 +181,9 @@ public final class EventsBenchCommand implements Callable<Integer> {
     List<Future<Void>> loops = new ArrayList<>();
     for (int p = 0; p < publishers; p++) {
       int seed = p;
-      loops.add(publishLoop(pool, publisher, seed, stop, committedAt, published, window));
+      loops.add(publishLoop(pool, publisher, seed, stop, committedAt, published, measured));
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // the unmeasured warm-up, not synchronisation
-    window.set(0, System.nanoTime());
-    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
-    window.set(1, System.nanoTime());
+    window.measure(() -> measured.set(0, System.nanoTime()), () -> measured.set(1, System.nanoTime()));
     stop.set(true);
     Future.all(loops).await();
     long stopped = System.nanoTime();
@@ -199,7 +193,7 @@ public final class EventsBenchCommand implements Callable<Integer> {
     }
     double drain = (System.nanoTime() - stopped) / 1e9;
     relay.stop().await();
-    double seconds = (window.get(1) - window.get(0)) / 1e9;
+    double seconds = (measured.get(1) - measured.get(0)) / 1e9;
     long slowest = Long.MAX_VALUE;
     for (AtomicLong d : delivered) slowest = Math.min(slowest, d.get());
     return new Result(consumerCount, backlog, backlogRate, published.get(), slowest, seconds, slowest / seconds,

@@ -11,7 +11,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.UUID;
@@ -35,28 +34,18 @@ import picocli.CommandLine.Option;
         "Start the node with `scripts/ledgerline run --config conf/bench.yaml`: the default rate limits would answer "
             + "most requests 429."})
 public final class HttpBenchCommand implements Callable<Integer> {
-  @Option(names = "--url", description = "Gateway base URL (default: ${DEFAULT-VALUE}).")
-  String url = "http://127.0.0.1:8080";
+  @picocli.CommandLine.Mixin
+  BenchTarget target = new BenchTarget("bench");
 
   @Option(names = "--token",
       description = "Bearer token; by default one is signed for --sub with the node's configured or development key.")
   String token;
 
-  @Option(names = "--sub", description = "Subject of the signed token (default: ${DEFAULT-VALUE}).")
-  String subject = "bench";
-
-  /** The configuration whose key signs the token. */
-  @picocli.CommandLine.Mixin
-  dev.ledgerline.cli.ConfigOptions configOptions;
-
   @Option(names = "--connections", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
   int connections = 64;
 
-  @Option(names = "--duration", description = "Seconds of measured load per phase (default: ${DEFAULT-VALUE}).")
-  int durationSeconds = 20;
-
-  @Option(names = "--warmup", description = "Seconds of unmeasured load first (default: ${DEFAULT-VALUE}).")
-  int warmupSeconds = 5;
+  @picocli.CommandLine.Mixin
+  BenchWindow window = new BenchWindow(20, 5);
 
   @Option(names = "--batch", description = "Transfers per batch request (default: ${DEFAULT-VALUE}).")
   int batch = 100;
@@ -92,21 +81,15 @@ public final class HttpBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (tracing != null) {
-      return new TracingBench(this, configOptions, tracing).call();
+      return new TracingBench(this, target.configOptions, tracing).call();
     }
     if (token == null) {
-      token = userToken(configOptions.load().current());
+      token = target.userToken();
     }
-    JsonArray results = measure(URI.create(url));
+    JsonArray results = measure(URI.create(target.url));
     System.out.println(new JsonObject().put("bench", "http").put("date", LocalDate.now().toString())
-        .put("connections", connections).put("duration_s", durationSeconds).put("results", results).encode());
+        .put("connections", connections).put("duration_s", window.durationSeconds).put("results", results).encode());
     return 0;
-  }
-
-  /** A real RS256 (or configured) token of a plain user: the benchmark pays for verification and ownership checks. */
-  String userToken(dev.ledgerline.config.LedgerlineConfig cfg) {
-    return dev.ledgerline.gateway.auth.TokenIssuer.issue(dev.ledgerline.gateway.auth.JwtSettings.from(cfg),
-        subject, java.util.Set.of(dev.ledgerline.users.Role.USER), Duration.ofHours(2), java.time.Instant.now());
   }
 
   /** Creates the accounts, then runs the phases {@code --mode} asks for against {@code base} with {@link #token}. */
@@ -181,8 +164,9 @@ public final class HttpBenchCommand implements Callable<Integer> {
     LongAdder errors = new LongAdder();
     AtomicLong completed = new AtomicLong();
     long start = System.nanoTime();
-    long measureFrom = start + Duration.ofSeconds(warmupSeconds).toNanos();
-    long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
+    BenchWindow.Deadlines deadlines = window.deadlines(start);
+    long measureFrom = deadlines.measureFrom();
+    long end = deadlines.end();
     java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(connections);
     for (int c = 0; c < connections; c++) {
       loop(client, ids, perRequest, c, measureFrom, end, recorder, statuses, errors, completed, done);
@@ -193,7 +177,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     Histogram h = recorder.getIntervalHistogram();
-    double seconds = durationSeconds;
+    double seconds = window.durationSeconds;
     long ok = completed.get();
     return new PhaseResult(name, ok / seconds, ok * (double) perRequest / seconds,
         h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,

@@ -30,6 +30,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,11 +45,8 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
   @Option(names = "--senders", defaultValue = "64", description = "Concurrent senders (default ${DEFAULT-VALUE}).")
   int senders;
 
-  @Option(names = "--duration", defaultValue = "10", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
-
-  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds first (default ${DEFAULT-VALUE}).")
-  int warmupSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(10, 3);
 
   @Option(names = "--batch-max", description = "Run only with this ledger.batch.max-events (1..8190); by default "
       + "runs 8190, then 1, and prints the ratio.")
@@ -148,11 +146,11 @@ public final class LedgerBusBenchCommand implements Callable<Integer> {
         vertx.deployVerticle(s).await();
         groups.add(s);
       }
-      Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // the unmeasured warm-up, not synchronisation
+      window.warmUp();
       double[] before = batchStats(ledgerNode.vertx(), mgmt);
       long start = System.nanoTime();
       groups.forEach(Senders::measure);
-      Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
+      window.hold();
       List<Future<Senders>> stopped = groups.stream().map(Senders::finish).toList();
       double secs = (System.nanoTime() - start) / 1e9;
       double[] after = batchStats(ledgerNode.vertx(), mgmt);

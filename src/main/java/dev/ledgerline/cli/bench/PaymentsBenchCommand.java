@@ -4,8 +4,6 @@ import dev.ledgerline.node.Logging;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.EventTypes;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.infra.temporal.TemporalService;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.transactions.TransactionEventHandler;
@@ -20,13 +18,8 @@ import io.temporal.workflow.WorkflowMethod;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +38,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,12 +62,8 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       description = "Concurrent clients, one run each (default ${DEFAULT-VALUE}).")
   List<Integer> concurrency;
 
-  @Option(names = "--duration", defaultValue = "20",
-      description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
-
-  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds before each run.")
-  int warmupSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(20, 3);
 
   @Option(names = "--baseline", description = "Also run the no-op five-step saga on in-process Temporal.")
   boolean baseline;
@@ -118,14 +107,10 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     List<Result> results = new ArrayList<>();
     try {
       LedgerlineConfig cfg = config.current();
-      JwtSettings jwt = JwtSettings.from(cfg);
-      String user = TokenIssuer.issue(jwt, "bench-payer", Set.of(Role.USER), Duration.ofHours(2), Instant.now());
-      String operator = TokenIssuer.issue(jwt, "bench-operator", Set.of(Role.OPERATOR), Duration.ofHours(2),
-          Instant.now());
+      String user = BenchHttp.token(cfg, "bench-payer", Role.USER);
+      String operator = BenchHttp.token(cfg, "bench-operator", Role.OPERATOR);
       int most = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
-      WebClient web = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-          .setDefaultPort(gatewayPort).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(most + 4));
-      Http http = new Http(web);
+      BenchHttp http = BenchHttp.loopback(node.vertx(), gatewayPort, most + 4);
       String funder = http.post("/v1/accounts", operator, new JsonObject().put("ledger", 1).put("code", 1), 201)
           .getString("id");
       // One payer account and one bank link per client: a sandbox checking account holds 100.00, and each payment
@@ -167,7 +152,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
           temporal.stop().await();
         }
       }
-      web.close();
+      http.close();
     } finally {
       node.stop().join();
       deleteRecursively(dir);
@@ -184,36 +169,22 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Result paymentsRun(Vertx vertx, Http http, String token, List<String> links, List<String> payers,
+  private Result paymentsRun(Vertx vertx, BenchHttp http, String token, List<String> links, List<String> payers,
       Completions completions) throws InterruptedException {
-    Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
-    AtomicLong completed = new AtomicLong();
-    AtomicLong refused = new AtomicLong();
-    AtomicBoolean measuring = new AtomicBoolean();
+    LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong active = new AtomicLong(payers.size());
     Promise<Void> drained = Promise.promise();
     for (int i = 0; i < payers.size(); i++) {
       String payer = payers.get(i);
       String link = links.get(i);
-      vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
-          measuring, running, active, drained));
+      vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, tally, running, active,
+          drained));
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // unmeasured warm-up, not synchronisation
-    latency.reset();
-    completed.set(0);
-    refused.set(0);
-    measuring.set(true);
-    long start = System.nanoTime();
-    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
-    measuring.set(false);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long count = completed.get();
-    long refusals = refused.get();
-    Histogram copy = latency.copy();
+    double seconds = tally.measure(window);
     running.set(false);
     drained.future().timeout(5, TimeUnit.MINUTES).await();
-    return new Result("payments", payers.size(), count, seconds, copy, refusals);
+    return new Result("payments", payers.size(), tally.completed(), seconds, tally.latency(), tally.refused());
   }
 
   /**
@@ -239,21 +210,19 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   }
 
   /** One client: POST, wait for completed, again; a 429 waits 50 ms and retries. */
-  private static void paymentLoop(Vertx vertx, Http http, String token, String link, String payer,
-      Completions completions, Histogram latency, AtomicLong completed, AtomicLong refused, AtomicBoolean measuring,
-      AtomicBoolean running, AtomicLong active, Promise<Void> drained) {
+  private static void paymentLoop(Vertx vertx, BenchHttp http, String token, String link, String payer,
+      Completions completions, LatencyTally tally, AtomicBoolean running, AtomicLong active, Promise<Void> drained) {
     if (!running.get()) {
       if (active.decrementAndGet() == 0) drained.tryComplete();
       return;
     }
-    Runnable next = () -> paymentLoop(vertx, http, token, link, payer, completions, latency, completed, refused,
-        measuring, running, active, drained);
+    Runnable next = () -> paymentLoop(vertx, http, token, link, payer, completions, tally, running, active, drained);
     long t0 = System.nanoTime();
     JsonObject body = new JsonObject().put("from_account_id", payer).put("amount", "1").put("ledger", 1)
         .put("code", 1).put("provider", "plaid").put("linked_account_id", link);
     http.send("/v1/payments", token, body).onComplete(ar -> {
       if (ar.failed() || ar.result().statusCode() == 429) {
-        if (ar.succeeded() && measuring.get()) refused.incrementAndGet();
+        if (ar.succeeded()) tally.recordRefusal();
         vertx.setTimer(50, t -> next.run());
         return;
       }
@@ -265,10 +234,9 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       }
       String id = ar.result().bodyAsJsonObject().getString("id");
       completions.await(id).onComplete(done -> {
-        if (done.succeeded() && "completed".equals(done.result()) && measuring.get()) {
-          latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
-          completed.incrementAndGet();
-        } else if (done.succeeded() && !"completed".equals(done.result())) {
+        if (done.succeeded() && "completed".equals(done.result())) {
+          tally.recordCompletion(t0);
+        } else if (done.succeeded()) {
           System.err.println("bench: payment " + id + " ended " + done.result());
         }
         next.run();
@@ -277,9 +245,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   }
 
   private Result baselineRun(TemporalService temporal, int clients) throws Exception {
-    Histogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
-    AtomicLong completed = new AtomicLong();
-    AtomicBoolean measuring = new AtomicBoolean();
+    LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     for (int i = 0; i < clients; i++) {
@@ -293,28 +259,16 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
           } catch (RuntimeException e) {
             continue;
           }
-          if (measuring.get()) {
-            latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
-            completed.incrementAndGet();
-          }
+          tally.recordCompletion(t0);
         }
         return null;
       });
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds)); // unmeasured warm-up, not synchronisation
-    latency.reset();
-    completed.set(0);
-    measuring.set(true);
-    long start = System.nanoTime();
-    Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds)); // the measured window
-    measuring.set(false);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long count = completed.get();
-    Histogram copy = latency.copy();
+    double seconds = tally.measure(window);
     running.set(false);
     pool.shutdown();
     pool.awaitTermination(5, TimeUnit.MINUTES);
-    return new Result("baseline", clients, count, seconds, copy, 0);
+    return new Result("baseline", clients, tally.completed(), seconds, tally.latency(), 0);
   }
 
   /** The outcome of each payment, heard from the relay's pub/sub of {@code transaction.updated}. */
@@ -350,28 +304,6 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
 
     void close() {
       consumer.unregister();
-    }
-  }
-
-  /** The gateway over HTTP with a bearer token and a fresh Idempotency-Key per request. */
-  static final class Http {
-    private final WebClient web;
-
-    Http(WebClient web) {
-      this.web = web;
-    }
-
-    Future<HttpResponse<Buffer>> send(String path, String token, JsonObject body) {
-      return web.post(path).putHeader("Authorization", "Bearer " + token)
-          .putHeader("Idempotency-Key", UUID.randomUUID().toString()).sendJsonObject(body);
-    }
-
-    JsonObject post(String path, String token, JsonObject body, int expected) {
-      HttpResponse<Buffer> r = send(path, token, body).await();
-      if (r.statusCode() != expected) {
-        throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + ": " + r.bodyAsString());
-      }
-      return r.bodyAsJsonObject();
     }
   }
 

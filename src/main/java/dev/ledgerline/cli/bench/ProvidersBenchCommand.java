@@ -24,9 +24,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,11 +43,8 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
   @Option(names = "--concurrency", defaultValue = "64", description = "Reads in flight (default ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--duration", defaultValue = "10", description = "Measured seconds (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
-
-  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds first (default ${DEFAULT-VALUE}).")
-  int warmupSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(10, 3);
 
   @Option(names = "--rejections", defaultValue = "2000000",
       description = "Open-breaker refusals measured (default ${DEFAULT-VALUE}).")
@@ -71,27 +68,19 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
       String token = plaid.sandboxPublicToken("ins_109508", List.of("transfer"))
           .compose(provider::exchangePublicToken).await().accessToken();
 
-      Histogram reads = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(30), 3);
-      AtomicLong done = new AtomicLong();
-      AtomicBoolean measuring = new AtomicBoolean();
+      LatencyTally tally = new LatencyTally(TimeUnit.SECONDS.toNanos(30));
       AtomicBoolean running = new AtomicBoolean(true);
       Promise<Void> drained = Promise.promise();
       AtomicLong inFlight = new AtomicLong(concurrency);
       Context ctx = vertx.getOrCreateContext();
       ctx.runOnContext(v -> {
         for (int i = 0; i < concurrency; i++) {
-          loop(balances, token, reads, done, measuring, running, inFlight, drained);
+          loop(balances, token, tally, running, inFlight, drained);
         }
       });
-      Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
-      reads.reset();
-      done.set(0);
-      measuring.set(true);
-      long start = System.nanoTime();
-      Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds));
-      measuring.set(false);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      long count = done.get();
+      double seconds = tally.measure(window);
+      long count = tally.completed();
+      Histogram reads = tally.latency();
       running.set(false);
       drained.future().await();
       double perSecond = count / seconds;
@@ -142,8 +131,8 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
   }
 
   /** One reader: the next read starts when the previous one completes, until the run stops. */
-  private static void loop(BalanceReads balances, String token, Histogram reads, AtomicLong done,
-      AtomicBoolean measuring, AtomicBoolean running, AtomicLong inFlight, Promise<Void> drained) {
+  private static void loop(BalanceReads balances, String token, LatencyTally tally, AtomicBoolean running,
+      AtomicLong inFlight, Promise<Void> drained) {
     if (!running.get()) {
       if (inFlight.decrementAndGet() == 0) {
         drained.tryComplete();
@@ -152,11 +141,10 @@ public final class ProvidersBenchCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     balances.read("bench-item", token).onComplete(ar -> {
-      if (ar.succeeded() && !ar.result().stale() && measuring.get()) {
-        reads.recordValue(System.nanoTime() - t0);
-        done.incrementAndGet();
+      if (ar.succeeded() && !ar.result().stale()) {
+        tally.recordCompletion(t0);
       }
-      loop(balances, token, reads, done, measuring, running, inFlight, drained);
+      loop(balances, token, tally, running, inFlight, drained);
     });
   }
 }

@@ -57,11 +57,8 @@ public final class SearchBenchCommand implements Callable<Integer> {
   @Option(names = "--concurrency", description = "Clients querying at once (default: ${DEFAULT-VALUE}).")
   int concurrency = 8;
 
-  @Option(names = "--duration", description = "Seconds measured per phase (default: ${DEFAULT-VALUE}).")
-  int duration = 10;
-
-  @Option(names = "--warmup", description = "Seconds run before each phase is measured (default: ${DEFAULT-VALUE}).")
-  int warmup = 2;
+  @picocli.CommandLine.Mixin
+  BenchWindow window = new BenchWindow(10, 2);
 
   @Option(names = "--limit", description = "Rows per page (default: ${DEFAULT-VALUE}).")
   int limit = 20;
@@ -84,10 +81,10 @@ public final class SearchBenchCommand implements Callable<Integer> {
       TransactionSearch search = new TransactionSearch(pg.pool());
       for (Phase phase : phases()) {
         if (explain) System.out.println(phase.name() + ":\n" + search.explain(phase.query().get()).await());
-        run(search, phase, warmup, null);
+        run(search, phase, window.warmupSeconds, null);
         ConcurrentHistogram h = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
-        long[] counts = run(search, phase, duration, h);
-        double qps = counts[0] / (double) duration;
+        long[] counts = run(search, phase, window.durationSeconds, h);
+        double qps = counts[0] / (double) window.durationSeconds;
         System.out.printf(Locale.ROOT, "%-34s %,9.0f queries/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  "
             + "(%,d queries, %.1f rows/query, %d errors)%n", phase.name(), qps,
             h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6, counts[0],

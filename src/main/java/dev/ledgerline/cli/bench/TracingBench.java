@@ -14,7 +14,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +73,8 @@ final class TracingBench {
       vertx.close().await();
     }
     System.out.println(new JsonObject().put("bench", "http-tracing").put("date", LocalDate.now().toString())
-        .put("connections", http.connections).put("duration_s", http.durationSeconds).put("runs", runs).encode());
+        .put("connections", http.connections).put("duration_s", http.window.durationSeconds).put("runs", runs)
+        .encode());
     return 0;
   }
 
@@ -97,7 +97,7 @@ final class TracingBench {
         sets));
     Node node = new Node(cfg).start().await();
     try {
-      http.token = http.userToken(cfg.current());
+      http.token = http.target.userToken(cfg.current());
       System.out.println("tracing " + mode.toLowerCase(Locale.ROOT) + ":");
       return http.measure(URI.create("http://127.0.0.1:" + gateway));
     } finally {

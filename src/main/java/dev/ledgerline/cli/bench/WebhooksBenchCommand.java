@@ -1,8 +1,6 @@
 package dev.ledgerline.cli.bench;
 
 import dev.ledgerline.config.ConfigService;
-import dev.ledgerline.gateway.auth.JwtSettings;
-import dev.ledgerline.gateway.auth.TokenIssuer;
 import dev.ledgerline.node.Logging;
 import dev.ledgerline.node.Node;
 import dev.ledgerline.users.Role;
@@ -10,11 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,13 +18,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,11 +50,8 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "100", description = "Transfers per POST /v1/transfers/batch.")
   int batch;
 
-  @Option(names = "--duration", defaultValue = "20", description = "Measured seconds (default ${DEFAULT-VALUE}).")
-  int durationSeconds;
-
-  @Option(names = "--warmup", defaultValue = "5", description = "Unmeasured seconds first.")
-  int warmupSeconds;
+  @Mixin
+  BenchWindow window = new BenchWindow(20, 5);
 
   @Option(names = "--concurrency-per-endpoint", defaultValue = "64",
       description = "webhooks.concurrency-per-endpoint of the node (default ${DEFAULT-VALUE}).")
@@ -85,12 +77,9 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
     Vertx receiverVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Node node = new Node(config).start().await();
     try {
-      JwtSettings jwt = JwtSettings.from(config.current());
-      String admin = TokenIssuer.issue(jwt, "bench-admin", Set.of(Role.ADMIN), Duration.ofHours(2), Instant.now());
-      String user = TokenIssuer.issue(jwt, "bench-hooks", Set.of(Role.USER), Duration.ofHours(2), Instant.now());
-      WebClient web = WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-          .setDefaultPort(gatewayPort).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(16));
-      PaymentsBenchCommand.Http http = new PaymentsBenchCommand.Http(web);
+      String admin = BenchHttp.token(config.current(), "bench-admin", Role.ADMIN);
+      String user = BenchHttp.token(config.current(), "bench-hooks", Role.USER);
+      BenchHttp http = BenchHttp.loopback(node.vertx(), gatewayPort, 16);
       http.post("/v1/admin/users", admin, new JsonObject().put("id", "bench-hooks")
           .put("roles", new JsonArray().add("user")).put("grant", new JsonArray().add("webhooks:manage")), 201);
 
@@ -110,9 +99,9 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
       }
 
       long start = System.nanoTime();
-      long measureFrom = start + Duration.ofSeconds(warmupSeconds).toNanos();
-      long end = measureFrom + Duration.ofSeconds(durationSeconds).toNanos();
-      receiver.window(measureFrom, end);
+      BenchWindow.Deadlines deadlines = window.deadlines(start);
+      long end = deadlines.end();
+      receiver.window(deadlines.measureFrom(), end);
       long committed = post(node.vertx(), http, user, accounts, start, end);
       long postedAt = System.nanoTime();
       // Let what was committed in the window arrive before reading the figures.
@@ -145,7 +134,7 @@ public final class WebhooksBenchCommand implements Callable<Integer> {
   }
 
   /** Posts transfer batches at {@code --rate} until {@code end}; the number committed. */
-  private long post(Vertx vertx, PaymentsBenchCommand.Http http, String token, List<String> accounts, long start,
+  private long post(Vertx vertx, BenchHttp http, String token, List<String> accounts, long start,
       long end) throws InterruptedException {
     AtomicLong committed = new AtomicLong();
     long intervalNanos = (long) (1e9 * batch / rate);

@@ -3,6 +3,7 @@ package dev.ledgerline.events.webhooks;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.EventPublisher;
 import dev.ledgerline.events.NewEvent;
+import dev.ledgerline.infra.postgres.ArrayColumns;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -359,12 +360,12 @@ public final class WebhookDispatcher {
   /** The outcomes' rows, the endpoints' health, and the endpoints to disable; the number disabled. */
   Future<Integer> write(List<Outcome> batch) {
     int n = batch.size();
-    Long[] ids = new Long[n];
+    Long[] ids = ArrayColumns.of(batch, o -> o.delivery().id(), Long[]::new);
+    OffsetDateTime[] at = ArrayColumns.of(batch, o -> utc(o.at()), OffsetDateTime[]::new);
+    Integer[] codes = ArrayColumns.of(batch, o -> o.status() == 0 ? null : o.status(), Integer[]::new);
+    String[] errors = ArrayColumns.of(batch, Outcome::error, String[]::new);
     String[] statuses = new String[n];
     OffsetDateTime[] next = new OffsetDateTime[n];
-    OffsetDateTime[] at = new OffsetDateTime[n];
-    Integer[] codes = new Integer[n];
-    String[] errors = new String[n];
     Map<UUID, Boolean> health = new LinkedHashMap<>();
     Map<UUID, OffsetDateTime> healthAt = new LinkedHashMap<>();
     List<UUID> exhausted = new ArrayList<>();
@@ -372,10 +373,6 @@ public final class WebhookDispatcher {
     for (int i = 0; i < n; i++) {
       Outcome o = batch.get(i);
       Claimed c = o.delivery();
-      ids[i] = c.id();
-      at[i] = utc(o.at());
-      codes[i] = o.status() == 0 ? null : o.status();
-      errors[i] = o.error();
       if (o.ok()) {
         statuses[i] = "delivered";
         next[i] = at[i];

@@ -1,5 +1,6 @@
 package dev.ledgerline.events.webhooks;
 
+import dev.ledgerline.infra.postgres.ArrayColumns;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -57,27 +58,19 @@ final class WebhookMessages {
     if (messages.isEmpty()) {
       return Future.succeededFuture(0);
     }
-    int n = messages.size();
-    UUID[] ids = new UUID[n];
-    String[] types = new String[n];
-    String[] bodies = new String[n];
-    OffsetDateTime[] times = new OffsetDateTime[n];
-    String[] owners = new String[n];
     List<UUID> accountMessages = new ArrayList<>();
     List<String> accounts = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Message m = messages.get(i);
-      ids[i] = m.id();
-      types[i] = m.type();
-      bodies[i] = m.body();
-      times[i] = m.occurredAt().atOffset(ZoneOffset.UTC);
-      owners[i] = m.owner();
+    for (Message m : messages) {
       for (String account : m.accounts()) {
         accountMessages.add(m.id());
         accounts.add(account);
       }
     }
-    return sql.preparedQuery(ENQUEUE).execute(Tuple.of(ids, types, bodies, times, owners,
+    return sql.preparedQuery(ENQUEUE).execute(Tuple.of(ArrayColumns.of(messages, Message::id, UUID[]::new),
+            ArrayColumns.of(messages, Message::type, String[]::new),
+            ArrayColumns.of(messages, Message::body, String[]::new),
+            ArrayColumns.of(messages, m -> m.occurredAt().atOffset(ZoneOffset.UTC), OffsetDateTime[]::new),
+            ArrayColumns.of(messages, Message::owner, String[]::new),
             accountMessages.toArray(new UUID[0]), accounts.toArray(new String[0])))
         .map(rows -> rows.rowCount());
   }

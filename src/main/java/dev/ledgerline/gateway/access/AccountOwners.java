@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.access;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ledgerline.infra.postgres.ArrayColumns;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
@@ -117,10 +118,7 @@ public final class AccountOwners {
     if (missing.isEmpty()) {
       return Future.succeededFuture(found);
     }
-    Numeric[] ids = new Numeric[missing.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = Numeric.create(new BigDecimal(missing.get(i)));
-    }
+    Numeric[] ids = ArrayColumns.of(missing, id -> Numeric.create(new BigDecimal(id)), Numeric[]::new);
     return sql.preparedQuery("SELECT account_id::text AS id, owner FROM account_owners WHERE account_id = ANY($1)")
         .execute(Tuple.of(ids))
         .map(rows -> {

@@ -1,15 +1,42 @@
 package dev.ledgerline.gateway.routes;
 
 import dev.ledgerline.gateway.http.Problem;
+import dev.ledgerline.gateway.http.ProblemHandler;
+import dev.ledgerline.gateway.http.Refused;
 import dev.ledgerline.gateway.http.Reply;
+import dev.ledgerline.gateway.json.FieldError;
+import dev.ledgerline.gateway.json.InvalidRequestException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /** How the feature routes run a route body: one place decides what reaches the client on success and on failure. */
 final class Answers {
+  private static final Pattern CANONICAL_UUID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
   private Answers() {}
+
+  /**
+   * The path parameter {@code id} as a lower-case canonical UUID; anything else is a 400 saying it is not {@code what},
+   * e.g. {@code "a webhook endpoint id"}.
+   */
+  static UUID pathId(RoutingContext rc, String what) {
+    String id = rc.pathParam("id");
+    if (id == null || !CANONICAL_UUID.matcher(id).matches()) {
+      throw new InvalidRequestException(List.of(new FieldError("id", "is not " + what + " (a lower-case UUID)")));
+    }
+    return UUID.fromString(id);
+  }
+
+  /** The standard 404, for a resource that does not exist or is not the caller's. */
+  static Refused notFound() {
+    return new Refused(Reply.problem(ProblemHandler.standard(404)));
+  }
 
   /**
    * Runs {@code route} and sends its reply, or the reply {@code failure} maps its failure to; a null mapping leaves

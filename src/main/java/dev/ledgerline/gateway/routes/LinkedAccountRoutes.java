@@ -19,15 +19,12 @@ import dev.ledgerline.providers.ProviderUnavailableException;
 import dev.ledgerline.vault.VaultException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -52,12 +49,12 @@ public final class LinkedAccountRoutes {
   public static final String TYPE_PROVIDER_REJECTED = "urn:ledgerline:problem:provider-rejected";
   public static final String TYPE_PROVIDER_UNAVAILABLE = "urn:ledgerline:problem:provider-unavailable";
   static final int DEFAULT_LIMIT = 50;
+  /** The prefix of this route's list cursors. */
+  private static final String CURSOR = "l:";
   /** Plaid's public tokens are about 60 characters; anything far longer is not one. */
   static final int MAX_PUBLIC_TOKEN = 256;
   private static final Set<String> LIST_PARAMS = Set.of("cursor", "limit");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
-  private static final Pattern CANONICAL_UUID =
-      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   /** Null when the vault is not configured on this node: every route then answers 503. */
   private final LinkedAccounts linked;
@@ -89,15 +86,8 @@ public final class LinkedAccountRoutes {
       Long seq = q.cursor("cursor", LinkedAccountRoutes::decodeCursor, "is not a cursor of this API");
       long after = seq == null ? 0 : seq;
       q.requireValid();
-      return l.list(Principal.of(rc).subject(), after, limit).map(page -> {
-        JsonArray data = new JsonArray();
-        page.links().forEach(link -> data.add(linkJson(link)));
-        JsonObject body = new JsonObject().put("data", data).put("has_more", page.nextAfter() != null);
-        if (page.nextAfter() != null) {
-          body.put("next_cursor", encodeCursor(page.nextAfter()));
-        }
-        return Reply.json(200, body.toBuffer());
-      });
+      return l.list(Principal.of(rc).subject(), after, limit).map(page -> Reply.json(200,
+          QueryParams.page(page.links(), LinkedAccountRoutes::linkJson, page.nextAfter(), CURSOR).toBuffer()));
     });
   }
 
@@ -111,7 +101,7 @@ public final class LinkedAccountRoutes {
       LinkedAccounts l = available();
       UUID id = id(rc);
       return l.find(Principal.of(rc).subject(), id).compose(found -> {
-        Link link = found.orElseThrow(LinkedAccountRoutes::notFound);
+        Link link = found.orElseThrow(Answers::notFound);
         return l.balances(link).map(read -> {
           if (read.stale()) {
             rc.response().putHeader("Age", String.valueOf(read.age().toSeconds()));
@@ -129,7 +119,7 @@ public final class LinkedAccountRoutes {
       UUID id = id(rc);
       return l.unlink(Principal.of(rc).subject(), id).map(deleted -> {
         if (!deleted) {
-          throw notFound();
+          throw Answers.notFound();
         }
         return new Reply(204, Reply.JSON, Buffer.buffer(), true, 0);
       });
@@ -168,24 +158,11 @@ public final class LinkedAccountRoutes {
   }
 
   private static UUID id(RoutingContext rc) {
-    String id = rc.pathParam("id");
-    if (id == null || !CANONICAL_UUID.matcher(id).matches()) {
-      throw new InvalidRequestException(List.of(new FieldError("id", "is not a linked account id (a lower-case"
-          + " UUID)")));
-    }
-    return UUID.fromString(id);
-  }
-
-  private static Refused notFound() {
-    return new Refused(Reply.problem(ProblemHandler.standard(404)));
-  }
-
-  static String encodeCursor(long seq) {
-    return QueryParams.encodeSequence("l:", seq);
+    return Answers.pathId(rc, "a linked account id");
   }
 
   static Long decodeCursor(String cursor) {
-    return QueryParams.decodeSequence("l:", cursor);
+    return QueryParams.decodeSequence(CURSOR, cursor);
   }
 
   static JsonObject linkJson(Link link) {

@@ -3,6 +3,8 @@ package dev.ledgerline.gateway.routes;
 import dev.ledgerline.gateway.json.FieldError;
 import dev.ledgerline.gateway.json.InvalidRequestException;
 import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -91,6 +93,20 @@ final class QueryParams {
   /** An opaque cursor over a positive sequence number: base64url of {@code prefix} and the number. */
   static String encodeSequence(String prefix, long n) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString((prefix + n).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
+   * A page of a list keyed by sequence numbers, as list routes answer: {@code data}, {@code has_more} and, when there
+   * is more ({@code nextAfter} not null), the {@code next_cursor} that continues after {@code nextAfter}.
+   */
+  static <T> JsonObject page(List<T> items, Function<T, JsonObject> json, Long nextAfter, String cursorPrefix) {
+    JsonArray data = new JsonArray();
+    items.forEach(item -> data.add(json.apply(item)));
+    JsonObject body = new JsonObject().put("data", data).put("has_more", nextAfter != null);
+    if (nextAfter != null) {
+      body.put("next_cursor", encodeSequence(cursorPrefix, nextAfter));
+    }
+    return body;
   }
 
   /** The number of a cursor, or null when it is not exactly a cursor {@link #encodeSequence} handed out. */

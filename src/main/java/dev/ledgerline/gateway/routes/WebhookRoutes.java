@@ -8,7 +8,6 @@ import dev.ledgerline.events.webhooks.WebhookUrlException;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.http.Problem;
-import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.http.Refused;
 import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.gateway.idempotency.Idempotent;
@@ -52,8 +51,6 @@ public final class WebhookRoutes {
   private static final Set<String> LIST_PARAMS = Set.of("cursor", "limit");
   private static final String ENDPOINT_CURSOR = "w:";
   private static final String DELIVERY_CURSOR = "d:";
-  private static final Pattern CANONICAL_UUID =
-      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final Pattern DELIVERY_ID = Pattern.compile("[1-9][0-9]{0,18}");
 
   /** Null when the vault is not configured on this node: every route then answers 503. */
@@ -85,11 +82,9 @@ public final class WebhookRoutes {
     return answer(rc -> {
       WebhookEndpoints e = available();
       Paging page = paging(rc, ENDPOINT_CURSOR);
-      return e.list(Principal.of(rc).subject(), page.after(), page.limit()).map(found -> {
-        JsonArray data = new JsonArray();
-        found.items().forEach(endpoint -> data.add(endpointJson(endpoint)));
-        return Reply.json(200, pageJson(data, found.nextAfter(), ENDPOINT_CURSOR).toBuffer());
-      });
+      return e.list(Principal.of(rc).subject(), page.after(), page.limit()).map(found -> Reply.json(200,
+          QueryParams.page(found.items(), WebhookRoutes::endpointJson, found.nextAfter(), ENDPOINT_CURSOR)
+              .toBuffer()));
     });
   }
 
@@ -97,7 +92,7 @@ public final class WebhookRoutes {
     return answer(rc -> {
       WebhookEndpoints e = available();
       return e.find(Principal.of(rc).subject(), id(rc)).map(found -> Reply.json(200,
-          endpointJson(found.orElseThrow(WebhookRoutes::notFound)).toBuffer()));
+          endpointJson(found.orElseThrow(Answers::notFound)).toBuffer()));
     });
   }
 
@@ -107,7 +102,7 @@ public final class WebhookRoutes {
       WebhookEndpoints e = available();
       return e.delete(Principal.of(rc).subject(), id(rc)).map(deleted -> {
         if (!deleted) {
-          throw notFound();
+          throw Answers.notFound();
         }
         return new Reply(204, Reply.JSON, Buffer.buffer(), true, 0);
       });
@@ -121,7 +116,7 @@ public final class WebhookRoutes {
       UUID id = id(rc);
       noBody(rc);
       return e.rotate(Principal.of(rc).subject(), id).map(found -> {
-        Created c = found.orElseThrow(WebhookRoutes::notFound);
+        Created c = found.orElseThrow(Answers::notFound);
         return Reply.json(200, createdJson(c).toBuffer()).notKept();
       });
     });
@@ -134,10 +129,9 @@ public final class WebhookRoutes {
       UUID id = id(rc);
       Paging page = paging(rc, DELIVERY_CURSOR);
       return e.deliveries(Principal.of(rc).subject(), id, page.after(), page.limit()).map(found -> {
-        var log = found.orElseThrow(WebhookRoutes::notFound);
-        JsonArray data = new JsonArray();
-        log.items().forEach(d -> data.add(deliveryJson(d)));
-        return Reply.json(200, pageJson(data, log.nextAfter(), DELIVERY_CURSOR).toBuffer());
+        var log = found.orElseThrow(Answers::notFound);
+        return Reply.json(200, QueryParams.page(log.items(), WebhookRoutes::deliveryJson, log.nextAfter(),
+            DELIVERY_CURSOR).toBuffer());
       });
     });
   }
@@ -155,7 +149,7 @@ public final class WebhookRoutes {
       long deliveryId = Long.parseLong(raw);
       noBody(rc);
       return e.retry(Principal.of(rc).subject(), id, deliveryId).map(found -> Reply.json(202,
-          deliveryJson(found.orElseThrow(WebhookRoutes::notFound)).toBuffer()).notKept());
+          deliveryJson(found.orElseThrow(Answers::notFound)).toBuffer()).notKept());
     });
   }
 
@@ -227,24 +221,7 @@ public final class WebhookRoutes {
   }
 
   private static UUID id(RoutingContext rc) {
-    String id = rc.pathParam("id");
-    if (id == null || !CANONICAL_UUID.matcher(id).matches()) {
-      throw new InvalidRequestException(List.of(new FieldError("id", "is not a webhook endpoint id (a lower-case"
-          + " UUID)")));
-    }
-    return UUID.fromString(id);
-  }
-
-  private static Refused notFound() {
-    return new Refused(Reply.problem(ProblemHandler.standard(404)));
-  }
-
-  private static JsonObject pageJson(JsonArray data, Long nextAfter, String prefix) {
-    JsonObject body = new JsonObject().put("data", data).put("has_more", nextAfter != null);
-    if (nextAfter != null) {
-      body.put("next_cursor", QueryParams.encodeSequence(prefix, nextAfter));
-    }
-    return body;
+    return Answers.pathId(rc, "a webhook endpoint id");
   }
 
   static JsonObject endpointJson(Endpoint e) {

@@ -12,22 +12,17 @@ public final class AccountFlags {
   /** Bits 6..15 must be zero ({@code reserved_flag}). */
   public static final int PADDING_MASK = 0xFFC0;
 
-  private static final String[] NAMES = {
-      "linked", "debits_must_not_exceed_credits", "credits_must_not_exceed_debits", "history", "imported", "closed"};
+  private static final FlagNames NAMES = new FlagNames("account flag",
+      "linked", "debits_must_not_exceed_credits", "credits_must_not_exceed_debits", "history", "imported", "closed");
 
   private AccountFlags() {}
 
-  public static boolean has(int flags, int flag) {
-    return (flags & flag) != 0;
-  }
-
   /** The flag value for TigerBeetle's lower-case name, e.g. {@code history}. */
   public static int fromName(String name) {
-    for (int i = 0; i < NAMES.length; i++) if (NAMES[i].equals(name)) return 1 << i;
-    throw new IllegalArgumentException("unknown account flag: " + name);
+    return NAMES.bit(name);
   }
 
   public static String toString(int flags) {
-    return FlagNames.join(flags, NAMES);
+    return NAMES.join(flags);
   }
 }

@@ -15,22 +15,18 @@ public final class TransferFlags {
   /** Bits 9..15 must be zero ({@code reserved_flag}). */
   public static final int PADDING_MASK = 0xFE00;
 
-  private static final String[] NAMES = {
-      "linked", "pending", "post_pending_transfer", "void_pending_transfer", "balancing_debit",
-      "balancing_credit", "closing_debit", "closing_credit", "imported"};
+  private static final FlagNames NAMES = new FlagNames("transfer flag",
+      "linked", "pending", "post_pending_transfer", "void_pending_transfer", "balancing_debit", "balancing_credit",
+      "closing_debit", "closing_credit", "imported");
 
   private TransferFlags() {}
 
-  public static boolean has(int flags, int flag) {
-    return (flags & flag) != 0;
-  }
-
+  /** The flag value for TigerBeetle's lower-case name, e.g. {@code pending}. */
   public static int fromName(String name) {
-    for (int i = 0; i < NAMES.length; i++) if (NAMES[i].equals(name)) return 1 << i;
-    throw new IllegalArgumentException("unknown transfer flag: " + name);
+    return NAMES.bit(name);
   }
 
   public static String toString(int flags) {
-    return FlagNames.join(flags, NAMES);
+    return NAMES.join(flags);
   }
 }

@@ -375,22 +375,11 @@ final class SandboxBank {
   }
 
   static String requiredString(JsonObject b, String field) {
-    Object v = b.getValue(field);
-    if (v == null) {
-      throw SandboxError.missing(field);
-    }
-    if (!(v instanceof String s)) {
-      throw SandboxError.invalidField(field, "must be a string");
-    }
-    return s;
+    return required(b, field, String.class, "must be a string");
   }
 
   private static String optionalString(JsonObject b, String field) {
-    Object v = b.getValue(field);
-    if (v != null && !(v instanceof String)) {
-      throw SandboxError.invalidField(field, "must be a string");
-    }
-    return (String) v;
+    return optional(b, field, String.class, "must be a string");
   }
 
   private static String oneOf(JsonObject b, String field, List<String> allowed) {
@@ -402,22 +391,29 @@ final class SandboxBank {
   }
 
   private static JsonObject requiredObject(JsonObject b, String field) {
-    Object v = b.getValue(field);
-    if (v == null) {
-      throw SandboxError.missing(field);
-    }
-    if (!(v instanceof JsonObject o)) {
-      throw SandboxError.invalidField(field, "must be an object");
-    }
-    return o;
+    return required(b, field, JsonObject.class, "must be an object");
   }
 
   private static JsonObject optionalObject(JsonObject b, String field) {
-    Object v = b.getValue(field);
-    if (v != null && !(v instanceof JsonObject)) {
-      throw SandboxError.invalidField(field, "must be an object");
+    return optional(b, field, JsonObject.class, "must be an object");
+  }
+
+  /** {@code field} of {@code b}: Plaid's missing-field error when absent, invalid-field when not a {@code type}. */
+  private static <T> T required(JsonObject b, String field, Class<T> type, String must) {
+    T v = optional(b, field, type, must);
+    if (v == null) {
+      throw SandboxError.missing(field);
     }
-    return (JsonObject) v;
+    return v;
+  }
+
+  /** {@code field} of {@code b}, or null when absent; Plaid's invalid-field error when not a {@code type}. */
+  private static <T> T optional(JsonObject b, String field, Class<T> type, String must) {
+    Object v = b.getValue(field);
+    if (v != null && !type.isInstance(v)) {
+      throw SandboxError.invalidField(field, must);
+    }
+    return type.cast(v);
   }
 
   private static List<String> requiredStrings(JsonObject b, String field) {
