@@ -1,0 +1,188 @@
+package dev.ledgerline.gateway.idempotency;
+
+import dev.ledgerline.gateway.http.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Idempotency keys of ledger writes, off PostgreSQL: one Redis entry per (subject, key) holding the route, the body's
+ * fingerprint and the claim's holder, written with {@code SET NX PX} (pipelined on the shared Redis connection, no
+ * commit to wait for). The final answer is not stored when it is the ledger's own ("every transfer ok"), since it is
+ * a function of the ids; other final answers (a refusal such as {@code exceeds_credits}) are stored with the key.
+ * Losing an entry can never move money twice: the ids are the ledger's idempotency (docs/gateway-api.md).
+ *
+ * <p>Node-scoped: the requests in flight on this node are in one map shared by its gateway instances, so a duplicate
+ * here waits for the first without polling Redis.
+ */
+public final class LedgerKeys {
+  /** How long a claim stays in flight before a retry takes it over even though its holder looks alive. */
+  static final Duration LEASE = Duration.ofSeconds(60);
+  private static final String PREFIX = "idem:ledger:";
+  /** Deletes a claim only while it is still this request's (a retry may have taken it over). */
+  private static final String RELEASE = "local v = redis.call('GET', KEYS[1]) if v and cjson.decode(v)['t'] == "
+      + "ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end return 0";
+  /** Replaces a claim by this request's only if it is still the one seen (a dead holder's). */
+  private static final String TAKE_OVER = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+      + "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+
+  private final Redis redis;
+  private final SqlClient sql;
+  private final ClaimHolder holder;
+  private final Duration retention;
+  private final Duration wait;
+  private final Duration timeout;
+  private final ConcurrentHashMap<String, InFlight> inFlight = new ConcurrentHashMap<>();
+
+  /**
+   * @param sql asked only when a claim of another process is met still in flight (is its holder alive?)
+   * @param timeout a Redis call slower than this fails (the request then gets 503, nothing having run)
+   */
+  public LedgerKeys(Redis redis, SqlClient sql, ClaimHolder holder, Duration retention, Duration wait,
+      Duration timeout) {
+    this.redis = redis;
+    this.sql = sql;
+    this.holder = holder;
+    this.retention = retention;
+    this.wait = wait;
+    this.timeout = timeout;
+  }
+
+  /** A request of this node that holds a key: duplicates here wait on {@code outcome}. */
+  record InFlight(String route, String hash, Promise<Outcome> outcome) {}
+
+  /**
+   * What the holder answered: {@code ran} when its own execution produced it (a waiter then replays it, or runs again
+   * if it was not kept), otherwise the answer it sent as it is (a replay or a refusal).
+   */
+  record Outcome(Reply reply, boolean replayed, boolean ran) {}
+
+  /**
+   * A key's entry. {@code token} tells this claim from a later one of the same key; {@code done} means every
+   * transfer was ok (the answer is rendered from the ids); {@code answer} is any other final answer.
+   */
+  record Entry(String route, String hash, long holder, String token, boolean done, Reply answer, String raw) {
+    static Entry claim(String route, String hash, long holder) {
+      return new Entry(route, hash, holder, UUID.randomUUID().toString(), false, null, null);
+    }
+
+    boolean sameRequest(String route, String hash) {
+      return this.route.equals(route) && this.hash.equals(hash);
+    }
+
+    Entry asDone() {
+      return new Entry(route, hash, holder, token, true, null, null);
+    }
+
+    Entry answered(Reply r) {
+      return new Entry(route, hash, holder, token, false, r, null);
+    }
+
+    String encode() {
+      JsonObject j = new JsonObject().put("r", route).put("h", hash).put("o", holder).put("t", token);
+      if (done) {
+        j.put("d", 1);
+      }
+      if (answer != null) {
+        j.put("s", answer.status()).put("c", answer.contentType())
+            .put("b", Base64.getEncoder().encodeToString(answer.body().getBytes()));
+      }
+      return j.encode();
+    }
+
+    static Entry decode(String raw) {
+      JsonObject j = new JsonObject(raw);
+      Reply answer = j.containsKey("s") ? new Reply(j.getInteger("s"), j.getString("c"),
+          Buffer.buffer(Base64.getDecoder().decode(j.getString("b"))), true, 0) : null;
+      return new Entry(j.getString("r"), j.getString("h"), j.getLong("o", 0L), j.getString("t"), j.containsKey("d"),
+          answer, raw);
+    }
+  }
+
+  Duration retention() {
+    return retention;
+  }
+
+  Duration waitBound() {
+    return wait;
+  }
+
+  ConcurrentHashMap<String, InFlight> inFlight() {
+    return inFlight;
+  }
+
+  /** The entry's name: a digest, so that no subject or key text reaches Redis (and any length fits). */
+  static String redisKey(String subject, String key) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (String part : new String[] {subject, key}) {
+        byte[] b = part.getBytes(StandardCharsets.UTF_8);
+        md.update(ByteBuffer.allocate(4).putInt(b.length).array());
+        md.update(b);
+      }
+      return PREFIX + HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The id to record as the claim's holder (this process's incarnation, 0 if none is held). */
+  Future<Long> holderId() {
+    return holder.id().otherwise(0L);
+  }
+
+  /** Claims the key for the lease; the entry already there (null when this call claimed it). */
+  Future<Entry> claim(String rkey, Entry mine) {
+    return call(Request.cmd(Command.SET).arg(rkey).arg(mine.encode()).arg("NX").arg("PX").arg(LEASE.toMillis()))
+        .compose(set -> set != null ? Future.succeededFuture((Entry) null)
+            : call(Request.cmd(Command.GET).arg(rkey)).compose(got -> got == null
+                // Released or expired in between: claim again.
+                ? claim(rkey, mine) : Future.succeededFuture(Entry.decode(got.toString()))));
+  }
+
+  /** Keeps the final state for the retention (a done marker or the answer). */
+  Future<Void> complete(String rkey, Entry e) {
+    return call(Request.cmd(Command.SET).arg(rkey).arg(e.encode()).arg("PX").arg(retention.toMillis())).mapEmpty();
+  }
+
+  /** Forgets the claim (its answer was not final), unless another request has taken it over. */
+  Future<Void> release(String rkey, Entry mine) {
+    return call(Request.cmd(Command.EVAL).arg(RELEASE).arg(1).arg(rkey).arg(mine.token())).mapEmpty();
+  }
+
+  /** Replaces {@code seen} (a dead holder's claim) by {@code mine}; false if the entry changed meanwhile. */
+  Future<Boolean> takeOver(String rkey, Entry seen, Entry mine) {
+    return call(Request.cmd(Command.EVAL).arg(TAKE_OVER).arg(1).arg(rkey).arg(seen.raw()).arg(mine.encode())
+        .arg(LEASE.toMillis())).map(r -> r != null && r.toInteger() == 1);
+  }
+
+  /** Whether the process that holds a claim still lives (its PostgreSQL advisory lock is held). */
+  Future<Boolean> holderAlive(long id) {
+    if (id == 0) {
+      return Future.succeededFuture(true);
+    }
+    return sql.preparedQuery("SELECT idempotency_holder_alive($1)").execute(Tuple.of(id))
+        .map(rows -> rows.iterator().next().getBoolean(0));
+  }
+
+  private Future<Response> call(Request r) {
+    return redis.send(r).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}
