@@ -47,6 +47,9 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
     /** The route's answer when every transfer got {@code result}. */
     Reply uniform(List<UInt128> ids, CreateTransferResult result);
 
+    /** The ledger's result per transfer once the write was answered (null if it did not reach the ledger). */
+    List<CreateTransferResult> results(RoutingContext rc);
+
     /** Reads transfers by id (for the ledger's {@code exists} of a retry whose key entry was lost). */
     Future<List<Transfer>> lookup(List<UInt128> ids);
   }
@@ -225,9 +228,11 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
     }
 
     /**
-     * What to answer and keep: every transfer ok is kept as a marker; every derived id answered {@code exists} by
-     * transfers created within the retention is a retry whose entry was lost, answered as the original ok; any
-     * other final answer is kept as it is, and an answer that is not final releases the key.
+     * What to answer and keep: every transfer ok is kept as a marker, and any other final answer as it is; an answer
+     * that is not final releases the key. A write whose derived ids the ledger already holds, from transfers created
+     * within the retention, is a retry whose key entry was lost (Redis flushed or restarted): every one {@code exists}
+     * is the replay of the original ok; none new and one different ({@code exists_with_different_*}) is the key
+     * reused with another body (422, the key left to the original).
      */
     private Future<Settled> settle(Reply reply) {
       if (!reply.keep()) {
@@ -238,15 +243,21 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
       if (same(reply, ok)) {
         return Future.succeededFuture(new Settled(reply, false, Settled.DONE));
       }
-      Entry answered = Entry.claim(route, hash, 0);
-      if (!ids.derived() || !same(reply, write.uniform(ids.ids(), CreateTransferResult.EXISTS))) {
-        return Future.succeededFuture(new Settled(reply, false, answered));
+      Settled asItIs = new Settled(reply, false, Settled.ANSWER);
+      List<CreateTransferResult> results = write.results(rc);
+      if (!ids.derived() || results == null || results.isEmpty()
+          || !results.stream().allMatch(LedgerIdempotent::taken)) {
+        return Future.succeededFuture(asItIs);
       }
+      boolean replay = results.stream().allMatch(r -> r == CreateTransferResult.EXISTS)
+          && same(reply, write.uniform(ids.ids(), CreateTransferResult.EXISTS));
       long since = (System.currentTimeMillis() - keys.retention().toMillis()) * 1_000_000L;
-      return write.lookup(ids.ids()).map(found -> found.size() == ids.ids().size()
-          && found.stream().allMatch(t -> t.timestamp() >= since)
-          ? new Settled(ok, true, Settled.DONE) : new Settled(reply, false, answered))
-          .otherwise(new Settled(reply, false, answered));
+      return write.lookup(ids.ids()).map(found -> {
+        if (found.size() != ids.ids().size() || !found.stream().allMatch(t -> t.timestamp() >= since)) {
+          return asItIs;
+        }
+        return replay ? new Settled(ok, true, Settled.DONE) : new Settled(mismatch(), false, null);
+      }).otherwise(asItIs);
     }
 
     private void finish(Reply reply, boolean replayed, boolean ran) {
@@ -262,9 +273,15 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
     }
   }
 
-  /** @param entry null: release the key; {@link #DONE}: keep the ok marker; otherwise keep the answer */
+  /** @param entry null: release the key; {@link #DONE}: keep the ok marker; {@link #ANSWER}: keep the answer */
   private record Settled(Reply reply, boolean replayed, Entry entry) {
     static final Entry DONE = Entry.claim("", "", 0);
+    static final Entry ANSWER = Entry.claim("", "", 0);
+  }
+
+  /** The id is held by a transfer already: the same ({@code exists}) or another. */
+  private static boolean taken(CreateTransferResult r) {
+    return r == CreateTransferResult.EXISTS || r.name().startsWith("EXISTS_WITH_DIFFERENT_");
   }
 
   private static boolean same(Reply a, Reply b) {

@@ -129,7 +129,7 @@ public final class LedgerKeys {
   }
 
   /** The entry's name: a digest, so that no subject or key text reaches Redis (and any length fits). */
-  static String redisKey(String subject, String key) {
+  public static String redisKey(String subject, String key) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (String part : new String[] {subject, key}) {

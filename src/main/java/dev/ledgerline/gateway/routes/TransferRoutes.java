@@ -69,7 +69,7 @@ public final class TransferRoutes {
     Plan plan = plan(rc, p, key, CREATE);
     UInt128 id = plan.ids().get(0);
     Transfer t = plan.transfers().get(0);
-    return authorizer.authorize(p, List.of(t), false).compose(v -> written(List.of(t)))
+    return authorizer.authorize(p, List.of(t), false).compose(v -> written(rc, List.of(t)))
         .compose(results -> {
           CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
           int status = LedgerReplies.status(r);
@@ -96,7 +96,7 @@ public final class TransferRoutes {
     Plan plan = plan(rc, p, key, BATCH);
     List<Transfer> transfers = plan.transfers();
     List<UInt128> ids = plan.ids();
-    return authorizer.authorize(p, transfers, true).compose(v -> written(transfers))
+    return authorizer.authorize(p, transfers, true).compose(v -> written(rc, transfers))
         .compose(results -> {
           List<CreateTransferResult> all = Arrays.asList(Results.expandTransfers(results, transfers.size()));
           return privacy.names(p, transfers, all).compose(names -> existing.hidden(p, ids, all).map(hidden -> {
@@ -110,6 +110,8 @@ public final class TransferRoutes {
   private record Plan(List<Transfer> transfers, List<UInt128> ids, boolean derived) {}
 
   private static final String PLAN = "ledgerline.transfers.plan";
+  /** The ledger's result per transfer, in request order, once the write was answered. */
+  private static final String RESULTS = "ledgerline.transfers.results";
 
   private static Plan plan(RoutingContext rc, Principal p, String key, String route) {
     Plan cached = rc.get(PLAN);
@@ -165,6 +167,11 @@ public final class TransferRoutes {
       }
 
       @Override
+      public List<CreateTransferResult> results(RoutingContext rc) {
+        return rc.get(RESULTS);
+      }
+
+      @Override
       public Future<List<Transfer>> lookup(List<UInt128> ids) {
         return ledger.lookupTransfers(ids);
       }
@@ -175,8 +182,9 @@ public final class TransferRoutes {
    * Creates the transfers, then drops their accounts' cached balances here (memory and Redis) before the caller hears
    * of it, so that the caller's next read on this node sees its write; other nodes drop them on the committed feed.
    */
-  private Future<List<CreateTransfersResult>> written(List<Transfer> transfers) {
-    Future<List<CreateTransfersResult>> created = ledger.createTransfers(transfers);
+  private Future<List<CreateTransfersResult>> written(RoutingContext rc, List<Transfer> transfers) {
+    Future<List<CreateTransfersResult>> created = ledger.createTransfers(transfers).onSuccess(results ->
+        rc.put(RESULTS, Arrays.asList(Results.expandTransfers(results, transfers.size()))));
     if (balances == null) {
       return created;
     }
