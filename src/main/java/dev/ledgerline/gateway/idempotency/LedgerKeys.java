@@ -143,9 +143,13 @@ public final class LedgerKeys {
     }
   }
 
-  /** The id to record as the claim's holder (this process's incarnation, 0 if none is held). */
-  Future<Long> holderId() {
-    return holder.id().otherwise(0L);
+  /**
+   * The id to record as the claim's holder: this process's incarnation, or 0 (a claim that only its lease ends) while
+   * none is held, so that a request never waits for PostgreSQL here.
+   */
+  long holderId() {
+    Future<Long> id = holder.id();
+    return id.succeeded() ? id.result() : 0L;
   }
 
   /** Claims the key for the lease; the entry already there (null when this call claimed it). */
