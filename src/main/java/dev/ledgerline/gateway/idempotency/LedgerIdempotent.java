@@ -72,14 +72,7 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext rc) {
     String key = rc.request().getHeader(Idempotent.HEADER);
-    if (key == null) {
-      Reply.problem(Problem.of(400, "this route requires an Idempotency-Key header (a unique string per "
-          + "operation, e.g. a UUID)").withType(Idempotent.TYPE_KEY_REQUIRED)).send(rc, false);
-      return;
-    }
-    if (!Idempotent.validKey(key)) {
-      Reply.problem(Problem.of(400, "Idempotency-Key must be 1 to 255 visible ASCII characters")
-          .withType(Idempotent.TYPE_KEY_REQUIRED)).send(rc, false);
+    if (Idempotent.refused(rc, key, true)) {
       return;
     }
     Buffer body = rc.body().buffer() == null ? Buffer.buffer() : rc.body().buffer();
