@@ -151,7 +151,9 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
         }
         Entry seen = ar.result();
         if (seen == null) {
-          run(claim);
+          run(claim, false);
+        } else if (seen.released()) {
+          takeOver(claim, seen);
         } else if (!seen.sameRequest(route, hash)) {
           finish(mismatch(), false, false);
         } else if (seen.answer() != null) {
@@ -170,20 +172,28 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
         finish(inFlightProblem(), false, false);
         return;
       }
-      Future<Boolean> alive = ++polls % HOLDER_CHECK_EVERY == 0 ? keys.holderAlive(seen.holder())
-          .otherwise(true) : Future.succeededFuture(true);
+      Future<Boolean> alive = seen.leaseOver() ? Future.succeededFuture(false)
+          : ++polls % HOLDER_CHECK_EVERY == 0 ? keys.holderAlive(seen.holder()).otherwise(true)
+          : Future.succeededFuture(true);
       alive.onComplete(a -> {
         if (!a.result()) {
-          keys.takeOver(rkey, seen, claim).onComplete(t -> {
-            if (t.succeeded() && t.result()) {
-              LOG.info("took over an idempotency claim whose holder is gone");
-              run(claim);
-            } else {
-              vertx.setTimer(POLL_MS, x -> claim(claim));
-            }
-          });
+          LOG.info("taking over an idempotency claim whose holder is gone or whose lease ended");
+          takeOver(claim, seen);
         } else {
           vertx.setTimer(POLL_MS, x -> claim(claim));
+        }
+      });
+    }
+
+    /** Runs in place of a released claim or a dead holder's; claims again if the entry changed meanwhile. */
+    private void takeOver(Entry claim, Entry seen) {
+      keys.takeOver(rkey, seen, claim).onComplete(t -> {
+        if (t.failed()) {
+          finish(Reply.problem(ProblemHandler.standard(503)).notKept().withRetryAfter(1), false, false);
+        } else if (t.result()) {
+          run(claim, true);
+        } else {
+          claim(claim);
         }
       });
     }
@@ -199,16 +209,18 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
       finish(ok, true, false);
     }
 
-    private void run(Entry claim) {
+    /** @param again the key was used before (released, or taken over): the ledger's exists is not a lost entry */
+    private void run(Entry claim, boolean again) {
       Future<Reply> done;
       try {
         done = write.run(rc, p, key).recover(e -> Future.succeededFuture(LedgerReplies.of(e)));
       } catch (RuntimeException e) {
         done = Future.succeededFuture(LedgerReplies.of(e));
       }
-      done.compose(reply -> settle(reply)).onComplete(ar -> {
+      done.compose(reply -> settle(reply, again)).onComplete(ar -> {
         Settled s = ar.succeeded() ? ar.result() : new Settled(LedgerReplies.of(ar.cause()), false, null);
         Future<Void> stored = s.entry() == null ? keys.release(rkey, claim)
+            : s.entry() == Settled.FORGET ? keys.forget(rkey, claim)
             : keys.complete(rkey, s.entry() == Settled.DONE ? claim.asDone() : claim.answered(s.reply()));
         // Stored before it is sent: a client that saw the answer finds it on retry.
         stored.onComplete(c -> {
@@ -222,12 +234,13 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
 
     /**
      * What to answer and keep: every transfer ok is kept as a marker, and any other final answer as it is; an answer
-     * that is not final releases the key. A write whose derived ids the ledger already holds, from transfers created
-     * within the retention, is a retry whose key entry was lost (Redis flushed or restarted): every one {@code exists}
+     * that is not final releases the key. A first write of the key whose derived ids the ledger already holds, from
+     * transfers created within the retention, is a retry whose key entry was lost (Redis flushed or restarted): every
+     * one {@code exists}
      * is the replay of the original ok; none new and one different ({@code exists_with_different_*}) is the key
      * reused with another body (422, the key left to the original).
      */
-    private Future<Settled> settle(Reply reply) {
+    private Future<Settled> settle(Reply reply, boolean again) {
       if (!reply.keep()) {
         return Future.succeededFuture(new Settled(reply, false, null));
       }
@@ -238,7 +251,7 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
       }
       Settled asItIs = new Settled(reply, false, Settled.ANSWER);
       List<CreateTransferResult> results = write.results(rc);
-      if (!ids.derived() || results == null || results.isEmpty()
+      if (again || !ids.derived() || results == null || results.isEmpty()
           || !results.stream().allMatch(LedgerIdempotent::taken)) {
         return Future.succeededFuture(asItIs);
       }
@@ -252,7 +265,7 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
         if (found.size() != ids.ids().size() || !found.stream().allMatch(t -> t.timestamp() >= since)) {
           return asItIs;
         }
-        return replay ? new Settled(ok, true, Settled.DONE) : new Settled(mismatch(), false, null);
+        return replay ? new Settled(ok, true, Settled.DONE) : new Settled(mismatch(), false, Settled.FORGET);
       }).otherwise(asItIs);
     }
 
@@ -269,10 +282,14 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
     }
   }
 
-  /** @param entry null: release the key; {@link #DONE}: keep the ok marker; {@link #ANSWER}: keep the answer */
+  /**
+   * @param entry null: release the key; {@link #DONE}: keep the ok marker; {@link #ANSWER}: keep the answer;
+   *     {@link #FORGET}: delete the claim (the entry was lost and this request is not the key's)
+   */
   private record Settled(Reply reply, boolean replayed, Entry entry) {
     static final Entry DONE = Entry.claim("", "", 0);
     static final Entry ANSWER = Entry.claim("", "", 0);
+    static final Entry FORGET = Entry.claim("", "", 0);
   }
 
   /** The id is held by a transfer already: the same ({@code exists}) or another. */

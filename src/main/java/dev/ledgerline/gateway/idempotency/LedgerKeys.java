@@ -36,10 +36,13 @@ public final class LedgerKeys {
   /** How long a claim stays in flight before a retry takes it over even though its holder looks alive. */
   static final Duration LEASE = Duration.ofSeconds(60);
   private static final String PREFIX = "idem:ledger:";
-  /** Deletes a claim only while it is still this request's (a retry may have taken it over). */
+  /** Marks a claim released only while it is still this request's (a retry may have taken it over). */
   private static final String RELEASE = "local v = redis.call('GET', KEYS[1]) if v and cjson.decode(v)['t'] == "
+      + "ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+  /** Deletes a claim only while it is still this request's. */
+  private static final String FORGET = "local v = redis.call('GET', KEYS[1]) if v and cjson.decode(v)['t'] == "
       + "ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end return 0";
-  /** Replaces a claim by this request's only if it is still the one seen (a dead holder's). */
+  /** Replaces an entry by this request's claim only if it is still the one seen (released, or a dead holder's). */
   private static final String TAKE_OVER = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
       + "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
 
@@ -75,12 +78,20 @@ public final class LedgerKeys {
   record Outcome(Reply reply, boolean replayed, boolean ran) {}
 
   /**
-   * A key's entry. {@code token} tells this claim from a later one of the same key; {@code done} means every
-   * transfer was ok (the answer is rendered from the ids); {@code answer} is any other final answer.
+   * A key's entry. {@code token} tells this claim from a later one of the same key; {@code at} is when it was claimed
+   * (epoch ms, for the lease); {@code done} means every transfer was ok (the answer is rendered from the ids);
+   * {@code answer} is any other final answer; {@code released} means the last answer was not final, so the key is
+   * free again, and a retry that finds the ledger already holding its ids knows the entry was not lost.
    */
-  record Entry(String route, String hash, long holder, String token, boolean done, Reply answer, String raw) {
+  record Entry(String route, String hash, long holder, String token, long at, boolean done, Reply answer,
+      boolean released, String raw) {
     static Entry claim(String route, String hash, long holder) {
-      return new Entry(route, hash, holder, UUID.randomUUID().toString(), false, null, null);
+      return new Entry(route, hash, holder, UUID.randomUUID().toString(), System.currentTimeMillis(), false, null,
+          false, null);
+    }
+
+    boolean leaseOver() {
+      return System.currentTimeMillis() - at > LEASE.toMillis();
     }
 
     boolean sameRequest(String route, String hash) {
@@ -88,17 +99,24 @@ public final class LedgerKeys {
     }
 
     Entry asDone() {
-      return new Entry(route, hash, holder, token, true, null, null);
+      return new Entry(route, hash, holder, token, at, true, null, false, null);
     }
 
     Entry answered(Reply r) {
-      return new Entry(route, hash, holder, token, false, r, null);
+      return new Entry(route, hash, holder, token, at, false, r, false, null);
+    }
+
+    Entry asReleased() {
+      return new Entry(route, hash, holder, token, at, false, null, true, null);
     }
 
     String encode() {
-      JsonObject j = new JsonObject().put("r", route).put("h", hash).put("o", holder).put("t", token);
+      JsonObject j = new JsonObject().put("r", route).put("h", hash).put("o", holder).put("t", token).put("a", at);
       if (done) {
         j.put("d", 1);
+      }
+      if (released) {
+        j.put("x", 1);
       }
       if (answer != null) {
         j.put("s", answer.status()).put("c", answer.contentType())
@@ -111,8 +129,8 @@ public final class LedgerKeys {
       JsonObject j = new JsonObject(raw);
       Reply answer = j.containsKey("s") ? new Reply(j.getInteger("s"), j.getString("c"),
           Buffer.buffer(Base64.getDecoder().decode(j.getString("b"))), true, 0) : null;
-      return new Entry(j.getString("r"), j.getString("h"), j.getLong("o", 0L), j.getString("t"), j.containsKey("d"),
-          answer, raw);
+      return new Entry(j.getString("r"), j.getString("h"), j.getLong("o", 0L), j.getString("t"), j.getLong("a", 0L),
+          j.containsKey("d"), answer, j.containsKey("x"), raw);
     }
   }
 
@@ -152,9 +170,12 @@ public final class LedgerKeys {
     return id.succeeded() ? id.result() : 0L;
   }
 
-  /** Claims the key for the lease; the entry already there (null when this call claimed it). */
+  /**
+   * Claims the key; the entry already there (null when this call claimed it). The entry lives for the retention from
+   * here, so that an entry missing later was lost (or expired), never a lease run out.
+   */
   Future<Entry> claim(String rkey, Entry mine) {
-    return call(Request.cmd(Command.SET).arg(rkey).arg(mine.encode()).arg("NX").arg("PX").arg(LEASE.toMillis()))
+    return call(Request.cmd(Command.SET).arg(rkey).arg(mine.encode()).arg("NX").arg("PX").arg(retention.toMillis()))
         .compose(set -> set != null ? Future.succeededFuture((Entry) null)
             : call(Request.cmd(Command.GET).arg(rkey)).compose(got -> got == null
                 // Released or expired in between: claim again.
@@ -166,15 +187,21 @@ public final class LedgerKeys {
     return call(Request.cmd(Command.SET).arg(rkey).arg(e.encode()).arg("PX").arg(retention.toMillis())).mapEmpty();
   }
 
-  /** Forgets the claim (its answer was not final), unless another request has taken it over. */
+  /** Frees the key (its answer was not final), unless another request has taken it over. */
   Future<Void> release(String rkey, Entry mine) {
-    return call(Request.cmd(Command.EVAL).arg(RELEASE).arg(1).arg(rkey).arg(mine.token())).mapEmpty();
+    return call(Request.cmd(Command.EVAL).arg(RELEASE).arg(1).arg(rkey).arg(mine.token())
+        .arg(mine.asReleased().encode()).arg(retention.toMillis())).mapEmpty();
   }
 
-  /** Replaces {@code seen} (a dead holder's claim) by {@code mine}; false if the entry changed meanwhile. */
+  /** Leaves the key as it was before this claim: no entry (a claim on a lost entry that the ledger refused). */
+  Future<Void> forget(String rkey, Entry mine) {
+    return call(Request.cmd(Command.EVAL).arg(FORGET).arg(1).arg(rkey).arg(mine.token())).mapEmpty();
+  }
+
+  /** Replaces {@code seen} (released, or a dead holder's claim) by {@code mine}; false if it changed meanwhile. */
   Future<Boolean> takeOver(String rkey, Entry seen, Entry mine) {
     return call(Request.cmd(Command.EVAL).arg(TAKE_OVER).arg(1).arg(rkey).arg(seen.raw()).arg(mine.encode())
-        .arg(LEASE.toMillis())).map(r -> r != null && r.toInteger() == 1);
+        .arg(retention.toMillis())).map(r -> r != null && r.toInteger() == 1);
   }
 
   /** Whether the process that holds a claim still lives (its PostgreSQL advisory lock is held). */

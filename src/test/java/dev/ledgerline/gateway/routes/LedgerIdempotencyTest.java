@@ -212,10 +212,34 @@ class LedgerIdempotencyTest {
   }
 
   private static void plant(String subject, String key, String hash, long holder) {
-    String entry = new JsonObject().put("r", TransferRoutes.CREATE).put("h", hash).put("o", holder).put("t", "x")
-        .encode();
+    plant(subject, key, new JsonObject().put("r", TransferRoutes.CREATE).put("h", hash).put("o", holder).put("t", "x")
+        .put("a", System.currentTimeMillis()));
+  }
+
+  private static void plant(String subject, String key, JsonObject value) {
+    String entry = value.encode();
     node.get().services().redis().send(Request.cmd(Command.SET).arg(LedgerKeys.redisKey(subject, key)).arg(entry)
         .arg("PX").arg(60_000)).await();
+  }
+
+  @Test
+  void aRetryAfterAnAnswerThatWasNotFinalGetsTheLedgersExistsAsBefore() {
+    String u = node.tokens().user("li-released");
+    String a = account(u, "");
+    String b = account(u, "");
+    String k = key();
+    String body = transfer(a, b, "3");
+    assertThat(api.post("/v1/transfers", u, k, body).status()).isEqualTo(201);
+    // As if the answer had been 504 outcome-unknown after the write landed: the key was released, not lost.
+    plant("li-released", k, new JsonObject().put("r", TransferRoutes.CREATE).put("h", "released").put("o", 0)
+        .put("t", "x").put("a", System.currentTimeMillis()).put("x", 1));
+    Answer retry = api.post("/v1/transfers", u, k, body);
+    assertThat(retry.status()).isEqualTo(200);
+    assertThat(retry.json().getString("result")).isEqualTo("exists");
+    assertThat(retry.header("Idempotent-Replayed")).isNull();
+    Answer replay = api.post("/v1/transfers", u, k, body);
+    sameReplay(retry, replay);
+    assertThat(debits(a)).isEqualTo("3");
   }
 
   @Test
