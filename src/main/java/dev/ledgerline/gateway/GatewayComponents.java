@@ -146,8 +146,11 @@ public final class GatewayComponents {
       }
     }));
 
-    this.ledgerKeys = new LedgerKeys(node.services().redis(), sql, holder, retention, wait,
-        cfg.redisSettings().commandTimeout());
+    // A claim may take as long as a duplicate may wait: failing it at redis.command-timeout (a bound made for the
+    // rate limiter's and revocation check's fallbacks) would refuse writes whenever Redis is merely slow.
+    Duration redisBound = cfg.redisSettings().commandTimeout().compareTo(wait) > 0
+        ? cfg.redisSettings().commandTimeout() : wait;
+    this.ledgerKeys = new LedgerKeys(node.services().redis(), sql, holder, retention, wait, redisBound);
     this.limiter = new RateLimiter(vertx, node.services().redis(), cfg.gateway().rateLimits(), node.members(),
         node.registry(), RateLimiter.Options.from(cfg));
     this.revocations = new RevocationStore(node.services().redis(), new RevocationRecords(node.services().pool()),

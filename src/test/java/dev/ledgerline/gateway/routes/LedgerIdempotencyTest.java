@@ -44,6 +44,14 @@ class LedgerIdempotencyTest {
     return a.json().getString("id");
   }
 
+  /** A user with two accounts of its own. */
+  private record Party(String token, String a, String b) {}
+
+  private static Party party(String subject) {
+    String token = node.tokens().user(subject);
+    return new Party(token, account(token, ""), account(token, ""));
+  }
+
   private static String transfer(String debit, String credit, String amount) {
     return "{\"debit_account_id\":\"" + debit + "\",\"credit_account_id\":\"" + credit + "\",\"amount\":\"" + amount
         + "\",\"ledger\":1,\"code\":1}";
@@ -82,9 +90,10 @@ class LedgerIdempotencyTest {
 
   @Test
   void aSingleTransferReplaysFromRedisAndThroughTheLedgersExists() {
-    String u = node.tokens().user("li-single");
-    String a = account(u, "");
-    String b = account(u, "");
+    Party party = party("li-single");
+    String u = party.token();
+    String a = party.a();
+    String b = party.b();
     String k = key();
     Answer first = api.post("/v1/transfers", u, k, transfer(a, b, "5"));
     assertThat(first.status()).isEqualTo(201);
@@ -101,9 +110,10 @@ class LedgerIdempotencyTest {
 
   @Test
   void aBatchReplaysFromRedisAndThroughTheLedgersExists() {
-    String u = node.tokens().user("li-batch");
-    String a = account(u, "");
-    String b = account(u, "");
+    Party party = party("li-batch");
+    String u = party.token();
+    String a = party.a();
+    String b = party.b();
     String k = key();
     String body = batch(transfer(a, b, "2"), transfer(a, b, "3"));
     Answer first = api.post("/v1/transfers/batch", u, k, body);
@@ -144,9 +154,10 @@ class LedgerIdempotencyTest {
 
   @Test
   void anotherBodyUnderTheKeyIs422AndChangesNothingEvenWithTheEntryLost() {
-    String u = node.tokens().user("li-reuse");
-    String a = account(u, "");
-    String b = account(u, "");
+    Party party = party("li-reuse");
+    String u = party.token();
+    String a = party.a();
+    String b = party.b();
     String k = key();
     assertThat(api.post("/v1/transfers", u, k, transfer(a, b, "6")).status()).isEqualTo(201);
     Answer other = api.post("/v1/transfers", u, k, transfer(a, b, "7"));
@@ -171,9 +182,10 @@ class LedgerIdempotencyTest {
 
   @Test
   void concurrentDuplicatesWriteOnceAndAnswerAlike() {
-    String u = node.tokens().user("li-concurrent");
-    String a = account(u, "");
-    String b = account(u, "");
+    Party party = party("li-concurrent");
+    String u = party.token();
+    String a = party.a();
+    String b = party.b();
     String k = key();
     String body = batch(transfer(a, b, "1"), transfer(a, b, "2"));
     List<Future<Answer>> all = List.of(api.postAsync("/v1/transfers/batch", u, k, body),
@@ -190,9 +202,10 @@ class LedgerIdempotencyTest {
 
   @Test
   void aClaimOfADeadProcessIsTakenOverAtOnceAndALiveOnesAnswers409() {
-    String u = node.tokens().user("li-dead");
-    String a = account(u, "");
-    String b = account(u, "");
+    Party party = party("li-dead");
+    String u = party.token();
+    String a = party.a();
+    String b = party.b();
     String body = transfer(a, b, "1");
     String hash = HexFormat.of().formatHex(IdempotencyStore.fingerprint(TransferRoutes.CREATE, Buffer.buffer(body)));
     // No process holds this incarnation's lock: its claim is taken over well within the wait bound.
@@ -224,9 +237,10 @@ class LedgerIdempotencyTest {
 
   @Test
   void aRetryAfterAnAnswerThatWasNotFinalGetsTheLedgersExistsAsBefore() {
-    String u = node.tokens().user("li-released");
-    String a = account(u, "");
-    String b = account(u, "");
+    Party party = party("li-released");
+    String u = party.token();
+    String a = party.a();
+    String b = party.b();
     String k = key();
     String body = transfer(a, b, "3");
     assertThat(api.post("/v1/transfers", u, k, body).status()).isEqualTo(201);
@@ -244,9 +258,10 @@ class LedgerIdempotencyTest {
 
   @Test
   void explicitIdsWithTheEntryLostNeverMoveMoneyTwice() {
-    String u = node.tokens().user("li-explicit");
-    String a = account(u, "");
-    String b = account(u, "");
+    Party party = party("li-explicit");
+    String u = party.token();
+    String a = party.a();
+    String b = party.b();
     String id = String.valueOf(Math.abs(UUID.randomUUID().getMostSignificantBits()) + 1);
     String body = "{\"id\":\"" + id + "\"," + transfer(a, b, "9").substring(1);
     String k = key();
