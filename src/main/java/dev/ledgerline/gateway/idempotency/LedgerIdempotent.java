@@ -59,12 +59,19 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
 
   private final Vertx vertx;
   private final LedgerKeys keys;
+  private final IdempotencyStore refusals;
   private final String route;
   private final Write write;
 
-  public LedgerIdempotent(Vertx vertx, LedgerKeys keys, String route, Write write) {
+  /**
+   * @param refusals where answers the ledger cannot give again (a refusal, a mixed batch) are also kept, durably:
+   *     written only for those answers and read only when a retry whose Redis entry was lost finds its ids refused
+   *     or taken in the ledger
+   */
+  public LedgerIdempotent(Vertx vertx, LedgerKeys keys, IdempotencyStore refusals, String route, Write write) {
     this.vertx = vertx;
     this.keys = keys;
+    this.refusals = refusals;
     this.route = route;
     this.write = write;
   }
@@ -221,7 +228,9 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
         Settled s = ar.succeeded() ? ar.result() : new Settled(LedgerReplies.of(ar.cause()), false, null);
         Future<Void> stored = s.entry() == null ? keys.release(rkey, claim)
             : s.entry() == Settled.FORGET ? keys.forget(rkey, claim)
-            : keys.complete(rkey, s.entry() == Settled.DONE ? claim.asDone() : claim.answered(s.reply()));
+            : s.entry() == Settled.DONE ? keys.complete(rkey, claim.asDone())
+            : Future.join(keys.complete(rkey, claim.answered(s.reply())), s.replayed() || !refused(write.results(rc))
+                ? Future.succeededFuture() : keepRefusal(s.reply())).mapEmpty();
         // Stored before it is sent: a client that saw the answer finds it on retry.
         stored.onComplete(c -> {
           if (c.failed()) {
@@ -251,8 +260,16 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
       }
       Settled asItIs = new Settled(reply, false, Settled.ANSWER);
       List<CreateTransferResult> results = write.results(rc);
-      if (again || !ids.derived() || results == null || results.isEmpty()
-          || !results.stream().allMatch(LedgerIdempotent::taken)) {
+      if (again || !ids.derived() || results == null || results.isEmpty()) {
+        return Future.succeededFuture(asItIs);
+      }
+      boolean anyTaken = results.stream().anyMatch(LedgerIdempotent::taken);
+      boolean allTaken = results.stream().allMatch(LedgerIdempotent::taken);
+      if (results.stream().anyMatch(r -> r == CreateTransferResult.ID_ALREADY_FAILED) || anyTaken && !allTaken) {
+        // An earlier request with the key was refused, at least in part: its answer is the durable copy's.
+        return keptRefusal().map(kept -> kept == null ? asItIs : kept);
+      }
+      if (!allTaken) {
         return Future.succeededFuture(asItIs);
       }
       boolean replay = results.stream().allMatch(r -> r == CreateTransferResult.EXISTS);
@@ -267,6 +284,33 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
         }
         return replay ? new Settled(ok, true, Settled.DONE) : new Settled(mismatch(), false, Settled.FORGET);
       }).otherwise(asItIs);
+    }
+
+    /** Keeps a refusal in PostgreSQL too: Redis may lose it, and the ledger cannot give it again. */
+    private Future<Void> keepRefusal(Reply reply) {
+      byte[] h = HexFormat.of().parseHex(hash);
+      return refusals.begin(p.subject(), key, route, h).compose(c -> c instanceof IdempotencyStore.Claim.Proceed
+          ? refusals.complete(p.subject(), key, route, h, reply.status(), reply.contentType(), reply.body())
+          : Future.succeededFuture()).otherwise(e -> {
+            LOG.warn("could not keep a refused transfer's answer in PostgreSQL: {}", e.toString());
+            return null;
+          });
+    }
+
+    /** The durable copy of an earlier refusal under the key: its replay, 422 for another body, or null for none. */
+    private Future<Settled> keptRefusal() {
+      byte[] h = HexFormat.of().parseHex(hash);
+      return refusals.begin(p.subject(), key, route, h).compose(c -> {
+        if (c instanceof IdempotencyStore.Claim.Replay r) {
+          return Future.succeededFuture(new Settled(new Reply(r.status(), r.contentType(), r.body(), true, 0), true,
+              Settled.ANSWER));
+        }
+        if (c instanceof IdempotencyStore.Claim.Mismatch) {
+          return Future.succeededFuture(new Settled(mismatch(), false, Settled.FORGET));
+        }
+        return c instanceof IdempotencyStore.Claim.Proceed
+            ? refusals.release(p.subject(), key).map((Settled) null) : Future.succeededFuture((Settled) null);
+      }).otherwise((Settled) null);
     }
 
     private void finish(Reply reply, boolean replayed, boolean ran) {
@@ -290,6 +334,12 @@ public final class LedgerIdempotent implements Handler<RoutingContext> {
     static final Entry DONE = Entry.claim("", "", 0);
     static final Entry ANSWER = Entry.claim("", "", 0);
     static final Entry FORGET = Entry.claim("", "", 0);
+  }
+
+  /** Whether the ledger refused a transfer of the answer (one it might answer otherwise if asked again). */
+  private static boolean refused(List<CreateTransferResult> results) {
+    return results != null && results.stream()
+        .anyMatch(r -> r != CreateTransferResult.OK && r != CreateTransferResult.EXISTS);
   }
 
   /** The id is held by a transfer already: the same ({@code exists}) or another. */

@@ -108,10 +108,10 @@ public final class ApiRouter {
     // Batch first: it is a longer literal path than the templated reads below.
     post(router, "/v1/transfers/batch", auth, limit.apply("transfers.batch"), batchBody,
         need(Permission.TRANSFERS_CREATE),
-        new LedgerIdempotent(vertx, parts.ledgerKeys(), TransferRoutes.BATCH, transfers.batchWrite()));
+        new LedgerIdempotent(vertx, parts.ledgerKeys(), idem, TransferRoutes.BATCH, transfers.batchWrite()));
     post(router, "/v1/transfers", auth, limit.apply("transfers.create"), standardBody,
         need(Permission.TRANSFERS_CREATE),
-        new LedgerIdempotent(vertx, parts.ledgerKeys(), TransferRoutes.CREATE, transfers.createWrite()));
+        new LedgerIdempotent(vertx, parts.ledgerKeys(), idem, TransferRoutes.CREATE, transfers.createWrite()));
     get(router, "/v1/transfers/:id", auth, limit.apply("transfers.read"), need(Permission.TRANSFERS_READ),
         transfers.get());
     post(router, "/v1/accounts", auth, limit.apply("accounts.create"), standardBody,

@@ -142,12 +142,21 @@ class LedgerIdempotencyTest {
     assertThat(again.status()).isEqualTo(422);
     assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
     assertThat(again.json().getString("result")).isEqualTo("exceeds_credits");
+    // With the Redis entry lost: the ledger keeps the id refused (id_already_failed), and the durable copy of the
+    // answer is replayed.
+    lose("li-refused", k);
+    Answer lost = api.post("/v1/transfers", u, k, transfer(limited, b, "4"));
+    assertThat(lost.status()).isEqualTo(422);
+    assertThat(lost.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(lost.raw()).isEqualTo(again.raw());
     assertThat(debits(limited)).isEqualTo("0");
     // A mixed batch too: its per-transfer answer is kept as it is.
     String k2 = key();
     String body = batch(transfer(b, limited, "1"), transfer(limited, b, "1000"));
     Answer mixed = api.post("/v1/transfers/batch", u, k2, body);
     assertThat(mixed.status()).isEqualTo(200);
+    sameReplay(mixed, api.post("/v1/transfers/batch", u, k2, body));
+    lose("li-refused", k2);
     sameReplay(mixed, api.post("/v1/transfers/batch", u, k2, body));
     assertThat(debits(limited)).isEqualTo("0");
   }
