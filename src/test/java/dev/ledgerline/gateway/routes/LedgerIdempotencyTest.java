@@ -210,7 +210,7 @@ class LedgerIdempotencyTest {
   }
 
   @Test
-  void aClaimOfADeadProcessIsTakenOverAtOnceAndALiveOnesAnswers409() {
+  void claimsInFlightElsewhereAreTakenOverWhenDeadAndWaitedForWhenAlive() {
     Party party = party("li-dead");
     String u = party.token();
     String a = party.a();
@@ -230,6 +230,18 @@ class LedgerIdempotencyTest {
     Answer busy = api.post("/v1/transfers", u, alive, body);
     assertThat(busy.status()).isEqualTo(409);
     assertThat(busy.json().getString("type")).isEqualTo("urn:ledgerline:problem:idempotency-key-in-flight");
+    assertThat(debits(a)).isEqualTo("1");
+    // In flight on another node, which then completes: the waiting retry gets that answer.
+    String other = key();
+    plant("li-dead", other, hash, 0);
+    Future<Answer> waiting = api.postAsync("/v1/transfers", u, other, body);
+    assertThat(waiting.isComplete()).isFalse();
+    plant("li-dead", other, new JsonObject().put("r", TransferRoutes.CREATE).put("h", hash).put("o", 0)
+        .put("t", "x").put("a", System.currentTimeMillis()).put("d", 1));
+    Answer answered = waiting.await();
+    assertThat(answered.status()).isEqualTo(201);
+    assertThat(answered.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(answered.json().getString("result")).isEqualTo("ok");
     assertThat(debits(a)).isEqualTo("1");
   }
 
