@@ -13,6 +13,7 @@ import dev.ledgerline.gateway.auth.UserCheck;
 import dev.ledgerline.gateway.http.HttpEdge;
 import dev.ledgerline.gateway.idempotency.ClaimHolder;
 import dev.ledgerline.gateway.idempotency.IdempotencyStore;
+import dev.ledgerline.gateway.idempotency.LedgerKeys;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.revocation.RevocationRecords;
 import dev.ledgerline.gateway.routes.PaymentRoutes;
@@ -63,6 +64,8 @@ public final class GatewayComponents {
   private final Clock clock;
   private final JwtAuthenticator authenticator;
   private final LedgerClient ledger;
+  /** Idempotency keys of transfer writes (Redis and the ledger, not PostgreSQL). */
+  private final LedgerKeys ledgerKeys;
   private final Access access;
   private final PgConnectOptions connect;
   private final SqlClient sql;
@@ -143,6 +146,11 @@ public final class GatewayComponents {
       }
     }));
 
+    // A claim may take as long as a duplicate may wait: failing it at redis.command-timeout (a bound made for the
+    // rate limiter's and revocation check's fallbacks) would refuse writes whenever Redis is merely slow.
+    Duration redisBound = cfg.redisSettings().commandTimeout().compareTo(wait) > 0
+        ? cfg.redisSettings().commandTimeout() : wait;
+    this.ledgerKeys = new LedgerKeys(node.services().redis(), sql, holder, retention, wait, redisBound);
     this.limiter = new RateLimiter(vertx, node.services().redis(), cfg.gateway().rateLimits(), node.members(),
         node.registry(), RateLimiter.Options.from(cfg));
     this.revocations = new RevocationStore(node.services().redis(), new RevocationRecords(node.services().pool()),
@@ -226,6 +234,11 @@ public final class GatewayComponents {
       }
       return l.find(owner, uuid).map(java.util.Optional::isPresent);
     };
+  }
+
+  /** The idempotency keys of transfer writes, shared by every gateway instance of this node. */
+  public LedgerKeys ledgerKeys() {
+    return ledgerKeys;
   }
 
   /** The payment routes, shared by every gateway instance (they keep no per-instance state). */

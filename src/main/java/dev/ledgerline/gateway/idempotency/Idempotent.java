@@ -49,18 +49,11 @@ public final class Idempotent implements Handler<RoutingContext> {
   public void handle(RoutingContext rc) {
     Principal p = Principal.of(rc);
     String key = rc.request().getHeader(HEADER);
-    if (key == null) {
-      if (required) {
-        Reply.problem(Problem.of(400, "this route requires an Idempotency-Key header (a unique string per "
-            + "operation, e.g. a UUID)").withType(TYPE_KEY_REQUIRED)).send(rc, false);
-        return;
-      }
-      execute(rc, p, null).onComplete(ar -> sendOrFail(rc, ar.result(), ar.cause(), false));
+    if (refused(rc, key, required)) {
       return;
     }
-    if (!validKey(key)) {
-      Reply.problem(Problem.of(400, "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH
-          + " visible ASCII characters").withType(TYPE_KEY_REQUIRED)).send(rc, false);
+    if (key == null) {
+      execute(rc, p, null).onComplete(ar -> sendOrFail(rc, ar.result(), ar.cause(), false));
       return;
     }
     byte[] hash = IdempotencyStore.fingerprint(route, rc.body().buffer() == null
@@ -115,6 +108,21 @@ public final class Idempotent implements Handler<RoutingContext> {
     } else {
       rc.fail(failure == null ? new IllegalStateException("no answer") : failure);
     }
+  }
+
+  /** Answers 400 for a missing key the route requires or for an invalid key; true if it did. */
+  static boolean refused(RoutingContext rc, String key, boolean required) {
+    if (key == null && required) {
+      Reply.problem(Problem.of(400, "this route requires an Idempotency-Key header (a unique string per "
+          + "operation, e.g. a UUID)").withType(TYPE_KEY_REQUIRED)).send(rc, false);
+      return true;
+    }
+    if (key != null && !validKey(key)) {
+      Reply.problem(Problem.of(400, "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH
+          + " visible ASCII characters").withType(TYPE_KEY_REQUIRED)).send(rc, false);
+      return true;
+    }
+    return false;
   }
 
   static boolean validKey(String key) {

@@ -14,6 +14,8 @@ import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.http.RequestIds;
 import dev.ledgerline.gateway.idempotency.IdempotencyStore;
 import dev.ledgerline.gateway.idempotency.Idempotent;
+import dev.ledgerline.gateway.idempotency.LedgerIdempotent;
+import dev.ledgerline.gateway.idempotency.LedgerKeys;
 import dev.ledgerline.gateway.ratelimit.RateLimitHandler;
 import dev.ledgerline.gateway.ratelimit.RateLimiter;
 import dev.ledgerline.gateway.revocation.RevocationCheck;
@@ -56,7 +58,7 @@ public final class ApiRouter {
       UserRoutes userAdmin, LinkedAccountRoutes linkedAccounts, InstitutionRoutes institutions,
       EventAdminRoutes eventAdmin, PaymentRoutes payments, dev.ledgerline.cache.BalanceCache balances,
       ProviderWebhookRoutes webhooks, WebhookRoutes webhookEndpoints,
-      dev.ledgerline.cache.TransactionCache transactions, SearchRoutes search) {}
+      dev.ledgerline.cache.TransactionCache transactions, SearchRoutes search, LedgerKeys ledgerKeys) {}
 
   /** The route metadata key under which each route's chain records its permission (for /openapi.json's test). */
   public static final String PERMISSION = "ledgerline.permission";
@@ -105,9 +107,11 @@ public final class ApiRouter {
 
     // Batch first: it is a longer literal path than the templated reads below.
     post(router, "/v1/transfers/batch", auth, limit.apply("transfers.batch"), batchBody,
-        need(Permission.TRANSFERS_CREATE), new Idempotent(idem, TransferRoutes.BATCH, true, transfers::batch));
+        need(Permission.TRANSFERS_CREATE),
+        new LedgerIdempotent(vertx, parts.ledgerKeys(), idem, TransferRoutes.BATCH, transfers.batchWrite()));
     post(router, "/v1/transfers", auth, limit.apply("transfers.create"), standardBody,
-        need(Permission.TRANSFERS_CREATE), new Idempotent(idem, TransferRoutes.CREATE, true, transfers::create));
+        need(Permission.TRANSFERS_CREATE),
+        new LedgerIdempotent(vertx, parts.ledgerKeys(), idem, TransferRoutes.CREATE, transfers.createWrite()));
     get(router, "/v1/transfers/:id", auth, limit.apply("transfers.read"), need(Permission.TRANSFERS_READ),
         transfers.get());
     post(router, "/v1/accounts", auth, limit.apply("accounts.create"), standardBody,

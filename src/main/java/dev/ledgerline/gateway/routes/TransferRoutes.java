@@ -8,6 +8,8 @@ import dev.ledgerline.gateway.access.ExistingTransfers;
 import dev.ledgerline.gateway.access.TransferAuthorizer;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.gateway.http.LedgerReplies;
+import dev.ledgerline.gateway.idempotency.Idempotent;
+import dev.ledgerline.gateway.idempotency.LedgerIdempotent;
 import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.gateway.json.Decimals;
@@ -64,10 +66,10 @@ public final class TransferRoutes {
 
   /** POST /v1/transfers: 201 ok, 200 exists, 409/404/422 with the ledger's result name. */
   public Future<Reply> create(RoutingContext rc, Principal p, String key) {
-    TransferRequest req = RequestParser.transfer(rc.body().buffer().getBytes());
-    UInt128 id = req.hasId() ? req.id() : DerivedIds.of(CREATE, p.subject(), key, 0);
-    Transfer t = req.toTransfer(() -> id);
-    return authorizer.authorize(p, List.of(t), false).compose(v -> written(List.of(t)))
+    Plan plan = plan(rc, p, key, CREATE);
+    UInt128 id = plan.ids().get(0);
+    Transfer t = plan.transfers().get(0);
+    return authorizer.authorize(p, List.of(t), false).compose(v -> written(rc, List.of(t)))
         .compose(results -> {
           CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
           int status = LedgerReplies.status(r);
@@ -91,16 +93,10 @@ public final class TransferRoutes {
    * batch: one refused transfer refuses the request and nothing is executed.
    */
   public Future<Reply> batch(RoutingContext rc, Principal p, String key) {
-    List<TransferRequest> reqs = RequestParser.transfers(rc.body().buffer().getBytes());
-    List<Transfer> transfers = new ArrayList<>(reqs.size());
-    List<UInt128> ids = new ArrayList<>(reqs.size());
-    for (int i = 0; i < reqs.size(); i++) {
-      TransferRequest req = reqs.get(i);
-      UInt128 id = req.hasId() ? req.id() : DerivedIds.of(BATCH, p.subject(), key, i);
-      ids.add(id);
-      transfers.add(req.toTransfer(() -> id));
-    }
-    return authorizer.authorize(p, transfers, true).compose(v -> written(transfers))
+    Plan plan = plan(rc, p, key, BATCH);
+    List<Transfer> transfers = plan.transfers();
+    List<UInt128> ids = plan.ids();
+    return authorizer.authorize(p, transfers, true).compose(v -> written(rc, transfers))
         .compose(results -> {
           List<CreateTransferResult> all = Arrays.asList(Results.expandTransfers(results, transfers.size()));
           return privacy.names(p, transfers, all).compose(names -> existing.hidden(p, ids, all).map(hidden -> {
@@ -110,12 +106,85 @@ public final class TransferRoutes {
         });
   }
 
+  /** A request's transfers and their ids (given, or derived from (route, subject, key, index)), parsed once. */
+  private record Plan(List<Transfer> transfers, List<UInt128> ids, boolean derived) {}
+
+  private static final String PLAN = "ledgerline.transfers.plan";
+  /** The ledger's result per transfer, in request order, once the write was answered. */
+  private static final String RESULTS = "ledgerline.transfers.results";
+
+  private static Plan plan(RoutingContext rc, Principal p, String key, String route) {
+    Plan cached = rc.get(PLAN);
+    if (cached != null) {
+      return cached;
+    }
+    byte[] body = rc.body().buffer().getBytes();
+    List<TransferRequest> reqs = route.equals(CREATE) ? List.of(RequestParser.transfer(body))
+        : RequestParser.transfers(body);
+    List<Transfer> transfers = new ArrayList<>(reqs.size());
+    List<UInt128> ids = new ArrayList<>(reqs.size());
+    boolean derived = true;
+    for (int i = 0; i < reqs.size(); i++) {
+      TransferRequest req = reqs.get(i);
+      UInt128 id = req.hasId() ? req.id() : DerivedIds.of(route, p.subject(), key, i);
+      derived &= !req.hasId();
+      ids.add(id);
+      transfers.add(req.toTransfer(() -> id));
+    }
+    Plan plan = new Plan(transfers, ids, derived);
+    rc.put(PLAN, plan);
+    return plan;
+  }
+
+  /** POST /v1/transfers under its idempotency key in the ledger's way ({@link LedgerIdempotent}). */
+  public LedgerIdempotent.Write createWrite() {
+    return write(CREATE, this::create, (ids, r) -> Reply.json(LedgerReplies.status(r), result(ids.get(0), r)));
+  }
+
+  /** POST /v1/transfers/batch under its idempotency key in the ledger's way ({@link LedgerIdempotent}). */
+  public LedgerIdempotent.Write batchWrite() {
+    return write(BATCH, this::batch, (ids, r) -> Reply.json(200,
+        ResponseJson.transferResults(ids, java.util.Collections.nCopies(ids.size(), r))));
+  }
+
+  private LedgerIdempotent.Write write(String route, Idempotent.Action action,
+      java.util.function.BiFunction<List<UInt128>, CreateTransferResult, Reply> uniform) {
+    return new LedgerIdempotent.Write() {
+      @Override
+      public Future<Reply> run(RoutingContext rc, Principal principal, String key) {
+        return action.run(rc, principal, key);
+      }
+
+      @Override
+      public LedgerIdempotent.Ids ids(RoutingContext rc, Principal principal, String key) {
+        Plan plan = plan(rc, principal, key, route);
+        return new LedgerIdempotent.Ids(plan.ids(), plan.derived());
+      }
+
+      @Override
+      public Reply uniform(List<UInt128> ids, CreateTransferResult result) {
+        return uniform.apply(ids, result);
+      }
+
+      @Override
+      public List<CreateTransferResult> results(RoutingContext rc) {
+        return rc.get(RESULTS);
+      }
+
+      @Override
+      public Future<List<Transfer>> lookup(List<UInt128> ids) {
+        return ledger.lookupTransfers(ids);
+      }
+    };
+  }
+
   /**
    * Creates the transfers, then drops their accounts' cached balances here (memory and Redis) before the caller hears
    * of it, so that the caller's next read on this node sees its write; other nodes drop them on the committed feed.
    */
-  private Future<List<CreateTransfersResult>> written(List<Transfer> transfers) {
-    Future<List<CreateTransfersResult>> created = ledger.createTransfers(transfers);
+  private Future<List<CreateTransfersResult>> written(RoutingContext rc, List<Transfer> transfers) {
+    Future<List<CreateTransfersResult>> created = ledger.createTransfers(transfers).onSuccess(results ->
+        rc.put(RESULTS, Arrays.asList(Results.expandTransfers(results, transfers.size()))));
     if (balances == null) {
       return created;
     }
