@@ -65,13 +65,25 @@ public final class BalanceCache {
   private static final Logger LOG = LoggerFactory.getLogger(BalanceCache.class);
   private static final String NAME = "balance";
   private static final String LOCK_PREFIX = "ll:cache:balance:lock:";
+  /** Pending-transfer expiries remembered per node (two keys each); beyond it an expiry waits for the TTL. */
+  static final int EXPIRIES_TRACKED = 200_000;
   /** Delays beyond this are clock differences or a replay of old transfers, not invalidation latency. */
   private static final long PLAUSIBLE_DELAY_MS = 60_000;
 
   /** A balance and its version. */
   public record Balance(Account account, long version) {
+    /**
+     * The version and a checksum of the four balances: a pending transfer's expiry changes them without a transfer,
+     * so the version alone would validate a balance that is no longer the one it was given for.
+     */
     public String etag() {
-      return "\"" + Long.toUnsignedString(version) + "\"";
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      for (UInt128 v : List.of(account.debitsPending(), account.debitsPosted(), account.creditsPending(),
+          account.creditsPosted())) {
+        crc.update(v.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        crc.update(',');
+      }
+      return "\"" + Long.toUnsignedString(version) + "-" + Long.toHexString(crc.getValue()) + "\"";
     }
   }
 
@@ -119,6 +131,10 @@ public final class BalanceCache {
   private final Counter refreshElsewhere;
   private final Timer invalidationDelay;
   private MessageConsumer<TransfersCommitted> committed;
+  /** Balances an expiry will change (see {@link PendingExpiries}). */
+  private final PendingExpiries expiries;
+  private final Counter expiryDrops;
+  private long expiryTimer = -1;
 
   public BalanceCache(Vertx vertx, Redis redis, LedgerClient ledger, LedgerlineConfig.Cache settings,
       Duration commandTimeout, MeterRegistry registry, String nodeId, LongSupplier clock) {
@@ -151,6 +167,10 @@ public final class BalanceCache {
     this.refreshOk = refreshCounter(registry, "ok");
     this.refreshFailed = refreshCounter(registry, "failed");
     this.refreshElsewhere = refreshCounter(registry, "elsewhere");
+    this.expiries = new PendingExpiries(EXPIRIES_TRACKED);
+    this.expiryDrops = Counter.builder("ledgerline.cache.balance.expiries.untracked")
+        .description("pending-transfer expiries left to the balance TTL because too many were tracked")
+        .register(registry);
     this.invalidationDelay = Timer.builder("ledgerline.cache.invalidation.delay")
         .description("from a transfer's ledger timestamp to its accounts' balances dropped on this node")
         .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
@@ -168,6 +188,7 @@ public final class BalanceCache {
   /** Starts hearing committed transfers. */
   public BalanceCache start() {
     committed = vertx.eventBus().consumer(LedgerApi.TRANSFERS_COMMITTED, m -> onCommitted(m.body()));
+    expiryTimer = vertx.setPeriodic(PendingExpiries.BUCKET_MS, t -> dropExpired());
     return this;
   }
 
@@ -380,11 +401,22 @@ public final class BalanceCache {
       return;
     }
     cache.invalidateLocal(keys);
+    expiryDrops.increment(expiries.add(batch.transfers()));
     long delay = clock.getAsLong() - newest / 1_000_000;
     if (delay >= 0 && delay < PLAUSIBLE_DELAY_MS) {
       invalidationDelay.record(delay, TimeUnit.MILLISECONDS);
     }
     // Every node deletes the same L2 keys; DEL is idempotent, and no node depends on another having heard the batch.
+    cache.invalidateL2(keys);
+  }
+
+  /** Drops the balances whose pending transfer's expiry is due, on this node's L1 and in L2 (as a commit does). */
+  private void dropExpired() {
+    List<String> keys = expiries.takeDue(clock.getAsLong());
+    if (keys.isEmpty()) {
+      return;
+    }
+    cache.invalidateLocal(keys);
     cache.invalidateL2(keys);
   }
 
@@ -397,6 +429,9 @@ public final class BalanceCache {
   }
 
   public Future<Void> close() {
+    if (expiryTimer >= 0) {
+      vertx.cancelTimer(expiryTimer);
+    }
     return Future.join(cache.close(), committed == null ? Future.succeededFuture() : committed.unregister())
         .mapEmpty();
   }
