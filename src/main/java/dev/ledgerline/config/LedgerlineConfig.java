@@ -146,15 +146,17 @@ public record LedgerlineConfig(
    * {@code feed.*}: the committed-transfer feed. {@code cursorKey} and {@code cursorKeyFile} are empty when not set
    * (then the gateway uses a key generated once and shared through PostgreSQL).
    */
-  public record Feed(Duration pollInterval, Duration resumeWindow, String cursorKey, String cursorKeyFile) {
+  public record Feed(Duration pollInterval, Duration consumerInterval, Duration resumeWindow, String cursorKey,
+      String cursorKeyFile) {
     static Feed from(JsonObject f) {
-      return new Feed(duration(f.getString("poll-interval")), duration(f.getString("resume-window")),
-          f.getString("cursor-key"), f.getString("cursor-key-file"));
+      return new Feed(duration(f.getString("poll-interval")), duration(f.getString("consumer-interval")),
+          duration(f.getString("resume-window")), f.getString("cursor-key"), f.getString("cursor-key-file"));
     }
 
     @Override
     public String toString() {
-      return "Feed[pollInterval=" + pollInterval + ", resumeWindow=" + resumeWindow + ", cursorKey="
+      return "Feed[pollInterval=" + pollInterval + ", consumerInterval=" + consumerInterval + ", resumeWindow="
+          + resumeWindow + ", cursorKey="
           + (cursorKey.isEmpty() ? "" : "***") + ", cursorKeyFile=" + cursorKeyFile + "]";
     }
   }

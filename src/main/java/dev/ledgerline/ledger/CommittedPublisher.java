@@ -38,6 +38,8 @@ final class CommittedPublisher {
   private final FeedCursors cursors;
   private final int page;
   private final long timer;
+  /** Cursor saves: at most one per {@code feed.consumer-interval} (a crash publishes at most that much again). */
+  private final FeedPacer saves;
   /** The timestamp of the last transfer published; -1 until loaded. */
   private long position = -1;
   private long saved = -1;
@@ -49,17 +51,20 @@ final class CommittedPublisher {
   private boolean stopped;
   private final List<Promise<Void>> idle = new ArrayList<>();
 
-  CommittedPublisher(Vertx vertx, LedgerBackend backend, FeedCursors cursors, Duration pollInterval) {
-    this(vertx, backend, cursors, pollInterval, LedgerBackend.BATCH_MAX);
+  CommittedPublisher(Vertx vertx, LedgerBackend backend, FeedCursors cursors, Duration pollInterval,
+      Duration saveInterval) {
+    this(vertx, backend, cursors, pollInterval, saveInterval, LedgerBackend.BATCH_MAX);
   }
 
   /** With a smaller page (tests: a feed read in several pages). */
-  CommittedPublisher(Vertx vertx, LedgerBackend backend, FeedCursors cursors, Duration pollInterval, int page) {
+  CommittedPublisher(Vertx vertx, LedgerBackend backend, FeedCursors cursors, Duration pollInterval,
+      Duration saveInterval, int page) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.backend = backend;
     this.cursors = cursors;
     this.page = page;
+    this.saves = new FeedPacer(vertx, saveInterval, this::save);
     this.timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> {
       wake();
       persist();
@@ -151,8 +156,16 @@ final class CommittedPublisher {
     });
   }
 
-  /** Stores the cursor: one save at a time, the newest position each time, so saves never pile up. */
+  /**
+   * Stores the cursor: one save at a time, at most one per interval, the newest position each time, so saves never
+   * pile up and a busy ledger does not commit a PostgreSQL transaction per batch.
+   */
   private void persist() {
+    if (saving || position < 0 || position == saved) return;
+    saves.wake();
+  }
+
+  private void save() {
     if (saving || position < 0 || position == saved) return;
     saving = true;
     long p = position;
@@ -189,6 +202,7 @@ final class CommittedPublisher {
   void stop() {
     stopped = true;
     vertx.cancelTimer(timer);
+    saves.cancel();
   }
 
   /** One lookup per {@link LedgerBackend#BATCH_MAX} ids, results concatenated in order. */

@@ -123,7 +123,8 @@ public final class LedgerVerticle extends RoleVerticle {
           }
           Future<Void> publishing = Future.succeededFuture();
           if (config.publishCommitted()) {
-            publisher = new CommittedPublisher(vertx, b, feedCursors(), node.config().feed().pollInterval());
+            publisher = new CommittedPublisher(vertx, b, feedCursors(), node.config().feed().pollInterval(),
+                node.config().feed().consumerInterval());
             batcher.onCommitted(publisher::committed);
             // The first cursor load is awaited so that a fresh feed starts at the ledger's end before any request is
             // taken, but only for a request timeout: an unreachable TigerBeetle cluster never answers, and the

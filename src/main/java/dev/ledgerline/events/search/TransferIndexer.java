@@ -1,6 +1,7 @@
 package dev.ledgerline.events.search;
 
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.ledger.FeedPacer;
 import dev.ledgerline.ledger.LedgerApi;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Transfer;
@@ -50,6 +51,7 @@ public final class TransferIndexer {
   private final LedgerClient ledger;
   private final Supplier<Future<String>> ledgerKey;
   private final Duration pollInterval;
+  private final FeedPacer pacer;
   private final int eventsLedger;
   private final Timer lag;
   private String key;
@@ -66,17 +68,19 @@ public final class TransferIndexer {
 
   /**
    * @param ledgerKey which ledger the cursor belongs to (a new ledger starts afresh)
+   * @param consumerInterval a commit's wake-up starts a read at most this often ({@link FeedPacer})
    * @param eventsLedger the ledger of the event store, whose transfers are skipped
    * @param registry where {@code ledgerline.search.index.lag} (commit to searchable) is recorded
    */
   public TransferIndexer(Vertx vertx, Pool pool, LedgerClient ledger, Supplier<Future<String>> ledgerKey,
-      Duration pollInterval, int eventsLedger, MeterRegistry registry) {
+      Duration pollInterval, Duration consumerInterval, int eventsLedger, MeterRegistry registry) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.pool = pool;
     this.ledger = ledger;
     this.ledgerKey = ledgerKey;
     this.pollInterval = pollInterval;
+    this.pacer = new FeedPacer(vertx, consumerInterval, this::wake);
     this.eventsLedger = eventsLedger;
     this.lag = Timer.builder("ledgerline.search.index.lag")
         .description("from a transfer's commit in the ledger to its row in transaction_search")
@@ -86,7 +90,8 @@ public final class TransferIndexer {
   /** The node's indexer: the node's PostgreSQL, a ledger client, the cursor keyed by the configured ledger. */
   public static TransferIndexer create(Vertx vertx, Pool pool, LedgerlineConfig config, MeterRegistry registry) {
     return new TransferIndexer(vertx, pool, new LedgerClient(vertx, config.ledger().requestTimeout()),
-        ledgerKey(pool, config.ledger()), config.feed().pollInterval(), config.events().ledger(), registry);
+        ledgerKey(pool, config.ledger()), config.feed().pollInterval(), config.feed().consumerInterval(),
+        config.events().ledger(), registry);
   }
 
   /**
@@ -117,7 +122,7 @@ public final class TransferIndexer {
         reload = true;
         wake();
       });
-      wakeups = vertx.eventBus().consumer(LedgerApi.TRANSFERS_COMMITTED, m -> wake());
+      wakeups = vertx.eventBus().consumer(LedgerApi.TRANSFERS_COMMITTED, m -> pacer.wake());
       wakeups.completion().onComplete(ar -> {
         wake();
         started.complete();
@@ -136,11 +141,13 @@ public final class TransferIndexer {
       }
       stopped = true;
       vertx.cancelTimer(timer);
+      pacer.cancel();
       Future<Void> unregistered = wakeups.unregister();
       Promise<Void> done = Promise.promise();
       if (pumping) {
         idle.add(done);
       } else {
+        settle();
         done.complete();
       }
       Future.join(unregistered, done.future()).<Void>mapEmpty().onComplete(stoppedNow);
@@ -182,13 +189,16 @@ public final class TransferIndexer {
     round();
   }
 
-  /** Reads and indexes pages until one comes back empty with no wake-up meanwhile. */
+  /**
+   * Reads and indexes pages while they come back full; a wake-up that came meanwhile reads again through the pacer,
+   * so that under load each transaction holds what arrived in one interval rather than one ledger batch.
+   */
   private void round() {
     boolean fresh = position < 0 || reload;
     reload = false;
     (fresh ? load() : Future.succeededFuture(position))
         .compose(from -> ledger.transfersAfter(from, PAGE))
-        .compose(page -> page.isEmpty() ? Future.succeededFuture(false) : index(page).map(true))
+        .compose(page -> page.isEmpty() ? Future.succeededFuture(false) : index(page).map(page.size() >= PAGE))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             if (failing) LOG.info("search index: indexing transfers again after timestamp {}", position);
@@ -198,12 +208,18 @@ public final class TransferIndexer {
             LOG.warn("search index: transfers after timestamp {} not indexed yet ({}); retrying every poll",
                 position, ar.cause().toString());
           }
-          if (ar.succeeded() && (ar.result() || again) && !stopped) {
+          if (ar.succeeded() && ar.result() && !stopped) {
             again = false;
             round();
             return;
           }
           pumping = false;
+          if (ar.succeeded() && again && !stopped) {
+            // Callers of caughtUp() stay waiting for the read the wake-up asked for.
+            again = false;
+            pacer.wake();
+            return;
+          }
           settle();
         });
   }
@@ -237,12 +253,12 @@ public final class TransferIndexer {
   private Future<Void> index(List<Transfer> page) {
     long from = position;
     long to = page.get(page.size() - 1).timestamp();
-    List<Tuple> upserts = new ArrayList<>(page.size());
-    List<Tuple> resolves = new ArrayList<>();
+    List<Transfer> upserts = new ArrayList<>(page.size());
+    List<Transfer> resolves = new ArrayList<>();
     for (Transfer t : page) {
       if (t.ledger() == eventsLedger) continue;
-      upserts.add(TransferRows.upsert(t));
-      if (TransferRows.resolves(t)) resolves.add(TransferRows.resolve(t));
+      upserts.add(t);
+      if (TransferRows.resolves(t)) resolves.add(t);
     }
     return pool.withTransaction(conn -> conn.preparedQuery("UPDATE ledger_feed_cursors SET position = $3, "
             + "updated_at = now() WHERE consumer = $1 AND ledger = $2 AND position = $4")
@@ -250,9 +266,9 @@ public final class TransferIndexer {
         .compose(moved -> {
           if (moved.rowCount() != 1) return Future.failedFuture(new CursorMoved());
           Future<?> rows = upserts.isEmpty() ? Future.succeededFuture()
-              : conn.preparedQuery(TransferRows.UPSERT).executeBatch(upserts);
+              : conn.preparedQuery(TransferRows.UPSERT).execute(TransferRows.upserts(upserts));
           return rows.compose(v -> resolves.isEmpty() ? Future.succeededFuture()
-              : conn.preparedQuery(TransferRows.RESOLVE).executeBatch(resolves));
+              : conn.preparedQuery(TransferRows.RESOLVE).execute(TransferRows.resolves(resolves)));
         }))
         .transform(ar -> {
           if (ar.failed() && ar.cause() instanceof CursorMoved) {

@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -23,20 +24,34 @@ final class TransferRows {
   static final String POSTED = "posted";
   static final String VOIDED = "voided";
 
+  /**
+   * A page's rows in one statement (arrays unnested), not one statement per row: PostgreSQL plans and runs it once,
+   * which under load is most of what indexing costs it. Transfer ids are unique within a page.
+   */
   static final String UPSERT = """
       INSERT INTO transaction_search AS t (id, kind, status, account_ids, amount, ledger, code, description, metadata,
           provider_reference, created_at, updated_at, version, last_event_id)
-      VALUES ($1, 'transfer', $2, $3::numeric[], $4, $5, $6, '', $7::jsonb, NULL, $8, $8, $9, $10)
+      SELECT r.id, 'transfer', r.status, ARRAY[r.debit, r.credit], r.amount, r.ledger, r.code, '', r.metadata::jsonb,
+          NULL, r.at, r.at, r.version, r.event_id
+      FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[], $7::int[],
+          $8::text[], $9::timestamptz[], $10::bigint[], $11::uuid[])
+          AS r(id, status, debit, credit, amount, ledger, code, metadata, at, version, event_id)
       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, account_ids = EXCLUDED.account_ids,
           amount = EXCLUDED.amount, ledger = EXCLUDED.ledger, code = EXCLUDED.code, metadata = EXCLUDED.metadata,
           created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version,
           last_event_id = EXCLUDED.last_event_id, indexed_at = now()
       WHERE t.kind = 'transfer' AND t.version < EXCLUDED.version""";
 
-  /** The pending transfer's row follows its post or void; only forward (a replayed pending row is older). */
+  /**
+   * The pending transfers' rows follow their posts and voids; only forward (a replayed pending row is older). A
+   * pending transfer is resolved once, so its id stands once in a page.
+   */
   static final String RESOLVE = """
-      UPDATE transaction_search SET status = $2, updated_at = $3, version = $4, last_event_id = $5, indexed_at = now()
-      WHERE id = $1 AND kind = 'transfer' AND version < $4""";
+      UPDATE transaction_search t SET status = r.status, updated_at = r.at, version = r.version,
+          last_event_id = r.event_id, indexed_at = now()
+      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::uuid[])
+          AS r(id, status, at, version, event_id)
+      WHERE t.id = r.id AND t.kind = 'transfer' AND t.version < r.version""";
 
   private TransferRows() {}
 
@@ -51,15 +66,55 @@ final class TransferRows {
     return t.hasFlag(TransferFlags.POST_PENDING_TRANSFER) || t.hasFlag(TransferFlags.VOID_PENDING_TRANSFER);
   }
 
-  static Tuple upsert(Transfer t) {
-    return Tuple.from(new Object[] {t.id().toString(), status(t),
-        new Numeric[] {numeric(t.debitAccountId()), numeric(t.creditAccountId())}, numeric(t.amount()),
-        Integer.toUnsignedLong(t.ledger()), t.code(), metadata(t).encode(), time(t.timestamp()), t.timestamp(),
-        eventId(t)});
+  /** The parameters of {@link #UPSERT} for these transfers. */
+  static Tuple upserts(List<Transfer> transfers) {
+    int n = transfers.size();
+    String[] ids = new String[n];
+    String[] statuses = new String[n];
+    Numeric[] debits = new Numeric[n];
+    Numeric[] credits = new Numeric[n];
+    Numeric[] amounts = new Numeric[n];
+    Long[] ledgers = new Long[n];
+    Integer[] codes = new Integer[n];
+    String[] metadata = new String[n];
+    OffsetDateTime[] times = new OffsetDateTime[n];
+    Long[] versions = new Long[n];
+    UUID[] eventIds = new UUID[n];
+    for (int i = 0; i < n; i++) {
+      Transfer t = transfers.get(i);
+      ids[i] = t.id().toString();
+      statuses[i] = status(t);
+      debits[i] = numeric(t.debitAccountId());
+      credits[i] = numeric(t.creditAccountId());
+      amounts[i] = numeric(t.amount());
+      ledgers[i] = Integer.toUnsignedLong(t.ledger());
+      codes[i] = t.code();
+      metadata[i] = metadata(t).encode();
+      times[i] = time(t.timestamp());
+      versions[i] = t.timestamp();
+      eventIds[i] = eventId(t);
+    }
+    return Tuple.from(new Object[] {ids, statuses, debits, credits, amounts, ledgers, codes, metadata, times,
+        versions, eventIds});
   }
 
-  static Tuple resolve(Transfer t) {
-    return Tuple.of(t.pendingId().toString(), status(t), time(t.timestamp()), t.timestamp(), eventId(t));
+  /** The parameters of {@link #RESOLVE} for these posts and voids. */
+  static Tuple resolves(List<Transfer> resolving) {
+    int n = resolving.size();
+    String[] ids = new String[n];
+    String[] statuses = new String[n];
+    OffsetDateTime[] times = new OffsetDateTime[n];
+    Long[] versions = new Long[n];
+    UUID[] eventIds = new UUID[n];
+    for (int i = 0; i < n; i++) {
+      Transfer t = resolving.get(i);
+      ids[i] = t.pendingId().toString();
+      statuses[i] = status(t);
+      times[i] = time(t.timestamp());
+      versions[i] = t.timestamp();
+      eventIds[i] = eventId(t);
+    }
+    return Tuple.from(new Object[] {ids, statuses, times, versions, eventIds});
   }
 
   /** The user data and the pending id when set: searchable by key and value (the tsvector covers metadata). */

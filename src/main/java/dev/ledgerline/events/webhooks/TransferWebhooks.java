@@ -1,5 +1,6 @@
 package dev.ledgerline.events.webhooks;
 
+import dev.ledgerline.ledger.FeedPacer;
 import dev.ledgerline.ledger.LedgerApi;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.QueryFilter;
@@ -45,6 +46,7 @@ public final class TransferWebhooks {
   private final Function<Transfer, Buffer> json;
   private final int page;
   private final long timer;
+  private final FeedPacer pacer;
   private MessageConsumer<Object> committed;
   private boolean running;
   private boolean again;
@@ -54,16 +56,18 @@ public final class TransferWebhooks {
 
   /**
    * @param json a transfer as the API writes it (the message's data)
+   * @param consumerInterval a commit's wake-up starts a read at most this often ({@link FeedPacer})
    */
   public TransferWebhooks(Vertx vertx, Pool pool, LedgerClient ledger, Function<Transfer, Buffer> json,
-      Duration pollInterval, int page) {
+      Duration pollInterval, Duration consumerInterval, int page) {
     this.vertx = vertx;
     this.pool = pool;
     this.ledger = ledger;
     this.json = json;
     this.page = page;
     this.timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> wake());
-    this.committed = vertx.eventBus().localConsumer(LedgerApi.TRANSFERS_COMMITTED, m -> wake());
+    this.pacer = new FeedPacer(vertx, consumerInterval, this::wake);
+    this.committed = vertx.eventBus().localConsumer(LedgerApi.TRANSFERS_COMMITTED, m -> pacer.wake());
   }
 
   /** Reads the feed now (or once more after the read in progress). */
@@ -85,8 +89,11 @@ public final class TransferWebhooks {
       WebhookMessages.announce(vertx, written);
       if (ar.failed()) {
         LOG.warn("webhooks: reading the committed-transfer feed failed (retried): {}", ar.cause().getMessage());
-      } else if (ar.result() || again) {
+      } else if (ar.result()) {
+        // A full page: more is waiting now.
         wake();
+      } else if (again) {
+        pacer.wake();
       }
     });
   }
@@ -94,6 +101,7 @@ public final class TransferWebhooks {
   public Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
+    pacer.cancel();
     MessageConsumer<Object> c = committed;
     committed = null;
     return c == null ? Future.succeededFuture() : c.unregister();

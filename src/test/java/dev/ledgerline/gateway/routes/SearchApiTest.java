@@ -273,6 +273,44 @@ class SearchApiTest {
     assertThat(lag.getDouble(1)).isLessThan(1000.0);
   }
 
+  /**
+   * Pending transfers and the posts and voids that resolve them, committed while the indexer was stopped so that one
+   * page (one statement each for the rows and the resolutions) carries them all: each pending row ends with its
+   * resolution's status, and a pending transfer left alone stays pending.
+   */
+  @Test
+  void pendingTransfersFollowTheirPostsAndVoidsWithinOnePage() {
+    String gina = node.tokens().issue("search-gina", Role.USER);
+    String g1 = account(gina);
+    String g2 = account(gina);
+    TransferIndexer running = node.get().indexer();
+    running.stop().await();
+    List<String> posted = new ArrayList<>();
+    List<String> voided = new ArrayList<>();
+    List<String> resolutions = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      posted.add(transfer(gina, g1, g2, "40", ",\"flags\":[\"pending\"]"));
+      voided.add(transfer(gina, g1, g2, "41", ",\"flags\":[\"pending\"]"));
+    }
+    String open = transfer(gina, g1, g2, "42", ",\"flags\":[\"pending\"]");
+    for (int i = 0; i < 3; i++) {
+      resolutions.add(transfer(gina, g1, g2, "40", ",\"pending_id\":\"" + posted.get(i)
+          + "\",\"flags\":[\"post_pending_transfer\"]"));
+      resolutions.add(transfer(gina, g1, g2, "0", ",\"pending_id\":\"" + voided.get(i)
+          + "\",\"flags\":[\"void_pending_transfer\"]"));
+    }
+    running.start().await();
+    Poll.until(Duration.ofSeconds(20), "the page is indexed",
+        () -> count("id IN (" + quoted(resolutions) + ")") == resolutions.size());
+    assertThat(count("id IN (" + quoted(posted) + ") AND status = 'posted'")).isEqualTo(3);
+    assertThat(count("id IN (" + quoted(voided) + ") AND status = 'voided'")).isEqualTo(3);
+    assertThat(count("id = '" + open + "' AND status = 'pending'")).isEqualTo(1);
+    // The resolutions' own rows: a post is posted, a void is voided.
+    assertThat(count("id IN (" + quoted(resolutions) + ") AND status = 'posted'")).isEqualTo(3);
+    assertThat(count("id IN (" + quoted(resolutions) + ") AND status = 'voided'")).isEqualTo(3);
+    assertThat(ids(search(gina, "kind=transfer&status=voided&limit=100"))).containsAll(voided);
+  }
+
   // --- helpers
 
   private static JsonObject search(String token, String query) {
@@ -314,10 +352,15 @@ class SearchApiTest {
   }
 
   private static String transfer(String token, String debit, String credit, String amount) {
+    return transfer(token, debit, credit, amount, "");
+  }
+
+  /** {@code more}: further fields, each with its leading comma. */
+  private static String transfer(String token, String debit, String credit, String amount, String more) {
     String id = String.valueOf(NEXT.incrementAndGet());
     Answer a = api.post("/v1/transfers", token, UUID.randomUUID().toString(), "{\"id\":\"" + id
         + "\",\"debit_account_id\":\"" + debit + "\",\"credit_account_id\":\"" + credit + "\",\"amount\":\""
-        + amount + "\",\"ledger\":1,\"code\":1}");
+        + amount + "\",\"ledger\":1,\"code\":1" + more + "}");
     assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
     return id;
   }

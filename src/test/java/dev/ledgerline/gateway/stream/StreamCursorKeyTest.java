@@ -24,7 +24,8 @@ class StreamCursorKeyTest {
   @TempDir Path dir;
 
   private static LedgerlineConfig.Feed feed(String key, String file) {
-    return new LedgerlineConfig.Feed(Duration.ofSeconds(1), Duration.ofHours(24), key, file);
+    return new LedgerlineConfig.Feed(Duration.ofSeconds(1), Duration.ofMillis(25), Duration.ofHours(24), key,
+        file);
   }
 
   @Test
