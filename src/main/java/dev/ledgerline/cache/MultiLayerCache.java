@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -59,6 +60,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MultiLayerCache<V> {
   private static final Logger LOG = LoggerFactory.getLogger(MultiLayerCache.class);
+  /** L2 deletes waiting for the end of their event loop's tick; each entry is touched by its own loop only. */
+  private final ConcurrentHashMap<Context, TickDeletes> tickDeletes = new ConcurrentHashMap<>();
   /** Published with {@code {cache, keys[]}} or {@code {cache, tag}}: every node drops those entries from its L1. */
   public static final String INVALIDATE_ADDRESS = "cache.invalidate";
   /** First byte of every L2 value: a value in another format is treated as undecodable. */
@@ -346,11 +349,41 @@ public final class MultiLayerCache<V> {
     dropLocal(new JsonObject().put("cache", name).put("keys", new JsonArray(new ArrayList<>(keys))));
   }
 
-  /** Drops keys from L2 only; a delete Redis misses is remembered and done when Redis answers again. */
+  /**
+   * Drops keys from L2 only; a delete Redis misses is remembered and done when Redis answers again. On an event loop,
+   * the calls of one tick travel as one DEL (the writes a ledger reply answers together drop their balances
+   * together: one Redis round trip instead of one per request); each call completes when that DEL answered, so a
+   * caller that waits still reads its own write afterwards.
+   */
   public Future<Void> invalidateL2(Collection<String> keys) {
     if (redis == null || keys.isEmpty()) {
       return Future.succeededFuture();
     }
+    Context context = Vertx.currentContext();
+    if (context == null || !context.isEventLoopContext()) {
+      return deleteL2(keys);
+    }
+    TickDeletes tick = tickDeletes.get(context);
+    if (tick == null) {
+      TickDeletes fresh = new TickDeletes();
+      tickDeletes.put(context, fresh);
+      context.runOnContext(v -> {
+        tickDeletes.remove(context);
+        deleteL2(fresh.keys).onComplete(fresh.done);
+      });
+      tick = fresh;
+    }
+    tick.keys.addAll(keys);
+    return tick.done.future();
+  }
+
+  /** The keys of one event loop's tick, and the callers' shared completion. */
+  private static final class TickDeletes {
+    final Set<String> keys = new LinkedHashSet<>();
+    final Promise<Void> done = Promise.promise();
+  }
+
+  private Future<Void> deleteL2(Collection<String> keys) {
     List<String> full = new ArrayList<>(keys.size());
     keys.forEach(k -> full.add(prefix + k));
     if (lostWhileDegraded(full, List.of())) {

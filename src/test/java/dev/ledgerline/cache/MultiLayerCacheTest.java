@@ -8,6 +8,7 @@ import dev.ledgerline.cache.MultiLayerCache.Source;
 import dev.ledgerline.testing.Poll;
 import dev.ledgerline.testing.TestRedis;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -19,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -183,6 +186,36 @@ class MultiLayerCacheTest {
     Poll.until(Duration.ofSeconds(5), "the other node drops its L1 entry", () -> b.peek("k") == null);
     assertThat(redis(Request.cmd(Command.EXISTS).arg("ll:cache:test:k")).toInteger()).isZero();
     assertThat(b.get("k", List.of(), counting(calls, "v2")).await().value()).isEqualTo("v2");
+  }
+
+  /** The L2 deletes one event loop asks for within one tick travel as one DEL, and each caller hears of it. */
+  @Test
+  void theL2DeletesOfOneTickAreOneDel() throws Exception {
+    MultiLayerCache<String> a = node(SETTINGS);
+    AtomicInteger calls = new AtomicInteger();
+    for (String k : List.of("k1", "k2", "k3")) a.get(k, List.of(), counting(calls, "v" + k)).await();
+    long before = dels();
+    Context loop = vertx.getOrCreateContext();
+    CompletableFuture<List<Future<Void>>> asked = new CompletableFuture<>();
+    loop.runOnContext(v -> asked.complete(List.of(a.invalidateL2(List.of("k1")), a.invalidateL2(List.of("k2", "k1")),
+        a.invalidateL2(List.of("k3")))));
+    Future.all(asked.get(10, TimeUnit.SECONDS)).await();
+    assertThat(dels() - before).isEqualTo(1);
+    for (String k : List.of("k1", "k2", "k3")) {
+      assertThat(redis(Request.cmd(Command.EXISTS).arg("ll:cache:test:" + k)).toInteger()).as(k).isZero();
+    }
+    // Off an event loop (here: the test's thread) a call is its own DEL.
+    a.invalidateL2(List.of("k1")).await();
+    assertThat(dels() - before).isEqualTo(2);
+  }
+
+  private long dels() {
+    for (String line : redis(Request.cmd(Command.INFO).arg("commandstats")).toString().split("\r?\n")) {
+      if (line.startsWith("cmdstat_del:")) {
+        return Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
+      }
+    }
+    return 0;
   }
 
   @Test
