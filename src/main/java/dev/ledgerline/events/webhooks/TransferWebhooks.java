@@ -6,6 +6,7 @@ import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.QueryFilterFlags;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -46,9 +47,7 @@ public final class TransferWebhooks {
   private final int page;
   private final long timer;
   private MessageConsumer<Object> committed;
-  private boolean running;
-  private boolean again;
-  private boolean stopped;
+  private final OneRunAtATime<Boolean> reads = new OneRunAtATime<>(this::step, this::afterStep);
   /** Deliveries written by the transaction in progress, announced once it committed. */
   private int announce;
 
@@ -68,31 +67,24 @@ public final class TransferWebhooks {
 
   /** Reads the feed now (or once more after the read in progress). */
   public void wake() {
-    if (stopped) {
-      return;
+    reads.wake();
+  }
+
+  /** Announces a page's deliveries; true when the feed may hold more right now. */
+  private boolean afterStep(AsyncResult<Boolean> ar) {
+    // Only after the commit: a dispatcher woken earlier would not see the rows.
+    int written = ar.succeeded() ? announce : 0;
+    announce = 0;
+    WebhookMessages.announce(vertx, written);
+    if (ar.failed()) {
+      LOG.warn("webhooks: reading the committed-transfer feed failed (retried): {}", ar.cause().getMessage());
+      return false;
     }
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    again = false;
-    step().onComplete(ar -> {
-      running = false;
-      // Only after the commit: a dispatcher woken earlier would not see the rows.
-      int written = ar.succeeded() ? announce : 0;
-      announce = 0;
-      WebhookMessages.announce(vertx, written);
-      if (ar.failed()) {
-        LOG.warn("webhooks: reading the committed-transfer feed failed (retried): {}", ar.cause().getMessage());
-      } else if (ar.result() || again) {
-        wake();
-      }
-    });
+    return ar.result();
   }
 
   public Future<Void> stop() {
-    stopped = true;
+    reads.stop();
     vertx.cancelTimer(timer);
     MessageConsumer<Object> c = committed;
     committed = null;
