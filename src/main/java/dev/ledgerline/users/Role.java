@@ -1,7 +1,5 @@
 package dev.ledgerline.users;
 
-import java.util.Locale;
-
 /**
  * A named set of permissions (the sets are configuration: {@code auth.roles.*}). Operators and admins also act on
  * accounts they do not own; that bypass follows the role, not a permission.
@@ -11,16 +9,11 @@ public enum Role {
 
   /** The claim and wire value: lower case. */
   public String claim() {
-    return name().toLowerCase(Locale.ROOT);
+    return WireNames.of(this);
   }
 
   /** The role for a claim value, or null when unknown. */
   public static Role fromClaim(String value) {
-    for (Role r : values()) {
-      if (r.claim().equals(value)) {
-        return r;
-      }
-    }
-    return null;
+    return WireNames.parse(values(), value);
   }
 }

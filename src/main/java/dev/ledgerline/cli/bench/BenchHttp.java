@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -29,6 +30,16 @@ final class BenchHttp {
   static BenchHttp loopback(Vertx vertx, int port, int connections) {
     return new BenchHttp(WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(port).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(connections)));
+  }
+
+  /**
+   * Up to {@code connections} keep-alive connections, one request at a time each (no pipelining), to the node at
+   * {@code base} ({@code http} or {@code https}).
+   */
+  static WebClient client(Vertx vertx, URI base, int connections) {
+    return WebClient.create(vertx, new WebClientOptions().setDefaultHost(base.getHost())
+        .setDefaultPort(base.getPort() < 0 ? 80 : base.getPort()).setSsl("https".equals(base.getScheme()))
+        .setKeepAlive(true).setPipelining(false), new PoolOptions().setHttp1MaxSize(connections));
   }
 
   /**

@@ -4,13 +4,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -79,8 +77,8 @@ public final class CacheBenchCommand implements Callable<Integer> {
     var cfg = target.configOptions.load().current();
     String token = target.userToken(cfg);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    WebClient api = client(vertx, URI.create(target.url));
-    WebClient management = client(vertx, URI.create(managementUrl));
+    WebClient api = BenchHttp.client(vertx, URI.create(target.url), connections);
+    WebClient management = BenchHttp.client(vertx, URI.create(managementUrl), connections);
     try {
       String[] ids = new String[accounts];
       String[] etags = new String[accounts];
@@ -165,12 +163,6 @@ public final class CacheBenchCommand implements Callable<Integer> {
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().join();
     }
-  }
-
-  private WebClient client(Vertx vertx, URI base) {
-    return WebClient.create(vertx, new WebClientOptions().setDefaultHost(base.getHost())
-        .setDefaultPort(base.getPort() < 0 ? 80 : base.getPort()).setSsl("https".equals(base.getScheme()))
-        .setKeepAlive(true).setPipelining(false), new PoolOptions().setHttp1MaxSize(connections));
   }
 
   private PhaseResult run(String name, Function<Integer, HttpRequest<Buffer>> request) {

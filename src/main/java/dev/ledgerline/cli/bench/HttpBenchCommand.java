@@ -4,12 +4,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 import java.time.LocalDate;
 import java.util.Map;
@@ -95,10 +93,7 @@ public final class HttpBenchCommand implements Callable<Integer> {
   /** Creates the accounts, then runs the phases {@code --mode} asks for against {@code base} with {@link #token}. */
   JsonArray measure(URI base) {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    WebClient client = WebClient.create(vertx, new WebClientOptions()
-        .setDefaultHost(base.getHost()).setDefaultPort(base.getPort() < 0 ? 80 : base.getPort())
-        .setSsl("https".equals(base.getScheme())).setKeepAlive(true).setPipelining(false),
-        new PoolOptions().setHttp1MaxSize(connections));
+    WebClient client = BenchHttp.client(vertx, base, connections);
     try {
       String[] ids = createAccounts(client).toCompletionStage().toCompletableFuture().join();
       prepareBodies(ids);

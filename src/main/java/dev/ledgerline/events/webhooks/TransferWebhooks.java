@@ -7,6 +7,7 @@ import dev.ledgerline.ledger.model.QueryFilter;
 import dev.ledgerline.ledger.model.QueryFilterFlags;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -48,9 +49,8 @@ public final class TransferWebhooks {
   private final long timer;
   private final FeedPacer pacer;
   private MessageConsumer<Object> committed;
-  private boolean running;
-  private boolean again;
-  private boolean stopped;
+  /** A full page reads on at once; wake-ups during a read read again through the pacer. */
+  private final OneRunAtATime<Boolean> reads;
   /** Deliveries written by the transaction in progress, announced once it committed. */
   private int announce;
 
@@ -65,41 +65,32 @@ public final class TransferWebhooks {
     this.ledger = ledger;
     this.json = json;
     this.page = page;
-    this.timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> wake());
     this.pacer = new FeedPacer(vertx, consumerInterval, this::wake);
+    this.reads = new OneRunAtATime<>(this::step, this::afterStep, pacer::wake);
+    this.timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> wake());
     this.committed = vertx.eventBus().localConsumer(LedgerApi.TRANSFERS_COMMITTED, m -> pacer.wake());
   }
 
   /** Reads the feed now (or once more after the read in progress). */
   public void wake() {
-    if (stopped) {
-      return;
+    reads.wake();
+  }
+
+  /** Announces a page's deliveries; true when the feed may hold more right now. */
+  private boolean afterStep(AsyncResult<Boolean> ar) {
+    // Only after the commit: a dispatcher woken earlier would not see the rows.
+    int written = ar.succeeded() ? announce : 0;
+    announce = 0;
+    WebhookMessages.announce(vertx, written);
+    if (ar.failed()) {
+      LOG.warn("webhooks: reading the committed-transfer feed failed (retried): {}", ar.cause().getMessage());
+      return false;
     }
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    again = false;
-    step().onComplete(ar -> {
-      running = false;
-      // Only after the commit: a dispatcher woken earlier would not see the rows.
-      int written = ar.succeeded() ? announce : 0;
-      announce = 0;
-      WebhookMessages.announce(vertx, written);
-      if (ar.failed()) {
-        LOG.warn("webhooks: reading the committed-transfer feed failed (retried): {}", ar.cause().getMessage());
-      } else if (ar.result()) {
-        // A full page: more is waiting now.
-        wake();
-      } else if (again) {
-        pacer.wake();
-      }
-    });
+    return ar.result();
   }
 
   public Future<Void> stop() {
-    stopped = true;
+    reads.stop();
     vertx.cancelTimer(timer);
     pacer.cancel();
     MessageConsumer<Object> c = committed;

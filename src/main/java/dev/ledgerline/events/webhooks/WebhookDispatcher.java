@@ -7,6 +7,7 @@ import dev.ledgerline.infra.postgres.ArrayColumns;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -122,8 +124,7 @@ public final class WebhookDispatcher {
   private final List<Promise<Void>> drained = new ArrayList<>();
   private long timer = -1;
   private MessageConsumer<Object> due;
-  private boolean claiming;
-  private boolean claimAgain;
+  private final OneRunAtATime<RowSet<Row>> claims = new OneRunAtATime<>(this::claim, this::claimed);
   private boolean recording;
   private boolean stopped;
 
@@ -156,6 +157,7 @@ public final class WebhookDispatcher {
   /** Stops claiming; the attempts in flight finish and their outcomes are written. */
   public Future<Void> stop() {
     stopped = true;
+    claims.stop();
     if (timer != -1) {
       vertx.cancelTimer(timer);
     }
@@ -168,42 +170,35 @@ public final class WebhookDispatcher {
 
   /** Looks for due deliveries now (or once more after the claim in progress). */
   public void wake() {
-    if (stopped) {
-      return;
-    }
-    if (claiming) {
-      claimAgain = true;
-      return;
-    }
-    claiming = true;
-    claimAgain = false;
+    claims.wake();
+  }
+
+  private Future<RowSet<Row>> claim() {
     List<UUID> skip = new ArrayList<>();
     lanes.forEach((id, lane) -> {
       if (lane.full() || lane.breaker.state() == CircuitBreakerState.OPEN) {
         skip.add(id);
       }
     });
-    int batch = settings.batchSize();
-    pool.preparedQuery(CLAIM).execute(Tuple.of(skip.toArray(new UUID[0]), batch * 4,
-            settings.concurrencyPerEndpoint() * 2, seconds(settings.lease()), shards, shard))
-        .onComplete(ar -> {
-          claiming = false;
-          if (ar.failed()) {
-            LOG.warn("webhooks: claiming due deliveries failed (retried): {}", ar.cause().getMessage());
-            return;
-          }
-          int n = 0;
-          for (Row r : ar.result()) {
-            n++;
-            Claimed c = new Claimed(r.getLong("id"), r.getUUID("endpoint_id"), r.getUUID("message_id"),
-                r.getInteger("attempts"), r.getOffsetDateTime("created_at").toInstant(), r.getString("body"),
-                r.getString("url"), r.getInteger("secret_version"), Boolean.TRUE.equals(r.getBoolean("with_previous")));
-            lane(c.endpointId()).add(c);
-          }
-          if (claimAgain || n >= batch) {
-            wake();
-          }
-        });
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(skip.toArray(new UUID[0]), settings.batchSize() * 4,
+        settings.concurrencyPerEndpoint() * 2, seconds(settings.lease()), shards, shard));
+  }
+
+  /** Hands the claimed deliveries to their lanes; true when a full batch suggests more are due. */
+  private boolean claimed(AsyncResult<RowSet<Row>> ar) {
+    if (ar.failed()) {
+      LOG.warn("webhooks: claiming due deliveries failed (retried): {}", ar.cause().getMessage());
+      return false;
+    }
+    int n = 0;
+    for (Row r : ar.result()) {
+      n++;
+      Claimed c = new Claimed(r.getLong("id"), r.getUUID("endpoint_id"), r.getUUID("message_id"),
+          r.getInteger("attempts"), r.getOffsetDateTime("created_at").toInstant(), r.getString("body"),
+          r.getString("url"), r.getInteger("secret_version"), Boolean.TRUE.equals(r.getBoolean("with_previous")));
+      lane(c.endpointId()).add(c);
+    }
+    return n >= settings.batchSize();
   }
 
   private Lane lane(UUID endpoint) {

@@ -6,11 +6,8 @@ import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import io.vertx.core.Future;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -47,13 +44,14 @@ public final class ExistingTransfers {
         asked.add(ids.get(i));
       }
     }
-    return ledger.lookupTransfers(new ArrayList<>(asked)).compose(found -> {
-      Map<UInt128, Transfer> byId = new HashMap<>();
+    return TransferAuthorizer.lookupById(ledger, asked).compose(byId -> {
       Set<UInt128> accounts = new LinkedHashSet<>();
-      for (Transfer t : found) {
-        byId.put(t.id(), t);
-        accounts.add(t.debitAccountId());
-        accounts.add(t.creditAccountId());
+      for (UInt128 id : asked) {
+        Transfer t = byId.get(id);
+        if (t != null) {
+          accounts.add(t.debitAccountId());
+          accounts.add(t.creditAccountId());
+        }
       }
       return access.owned(p, accounts).map(mine -> {
         Set<Integer> hidden = new java.util.HashSet<>();

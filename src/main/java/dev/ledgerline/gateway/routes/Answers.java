@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** How the feature routes run a route body: one place decides what reaches the client on success and on failure. */
@@ -65,6 +66,30 @@ final class Answers {
         }
       });
     };
+  }
+
+  /**
+   * {@code service}, or a 503 (come back in a minute) saying {@code feature} are not available on this node because
+   * its token vault is not configured: the vault-backed routes are mounted either way.
+   */
+  static <T> T vaultBacked(T service, String feature) {
+    if (service == null) {
+      throw new Refused(Reply.problem(Problem.of(503, feature + " are not available on this node: its token vault is"
+          + " not configured")).notKept().withRetryAfter(60));
+    }
+    return service;
+  }
+
+  /**
+   * Runs {@code route} for the idempotency layer, which takes a reply future: a failure, thrown or in the future,
+   * becomes the reply {@code failure} maps it to.
+   */
+  static Future<Reply> replying(Supplier<Future<Reply>> route, Function<Throwable, Reply> failure) {
+    try {
+      return route.get().recover(e -> Future.succeededFuture(failure.apply(e)));
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(failure.apply(e));
+    }
   }
 
   /** A problem's reply; a 503 tells the client to come back in a second. Null for null. */

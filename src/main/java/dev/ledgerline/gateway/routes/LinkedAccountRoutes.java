@@ -65,16 +65,14 @@ public final class LinkedAccountRoutes {
 
   /** POST: 201 with the link's public part; the access token is in the vault. */
   public Future<Reply> create(RoutingContext rc, Principal p, String key) {
-    try {
+    return Answers.replying(() -> {
       LinkedAccounts l = available();
       String publicToken = publicToken(rc.body().buffer());
       return l.link(p.subject(), publicToken).map(link -> {
         rc.response().putHeader("Location", PATH + "/" + link.id());
         return Reply.json(201, linkJson(link).toBuffer());
-      }).recover(e -> Future.succeededFuture(reply(e, true)));
-    } catch (RuntimeException e) {
-      return Future.succeededFuture(reply(e, true));
-    }
+      });
+    }, e -> reply(e, true));
   }
 
   /** GET the caller's links, oldest first: {@code limit} (1-100, default 50) and {@code cursor}. */
@@ -127,11 +125,7 @@ public final class LinkedAccountRoutes {
   }
 
   private LinkedAccounts available() {
-    if (linked == null) {
-      throw new Refused(Reply.problem(Problem.of(503, "linked accounts are not available on this node: its token"
-          + " vault is not configured")).notKept().withRetryAfter(60));
-    }
-    return linked;
+    return Answers.vaultBacked(linked, "linked accounts");
   }
 
   /** Reads {@code {"public_token": "..."}} strictly: one member, a string of visible ASCII. */

@@ -62,7 +62,7 @@ public final class WebhookRoutes {
 
   /** POST: 201 with the endpoint and its secret. */
   public Future<Reply> create(RoutingContext rc, Principal p, String key) {
-    try {
+    return Answers.replying(() -> {
       WebhookEndpoints e = available();
       Request request = request(rc.body().buffer());
       // With a key, the id is derived from it: a retry finds the endpoint its first attempt made.
@@ -71,10 +71,8 @@ public final class WebhookRoutes {
         rc.response().putHeader("Location", PATH + "/" + id);
         // Not kept by the idempotency store: it would hold the secret; a retry finds the endpoint instead.
         return Reply.json(201, createdJson(created).toBuffer()).notKept();
-      }).recover(err -> Future.succeededFuture(reply(err)));
-    } catch (RuntimeException err) {
-      return Future.succeededFuture(reply(err));
-    }
+      });
+    }, WebhookRoutes::reply);
   }
 
   /** GET the caller's endpoints, oldest first: {@code limit} (1-100, default 50) and {@code cursor}. */
@@ -207,11 +205,7 @@ public final class WebhookRoutes {
   }
 
   private WebhookEndpoints available() {
-    if (endpoints == null) {
-      throw new Refused(Reply.problem(Problem.of(503, "webhooks are not available on this node: its token vault is"
-          + " not configured")).notKept().withRetryAfter(60));
-    }
-    return endpoints;
+    return Answers.vaultBacked(endpoints, "webhooks");
   }
 
   private static void noBody(RoutingContext rc) {

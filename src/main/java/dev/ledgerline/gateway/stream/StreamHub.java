@@ -47,11 +47,7 @@ public final class StreamHub {
 
   /** Without cursors (tests of delivery alone). */
   public StreamHub(Vertx vertx) {
-    this(vertx, null);
-  }
-
-  public StreamHub(Vertx vertx, StreamCursorKey cursorKey) {
-    this(vertx, cursorKey, null);
+    this(vertx, null, null);
   }
 
   public StreamHub(Vertx vertx, StreamCursorKey cursorKey, BalanceCache balances) {

@@ -234,14 +234,19 @@ final class LogWriter implements Runnable {
   /** Zero-fills the log up to past {@code end} and makes the new size durable. */
   private void preallocate(long end) throws IOException {
     long target = Math.max(end, allocated) + PREALLOCATE;
-    long pos = allocated;
-    while (pos < target) {
-      ByteBuffer z = ZEROS.duplicate();
-      z.limit((int) Math.min(z.capacity(), target - pos));
-      pos += channel.write(z, pos);
-    }
-    channel.force(true);
+    zeroFill(channel, allocated, target);
     allocated = target;
+  }
+
+  /** Writes zeros to {@code ch} from {@code from} up to {@code to} and makes them durable. */
+  private static void zeroFill(FileChannel ch, long from, long to) throws IOException {
+    long pos = from;
+    while (pos < to) {
+      ByteBuffer z = ZEROS.duplicate();
+      z.limit((int) Math.min(z.capacity(), to - pos));
+      pos += ch.write(z, pos);
+    }
+    ch.force(true);
   }
 
   /** Gives back the preallocated space, so a closed segment and its commit file end at their last group. */
@@ -266,13 +271,7 @@ final class LogWriter implements Runnable {
     if (commits == null) return;
     if (fsync && commitsPosition + CommitFile.ENTRY > commitsAllocated) {
       long target = Math.max(commitsPosition + CommitFile.ENTRY, commitsAllocated) + CommitFile.PREALLOCATE;
-      long pos = commitsAllocated;
-      while (pos < target) {
-        ByteBuffer z = ZEROS.duplicate();
-        z.limit((int) Math.min(z.capacity(), target - pos));
-        pos += commits.write(z, pos);
-      }
-      commits.force(true);
+      zeroFill(commits, commitsAllocated, target);
       commitsAllocated = target;
     }
     ByteBuffer m = marker.duplicate();
