@@ -1,5 +1,7 @@
 package dev.ledgerline.events.search;
 
+import static dev.ledgerline.infra.postgres.ArrayColumns.of;
+
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
@@ -67,54 +69,20 @@ final class TransferRows {
   }
 
   /** The parameters of {@link #UPSERT} for these transfers. */
-  static Tuple upserts(List<Transfer> transfers) {
-    int n = transfers.size();
-    String[] ids = new String[n];
-    String[] statuses = new String[n];
-    Numeric[] debits = new Numeric[n];
-    Numeric[] credits = new Numeric[n];
-    Numeric[] amounts = new Numeric[n];
-    Long[] ledgers = new Long[n];
-    Integer[] codes = new Integer[n];
-    String[] metadata = new String[n];
-    OffsetDateTime[] times = new OffsetDateTime[n];
-    Long[] versions = new Long[n];
-    UUID[] eventIds = new UUID[n];
-    for (int i = 0; i < n; i++) {
-      Transfer t = transfers.get(i);
-      ids[i] = t.id().toString();
-      statuses[i] = status(t);
-      debits[i] = numeric(t.debitAccountId());
-      credits[i] = numeric(t.creditAccountId());
-      amounts[i] = numeric(t.amount());
-      ledgers[i] = Integer.toUnsignedLong(t.ledger());
-      codes[i] = t.code();
-      metadata[i] = metadata(t).encode();
-      times[i] = time(t.timestamp());
-      versions[i] = t.timestamp();
-      eventIds[i] = eventId(t);
-    }
-    return Tuple.from(new Object[] {ids, statuses, debits, credits, amounts, ledgers, codes, metadata, times,
-        versions, eventIds});
+  static Tuple upserts(List<Transfer> ts) {
+    return Tuple.from(new Object[] {of(ts, t -> t.id().toString(), String[]::new),
+        of(ts, TransferRows::status, String[]::new), of(ts, t -> numeric(t.debitAccountId()), Numeric[]::new),
+        of(ts, t -> numeric(t.creditAccountId()), Numeric[]::new), of(ts, t -> numeric(t.amount()), Numeric[]::new),
+        of(ts, t -> Integer.toUnsignedLong(t.ledger()), Long[]::new), of(ts, Transfer::code, Integer[]::new),
+        of(ts, t -> metadata(t).encode(), String[]::new), of(ts, t -> time(t.timestamp()), OffsetDateTime[]::new),
+        of(ts, Transfer::timestamp, Long[]::new), of(ts, TransferRows::eventId, UUID[]::new)});
   }
 
   /** The parameters of {@link #RESOLVE} for these posts and voids. */
-  static Tuple resolves(List<Transfer> resolving) {
-    int n = resolving.size();
-    String[] ids = new String[n];
-    String[] statuses = new String[n];
-    OffsetDateTime[] times = new OffsetDateTime[n];
-    Long[] versions = new Long[n];
-    UUID[] eventIds = new UUID[n];
-    for (int i = 0; i < n; i++) {
-      Transfer t = resolving.get(i);
-      ids[i] = t.pendingId().toString();
-      statuses[i] = status(t);
-      times[i] = time(t.timestamp());
-      versions[i] = t.timestamp();
-      eventIds[i] = eventId(t);
-    }
-    return Tuple.from(new Object[] {ids, statuses, times, versions, eventIds});
+  static Tuple resolves(List<Transfer> ts) {
+    return Tuple.from(new Object[] {of(ts, t -> t.pendingId().toString(), String[]::new),
+        of(ts, TransferRows::status, String[]::new), of(ts, t -> time(t.timestamp()), OffsetDateTime[]::new),
+        of(ts, Transfer::timestamp, Long[]::new), of(ts, TransferRows::eventId, UUID[]::new)});
   }
 
   /** The user data and the pending id when set: searchable by key and value (the tsvector covers metadata). */
