@@ -262,15 +262,8 @@ public final class PaymentStore {
 
   /**
    * Records the provider transfer a payment created, as soon as it exists (the saga's own update records it again
-   * on success); a reference already recorded is kept.
-   */
-  public Future<Void> recordProviderReference(String paymentId, String reference) {
-    return recordProviderReference(paymentId, reference, false);
-  }
-
-  /**
-   * As {@link #recordProviderReference(String, String)}; {@code outcomeKnown}: the saga learned the transfer's final
-   * status with its reference, so the settlement webhook need not signal it ({@link #unfinishedByProviderReference}).
+   * on success); a reference already recorded is kept. {@code outcomeKnown}: the saga learns the transfer's final
+   * status with this reference, so the settlement webhook need not signal it ({@link #unfinishedByProviderReference}).
    */
   public Future<Void> recordProviderReference(String paymentId, String reference, boolean outcomeKnown) {
     UUID uuid = uuid(paymentId);
