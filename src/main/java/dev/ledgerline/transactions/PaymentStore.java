@@ -262,17 +262,18 @@ public final class PaymentStore {
 
   /**
    * Records the provider transfer a payment created, as soon as it exists (the saga's own update records it again
-   * on success); a reference already recorded is kept.
+   * on success); a reference already recorded is kept. {@code outcomeKnown}: the saga learns the transfer's final
+   * status with this reference, so the settlement webhook need not signal it ({@link #unfinishedByProviderReference}).
    */
-  public Future<Void> recordProviderReference(String paymentId, String reference) {
+  public Future<Void> recordProviderReference(String paymentId, String reference, boolean outcomeKnown) {
     UUID uuid = uuid(paymentId);
     if (uuid == null || reference == null) return Future.succeededFuture();
     // One statement: the row's column and the webhook's lookup by reference never disagree.
     return pool.preparedQuery("WITH recorded AS (UPDATE payments SET provider_reference = $2 WHERE id = $1 "
         + "AND provider_reference IS NULL RETURNING id), indexed AS (INSERT INTO payment_provider_references "
-        + "(provider_reference, payment_id) SELECT $2, id FROM recorded ON CONFLICT (provider_reference) DO NOTHING) "
-        + "SELECT id FROM recorded")
-        .execute(Tuple.of(uuid, reference))
+        + "(provider_reference, payment_id, outcome_known) SELECT $2, id, $3 FROM recorded "
+        + "ON CONFLICT (provider_reference) DO NOTHING) SELECT id FROM recorded")
+        .execute(Tuple.of(uuid, reference, outcomeKnown))
         .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : changed(paymentId));
   }
 
@@ -286,13 +287,16 @@ public final class PaymentStore {
             .put("payment_id", paymentId)))).mapEmpty();
   }
 
+  /** An unfinished payment a provider transfer belongs to; {@code outcomeKnown}: its saga had the final status. */
+  public record ReferencedPayment(String id, boolean outcomeKnown) {}
+
   /** The unfinished payments whose provider transfer is {@code reference} (at most one in practice). */
-  public Future<List<String>> unfinishedByProviderReference(String reference) {
-    return pool.preparedQuery("SELECT p.id::text FROM payment_provider_references r JOIN payments p "
+  public Future<List<ReferencedPayment>> unfinishedByProviderReference(String reference) {
+    return pool.preparedQuery("SELECT p.id::text, r.outcome_known FROM payment_provider_references r JOIN payments p "
         + "ON p.id = r.payment_id WHERE r.provider_reference = $1 "
         + "AND p.status NOT IN ('completed', 'compensated', 'failed')").execute(Tuple.of(reference)).map(rows -> {
-          List<String> out = new ArrayList<>();
-          for (Row r : rows) out.add(r.getString(0));
+          List<ReferencedPayment> out = new ArrayList<>();
+          for (Row r : rows) out.add(new ReferencedPayment(r.getString(0), r.getBoolean(1)));
           return out;
         });
   }

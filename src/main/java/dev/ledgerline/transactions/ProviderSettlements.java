@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Turns the provider's "transfer events are waiting" webhook into settlement signals: reads
  * {@code /transfer/event/sync} (through the breaker) from this node's cursor and, for each event of a transfer that
  * belongs to an unfinished payment, publishes {@code provider.transfer.updated} through the outbox and signals that
- * payment's workflow {@code settlementUpdated} directly.
+ * payment's workflow {@code settlementUpdated} directly, unless the signal would tell it nothing (see
+ * {@link #signal}).
  *
  * <p>At-least-once and idempotent: the cursor moves past an event only once its signal was delivered (or there was
  * nothing to signal), so a failure leaves the event for the next webhook; a repeated signal only makes the saga look
@@ -31,15 +32,10 @@ public final class ProviderSettlements {
   static final int PAGE = 100;
   /** The cursor's name in {@code provider_event_cursors}. */
   static final String CURSOR = "plaid:transfer-events";
-  /** Waits for a payment's reference to be recorded when a final event names a transfer no payment has yet. */
-  private static final long[] UNMATCHED_RETRY_MS = {250, 1000, 4000};
-  /** Only a recent event can be waiting for its reference (a restarted node re-reads old ones quickly). */
-  private static final java.time.Duration RECENT = java.time.Duration.ofMinutes(1);
 
   private final PaymentProvider provider;
   private final PaymentStore payments;
   private final TemporalService temporal;
-  private Vertx vertx;
   private long cursor;
   private boolean syncing;
   private boolean again;
@@ -52,7 +48,6 @@ public final class ProviderSettlements {
 
   /** Syncs on each {@link TransactionsApi#PROVIDER_TRANSFER_EVENTS} message (handled on the caller's event loop). */
   public MessageConsumer<JsonObject> register(Vertx vertx) {
-    this.vertx = vertx;
     return vertx.eventBus().<JsonObject>consumer(TransactionsApi.PROVIDER_TRANSFER_EVENTS, m -> sync());
   }
 
@@ -85,32 +80,35 @@ public final class ProviderSettlements {
   private Future<Void> apply(TransferEvents page, int i) {
     if (i >= page.events().size()) return Future.succeededFuture();
     TransferEvent e = page.events().get(i);
-    return signal(e, 0).compose(v -> {
+    return signal(e).compose(v -> {
       cursor = Math.max(cursor, e.eventId());
       return apply(page, i + 1);
     });
   }
 
-  private Future<Void> signal(TransferEvent e, int attempt) {
+  /**
+   * A settlement that overtook the recording of its transfer's reference matches no payment here and is skipped
+   * without waiting: the create step reads the transfer again once the reference is recorded, so that payment learns
+   * it from there (and from its poll should that read fail), and the pass never holds the events behind it.
+   */
+  private Future<Void> signal(TransferEvent e) {
     if (e.transferId() == null || e.transferId().isEmpty()) return Future.succeededFuture();
     ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
         ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
-    return payments.unfinishedByProviderReference(e.transferId()).compose(ids -> {
-      // A settlement can overtake the recording of its reference by a moment; a transfer that is not a payment's
-      // costs these few waits once.
-      if (ids.isEmpty() && update.outcome() != ProviderTransfer.Outcome.PENDING && vertx != null
-          && attempt < UNMATCHED_RETRY_MS.length && e.timestamp() != null
-          && e.timestamp().isAfter(java.time.Instant.now().minus(RECENT))) {
-        return vertx.timer(UNMATCHED_RETRY_MS[attempt]).compose(t -> signal(e, attempt + 1));
-      }
+    return payments.unfinishedByProviderReference(e.transferId()).compose(matches -> {
       Future<Void> chain = Future.succeededFuture();
-      for (String id : ids) {
+      for (PaymentStore.ReferencedPayment match : matches) {
+        String id = match.id();
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
         JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
             .put("event_type", e.eventType()).put("outcome", update.outcome().name().toLowerCase(java.util.Locale.ROOT))
             .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
-        chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload))
-            .compose(v -> temporal.blocking(() -> {
+        chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
+        // No signal where it tells the saga nothing: a pending transfer (it waits either way), or a saga whose create
+        // step already had the final status. Each signal costs a workflow task, and one that comes while the saga
+        // completes makes Temporal run that last task again.
+        if (update.outcome() == ProviderTransfer.Outcome.PENDING || match.outcomeKnown()) continue;
+        chain = chain.compose(v -> temporal.blocking(() -> {
           try {
             temporal.client().newWorkflowStub(PaymentWorkflow.class, TransactionsApi.workflowId(id))
                 .settlementUpdated(update);

@@ -42,6 +42,51 @@ class ProviderSettlementsTest {
         });
   }
 
+  /** A provider whose event feed holds exactly {@code events}, in one page. */
+  private static PaymentProvider feed(List<TransferEvent> events) {
+    return (PaymentProvider) Proxy.newProxyInstance(PaymentProvider.class.getClassLoader(),
+        new Class<?>[] {PaymentProvider.class}, (proxy, method, args) -> {
+          if (!method.getName().equals("transferEvents")) throw new UnsupportedOperationException(method.getName());
+          long after = (long) args[0];
+          return Future.succeededFuture(new TransferEvents(
+              events.stream().filter(e -> e.eventId() > after).toList(), false));
+        });
+  }
+
+  /**
+   * Events that tell the saga nothing are published but not signalled: a pending transfer, and any event of a
+   * transfer whose create already gave the saga its final status. (Without a Temporal client here, a signal would
+   * fail the pass and leave the cursor where it was.)
+   */
+  @Test
+  void eventsThatTellTheSagaNothingArePublishedButNotSignalled() {
+    PaymentStore store = new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
+    NewPayment order = new NewPayment("alice", "1001", "250", 7, 1, "plaid", "link-1", "rent",
+        new io.vertx.core.json.JsonObject());
+    String known = store.create(order).await().id();
+    String waiting = store.create(order).await().id();
+    store.recordProviderReference(known, "tr-known", true).await();
+    store.recordProviderReference(waiting, "tr-waiting", false).await();
+    long from = store.eventCursor(ProviderSettlements.CURSOR).await();
+    Instant now = Instant.now();
+    List<TransferEvent> events = List.of(
+        new TransferEvent(from + 1, now, "pending", "tr-known", "acct", "debit", BigDecimal.ONE),
+        new TransferEvent(from + 2, now, "settled", "tr-known", "acct", "debit", BigDecimal.ONE),
+        new TransferEvent(from + 3, now, "pending", "tr-waiting", "acct", "debit", BigDecimal.ONE));
+
+    ProviderSettlements sync = new ProviderSettlements(feed(events), store, null);
+    postgres.vertx().runOnContext(v -> sync.sync());
+    Poll.until(Duration.ofSeconds(20), "the sync passes all three events",
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 3);
+
+    var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type' "
+        + "FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' IN ($2, $3) ORDER BY position")
+        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, known, waiting)).await();
+    List<String> published = new java.util.ArrayList<>();
+    rows.forEach(r -> published.add(r.getString(0) + " " + r.getString(1)));
+    assertThat(published).containsExactly(known + " pending", known + " settled", waiting + " pending");
+  }
+
   @Test
   void aRestartedSyncGoesOnFromTheStoredCursor() {
     PaymentStore store = new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));

@@ -36,6 +36,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   // Runs started before it wrote each state change as its own write, one after the other, and polled the provider
   // through the Temporal server.
   private static final String COALESCED_RECORDS = "saga-coalesced-records-local-polls";
+  // Runs started before it made every attempt of the provider's create a regular activity.
+  private static final String LOCAL_CREATE = "saga-local-first-create";
 
   // Ledger calls are answered within ledger.request-timeout (plus the bus margin); an attempt longer than this is lost.
   private static final Duration LEDGER_ATTEMPT = Duration.ofSeconds(60);
@@ -52,6 +54,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private LedgerSagaActivities ledgerCommit;
   private LedgerSagaActivities ledgerUndo;
   private ProviderActivities providerCreate;
+  private ProviderActivities providerFirstCreate;
   private ProviderActivities providerPoll;
   private ProviderActivities providerUndo;
   private PaymentRecordActivities publishing;
@@ -165,20 +168,38 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     long deadline = Workflow.currentTimeMillis() + order.settings().externalDeadline().toMillis();
     ProviderTransferRequest request = new ProviderTransferRequest(paymentId, order.provider(),
         order.linkedAccountId(), order.amount(), order.description());
-    List<Promise<ProviderTransfer>> created = new ArrayList<>(1);
-    CancellationScope call = Workflow.newCancellationScope(
-        () -> created.add(Async.function(providerCreate::createTransfer, request)));
-    call.run();
-    Workflow.await(() -> created.get(0).isCompleted() || cancelRequested);
-    if (!created.get(0).isCompleted()) {
-      call.cancel();
-      throw failed(index, new Abort("cancelled", false));
+    ProviderTransfer transfer = null;
+    // The first attempt is a local activity: it runs beside the write of the state changes before it, where a
+    // regular activity would be scheduled only once that write is done, and it spares the two trips through the
+    // Temporal server. Should it fail for any reason but a refusal, the regular activity takes over and retries
+    // with backoff until the external deadline, as before. (The create is idempotent by the payment id, so an
+    // attempt run again is harmless.)
+    boolean localFirst = coalesced && Workflow.getVersion(LOCAL_CREATE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (localFirst) {
+      try {
+        transfer = create(index, providerFirstCreate, request);
+      } catch (ActivityFailure f) {
+        if (f.getCause() instanceof ApplicationFailure af && af.isNonRetryable()) {
+          throw failed(index, new Abort("process-external: " + describe(f), false));
+        }
+      }
     }
-    ProviderTransfer transfer;
-    try {
-      transfer = created.get(0).get();
-    } catch (ActivityFailure f) {
-      throw failed(index, new Abort("process-external: " + describe(f), false));
+    if (transfer == null) {
+      ProviderActivities retried = providerCreate;
+      if (localFirst) {
+        // The retries get what is left of the external deadline.
+        long left = deadline - Workflow.currentTimeMillis();
+        if (left <= 0) {
+          throw failed(index, new Abort("external deadline of " + order.settings().externalDeadline()
+              + " passed before the provider answered", false));
+        }
+        retried = provider(Duration.ofMillis(left), BACKOFF);
+      }
+      try {
+        transfer = create(index, retried, request);
+      } catch (ActivityFailure f) {
+        throw failed(index, new Abort("process-external: " + describe(f), false));
+      }
     }
     providerReference = transfer.reference();
     while (true) {
@@ -210,6 +231,23 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
         // Polling is best effort: the webhook or the next poll finds the settlement.
       }
     }
+  }
+
+  /**
+   * One create through {@code stub}, in its own cancellation scope: a cancel while it runs (or retries) cancels it
+   * and ends the step.
+   */
+  private ProviderTransfer create(int index, ProviderActivities stub, ProviderTransferRequest request) {
+    List<Promise<ProviderTransfer>> created = new ArrayList<>(1);
+    CancellationScope call = Workflow.newCancellationScope(
+        () -> created.add(Async.function(stub::createTransfer, request)));
+    call.run();
+    Workflow.await(() -> created.get(0).isCompleted() || cancelRequested);
+    if (!created.get(0).isCompleted()) {
+      call.cancel();
+      throw failed(index, new Abort("cancelled", false));
+    }
+    return created.get(0).get();
   }
 
   /** Runs the compensations in reverse order; a compensation that keeps failing waits for an operator. */
@@ -417,6 +455,10 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     ledgerCommit = ledger(null);
     ledgerUndo = ledger(s.compensationRetry());
     providerCreate = provider(s.externalDeadline(), BACKOFF);
+    // One attempt, bounded like an attempt of the regular activity; the regular activity retries after it.
+    providerFirstCreate = localPolls ? Workflow.newLocalActivityStub(ProviderActivities.class, LocalActivityOptions
+        .newBuilder().setStartToCloseTimeout(PROVIDER_ATTEMPT)
+        .setRetryOptions(RetryOptions.newBuilder(BACKOFF).setMaximumAttempts(1).build()).build()) : null;
     // A poll is one short, read-only call, tried once (the next poll or the webhook follows): a local activity spares
     // it the two trips through the Temporal server.
     providerPoll = localPolls ? Workflow.newLocalActivityStub(ProviderActivities.class, LocalActivityOptions

@@ -40,10 +40,13 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     Future<LinkedAccount> find(String linkedAccountId);
   }
 
-  /** Records which provider transfer a payment made, so that the provider's webhooks can be matched to it. */
+  /**
+   * Records which provider transfer a payment made, so that the provider's webhooks can be matched to it;
+   * {@code outcomeKnown}: the saga gets the transfer's final status with this answer, so no webhook need signal it.
+   */
   @FunctionalInterface
   public interface References {
-    Future<Void> record(String paymentId, String reference);
+    Future<Void> record(String paymentId, String reference, boolean outcomeKnown);
   }
 
   private final PaymentProvider provider;
@@ -82,8 +85,23 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     ProviderTransfer created = transfer(call(provider.createTransfer(account.accessToken(), account.accountId(),
         auth.id(), statementText(r.description()), r.paymentId())));
     // Before the settlement webhook can come: it names only the transfer. A failure retries the (idempotent) create.
-    if (references != null) references.record(r.paymentId(), created.reference()).await();
-    return created;
+    boolean pending = created.outcome() == ProviderTransfer.Outcome.PENDING;
+    if (references != null) references.record(r.paymentId(), created.reference(), !pending).await();
+    return pending ? latest(created) : created;
+  }
+
+  /**
+   * The transfer's status once its reference is recorded. A settlement that came before the recording found no
+   * payment to signal (the webhook names only the transfer), and a provider that settles at once has settled by now:
+   * either way the saga learns it from this answer instead of waiting for its first poll. Best effort: a failed read
+   * answers the create's own status, and the poll follows.
+   */
+  private ProviderTransfer latest(ProviderTransfer created) {
+    try {
+      return transfer(provider.transfer(created.reference()).await());
+    } catch (RuntimeException e) {
+      return created;
+    }
   }
 
   @Override

@@ -267,6 +267,45 @@ class PaymentWorkflowTest {
     assertThat(s.status()).isEqualTo(PaymentStatus.COMPENSATED);
   }
 
+  /**
+   * The provider's create is tried first as a local activity (no activity task through the Temporal server); when
+   * that attempt fails transiently, the regular activity retries it and the payment completes. Both histories replay.
+   */
+  @Test
+  void theCreateIsTriedLocallyFirstAndRetriedAsARegularActivity() throws Exception {
+    PaymentSagaState s = run();
+    assertThat(s.status()).isEqualTo(PaymentStatus.COMPLETED);
+    assertThat(scheduledActivities()).as("the happy path schedules no activity task").isEmpty();
+    WorkflowReplayer.replayWorkflowExecution(client.fetchHistory("transaction-pay-1"), PaymentWorkflowImpl.class);
+
+    env.close();
+    start();
+    activities.failOnce("process-external", Fault.TRANSIENT);
+    s = run();
+    assertThat(s.status()).isEqualTo(PaymentStatus.COMPLETED);
+    assertThat(activities.calls.stream().filter("process-external"::equals).count()).isEqualTo(2);
+    assertThat(scheduledActivities()).containsExactly("process-external");
+    WorkflowReplayer.replayWorkflowExecution(client.fetchHistory("transaction-pay-1"), PaymentWorkflowImpl.class);
+  }
+
+  /** A refusal on the local attempt is final: no regular activity retries it. */
+  @Test
+  void aCreateRefusedOnItsLocalAttemptIsNotRetried() {
+    activities.failOnce("process-external", Fault.refuse(SagaFailures.PROVIDER_DECLINED));
+
+    PaymentSagaState s = run();
+
+    assertThat(activities.calls.stream().filter("process-external"::equals).count()).isEqualTo(1);
+    assertThat(scheduledActivities()).doesNotContain("process-external");
+    assertThat(s.status()).isEqualTo(PaymentStatus.COMPENSATED);
+  }
+
+  private List<String> scheduledActivities() {
+    return client.fetchHistory("transaction-pay-1").getEvents().stream()
+        .filter(e -> e.hasActivityTaskScheduledEventAttributes())
+        .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName()).toList();
+  }
+
   @Test
   void aSettlementThatNeverComesBeforeTheExternalDeadlineIsCompensated() {
     activities.created = new ProviderTransfer("ref-9", "pending", ProviderTransfer.Outcome.PENDING, null);

@@ -26,7 +26,7 @@ class ProviderActivitiesTest {
       new ProviderTransferRequest("pay-1", "plaid", "link-1", "250", "rent");
 
   /** Only the transfer calls are scripted; the saga uses nothing else. */
-  static final class ScriptedProvider implements PaymentProvider {
+  static class ScriptedProvider implements PaymentProvider {
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile TransferRequest authorized;
     volatile String createKey;
@@ -119,12 +119,70 @@ class ProviderActivitiesTest {
   void aPaymentIsAuthorizedThenCreatedWithThePaymentIdAsIdempotencyKey() {
     ProviderTransfer t = activities.createTransfer(REQUEST);
 
-    assertThat(provider.calls).containsExactly("authorize", "create");
+    assertThat(provider.calls).containsExactly("authorize", "create", "get tr-1");
     assertThat(provider.authorized.idempotencyKey()).isEqualTo("pay-1");
     assertThat(provider.authorized.amount()).isEqualByComparingTo("2.50");
     assertThat(provider.authorized.accountId()).isEqualTo("acc-link-1");
     assertThat(provider.createKey).isEqualTo("pay-1");
     assertThat(t).isEqualTo(new ProviderTransfer("tr-1", "pending", ProviderTransfer.Outcome.PENDING, null));
+  }
+
+  /**
+   * A settlement that came before the reference was recorded (so the webhook found no payment), or a provider that
+   * settles at once: the create reads the transfer once its reference is recorded and answers what it finds.
+   */
+  @Test
+  void theCreateAnswersTheStatusReadOnceItsReferenceIsRecorded() {
+    ScriptedProvider settling = new ScriptedProvider() {
+      @Override
+      public Future<Transfer> createTransfer(String accessToken, String accountId, String authorizationId,
+          String description, String idempotencyKey) {
+        Future<Transfer> created = super.createTransfer(accessToken, accountId, authorizationId, description,
+            idempotencyKey);
+        // Settled right after the create answered "pending".
+        current = transfer("settled", false);
+        return created;
+      }
+    };
+    ProviderActivitiesImpl recording = new ProviderActivitiesImpl(settling,
+        id -> Future.succeededFuture(new LinkedAccount("access-sandbox-1", "acc-" + id, "Alice Example")), 2,
+        (paymentId, reference, outcomeKnown) -> {
+          settling.calls.add("record " + paymentId + " " + reference);
+          return Future.succeededFuture();
+        });
+
+    ProviderTransfer t = recording.createTransfer(REQUEST);
+
+    assertThat(settling.calls).containsExactly("authorize", "create", "record pay-1 tr-1", "get tr-1");
+    assertThat(t).isEqualTo(new ProviderTransfer("tr-1", "settled", ProviderTransfer.Outcome.SUCCEEDED, null));
+  }
+
+  /** The read is best effort: when it fails, the create answers its own status and the saga's poll follows. */
+  @Test
+  void aFailedReadAfterTheCreateAnswersTheCreatesStatus() {
+    ScriptedProvider unreadable = new ScriptedProvider() {
+      @Override
+      public Future<Transfer> transfer(String transferId) {
+        calls.add("get " + transferId);
+        return Future.failedFuture(new ProviderUnavailableException("plaid", "API_ERROR", "INTERNAL_SERVER_ERROR",
+            "down", 500, "", Duration.ZERO, false));
+      }
+    };
+    ProviderActivitiesImpl activities = new ProviderActivitiesImpl(unreadable,
+        id -> Future.succeededFuture(new LinkedAccount("access-sandbox-1", "acc-" + id, "Alice Example")), 2);
+
+    assertThat(activities.createTransfer(REQUEST))
+        .isEqualTo(new ProviderTransfer("tr-1", "pending", ProviderTransfer.Outcome.PENDING, null));
+    assertThat(unreadable.calls).containsExactly("authorize", "create", "get tr-1");
+  }
+
+  /** A create that already answers a final status needs no second look. */
+  @Test
+  void aCreateThatAnswersSettledIsNotReadAgain() {
+    provider.current = ScriptedProvider.transfer("settled", false);
+
+    assertThat(activities.createTransfer(REQUEST).outcome()).isEqualTo(ProviderTransfer.Outcome.SUCCEEDED);
+    assertThat(provider.calls).containsExactly("authorize", "create");
   }
 
   @Test
