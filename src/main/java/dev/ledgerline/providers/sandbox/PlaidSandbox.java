@@ -200,13 +200,6 @@ public final class PlaidSandbox {
   }
 
   private void scheduleSettlement(String transferId) {
-    if (settings.settleAfter().isZero()) {
-      // No latency at all: the transfer has settled by the time its create answers, as a provider would report it.
-      if (bank.settle(transferId)) {
-        sendWebhook();
-      }
-      return;
-    }
     vertx.setTimer(Math.max(1, settings.settleAfter().toMillis()), t -> {
       if (bank.settle(transferId)) {
         sendWebhook();

@@ -180,33 +180,6 @@ class PlaidSandboxTest {
         "INVALID_WEBHOOK_VERIFICATION_KEY_ID");
   }
 
-  /** {@code settle-after: 0ms}: no latency at all, so the create itself answers the settled transfer. */
-  @Test
-  void withNoSettlementLatencyTheCreateAnswersSettled() {
-    PlaidSandbox delayed = sandbox;
-    sandbox = PlaidSandbox.start(vertx, new SandboxSettings("127.0.0.1", 0, ID, SECRET, Duration.ZERO, "")).await();
-    try {
-      Item item = item();
-      String auth = authorize(item, "25.00", "at-once").getJsonObject("authorization").getString("id");
-      JsonObject t = create(item, auth, "at-once").getJsonObject("transfer");
-      assertThat(t.getString("status")).isEqualTo("settled");
-      assertThat(t.getBoolean("cancellable")).isFalse();
-      assertThat(create(item, auth, "at-once").getJsonObject("transfer").getString("id"))
-          .as("the same key answers the same transfer").isEqualTo(t.getString("id"));
-      List<String> events = call("/transfer/event/sync", new JsonObject().put("after_id", 0).put("count", 500))
-          .getJsonArray("transfer_events").stream().map(JsonObject.class::cast)
-          .filter(e -> e.getString("transfer_id").equals(t.getString("id"))).map(e -> e.getString("event_type"))
-          .toList();
-      assertThat(events).containsExactly("pending", "settled");
-      JsonObject balance = call("/accounts/get", new JsonObject().put("access_token", item.token))
-          .getJsonArray("accounts").getJsonObject(0).getJsonObject("balances");
-      assertThat(balance.getDouble("available")).isEqualTo(75.0);
-    } finally {
-      sandbox.close().await();
-      sandbox = delayed;
-    }
-  }
-
   @Test
   void aCancelledTransferNeverSettles() {
     Item item = item();
