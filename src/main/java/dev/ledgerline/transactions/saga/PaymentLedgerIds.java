@@ -1,10 +1,14 @@
 package dev.ledgerline.transactions.saga;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.ledgerline.ledger.model.UInt128;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The saga's ledger ids, derived (SHA-256, first 128 bits) from the payment id and the step, and the system accounts'
@@ -39,11 +43,20 @@ public final class PaymentLedgerIds {
    * accounts. Only the saga moves money through them; the public API refuses any transfer that touches one.
    */
   public static boolean systemAccount(UInt128 account, int ledger) {
-    if (account.equals(clearingAccount(ledger))) return true;
-    for (String provider : PROVIDERS) {
-      if (account.equals(providerAccount(ledger, provider))) return true;
-    }
-    return false;
+    return SYSTEM_ACCOUNTS.get(ledger, PaymentLedgerIds::systemAccounts).contains(account);
+  }
+
+  /**
+   * The system accounts of recently seen ledgers: every transfer the API takes is checked against them, and deriving
+   * them costs a SHA-256 each (most of a batch's ownership check before). Bounded, since a caller chooses the ledger.
+   */
+  private static final Cache<Integer, Set<UInt128>> SYSTEM_ACCOUNTS = Caffeine.newBuilder().maximumSize(1024).build();
+
+  private static Set<UInt128> systemAccounts(int ledger) {
+    Set<UInt128> accounts = new HashSet<>();
+    accounts.add(clearingAccount(ledger));
+    for (String provider : PROVIDERS) accounts.add(providerAccount(ledger, provider));
+    return Set.copyOf(accounts);
   }
 
   public static UInt128 transfer(String paymentId, String step) {
