@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -128,15 +129,26 @@ class ConsoleBrowserTest {
     return browser.findElements(By.cssSelector(css));
   }
 
+  /**
+   * An attribute (or, for {@code "textContent"}, the text) of every element matching {@code css}, read in one script
+   * run: the console re-renders its lists as news arrives, so an element found by one WebDriver call may be gone by
+   * the next (a stale element), while one script sees one state of the page.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<String> read(String css, String attribute) {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript("return Array.from(document.querySelectorAll("
+        + "arguments[0])).map(e => arguments[1] === 'textContent' ? e.textContent : e.getAttribute(arguments[1]));",
+        css, attribute);
+  }
+
   @Test
   void theConsoleShowsTheClusterAndABreakerOpening() throws Exception {
     browser.get("http://127.0.0.1:" + consolePort + "/console");
     assertThat(browser.getTitle()).isEqualTo("Ledgerline console");
-    Poll.until(Duration.ofSeconds(15), "the feed is live", () -> "live".equals(
-        browser.findElement(By.id("status")).getAttribute("data-state")));
-    Poll.until(Duration.ofSeconds(10), "both members listed", () -> find("#members li[data-member]").size() == 2);
-    assertThat(find("#members li[data-member]").stream().map(e -> e.getAttribute("data-member")))
-        .containsExactlyInAnyOrder("console-a", "console-b");
+    Poll.until(Duration.ofSeconds(15), "the feed is live", () -> read("#status", "data-state").contains("live"));
+    Poll.until(Duration.ofSeconds(10), "both members listed", () -> read("#members li[data-member]", "data-member")
+        .size() == 2);
+    assertThat(read("#members li[data-member]", "data-member")).containsExactlyInAnyOrder("console-a", "console-b");
     Poll.until(Duration.ofSeconds(10), "the plaid breaker shown closed",
         () -> !find(".breaker[data-provider='plaid'][data-state='closed']").isEmpty());
 
@@ -156,8 +168,10 @@ class ConsoleBrowserTest {
     assertThat(overflow).isEqualTo(false);
 
     // Some seconds of history in the sparklines for the picture.
-    Poll.until(Duration.ofSeconds(20), "ledger throughput drawn", () -> !"0".equals(
-        browser.findElement(By.id("ledger-rate")).getText()) && !find("#caches .bar").isEmpty());
+    Poll.until(Duration.ofSeconds(20), "ledger throughput drawn", () -> {
+      List<String> rate = read("#ledger-rate", "textContent");
+      return rate.size() == 1 && !"0".equals(rate.get(0).trim()) && !read("#caches .bar", "class").isEmpty();
+    });
     Poll.holdsWithin(Duration.ofSeconds(8), () -> false);
     Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
     Files.createDirectories(Path.of("target"));
