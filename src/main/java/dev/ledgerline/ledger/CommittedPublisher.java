@@ -161,12 +161,16 @@ final class CommittedPublisher {
    * pile up and a busy ledger does not commit a PostgreSQL transaction per batch.
    */
   private void persist() {
-    if (saving || position < 0 || position == saved) return;
-    saves.wake();
+    if (unsaved()) saves.wake();
+  }
+
+  /** A position read and not yet stored, with no save in flight. */
+  private boolean unsaved() {
+    return !saving && position >= 0 && position != saved;
   }
 
   private void save() {
-    if (saving || position < 0 || position == saved) return;
+    if (!unsaved()) return;
     saving = true;
     long p = position;
     cursors.save(p).onComplete(ar -> {

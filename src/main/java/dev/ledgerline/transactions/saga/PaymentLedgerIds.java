@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -34,7 +35,7 @@ public final class PaymentLedgerIds {
   public static final int PROVIDER_CODE = 901;
 
   /** The providers a payment may name (the API refuses others), so their settlement accounts are known. */
-  public static final java.util.List<String> PROVIDERS = java.util.List.of("plaid");
+  public static final List<String> PROVIDERS = List.of("plaid");
 
   private PaymentLedgerIds() {}
 
@@ -53,7 +54,7 @@ public final class PaymentLedgerIds {
   private static final Cache<Integer, Set<UInt128>> SYSTEM_ACCOUNTS = Caffeine.newBuilder().maximumSize(1024).build();
 
   private static Set<UInt128> systemAccounts(int ledger) {
-    Set<UInt128> accounts = new HashSet<>();
+    List<UInt128> accounts = new ArrayList<>();
     accounts.add(clearingAccount(ledger));
     for (String provider : PROVIDERS) accounts.add(providerAccount(ledger, provider));
     return Set.copyOf(accounts);
