@@ -142,11 +142,9 @@ class DistributedTraceTest {
     try {
       Poll.until(Duration.ofSeconds(30), "the payment's trace in Zipkin up to its last step", () -> {
         trace[0] = zipkin.trace(web, traceId);
-        // Each node exports on its own schedule: wait for both nodes' spans, not only the last step's.
-        return names(trace[0]).stream().anyMatch(n -> n.contains("update-balance"))
-            && names(trace[0]).stream().anyMatch(n -> n.startsWith("ledger.batch"))
-            && trace[0].stream().map(s -> tag((JsonObject) s, Tracing.NODE_ATTRIBUTE)).collect(Collectors.toSet())
-                .containsAll(Set.of("gw", "tx"));
+        // Each node exports on its own schedule, and a node's export can hold a child span without its parent (the
+        // request's server span ends after its event-bus send span): wait for every span the checks below read.
+        return complete(trace[0], caller, traceId);
       });
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; spans: " + trace[0].stream().map(JsonObject.class::cast)
@@ -197,6 +195,24 @@ class DistributedTraceTest {
         assertThat(spanIds).contains(l.substring(traceId.length() + 1));
       });
     });
+  }
+
+  /** Whether the trace holds every span the test reads: the last step, both nodes, the request's server span, a
+   *  node-tx span whose gw parent has arrived, and, for each ledger batch, a span it links to. */
+  private static boolean complete(JsonArray trace, String caller, String traceId) {
+    List<JsonObject> spans = trace.stream().map(JsonObject.class::cast).toList();
+    Map<String, JsonObject> byId = spans.stream().collect(Collectors.toMap(s -> s.getString("id"), s -> s,
+        (x, y) -> x));
+    List<JsonObject> batches = spans.stream().filter(s -> s.getString("name").startsWith("ledger.batch")).toList();
+    return names(trace).stream().anyMatch(n -> n.contains("update-balance"))
+        && spans.stream().anyMatch(s -> caller.equals(s.getString("parentId")))
+        && spans.stream().anyMatch(s -> "tx".equals(tag(s, Tracing.NODE_ATTRIBUTE))
+            && byId.containsKey(s.getString("parentId"))
+            && "gw".equals(tag(byId.get(s.getString("parentId")), Tracing.NODE_ATTRIBUTE)))
+        && !batches.isEmpty()
+        && batches.stream().allMatch(b -> tag(b, "ledger.batch.links") == null
+            || List.of(tag(b, "ledger.batch.links").split(",")).stream().anyMatch(l -> l.startsWith(traceId + "-")
+                && byId.containsKey(l.substring(traceId.length() + 1))));
   }
 
   private static List<String> names(JsonArray spans) {
