@@ -9,11 +9,13 @@ import dev.ledgerline.ledger.model.CreateAccountResult;
 import dev.ledgerline.ledger.model.CreateAccountsResult;
 import dev.ledgerline.ledger.model.CreateTransferResult;
 import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,6 +44,8 @@ public final class LedgerEventStore {
   static final int SINK_ACCOUNT_FLAGS = AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS;
   public static final long MAX_VERSION = 0xFFFF_FFFFL;
   private static final int KNOWN_ACCOUNTS_MAX = 100_000;
+  /** A batch of claims that was not all new (rolled back). */
+  private static final RuntimeException NOT_NEW = new RuntimeException("claims not all new", null, false, false) {};
 
   private final LedgerClient ledger;
   private final Pool pool;
@@ -81,23 +85,13 @@ public final class LedgerEventStore {
    * own typed error (a timeout: outcome unknown, retry the same event). An identical retry succeeds.
    */
   public Future<StoredEvent> append(UInt128 aggregateId, long version, String type, JsonObject payload) {
-    int code;
+    Transfer transfer;
     try {
-      if (aggregateId.isZero() || aggregateId.isMax()) {
-        throw new EventRejectedException(Reason.INVALID, "aggregate id must not be 0 or 2^128-1");
-      }
-      if (version < 1 || version > MAX_VERSION) {
-        throw new EventRejectedException(Reason.INVALID, "version must be 1 to " + MAX_VERSION + ": " + version);
-      }
-      code = types.code(type);
-      EventPublisher.checkPayload(payload, maxPayloadBytes);
+      transfer = transfer(aggregateId, new Next(version, type, payload), 0);
     } catch (EventRejectedException e) {
       return Future.failedFuture(e);
     }
-    UInt128 transferId = LedgerEventIds.transfer(ledgerId, aggregateId, version);
-    Transfer transfer = new Transfer(transferId, LedgerEventIds.logAccount(ledgerId, aggregateId),
-        LedgerEventIds.sinkAccount(ledgerId), UInt128.ZERO, UInt128.ZERO, aggregateId, code, (int) version, 0,
-        ledgerId, code, 0, 0);
+    UInt128 transferId = transfer.id();
     return claim(transferId, aggregateId, version, type, payload)
         .compose(v -> ensureAccounts(aggregateId))
         .compose(v -> ledger.createTransfers(List.of(transfer)))
@@ -118,8 +112,114 @@ public final class LedgerEventStore {
             return Future.failedFuture(new EventStoreException("transfer " + transferId + " of event " + type + " v"
                 + version + " was committed but cannot be read back"));
           }
-          return writeRow(transferId, aggregateId, version, type, payload, found.get(0).timestamp());
+          long timestamp = found.get(0).timestamp();
+          Next e = new Next(version, type, payload);
+          return pool.withTransaction(conn -> writeRow(conn, transferId, aggregateId, e, timestamp))
+              .compose(same -> stored(same, transferId, aggregateId, e, timestamp));
         });
+  }
+
+  /** An event of {@link #appendAll}. */
+  public record Next(long version, String type, JsonObject payload) {}
+
+  /**
+   * Appends events of one aggregate, in ascending version order, as one linked chain: one claim statement, one ledger
+   * request and one row transaction for them all, where {@link #append} takes those for each event. When the chain
+   * does not go through whole (a retry finds part of it written, or a version is someone else's), nothing of it was
+   * written, and the events are appended one by one: each then gets {@link #append}'s answer, and none is written
+   * after a version that failed.
+   */
+  public Future<List<StoredEvent>> appendAll(UInt128 aggregateId, List<Next> events) {
+    if (events.size() <= 1) {
+      return events.isEmpty() ? Future.succeededFuture(List.of()) : oneByOne(aggregateId, events);
+    }
+    List<Transfer> chain = new ArrayList<>(events.size());
+    try {
+      for (int i = 0; i < events.size(); i++) {
+        if (i > 0 && events.get(i).version() <= events.get(i - 1).version()) {
+          throw new EventRejectedException(Reason.INVALID, "versions must ascend: " + events.get(i - 1).version()
+              + " then " + events.get(i).version());
+        }
+        chain.add(transfer(aggregateId, events.get(i), i < events.size() - 1 ? TransferFlags.LINKED : 0));
+      }
+    } catch (EventRejectedException e) {
+      return Future.failedFuture(e);
+    }
+    List<UInt128> ids = chain.stream().map(Transfer::id).toList();
+    return claimAll(aggregateId, events, ids).compose(fresh -> !fresh ? oneByOne(aggregateId, events)
+        : ensureAccounts(aggregateId)
+            .compose(v -> ledger.createTransfers(chain))
+            .compose(failures -> !failures.isEmpty() ? afterChainRefused(aggregateId, events, ids)
+                : ledger.lookupTransfers(ids).compose(found -> {
+                  if (found.size() != ids.size()) {
+                    return Future.failedFuture(new EventStoreException("the transfers of events v"
+                        + events.get(0).version() + " to v" + events.get(events.size() - 1).version() + " of "
+                        + aggregateId + " were committed but cannot be read back"));
+                  }
+                  return pool.withTransaction(conn -> {
+                    Future<List<Boolean>> rows = Future.succeededFuture(new ArrayList<>());
+                    for (int i = 0; i < events.size(); i++) {
+                      int at = i;
+                      rows = rows.compose(out -> writeRow(conn, ids.get(at), aggregateId, events.get(at),
+                          found.get(at).timestamp()).map(same -> {
+                            out.add(same);
+                            return out;
+                          }));
+                    }
+                    return rows;
+                  }).compose(same -> {
+                    Future<List<StoredEvent>> out = Future.succeededFuture(new ArrayList<>());
+                    for (int i = 0; i < events.size(); i++) {
+                      int at = i;
+                      out = out.compose(list -> stored(same.get(at), ids.get(at), aggregateId, events.get(at),
+                          found.get(at).timestamp()).map(e -> {
+                            list.add(e);
+                            return list;
+                          }));
+                    }
+                    return out;
+                  });
+                })));
+  }
+
+  private Future<List<StoredEvent>> oneByOne(UInt128 aggregateId, List<Next> events) {
+    return oneByOne(aggregateId, events, new ArrayList<>());
+  }
+
+  private Future<List<StoredEvent>> oneByOne(UInt128 aggregateId, List<Next> events, List<StoredEvent> out) {
+    Future<List<StoredEvent>> chain = Future.succeededFuture(out);
+    for (Next e : events) {
+      chain = chain.compose(x -> append(aggregateId, e.version(), e.type(), e.payload()).map(stored -> {
+        out.add(stored);
+        return out;
+      }));
+    }
+    return chain;
+  }
+
+  /**
+   * The ledger refused the chain, so none of it was written: event by event, each gets its own answer (a retry's
+   * written events answer {@code exists} and go through). The claims after a failed event are taken back.
+   */
+  private Future<List<StoredEvent>> afterChainRefused(UInt128 aggregateId, List<Next> events, List<UInt128> ids) {
+    List<StoredEvent> done = new ArrayList<>();
+    return oneByOne(aggregateId, events, done)
+        .recover(err -> unclaimAfter(ids, done.size()).transform(x -> Future.failedFuture(err)));
+  }
+
+  /** The event's zero-amount transfer; refuses what {@link #append} refuses before anything is written. */
+  private Transfer transfer(UInt128 aggregateId, Next e, int flags) throws EventRejectedException {
+    if (aggregateId.isZero() || aggregateId.isMax()) {
+      throw new EventRejectedException(Reason.INVALID, "aggregate id must not be 0 or 2^128-1");
+    }
+    if (e.version() < 1 || e.version() > MAX_VERSION) {
+      throw new EventRejectedException(Reason.INVALID, "version must be 1 to " + MAX_VERSION + ": " + e.version());
+    }
+    int code = types.code(e.type());
+    EventPublisher.checkPayload(e.payload(), maxPayloadBytes);
+    return new Transfer(LedgerEventIds.transfer(ledgerId, aggregateId, e.version()),
+        LedgerEventIds.logAccount(ledgerId, aggregateId), LedgerEventIds.sinkAccount(ledgerId), UInt128.ZERO,
+        UInt128.ZERO, aggregateId, code, (int) e.version(), 0, ledgerId, code, flags, 0);
   }
 
   /** The aggregate's events in version order, from PostgreSQL. */
@@ -156,28 +256,69 @@ public final class LedgerEventStore {
                     : Future.failedFuture(new EventVersionConflictException(aggregateId, version))));
   }
 
+  /**
+   * The claims of {@link #appendAll} in one statement: true when every one is new. False when any was there already,
+   * a retry's or someone else's, which {@link #append} tells apart event by event.
+   */
+  private Future<Boolean> claimAll(UInt128 aggregateId, List<Next> events, List<UInt128> ids) {
+    List<Tuple> rows = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      Next e = events.get(i);
+      rows.add(Tuple.of(ids.get(i).toString(), aggregateId.toString(), e.version(), e.type(), e.payload()));
+    }
+    // All or none: a batch that is not all new is rolled back, so this call claims nothing it then leaves to
+    // append, which claims event by event and stops at a refused version.
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO ledger_event_payloads (transfer_id, "
+            + "aggregate_id, version, event_type, payload) VALUES ($1::text::numeric, $2::text::numeric, $3, $4, "
+            + "$5::jsonb) ON CONFLICT DO NOTHING").executeBatch(rows)
+        .compose(result -> {
+          int inserted = 0;
+          for (var r = result; r != null; r = r.next()) inserted += r.rowCount();
+          return inserted == events.size() ? Future.succeededFuture(true) : Future.<Boolean>failedFuture(NOT_NEW);
+        }))
+        .recover(e -> e == NOT_NEW ? Future.succeededFuture(false) : Future.failedFuture(e));
+  }
+
+  /** The chain's claims after the event that failed: none of them was written, and this call will not write them. */
+  private Future<Void> unclaimAfter(List<UInt128> ids, int failed) {
+    if (failed + 1 >= ids.size()) return Future.succeededFuture();
+    List<String> rest = ids.subList(failed + 1, ids.size()).stream().map(UInt128::toString).toList();
+    return pool.preparedQuery("DELETE FROM ledger_event_payloads WHERE transfer_id = ANY($1::text[]::numeric[])")
+        .execute(Tuple.of(rest.toArray(String[]::new))).mapEmpty();
+  }
+
   private Future<Void> unclaim(UInt128 transferId) {
     return pool.preparedQuery("DELETE FROM ledger_event_payloads WHERE transfer_id = $1::text::numeric")
         .execute(Tuple.of(transferId.toString())).mapEmpty();
   }
 
-  /** The row and the end of the claim in one transaction; a row already there must be this very event. */
-  private Future<StoredEvent> writeRow(UInt128 transferId, UInt128 aggregateId, long version, String type,
-      JsonObject payload, long ledgerTimestamp) {
-    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, "
-                + "event_type, payload, ledger_timestamp, transfer_id) VALUES ($1::text::numeric, $2, $3, $4::jsonb, "
-                + "$5, $6::text::numeric) ON CONFLICT DO NOTHING")
-            .execute(Tuple.of(aggregateId.toString(), version, type, payload, ledgerTimestamp, transferId.toString()))
-            .compose(inserted -> conn.preparedQuery("DELETE FROM ledger_event_payloads "
-                + "WHERE transfer_id = $1::text::numeric").execute(Tuple.of(transferId.toString())).map(inserted))
-            .compose(inserted -> inserted.rowCount() == 1 ? Future.succeededFuture(true)
-                : conn.preparedQuery("SELECT event_type = $3 AND payload = $4::jsonb FROM ledger_events "
-                        + "WHERE aggregate_id = $1::text::numeric AND version = $2")
-                    .execute(Tuple.of(aggregateId.toString(), version, type, payload))
-                    .map(same -> same.size() == 1 && same.iterator().next().getBoolean(0))))
-        .compose(same -> same
-            ? Future.succeededFuture(new StoredEvent(aggregateId, version, type, payload, ledgerTimestamp, transferId))
-            : Future.failedFuture(new EventVersionConflictException(aggregateId, version)));
+  /**
+   * The row and the end of the claim, in {@code conn}'s transaction: whether the row holds this very event (false: a
+   * row already there is another event's; the transaction still commits, so the claim is gone either way).
+   */
+  private static Future<Boolean> writeRow(SqlConnection conn, UInt128 transferId, UInt128 aggregateId, Next e,
+      long ledgerTimestamp) {
+    return conn.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, event_type, payload, "
+            + "ledger_timestamp, transfer_id) VALUES ($1::text::numeric, $2, $3, $4::jsonb, $5, $6::text::numeric) "
+            + "ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(aggregateId.toString(), e.version(), e.type(), e.payload(), ledgerTimestamp,
+            transferId.toString()))
+        .compose(inserted -> conn.preparedQuery("DELETE FROM ledger_event_payloads "
+            + "WHERE transfer_id = $1::text::numeric").execute(Tuple.of(transferId.toString())).map(inserted))
+        .compose(inserted -> inserted.rowCount() == 1 ? Future.succeededFuture(true)
+            : conn.preparedQuery("SELECT event_type = $3 AND payload = $4::jsonb FROM ledger_events "
+                    + "WHERE aggregate_id = $1::text::numeric AND version = $2")
+                .execute(Tuple.of(aggregateId.toString(), e.version(), e.type(), e.payload()))
+                .map(same -> same.size() == 1 && same.iterator().next().getBoolean(0)));
+  }
+
+  /** The event as stored once its row is written; a conflict when the row there was another event's. */
+  private static Future<StoredEvent> stored(boolean same, UInt128 transferId, UInt128 aggregateId, Next e,
+      long ledgerTimestamp) {
+    return same
+        ? Future.succeededFuture(new StoredEvent(aggregateId, e.version(), e.type(), e.payload(), ledgerTimestamp,
+            transferId))
+        : Future.failedFuture(new EventVersionConflictException(aggregateId, e.version()));
   }
 
   /** Creates the aggregate's event-log account (and the sink) unless known to exist; {@code exists} is fine. */

@@ -91,8 +91,8 @@ public final class PaymentStore {
 
   /**
    * As {@link #create(NewPayment)}; {@code committed} is told as soon as the row is committed, before
-   * {@code payment.requested} is appended to the event store (the saga may start meanwhile: its first activity
-   * appends the same event, and the two appends agree).
+   * {@code payment.requested} is appended to the event store (the saga may start meanwhile: its first record appends
+   * the same event, and the two appends agree).
    */
   public Future<Payment> create(NewPayment p, java.util.function.Consumer<Payment> committed) {
     UUID id = Uuid7.next();
@@ -241,14 +241,11 @@ public final class PaymentStore {
     List<PaymentEvents.Expected> expected = PaymentEvents.of(p);
     Map<Long, StoredEvent> held = new HashMap<>();
     for (StoredEvent s : stored) held.put(s.version(), s);
-    Future<Void> chain = Future.succeededFuture();
+    List<PaymentEvents.Expected> missing = new ArrayList<>();
     for (PaymentEvents.Expected e : expected) {
       StoredEvent s = held.remove(e.version());
       if (s == null) {
-        // In version order, so the ledger timestamps follow the versions.
-        chain = chain.compose(v -> eventStore.append(aggregate, e.version(), e.type(), e.payload()).<Void>mapEmpty()
-            .recover(err -> err instanceof EventVersionConflictException ? appendedMeanwhile(aggregate, e, err)
-                : Future.failedFuture(err)));
+        missing.add(e);
       } else if (!sameEvent(s, e)) {
         return Future.failedFuture(new EventVersionConflictException(aggregate, e.version()));
       }
@@ -256,6 +253,21 @@ public final class PaymentStore {
     // A version the row does not have: someone else writes this aggregate.
     if (!held.isEmpty()) {
       return Future.failedFuture(new EventVersionConflictException(aggregate, held.keySet().iterator().next()));
+    }
+    // In version order, so the ledger timestamps follow the versions; together, in one ledger request.
+    return eventStore.appendAll(aggregate, missing.stream()
+            .map(e -> new LedgerEventStore.Next(e.version(), e.type(), e.payload())).toList()).<Void>mapEmpty()
+        .recover(err -> err instanceof EventVersionConflictException ? appendOneByOne(aggregate, missing)
+            : Future.failedFuture(err));
+  }
+
+  /** Another writer of this payment may be appending the same events: each one it wrote first counts as done. */
+  private Future<Void> appendOneByOne(UInt128 aggregate, List<PaymentEvents.Expected> missing) {
+    Future<Void> chain = Future.succeededFuture();
+    for (PaymentEvents.Expected e : missing) {
+      chain = chain.compose(v -> eventStore.append(aggregate, e.version(), e.type(), e.payload()).<Void>mapEmpty()
+          .recover(err -> err instanceof EventVersionConflictException ? appendedMeanwhile(aggregate, e, err)
+              : Future.failedFuture(err)));
     }
     return chain;
   }

@@ -117,6 +117,50 @@ class LedgerEventStoreTest {
   }
 
   @Test
+  void severalEventsGoTogetherAndARefusedVersionStopsTheRestWithoutLeavingClaims() throws Exception {
+    UInt128 agg = aggregate();
+    List<StoredEvent> first = store.appendAll(agg, List.of(
+        new LedgerEventStore.Next(1, "account.opened", new JsonObject().put("name", "a")),
+        new LedgerEventStore.Next(2, "account.renamed", new JsonObject().put("name", "b")))).await();
+    assertThat(first).extracting(StoredEvent::version).containsExactly(1L, 2L);
+    // One linked chain: the ledger gave the versions ascending timestamps, and each event is its own transfer.
+    assertThat(first.get(1).ledgerTimestamp()).isGreaterThan(first.get(0).ledgerTimestamp());
+    assertThat(ledger.lookupTransfers(List.of(first.get(0).transferId(), first.get(1).transferId())).await())
+        .extracting(Transfer::userData32).containsExactly(1, 2);
+    assertThat(store.getEvents(agg).await()).isEqualTo(first);
+
+    // A retry that finds part of the events written: the written ones are found, the rest appended.
+    List<StoredEvent> retried = store.appendAll(agg, List.of(
+        new LedgerEventStore.Next(2, "account.renamed", new JsonObject().put("name", "b")),
+        new LedgerEventStore.Next(3, "account.renamed", new JsonObject().put("name", "c")))).await();
+    assertThat(retried.get(0)).isEqualTo(first.get(1));
+    assertThat(store.getEvents(agg).await()).extracting(StoredEvent::version).containsExactly(1L, 2L, 3L);
+
+    // Version 4 is someone else's: the conflict names it, and neither it nor version 5 is written or claimed.
+    store.append(agg, 4, "account.renamed", new JsonObject().put("name", "other")).await();
+    Throwable conflict = failure(store.appendAll(agg, List.of(
+        new LedgerEventStore.Next(4, "account.renamed", new JsonObject().put("name", "d")),
+        new LedgerEventStore.Next(5, "account.renamed", new JsonObject().put("name", "e")))));
+    assertThat(conflict).isInstanceOfSatisfying(EventVersionConflictException.class,
+        e -> assertThat(e.version()).isEqualTo(4));
+    assertThat(store.getEvents(agg).await()).extracting(StoredEvent::version).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(ledger.lookupTransfers(List.of(LedgerEventIds.transfer(LEDGER, agg, 5))).await()).isEmpty();
+    assertThat(pool.query("SELECT count(*) FROM ledger_event_payloads").execute().await().iterator().next()
+        .getLong(0)).isZero();
+
+    // Versions out of order, or a bad event anywhere in the list: refused before anything is written.
+    assertThat(failure(store.appendAll(agg, List.of(
+        new LedgerEventStore.Next(7, "account.renamed", new JsonObject()),
+        new LedgerEventStore.Next(6, "account.renamed", new JsonObject())))))
+        .isInstanceOf(EventRejectedException.class);
+    assertThat(failure(store.appendAll(agg, List.of(
+        new LedgerEventStore.Next(6, "account.renamed", new JsonObject()),
+        new LedgerEventStore.Next(7, "account.closed", new JsonObject())))))
+        .isInstanceOf(EventRejectedException.class);
+    assertThat(ledger.lookupTransfers(List.of(LedgerEventIds.transfer(LEDGER, agg, 6))).await()).isEmpty();
+  }
+
+  @Test
   void badEventsAreRefusedBeforeAnythingIsWritten() throws Exception {
     UInt128 agg = aggregate();
     assertThat(failure(store.append(agg, 1, "account.closed", new JsonObject())))

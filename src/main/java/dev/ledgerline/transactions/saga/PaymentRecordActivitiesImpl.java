@@ -38,9 +38,8 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
   public PaymentOrder load(String paymentId) {
     Payment p = store.get(paymentId).await().orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
         "no payment " + paymentId, UNKNOWN_PAYMENT));
-    // The first activity of every run: a payment.requested the POST could not append (its node died after the row)
-    // is appended here, before any later event.
-    store.syncEvents(paymentId).await();
+    // A payment.requested that the POST could not append (its node died after the row) is appended by the run's
+    // first record, before the events of its changes: each record appends what the store is missing, in order.
     return new PaymentOrder(p.id(), p.owner(), p.fromAccountId(), p.amount(), (int) p.ledger(), p.code(),
         p.provider(), p.linkedAccountId(), p.description(), p.status(), p.cancelRequested(), settings);
   }

@@ -161,7 +161,7 @@ class PaymentEventSourcingTest {
   }
 
   @Test
-  void aCrashBetweenTheRowAndTheAppendIsRepairedByTheRetryAndTheRequestByTheFirstActivity() {
+  void aCrashBetweenTheRowAndTheAppendIsRepairedByTheRetryWithTheRequestFirst() {
     // The POST's node and the first attempt of a record activity die after PostgreSQL: rows without their events.
     PaymentStore rowsOnly = new PaymentStore(pool, new EventPublisher(EventTypes.KNOWN, 65_536));
     Payment p = create(rowsOnly);
@@ -170,9 +170,13 @@ class PaymentEventSourcingTest {
     assertThat(types(p.id())).isEmpty();
 
     records.load(p.id());
-    assertThat(types(p.id())).containsExactly("payment.requested", "payment.funds_reserved");
     records.record(reserved);
     assertThat(types(p.id())).containsExactly("payment.requested", "payment.funds_reserved");
+    PaymentUpdate pending = update(p, "PendingTransferCreated", PaymentStatus.RESERVED);
+    records.record(pending);
+    records.record(pending);
+    assertThat(types(p.id())).containsExactly("payment.requested", "payment.funds_reserved",
+        "payment.pending_created");
   }
 
   @Test
