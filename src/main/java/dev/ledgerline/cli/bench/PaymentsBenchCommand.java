@@ -52,11 +52,17 @@ import picocli.CommandLine.Option;
  *
  * <p>{@code --baseline}: the same in-process Temporal server and worker settings running a five-step saga whose
  * activities do nothing (each with its compensation registered), the ceiling the payment saga sits on.
+ *
+ * <p>{@code --prime}: the payments runs come first in the JVM, so without priming they pay for the JIT's compiling
+ * of everything the saga touches (minutes of C2 backlog on two cores), and the baseline after them finds Temporal's
+ * paths compiled. Priming runs both loads on throwaway servers first, and the measured runs then start on a fresh
+ * node and a fresh Temporal server each (the in-process server slows as it accumulates finished workflows).
  */
 @Command(name = "payments", mixinStandardHelpOptions = true,
     description = "Benchmark the payment saga end to end (POST to completed), with an optional no-op saga baseline.")
 public final class PaymentsBenchCommand implements Callable<Integer> {
   private static final String BASELINE_QUEUE = "bench-baseline";
+  private static final int PRIME_CLIENTS = 4;
 
   @Option(names = "--concurrency", split = ",", defaultValue = "4,16,64",
       description = "Concurrent clients, one run each (default ${DEFAULT-VALUE}).")
@@ -71,6 +77,12 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   @Option(names = "--breakdown",
       description = "After each payments run, print the median and p99 time of each saga step (from the rows).")
   boolean breakdown;
+
+  @Option(names = "--prime", defaultValue = "0",
+      description = "Seconds of payment load (and, with --baseline, of the no-op saga) on a throwaway node and Temporal"
+          + " server before the measured runs, which then start on a fresh node and server with the JIT warm: steady"
+          + " state on both sides (default ${DEFAULT-VALUE}: none; the runs then start with a cold JIT).")
+  int primeSeconds;
 
   @Option(names = "--max-in-flight", defaultValue = "-1",
       description = "payments.max-in-flight for the node (default: the configured production default).")
@@ -93,6 +105,31 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.setLevel("WARN");
+    if (primeSeconds > 0) {
+      // Unmeasured: the JIT compiles the saga's paths (Temporal, gRPC, the pools, the sandbox) on throwaway servers.
+      System.out.printf(Locale.ROOT, "priming for %d s on a throwaway node%s (not measured)%n", primeSeconds,
+          baseline ? " and a throwaway baseline server" : "");
+      session(List.of(PRIME_CLIENTS), new BenchWindow(primeSeconds, 0), false);
+    }
+    List<Result> results = session(concurrency, window, breakdown);
+    JsonArray json = new JsonArray();
+    for (Result r : results) {
+      json.add(new JsonObject().put("run", r.what()).put("clients", r.clients())
+          .put("sagas_per_s", Math.round(r.perSecond() * 10) / 10.0)
+          .put("p50_ms", Math.round(r.latency().getValueAtPercentile(50) / 1e5) / 10.0)
+          .put("p99_ms", Math.round(r.latency().getValueAtPercentile(99) / 1e5) / 10.0)
+          .put("refused", r.refused()));
+    }
+    System.out.println(new JsonObject().put("bench", "payments").put("prime_s", primeSeconds).put("runs", json)
+        .encode());
+    return 0;
+  }
+
+  /**
+   * One node on embedded defaults in a fresh directory: the payments runs, one per client count, then (with
+   * {@code --baseline}) the no-op saga's runs on a fresh in-process Temporal server; printed as they end.
+   */
+  private List<Result> session(List<Integer> clients, BenchWindow w, boolean withBreakdown) throws Exception {
     Path dir = Files.createTempDirectory("ledgerline-bench-payments-");
     Map<String, String> sets = BenchNodes.settings(dir);
     int gatewayPort = BenchNodes.gatewayPort(sets);
@@ -109,7 +146,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       LedgerlineConfig cfg = config.current();
       String user = BenchHttp.token(cfg, "bench-payer", Role.USER);
       String operator = BenchHttp.token(cfg, "bench-operator", Role.OPERATOR);
-      int most = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
+      int most = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
       BenchHttp http = BenchHttp.loopback(node.vertx(), gatewayPort, most + 4);
       String funder = http.post("/v1/accounts", operator, new JsonObject().put("ledger", 1).put("code", 1), 201)
           .getString("id");
@@ -128,23 +165,23 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
         payers.add(payer);
       }
       Completions completions = new Completions(node.vertx());
-      for (int c : concurrency) {
+      for (int c : clients) {
         Instant from = Instant.now();
-        Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions);
+        Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions, w);
         r.print();
         results.add(r);
-        if (breakdown) printBreakdown(node, from);
+        if (withBreakdown) printBreakdown(node, from);
       }
       completions.close();
       if (baseline) {
         TemporalService temporal = TemporalService.start(node.vertx(), cfg.temporal(), "bench-baseline",
-            BASELINE_QUEUE, w -> {
-              w.registerWorkflowImplementationTypes(NoopSagaImpl.class);
-              w.registerActivitiesImplementations(new NoopStepsImpl());
+            BASELINE_QUEUE, worker -> {
+              worker.registerWorkflowImplementationTypes(NoopSagaImpl.class);
+              worker.registerActivitiesImplementations(new NoopStepsImpl());
             }).await();
         try {
-          for (int c : concurrency) {
-            Result r = baselineRun(temporal, c);
+          for (int c : clients) {
+            Result r = baselineRun(temporal, c, w);
             r.print();
             results.add(r);
           }
@@ -157,20 +194,11 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       node.stop().join();
       deleteRecursively(dir);
     }
-    JsonArray json = new JsonArray();
-    for (Result r : results) {
-      json.add(new JsonObject().put("run", r.what()).put("clients", r.clients())
-          .put("sagas_per_s", Math.round(r.perSecond() * 10) / 10.0)
-          .put("p50_ms", Math.round(r.latency().getValueAtPercentile(50) / 1e5) / 10.0)
-          .put("p99_ms", Math.round(r.latency().getValueAtPercentile(99) / 1e5) / 10.0)
-          .put("refused", r.refused()));
-    }
-    System.out.println(new JsonObject().put("bench", "payments").put("runs", json).encode());
-    return 0;
+    return results;
   }
 
   private Result paymentsRun(Vertx vertx, BenchHttp http, String token, List<String> links, List<String> payers,
-      Completions completions) throws InterruptedException {
+      Completions completions, BenchWindow window) throws InterruptedException {
     LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong active = new AtomicLong(payers.size());
@@ -244,7 +272,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     });
   }
 
-  private Result baselineRun(TemporalService temporal, int clients) throws Exception {
+  private Result baselineRun(TemporalService temporal, int clients, BenchWindow window) throws Exception {
     LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     ExecutorService pool = Executors.newFixedThreadPool(clients);
