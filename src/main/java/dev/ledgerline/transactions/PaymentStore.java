@@ -110,7 +110,7 @@ public final class PaymentStore {
             .map(payment)))
         .onSuccess(committed::accept)
         // payment.requested (version 1) follows the row. Failing here would hide a payment that exists, so a failure
-        // is only logged: the saga's first activity appends it.
+        // is only logged: the saga's first record appends it.
         .compose(payment -> eventStore == null ? Future.succeededFuture(payment)
             : syncEvents(payment.id()).map(payment).recover(e -> {
               LOG.warn("payment {}: payment.requested not appended yet ({}); the saga appends it", payment.id(),
