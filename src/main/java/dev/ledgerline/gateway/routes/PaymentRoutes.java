@@ -203,29 +203,36 @@ public final class PaymentRoutes {
 
   private Future<Reply> accept(Principal p, NewPayment n) {
     UInt128 from = UInt128.parse(n.fromAccountId());
-    return access.owned(p, List.of(from)).compose(mine -> {
-      if (!mine.contains(from)) {
-        throw new ProblemException(Problem.of(403, "the token may not debit an account it does not own"));
+    // The three checks are reads, so they are asked at once (each is a round trip on the request's path); their
+    // answers are judged in this order, so the refusal is the one that asking them one after the other would give:
+    // an account the caller does not own is 403 whatever the other answers are.
+    Future<Set<UInt128>> mine = access.owned(p, List.of(from));
+    Future<List<Account>> found = ledger.lookupAccounts(List.of(from));
+    Future<Boolean> link = linked.ownedBy(p.subject(), n.linkedAccountId());
+    return Future.join(mine, found, link).transform(checked -> {
+      if (mine.failed()) return Future.<NewPayment>failedFuture(mine.cause());
+      if (!mine.result().contains(from)) {
+        return Future.<NewPayment>failedFuture(
+            new ProblemException(Problem.of(403, "the token may not debit an account it does not own")));
       }
-      return ledger.lookupAccounts(List.of(from));
-    }).compose(found -> {
-      Account a = found.isEmpty() ? null : found.get(0);
+      if (found.failed()) return Future.<NewPayment>failedFuture(found.cause());
+      Account a = found.result().isEmpty() ? null : found.result().get(0);
       if (a == null) {
-        throw invalid("from_account_id", "no such account");
+        return Future.<NewPayment>failedFuture(invalid("from_account_id", "no such account"));
       }
       if (Integer.toUnsignedLong(a.ledger()) != n.ledger()) {
-        throw invalid("ledger", "must be the ledger of from_account_id (" + Integer.toUnsignedString(a.ledger())
-            + ")");
+        return Future.<NewPayment>failedFuture(invalid("ledger", "must be the ledger of from_account_id ("
+            + Integer.toUnsignedString(a.ledger()) + ")"));
       }
-      return linked.ownedBy(p.subject(), n.linkedAccountId());
-    }).compose(ok -> {
-      if (!ok) {
-        throw invalid("linked_account_id", "no such linked account");
+      if (link.failed()) return Future.<NewPayment>failedFuture(link.cause());
+      if (!link.result()) {
+        return Future.<NewPayment>failedFuture(invalid("linked_account_id", "no such linked account"));
       }
-      return store.create(n, created -> startEarly(created.id()));
-    }).map(created -> Reply.json(202, new JsonObject().put("id", created.id())
-        .put("status", created.status().wireName())
-        .put("links", new JsonObject().put("self", PATH + "/" + created.id())).toBuffer()))
+      return Future.succeededFuture(n);
+    }).compose(ok -> store.create(n, created -> startEarly(created.id())))
+        .map(created -> Reply.json(202, new JsonObject().put("id", created.id())
+            .put("status", created.status().wireName())
+            .put("links", new JsonObject().put("self", PATH + "/" + created.id())).toBuffer()))
         .recover(e -> Future.succeededFuture(refusal(e)));
   }
 

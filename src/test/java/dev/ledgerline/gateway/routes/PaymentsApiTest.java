@@ -196,6 +196,9 @@ class PaymentsApiTest {
       unknown linked account  | 422 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"00000000-0000-4000-8000-000000000000"}
       another's linked account| 422 | {"from_account_id":"ACC","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"BOBLINK"}
       not the caller's        | 403 | {"from_account_id":"BOBS","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"LINK"}
+      another's, with his link| 403 | {"from_account_id":"BOBS","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"BOBLINK"}
+      another's, unknown link | 403 | {"from_account_id":"BOBS","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"00000000-0000-4000-8000-000000000000"}
+      other ledger, bad link  | 422 | {"from_account_id":"OTHER","amount":"5","ledger":1,"code":1,"provider":"plaid","linked_account_id":"BOBLINK"}
       """)
   void badInputIsRefusedAndWritesNothing(String name, int status, String body) {
     String bobs = account(bob, 1);
