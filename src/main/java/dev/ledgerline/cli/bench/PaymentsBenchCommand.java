@@ -94,9 +94,9 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       return completed / seconds;
     }
 
-    void print() {
-      System.out.printf(Locale.ROOT, "%-9s %3d clients: %6.1f sagas/s, p50 %7.1f ms, p99 %7.1f ms, max %7.1f ms"
-              + " (%,d completed in %.1f s, %,d refused with 429)%n", what, clients, perSecond(),
+    void print(String prefix) {
+      System.out.printf(Locale.ROOT, prefix + "%-9s %3d clients: %6.1f sagas/s, p50 %7.1f ms, p99 %7.1f ms, max "
+              + "%7.1f ms (%,d completed in %.1f s, %,d refused with 429)%n", what, clients, perSecond(),
           latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
           latency.getMaxValue() / 1e6, completed, seconds, refused);
     }
@@ -109,9 +109,9 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       // Unmeasured: the JIT compiles the saga's paths (Temporal, gRPC, the pools, the sandbox) on throwaway servers.
       System.out.printf(Locale.ROOT, "priming for %d s on a throwaway node%s (not measured)%n", primeSeconds,
           baseline ? " and a throwaway baseline server" : "");
-      session(List.of(PRIME_CLIENTS), new BenchWindow(primeSeconds, 0), false);
+      session(List.of(PRIME_CLIENTS), new BenchWindow(primeSeconds, 0), false, "(priming) ");
     }
-    List<Result> results = session(concurrency, window, breakdown);
+    List<Result> results = session(concurrency, window, breakdown, "");
     JsonArray json = new JsonArray();
     for (Result r : results) {
       json.add(new JsonObject().put("run", r.what()).put("clients", r.clients())
@@ -129,7 +129,8 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
    * One node on embedded defaults in a fresh directory: the payments runs, one per client count, then (with
    * {@code --baseline}) the no-op saga's runs on a fresh in-process Temporal server; printed as they end.
    */
-  private List<Result> session(List<Integer> clients, BenchWindow w, boolean withBreakdown) throws Exception {
+  private List<Result> session(List<Integer> clients, BenchWindow w, boolean withBreakdown, String prefix)
+      throws Exception {
     Path dir = Files.createTempDirectory("ledgerline-bench-payments-");
     Map<String, String> sets = BenchNodes.settings(dir);
     int gatewayPort = BenchNodes.gatewayPort(sets);
@@ -168,7 +169,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       for (int c : clients) {
         Instant from = Instant.now();
         Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions, w);
-        r.print();
+        r.print(prefix);
         results.add(r);
         if (withBreakdown) printBreakdown(node, from);
       }
@@ -182,7 +183,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
         try {
           for (int c : clients) {
             Result r = baselineRun(temporal, c, w);
-            r.print();
+            r.print(prefix);
             results.add(r);
           }
         } finally {
