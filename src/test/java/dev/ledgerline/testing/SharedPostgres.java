@@ -21,8 +21,8 @@ public final class SharedPostgres {
       Vertx own = Vertx.vertx();
       DataServices server = DataServices.startPostgres(own,
           PostgresSettings.embedded(TestData.tempRoot(n).resolve("pg"))).await();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> server.close()
-          .eventually(own::close).toCompletionStage().toCompletableFuture().join()));
+      // Stopped before the test data roots are deleted (see TestData.atExit).
+      TestData.atExit(() -> server.close().eventually(own::close).toCompletionStage().toCompletableFuture().join());
       return server;
     });
   }

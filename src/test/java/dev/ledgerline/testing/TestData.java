@@ -11,11 +11,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /** Data directories for tests that start embedded PostgreSQL, Redis or a ledger. */
 public final class TestData {
   private static Path template;
+  private static final List<Runnable> AT_EXIT = new CopyOnWriteArrayList<>();
+  private static final List<Path> ROOTS = new CopyOnWriteArrayList<>();
 
   private TestData() {}
 
@@ -37,8 +41,31 @@ public final class TestData {
   /** Like {@link #newRoot}, removed when the test JVM exits (for directories a node may still hold until then). */
   public static Path tempRoot(String prefix) {
     Path dir = newRoot(prefix);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
+    ROOTS.add(dir);
     return dir;
+  }
+
+  /**
+   * Runs {@code stop} when the test JVM exits, before the temporary roots are deleted. Shutdown hooks run at once,
+   * so a root deleted by its own hook could vanish under a server still stopping in another: {@code pg_ctl stop}
+   * then finds no {@code postmaster.pid}, PostgreSQL never hears the stop, and the JVM's exit waits out the stop's
+   * 30 s timeout (surefire kills the fork at 30 s).
+   */
+  public static void atExit(Runnable stop) {
+    AT_EXIT.add(stop);
+  }
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (Runnable stop : AT_EXIT) {
+        try {
+          stop.run();
+        } catch (RuntimeException e) {
+          // The next server still stops, and the roots still go.
+        }
+      }
+      ROOTS.forEach(TestData::deleteQuietly);
+    }, "test-data-cleanup"));
   }
 
   public static void delete(Path dir) {
