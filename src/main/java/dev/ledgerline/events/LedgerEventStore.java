@@ -100,6 +100,14 @@ public final class LedgerEventStore {
           if (result == CreateTransferResult.OK || result == CreateTransferResult.EXISTS) {
             return ledger.lookupTransfers(List.of(transferId));
           }
+          if (result == CreateTransferResult.EXISTS_WITH_DIFFERENT_FLAGS) {
+            // appendAll links the events of a chain: this very event, written by a chain (a concurrent writer of the
+            // same events, or an earlier attempt), differs from it by that flag alone.
+            return ledger.lookupTransfers(List.of(transferId)).compose(found -> !found.isEmpty()
+                && sameBesidesLink(found.get(0), transfer) ? Future.succeededFuture(found)
+                : unclaim(transferId).transform(x -> Future.failedFuture(
+                    new EventVersionConflictException(aggregateId, version))));
+          }
           Throwable err = result.name().startsWith("EXISTS_WITH_DIFFERENT")
               ? new EventVersionConflictException(aggregateId, version)
               : new EventStoreException("the ledger refused event " + type + " v" + version + " of " + aggregateId
@@ -205,6 +213,16 @@ public final class LedgerEventStore {
     List<StoredEvent> done = new ArrayList<>();
     return oneByOne(aggregateId, events, done)
         .recover(err -> unclaimAfter(ids, done.size()).transform(x -> Future.failedFuture(err)));
+  }
+
+  /** Whether a stored event transfer is {@code mine} but for the chain's link flag. */
+  private static boolean sameBesidesLink(Transfer stored, Transfer mine) {
+    return (stored.flags() & ~TransferFlags.LINKED) == (mine.flags() & ~TransferFlags.LINKED)
+        && stored.debitAccountId().equals(mine.debitAccountId())
+        && stored.creditAccountId().equals(mine.creditAccountId()) && stored.amount().equals(mine.amount())
+        && stored.pendingId().equals(mine.pendingId()) && stored.userData128().equals(mine.userData128())
+        && stored.userData64() == mine.userData64() && stored.userData32() == mine.userData32()
+        && stored.timeout() == mine.timeout() && stored.ledger() == mine.ledger() && stored.code() == mine.code();
   }
 
   /** The event's zero-amount transfer; refuses what {@link #append} refuses before anything is written. */

@@ -129,6 +129,13 @@ class LedgerEventStoreTest {
         .extracting(Transfer::userData32).containsExactly(1, 2);
     assertThat(store.getEvents(agg).await()).isEqualTo(first);
 
+    // An event written inside a chain is linked there: appended again on its own (a concurrent writer of the same
+    // event, or a retry one by one), it is found, not a conflict; another event at its version still is.
+    assertThat(store.append(agg, 1, "account.opened", new JsonObject().put("name", "a")).await())
+        .isEqualTo(first.get(0));
+    assertThat(failure(store.append(agg, 1, "account.renamed", new JsonObject().put("name", "a"))))
+        .isInstanceOf(EventVersionConflictException.class);
+
     // A retry that finds part of the events written: the written ones are found, the rest appended.
     List<StoredEvent> retried = store.appendAll(agg, List.of(
         new LedgerEventStore.Next(2, "account.renamed", new JsonObject().put("name", "b")),
