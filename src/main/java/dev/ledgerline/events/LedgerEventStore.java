@@ -176,16 +176,14 @@ public final class LedgerEventStore {
                     }
                     return rows;
                   }).compose(same -> {
-                    Future<List<StoredEvent>> out = Future.succeededFuture(new ArrayList<>());
+                    List<StoredEvent> out = new ArrayList<>(events.size());
                     for (int i = 0; i < events.size(); i++) {
-                      int at = i;
-                      out = out.compose(list -> stored(same.get(at), ids.get(at), aggregateId, events.get(at),
-                          found.get(at).timestamp()).map(e -> {
-                            list.add(e);
-                            return list;
-                          }));
+                      Future<StoredEvent> e = stored(same.get(i), ids.get(i), aggregateId, events.get(i),
+                          found.get(i).timestamp());
+                      if (e.failed()) return Future.failedFuture(e.cause());
+                      out.add(e.result());
                     }
-                    return out;
+                    return Future.succeededFuture(out);
                   });
                 })));
   }
