@@ -385,8 +385,7 @@ public final class BalanceCache {
       keys.add(t.debitAccountId().toString());
       keys.add(t.creditAccountId().toString());
     }
-    cache.invalidateLocal(keys);
-    return cache.invalidateL2(keys);
+    return cache.invalidateHere(keys);
   }
 
   private void onCommitted(TransfersCommitted batch) {
@@ -400,14 +399,13 @@ public final class BalanceCache {
     if (keys.isEmpty()) {
       return;
     }
-    cache.invalidateLocal(keys);
     expiryDrops.increment(expiries.add(batch.transfers()));
     long delay = clock.getAsLong() - newest / 1_000_000;
     if (delay >= 0 && delay < PLAUSIBLE_DELAY_MS) {
       invalidationDelay.record(delay, TimeUnit.MILLISECONDS);
     }
     // Every node deletes the same L2 keys; DEL is idempotent, and no node depends on another having heard the batch.
-    cache.invalidateL2(keys);
+    cache.invalidateHere(keys);
   }
 
   /** Drops the balances whose pending transfer's expiry is due, on this node's L1 and in L2 (as a commit does). */
@@ -416,8 +414,7 @@ public final class BalanceCache {
     if (keys.isEmpty()) {
       return;
     }
-    cache.invalidateLocal(keys);
-    cache.invalidateL2(keys);
+    cache.invalidateHere(keys);
   }
 
   public JsonObject health() {

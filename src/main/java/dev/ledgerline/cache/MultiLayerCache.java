@@ -309,17 +309,23 @@ public final class MultiLayerCache<V> {
     Entry<V> e = new Entry<>(value, now, now + settings.l2Ttl().toMillis(), Source.LOAD);
     inflight.remove(key);
     storeL1(key, tags, e);
-    Future<Void> written = writeL2(key, tags, e);
-    vertx.eventBus().publish(INVALIDATE_ADDRESS, keysMessage(List.of(key)));
-    return written;
+    // The other nodes drop their copy once L2 holds the new value: dropped earlier, a read could refill it from L2.
+    return writeL2(key, tags, e).onComplete(ar -> vertx.eventBus().publish(INVALIDATE_ADDRESS,
+        keysMessage(List.of(key))));
   }
 
-  /** Drops keys from this node's L1 at once, every other node's L1 by publish, and L2. */
+  /**
+   * Drops keys from this node's L1 at once and from L2; once L2 answered, from this node's L1 again and from every
+   * other node's by publish. A read between an L1 drop and the L2 delete could refill L1 from L2's old copy for a
+   * whole TTL: the drop after the delete removes such a copy (and stops any load still running).
+   */
   public Future<Void> invalidate(Collection<String> keys) {
     JsonObject msg = keysMessage(keys);
     dropLocal(msg);
-    vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
-    return invalidateL2(keys);
+    return invalidateL2(keys).onComplete(ar -> {
+      dropLocal(msg);
+      vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
+    });
   }
 
   private JsonObject keysMessage(Collection<String> keys) {
@@ -330,11 +336,15 @@ public final class MultiLayerCache<V> {
   public Future<Void> invalidateTag(String tag) {
     JsonObject msg = new JsonObject().put("cache", name).put("origin", origin).put("tag", tag);
     dropLocal(msg);
-    vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
-    if (redis == null) {
-      return Future.succeededFuture();
-    }
-    if (lostWhileDegraded(List.of(), List.of(tag))) {
+    // As for keys: the L1 drops that count come after L2's.
+    return dropTagL2(tag).onComplete(ar -> {
+      dropLocal(msg);
+      vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
+    });
+  }
+
+  private Future<Void> dropTagL2(String tag) {
+    if (redis == null || lostWhileDegraded(List.of(), List.of(tag))) {
       return Future.succeededFuture();
     }
     return call(Request.cmd(Command.EVAL).arg(DROP_TAG).arg(1).arg(tagKey(tag))).<Void>mapEmpty()
@@ -344,9 +354,14 @@ public final class MultiLayerCache<V> {
         });
   }
 
-  /** Drops keys from this node's L1 only (each node hears the same event itself). */
-  public void invalidateLocal(Collection<String> keys) {
-    dropLocal(new JsonObject().put("cache", name).put("keys", new JsonArray(new ArrayList<>(keys))));
+  /**
+   * Drops keys from this node's L1 and from L2, then from this node's L1 again once L2 answered (see
+   * {@link #invalidate}); no publish: each node hears the same event itself.
+   */
+  public Future<Void> invalidateHere(Collection<String> keys) {
+    JsonObject msg = new JsonObject().put("cache", name).put("keys", new JsonArray(new ArrayList<>(keys)));
+    dropLocal(msg);
+    return invalidateL2(keys).onComplete(ar -> dropLocal(msg));
   }
 
   /**

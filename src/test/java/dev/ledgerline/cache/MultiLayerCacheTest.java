@@ -209,6 +209,28 @@ class MultiLayerCacheTest {
     assertThat(dels() - before).isEqualTo(2);
   }
 
+  /**
+   * A read between an L1 drop and the L2 delete finds L2's old copy and would keep it in L1 for a whole TTL: the drop
+   * repeated once the delete answered removes it (or stops the load, whichever answers first).
+   */
+  @Test
+  void aReadBetweenTheL1DropAndTheL2DeleteLeavesNoOldCopyInL1() throws Exception {
+    MultiLayerCache<String> a = node(SETTINGS);
+    AtomicInteger calls = new AtomicInteger();
+    a.get("k", List.of(), counting(calls, "v1")).await();
+    Context loop = vertx.getOrCreateContext();
+    CompletableFuture<List<Future<?>>> asked = new CompletableFuture<>();
+    loop.runOnContext(v -> {
+      Future<Void> dropped = a.invalidateHere(List.of("k"));
+      // Same tick: the L1 entry is gone and the DEL has not left yet, so this read asks L2 first.
+      asked.complete(List.of(dropped, a.get("k", List.of(), counting(calls, "v2"))));
+    });
+    Future.all(asked.get(10, TimeUnit.SECONDS)).await();
+    assertThat(a.peek("k")).isNull();
+    assertThat(redis(Request.cmd(Command.EXISTS).arg("ll:cache:test:k")).toInteger()).isZero();
+    assertThat(a.get("k", List.of(), counting(calls, "v2")).await().value()).isEqualTo("v2");
+  }
+
   private long dels() {
     for (String line : redis(Request.cmd(Command.INFO).arg("commandstats")).toString().split("\r?\n")) {
       if (line.startsWith("cmdstat_del:")) {

@@ -24,9 +24,29 @@ class PendingExpiriesTest {
     assertThat(e.size()).isEqualTo(2);
     long due = T0_MS + 2_000 + PendingExpiries.SLACK_MS;
     assertThat(e.takeDue(due - 1)).isEmpty();
-    // Due by the end of its bucket, and only once.
-    assertThat(e.takeDue(due + PendingExpiries.BUCKET_MS)).containsExactlyInAnyOrder("1", "2");
+    // Due by the end of its bucket; then once more, a few seconds later (a ledger that expired late), and no more.
+    long first = due + PendingExpiries.BUCKET_MS;
+    assertThat(e.takeDue(first)).containsExactlyInAnyOrder("1", "2");
+    assertThat(e.size()).isEqualTo(2);
+    assertThat(e.takeDue(first + PendingExpiries.AGAIN_MS - 1)).isEmpty();
+    assertThat(e.takeDue(first + PendingExpiries.AGAIN_MS + PendingExpiries.BUCKET_MS))
+        .containsExactlyInAnyOrder("1", "2");
     assertThat(e.takeDue(due + 60_000)).isEmpty();
+    assertThat(e.size()).isZero();
+  }
+
+  /** A key due again while its second drop waits is dropped now, and each expiry's second drop still comes. */
+  @Test
+  void aKeyDueAgainWhileItsSecondDropWaitsIsDroppedAtOnce() {
+    PendingExpiries e = new PendingExpiries(100);
+    e.add(List.of(transfer(1, 2, TransferFlags.PENDING, 1)));
+    long firstDue = T0_MS + 1_000 + PendingExpiries.SLACK_MS + PendingExpiries.BUCKET_MS;
+    assertThat(e.takeDue(firstDue)).containsExactlyInAnyOrder("1", "2");
+    e.add(List.of(transfer(1, 9, TransferFlags.PENDING, 2)));
+    assertThat(e.size()).isEqualTo(4);
+    assertThat(e.takeDue(firstDue + 1_000)).containsExactlyInAnyOrder("1", "9");
+    assertThat(e.size()).isEqualTo(4);
+    assertThat(e.takeDue(firstDue + 60_000)).containsExactlyInAnyOrder("1", "2", "9");
     assertThat(e.size()).isZero();
   }
 
@@ -40,5 +60,7 @@ class PendingExpiriesTest {
     assertThat(e.size()).isEqualTo(3);
     assertThat(e.dropped()).isEqualTo(1);
     assertThat(e.takeDue(Long.MAX_VALUE)).containsExactlyInAnyOrder("1", "2", "7");
+    assertThat(e.takeDue(Long.MAX_VALUE)).containsExactlyInAnyOrder("1", "2", "7");
+    assertThat(e.size()).isZero();
   }
 }
