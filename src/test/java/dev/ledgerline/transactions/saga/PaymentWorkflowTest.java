@@ -92,6 +92,35 @@ class PaymentWorkflowTest {
     assertThat(activities.writes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(6);
   }
 
+  /**
+   * A settlement webhook whose signal comes while the saga's last task runs (a provider that settles at once): the
+   * run still ends without Temporal refusing that task, so nothing in it runs twice (before, the balances were
+   * published twice, as two transaction.updated events, and every step of the task ran again).
+   */
+  @Test
+  void aSignalDuringTheLastTaskMakesNothingRunTwice() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+    activities.duringPublish = () -> {
+      if (sent.compareAndSet(false, true)) {
+        client.newWorkflowStub(PaymentWorkflow.class, "transaction-pay-1").settlementUpdated(settledAgain());
+      }
+    };
+    PaymentSagaState s = run();
+
+    assertThat(sent).isTrue();
+    assertThat(s.status()).isEqualTo(PaymentStatus.COMPLETED);
+    assertThat(activities.calls).containsOnlyOnce("update-balance:completed", "commit-transfer", "reserve-funds");
+    var history = client.fetchHistory("transaction-pay-1");
+    assertThat(history.getEvents()).extracting(e -> e.getEventType())
+        .contains(io.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+        .doesNotContain(io.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    WorkflowReplayer.replayWorkflowExecution(history, PaymentWorkflowImpl.class);
+  }
+
+  private static ProviderTransfer settledAgain() {
+    return new ProviderTransfer("ref-1", "settled", ProviderTransfer.Outcome.SUCCEEDED, null);
+  }
+
   static Stream<Arguments> failureAtEachStep() {
     String reserve = "reserve-funds";
     String pending = "create-pending";

@@ -41,6 +41,8 @@ final class ScriptedActivities implements LedgerSagaActivities, ProviderActiviti
   volatile ProviderTransfer created = settled();
   volatile ProviderTransfer polled = settled();
   volatile String cancelledReference;
+  /** Run inside each publish, after it was counted (a test's way to do something while the saga's task runs). */
+  volatile Runnable duringPublish = () -> { };
   /** Whether the commit is posted in the ledger (by this saga's commit-transfer, or before a re-drive). */
   volatile boolean committed;
 
@@ -154,5 +156,6 @@ final class ScriptedActivities implements LedgerSagaActivities, ProviderActiviti
   @Override
   public void publishUpdated(String paymentId, PaymentStatus status) {
     call("update-balance:" + status.wireName());
+    duringPublish.run();
   }
 }
