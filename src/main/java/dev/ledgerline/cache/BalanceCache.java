@@ -376,15 +376,12 @@ public final class BalanceCache {
   }
 
   /**
-   * Drops both accounts of transfers this node just wrote from its L1 and from L2; completes when L2 answered or
-   * the command timeout passed, never failing.
+   * Drops the balances of the accounts a write of this node touched from its L1 and from L2; completes when L2
+   * answered or the command timeout passed, never failing.
    */
-  public Future<Void> written(List<Transfer> transfers) {
+  public Future<Void> written(Collection<UInt128> accounts) {
     Set<String> keys = new LinkedHashSet<>();
-    for (Transfer t : transfers) {
-      keys.add(t.debitAccountId().toString());
-      keys.add(t.creditAccountId().toString());
-    }
+    for (UInt128 a : accounts) keys.add(a.toString());
     return cache.invalidateHere(keys);
   }
 

@@ -62,8 +62,12 @@ public final class TransferAuthorizer {
     this.maxAmount = maxAmount;
   }
 
-  /** Succeeds when every transfer is allowed; else fails with {@link Refused} carrying the answer. */
-  public Future<Void> authorize(Principal p, List<Transfer> transfers, boolean batch) {
+  /**
+   * Succeeds when every transfer is allowed, with the accounts whose balances the request may change (for a post or
+   * void, its pending transfer's two accounts: the request may name none); else fails with {@link Refused} carrying
+   * the answer.
+   */
+  public Future<Set<UInt128>> authorize(Principal p, List<Transfer> transfers, boolean batch) {
     for (int i = 0; i < transfers.size(); i++) {
       if (touchesSaga(transfers.get(i))) {
         return Future.failedFuture(sagaAccount(i, batch));
@@ -85,7 +89,7 @@ public final class TransferAuthorizer {
             return Future.failedFuture(sagaAccount(i, batch));
           }
         }
-        return Future.<Void>succeededFuture();
+        return Future.succeededFuture(touched(transfers, found));
       });
     }
     for (int i = 0; i < transfers.size(); i++) {
@@ -127,9 +131,33 @@ public final class TransferAuthorizer {
             return Future.failedFuture(refusal);
           }
         }
-        return Future.succeededFuture();
+        return Future.succeededFuture(touched(transfers, found));
       });
     });
+  }
+
+  /**
+   * Every account whose balances {@code transfers} may change: each transfer's own accounts, and a post's or void's
+   * pending transfer's (found in the ledger or earlier in the request's chain), which TigerBeetle takes when the
+   * post or void names no account. A pending transfer found nowhere changes nothing (the ledger refuses it).
+   */
+  static Set<UInt128> touched(List<Transfer> transfers, Map<UInt128, Transfer> pendings) {
+    Set<UInt128> out = new LinkedHashSet<>();
+    for (int i = 0; i < transfers.size(); i++) {
+      Transfer t = transfers.get(i);
+      accountsOf(t, out);
+      if (postOrVoid(t)) {
+        Transfer pending = pendings.get(t.pendingId());
+        if (pending == null) pending = earlierInChain(transfers, i, t.pendingId());
+        if (pending != null) accountsOf(pending, out);
+      }
+    }
+    return out;
+  }
+
+  private static void accountsOf(Transfer t, Set<UInt128> out) {
+    if (!t.debitAccountId().isZero()) out.add(t.debitAccountId());
+    if (!t.creditAccountId().isZero()) out.add(t.creditAccountId());
   }
 
   /** The refusal for one transfer, or null when it is allowed. */

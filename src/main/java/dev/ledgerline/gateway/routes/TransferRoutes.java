@@ -29,6 +29,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /** {@code /v1/transfers...}: create one, create a batch, read one. */
 public final class TransferRoutes {
@@ -69,7 +70,7 @@ public final class TransferRoutes {
     Plan plan = plan(rc, p, key, CREATE);
     UInt128 id = plan.ids().get(0);
     Transfer t = plan.transfers().get(0);
-    return authorizer.authorize(p, List.of(t), false).compose(v -> written(rc, List.of(t)))
+    return authorizer.authorize(p, List.of(t), false).compose(touched -> written(rc, List.of(t), touched))
         .compose(results -> {
           CreateTransferResult r = results.isEmpty() ? CreateTransferResult.OK : results.get(0).result();
           int status = LedgerReplies.status(r);
@@ -96,7 +97,7 @@ public final class TransferRoutes {
     Plan plan = plan(rc, p, key, BATCH);
     List<Transfer> transfers = plan.transfers();
     List<UInt128> ids = plan.ids();
-    return authorizer.authorize(p, transfers, true).compose(v -> written(rc, transfers))
+    return authorizer.authorize(p, transfers, true).compose(touched -> written(rc, transfers, touched))
         .compose(results -> {
           List<CreateTransferResult> all = Arrays.asList(Results.expandTransfers(results, transfers.size()));
           return privacy.names(p, transfers, all).compose(names -> existing.hidden(p, ids, all).map(hidden -> {
@@ -179,16 +180,18 @@ public final class TransferRoutes {
   }
 
   /**
-   * Creates the transfers, then drops their accounts' cached balances here (memory and Redis) before the caller hears
-   * of it, so that the caller's next read on this node sees its write; other nodes drop them on the committed feed.
+   * Creates the transfers, then drops the cached balances of the accounts they touched (a post's or void's are its
+   * pending transfer's, which the request need not name) here, in memory and Redis, before the caller hears of it, so
+   * that the caller's next read on this node sees its write; other nodes drop them on the committed feed.
    */
-  private Future<List<CreateTransfersResult>> written(RoutingContext rc, List<Transfer> transfers) {
+  private Future<List<CreateTransfersResult>> written(RoutingContext rc, List<Transfer> transfers,
+      Set<UInt128> touched) {
     Future<List<CreateTransfersResult>> created = ledger.createTransfers(transfers).onSuccess(results ->
         rc.put(RESULTS, Arrays.asList(Results.expandTransfers(results, transfers.size()))));
     if (balances == null) {
       return created;
     }
-    return created.compose(results -> balances.written(transfers).map(results));
+    return created.compose(results -> balances.written(touched).map(results));
   }
 
   /**
