@@ -108,6 +108,10 @@ public final class MultiLayerCache<V> {
   }
 
   /** Reloadable sizes and TTLs; {@code commandTimeout} bounds every Redis call. */
+  /** How many recent drops each cache remembers; beyond it the oldest are forgotten (their guard with them). */
+  static final int DROPS_REMEMBERED = 100_000;
+  private static final Duration DROP_MARGIN = Duration.ofSeconds(30);
+
   public record Settings(int l1MaxEntries, Duration l1Ttl, Duration l2Ttl, Duration commandTimeout) {
     public Settings {
       if (l1MaxEntries < 1 || l1Ttl.isNegative() || l1Ttl.isZero() || l2Ttl.isNegative() || l2Ttl.isZero()
@@ -128,6 +132,11 @@ public final class MultiLayerCache<V> {
   private volatile Settings settings;
   private final Cache<String, Stored<V>> l1;
   private final ConcurrentHashMap<String, Promise<Entry<V>>> inflight = new ConcurrentHashMap<>();
+  /**
+   * When this node last dropped each key (its clock), for a while: an L2 entry whose load began before that drop is
+   * older than the write behind it and is not taken (see {@link #load}).
+   */
+  private final Cache<String, Long> dropped;
   /** L1 keys per tag, so that a tag is dropped without scanning L1. */
   private final ConcurrentHashMap<String, Set<String>> tagIndex = new ConcurrentHashMap<>();
   private final MessageConsumer<JsonObject> consumer;
@@ -187,6 +196,11 @@ public final class MultiLayerCache<V> {
           }
         })
         .executor(Runnable::run)
+        .build();
+    // Long enough for any L2 entry written by a load that began before a drop to have expired.
+    this.dropped = Caffeine.newBuilder().maximumSize(DROPS_REMEMBERED)
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.getAsLong()))
+        .expireAfterWrite(settings.l2Ttl().plus(settings.commandTimeout()).plus(DROP_MARGIN)).executor(Runnable::run)
         .build();
     this.consumer = vertx.eventBus().<JsonObject>consumer(INVALIDATE_ADDRESS, m -> {
       if (name.equals(m.body().getString("cache")) && !origin.equals(m.body().getString("origin"))) {
@@ -271,22 +285,22 @@ public final class MultiLayerCache<V> {
     }
     Future<Entry<V>> fromL2 = readL2 ? readL2(key) : Future.succeededFuture(null);
     fromL2.compose(found -> {
-      if (found != null) {
+      if (found != null && !olderThanDrop(key, found)) {
         l2Hits.increment();
         return Future.succeededFuture(found);
       }
       misses.increment();
       loads.increment();
+      // An entry's store time is when its load began: the value is at least that recent, and no older.
+      long asked = clock.getAsLong();
       Future<V> loaded;
       try {
         loaded = loader.get();
       } catch (RuntimeException e) {
         loaded = Future.failedFuture(e);
       }
-      return loaded.map(v -> {
-        long now = clock.getAsLong();
-        return v == null ? null : new Entry<>(v, now, now + settings.l2Ttl().toMillis(), Source.LOAD);
-      });
+      return loaded.map(v -> v == null ? null
+          : new Entry<>(v, asked, clock.getAsLong() + settings.l2Ttl().toMillis(), Source.LOAD));
     }).onComplete(ar -> {
       // Stored only if no invalidation removed this load meanwhile.
       if (inflight.remove(key, mine) && ar.succeeded() && ar.result() != null) {
@@ -301,6 +315,18 @@ public final class MultiLayerCache<V> {
   }
 
   /**
+   * An L2 entry whose load began before this node last dropped the key. Another node's load that was under way when
+   * a write committed may store its older answer in L2 after that write's delete, before that node hears of the
+   * write; taken into L1 here it would outlive every drop of this write. Such an entry is a miss instead (within the
+   * nodes' clock skew: the store time is the loading node's clock). Entries a write-through stored are not guarded:
+   * their drop is no invalidation.
+   */
+  private boolean olderThanDrop(String key, Entry<V> found) {
+    Long at = dropped.getIfPresent(key);
+    return at != null && found.storedAt() < at;
+  }
+
+  /**
    * Stores a value in both layers (write-through), fresh for the L2 TTL from now; every other node drops the key from
    * its L1, so that its next read finds this value in L2.
    */
@@ -311,7 +337,7 @@ public final class MultiLayerCache<V> {
     storeL1(key, tags, e);
     // The other nodes drop their copy once L2 holds the new value: dropped earlier, a read could refill it from L2.
     return writeL2(key, tags, e).onComplete(ar -> vertx.eventBus().publish(INVALIDATE_ADDRESS,
-        keysMessage(List.of(key))));
+        keysMessage(List.of(key)).put("written", true)));
   }
 
   /**
@@ -523,9 +549,12 @@ public final class MultiLayerCache<V> {
   private void dropLocal(JsonObject msg) {
     JsonArray keys = msg.getJsonArray("keys");
     if (keys != null) {
+      boolean invalidation = !msg.getBoolean("written", false);
+      long now = clock.getAsLong();
       for (Object k : keys) {
         inflight.remove((String) k);
         l1.invalidate((String) k);
+        if (invalidation) dropped.put((String) k, now);
       }
     }
     String tag = msg.getString("tag");

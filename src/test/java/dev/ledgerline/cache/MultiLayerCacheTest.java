@@ -231,6 +231,47 @@ class MultiLayerCacheTest {
     assertThat(a.get("k", List.of(), counting(calls, "v2")).await().value()).isEqualTo("v2");
   }
 
+  /**
+   * The cache-aside race across nodes: b's load began before a write, a dropped the key (its write's invalidation,
+   * which b has not heard yet), then b stored its older answer in L2. a does not take that entry into its L1, where
+   * no later drop of this write would remove it, but loads the key again; an entry whose load began after the drop is
+   * taken as before.
+   */
+  @Test
+  void anL2EntryLoadedBeforeThisNodesLastDropIsAMissHere() {
+    MultiLayerCache<String> a = node(SETTINGS);
+    MultiLayerCache<String> b = node(SETTINGS);
+    MultiLayerCache<String> d = node(SETTINGS);
+    Promise<String> slow = Promise.promise();
+    AtomicInteger calls = new AtomicInteger();
+    Future<Entry<String>> old = b.get("k", List.of(), () -> {
+      calls.incrementAndGet();
+      return slow.future();
+    });
+    Poll.until(Duration.ofSeconds(5), "b's load starts", () -> calls.get() == 1);
+    now.addAndGet(5);
+    a.invalidateHere(List.of("k")).await();
+    d.invalidateHere(List.of("k")).await();
+    now.addAndGet(5);
+    slow.complete("v-before-the-write");
+    assertThat(old.await().value()).isEqualTo("v-before-the-write");
+    Poll.until(Duration.ofSeconds(5), "b's answer is in L2",
+        () -> redis(Request.cmd(Command.EXISTS).arg("ll:cache:test:k")).toInteger() == 1);
+
+    Entry<String> read = a.get("k", List.of(), counting(calls, "v-after-the-write")).await();
+    assertThat(read.value()).isEqualTo("v-after-the-write");
+    assertThat(read.source()).isEqualTo(Source.LOAD);
+    // a's entry began loading after the drop: another node that dropped the key at the same time takes it from L2.
+    Poll.until(Duration.ofSeconds(5), "a's answer is in L2", () -> {
+      Response stored = redis(Request.cmd(Command.GET).arg("ll:cache:test:k"));
+      return stored != null && stored.toString(StandardCharsets.UTF_8).endsWith("v-after-the-write");
+    });
+    Entry<String> fromL2 = d.get("k", List.of(), counting(calls, "unused")).await();
+    assertThat(fromL2.source()).isEqualTo(Source.L2);
+    assertThat(fromL2.value()).isEqualTo("v-after-the-write");
+    assertThat(calls).hasValue(2);
+  }
+
   private long dels() {
     for (String line : redis(Request.cmd(Command.INFO).arg("commandstats")).toString().split("\r?\n")) {
       if (line.startsWith("cmdstat_del:")) {
