@@ -78,6 +78,17 @@ class MultiLayerCacheTest {
     return redis.client(vertx).send(r).await();
   }
 
+  /** A read of "k" whose load waits for {@code value}, once that load has started (counted in {@code calls}). */
+  private static Future<Entry<String>> loadStarted(MultiLayerCache<String> cache, Promise<String> value,
+      AtomicInteger calls) {
+    Future<Entry<String>> read = cache.get("k", List.of(), () -> {
+      calls.incrementAndGet();
+      return value.future();
+    });
+    Poll.until(Duration.ofSeconds(5), "the load starts", () -> calls.get() == 1);
+    return read;
+  }
+
   private static java.util.function.Supplier<Future<String>> counting(AtomicInteger calls, String value) {
     return () -> {
       calls.incrementAndGet();
@@ -244,11 +255,7 @@ class MultiLayerCacheTest {
     MultiLayerCache<String> d = node(SETTINGS);
     Promise<String> slow = Promise.promise();
     AtomicInteger calls = new AtomicInteger();
-    Future<Entry<String>> old = b.get("k", List.of(), () -> {
-      calls.incrementAndGet();
-      return slow.future();
-    });
-    Poll.until(Duration.ofSeconds(5), "b's load starts", () -> calls.get() == 1);
+    Future<Entry<String>> old = loadStarted(b, slow, calls);
     now.addAndGet(5);
     a.invalidateHere(List.of("k")).await();
     d.invalidateHere(List.of("k")).await();
@@ -307,11 +314,7 @@ class MultiLayerCacheTest {
     MultiLayerCache<String> a = node(SETTINGS);
     Promise<String> slow = Promise.promise();
     AtomicInteger calls = new AtomicInteger();
-    Future<Entry<String>> stale = a.get("k", List.of(), () -> {
-      calls.incrementAndGet();
-      return slow.future();
-    });
-    Poll.until(Duration.ofSeconds(5), "the load starts", () -> calls.get() == 1);
+    Future<Entry<String>> stale = loadStarted(a, slow, calls);
     a.invalidate(List.of("k")).await();
     slow.complete("v-before-the-write");
     assertThat(stale.await().value()).isEqualTo("v-before-the-write");

@@ -192,10 +192,7 @@ class BalanceCacheHttpTest {
     String lee = user("lee-" + UUID.randomUUID());
     String a = account(lee);
     String b = account(lee);
-    Answer held = api.post("/v1/transfers", lee, UUID.randomUUID().toString(), "{\"debit_account_id\":\"" + a
-        + "\",\"credit_account_id\":\"" + b + "\",\"amount\":\"40\",\"ledger\":1,\"code\":1,"
-        + "\"flags\":[\"pending\"],\"timeout\":1}");
-    assertThat(held.status()).as(held.raw().toString()).isEqualTo(201);
+    hold(lee, a, b, ",\"timeout\":1");
     HttpResponse<Buffer> before = cachedInL1(a, lee);
     assertThat(before.bodyAsJsonObject().getString("debits_pending")).isEqualTo("40");
     assertThat(get("/v1/accounts/" + b, lee, Map.of()).bodyAsJsonObject().getString("credits_pending"))
@@ -210,6 +207,15 @@ class BalanceCacheHttpTest {
     assertThat(after.getHeader("ETag").replaceAll("-.*", "")).isEqualTo(etag.replaceAll("-.*", ""));
     assertThat(get("/v1/accounts/" + b, lee, Map.of()).bodyAsJsonObject().getString("credits_pending"))
         .isEqualTo("0");
+  }
+
+  /** A pending transfer of 40 from {@code debit} to {@code credit}; {@code more} adds fields to its body. */
+  private static Answer hold(String token, String debit, String credit, String more) {
+    Answer held = api.post("/v1/transfers", token, UUID.randomUUID().toString(), "{\"debit_account_id\":\"" + debit
+        + "\",\"credit_account_id\":\"" + credit + "\",\"amount\":\"40\",\"ledger\":1,\"code\":1,"
+        + "\"flags\":[\"pending\"]" + more + "}");
+    assertThat(held.status()).as(held.raw().toString()).isEqualTo(201);
+    return held;
   }
 
   /**
@@ -237,10 +243,7 @@ class BalanceCacheHttpTest {
     String lee = user("lee-" + UUID.randomUUID());
     String a = account(lee);
     String b = account(lee);
-    Answer held = api.post("/v1/transfers", lee, UUID.randomUUID().toString(), "{\"debit_account_id\":\"" + a
-        + "\",\"credit_account_id\":\"" + b + "\",\"amount\":\"40\",\"ledger\":1,\"code\":1,"
-        + "\"flags\":[\"pending\"]}");
-    assertThat(held.status()).as(held.raw().toString()).isEqualTo(201);
+    Answer held = hold(lee, a, b, "");
     cachedInL1(a, lee);
     cachedInL1(b, lee);
 
