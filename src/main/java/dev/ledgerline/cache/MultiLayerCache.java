@@ -107,11 +107,11 @@ public final class MultiLayerCache<V> {
     }
   }
 
-  /** Reloadable sizes and TTLs; {@code commandTimeout} bounds every Redis call. */
   /** How many recent drops each cache remembers; beyond it the oldest are forgotten (their guard with them). */
   static final int DROPS_REMEMBERED = 100_000;
   private static final Duration DROP_MARGIN = Duration.ofSeconds(30);
 
+  /** Reloadable sizes and TTLs; {@code commandTimeout} bounds every Redis call. */
   public record Settings(int l1MaxEntries, Duration l1Ttl, Duration l2Ttl, Duration commandTimeout) {
     public Settings {
       if (l1MaxEntries < 1 || l1Ttl.isNegative() || l1Ttl.isZero() || l2Ttl.isNegative() || l2Ttl.isZero()
@@ -347,11 +347,7 @@ public final class MultiLayerCache<V> {
    */
   public Future<Void> invalidate(Collection<String> keys) {
     JsonObject msg = keysMessage(keys);
-    dropLocal(msg);
-    return invalidateL2(keys).onComplete(ar -> {
-      dropLocal(msg);
-      vertx.eventBus().publish(INVALIDATE_ADDRESS, msg);
-    });
+    return invalidateHere(keys).onComplete(ar -> vertx.eventBus().publish(INVALIDATE_ADDRESS, msg));
   }
 
   private JsonObject keysMessage(Collection<String> keys) {

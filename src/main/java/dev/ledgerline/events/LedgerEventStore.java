@@ -213,14 +213,13 @@ public final class LedgerEventStore {
         .recover(err -> unclaimAfter(ids, done.size()).transform(x -> Future.failedFuture(err)));
   }
 
-  /** Whether a stored event transfer is {@code mine} but for the chain's link flag. */
+  /** Whether a stored event transfer is {@code mine} but for the chain's link flag (and the ledger's timestamp). */
   private static boolean sameBesidesLink(Transfer stored, Transfer mine) {
-    return (stored.flags() & ~TransferFlags.LINKED) == (mine.flags() & ~TransferFlags.LINKED)
-        && stored.debitAccountId().equals(mine.debitAccountId())
-        && stored.creditAccountId().equals(mine.creditAccountId()) && stored.amount().equals(mine.amount())
-        && stored.pendingId().equals(mine.pendingId()) && stored.userData128().equals(mine.userData128())
-        && stored.userData64() == mine.userData64() && stored.userData32() == mine.userData32()
-        && stored.timeout() == mine.timeout() && stored.ledger() == mine.ledger() && stored.code() == mine.code();
+    return unlinked(stored).equals(unlinked(mine));
+  }
+
+  private static Transfer unlinked(Transfer t) {
+    return t.withFlags(t.flags() & ~TransferFlags.LINKED).withTimestamp(0);
   }
 
   /** The event's zero-amount transfer; refuses what {@link #append} refuses before anything is written. */

@@ -95,8 +95,8 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     }
 
     void print(String prefix) {
-      System.out.printf(Locale.ROOT, prefix + "%-9s %3d clients: %6.1f sagas/s, p50 %7.1f ms, p99 %7.1f ms, max "
-              + "%7.1f ms (%,d completed in %.1f s, %,d refused with 429)%n", what, clients, perSecond(),
+      System.out.printf(Locale.ROOT, "%s%-9s %3d clients: %6.1f sagas/s, p50 %7.1f ms, p99 %7.1f ms, max "
+              + "%7.1f ms (%,d completed in %.1f s, %,d refused with 429)%n", prefix, what, clients, perSecond(),
           latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
           latency.getMaxValue() / 1e6, completed, seconds, refused);
     }

@@ -57,4 +57,9 @@ public record Transfer(
     return new Transfer(id, debitAccountId, creditAccountId, amount, pendingId, userData128, userData64, userData32,
         timeout, ledger, code, flags, timestamp);
   }
+
+  public Transfer withFlags(int flags) {
+    return new Transfer(id, debitAccountId, creditAccountId, amount, pendingId, userData128, userData64, userData32,
+        timeout, ledger, code, flags, timestamp);
+  }
 }
