@@ -181,6 +181,9 @@ class BalanceCacheTest {
     b.get(other, false).await();
     assertThat(b.known(ID)).isNotNull();
 
+    // Time passes between the reads and the write. The poll below sees the L1 drops, not the L2 deletes that follow
+    // them: what keeps b's next read from L2's older entry is that b dropped the key after that entry's load began.
+    now.addAndGet(1);
     credits = 9;
     Transfer t = new Transfer(UInt128.of(1), other, ID, UInt128.of(9), UInt128.ZERO, UInt128.ZERO, 0, 0, 0, 1, 1, 0,
         now.get() * 1_000_000);
@@ -282,7 +285,10 @@ class BalanceCacheTest {
     assertThat(batches).hasSize(2);
     assertThat(lookups).as("no single-key load").hasValue(single);
 
-    // A committed transfer drops its accounts; the next multi-get loads only those, and consistent reads all.
+    // A committed transfer drops its accounts; the next multi-get loads only those, and consistent reads all. (Time
+    // passes before it: the poll sees the L1 drops, and L2's older entries are refused because their loads began
+    // before those drops, whether or not the L2 deletes have run yet.)
+    now.addAndGet(1);
     credits = 2;
     Transfer t = new Transfer(UInt128.of(9), b, c, UInt128.of(1), UInt128.ZERO, UInt128.ZERO, 0, 0, 0, 1, 1, 0,
         now.get() * 1_000_000);
