@@ -50,9 +50,12 @@ public final class FreePorts {
   }
 
   /** The first port of Linux's ephemeral range (32768 by default); 0 elsewhere, which means "any free port". */
-  private static int ephemeralLow() {
+  static int ephemeralLow() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      // Read line by line: Files.readString trusts the size a /proc file reports and returned only "3" of
+      // "32768 60999" here, so every port came from the ephemeral range after all (and could collide with a server
+      // that picks port 0 itself).
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
       return Integer.parseInt(range.split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 0;
