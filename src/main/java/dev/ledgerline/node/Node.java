@@ -273,8 +273,10 @@ public final class Node {
       return started.compose(p -> openLinkedAccounts(ctx, p))
           .onSuccess(linked -> {
             gateway.useProviders(linked.orElse(null), providers.provider());
+            // Signature checks are CPU work for an unauthenticated route: two worker threads, off the event loops.
             gateway.useWebhooks(new dev.ledgerline.providers.PlaidWebhookVerifier(providers.plaid(),
-                java.time.Clock.systemUTC(), WEBHOOK_WINDOW), WEBHOOK_WINDOW);
+                java.time.Clock.systemUTC(), WEBHOOK_WINDOW,
+                ctx.vertx().createSharedWorkerExecutor("ledgerline-webhook-checks", 2)), WEBHOOK_WINDOW);
           }).compose(v -> startWebhooks(ctx));
     }
     if (role == Role.TRANSACTIONS) {

@@ -3,6 +3,7 @@ package dev.ledgerline.providers;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
@@ -21,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Verifies a Plaid webhook as Plaid documents it: the {@code Plaid-Verification} header is a compact JWT that must be
@@ -28,11 +30,17 @@ import java.util.HexFormat;
  * from {@code /webhook_verification_key/get} and cached), issued ({@code iat}) within {@code maxAge} of now in either
  * direction, and carrying the SHA-256 of the exact body bytes ({@code request_body_sha256}, compared in constant time).
  * A webhook that fails any check is a {@link WebhookRejectedException}.
+ *
+ * <p>The signature check costs about a millisecond of CPU, and the route needs no token: it runs on a worker, never on
+ * an event loop, and at most {@link #MAX_PENDING_CHECKS} wait or run at once; beyond that a webhook is answered
+ * {@link WebhookBusyException} at once (the provider retries), so a flood of forgeries queues no work.
  */
 public final class PlaidWebhookVerifier {
   private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
   private static final int SIGNATURE_BYTES = 64;
   private static final int MAX_HEADER_CHARS = 4096;
+  /** Signature checks waiting or running at once, at the most. */
+  public static final int MAX_PENDING_CHECKS = 64;
 
   private final PlaidClient plaid;
   private final Clock clock;
@@ -40,11 +48,23 @@ public final class PlaidWebhookVerifier {
   private final Cache<String, PublicKey> keys = Caffeine.newBuilder().maximumSize(100)
       .expireAfterWrite(Duration.ofHours(24)).build();
 
-  /** @param maxAge Plaid recommends 5 minutes */
+  private final WorkerExecutor checks;
+  private final AtomicInteger pending = new AtomicInteger();
+
+  /** Checks signatures on the caller's thread (tests). */
   public PlaidWebhookVerifier(PlaidClient plaid, Clock clock, Duration maxAge) {
+    this(plaid, clock, maxAge, null);
+  }
+
+  /**
+   * @param maxAge Plaid recommends 5 minutes
+   * @param checks where signature checks run; null runs them on the caller's thread
+   */
+  public PlaidWebhookVerifier(PlaidClient plaid, Clock clock, Duration maxAge, WorkerExecutor checks) {
     this.plaid = plaid;
     this.clock = clock;
     this.maxAge = maxAge;
+    this.checks = checks;
   }
 
   /** Succeeds when {@code header} (the {@code Plaid-Verification} value, null when absent) verifies {@code body}. */
@@ -79,26 +99,50 @@ public final class PlaidWebhookVerifier {
       return Future.failedFuture(e);
     }
     String kid = jose.getString("kid");
-    return key(kid).compose(key -> {
+    String signed = parts[0] + "." + parts[1];
+    String signature = parts[2];
+    String claimedHash = claims.getString("request_body_sha256");
+    return key(kid).compose(key -> check(() -> signatureAndBody(key, signed, signature, claimedHash, body)));
+  }
+
+  private Future<Void> check(Runnable verification) {
+    if (checks == null) {
       try {
-        byte[] signature = B64URL.decode(parts[2]);
-        Signature v = Signature.getInstance("SHA256withECDSAinP1363Format");
-        v.initVerify(key);
-        v.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-        if (signature.length != SIGNATURE_BYTES || !v.verify(signature)) {
-          return Future.failedFuture(new WebhookRejectedException("the webhook signature does not verify"));
-        }
-        byte[] expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes()))
-            .getBytes(StandardCharsets.US_ASCII);
-        byte[] claimed = claims.getString("request_body_sha256").getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(expected, claimed)) {
-          return Future.failedFuture(new WebhookRejectedException("the webhook body does not match its signature"));
-        }
+        verification.run();
         return Future.succeededFuture();
-      } catch (IllegalArgumentException | GeneralSecurityException e) {
-        return Future.failedFuture(new WebhookRejectedException("the webhook signature cannot be read"));
+      } catch (WebhookRejectedException e) {
+        return Future.failedFuture(e);
       }
-    });
+    }
+    if (pending.incrementAndGet() > MAX_PENDING_CHECKS) {
+      pending.decrementAndGet();
+      return Future.failedFuture(new WebhookBusyException(MAX_PENDING_CHECKS + " webhook signatures are being checked"));
+    }
+    return checks.<Void>executeBlocking(() -> {
+      verification.run();
+      return null;
+    }, false).andThen(ar -> pending.decrementAndGet());
+  }
+
+  /** The ECDSA signature over the JWT's first two parts, then the body's SHA-256 against the claimed one. */
+  private static void signatureAndBody(PublicKey key, String signed, String signature, String claimedHash,
+      Buffer body) {
+    try {
+      byte[] sig = B64URL.decode(signature);
+      Signature v = Signature.getInstance("SHA256withECDSAinP1363Format");
+      v.initVerify(key);
+      v.update(signed.getBytes(StandardCharsets.US_ASCII));
+      if (sig.length != SIGNATURE_BYTES || !v.verify(sig)) {
+        throw new WebhookRejectedException("the webhook signature does not verify");
+      }
+      byte[] expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes()))
+          .getBytes(StandardCharsets.US_ASCII);
+      if (!MessageDigest.isEqual(expected, claimedHash.getBytes(StandardCharsets.US_ASCII))) {
+        throw new WebhookRejectedException("the webhook body does not match its signature");
+      }
+    } catch (IllegalArgumentException | GeneralSecurityException e) {
+      throw new WebhookRejectedException("the webhook signature cannot be read");
+    }
   }
 
   private Future<PublicKey> key(String kid) {

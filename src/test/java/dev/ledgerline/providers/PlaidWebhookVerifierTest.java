@@ -7,7 +7,9 @@ import dev.ledgerline.providers.sandbox.PlaidSandbox;
 import dev.ledgerline.providers.sandbox.SandboxSettings;
 import dev.ledgerline.testing.Futures;
 import dev.ledgerline.testing.Poll;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -16,10 +18,13 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,6 +118,38 @@ class PlaidWebhookVerifierTest {
         .verify(hook.getKey(), body))).as("too old").isInstanceOf(WebhookRejectedException.class);
     assertThat(Futures.failureOf(verifier(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-6)))
         .verify(hook.getKey(), body))).as("from the future").isInstanceOf(WebhookRejectedException.class);
+  }
+
+  /**
+   * On a worker: the check does not run in the caller (the future is still open while the worker is busy), and once
+   * {@link PlaidWebhookVerifier#MAX_PENDING_CHECKS} wait, the next webhook is answered busy at once, doing no work.
+   * Those that waited verify once the worker is free, and so does the next.
+   */
+  @Test
+  void checksRunOnTheWorkerAndAFloodBeyondTheBoundIsAnsweredBusy() throws Throwable {
+    WorkerExecutor worker = vertx.createSharedWorkerExecutor("webhook-checks-test", 1);
+    PlaidWebhookVerifier v = new PlaidWebhookVerifier(plaid, Clock.systemUTC(), Duration.ofMinutes(5), worker);
+    try {
+      Futures.await(v.verify(hook.getKey(), hook.getValue()));
+      CountDownLatch release = new CountDownLatch(1);
+      Future<Object> blocker = worker.executeBlocking(() -> release.await(30, TimeUnit.SECONDS), false);
+      List<Future<Void>> waiting = new ArrayList<>();
+      for (int i = 0; i < PlaidWebhookVerifier.MAX_PENDING_CHECKS; i++) {
+        waiting.add(v.verify(hook.getKey(), hook.getValue()));
+      }
+      Future<Void> flood = v.verify(hook.getKey(), hook.getValue());
+      assertThat(flood.failed()).as("answered at once").isTrue();
+      assertThat(flood.cause()).isInstanceOf(WebhookBusyException.class);
+      assertThat(waiting).as("waiting for the busy worker").noneMatch(Future::isComplete);
+      release.countDown();
+      Futures.await(blocker);
+      for (Future<Void> w : waiting) Futures.await(w);
+      Futures.await(v.verify(hook.getKey(), hook.getValue()));
+      assertThat(Futures.failureOf(v.verify(hook.getKey(), Buffer.buffer("{}"))))
+          .as("a refusal on the worker is still a refusal").isInstanceOf(WebhookRejectedException.class);
+    } finally {
+      worker.close().await();
+    }
   }
 
   private static String b64(String s) {

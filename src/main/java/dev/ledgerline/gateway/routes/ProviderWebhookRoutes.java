@@ -6,6 +6,7 @@ import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.gateway.json.FieldError;
 import dev.ledgerline.providers.PlaidWebhookVerifier;
+import dev.ledgerline.providers.WebhookBusyException;
 import dev.ledgerline.providers.WebhookRejectedException;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -67,6 +68,9 @@ public final class ProviderWebhookRoutes {
         if (ar.failed()) {
           if (ar.cause() instanceof WebhookRejectedException e) {
             unauthorized(rc, e.getMessage());
+          } else if (ar.cause() instanceof WebhookBusyException busy) {
+            rc.response().putHeader("Retry-After", "1");
+            Problem.of(503, busy.getMessage() + "; retry").send(rc);
           } else {
             LOG.warn("webhook verification could not complete: {}", ar.cause().toString());
             rc.response().putHeader("Retry-After", "5");

@@ -5,8 +5,11 @@ import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.transactions.Payment;
 import dev.ledgerline.transactions.PaymentStore;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.temporal.failure.ApplicationFailure;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -21,6 +24,12 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
   private final LedgerClient ledger;
   private final SagaSettings settings;
   private final SagaMeters meters;
+  /**
+   * Each payment's payer, as {@link #load} read it (a payment's account never changes): the completion's balance read
+   * needs no second read of the row. Bounded; a payment not in it is read again.
+   */
+  private final Cache<String, String> payers = Caffeine.newBuilder().maximumSize(10_000)
+      .expireAfterWrite(Duration.ofMinutes(10)).build();
 
   public PaymentRecordActivitiesImpl(PaymentStore store, LedgerClient ledger, SagaSettings settings) {
     this(store, ledger, settings, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
@@ -36,8 +45,8 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
 
   @Override
   public PaymentOrder load(String paymentId) {
-    Payment p = store.get(paymentId).await().orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "no payment " + paymentId, UNKNOWN_PAYMENT));
+    Payment p = row(paymentId);
+    payers.put(p.id(), p.fromAccountId());
     // A payment.requested that the POST could not append (its node died after the row) is appended by the run's
     // first record, before the events of its changes: each record appends what the store is missing, in order.
     return new PaymentOrder(p.id(), p.owner(), p.fromAccountId(), p.amount(), (int) p.ledger(), p.code(),
@@ -57,16 +66,21 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
 
   @Override
   public void publishUpdated(String paymentId, PaymentStatus status) {
-    Payment p = store.get(paymentId).await().orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "no payment " + paymentId, UNKNOWN_PAYMENT));
-    List<Account> found = ledger.lookupAccounts(List.of(UInt128.parse(p.fromAccountId()))).await();
+    String payer = payers.getIfPresent(paymentId);
+    if (payer == null) payer = row(paymentId).fromAccountId();
+    List<Account> found = ledger.lookupAccounts(List.of(UInt128.parse(payer))).await();
     JsonObject balances = new JsonObject();
     if (!found.isEmpty()) {
       Account a = found.get(0);
-      balances.put("account_id", p.fromAccountId()).put("debits_pending", a.debitsPending().toString())
+      balances.put("account_id", payer).put("debits_pending", a.debitsPending().toString())
           .put("debits_posted", a.debitsPosted().toString()).put("credits_pending", a.creditsPending().toString())
           .put("credits_posted", a.creditsPosted().toString());
     }
     store.publishUpdated(paymentId, status, balances).await();
+  }
+
+  private Payment row(String paymentId) {
+    return store.get(paymentId).await().orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "no payment " + paymentId, UNKNOWN_PAYMENT));
   }
 }

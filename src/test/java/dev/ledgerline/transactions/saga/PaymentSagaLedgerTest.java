@@ -175,4 +175,28 @@ class PaymentSagaLedgerTest {
     assertThat(account(payer).debitsPosted()).isEqualTo(UInt128.of(250));
     assertThat(account(payer).debitsPending()).isEqualTo(UInt128.ZERO);
   }
+
+  /**
+   * update-balance publishes the payer's balances whether or not the same activities loaded the payment first (they
+   * keep the payer from the load, and read the row when they did not see it).
+   */
+  @Test
+  void theCompletionCarriesThePayersBalancesWithOrWithoutAnEarlierLoad() {
+    Payment p = pay(250);
+    PaymentRecordActivitiesImpl loaded = new PaymentRecordActivitiesImpl(store, ledger, SagaSettings.DEFAULTS);
+    loaded.load(p.id());
+    loaded.publishUpdated(p.id(), PaymentStatus.COMPLETED);
+    new PaymentRecordActivitiesImpl(store, ledger, SagaSettings.DEFAULTS).publishUpdated(p.id(),
+        PaymentStatus.COMPLETED);
+
+    List<JsonObject> balances = LEDGER_NODE.get().services().pool().preparedQuery("SELECT payload FROM events_outbox "
+            + "WHERE aggregate_id = $1 AND event_type = 'transaction.updated' ORDER BY aggregate_seq DESC LIMIT 2")
+        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.AGGREGATE_PREFIX + p.id())).await().stream()
+        .map(r -> ((JsonObject) r.getJson("payload")).getJsonObject("balances")).toList();
+    assertThat(balances).hasSize(2).allSatisfy(b -> {
+      assertThat(b.getString("account_id")).isEqualTo(payer.toString());
+      assertThat(b.getString("debits_posted")).isEqualTo("250");
+      assertThat(b.getString("debits_pending")).isEqualTo("0");
+    });
+  }
 }
