@@ -37,12 +37,21 @@ final class LatencyTally {
 
   /** Runs {@code window} (warm-up, then the measured seconds) counting only inside it; the measured seconds. */
   double measure(BenchWindow window) throws InterruptedException {
+    return measure(window, () -> { }, () -> { });
+  }
+
+  /** As {@link #measure(BenchWindow)}, running {@code atStart} and {@code atEnd} just inside the measured window. */
+  double measure(BenchWindow window, Runnable atStart, Runnable atEnd) throws InterruptedException {
     return window.measure(() -> {
+      atStart.run();
       latency.reset();
       completed.set(0);
       refused.set(0);
       measuring.set(true);
-    }, () -> measuring.set(false));
+    }, () -> {
+      measuring.set(false);
+      atEnd.run();
+    });
   }
 
   long completed() {

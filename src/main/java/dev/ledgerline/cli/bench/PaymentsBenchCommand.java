@@ -75,7 +75,8 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
   boolean baseline;
 
   @Option(names = "--breakdown",
-      description = "After each payments run, print the median and p99 time of each saga step (from the rows).")
+      description = "After each payments run, print the median and p99 time of each saga step (from the rows), and "
+          + "the CPU, PostgreSQL transactions and rows written per completed payment.")
   boolean breakdown;
 
   @Option(names = "--prime", defaultValue = "0",
@@ -166,12 +167,18 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
         payers.add(payer);
       }
       Completions completions = new Completions(node.vertx());
+      CpuCensus census = withBreakdown ? CpuCensus.of(node.services().pool()) : null;
       for (int c : clients) {
         Instant from = Instant.now();
-        Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions, w);
+        List<String> cost = new ArrayList<>();
+        Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions, w,
+            census, cost);
         r.print(prefix);
         results.add(r);
-        if (withBreakdown) printBreakdown(node, from);
+        if (withBreakdown) {
+          printBreakdown(node, from);
+          cost.forEach(line -> System.out.println("  " + line));
+        }
       }
       completions.close();
       if (baseline) {
@@ -182,9 +189,11 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
             }).await();
         try {
           for (int c : clients) {
-            Result r = baselineRun(temporal, c, w);
+            List<String> cost = new ArrayList<>();
+            Result r = baselineRun(temporal, c, w, census, cost);
             r.print(prefix);
             results.add(r);
+            cost.forEach(line -> System.out.println("  " + line));
           }
         } finally {
           temporal.stop().await();
@@ -198,8 +207,9 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     return results;
   }
 
+  /** {@code census}, when not null: what the measured window cost per completed payment goes into {@code cost}. */
   private Result paymentsRun(Vertx vertx, BenchHttp http, String token, List<String> links, List<String> payers,
-      Completions completions, BenchWindow window) throws InterruptedException {
+      Completions completions, BenchWindow window, CpuCensus census, List<String> cost) throws InterruptedException {
     LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong active = new AtomicLong(payers.size());
@@ -210,7 +220,10 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, tally, running, active,
           drained));
     }
-    double seconds = tally.measure(window);
+    CpuCensus.Snapshot[] at = new CpuCensus.Snapshot[2];
+    double seconds = census == null ? tally.measure(window)
+        : tally.measure(window, () -> at[0] = census.take(), () -> at[1] = census.take());
+    if (census != null) cost.addAll(CpuCensus.perUnit(at[0], at[1], tally.completed(), "completed payment"));
     running.set(false);
     drained.future().timeout(5, TimeUnit.MINUTES).await();
     return new Result("payments", payers.size(), tally.completed(), seconds, tally.latency(), tally.refused());
@@ -273,7 +286,8 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
     });
   }
 
-  private Result baselineRun(TemporalService temporal, int clients, BenchWindow window) throws Exception {
+  private Result baselineRun(TemporalService temporal, int clients, BenchWindow window, CpuCensus census,
+      List<String> cost) throws Exception {
     LatencyTally tally = new LatencyTally(TimeUnit.MINUTES.toNanos(5));
     AtomicBoolean running = new AtomicBoolean(true);
     ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -293,7 +307,10 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
         return null;
       });
     }
-    double seconds = tally.measure(window);
+    CpuCensus.Snapshot[] at = new CpuCensus.Snapshot[2];
+    double seconds = census == null ? tally.measure(window)
+        : tally.measure(window, () -> at[0] = census.take(), () -> at[1] = census.take());
+    if (census != null) cost.addAll(CpuCensus.perUnit(at[0], at[1], tally.completed(), "no-op saga"));
     running.set(false);
     pool.shutdown();
     pool.awaitTermination(5, TimeUnit.MINUTES);
