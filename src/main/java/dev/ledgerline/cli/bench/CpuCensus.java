@@ -52,6 +52,19 @@ final class CpuCensus {
         .getProcessCpuTime(), postgresTicks(), commits, writes);
   }
 
+  /**
+   * {@code tally}'s measured window; with a census (not null), read just inside the window, and the cost per unit
+   * counted added to {@code cost}. The seconds measured.
+   */
+  static double measure(CpuCensus census, LatencyTally tally, BenchWindow window, String unit, List<String> cost)
+      throws InterruptedException {
+    if (census == null) return tally.measure(window);
+    Snapshot[] at = new Snapshot[2];
+    double seconds = tally.measure(window, () -> at[0] = census.take(), () -> at[1] = census.take());
+    cost.addAll(perUnit(at[0], at[1], tally.completed(), unit));
+    return seconds;
+  }
+
   /** The cost per unit of work between two readings, as lines to print. */
   static List<String> perUnit(Snapshot from, Snapshot to, long units, String unit) {
     List<String> out = new ArrayList<>();

@@ -220,10 +220,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       vertx.runOnContext(v -> paymentLoop(vertx, http, token, link, payer, completions, tally, running, active,
           drained));
     }
-    CpuCensus.Snapshot[] at = new CpuCensus.Snapshot[2];
-    double seconds = census == null ? tally.measure(window)
-        : tally.measure(window, () -> at[0] = census.take(), () -> at[1] = census.take());
-    if (census != null) cost.addAll(CpuCensus.perUnit(at[0], at[1], tally.completed(), "completed payment"));
+    double seconds = CpuCensus.measure(census, tally, window, "completed payment", cost);
     running.set(false);
     drained.future().timeout(5, TimeUnit.MINUTES).await();
     return new Result("payments", payers.size(), tally.completed(), seconds, tally.latency(), tally.refused());
@@ -307,10 +304,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
         return null;
       });
     }
-    CpuCensus.Snapshot[] at = new CpuCensus.Snapshot[2];
-    double seconds = census == null ? tally.measure(window)
-        : tally.measure(window, () -> at[0] = census.take(), () -> at[1] = census.take());
-    if (census != null) cost.addAll(CpuCensus.perUnit(at[0], at[1], tally.completed(), "no-op saga"));
+    double seconds = CpuCensus.measure(census, tally, window, "no-op saga", cost);
     running.set(false);
     pool.shutdown();
     pool.awaitTermination(5, TimeUnit.MINUTES);
