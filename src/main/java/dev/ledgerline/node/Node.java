@@ -17,6 +17,7 @@ import dev.ledgerline.ledger.LedgerVerticle;
 import dev.ledgerline.tracing.Tracing;
 import dev.ledgerline.providers.LinkedAccounts;
 import dev.ledgerline.providers.Providers;
+import dev.ledgerline.providers.UnknownLinkedAccountException;
 import dev.ledgerline.roles.NodeContext;
 import dev.ledgerline.roles.RoleDeployments;
 import dev.ledgerline.roles.RoleVerticle;
@@ -297,7 +298,7 @@ public final class Node {
         PaymentStore payments = new PaymentStore(ctx.services().pool(), EventPublisher.create(ctx.config()), null,
             dev.ledgerline.cache.TransactionCache.create(ctx));
         ProviderActivitiesImpl external = new ProviderActivitiesImpl(providers.provider(), linkedAccounts(),
-            PaymentSagaWorker.AMOUNT_SCALE, payments::recordProviderReference);
+            PaymentSagaWorker.AMOUNT_SCALE, payments);
         return new TransactionsVerticle(ctx, PaymentSagaWorker.registration(ctx, external), payments,
             providers.provider());
       case LEDGER:
@@ -343,7 +344,7 @@ public final class Node {
       try {
         uuid = UUID.fromString(id);
       } catch (IllegalArgumentException e) {
-        return Future.failedFuture(new IllegalStateException("no linked account " + id));
+        return Future.failedFuture(new UnknownLinkedAccountException("no linked account " + id));
       }
       return l.debit(uuid).map(d -> new ProviderActivitiesImpl.LinkedAccount(d.accessToken(), d.accountId(),
           d.owner()));

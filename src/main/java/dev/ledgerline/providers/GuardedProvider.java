@@ -55,6 +55,11 @@ public final class GuardedProvider implements PaymentProvider {
   }
 
   @Override
+  public Future<Void> cancelAuthorization(String authorizationId) {
+    return breaker.call("cancel_authorization", () -> provider.cancelAuthorization(authorizationId));
+  }
+
+  @Override
   public Future<Transfer> transfer(String transferId) {
     return breaker.call("get_transfer", () -> provider.transfer(transferId));
   }

@@ -193,7 +193,7 @@ public final class LinkedAccounts {
     return pool.preparedQuery("SELECT owner, accounts FROM linked_accounts WHERE id = $1").execute(Tuple.of(id))
         .compose(rows -> {
           if (rows.size() == 0) {
-            return Future.failedFuture(new IllegalStateException("no linked account " + id));
+            return Future.failedFuture(new UnknownLinkedAccountException("no linked account " + id));
           }
           Row r = rows.iterator().next();
           String owner = r.getString("owner");

@@ -45,6 +45,13 @@ public interface PaymentProvider {
   /** Cancels a transfer that is still cancellable; a transfer past that point is a {@link ProviderRejectedException}. */
   Future<Void> cancelTransfer(String transferId);
 
+  /**
+   * Cancels an approved authorization that no transfer was created from, so that none can be created from it any
+   * more ({@code /transfer/authorization/cancel}); one already used (or expired) is a
+   * {@link ProviderRejectedException}.
+   */
+  Future<Void> cancelAuthorization(String authorizationId);
+
   Future<Transfer> transfer(String transferId);
 
   /**

@@ -109,6 +109,12 @@ public final class PlaidClient implements PaymentProvider {
   }
 
   @Override
+  public Future<Void> cancelAuthorization(String authorizationId) {
+    return post("/transfer/authorization/cancel", new JsonObject().put("authorization_id", authorizationId))
+        .mapEmpty();
+  }
+
+  @Override
   public Future<Transfer> transfer(String transferId) {
     return post("/transfer/get", new JsonObject().put("transfer_id", transferId))
         .map(r -> transferOf(r.getJsonObject("transfer")));

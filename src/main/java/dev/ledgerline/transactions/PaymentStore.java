@@ -11,6 +11,7 @@ import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.tracing.TraceContext;
 import dev.ledgerline.transactions.saga.PaymentStatus;
 import dev.ledgerline.transactions.saga.PaymentUpdate;
+import dev.ledgerline.transactions.saga.ProviderActivitiesImpl;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * crash between the two is repaired by the next writer: the retried record activity, the saga's load, or the POST's
  * own retry each append whatever version the store is missing.
  */
-public final class PaymentStore {
+public final class PaymentStore implements ProviderActivitiesImpl.References {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentStore.class);
   /** Aggregate ids of payment events: {@code payment-<id>}. */
   public static final String AGGREGATE_PREFIX = "payment-";
@@ -287,6 +288,32 @@ public final class PaymentStore {
         + "ON CONFLICT (provider_reference) DO NOTHING) SELECT id FROM recorded")
         .execute(Tuple.of(uuid, reference, outcomeKnown))
         .compose(rows -> rows.size() == 0 ? Future.succeededFuture() : changed(paymentId));
+  }
+
+  @Override
+  public Future<Void> record(String paymentId, String reference, boolean outcomeKnown) {
+    return recordProviderReference(paymentId, reference, outcomeKnown);
+  }
+
+  /** The first authorization recorded is kept: the payment's idempotency key makes it the same one every time. */
+  @Override
+  public Future<Void> sending(String paymentId, String authorizationId) {
+    UUID uuid = uuid(paymentId);
+    if (uuid == null || authorizationId == null) return Future.succeededFuture();
+    return pool.preparedQuery("UPDATE payments SET provider_authorization = $2 WHERE id = $1 "
+        + "AND provider_authorization IS NULL").execute(Tuple.of(uuid, authorizationId)).mapEmpty();
+  }
+
+  @Override
+  public Future<ProviderActivitiesImpl.Recorded> recorded(String paymentId) {
+    UUID uuid = uuid(paymentId);
+    if (uuid == null) return Future.succeededFuture(new ProviderActivitiesImpl.Recorded(null, null));
+    return pool.preparedQuery("SELECT provider_reference, provider_authorization FROM payments WHERE id = $1")
+        .execute(Tuple.of(uuid)).map(rows -> {
+          if (rows.size() == 0) return new ProviderActivitiesImpl.Recorded(null, null);
+          Row r = rows.iterator().next();
+          return new ProviderActivitiesImpl.Recorded(r.getString(0), r.getString(1));
+        });
   }
 
   /**

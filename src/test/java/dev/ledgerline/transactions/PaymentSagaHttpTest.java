@@ -12,6 +12,7 @@ import dev.ledgerline.providers.sandbox.SandboxSettings;
 import dev.ledgerline.testing.NodeExtension;
 import dev.ledgerline.testing.Poll;
 import dev.ledgerline.transactions.saga.PaymentLedgerIds;
+import dev.ledgerline.transactions.saga.ProviderActivitiesImpl;
 import dev.ledgerline.users.Role;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -269,6 +270,9 @@ class PaymentSagaHttpTest {
         .isTrue();
     JsonObject done = until(id, "compensated", Duration.ofSeconds(30));
     assertThat(done.getString("failure_reason")).isEqualTo("cancelled");
+    // No authorization ever came back, so no create was sent: its compensation had nothing to ask the provider.
+    PaymentStore store = new PaymentStore(node.get().services().pool(), null);
+    assertThat(store.recorded(id).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
     assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isTrue();
     assertThat(exists(id, PaymentLedgerIds.VOID_PENDING)).isTrue();
     assertThat(exists(id, PaymentLedgerIds.COMMIT_RESERVE)).isFalse();

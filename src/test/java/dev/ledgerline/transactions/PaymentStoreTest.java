@@ -7,6 +7,7 @@ import dev.ledgerline.events.EventTypes;
 import dev.ledgerline.testing.PostgresExtension;
 import dev.ledgerline.transactions.saga.PaymentStatus;
 import dev.ledgerline.transactions.saga.PaymentUpdate;
+import dev.ledgerline.transactions.saga.ProviderActivitiesImpl;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -127,6 +128,26 @@ class PaymentStoreTest {
     store.record(new PaymentUpdate(settled.id(), UUID.randomUUID().toString(), "ExternalPaymentSucceeded",
         PaymentStatus.EXTERNAL_PENDING, "process-external", 1_700_000_000_000L, Map.of())).await();
     assertThat(store.requestCancel(settled.id(), "alice").await()).isEmpty();
+  }
+
+  /**
+   * What the external step's compensation reads: nothing before a create is sent; the authorization recorded before
+   * it (the first one stays); then the transfer's reference. Another payment's records are not this one's.
+   */
+  @Test
+  void theProviderAuthorizationIsRecordedBeforeTheCreateAndTheFirstOneStays() {
+    Payment p = store.create(newPayment("alice")).await();
+    Payment other = store.create(newPayment("alice")).await();
+    assertThat(store.recorded(p.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
+
+    store.sending(p.id(), "auth-1").await();
+    store.sending(p.id(), "auth-2").await();
+    assertThat(store.recorded(p.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, "auth-1"));
+
+    store.record(p.id(), "tr-1", false).await();
+    assertThat(store.recorded(p.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded("tr-1", "auth-1"));
+    assertThat(store.recorded(other.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
+    assertThat(store.recorded("not-a-uuid").await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
   }
 
   @Test

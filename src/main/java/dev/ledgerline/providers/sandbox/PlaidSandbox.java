@@ -56,6 +56,7 @@ public final class PlaidSandbox {
         Map.entry("/accounts/get", (b, d) -> declinable(d).accountsGet(b)),
         Map.entry("/accounts/balance/get", (b, d) -> declinable(d).accountsGet(b)),
         Map.entry("/transfer/authorization/create", bank::transferAuthorizationCreate),
+        Map.entry("/transfer/authorization/cancel", (b, d) -> declinable(d).transferAuthorizationCancel(b)),
         Map.entry("/transfer/create", (b, d) -> bank.transferCreate(b, d, this::scheduleSettlement)),
         Map.entry("/transfer/cancel", (b, d) -> declinable(d).transferCancel(b)),
         Map.entry("/transfer/get", (b, d) -> bank.transferGet(b)),
@@ -159,6 +160,7 @@ public final class PlaidSandbox {
       case "/transfer/authorization/create" -> "NSF";
       case "/transfer/create" -> "TRANSFER_ACCOUNT_BLOCKED";
       case "/transfer/cancel" -> "TRANSFER_NOT_CANCELLABLE";
+      case "/transfer/authorization/cancel" -> "TRANSFER_AUTHORIZATION_NOT_CANCELLABLE";
       default -> "ITEM_LOGIN_REQUIRED";
     };
   }

@@ -42,6 +42,8 @@ final class SandboxBank {
   private final Map<String, String> authorizationKeys = new ConcurrentHashMap<>();
   private final Map<String, JsonObject> transfers = new ConcurrentHashMap<>();
   private final Map<String, String> transferByAuthorization = new ConcurrentHashMap<>();
+  /** The slot of a cancelled authorization in {@link #transferByAuthorization}: no transfer id is empty. */
+  private static final String CANCELLED = "";
   private final Map<String, String> transferKeys = new ConcurrentHashMap<>();
   /** Transfer events in order; an event's id is its position plus one, as Plaid's ids only grow. */
   private final List<JsonObject> events = new ArrayList<>();
@@ -182,7 +184,7 @@ final class SandboxBank {
     }
     String existing = transferByAuthorization.get(authorizationId);
     if (existing != null) {
-      return new JsonObject().put("transfer", transfers.get(existing).copy());
+      return usedBy(existing);
     }
     JsonObject authorization = authorizations.get(authorizationId);
     if (authorization == null || !b.getString("access_token").equals(authorizationItems.get(authorizationId))) {
@@ -212,7 +214,7 @@ final class SandboxBank {
         .put("expected_settlement_date", (Object) null).put("guarantee_decision", (Object) null);
     String raced = transferByAuthorization.putIfAbsent(authorizationId, id);
     if (raced != null) {
-      return new JsonObject().put("transfer", transfers.get(raced).copy());
+      return usedBy(raced);
     }
     transfers.put(id, transfer);
     if (key != null) {
@@ -221,6 +223,37 @@ final class SandboxBank {
     event(transfer);
     onCreated.accept(id);
     return new JsonObject().put("transfer", transfer.copy());
+  }
+
+  /** The transfer an authorization was used for; a cancelled authorization has none and can have none. */
+  private JsonObject usedBy(String transferId) {
+    if (transferId.equals(CANCELLED)) {
+      throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_AUTHORIZATION_CANCELLED",
+          "the authorization was cancelled; a transfer cannot be created from it");
+    }
+    return new JsonObject().put("transfer", transfers.get(transferId).copy());
+  }
+
+  /**
+   * Cancels an approved authorization that no transfer was created from. Taking its slot in
+   * {@code transferByAuthorization} makes the cancel and a concurrent create exclusive: one of them wins.
+   */
+  JsonObject transferAuthorizationCancel(JsonObject b) {
+    String authorizationId = requiredString(b, "authorization_id");
+    JsonObject authorization = authorizations.get(authorizationId);
+    if (authorization == null) {
+      throw SandboxError.invalidInput("INVALID_AUTHORIZATION_ID", "authorization_id is not a known authorization");
+    }
+    if (!"approved".equals(authorization.getString("decision"))) {
+      throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_AUTHORIZATION_NOT_CANCELLABLE",
+          "only an approved authorization can be cancelled");
+    }
+    String used = transferByAuthorization.putIfAbsent(authorizationId, CANCELLED);
+    if (used != null && !used.equals(CANCELLED)) {
+      throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_AUTHORIZATION_NOT_CANCELLABLE",
+          "a transfer was already created from this authorization");
+    }
+    return new JsonObject();
   }
 
   JsonObject transferCancel(JsonObject b) {

@@ -40,6 +40,8 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private static final String LOCAL_CREATE = "saga-local-first-create";
   // Runs started before it completed in the task that ran their last step.
   private static final String OWN_LAST_TASK = "saga-completes-in-a-task-of-its-own";
+  // Runs started before it took a provider create whose answer never came for one that made nothing.
+  private static final String FINDS_UNANSWERED = "saga-cancel-finds-an-unanswered-create";
 
   // Ledger calls are answered within ledger.request-timeout (plus the bus margin); an attempt longer than this is lost.
   private static final Duration LEDGER_ATTEMPT = Duration.ofSeconds(60);
@@ -79,6 +81,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private PendingRecord recording;
   private boolean fastPath;
   private boolean coalesced;
+  private boolean findsUnanswered;
   private int changes;
   // State changes not yet in the row, oldest first; a change leaves only once its write succeeded.
   private final List<PaymentUpdate> unwritten = new ArrayList<>();
@@ -89,6 +92,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     this.paymentId = paymentId;
     fastPath = Workflow.getVersion(FAST_PATH, Workflow.DEFAULT_VERSION, 1) >= 1;
     coalesced = fastPath && Workflow.getVersion(COALESCED_RECORDS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    findsUnanswered = coalesced && Workflow.getVersion(FINDS_UNANSWERED, Workflow.DEFAULT_VERSION, 1) >= 1;
     order = records.load(paymentId);
     if (order.status().terminal()) {
       status = order.status();
@@ -106,7 +110,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
         || order.status() == PaymentStatus.NEEDS_ATTENTION) {
       register(PaymentLedgerIds.VOID_RESERVE, () -> ledgerUndo.voidReserve(legs));
       register(PaymentLedgerIds.VOID_PENDING, () -> ledgerUndo.voidPending(legs));
-      register("cancel-external", () -> providerUndo.cancelTransfer(order.provider(), paymentId, null));
+      register("cancel-external", this::cancelExternal);
       register("reverse-commit", this::reverseCommit);
       Workflow.newDetachedCancellationScope(() -> {
         compensate(cancelRequested ? "cancelled" : "re-driven after a restart while compensating");
@@ -149,8 +153,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     change("PendingTransferCreated", PaymentStatus.RESERVED, PaymentLedgerIds.PENDING, ids(PaymentLedgerIds.PENDING));
 
     checkCancel();
-    register("cancel-external",
-        () -> providerUndo.cancelTransfer(order.provider(), paymentId, providerReference));
+    register("cancel-external", this::cancelExternal);
     change("ExternalPaymentRequested", PaymentStatus.EXTERNAL_PENDING, "process-external", Map.of());
     external();
     externalSucceeded = true;
@@ -175,8 +178,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
   private void external() {
     int index = start("process-external", false);
     long deadline = Workflow.currentTimeMillis() + order.settings().externalDeadline().toMillis();
-    ProviderTransferRequest request = new ProviderTransferRequest(paymentId, order.provider(),
-        order.linkedAccountId(), order.amount(), order.description());
+    ProviderTransferRequest request = transferRequest();
     ProviderTransfer transfer = null;
     // The first attempt is a local activity: it runs beside the write of the state changes before it, where a
     // regular activity would be scheduled only once that write is done, and it spares the two trips through the
@@ -240,6 +242,25 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
         // Polling is best effort: the webhook or the next poll finds the settlement.
       }
     }
+  }
+
+  private ProviderTransferRequest transferRequest() {
+    return new ProviderTransferRequest(paymentId, order.provider(), order.linkedAccountId(), order.amount(),
+        order.description());
+  }
+
+  /**
+   * The external step's compensation. With a reference, that transfer is cancelled. Without one, the create's answer
+   * never came (a timeout, a cancel while it ran, a restart): it may still have made a transfer, which
+   * cancel-external-unanswered finds from what the payment's row recorded before each create. A refusal is no
+   * exception: an earlier attempt, whose answer was lost, may have made a transfer before a later one was refused.
+   */
+  private void cancelExternal() {
+    if (!findsUnanswered || providerReference != null) {
+      providerUndo.cancelTransfer(order.provider(), paymentId, providerReference);
+      return;
+    }
+    providerUndo.cancelUnanswered(transferRequest());
   }
 
   /**

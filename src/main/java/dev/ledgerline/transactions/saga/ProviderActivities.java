@@ -24,4 +24,13 @@ public interface ProviderActivities {
    */
   @ActivityMethod(name = "cancel-external")
   void cancelTransfer(String provider, String paymentId, String reference);
+
+  /**
+   * Compensation of step 3 when the saga never heard the create's answer (a timeout, a cancel while it ran, a
+   * restart): a transfer may exist that the saga has no reference of. Cancels the recorded one, or else asks the
+   * provider again under the payment's idempotency key, which answers the transfer a lost create made (one per key)
+   * or makes it now, and cancels that. Idempotent, like {@link #cancelTransfer}.
+   */
+  @ActivityMethod(name = "cancel-external-unanswered")
+  void cancelUnanswered(ProviderTransferRequest request);
 }

@@ -5,6 +5,7 @@ import dev.ledgerline.providers.PaymentProvider.TransferAuthorization;
 import dev.ledgerline.providers.PaymentProvider.TransferRequest;
 import dev.ledgerline.providers.ProviderException;
 import dev.ledgerline.providers.ProviderUnavailableException;
+import dev.ledgerline.providers.UnknownLinkedAccountException;
 import io.temporal.failure.ApplicationFailure;
 import io.vertx.core.Future;
 import java.math.BigDecimal;
@@ -40,14 +41,29 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     Future<LinkedAccount> find(String linkedAccountId);
   }
 
-  /**
-   * Records which provider transfer a payment made, so that the provider's webhooks can be matched to it;
-   * {@code outcomeKnown}: the saga gets the transfer's final status with this answer, so no webhook need signal it.
-   */
-  @FunctionalInterface
+  /** Where each payment's dealings with the provider are recorded (the payment's row). */
   public interface References {
+    /**
+     * Records which provider transfer a payment made, so that the provider's webhooks can be matched to it;
+     * {@code outcomeKnown}: the saga gets the transfer's final status with this answer, so no webhook need signal it.
+     */
     Future<Void> record(String paymentId, String reference, boolean outcomeKnown);
+
+    /** Records the authorization a create is about to be sent for; done before every create. */
+    Future<Void> sending(String paymentId, String authorizationId);
+
+    /** What is recorded for the payment. */
+    Future<Recorded> recorded(String paymentId);
   }
+
+  /**
+   * A payment's recorded provider transfer and authorization, each null when none is: no authorization means that no
+   * create was ever sent for the payment.
+   */
+  public record Recorded(String reference, String authorizationId) {}
+
+  /** cancel-external-unanswered cannot tell whether the payment's authorization made a transfer, or cannot read it. */
+  public static final String TRANSFER_UNKNOWN = "ProviderTransferUnknown";
 
   private final PaymentProvider provider;
   private final LinkedAccounts accounts;
@@ -82,8 +98,9 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
           + (auth.rationaleDescription() == null ? "" : " (" + auth.rationaleDescription() + ")"),
           SagaFailures.PROVIDER_DECLINED);
     }
-    ProviderTransfer created = transfer(call(provider.createTransfer(account.accessToken(), account.accountId(),
-        auth.id(), statementText(r.description()), r.paymentId())));
+    // Recorded before the create is sent: a payment with no recorded authorization never sent one.
+    if (references != null) references.sending(r.paymentId(), auth.id()).await();
+    ProviderTransfer created = create(account, auth.id(), r);
     // Before the settlement webhook can come: it names only the transfer. A failure retries the (idempotent) create.
     boolean pending = created.outcome() == ProviderTransfer.Outcome.PENDING;
     if (references != null) references.record(r.paymentId(), created.reference(), !pending).await();
@@ -111,7 +128,7 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
 
   @Override
   public void cancelTransfer(String providerName, String paymentId, String reference) {
-    // No reference: the create never answered, so there is nothing this saga knows to cancel (docs/payments.md).
+    // No reference: a run from before cancel-external-unanswered, which this answers as it did then.
     if (reference == null) return;
     PaymentProvider.Transfer t = call(provider.transfer(reference));
     ProviderTransfer.Outcome outcome = ProviderTransfer.Outcome.ofPlaid(t.status());
@@ -122,6 +139,51 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     }
     throw ApplicationFailure.newNonRetryableFailure("transfer " + reference + " is " + t.status()
         + " and can no longer be cancelled; it needs a refund", NEEDS_REFUND);
+  }
+
+  @Override
+  public void cancelUnanswered(ProviderTransferRequest r) {
+    if (references == null) throw new IllegalStateException("cancel-external-unanswered needs the payments' records");
+    Recorded recorded = references.recorded(r.paymentId()).await();
+    if (recorded.reference() != null) {
+      cancelTransfer(r.provider(), r.paymentId(), recorded.reference());
+      return;
+    }
+    String authorization = recorded.authorizationId();
+    // Nothing recorded: no create was ever sent, so there is no transfer.
+    if (authorization == null) return;
+    try {
+      provider.cancelAuthorization(authorization).await();
+      // It was unused, and now no create can use it, not even one still on its way.
+      return;
+    } catch (ProviderUnavailableException e) {
+      throw e;
+    } catch (ProviderException usedOrExpired) {
+      // Used by a transfer, or expired: a create of it answers the transfer made of it (one per authorization).
+    }
+    LinkedAccount account;
+    try {
+      account = call(accounts.find(r.linkedAccountId()));
+    } catch (UnknownLinkedAccountException e) {
+      throw ApplicationFailure.newNonRetryableFailure("authorization " + authorization + " may have a transfer, but "
+          + "its link " + r.linkedAccountId() + " is gone, so it cannot be looked up", TRANSFER_UNKNOWN);
+    }
+    ProviderTransfer t;
+    try {
+      t = create(account, authorization, r);
+    } catch (ApplicationFailure refused) {
+      // Used but unreadable (the link's token revoked), or expired unused: only a person can tell them apart.
+      throw ApplicationFailure.newNonRetryableFailure("authorization " + authorization + " could not be cancelled, "
+          + "and its transfer cannot be looked up: " + refused.getOriginalMessage(), TRANSFER_UNKNOWN);
+    }
+    references.record(r.paymentId(), t.reference(), true).await();
+    cancelTransfer(r.provider(), r.paymentId(), t.reference());
+  }
+
+  /** The authorization's transfer under idempotency key = the payment id: one, however often it is asked for. */
+  private ProviderTransfer create(LinkedAccount account, String authorizationId, ProviderTransferRequest r) {
+    return transfer(call(provider.createTransfer(account.accessToken(), account.accountId(), authorizationId,
+        statementText(r.description()), r.paymentId())));
   }
 
   static String statementText(String description) {

@@ -180,6 +180,35 @@ class PlaidSandboxTest {
         "INVALID_WEBHOOK_VERIFICATION_KEY_ID");
   }
 
+  /**
+   * {@code /transfer/authorization/cancel}: an unused approved authorization is cancelled and no transfer can be made
+   * of it afterwards, even under its own idempotency key; a used one cannot be cancelled, and its transfer stands.
+   */
+  @Test
+  void anUnusedAuthorizationIsCancelledForGoodAndAUsedOneIsNot() {
+    Item item = item();
+    String unused = authorize(item, "4.00", "auth-cancel-1").getJsonObject("authorization").getString("id");
+    assertThat(call("/transfer/authorization/cancel", new JsonObject().put("authorization_id", unused)).fieldNames())
+        .contains("request_id");
+    assertThat(call("/transfer/authorization/cancel", new JsonObject().put("authorization_id", unused)).fieldNames())
+        .as("cancelling it again changes nothing").contains("request_id");
+    assertError(raw("/transfer/create", creds().put("access_token", item.token).put("account_id", item.account)
+            .put("authorization_id", unused).put("description", "payment").put("idempotency_key", "auth-cancel-1")),
+        400, "TRANSFER_ERROR", "TRANSFER_AUTHORIZATION_CANCELLED");
+
+    String used = authorize(item, "4.00", "auth-cancel-2").getJsonObject("authorization").getString("id");
+    String transfer = create(item, used, "auth-cancel-2").getJsonObject("transfer").getString("id");
+    assertError(raw("/transfer/authorization/cancel", creds().put("authorization_id", used)), 400, "TRANSFER_ERROR",
+        "TRANSFER_AUTHORIZATION_NOT_CANCELLABLE");
+    assertThat(create(item, used, "auth-cancel-2").getJsonObject("transfer").getString("id")).isEqualTo(transfer);
+
+    String declined = authorize(item, "1000.00", "auth-cancel-3").getJsonObject("authorization").getString("id");
+    assertError(raw("/transfer/authorization/cancel", creds().put("authorization_id", declined)), 400,
+        "TRANSFER_ERROR", "TRANSFER_AUTHORIZATION_NOT_CANCELLABLE");
+    assertError(raw("/transfer/authorization/cancel", creds().put("authorization_id", "unknown")), 400,
+        "INVALID_INPUT", "INVALID_AUTHORIZATION_ID");
+  }
+
   @Test
   void aCancelledTransferNeverSettles() {
     Item item = item();
@@ -256,7 +285,8 @@ class PlaidSandboxTest {
             .put("authorization_id", "z").put("description", "0123456789abcdefg").put("idempotency_key", "")
             .put("count", 0).put("offset", 0).put("country_codes", List.of()).encode());
     for (String path : List.of("/link/token/create", "/sandbox/public_token/create", "/item/public_token/exchange",
-        "/accounts/get", "/accounts/balance/get", "/transfer/authorization/create", "/transfer/create",
+        "/accounts/get", "/accounts/balance/get", "/transfer/authorization/create", "/transfer/authorization/cancel",
+        "/transfer/create",
         "/transfer/cancel", "/transfer/get", "/transfer/event/sync", "/institutions/get",
         "/webhook_verification_key/get")) {
       for (String body : bodies) {

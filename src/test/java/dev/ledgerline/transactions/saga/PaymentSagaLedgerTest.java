@@ -67,6 +67,9 @@ class PaymentSagaLedgerTest {
 
     @Override
     public void cancelTransfer(String provider, String paymentId, String reference) {}
+
+    @Override
+    public void cancelUnanswered(ProviderTransferRequest request) {}
   }
 
   @BeforeEach

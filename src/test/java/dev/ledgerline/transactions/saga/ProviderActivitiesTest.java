@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ledgerline.providers.PaymentProvider;
 import dev.ledgerline.providers.ProviderRejectedException;
 import dev.ledgerline.providers.ProviderUnavailableException;
+import dev.ledgerline.providers.UnknownLinkedAccountException;
 import dev.ledgerline.transactions.saga.ProviderActivitiesImpl.LinkedAccount;
 import io.temporal.failure.ApplicationFailure;
 import io.vertx.core.Future;
@@ -34,6 +35,10 @@ class ProviderActivitiesTest {
     volatile String decision = "approved";
     volatile RuntimeException failure;
     volatile Transfer current = transfer("pending", true);
+    /** Whether a transfer was made of the authorization, so that it can no longer be cancelled. */
+    volatile boolean authorizationUsed;
+    volatile RuntimeException cancelFailure;
+    volatile RuntimeException createFailure;
 
     static Transfer transfer(String status, boolean cancellable) {
       return new Transfer("tr-1", "auth-1", "acc-link-1", "debit", new BigDecimal("2.50"), status, cancellable,
@@ -58,6 +63,7 @@ class ProviderActivitiesTest {
     public Future<Transfer> createTransfer(String accessToken, String accountId, String authorizationId,
         String description, String idempotencyKey) {
       calls.add("create");
+      if (createFailure != null) return Future.failedFuture(createFailure);
       createKey = idempotencyKey;
       this.description = description;
       return Future.succeededFuture(current);
@@ -67,6 +73,14 @@ class ProviderActivitiesTest {
     public Future<Void> cancelTransfer(String transferId) {
       calls.add("cancel " + transferId);
       return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> cancelAuthorization(String authorizationId) {
+      calls.add("cancel " + authorizationId);
+      if (cancelFailure != null) return Future.failedFuture(cancelFailure);
+      return authorizationUsed ? Future.failedFuture(new ProviderRejectedException("plaid", "TRANSFER_ERROR",
+          "TRANSFER_AUTHORIZATION_NOT_CANCELLABLE", "used", 400, "")) : Future.succeededFuture();
     }
 
     @Override
@@ -146,14 +160,12 @@ class ProviderActivitiesTest {
     };
     ProviderActivitiesImpl recording = new ProviderActivitiesImpl(settling,
         id -> Future.succeededFuture(new LinkedAccount("access-sandbox-1", "acc-" + id, "Alice Example")), 2,
-        (paymentId, reference, outcomeKnown) -> {
-          settling.calls.add("record " + paymentId + " " + reference);
-          return Future.succeededFuture();
-        });
+        new Records(settling.calls, new ProviderActivitiesImpl.Recorded(null, null)));
 
     ProviderTransfer t = recording.createTransfer(REQUEST);
 
-    assertThat(settling.calls).containsExactly("authorize", "create", "record pay-1 tr-1", "get tr-1");
+    assertThat(settling.calls).containsExactly("authorize", "sending pay-1 auth-1", "create", "record pay-1 tr-1",
+        "get tr-1");
     assertThat(t).isEqualTo(new ProviderTransfer("tr-1", "settled", ProviderTransfer.Outcome.SUCCEEDED, null));
   }
 
@@ -227,6 +239,101 @@ class ProviderActivitiesTest {
     assertThatThrownBy(() -> activities.cancelTransfer("plaid", "pay-1", "tr-1"))
         .isInstanceOfSatisfying(ApplicationFailure.class,
             f -> assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.NEEDS_REFUND));
+  }
+
+  /** References over a list of calls: writes are listed, and {@code recorded} is what the row holds already. */
+  record Records(List<String> calls, ProviderActivitiesImpl.Recorded recorded)
+      implements ProviderActivitiesImpl.References {
+    @Override
+    public Future<Void> record(String paymentId, String reference, boolean outcomeKnown) {
+      calls.add("record " + paymentId + " " + reference);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> sending(String paymentId, String authorizationId) {
+      calls.add("sending " + paymentId + " " + authorizationId);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<ProviderActivitiesImpl.Recorded> recorded(String paymentId) {
+      return Future.succeededFuture(recorded);
+    }
+  }
+
+  private ProviderActivitiesImpl recording(String reference, String authorization) {
+    return new ProviderActivitiesImpl(provider,
+        id -> id.equals("gone") ? Future.failedFuture(new UnknownLinkedAccountException("no linked account " + id))
+            : Future.succeededFuture(new LinkedAccount("access-sandbox-1", "acc-" + id, "Alice Example")), 2,
+        new Records(provider.calls, new ProviderActivitiesImpl.Recorded(reference, authorization)));
+  }
+
+  /** The authorization is recorded before the create is sent, so an unanswered create can be looked for. */
+  @Test
+  void theAuthorizationIsRecordedBeforeTheCreateIsSent() {
+    recording(null, null).createTransfer(REQUEST);
+
+    assertThat(provider.calls).startsWith("authorize", "sending pay-1 auth-1", "create");
+  }
+
+  /**
+   * A create whose answer never came: nothing recorded means nothing was sent; an unused authorization is cancelled,
+   * so a create still on its way fails; a used one gives its transfer (one per authorization), which is recorded and
+   * cancelled; a recorded reference is cancelled directly. Nothing here makes a transfer that did not exist.
+   */
+  @Test
+  void anUnansweredCreateIsFoundFromWhatTheRowRecorded() {
+    recording(null, null).cancelUnanswered(REQUEST);
+    assertThat(provider.calls).as("no authorization recorded: no create was sent").isEmpty();
+
+    recording(null, "auth-1").cancelUnanswered(REQUEST);
+    assertThat(provider.calls).as("unused: the authorization is cancelled").containsExactly("cancel auth-1");
+
+    provider.calls.clear();
+    provider.authorizationUsed = true;
+    recording(null, "auth-1").cancelUnanswered(REQUEST);
+    assertThat(provider.calls).as("used: the create answers its transfer, which is cancelled")
+        .containsExactly("cancel auth-1", "create", "record pay-1 tr-1", "get tr-1", "cancel tr-1");
+    assertThat(provider.createKey).isEqualTo("pay-1");
+
+    provider.calls.clear();
+    recording("tr-1", "auth-1").cancelUnanswered(REQUEST);
+    assertThat(provider.calls).as("recorded: cancelled by its reference").containsExactly("get tr-1", "cancel tr-1");
+
+    provider.current = ScriptedProvider.transfer("settled", false);
+    assertThatThrownBy(() -> recording(null, "auth-1").cancelUnanswered(REQUEST))
+        .as("a transfer that moved money still needs a refund")
+        .isInstanceOfSatisfying(ApplicationFailure.class,
+            f -> assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.NEEDS_REFUND));
+  }
+
+  /**
+   * An authorization that cannot be cancelled and whose transfer cannot be read (the link gone, the create refused):
+   * an operator must look. An unhealthy provider is retried.
+   */
+  @Test
+  void anUnansweredCreateThatCannotBeLookedUpWaitsForAnOperatorAndAnOutageIsRetried() {
+    provider.authorizationUsed = true;
+    assertThatThrownBy(() -> recording(null, "auth-1")
+        .cancelUnanswered(new ProviderTransferRequest("pay-1", "plaid", "gone", "250", "rent")))
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> {
+          assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.TRANSFER_UNKNOWN);
+          assertThat(f.isNonRetryable()).isTrue();
+        });
+
+    provider.createFailure = new ProviderRejectedException("plaid", "ITEM_ERROR", "ITEM_LOGIN_REQUIRED", "revoked",
+        400, "");
+    assertThatThrownBy(() -> recording(null, "auth-1").cancelUnanswered(REQUEST))
+        .as("used or expired, and unreadable")
+        .isInstanceOfSatisfying(ApplicationFailure.class,
+            f -> assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.TRANSFER_UNKNOWN));
+    provider.createFailure = null;
+
+    provider.cancelFailure = new ProviderUnavailableException("plaid", "API_ERROR", "INTERNAL_SERVER_ERROR", "down",
+        500, "", Duration.ZERO, false);
+    assertThatThrownBy(() -> recording(null, "auth-1").cancelUnanswered(REQUEST))
+        .isInstanceOf(ProviderUnavailableException.class);
   }
 
   @Test

@@ -138,6 +138,11 @@ final class ScriptedActivities implements LedgerSagaActivities, ProviderActiviti
   }
 
   @Override
+  public void cancelUnanswered(ProviderTransferRequest request) {
+    call("cancel-external-unanswered");
+  }
+
+  @Override
   public PaymentOrder load(String paymentId) {
     return order;
   }
