@@ -1,6 +1,7 @@
 package dev.ledgerline.providers;
 
 import io.vertx.core.Future;
+import java.math.BigDecimal;
 import java.util.List;
 
 /** A {@link PaymentProvider} whose every call goes through the provider's {@link ProviderBreaker}. */
@@ -52,6 +53,11 @@ public final class GuardedProvider implements PaymentProvider {
   @Override
   public Future<Void> cancelTransfer(String transferId) {
     return breaker.call("cancel_transfer", () -> provider.cancelTransfer(transferId));
+  }
+
+  @Override
+  public Future<Refund> refundTransfer(String transferId, BigDecimal amount, String idempotencyKey) {
+    return breaker.call("refund_transfer", () -> provider.refundTransfer(transferId, amount, idempotencyKey));
   }
 
   @Override

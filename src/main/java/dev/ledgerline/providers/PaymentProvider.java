@@ -52,6 +52,13 @@ public interface PaymentProvider {
    */
   Future<Void> cancelAuthorization(String authorizationId);
 
+  /**
+   * Refunds {@code amount} of a debit transfer that has moved money and can no longer be cancelled
+   * ({@code /transfer/refund/create}); {@code idempotencyKey} makes a retry return the refund already made. A transfer
+   * that cannot be refunded, or a refund beyond what is left of it, is a {@link ProviderRejectedException}.
+   */
+  Future<Refund> refundTransfer(String transferId, BigDecimal amount, String idempotencyKey);
+
   Future<Transfer> transfer(String transferId);
 
   /**
@@ -96,6 +103,9 @@ public interface PaymentProvider {
           + amount + ", idempotencyKey=" + idempotencyKey + "]";
     }
   }
+
+  /** A refund of a transfer: {@code pending}, {@code posted}, {@code settled}, or {@code cancelled}, {@code failed}. */
+  record Refund(String id, String transferId, BigDecimal amount, String status, String failureReason) {}
 
   /** The provider's decision on a proposed transfer: {@code approved} or {@code declined} (with its rationale). */
   record TransferAuthorization(String id, String decision, String rationaleCode, String rationaleDescription,

@@ -109,6 +109,17 @@ public final class PlaidClient implements PaymentProvider {
   }
 
   @Override
+  public Future<Refund> refundTransfer(String transferId, BigDecimal amount, String idempotencyKey) {
+    return post("/transfer/refund/create", new JsonObject().put("transfer_id", transferId)
+        .put("amount", amount(amount))
+        .put("idempotency_key", idempotencyKey)).map(r -> {
+          JsonObject f = r.getJsonObject("refund");
+          return new Refund(f.getString("id"), f.getString("transfer_id"), decimal(f.getValue("amount")),
+              f.getString("status"), f.getString("failure_reason"));
+        });
+  }
+
+  @Override
   public Future<Void> cancelAuthorization(String authorizationId) {
     return post("/transfer/authorization/cancel", new JsonObject().put("authorization_id", authorizationId))
         .mapEmpty();

@@ -95,19 +95,23 @@ public final class ProviderSettlements {
     if (e.transferId() == null || e.transferId().isEmpty()) return Future.succeededFuture();
     ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
         ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
+    // A refund's event (refund.pending, refund.settled, ...) is about the compensation's refund, never the transfer's
+    // own outcome: published as such, never signalled.
+    boolean refund = e.eventType() != null && e.eventType().startsWith("refund.");
     return payments.unfinishedByProviderReference(e.transferId()).compose(matches -> {
       Future<Void> chain = Future.succeededFuture();
       for (PaymentStore.ReferencedPayment match : matches) {
         String id = match.id();
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
         JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
-            .put("event_type", e.eventType()).put("outcome", update.outcome().name().toLowerCase(java.util.Locale.ROOT))
+            .put("event_type", e.eventType())
+            .put("outcome", refund ? "refund" : update.outcome().name().toLowerCase(java.util.Locale.ROOT))
             .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
         chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
         // No signal where it tells the saga nothing: a pending transfer (it waits either way), or a saga whose create
         // step already had the final status. Each signal costs a workflow task, and one that comes while the saga
         // completes makes Temporal run that last task again.
-        if (update.outcome() == ProviderTransfer.Outcome.PENDING || match.outcomeKnown()) continue;
+        if (refund || update.outcome() == ProviderTransfer.Outcome.PENDING || match.outcomeKnown()) continue;
         chain = chain.compose(v -> temporal.blocking(() -> {
           try {
             temporal.client().newWorkflowStub(PaymentWorkflow.class, TransactionsApi.workflowId(id))

@@ -302,15 +302,15 @@ class PaymentSagaHttpTest {
     assertThat(a.debitsPosted()).isEqualTo(UInt128.ZERO);
   }
 
+  /** A payment and its answer once it reached a status. */
+  private record Reached(String id, JsonObject answer) {}
+
   /**
-   * A fault after the commit: PostgreSQL refuses update-balance's {@code transaction.updated} (a trigger on the outbox,
-   * for this payment's metadata only), so the saga compensates with both holds already posted. The ledger then
-   * holds the reversal, provider → clearing → payer as one linked chain, and no void; the payer's balance is whole
-   * again. The provider's transfer has settled and cannot be cancelled (the provider layer has no refund), so the
-   * payment waits in needs_attention until an operator marks that part resolved; then it is compensated.
+   * Pays {@code amount} with a fault after the commit: PostgreSQL refuses update-balance's {@code transaction.updated}
+   * (a trigger on the outbox, for this payment's metadata only), so the saga compensates with both holds already
+   * posted. Answers once the payment is {@code status}.
    */
-  @Test
-  void aFailureAfterTheCommitReversesAndNeverVoids() {
+  private static Reached payFailingAfterTheCommit(String payer, long amount, String status) {
     String fault = UUID.randomUUID().toString();
     var pool = node.get().services().pool();
     pool.query("CREATE OR REPLACE FUNCTION payment_test_fail_update() RETURNS trigger LANGUAGE plpgsql AS "
@@ -319,15 +319,51 @@ class PaymentSagaHttpTest {
         + "(NEW.event_type = 'transaction.updated' AND NEW.payload->>'status' = 'completed' "
         + "AND NEW.payload->'metadata'->>'fault' = '" + fault + "') "
         + "EXECUTE FUNCTION payment_test_fail_update()").execute().await();
-    String payer = payer();
-    String id;
-    JsonObject stuck;
     try {
-      id = pay(payer, 180, new JsonObject().put("fault", fault));
-      stuck = until(id, "needs_attention", Duration.ofSeconds(60));
+      String id = pay(payer, amount, new JsonObject().put("fault", fault));
+      return new Reached(id, until(id, status, Duration.ofSeconds(60)));
     } finally {
       pool.query("DROP TRIGGER payment_test_fail_update ON events_outbox").execute().await();
     }
+  }
+
+  /**
+   * A failure after the commit, with a provider that settled: the provider's transfer can no longer be cancelled, so
+   * the external step's compensation refunds it (once, under the payment's refund key), and the payment ends
+   * compensated with the ledger's reversal and the provider's refund, no operator needed.
+   */
+  @Test
+  void aFailureAfterTheCommitRefundsTheProvidersSettledTransfer() {
+    String payer = payer();
+    Reached done = payFailingAfterTheCommit(payer, 130, "compensated");
+    assertThat(exists(done.id(), PaymentLedgerIds.REVERSE_PAYER)).isTrue();
+    assertThat(exists(done.id(), PaymentLedgerIds.VOID_RESERVE)).isFalse();
+    assertThat(account(UInt128.parse(payer)).creditsPosted()).isEqualTo(UInt128.of(1000 + 130));
+
+    String reference = new PaymentStore(node.get().services().pool(), null).get(done.id()).await().orElseThrow()
+        .providerReference();
+    HttpResponse<Buffer> got = web.postAbs(sandbox + "/transfer/get").sendJsonObject(new JsonObject()
+        .put("client_id", SandboxSettings.DEVELOPMENT_CLIENT_ID).put("secret", SandboxSettings.DEVELOPMENT_SECRET)
+        .put("transfer_id", reference)).await();
+    JsonObject transfer = got.bodyAsJsonObject().getJsonObject("transfer");
+    assertThat(transfer.getString("status")).isEqualTo("settled");
+    assertThat(transfer.getJsonArray("refunds")).singleElement()
+        .satisfies(r -> assertThat(((JsonObject) r).getString("amount")).isEqualTo("1.30"));
+  }
+
+  /**
+   * A fault after the commit: the ledger then holds the reversal, provider → clearing → payer as one linked chain, and
+   * no void; the payer's balance is whole again. The provider's transfer has settled and its refund is refused (an
+   * injected decline), so the payment waits in needs_attention until an operator marks that part resolved; then it
+   * is compensated.
+   */
+  @Test
+  void aFailureAfterTheCommitReversesAndNeverVoids() {
+    fault("/transfer/refund/create", "decline");
+    String payer = payer();
+    Reached reached = payFailingAfterTheCommit(payer, 180, "needs_attention");
+    String id = reached.id();
+    JsonObject stuck = reached.answer();
     assertThat(stuck.getString("failure_reason")).contains("update-balance");
     assertThat(stuck.getJsonArray("steps").stream().map(s -> ((JsonObject) s).getString("event")))
         .contains("TransferCommitted", "CompensationStarted", "PaymentNeedsAttention")

@@ -72,19 +72,23 @@ class ProviderSettlementsTest {
     List<TransferEvent> events = List.of(
         new TransferEvent(from + 1, now, "pending", "tr-known", "acct", "debit", BigDecimal.ONE),
         new TransferEvent(from + 2, now, "settled", "tr-known", "acct", "debit", BigDecimal.ONE),
-        new TransferEvent(from + 3, now, "pending", "tr-waiting", "acct", "debit", BigDecimal.ONE));
+        new TransferEvent(from + 3, now, "pending", "tr-waiting", "acct", "debit", BigDecimal.ONE),
+        // A compensation's refund of the waiting payment's transfer: published as a refund, never a settlement.
+        new TransferEvent(from + 4, now, "refund.settled", "tr-waiting", "acct", "debit", BigDecimal.ONE));
 
     ProviderSettlements sync = new ProviderSettlements(feed(events), store, null);
     postgres.vertx().runOnContext(v -> sync.sync());
-    Poll.until(Duration.ofSeconds(20), "the sync passes all three events",
-        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 3);
+    Poll.until(Duration.ofSeconds(20), "the sync passes all four events",
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 4);
 
-    var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type' "
+    var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type', "
+        + "payload->>'outcome' "
         + "FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' IN ($2, $3) ORDER BY position")
         .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, known, waiting)).await();
     List<String> published = new java.util.ArrayList<>();
-    rows.forEach(r -> published.add(r.getString(0) + " " + r.getString(1)));
-    assertThat(published).containsExactly(known + " pending", known + " settled", waiting + " pending");
+    rows.forEach(r -> published.add(r.getString(0) + " " + r.getString(1) + " " + r.getString(2)));
+    assertThat(published).containsExactly(known + " pending pending", known + " settled succeeded",
+        waiting + " pending pending", waiting + " refund.settled refund");
   }
 
   @Test

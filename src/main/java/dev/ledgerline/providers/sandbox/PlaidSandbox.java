@@ -60,6 +60,8 @@ public final class PlaidSandbox {
         Map.entry("/transfer/create", (b, d) -> bank.transferCreate(b, d, this::scheduleSettlement)),
         Map.entry("/transfer/cancel", (b, d) -> declinable(d).transferCancel(b)),
         Map.entry("/transfer/get", (b, d) -> bank.transferGet(b)),
+        Map.entry("/transfer/refund/create", (b, d) -> declinable(d).transferRefundCreate(b, this::scheduleRefund)),
+        Map.entry("/transfer/refund/get", (b, d) -> bank.transferRefundGet(b)),
         Map.entry("/transfer/event/sync", (b, d) -> bank.transferEventSync(b)),
         Map.entry("/institutions/get", (b, d) -> bank.institutionsGet(b)),
         Map.entry("/webhook_verification_key/get", (b, d) -> verificationKey(b)));
@@ -161,6 +163,7 @@ public final class PlaidSandbox {
       case "/transfer/create" -> "TRANSFER_ACCOUNT_BLOCKED";
       case "/transfer/cancel" -> "TRANSFER_NOT_CANCELLABLE";
       case "/transfer/authorization/cancel" -> "TRANSFER_AUTHORIZATION_NOT_CANCELLABLE";
+      case "/transfer/refund/create" -> "TRANSFER_NOT_REFUNDABLE";
       default -> "ITEM_LOGIN_REQUIRED";
     };
   }
@@ -199,6 +202,14 @@ public final class PlaidSandbox {
       throw SandboxError.invalidInput("INVALID_WEBHOOK_VERIFICATION_KEY_ID", "invalid key_id provided");
     }
     return new JsonObject().put("key", signer.jwk());
+  }
+
+  private void scheduleRefund(String refundId) {
+    vertx.setTimer(Math.max(1, settings.settleAfter().toMillis()), t -> {
+      if (bank.settleRefund(refundId)) {
+        sendWebhook();
+      }
+    });
   }
 
   private void scheduleSettlement(String transferId) {

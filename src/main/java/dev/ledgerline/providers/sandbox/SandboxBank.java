@@ -45,6 +45,8 @@ final class SandboxBank {
   /** The slot of a cancelled authorization in {@link #transferByAuthorization}: no transfer id is empty. */
   private static final String CANCELLED = "";
   private final Map<String, String> transferKeys = new ConcurrentHashMap<>();
+  private final Map<String, JsonObject> refunds = new ConcurrentHashMap<>();
+  private final Map<String, String> refundKeys = new ConcurrentHashMap<>();
   /** Transfer events in order; an event's id is its position plus one, as Plaid's ids only grow. */
   private final List<JsonObject> events = new ArrayList<>();
 
@@ -268,6 +270,87 @@ final class SandboxBank {
     return new JsonObject();
   }
 
+  /**
+   * {@code /transfer/refund/create}: a refund of a debit transfer that has not been cancelled, failed or returned, for
+   * at most what is left unrefunded of it; {@code idempotency_key} (required) returns the refund made with that key,
+   * and the key with another transfer or amount is refused. {@code onCreated} schedules its settlement.
+   */
+  JsonObject transferRefundCreate(JsonObject b, Consumer<String> onCreated) {
+    JsonObject t = transfer(requiredString(b, "transfer_id"));
+    BigDecimal amount = amount(b);
+    String key = idempotencyKey(b);
+    if (key == null) {
+      throw SandboxError.missing("idempotency_key");
+    }
+    JsonObject refund;
+    synchronized (t) {
+      String existing = refundKeys.get(key);
+      if (existing != null) {
+        JsonObject r = refunds.get(existing);
+        if (!r.getString("transfer_id").equals(t.getString("id"))
+            || new BigDecimal(r.getString("amount")).compareTo(amount) != 0) {
+          throw SandboxError.invalidField("idempotency_key", "was already used for another refund");
+        }
+        return new JsonObject().put("refund", r.copy());
+      }
+      if (!"debit".equals(t.getString("type"))) {
+        throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_NOT_REFUNDABLE", "only a debit transfer is refunded");
+      }
+      if (List.of("cancelled", "failed", "returned").contains(t.getString("status"))) {
+        throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_NOT_REFUNDABLE",
+            "a " + t.getString("status") + " transfer cannot be refunded");
+      }
+      BigDecimal refunded = BigDecimal.ZERO;
+      for (Object o : t.getJsonArray("refunds")) {
+        JsonObject r = (JsonObject) o;
+        if (!List.of("cancelled", "failed", "returned").contains(r.getString("status"))) {
+          refunded = refunded.add(new BigDecimal(r.getString("amount")));
+        }
+      }
+      if (refunded.add(amount).compareTo(new BigDecimal(t.getString("amount"))) > 0) {
+        throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_REFUND_EXCEEDS_AMOUNT",
+            "refunds may not exceed the transfer's amount");
+      }
+      refund = new JsonObject().put("id", uuid()).put("transfer_id", t.getString("id"))
+          .put("amount", amount.toPlainString()).put("status", "pending").put("failure_reason", (Object) null)
+          .put("ledger_id", (Object) null).put("created", now()).put("network_trace_id", (Object) null);
+      refunds.put(refund.getString("id"), refund);
+      refundKeys.put(key, refund.getString("id"));
+      t.getJsonArray("refunds").add(refund);
+      refundEvent(t, refund);
+    }
+    onCreated.accept(refund.getString("id"));
+    return new JsonObject().put("refund", refund.copy());
+  }
+
+  JsonObject transferRefundGet(JsonObject b) {
+    JsonObject r = refunds.get(requiredString(b, "refund_id"));
+    if (r == null) {
+      throw SandboxError.invalidInput("REFUND_NOT_FOUND", "refund_id is not a known refund");
+    }
+    synchronized (transfer(r.getString("transfer_id"))) {
+      return new JsonObject().put("refund", r.copy());
+    }
+  }
+
+  /** Settles a pending refund: the amount goes back to the account it was debited from. */
+  boolean settleRefund(String refundId) {
+    JsonObject r = refunds.get(refundId);
+    if (r == null) {
+      return false;
+    }
+    JsonObject t = transfer(r.getString("transfer_id"));
+    synchronized (t) {
+      if (!"pending".equals(r.getString("status"))) {
+        return false;
+      }
+      r.put("status", "settled");
+      refundEvent(t, r);
+    }
+    move(t, new BigDecimal(r.getString("amount")));
+    return true;
+  }
+
   JsonObject transferGet(JsonObject b) {
     JsonObject t = transfer(requiredString(b, "transfer_id"));
     synchronized (t) {
@@ -288,22 +371,27 @@ final class SandboxBank {
       t.put("status", "settled").put("cancellable", false);
       event(t);
     }
-    String accessToken = authorizationItems.get(t.getString("authorization_id"));
+    BigDecimal amount = new BigDecimal(t.getString("amount"));
+    move(t, "debit".equals(t.getString("type")) ? amount.negate() : amount);
+    return true;
+  }
+
+  /** Moves {@code signed} onto the balances of the account {@code transfer} is on. */
+  private void move(JsonObject transfer, BigDecimal signed) {
+    String accessToken = authorizationItems.get(transfer.getString("authorization_id"));
     Item item = accessToken == null ? null : items.get(accessToken);
-    if (item != null) {
-      synchronized (item) {
-        JsonObject balances = account(item, t.getString("account_id")).getJsonObject("balances");
-        BigDecimal amount = new BigDecimal(t.getString("amount"));
-        BigDecimal signed = "debit".equals(t.getString("type")) ? amount.negate() : amount;
-        for (String field : List.of("available", "current")) {
-          BigDecimal v = decimal(balances.getValue(field));
-          if (v != null) {
-            balances.put(field, v.add(signed).doubleValue());
-          }
+    if (item == null) {
+      return;
+    }
+    synchronized (item) {
+      JsonObject balances = account(item, transfer.getString("account_id")).getJsonObject("balances");
+      for (String field : List.of("available", "current")) {
+        BigDecimal v = decimal(balances.getValue(field));
+        if (v != null) {
+          balances.put(field, v.add(signed).doubleValue());
         }
       }
     }
-    return true;
   }
 
   /** {@code /transfer/event/sync}: the events after {@code after_id}, at most {@code count} (default 100). */
@@ -328,6 +416,18 @@ final class SandboxBank {
       more = afterId + page.size() < events.size();
     }
     return new JsonObject().put("transfer_events", page).put("has_more", more);
+  }
+
+  /** A refund's event: {@code refund.<status>}, on the refunded transfer, with the refund's id and amount. */
+  private void refundEvent(JsonObject transfer, JsonObject refund) {
+    synchronized (events) {
+      events.add(new JsonObject().put("event_id", events.size() + 1).put("timestamp", now())
+          .put("event_type", "refund." + refund.getString("status")).put("account_id", transfer.getString("account_id"))
+          .put("funding_account_id", (Object) null).put("transfer_id", transfer.getString("id"))
+          .put("origination_account_id", (Object) null).put("transfer_type", transfer.getString("type"))
+          .put("transfer_amount", refund.getString("amount")).put("failure_reason", (Object) null)
+          .put("sweep_id", (Object) null).put("sweep_amount", (Object) null).put("refund_id", refund.getString("id")));
+    }
   }
 
   private void event(JsonObject transfer) {

@@ -19,8 +19,12 @@ import java.math.BigInteger;
  * non-retryable {@link SagaFailures#PROVIDER_DECLINED}.
  */
 public final class ProviderActivitiesImpl implements ProviderActivities {
-  /** cancel-external found a transfer that can no longer be cancelled and has moved money: only a refund undoes it. */
+  /**
+   * cancel-external found a transfer that can no longer be cancelled and has moved money, and its refund was refused
+   * or failed: a person must return the money.
+   */
   public static final String NEEDS_REFUND = "ProviderTransferNeedsRefund";
+  private static final java.util.Set<String> REFUND_FAILED = java.util.Set.of("cancelled", "failed", "returned");
   /**
    * Plaid's transfer description (what the payer's bank statement shows) is 1 to 15 characters; a payment's own
    * description may be longer (it stays whole on the payment), so the provider gets its first 15 characters.
@@ -131,14 +135,30 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     // No reference: a run from before cancel-external-unanswered, which this answers as it did then.
     if (reference == null) return;
     PaymentProvider.Transfer t = call(provider.transfer(reference));
-    ProviderTransfer.Outcome outcome = ProviderTransfer.Outcome.ofPlaid(t.status());
-    if (outcome == ProviderTransfer.Outcome.FAILED) return;
+    if (ProviderTransfer.Outcome.ofPlaid(t.status()) == ProviderTransfer.Outcome.FAILED) return;
     if (t.cancellable()) {
-      call(provider.cancelTransfer(reference));
-      return;
+      try {
+        call(provider.cancelTransfer(reference));
+        return;
+      } catch (ApplicationFailure refused) {
+        // Sent to the network between the read and the cancel: read again, and refund it below.
+        t = call(provider.transfer(reference));
+        if (ProviderTransfer.Outcome.ofPlaid(t.status()) == ProviderTransfer.Outcome.FAILED) return;
+        if (t.cancellable()) throw refused;
+      }
     }
-    throw ApplicationFailure.newNonRetryableFailure("transfer " + reference + " is " + t.status()
-        + " and can no longer be cancelled; it needs a refund", NEEDS_REFUND);
+    // It has moved money, or is on its way to: a refund of the whole amount returns it, made once per payment.
+    PaymentProvider.Refund refund = call(provider.refundTransfer(reference, t.amount(), refundKey(paymentId)));
+    if (REFUND_FAILED.contains(refund.status())) {
+      throw ApplicationFailure.newNonRetryableFailure("refund " + refund.id() + " of transfer " + reference + " is "
+          + refund.status() + (refund.failureReason() == null ? "" : " (" + refund.failureReason() + ")"),
+          NEEDS_REFUND);
+    }
+  }
+
+  /** The provider's idempotency key of a payment's refund (Plaid allows 50 characters; a payment id is 36). */
+  static String refundKey(String paymentId) {
+    return paymentId + "-refund";
   }
 
   @Override

@@ -209,6 +209,61 @@ class PlaidSandboxTest {
         "INVALID_INPUT", "INVALID_AUTHORIZATION_ID");
   }
 
+  /**
+   * {@code /transfer/refund/create}: a settled debit is refunded at most up to its amount, once per idempotency key
+   * (the key again answers the same refund; with another amount it is refused); the refund settles, its events say
+   * {@code refund.*}, and its amount goes back to the account. A cancelled transfer cannot be refunded.
+   */
+  @Test
+  void aSettledDebitIsRefundedOncePerKeyAndNoMoreThanItsAmount() {
+    Item item = item();
+    String auth = authorize(item, "20.00", "refund-1").getJsonObject("authorization").getString("id");
+    String id = create(item, auth, "refund-1").getJsonObject("transfer").getString("id");
+    Poll.until(Duration.ofSeconds(10), "the transfer settles", () -> "settled".equals(call("/transfer/get",
+        new JsonObject().put("transfer_id", id)).getJsonObject("transfer").getString("status")));
+    double before = available(item);
+
+    JsonObject refund = refund(id, "15.00", "refund-1-r").getJsonObject("refund");
+    assertThat(refund.getString("status")).isEqualTo("pending");
+    assertThat(refund(id, "15.00", "refund-1-r").getJsonObject("refund").getString("id"))
+        .isEqualTo(refund.getString("id"));
+    assertError(raw("/transfer/refund/create", creds().put("transfer_id", id).put("amount", "1.00")
+        .put("idempotency_key", "refund-1-r")), 400, "INVALID_REQUEST", "INVALID_FIELD");
+    assertError(raw("/transfer/refund/create", creds().put("transfer_id", id).put("amount", "5.01")
+        .put("idempotency_key", "refund-1-more")), 400, "TRANSFER_ERROR", "TRANSFER_REFUND_EXCEEDS_AMOUNT");
+    assertError(raw("/transfer/refund/create", creds().put("transfer_id", id).put("amount", "5.00")),
+        400, "INVALID_REQUEST", "MISSING_FIELDS");
+
+    Poll.until(Duration.ofSeconds(10), "the refund settles", () -> "settled".equals(call("/transfer/refund/get",
+        new JsonObject().put("refund_id", refund.getString("id"))).getJsonObject("refund").getString("status")));
+    assertThat(available(item)).isEqualTo(before + 15.0);
+    JsonObject transfer = call("/transfer/get", new JsonObject().put("transfer_id", id)).getJsonObject("transfer");
+    assertThat(transfer.getString("status")).isEqualTo("settled");
+    assertThat(transfer.getJsonArray("refunds")).hasSize(1);
+    List<String> events = call("/transfer/event/sync", new JsonObject().put("after_id", 0).put("count", 500))
+        .getJsonArray("transfer_events").stream().map(JsonObject.class::cast)
+        .filter(e -> e.getString("transfer_id").equals(id)).map(e -> e.getString("event_type")).toList();
+    assertThat(events).containsExactly("pending", "settled", "refund.pending", "refund.settled");
+
+    String cancelled = create(item, authorize(item, "2.00", "refund-2").getJsonObject("authorization")
+        .getString("id"), "refund-2").getJsonObject("transfer").getString("id");
+    call("/transfer/cancel", new JsonObject().put("transfer_id", cancelled));
+    assertError(raw("/transfer/refund/create", creds().put("transfer_id", cancelled).put("amount", "2.00")
+        .put("idempotency_key", "refund-2-r")), 400, "TRANSFER_ERROR", "TRANSFER_NOT_REFUNDABLE");
+    assertError(raw("/transfer/refund/get", creds().put("refund_id", "unknown")), 400, "INVALID_INPUT",
+        "REFUND_NOT_FOUND");
+  }
+
+  private static JsonObject refund(String transferId, String amount, String key) {
+    return call("/transfer/refund/create", new JsonObject().put("transfer_id", transferId).put("amount", amount)
+        .put("idempotency_key", key));
+  }
+
+  private static double available(Item item) {
+    return call("/accounts/get", new JsonObject().put("access_token", item.token)).getJsonArray("accounts")
+        .getJsonObject(0).getJsonObject("balances").getDouble("available");
+  }
+
   @Test
   void aCancelledTransferNeverSettles() {
     Item item = item();
@@ -287,7 +342,8 @@ class PlaidSandboxTest {
     for (String path : List.of("/link/token/create", "/sandbox/public_token/create", "/item/public_token/exchange",
         "/accounts/get", "/accounts/balance/get", "/transfer/authorization/create", "/transfer/authorization/cancel",
         "/transfer/create",
-        "/transfer/cancel", "/transfer/get", "/transfer/event/sync", "/institutions/get",
+        "/transfer/cancel", "/transfer/get", "/transfer/refund/create", "/transfer/refund/get", "/transfer/event/sync",
+        "/institutions/get",
         "/webhook_verification_key/get")) {
       for (String body : bodies) {
         HttpResponse<Buffer> r = web.postAbs(sandbox.baseUrl() + path).putHeader("Content-Type", "application/json")

@@ -87,8 +87,9 @@ class PaymentWorkflowTest {
     assertThat(activities.events()).containsExactly("FundsReserved", "PendingTransferCreated",
         "ExternalPaymentRequested", "ExternalPaymentSucceeded", "TransferCommitted", "PaymentCompleted");
     assertThat(activities.updates).extracting(PaymentUpdate::status).last().isEqualTo(PaymentStatus.COMPLETED);
-    // Two changes with no step between them go to the row in one write; every change is written exactly once.
-    assertThat(activities.writes).contains(2);
+    // Two changes with no step between them go to the row in one write (with more, when the write before was slow);
+    // every change is written exactly once.
+    assertThat(activities.writes).anyMatch(n -> n >= 2);
     assertThat(activities.writes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(6);
   }
 

@@ -39,6 +39,8 @@ class ProviderActivitiesTest {
     volatile boolean authorizationUsed;
     volatile RuntimeException cancelFailure;
     volatile RuntimeException createFailure;
+    volatile RuntimeException refundFailure;
+    volatile String refundStatus = "pending";
 
     static Transfer transfer(String status, boolean cancellable) {
       return new Transfer("tr-1", "auth-1", "acc-link-1", "debit", new BigDecimal("2.50"), status, cancellable,
@@ -73,6 +75,13 @@ class ProviderActivitiesTest {
     public Future<Void> cancelTransfer(String transferId) {
       calls.add("cancel " + transferId);
       return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Refund> refundTransfer(String transferId, BigDecimal amount, String idempotencyKey) {
+      calls.add("refund " + transferId + " " + amount + " " + idempotencyKey);
+      return refundFailure != null ? Future.failedFuture(refundFailure)
+          : Future.succeededFuture(new Refund("rf-1", transferId, amount, refundStatus, null));
     }
 
     @Override
@@ -223,7 +232,7 @@ class ProviderActivitiesTest {
   }
 
   @Test
-  void cancelCancelsWhatCanBeCancelledAndReportsWhatNeedsARefund() {
+  void cancelCancelsWhatCanBeCancelledAndRefundsWhatHasMovedMoney() {
     activities.cancelTransfer("plaid", "pay-1", null);
     assertThat(provider.calls).as("no reference: nothing known to cancel").isEmpty();
 
@@ -235,10 +244,41 @@ class ProviderActivitiesTest {
     activities.cancelTransfer("plaid", "pay-1", "tr-1");
     assertThat(provider.calls).as("already cancelled: done").containsExactly("get tr-1");
 
+    provider.calls.clear();
     provider.current = ScriptedProvider.transfer("settled", false);
+    activities.cancelTransfer("plaid", "pay-1", "tr-1");
+    assertThat(provider.calls).as("settled: refunded whole, under the payment's refund key")
+        .containsExactly("get tr-1", "refund tr-1 2.50 pay-1-refund");
+
+    provider.refundStatus = "failed";
     assertThatThrownBy(() -> activities.cancelTransfer("plaid", "pay-1", "tr-1"))
+        .as("a refund that failed needs a person")
         .isInstanceOfSatisfying(ApplicationFailure.class,
             f -> assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.NEEDS_REFUND));
+    provider.refundStatus = "pending";
+    provider.refundFailure = new ProviderRejectedException("plaid", "TRANSFER_ERROR", "TRANSFER_NOT_REFUNDABLE",
+        "no funds", 400, "");
+    assertThatThrownBy(() -> activities.cancelTransfer("plaid", "pay-1", "tr-1"))
+        .as("a refund refused is final: an operator decides")
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> assertThat(f.isNonRetryable()).isTrue());
+  }
+
+  /** A transfer sent to the network between the read and the cancel: the cancel is refused, and it is refunded. */
+  @Test
+  void aCancelRefusedByARaceWithTheNetworkRefunds() {
+    ScriptedProvider racing = new ScriptedProvider() {
+      @Override
+      public Future<Void> cancelTransfer(String transferId) {
+        calls.add("cancel " + transferId);
+        current = transfer("posted", false);
+        return Future.failedFuture(new ProviderRejectedException("plaid", "TRANSFER_ERROR",
+            "TRANSFER_NOT_CANCELLABLE", "sent", 400, ""));
+      }
+    };
+    new ProviderActivitiesImpl(racing, id -> Future.failedFuture(new IllegalStateException("unused")), 2)
+        .cancelTransfer("plaid", "pay-1", "tr-1");
+
+    assertThat(racing.calls).containsExactly("get tr-1", "cancel tr-1", "get tr-1", "refund tr-1 2.50 pay-1-refund");
   }
 
   /** References over a list of calls: writes are listed, and {@code recorded} is what the row holds already. */
@@ -301,11 +341,11 @@ class ProviderActivitiesTest {
     recording("tr-1", "auth-1").cancelUnanswered(REQUEST);
     assertThat(provider.calls).as("recorded: cancelled by its reference").containsExactly("get tr-1", "cancel tr-1");
 
+    provider.calls.clear();
     provider.current = ScriptedProvider.transfer("settled", false);
-    assertThatThrownBy(() -> recording(null, "auth-1").cancelUnanswered(REQUEST))
-        .as("a transfer that moved money still needs a refund")
-        .isInstanceOfSatisfying(ApplicationFailure.class,
-            f -> assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.NEEDS_REFUND));
+    recording(null, "auth-1").cancelUnanswered(REQUEST);
+    assertThat(provider.calls).as("a transfer that moved money is refunded")
+        .containsExactly("cancel auth-1", "create", "record pay-1 tr-1", "get tr-1", "refund tr-1 2.50 pay-1-refund");
   }
 
   /**
