@@ -93,6 +93,7 @@ public final class GatewayComponents {
   private volatile PaymentProvider provider;
   private volatile dev.ledgerline.gateway.routes.ProviderWebhookRoutes webhooks;
   private final Future<Void> started;
+  private final PaymentStore paymentStore;
   private final PaymentRoutes payments;
   private final OutboxRelay relay;
   private final BalanceCache balances;
@@ -209,9 +210,9 @@ public final class GatewayComponents {
     });
     this.started = Future.join(limiter.start(), revocations.start(vertx), listening, cursorKey.start()).mapEmpty();
     this.streamMetrics = new StreamMetrics(node.registry());
-    this.payments = new PaymentRoutes(vertx, new PaymentStore(node.services().pool(),
-        dev.ledgerline.events.EventPublisher.create(cfg), dev.ledgerline.events.LedgerEventStore.create(ledger,
-            node.services().pool(), cfg), transactions), transactions, ledger, access, linkedAccountCheck(),
+    this.paymentStore = new PaymentStore(node.services().pool(), dev.ledgerline.events.EventPublisher.create(cfg),
+        dev.ledgerline.events.LedgerEventStore.create(ledger, node.services().pool(), cfg), transactions);
+    this.payments = new PaymentRoutes(vertx, paymentStore, transactions, ledger, access, linkedAccountCheck(),
         UInt128.of(cfg.gateway().transfersMaxAmount()), cfg.temporal().rpcTimeout().plusSeconds(5).toMillis(),
         cfg.payments().maxInFlight(), cfg.payments().externalDeadline().plus(cfg.payments().compensationRetry())
             .multipliedBy(2));
@@ -242,6 +243,11 @@ public final class GatewayComponents {
   }
 
   /** The payment routes, shared by every gateway instance (they keep no per-instance state). */
+  /** The payments' rows, as the gateway's routes read and write them. */
+  public PaymentStore paymentStore() {
+    return paymentStore;
+  }
+
   public PaymentRoutes payments() {
     return payments;
   }

@@ -51,7 +51,7 @@ public final class GatewayVerticle extends RoleVerticle {
           gateway.revocations(), gateway.readsWhenUnavailable(), gateway.ledger(), gateway.access(),
           gateway.idempotencyForInstance(vertx), gateway.tls().enabled(), gateway.allowedOrigins(),
           gateway.userCheck(), new UserRoutes(vertx, gateway.users()),
-          new LinkedAccountRoutes(gateway.linkedAccounts()),
+          new LinkedAccountRoutes(gateway.linkedAccounts(), gateway.paymentStore()::linkInUse),
           new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
           new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances(),
           gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints()), gateway.transactions(),

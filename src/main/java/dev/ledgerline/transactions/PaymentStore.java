@@ -340,6 +340,16 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
         });
   }
 
+  /**
+   * Whether {@code owner} has a payment on link {@code linkedAccountId} that has not ended: its saga may still need
+   * the link's access token (to create the provider transfer, or to look up one whose create went unanswered).
+   */
+  public Future<Boolean> linkInUse(String owner, String linkedAccountId) {
+    return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM payments WHERE owner = $1 AND linked_account_id = $2 "
+        + "AND status NOT IN ('completed', 'compensated', 'failed'))").execute(Tuple.of(owner, linkedAccountId))
+        .map(rows -> rows.iterator().next().getBoolean(0));
+  }
+
   /** How many payments are in each status (the console and the {@code ledgerline_payments} gauge). */
   public Future<java.util.Map<PaymentStatus, Long>> countByStatus() {
     return pool.query("SELECT status, count(*) AS n FROM payments GROUP BY status").execute().map(rows -> {

@@ -56,11 +56,22 @@ public final class LinkedAccountRoutes {
   private static final Set<String> LIST_PARAMS = Set.of("cursor", "limit");
   private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7e]+");
 
+  /** The problem type of a DELETE refused because a payment on the link has not ended. */
+  public static final String TYPE_LINK_IN_USE = "urn:ledgerline:problem:link-in-use";
+
+  /** Whether the owner has a payment on the link that has not ended. */
+  @FunctionalInterface
+  public interface LinkInUse {
+    Future<Boolean> test(String owner, String linkedAccountId);
+  }
+
   /** Null when the vault is not configured on this node: every route then answers 503. */
   private final LinkedAccounts linked;
+  private final LinkInUse inUse;
 
-  public LinkedAccountRoutes(LinkedAccounts linked) {
+  public LinkedAccountRoutes(LinkedAccounts linked, LinkInUse inUse) {
     this.linked = linked;
+    this.inUse = inUse;
   }
 
   /** POST: 201 with the link's public part; the access token is in the vault. */
@@ -110,12 +121,23 @@ public final class LinkedAccountRoutes {
     });
   }
 
-  /** DELETE a link: its vault row (crypto-shred), then its public part; 204. */
+  /**
+   * DELETE a link: its vault row (crypto-shred), then its public part; 204. 409 while one of the owner's payments on
+   * it has not ended: its saga may still need the access token to create, cancel or find its provider transfer.
+   */
   public Handler<RoutingContext> delete() {
     return answer(rc -> {
       LinkedAccounts l = available();
       UUID id = id(rc);
-      return l.unlink(Principal.of(rc).subject(), id).map(deleted -> {
+      String owner = Principal.of(rc).subject();
+      return inUse.test(owner, id.toString()).compose(busy -> {
+        if (busy) {
+          throw new Refused(Reply.problem(Problem.of(409, "a payment on this linked account has not ended yet; "
+              + "delete it once the payment is completed, compensated or failed").withType(TYPE_LINK_IN_USE))
+              .notKept());
+        }
+        return l.unlink(owner, id);
+      }).map(deleted -> {
         if (!deleted) {
           throw Answers.notFound();
         }

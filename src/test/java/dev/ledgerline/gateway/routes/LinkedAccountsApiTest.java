@@ -219,6 +219,33 @@ class LinkedAccountsApiTest {
     }
   }
 
+  /**
+   * A link under one of its owner's payments that has not ended is not deleted (409 problem+json, the vault's token
+   * kept): the saga may still need it to create, cancel or find the provider transfer. Another user gets the same 404
+   * as for no link at all. Once the payment has ended, the link is deleted.
+   */
+  @Test
+  @Order(11)
+  void aLinkUnderAPaymentThatHasNotEndedIsNotDeleted() {
+    String bob = user("bob-busy");
+    String id = link(bob);
+    UUID payment = UUID.randomUUID();
+    node.get().services().pool().preparedQuery("INSERT INTO payments (id, owner, status, from_account_id, amount, "
+        + "ledger, code, provider, linked_account_id) VALUES ($1, 'bob-busy', 'external_pending', 1001, 200, 1, 1, "
+        + "'plaid', $2)").execute(Tuple.of(payment, id)).await();
+
+    Answer refused = delete(LinkedAccountRoutes.PATH + "/" + id, bob);
+    assertThat(refused.status()).as(refused.raw().toString()).isEqualTo(409);
+    assertThat(refused.json().getString("type")).isEqualTo(LinkedAccountRoutes.TYPE_LINK_IN_USE);
+    assertThat(storedToken("bob-busy", id)).isNotNull();
+    assertThat(delete(LinkedAccountRoutes.PATH + "/" + id, user("mallory-busy")).status()).isEqualTo(404);
+
+    node.get().services().pool().preparedQuery("UPDATE payments SET status = 'completed' WHERE id = $1")
+        .execute(Tuple.of(payment)).await();
+    assertThat(delete(LinkedAccountRoutes.PATH + "/" + id, bob).status()).isEqualTo(204);
+    assertThat(storedToken("bob-busy", id)).isNull();
+  }
+
   @Test
   @Order(2)
   void aRepeatedIdempotencyKeyReplaysTheLinkInsteadOfExchangingAgain() {
