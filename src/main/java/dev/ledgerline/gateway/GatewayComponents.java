@@ -242,12 +242,12 @@ public final class GatewayComponents {
     return ledgerKeys;
   }
 
-  /** The payment routes, shared by every gateway instance (they keep no per-instance state). */
   /** The payments' rows, as the gateway's routes read and write them. */
   public PaymentStore paymentStore() {
     return paymentStore;
   }
 
+  /** The payment routes, shared by every gateway instance (they keep no per-instance state). */
   public PaymentRoutes payments() {
     return payments;
   }

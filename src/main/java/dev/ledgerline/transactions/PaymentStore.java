@@ -295,24 +295,41 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
     return recordProviderReference(paymentId, reference, outcomeKnown);
   }
 
-  /** The first authorization recorded is kept: the payment's idempotency key makes it the same one every time. */
+  /**
+   * One statement, so that it and {@link #fence} exclude each other on the row: the first authorization recorded
+   * stays (the payment's idempotency key makes it the same one every time), and a fenced payment takes none.
+   */
   @Override
-  public Future<Void> sending(String paymentId, String authorizationId) {
+  public Future<Boolean> sending(String paymentId, String authorizationId) {
     UUID uuid = uuid(paymentId);
-    if (uuid == null || authorizationId == null) return Future.succeededFuture();
+    if (uuid == null || authorizationId == null) return Future.succeededFuture(false);
     return pool.preparedQuery("UPDATE payments SET provider_authorization = $2 WHERE id = $1 "
-        + "AND provider_authorization IS NULL").execute(Tuple.of(uuid, authorizationId)).mapEmpty();
+            + "AND (provider_authorization IS NULL OR provider_authorization = $2) RETURNING id")
+        .execute(Tuple.of(uuid, authorizationId)).map(rows -> rows.size() == 1);
   }
 
   @Override
-  public Future<ProviderActivitiesImpl.Recorded> recorded(String paymentId) {
+  public Future<ProviderActivitiesImpl.Recorded> fence(String paymentId) {
     UUID uuid = uuid(paymentId);
     if (uuid == null) return Future.succeededFuture(new ProviderActivitiesImpl.Recorded(null, null));
-    return pool.preparedQuery("SELECT provider_reference, provider_authorization FROM payments WHERE id = $1")
-        .execute(Tuple.of(uuid)).map(rows -> {
+    return pool.preparedQuery("UPDATE payments SET provider_authorization = coalesce(provider_authorization, $2) "
+            + "WHERE id = $1 RETURNING provider_reference, provider_authorization")
+        .execute(Tuple.of(uuid, ProviderActivitiesImpl.NO_CREATE)).map(rows -> {
           if (rows.size() == 0) return new ProviderActivitiesImpl.Recorded(null, null);
           Row r = rows.iterator().next();
-          return new ProviderActivitiesImpl.Recorded(r.getString(0), r.getString(1));
+          String authorization = r.getString(1);
+          return new ProviderActivitiesImpl.Recorded(r.getString(0),
+              ProviderActivitiesImpl.NO_CREATE.equals(authorization) ? null : authorization);
+        });
+  }
+
+  /** Every payment whose provider transfer is {@code reference}, ended or not (a refund's events come later). */
+  public Future<List<String>> byProviderReference(String reference) {
+    return pool.preparedQuery("SELECT payment_id::text FROM payment_provider_references WHERE provider_reference = $1")
+        .execute(Tuple.of(reference)).map(rows -> {
+          List<String> out = new ArrayList<>();
+          for (Row r : rows) out.add(r.getString(0));
+          return out;
         });
   }
 

@@ -95,9 +95,7 @@ public final class ProviderSettlements {
     if (e.transferId() == null || e.transferId().isEmpty()) return Future.succeededFuture();
     ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
         ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
-    // A refund's event (refund.pending, refund.settled, ...) is about the compensation's refund, never the transfer's
-    // own outcome: published as such, never signalled.
-    boolean refund = e.eventType() != null && e.eventType().startsWith("refund.");
+    if (e.eventType() != null && e.eventType().startsWith("refund.")) return refunded(e);
     return payments.unfinishedByProviderReference(e.transferId()).compose(matches -> {
       Future<Void> chain = Future.succeededFuture();
       for (PaymentStore.ReferencedPayment match : matches) {
@@ -105,13 +103,13 @@ public final class ProviderSettlements {
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
         JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
             .put("event_type", e.eventType())
-            .put("outcome", refund ? "refund" : update.outcome().name().toLowerCase(java.util.Locale.ROOT))
+            .put("outcome", update.outcome().name().toLowerCase(java.util.Locale.ROOT))
             .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
         chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
         // No signal where it tells the saga nothing: a pending transfer (it waits either way), or a saga whose create
         // step already had the final status. Each signal costs a workflow task, and one that comes while the saga
         // completes makes Temporal run that last task again.
-        if (refund || update.outcome() == ProviderTransfer.Outcome.PENDING || match.outcomeKnown()) continue;
+        if (update.outcome() == ProviderTransfer.Outcome.PENDING || match.outcomeKnown()) continue;
         chain = chain.compose(v -> temporal.blocking(() -> {
           try {
             temporal.client().newWorkflowStub(PaymentWorkflow.class, TransactionsApi.workflowId(id))
@@ -122,6 +120,31 @@ public final class ProviderSettlements {
           return null;
         }).onSuccess(x -> LOG.debug("payment {}: provider transfer {} is {}", id, e.transferId(), e.eventType()))
             .mapEmpty());
+      }
+      return chain;
+    });
+  }
+
+  /**
+   * A refund's event (refund.pending, refund.settled, refund.failed, ...) is about a compensation's refund, never the
+   * transfer's own outcome. Its payment has usually ended by then (the compensation is done once the refund is
+   * accepted), so it is matched whatever the payment's status, published with outcome {@code refund}, never
+   * signalled; a refund that failed after it was accepted is logged for an operator.
+   */
+  private Future<Void> refunded(TransferEvent e) {
+    return payments.byProviderReference(e.transferId()).compose(ids -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : ids) {
+        if (!TransactionsApi.ID.matcher(id).matches()) continue;
+        if (!e.eventType().equals("refund.pending") && !e.eventType().equals("refund.posted")
+            && !e.eventType().equals("refund.settled")) {
+          LOG.warn("payment {}: the refund of provider transfer {} is {}; the money has not been returned, an "
+              + "operator must look", id, e.transferId(), e.eventType());
+        }
+        JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
+            .put("event_type", e.eventType()).put("outcome", "refund")
+            .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
+        chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
       }
       return chain;
     });

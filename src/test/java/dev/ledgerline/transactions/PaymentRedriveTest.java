@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Re-drive at start: a payment row that no workflow runs (the in-process server's state is gone with its node, and
  * its transaction.created was delivered long ago) is started again when a transactions node starts, and reaches an
  * outcome. Here its linked account is unknown to the new node, so the external step cannot succeed: the saga holds the
- * payer's funds, retries until the (short) external deadline, and compensates, releasing them.
+ * payer's funds, finds that no link can ever make the create, and compensates, releasing them.
  */
 class PaymentRedriveTest {
   @RegisterExtension

@@ -272,7 +272,7 @@ class PaymentSagaHttpTest {
     assertThat(done.getString("failure_reason")).isEqualTo("cancelled");
     // No authorization ever came back, so no create was sent: its compensation had nothing to ask the provider.
     PaymentStore store = new PaymentStore(node.get().services().pool(), null);
-    assertThat(store.recorded(id).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
+    assertThat(store.fence(id).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
     assertThat(exists(id, PaymentLedgerIds.VOID_RESERVE)).isTrue();
     assertThat(exists(id, PaymentLedgerIds.VOID_PENDING)).isTrue();
     assertThat(exists(id, PaymentLedgerIds.COMMIT_RESERVE)).isFalse();

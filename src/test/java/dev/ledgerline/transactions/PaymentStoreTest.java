@@ -131,23 +131,28 @@ class PaymentStoreTest {
   }
 
   /**
-   * What the external step's compensation reads: nothing before a create is sent; the authorization recorded before
-   * it (the first one stays); then the transfer's reference. Another payment's records are not this one's.
+   * What the external step's compensation reads: the authorization recorded before a create (the first one stays,
+   * another is refused), then the transfer's reference. Fencing a payment with nothing recorded leaves no way to
+   * record one afterwards, so an attempt still running sends no create. Another payment's records are not this one's.
    */
   @Test
-  void theProviderAuthorizationIsRecordedBeforeTheCreateAndTheFirstOneStays() {
+  void theProviderAuthorizationIsRecordedBeforeTheCreateAndAFencedPaymentTakesNone() {
     Payment p = store.create(newPayment("alice")).await();
     Payment other = store.create(newPayment("alice")).await();
-    assertThat(store.recorded(p.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
 
-    store.sending(p.id(), "auth-1").await();
-    store.sending(p.id(), "auth-2").await();
-    assertThat(store.recorded(p.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, "auth-1"));
-
+    assertThat(store.sending(p.id(), "auth-1").await()).isTrue();
+    assertThat(store.sending(p.id(), "auth-1").await()).as("the same again").isTrue();
+    assertThat(store.sending(p.id(), "auth-2").await()).as("another").isFalse();
     store.record(p.id(), "tr-1", false).await();
-    assertThat(store.recorded(p.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded("tr-1", "auth-1"));
-    assertThat(store.recorded(other.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
-    assertThat(store.recorded("not-a-uuid").await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
+    assertThat(store.fence(p.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded("tr-1", "auth-1"));
+    assertThat(store.sending(p.id(), "auth-1").await()).as("fencing keeps a recorded one").isTrue();
+
+    assertThat(store.fence(other.id()).await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
+    assertThat(store.sending(other.id(), "auth-1").await()).as("fenced: no create").isFalse();
+    assertThat(store.fence(other.id()).await()).as("fencing again").isEqualTo(
+        new ProviderActivitiesImpl.Recorded(null, null));
+    assertThat(store.fence("not-a-uuid").await()).isEqualTo(new ProviderActivitiesImpl.Recorded(null, null));
+    assertThat(store.byProviderReference("tr-1").await()).containsExactly(p.id());
   }
 
   @Test

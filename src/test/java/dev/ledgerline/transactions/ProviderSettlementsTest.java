@@ -65,8 +65,12 @@ class ProviderSettlementsTest {
         new io.vertx.core.json.JsonObject());
     String known = store.create(order).await().id();
     String waiting = store.create(order).await().id();
+    String ended = store.create(order).await().id();
     store.recordProviderReference(known, "tr-known", true).await();
     store.recordProviderReference(waiting, "tr-waiting", false).await();
+    store.recordProviderReference(ended, "tr-ended", false).await();
+    postgres.pool().preparedQuery("UPDATE payments SET status = 'compensated' WHERE id = $1::uuid")
+        .execute(io.vertx.sqlclient.Tuple.of(ended)).await();
     long from = store.eventCursor(ProviderSettlements.CURSOR).await();
     Instant now = Instant.now();
     List<TransferEvent> events = List.of(
@@ -74,21 +78,25 @@ class ProviderSettlementsTest {
         new TransferEvent(from + 2, now, "settled", "tr-known", "acct", "debit", BigDecimal.ONE),
         new TransferEvent(from + 3, now, "pending", "tr-waiting", "acct", "debit", BigDecimal.ONE),
         // A compensation's refund of the waiting payment's transfer: published as a refund, never a settlement.
-        new TransferEvent(from + 4, now, "refund.settled", "tr-waiting", "acct", "debit", BigDecimal.ONE));
+        new TransferEvent(from + 4, now, "refund.settled", "tr-waiting", "acct", "debit", BigDecimal.ONE),
+        // A refund's events come after its payment ended (compensated): still published, and a failure logged.
+        new TransferEvent(from + 5, now, "refund.failed", "tr-ended", "acct", "debit", BigDecimal.ONE),
+        // A transfer event of an ended payment tells nobody anything.
+        new TransferEvent(from + 6, now, "settled", "tr-ended", "acct", "debit", BigDecimal.ONE));
 
     ProviderSettlements sync = new ProviderSettlements(feed(events), store, null);
     postgres.vertx().runOnContext(v -> sync.sync());
-    Poll.until(Duration.ofSeconds(20), "the sync passes all four events",
-        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 4);
+    Poll.until(Duration.ofSeconds(20), "the sync passes all six events",
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 6);
 
     var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type', "
         + "payload->>'outcome' "
-        + "FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' IN ($2, $3) ORDER BY position")
-        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, known, waiting)).await();
+        + "FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' IN ($2, $3, $4) ORDER BY position")
+        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, known, waiting, ended)).await();
     List<String> published = new java.util.ArrayList<>();
     rows.forEach(r -> published.add(r.getString(0) + " " + r.getString(1) + " " + r.getString(2)));
     assertThat(published).containsExactly(known + " pending pending", known + " settled succeeded",
-        waiting + " pending pending", waiting + " refund.settled refund");
+        waiting + " pending pending", waiting + " refund.settled refund", ended + " refund.failed refund");
   }
 
   @Test

@@ -34,6 +34,11 @@ final class Answers {
     return UUID.fromString(id);
   }
 
+  /** Whether {@code s} is a UUID in the lower-case canonical form the API hands out. */
+  static boolean canonicalUuid(String s) {
+    return s != null && CANONICAL_UUID.matcher(s).matches();
+  }
+
   /** The standard 404, for a resource that does not exist or is not the caller's. */
   static Refused notFound() {
     return new Refused(Reply.problem(ProblemHandler.standard(404)));

@@ -214,11 +214,13 @@ final class SandboxBank {
         .put("network", proposed.getString("network")).put("cancellable", true).put("failure_reason", (Object) null)
         .put("metadata", (Object) null).put("iso_currency_code", "USD").put("refunds", new JsonArray())
         .put("expected_settlement_date", (Object) null).put("guarantee_decision", (Object) null);
+    // In transfers before its authorization names it, so a concurrent create that finds the name finds the transfer.
+    transfers.put(id, transfer);
     String raced = transferByAuthorization.putIfAbsent(authorizationId, id);
     if (raced != null) {
+      transfers.remove(id);
       return usedBy(raced);
     }
-    transfers.put(id, transfer);
     if (key != null) {
       transferKeys.put(key, id);
     }
@@ -315,7 +317,11 @@ final class SandboxBank {
           .put("amount", amount.toPlainString()).put("status", "pending").put("failure_reason", (Object) null)
           .put("ledger_id", (Object) null).put("created", now()).put("network_trace_id", (Object) null);
       refunds.put(refund.getString("id"), refund);
-      refundKeys.put(key, refund.getString("id"));
+      // Keys are global and the lock is this transfer's: the key is taken atomically.
+      if (refundKeys.putIfAbsent(key, refund.getString("id")) != null) {
+        refunds.remove(refund.getString("id"));
+        throw SandboxError.invalidField("idempotency_key", "was already used for another refund");
+      }
       t.getJsonArray("refunds").add(refund);
       refundEvent(t, refund);
     }

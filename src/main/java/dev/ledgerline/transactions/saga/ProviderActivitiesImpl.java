@@ -53,12 +53,26 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
      */
     Future<Void> record(String paymentId, String reference, boolean outcomeKnown);
 
-    /** Records the authorization a create is about to be sent for; done before every create. */
-    Future<Void> sending(String paymentId, String authorizationId);
+    /**
+     * Records the authorization a create is about to be sent for, before every create: true when it is the payment's
+     * (now or already); false when the payment was fenced ({@link #fence}) or holds another one, and no create may be
+     * sent.
+     */
+    Future<Boolean> sending(String paymentId, String authorizationId);
 
-    /** What is recorded for the payment. */
-    Future<Recorded> recorded(String paymentId);
+    /**
+     * What is recorded for the payment, after making sure that no create can be sent for it any more unless its
+     * authorization was recorded already: a create attempt still running (a cancel does not stop it) then sends none.
+     */
+    Future<Recorded> fence(String paymentId);
   }
+
+  /** What {@link References#fence} leaves in a payment's authorization when none was recorded: no create, ever. */
+  public static final String NO_CREATE = "no-create";
+  /** A create attempt found its payment fenced by the compensation: it sent nothing. */
+  public static final String CREATE_FENCED = "ProviderCreateFenced";
+  /** The transfer was sent to the network and has not settled: it is refunded once it has. */
+  public static final String NOT_SETTLED = "ProviderTransferNotSettled";
 
   /**
    * A payment's recorded provider transfer and authorization, each null when none is: no authorization means that no
@@ -93,7 +107,13 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
 
   @Override
   public ProviderTransfer createTransfer(ProviderTransferRequest r) {
-    LinkedAccount account = call(accounts.find(r.linkedAccountId()));
+    LinkedAccount account;
+    try {
+      account = call(accounts.find(r.linkedAccountId()));
+    } catch (UnknownLinkedAccountException e) {
+      // No such link: no retry can make one.
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), SagaFailures.PROVIDER_DECLINED);
+    }
     BigDecimal amount = new BigDecimal(new BigInteger(r.amount()), amountScale);
     TransferAuthorization auth = call(provider.authorizeTransfer(new TransferRequest(account.accessToken(),
         account.accountId(), "debit", "ach", amount, "ppd", account.legalName(), r.paymentId())));
@@ -102,8 +122,12 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
           + (auth.rationaleDescription() == null ? "" : " (" + auth.rationaleDescription() + ")"),
           SagaFailures.PROVIDER_DECLINED);
     }
-    // Recorded before the create is sent: a payment with no recorded authorization never sent one.
-    if (references != null) references.sending(r.paymentId(), auth.id()).await();
+    // Recorded before the create is sent: a payment with no recorded authorization never sent one, and once the
+    // compensation has fenced the payment, no attempt still running sends one.
+    if (references != null && !references.sending(r.paymentId(), auth.id()).await()) {
+      throw ApplicationFailure.newNonRetryableFailure("payment " + r.paymentId() + " takes no create: its "
+          + "compensation has begun, or it holds another authorization", CREATE_FENCED);
+    }
     ProviderTransfer created = create(account, auth.id(), r);
     // Before the settlement webhook can come: it names only the transfer. A failure retries the (idempotent) create.
     boolean pending = created.outcome() == ProviderTransfer.Outcome.PENDING;
@@ -141,13 +165,19 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
         call(provider.cancelTransfer(reference));
         return;
       } catch (ApplicationFailure refused) {
-        // Sent to the network between the read and the cancel: read again, and refund it below.
+        // Sent to the network between the read and the cancel: read again.
         t = call(provider.transfer(reference));
         if (ProviderTransfer.Outcome.ofPlaid(t.status()) == ProviderTransfer.Outcome.FAILED) return;
         if (t.cancellable()) throw refused;
       }
     }
-    // It has moved money, or is on its way to: a refund of the whole amount returns it, made once per payment.
+    if (ProviderTransfer.Outcome.ofPlaid(t.status()) != ProviderTransfer.Outcome.SUCCEEDED) {
+      // Sent, not yet collected: a refund now would pay out money that a return could still take back. Retried (until
+      // the compensation's retry limit, then an operator) until it settles or fails.
+      throw ApplicationFailure.newFailure("transfer " + reference + " is " + t.status() + ": it is refunded once it "
+          + "has settled", NOT_SETTLED);
+    }
+    // It has moved money: a refund of the whole amount returns it, made once per payment.
     PaymentProvider.Refund refund = call(provider.refundTransfer(reference, t.amount(), refundKey(paymentId)));
     if (REFUND_FAILED.contains(refund.status())) {
       throw ApplicationFailure.newNonRetryableFailure("refund " + refund.id() + " of transfer " + reference + " is "
@@ -164,13 +194,13 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
   @Override
   public void cancelUnanswered(ProviderTransferRequest r) {
     if (references == null) throw new IllegalStateException("cancel-external-unanswered needs the payments' records");
-    Recorded recorded = references.recorded(r.paymentId()).await();
+    Recorded recorded = references.fence(r.paymentId()).await();
     if (recorded.reference() != null) {
       cancelTransfer(r.provider(), r.paymentId(), recorded.reference());
       return;
     }
     String authorization = recorded.authorizationId();
-    // Nothing recorded: no create was ever sent, so there is no transfer.
+    // Nothing recorded: no create was ever sent, and now none will be, so there is no transfer.
     if (authorization == null) return;
     try {
       provider.cancelAuthorization(authorization).await();

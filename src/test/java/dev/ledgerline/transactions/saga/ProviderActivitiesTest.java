@@ -263,9 +263,13 @@ class ProviderActivitiesTest {
         .isInstanceOfSatisfying(ApplicationFailure.class, f -> assertThat(f.isNonRetryable()).isTrue());
   }
 
-  /** A transfer sent to the network between the read and the cancel: the cancel is refused, and it is refunded. */
+  /**
+   * A transfer sent to the network between the read and the cancel: the cancel is refused. Not settled yet, it is not
+   * refunded (a return could still take the money back after the refund paid it out): the compensation retries; once
+   * it has settled, it is refunded.
+   */
   @Test
-  void aCancelRefusedByARaceWithTheNetworkRefunds() {
+  void aCancelRefusedByARaceWithTheNetworkRefundsOnceSettled() {
     ScriptedProvider racing = new ScriptedProvider() {
       @Override
       public Future<Void> cancelTransfer(String transferId) {
@@ -275,10 +279,20 @@ class ProviderActivitiesTest {
             "TRANSFER_NOT_CANCELLABLE", "sent", 400, ""));
       }
     };
-    new ProviderActivitiesImpl(racing, id -> Future.failedFuture(new IllegalStateException("unused")), 2)
-        .cancelTransfer("plaid", "pay-1", "tr-1");
+    ProviderActivitiesImpl activities = new ProviderActivitiesImpl(racing,
+        id -> Future.failedFuture(new IllegalStateException("unused")), 2);
 
-    assertThat(racing.calls).containsExactly("get tr-1", "cancel tr-1", "get tr-1", "refund tr-1 2.50 pay-1-refund");
+    assertThatThrownBy(() -> activities.cancelTransfer("plaid", "pay-1", "tr-1"))
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> {
+          assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.NOT_SETTLED);
+          assertThat(f.isNonRetryable()).isFalse();
+        });
+    assertThat(racing.calls).containsExactly("get tr-1", "cancel tr-1", "get tr-1");
+
+    racing.calls.clear();
+    racing.current = ScriptedProvider.transfer("settled", false);
+    activities.cancelTransfer("plaid", "pay-1", "tr-1");
+    assertThat(racing.calls).containsExactly("get tr-1", "refund tr-1 2.50 pay-1-refund");
   }
 
   /** References over a list of calls: writes are listed, and {@code recorded} is what the row holds already. */
@@ -291,13 +305,14 @@ class ProviderActivitiesTest {
     }
 
     @Override
-    public Future<Void> sending(String paymentId, String authorizationId) {
+    public Future<Boolean> sending(String paymentId, String authorizationId) {
       calls.add("sending " + paymentId + " " + authorizationId);
-      return Future.succeededFuture();
+      return Future.succeededFuture(recorded.authorizationId() == null
+          || recorded.authorizationId().equals(authorizationId));
     }
 
     @Override
-    public Future<ProviderActivitiesImpl.Recorded> recorded(String paymentId) {
+    public Future<ProviderActivitiesImpl.Recorded> fence(String paymentId) {
       return Future.succeededFuture(recorded);
     }
   }
@@ -309,12 +324,26 @@ class ProviderActivitiesTest {
         new Records(provider.calls, new ProviderActivitiesImpl.Recorded(reference, authorization)));
   }
 
-  /** The authorization is recorded before the create is sent, so an unanswered create can be looked for. */
+  /**
+   * The authorization is recorded before the create is sent, so an unanswered create can be looked for; a payment
+   * that holds another one (here: fenced by its compensation) gets no create at all. An unknown link is final.
+   */
   @Test
   void theAuthorizationIsRecordedBeforeTheCreateIsSent() {
     recording(null, null).createTransfer(REQUEST);
-
     assertThat(provider.calls).startsWith("authorize", "sending pay-1 auth-1", "create");
+
+    provider.calls.clear();
+    assertThatThrownBy(() -> recording(null, ProviderActivitiesImpl.NO_CREATE).createTransfer(REQUEST))
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> {
+          assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.CREATE_FENCED);
+          assertThat(f.isNonRetryable()).isTrue();
+        });
+    assertThat(provider.calls).containsExactly("authorize", "sending pay-1 auth-1");
+
+    assertThatThrownBy(() -> recording(null, null)
+        .createTransfer(new ProviderTransferRequest("pay-1", "plaid", "gone", "250", "rent")))
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> assertThat(f.isNonRetryable()).isTrue());
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.ledgerline.transactions.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.providers.PaymentProvider.Transfer;
 import dev.ledgerline.providers.PaymentProvider.TransferAuthorization;
@@ -12,6 +13,7 @@ import dev.ledgerline.providers.sandbox.SandboxSettings;
 import dev.ledgerline.testing.Futures;
 import dev.ledgerline.transactions.saga.ProviderActivitiesImpl.LinkedAccount;
 import dev.ledgerline.transactions.saga.ProviderActivitiesImpl.Recorded;
+import io.temporal.failure.ApplicationFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
@@ -46,14 +48,16 @@ class UnansweredCreateSandboxTest {
     }
 
     @Override
-    public Future<Void> sending(String paymentId, String authorizationId) {
-      rows.putIfAbsent(paymentId, new Recorded(null, authorizationId));
-      return Future.succeededFuture();
+    public Future<Boolean> sending(String paymentId, String authorizationId) {
+      Recorded r = rows.computeIfAbsent(paymentId, id -> new Recorded(null, authorizationId));
+      return Future.succeededFuture(authorizationId.equals(r.authorizationId()));
     }
 
     @Override
-    public Future<Recorded> recorded(String paymentId) {
-      return Future.succeededFuture(rows.getOrDefault(paymentId, new Recorded(null, null)));
+    public Future<Recorded> fence(String paymentId) {
+      Recorded r = rows.computeIfAbsent(paymentId, id -> new Recorded(null, ProviderActivitiesImpl.NO_CREATE));
+      return Future.succeededFuture(ProviderActivitiesImpl.NO_CREATE.equals(r.authorizationId())
+          ? new Recorded(r.reference(), null) : r);
     }
   };
 
@@ -122,16 +126,20 @@ class UnansweredCreateSandboxTest {
     assertThat(rows.get("lost-late").reference()).isNull();
   }
 
-  /** A payment that recorded no authorization never sent a create: the provider is not asked anything. */
+  /**
+   * A payment that recorded no authorization never sent a create. The compensation fences it, so an attempt still
+   * running (a cancel does not stop it) sends none afterwards: its authorization stays unused.
+   */
   @Test
-  void aPaymentThatSentNoCreateAsksTheProviderNothing() throws Throwable {
-    TransferAuthorization unrecorded = Futures.await(plaid.authorizeTransfer(new TransferRequest(token, account,
-        "debit", "ach", new BigDecimal("1.50"), "ppd", "Ada Lovelace", "never-sent")));
-
+  void aPaymentThatSentNoCreateIsFencedAgainstAnAttemptStillRunning() throws Throwable {
     activities().cancelUnanswered(request("never-sent"));
 
-    // Untouched: a create of it would still go through, which shows the compensation did not cancel it.
-    assertThat(Futures.await(plaid.createTransfer(token, account, unrecorded.id(), "rent", "never-sent")).status())
-        .isEqualTo("pending");
+    assertThatThrownBy(() -> activities().createTransfer(request("never-sent")))
+        .isInstanceOfSatisfying(ApplicationFailure.class,
+            f -> assertThat(f.getType()).isEqualTo(ProviderActivitiesImpl.CREATE_FENCED));
+    // The late attempt's authorization (the same for the payment's key) was never used: it can still be cancelled.
+    TransferAuthorization auth = Futures.await(plaid.authorizeTransfer(new TransferRequest(token, account, "debit",
+        "ach", new BigDecimal("1.50"), "ppd", "Ada Lovelace", "never-sent")));
+    Futures.await(plaid.cancelAuthorization(auth.id()));
   }
 }
