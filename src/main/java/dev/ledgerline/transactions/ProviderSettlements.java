@@ -93,18 +93,15 @@ public final class ProviderSettlements {
    */
   private Future<Void> signal(TransferEvent e) {
     if (e.transferId() == null || e.transferId().isEmpty()) return Future.succeededFuture();
+    if (e.eventType() != null && e.eventType().startsWith("refund.")) return refunded(e);
     ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
         ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
-    if (e.eventType() != null && e.eventType().startsWith("refund.")) return refunded(e);
     return payments.unfinishedByProviderReference(e.transferId()).compose(matches -> {
       Future<Void> chain = Future.succeededFuture();
       for (PaymentStore.ReferencedPayment match : matches) {
         String id = match.id();
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
-        JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
-            .put("event_type", e.eventType())
-            .put("outcome", update.outcome().name().toLowerCase(java.util.Locale.ROOT))
-            .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
+        JsonObject payload = payload(e, update.outcome().name().toLowerCase(java.util.Locale.ROOT));
         chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
         // No signal where it tells the saga nothing: a pending transfer (it waits either way), or a saga whose create
         // step already had the final status. Each signal costs a workflow task, and one that comes while the saga
@@ -141,12 +138,17 @@ public final class ProviderSettlements {
           LOG.warn("payment {}: the refund of provider transfer {} is {}; the money has not been returned, an "
               + "operator must look", id, e.transferId(), e.eventType());
         }
-        JsonObject payload = new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
-            .put("event_type", e.eventType()).put("outcome", "refund")
-            .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
+        JsonObject payload = payload(e, "refund");
         chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
       }
       return chain;
     });
+  }
+
+  /** The {@code provider.transfer.updated} payload of event {@code e}. */
+  private static JsonObject payload(TransferEvent e, String outcome) {
+    return new JsonObject().put("transfer_id", e.transferId()).put("event_id", e.eventId())
+        .put("event_type", e.eventType()).put("outcome", outcome)
+        .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
   }
 }

@@ -44,6 +44,8 @@ final class SandboxBank {
   private final Map<String, String> transferByAuthorization = new ConcurrentHashMap<>();
   /** The slot of a cancelled authorization in {@link #transferByAuthorization}: no transfer id is empty. */
   private static final String CANCELLED = "";
+  /** Statuses of a transfer or a refund that moved no money in the end. */
+  private static final List<String> UNDONE = List.of("cancelled", "failed", "returned");
   private final Map<String, String> transferKeys = new ConcurrentHashMap<>();
   private final Map<String, JsonObject> refunds = new ConcurrentHashMap<>();
   private final Map<String, String> refundKeys = new ConcurrentHashMap<>();
@@ -298,14 +300,14 @@ final class SandboxBank {
       if (!"debit".equals(t.getString("type"))) {
         throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_NOT_REFUNDABLE", "only a debit transfer is refunded");
       }
-      if (List.of("cancelled", "failed", "returned").contains(t.getString("status"))) {
+      if (UNDONE.contains(t.getString("status"))) {
         throw new SandboxError(400, "TRANSFER_ERROR", "TRANSFER_NOT_REFUNDABLE",
             "a " + t.getString("status") + " transfer cannot be refunded");
       }
       BigDecimal refunded = BigDecimal.ZERO;
       for (Object o : t.getJsonArray("refunds")) {
         JsonObject r = (JsonObject) o;
-        if (!List.of("cancelled", "failed", "returned").contains(r.getString("status"))) {
+        if (!UNDONE.contains(r.getString("status"))) {
           refunded = refunded.add(new BigDecimal(r.getString("amount")));
         }
       }
@@ -426,24 +428,21 @@ final class SandboxBank {
 
   /** A refund's event: {@code refund.<status>}, on the refunded transfer, with the refund's id and amount. */
   private void refundEvent(JsonObject transfer, JsonObject refund) {
-    synchronized (events) {
-      events.add(new JsonObject().put("event_id", events.size() + 1).put("timestamp", now())
-          .put("event_type", "refund." + refund.getString("status")).put("account_id", transfer.getString("account_id"))
-          .put("funding_account_id", (Object) null).put("transfer_id", transfer.getString("id"))
-          .put("origination_account_id", (Object) null).put("transfer_type", transfer.getString("type"))
-          .put("transfer_amount", refund.getString("amount")).put("failure_reason", (Object) null)
-          .put("sweep_id", (Object) null).put("sweep_amount", (Object) null).put("refund_id", refund.getString("id")));
-    }
+    event(transfer, "refund." + refund.getString("status"), refund.getString("amount"), refund.getString("id"));
   }
 
   private void event(JsonObject transfer) {
+    event(transfer, transfer.getString("status"), transfer.getString("amount"), null);
+  }
+
+  private void event(JsonObject transfer, String type, String amount, String refundId) {
     synchronized (events) {
       events.add(new JsonObject().put("event_id", events.size() + 1).put("timestamp", now())
-          .put("event_type", transfer.getString("status")).put("account_id", transfer.getString("account_id"))
+          .put("event_type", type).put("account_id", transfer.getString("account_id"))
           .put("funding_account_id", (Object) null).put("transfer_id", transfer.getString("id"))
           .put("origination_account_id", (Object) null).put("transfer_type", transfer.getString("type"))
-          .put("transfer_amount", transfer.getString("amount")).put("failure_reason", (Object) null)
-          .put("sweep_id", (Object) null).put("sweep_amount", (Object) null).put("refund_id", (Object) null));
+          .put("transfer_amount", amount).put("failure_reason", (Object) null)
+          .put("sweep_id", (Object) null).put("sweep_amount", (Object) null).put("refund_id", refundId));
     }
   }
 

@@ -27,9 +27,10 @@ public interface ProviderActivities {
 
   /**
    * Compensation of step 3 when the saga never heard the create's answer (a timeout, a cancel while it ran, a
-   * restart): a transfer may exist that the saga has no reference of. Cancels the recorded one, or else asks the
-   * provider again under the payment's idempotency key, which answers the transfer a lost create made (one per key)
-   * or makes it now, and cancels that. Idempotent, like {@link #cancelTransfer}.
+   * restart): a transfer may exist that the saga has no reference of. Fences the payment's row so that no create can
+   * still be sent, then cancels the recorded transfer, or cancels the recorded authorization if it is unused, or finds
+   * the transfer made of it (one per authorization) and cancels or refunds that. Nothing recorded: no create was sent.
+   * Idempotent, like {@link #cancelTransfer}.
    */
   @ActivityMethod(name = "cancel-external-unanswered")
   void cancelUnanswered(ProviderTransferRequest request);

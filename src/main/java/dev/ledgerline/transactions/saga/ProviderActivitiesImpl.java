@@ -10,6 +10,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.vertx.core.Future;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.Set;
 
 /**
  * The external step over the provider layer (its breaker included): authorize, then create the transfer, both with
@@ -24,7 +25,15 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
    * or failed: a person must return the money.
    */
   public static final String NEEDS_REFUND = "ProviderTransferNeedsRefund";
-  private static final java.util.Set<String> REFUND_FAILED = java.util.Set.of("cancelled", "failed", "returned");
+  private static final Set<String> REFUND_FAILED = Set.of("cancelled", "failed", "returned");
+  /** What {@link References#fence} leaves in a payment's authorization when none was recorded: no create, ever. */
+  public static final String NO_CREATE = "no-create";
+  /** A create attempt found its payment fenced by the compensation: it sent nothing. */
+  public static final String CREATE_FENCED = "ProviderCreateFenced";
+  /** The transfer was sent to the network and has not settled: it is refunded once it has. */
+  public static final String NOT_SETTLED = "ProviderTransferNotSettled";
+  /** cancel-external-unanswered cannot tell whether the payment's authorization made a transfer, or cannot read it. */
+  public static final String TRANSFER_UNKNOWN = "ProviderTransferUnknown";
   /**
    * Plaid's transfer description (what the payer's bank statement shows) is 1 to 15 characters; a payment's own
    * description may be longer (it stays whole on the payment), so the provider gets its first 15 characters.
@@ -67,21 +76,11 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     Future<Recorded> fence(String paymentId);
   }
 
-  /** What {@link References#fence} leaves in a payment's authorization when none was recorded: no create, ever. */
-  public static final String NO_CREATE = "no-create";
-  /** A create attempt found its payment fenced by the compensation: it sent nothing. */
-  public static final String CREATE_FENCED = "ProviderCreateFenced";
-  /** The transfer was sent to the network and has not settled: it is refunded once it has. */
-  public static final String NOT_SETTLED = "ProviderTransferNotSettled";
-
   /**
    * A payment's recorded provider transfer and authorization, each null when none is: no authorization means that no
    * create was ever sent for the payment.
    */
   public record Recorded(String reference, String authorizationId) {}
-
-  /** cancel-external-unanswered cannot tell whether the payment's authorization made a transfer, or cannot read it. */
-  public static final String TRANSFER_UNKNOWN = "ProviderTransferUnknown";
 
   private final PaymentProvider provider;
   private final LinkedAccounts accounts;
@@ -159,7 +158,8 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
     // No reference: a run from before cancel-external-unanswered, which this answers as it did then.
     if (reference == null) return;
     PaymentProvider.Transfer t = call(provider.transfer(reference));
-    if (ProviderTransfer.Outcome.ofPlaid(t.status()) == ProviderTransfer.Outcome.FAILED) return;
+    ProviderTransfer.Outcome outcome = ProviderTransfer.Outcome.ofPlaid(t.status());
+    if (outcome == ProviderTransfer.Outcome.FAILED) return;
     if (t.cancellable()) {
       try {
         call(provider.cancelTransfer(reference));
@@ -167,11 +167,12 @@ public final class ProviderActivitiesImpl implements ProviderActivities {
       } catch (ApplicationFailure refused) {
         // Sent to the network between the read and the cancel: read again.
         t = call(provider.transfer(reference));
-        if (ProviderTransfer.Outcome.ofPlaid(t.status()) == ProviderTransfer.Outcome.FAILED) return;
+        outcome = ProviderTransfer.Outcome.ofPlaid(t.status());
+        if (outcome == ProviderTransfer.Outcome.FAILED) return;
         if (t.cancellable()) throw refused;
       }
     }
-    if (ProviderTransfer.Outcome.ofPlaid(t.status()) != ProviderTransfer.Outcome.SUCCEEDED) {
+    if (outcome != ProviderTransfer.Outcome.SUCCEEDED) {
       // Sent, not yet collected: a refund now would pay out money that a return could still take back. Retried (until
       // the compensation's retry limit, then an operator) until it settles or fails.
       throw ApplicationFailure.newFailure("transfer " + reference + " is " + t.status() + ": it is refunded once it "
