@@ -144,10 +144,8 @@ public final class MultiLayerCache<V> {
   private final String origin = java.util.UUID.randomUUID().toString();
   private volatile boolean degraded;
   private volatile String lastError = "";
-  /** L2 keys (full Redis names) and tags whose invalidation Redis missed; guarded by {@code this}. */
-  private final Set<String> lostKeys = new java.util.LinkedHashSet<>();
-  private final Set<String> lostTags = new java.util.LinkedHashSet<>();
-  private boolean lostOverflow;
+  /** Guarded by {@code this}, with {@code degraded}. */
+  private final LostInvalidations lost = new LostInvalidations(MAX_LOST);
   private boolean probing;
   private volatile boolean closed;
   private final Counter flushed;
@@ -444,25 +442,7 @@ public final class MultiLayerCache<V> {
   }
 
   private synchronized void lost(Collection<String> keys, Collection<String> tags) {
-    for (String k : keys) {
-      if (lostKeys.size() + lostTags.size() >= MAX_LOST) {
-        overflow();
-        return;
-      }
-      lostKeys.add(k);
-    }
-    for (String t : tags) {
-      if (lostKeys.size() + lostTags.size() >= MAX_LOST) {
-        overflow();
-        return;
-      }
-      lostTags.add(t);
-    }
-  }
-
-  private void overflow() {
-    if (!lostOverflow) {
-      lostOverflow = true;
+    if (lost.add(keys, tags)) {
       LOG.warn("cache {}: more than {} invalidations lost while Redis is away; the rest expire with the L2 TTL",
           name, MAX_LOST);
     }
@@ -499,17 +479,16 @@ public final class MultiLayerCache<V> {
    * degraded state (in the same step, so that no invalidation slips between the last chunk and the switch).
    */
   private Future<Boolean> flushLost() {
-    List<String> keys;
-    List<String> tags;
+    LostInvalidations.Chunk chunk;
     synchronized (this) {
-      if (lostKeys.isEmpty() && lostTags.isEmpty()) {
+      chunk = lost.take(FLUSH_CHUNK);
+      if (chunk == null) {
         degraded = false;
-        lostOverflow = false;
         return Future.succeededFuture(true);
       }
-      keys = take(lostKeys, FLUSH_CHUNK);
-      tags = take(lostTags, Math.max(0, FLUSH_CHUNK - keys.size()));
     }
+    List<String> keys = chunk.keys();
+    List<String> tags = chunk.tags();
     List<Request> batch = new ArrayList<>();
     if (!keys.isEmpty()) {
       Request del = Request.cmd(Command.DEL);
@@ -530,16 +509,6 @@ public final class MultiLayerCache<V> {
               tags.size());
           return flushLost();
         });
-  }
-
-  private static List<String> take(Set<String> from, int max) {
-    List<String> out = new ArrayList<>(Math.min(max, from.size()));
-    var it = from.iterator();
-    while (it.hasNext() && out.size() < max) {
-      out.add(it.next());
-      it.remove();
-    }
-    return out;
   }
 
   private void dropLocal(JsonObject msg) {
@@ -699,11 +668,11 @@ public final class MultiLayerCache<V> {
     JsonObject j = new JsonObject().put("l2", redis == null ? "none" : "redis").put("degraded", degraded)
         .put("l1_entries", l1.estimatedSize());
     if (degraded) {
-      int lost;
+      int count;
       synchronized (this) {
-        lost = lostKeys.size() + lostTags.size();
+        count = lost.size();
       }
-      j.put("error", lastError).put("lost_invalidations", lost);
+      j.put("error", lastError).put("lost_invalidations", count);
     }
     return j;
   }
