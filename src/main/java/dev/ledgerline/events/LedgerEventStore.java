@@ -34,7 +34,8 @@ import java.util.Set;
  * writer of a version gets {@code exists}: an {@link EventVersionConflictException}. Its timestamp is the ledger's
  * own; the caller's time belongs in the payload. The ledger holds no payload, so the payload waits in
  * {@code ledger_event_payloads} from before the transfer until the row is written: a writer that dies in between
- * leaves what {@code verify-events --repair} rebuilds the row from, and an identical retry completes it.
+ * leaves what {@code verify-events --repair} rebuilds the row from, and an identical retry completes it. An aggregate
+ * whose events are derived from a record of its own needs no such wait ({@link #appendRebuildable}).
  */
 public final class LedgerEventStore {
   /** Code of the event-log and sink accounts. */
@@ -122,7 +123,7 @@ public final class LedgerEventStore {
           }
           long timestamp = found.get(0).timestamp();
           Next e = new Next(version, type, payload);
-          return pool.withTransaction(conn -> writeRow(conn, transferId, aggregateId, e, timestamp))
+          return pool.withTransaction(conn -> writeRow(conn, transferId, aggregateId, e, timestamp, true))
               .compose(same -> stored(same, transferId, aggregateId, e, timestamp));
         });
   }
@@ -141,51 +142,84 @@ public final class LedgerEventStore {
     if (events.size() <= 1) {
       return events.isEmpty() ? Future.succeededFuture(List.of()) : oneByOne(aggregateId, events);
     }
-    List<Transfer> chain = new ArrayList<>(events.size());
+    List<Transfer> chain;
     try {
-      for (int i = 0; i < events.size(); i++) {
-        if (i > 0 && events.get(i).version() <= events.get(i - 1).version()) {
-          throw new EventRejectedException(Reason.INVALID, "versions must ascend: " + events.get(i - 1).version()
-              + " then " + events.get(i).version());
-        }
-        chain.add(transfer(aggregateId, events.get(i), i < events.size() - 1 ? TransferFlags.LINKED : 0));
-      }
+      chain = chain(aggregateId, events);
     } catch (EventRejectedException e) {
       return Future.failedFuture(e);
     }
     List<UInt128> ids = chain.stream().map(Transfer::id).toList();
     return claimAll(aggregateId, events, ids).compose(fresh -> !fresh ? oneByOne(aggregateId, events)
-        : ensureAccounts(aggregateId)
-            .compose(v -> ledger.createTransfers(chain))
-            .compose(failures -> !failures.isEmpty() ? afterChainRefused(aggregateId, events, ids)
-                : ledger.lookupTransfers(ids).compose(found -> {
-                  if (found.size() != ids.size()) {
-                    return Future.failedFuture(new EventStoreException("the transfers of events v"
-                        + events.get(0).version() + " to v" + events.get(events.size() - 1).version() + " of "
-                        + aggregateId + " were committed but cannot be read back"));
-                  }
-                  return pool.withTransaction(conn -> {
-                    Future<List<Boolean>> rows = Future.succeededFuture(new ArrayList<>());
-                    for (int i = 0; i < events.size(); i++) {
-                      int at = i;
-                      rows = rows.compose(out -> writeRow(conn, ids.get(at), aggregateId, events.get(at),
-                          found.get(at).timestamp()).map(same -> {
-                            out.add(same);
-                            return out;
-                          }));
-                    }
-                    return rows;
-                  }).compose(same -> {
-                    List<StoredEvent> out = new ArrayList<>(events.size());
-                    for (int i = 0; i < events.size(); i++) {
-                      Future<StoredEvent> e = stored(same.get(i), ids.get(i), aggregateId, events.get(i),
-                          found.get(i).timestamp());
-                      if (e.failed()) return Future.failedFuture(e.cause());
-                      out.add(e.result());
-                    }
-                    return Future.succeededFuture(out);
-                  });
-                })));
+        : writeChain(aggregateId, events, chain, true));
+  }
+
+  /**
+   * {@link #appendAll} for the events of an aggregate that derives them from a record of its own, which
+   * {@code verify-events --repair} rebuilds a lost row from ({@link EventStoreVerifier.PayloadSource}: a payment's
+   * row). No payload is kept aside while the ledger writes, which spares a PostgreSQL transaction and a row written
+   * and deleted per event. Every writer of such a version writes the very same event, so no claim is needed to tell
+   * writers apart either. A single event is written as a chain of one. When the chain does not go through whole, the
+   * events are appended one by one, with claims, as {@link #appendAll} does.
+   */
+  public Future<List<StoredEvent>> appendRebuildable(UInt128 aggregateId, List<Next> events) {
+    if (events.isEmpty()) return Future.succeededFuture(List.of());
+    List<Transfer> chain;
+    try {
+      chain = chain(aggregateId, events);
+    } catch (EventRejectedException e) {
+      return Future.failedFuture(e);
+    }
+    return writeChain(aggregateId, events, chain, false);
+  }
+
+  /** The events' transfers, the last one unlinked; refuses versions that do not ascend. */
+  private List<Transfer> chain(UInt128 aggregateId, List<Next> events) throws EventRejectedException {
+    List<Transfer> chain = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      if (i > 0 && events.get(i).version() <= events.get(i - 1).version()) {
+        throw new EventRejectedException(Reason.INVALID, "versions must ascend: " + events.get(i - 1).version()
+            + " then " + events.get(i).version());
+      }
+      chain.add(transfer(aggregateId, events.get(i), i < events.size() - 1 ? TransferFlags.LINKED : 0));
+    }
+    return chain;
+  }
+
+  /** The chain in one ledger request, then its rows in one transaction (ending the claims, when it holds them). */
+  private Future<List<StoredEvent>> writeChain(UInt128 aggregateId, List<Next> events, List<Transfer> chain,
+      boolean claimed) {
+    List<UInt128> ids = chain.stream().map(Transfer::id).toList();
+    return ensureAccounts(aggregateId)
+        .compose(v -> ledger.createTransfers(chain))
+        .compose(failures -> !failures.isEmpty() ? afterChainRefused(aggregateId, events, ids)
+            : ledger.lookupTransfers(ids).compose(found -> {
+              if (found.size() != ids.size()) {
+                return Future.failedFuture(new EventStoreException("the transfers of events v"
+                    + events.get(0).version() + " to v" + events.get(events.size() - 1).version() + " of "
+                    + aggregateId + " were committed but cannot be read back"));
+              }
+              return pool.withTransaction(conn -> {
+                Future<List<Boolean>> rows = Future.succeededFuture(new ArrayList<>());
+                for (int i = 0; i < events.size(); i++) {
+                  int at = i;
+                  rows = rows.compose(out -> writeRow(conn, ids.get(at), aggregateId, events.get(at),
+                      found.get(at).timestamp(), claimed).map(same -> {
+                        out.add(same);
+                        return out;
+                      }));
+                }
+                return rows;
+              }).compose(same -> {
+                List<StoredEvent> out = new ArrayList<>(events.size());
+                for (int i = 0; i < events.size(); i++) {
+                  Future<StoredEvent> e = stored(same.get(i), ids.get(i), aggregateId, events.get(i),
+                      found.get(i).timestamp());
+                  if (e.failed()) return Future.failedFuture(e.cause());
+                  out.add(e.result());
+                }
+                return Future.succeededFuture(out);
+              });
+            }));
   }
 
   private Future<List<StoredEvent>> oneByOne(UInt128 aggregateId, List<Next> events) {
@@ -308,18 +342,20 @@ public final class LedgerEventStore {
   }
 
   /**
-   * The row and the end of the claim, in {@code conn}'s transaction: whether the row holds this very event (false: a
-   * row already there is another event's; the transaction still commits, so the claim is gone either way).
+   * The row and the end of the claim ({@code claimed}: the event was claimed), in {@code conn}'s transaction: whether
+   * the row holds this very event (false: a row already there is another event's; the transaction still commits, so
+   * the claim is gone either way).
    */
   private static Future<Boolean> writeRow(SqlConnection conn, UInt128 transferId, UInt128 aggregateId, Next e,
-      long ledgerTimestamp) {
+      long ledgerTimestamp, boolean claimed) {
     return conn.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, event_type, payload, "
             + "ledger_timestamp, transfer_id) VALUES ($1::text::numeric, $2, $3, $4::jsonb, $5, $6::text::numeric) "
             + "ON CONFLICT DO NOTHING")
         .execute(Tuple.of(aggregateId.toString(), e.version(), e.type(), e.payload(), ledgerTimestamp,
             transferId.toString()))
-        .compose(inserted -> conn.preparedQuery("DELETE FROM ledger_event_payloads "
-            + "WHERE transfer_id = $1::text::numeric").execute(Tuple.of(transferId.toString())).map(inserted))
+        .compose(inserted -> !claimed ? Future.succeededFuture(inserted) : conn.preparedQuery("DELETE FROM "
+            + "ledger_event_payloads WHERE transfer_id = $1::text::numeric").execute(Tuple.of(transferId.toString()))
+            .map(inserted))
         .compose(inserted -> inserted.rowCount() == 1 ? Future.succeededFuture(true)
             : conn.preparedQuery("SELECT event_type = $3 AND payload = $4::jsonb FROM ledger_events "
                     + "WHERE aggregate_id = $1::text::numeric AND version = $2")

@@ -200,13 +200,34 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
   }
 
   /**
-   * Reads the stored events first and the row second: an event is appended only after its row change committed, so
-   * the row read afterwards holds every stored version, and a newer event of a concurrent writer never looks foreign.
+   * Reads the row and, of its stored events, what tells each apart (version, type, event id), in one statement and so
+   * in one snapshot: an event is appended only after its row change committed, so the row read holds every stored
+   * version, and a newer event of a concurrent writer never looks foreign.
    */
   private Future<Void> appendMissing(String id) {
-    return eventStore.getEvents(PaymentEvents.aggregate(id)).compose(stored -> get(id).compose(p -> p.isEmpty()
-        ? Future.failedFuture(new IllegalArgumentException("no payment " + id))
-        : appendEvents(p.get(), stored)));
+    UUID uuid = uuid(id);
+    if (uuid == null) return Future.failedFuture(new IllegalArgumentException("no payment " + id));
+    return pool.preparedQuery("SELECT " + COLUMNS + ", (SELECT coalesce(json_agg(json_build_array(version, "
+            + "event_type, payload->>'event_id') ORDER BY version), '[]'::json) FROM ledger_events "
+            + "WHERE aggregate_id = $2::text::numeric) AS stored_events FROM payments WHERE id = $1")
+        .execute(Tuple.of(uuid, PaymentEvents.aggregate(id).toString()))
+        .compose(rows -> {
+          if (rows.size() == 0) return Future.failedFuture(new IllegalArgumentException("no payment " + id));
+          Row r = rows.iterator().next();
+          List<Held> held = new ArrayList<>();
+          for (Object e : r.getJsonArray("stored_events")) {
+            JsonArray a = (JsonArray) e;
+            held.add(new Held(a.getLong(0), a.getString(1), a.getString(2)));
+          }
+          return appendEvents(payment(r), held);
+        });
+  }
+
+  /** What tells a stored event apart from another of its version. */
+  private record Held(long version, String type, String eventId) {
+    boolean is(PaymentEvents.Expected e) {
+      return type.equals(e.type()) && Objects.equals(eventId, e.eventId());
+    }
   }
 
   /**
@@ -228,26 +249,22 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
    */
   private Future<Void> appendedMeanwhile(UInt128 aggregate, PaymentEvents.Expected expected, Throwable conflict) {
     return eventStore.getEvents(aggregate).compose(stored -> stored.stream()
-        .anyMatch(s -> s.version() == expected.version() && sameEvent(s, expected))
+        .anyMatch(s -> s.version() == expected.version()
+            && new Held(s.version(), s.type(), s.payload().getString("event_id")).is(expected))
         ? Future.succeededFuture() : Future.failedFuture(conflict));
   }
 
-  private static boolean sameEvent(StoredEvent stored, PaymentEvents.Expected expected) {
-    return stored.type().equals(expected.type())
-        && Objects.equals(stored.payload().getString("event_id"), expected.eventId());
-  }
-
-  private Future<Void> appendEvents(Payment p, List<StoredEvent> stored) {
+  private Future<Void> appendEvents(Payment p, List<Held> stored) {
     UInt128 aggregate = PaymentEvents.aggregate(p.id());
     List<PaymentEvents.Expected> expected = PaymentEvents.of(p);
-    Map<Long, StoredEvent> held = new HashMap<>();
-    for (StoredEvent s : stored) held.put(s.version(), s);
+    Map<Long, Held> held = new HashMap<>();
+    for (Held s : stored) held.put(s.version(), s);
     List<PaymentEvents.Expected> missing = new ArrayList<>();
     for (PaymentEvents.Expected e : expected) {
-      StoredEvent s = held.remove(e.version());
+      Held s = held.remove(e.version());
       if (s == null) {
         missing.add(e);
-      } else if (!sameEvent(s, e)) {
+      } else if (!s.is(e)) {
         return Future.failedFuture(new EventVersionConflictException(aggregate, e.version()));
       }
     }
@@ -255,8 +272,9 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
     if (!held.isEmpty()) {
       return Future.failedFuture(new EventVersionConflictException(aggregate, held.keySet().iterator().next()));
     }
-    // In version order, so the ledger timestamps follow the versions; together, in one ledger request.
-    return eventStore.appendAll(aggregate, missing.stream()
+    // In version order, so the ledger timestamps follow the versions; together, in one ledger request. The row
+    // rebuilds each event's payload, so none is kept aside while the ledger writes.
+    return eventStore.appendRebuildable(aggregate, missing.stream()
             .map(e -> new LedgerEventStore.Next(e.version(), e.type(), e.payload())).toList()).<Void>mapEmpty()
         .recover(err -> err instanceof EventVersionConflictException ? appendOneByOne(aggregate, missing)
             : Future.failedFuture(err));

@@ -11,8 +11,10 @@ import dev.ledgerline.testing.NodeExtension;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
@@ -165,6 +167,78 @@ class LedgerEventStoreTest {
         new LedgerEventStore.Next(7, "account.closed", new JsonObject())))))
         .isInstanceOf(EventRejectedException.class);
     assertThat(ledger.lookupTransfers(List.of(LedgerEventIds.transfer(LEDGER, agg, 6))).await()).isEmpty();
+  }
+
+  /**
+   * Events whose aggregate rebuilds them from a record of its own keep no payload aside: a claim would be refused
+   * here, and none is tried. A row lost after its transfer cannot be rebuilt without that record, is rebuilt with it,
+   * and a retry of the write finds the transfer and writes the row.
+   */
+  @Test
+  void rebuildableEventsKeepNoPayloadAsideAndALostRowIsRebuiltFromTheAggregatesRecord() throws Exception {
+    UInt128 agg = aggregate();
+    Map<Long, LedgerEventStore.Next> record = Map.of(
+        1L, new LedgerEventStore.Next(1, "account.opened", new JsonObject().put("name", "a")),
+        2L, new LedgerEventStore.Next(2, "account.renamed", new JsonObject().put("name", "b")),
+        3L, new LedgerEventStore.Next(3, "account.renamed", new JsonObject().put("name", "c")),
+        4L, new LedgerEventStore.Next(4, "account.renamed", new JsonObject().put("name", "d")));
+    refuse("ledger_event_payloads", agg, "claim tried");
+    List<StoredEvent> written;
+    try {
+      written = new ArrayList<>(store.appendRebuildable(agg, List.of(record.get(1L))).await());
+      written.addAll(store.appendRebuildable(agg, List.of(record.get(2L), record.get(3L))).await());
+    } finally {
+      allow("ledger_event_payloads");
+    }
+    // Appended again (a concurrent writer of the same row, a retry): found as it is, by way of a claim.
+    assertThat(store.appendRebuildable(agg, List.of(record.get(3L))).await()).containsExactly(written.get(2));
+    assertThat(written).extracting(StoredEvent::version).containsExactly(1L, 2L, 3L);
+    assertThat(store.getEvents(agg).await()).isEqualTo(written);
+    assertThat(written.get(2).ledgerTimestamp()).isGreaterThan(written.get(1).ledgerTimestamp());
+
+    // Another event at a version held: a typed conflict, and nothing else written.
+    assertThat(failure(store.appendRebuildable(agg, List.of(
+        new LedgerEventStore.Next(3, "account.opened", new JsonObject().put("name", "c")), record.get(4L)))))
+        .isInstanceOfSatisfying(EventVersionConflictException.class, e -> assertThat(e.version()).isEqualTo(3));
+    assertThat(ledger.lookupTransfers(List.of(LedgerEventIds.transfer(LEDGER, agg, 4))).await()).isEmpty();
+
+    // The writer gets as far as the ledger, then its row is lost.
+    refuse("ledger_events", agg, "row lost");
+    try {
+      assertThat(failure(store.appendRebuildable(agg, List.of(record.get(4L))))).hasMessageContaining("row lost");
+    } finally {
+      allow("ledger_events");
+    }
+    assertThat(pool.query("SELECT count(*) FROM ledger_event_payloads WHERE aggregate_id = " + agg).execute().await()
+        .iterator().next().getLong(0)).isZero();
+    String lost = "transfer " + LedgerEventIds.transfer(LEDGER, agg, 4);
+    assertThat(verifier.verify(true).await().violations()).anySatisfy(v -> assertThat(v).contains(lost)
+        .contains("no payload kept to rebuild it from"));
+    EventStoreVerifier fromRecord = new EventStoreVerifier(ledger, pool, TYPES, LEDGER, (a, version, type) ->
+        Future.succeededFuture(a.equals(agg) && record.get(version).type().equals(type)
+            ? Optional.of(record.get(version).payload()) : Optional.empty()));
+    assertThat(fromRecord.verify(true).await().violations()).noneSatisfy(v -> assertThat(v).contains(lost));
+    assertThat(store.getEvents(agg).await()).extracting(StoredEvent::version).containsExactly(1L, 2L, 3L, 4L);
+
+    // Lost again and written again by the writer's retry, which finds its transfer in the ledger.
+    pool.query("DELETE FROM ledger_events WHERE aggregate_id = " + agg + " AND version = 4").execute().await();
+    StoredEvent v4 = store.appendRebuildable(agg, List.of(record.get(4L))).await().get(0);
+    assertThat(v4.payload()).isEqualTo(record.get(4L).payload());
+    assertThat(store.getEvents(agg).await()).extracting(StoredEvent::version).containsExactly(1L, 2L, 3L, 4L);
+  }
+
+  /** Makes PostgreSQL refuse every row of {@code agg} in {@code table} with {@code message}. */
+  private void refuse(String table, UInt128 agg, String message) {
+    pool.query("CREATE FUNCTION refuse_" + table + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + "IF NEW.aggregate_id = " + agg + " THEN RAISE EXCEPTION '" + message + "'; END IF; RETURN NEW; END $$")
+        .execute().await();
+    pool.query("CREATE TRIGGER refuse_" + table + " BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION "
+        + "refuse_" + table + "()").execute().await();
+  }
+
+  private void allow(String table) {
+    pool.query("DROP TRIGGER refuse_" + table + " ON " + table).execute().await();
+    pool.query("DROP FUNCTION refuse_" + table + "()").execute().await();
   }
 
   @Test
