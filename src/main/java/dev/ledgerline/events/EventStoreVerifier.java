@@ -154,21 +154,23 @@ public final class EventStoreVerifier {
           return Future.succeededFuture(Rebuild.of(p.getJsonObject(1)));
         })
         .compose(found -> {
-          if (found.problem() != null) return Future.succeededFuture(found.problem());
-          JsonObject payload = found.payload();
+          if (found.problem() != null) return Future.succeededFuture(found);
+          // A writer still under way (a payment's keeps no payload aside) may write the row meanwhile: then it is
+          // there, and nothing is rebuilt.
           return conn.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, event_type, payload, "
                   + "ledger_timestamp, transfer_id) VALUES ($1::text::numeric, $2, $3, $4::jsonb, $5, "
-                  + "$6::text::numeric)")
-              .execute(Tuple.of(aggregateId.toString(), version, type, payload, t.timestamp(), t.id().toString()))
-              .compose(x -> conn.preparedQuery("DELETE FROM ledger_event_payloads WHERE transfer_id = "
-                  + "$1::text::numeric").execute(Tuple.of(t.id().toString())))
-              .map(x -> (String) null);
+                  + "$6::text::numeric) ON CONFLICT DO NOTHING")
+              .execute(Tuple.of(aggregateId.toString(), version, type, found.payload(), t.timestamp(),
+                  t.id().toString()))
+              .compose(inserted -> conn.preparedQuery("DELETE FROM ledger_event_payloads WHERE transfer_id = "
+                  + "$1::text::numeric").execute(Tuple.of(t.id().toString()))
+                  .map(x -> inserted.rowCount() == 1 ? found : Rebuild.NOT_NEEDED));
         }))
-        .map(problem -> {
-          if (problem == null) {
+        .map(outcome -> {
+          if (outcome.problem() != null) {
+            violations.add(outcome.problem());
+          } else if (outcome != Rebuild.NOT_NEEDED) {
             counts[2]++;
-          } else {
-            violations.add(problem);
           }
           return null;
         });
@@ -176,6 +178,9 @@ public final class EventStoreVerifier {
 
   /** A missing row's payload, or why it cannot be rebuilt. */
   private record Rebuild(JsonObject payload, String problem) {
+    /** The row came from its own writer meanwhile. */
+    static final Rebuild NOT_NEEDED = new Rebuild(null, null);
+
     static Rebuild of(JsonObject payload) {
       return new Rebuild(payload, null);
     }

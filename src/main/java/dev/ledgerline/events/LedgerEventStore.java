@@ -160,6 +160,9 @@ public final class LedgerEventStore {
    * and deleted per event. Every writer of such a version writes the very same event, so no claim is needed to tell
    * writers apart either. A single event is written as a chain of one. When the chain does not go through whole, the
    * events are appended one by one, with claims, as {@link #appendAll} does.
+   *
+   * <p>Only for aggregates whose every event, by every writer and every method of this store, is the one derived from
+   * their record: a writer with another payload at such a version is not stopped before the ledger.
    */
   public Future<List<StoredEvent>> appendRebuildable(UInt128 aggregateId, List<Next> events) {
     if (events.isEmpty()) return Future.succeededFuture(List.of());
@@ -191,7 +194,7 @@ public final class LedgerEventStore {
     List<UInt128> ids = chain.stream().map(Transfer::id).toList();
     return ensureAccounts(aggregateId)
         .compose(v -> ledger.createTransfers(chain))
-        .compose(failures -> !failures.isEmpty() ? afterChainRefused(aggregateId, events, ids)
+        .compose(failures -> !failures.isEmpty() ? afterChainRefused(aggregateId, events, ids, claimed)
             : ledger.lookupTransfers(ids).compose(found -> {
               if (found.size() != ids.size()) {
                 return Future.failedFuture(new EventStoreException("the transfers of events v"
@@ -239,12 +242,14 @@ public final class LedgerEventStore {
 
   /**
    * The ledger refused the chain, so none of it was written: event by event, each gets its own answer (a retry's
-   * written events answer {@code exists} and go through). The claims after a failed event are taken back.
+   * written events answer {@code exists} and go through). The chain's own claims ({@code claimed}) after a failed
+   * event are taken back; without them, a claim there is another writer's and stays.
    */
-  private Future<List<StoredEvent>> afterChainRefused(UInt128 aggregateId, List<Next> events, List<UInt128> ids) {
+  private Future<List<StoredEvent>> afterChainRefused(UInt128 aggregateId, List<Next> events, List<UInt128> ids,
+      boolean claimed) {
     List<StoredEvent> done = new ArrayList<>();
-    return oneByOne(aggregateId, events, done)
-        .recover(err -> unclaimAfter(ids, done.size()).transform(x -> Future.failedFuture(err)));
+    return oneByOne(aggregateId, events, done).recover(err -> !claimed ? Future.failedFuture(err)
+        : unclaimAfter(ids, done.size()).transform(x -> Future.failedFuture(err)));
   }
 
   /** Whether a stored event transfer is {@code mine} but for the chain's link flag (and the ledger's timestamp). */

@@ -207,9 +207,9 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
   private Future<Void> appendMissing(String id) {
     UUID uuid = uuid(id);
     if (uuid == null) return Future.failedFuture(new IllegalArgumentException("no payment " + id));
-    return pool.preparedQuery("SELECT " + COLUMNS + ", (SELECT coalesce(json_agg(json_build_array(version, "
-            + "event_type, payload->>'event_id') ORDER BY version), '[]'::json) FROM ledger_events "
-            + "WHERE aggregate_id = $2::text::numeric) AS stored_events FROM payments WHERE id = $1")
+    return pool.preparedQuery("SELECT " + COLUMNS + ", (SELECT coalesce(json_agg(json_build_array(e.version, "
+            + "e.event_type, e.payload->>'event_id') ORDER BY e.version), '[]'::json) FROM ledger_events e "
+            + "WHERE e.aggregate_id = $2::text::numeric) AS stored_events FROM payments WHERE id = $1")
         .execute(Tuple.of(uuid, PaymentEvents.aggregate(id).toString()))
         .compose(rows -> {
           if (rows.size() == 0) return Future.failedFuture(new IllegalArgumentException("no payment " + id));

@@ -3,6 +3,7 @@ package dev.ledgerline.cli.bench;
 import dev.ledgerline.node.Logging;
 import dev.ledgerline.config.ConfigService;
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.events.ConsumerLag;
 import dev.ledgerline.events.EventTypes;
 import dev.ledgerline.infra.temporal.TemporalService;
 import dev.ledgerline.node.Node;
@@ -169,6 +170,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       Completions completions = new Completions(node.vertx());
       CpuCensus census = withBreakdown ? CpuCensus.of(node.services().pool()) : null;
       for (int c : clients) {
+        settle(node, prefix);
         Instant from = Instant.now();
         List<String> cost = new ArrayList<>();
         Result r = paymentsRun(node.vertx(), http, user, links.subList(0, c), payers.subList(0, c), completions, w,
@@ -182,6 +184,7 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       }
       completions.close();
       if (baseline) {
+        settle(node, prefix);
         TemporalService temporal = TemporalService.start(node.vertx(), cfg.temporal(), "bench-baseline",
             BASELINE_QUEUE, worker -> {
               worker.registerWorkflowImplementationTypes(NoopSagaImpl.class);
@@ -205,6 +208,25 @@ public final class PaymentsBenchCommand implements Callable<Integer> {
       deleteRecursively(dir);
     }
     return results;
+  }
+
+  /**
+   * Waits until the node has done what the runs before left it (the outbox relay's consumers and the search indexer
+   * caught up, within two minutes), so that the next run's window is not charged with that work; says how long.
+   */
+  private static void settle(Node node, String prefix) throws InterruptedException {
+    long t0 = System.nanoTime();
+    long deadline = t0 + TimeUnit.MINUTES.toNanos(2);
+    if (node.indexer() != null) node.indexer().caughtUp().timeout(2, TimeUnit.MINUTES).await();
+    long behind = 0;
+    if (node.relay() != null) {
+      while ((behind = node.relay().lag().await().stream().mapToLong(ConsumerLag::events).sum()) > 0
+          && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+    }
+    System.out.printf(Locale.ROOT, "%s(node settled in %.1f s%s)%n", prefix, (System.nanoTime() - t0) / 1e9,
+        behind > 0 ? "; " + behind + " events still undelivered after two minutes" : "");
   }
 
   /** {@code census}, when not null: what the measured window cost per completed payment goes into {@code cost}. */
