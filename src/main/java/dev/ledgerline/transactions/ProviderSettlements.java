@@ -5,6 +5,9 @@ import dev.ledgerline.providers.PaymentProvider;
 import dev.ledgerline.providers.PaymentProvider.TransferEvent;
 import dev.ledgerline.providers.PaymentProvider.TransferEvents;
 import dev.ledgerline.transactions.saga.ProviderTransfer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.client.WorkflowNotFoundException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,18 +35,35 @@ public final class ProviderSettlements {
   static final int PAGE = 100;
   /** The cursor's name in {@code provider_event_cursors}. */
   static final String CURSOR = "plaid:transfer-events";
+  /**
+   * Refunds that failed or were returned after the provider accepted them: the ledger has returned the money and the
+   * bank has not, so an operator must act (the alert LedgerlinePaymentRefundFailed pages on it).
+   */
+  public static final String REFUNDS_FAILED_METRIC = "ledgerline.payments.refunds.failed";
+  /** The refund events that mean the money is, or is on its way, back with the payer. */
+  private static final java.util.Set<String> REFUND_OK = java.util.Set.of("refund.pending", "refund.posted",
+      "refund.settled");
 
   private final PaymentProvider provider;
   private final PaymentStore payments;
   private final TemporalService temporal;
+  private final Counter refundsFailed;
   private long cursor;
   private boolean syncing;
   private boolean again;
 
   public ProviderSettlements(PaymentProvider provider, PaymentStore payments, TemporalService temporal) {
+    this(provider, payments, temporal, new SimpleMeterRegistry());
+  }
+
+  public ProviderSettlements(PaymentProvider provider, PaymentStore payments, TemporalService temporal,
+      MeterRegistry registry) {
     this.provider = provider;
     this.payments = payments;
     this.temporal = temporal;
+    this.refundsFailed = Counter.builder(REFUNDS_FAILED_METRIC)
+        .description("provider refunds of compensated payments that failed or were returned after acceptance")
+        .register(registry);
   }
 
   /** Syncs on each {@link TransactionsApi#PROVIDER_TRANSFER_EVENTS} message (handled on the caller's event loop). */
@@ -126,15 +146,16 @@ public final class ProviderSettlements {
    * A refund's event (refund.pending, refund.settled, refund.failed, ...) is about a compensation's refund, never the
    * transfer's own outcome. Its payment has usually ended by then (the compensation is done once the refund is
    * accepted), so it is matched whatever the payment's status, published with outcome {@code refund}, never
-   * signalled; a refund that failed after it was accepted is logged for an operator.
+   * signalled; a refund that failed after it was accepted is logged and counted for an operator (once per event of a
+   * known payment; an event read again after a crash counts again, which an alert on any increase tolerates).
    */
   private Future<Void> refunded(TransferEvent e) {
     return payments.byProviderReference(e.transferId()).compose(ids -> {
       Future<Void> chain = Future.succeededFuture();
       for (String id : ids) {
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
-        if (!e.eventType().equals("refund.pending") && !e.eventType().equals("refund.posted")
-            && !e.eventType().equals("refund.settled")) {
+        if (!REFUND_OK.contains(e.eventType())) {
+          refundsFailed.increment();
           LOG.warn("payment {}: the refund of provider transfer {} is {}; the money has not been returned, an "
               + "operator must look", id, e.transferId(), e.eventType());
         }

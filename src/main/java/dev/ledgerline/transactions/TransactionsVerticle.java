@@ -77,7 +77,7 @@ public final class TransactionsVerticle extends RoleVerticle {
           signals = PaymentStarts.registerSignals(vertx, t);
           if (provider != null && redrive != null) {
             List<MessageConsumer<?>> all = new java.util.ArrayList<>(signals);
-            all.add(new ProviderSettlements(provider, redrive, t).register(vertx));
+            all.add(new ProviderSettlements(provider, redrive, t, node.registry()).register(vertx));
             signals = List.copyOf(all);
           }
           return Future.all(starts.completion(), Future.all(signals.stream().map(MessageConsumer::completion)

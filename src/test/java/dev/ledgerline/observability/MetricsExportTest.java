@@ -103,6 +103,16 @@ class MetricsExportTest {
     assertThat(r.exit()).as(r.output()).isZero();
   }
 
+  /** promtool's rule unit test: the payment alerts fire when money waits for an operator, and not before or after. */
+  @Test
+  void thePaymentAlertsFireWhenMoneyWaitsForAnOperator() throws Exception {
+    Promtool.assumePresent();
+    Promtool.Result r = Promtool.run(null, "test", "rules",
+        Path.of("src/test/resources/prometheus/payment-alerts-test.yml").toString());
+    assertThat(r.exit()).as(r.output()).isZero();
+    assertThat(r.output()).contains("SUCCESS");
+  }
+
   @Test
   void everyMetricTheDashboardAndTheRulesUseIsExported() throws IOException {
     Set<String> exported = MetricNames.exported(exposition);

@@ -84,10 +84,13 @@ class ProviderSettlementsTest {
         // A transfer event of an ended payment tells nobody anything.
         new TransferEvent(from + 6, now, "settled", "tr-ended", "acct", "debit", BigDecimal.ONE));
 
-    ProviderSettlements sync = new ProviderSettlements(feed(events), store, null);
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    ProviderSettlements sync = new ProviderSettlements(feed(events), store, null, registry);
     postgres.vertx().runOnContext(v -> sync.sync());
     Poll.until(Duration.ofSeconds(20), "the sync passes all six events",
         () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 6);
+    // The failed refund is counted for the operator's alert; the settled one is not.
+    assertThat(registry.get(ProviderSettlements.REFUNDS_FAILED_METRIC).counter().count()).isEqualTo(1.0);
 
     var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type', "
         + "payload->>'outcome' "
