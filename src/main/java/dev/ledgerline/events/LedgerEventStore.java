@@ -15,6 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -123,7 +124,7 @@ public final class LedgerEventStore {
           }
           long timestamp = found.get(0).timestamp();
           Next e = new Next(version, type, payload);
-          return pool.withTransaction(conn -> writeRow(conn, transferId, aggregateId, e, timestamp, true))
+          return pool.withTransaction(conn -> writeRow(conn, transferId, aggregateId, e, timestamp))
               .compose(same -> stored(same, transferId, aggregateId, e, timestamp));
         });
   }
@@ -188,7 +189,10 @@ public final class LedgerEventStore {
     return chain;
   }
 
-  /** The chain in one ledger request, then its rows in one transaction (ending the claims, when it holds them). */
+  /**
+   * The chain in one ledger request, then its rows: with their claims ({@code claimed}), in one transaction that also
+   * ends the claims; without, in one statement.
+   */
   private Future<List<StoredEvent>> writeChain(UInt128 aggregateId, List<Next> events, List<Transfer> chain,
       boolean claimed) {
     List<UInt128> ids = chain.stream().map(Transfer::id).toList();
@@ -201,18 +205,20 @@ public final class LedgerEventStore {
                     + events.get(0).version() + " to v" + events.get(events.size() - 1).version() + " of "
                     + aggregateId + " were committed but cannot be read back"));
               }
-              return pool.withTransaction(conn -> {
-                Future<List<Boolean>> rows = Future.succeededFuture(new ArrayList<>());
-                for (int i = 0; i < events.size(); i++) {
-                  int at = i;
-                  rows = rows.compose(out -> writeRow(conn, ids.get(at), aggregateId, events.get(at),
-                      found.get(at).timestamp(), claimed).map(same -> {
-                        out.add(same);
-                        return out;
-                      }));
-                }
-                return rows;
-              }).compose(same -> {
+              Future<List<Boolean>> written = !claimed ? writeRows(aggregateId, events, ids, found)
+                  : pool.withTransaction(conn -> {
+                    Future<List<Boolean>> rows = Future.succeededFuture(new ArrayList<>());
+                    for (int i = 0; i < events.size(); i++) {
+                      int at = i;
+                      rows = rows.compose(out -> writeRow(conn, ids.get(at), aggregateId, events.get(at),
+                          found.get(at).timestamp()).map(same -> {
+                            out.add(same);
+                            return out;
+                          }));
+                    }
+                    return rows;
+                  });
+              return written.compose(same -> {
                 List<StoredEvent> out = new ArrayList<>(events.size());
                 for (int i = 0; i < events.size(); i++) {
                   Future<StoredEvent> e = stored(same.get(i), ids.get(i), aggregateId, events.get(i),
@@ -347,25 +353,66 @@ public final class LedgerEventStore {
   }
 
   /**
-   * The row and the end of the claim ({@code claimed}: the event was claimed), in {@code conn}'s transaction: whether
-   * the row holds this very event (false: a row already there is another event's; the transaction still commits, so
-   * the claim is gone either way).
+   * The rows of unclaimed events, in one statement (so one transaction of its own): whether each row holds its event
+   * (false: a row already there is another event's). Rows already there are compared one by one, which only a retry
+   * or a concurrent writer of the same events gets to.
+   */
+  private Future<List<Boolean>> writeRows(UInt128 aggregateId, List<Next> events, List<UInt128> ids,
+      List<Transfer> found) {
+    Long[] versions = new Long[events.size()];
+    String[] types = new String[events.size()];
+    String[] payloads = new String[events.size()];
+    Long[] timestamps = new Long[events.size()];
+    String[] transferIds = new String[events.size()];
+    for (int i = 0; i < events.size(); i++) {
+      versions[i] = events.get(i).version();
+      types[i] = events.get(i).type();
+      payloads[i] = events.get(i).payload().encode();
+      timestamps[i] = found.get(i).timestamp();
+      transferIds[i] = ids.get(i).toString();
+    }
+    return pool.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, event_type, payload, "
+            + "ledger_timestamp, transfer_id) SELECT $1::text::numeric, v, t, p::jsonb, ts, id::numeric "
+            + "FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS u(v, t, p, ts, id) "
+            + "ON CONFLICT DO NOTHING RETURNING version")
+        .execute(Tuple.of(aggregateId.toString(), versions, types, payloads, timestamps, transferIds))
+        .compose(inserted -> {
+          java.util.Set<Long> fresh = new java.util.HashSet<>();
+          for (Row r : inserted) fresh.add(r.getLong(0));
+          Future<List<Boolean>> same = Future.succeededFuture(new ArrayList<>());
+          for (Next e : events) {
+            same = same.compose(out -> (fresh.contains(e.version()) ? Future.succeededFuture(true)
+                : holds(pool, aggregateId, e)).map(s -> {
+                  out.add(s);
+                  return out;
+                }));
+          }
+          return same;
+        });
+  }
+
+  /** Whether the row at the event's version holds this very event. */
+  private static Future<Boolean> holds(SqlClient client, UInt128 aggregateId, Next e) {
+    return client.preparedQuery("SELECT event_type = $3 AND payload = $4::jsonb FROM ledger_events "
+            + "WHERE aggregate_id = $1::text::numeric AND version = $2")
+        .execute(Tuple.of(aggregateId.toString(), e.version(), e.type(), e.payload()))
+        .map(same -> same.size() == 1 && same.iterator().next().getBoolean(0));
+  }
+
+  /**
+   * The row and the end of the claim, in {@code conn}'s transaction: whether the row holds this very event (false: a
+   * row already there is another event's; the transaction still commits, so the claim is gone either way).
    */
   private static Future<Boolean> writeRow(SqlConnection conn, UInt128 transferId, UInt128 aggregateId, Next e,
-      long ledgerTimestamp, boolean claimed) {
+      long ledgerTimestamp) {
     return conn.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, event_type, payload, "
             + "ledger_timestamp, transfer_id) VALUES ($1::text::numeric, $2, $3, $4::jsonb, $5, $6::text::numeric) "
             + "ON CONFLICT DO NOTHING")
         .execute(Tuple.of(aggregateId.toString(), e.version(), e.type(), e.payload(), ledgerTimestamp,
             transferId.toString()))
-        .compose(inserted -> !claimed ? Future.succeededFuture(inserted) : conn.preparedQuery("DELETE FROM "
-            + "ledger_event_payloads WHERE transfer_id = $1::text::numeric").execute(Tuple.of(transferId.toString()))
-            .map(inserted))
-        .compose(inserted -> inserted.rowCount() == 1 ? Future.succeededFuture(true)
-            : conn.preparedQuery("SELECT event_type = $3 AND payload = $4::jsonb FROM ledger_events "
-                    + "WHERE aggregate_id = $1::text::numeric AND version = $2")
-                .execute(Tuple.of(aggregateId.toString(), e.version(), e.type(), e.payload()))
-                .map(same -> same.size() == 1 && same.iterator().next().getBoolean(0)));
+        .compose(inserted -> conn.preparedQuery("DELETE FROM ledger_event_payloads WHERE transfer_id = "
+            + "$1::text::numeric").execute(Tuple.of(transferId.toString())).map(inserted))
+        .compose(inserted -> inserted.rowCount() == 1 ? Future.succeededFuture(true) : holds(conn, aggregateId, e));
   }
 
   /** The event as stored once its row is written; a conflict when the row there was another event's. */

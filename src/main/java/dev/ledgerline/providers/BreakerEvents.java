@@ -30,7 +30,7 @@ public final class BreakerEvents implements Consumer<ProviderBreaker.Change> {
   public void accept(ProviderBreaker.Change change) {
     NewEvent event = NewEvent.of(TYPE, "provider:" + change.provider() + ":" + nodeId, "providers",
         change.toJson().put("node", nodeId));
-    pool.withTransaction(conn -> publisher.publish(conn, event))
+    publisher.publishAlone(pool, event)
         .onFailure(e -> LOG.warn("provider {}: breaker change {} -> {} not published: {}", change.provider(),
             change.from().id(), change.to().id(), e.getMessage()));
   }

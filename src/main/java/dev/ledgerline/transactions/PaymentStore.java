@@ -356,9 +356,8 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
    * The aggregate is the transfer, so one transfer's events keep their order.
    */
   public Future<Void> publishProviderTransferUpdated(String paymentId, String transferId, JsonObject payload) {
-    return pool.withTransaction(conn -> events.publish(conn, dev.ledgerline.events.NewEvent.of(
-        PROVIDER_TRANSFER_UPDATED, "provider-transfer:" + transferId, SOURCE, payload.copy()
-            .put("payment_id", paymentId)))).mapEmpty();
+    return events.publishAlone(pool, NewEvent.of(PROVIDER_TRANSFER_UPDATED, "provider-transfer:" + transferId, SOURCE,
+        payload.copy().put("payment_id", paymentId))).mapEmpty();
   }
 
   /** An unfinished payment a provider transfer belongs to; {@code outcomeKnown}: its saga had the final status. */
