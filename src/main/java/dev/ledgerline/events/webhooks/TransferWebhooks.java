@@ -14,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * ({@code FOR UPDATE SKIP LOCKED}): every gateway node runs one of these, and one of them at a time reads a page;
  * the others find the row taken and leave it. Woken by the ledger's commit publication and every
  * {@code webhooks.poll-interval}. While no enabled endpoint subscribes to {@code transfer.committed} the cursor moves
- * to the ledger's end without reading anything: an endpoint receives the transfers committed after it was registered.
+ * to the ledger's end without reading anything, in one statement and no lock: an endpoint receives the transfers
+ * committed after it was registered.
  */
 public final class TransferWebhooks {
   static final String CONSUMER = "webhooks";
@@ -98,8 +100,27 @@ public final class TransferWebhooks {
     return c == null ? Future.succeededFuture() : c.unregister();
   }
 
-  /** One page; true when the feed may hold more right now. */
+  /**
+   * One page; true when the feed may hold more right now. While no endpoint subscribes (the usual case), one
+   * statement moves the cursor to the ledger's end; the locked read runs only for a subscriber, or before the first
+   * cursor exists.
+   */
   Future<Boolean> step() {
+    return latest().compose(end -> pool.preparedQuery("WITH s AS (SELECT EXISTS (SELECT 1 FROM webhook_endpoints "
+            + "WHERE status = 'enabled' AND $4 = ANY(events)) AS subscribed), "
+            + "moved AS (UPDATE ledger_feed_cursors SET position = $3, updated_at = now() WHERE consumer = $1 "
+            + "AND ledger = $2 AND position < $3 AND NOT (SELECT subscribed FROM s) RETURNING 1) "
+            + "SELECT (SELECT subscribed FROM s), EXISTS (SELECT 1 FROM ledger_feed_cursors WHERE consumer = $1 "
+            + "AND ledger = $2), (SELECT count(*) FROM moved)")
+        .execute(Tuple.of(CONSUMER, LEDGER, end, WebhookFanout.TRANSFER_COMMITTED))
+        .compose(rows -> {
+          Row r = rows.iterator().next();
+          return !r.getBoolean(0) && r.getBoolean(1) ? Future.succeededFuture(false) : lockedStep();
+        }));
+  }
+
+  /** One page under the cursor row's lock (the first read of the cluster creates the row). */
+  private Future<Boolean> lockedStep() {
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT position, EXISTS (SELECT 1 FROM "
             + "webhook_endpoints WHERE status = 'enabled' AND $3 = ANY(events)) FROM ledger_feed_cursors "
             + "WHERE consumer = $1 AND ledger = $2 FOR UPDATE SKIP LOCKED")

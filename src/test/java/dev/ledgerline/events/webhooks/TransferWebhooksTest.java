@@ -1,0 +1,97 @@
+package dev.ledgerline.events.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.Account;
+import dev.ledgerline.ledger.model.Transfer;
+import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.testing.NodeExtension;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The committed-transfer feed of webhooks against a real ledger and PostgreSQL, step by step (the node runs no
+ * gateway, so no other reader moves the cursor): without a subscriber the cursor skips to the ledger's end, with one
+ * every transfer becomes a message.
+ */
+class TransferWebhooksTest {
+  @RegisterExtension
+  static final NodeExtension LEDGER_NODE = NodeExtension.node().roles("ledger").build();
+  private static final AtomicLong NEXT = new AtomicLong(System.nanoTime() & 0xFFFF_FFFFL);
+
+  private Pool pool;
+  private LedgerClient ledger;
+  private TransferWebhooks feed;
+
+  @BeforeEach
+  void setUp() {
+    pool = LEDGER_NODE.get().services().pool();
+    ledger = new LedgerClient(LEDGER_NODE.get().vertx(), Duration.ofSeconds(30));
+    // Polls and wake-ups never come within a test: each step is the test's.
+    feed = new TransferWebhooks(LEDGER_NODE.get().vertx(), pool, ledger, t -> Buffer.buffer("{\"id\":\"" + t.id()
+        + "\"}"), Duration.ofHours(1), Duration.ofHours(1), 100);
+  }
+
+  @AfterEach
+  void tearDown() {
+    feed.stop().await();
+    pool.query("DELETE FROM webhook_deliveries").execute().await();
+    pool.query("DELETE FROM webhook_messages").execute().await();
+    pool.query("DELETE FROM webhook_endpoints").execute().await();
+  }
+
+  private Transfer transfer() {
+    long a = NEXT.incrementAndGet() * 2;
+    ledger.createAccounts(List.of(Account.of(UInt128.of(a), 1, 1, 0), Account.of(UInt128.of(a + 1), 1, 1, 0)))
+        .await();
+    UInt128 id = UInt128.of(a, 0x7E57);
+    ledger.createTransfers(List.of(Transfer.of(id, UInt128.of(a), UInt128.of(a + 1), UInt128.of(5), 1, 1, 0))).await();
+    return ledger.lookupTransfers(List.of(id)).await().get(0);
+  }
+
+  private long cursor() {
+    return pool.preparedQuery("SELECT position FROM ledger_feed_cursors WHERE consumer = $1 AND ledger = $2")
+        .execute(Tuple.of(TransferWebhooks.CONSUMER, TransferWebhooks.LEDGER)).await().iterator().next().getLong(0);
+  }
+
+  private long messages(Transfer t) {
+    return pool.preparedQuery("SELECT count(*) FROM webhook_messages WHERE id = $1")
+        .execute(Tuple.of(new UUID(t.id().hi(), t.id().lo()))).await().iterator().next().getLong(0);
+  }
+
+  @Test
+  void withoutASubscriberTheCursorSkipsToTheEndAndWithOneEveryTransferBecomesAMessage() {
+    Transfer before = transfer();
+    // The first read of the cluster starts at the ledger's end, whoever subscribes.
+    feed.step().await();
+    assertThat(cursor()).isGreaterThanOrEqualTo(before.timestamp());
+
+    Transfer unheard = transfer();
+    assertThat(feed.step().await()).isFalse();
+    assertThat(cursor()).isEqualTo(unheard.timestamp());
+    assertThat(messages(unheard)).isZero();
+    // Nothing new: nothing moves.
+    assertThat(feed.step().await()).isFalse();
+    assertThat(cursor()).isEqualTo(unheard.timestamp());
+
+    // An operator's endpoint, for every account.
+    pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) VALUES ($1, 'ops', "
+            + "true, 'http://127.0.0.1:9/x', ARRAY['transfer.committed'])")
+        .execute(Tuple.of(UUID.randomUUID())).await();
+    Transfer heard = transfer();
+    feed.step().await();
+    assertThat(cursor()).isEqualTo(heard.timestamp());
+    assertThat(messages(heard)).isEqualTo(1);
+    assertThat(messages(unheard)).isZero();
+  }
+}
