@@ -377,7 +377,7 @@ public final class LedgerEventStore {
             + "ON CONFLICT DO NOTHING RETURNING version")
         .execute(Tuple.of(aggregateId.toString(), versions, types, payloads, timestamps, transferIds))
         .compose(inserted -> {
-          java.util.Set<Long> fresh = new java.util.HashSet<>();
+          Set<Long> fresh = new java.util.HashSet<>();
           for (Row r : inserted) fresh.add(r.getLong(0));
           Future<List<Boolean>> same = Future.succeededFuture(new ArrayList<>());
           for (Next e : events) {

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * ({@code FOR UPDATE SKIP LOCKED}): every gateway node runs one of these, and one of them at a time reads a page;
  * the others find the row taken and leave it. Woken by the ledger's commit publication and every
  * {@code webhooks.poll-interval}. While no enabled endpoint subscribes to {@code transfer.committed} the cursor moves
- * to the ledger's end without reading anything, in one statement and no lock: an endpoint receives the transfers
- * committed after it was registered.
+ * to the ledger's end without reading anything, in one statement outside a transaction of its own: an endpoint
+ * receives the transfers committed after it was registered.
  */
 public final class TransferWebhooks {
   static final String CONSUMER = "webhooks";
@@ -154,9 +154,11 @@ public final class TransferWebhooks {
 
   /** The first read of the cluster: the cursor starts at the ledger's end (the history is nobody's new event). */
   private Future<Boolean> start(SqlConnection conn) {
+    // True (read again at once) only when this call made the row: a row that is there already is another node's,
+    // locked while it reads a page, and reading again at once would only spin until that node is done.
     return latest().compose(end -> conn.preparedQuery("INSERT INTO ledger_feed_cursors (consumer, ledger, position) "
             + "VALUES ($1, $2, $3) ON CONFLICT (consumer, ledger) DO NOTHING")
-        .execute(Tuple.of(CONSUMER, LEDGER, end)).map(true));
+        .execute(Tuple.of(CONSUMER, LEDGER, end)).map(rows -> rows.rowCount() == 1));
   }
 
   private Future<Void> save(SqlConnection conn, long position) {

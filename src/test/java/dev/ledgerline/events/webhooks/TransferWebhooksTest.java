@@ -94,4 +94,27 @@ class TransferWebhooksTest {
     assertThat(messages(heard)).isEqualTo(1);
     assertThat(messages(unheard)).isZero();
   }
+
+  /** While another node holds the cursor's row for a page, a subscriber's step leaves it and does not spin. */
+  @Test
+  void aStepFindingTheCursorTakenByAnotherNodeLeavesIt() {
+    feed.step().await();
+    pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) VALUES ($1, 'ops', "
+            + "true, 'http://127.0.0.1:9/x', ARRAY['transfer.committed'])")
+        .execute(Tuple.of(UUID.randomUUID())).await();
+    var other = pool.getConnection().await();
+    var tx = other.begin().await();
+    try {
+      other.preparedQuery("SELECT position FROM ledger_feed_cursors WHERE consumer = $1 AND ledger = $2 FOR UPDATE")
+          .execute(Tuple.of(TransferWebhooks.CONSUMER, TransferWebhooks.LEDGER)).await();
+      Transfer waiting = transfer();
+      assertThat(feed.step().await()).isFalse();
+      assertThat(messages(waiting)).isZero();
+      tx.rollback().await();
+      feed.step().await();
+      assertThat(messages(waiting)).isEqualTo(1);
+    } finally {
+      other.close().await();
+    }
+  }
 }
