@@ -2,6 +2,7 @@ package dev.ledgerline.events;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.EventRejectedException.Reason;
+import dev.ledgerline.infra.postgres.ArrayColumns;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.AccountFlags;
@@ -359,23 +360,15 @@ public final class LedgerEventStore {
    */
   private Future<List<Boolean>> writeRows(UInt128 aggregateId, List<Next> events, List<UInt128> ids,
       List<Transfer> found) {
-    Long[] versions = new Long[events.size()];
-    String[] types = new String[events.size()];
-    String[] payloads = new String[events.size()];
-    Long[] timestamps = new Long[events.size()];
-    String[] transferIds = new String[events.size()];
-    for (int i = 0; i < events.size(); i++) {
-      versions[i] = events.get(i).version();
-      types[i] = events.get(i).type();
-      payloads[i] = events.get(i).payload().encode();
-      timestamps[i] = found.get(i).timestamp();
-      transferIds[i] = ids.get(i).toString();
-    }
     return pool.preparedQuery("INSERT INTO ledger_events (aggregate_id, version, event_type, payload, "
             + "ledger_timestamp, transfer_id) SELECT $1::text::numeric, v, t, p::jsonb, ts, id::numeric "
             + "FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS u(v, t, p, ts, id) "
             + "ON CONFLICT DO NOTHING RETURNING version")
-        .execute(Tuple.of(aggregateId.toString(), versions, types, payloads, timestamps, transferIds))
+        .execute(Tuple.of(aggregateId.toString(), ArrayColumns.of(events, Next::version, Long[]::new),
+            ArrayColumns.of(events, Next::type, String[]::new),
+            ArrayColumns.of(events, e -> e.payload().encode(), String[]::new),
+            ArrayColumns.of(found, Transfer::timestamp, Long[]::new),
+            ArrayColumns.of(ids, UInt128::toString, String[]::new)))
         .compose(inserted -> {
           Set<Long> fresh = new java.util.HashSet<>();
           for (Row r : inserted) fresh.add(r.getLong(0));

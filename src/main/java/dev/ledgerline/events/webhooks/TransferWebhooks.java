@@ -55,6 +55,8 @@ public final class TransferWebhooks {
   private final OneRunAtATime<Boolean> reads;
   /** Deliveries written by the transaction in progress, announced once it committed. */
   private int announce;
+  /** Whether the last step found an endpoint subscribed (steps run one at a time). */
+  private boolean subscribed;
 
   /**
    * @param json a transfer as the API writes it (the message's data)
@@ -103,19 +105,23 @@ public final class TransferWebhooks {
   /**
    * One page; true when the feed may hold more right now. While no endpoint subscribes (the usual case), one
    * statement moves the cursor to the ledger's end; the locked read runs only for a subscriber, or before the first
-   * cursor exists.
+   * cursor exists. While the last step found a subscriber, steps go straight to the locked read, which finds out
+   * itself when none subscribes any more.
    */
   Future<Boolean> step() {
+    if (subscribed) return lockedStep();
+    // A data-modifying WITH runs to completion whether or not the final SELECT reads it.
     return latest().compose(end -> pool.preparedQuery("WITH s AS (SELECT EXISTS (SELECT 1 FROM webhook_endpoints "
             + "WHERE status = 'enabled' AND $4 = ANY(events)) AS subscribed), "
             + "moved AS (UPDATE ledger_feed_cursors SET position = $3, updated_at = now() WHERE consumer = $1 "
-            + "AND ledger = $2 AND position < $3 AND NOT (SELECT subscribed FROM s) RETURNING 1) "
+            + "AND ledger = $2 AND position < $3 AND NOT (SELECT subscribed FROM s)) "
             + "SELECT (SELECT subscribed FROM s), EXISTS (SELECT 1 FROM ledger_feed_cursors WHERE consumer = $1 "
-            + "AND ledger = $2), (SELECT count(*) FROM moved)")
+            + "AND ledger = $2)")
         .execute(Tuple.of(CONSUMER, LEDGER, end, WebhookFanout.TRANSFER_COMMITTED))
         .compose(rows -> {
           Row r = rows.iterator().next();
-          return !r.getBoolean(0) && r.getBoolean(1) ? Future.succeededFuture(false) : lockedStep();
+          subscribed = r.getBoolean(0);
+          return !subscribed && r.getBoolean(1) ? Future.succeededFuture(false) : lockedStep();
         }));
   }
 
@@ -130,7 +136,7 @@ public final class TransferWebhooks {
             return start(conn);
           }
           long position = rows.iterator().next().getLong(0);
-          boolean subscribed = rows.iterator().next().getBoolean(1);
+          subscribed = rows.iterator().next().getBoolean(1);
           if (!subscribed) {
             return latest().compose(end -> end <= position ? Future.succeededFuture(false)
                 : save(conn, end).map(false));

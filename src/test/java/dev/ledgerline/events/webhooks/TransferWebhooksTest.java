@@ -93,6 +93,14 @@ class TransferWebhooksTest {
     assertThat(cursor()).isEqualTo(heard.timestamp());
     assertThat(messages(heard)).isEqualTo(1);
     assertThat(messages(unheard)).isZero();
+
+    // The endpoint goes: the next step, which had a subscriber last time, skips to the end again.
+    pool.query("DELETE FROM webhook_deliveries").execute().await();
+    pool.query("DELETE FROM webhook_endpoints").execute().await();
+    Transfer afterwards = transfer();
+    assertThat(feed.step().await()).isFalse();
+    assertThat(cursor()).isEqualTo(afterwards.timestamp());
+    assertThat(messages(afterwards)).isZero();
   }
 
   /** While another node holds the cursor's row for a page, a subscriber's step leaves it and does not spin. */
