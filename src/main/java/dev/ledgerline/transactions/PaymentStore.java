@@ -50,6 +50,10 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
   public static final String PROVIDER_TRANSFER_UPDATED = "provider.transfer.updated";
   public static final int MAX_PAGE = 100;
 
+  /** The SQL condition "the payment has not ended", from {@link PaymentStatus#terminal}, so that both agree. */
+  private static final String NOT_TERMINAL = "status NOT IN (" + java.util.Arrays.stream(PaymentStatus.values())
+      .filter(PaymentStatus::terminal).map(s -> "'" + s.wireName() + "'")
+      .collect(java.util.stream.Collectors.joining(", ")) + ")";
   private static final String COLUMNS = "id::text, owner, status, from_account_id::text, amount::text, ledger, code, "
       + "provider, linked_account_id, description, metadata, cancel_requested, provider_reference, failure_reason, "
       + "steps, version, created_at, updated_at";
@@ -367,7 +371,7 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
   public Future<List<ReferencedPayment>> unfinishedByProviderReference(String reference) {
     return pool.preparedQuery("SELECT p.id::text, r.outcome_known FROM payment_provider_references r JOIN payments p "
         + "ON p.id = r.payment_id WHERE r.provider_reference = $1 "
-        + "AND p.status NOT IN ('completed', 'compensated', 'failed')").execute(Tuple.of(reference)).map(rows -> {
+        + "AND p." + NOT_TERMINAL).execute(Tuple.of(reference)).map(rows -> {
           List<ReferencedPayment> out = new ArrayList<>();
           for (Row r : rows) out.add(new ReferencedPayment(r.getString(0), r.getBoolean(1)));
           return out;
@@ -380,7 +384,7 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
    */
   public Future<Boolean> linkInUse(String owner, String linkedAccountId) {
     return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM payments WHERE owner = $1 AND linked_account_id = $2 "
-        + "AND status NOT IN ('completed', 'compensated', 'failed'))").execute(Tuple.of(owner, linkedAccountId))
+        + "AND " + NOT_TERMINAL + ")").execute(Tuple.of(owner, linkedAccountId))
         .map(rows -> rows.iterator().next().getBoolean(0));
   }
 
@@ -409,8 +413,8 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
 
   /** Ids of the payments that are not terminal, oldest first: what a re-drive starts again. */
   public Future<List<String>> unfinished() {
-    return pool.query("SELECT id::text FROM payments WHERE status NOT IN ('completed', 'compensated', 'failed') "
-        + "ORDER BY id").execute().map(rows -> {
+    return pool.query("SELECT id::text FROM payments WHERE " + NOT_TERMINAL + " ORDER BY id").execute()
+        .map(rows -> {
           List<String> out = new ArrayList<>();
           for (Row r : rows) out.add(r.getString(0));
           return out;
