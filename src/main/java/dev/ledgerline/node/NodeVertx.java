@@ -81,6 +81,7 @@ public final class NodeVertx {
     LedgerlineConfig.Cluster cluster = config.cluster();
     if (!cluster.enabled()) {
       Vertx vertx = builder.build();
+      vertx.exceptionHandler(new UnhandledExceptions(meters));
       Codecs.registerAll(vertx.eventBus());
       tracing.propagateOverEventBus(vertx.eventBus());
       return Future.succeededFuture(new Built(vertx, registry, meters, null, null));
@@ -106,6 +107,7 @@ public final class NodeVertx {
               cluster.host(), cluster.eventBusPort(), err) : err);
         })
         .map(vertx -> {
+          vertx.exceptionHandler(new UnhandledExceptions(meters));
           Codecs.registerAll(vertx.eventBus());
           tracing.propagateOverEventBus(vertx.eventBus());
           return new Built(vertx, registry, meters, manager, hazelcast);
