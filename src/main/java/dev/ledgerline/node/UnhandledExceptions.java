@@ -48,14 +48,19 @@ public final class UnhandledExceptions implements Handler<Throwable> {
     LOG.error("Unhandled exception", t);
   }
 
-  /** The race's signature: failing the completed promise, from the pool request's acquisition timer. */
+  /**
+   * The race's signature, and nothing else: the pool request's timer lambda failing the completed promise itself, as
+   * the two top frames, with no cause. The same message from code further down (a listener of that failed request
+   * completing a promise twice) has other top frames and stays an ERROR.
+   */
   static boolean isPoolTimerRace(Throwable t) {
-    if (!(t instanceof IllegalStateException) || !"Promise already completed".equals(t.getMessage())) return false;
-    for (StackTraceElement frame : t.getStackTrace()) {
-      if (POOL_REQUEST.equals(frame.getClassName()) && frame.getMethodName().startsWith("lambda$onEnqueue")) {
-        return true;
-      }
+    if (!(t instanceof IllegalStateException) || !"Promise already completed".equals(t.getMessage())
+        || t.getCause() != null) {
+      return false;
     }
-    return false;
+    StackTraceElement[] frames = t.getStackTrace();
+    return frames.length >= 2 && "io.vertx.core.Promise".equals(frames[0].getClassName())
+        && "fail".equals(frames[0].getMethodName()) && POOL_REQUEST.equals(frames[1].getClassName())
+        && frames[1].getMethodName().startsWith("lambda$onEnqueue");
   }
 }

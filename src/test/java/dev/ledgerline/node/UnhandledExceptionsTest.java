@@ -3,39 +3,23 @@ package dev.ledgerline.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.ledgerline.config.ConfigService;
+import dev.ledgerline.testing.LogCapture;
 import dev.ledgerline.testing.Poll;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UnhandledExceptionsTest {
   private static final String POOL_REQUEST = "io.vertx.sqlclient.impl.pool.SqlConnectionPool$1PoolRequest";
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private final Logger log = (Logger) LoggerFactory.getLogger(UnhandledExceptions.class);
-
-  @BeforeEach
-  void capture() {
-    logs.start();
-    log.addAppender(logs);
-  }
-
-  @AfterEach
-  void release() {
-    log.detachAppender(logs);
-  }
+  @RegisterExtension
+  final LogCapture logs = LogCapture.of(UnhandledExceptions.class);
 
   /** What the pool's timer throws: failing a completed promise, from the request's onEnqueue timer lambda. */
   private static IllegalStateException poolRace() {
@@ -45,10 +29,6 @@ class UnhandledExceptionsTest {
         new StackTraceElement(POOL_REQUEST, "lambda$onEnqueue$1", "SqlConnectionPool.java", 304),
         new StackTraceElement("io.vertx.core.impl.VertxImpl$InternalTimerHandler", "handle", "VertxImpl.java", 1023)});
     return e;
-  }
-
-  private List<Level> levels() {
-    return logs.list.stream().map(ILoggingEvent::getLevel).toList();
   }
 
   @Test
@@ -61,8 +41,8 @@ class UnhandledExceptionsTest {
     handler.handle(poolRace());
 
     assertThat(meters.get(UnhandledExceptions.POOL_RACE_METRIC).counter().count()).isEqualTo(3.0);
-    assertThat(levels()).containsExactly(Level.WARN);
-    assertThat(logs.list.get(0).getThrowableProxy()).isNull();
+    assertThat(logs.levels()).containsExactly(Level.WARN);
+    assertThat(logs.events().get(0).getThrowableProxy()).isNull();
   }
 
   @Test
@@ -73,12 +53,25 @@ class UnhandledExceptionsTest {
     IllegalStateException elsewhere = new IllegalStateException("Promise already completed");
     RuntimeException other = new RuntimeException("boom");
 
+    // A promise completed twice by a listener of the request the timer failed: the pool's frames are below it.
+    IllegalStateException underTheTimer = new IllegalStateException("Promise already completed");
+    StackTraceElement[] race = poolRace().getStackTrace();
+    StackTraceElement[] deeper = new StackTraceElement[race.length + 2];
+    deeper[0] = new StackTraceElement("io.vertx.core.Promise", "fail", "Promise.java", 110);
+    deeper[1] = new StackTraceElement("dev.ledgerline.SomeListener", "onFailure", "SomeListener.java", 1);
+    System.arraycopy(race, 0, deeper, 2, race.length);
+    underTheTimer.setStackTrace(deeper);
+    IllegalStateException withCause = poolRace();
+    withCause.initCause(new RuntimeException("inner"));
+
     handler.handle(elsewhere);
     handler.handle(other);
+    handler.handle(underTheTimer);
+    handler.handle(withCause);
 
     assertThat(meters.get(UnhandledExceptions.POOL_RACE_METRIC).counter().count()).isZero();
-    assertThat(levels()).containsExactly(Level.ERROR, Level.ERROR);
-    assertThat(logs.list.get(1).getThrowableProxy().getMessage()).isEqualTo("boom");
+    assertThat(logs.levels()).containsExactly(Level.ERROR, Level.ERROR, Level.ERROR, Level.ERROR);
+    assertThat(logs.events().get(1).getThrowableProxy().getMessage()).isEqualTo("boom");
   }
 
   @Test
@@ -100,8 +93,8 @@ class UnhandledExceptionsTest {
       built.vertx().runOnContext(v -> {
         throw poolRace();
       });
-      Poll.until(Duration.ofSeconds(10), "the exception reached the handler", () -> !logs.list.isEmpty());
-      assertThat(levels()).containsExactly(Level.WARN);
+      Poll.until(Duration.ofSeconds(10), "the exception reached the handler", () -> !logs.events().isEmpty());
+      assertThat(logs.levels()).containsExactly(Level.WARN);
       assertThat(built.meters().get(UnhandledExceptions.POOL_RACE_METRIC).counter().count()).isEqualTo(1.0);
     } finally {
       built.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

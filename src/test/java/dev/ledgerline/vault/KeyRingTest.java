@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.ledgerline.config.ConfigException;
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.testing.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,11 +17,9 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** The key ring from {@code vault.*}: references, key lengths, key files and the development key. */
 class KeyRingTest {
@@ -33,19 +29,8 @@ class KeyRingTest {
   @TempDir
   Path dir;
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private final Logger log = (Logger) LoggerFactory.getLogger(KeyRing.class);
-
-  @BeforeEach
-  void capture() {
-    logs.start();
-    log.addAppender(logs);
-  }
-
-  @AfterEach
-  void release() {
-    log.detachAppender(logs);
-  }
+  @RegisterExtension
+  final LogCapture logs = LogCapture.of(KeyRing.class);
 
   private static byte[] bytes(int n, int fill) {
     byte[] b = new byte[n];
@@ -142,18 +127,18 @@ class KeyRingTest {
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
     assertArrayEquals(Base64.getDecoder().decode(Files.readString(file).trim()), ring.activeKey().getEncoded());
-    assertTrue(logs.list.stream().anyMatch(e -> e.getLevel() == Level.WARN
+    assertTrue(logs.events().stream().anyMatch(e -> e.getLevel() == Level.WARN
         && e.getFormattedMessage().contains("DEVELOPMENT VAULT KEY GENERATED")));
-    assertTrue(logs.list.stream().anyMatch(e -> e.getLevel() == Level.WARN
+    assertTrue(logs.events().stream().anyMatch(e -> e.getLevel() == Level.WARN
         && e.getFormattedMessage().contains("DEVELOPMENT KEY")));
     String encoded = Files.readString(file).trim();
-    assertTrue(logs.list.stream().noneMatch(e -> e.getFormattedMessage().contains(encoded)));
+    assertTrue(logs.events().stream().noneMatch(e -> e.getFormattedMessage().contains(encoded)));
 
     // The next start uses the same key and generates nothing.
-    logs.list.clear();
+    logs.clear();
     KeyRing again = KeyRing.from(vault("", Map.of(), "auto"), dir, true, Map.of());
     assertArrayEquals(ring.activeKey().getEncoded(), again.activeKey().getEncoded());
-    assertTrue(logs.list.stream().noneMatch(e -> e.getFormattedMessage().contains("GENERATED")));
+    assertTrue(logs.events().stream().noneMatch(e -> e.getFormattedMessage().contains("GENERATED")));
   }
 
   @Test
@@ -177,7 +162,7 @@ class KeyRingTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(1, logs.list.stream().filter(e -> e.getFormattedMessage().contains("GENERATED")).count());
+    assertEquals(1, logs.events().stream().filter(e -> e.getFormattedMessage().contains("GENERATED")).count());
     try (var leftovers = Files.list(file.getParent())) {
       assertEquals(List.of(file), leftovers.toList(), "no temporary file is left behind");
     }
