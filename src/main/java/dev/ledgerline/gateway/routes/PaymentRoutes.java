@@ -29,6 +29,8 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -54,6 +56,7 @@ public final class PaymentRoutes {
   public static final String TYPE_TOO_MANY_RUNNING = "urn:ledgerline:problem:payments-in-flight";
   public static final String TYPE_NOT_CANCELLABLE = "urn:ledgerline:problem:payment-not-cancellable";
   public static final String TYPE_NOT_RESOLVABLE = "urn:ledgerline:problem:payment-not-resolvable";
+  public static final String TYPE_CANCEL_NOT_DELIVERED = "urn:ledgerline:problem:payment-cancel-not-delivered";
   static final Set<String> PROVIDERS = Set.of("plaid");
   private static final Set<String> FIELDS = Set.of("from_account_id", "amount", "ledger", "code", "provider",
       "linked_account_id", "description", "metadata");
@@ -337,13 +340,24 @@ public final class PaymentRoutes {
             throw new ProblemException(Problem.of(409, "the payment can no longer be cancelled (status "
                 + pay.status().wireName() + ")").withType(TYPE_NOT_CANCELLABLE));
           }
-          // The flag is the record: a workflow that cannot be signalled now reads it when it is re-driven.
+          // The flag is the record, read by a workflow when it starts: one not running yet, or not any more (no
+          // transactions node answers, or Temporal knows no such workflow), finds it then. A running workflow reads
+          // only the signal, so a delivery that failed or timed out is a 503 to send again (a repeat is harmless).
           return vertx.eventBus().request(TransactionsApi.CANCEL_PAYMENT, pay.id(),
                   new DeliveryOptions().setSendTimeout(signalTimeoutMs))
-              .map(recorded.get()).otherwise(recorded.get());
+              .map(v -> Reply.json(202, json(recorded.get()).toBuffer()))
+              .otherwise(e -> readsTheFlagAtStart(e) ? Reply.json(202, json(recorded.get()).toBuffer())
+                  : Reply.problem(Problem.of(503, "the cancel is recorded, but the payment's saga could not be told "
+                      + "yet; send it again").withType(TYPE_CANCEL_NOT_DELIVERED)).withRetryAfter(1));
         });
-      }).map(pay -> Reply.json(202, json(pay).toBuffer()));
+      });
     });
+  }
+
+  /** No transactions node answered, or Temporal has no such workflow running: the flag is read when one starts. */
+  private static boolean readsTheFlagAtStart(Throwable e) {
+    return e instanceof ReplyException r && (r.failureType() == ReplyFailure.NO_HANDLERS
+        || (r.failureType() == ReplyFailure.RECIPIENT_FAILURE && r.failureCode() == 404));
   }
 
   /**

@@ -33,7 +33,8 @@ public final class LedgerSagaActivitiesImpl implements LedgerSagaActivities {
   @Override
   public void reserveFunds(PaymentLegs legs) {
     ensureSystemAccounts(legs.ledger(), legs.provider());
-    CreateTransferResult r = createOne(pending(legs, PaymentLedgerIds.RESERVE, payer(legs), clearing(legs)));
+    Transfer hold = pending(legs, PaymentLedgerIds.RESERVE, payer(legs), clearing(legs));
+    CreateTransferResult r = holdResult(hold, createOne(hold));
     if (done(r)) return;
     if (r == CreateTransferResult.EXCEEDS_CREDITS) {
       throw ApplicationFailure.newNonRetryableFailure("the payer's balance does not cover " + legs.amount(),
@@ -45,7 +46,8 @@ public final class LedgerSagaActivitiesImpl implements LedgerSagaActivities {
 
   @Override
   public void createPending(PaymentLegs legs) {
-    CreateTransferResult r = createOne(pending(legs, PaymentLedgerIds.PENDING, clearing(legs), provider(legs)));
+    Transfer hold = pending(legs, PaymentLedgerIds.PENDING, clearing(legs), provider(legs));
+    CreateTransferResult r = holdResult(hold, createOne(hold));
     if (!done(r)) throw refused(PaymentLedgerIds.PENDING, r);
   }
 
@@ -142,6 +144,33 @@ public final class LedgerSagaActivitiesImpl implements LedgerSagaActivities {
         Arrays.stream(results).allMatch(r -> done(r) || r == CreateTransferResult.LINKED_EVENT_FAILED);
     return onlyExisting && ledger.lookupTransfers(chain.stream().map(Transfer::id).toList()).await().size()
         == chain.size();
+  }
+
+  /**
+   * A hold's answer, where {@code exists_with_different_timeout} is looked into. A payment re-driven after a restart
+   * that changed {@code payments.hold-timeout} builds its holds with the new timeout, and the ledger answers that,
+   * although the hold an earlier run made is there (it keeps its own timeout): taken for a refusal, it failed a
+   * payment whose money may already have moved. So when every other field of the stored hold matches, the answer is
+   * {@code exists}; otherwise the first field that differs, in the ledger's order (the timeout is checked before them).
+   */
+  private CreateTransferResult holdResult(Transfer hold, CreateTransferResult r) {
+    if (r != CreateTransferResult.EXISTS_WITH_DIFFERENT_TIMEOUT) return r;
+    List<Transfer> found = ledger.lookupTransfers(List.of(hold.id())).await();
+    if (found.size() != 1) return r;
+    Transfer t = found.get(0);
+    if (!t.debitAccountId().equals(hold.debitAccountId())) {
+      return CreateTransferResult.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID;
+    }
+    if (!t.creditAccountId().equals(hold.creditAccountId())) {
+      return CreateTransferResult.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID;
+    }
+    if (!t.amount().equals(hold.amount())) return CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT;
+    if (!t.userData128().equals(hold.userData128())) return CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128;
+    if (t.userData64() != hold.userData64()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64;
+    if (t.userData32() != hold.userData32()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32;
+    if (t.ledger() != hold.ledger()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_LEDGER;
+    if (t.code() != hold.code()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_CODE;
+    return CreateTransferResult.EXISTS;
   }
 
   private static boolean done(CreateTransferResult r) {

@@ -5,7 +5,9 @@ import java.time.Duration;
 
 /**
  * The saga's timing, read from the configuration by the activity that loads the payment, so the workflow gets it from
- * its history (deterministic) and a configuration change applies to payments started after it.
+ * its history (deterministic) and a configuration change applies to payments started after it, and to runs re-driven
+ * after a restart. A re-driven run finds the holds an earlier run made under another hold timeout and takes them as
+ * they are (see {@code LedgerSagaActivitiesImpl.holdResult}).
  *
  * @param holdTimeout {@code timeout} of both pending transfers: a hold releases itself even if everything else is lost
  * @param externalDeadline how long the external step may retry (breaker open, 5xx, timeouts) and wait for settlement

@@ -10,6 +10,7 @@ import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.transactions.TransactionsApi;
 import dev.ledgerline.transactions.saga.PaymentLedgerIds;
 import dev.ledgerline.users.Role;
 import dev.ledgerline.providers.sandbox.SandboxSettings;
@@ -157,6 +158,31 @@ class PaymentsApiTest {
     Answer cancelled = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, null, null);
     assertThat(cancelled.status()).as(cancelled.raw().toString()).isEqualTo(202);
     assertThat(cancelled.json().getBoolean("cancel_requested")).isTrue();
+  }
+
+  /**
+   * A cancel whose signal a transactions node could not deliver (Temporal unreachable) is a 503 to send again, with the
+   * flag recorded; with no transactions node to ask, the flag alone does (the saga reads it when it starts).
+   */
+  @Test
+  void aCancelThatCouldNotReachARunningSagaIsA503ToSendAgain() {
+    String id = create(alice);
+    var failing = node.get().vertx().eventBus().<String>consumer(TransactionsApi.CANCEL_PAYMENT,
+        m -> m.fail(503, "Temporal unreachable"));
+    failing.completion().await();
+    try {
+      Answer refused = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, null, null);
+      assertThat(refused.status()).as(refused.raw().toString()).isEqualTo(503);
+      assertThat(refused.json().getString("type")).isEqualTo(PaymentRoutes.TYPE_CANCEL_NOT_DELIVERED);
+      assertThat(refused.header("Retry-After")).isEqualTo("1");
+      assertThat(api.get("/v1/payments/" + id, alice).json().getBoolean("cancel_requested"))
+          .isTrue();
+    } finally {
+      failing.unregister().await();
+    }
+    Answer again = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, null, null);
+    assertThat(again.status()).as(again.raw().toString()).isEqualTo(202);
+    assertThat(again.json().getBoolean("cancel_requested")).isTrue();
   }
 
   @Test

@@ -106,6 +106,39 @@ class LedgerSagaActivitiesTest {
   }
 
   @Test
+  void aRunReDrivenUnderAnotherHoldTimeoutFindsItsHoldsAndMovesTheMoneyOnce() {
+    PaymentLegs before = legs(250);
+    activities.reserveFunds(before);
+    activities.createPending(before);
+    // The node restarted with payments.hold-timeout changed: the re-driven run builds its holds with 600 s.
+    PaymentLegs after = new PaymentLegs(before.paymentId(), before.fromAccountId(), before.amount(), LEDGER, CODE,
+        "plaid", 600);
+
+    activities.reserveFunds(after);
+    activities.createPending(after);
+    activities.commitTransfer(after);
+
+    Account p = account(payer);
+    assertThat(p.debitsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(p.debitsPosted()).isEqualTo(UInt128.of(250));
+    // The holds keep the timeout they were made with.
+    assertThat(ledger.lookupTransfers(List.of(PaymentLedgerIds.transfer(before.paymentId(), PaymentLedgerIds.RESERVE)))
+        .await().get(0).timeout()).isEqualTo(3600);
+  }
+
+  @Test
+  void aHoldThatDiffersInMoreThanItsTimeoutIsStillRefused() {
+    PaymentLegs legs = legs(250);
+    activities.reserveFunds(legs);
+    // Another amount under the same payment id: a different hold, not the one an earlier run made.
+    PaymentLegs other = new PaymentLegs(legs.paymentId(), legs.fromAccountId(), "251", LEDGER, CODE, "plaid", 600);
+
+    assertThatThrownBy(() -> activities.reserveFunds(other)).isInstanceOf(ApplicationFailure.class)
+        .hasMessageContaining("exists_with_different_amount");
+    assertThat(account(payer).debitsPending()).isEqualTo(UInt128.of(250));
+  }
+
+  @Test
   void theReversalPostsTheAmountsBackOnceAndAPostedHoldIsNeverVoided() {
     long providerBefore = available(provider());
     long clearingBefore = available(clearing());
