@@ -48,6 +48,8 @@ public final class TransferWebhooks {
   private final LedgerClient ledger;
   private final Function<Transfer, Buffer> json;
   private final int page;
+  /** The event store's ledger: its zero-amount transfers record events, they move no money and are nobody's. */
+  private final int eventsLedger;
   private final long timer;
   private final FeedPacer pacer;
   private MessageConsumer<Object> committed;
@@ -61,14 +63,16 @@ public final class TransferWebhooks {
   /**
    * @param json a transfer as the API writes it (the message's data)
    * @param consumerInterval a commit's wake-up starts a read at most this often ({@link FeedPacer})
+   * @param eventsLedger the ledger of the event store, whose transfers are skipped
    */
   public TransferWebhooks(Vertx vertx, Pool pool, LedgerClient ledger, Function<Transfer, Buffer> json,
-      Duration pollInterval, Duration consumerInterval, int page) {
+      Duration pollInterval, Duration consumerInterval, int page, int eventsLedger) {
     this.vertx = vertx;
     this.pool = pool;
     this.ledger = ledger;
     this.json = json;
     this.page = page;
+    this.eventsLedger = eventsLedger;
     this.pacer = new FeedPacer(vertx, consumerInterval, this::wake);
     this.reads = new OneRunAtATime<>(this::step, this::afterStep, pacer::wake);
     this.timer = vertx.setPeriodic(Math.max(1, pollInterval.toMillis()), t -> wake());
@@ -125,21 +129,24 @@ public final class TransferWebhooks {
         }));
   }
 
-  /** One page under the cursor row's lock (the first read of the cluster creates the row). */
+  /**
+   * One page under the cursor row's lock (the first read of the cluster creates the row). The ledger's end is read
+   * before the statement that finds no subscriber: read after it, an endpoint registered in between could miss a
+   * transfer committed in between, which the cursor would pass.
+   */
   private Future<Boolean> lockedStep() {
-    return pool.withTransaction(conn -> conn.preparedQuery("SELECT position, EXISTS (SELECT 1 FROM "
-            + "webhook_endpoints WHERE status = 'enabled' AND $3 = ANY(events)) FROM ledger_feed_cursors "
+    return latest().compose(end -> pool.withTransaction(conn -> conn.preparedQuery("SELECT position, EXISTS (SELECT 1 "
+            + "FROM webhook_endpoints WHERE status = 'enabled' AND $3 = ANY(events)) FROM ledger_feed_cursors "
             + "WHERE consumer = $1 AND ledger = $2 FOR UPDATE SKIP LOCKED")
         .execute(Tuple.of(CONSUMER, LEDGER, WebhookFanout.TRANSFER_COMMITTED))
         .compose(rows -> {
           if (rows.size() == 0) {
-            return start(conn);
+            return start(conn, end);
           }
           long position = rows.iterator().next().getLong(0);
           subscribed = rows.iterator().next().getBoolean(1);
           if (!subscribed) {
-            return latest().compose(end -> end <= position ? Future.succeededFuture(false)
-                : save(conn, end).map(false));
+            return end <= position ? Future.succeededFuture(false) : save(conn, end).map(false);
           }
           return ledger.transfersAfter(position, page).compose(transfers -> {
             if (transfers.isEmpty()) {
@@ -147,7 +154,7 @@ public final class TransferWebhooks {
             }
             List<WebhookMessages.Message> messages = new ArrayList<>(transfers.size());
             for (Transfer t : transfers) {
-              messages.add(message(t));
+              if (t.ledger() != eventsLedger) messages.add(message(t));
             }
             long last = transfers.get(transfers.size() - 1).timestamp();
             return WebhookMessages.enqueue(conn, messages).compose(written -> save(conn, last).map(v -> {
@@ -155,16 +162,16 @@ public final class TransferWebhooks {
               return transfers.size() == page;
             }));
           });
-        }));
+        })));
   }
 
   /** The first read of the cluster: the cursor starts at the ledger's end (the history is nobody's new event). */
-  private Future<Boolean> start(SqlConnection conn) {
+  private Future<Boolean> start(SqlConnection conn, long end) {
     // True (read again at once) only when this call made the row: a row that is there already is another node's,
     // locked while it reads a page, and reading again at once would only spin until that node is done.
-    return latest().compose(end -> conn.preparedQuery("INSERT INTO ledger_feed_cursors (consumer, ledger, position) "
+    return conn.preparedQuery("INSERT INTO ledger_feed_cursors (consumer, ledger, position) "
             + "VALUES ($1, $2, $3) ON CONFLICT (consumer, ledger) DO NOTHING")
-        .execute(Tuple.of(CONSUMER, LEDGER, end)).map(rows -> rows.rowCount() == 1));
+        .execute(Tuple.of(CONSUMER, LEDGER, end)).map(rows -> rows.rowCount() == 1);
   }
 
   private Future<Void> save(SqlConnection conn, long position) {

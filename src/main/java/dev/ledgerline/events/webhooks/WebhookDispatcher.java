@@ -67,7 +67,8 @@ public final class WebhookDispatcher {
 
   private static final String CLAIM = "WITH due AS (SELECT d.id, d.endpoint_id, d.next_attempt_at "
       + "FROM webhook_deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= now() "
-      + "AND NOT (d.endpoint_id = ANY($1)) AND mod(abs(hashtext(d.endpoint_id::text)), $5) = $6 "
+      // abs of the bigint: abs(-2^31) overflows an int, and an endpoint id hashing there would fail every claim.
+      + "AND NOT (d.endpoint_id = ANY($1)) AND mod(abs(hashtext(d.endpoint_id::text)::bigint), $5::int) = $6::int "
       + "ORDER BY d.next_attempt_at LIMIT $2), "
       + "ranked AS (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn "
       + "FROM due), "

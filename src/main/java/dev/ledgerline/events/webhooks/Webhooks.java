@@ -70,7 +70,7 @@ public final class Webhooks {
                 Context feed = vertx.getOrCreateContext();
                 feed.runOnContext(v -> {
                   TransferWebhooks transfers = new TransferWebhooks(vertx, pool, ledger, transferJson,
-                      settings.pollInterval(), config.feed().consumerInterval(), FEED_PAGE);
+                      settings.pollInterval(), config.feed().consumerInterval(), FEED_PAGE, config.events().ledger());
                   transfers.wake();
                   started.complete(Optional.of(new Webhooks(vertx, feed, endpoints, transfers, id)));
                 });

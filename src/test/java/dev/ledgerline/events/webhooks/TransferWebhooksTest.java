@@ -7,6 +7,7 @@ import dev.ledgerline.ledger.model.Account;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.UInt128;
 import dev.ledgerline.testing.NodeExtension;
+import dev.ledgerline.testing.Poll;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TransferWebhooksTest {
   @RegisterExtension
   static final NodeExtension LEDGER_NODE = NodeExtension.node().roles("ledger").build();
+  /** A ledger standing for the event store's in this test. */
+  private static final int EVENTS_LEDGER = 91;
   private static final AtomicLong NEXT = new AtomicLong(System.nanoTime() & 0xFFFF_FFFFL);
 
   private Pool pool;
@@ -39,7 +42,7 @@ class TransferWebhooksTest {
     ledger = new LedgerClient(LEDGER_NODE.get().vertx(), Duration.ofSeconds(30));
     // Polls and wake-ups never come within a test: each step is the test's.
     feed = new TransferWebhooks(LEDGER_NODE.get().vertx(), pool, ledger, t -> Buffer.buffer("{\"id\":\"" + t.id()
-        + "\"}"), Duration.ofHours(1), Duration.ofHours(1), 100);
+        + "\"}"), Duration.ofHours(1), Duration.ofHours(1), 100, EVENTS_LEDGER);
   }
 
   @AfterEach
@@ -51,11 +54,16 @@ class TransferWebhooksTest {
   }
 
   private Transfer transfer() {
+    return transfer(1);
+  }
+
+  private Transfer transfer(int ledgerId) {
     long a = NEXT.incrementAndGet() * 2;
-    ledger.createAccounts(List.of(Account.of(UInt128.of(a), 1, 1, 0), Account.of(UInt128.of(a + 1), 1, 1, 0)))
-        .await();
+    ledger.createAccounts(List.of(Account.of(UInt128.of(a), ledgerId, 1, 0),
+        Account.of(UInt128.of(a + 1), ledgerId, 1, 0))).await();
     UInt128 id = UInt128.of(a, 0x7E57);
-    ledger.createTransfers(List.of(Transfer.of(id, UInt128.of(a), UInt128.of(a + 1), UInt128.of(5), 1, 1, 0))).await();
+    ledger.createTransfers(List.of(Transfer.of(id, UInt128.of(a), UInt128.of(a + 1), UInt128.of(5), ledgerId, 1, 0)))
+        .await();
     return ledger.lookupTransfers(List.of(id)).await().get(0);
   }
 
@@ -101,6 +109,26 @@ class TransferWebhooksTest {
     assertThat(feed.step().await()).isFalse();
     assertThat(cursor()).isEqualTo(afterwards.timestamp());
     assertThat(messages(afterwards)).isZero();
+  }
+
+  /** The event store's transfers record events: no endpoint, not even one for every account, hears of them. */
+  @Test
+  void theEventStoresTransfersBecomeNoMessage() {
+    feed.step().await();
+    pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) VALUES ($1, 'ops', "
+            + "true, 'http://127.0.0.1:9/x', ARRAY['transfer.committed'])")
+        .execute(Tuple.of(UUID.randomUUID())).await();
+    Transfer event = transfer(EVENTS_LEDGER);
+    Transfer money = transfer();
+
+    // A commit's publication may have started a step of the feed's own meanwhile, holding the cursor's row: the
+    // test's step then leaves it, and the next one reads what is left.
+    Poll.until(Duration.ofSeconds(10), "the money transfer's message", () -> {
+      feed.step().await();
+      return messages(money) == 1;
+    });
+    assertThat(messages(event)).isZero();
+    assertThat(cursor()).isEqualTo(money.timestamp());
   }
 
   /** While another node holds the cursor's row for a page, a subscriber's step leaves it and does not spin. */
