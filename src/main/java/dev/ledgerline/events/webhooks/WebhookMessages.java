@@ -16,7 +16,7 @@ import java.util.UUID;
 /**
  * Turns messages into delivery rows, one statement for a whole batch: a message goes to every enabled endpoint
  * subscribed to its type whose owner owns one of the accounts it touches ({@code account_owners}), or that sees all
- * accounts (registered by an operator or admin); a message with an owner of its own goes to that owner's endpoints
+ * accounts (registered by an operator or admin, while its owner still is one), and whose owner is active; a message with an owner of its own goes to that owner's endpoints
  * only. The message is stored only when some endpoint gets it, and a message or delivery already there is left as
  * it was, so a batch handed over twice (at least once upstream) delivers once.
  */
@@ -29,10 +29,17 @@ final class WebhookMessages {
       + "a AS (SELECT * FROM unnest($6::uuid[], $7::text[]) AS a(message_id, account_id)), "
       + "owners AS (SELECT DISTINCT a.message_id, o.owner FROM a JOIN account_owners o "
       + "ON o.account_id = a.account_id::numeric), "
+      // The owner as the users table says now: a suspended or closed owner's endpoints get nothing new, and one
+      // registered by an operator or admin sees every account only while its owner still is one. (An owner with
+      // no row there, users.check off, keeps what its endpoint was registered with.)
+      + "live AS (SELECT e.id, e.owner, e.events, e.all_accounts AND NOT EXISTS (SELECT 1 FROM users u "
+      + "WHERE u.id = e.owner AND NOT (u.roles && ARRAY['operator', 'admin']::text[])) AS sees_all "
+      + "FROM webhook_endpoints e WHERE e.status = 'enabled' "
+      + "AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = e.owner AND u.status <> 'active')), "
       + "targets AS (SELECT DISTINCT m.id AS message_id, e.id AS endpoint_id, m.occurred_at FROM m "
-      + "JOIN webhook_endpoints e ON e.status = 'enabled' AND m.type = ANY(e.events) AND CASE "
+      + "JOIN live e ON m.type = ANY(e.events) AND CASE "
       + "WHEN m.owner IS NOT NULL THEN e.owner = m.owner "
-      + "ELSE e.all_accounts OR EXISTS (SELECT 1 FROM owners w WHERE w.message_id = m.id AND w.owner = e.owner) END), "
+      + "ELSE e.sees_all OR EXISTS (SELECT 1 FROM owners w WHERE w.message_id = m.id AND w.owner = e.owner) END), "
       + "ins AS (INSERT INTO webhook_messages (id, type, body) SELECT m.id, m.type, m.body FROM m "
       + "WHERE m.id IN (SELECT message_id FROM targets) ON CONFLICT (id) DO NOTHING) "
       + "INSERT INTO webhook_deliveries (endpoint_id, message_id, occurred_at) "

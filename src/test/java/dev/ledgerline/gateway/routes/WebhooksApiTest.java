@@ -233,6 +233,49 @@ class WebhooksApiTest {
     assertThat(api.get(WebhookRoutes.PATH, alice).raw().toString()).doesNotContain(aliceHook.getString("secret"));
   }
 
+  /** Deliveries of the transfer's message written for the endpoint (none once its owner may no longer hear of it). */
+  private static long deliveriesOf(String endpointId, String transferId) {
+    return node.get().services().pool().preparedQuery("SELECT count(*) FROM webhook_deliveries d JOIN "
+            + "webhook_messages m ON m.id = d.message_id WHERE d.endpoint_id = $1::uuid AND m.body LIKE $2")
+        .execute(io.vertx.sqlclient.Tuple.of(endpointId, "%\"id\":\"" + transferId + "\"%")).await().iterator().next()
+        .getLong(0);
+  }
+
+  private static void change(String userId, String body) {
+    Answer a = api.send(HttpMethod.PATCH, UserRoutes.PATH + "/" + userId, admin, null, body, "application/json");
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(200);
+  }
+
+  /**
+   * An endpoint hears as its owner is now: an operator demoted to user no longer sees every account through the
+   * endpoint it registered as an operator, and a suspended owner's endpoints get nothing new.
+   */
+  @Test
+  void anOwnerDemotedOrSuspendedHearsNothingNew() {
+    String ops = user("ops-demoted", Role.OPERATOR);
+    String dave = user("dave-suspended", Role.USER);
+    String erin = user("erin-witness", Role.USER);
+    String d = account(dave);
+    String e1 = account(erin);
+    String e2 = account(erin);
+    String opsHook = register(ops, "/demoted/ops", "transfer.committed").getString("id");
+    String daveHook = register(dave, "/suspended/dave", "transfer.committed").getString("id");
+    register(erin, "/witness/erin", "transfer.committed");
+
+    String before = transfer(erin, e1, d);
+    Poll.until(WAIT, "the operator's and dave's deliveries", () -> !receivedTransfer("/demoted/ops", before).isEmpty()
+        && !receivedTransfer("/suspended/dave", before).isEmpty());
+
+    change("ops-demoted", "{\"roles\":[\"user\"],\"reason\":\"moved teams\"}");
+    change("dave-suspended", "{\"status\":\"suspended\",\"reason\":\"fraud review\"}");
+    String after = transfer(erin, e1, d);
+    // The witness hears of it, so its message was turned into deliveries: the others' would be there with it.
+    Poll.until(WAIT, "the witness's delivery", () -> !receivedTransfer("/witness/erin", after).isEmpty());
+    assertThat(deliveriesOf(opsHook, after)).isZero();
+    assertThat(deliveriesOf(daveHook, after)).isZero();
+    assertThat(deliveriesOf(opsHook, before)).isEqualTo(1);
+  }
+
   @Test
   void aReceiverFailingThreeTimesGetsItAtTheFourthAttemptAfterGrowingWaits() throws Exception {
     String dora = user("dora-retry", Role.USER);
