@@ -4,6 +4,7 @@ import dev.ledgerline.infra.temporal.TemporalService;
 import dev.ledgerline.providers.PaymentProvider;
 import dev.ledgerline.providers.PaymentProvider.TransferEvent;
 import dev.ledgerline.providers.PaymentProvider.TransferEvents;
+import dev.ledgerline.transactions.saga.PaymentStatus;
 import dev.ledgerline.transactions.saga.ProviderTransfer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,6 +41,12 @@ public final class ProviderSettlements {
    * bank has not, so an operator must act (the alert LedgerlinePaymentRefundFailed pages on it).
    */
   public static final String REFUNDS_FAILED_METRIC = "ledgerline.payments.refunds.failed";
+  /**
+   * Provider transfers that failed or were returned after their payment completed (an ACH return comes days after the
+   * settlement): the ledger shows the money moved and the bank has taken it back, so an operator must act (the alert
+   * LedgerlinePaymentReturnedAfterCompletion pages on it).
+   */
+  public static final String RETURNED_AFTER_COMPLETION_METRIC = "ledgerline.payments.returned.after.completion";
   /** The refund events that mean the money is, or is on its way, back with the payer. */
   private static final java.util.Set<String> REFUND_OK = java.util.Set.of("refund.pending", "refund.posted",
       "refund.settled");
@@ -48,6 +55,7 @@ public final class ProviderSettlements {
   private final PaymentStore payments;
   private final TemporalService temporal;
   private final Counter refundsFailed;
+  private final Counter returnedAfterCompletion;
   private long cursor;
   private boolean syncing;
   private boolean again;
@@ -63,6 +71,9 @@ public final class ProviderSettlements {
     this.temporal = temporal;
     this.refundsFailed = Counter.builder(REFUNDS_FAILED_METRIC)
         .description("provider refunds of compensated payments that failed or were returned after acceptance")
+        .register(registry);
+    this.returnedAfterCompletion = Counter.builder(RETURNED_AFTER_COMPLETION_METRIC)
+        .description("provider transfers that failed or were returned after their payment completed")
         .register(registry);
   }
 
@@ -117,6 +128,7 @@ public final class ProviderSettlements {
     ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
         ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
     return payments.unfinishedByProviderReference(e.transferId()).compose(matches -> {
+      if (matches.isEmpty() && update.outcome() == ProviderTransfer.Outcome.FAILED) return afterTheEnd(e);
       Future<Void> chain = Future.succeededFuture();
       for (PaymentStore.ReferencedPayment match : matches) {
         String id = match.id();
@@ -137,6 +149,29 @@ public final class ProviderSettlements {
           return null;
         }).onSuccess(x -> LOG.debug("payment {}: provider transfer {} is {}", id, e.transferId(), e.eventType()))
             .mapEmpty());
+      }
+      return chain;
+    });
+  }
+
+  /**
+   * A transfer that failed or was returned when no unfinished payment waits for it. Its payment has usually ended
+   * because of this very failure (the saga saw it first, and compensated): nothing to do. A payment that completed is
+   * another matter: the ledger shows the money moved and the bank has taken it back (an ACH return comes days after
+   * the settlement). That is published, logged and counted for an operator, as a failed refund is.
+   */
+  private Future<Void> afterTheEnd(TransferEvent e) {
+    return payments.byProviderReference(e.transferId()).compose(ids -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : ids) {
+        if (!TransactionsApi.ID.matcher(id).matches()) continue;
+        chain = chain.compose(v -> payments.get(id)).compose(found -> {
+          if (found.isEmpty() || found.get().status() != PaymentStatus.COMPLETED) return Future.succeededFuture();
+          returnedAfterCompletion.increment();
+          LOG.warn("payment {}: provider transfer {} is {} after the payment completed; the bank has taken back money "
+              + "the ledger shows as moved, an operator must look", id, e.transferId(), e.eventType());
+          return payments.publishProviderTransferUpdated(id, e.transferId(), payload(e, "failed"));
+        });
       }
       return chain;
     });

@@ -102,6 +102,44 @@ class ProviderSettlementsTest {
         waiting + " pending pending", waiting + " refund.settled refund", ended + " refund.failed refund");
   }
 
+  /**
+   * A transfer returned after its payment completed (an ACH return) is published and counted for an operator; the
+   * failure a compensated payment was compensated for is not.
+   */
+  @Test
+  void aTransferReturnedAfterItsPaymentCompletedIsPublishedAndCounted() {
+    PaymentStore store = new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
+    NewPayment order = new NewPayment("alice", "1001", "250", 7, 1, "plaid", "link-1", "rent",
+        new io.vertx.core.json.JsonObject());
+    String completed = store.create(order).await().id();
+    String compensated = store.create(order).await().id();
+    store.recordProviderReference(completed, "tr-completed", true).await();
+    store.recordProviderReference(compensated, "tr-declined", true).await();
+    postgres.pool().preparedQuery("UPDATE payments SET status = CASE WHEN id = $1::uuid THEN 'completed' "
+            + "ELSE 'compensated' END WHERE id IN ($1::uuid, $2::uuid)")
+        .execute(io.vertx.sqlclient.Tuple.of(completed, compensated)).await();
+    long from = store.eventCursor(ProviderSettlements.CURSOR).await();
+    Instant now = Instant.now();
+    List<TransferEvent> events = List.of(
+        new TransferEvent(from + 1, now, "returned", "tr-completed", "acct", "debit", BigDecimal.ONE),
+        new TransferEvent(from + 2, now, "failed", "tr-declined", "acct", "debit", BigDecimal.ONE));
+
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    ProviderSettlements sync = new ProviderSettlements(feed(events), store, null, registry);
+    postgres.vertx().runOnContext(v -> sync.sync());
+    Poll.until(Duration.ofSeconds(20), "the sync passes both events",
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 2);
+
+    assertThat(registry.get(ProviderSettlements.RETURNED_AFTER_COMPLETION_METRIC).counter().count()).isEqualTo(1.0);
+    var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type', "
+        + "payload->>'outcome' FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' IN ($2, $3) "
+        + "ORDER BY position")
+        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, completed, compensated)).await();
+    List<String> published = new java.util.ArrayList<>();
+    rows.forEach(r -> published.add(r.getString(0) + " " + r.getString(1) + " " + r.getString(2)));
+    assertThat(published).containsExactly(completed + " returned failed");
+  }
+
   @Test
   void aRestartedSyncGoesOnFromTheStoredCursor() {
     PaymentStore store = new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
