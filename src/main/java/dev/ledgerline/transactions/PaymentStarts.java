@@ -8,6 +8,7 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import dev.ledgerline.transactions.saga.ResolveAction;
 import io.temporal.client.WorkflowNotFoundException;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -120,6 +121,29 @@ public final class PaymentStarts {
         message.fail(ar.cause() instanceof WorkflowNotFoundException ? 404 : 503, String.valueOf(ar.cause()
             .getMessage()));
       }
+    });
+  }
+
+  /**
+   * Re-drives one unfinished payment: starts {@code transaction-<id>} again. A run that is already going (on a
+   * Temporal cluster a restart does not end it) is left alone, unless the row holds a cancel that run may never have
+   * heard: the gateway records the cancel, then signals, and a signal that could not be delivered then (no
+   * transactions node up, Temporal unreachable) is sent now. A run reads the flag itself only when it starts; a repeated
+   * cancel is harmless. Answers what was done.
+   */
+  public static Future<String> redrive(TemporalService temporal, PaymentStore payments, String paymentId) {
+    return temporal.blocking(() -> start(temporal.client(), paymentId)).compose(started -> {
+      if (!TransactionsApi.ALREADY_STARTED.equals(started)) return Future.succeededFuture(started);
+      return payments.get(paymentId).compose(found -> found.isEmpty() || !found.get().cancelRequested()
+          || found.get().status().terminal() ? Future.succeededFuture(started)
+          : temporal.blocking(() -> {
+            try {
+              stub(temporal.client(), paymentId).cancel();
+              return started + "; its recorded cancel signalled";
+            } catch (WorkflowNotFoundException ended) {
+              return started;
+            }
+          }));
     });
   }
 

@@ -99,7 +99,7 @@ public final class TransactionsVerticle extends RoleVerticle {
       if (!ids.isEmpty()) LOG.info("re-driving {} unfinished payment(s)", ids.size());
       Future<Void> chain = Future.succeededFuture();
       for (String id : ids) {
-        chain = chain.compose(v -> temporal.blocking(() -> PaymentStarts.start(temporal.client(), id))
+        chain = chain.compose(v -> PaymentStarts.redrive(temporal, redrive, id)
             .onSuccess(r -> LOG.debug("re-drive of payment {}: {}", id, r))
             .onFailure(e -> LOG.warn("re-drive of payment {} failed: {}", id, e.toString()))
             .<Void>mapEmpty().recover(e -> Future.succeededFuture()));
