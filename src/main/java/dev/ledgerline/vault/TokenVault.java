@@ -105,6 +105,23 @@ public final class TokenVault {
   }
 
   public Future<Void> store(String userId, String kind, VaultToken token) {
+    return write(userId, kind, token, true).mapEmpty();
+  }
+
+  /**
+   * Stores the token only when the user holds none of that kind; whether it did. Of two writers racing to create the
+   * same thing, the first one's token stays, and the other reads it back ({@link #retrieve}).
+   */
+  public Future<Boolean> storeIfAbsent(String userId, String kind, String token) {
+    VaultToken bytes = VaultToken.of(token);
+    try {
+      return write(userId, kind, bytes, false);
+    } finally {
+      bytes.destroy();
+    }
+  }
+
+  private Future<Boolean> write(String userId, String kind, VaultToken token, boolean replace) {
     byte[] plaintext = token.bytes();
     try {
       checkUser(userId);
@@ -118,12 +135,12 @@ public final class TokenVault {
       VaultCipher.Sealed sealed = cipher.seal(ring.activeKey(), VaultCipher.aad(userId, kind, keyId, rowId),
           plaintext);
       return pool.preparedQuery("INSERT INTO vault_tokens (id, user_id, kind, key_id, nonce, ciphertext)"
-              + " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, kind) DO UPDATE SET id = EXCLUDED.id,"
-              + " key_id = EXCLUDED.key_id, nonce = EXCLUDED.nonce, ciphertext = EXCLUDED.ciphertext,"
-              + " created_at = now(), rotated_at = NULL")
+              + " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, kind) DO " + (replace
+              ? "UPDATE SET id = EXCLUDED.id, key_id = EXCLUDED.key_id, nonce = EXCLUDED.nonce,"
+                  + " ciphertext = EXCLUDED.ciphertext, created_at = now(), rotated_at = NULL" : "NOTHING"))
           .execute(Tuple.of(rowId, userId, kind, keyId, Buffer.buffer(sealed.nonce()),
               Buffer.buffer(sealed.ciphertext())))
-          .mapEmpty();
+          .map(rows -> rows.rowCount() == 1);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     } finally {
@@ -131,7 +148,6 @@ public final class TokenVault {
     }
   }
 
-  /** The token of {@code (userId, kind)}; fails with a {@link VaultException} when it is missing or unreadable. */
   public Future<VaultToken> retrieve(String userId, String kind) {
     String sql = "SELECT id, key_id, nonce, ciphertext FROM vault_tokens WHERE user_id = $1 AND kind = $2";
     return byOwner(sql, userId, kind)

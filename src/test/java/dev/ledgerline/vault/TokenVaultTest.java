@@ -106,6 +106,18 @@ class TokenVaultTest {
     assertEquals(Reason.MISSING, refused(vault.retrieve("carol", "plaid")).reason());
   }
 
+  /** Of two writers creating the same token, the first one's stays and the second learns it lost. */
+  @Test
+  void storeIfAbsentKeepsTheFirstToken() {
+    TokenVault vault = db.vault(VaultPostgres.ring("k1", "k1"));
+    assertEquals(true, vault.storeIfAbsent("dana", "webhook", TOKEN).await());
+    assertEquals(false, vault.storeIfAbsent("dana", "webhook", OTHER).await());
+    assertEquals(TOKEN, vault.retrieve("dana", "webhook").await().reveal());
+    // A plain store still replaces it.
+    vault.store("dana", "webhook", OTHER).await();
+    assertEquals(OTHER, vault.retrieve("dana", "webhook").await().reveal());
+  }
+
   /** One tampering per field of the row: each is refused as TAMPERED, and no plaintext comes out. */
   @Test
   void tamperingWithAnyFieldIsRefused() {

@@ -105,24 +105,26 @@ public final class WebhookEndpoints {
   }
 
   private Future<Created> insert(UUID id, String owner, boolean allAccounts, String url, List<String> events) {
-    String secret = WebhookSignature.newSecret();
-    // The secret is in the vault before the row exists: a row never lacks its secret (a failure leaves only an
-    // unreachable vault row, replaced by the retry).
-    return vault.store(vaultUser(id), CURRENT, secret)
-        .compose(v -> pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) "
+    String fresh = WebhookSignature.newSecret();
+    // The secret is in the vault before the row exists: a row never lacks its secret. The first request to store one
+    // for this id keeps it; another (a concurrent request with the same key, or a retry after a failure that left
+    // only the vault row, a secret nobody was given) answers the one the vault holds, which is what signs.
+    return vault.storeIfAbsent(vaultUser(id), CURRENT, fresh)
+        .compose(stored -> stored ? Future.succeededFuture(fresh) : currentSecret(id))
+        .compose(secret -> pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) "
                 + "SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM webhook_endpoints WHERE owner = $2) < $6 "
                 + "ON CONFLICT (id) DO NOTHING RETURNING " + COLUMNS)
-            .execute(Tuple.of(id, owner, allAccounts, url, events.toArray(new String[0]), maxPerOwner)))
-        .compose(rows -> {
-          if (rows.size() == 1) {
-            return Future.succeededFuture(new Created(endpoint(rows.iterator().next()), secret));
-          }
-          // Either the owner is at the limit, or a concurrent retry inserted it first.
-          return find(owner, id).compose(found -> found.isPresent()
-              ? create(id, owner, allAccounts, url, events)
-              : vault.delete(vaultUser(id), CURRENT).transform(ignored ->
-                  Future.failedFuture(new TooManyEndpointsException(maxPerOwner))));
-        });
+            .execute(Tuple.of(id, owner, allAccounts, url, events.toArray(new String[0]), maxPerOwner))
+            .compose(rows -> {
+              if (rows.size() == 1) {
+                return Future.succeededFuture(new Created(endpoint(rows.iterator().next()), secret));
+              }
+              // Either the owner is at the limit, or a concurrent retry inserted it first.
+              return find(owner, id).compose(found -> found.isPresent()
+                  ? create(id, owner, allAccounts, url, events)
+                  : vault.delete(vaultUser(id), CURRENT).transform(ignored ->
+                      Future.failedFuture(new TooManyEndpointsException(maxPerOwner))));
+            }));
   }
 
   public Future<Optional<Endpoint>> find(String owner, UUID id) {

@@ -538,6 +538,33 @@ class WebhooksApiTest {
         + "position('whsec_'::bytea IN coalesce(body, ''::bytea)) > 0").execute().await().iterator().next().getLong(0)).isZero();
   }
 
+  /**
+   * Creations racing with one key all answer the one secret the vault keeps, which is what signs: no answer carries a
+   * secret another request replaced.
+   */
+  @Test
+  void creationsRacingWithOneKeyAllAnswerTheSecretThatSigns() throws Exception {
+    String kim = user("kim-race", Role.USER);
+    String key = UUID.randomUUID().toString();
+    String body = "{\"url\":\"http://127.0.0.1:" + port + "/race\",\"events\":[\"transfer.committed\"]}";
+    List<java.util.concurrent.CompletableFuture<Answer>> racing = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      racing.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> api.post(WebhookRoutes.PATH, kim, key,
+          body)));
+    }
+    java.util.Set<String> secrets = new java.util.HashSet<>();
+    for (var f : racing) {
+      Answer a = f.join();
+      assertThat(a.status()).as(a.raw().toString()).isEqualTo(201);
+      secrets.add(a.json().getString("secret"));
+    }
+    assertThat(secrets).hasSize(1);
+    // The secret that signs is the one answered.
+    String transfer = transfer(kim, account(kim), account(kim));
+    Poll.until(WAIT, "the delivery", () -> !receivedTransfer("/race", transfer).isEmpty());
+    assertThat(verify(receivedTransfer("/race", transfer).get(0), secrets.iterator().next())).isZero();
+  }
+
   // ---- garbage ----
 
   @ParameterizedTest(name = "{0} -> {1}")
