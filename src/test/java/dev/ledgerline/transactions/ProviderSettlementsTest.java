@@ -53,6 +53,31 @@ class ProviderSettlementsTest {
         });
   }
 
+  private static final NewPayment ORDER = new NewPayment("alice", "1001", "250", 7, 1, "plaid", "link-1", "rent",
+      new io.vertx.core.json.JsonObject());
+
+  private static PaymentStore store() {
+    return new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
+  }
+
+  /** Runs one sync over {@code events} and waits until its cursor passed the last of them. */
+  private static void syncAll(ProviderSettlements sync, PaymentStore store, long last) {
+    postgres.vertx().runOnContext(v -> sync.sync());
+    Poll.until(Duration.ofSeconds(20), "the sync passes every event",
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == last);
+  }
+
+  /** The published provider.transfer.updated of these payments, in order: "payment event_type outcome". */
+  private static List<String> published(String... paymentIds) {
+    var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type', "
+        + "payload->>'outcome' FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' = ANY($2) "
+        + "ORDER BY position")
+        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, (Object) paymentIds)).await();
+    List<String> out = new java.util.ArrayList<>();
+    rows.forEach(r -> out.add(r.getString(0) + " " + r.getString(1) + " " + r.getString(2)));
+    return out;
+  }
+
   /**
    * Events that tell the saga nothing are published but not signalled: a pending transfer, and any event of a
    * transfer whose create already gave the saga its final status. (Without a Temporal client here, a signal would
@@ -60,12 +85,10 @@ class ProviderSettlementsTest {
    */
   @Test
   void eventsThatTellTheSagaNothingArePublishedButNotSignalled() {
-    PaymentStore store = new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
-    NewPayment order = new NewPayment("alice", "1001", "250", 7, 1, "plaid", "link-1", "rent",
-        new io.vertx.core.json.JsonObject());
-    String known = store.create(order).await().id();
-    String waiting = store.create(order).await().id();
-    String ended = store.create(order).await().id();
+    PaymentStore store = store();
+    String known = store.create(ORDER).await().id();
+    String waiting = store.create(ORDER).await().id();
+    String ended = store.create(ORDER).await().id();
     store.recordProviderReference(known, "tr-known", true).await();
     store.recordProviderReference(waiting, "tr-waiting", false).await();
     store.recordProviderReference(ended, "tr-ended", false).await();
@@ -85,20 +108,11 @@ class ProviderSettlementsTest {
         new TransferEvent(from + 6, now, "settled", "tr-ended", "acct", "debit", BigDecimal.ONE));
 
     var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    ProviderSettlements sync = new ProviderSettlements(feed(events), store, null, registry);
-    postgres.vertx().runOnContext(v -> sync.sync());
-    Poll.until(Duration.ofSeconds(20), "the sync passes all six events",
-        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 6);
+    syncAll(new ProviderSettlements(feed(events), store, null, registry), store, from + 6);
     // The failed refund is counted for the operator's alert; the settled one is not.
     assertThat(registry.get(ProviderSettlements.REFUNDS_FAILED_METRIC).counter().count()).isEqualTo(1.0);
 
-    var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type', "
-        + "payload->>'outcome' "
-        + "FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' IN ($2, $3, $4) ORDER BY position")
-        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, known, waiting, ended)).await();
-    List<String> published = new java.util.ArrayList<>();
-    rows.forEach(r -> published.add(r.getString(0) + " " + r.getString(1) + " " + r.getString(2)));
-    assertThat(published).containsExactly(known + " pending pending", known + " settled succeeded",
+    assertThat(published(known, waiting, ended)).containsExactly(known + " pending pending", known + " settled succeeded",
         waiting + " pending pending", waiting + " refund.settled refund", ended + " refund.failed refund");
   }
 
@@ -108,11 +122,9 @@ class ProviderSettlementsTest {
    */
   @Test
   void aTransferReturnedAfterItsPaymentCompletedIsPublishedAndCounted() {
-    PaymentStore store = new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
-    NewPayment order = new NewPayment("alice", "1001", "250", 7, 1, "plaid", "link-1", "rent",
-        new io.vertx.core.json.JsonObject());
-    String completed = store.create(order).await().id();
-    String compensated = store.create(order).await().id();
+    PaymentStore store = store();
+    String completed = store.create(ORDER).await().id();
+    String compensated = store.create(ORDER).await().id();
     store.recordProviderReference(completed, "tr-completed", true).await();
     store.recordProviderReference(compensated, "tr-declined", true).await();
     postgres.pool().preparedQuery("UPDATE payments SET status = CASE WHEN id = $1::uuid THEN 'completed' "
@@ -125,19 +137,10 @@ class ProviderSettlementsTest {
         new TransferEvent(from + 2, now, "failed", "tr-declined", "acct", "debit", BigDecimal.ONE));
 
     var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    ProviderSettlements sync = new ProviderSettlements(feed(events), store, null, registry);
-    postgres.vertx().runOnContext(v -> sync.sync());
-    Poll.until(Duration.ofSeconds(20), "the sync passes both events",
-        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == from + 2);
+    syncAll(new ProviderSettlements(feed(events), store, null, registry), store, from + 2);
 
     assertThat(registry.get(ProviderSettlements.RETURNED_AFTER_COMPLETION_METRIC).counter().count()).isEqualTo(1.0);
-    var rows = postgres.pool().preparedQuery("SELECT payload->>'payment_id', payload->>'event_type', "
-        + "payload->>'outcome' FROM events_outbox WHERE event_type = $1 AND payload->>'payment_id' IN ($2, $3) "
-        + "ORDER BY position")
-        .execute(io.vertx.sqlclient.Tuple.of(PaymentStore.PROVIDER_TRANSFER_UPDATED, completed, compensated)).await();
-    List<String> published = new java.util.ArrayList<>();
-    rows.forEach(r -> published.add(r.getString(0) + " " + r.getString(1) + " " + r.getString(2)));
-    assertThat(published).containsExactly(completed + " returned failed");
+    assertThat(published(completed, compensated)).containsExactly(completed + " returned failed");
   }
 
   @Test

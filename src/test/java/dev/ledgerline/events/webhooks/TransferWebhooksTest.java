@@ -67,6 +67,13 @@ class TransferWebhooksTest {
     return ledger.lookupTransfers(List.of(id)).await().get(0);
   }
 
+  /** An operator's endpoint, for every account. */
+  private void subscribeForEveryAccount() {
+    pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) VALUES ($1, 'ops', "
+            + "true, 'http://127.0.0.1:9/x', ARRAY['transfer.committed'])")
+        .execute(Tuple.of(UUID.randomUUID())).await();
+  }
+
   private long cursor() {
     return pool.preparedQuery("SELECT position FROM ledger_feed_cursors WHERE consumer = $1 AND ledger = $2")
         .execute(Tuple.of(TransferWebhooks.CONSUMER, TransferWebhooks.LEDGER)).await().iterator().next().getLong(0);
@@ -93,9 +100,7 @@ class TransferWebhooksTest {
     assertThat(cursor()).isEqualTo(unheard.timestamp());
 
     // An operator's endpoint, for every account.
-    pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) VALUES ($1, 'ops', "
-            + "true, 'http://127.0.0.1:9/x', ARRAY['transfer.committed'])")
-        .execute(Tuple.of(UUID.randomUUID())).await();
+    subscribeForEveryAccount();
     Transfer heard = transfer();
     feed.step().await();
     assertThat(cursor()).isEqualTo(heard.timestamp());
@@ -115,9 +120,7 @@ class TransferWebhooksTest {
   @Test
   void theEventStoresTransfersBecomeNoMessage() {
     feed.step().await();
-    pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) VALUES ($1, 'ops', "
-            + "true, 'http://127.0.0.1:9/x', ARRAY['transfer.committed'])")
-        .execute(Tuple.of(UUID.randomUUID())).await();
+    subscribeForEveryAccount();
     Transfer event = transfer(EVENTS_LEDGER);
     Transfer money = transfer();
 
@@ -135,9 +138,7 @@ class TransferWebhooksTest {
   @Test
   void aStepFindingTheCursorTakenByAnotherNodeLeavesIt() {
     feed.step().await();
-    pool.preparedQuery("INSERT INTO webhook_endpoints (id, owner, all_accounts, url, events) VALUES ($1, 'ops', "
-            + "true, 'http://127.0.0.1:9/x', ARRAY['transfer.committed'])")
-        .execute(Tuple.of(UUID.randomUUID())).await();
+    subscribeForEveryAccount();
     var other = pool.getConnection().await();
     var tx = other.begin().await();
     try {

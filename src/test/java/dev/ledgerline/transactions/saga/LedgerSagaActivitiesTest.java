@@ -67,6 +67,14 @@ class LedgerSagaActivitiesTest {
     return a.creditsPosted().lo() - a.debitsPosted().lo() - a.debitsPending().lo();
   }
 
+  /** The payer paid {@code amount} once: posted, nothing left pending. */
+  private void assertPayerPaidOnce(long amount) {
+    Account p = account(payer);
+    assertThat(p.debitsPending()).isEqualTo(UInt128.ZERO);
+    assertThat(p.debitsPosted()).isEqualTo(UInt128.of(amount));
+    assertThat(available(payer)).isEqualTo(FUNDED - amount);
+  }
+
   private static UInt128 clearing() {
     return PaymentLedgerIds.clearingAccount(LEDGER);
   }
@@ -89,10 +97,7 @@ class LedgerSagaActivitiesTest {
     activities.commitTransfer(legs);
     activities.commitTransfer(legs);
 
-    Account p = account(payer);
-    assertThat(p.debitsPending()).isEqualTo(UInt128.ZERO);
-    assertThat(p.debitsPosted()).isEqualTo(UInt128.of(250));
-    assertThat(available(payer)).isEqualTo(FUNDED - 250);
+    assertPayerPaidOnce(250);
     assertThat(account(provider()).creditsPosted().lo() - providerBefore).isEqualTo(250);
     assertThat(account(clearing()).creditsPosted().lo() - clearingBefore).isEqualTo(250);
     List<Transfer> written = ledger.lookupTransfers(List.of(
@@ -118,9 +123,7 @@ class LedgerSagaActivitiesTest {
     activities.createPending(after);
     activities.commitTransfer(after);
 
-    Account p = account(payer);
-    assertThat(p.debitsPending()).isEqualTo(UInt128.ZERO);
-    assertThat(p.debitsPosted()).isEqualTo(UInt128.of(250));
+    assertPayerPaidOnce(250);
     // The holds keep the timeout they were made with.
     assertThat(ledger.lookupTransfers(List.of(PaymentLedgerIds.transfer(before.paymentId(), PaymentLedgerIds.RESERVE)))
         .await().get(0).timeout()).isEqualTo(3600);
