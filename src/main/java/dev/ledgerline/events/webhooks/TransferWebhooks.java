@@ -113,7 +113,8 @@ public final class TransferWebhooks {
    * itself when none subscribes any more.
    */
   Future<Boolean> step() {
-    if (subscribed) return lockedStep();
+    // A step that finds the subscribers gone moves nothing; the step run again at once reads the end first.
+    if (subscribed) return lockedStep(false).compose(more -> subscribed ? Future.succeededFuture(more) : step());
     // A data-modifying WITH runs to completion whether or not the final SELECT reads it.
     return latest().compose(end -> pool.preparedQuery("WITH s AS (SELECT EXISTS (SELECT 1 FROM webhook_endpoints "
             + "WHERE status = 'enabled' AND $4 = ANY(events)) AS subscribed), "
@@ -125,28 +126,33 @@ public final class TransferWebhooks {
         .compose(rows -> {
           Row r = rows.iterator().next();
           subscribed = r.getBoolean(0);
-          return !subscribed && r.getBoolean(1) ? Future.succeededFuture(false) : lockedStep();
+          return !subscribed && r.getBoolean(1) ? Future.succeededFuture(false) : lockedStep(true);
         }));
   }
 
   /**
-   * One page under the cursor row's lock (the first read of the cluster creates the row). The ledger's end is read
-   * before the statement that finds no subscriber: read after it, an endpoint registered in between could miss a
-   * transfer committed in between, which the cursor would pass.
+   * One page under the cursor row's lock (the first read of the cluster creates the row). With {@code knowEnd}, the
+   * ledger's end is read before the statement, and a step that finds no subscriber moves the cursor there: read
+   * after it, an endpoint registered in between could miss a transfer committed in between, which the cursor would
+   * pass. Without it (pages read for a subscriber, one after the other), a step that finds the subscribers gone
+   * moves nothing: {@link #step} then runs again, reading the end first.
    */
-  private Future<Boolean> lockedStep() {
-    return latest().compose(end -> pool.withTransaction(conn -> conn.preparedQuery("SELECT position, EXISTS (SELECT 1 "
+  private Future<Boolean> lockedStep(boolean knowEnd) {
+    Future<Long> end = knowEnd ? latest() : Future.succeededFuture(-1L);
+    return end.compose(known -> pool.withTransaction(conn -> conn.preparedQuery("SELECT position, EXISTS (SELECT 1 "
             + "FROM webhook_endpoints WHERE status = 'enabled' AND $3 = ANY(events)) FROM ledger_feed_cursors "
             + "WHERE consumer = $1 AND ledger = $2 FOR UPDATE SKIP LOCKED")
         .execute(Tuple.of(CONSUMER, LEDGER, WebhookFanout.TRANSFER_COMMITTED))
         .compose(rows -> {
           if (rows.size() == 0) {
-            return start(conn, end);
+            // Without the end read, the row was there a step ago: another node holds it for a page.
+            return knowEnd ? start(conn, known) : Future.succeededFuture(false);
           }
           long position = rows.iterator().next().getLong(0);
           subscribed = rows.iterator().next().getBoolean(1);
           if (!subscribed) {
-            return end <= position ? Future.succeededFuture(false) : save(conn, end).map(false);
+            if (!knowEnd) return Future.succeededFuture(false);
+            return known <= position ? Future.succeededFuture(false) : save(conn, known).map(false);
           }
           return ledger.transfersAfter(position, page).compose(transfers -> {
             if (transfers.isEmpty()) {

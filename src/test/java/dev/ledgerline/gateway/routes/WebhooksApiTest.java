@@ -539,8 +539,9 @@ class WebhooksApiTest {
   }
 
   /**
-   * Creations racing with one key all answer the one secret the vault keeps, which is what signs: no answer carries a
-   * secret another request replaced.
+   * Concurrent creations with one key all answer the one endpoint and the secret that signs its deliveries. (The
+   * idempotency handler serialises them, so this does not open the vault race itself, which needs a lease taken over;
+   * TokenVaultTest covers the first-writer rule that closes it.)
    */
   @Test
   void creationsRacingWithOneKeyAllAnswerTheSecretThatSigns() throws Exception {
