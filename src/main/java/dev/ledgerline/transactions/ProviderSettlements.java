@@ -42,11 +42,11 @@ public final class ProviderSettlements {
    */
   public static final String REFUNDS_FAILED_METRIC = "ledgerline.payments.refunds.failed";
   /**
-   * Provider transfers that failed or were returned after their payment completed (an ACH return comes days after the
-   * settlement): the ledger shows the money moved and the bank has taken it back, so an operator must act (the alert
-   * LedgerlinePaymentReturnedAfterCompletion pages on it).
+   * Provider transfers that failed or were returned after the provider had reported them a success (an ACH return
+   * comes days after the settlement): the ledger shows the money moved and the bank has taken it back, so an operator
+   * must act (the alert LedgerlinePaymentReturnedAfterSuccess pages on it).
    */
-  public static final String RETURNED_AFTER_COMPLETION_METRIC = "ledgerline.payments.returned.after.completion";
+  public static final String RETURNED_AFTER_SUCCESS_METRIC = "ledgerline.payments.returned.after.success";
   /** The refund events that mean the money is, or is on its way, back with the payer. */
   private static final java.util.Set<String> REFUND_OK = java.util.Set.of("refund.pending", "refund.posted",
       "refund.settled");
@@ -55,7 +55,7 @@ public final class ProviderSettlements {
   private final PaymentStore payments;
   private final TemporalService temporal;
   private final Counter refundsFailed;
-  private final Counter returnedAfterCompletion;
+  private final Counter returnedAfterSuccess;
   private long cursor;
   private boolean syncing;
   private boolean again;
@@ -72,8 +72,8 @@ public final class ProviderSettlements {
     this.refundsFailed = Counter.builder(REFUNDS_FAILED_METRIC)
         .description("provider refunds of compensated payments that failed or were returned after acceptance")
         .register(registry);
-    this.returnedAfterCompletion = Counter.builder(RETURNED_AFTER_COMPLETION_METRIC)
-        .description("provider transfers that failed or were returned after their payment completed")
+    this.returnedAfterSuccess = Counter.builder(RETURNED_AFTER_SUCCESS_METRIC)
+        .description("provider transfers that failed or were returned after the provider had reported them a success")
         .register(registry);
   }
 
@@ -127,8 +127,9 @@ public final class ProviderSettlements {
     if (e.eventType() != null && e.eventType().startsWith("refund.")) return refunded(e);
     ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
         ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
-    return payments.unfinishedByProviderReference(e.transferId()).compose(matches -> {
-      if (matches.isEmpty() && update.outcome() == ProviderTransfer.Outcome.FAILED) return afterTheEnd(e);
+    Future<Void> told = update.outcome() == ProviderTransfer.Outcome.FAILED ? afterSuccess(e)
+        : Future.succeededFuture();
+    return told.compose(x -> payments.unfinishedByProviderReference(e.transferId())).compose(matches -> {
       Future<Void> chain = Future.succeededFuture();
       for (PaymentStore.ReferencedPayment match : matches) {
         String id = match.id();
@@ -155,22 +156,27 @@ public final class ProviderSettlements {
   }
 
   /**
-   * A transfer that failed or was returned when no unfinished payment waits for it. Its payment has usually ended
-   * because of this very failure (the saga saw it first, and compensated): nothing to do. A payment that completed is
-   * another matter: the ledger shows the money moved and the bank has taken it back (an ACH return comes days after
-   * the settlement). That is published, logged and counted for an operator, as a failed refund is.
+   * A transfer that failed or was returned after the provider had reported it a success (an ACH return comes days
+   * after the settlement): the ledger shows the money moved, or about to be, and the bank has taken it back. That is
+   * logged and counted for an operator, as a failed refund is, whatever the payment's status now (completed, or still
+   * committed or waiting for an operator); a payment that has ended has it published here too (the unfinished ones
+   * are published with their other events). A failure before any success is the one the saga compensates: nothing to
+   * say.
    */
-  private Future<Void> afterTheEnd(TransferEvent e) {
+  private Future<Void> afterSuccess(TransferEvent e) {
     return payments.byProviderReference(e.transferId()).compose(ids -> {
       Future<Void> chain = Future.succeededFuture();
       for (String id : ids) {
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
         chain = chain.compose(v -> payments.get(id)).compose(found -> {
-          if (found.isEmpty() || found.get().status() != PaymentStatus.COMPLETED) return Future.succeededFuture();
-          returnedAfterCompletion.increment();
-          LOG.warn("payment {}: provider transfer {} is {} after the payment completed; the bank has taken back money "
-              + "the ledger shows as moved, an operator must look", id, e.transferId(), e.eventType());
-          return payments.publishProviderTransferUpdated(id, e.transferId(), payload(e, "failed"));
+          if (found.isEmpty() || !found.get().externalSucceeded()) return Future.succeededFuture();
+          returnedAfterSuccess.increment();
+          LOG.warn("payment {} ({}): provider transfer {} is {} after the provider reported it a success; the bank "
+              + "has taken back money the ledger shows as moved, an operator must look", id,
+              found.get().status().wireName(), e.transferId(), e.eventType());
+          return found.get().status().terminal()
+              ? payments.publishProviderTransferUpdated(id, e.transferId(), payload(e, "failed"))
+              : Future.succeededFuture();
         });
       }
       return chain;

@@ -25,7 +25,7 @@ class ProviderSettlementsTest {
   static final PostgresExtension postgres = new PostgresExtension();
 
   /** A provider whose event feed holds {@code count} old events of transfers no payment made. */
-  private static PaymentProvider feed(int count, List<Long> asked) {
+  private static PaymentProvider feed(long count, List<Long> asked) {
     return (PaymentProvider) Proxy.newProxyInstance(PaymentProvider.class.getClassLoader(),
         new Class<?>[] {PaymentProvider.class}, (proxy, method, args) -> {
           if (!method.getName().equals("transferEvents")) throw new UnsupportedOperationException(method.getName());
@@ -117,53 +117,63 @@ class ProviderSettlementsTest {
   }
 
   /**
-   * A transfer returned after its payment completed (an ACH return) is published and counted for an operator; the
-   * failure a compensated payment was compensated for is not.
+   * A transfer returned after the provider had reported it a success (an ACH return) is counted for an operator,
+   * whether the payment completed or still waits (committed); an ended one's is published too. The failure a
+   * compensated payment was compensated for is neither.
    */
   @Test
-  void aTransferReturnedAfterItsPaymentCompletedIsPublishedAndCounted() {
+  void aTransferReturnedAfterItsSuccessIsCountedAndAnEndedPaymentsPublished() {
     PaymentStore store = store();
     String completed = store.create(ORDER).await().id();
+    String committed = store.create(ORDER).await().id();
     String compensated = store.create(ORDER).await().id();
     store.recordProviderReference(completed, "tr-completed", true).await();
+    store.recordProviderReference(committed, "tr-committed", true).await();
     store.recordProviderReference(compensated, "tr-declined", true).await();
     postgres.pool().preparedQuery("UPDATE payments SET status = CASE WHEN id = $1::uuid THEN 'completed' "
-            + "ELSE 'compensated' END WHERE id IN ($1::uuid, $2::uuid)")
-        .execute(io.vertx.sqlclient.Tuple.of(completed, compensated)).await();
+            + "WHEN id = $2::uuid THEN 'committed' ELSE 'compensated' END, steps = CASE WHEN id = $3::uuid THEN steps "
+            + "ELSE steps || '[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb END "
+            + "WHERE id IN ($1::uuid, $2::uuid, $3::uuid)")
+        .execute(io.vertx.sqlclient.Tuple.of(completed, committed, compensated)).await();
     long from = store.eventCursor(ProviderSettlements.CURSOR).await();
     Instant now = Instant.now();
     List<TransferEvent> events = List.of(
         new TransferEvent(from + 1, now, "returned", "tr-completed", "acct", "debit", BigDecimal.ONE),
-        new TransferEvent(from + 2, now, "failed", "tr-declined", "acct", "debit", BigDecimal.ONE));
+        new TransferEvent(from + 2, now, "returned", "tr-committed", "acct", "debit", BigDecimal.ONE),
+        new TransferEvent(from + 3, now, "failed", "tr-declined", "acct", "debit", BigDecimal.ONE));
 
     var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    syncAll(new ProviderSettlements(feed(events), store, null, registry), store, from + 2);
+    syncAll(new ProviderSettlements(feed(events), store, null, registry), store, from + 3);
 
-    assertThat(registry.get(ProviderSettlements.RETURNED_AFTER_COMPLETION_METRIC).counter().count()).isEqualTo(1.0);
-    assertThat(published(completed, compensated)).containsExactly(completed + " returned failed");
+    assertThat(registry.get(ProviderSettlements.RETURNED_AFTER_SUCCESS_METRIC).counter().count()).isEqualTo(2.0);
+    // The committed payment's event is published as its other events are (its saga had the outcome: no signal).
+    assertThat(published(completed, committed, compensated)).containsExactly(completed + " returned failed",
+        committed + " returned failed");
   }
 
   @Test
   void aRestartedSyncGoesOnFromTheStoredCursor() {
-    PaymentStore store = new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
+    PaymentStore store = store();
+    // The cursor is shared with the other tests here, and never moves back: this test counts from where it is.
+    long base = store.eventCursor(ProviderSettlements.CURSOR).await();
     List<Long> asked = new CopyOnWriteArrayList<>();
-    ProviderSettlements first = new ProviderSettlements(feed(250, asked), store, null);
+    ProviderSettlements first = new ProviderSettlements(feed(base + 250, asked), store, null);
     postgres.vertx().runOnContext(v -> first.sync());
     Poll.until(Duration.ofSeconds(20), "the first sync stores its cursor",
-        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == 250L);
-    assertThat(asked).startsWith(0L, 100L, 200L);
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == base + 250);
+    assertThat(asked).startsWith(base, base + 100, base + 200);
 
     // A new instance, as after a restart: it asks only for what came after the stored cursor.
     asked.clear();
-    ProviderSettlements restarted = new ProviderSettlements(feed(260, asked), store, null);
+    ProviderSettlements restarted = new ProviderSettlements(feed(base + 260, asked), store, null);
     postgres.vertx().runOnContext(v -> restarted.sync());
     Poll.until(Duration.ofSeconds(20), "the restarted sync reads on",
-        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == 260L);
-    assertThat(asked).first().isEqualTo(250L);
-    assertThat(asked).doesNotContain(0L);
+        () -> store.eventCursor(ProviderSettlements.CURSOR).await() == base + 260);
+    assertThat(asked).first().isEqualTo(base + 250);
+    assertThat(asked).doesNotContain(base);
 
     // The cursor never moves back, whoever saves an older position.
-    store.saveEventCursor(ProviderSettlements.CURSOR, 10).await();
-    assertThat(store.eventCursor(ProviderSettlements.CURSOR).await()).isEqualTo(260L);
+    store.saveEventCursor(ProviderSettlements.CURSOR, base + 10).await();
+    assertThat(store.eventCursor(ProviderSettlements.CURSOR).await()).isEqualTo(base + 260);
   }
 }

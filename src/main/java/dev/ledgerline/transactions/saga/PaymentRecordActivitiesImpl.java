@@ -49,8 +49,12 @@ public final class PaymentRecordActivitiesImpl implements PaymentRecordActivitie
     payers.put(p.id(), p.fromAccountId());
     // A payment.requested that the POST could not append (its node died after the row) is appended by the run's
     // first record, before the events of its changes: each record appends what the store is missing, in order.
+    // A cancel the row holds although the provider had already reported success came too late (the gateway refuses
+    // one only once that success is in the row, which lags the saga): a run re-driven after it goes on, as the run
+    // that got the cancel as a signal would have.
     return new PaymentOrder(p.id(), p.owner(), p.fromAccountId(), p.amount(), (int) p.ledger(), p.code(),
-        p.provider(), p.linkedAccountId(), p.description(), p.status(), p.cancelRequested(), settings);
+        p.provider(), p.linkedAccountId(), p.description(), p.status(),
+        p.cancelRequested() && !p.externalSucceeded(), settings);
   }
 
   @Override

@@ -180,6 +180,29 @@ class PaymentSagaLedgerTest {
   }
 
   /**
+   * A re-driven run reads the cancel its row holds, unless the provider's success is in the row before it: such a
+   * cancel came too late, and the run goes on as the one that got it as a signal did.
+   */
+  @Test
+  void aRecordedCancelIsReadUnlessTheProvidersSuccessIsRecordedToo() {
+    // Rows only: no run has gone anywhere with them.
+    Payment early = store.create(new NewPayment("alice", payer.toString(), "250", LEDGER, 1, "plaid", "link-1", null,
+        null)).await();
+    Payment late = store.create(new NewPayment("alice", payer.toString(), "250", LEDGER, 1, "plaid", "link-1", null,
+        null)).await();
+    var pool = LEDGER_NODE.get().services().pool();
+    pool.preparedQuery("UPDATE payments SET cancel_requested = true WHERE id IN ($1::uuid, $2::uuid)")
+        .execute(io.vertx.sqlclient.Tuple.of(early.id(), late.id())).await();
+    pool.preparedQuery("UPDATE payments SET status = 'external_pending', steps = steps || "
+            + "'[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb WHERE id = $1::uuid")
+        .execute(io.vertx.sqlclient.Tuple.of(late.id())).await();
+    PaymentRecordActivitiesImpl records = new PaymentRecordActivitiesImpl(store, ledger, SagaSettings.DEFAULTS);
+
+    assertThat(records.load(early.id()).cancelRequested()).isTrue();
+    assertThat(records.load(late.id()).cancelRequested()).isFalse();
+  }
+
+  /**
    * update-balance publishes the payer's balances whether or not the same activities loaded the payment first (they
    * keep the payer from the load, and read the row when they did not see it).
    */
