@@ -30,8 +30,18 @@ public final class WebhookEndpoints {
   public static final int MAX_PAGE = 100;
   static final String CURRENT = "whsec";
   static final String PREVIOUS = "whsec.previous";
-  private static final String COLUMNS = "id, seq, owner, all_accounts, url, events, status, disabled_reason, "
-      + "previous_until, created_at, updated_at";
+  private static final String COLUMNS = "id, seq, owner, " + seesAll("webhook_endpoints") + " AS all_accounts, url, "
+      + "events, status, disabled_reason, previous_until, created_at, updated_at";
+
+  /**
+   * {@code all_accounts} as it holds now, of the endpoint row named {@code endpoint}: registered by an operator or
+   * admin, and its owner still one (an owner with no row in {@code users}, {@code auth.users.check} off, keeps what
+   * it registered with). What deliveries follow and what the API shows.
+   */
+  static String seesAll(String endpoint) {
+    return "(" + endpoint + ".all_accounts AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = " + endpoint
+        + ".owner AND NOT (u.roles && ARRAY['operator', 'admin']::text[])))";
+  }
 
   /** An endpoint as its owner sees it. */
   public record Endpoint(UUID id, long seq, String owner, boolean allAccounts, String url, List<String> events,

@@ -32,8 +32,7 @@ final class WebhookMessages {
       // The owner as the users table says now: a suspended or closed owner's endpoints get nothing new, and one
       // registered by an operator or admin sees every account only while its owner still is one. (An owner with
       // no row there, users.check off, keeps what its endpoint was registered with.)
-      + "live AS (SELECT e.id, e.owner, e.events, e.all_accounts AND NOT EXISTS (SELECT 1 FROM users u "
-      + "WHERE u.id = e.owner AND NOT (u.roles && ARRAY['operator', 'admin']::text[])) AS sees_all "
+      + "live AS (SELECT e.id, e.owner, e.events, " + WebhookEndpoints.seesAll("e") + " AS sees_all "
       + "FROM webhook_endpoints e WHERE e.status = 'enabled' "
       + "AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = e.owner AND u.status <> 'active')), "
       + "targets AS (SELECT DISTINCT m.id AS message_id, e.id AS endpoint_id, m.occurred_at FROM m "

@@ -274,6 +274,8 @@ class WebhooksApiTest {
     assertThat(deliveriesOf(opsHook, after)).isZero();
     assertThat(deliveriesOf(daveHook, after)).isZero();
     assertThat(deliveriesOf(opsHook, before)).isEqualTo(1);
+    // And the endpoint says so.
+    assertThat(api.get(WebhookRoutes.PATH + "/" + opsHook, ops).json().getBoolean("all_accounts")).isFalse();
   }
 
   @Test
