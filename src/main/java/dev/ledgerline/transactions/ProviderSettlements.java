@@ -127,15 +127,17 @@ public final class ProviderSettlements {
     if (e.eventType() != null && e.eventType().startsWith("refund.")) return refunded(e);
     ProviderTransfer update = new ProviderTransfer(e.transferId(), e.eventType(),
         ProviderTransfer.Outcome.ofPlaid(e.eventType()), null);
-    Future<Void> told = update.outcome() == ProviderTransfer.Outcome.FAILED ? afterSuccess(e)
-        : Future.succeededFuture();
-    return told.compose(x -> payments.unfinishedByProviderReference(e.transferId())).compose(matches -> {
+    Future<java.util.Set<String>> told = update.outcome() == ProviderTransfer.Outcome.FAILED ? afterSuccess(e)
+        : Future.succeededFuture(java.util.Set.of());
+    return told.compose(published -> payments.unfinishedByProviderReference(e.transferId()).compose(matches -> {
       Future<Void> chain = Future.succeededFuture();
       for (PaymentStore.ReferencedPayment match : matches) {
         String id = match.id();
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
         JsonObject payload = payload(e, update.outcome().name().toLowerCase(java.util.Locale.ROOT));
-        chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
+        if (!published.contains(id)) {
+          chain = chain.compose(v -> payments.publishProviderTransferUpdated(id, e.transferId(), payload));
+        }
         // No signal where it tells the saga nothing: a pending transfer (it waits either way), or a saga whose create
         // step already had the final status. Each signal costs a workflow task, and one that comes while the saga
         // completes makes Temporal run that last task again.
@@ -152,19 +154,20 @@ public final class ProviderSettlements {
             .mapEmpty());
       }
       return chain;
-    });
+    }));
   }
 
   /**
    * A transfer that failed or was returned after the provider had reported it a success (an ACH return comes days
-   * after the settlement): the ledger shows the money moved, or about to be, and the bank has taken it back. That is
-   * logged and counted for an operator, as a failed refund is, whatever the payment's status now (completed, or still
-   * committed or waiting for an operator); a payment that has ended has it published here too (the unfinished ones
-   * are published with their other events). A failure before any success is the one the saga compensates: nothing to
-   * say.
+   * after the settlement): the bank has taken back money it had moved. That is published, logged and counted for an
+   * operator, as a failed refund is, whatever the payment's status now: completed or still committed or waiting for
+   * an operator (the ledger shows the money moved), or compensated with a refund (the payer got it back twice). A
+   * failure before any success is the one the saga compensates: nothing to say. Answers the payments it published
+   * the event of, which the caller does not publish it again for.
    */
-  private Future<Void> afterSuccess(TransferEvent e) {
+  private Future<java.util.Set<String>> afterSuccess(TransferEvent e) {
     return payments.byProviderReference(e.transferId()).compose(ids -> {
+      java.util.Set<String> published = new java.util.HashSet<>();
       Future<Void> chain = Future.succeededFuture();
       for (String id : ids) {
         if (!TransactionsApi.ID.matcher(id).matches()) continue;
@@ -172,14 +175,13 @@ public final class ProviderSettlements {
           if (found.isEmpty() || !found.get().externalSucceeded()) return Future.succeededFuture();
           returnedAfterSuccess.increment();
           LOG.warn("payment {} ({}): provider transfer {} is {} after the provider reported it a success; the bank "
-              + "has taken back money the ledger shows as moved, an operator must look", id,
-              found.get().status().wireName(), e.transferId(), e.eventType());
-          return found.get().status().terminal()
-              ? payments.publishProviderTransferUpdated(id, e.transferId(), payload(e, "failed"))
-              : Future.succeededFuture();
+              + "has taken back money it had moved, an operator must look", id, found.get().status().wireName(),
+              e.transferId(), e.eventType());
+          published.add(id);
+          return payments.publishProviderTransferUpdated(id, e.transferId(), payload(e, "failed"));
         });
       }
-      return chain;
+      return chain.map(published);
     });
   }
 

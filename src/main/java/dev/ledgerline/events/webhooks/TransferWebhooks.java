@@ -145,8 +145,10 @@ public final class TransferWebhooks {
         .execute(Tuple.of(CONSUMER, LEDGER, WebhookFanout.TRANSFER_COMMITTED))
         .compose(rows -> {
           if (rows.size() == 0) {
-            // Without the end read, the row was there a step ago: another node holds it for a page.
-            return knowEnd ? start(conn, known) : Future.succeededFuture(false);
+            if (knowEnd) return start(conn, known);
+            // Another node holds the row for a page, or it is gone: the next step goes the way that can make it.
+            subscribed = false;
+            return Future.succeededFuture(false);
           }
           long position = rows.iterator().next().getLong(0);
           subscribed = rows.iterator().next().getBoolean(1);

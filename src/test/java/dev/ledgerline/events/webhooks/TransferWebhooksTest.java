@@ -134,6 +134,32 @@ class TransferWebhooksTest {
     assertThat(cursor()).isEqualTo(money.timestamp());
   }
 
+  /** A cursor row gone while a subscriber reads (an operator removed it) is made again, and the feed goes on. */
+  @Test
+  void aCursorRowGoneWhileSubscribedIsMadeAgain() {
+    feed.step().await();
+    subscribeForEveryAccount();
+    Transfer first = transfer();
+    Poll.until(Duration.ofSeconds(10), "the first message", () -> {
+      feed.step().await();
+      return messages(first) == 1;
+    });
+    pool.preparedQuery("DELETE FROM ledger_feed_cursors WHERE consumer = $1 AND ledger = $2")
+        .execute(Tuple.of(TransferWebhooks.CONSUMER, TransferWebhooks.LEDGER)).await();
+
+    Poll.until(Duration.ofSeconds(10), "the cursor row made again", () -> {
+      feed.step().await();
+      return pool.preparedQuery("SELECT count(*) FROM ledger_feed_cursors WHERE consumer = $1 AND ledger = $2")
+          .execute(Tuple.of(TransferWebhooks.CONSUMER, TransferWebhooks.LEDGER)).await().iterator().next()
+          .getLong(0) == 1;
+    });
+    Transfer later = transfer();
+    Poll.until(Duration.ofSeconds(10), "the later message", () -> {
+      feed.step().await();
+      return messages(later) == 1;
+    });
+  }
+
   /** While another node holds the cursor's row for a page, a subscriber's step leaves it and does not spin. */
   @Test
   void aStepFindingTheCursorTakenByAnotherNodeLeavesIt() {
