@@ -169,7 +169,7 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
             + "ELSE steps || jsonb_build_array(jsonb_set($3::jsonb, '{status}', to_jsonb(status))) END, "
             + "cancel_requested = true, updated_at = now() WHERE id = $1 "
             + "AND owner = $2 AND status IN ('pending', 'reserved', 'external_pending') "
-            + "AND NOT steps @> '[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb RETURNING " + COLUMNS)
+            + "AND NOT steps @> '[{\"event\": \"" + Payment.EXTERNAL_SUCCEEDED + "\"}]'::jsonb RETURNING " + COLUMNS)
         .execute(Tuple.of(uuid, owner, step))
         .map(rows -> rows.size() == 0 ? Optional.<Payment>empty() : Optional.of(payment(rows.iterator().next())))
         .compose(found -> found.isEmpty() ? Future.succeededFuture(found) : changed(found.get().id()).map(found))

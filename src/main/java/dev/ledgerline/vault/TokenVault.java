@@ -95,13 +95,7 @@ public final class TokenVault {
 
   /** Stores the token of {@code (userId, kind)}, replacing the one before (whose row and ciphertext are gone). */
   public Future<Void> store(String userId, String kind, String token) {
-    VaultToken bytes = VaultToken.of(token);
-    try {
-      return store(userId, kind, bytes);
-    } finally {
-      // store() has sealed its own copy before it returns; this one is no longer needed.
-      bytes.destroy();
-    }
+    return write(userId, kind, token, true).mapEmpty();
   }
 
   public Future<Void> store(String userId, String kind, VaultToken token) {
@@ -113,10 +107,15 @@ public final class TokenVault {
    * same thing, the first one's token stays, and the other reads it back ({@link #retrieve}).
    */
   public Future<Boolean> storeIfAbsent(String userId, String kind, String token) {
+    return write(userId, kind, token, false);
+  }
+
+  private Future<Boolean> write(String userId, String kind, String token, boolean replace) {
     VaultToken bytes = VaultToken.of(token);
     try {
-      return write(userId, kind, bytes, false);
+      return write(userId, kind, bytes, replace);
     } finally {
+      // write() has sealed its own copy before it returns; this one is no longer needed.
       bytes.destroy();
     }
   }
@@ -148,6 +147,7 @@ public final class TokenVault {
     }
   }
 
+  /** The token of {@code (userId, kind)}; fails with a {@link VaultException} when it is missing or unreadable. */
   public Future<VaultToken> retrieve(String userId, String kind) {
     String sql = "SELECT id, key_id, nonce, ciphertext FROM vault_tokens WHERE user_id = $1 AND kind = $2";
     return byOwner(sql, userId, kind)

@@ -60,6 +60,19 @@ class ProviderSettlementsTest {
     return new PaymentStore(postgres.pool(), new EventPublisher(EventTypes.KNOWN, 65_536));
   }
 
+  /** A payment whose provider transfer is {@code reference}; {@code outcomeKnown}: its saga had the final status. */
+  private static String paymentWithTransfer(PaymentStore store, String reference, boolean outcomeKnown) {
+    String id = store.create(ORDER).await().id();
+    store.recordProviderReference(id, reference, outcomeKnown).await();
+    return id;
+  }
+
+  /** The provider's event {@code id} of type {@code type} about transfer {@code reference}. */
+  private static TransferEvent event(long id, String type, String reference) {
+    return new TransferEvent(id, Instant.parse("2026-01-01T00:00:00Z"), type, reference, "acct", "debit",
+        BigDecimal.ONE);
+  }
+
   /** Runs one sync over {@code events} and waits until its cursor passed the last of them. */
   private static void syncAll(ProviderSettlements sync, PaymentStore store, long last) {
     postgres.vertx().runOnContext(v -> sync.sync());
@@ -86,26 +99,22 @@ class ProviderSettlementsTest {
   @Test
   void eventsThatTellTheSagaNothingArePublishedButNotSignalled() {
     PaymentStore store = store();
-    String known = store.create(ORDER).await().id();
-    String waiting = store.create(ORDER).await().id();
-    String ended = store.create(ORDER).await().id();
-    store.recordProviderReference(known, "tr-known", true).await();
-    store.recordProviderReference(waiting, "tr-waiting", false).await();
-    store.recordProviderReference(ended, "tr-ended", false).await();
+    String known = paymentWithTransfer(store, "tr-known", true);
+    String waiting = paymentWithTransfer(store, "tr-waiting", false);
+    String ended = paymentWithTransfer(store, "tr-ended", false);
     postgres.pool().preparedQuery("UPDATE payments SET status = 'compensated' WHERE id = $1::uuid")
         .execute(io.vertx.sqlclient.Tuple.of(ended)).await();
     long from = store.eventCursor(ProviderSettlements.CURSOR).await();
-    Instant now = Instant.now();
     List<TransferEvent> events = List.of(
-        new TransferEvent(from + 1, now, "pending", "tr-known", "acct", "debit", BigDecimal.ONE),
-        new TransferEvent(from + 2, now, "settled", "tr-known", "acct", "debit", BigDecimal.ONE),
-        new TransferEvent(from + 3, now, "pending", "tr-waiting", "acct", "debit", BigDecimal.ONE),
+        event(from + 1, "pending", "tr-known"),
+        event(from + 2, "settled", "tr-known"),
+        event(from + 3, "pending", "tr-waiting"),
         // A compensation's refund of the waiting payment's transfer: published as a refund, never a settlement.
-        new TransferEvent(from + 4, now, "refund.settled", "tr-waiting", "acct", "debit", BigDecimal.ONE),
+        event(from + 4, "refund.settled", "tr-waiting"),
         // A refund's events come after its payment ended (compensated): still published, and a failure logged.
-        new TransferEvent(from + 5, now, "refund.failed", "tr-ended", "acct", "debit", BigDecimal.ONE),
+        event(from + 5, "refund.failed", "tr-ended"),
         // A transfer event of an ended payment tells nobody anything.
-        new TransferEvent(from + 6, now, "settled", "tr-ended", "acct", "debit", BigDecimal.ONE));
+        event(from + 6, "settled", "tr-ended"));
 
     var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     syncAll(new ProviderSettlements(feed(events), store, null, registry), store, from + 6);
@@ -124,23 +133,19 @@ class ProviderSettlementsTest {
   @Test
   void aTransferReturnedAfterItsSuccessIsCountedAndAnEndedPaymentsPublished() {
     PaymentStore store = store();
-    String completed = store.create(ORDER).await().id();
-    String committed = store.create(ORDER).await().id();
-    String compensated = store.create(ORDER).await().id();
-    store.recordProviderReference(completed, "tr-completed", true).await();
-    store.recordProviderReference(committed, "tr-committed", true).await();
-    store.recordProviderReference(compensated, "tr-declined", true).await();
+    String completed = paymentWithTransfer(store, "tr-completed", true);
+    String committed = paymentWithTransfer(store, "tr-committed", true);
+    String compensated = paymentWithTransfer(store, "tr-declined", true);
     postgres.pool().preparedQuery("UPDATE payments SET status = CASE WHEN id = $1::uuid THEN 'completed' "
             + "WHEN id = $2::uuid THEN 'committed' ELSE 'compensated' END, steps = CASE WHEN id = $3::uuid THEN steps "
             + "ELSE steps || '[{\"event\": \"ExternalPaymentSucceeded\"}]'::jsonb END "
             + "WHERE id IN ($1::uuid, $2::uuid, $3::uuid)")
         .execute(io.vertx.sqlclient.Tuple.of(completed, committed, compensated)).await();
     long from = store.eventCursor(ProviderSettlements.CURSOR).await();
-    Instant now = Instant.now();
     List<TransferEvent> events = List.of(
-        new TransferEvent(from + 1, now, "returned", "tr-completed", "acct", "debit", BigDecimal.ONE),
-        new TransferEvent(from + 2, now, "returned", "tr-committed", "acct", "debit", BigDecimal.ONE),
-        new TransferEvent(from + 3, now, "failed", "tr-declined", "acct", "debit", BigDecimal.ONE));
+        event(from + 1, "returned", "tr-completed"),
+        event(from + 2, "returned", "tr-committed"),
+        event(from + 3, "failed", "tr-declined"));
 
     var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     syncAll(new ProviderSettlements(feed(events), store, null, registry), store, from + 3);

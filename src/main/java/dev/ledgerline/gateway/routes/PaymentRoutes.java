@@ -343,12 +343,13 @@ public final class PaymentRoutes {
           // The flag is the record, read by a workflow when it starts: one not running yet, or not any more (no
           // transactions node answers, or Temporal knows no such workflow), finds it then. A running workflow reads
           // only the signal, so a delivery that failed or timed out is a 503 to send again (a repeat is harmless).
+          Reply accepted = Reply.json(202, json(recorded.get()).toBuffer());
           return vertx.eventBus().request(TransactionsApi.CANCEL_PAYMENT, pay.id(),
                   new DeliveryOptions().setSendTimeout(signalTimeoutMs))
-              .map(v -> Reply.json(202, json(recorded.get()).toBuffer()))
-              .otherwise(e -> readsTheFlagAtStart(e) ? Reply.json(202, json(recorded.get()).toBuffer())
-                  : Reply.problem(Problem.of(503, "the cancel is recorded, but the payment's saga could not be told "
-                      + "yet; send it again").withType(TYPE_CANCEL_NOT_DELIVERED)).withRetryAfter(1));
+              .map(v -> accepted)
+              .otherwise(e -> readsTheFlagAtStart(e) ? accepted : Reply.problem(Problem.of(503, "the cancel is "
+                  + "recorded, but the payment's saga could not be told yet; send it again")
+                  .withType(TYPE_CANCEL_NOT_DELIVERED)).withRetryAfter(1));
         });
       });
     });

@@ -150,27 +150,17 @@ public final class LedgerSagaActivitiesImpl implements LedgerSagaActivities {
    * A hold's answer, where {@code exists_with_different_timeout} is looked into. A payment re-driven after a restart
    * that changed {@code payments.hold-timeout} builds its holds with the new timeout, and the ledger answers that,
    * although the hold an earlier run made is there (it keeps its own timeout): taken for a refusal, it failed a
-   * payment whose money may already have moved. So when every other field of the stored hold matches, the answer is
-   * {@code exists}; otherwise the first field that differs, in the ledger's order (the timeout is checked before them).
+   * payment whose money may already have moved. So the same hold is sent again with the stored hold's timeout, and
+   * the ledger compares the rest by its own rules: {@code exists}, or the first field that differs. (The id exists,
+   * so nothing is created.)
    */
   private CreateTransferResult holdResult(Transfer hold, CreateTransferResult r) {
     if (r != CreateTransferResult.EXISTS_WITH_DIFFERENT_TIMEOUT) return r;
     List<Transfer> found = ledger.lookupTransfers(List.of(hold.id())).await();
     if (found.size() != 1) return r;
-    Transfer t = found.get(0);
-    if (!t.debitAccountId().equals(hold.debitAccountId())) {
-      return CreateTransferResult.EXISTS_WITH_DIFFERENT_DEBIT_ACCOUNT_ID;
-    }
-    if (!t.creditAccountId().equals(hold.creditAccountId())) {
-      return CreateTransferResult.EXISTS_WITH_DIFFERENT_CREDIT_ACCOUNT_ID;
-    }
-    if (!t.amount().equals(hold.amount())) return CreateTransferResult.EXISTS_WITH_DIFFERENT_AMOUNT;
-    if (!t.userData128().equals(hold.userData128())) return CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_128;
-    if (t.userData64() != hold.userData64()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_64;
-    if (t.userData32() != hold.userData32()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_USER_DATA_32;
-    if (t.ledger() != hold.ledger()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_LEDGER;
-    if (t.code() != hold.code()) return CreateTransferResult.EXISTS_WITH_DIFFERENT_CODE;
-    return CreateTransferResult.EXISTS;
+    return createOne(new Transfer(hold.id(), hold.debitAccountId(), hold.creditAccountId(), hold.amount(),
+        hold.pendingId(), hold.userData128(), hold.userData64(), hold.userData32(), found.get(0).timeout(),
+        hold.ledger(), hold.code(), hold.flags(), 0));
   }
 
   private static boolean done(CreateTransferResult r) {

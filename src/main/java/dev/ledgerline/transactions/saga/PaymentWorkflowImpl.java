@@ -1,5 +1,6 @@
 package dev.ledgerline.transactions.saga;
 
+import dev.ledgerline.transactions.Payment;
 import dev.ledgerline.transactions.PaymentWorkflow;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.activity.LocalActivityOptions;
@@ -159,7 +160,7 @@ public class PaymentWorkflowImpl implements PaymentWorkflow {
     externalSucceeded = true;
     // A cancel that raced the provider's success came too late: the money has moved and the payment goes through.
     cancelRequested = false;
-    change("ExternalPaymentSucceeded", PaymentStatus.EXTERNAL_PENDING, "process-external",
+    change(Payment.EXTERNAL_SUCCEEDED, PaymentStatus.EXTERNAL_PENDING, "process-external",
         Map.of("provider_reference", String.valueOf(providerReference)));
 
     register("reverse-commit", this::reverseCommit);
