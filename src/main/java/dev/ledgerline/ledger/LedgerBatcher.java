@@ -47,6 +47,16 @@ public final class LedgerBatcher {
 
     /** {@code code} is one of {@code LedgerApi.FAILURE_*}. */
     void fail(int code, String message);
+
+    /**
+     * True for a caller that sends the same request again until it hears a result, and must not have it run twice: a
+     * TigerBeetle client on the wire listener. A batch in flight is then never timed out under it (its result comes
+     * when the batch ends, as from a replica), and it is held to {@link LedgerBackend#BATCH_MAX}, not to the
+     * reloadable {@code max-events}: its request size was fixed when its session was registered.
+     */
+    default boolean retriesUntilAnswered() {
+      return false;
+    }
   }
 
   /** Timers on the owning context. */
@@ -215,7 +225,7 @@ public final class LedgerBatcher {
       reply.succeed(List.of());
       return;
     }
-    if (n > maxEvents) {
+    if (n > (reply.retriesUntilAnswered() ? LedgerBackend.BATCH_MAX : maxEvents)) {
       metrics.tooLarge();
       reply.fail(LedgerApi.FAILURE_BATCH_TOO_LARGE, op + ": request of " + n + " events exceeds "
           + "ledger.batch.max-events = " + maxEvents + "; requests are never split, send at most " + maxEvents);
@@ -474,7 +484,7 @@ public final class LedgerBatcher {
     }
     if (inFlight != null) {
       for (Pending<?, ?> p : inFlight) {
-        if (!p.answered && p.deadline - now <= 0) timeOut(p);
+        if (!p.answered && p.deadline - now <= 0 && !p.reply.retriesUntilAnswered()) timeOut(p);
       }
     }
     while (!reads.isEmpty() && (reads.peekFirst().answered || reads.peekFirst().deadline - now <= 0)) {

@@ -1,6 +1,7 @@
 package dev.ledgerline.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerline.ledger.engine.EngineConfig;
 import dev.ledgerline.ledger.engine.LedgerEngine;
@@ -52,6 +53,11 @@ class LedgerBatcherTest {
   }
 
   private LedgerBatcher batcher(int maxEvents, Duration linger) throws Exception {
+    return batcher(maxEvents, linger, System::nanoTime);
+  }
+
+  private LedgerBatcher batcher(int maxEvents, Duration linger, java.util.function.LongSupplier clock)
+      throws Exception {
     Map<Long, ScheduledFuture<?>> timers = new ConcurrentHashMap<>();
     AtomicLong ids = new AtomicLong();
     LedgerBatcher.Timers t = new LedgerBatcher.Timers() {
@@ -76,7 +82,7 @@ class LedgerBatcherTest {
       }
     };
     return CompletableFuture.supplyAsync(() -> new LedgerBatcher(backend,
-        new LedgerBatcher.Settings(maxEvents, linger, 1000, Duration.ofSeconds(30)), loop, t, System::nanoTime,
+        new LedgerBatcher.Settings(maxEvents, linger, 1000, Duration.ofSeconds(30)), loop, t, clock,
         new SimpleMeterRegistry()), loop).get();
   }
 
@@ -95,6 +101,28 @@ class LedgerBatcherTest {
       @Override
       public void fail(int code, String message) {
         f.completeExceptionally(new LedgerException(code + ": " + message));
+      }
+    };
+  }
+
+  /** As a TigerBeetle client on the wire listener asks: it retries until answered. */
+  private static LedgerBatcher.Reply<List<CreateTransfersResult>> retrying(
+      CompletableFuture<List<CreateTransfersResult>> f) {
+    LedgerBatcher.Reply<List<CreateTransfersResult>> plain = into(f);
+    return new LedgerBatcher.Reply<>() {
+      @Override
+      public void succeed(List<CreateTransfersResult> value) {
+        plain.succeed(value);
+      }
+
+      @Override
+      public void fail(int code, String message) {
+        plain.fail(code, message);
+      }
+
+      @Override
+      public boolean retriesUntilAnswered() {
+        return true;
       }
     };
   }
@@ -153,5 +181,44 @@ class LedgerBatcherTest {
     for (var f : small) assertThat(f.get(10, TimeUnit.SECONDS)).isEmpty();
     assertThat(backend.batches.subList(1, backend.batches.size())).containsExactly(
         three.stream().map(Transfer::id).toList(), List.of(transfer(5).id()), List.of(transfer(6).id()));
+  }
+
+  @Test
+  void aBatchPastItsDeadlineTimesOutItsBusCallersButAnswersAWireCallerWhenItEnds() throws Exception {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    LedgerBatcher b = batcher(2, Duration.ofSeconds(60), now::get);
+    backend.shut();
+    CompletableFuture<List<CreateTransfersResult>> bus = new CompletableFuture<>();
+    CompletableFuture<List<CreateTransfersResult>> wire = new CompletableFuture<>();
+    // Two events fill max-events: one batch, in flight at once.
+    CompletableFuture.runAsync(() -> {
+      b.createTransfers(List.of(transfer(1)), into(bus));
+      b.createTransfers(List.of(transfer(2)), retrying(wire));
+    }, loop).get(10, TimeUnit.SECONDS);
+    now.addAndGet(Duration.ofSeconds(31).toNanos());
+    CompletableFuture.runAsync(b::expire, loop).get(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> bus.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(LedgerException.class)
+        .hasMessageContaining(LedgerApi.FAILURE_TIMEOUT + ": ");
+    // A retry of the wire request would be ignored while it runs, so it must hear this run's own result.
+    assertThat(wire).isNotDone();
+    loop.execute(backend::open);
+    assertThat(wire.get(10, TimeUnit.SECONDS)).isEmpty();
+    assertThat(backend.batches).containsExactly(List.of(transfer(1).id(), transfer(2).id()));
+  }
+
+  @Test
+  void aWireCallerKeepsTheRequestSizeItWasGivenAfterMaxEventsShrinks() throws Exception {
+    LedgerBatcher b = batcher(2, Duration.ZERO);
+    List<Transfer> three = List.of(transfer(1), transfer(2), transfer(3));
+    CompletableFuture<List<CreateTransfersResult>> bus = new CompletableFuture<>();
+    CompletableFuture<List<CreateTransfersResult>> wire = new CompletableFuture<>();
+    loop.execute(() -> {
+      b.createTransfers(three, into(bus));
+      b.createTransfers(three, retrying(wire));
+    });
+    assertThatThrownBy(() -> bus.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(LedgerException.class)
+        .hasMessageContaining(LedgerApi.FAILURE_BATCH_TOO_LARGE + ": ");
+    assertThat(wire.get(10, TimeUnit.SECONDS)).isEmpty();
+    assertThat(backend.batches).containsExactly(three.stream().map(Transfer::id).toList());
   }
 }

@@ -35,9 +35,9 @@ public final class BatcherLedger implements WireProtocol.Ledger {
     ByteBuffer b = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
     switch (operation) {
       case WireOperations.CREATE_ACCOUNTS -> batcher.createAccounts(Wire.decodeAccounts(b),
-          reply(Wire::encodeAccountResults, done, notExecuted));
+          createReply(Wire::encodeAccountResults, done, notExecuted));
       case WireOperations.CREATE_TRANSFERS -> batcher.createTransfers(Wire.decodeTransfers(b),
-          reply(Wire::encodeTransferResults, done, notExecuted));
+          createReply(Wire::encodeTransferResults, done, notExecuted));
       case WireOperations.LOOKUP_ACCOUNTS -> {
         List<UInt128> ids = Wire.decodeIds(b);
         batcher.read(LedgerApi.LOOKUP_ACCOUNTS, ids, () -> backend.lookupAccounts(ids),
@@ -73,9 +73,34 @@ public final class BatcherLedger implements WireProtocol.Ledger {
   }
 
   /**
-   * A failure has no reply in TigerBeetle's protocol: the client retries until it gets one. Overloaded, stopping or
-   * not-the-writer mean nothing ran, so the retry is safe; after a timeout the retry may find its events already
-   * created and gets {@code exists} for them, which TigerBeetle clients treat as success.
+   * A create waits out a batch in flight whatever its deadline, so that it runs once and its client hears its own
+   * results ({@code ok}, not {@code exists} from a second run). Timed out while still queued, it never reached the
+   * backend; only a backend failure of unknown outcome lets a retry run it again, and finds its events created.
+   */
+  private static <T> LedgerBatcher.Reply<T> createReply(Function<T, ByteBuffer> encode, Consumer<byte[]> done,
+      Runnable notExecuted) {
+    LedgerBatcher.Reply<T> plain = reply(encode, done, notExecuted);
+    return new LedgerBatcher.Reply<>() {
+      @Override
+      public void succeed(T value) {
+        plain.succeed(value);
+      }
+
+      @Override
+      public void fail(int code, String message) {
+        plain.fail(code, message);
+      }
+
+      @Override
+      public boolean retriesUntilAnswered() {
+        return true;
+      }
+    };
+  }
+
+  /**
+   * A failure has no reply in TigerBeetle's protocol: the client retries until it gets one. Overloaded, stopping,
+   * not-the-writer or a read past its deadline: the retry runs it again.
    */
   private static <T> LedgerBatcher.Reply<T> reply(Function<T, ByteBuffer> encode, Consumer<byte[]> done,
       Runnable notExecuted) {

@@ -208,7 +208,11 @@ public final class WireProtocol {
     reply(s, h, commit, RegisterBodies.result(batchSizeLimit()));
   }
 
-  /** A full client table drops the session whose last reply is oldest, as {@code ClientSessions.evictee} does. */
+  /**
+   * A full client table drops the session whose last reply is oldest, as {@code ClientSessions.evictee} does, and
+   * tells nobody: the evictee may have a request in execution, whose client must hear its result, not an eviction it
+   * would take for "not done" (and retry with new ids). Its next request gets {@code no_session}.
+   */
   private void evictOldest() {
     Session oldest = null;
     for (Session s : sessions.values()) {
@@ -216,17 +220,14 @@ public final class WireProtocol {
     }
     sessions.remove(oldest.client);
     LOG.info("wire client table full ({} sessions): evicted client {}", clientsMax, oldest.client);
-    if (oldest.peer != null && oldest.peer.isOpen()) {
-      oldest.peer.send(WireHeader.eviction(cluster, RELEASE, oldest.client, NO_SESSION), new byte[0]);
-    }
   }
 
   private void execute(Session s, WireHeader h, byte[] body) {
     s.executing = h.request();
+    // Evicted while it ran, the session still answers this request (client_table_entry_update): only the cached
+    // copy is gone, so a retry of it gets no_session.
     ledger.execute(h.operation(), body, result -> {
       s.executing = -1;
-      // Evicted while it ran: the client hears no_session on its retry.
-      if (sessions.get(s.client) != s) return;
       reply(s, h, ++op, result);
     }, () -> s.executing = -1);
   }

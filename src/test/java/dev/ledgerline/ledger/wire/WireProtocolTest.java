@@ -220,8 +220,38 @@ class WireProtocolTest {
         WireProtocol.RELEASE, UInt128.of(5), UInt128.ZERO, 0, 0, WireHeader.OPERATION_REGISTER, new byte[0]),
         new byte[0]);
     assertThat(first.protocol.sessionCount()).isEqualTo(4);
+    // Told nothing at once, as in TigerBeetle: the client learns it on its next request.
+    assertThat(first.peer.sent).hasSize(1);
+    first.send(first.next(WireOperations.LOOKUP_ACCOUNTS, new byte[16]), new byte[16]);
     assertThat(first.peer.last().command()).isEqualTo(WireHeader.EVICTION_COMMAND);
     assertThat(first.peer.last().evictionReason()).isEqualTo(WireProtocol.NO_SESSION);
+    assertThat(first.ledger.executed).isEmpty();
+  }
+
+  @Test
+  void aSessionEvictedWhileItsRequestRunsStillGetsItsReply() {
+    WireClientStub first = new WireClientStub(1);
+    first.register();
+    first.ledger.hold = true;
+    WireHeader create = first.next(WireOperations.CREATE_TRANSFERS, new byte[128]);
+    first.send(create, new byte[128]);
+    // Four more clients: the fifth register evicts the first, whose last reply is the oldest.
+    for (int i = 2; i <= 5; i++) {
+      first.protocol.handle(new WireClientStub.RecordingPeer(), WireHeader.request(WireClientStub.CLUSTER,
+          WireProtocol.RELEASE, UInt128.of(i), UInt128.ZERO, 0, 0, WireHeader.OPERATION_REGISTER, new byte[0]),
+          new byte[0]);
+    }
+    assertThat(first.protocol.sessionCount()).isEqualTo(4);
+    assertThat(first.peer.sent).hasSize(1);
+    first.ledger.release();
+    // The transfers were applied: the client hears so, not an eviction it would take for "not done".
+    assertThat(first.peer.last().command()).isEqualTo(WireHeader.REPLY_COMMAND);
+    assertThat(first.peer.last().requestChecksum()).isEqualTo(create.checksum());
+    // Its session is gone, so a retry of that request is not run again: it gets no_session.
+    first.send(create, new byte[128]);
+    assertThat(first.peer.last().command()).isEqualTo(WireHeader.EVICTION_COMMAND);
+    assertThat(first.peer.last().evictionReason()).isEqualTo(WireProtocol.NO_SESSION);
+    assertThat(first.ledger.executed).hasSize(1);
   }
 
   /** One row per eviction reason: what the client sends, the reason it gets back. */
