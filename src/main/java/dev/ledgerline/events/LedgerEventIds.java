@@ -1,5 +1,6 @@
 package dev.ledgerline.events;
 
+import dev.ledgerline.ledger.model.ReservedIds;
 import dev.ledgerline.ledger.model.UInt128;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * The event store's ledger ids, derived (SHA-256, first 128 bits) from what they stand for, so every writer and a
+ * The event store's ledger ids, derived (SHA-256, 96 bits under {@link ReservedIds#TAG}) from what they stand for, so every writer and a
  * repair compute the same ones: an aggregate's event-log account, the ledger's sink account, and the transfer of
  * (aggregate, version). Deriving the transfer id is what turns a second writer of a version into {@code exists}.
  */
@@ -36,11 +37,6 @@ public final class LedgerEventIds {
     sha.update(domain.getBytes(StandardCharsets.US_ASCII));
     sha.update(ByteBuffer.allocate(4 + 16 + 8).putInt(ledger).putLong(aggregateId.hi()).putLong(aggregateId.lo())
         .putLong(version).array());
-    ByteBuffer d = ByteBuffer.wrap(sha.digest());
-    UInt128 id = UInt128.of(d.getLong(8), d.getLong(0));
-    // 0 and 2^128-1 are not valid ledger ids; a digest landing there is moved by one.
-    if (id.isZero()) return UInt128.ONE;
-    if (id.isMax()) return id.subtract(UInt128.ONE);
-    return id;
+    return ReservedIds.fromDigest(sha.digest());
   }
 }

@@ -6,10 +6,10 @@ import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.Refused;
 import dev.ledgerline.gateway.http.Reply;
 import dev.ledgerline.ledger.LedgerClient;
+import dev.ledgerline.ledger.model.ReservedIds;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
-import dev.ledgerline.transactions.saga.PaymentLedgerIds;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -69,8 +69,8 @@ public final class TransferAuthorizer {
    */
   public Future<Set<UInt128>> authorize(Principal p, List<Transfer> transfers, boolean batch) {
     for (int i = 0; i < transfers.size(); i++) {
-      if (touchesSaga(transfers.get(i))) {
-        return Future.failedFuture(sagaAccount(i, batch));
+      if (touchesPlatform(transfers.get(i))) {
+        return Future.failedFuture(platformAccount(i, batch));
       }
     }
     Set<UInt128> pendingIds = new LinkedHashSet<>();
@@ -85,8 +85,8 @@ public final class TransferAuthorizer {
       return pendings.compose(found -> {
         for (int i = 0; i < transfers.size(); i++) {
           Transfer pending = postOrVoid(transfers.get(i)) ? found.get(transfers.get(i).pendingId()) : null;
-          if (pending != null && touchesSaga(pending)) {
-            return Future.failedFuture(sagaAccount(i, batch));
+          if (pending != null && touchesPlatform(pending)) {
+            return Future.failedFuture(platformAccount(i, batch));
           }
         }
         return Future.succeededFuture(touched(transfers, found));
@@ -110,8 +110,8 @@ public final class TransferAuthorizer {
           if (pending == null) {
             return Future.failedFuture(pendingNotFound(t, i, batch));
           }
-          if (touchesSaga(pending)) {
-            return Future.failedFuture(sagaAccount(i, batch));
+          if (touchesPlatform(pending)) {
+            return Future.failedFuture(platformAccount(i, batch));
           }
           resolved.add(pending);
           accounts.add(pending.debitAccountId());
@@ -228,15 +228,17 @@ public final class TransferAuthorizer {
     });
   }
 
-  /** The transfer debits or credits one of the payment saga's system accounts (a post or void names neither). */
-  static boolean touchesSaga(Transfer t) {
-    return !t.debitAccountId().isZero() && PaymentLedgerIds.systemAccount(t.debitAccountId(), t.ledger())
-        || !t.creditAccountId().isZero() && PaymentLedgerIds.systemAccount(t.creditAccountId(), t.ledger());
+  /**
+   * The transfer debits or credits one of the platform's own accounts: the payment saga's clearing and provider
+   * accounts, the event store's (a post or void names neither).
+   */
+  static boolean touchesPlatform(Transfer t) {
+    return ReservedIds.reserved(t.debitAccountId()) || ReservedIds.reserved(t.creditAccountId());
   }
 
-  private static Refused sagaAccount(int index, boolean batch) {
-    return forbidden("transfers of the payment saga's clearing and provider accounts are made by the saga only; "
-        + "use /v1/payments", index, batch);
+  private static Refused platformAccount(int index, boolean batch) {
+    return forbidden("transfers of the platform's own accounts (the payment saga's clearing and provider accounts, "
+        + "the event store's) are made by the platform only; use /v1/payments", index, batch);
   }
 
   public static boolean postOrVoid(Transfer t) {

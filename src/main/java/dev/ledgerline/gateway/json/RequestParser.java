@@ -2,6 +2,7 @@ package dev.ledgerline.gateway.json;
 
 import com.fasterxml.jackson.core.JsonToken;
 import dev.ledgerline.ledger.LedgerBackend;
+import dev.ledgerline.ledger.model.ReservedIds;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
 import java.io.IOException;
@@ -175,7 +176,12 @@ public final class RequestParser {
       present.add(name);
       int before = in.errorCount();
       switch (name) {
-        case "id": id = in.u128(path); break;
+        case "id":
+          id = in.u128(path);
+          if (id != null && ReservedIds.reserved(id)) {
+            in.error(path, "is reserved: ids whose top 32 bits are 0x4C454447 are the platform's own");
+          }
+          break;
         case "user_data_128": userData128 = in.u128(path); break;
         case "user_data_64": userData64 = orZero(in.u64(path)); break;
         case "user_data_32": userData32 = orZero(in.uint(path, U32_MAX)); break;

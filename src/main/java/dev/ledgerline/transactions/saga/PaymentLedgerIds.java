@@ -1,19 +1,16 @@
 package dev.ledgerline.transactions.saga;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ledgerline.ledger.model.ReservedIds;
 import dev.ledgerline.ledger.model.UInt128;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * The saga's ledger ids, derived (SHA-256, first 128 bits) from the payment id and the step, and the system accounts'
- * ids from the ledger and the provider's name. Every run of a payment's saga, and a re-drive after a restart, writes
+ * The saga's ledger ids, derived (SHA-256, 96 bits under {@link ReservedIds#TAG}, which the public API refuses) from
+ * the payment id and the step, and the system accounts' ids from the ledger and the provider's name. Every run of a payment's saga, and a re-drive after a restart, writes
  * the same ids, which the ledger answers with {@code exists} instead of moving money twice.
  */
 public final class PaymentLedgerIds {
@@ -38,27 +35,6 @@ public final class PaymentLedgerIds {
   public static final List<String> PROVIDERS = List.of("plaid");
 
   private PaymentLedgerIds() {}
-
-  /**
-   * True for the saga's system accounts on {@code ledger}: its clearing account and the providers' settlement
-   * accounts. Only the saga moves money through them; the public API refuses any transfer that touches one.
-   */
-  public static boolean systemAccount(UInt128 account, int ledger) {
-    return SYSTEM_ACCOUNTS.get(ledger, PaymentLedgerIds::systemAccounts).contains(account);
-  }
-
-  /**
-   * The system accounts of recently seen ledgers: every transfer the API takes is checked against them, and deriving
-   * them costs a SHA-256 each (most of a batch's ownership check before). Bounded, since a caller chooses the ledger.
-   */
-  private static final Cache<Integer, Set<UInt128>> SYSTEM_ACCOUNTS = Caffeine.newBuilder().maximumSize(1024).build();
-
-  private static Set<UInt128> systemAccounts(int ledger) {
-    List<UInt128> accounts = new ArrayList<>();
-    accounts.add(clearingAccount(ledger));
-    for (String provider : PROVIDERS) accounts.add(providerAccount(ledger, provider));
-    return Set.copyOf(accounts);
-  }
 
   public static UInt128 transfer(String paymentId, String step) {
     return hash("ledgerline.payments.transfer", paymentId, step);
@@ -91,11 +67,6 @@ public final class PaymentLedgerIds {
       sha.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
       sha.update(bytes);
     }
-    ByteBuffer d = ByteBuffer.wrap(sha.digest());
-    UInt128 id = UInt128.of(d.getLong(8), d.getLong(0));
-    // 0 and 2^128-1 are not valid ledger ids; a digest landing there is moved by one.
-    if (id.isZero()) return UInt128.ONE;
-    if (id.isMax()) return id.subtract(UInt128.ONE);
-    return id;
+    return ReservedIds.fromDigest(sha.digest());
   }
 }

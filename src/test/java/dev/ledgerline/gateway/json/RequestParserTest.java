@@ -7,6 +7,7 @@ import dev.ledgerline.ledger.model.AccountFlags;
 import dev.ledgerline.ledger.model.Transfer;
 import dev.ledgerline.ledger.model.TransferFlags;
 import dev.ledgerline.ledger.model.UInt128;
+import dev.ledgerline.transactions.saga.PaymentLedgerIds;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -72,6 +73,9 @@ class RequestParserTest {
         Arguments.of("amount null", transferWith("amount", "null"), "amount", "not null"),
         Arguments.of("amount as object", transferWith("amount", "{\"value\":\"1\"}"), "amount", "not an object"),
         Arguments.of("id as number", transferWith("id", "12345678901234567890"), "id", "not a JSON number"),
+        Arguments.of("id the platform's (a payment's commit)", transferWith("id", "\""
+            + PaymentLedgerIds.transfer("0190f00d-0000-7000-8000-000000000001", PaymentLedgerIds.COMMIT_PENDING)
+            + "\""), "id", "is reserved"),
         Arguments.of("user_data_64 2^64", transferWith("user_data_64", "\"18446744073709551616\""), "user_data_64",
             "less than 2^64"),
         Arguments.of("user_data_64 as number", transferWith("user_data_64", "5"), "user_data_64", "not a JSON number"),
@@ -252,6 +256,11 @@ class RequestParserTest {
         .containsExactlyInAnyOrder("credits_posted", "flags[0]");
     assertThat(errorsOf(() -> RequestParser.accounts(b("{\"accounts\":[{\"ledger\":1}]}"))))
         .containsExactly(new FieldError("accounts[0].code", "is required"));
+    // The saga's clearing account of a ledger no payment has used yet: nobody may take it first, on any ledger.
+    assertThat(errorsOf(() -> RequestParser.accounts(b("{\"accounts\":[{\"ledger\":5,\"code\":900,\"id\":\""
+        + PaymentLedgerIds.clearingAccount(7) + "\"}]}")))).extracting(FieldError::field, FieldError::reason)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("accounts[0].id",
+            "is reserved: ids whose top 32 bits are 0x4C454447 are the platform's own"));
   }
 
   @Test

@@ -290,4 +290,37 @@ class PaymentsApiTest {
         + "\",\"pending_id\":\"" + own + "\",\"amount\":\"5\",\"flags\":[\"void_pending_transfer\"]}").status())
         .isEqualTo(201);
   }
+
+  /**
+   * The platform derives its own ledger ids by public rules. Were a caller able to create an object under one first
+   * (ledger ids are first come, first served), it would own the saga's clearing account of a ledger no payment has
+   * used yet, and read every payment's legs through it, or block payments there for good with another code.
+   */
+  @Test
+  void nobodyMayTakeAnIdThePlatformWillDerive() {
+    LedgerClient ledger = new LedgerClient(node.get().vertx(), Duration.ofSeconds(30));
+    int fresh = 77;
+    UInt128 clearing = PaymentLedgerIds.clearingAccount(fresh);
+    UInt128 commit = PaymentLedgerIds.transfer(UUID.randomUUID().toString(), PaymentLedgerIds.COMMIT_PENDING);
+    String mine = account(alice, 1);
+    String theirs = account(operator, 1);
+    for (String token : List.of(alice, operator)) {
+      for (String body : List.of(
+          "{\"id\":\"" + clearing + "\",\"ledger\":" + fresh + ",\"code\":900}",
+          "{\"id\":\"" + clearing + "\",\"ledger\":1,\"code\":1}",
+          "{\"id\":\"" + PaymentLedgerIds.providerAccount(fresh, "plaid") + "\",\"ledger\":" + fresh
+              + ",\"code\":901}")) {
+        Answer a = api.post("/v1/accounts", token, null, body);
+        assertThat(a.status()).as(body + ": " + a.raw()).isEqualTo(400);
+        assertThat(a.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("id");
+      }
+      // A payment's commit, taken first, would fail that payment after the bank moved the money.
+      Answer transfer = api.post("/v1/transfers", token, UUID.randomUUID().toString(), "{\"id\":\"" + commit
+          + "\",\"debit_account_id\":\"" + (token.equals(alice) ? mine : theirs) + "\",\"credit_account_id\":\""
+          + (token.equals(alice) ? theirs : mine) + "\",\"amount\":\"1\",\"ledger\":1,\"code\":1}");
+      assertThat(transfer.status()).as(transfer.raw().toString()).isEqualTo(400);
+    }
+    assertThat(ledger.lookupAccounts(List.of(clearing)).await()).isEmpty();
+    assertThat(ledger.lookupTransfers(List.of(commit)).await()).isEmpty();
+  }
 }
