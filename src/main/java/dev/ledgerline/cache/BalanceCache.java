@@ -67,7 +67,10 @@ public final class BalanceCache {
   private static final String LOCK_PREFIX = "ll:cache:balance:lock:";
   /** Pending-transfer expiries remembered per node (two keys each); beyond it an expiry waits for the TTL. */
   static final int EXPIRIES_TRACKED = 200_000;
-  /** Delays beyond this are clock differences or a replay of old transfers, not invalidation latency. */
+  /**
+   * Delays beyond this are a stalled feed, a replay of old transfers after a restart or clocks apart: counted, not
+   * mixed into the latency histogram.
+   */
   private static final long PLAUSIBLE_DELAY_MS = 60_000;
 
   /** A balance and its version. */
@@ -130,6 +133,7 @@ public final class BalanceCache {
   private final Counter refreshFailed;
   private final Counter refreshElsewhere;
   private final Timer invalidationDelay;
+  private final Counter lateInvalidations;
   private MessageConsumer<TransfersCommitted> committed;
   /** Balances an expiry will change (see {@link PendingExpiries}). */
   private final PendingExpiries expiries;
@@ -174,6 +178,9 @@ public final class BalanceCache {
     this.invalidationDelay = Timer.builder("ledgerline.cache.invalidation.delay")
         .description("from a transfer's ledger timestamp to its accounts' balances dropped on this node")
         .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
+    this.lateInvalidations = Counter.builder("ledgerline.cache.invalidation.late")
+        .description("committed batches whose balances were dropped a minute or more after the ledger committed them")
+        .register(registry);
   }
 
   private static Counter refreshCounter(MeterRegistry registry, String result) {
@@ -387,22 +394,27 @@ public final class BalanceCache {
 
   private void onCommitted(TransfersCommitted batch) {
     Set<String> keys = new LinkedHashSet<>();
-    long newest = 0;
+    long oldest = Long.MAX_VALUE;
     for (Transfer t : batch.transfers()) {
       keys.add(t.debitAccountId().toString());
       keys.add(t.creditAccountId().toString());
-      newest = Math.max(newest, t.timestamp());
+      oldest = Math.min(oldest, t.timestamp());
     }
     if (keys.isEmpty()) {
       return;
     }
     expiryDrops.increment(expiries.add(batch.transfers()));
-    long delay = clock.getAsLong() - newest / 1_000_000;
-    if (delay >= 0 && delay < PLAUSIBLE_DELAY_MS) {
-      invalidationDelay.record(delay, TimeUnit.MILLISECONDS);
-    }
+    long committedMillis = oldest / 1_000_000;
     // Every node deletes the same L2 keys; DEL is idempotent, and no node depends on another having heard the batch.
-    cache.invalidateHere(keys);
+    // The delay is the batch's worst, up to L2's answer (or the command timeout): when no node can serve the old value.
+    cache.invalidateHere(keys).onComplete(ar -> {
+      long delay = clock.getAsLong() - committedMillis;
+      if (delay >= PLAUSIBLE_DELAY_MS) {
+        lateInvalidations.increment();
+      } else if (delay >= 0) {
+        invalidationDelay.record(delay, TimeUnit.MILLISECONDS);
+      }
+    });
   }
 
   /** Drops the balances whose pending transfer's expiry is due, on this node's L1 and in L2 (as a commit does). */

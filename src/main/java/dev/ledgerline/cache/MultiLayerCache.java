@@ -270,6 +270,9 @@ public final class MultiLayerCache<V> {
   }
 
   private Future<Entry<V>> load(String key, List<String> tags, Supplier<Future<V>> loader, boolean readL2) {
+    // An entry's store time is when its load was asked for, before its L2 read: the value is at least that recent.
+    // Not when its loader runs: a multi-get's loaders share one source read, begun by the first of them to run.
+    long asked = clock.getAsLong();
     Promise<Entry<V>> mine = Promise.promise();
     if (readL2) {
       Promise<Entry<V>> running = inflight.putIfAbsent(key, mine);
@@ -289,8 +292,6 @@ public final class MultiLayerCache<V> {
       }
       misses.increment();
       loads.increment();
-      // An entry's store time is when its load began: the value is at least that recent, and no older.
-      long asked = clock.getAsLong();
       Future<V> loaded;
       try {
         loaded = loader.get();

@@ -44,12 +44,13 @@ final class PendingExpiries {
       if ((t.flags() & TransferFlags.PENDING) == 0 || t.timeout() == 0) continue;
       // The ledger's timestamp is in nanoseconds; the timeout is u32 seconds.
       long at = t.timestamp() / 1_000_000 + Integer.toUnsignedLong(t.timeout()) * 1000 + SLACK_MS;
-      Set<String> keys = due.computeIfAbsent(bucket(at), k -> new LinkedHashSet<>());
+      long bucket = bucket(at);
       for (String key : List.of(t.debitAccountId().toString(), t.creditAccountId().toString())) {
         if (size >= capacity) {
           dropped++;
           untracked++;
-        } else if (keys.add(key)) {
+        } else if (due.computeIfAbsent(bucket, k -> new LinkedHashSet<>()).add(key)) {
+          // A bucket exists only for a key it holds: the capacity bounds the buckets too, whatever the timeouts.
           size++;
         }
       }
@@ -86,6 +87,11 @@ final class PendingExpiries {
 
   synchronized int size() {
     return size;
+  }
+
+  /** Expiry times remembered, for a drop or the second drop. */
+  synchronized int buckets() {
+    return due.size() + again.size();
   }
 
   /** Keys not tracked because the capacity was reached (left to the TTL). */

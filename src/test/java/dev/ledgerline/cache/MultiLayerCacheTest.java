@@ -279,6 +279,22 @@ class MultiLayerCacheTest {
     assertThat(calls).hasValue(2);
   }
 
+  @Test
+  void anEntrysStoreTimeIsWhenItsLoadWasAskedForNotWhenItsLoaderRan() {
+    MultiLayerCache<String> b = node(SETTINGS);
+    long asked = now.get();
+    Promise<Future<Entry<String>>> started = Promise.promise();
+    vertx.runOnContext(v -> {
+      started.complete(b.get("k", List.of(), () -> Future.succeededFuture("v-loaded")));
+      // The clock moves on while the key's L2 read is under way, before its loader runs; a multi-get's loaders share
+      // one source read, begun by whichever ran first, so only the time of the ask bounds the value's age.
+      now.addAndGet(5);
+    });
+    Entry<String> e = started.future().await().await();
+    assertThat(e.source()).isEqualTo(Source.LOAD);
+    assertThat(e.storedAt()).isEqualTo(asked);
+  }
+
   private long dels() {
     for (String line : redis(Request.cmd(Command.INFO).arg("commandstats")).toString().split("\r?\n")) {
       if (line.startsWith("cmdstat_del:")) {

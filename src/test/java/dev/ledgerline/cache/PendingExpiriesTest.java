@@ -59,6 +59,11 @@ class PendingExpiriesTest {
     assertThat(e.add(List.of(transfer(7, 8, TransferFlags.PENDING, 1)))).isEqualTo(1);
     assertThat(e.size()).isEqualTo(3);
     assertThat(e.dropped()).isEqualTo(1);
+    // Full, it remembers no more expiry times, however many different timeouts come.
+    for (int timeout = 2; timeout < 1002; timeout++) {
+      assertThat(e.add(List.of(transfer(9, 10, TransferFlags.PENDING, timeout)))).isEqualTo(2);
+    }
+    assertThat(e.buckets()).isEqualTo(1);
     assertThat(e.takeDue(Long.MAX_VALUE)).containsExactlyInAnyOrder("1", "2", "7");
     assertThat(e.takeDue(Long.MAX_VALUE)).containsExactlyInAnyOrder("1", "2", "7");
     assertThat(e.size()).isZero();

@@ -262,13 +262,16 @@ public final class PaymentRoutes {
     }
     return rc -> {
       Principal p = Principal.of(rc);
-      String id = rc.pathParam("id");
+      UUID uuid = uuid(rc.pathParam("id"));
       boolean consistent = CachedAnswers.consistent(rc);
       String ifNoneMatch = rc.request().getHeader("If-None-Match");
-      if (uuid(id) == null) {
+      if (uuid == null) {
         Reply.problem(ProblemHandler.standard(404)).send(rc, false);
         return;
       }
+      // The entry's key is the id as the database writes it, which every change drops: an id sent in capitals
+      // must not fill an entry of its own that nothing drops.
+      String id = uuid.toString();
       transactions.get(id, consistent, () -> store.get(id).map(found -> found.map(PaymentAnswer::cached)
           .orElse(null))).onComplete(ar -> {
             if (ar.failed()) {
