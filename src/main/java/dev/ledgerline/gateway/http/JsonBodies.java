@@ -1,11 +1,14 @@
 package dev.ledgerline.gateway.http;
 
 import dev.ledgerline.config.LedgerlineConfig;
+import dev.ledgerline.gateway.json.FieldError;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -72,7 +75,20 @@ public final class JsonBodies {
     };
   }
 
-  static boolean isJson(String contentType) {
+  /** For routes that take no body: a non-empty one is a 400 problem and nothing runs. */
+  public static Handler<RoutingContext> none() {
+    return rc -> {
+      Buffer b = rc.body().buffer();
+      if (b != null && b.length() > 0) {
+        Reply.problem(Problem.validation(List.of(new FieldError(FieldError.ROOT, "this request takes no body"))))
+            .send(rc, false);
+        return;
+      }
+      rc.next();
+    };
+  }
+
+  public static boolean isJson(String contentType) {
     if (contentType == null) {
       return false;
     }

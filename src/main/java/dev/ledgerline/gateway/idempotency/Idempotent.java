@@ -117,6 +117,12 @@ public final class Idempotent implements Handler<RoutingContext> {
           + "operation, e.g. a UUID)").withType(TYPE_KEY_REQUIRED)).send(rc, false);
       return true;
     }
+    if (key != null && rc.request().headers().getAll(HEADER).size() > 1) {
+      // One would be kept and the other dropped: a retry sending the other would run the request again.
+      Reply.problem(Problem.of(400, "send one Idempotency-Key header, not several")
+          .withType(TYPE_KEY_REQUIRED)).send(rc, false);
+      return true;
+    }
     if (key != null && !validKey(key)) {
       Reply.problem(Problem.of(400, "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH
           + " visible ASCII characters").withType(TYPE_KEY_REQUIRED)).send(rc, false);

@@ -66,9 +66,9 @@ final class StrictReader {
     if (body == null || body.length == 0) {
       throw new InvalidRequestException(List.of(new FieldError(FieldError.ROOT, "request body is empty")));
     }
-    if (!isUtf8(body)) {
-      // RFC 8259 §8.1: JSON text is UTF-8. Jackson does not check bytes inside strings it skips.
-      throw new InvalidRequestException(List.of(new FieldError(FieldError.ROOT, "malformed JSON: not valid UTF-8")));
+    String encoding = encodingProblem(body);
+    if (encoding != null) {
+      throw new InvalidRequestException(List.of(new FieldError(FieldError.ROOT, encoding)));
     }
     StrictReader in;
     try {
@@ -101,21 +101,34 @@ final class StrictReader {
     return result;
   }
 
-  private static boolean isUtf8(byte[] body) {
+  /**
+   * Null when the body is in JSON text's one encoding (RFC 8259 §8.1: UTF-8, no byte order mark); else why not.
+   * Jackson would guess UTF-16 or UTF-32 from NUL bytes and skip a BOM, and does not check the bytes inside strings it
+   * skips. A raw NUL is never JSON: inside a string it must be escaped, and it is no whitespace.
+   */
+  static String encodingProblem(byte[] body) {
+    boolean ascii = true;
     for (byte b : body) {
-      if (b < 0) {
-        try {
-          java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-              .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-              .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(body));
-          return true;
-        } catch (java.nio.charset.CharacterCodingException e) {
-          return false;
-        }
+      if (b == 0) {
+        return "malformed JSON: a NUL byte (JSON text is UTF-8, not UTF-16 or UTF-32)";
       }
+      ascii &= b > 0;
     }
-    return true; // plain ASCII, the usual case: no decoding needed
+    if (ascii) {
+      return null; // the usual case: no decoding needed
+    }
+    if (body.length >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF) {
+      return "malformed JSON: a byte order mark (JSON text is UTF-8 without one)";
+    }
+    try {
+      java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(body));
+      return null;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return "malformed JSON: not valid UTF-8";
+    }
   }
 
   private static String malformed(JsonProcessingException e) {

@@ -3,13 +3,17 @@ package dev.ledgerline.gateway.revocation;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.auth.Principal;
 import dev.ledgerline.users.Role;
+import dev.ledgerline.gateway.http.JsonBodies;
 import dev.ledgerline.gateway.http.Problem;
 import dev.ledgerline.gateway.http.ProblemException;
+import dev.ledgerline.gateway.http.ProblemHandler;
 import dev.ledgerline.gateway.json.FieldError;
+import dev.ledgerline.gateway.json.InvalidRequestException;
+import dev.ledgerline.gateway.json.StrictJson;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -40,8 +44,8 @@ public final class RevokeRoute implements Handler<RoutingContext> {
     Principal caller = Principal.of(rc);
     String token;
     try {
-      token = tokenOf(rc.body().buffer());
-    } catch (ProblemException e) {
+      token = tokenOf(rc);
+    } catch (ProblemException | InvalidRequestException e) {
       rc.fail(e);
       return;
     }
@@ -78,27 +82,24 @@ public final class RevokeRoute implements Handler<RoutingContext> {
     });
   }
 
-  private static String tokenOf(Buffer body) {
+  private static String tokenOf(RoutingContext rc) {
+    Buffer body = rc.body().buffer();
     if (body == null || body.length() == 0) {
       return null;
     }
-    JsonObject json;
-    try {
-      json = new JsonObject(body);
-    } catch (DecodeException | ClassCastException e) {
-      throw new ProblemException(Problem.validation(List.of(new FieldError(FieldError.ROOT,
-          "must be a JSON object"))));
+    if (!JsonBodies.isJson(rc.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
+      throw new ProblemException(ProblemHandler.standard(415));
     }
+    JsonObject json = StrictJson.object(body.getBytes());
     for (String name : json.fieldNames()) {
       if (!"token".equals(name)) {
         throw new ProblemException(Problem.validation(List.of(new FieldError(name, "unknown field"))));
       }
     }
-    Object token = json.getValue("token");
-    if (token == null) {
+    if (!json.containsKey("token")) {
       return null;
     }
-    if (!(token instanceof String s) || s.isEmpty()) {
+    if (!(json.getValue("token") instanceof String s) || s.isEmpty()) {
       throw new ProblemException(Problem.validation(List.of(new FieldError("token", "must be a non-empty string"))));
     }
     return s;

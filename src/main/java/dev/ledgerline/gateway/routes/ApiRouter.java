@@ -231,7 +231,7 @@ public final class ApiRouter {
     router.route(HttpMethod.POST, path).handler(auth).handler(EdgeGuards.subject());
     router.route(HttpMethod.POST, path).handler(limit);
     router.route(HttpMethod.POST, path).handler(body);
-    router.route(HttpMethod.POST, path).handler(permission).handler(handler)
+    router.route(HttpMethod.POST, path).handler(permission).handler(JsonBodies.none()).handler(handler)
         .putMetadata(PERMISSION, permission.permission().wireName());
   }
 

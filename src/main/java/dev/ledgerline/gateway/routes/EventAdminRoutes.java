@@ -92,10 +92,6 @@ public final class EventAdminRoutes {
             "must be the decimal id of a parked event (1 to 9223372036854775807)")))
             .withDetail("the path's id is not a parked event's id")));
       }
-      if (rc.body().buffer() != null && rc.body().buffer().length() > 0) {
-        return Future.succeededFuture(Reply.problem(Problem.validation(List.of(new FieldError(FieldError.ROOT,
-            "this request takes no body")))));
-      }
       return relay.redeliver(id).map(v -> Reply.json(200, new JsonObject().put("id", Long.toString(id))
           .put("redelivered", true).toBuffer()));
     });

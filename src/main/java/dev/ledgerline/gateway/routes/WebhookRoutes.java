@@ -112,7 +112,6 @@ public final class WebhookRoutes {
     return answer(rc -> {
       WebhookEndpoints e = available();
       UUID id = id(rc);
-      noBody(rc);
       return e.rotate(Principal.of(rc).subject(), id).map(found -> {
         Created c = found.orElseThrow(Answers::notFound);
         return Reply.json(200, createdJson(c).toBuffer()).notKept();
@@ -145,7 +144,6 @@ public final class WebhookRoutes {
             + " decimal)")));
       }
       long deliveryId = Long.parseLong(raw);
-      noBody(rc);
       return e.retry(Principal.of(rc).subject(), id, deliveryId).map(found -> Reply.json(202,
           deliveryJson(found.orElseThrow(Answers::notFound)).toBuffer()).notKept());
     });
@@ -206,12 +204,6 @@ public final class WebhookRoutes {
 
   private WebhookEndpoints available() {
     return Answers.vaultBacked(endpoints, "webhooks");
-  }
-
-  private static void noBody(RoutingContext rc) {
-    if (rc.body().buffer() != null && rc.body().buffer().length() > 0) {
-      throw new InvalidRequestException(List.of(new FieldError(FieldError.ROOT, "this request takes no body")));
-    }
   }
 
   private static UUID id(RoutingContext rc) {

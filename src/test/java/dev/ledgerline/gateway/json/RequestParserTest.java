@@ -157,6 +157,39 @@ class RequestParserTest {
         .satisfies(e -> assertThat(e.reason()).startsWith("malformed JSON"));
   }
 
+  /** JSON text is UTF-8 only: a parser that guesses would take UTF-16 and UTF-32 bodies, and skip a BOM. */
+  @Test
+  void bodiesInAnotherEncodingOrWithAByteOrderMarkAreRefusedByEveryReader() {
+    String json = "{\"ledger\":1,\"code\":1}";
+    java.nio.charset.Charset utf32 = java.nio.charset.Charset.forName("UTF-32LE");
+    List<byte[]> bodies = List.of(json.getBytes(StandardCharsets.UTF_16LE), json.getBytes(StandardCharsets.UTF_16BE),
+        json.getBytes(utf32), ("\uFEFF" + json).getBytes(StandardCharsets.UTF_8),
+        "{\"ledger\":1,\u0000\"code\":1}".getBytes(StandardCharsets.UTF_8));
+    for (byte[] body : bodies) {
+      assertThat(errorsOf(() -> RequestParser.account(body))).singleElement()
+          .satisfies(e -> assertThat(e.reason()).startsWith("malformed JSON: a "));
+      assertThat(errorsOf(() -> StrictJson.object(body))).singleElement()
+          .satisfies(e -> assertThat(e.reason()).startsWith("malformed JSON: a "));
+    }
+    // Non-ASCII UTF-8 stays welcome.
+    assertThat(StrictJson.object("{\"d\":\"caf\u00e9 \ud83d\ude00\"}".getBytes(StandardCharsets.UTF_8))
+        .getString("d")).isEqualTo("caf\u00e9 \ud83d\ude00");
+  }
+
+  /** Free text ends up in PostgreSQL: what it cannot store as sent is a 400, never a failed statement. */
+  @Test
+  void strictObjectsRefuseTextPostgresqlCannotStoreAndNumbersBeyondADouble() {
+    for (String body : List.of("{\"d\":\"a\\u0000b\"}", "{\"m\":{\"\\u0000\":1}}", "{\"d\":\"\\ud800\"}",
+        "{\"d\":\"\\udc00x\"}", "{\"m\":{\"a\":[\"\\ud83dx\"]}}", "{\"m\":{\"a\":1e400}}",
+        "{\"m\":-1e400}")) {
+      assertThat(errorsOf(() -> StrictJson.object(body.getBytes(StandardCharsets.UTF_8)))).as(body).singleElement()
+          .satisfies(e -> assertThat(e.field()).isEqualTo("$"));
+    }
+    byte[] fine = "{\"d\":\"line\\nbreak \\ud83d\\ude00\",\"n\":1e300}".getBytes(StandardCharsets.UTF_8);
+    assertThat(StrictJson.object(fine)
+        .getString("d")).isEqualTo("line\nbreak \ud83d\ude00");
+  }
+
   @Test
   void deepNestingIsRefusedWithoutStackOverflow() {
     String deep = "{\"x\":" + "[".repeat(5000) + "]".repeat(5000) + "}";

@@ -139,6 +139,7 @@ final class ApiClient {
       Map.entry("^/v1/accounts(\\?.*)?$", "/v1/accounts"),
       Map.entry("^/v1/transfers/batch$", "/v1/transfers/batch"),
       Map.entry("^/v1/transfers$", "/v1/transfers"),
+      Map.entry("^/v1/auth/revoke$", "/v1/auth/revoke"),
       Map.entry("^/v1/admin/users(\\?.*)?$", "/v1/admin/users"),
       Map.entry("^/v1/admin/users/[^/?]+/events$", "/v1/admin/users/{id}/events"),
       Map.entry("^/v1/admin/users/[^/?]+$", "/v1/admin/users/{id}"),

@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -322,5 +323,46 @@ class PaymentsApiTest {
     }
     assertThat(ledger.lookupAccounts(List.of(clearing)).await()).isEmpty();
     assertThat(ledger.lookupTransfers(List.of(commit)).await()).isEmpty();
+  }
+
+  /** Garbage a fuzzer found getting through: each is a 4xx problem now, and none writes anything. */
+  @Test
+  void garbageIsAProblemAndWritesNothing() {
+    long before = rows();
+    String good = body(aliceAccount, "250", 1);
+    for (String bad : List.of(good.replace("\"rent\"", "\"re\\u0000nt\""),
+        good.replace("{\"invoice\":\"42\"}", "{\"\\u0000\":1}"), good.replace("\"rent\"", "\"\\ud800\""),
+        good.replace("{\"invoice\":\"42\"}", "{\"a\":1e400}"))) {
+      Answer a = api.post("/v1/payments", alice, UUID.randomUUID().toString(), bad);
+      assertThat(a.status()).as(bad + ": " + a.raw()).isEqualTo(400);
+      assertThat(a.header("Content-Type")).isEqualTo("application/problem+json");
+    }
+    // UTF-16 of ASCII text: every other byte is NUL, which a guessing parser would read as UTF-16.
+    String utf16 = new String(good.getBytes(StandardCharsets.UTF_16LE), StandardCharsets.ISO_8859_1);
+    assertThat(api.send(HttpMethod.POST, "/v1/payments", alice, UUID.randomUUID().toString(), utf16,
+        "application/json").status()).isEqualTo(400);
+    // Two keys: one would be kept, and a retry with the other would run the request again.
+    var twoKeysRequest = WebClient.create(node.client()).post(node.gatewayPort(), "127.0.0.1", "/v1/payments")
+        .putHeader("Authorization", "Bearer " + alice).putHeader("Content-Type", "application/json");
+    twoKeysRequest.headers().add("Idempotency-Key", "k-" + UUID.randomUUID()).add("Idempotency-Key",
+        "k-" + UUID.randomUUID());
+    HttpResponse<Buffer> twoKeys = twoKeysRequest.sendBuffer(Buffer.buffer(good)).await();
+    assertThat(twoKeys.statusCode()).as(twoKeys.bodyAsString()).isEqualTo(400);
+    assertThat(rows()).isEqualTo(before);
+
+    String id = create(alice);
+    Answer cancelWithBody = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, "\u00ff garbage",
+        "text/plain");
+    assertThat(cancelWithBody.status()).as(cancelWithBody.raw().toString()).isEqualTo(400);
+    assertThat(api.get("/v1/payments/" + id, alice).json().getBoolean("cancel_requested")).isFalse();
+
+    // Revocation: a body is JSON, read strictly; {"token": null} names no token rather than the caller's own.
+    String carol = node.tokens().issue("carol-" + UUID.randomUUID(), Role.USER);
+    assertThat(api.send(HttpMethod.POST, "/v1/auth/revoke", carol, null, "{}", "text/plain").status())
+        .isEqualTo(415);
+    assertThat(api.post("/v1/auth/revoke", carol, null, "{\"token\":null}").status()).isEqualTo(400);
+    assertThat(api.post("/v1/auth/revoke", carol, null, "{\"token\":\"x\",\"token\":\"y\"}").status())
+        .isEqualTo(400);
+    assertThat(api.get("/v1/payments", carol).status()).isEqualTo(200);
   }
 }

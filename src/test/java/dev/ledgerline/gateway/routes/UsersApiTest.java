@@ -245,7 +245,7 @@ class UsersApiTest {
       POST     | /v1/admin/users                 | 400    | `{"id":`
       POST     | /v1/admin/users                 | 422    | `{"roles":["user"]}`
       POST     | /v1/admin/users                 | 422    | `{"id":"","roles":["user"]}`
-      POST     | /v1/admin/users                 | 422    | `{"id":"a\\u0000b","roles":["user"]}`
+      POST     | /v1/admin/users                 | 400    | `{"id":"a\\u0000b","roles":["user"]}`
       POST     | /v1/admin/users                 | 422    | `{"id":7,"roles":["user"]}`
       POST     | /v1/admin/users                 | 422    | `{"id":"g1","roles":[]}`
       POST     | /v1/admin/users                 | 422    | `{"id":"g1","roles":["root"]}`
@@ -258,6 +258,7 @@ class UsersApiTest {
       PATCH    | /v1/admin/users/root            | 422    | `{"grant":"admin:users"}`
       PATCH    | /v1/admin/users/root            | 422    | `{"roles":[]}`
       PATCH    | /v1/admin/users/root            | 422    | `{"reason":"only"}`
+      PATCH    | /v1/admin/users/root            | 400    | `{"status":"active","reason":"\\ud800"}`
       PATCH    | /v1/admin/users/nobody-at-all   | 404    | `{"status":"suspended"}`
       GET      | /v1/admin/users/nobody-at-all   | 404    |
       GET      | /v1/admin/users?status=frozen   | 422    |
