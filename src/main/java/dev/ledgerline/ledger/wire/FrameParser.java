@@ -60,6 +60,11 @@ final class FrameParser {
     }
   }
 
+  /** Part of a message has arrived and the rest has not. */
+  boolean midFrame() {
+    return pending.length() > position || header != null;
+  }
+
   private WireHeader checkedHeader(byte[] bytes) throws MalformedFrameException {
     WireHeader h = WireHeader.wrap(bytes);
     if (!h.validChecksum()) throw new MalformedFrameException("header checksum mismatch");

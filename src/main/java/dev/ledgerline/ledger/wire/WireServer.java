@@ -10,8 +10,10 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +32,40 @@ public final class WireServer {
    * is still closing, and a bound on what a flood of idle connections can hold.
    */
   static final int CONNECTIONS_MAX = 4 * WireProtocol.CLIENTS_MAX;
+  /**
+   * A connection that sends nothing for this long is closed: a TigerBeetle client pings every 30 s, so this is three
+   * pings missed, and a slot held by a silent peer is given back.
+   */
+  static final Duration READ_IDLE = Duration.ofSeconds(90);
+  /** A message that takes longer than this to arrive is a peer holding its slot and its buffer: it is closed. */
+  static final Duration FRAME_DEADLINE = Duration.ofSeconds(30);
 
   private final Vertx vertx;
   private final LedgerlineConfig.LedgerWire config;
   private final WireProtocol protocol;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final Duration readIdle;
+  private final Duration frameDeadline;
   private NetServer server;
+  private long frameTimer = -1;
 
   public WireServer(Vertx vertx, LedgerlineConfig.LedgerWire config, WireProtocol protocol) {
+    this(vertx, config, protocol, READ_IDLE, FRAME_DEADLINE);
+  }
+
+  WireServer(Vertx vertx, LedgerlineConfig.LedgerWire config, WireProtocol protocol, Duration readIdle,
+      Duration frameDeadline) {
     this.vertx = vertx;
     this.config = config;
     this.protocol = protocol;
+    this.readIdle = readIdle;
+    this.frameDeadline = frameDeadline;
   }
 
   /** Listens; completes with the bound port. */
   public Future<Integer> start() {
     NetServerOptions options = new NetServerOptions().setHost(config.host()).setPort(config.port())
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true).setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setReadIdleTimeout((int) readIdle.toMillis());
     LedgerlineConfig.WireTls tls = config.tls();
     if (tls.enabled()) {
       options.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
@@ -64,6 +83,15 @@ public final class WireServer {
       }
       new Connection(socket).start();
     });
+    long deadlineNanos = frameDeadline.toNanos();
+    frameTimer = vertx.setPeriodic(Math.max(100, frameDeadline.toMillis() / 4), id -> {
+      long now = System.nanoTime();
+      for (Connection c : connections) {
+        if (c.midFrameSince >= 0 && now - c.midFrameSince > deadlineNanos) {
+          c.close("a message took over " + frameDeadline.toSeconds() + " s to arrive");
+        }
+      }
+    });
     return server.listen().map(s -> {
       LOG.info("TigerBeetle 0.16.30 wire protocol listening on {}:{} (cluster {}{})", config.host(), s.actualPort(),
           protocol.cluster(), tls.enabled() ? ", mutual TLS" : "");
@@ -75,6 +103,7 @@ public final class WireServer {
   public Future<Void> stop() {
     NetServer s = server;
     server = null;
+    if (frameTimer >= 0) vertx.cancelTimer(frameTimer);
     for (Connection c : connections) c.socket.close();
     return s == null ? Future.succeededFuture() : s.close();
   }
@@ -84,6 +113,8 @@ public final class WireServer {
     private final NetSocket socket;
     private final FrameParser parser;
     private boolean open = true;
+    /** When the message now arriving began to (System.nanoTime), or -1 between messages. */
+    private volatile long midFrameSince = -1;
 
     Connection(NetSocket socket) {
       this.socket = socket;
@@ -106,6 +137,11 @@ public final class WireServer {
         parser.feed(data, f -> {
           if (open) protocol.handle(this, f.header(), f.body());
         });
+        if (!parser.midFrame()) {
+          midFrameSince = -1;
+        } else if (midFrameSince < 0) {
+          midFrameSince = System.nanoTime();
+        }
       } catch (FrameParser.MalformedFrameException e) {
         close(e.getMessage());
       } catch (RuntimeException e) {
