@@ -160,11 +160,17 @@ public final class PaymentStore implements ProviderActivitiesImpl.References {
    * decides: a provider success that won the race makes the payment complete.
    */
   public Future<Optional<Payment>> requestCancel(String id, String owner) {
+    return requestCancel(id, owner, owner);
+  }
+
+  /** As {@link #requestCancel(String, String)}, by someone else than the owner (an operator), who is recorded. */
+  public Future<Optional<Payment>> requestCancel(String id, String owner, String by) {
     UUID uuid = uuid(id);
     if (uuid == null) return Future.succeededFuture(Optional.empty());
     // The first cancel is a state change of its own (a step, so an event); a repeated one changes nothing.
     JsonObject step = new JsonObject().put("event_id", Uuid7.next().toString()).put("event", "CancelRequested")
-        .put("status", "").put("at", Instant.now().toString()).put("detail", new JsonObject());
+        .put("status", "").put("at", Instant.now().toString())
+        .put("detail", by.equals(owner) ? new JsonObject() : new JsonObject().put("by", by));
     return pool.preparedQuery("UPDATE payments SET steps = CASE WHEN cancel_requested THEN steps "
             + "ELSE steps || jsonb_build_array(jsonb_set($3::jsonb, '{status}', to_jsonb(status))) END, "
             + "cancel_requested = true, updated_at = now() WHERE id = $1 "

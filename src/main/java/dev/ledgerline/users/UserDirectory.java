@@ -149,9 +149,13 @@ public final class UserDirectory {
 
   /** One load per user at a time; its answer replaces the cached one unless a newer version arrived meanwhile. */
   private Future<Entry> load(String id) {
+    return singleFlight(loading, id, () -> read(id));
+  }
+
+  private Future<Entry> read(String id) {
     long started = ticker.read();
-    return singleFlight(loading, id, () -> store.find(id)
-        .map(found -> cache.asMap().merge(id, new Entry(found.orElse(null), started), UserDirectory::newer)));
+    return store.find(id)
+        .map(found -> cache.asMap().merge(id, new Entry(found.orElse(null), started), UserDirectory::newer));
   }
 
   /**
@@ -193,8 +197,11 @@ public final class UserDirectory {
     cache.asMap().merge(user.id(), new Entry(user, ticker.read()), UserDirectory::newer);
   }
 
-  /** A change known only by id (PostgreSQL {@code NOTIFY}): reload it now. */
+  /**
+   * A change known only by id (PostgreSQL {@code NOTIFY}): reload it now. Never by joining a load in flight, which
+   * may have read the row before the change committed and would then keep the old row until the next refresh.
+   */
   public Future<Void> refresh(String id) {
-    return load(id).mapEmpty();
+    return read(id).timeout(LOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS).mapEmpty();
   }
 }

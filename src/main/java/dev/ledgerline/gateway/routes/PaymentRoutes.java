@@ -23,6 +23,7 @@ import dev.ledgerline.transactions.TransactionEventHandler;
 import dev.ledgerline.transactions.TransactionsApi;
 import dev.ledgerline.events.EventTypes;
 import dev.ledgerline.transactions.saga.PaymentStatus;
+import dev.ledgerline.users.Permission;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -330,15 +331,17 @@ public final class PaymentRoutes {
 
   /**
    * POST /v1/payments/{id}/cancel: 202 with the payment once the cancel is recorded (the saga compensates); 409 once
-   * the external payment has succeeded or the payment is over. Only the owner cancels.
+   * the external payment has succeeded or the payment is over. The owner cancels, and so does a caller who may
+   * resolve payments ({@code operator:resolve}): the payments of an owner suspended while they run must be stoppable.
    */
   public Handler<RoutingContext> cancel() {
     return answer(rc -> {
       Principal p = Principal.of(rc);
       String id = rc.pathParam("id");
       return store.get(id).compose(found -> {
-        Payment pay = found.filter(x -> x.owner().equals(p.subject())).orElseThrow(PaymentRoutes::notFound);
-        return store.requestCancel(pay.id(), p.subject()).compose(recorded -> {
+        Payment pay = found.filter(x -> x.owner().equals(p.subject()) || p.may(Permission.OPERATOR_RESOLVE))
+            .orElseThrow(PaymentRoutes::notFound);
+        return store.requestCancel(pay.id(), pay.owner(), p.subject()).compose(recorded -> {
           if (recorded.isEmpty()) {
             throw new ProblemException(Problem.of(409, "the payment can no longer be cancelled (status "
                 + pay.status().wireName() + ")").withType(TYPE_NOT_CANCELLABLE));

@@ -153,12 +153,17 @@ class PaymentsApiTest {
     assertThat(api.send(HttpMethod.POST, "/v1/payments/" + id + "/resolve", operator, null, resolve,
         "application/json").status()).isEqualTo(409);
 
-    // Cancel: only the owner (another user's is not found); the flag is recorded for the saga.
+    // Cancel: the owner (another user's is not found); the flag is recorded for the saga.
     assertThat(api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", bob, null, null, null).status())
         .isEqualTo(404);
     Answer cancelled = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, null, null);
     assertThat(cancelled.status()).as(cancelled.raw().toString()).isEqualTo(202);
     assertThat(cancelled.json().getBoolean("cancel_requested")).isTrue();
+    // And an operator, who must be able to stop the payments of an owner suspended while they run.
+    String other = create(alice);
+    Answer byOperator = api.send(HttpMethod.POST, "/v1/payments/" + other + "/cancel", operator, null, null, null);
+    assertThat(byOperator.status()).as(byOperator.raw().toString()).isEqualTo(202);
+    assertThat(byOperator.json().getBoolean("cancel_requested")).isTrue();
   }
 
   /**
