@@ -2,6 +2,9 @@ package dev.ledgerline.gateway.stream;
 
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.auth.Principal;
+import dev.ledgerline.gateway.json.Decimals;
+import dev.ledgerline.gateway.json.InvalidRequestException;
+import dev.ledgerline.gateway.json.StrictJson;
 import dev.ledgerline.ledger.LedgerClient;
 import dev.ledgerline.ledger.model.AccountFilter;
 import dev.ledgerline.ledger.model.AccountFilterFlags;
@@ -15,6 +18,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -52,6 +56,7 @@ final class StreamConnection {
   record Caps(int perMessage, int perConnection) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamConnection.class);
+  private static final Set<String> MESSAGE_FIELDS = Set.of("type", "accounts", "after");
   static final short CLOSE_TOO_SLOW = 1013;
   static final short CLOSE_POLICY = 1008;
   static final short CLOSE_TOO_BIG = 1009;
@@ -156,10 +161,18 @@ final class StreamConnection {
   private void onMessage(String text) {
     JsonObject msg;
     try {
-      msg = new JsonObject(text);
-    } catch (RuntimeException e) {
-      send(StreamFrames.error(++seq, "bad_message", "not a JSON object", null));
+      // As strict as the HTTP API: one object, no member twice (a lenient reader keeps the last), no unknown one.
+      msg = StrictJson.object(text.getBytes(StandardCharsets.UTF_8));
+    } catch (InvalidRequestException e) {
+      send(StreamFrames.error(++seq, "bad_message", "not a JSON object: " + e.errors().get(0).reason(), null));
       return;
+    }
+    for (String name : msg.fieldNames()) {
+      if (!MESSAGE_FIELDS.contains(name)) {
+        send(StreamFrames.error(++seq, "bad_message", "unknown field " + name + "; expected type, accounts, after",
+            null));
+        return;
+      }
     }
     String type = msg.getValue("type") instanceof String s ? s : "";
     List<String> ids = new ArrayList<>();
@@ -194,11 +207,12 @@ final class StreamConnection {
     List<String> wanted = new ArrayList<>();
     List<UInt128> parsed = new ArrayList<>();
     for (String id : new LinkedHashSet<>(ids)) {
-      try {
+      String problem = Decimals.u128Problem(id);
+      if (problem == null) {
         parsed.add(UInt128.parse(id));
         wanted.add(id);
-      } catch (IllegalArgumentException e) {
-        send(StreamFrames.error(++seq, "bad_account", "not an account id", id));
+      } else {
+        send(StreamFrames.error(++seq, "bad_account", "not an account id: " + problem, id));
       }
     }
     long fresh = parsed.stream().filter(a -> !accounts.containsKey(a)).count();

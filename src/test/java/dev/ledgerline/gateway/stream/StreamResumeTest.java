@@ -150,8 +150,9 @@ class StreamResumeTest {
     List<Case> cases = List.of(
         new Case("empty", "", "bad_cursor"),
         new Case("huge", "A".repeat(60_000), "bad_cursor"),
-        new Case("NUL", "\u0000", "bad_cursor"),
-        new Case("NUL inside a cursor", valid.substring(0, 20) + "\u0000" + valid.substring(21), "bad_cursor"),
+        // A NUL in any string makes the message unreadable, as an HTTP body with one is.
+        new Case("NUL", "\u0000", "bad_message"),
+        new Case("NUL inside a cursor", valid.substring(0, 20) + "\u0000" + valid.substring(21), "bad_message"),
         new Case("number", 42, "bad_cursor"),
         new Case("object", new JsonObject().put("cursor", valid), "bad_cursor"),
         new Case("array", new JsonArray().add(valid), "bad_cursor"),
@@ -182,6 +183,16 @@ class StreamResumeTest {
     c.send(new JsonObject().put("type", "subscribe").put("accounts", new JsonArray().add(mine).add(other))
         .put("after", valid));
     assertThat(c.next().getString("code")).isEqualTo("bad_message");
+    // Messages are read as strictly as the HTTP API's bodies: no member twice, no unknown one, canonical ids.
+    for (String raw : List.of("{\"type\":\"subscribe\",\"type\":\"unsubscribe\",\"accounts\":[\"" + mine + "\"]}",
+        "{\"type\":\"subscribe\",\"accounts\":[\"" + mine + "\"],\"extra\":1}")) {
+      c.socket.writeTextMessage(raw).await();
+      assertThat(c.next().getString("code")).as(raw).isEqualTo("bad_message");
+    }
+    c.send(new JsonObject().put("type", "subscribe").put("accounts", new JsonArray().add("0" + mine)));
+    JsonObject leadingZero = c.next();
+    assertThat(leadingZero.getString("code")).isEqualTo("bad_account");
+    assertThat(leadingZero.getString("message")).contains("leading zeros");
 
     // Nothing was subscribed by any of them, and the connection still works: a valid cursor resumes.
     c.send(new JsonObject().put("type", "subscribe").put("accounts", new JsonArray().add(mine)).put("after", valid));
