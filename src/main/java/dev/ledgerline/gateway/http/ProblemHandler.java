@@ -4,10 +4,17 @@ import dev.ledgerline.gateway.json.InvalidRequestException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +46,28 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     ProblemHandler h = new ProblemHandler();
     router.route().failureHandler(h);
     router.errorHandler(404, h);
-    router.errorHandler(405, h);
+    router.errorHandler(405, rc -> {
+      // RFC 9110 §15.5.6: a 405 names the methods the resource has.
+      String allow = allowed(router, rc.normalizedPath());
+      if (!allow.isEmpty()) rc.response().putHeader("Allow", allow);
+      h.handle(rc);
+    });
     router.errorHandler(500, h);
     return h;
+  }
+
+  private static final Map<String, Pattern> PATHS = new ConcurrentHashMap<>();
+
+  /** The methods of the routes whose path matches {@code path}, as an {@code Allow} value (empty if none). */
+  static String allowed(Router router, String path) {
+    Set<String> methods = new TreeSet<>();
+    for (Route r : router.getRoutes()) {
+      if (r.getPath() == null || r.isRegexPath() || r.methods() == null || r.methods().isEmpty()) continue;
+      Pattern p = PATHS.computeIfAbsent(r.getPath(), t -> Pattern.compile(Arrays.stream(t.split("/", -1))
+          .map(seg -> seg.startsWith(":") ? "[^/]+" : Pattern.quote(seg)).collect(Collectors.joining("/")) + "/?"));
+      if (p.matcher(path).matches()) r.methods().forEach(m -> methods.add(m.name()));
+    }
+    return String.join(", ", methods);
   }
 
   @Override

@@ -160,7 +160,9 @@ class ProblemHandlerTest {
   @Test
   void routerNotFoundAndMethodNotAllowed() {
     problem(send(HttpMethod.GET, "/nowhere", null, null, false), 404);
-    problem(send(HttpMethod.DELETE, "/open/only-get", null, null, false), 405);
+    HttpResponse<Buffer> notAllowed = send(HttpMethod.DELETE, "/open/only-get", null, null, false);
+    problem(notAllowed, 405);
+    assertThat(notAllowed.getHeader("Allow")).isEqualTo("GET");
   }
 
   @Test

@@ -353,6 +353,11 @@ class PaymentsApiTest {
         "k-" + UUID.randomUUID());
     HttpResponse<Buffer> twoKeys = twoKeysRequest.sendBuffer(Buffer.buffer(good)).await();
     assertThat(twoKeys.statusCode()).as(twoKeys.bodyAsString()).isEqualTo(400);
+    // A method the resource does not have: 405 naming those it has (RFC 9110).
+    HttpResponse<Buffer> delete = WebClient.create(node.client()).delete(node.gatewayPort(), "127.0.0.1",
+        "/v1/payments").putHeader("Authorization", "Bearer " + alice).send().await();
+    assertThat(delete.statusCode()).isEqualTo(405);
+    assertThat(delete.getHeader("Allow")).isEqualTo("GET, POST");
     assertThat(rows()).isEqualTo(before);
 
     String id = create(alice);
