@@ -42,7 +42,7 @@ public record Problem(String type, String title, int status, String detail, Stri
 
   /** 400 with the list of field errors. */
   public static Problem validation(List<FieldError> errors) {
-    return new Problem(TYPE_VALIDATION, "Invalid request", 400, "the request body has " + errors.size()
+    return new Problem(TYPE_VALIDATION, "Invalid request", 400, "the request has " + errors.size()
         + (errors.size() == 1 ? " invalid field" : " invalid fields"), null, errors);
   }
 

@@ -193,7 +193,7 @@ class ProblemHandlerTest {
     Problem p = Problem.validation(List.of(new dev.ledgerline.gateway.json.FieldError("transfers[3].amount",
         "must not have leading zeros"))).withRequestId("r-1");
     assertThat(p.toJson().encode()).isEqualTo("{\"type\":\"urn:ledgerline:problem:validation\",\"title\":"
-        + "\"Invalid request\",\"status\":400,\"detail\":\"the request body has 1 invalid field\",\"request_id\":"
+        + "\"Invalid request\",\"status\":400,\"detail\":\"the request has 1 invalid field\",\"request_id\":"
         + "\"r-1\",\"errors\":[{\"field\":\"transfers[3].amount\",\"reason\":\"must not have leading zeros\"}]}");
     assertThat(Problem.of(404).toJson().encode()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Not Found\","
         + "\"status\":404}");
