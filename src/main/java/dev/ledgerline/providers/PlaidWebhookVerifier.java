@@ -3,6 +3,7 @@ package dev.ledgerline.providers;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,7 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The signature check costs about a millisecond of CPU, and the route needs no token: it runs on a worker, never on
  * an event loop, and at most {@link #MAX_PENDING_CHECKS} wait or run at once; beyond that a webhook is answered
- * {@link WebhookBusyException} at once (the provider retries), so a flood of forgeries queues no work.
+ * {@link WebhookBusyException} at once (the provider retries), so a flood of forgeries queues no work. Nor does it
+ * make calls to Plaid: a key id Plaid did not know is remembered for five minutes, and key ids not seen before are
+ * looked up {@link #LOOKUP_BURST} at once, then one a second.
  */
 public final class PlaidWebhookVerifier {
   private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
@@ -45,8 +49,21 @@ public final class PlaidWebhookVerifier {
   private final PlaidClient plaid;
   private final Clock clock;
   private final Duration maxAge;
+  /**
+   * Lookups of key ids not seen before: a burst of this many, then one a second. Forged webhooks naming invented key
+   * ids cannot make the node call Plaid faster than that.
+   */
+  static final int LOOKUP_BURST = 5;
+
   private final Cache<String, PublicKey> keys = Caffeine.newBuilder().maximumSize(100)
       .expireAfterWrite(Duration.ofHours(24)).build();
+  /** Key ids Plaid did not know, for a while: each invented one costs one lookup at most. */
+  private final Cache<String, Boolean> unknown = Caffeine.newBuilder().maximumSize(10_000)
+      .expireAfterWrite(Duration.ofMinutes(5)).build();
+  /** Lookups under way by key id: a burst of webhooks naming one key makes one call. */
+  private final ConcurrentHashMap<String, Future<PublicKey>> lookups = new ConcurrentHashMap<>();
+  private double lookupTokens = LOOKUP_BURST;
+  private long lookupRefilledAt = Long.MIN_VALUE;
 
   private final WorkerExecutor checks;
   private final AtomicInteger pending = new AtomicInteger();
@@ -85,7 +102,8 @@ public final class PlaidWebhookVerifier {
       if (!"ES256".equals(jose.getValue("alg")) || !(jose.getValue("kid") instanceof String)) {
         throw new WebhookRejectedException("the webhook JWT must be ES256 with a kid");
       }
-      if (!(claims.getValue("iat") instanceof Number iat)) {
+      // An iat past any plausible date would overflow the subtraction below.
+      if (!(claims.getValue("iat") instanceof Number iat) || iat.longValue() < 0 || iat.longValue() > 1L << 40) {
         throw new WebhookRejectedException("the webhook JWT has no iat");
       }
       long skew = Math.abs(clock.instant().getEpochSecond() - iat.longValue());
@@ -150,6 +168,46 @@ public final class PlaidWebhookVerifier {
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
+    if (unknown.getIfPresent(kid) != null) {
+      return Future.failedFuture(new WebhookRejectedException("unknown webhook key id"));
+    }
+    Future<PublicKey> running = lookups.get(kid);
+    if (running != null) {
+      return running;
+    }
+    // The route needs no token: without a pace, every forged webhook naming a new key id would be a call to Plaid
+    // with our credentials, on the connections payments use. Plaid's own webhooks are retried when refused busy.
+    if (!lookupAllowed(clock.millis())) {
+      return Future.failedFuture(new WebhookBusyException("webhook keys are being looked up too often"));
+    }
+    Promise<PublicKey> mine = Promise.promise();
+    running = lookups.putIfAbsent(kid, mine.future());
+    if (running != null) {
+      return running;
+    }
+    lookup(kid).onComplete(ar -> {
+      if (ar.failed() && ar.cause() instanceof WebhookRejectedException) {
+        unknown.put(kid, Boolean.TRUE);
+      }
+      lookups.remove(kid, mine.future());
+      mine.handle(ar);
+    });
+    return mine.future();
+  }
+
+  private synchronized boolean lookupAllowed(long nowMillis) {
+    if (lookupRefilledAt != Long.MIN_VALUE) {
+      lookupTokens = Math.min(LOOKUP_BURST, lookupTokens + Math.max(0, nowMillis - lookupRefilledAt) / 1000.0);
+    }
+    lookupRefilledAt = nowMillis;
+    if (lookupTokens < 1) {
+      return false;
+    }
+    lookupTokens -= 1;
+    return true;
+  }
+
+  private Future<PublicKey> lookup(String kid) {
     return plaid.webhookVerificationKey(kid).recover(e -> Future.failedFuture(e instanceof ProviderUnavailableException
             ? e : new WebhookRejectedException("unknown webhook key id")))
         .compose(jwk -> {
@@ -167,6 +225,24 @@ public final class PlaidWebhookVerifier {
             return Future.failedFuture(new WebhookRejectedException("the webhook key cannot be read"));
           }
         });
+  }
+
+  /** The order of P-256: an ECDSA signature (r, s) verifies as (r, n - s) too. */
+  private static final BigInteger P256_ORDER =
+      new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+
+  /**
+   * What identifies a verified webhook's JWT, whatever its text: the signed part and the signature as numbers, with
+   * {@code s} in its lower form. Base64 padding or {@code n - s} make other headers that verify, for a replay;
+   * a fresh signature of the same claims (a new random {@code r}) is another JWT.
+   */
+  public static String replayKey(String header) {
+    int dot = header.lastIndexOf('.');
+    byte[] sig = B64URL.decode(header.substring(dot + 1));
+    BigInteger r = new BigInteger(1, java.util.Arrays.copyOfRange(sig, 0, SIGNATURE_BYTES / 2));
+    BigInteger sv = new BigInteger(1, java.util.Arrays.copyOfRange(sig, SIGNATURE_BYTES / 2, SIGNATURE_BYTES));
+    BigInteger low = sv.min(P256_ORDER.subtract(sv));
+    return header.substring(0, dot) + "." + r.toString(16) + "." + low.toString(16);
   }
 
   private static PublicKey publicKey(String x, String y) throws GeneralSecurityException {

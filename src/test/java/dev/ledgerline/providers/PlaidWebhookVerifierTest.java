@@ -121,6 +121,51 @@ class PlaidWebhookVerifierTest {
   }
 
   /**
+   * Webhooks naming invented key ids cannot make the node call Plaid at will: each unknown id is looked up once and
+   * remembered, and ids not seen before are looked up a few at once, then one a second; beyond that, busy.
+   */
+  @Test
+  void forgedKeyIdsCostAFewLookupsThenOneASecond() throws Throwable {
+    java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+        new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        return now.get();
+      }
+    };
+    PlaidWebhookVerifier v = verifier(clock);
+    String[] jwt = hook.getKey().split("\\.");
+    java.util.function.Function<String, String> withKid = kid -> b64(new JsonObject(new String(
+        Base64.getUrlDecoder().decode(jwt[0]), StandardCharsets.UTF_8)).put("kid", kid).encode()) + "." + jwt[1] + "."
+        + jwt[2];
+    for (int i = 0; i < PlaidWebhookVerifier.LOOKUP_BURST; i++) {
+      assertThat(Futures.failureOf(v.verify(withKid.apply("invented-" + i), hook.getValue())))
+          .isInstanceOf(WebhookRejectedException.class);
+    }
+    assertThat(Futures.failureOf(v.verify(withKid.apply("invented-next"), hook.getValue())))
+        .isInstanceOf(WebhookBusyException.class);
+    // One Plaid did not know is refused from memory, without a lookup.
+    assertThat(Futures.failureOf(v.verify(withKid.apply("invented-0"), hook.getValue())))
+        .isInstanceOf(WebhookRejectedException.class);
+    now.set(now.get().plusSeconds(1));
+    assertThat(Futures.failureOf(v.verify(withKid.apply("invented-next"), hook.getValue())))
+        .isInstanceOf(WebhookRejectedException.class);
+    assertThat(Futures.failureOf(v.verify(withKid.apply("invented-last"), hook.getValue())))
+        .isInstanceOf(WebhookBusyException.class);
+  }
+
+  /**
    * On a worker: the check does not run in the caller (the future is still open while the worker is busy), and once
    * {@link PlaidWebhookVerifier#MAX_PENDING_CHECKS} wait, the next webhook is answered busy at once, doing no work.
    * Those that waited verify once the worker is free, and so does the next.

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code TRANSFER_EVENTS_UPDATE} is sent to {@link #TRANSFER_EVENTS_ADDRESS} for a transactions node to sync the
  * provider's transfer events; every other verified webhook is acknowledged and ignored.
  *
- * <p>Replays: a verified webhook's JWT is remembered (by its SHA-256) for twice the {@code iat} window, which covers
- * every instant at which the verifier would still accept it; a second delivery of the same JWT is a 401. The memory is
+ * <p>Replays: a verified webhook's JWT is remembered (by the SHA-256 of {@link PlaidWebhookVerifier#replayKey}) for
+ * twice the {@code iat} window, which covers every instant at which the verifier would still accept it; a second delivery of the same JWT is a 401. The memory is
  * per gateway node (Caffeine): a replay to another node passes, which is harmless because the webhook only tells a
  * node to sync from its stored cursor (the sync is idempotent), never carries state of its own.
  */
@@ -78,8 +78,8 @@ public final class ProviderWebhookRoutes {
           }
           return;
         }
-        // Verified: the same JWT is accepted once.
-        if (seen.asMap().putIfAbsent(sha256(header), Boolean.TRUE) != null) {
+        // Verified: the same JWT is accepted once, in whichever of the texts that verify it comes.
+        if (seen.asMap().putIfAbsent(sha256(PlaidWebhookVerifier.replayKey(header)), Boolean.TRUE) != null) {
           unauthorized(rc, "this webhook was already delivered");
           return;
         }

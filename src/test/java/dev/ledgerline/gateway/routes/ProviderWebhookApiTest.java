@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -117,6 +118,20 @@ class ProviderWebhookApiTest {
     assertThat(replay.status()).isEqualTo(401);
     assertThat(replay.header("Content-Type")).isEqualTo("application/problem+json");
     assertThat(replay.json().getString("type")).isEqualTo(ProviderWebhookRoutes.TYPE_SIGNATURE);
+    // The signature's text has other forms that verify (base64 padding, ECDSA's n - s): still the same webhook.
+    String[] jwt = signature.split("\\.");
+    byte[] sig = Base64.getUrlDecoder().decode(jwt[2]);
+    java.math.BigInteger n = new java.math.BigInteger(
+        "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+    byte[] flippedS = n.subtract(new java.math.BigInteger(1, java.util.Arrays.copyOfRange(sig, 32, 64)))
+        .add(java.math.BigInteger.ONE.shiftLeft(256)).toByteArray(); // 2^256 on top: the low 32 bytes, zero-padded
+    byte[] other = java.util.Arrays.copyOf(sig, 64);
+    System.arraycopy(flippedS, flippedS.length - 32, other, 32, 32);
+    for (String variant : List.of(signature + "==", jwt[0] + "." + jwt[1] + "." + B64URL.encodeToString(other))) {
+      Answer again = deliver(variant, UPDATE);
+      assertThat(again.status()).as(again.raw().toString()).isEqualTo(401);
+      assertThat(again.raw().toString()).contains("already delivered");
+    }
     // A fresh signature of the same update is a new delivery (the provider does retry with new JWTs).
     assertThat(deliver(signed(UPDATE), UPDATE).status()).isEqualTo(200);
     dev.ledgerline.testing.Poll.until(java.time.Duration.ofSeconds(5), "the second update is handed on",
