@@ -74,9 +74,6 @@ public final class WebhookDispatcher {
       + "FROM due), "
       + "c AS (SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id "
       + "JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE r.rn <= $3 AND e.status = 'enabled' "
-      // A suspended or closed owner's deliveries wait, queued before or not: they go on if the owner is reinstated
-      // within webhooks.max-age, and are given up otherwise.
-      + "AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = e.owner AND u.status <> 'active') "
       + "AND d.status = 'pending' AND d.next_attempt_at <= now() FOR UPDATE OF d SKIP LOCKED), "
       + "u AS (UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $4), "
       + "attempts = d.attempts + 1 FROM c WHERE d.id = c.id "

@@ -2,6 +2,8 @@ package dev.ledgerline.gateway.http;
 
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.gateway.json.FieldError;
+import dev.ledgerline.gateway.json.InvalidRequestException;
+import dev.ledgerline.gateway.json.StrictJson;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -75,17 +77,28 @@ public final class JsonBodies {
     };
   }
 
-  /** For routes that take no body: a non-empty one is a 400 problem and nothing runs. */
+  /**
+   * For routes that take no body: anything but none or an empty JSON object (which many HTTP clients send by default)
+   * is a 400 problem, and nothing runs.
+   */
   public static Handler<RoutingContext> none() {
     return rc -> {
       Buffer b = rc.body().buffer();
-      if (b != null && b.length() > 0) {
-        Reply.problem(Problem.validation(List.of(new FieldError(FieldError.ROOT, "this request takes no body"))))
-            .send(rc, false);
+      if (b != null && b.length() > 0 && !emptyJsonObject(rc, b)) {
+        Reply.problem(Problem.validation(List.of(new FieldError(FieldError.ROOT,
+            "this request takes no body (or {} as application/json)")))).send(rc, false);
         return;
       }
       rc.next();
     };
+  }
+
+  private static boolean emptyJsonObject(RoutingContext rc, Buffer body) {
+    try {
+      return isJson(rc.request().getHeader(HttpHeaders.CONTENT_TYPE)) && StrictJson.object(body.getBytes()).isEmpty();
+    } catch (InvalidRequestException e) {
+      return false;
+    }
   }
 
   public static boolean isJson(String contentType) {

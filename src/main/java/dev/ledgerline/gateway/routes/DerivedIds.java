@@ -1,5 +1,6 @@
 package dev.ledgerline.gateway.routes;
 
+import dev.ledgerline.ledger.model.ReservedIds;
 import dev.ledgerline.ledger.model.UInt128;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +20,10 @@ public final class DerivedIds {
     ByteBuffer d = digest(route, subject, key, index);
     long hi = d.getLong();
     long lo = d.getLong();
-    UInt128 id = UInt128.of(lo, hi);
+    // The platform's own range is left to it: a digest landing there (once in 2^32, so findable) moves out of it.
+    UInt128 id = ReservedIds.outside(UInt128.of(lo, hi));
     // 0 and 2^128-1 are not valid ids; a 2^-127 chance, but cheap to rule out.
-    return id.isZero() || id.isMax() ? UInt128.of(lo ^ 1, hi) : id;
+    return id.isZero() || id.isMax() ? UInt128.of(lo ^ 1, id.hi()) : id;
   }
 
   /** The same derivation as a version-4-shaped UUID, for rows outside the ledger (a webhook endpoint's id). */

@@ -19,6 +19,11 @@ public final class ReservedIds {
     return id.hi() >>> 32 == TAG;
   }
 
+  /** {@code id}, or for an id in the range, the id one bit away outside it: for ids derived for clients. */
+  public static UInt128 outside(UInt128 id) {
+    return reserved(id) ? UInt128.of(id.lo(), id.hi() ^ 1L << 32) : id;
+  }
+
   /** The platform's id from a SHA-256 digest: its first 96 bits under the tag (never 0 nor 2^128-1). */
   public static UInt128 fromDigest(byte[] sha256) {
     ByteBuffer d = ByteBuffer.wrap(sha256);

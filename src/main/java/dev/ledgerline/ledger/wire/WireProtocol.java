@@ -87,6 +87,8 @@ public final class WireProtocol {
   private final LongSupplier realtimeNanos;
   private final UInt128 emptyBodyChecksum = WireHeader.toU128(Aegis128L.checksum(new byte[0]));
   private final Map<UInt128, Session> sessions = new HashMap<>();
+  /** Sessions evicted while a request of theirs ran, until it is answered: a retry of it is not told no_session. */
+  private final Map<UInt128, Session> evicting = new HashMap<>();
   private long op;
   private long lastTimestamp;
 
@@ -169,6 +171,10 @@ public final class WireProtocol {
     }
     Session s = sessions.get(h.client());
     if (s == null) {
+      Session gone = evicting.get(h.client());
+      if (!register && gone != null && gone.executing == h.request()) {
+        return; // its reply is on the way; no_session now would read as "not done"
+      }
       if (register) {
         register(peer, h);
       } else {
@@ -219,6 +225,7 @@ public final class WireProtocol {
       if (oldest == null || s.commit < oldest.commit) oldest = s;
     }
     sessions.remove(oldest.client);
+    if (oldest.executing >= 0) evicting.put(oldest.client, oldest);
     LOG.info("wire client table full ({} sessions): evicted client {}", clientsMax, oldest.client);
   }
 
@@ -228,8 +235,12 @@ public final class WireProtocol {
     // copy is gone, so a retry of it gets no_session.
     ledger.execute(h.operation(), body, result -> {
       s.executing = -1;
+      evicting.remove(s.client, s);
       reply(s, h, ++op, result);
-    }, () -> s.executing = -1);
+    }, () -> {
+      s.executing = -1;
+      evicting.remove(s.client, s);
+    });
   }
 
   private void reply(Session s, WireHeader request, long commit, byte[] body) {

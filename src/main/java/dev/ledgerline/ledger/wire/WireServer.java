@@ -135,6 +135,7 @@ public final class WireServer {
       if (!open) return;
       try {
         parser.feed(data, f -> {
+          midFrameSince = -1; // a whole message: the deadline is the next one's
           if (open) protocol.handle(this, f.header(), f.body());
         });
         if (!parser.midFrame()) {

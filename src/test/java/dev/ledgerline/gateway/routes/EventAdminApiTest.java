@@ -198,7 +198,7 @@ class EventAdminApiTest {
   @Test
   void aRetryTakesNoBody() {
     long id = park(OutboxRelay.PUBSUB, "body-" + UUID.randomUUID(), 1);
-    Answer a = api.send(HttpMethod.POST, "/v1/admin/events/dead/" + id + "/retry", operator, null, "{}",
+    Answer a = api.send(HttpMethod.POST, "/v1/admin/events/dead/" + id + "/retry", operator, null, "{\"x\":1}",
         "application/json");
     assertThat(a.status()).isEqualTo(400);
     assertThat(retry(Long.toString(id), operator).status()).isEqualTo(200);

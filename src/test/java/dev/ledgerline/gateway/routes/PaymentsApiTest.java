@@ -365,6 +365,9 @@ class PaymentsApiTest {
         "text/plain");
     assertThat(cancelWithBody.status()).as(cancelWithBody.raw().toString()).isEqualTo(400);
     assertThat(api.get("/v1/payments/" + id, alice).json().getBoolean("cancel_requested")).isFalse();
+    // An empty JSON object, which many clients send by default, is no body.
+    Answer cancelWithEmptyObject = api.post("/v1/payments/" + id + "/cancel", alice, null, " { } ");
+    assertThat(cancelWithEmptyObject.status()).as(cancelWithEmptyObject.raw().toString()).isEqualTo(202);
 
     // Revocation: a body is JSON, read strictly; {"token": null} names no token rather than the caller's own.
     String carol = node.tokens().issue("carol-" + UUID.randomUUID(), Role.USER);

@@ -278,28 +278,6 @@ class WebhooksApiTest {
     assertThat(api.get(WebhookRoutes.PATH + "/" + opsHook, ops).json().getBoolean("all_accounts")).isFalse();
   }
 
-  /** Deliveries queued before a suspension wait too: none is attempted again, beyond one claimed as it committed. */
-  @Test
-  void aSuspendedOwnersQueuedDeliveriesAreNotAttempted() {
-    String frank = user("frank-queued", Role.USER);
-    String a = account(frank);
-    String b = account(frank);
-    MODES.put("/queued/frank", "500");
-    String hook = register(frank, "/queued/frank", "transfer.committed").getString("id");
-    String id = transfer(frank, a, b);
-    Poll.until(WAIT, "a first attempt", () -> !receivedTransfer("/queued/frank", id).isEmpty());
-    change("frank-queued", "{\"status\":\"suspended\",\"reason\":\"fraud review\"}");
-    long claimed = attempts(hook);
-    // Without the owner check, retries after 100 ms, 200 ms, 400 ms... would claim it several times over.
-    assertThat(Poll.holdsWithin(Duration.ofSeconds(2), () -> attempts(hook) > claimed + 1)).isFalse();
-  }
-
-  private static long attempts(String endpointId) {
-    return node.get().services().pool().preparedQuery("SELECT coalesce(sum(attempts), 0) FROM webhook_deliveries "
-        + "WHERE endpoint_id = $1::uuid").execute(io.vertx.sqlclient.Tuple.of(endpointId)).await().iterator().next()
-        .getLong(0);
-  }
-
   @Test
   void aReceiverFailingThreeTimesGetsItAtTheFourthAttemptAfterGrowingWaits() throws Exception {
     String dora = user("dora-retry", Role.USER);

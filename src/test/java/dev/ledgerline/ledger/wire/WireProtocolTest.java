@@ -243,6 +243,9 @@ class WireProtocolTest {
     }
     assertThat(first.protocol.sessionCount()).isEqualTo(4);
     assertThat(first.peer.sent).hasSize(1);
+    // A retry while it runs is ignored, as for any session: no_session now would read as "not done".
+    first.send(create, new byte[128]);
+    assertThat(first.peer.sent).hasSize(1);
     first.ledger.release();
     // The transfers were applied: the client hears so, not an eviction it would take for "not done".
     assertThat(first.peer.last().command()).isEqualTo(WireHeader.REPLY_COMMAND);

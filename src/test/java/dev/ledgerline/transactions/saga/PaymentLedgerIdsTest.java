@@ -48,5 +48,10 @@ class PaymentLedgerIdsTest {
     // Only the top 32 bits count: one bit off the tag is an ordinary id.
     assertThat(ReservedIds.reserved(UInt128.of(0, ReservedIds.TAG << 32))).isTrue();
     assertThat(ReservedIds.reserved(UInt128.of(0, (ReservedIds.TAG ^ 1) << 32))).isFalse();
+    // An id derived for a client that lands in the range moves out of it; any other stays as it is.
+    UInt128 landed = UInt128.of(7, ReservedIds.TAG << 32 | 5);
+    assertThat(ReservedIds.reserved(ReservedIds.outside(landed))).isFalse();
+    assertThat(ReservedIds.outside(landed).lo()).isEqualTo(7);
+    assertThat(ReservedIds.outside(UInt128.of(1001))).isEqualTo(UInt128.of(1001));
   }
 }
