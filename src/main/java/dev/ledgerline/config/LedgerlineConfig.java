@@ -614,12 +614,12 @@ public record LedgerlineConfig(
   }
 
   /** {@code search.*}: the transaction search index (docs/search.md). */
-  public record Search(boolean indexTransfers) {}
+  public record Search(boolean indexTransfers, Duration statementTimeout) {}
 
   /** {@code search.*}, typed. */
   public Search search() {
     JsonObject s = json.getJsonObject("search");
-    return new Search(s.getBoolean("index-transfers"));
+    return new Search(s.getBoolean("index-transfers"), duration(s.getString("statement-timeout")));
   }
 
   /** {@code tracing.exporter}: where spans go; {@code none} switches tracing off. */

@@ -55,7 +55,8 @@ public final class GatewayVerticle extends RoleVerticle {
           new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
           new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances(),
           gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints()), gateway.transactions(),
-          new SearchRoutes(new TransactionSearch(node.services().pool()), gateway.cursorKey()),
+          new SearchRoutes(new TransactionSearch(node.services().pool(), node.config().search().statementTimeout()),
+              gateway.cursorKey()),
           gateway.ledgerKeys()));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),

@@ -3,12 +3,14 @@ package dev.ledgerline.events.search;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.data.Numeric;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -32,10 +34,25 @@ public final class TransactionSearch {
   static final int SCORE_SCALE = 6;
   private static final java.util.regex.Pattern DIGIT = java.util.regex.Pattern.compile("[0-9]");
 
-  private final Pool pool;
+  /** PostgreSQL's {@code query_canceled}: here, the statement timeout. */
+  private static final String CANCELED = "57014";
 
-  public TransactionSearch(Pool pool) {
+  private final Pool pool;
+  private final Duration timeout;
+
+  /** @param timeout the longest one search may run (lock waits included): {@code search.statement-timeout} */
+  public TransactionSearch(Pool pool, Duration timeout) {
     this.pool = pool;
+    this.timeout = timeout;
+  }
+
+  /** A search that ran past {@code search.statement-timeout}: cancelled, to be narrowed. */
+  public static final class TooBroadException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooBroadException(Duration timeout) {
+      super("the search ran longer than " + timeout.toMillis() + " ms (search.statement-timeout)", null, false, false);
+    }
   }
 
   /**
@@ -58,22 +75,29 @@ public final class TransactionSearch {
 
   public Future<Page> search(Query query) {
     Statement st = statement(query);
-    return pool.preparedQuery(st.sql()).execute(Tuple.from(st.args())).map(rows -> {
-      List<JsonObject> out = new ArrayList<>();
-      Position last = null;
-      boolean more = false;
-      for (Row r : rows) {
-        if (out.size() == query.limit()) {
-          more = true;
-          break;
-        }
-        out.add(json(r));
-        OffsetDateTime created = r.getOffsetDateTime("created_at");
-        last = new Position(r.getBigDecimal("score"), ChronoUnit.MICROS.between(Instant.EPOCH, created.toInstant()),
-            r.getString("id"));
+    // A user decides how much there is to rank (their own accounts and rows): bounded here, not by good will.
+    return pool.withTransaction(conn -> conn.query("SET LOCAL statement_timeout = " + timeout.toMillis()).execute()
+        .compose(v -> conn.preparedQuery(st.sql()).execute(Tuple.from(st.args()))))
+        .recover(e -> Future.failedFuture(e instanceof PgException pg && CANCELED.equals(pg.getSqlState())
+            ? new TooBroadException(timeout) : e))
+        .map(rows -> page(rows, query.limit()));
+  }
+
+  private static Page page(Iterable<Row> rows, int limit) {
+    List<JsonObject> out = new ArrayList<>();
+    Position last = null;
+    boolean more = false;
+    for (Row r : rows) {
+      if (out.size() == limit) {
+        more = true;
+        break;
       }
-      return new Page(out, more ? last : null);
-    });
+      out.add(json(r));
+      OffsetDateTime created = r.getOffsetDateTime("created_at");
+      last = new Position(r.getBigDecimal("score"), ChronoUnit.MICROS.between(Instant.EPOCH, created.toInstant()),
+          r.getString("id"));
+    }
+    return new Page(out, more ? last : null);
   }
 
   private Statement statement(Query query) {

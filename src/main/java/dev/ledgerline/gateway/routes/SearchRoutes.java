@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  * filters: it cannot be forged, edited, or replayed by someone else or with other filters.
  */
 public final class SearchRoutes {
+  /** A search that ran past {@code search.statement-timeout}: to be narrowed. */
+  public static final String TYPE_TOO_BROAD = "urn:ledgerline:problem:search-too-broad";
   public static final String PATH = "/v1/transactions/search";
   static final int DEFAULT_LIMIT = 20;
   static final int MAX_LIMIT = 100;
@@ -79,7 +81,10 @@ public final class SearchRoutes {
             next.score().toPlainString() + "|" + next.createdMicros() + "|" + next.id()));
         return Reply.json(200, out.toBuffer());
       });
-    }, LedgerReplies::of);
+    }, e -> e instanceof TransactionSearch.TooBroadException tb
+        ? Reply.problem(Problem.of(422, tb.getMessage() + "; narrow it (account_id, from and to, status, kind)")
+            .withType(TYPE_TOO_BROAD))
+        : LedgerReplies.of(e));
   }
 
   private record Parsed(Query query, String binding) {}

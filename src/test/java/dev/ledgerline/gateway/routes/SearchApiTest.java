@@ -230,6 +230,26 @@ class SearchApiTest {
     assertThat(a.header("Content-Type")).isEqualTo("application/problem+json");
   }
 
+  /**
+   * A search that runs longer than search.statement-timeout (2 s; here it waits for a lock, which counts too) is
+   * cancelled in PostgreSQL and answered 422, so no caller can make PostgreSQL rank without end.
+   */
+  @Test
+  void aSearchPastTheStatementTimeoutIsCancelledAndAnswered422() {
+    var conn = pool.getConnection().await();
+    try {
+      conn.query("BEGIN").execute().await();
+      conn.query("LOCK TABLE transaction_search IN ACCESS EXCLUSIVE MODE").execute().await();
+      Answer a = api.get(SearchRoutes.PATH + "?q=coffee", alice);
+      assertThat(a.status()).as(a.raw().toString()).isEqualTo(422);
+      assertThat(a.json().getString("type")).isEqualTo(SearchRoutes.TYPE_TOO_BROAD);
+    } finally {
+      conn.query("ROLLBACK").execute().await();
+      conn.close().await();
+    }
+    assertThat(api.get(SearchRoutes.PATH + "?q=coffee", alice).status()).isEqualTo(200);
+  }
+
   @Test
   void aLongQueryIsRefusedAndNoTokenIs401() {
     assertThat(api.get(SearchRoutes.PATH + "?q=" + "a".repeat(201), alice).status()).isEqualTo(400);
