@@ -548,7 +548,7 @@ public record LedgerlineConfig(
    * clients must send; the TLS paths are empty when not set.
    */
   public record LedgerWire(boolean enabled, String host, int port, String clusterId, boolean allowPlaintext,
-      WireTls tls) {
+      Duration readIdle, Duration frameDeadline, WireTls tls) {
     /** Whether {@code host} only takes connections from this machine. */
     public boolean loopback() {
       String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
@@ -571,8 +571,8 @@ public record LedgerlineConfig(
   private static LedgerWire ledgerWire(JsonObject w) {
     JsonObject t = w.getJsonObject("tls");
     LedgerWire wire = new LedgerWire(w.getBoolean("enabled"), w.getString("host"), w.getInteger("port"),
-        w.getString("cluster-id"), w.getBoolean("allow-plaintext"),
-        new WireTls(t.getBoolean("enabled"), t.getString("cert"), t.getString("key"), t.getString("trust")));
+        w.getString("cluster-id"), w.getBoolean("allow-plaintext"), duration(w.getString("read-idle")),
+        duration(w.getString("frame-deadline")), new WireTls(t.getBoolean("enabled"), t.getString("cert"), t.getString("key"), t.getString("trust")));
     if (new java.math.BigInteger(wire.clusterId()).bitLength() > 128) {
       throw new ConfigException("ledger.wire.cluster-id", "invalid configuration: ledger.wire.cluster-id = "
           + wire.clusterId() + " is larger than a u128 (at most 340282366920938463463374607431768211455)");

@@ -5,6 +5,7 @@ import dev.ledgerline.cache.TransactionCache;
 import dev.ledgerline.cache.EdgePurger;
 import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.events.OutboxRelay;
+import dev.ledgerline.events.search.TransactionSearch;
 import dev.ledgerline.gateway.access.Access;
 import dev.ledgerline.gateway.access.AccountOwners;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
@@ -56,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class GatewayComponents {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayComponents.class);
   private static final int PIPELINING_LIMIT = 256;
+  /** Connections of the transaction search's own pool (every search bounded by search.statement-timeout). */
+  private static final int SEARCH_CONNECTIONS = 4;
   private static final int PURGE_BATCH = 10_000;
   /** Published with an account id whose owner row was replaced, so every node drops its cached owner. */
   public static final String OWNER_REASSIGNED = "gateway.owners.reassigned";
@@ -69,6 +72,7 @@ public final class GatewayComponents {
   private final Access access;
   private final PgConnectOptions connect;
   private final SqlClient sql;
+  private final TransactionSearch search;
   private final MessageConsumer<String> ownerReassigned;
   private final ClaimHolder holder;
   private final Duration retention;
@@ -128,6 +132,7 @@ public final class GatewayComponents {
         .setPipeliningLimit(PIPELINING_LIMIT);
     // A pipelining client: many small statements in flight per connection (a Pool would send one at a time).
     this.sql = PgBuilder.client().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(vertx).build();
+    this.search = TransactionSearch.create(vertx, connect, SEARCH_CONNECTIONS, cfg.search().statementTimeout());
     // A stale owner row replaced on one node (AccountOwners.recordCreated) is forgotten by every node's cache.
     AccountOwners owners = new AccountOwners(sql, gw.ownerCacheSize(), gw.ownerNegativeCacheTtl(),
         id -> vertx.eventBus().publish(OWNER_REASSIGNED, id));
@@ -264,7 +269,8 @@ public final class GatewayComponents {
     vertx.cancelTimer(purgeTimer);
     edgePurger.close();
     return Future.join(List.of(ownerReassigned.unregister(), userChanged.unregister(), userNotifications.close(),
-        holder.close(), sql.close(), payments.close(), balances.close(), transactions.close())).mapEmpty();
+        holder.close(), sql.close(), search.close(), payments.close(), balances.close(), transactions.close()))
+        .mapEmpty();
   }
 
   /**
@@ -432,6 +438,11 @@ public final class GatewayComponents {
   }
 
   /** The key of the stream's cursors, shared by every gateway of the cluster. */
+  /** The transaction search, over its own bounded connections. */
+  public TransactionSearch search() {
+    return search;
+  }
+
   public StreamCursorKey cursorKey() {
     return cursorKey;
   }

@@ -4,7 +4,6 @@ import dev.ledgerline.config.LedgerlineConfig;
 import dev.ledgerline.config.LedgerlineConfig.Role;
 import dev.ledgerline.gateway.auth.JwtAuthenticator;
 import dev.ledgerline.gateway.http.HttpEdge;
-import dev.ledgerline.events.search.TransactionSearch;
 import dev.ledgerline.gateway.routes.ApiRouter;
 import dev.ledgerline.gateway.routes.SearchRoutes;
 import dev.ledgerline.gateway.routes.InstitutionRoutes;
@@ -55,8 +54,7 @@ public final class GatewayVerticle extends RoleVerticle {
           new InstitutionRoutes(gateway.provider(), gateway::publicCacheControl),
           new EventAdminRoutes(gateway.relay()), gateway.payments(), gateway.balances(),
           gateway.webhooks(), new WebhookRoutes(gateway.webhookEndpoints()), gateway.transactions(),
-          new SearchRoutes(new TransactionSearch(node.services().pool(), node.config().search().statementTimeout()),
-              gateway.cursorKey()),
+          new SearchRoutes(gateway.search(), gateway.cursorKey()),
           gateway.ledgerKeys()));
       stream = new StreamHandshake(vertx, gateway.authenticator(), gateway.revocations(),
           gateway.readsWhenUnavailable(), gateway.userCheck(), gateway.limiter(), gateway.access(), gateway.ledger(),

@@ -57,6 +57,26 @@ public final class LedgerBatcher {
     default boolean retriesUntilAnswered() {
       return false;
     }
+
+    /** {@code reply}, for a caller that {@link #retriesUntilAnswered retries until answered}. */
+    static <T> Reply<T> untilAnswered(Reply<T> reply) {
+      return new Reply<>() {
+        @Override
+        public void succeed(T value) {
+          reply.succeed(value);
+        }
+
+        @Override
+        public void fail(int code, String message) {
+          reply.fail(code, message);
+        }
+
+        @Override
+        public boolean retriesUntilAnswered() {
+          return true;
+        }
+      };
+    }
   }
 
   /** Timers on the owning context. */

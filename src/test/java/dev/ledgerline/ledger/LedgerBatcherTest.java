@@ -108,23 +108,7 @@ class LedgerBatcherTest {
   /** As a TigerBeetle client on the wire listener asks: it retries until answered. */
   private static LedgerBatcher.Reply<List<CreateTransfersResult>> retrying(
       CompletableFuture<List<CreateTransfersResult>> f) {
-    LedgerBatcher.Reply<List<CreateTransfersResult>> plain = into(f);
-    return new LedgerBatcher.Reply<>() {
-      @Override
-      public void succeed(List<CreateTransfersResult> value) {
-        plain.succeed(value);
-      }
-
-      @Override
-      public void fail(int code, String message) {
-        plain.fail(code, message);
-      }
-
-      @Override
-      public boolean retriesUntilAnswered() {
-        return true;
-      }
-    };
+    return LedgerBatcher.Reply.untilAnswered(into(f));
   }
 
   /** Submits the transfers as separate requests, all from one task of the batcher's thread. */

@@ -78,7 +78,9 @@ public final class SearchBenchCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "loaded %,d transactions over %,d accounts of %,d users in %.1f s "
           + "(indexes built after the load)%n", rows, (long) owners * accountsPerOwner, owners,
           (System.nanoTime() - started) / 1e9);
-      TransactionSearch search = new TransactionSearch(pg.pool(), java.time.Duration.ofSeconds(2));
+      // As a gateway searches: its own connections, under the default statement timeout.
+      TransactionSearch search = TransactionSearch.create(bench.vertx(),
+          pg.postgresUrl().orElseThrow().connectOptions(), concurrency, java.time.Duration.ofSeconds(2));
       for (Phase phase : phases()) {
         if (explain) System.out.println(phase.name() + ":\n" + search.explain(phase.query().get()).await());
         run(search, phase, window.warmupSeconds, null);

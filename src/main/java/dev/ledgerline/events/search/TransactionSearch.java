@@ -1,10 +1,14 @@
 package dev.ledgerline.events.search;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.data.Numeric;
@@ -40,10 +44,26 @@ public final class TransactionSearch {
   private final Pool pool;
   private final Duration timeout;
 
-  /** @param timeout the longest one search may run (lock waits included): {@code search.statement-timeout} */
-  public TransactionSearch(Pool pool, Duration timeout) {
+  private TransactionSearch(Pool pool, Duration timeout) {
     this.pool = pool;
     this.timeout = timeout;
+  }
+
+  /**
+   * A search over a pool of its own, whose connections carry {@code statement_timeout} from their start: a user
+   * decides how much there is to rank (their own accounts and rows), so every search is bounded, at no round trip.
+   *
+   * @param timeout the longest one search may run (lock waits included): {@code search.statement-timeout}
+   */
+  public static TransactionSearch create(Vertx vertx, PgConnectOptions connect, int poolSize, Duration timeout) {
+    PgConnectOptions bounded = new PgConnectOptions(connect).setPipeliningLimit(1)
+        .addProperty("statement_timeout", Long.toString(timeout.toMillis()));
+    return new TransactionSearch(PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize))
+        .connectingTo(bounded).using(vertx).build(), timeout);
+  }
+
+  public Future<Void> close() {
+    return pool.close();
   }
 
   /** A search that ran past {@code search.statement-timeout}: cancelled, to be narrowed. */
@@ -75,9 +95,7 @@ public final class TransactionSearch {
 
   public Future<Page> search(Query query) {
     Statement st = statement(query);
-    // A user decides how much there is to rank (their own accounts and rows): bounded here, not by good will.
-    return pool.withTransaction(conn -> conn.query("SET LOCAL statement_timeout = " + timeout.toMillis()).execute()
-        .compose(v -> conn.preparedQuery(st.sql()).execute(Tuple.from(st.args()))))
+    return pool.preparedQuery(st.sql()).execute(Tuple.from(st.args()))
         .recover(e -> Future.failedFuture(e instanceof PgException pg && CANCELED.equals(pg.getSqlState())
             ? new TooBroadException(timeout) : e))
         .map(rows -> page(rows, query.limit()));

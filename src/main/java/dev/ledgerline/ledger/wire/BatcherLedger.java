@@ -79,23 +79,7 @@ public final class BatcherLedger implements WireProtocol.Ledger {
    */
   private static <T> LedgerBatcher.Reply<T> createReply(Function<T, ByteBuffer> encode, Consumer<byte[]> done,
       Runnable notExecuted) {
-    LedgerBatcher.Reply<T> plain = reply(encode, done, notExecuted);
-    return new LedgerBatcher.Reply<>() {
-      @Override
-      public void succeed(T value) {
-        plain.succeed(value);
-      }
-
-      @Override
-      public void fail(int code, String message) {
-        plain.fail(code, message);
-      }
-
-      @Override
-      public boolean retriesUntilAnswered() {
-        return true;
-      }
-    };
+    return LedgerBatcher.Reply.untilAnswered(reply(encode, done, notExecuted));
   }
 
   /**

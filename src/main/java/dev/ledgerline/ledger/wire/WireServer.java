@@ -32,40 +32,26 @@ public final class WireServer {
    * is still closing, and a bound on what a flood of idle connections can hold.
    */
   static final int CONNECTIONS_MAX = 4 * WireProtocol.CLIENTS_MAX;
-  /**
-   * A connection that sends nothing for this long is closed: a TigerBeetle client pings every 30 s, so this is three
-   * pings missed, and a slot held by a silent peer is given back.
-   */
-  static final Duration READ_IDLE = Duration.ofSeconds(90);
-  /** A message that takes longer than this to arrive is a peer holding its slot and its buffer: it is closed. */
-  static final Duration FRAME_DEADLINE = Duration.ofSeconds(30);
 
   private final Vertx vertx;
   private final LedgerlineConfig.LedgerWire config;
   private final WireProtocol protocol;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-  private final Duration readIdle;
-  private final Duration frameDeadline;
   private NetServer server;
   private long frameTimer = -1;
 
   public WireServer(Vertx vertx, LedgerlineConfig.LedgerWire config, WireProtocol protocol) {
-    this(vertx, config, protocol, READ_IDLE, FRAME_DEADLINE);
-  }
-
-  WireServer(Vertx vertx, LedgerlineConfig.LedgerWire config, WireProtocol protocol, Duration readIdle,
-      Duration frameDeadline) {
     this.vertx = vertx;
     this.config = config;
     this.protocol = protocol;
-    this.readIdle = readIdle;
-    this.frameDeadline = frameDeadline;
   }
 
   /** Listens; completes with the bound port. */
   public Future<Integer> start() {
     NetServerOptions options = new NetServerOptions().setHost(config.host()).setPort(config.port())
-        .setTcpNoDelay(true).setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setReadIdleTimeout((int) readIdle.toMillis());
+        // A silent peer (a TigerBeetle client pings every 30 s) gives its slot back.
+        .setTcpNoDelay(true).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setReadIdleTimeout((int) config.readIdle().toMillis());
     LedgerlineConfig.WireTls tls = config.tls();
     if (tls.enabled()) {
       options.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
@@ -83,6 +69,8 @@ public final class WireServer {
       }
       new Connection(socket).start();
     });
+    // A message that takes longer than this to arrive is a peer holding its slot and its buffer.
+    Duration frameDeadline = config.frameDeadline();
     long deadlineNanos = frameDeadline.toNanos();
     frameTimer = vertx.setPeriodic(Math.max(100, frameDeadline.toMillis() / 4), id -> {
       long now = System.nanoTime();

@@ -34,10 +34,11 @@ class WireServerLimitsTest {
   void start() {
     vertx = Vertx.vertx();
     var config = NodeExtension.configWith(Map.of("ledger.wire.enabled", "true", "ledger.wire.port", "0",
-        "ledger.wire.cluster-id", "7")).current().ledgerWire();
+        "ledger.wire.cluster-id", "7", "ledger.wire.read-idle", IDLE.toMillis() + "ms",
+        "ledger.wire.frame-deadline", FRAME.toMillis() + "ms")).current().ledgerWire();
     WireProtocol protocol = new WireProtocol(UInt128.of(7), new WireClientStub.ScriptedLedger(),
         WireHeader.MESSAGE_SIZE_MAX, 4, System::nanoTime);
-    WireServer server = new WireServer(vertx, config, protocol, IDLE, FRAME);
+    WireServer server = new WireServer(vertx, config, protocol);
     // Started on an event loop, as the ledger verticle starts it: connections and the deadline timer run there.
     Promise<Integer> listening = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> server.start().onComplete(listening));
