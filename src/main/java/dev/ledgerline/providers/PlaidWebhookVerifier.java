@@ -2,8 +2,10 @@ package dev.ledgerline.providers;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -57,6 +59,9 @@ public final class PlaidWebhookVerifier {
 
   private final Cache<String, PublicKey> keys = Caffeine.newBuilder().maximumSize(100)
       .expireAfterWrite(Duration.ofHours(24)).build();
+  /** Key ids Plaid knew: looked up again (when their key expires here) without waiting for the pace. */
+  private final Cache<String, Boolean> known = Caffeine.newBuilder().maximumSize(100)
+      .expireAfterWrite(Duration.ofDays(30)).build();
   /** Key ids Plaid did not know, for a while: each invented one costs one lookup at most. */
   private final Cache<String, Boolean> unknown = Caffeine.newBuilder().maximumSize(10_000)
       .expireAfterWrite(Duration.ofMinutes(5)).build();
@@ -173,17 +178,18 @@ public final class PlaidWebhookVerifier {
     }
     Future<PublicKey> running = lookups.get(kid);
     if (running != null) {
-      return running;
+      return onCallerContext(running);
     }
     // The route needs no token: without a pace, every forged webhook naming a new key id would be a call to Plaid
-    // with our credentials, on the connections payments use. Plaid's own webhooks are retried when refused busy.
-    if (!lookupAllowed(clock.millis())) {
+    // with our credentials, on the connections payments use. Plaid's own webhooks are retried when refused busy, and
+    // a key id that verified before is never held back by forgeries draining the pace.
+    if (known.getIfPresent(kid) == null && !lookupAllowed(clock.millis())) {
       return Future.failedFuture(new WebhookBusyException("webhook keys are being looked up too often"));
     }
     Promise<PublicKey> mine = Promise.promise();
     running = lookups.putIfAbsent(kid, mine.future());
     if (running != null) {
-      return running;
+      return onCallerContext(running);
     }
     lookup(kid).onComplete(ar -> {
       if (ar.failed() && ar.cause() instanceof WebhookRejectedException) {
@@ -192,6 +198,17 @@ public final class PlaidWebhookVerifier {
       lookups.remove(kid, mine.future());
       mine.handle(ar);
     });
+    return mine.future();
+  }
+
+  /** A lookup another webhook started, answered on this webhook's own context. */
+  private static <T> Future<T> onCallerContext(Future<T> shared) {
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      return shared;
+    }
+    Promise<T> mine = Promise.promise();
+    shared.onComplete(ar -> context.runOnContext(v -> mine.handle(ar)));
     return mine.future();
   }
 
@@ -218,6 +235,7 @@ public final class PlaidWebhookVerifier {
             }
             PublicKey key = publicKey(jwk.getString("x"), jwk.getString("y"));
             keys.put(kid, key);
+            known.put(kid, Boolean.TRUE);
             return Future.succeededFuture(key);
           } catch (WebhookRejectedException e) {
             return Future.failedFuture(e);

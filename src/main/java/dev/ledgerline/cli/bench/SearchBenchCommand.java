@@ -82,7 +82,11 @@ public final class SearchBenchCommand implements Callable<Integer> {
       TransactionSearch search = TransactionSearch.create(bench.vertx(),
           pg.postgresUrl().orElseThrow().connectOptions(), concurrency, java.time.Duration.ofSeconds(2));
       for (Phase phase : phases()) {
-        if (explain) System.out.println(phase.name() + ":\n" + search.explain(phase.query().get()).await());
+        if (explain) {
+          // EXPLAIN ANALYZE runs the query, under the search's statement timeout too.
+          String plan = search.explain(phase.query().get()).otherwise(e -> "(no plan: " + e.getMessage() + ")").await();
+          System.out.println(phase.name() + ":\n" + plan);
+        }
         run(search, phase, window.warmupSeconds, null);
         ConcurrentHistogram h = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
         long[] counts = run(search, phase, window.durationSeconds, h);

@@ -56,14 +56,32 @@ public final class TransactionSearch {
    * @param timeout the longest one search may run (lock waits included): {@code search.statement-timeout}
    */
   public static TransactionSearch create(Vertx vertx, PgConnectOptions connect, int poolSize, Duration timeout) {
+    long millis = Math.min(Integer.MAX_VALUE, timeout.toMillis()); // PostgreSQL's largest
     PgConnectOptions bounded = new PgConnectOptions(connect).setPipeliningLimit(1)
-        .addProperty("statement_timeout", Long.toString(timeout.toMillis()));
-    return new TransactionSearch(PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize))
-        .connectingTo(bounded).using(vertx).build(), timeout);
+        .addProperty("statement_timeout", Long.toString(millis));
+    // A bounded wait too: searches beyond what the connections serve in a timeout's time are turned away at once.
+    PoolOptions pool = new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(WAITING_PER_CONNECTION * poolSize)
+        .setConnectionTimeout((int) millis).setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+    return new TransactionSearch(PgBuilder.pool().with(pool).connectingTo(bounded).using(vertx).build(), timeout);
   }
 
   public Future<Void> close() {
     return pool.close();
+  }
+
+  /** Searches that may wait for a connection, per connection. */
+  static final int WAITING_PER_CONNECTION = 4;
+
+  /**
+   * No connection for this search: PostgreSQL unreachable, or every connection busy past the timeout, or too many
+   * searches waiting already. Nothing ran; retry later.
+   */
+  public static final class BusyException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BusyException(Throwable cause) {
+      super("no connection for the search (" + cause.getMessage() + ")", null, false, false);
+    }
   }
 
   /** A search that ran past {@code search.statement-timeout}: cancelled, to be narrowed. */
@@ -96,8 +114,8 @@ public final class TransactionSearch {
   public Future<Page> search(Query query) {
     Statement st = statement(query);
     return pool.preparedQuery(st.sql()).execute(Tuple.from(st.args()))
-        .recover(e -> Future.failedFuture(e instanceof PgException pg && CANCELED.equals(pg.getSqlState())
-            ? new TooBroadException(timeout) : e))
+        .recover(e -> Future.failedFuture(!(e instanceof PgException pg) ? new BusyException(e)
+            : CANCELED.equals(pg.getSqlState()) ? new TooBroadException(timeout) : e))
         .map(rows -> page(rows, query.limit()));
   }
 

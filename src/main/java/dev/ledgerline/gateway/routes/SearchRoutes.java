@@ -84,6 +84,8 @@ public final class SearchRoutes {
     }, e -> e instanceof TransactionSearch.TooBroadException tb
         ? Reply.problem(Problem.of(422, tb.getMessage() + "; narrow it (account_id, from and to, status, kind)")
             .withType(TYPE_TOO_BROAD))
+        : e instanceof TransactionSearch.BusyException busy
+        ? Reply.problem(Problem.of(503, busy.getMessage() + "; retry later")).withRetryAfter(1)
         : LedgerReplies.of(e));
   }
 

@@ -135,6 +135,7 @@ public final class WireProtocol {
     }
     if (header.command() == WireHeader.PING_CLIENT_COMMAND) {
       Session s = sessions.get(header.client());
+      if (s == null) s = evicting.get(header.client());
       if (s != null) s.peer = peer;
       peer.send(WireHeader.pong(cluster, RELEASE, header.pingTimestamp()), new byte[0]);
       return;
@@ -173,7 +174,8 @@ public final class WireProtocol {
     if (s == null) {
       Session gone = evicting.get(h.client());
       if (!register && gone != null && gone.executing == h.request()) {
-        return; // its reply is on the way; no_session now would read as "not done"
+        gone.peer = peer; // its reply is on the way, to this connection; no_session now would read as "not done"
+        return;
       }
       if (register) {
         register(peer, h);

@@ -51,7 +51,7 @@ public final class WireServer {
     NetServerOptions options = new NetServerOptions().setHost(config.host()).setPort(config.port())
         // A silent peer (a TigerBeetle client pings every 30 s) gives its slot back.
         .setTcpNoDelay(true).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setReadIdleTimeout((int) config.readIdle().toMillis());
+        .setReadIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.readIdle().toMillis()));
     LedgerlineConfig.WireTls tls = config.tls();
     if (tls.enabled()) {
       options.setSsl(true).setClientAuth(ClientAuth.REQUIRED)

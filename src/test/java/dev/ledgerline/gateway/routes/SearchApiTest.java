@@ -250,6 +250,40 @@ class SearchApiTest {
     assertThat(api.get(SearchRoutes.PATH + "?q=coffee", alice).status()).isEqualTo(200);
   }
 
+  /**
+   * Searches beyond what the search connections serve are turned away at once (503, Retry-After), not queued without
+   * bound: with every connection held by a lock, the ones past the waiting room are refused while the rest wait.
+   */
+  @Test
+  void searchesBeyondTheWaitingRoomAreTurnedAwayAt503() {
+    var conn = pool.getConnection().await();
+    List<io.vertx.core.Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> answers =
+        new java.util.ArrayList<>();
+    // Enough connections to the gateway for every search to be in flight at once (the client's default is 5).
+    var web = io.vertx.ext.web.client.WebClient.create(node.client(),
+        new io.vertx.ext.web.client.WebClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(32));
+    try {
+      conn.query("BEGIN").execute().await();
+      conn.query("LOCK TABLE transaction_search IN ACCESS EXCLUSIVE MODE").execute().await();
+      for (int i = 0; i < 4 * 5 + 3; i++) {
+        answers.add(web.get(node.gatewayPort(), "127.0.0.1", SearchRoutes.PATH + "?q=coffee")
+            .putHeader("Authorization", "Bearer " + alice).send());
+      }
+      Poll.until(Duration.ofSeconds(10), "the searches past the waiting room are answered",
+          () -> answers.stream().filter(io.vertx.core.Future::isComplete).count() >= 3);
+    } finally {
+      conn.query("ROLLBACK").execute().await();
+      conn.close().await();
+    }
+    io.vertx.core.Future.join(answers).await();
+    List<Integer> statuses = answers.stream().map(f -> f.result().statusCode()).toList();
+    assertThat(statuses).as("%s", statuses).contains(503).doesNotContain(500).allMatch(s -> s == 200 || s == 422
+        || s == 503);
+    assertThat(answers.stream().filter(f -> f.result().statusCode() == 503).allMatch(f ->
+        "1".equals(f.result().getHeader("Retry-After")))).isTrue();
+    assertThat(api.get(SearchRoutes.PATH + "?q=coffee", alice).status()).isEqualTo(200);
+  }
+
   @Test
   void aLongQueryIsRefusedAndNoTokenIs401() {
     assertThat(api.get(SearchRoutes.PATH + "?q=" + "a".repeat(201), alice).status()).isEqualTo(400);

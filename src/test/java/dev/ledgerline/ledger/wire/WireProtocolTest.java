@@ -243,13 +243,16 @@ class WireProtocolTest {
     }
     assertThat(first.protocol.sessionCount()).isEqualTo(4);
     assertThat(first.peer.sent).hasSize(1);
-    // A retry while it runs is ignored, as for any session: no_session now would read as "not done".
-    first.send(create, new byte[128]);
-    assertThat(first.peer.sent).hasSize(1);
+    // A retry while it runs, here on a new connection, is ignored, as for any session: no_session now would read as
+    // "not done". The reply goes to the connection the retry came on.
+    WireClientStub.RecordingPeer reconnected = new WireClientStub.RecordingPeer();
+    first.protocol.handle(reconnected, create, new byte[128]);
+    assertThat(reconnected.sent).isEmpty();
     first.ledger.release();
     // The transfers were applied: the client hears so, not an eviction it would take for "not done".
-    assertThat(first.peer.last().command()).isEqualTo(WireHeader.REPLY_COMMAND);
-    assertThat(first.peer.last().requestChecksum()).isEqualTo(create.checksum());
+    assertThat(reconnected.last().command()).isEqualTo(WireHeader.REPLY_COMMAND);
+    assertThat(reconnected.last().requestChecksum()).isEqualTo(create.checksum());
+    assertThat(first.peer.sent).hasSize(1);
     // Its session is gone, so a retry of that request is not run again: it gets no_session.
     first.send(create, new byte[128]);
     assertThat(first.peer.last().command()).isEqualTo(WireHeader.EVICTION_COMMAND);
