@@ -79,8 +79,17 @@ public final class TransactionSearch {
   public static final class BusyException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    BusyException(Throwable cause) {
-      super("no connection for the search (" + cause.getMessage() + ")", null, false, false);
+    BusyException() {
+      super("every search connection of this node is busy", null, false, false);
+    }
+  }
+
+  /** A {@code q} PostgreSQL cannot make a text query of (too many operators: "tsquery stack too small"). */
+  public static final class TooComplexException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooComplexException() {
+      super("has too many operators for a text search", null, false, false);
     }
   }
 
@@ -114,8 +123,9 @@ public final class TransactionSearch {
   public Future<Page> search(Query query) {
     Statement st = statement(query);
     return pool.preparedQuery(st.sql()).execute(Tuple.from(st.args()))
-        .recover(e -> Future.failedFuture(!(e instanceof PgException pg) ? new BusyException(e)
-            : CANCELED.equals(pg.getSqlState()) ? new TooBroadException(timeout) : e))
+        .recover(e -> Future.failedFuture(!(e instanceof PgException pg) ? new BusyException()
+            : CANCELED.equals(pg.getSqlState()) ? new TooBroadException(timeout)
+            : String.valueOf(pg.getErrorMessage()).contains("tsquery") ? new TooComplexException() : e))
         .map(rows -> page(rows, query.limit()));
   }
 

@@ -83,14 +83,33 @@ public final class JsonBodies {
    */
   public static Handler<RoutingContext> none() {
     return rc -> {
-      Buffer b = rc.body().buffer();
-      if (b != null && b.length() > 0 && !emptyJsonObject(rc, b)) {
+      // Unread (a route without a body handler): the headers tell whether one came.
+      Buffer b = rc.body().available() ? rc.body().buffer() : null;
+      boolean sent = isForm(rc) || (b == null ? hasBody(rc) : b.length() > 0 && !emptyJsonObject(rc, b));
+      if (sent) {
         Reply.problem(Problem.validation(List.of(new FieldError(FieldError.ROOT,
             "this request takes no body (or {} as application/json)")))).send(rc, false);
         return;
       }
       rc.next();
     };
+  }
+
+  /**
+   * A form (multipart or urlencoded): the body handler parses it into attributes and keeps no raw bytes, so its body
+   * would look empty.
+   */
+  public static boolean isForm(RoutingContext rc) {
+    String type = rc.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    String t = type == null ? "" : type.trim().toLowerCase(Locale.ROOT);
+    return t.startsWith("multipart/") || t.startsWith("application/x-www-form-urlencoded");
+  }
+
+  /** A body announced by the headers, on a route that does not read it. */
+  private static boolean hasBody(RoutingContext rc) {
+    String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    return rc.request().getHeader(HttpHeaders.TRANSFER_ENCODING) != null
+        || length != null && !length.trim().equals("0");
   }
 
   private static boolean emptyJsonObject(RoutingContext rc, Buffer body) {

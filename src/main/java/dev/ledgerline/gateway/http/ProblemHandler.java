@@ -62,7 +62,8 @@ public final class ProblemHandler implements Handler<RoutingContext> {
   static String allowed(Router router, String path) {
     Set<String> methods = new TreeSet<>();
     for (Route r : router.getRoutes()) {
-      if (r.getPath() == null || r.isRegexPath() || r.methods() == null || r.methods().isEmpty()) continue;
+      // A path with :params counts too (vert.x keeps its template in getPath); a route given as a regex has none.
+      if (r.getPath() == null || r.methods() == null || r.methods().isEmpty()) continue;
       Pattern p = PATHS.computeIfAbsent(r.getPath(), t -> Pattern.compile(Arrays.stream(t.split("/", -1))
           .map(seg -> seg.startsWith(":") ? "[^/]+" : Pattern.quote(seg)).collect(Collectors.joining("/")) + "/?"));
       if (p.matcher(path).matches()) r.methods().forEach(m -> methods.add(m.name()));

@@ -84,6 +84,10 @@ public final class RevokeRoute implements Handler<RoutingContext> {
 
   private static String tokenOf(RoutingContext rc) {
     Buffer body = rc.body().buffer();
+    // A form's body is parsed into attributes and looks empty: it is a body all the same, and not JSON.
+    if (JsonBodies.isForm(rc)) {
+      throw new ProblemException(ProblemHandler.standard(415));
+    }
     if (body == null || body.length() == 0) {
       return null;
     }

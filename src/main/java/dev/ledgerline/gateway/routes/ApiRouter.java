@@ -244,7 +244,8 @@ public final class ApiRouter {
   private static void delete(Router router, String path, Handler<RoutingContext> auth, Handler<RoutingContext> limit,
       RequirePermission permission, Handler<RoutingContext> handler) {
     router.route(HttpMethod.DELETE, path).handler(auth).handler(EdgeGuards.subject()).handler(limit)
-        .handler(permission).handler(handler).putMetadata(PERMISSION, permission.permission().wireName());
+        .handler(permission).handler(JsonBodies.none()).handler(handler)
+        .putMetadata(PERMISSION, permission.permission().wireName());
   }
 
   private static RequirePermission need(Permission permission) {

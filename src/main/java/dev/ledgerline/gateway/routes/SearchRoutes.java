@@ -86,6 +86,8 @@ public final class SearchRoutes {
             .withType(TYPE_TOO_BROAD))
         : e instanceof TransactionSearch.BusyException busy
         ? Reply.problem(Problem.of(503, busy.getMessage() + "; retry later")).withRetryAfter(1)
+        : e instanceof TransactionSearch.TooComplexException tc
+        ? Reply.problem(Problem.validation(List.of(new FieldError("q", tc.getMessage()))))
         : LedgerReplies.of(e));
   }
 

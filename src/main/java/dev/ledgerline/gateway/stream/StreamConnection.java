@@ -457,12 +457,12 @@ final class StreamConnection {
   private void unsubscribe(List<String> ids) {
     List<String> removed = new ArrayList<>();
     for (String id : new LinkedHashSet<>(ids)) {
-      try {
-        UInt128 a = UInt128.parse(id);
-        drop(a);
+      String problem = Decimals.u128Problem(id);
+      if (problem == null) {
+        drop(UInt128.parse(id));
         removed.add(id);
-      } catch (IllegalArgumentException e) {
-        send(StreamFrames.error(++seq, "bad_account", "not an account id", id));
+      } else {
+        send(StreamFrames.error(++seq, "bad_account", "not an account id: " + problem, id));
       }
     }
     send(StreamFrames.subscribed(++seq, "unsubscribed", removed));

@@ -365,6 +365,22 @@ class PaymentsApiTest {
         "text/plain");
     assertThat(cancelWithBody.status()).as(cancelWithBody.raw().toString()).isEqualTo(400);
     assertThat(api.get("/v1/payments/" + id, alice).json().getBoolean("cancel_requested")).isFalse();
+    // A form is a body too, though the body handler keeps none of its bytes.
+    Answer cancelWithForm = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null,
+        "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n", "multipart/form-data; boundary=x");
+    assertThat(cancelWithForm.status()).as(cancelWithForm.raw().toString()).isEqualTo(400);
+    assertThat(api.get("/v1/payments/" + id, alice).json().getBoolean("cancel_requested")).isFalse();
+    // So is a body on a DELETE, which reads none: refused before anything is deleted.
+    HttpResponse<Buffer> deleteWithBody = WebClient.create(node.client()).delete(node.gatewayPort(), "127.0.0.1",
+        "/v1/linked-accounts/" + aliceLink).putHeader("Authorization", "Bearer " + alice)
+        .putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("garbage")).await();
+    assertThat(deleteWithBody.statusCode()).as(deleteWithBody.bodyAsString()).isEqualTo(400);
+    assertThat(api.get("/v1/linked-accounts", alice).raw().toString()).contains(aliceLink);
+    // A 405 on a path with an id names its methods too.
+    HttpResponse<Buffer> deletePayment = WebClient.create(node.client()).delete(node.gatewayPort(), "127.0.0.1",
+        "/v1/payments/" + id).putHeader("Authorization", "Bearer " + alice).send().await();
+    assertThat(deletePayment.statusCode()).isEqualTo(405);
+    assertThat(deletePayment.getHeader("Allow")).isEqualTo("GET");
     // An empty JSON object, which many clients send by default, is no body.
     Answer cancelWithEmptyObject = api.post("/v1/payments/" + id + "/cancel", alice, null, " { } ");
     assertThat(cancelWithEmptyObject.status()).as(cancelWithEmptyObject.raw().toString()).isEqualTo(202);
@@ -373,6 +389,9 @@ class PaymentsApiTest {
     String carol = node.tokens().issue("carol-" + UUID.randomUUID(), Role.USER);
     assertThat(api.send(HttpMethod.POST, "/v1/auth/revoke", carol, null, "{}", "text/plain").status())
         .isEqualTo(415);
+    assertThat(api.send(HttpMethod.POST, "/v1/auth/revoke", carol, null,
+        "--x\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nx\r\n--x--\r\n",
+        "multipart/form-data; boundary=x").status()).isEqualTo(415);
     assertThat(api.post("/v1/auth/revoke", carol, null, "{\"token\":null}").status()).isEqualTo(400);
     assertThat(api.post("/v1/auth/revoke", carol, null, "{\"token\":\"x\",\"token\":\"y\"}").status())
         .isEqualTo(400);

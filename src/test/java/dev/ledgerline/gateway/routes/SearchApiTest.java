@@ -223,6 +223,7 @@ class SearchApiTest {
       kind=payment&kind=transfer
       cursor=not-a-cursor
       cursor=AAAA.AAAA
+      q=----------------------------------------
       """)
   void garbageIsRefusedWith400(String query) {
     Answer a = api.get(SearchRoutes.PATH + "?" + query, alice);

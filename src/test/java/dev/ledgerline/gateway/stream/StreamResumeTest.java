@@ -193,6 +193,9 @@ class StreamResumeTest {
     JsonObject leadingZero = c.next();
     assertThat(leadingZero.getString("code")).isEqualTo("bad_account");
     assertThat(leadingZero.getString("message")).contains("leading zeros");
+    c.send(new JsonObject().put("type", "unsubscribe").put("accounts", new JsonArray().add("01001")));
+    assertThat(c.next().getString("code")).isEqualTo("bad_account");
+    assertThat(c.next().getJsonArray("accounts")).isEmpty();
 
     // Nothing was subscribed by any of them, and the connection still works: a valid cursor resumes.
     c.send(new JsonObject().put("type", "subscribe").put("accounts", new JsonArray().add(mine)).put("after", valid));
