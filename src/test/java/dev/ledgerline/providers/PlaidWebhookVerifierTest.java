@@ -6,6 +6,7 @@ import dev.ledgerline.providers.PaymentProvider.TransferRequest;
 import dev.ledgerline.providers.sandbox.PlaidSandbox;
 import dev.ledgerline.providers.sandbox.SandboxSettings;
 import dev.ledgerline.testing.Futures;
+import dev.ledgerline.testing.MutableClock;
 import dev.ledgerline.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -126,24 +127,7 @@ class PlaidWebhookVerifierTest {
    */
   @Test
   void forgedKeyIdsCostAFewLookupsThenOneASecond() throws Throwable {
-    java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
-        new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
-    Clock clock = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public java.time.Instant instant() {
-        return now.get();
-      }
-    };
+    MutableClock clock = new MutableClock(java.time.Instant.now());
     PlaidWebhookVerifier v = verifier(clock);
     String[] jwt = hook.getKey().split("\\.");
     java.util.function.Function<String, String> withKid = kid -> b64(new JsonObject(new String(
@@ -158,7 +142,7 @@ class PlaidWebhookVerifierTest {
     // One Plaid did not know is refused from memory, without a lookup.
     assertThat(Futures.failureOf(v.verify(withKid.apply("invented-0"), hook.getValue())))
         .isInstanceOf(WebhookRejectedException.class);
-    now.set(now.get().plusSeconds(1));
+    clock.advance(Duration.ofSeconds(1));
     assertThat(Futures.failureOf(v.verify(withKid.apply("invented-next"), hook.getValue())))
         .isInstanceOf(WebhookRejectedException.class);
     assertThat(Futures.failureOf(v.verify(withKid.apply("invented-last"), hook.getValue())))

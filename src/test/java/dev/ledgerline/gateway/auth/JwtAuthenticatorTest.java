@@ -3,6 +3,7 @@ package dev.ledgerline.gateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledgerline.testing.MutableClock;
 import dev.ledgerline.users.Role;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -349,29 +350,13 @@ class JwtAuthenticatorTest {
 
   @Test
   void cachedTokenIsRefusedOnceExpiredByTheClock() throws Exception {
-    Instant[] now = {Instant.now()};
-    Clock clock = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now[0];
-      }
-    };
+    MutableClock clock = new MutableClock(Instant.now());
     JwtAuthenticator a = JwtAuthenticator.create(vertx, TestKeys.settings(List.of(TestKeys.writePublicPem(dir,
         "rsa3.pem", rsa)), null, Set.of("RS256"), null, false, dir), clock);
     // exp from the test clock itself: from the system clock it could fall in the next second and so outlive the jump.
-    String token = rs256(TestKeys.claims().put("exp", now[0].getEpochSecond() + 60));
+    String token = rs256(TestKeys.claims().put("exp", clock.instant().getEpochSecond() + 60));
     accept(a, token);
-    now[0] = now[0].plusSeconds(60 + 31);
+    clock.advance(java.time.Duration.ofSeconds(60 + 31));
     assertThat(rejectReason(a, token)).contains("expired");
   }
 
