@@ -572,7 +572,8 @@ public record LedgerlineConfig(
     JsonObject t = w.getJsonObject("tls");
     LedgerWire wire = new LedgerWire(w.getBoolean("enabled"), w.getString("host"), w.getInteger("port"),
         w.getString("cluster-id"), w.getBoolean("allow-plaintext"), duration(w.getString("read-idle")),
-        duration(w.getString("frame-deadline")), new WireTls(t.getBoolean("enabled"), t.getString("cert"), t.getString("key"), t.getString("trust")));
+        duration(w.getString("frame-deadline")),
+        new WireTls(t.getBoolean("enabled"), t.getString("cert"), t.getString("key"), t.getString("trust")));
     if (new java.math.BigInteger(wire.clusterId()).bitLength() > 128) {
       throw new ConfigException("ledger.wire.cluster-id", "invalid configuration: ledger.wire.cluster-id = "
           + wire.clusterId() + " is larger than a u128 (at most 340282366920938463463374607431768211455)");

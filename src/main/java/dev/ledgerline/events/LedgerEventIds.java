@@ -8,9 +8,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * The event store's ledger ids, derived (SHA-256, 96 bits under {@link ReservedIds#TAG}) from what they stand for, so every writer and a
- * repair compute the same ones: an aggregate's event-log account, the ledger's sink account, and the transfer of
- * (aggregate, version). Deriving the transfer id is what turns a second writer of a version into {@code exists}.
+ * The event store's ledger ids, derived (SHA-256, 96 bits under {@link ReservedIds#TAG}) from what they stand for, so
+ * every writer and a repair compute the same ones: an aggregate's event-log account, the ledger's sink account, and the
+ * transfer of (aggregate, version). Deriving the transfer id is what turns a second writer of a version into
+ * {@code exists}.
  */
 public final class LedgerEventIds {
   private LedgerEventIds() {}

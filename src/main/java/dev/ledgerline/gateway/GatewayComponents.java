@@ -437,12 +437,12 @@ public final class GatewayComponents {
     return stream;
   }
 
-  /** The key of the stream's cursors, shared by every gateway of the cluster. */
   /** The transaction search, over its own bounded connections. */
   public TransactionSearch search() {
     return search;
   }
 
+  /** The key of the stream's cursors, shared by every gateway of the cluster. */
   public StreamCursorKey cursorKey() {
     return cursorKey;
   }

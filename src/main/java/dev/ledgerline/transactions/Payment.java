@@ -18,7 +18,9 @@ public record Payment(String id, String owner, PaymentStatus status, String from
   /** The step whose record means the provider reported the payment's transfer a success. */
   public static final String EXTERNAL_SUCCEEDED = "ExternalPaymentSucceeded";
 
-  /** Whether the saga recorded the provider's success: the money has moved at the provider (a completed payment's has). */
+  /**
+   * Whether the saga recorded the provider's success: the money has moved at the provider (a completed payment's has).
+   */
   public boolean externalSucceeded() {
     if (status == PaymentStatus.COMPLETED) return true;
     for (Object step : steps) {

@@ -125,11 +125,11 @@ public final class PaymentStarts {
   }
 
   /**
-   * Re-drives one unfinished payment: starts {@code transaction-<id>} again. A run that is already going (on a
-   * Temporal cluster a restart does not end it) is left alone, unless the row holds a cancel that run may never have
-   * heard: the gateway records the cancel, then signals, and a signal that could not be delivered then (no
-   * transactions node up, Temporal unreachable) is sent now. A run reads the flag itself only when it starts; a repeated
-   * cancel is harmless. Answers what was done.
+   * Re-drives one unfinished payment: starts {@code transaction-<id>} again. A run that is already going (on a Temporal
+   * cluster a restart does not end it) is left alone, unless the row holds a cancel that run may never have heard: the
+   * gateway records the cancel, then signals, and a signal that could not be delivered then (no transactions node up,
+   * Temporal unreachable) is sent now. A run reads the flag itself only when it starts; a repeated cancel is harmless.
+   * Answers what was done.
    */
   public static Future<String> redrive(TemporalService temporal, PaymentStore payments, String paymentId) {
     return temporal.blocking(() -> start(temporal.client(), paymentId)).compose(started -> {

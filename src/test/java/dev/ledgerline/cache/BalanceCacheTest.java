@@ -172,22 +172,25 @@ class BalanceCacheTest {
     assertThat(a.get(ID, false).transform(ar -> Future.succeededFuture(ar.failed())).await()).as("past its TTL the balance is no longer served; the ledger's failure is").isTrue();
   }
 
+  /** A transfer into {@link #ID} that the ledger committed at {@code millis}. */
+  private static Transfer committedAt(long id, long millis) {
+    return new Transfer(UInt128.of(id), UInt128.of(43), ID, UInt128.of(9), UInt128.ZERO, UInt128.ZERO, 0, 0, 0, 1, 1, 0,
+        millis * 1_000_000);
+  }
+
   @Test
   void aBatchIsTimedFromItsOldestTransferAndAMinuteLateIsCountedApart() {
     node("a");
     long ms = now.get();
-    Transfer fresh = new Transfer(UInt128.of(1), UInt128.of(43), ID, UInt128.of(9), UInt128.ZERO, UInt128.ZERO, 0, 0, 0,
-        1, 1, 0, ms * 1_000_000);
-    Transfer older = new Transfer(UInt128.of(2), UInt128.of(43), ID, UInt128.of(9), UInt128.ZERO, UInt128.ZERO, 0, 0, 0,
-        1, 1, 0, (ms - 40) * 1_000_000);
+    Transfer fresh = committedAt(1, ms);
+    Transfer older = committedAt(2, ms - 40);
     vertx.eventBus().publish(LedgerApi.TRANSFERS_COMMITTED,
         new LedgerApi.TransfersCommitted(List.of(fresh, older), List.of()));
     Poll.until(Duration.ofSeconds(5), "the batch is timed",
         () -> registry.timer("ledgerline.cache.invalidation.delay").count() == 1);
     assertThat(registry.timer("ledgerline.cache.invalidation.delay").max(TimeUnit.MILLISECONDS)).isEqualTo(40);
 
-    Transfer stale = new Transfer(UInt128.of(3), UInt128.of(43), ID, UInt128.of(9), UInt128.ZERO, UInt128.ZERO, 0, 0, 0,
-        1, 1, 0, (ms - 61_000) * 1_000_000);
+    Transfer stale = committedAt(3, ms - 61_000);
     vertx.eventBus().publish(LedgerApi.TRANSFERS_COMMITTED,
         new LedgerApi.TransfersCommitted(List.of(fresh, stale), List.of()));
     Poll.until(Duration.ofSeconds(5), "a minute late is counted",

@@ -17,8 +17,9 @@ import java.util.UUID;
  * Turns messages into delivery rows, one statement for a whole batch: a message goes to every enabled endpoint
  * subscribed to its type whose owner owns one of the accounts it touches ({@code account_owners}), or that sees all
  * accounts (registered by an operator or admin, while its owner still is one), and whose owner is active; a message
- * with an owner of its own goes to that owner's endpoints only. The message is stored only when some endpoint gets it, and a message or delivery already there is left as
- * it was, so a batch handed over twice (at least once upstream) delivers once.
+ * with an owner of its own goes to that owner's endpoints only. The message is stored only when some endpoint gets it,
+ * and a message or delivery already there is left as it was, so a batch handed over twice (at least once upstream)
+ * delivers once.
  */
 final class WebhookMessages {
   /** Published (cluster-wide) after new deliveries were written: dispatchers look for due ones at once. */

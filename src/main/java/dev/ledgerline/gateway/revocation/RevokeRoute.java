@@ -84,15 +84,13 @@ public final class RevokeRoute implements Handler<RoutingContext> {
 
   private static String tokenOf(RoutingContext rc) {
     Buffer body = rc.body().buffer();
+    boolean empty = body == null || body.length() == 0;
     // A form's body is parsed into attributes and looks empty: it is a body all the same, and not JSON.
-    if (JsonBodies.isForm(rc)) {
+    if (JsonBodies.isForm(rc) || !empty && !JsonBodies.isJson(rc.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
       throw new ProblemException(ProblemHandler.standard(415));
     }
-    if (body == null || body.length() == 0) {
+    if (empty) {
       return null;
-    }
-    if (!JsonBodies.isJson(rc.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
-      throw new ProblemException(ProblemHandler.standard(415));
     }
     JsonObject json = StrictJson.object(body.getBytes());
     for (String name : json.fieldNames()) {

@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * provider's transfer events; every other verified webhook is acknowledged and ignored.
  *
  * <p>Replays: a verified webhook's JWT is remembered (by the SHA-256 of {@link PlaidWebhookVerifier#replayKey}) for
- * twice the {@code iat} window, which covers every instant at which the verifier would still accept it; a second delivery of the same JWT is a 401. The memory is
- * per gateway node (Caffeine): a replay to another node passes, which is harmless because the webhook only tells a
- * node to sync from its stored cursor (the sync is idempotent), never carries state of its own.
+ * twice the {@code iat} window, which covers every instant at which the verifier would still accept it; a second
+ * delivery of the same JWT is a 401. The memory is per gateway node (Caffeine): a replay to another node passes, which
+ * is harmless because the webhook only tells a node to sync from its stored cursor (the sync is idempotent), never
+ * carries state of its own.
  */
 public final class ProviderWebhookRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(ProviderWebhookRoutes.class);

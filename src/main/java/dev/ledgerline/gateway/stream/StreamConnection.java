@@ -204,17 +204,9 @@ final class StreamConnection {
         return;
       }
     }
-    List<String> wanted = new ArrayList<>();
-    List<UInt128> parsed = new ArrayList<>();
-    for (String id : new LinkedHashSet<>(ids)) {
-      String problem = Decimals.u128Problem(id);
-      if (problem == null) {
-        parsed.add(UInt128.parse(id));
-        wanted.add(id);
-      } else {
-        send(StreamFrames.error(++seq, "bad_account", "not an account id: " + problem, id));
-      }
-    }
+    Map<String, UInt128> valid = accountIds(ids);
+    List<String> wanted = new ArrayList<>(valid.keySet());
+    List<UInt128> parsed = new ArrayList<>(valid.values());
     long fresh = parsed.stream().filter(a -> !accounts.containsKey(a)).count();
     if (accounts.size() + fresh > caps.perConnection()) {
       send(StreamFrames.error(++seq, "too_many", "at most " + caps.perConnection() + " accounts per stream ("
@@ -455,17 +447,26 @@ final class StreamConnection {
   }
 
   private void unsubscribe(List<String> ids) {
-    List<String> removed = new ArrayList<>();
+    Map<String, UInt128> valid = accountIds(ids);
+    valid.values().forEach(this::drop);
+    send(StreamFrames.subscribed(++seq, "unsubscribed", new ArrayList<>(valid.keySet())));
+  }
+
+  /**
+   * A message's distinct ids, in order, each parsed, when written as the API writes them (digits, no leading zero);
+   * every other one is answered {@code bad_account}.
+   */
+  private Map<String, UInt128> accountIds(List<String> ids) {
+    Map<String, UInt128> valid = new LinkedHashMap<>();
     for (String id : new LinkedHashSet<>(ids)) {
       String problem = Decimals.u128Problem(id);
       if (problem == null) {
-        drop(UInt128.parse(id));
-        removed.add(id);
+        valid.put(id, UInt128.parse(id));
       } else {
         send(StreamFrames.error(++seq, "bad_account", "not an account id: " + problem, id));
       }
     }
-    send(StreamFrames.subscribed(++seq, "unsubscribed", removed));
+    return valid;
   }
 
   // ---- server frames ----

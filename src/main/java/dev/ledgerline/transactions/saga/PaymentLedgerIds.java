@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * The saga's ledger ids, derived (SHA-256, 96 bits under {@link ReservedIds#TAG}, which the public API refuses) from
- * the payment id and the step, and the system accounts' ids from the ledger and the provider's name. Every run of a payment's saga, and a re-drive after a restart, writes
- * the same ids, which the ledger answers with {@code exists} instead of moving money twice.
+ * the payment id and the step, and the system accounts' ids from the ledger and the provider's name. Every run of a
+ * payment's saga, and a re-drive after a restart, writes the same ids, which the ledger answers with {@code exists}
+ * instead of moving money twice.
  */
 public final class PaymentLedgerIds {
   public static final String RESERVE = "reserve-funds";

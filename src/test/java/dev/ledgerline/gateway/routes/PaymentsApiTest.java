@@ -156,14 +156,16 @@ class PaymentsApiTest {
     // Cancel: the owner (another user's is not found); the flag is recorded for the saga.
     assertThat(api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", bob, null, null, null).status())
         .isEqualTo(404);
-    Answer cancelled = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, null, null);
-    assertThat(cancelled.status()).as(cancelled.raw().toString()).isEqualTo(202);
-    assertThat(cancelled.json().getBoolean("cancel_requested")).isTrue();
+    cancelAccepted(id, alice);
     // And an operator, who must be able to stop the payments of an owner suspended while they run.
-    String other = create(alice);
-    Answer byOperator = api.send(HttpMethod.POST, "/v1/payments/" + other + "/cancel", operator, null, null, null);
-    assertThat(byOperator.status()).as(byOperator.raw().toString()).isEqualTo(202);
-    assertThat(byOperator.json().getBoolean("cancel_requested")).isTrue();
+    cancelAccepted(create(alice), operator);
+  }
+
+  /** {@code token}'s cancel of the payment: 202, the flag recorded. */
+  private static void cancelAccepted(String id, String token) {
+    Answer a = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", token, null, null, null);
+    assertThat(a.status()).as(a.raw().toString()).isEqualTo(202);
+    assertThat(a.json().getBoolean("cancel_requested")).isTrue();
   }
 
   /**
@@ -186,9 +188,7 @@ class PaymentsApiTest {
     } finally {
       failing.unregister().await();
     }
-    Answer again = api.send(HttpMethod.POST, "/v1/payments/" + id + "/cancel", alice, null, null, null);
-    assertThat(again.status()).as(again.raw().toString()).isEqualTo(202);
-    assertThat(again.json().getBoolean("cancel_requested")).isTrue();
+    cancelAccepted(id, alice);
   }
 
   @Test

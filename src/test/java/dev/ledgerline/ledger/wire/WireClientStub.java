@@ -95,6 +95,12 @@ final class WireClientStub {
     return h;
   }
 
+  /** Registers another client, on a connection of its own, with this stub's protocol (filling its client table). */
+  void registerOther(long clientId) {
+    protocol.handle(new RecordingPeer(), WireHeader.request(CLUSTER, WireProtocol.RELEASE, UInt128.of(clientId),
+        UInt128.ZERO, 0, 0, WireHeader.OPERATION_REGISTER, new byte[0]), new byte[0]);
+  }
+
   /** The next request in the chain (not sent). */
   WireHeader next(int operation, byte[] body) {
     return WireHeader.request(CLUSTER, WireProtocol.RELEASE, client, parent, session, request + 1, operation, body);

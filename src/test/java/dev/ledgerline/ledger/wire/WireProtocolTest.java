@@ -211,14 +211,10 @@ class WireProtocolTest {
     WireClientStub first = new WireClientStub(1);
     first.register();
     for (int i = 2; i <= 4; i++) {
-      first.protocol.handle(new WireClientStub.RecordingPeer(), WireHeader.request(WireClientStub.CLUSTER,
-          WireProtocol.RELEASE, UInt128.of(i), UInt128.ZERO, 0, 0, WireHeader.OPERATION_REGISTER, new byte[0]),
-          new byte[0]);
+      first.registerOther(i);
     }
     assertThat(first.protocol.sessionCount()).isEqualTo(4);
-    first.protocol.handle(new WireClientStub.RecordingPeer(), WireHeader.request(WireClientStub.CLUSTER,
-        WireProtocol.RELEASE, UInt128.of(5), UInt128.ZERO, 0, 0, WireHeader.OPERATION_REGISTER, new byte[0]),
-        new byte[0]);
+    first.registerOther(5);
     assertThat(first.protocol.sessionCount()).isEqualTo(4);
     // Told nothing at once, as in TigerBeetle: the client learns it on its next request.
     assertThat(first.peer.sent).hasSize(1);
@@ -237,9 +233,7 @@ class WireProtocolTest {
     first.send(create, new byte[128]);
     // Four more clients: the fifth register evicts the first, whose last reply is the oldest.
     for (int i = 2; i <= 5; i++) {
-      first.protocol.handle(new WireClientStub.RecordingPeer(), WireHeader.request(WireClientStub.CLUSTER,
-          WireProtocol.RELEASE, UInt128.of(i), UInt128.ZERO, 0, 0, WireHeader.OPERATION_REGISTER, new byte[0]),
-          new byte[0]);
+      first.registerOther(i);
     }
     assertThat(first.protocol.sessionCount()).isEqualTo(4);
     assertThat(first.peer.sent).hasSize(1);
